@@ -1,0 +1,42 @@
+# The course's commands. `make run` and `make test` set themselves up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.setup-done
+export GLOG_minloglevel := 2
+export FLAGS_call_stack_level := 0
+export PYTHONWARNINGS := ignore::DeprecationWarning
+
+.PHONY: setup run test test-lib test-notebooks data lab clean-venv
+
+setup: $(STAMP)
+
+# Re-installs only when the pin lists change; a second `make setup` is a no-op.
+$(STAMP): requirements.txt constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@# lib/ importable from notebooks/ and tests/: a .pth entry, the same effect as `pip install -e .`
+	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "course.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
+	$(PY) -m pip check
+	touch $(STAMP)
+
+data: setup
+	$(PY) -m lib.data deblur --profile $${COURSE_PROFILE:-demo} --seed 0
+
+run: setup data
+	$(PY) -m lib.runner
+
+test: setup test-lib test-notebooks
+
+test-lib: setup
+	COURSE_PROFILE=smoke $(PY) -m pytest -q tests
+
+test-notebooks: setup
+	COURSE_PROFILE=smoke $(PY) -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks
+
+clean-venv:
+	rm -rf $(VENV)

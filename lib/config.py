@@ -1,0 +1,80 @@
+"""Profiles and per-track options.
+
+A profile scales every experiment of the course:
+
+* ``smoke``: CI; every notebook in seconds to a minute, every code path still exercised;
+* ``demo``: the default; minutes per notebook on 2 CPU cores, with real, visible results;
+* ``full``: the winning solution's exact hyperparameters, for a GPU on AI Studio.
+
+Each track keeps its three profiles side by side in one YAML file, ``lib/configs/<track>.yaml``:
+every top-level section (``data``, ``prepare``, ``train`` ...) maps each profile to its options.
+"""
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROFILES = ("smoke", "demo", "full")
+DEFAULT_PROFILE = "demo"
+PROFILE_ENV = "COURSE_PROFILE"
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+
+
+class ConfigError(ValueError):
+    """An option file, profile name or option key is wrong."""
+
+
+def check_profile(name: str) -> str:
+    """Return ``name`` if it is a known profile, else raise a ConfigError listing the valid ones."""
+    if name not in PROFILES:
+        raise ConfigError(
+            f"unknown profile {name!r}: valid profiles are {', '.join(PROFILES)} "
+            f"(set {PROFILE_ENV} or pass --profile)")
+    return name
+
+
+def active_profile(name: str | None = None) -> str:
+    """The profile to use: ``name`` if given, else ``$COURSE_PROFILE``, else ``demo``."""
+    if name is None:
+        name = os.environ.get(PROFILE_ENV, "").strip() or DEFAULT_PROFILE
+    return check_profile(name)
+
+
+def track_names() -> list[str]:
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+
+
+def load_track_file(track: str) -> dict[str, Any]:
+    """The raw YAML of a track, every section with its three profiles."""
+    path = CONFIG_DIR / f"{track}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"no options for track {track!r} ({path}); tracks: {', '.join(track_names())}")
+    with open(path, encoding="utf-8") as f:
+        raw = yaml.safe_load(f) or {}
+    for section, per_profile in raw.items():
+        if not isinstance(per_profile, dict) or set(per_profile) != set(PROFILES):
+            found = sorted(per_profile) if isinstance(per_profile, dict) else type(per_profile).__name__
+            raise ConfigError(
+                f"{path}: section {section!r} must give exactly the profiles {list(PROFILES)}, found {found}")
+    return raw
+
+
+def load_config(track: str, profile: str | None = None) -> dict[str, Any]:
+    """Options of ``track`` for one profile: ``{section: options}``, e.g. ``cfg["data"]["n_train"]``."""
+    profile = active_profile(profile)
+    raw = load_track_file(track)
+    cfg = {section: copy.deepcopy(per_profile[profile]) for section, per_profile in raw.items()}
+    cfg["profile"] = profile
+    cfg["track"] = track
+    return cfg
+
+
+def check_keys(options: dict[str, Any], allowed: set[str] | dict, where: str) -> None:
+    """Raise a ConfigError naming every unknown key (typos), with the keys that are allowed."""
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ConfigError(f"{where}: unknown option(s) {unknown}; allowed: {sorted(allowed)}")

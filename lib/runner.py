@@ -1,0 +1,109 @@
+"""Run the course's notebooks in order and summarise: ``python -m lib.runner [NAMES...]``.
+
+Executed copies go to ``runs/`` (the sources stay untouched); the run ends with a table of
+notebook, seconds, status and key figure (see ``lib.report.key_figure``), also written to
+``runs/summary.md``. Exit status is 1 if any notebook failed, naming the notebook and the cell.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from .config import active_profile
+from .paths import REPO_ROOT, RUNS_DIR
+from .report import NOTEBOOK_ENV, RUN_DIR_ENV
+
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+
+
+def find_notebooks(names=None) -> list[Path]:
+    notebooks = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+    if names:
+        chosen = [p for p in notebooks if any(p.name.startswith(n) or p.stem == n for n in names)]
+        missing = [n for n in names if not any(p.name.startswith(n) or p.stem == n for p in notebooks)]
+        if missing:
+            raise SystemExit(f"no notebook matches {missing}; notebooks: {[p.name for p in notebooks]}")
+        return chosen
+    return notebooks
+
+
+def failing_cell(nb) -> tuple[int, str]:
+    """Index (1-based, code cells counted with markdown) and first line of the cell that failed."""
+    for i, cell in enumerate(nb.cells, start=1):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+                return i, f"{out.get('ename')}: {out.get('evalue')}"[:200] + f" (cell starts: {first[:60]!r})"
+    return 0, "unknown cell"
+
+
+def run_notebook(path: Path, run_dir: Path, timeout: int | None) -> dict:
+    nb = nbformat.read(path, as_version=4)
+    os.environ[RUN_DIR_ENV] = str(run_dir)
+    os.environ[NOTEBOOK_ENV] = path.stem
+    figure_file = run_dir / "key_figures" / f"{path.stem}.json"
+    figure_file.unlink(missing_ok=True)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    status, detail = "ok", ""
+    try:
+        client.execute()
+    except CellExecutionError:
+        cell, message = failing_cell(nb)
+        status, detail = "FAILED", f"cell {cell}: {message}"
+    except Exception as exc:  # kernel died, timeout
+        status, detail = "FAILED", f"{type(exc).__name__}: {exc}"[:300]
+    seconds = time.perf_counter() - start
+    out = run_dir / path.name
+    tmp = out.with_suffix(".tmp")
+    nbformat.write(nb, tmp)
+    os.replace(tmp, out)
+    figure = json.loads(figure_file.read_text(encoding="utf-8"))["text"] if figure_file.exists() else ""
+    return {"notebook": path.name, "seconds": seconds, "status": status, "key_figure": figure,
+            "detail": detail}
+
+
+def format_table(rows: list[dict]) -> str:
+    header = ["notebook", "seconds", "status", "key figure"]
+    body = [[r["notebook"], f"{r['seconds']:.0f}", r["status"], r["key_figure"]] for r in rows]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(header), sep] + [line(b) for b in body])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="notebook names or prefixes (default: all, in order)")
+    parser.add_argument("--out", type=Path, default=RUNS_DIR, help="folder for executed copies")
+    parser.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: none)")
+    args = parser.parse_args(argv)
+    profile = active_profile()
+    os.environ["COURSE_PROFILE"] = profile
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for path in find_notebooks(args.names):
+        print(f"[{profile}] running {path.name} ...", flush=True)
+        row = run_notebook(path, args.out, args.timeout)
+        rows.append(row)
+        print(f"    {row['status']} in {row['seconds']:.0f} s {row['detail']}", flush=True)
+    table = format_table(rows)
+    (args.out / "summary.md").write_text(f"Profile: {profile}\n\n{table}\n", encoding="utf-8")
+    print(f"\nProfile {profile}; executed notebooks in {args.out}/\n{table}")
+    failed = [r for r in rows if r["status"] != "ok"]
+    for r in failed:
+        print(f"FAILED: {r['notebook']} {r['detail']}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

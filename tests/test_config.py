@@ -1,0 +1,62 @@
+import pytest
+import yaml
+
+from lib import config, paths
+from lib.config import ConfigError, active_profile, load_config
+
+
+def test_default_profile_is_demo(monkeypatch):
+    monkeypatch.delenv("COURSE_PROFILE", raising=False)
+    assert active_profile() == "demo"
+
+
+def test_profile_from_environment(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    assert active_profile() == "smoke"
+    assert load_config("deblur")["profile"] == "smoke"
+
+
+def test_unknown_profile_lists_the_valid_ones(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "fast")
+    with pytest.raises(ConfigError) as err:
+        active_profile()
+    assert "'fast'" in str(err.value)
+    for name in ("smoke", "demo", "full"):
+        assert name in str(err.value)
+
+
+def test_every_track_section_holds_the_three_profiles_side_by_side():
+    for track in config.track_names():
+        raw = config.load_track_file(track)
+        assert raw, track
+        for section, per_profile in raw.items():
+            assert set(per_profile) == {"smoke", "demo", "full"}, (track, section)
+
+
+def test_full_profile_keeps_the_competition_counts():
+    data = load_config("deblur", "full")["data"]
+    assert (data["n_train"], data["n_test"]) == (1000, 200)
+    assert data["train_scale"] == 2.0
+
+
+def test_section_missing_a_profile_is_a_clear_error(tmp_path, monkeypatch):
+    (tmp_path / "broken.yaml").write_text(yaml.safe_dump({"data": {"smoke": {}, "demo": {}}}))
+    monkeypatch.setattr(config, "CONFIG_DIR", tmp_path)
+    with pytest.raises(ConfigError, match="section 'data' must give exactly the profiles"):
+        load_config("broken", "demo")
+    with pytest.raises(ConfigError, match="no options for track 'nope'"):
+        load_config("nope", "demo")
+
+
+def test_check_keys_names_the_typo():
+    with pytest.raises(ConfigError, match=r"\['n_trian'\]"):
+        config.check_keys({"n_trian": 3}, {"n_train"}, "data")
+    config.check_keys({"n_train": 3}, {"n_train"}, "data")
+
+
+def test_data_roots_per_profile_and_real_data(monkeypatch, tmp_path):
+    monkeypatch.delenv("COURSE_DATA", raising=False)
+    assert paths.data_root("deblur", "demo") == paths.DATA_DIR / "deblur"
+    assert paths.data_root("deblur", "smoke") == paths.DATA_DIR / "deblur-smoke"
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path))
+    assert paths.data_root("deblur", "smoke") == tmp_path
