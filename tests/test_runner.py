@@ -1,0 +1,39 @@
+"""`make run`'s runner: executed copies, the summary table, and a named failing cell."""
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from lib import runner
+
+
+def write_notebook(path, cells):
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def test_runner_summarises_and_names_the_failing_cell(tmp_path, monkeypatch, capsys):
+    src = tmp_path / "notebooks"
+    src.mkdir()
+    write_notebook(src / "00_ok.ipynb", [
+        new_code_cell("from lib.report import key_figure\nkey_figure('answer', 42, '{:d}')")])
+    write_notebook(src / "01_broken.ipynb", [
+        new_markdown_cell("# title"), new_code_cell("x = 1"), new_code_cell("1 / 0")])
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", src)
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    out = tmp_path / "runs"
+    assert runner.main(["--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert "FAILED: 01_broken.ipynb cell 3: ZeroDivisionError" in captured.err
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "| 00_ok.ipynb" in summary and "answer: 42" in summary and "FAILED" in summary
+    executed = nbformat.read(out / "00_ok.ipynb", as_version=4)
+    assert "answer: 42" in executed.cells[0].outputs[0]["text"]
+    assert not nbformat.read(src / "00_ok.ipynb", as_version=4).cells[0].outputs  # source untouched
+    assert runner.main(["--out", str(out), "00"]) == 0
+
+
+def test_unknown_notebook_name_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", tmp_path)
+    import pytest
+    with pytest.raises(SystemExit, match="no notebook matches"):
+        runner.main(["--out", str(tmp_path / "r"), "99"])
