@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 IMPORT_NAMES = {
     "paddlepaddle": "paddle", "paddleseg": "paddleseg", "opencv-python": "cv2", "numpy": "numpy",
     "onnxruntime": "onnxruntime", "paddle2onnx": "paddle2onnx", "onnx": "onnx",
-    "onnxoptimizer": "onnxoptimizer", "scikit-image": "skimage", "scipy": "scipy",
+    "onnxoptimizer": "onnxoptimizer", "onnx-graphsurgeon": "onnx_graphsurgeon",
+    "scikit-image": "skimage", "scipy": "scipy",
     "matplotlib": "matplotlib", "pillow": "PIL", "PyYAML": "yaml", "tqdm": "tqdm",
     "visualdl": "visualdl", "mplfonts": "mplfonts", "rapidocr-onnxruntime": "rapidocr_onnxruntime",
     "jupyterlab": "jupyterlab", "ipykernel": "ipykernel", "nbclient": "nbclient",

@@ -1,0 +1,170 @@
+"""Out-of-focus phone capture: blur kernel, sensor noise, JPEG.
+
+The blur is one odd-sized, normalised, centrally symmetric kernel (1-2 of defocus disk, Gaussian and
+short linear motion, convolved together), applied with ``cv2.filter2D`` and ``BORDER_REFLECT`` in
+linear light. Central symmetry makes correlation (what filter2D computes) equal convolution and
+keeps the kernel's centroid on the centre pixel, so a blurred image stays pixel-aligned with its
+ground truth.
+"""
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+GAMMA = 2.2  # sRGB approximated by a pure power law; blur happens in linear light like real optics
+
+# Strength ranges at 1 px per layout unit (a page with an 800 px long side); multiplied by ``px``.
+DISK_RADIUS = (2.0, 4.0)
+GAUSS_SIGMA = (1.3, 2.5)
+MOTION_LENGTH = (4.0, 9.0)
+KIND_WEIGHTS = {"disk": 0.45, "gaussian": 0.30, "motion": 0.25}
+READ_NOISE = (0.002, 0.012)    # Gaussian noise sigma, fraction of full scale
+SHOT_GAIN = (0.00005, 0.0004)  # signal-dependent variance per unit intensity (shot noise)
+
+
+def _odd(n: float) -> int:
+    n = int(math.ceil(n))
+    return n if n % 2 == 1 else n + 1
+
+
+def disk_kernel(radius: float, supersample: int = 8) -> np.ndarray:
+    """Defocus kernel: a uniform disk with anti-aliased rim (area of each pixel inside the disk)."""
+    size = _odd(2 * radius + 1)
+    c = size // 2
+    offsets = (np.arange(supersample) + 0.5) / supersample - 0.5
+    grid = np.arange(size) - c
+    fine = (grid[:, None] + offsets[None, :]).ravel()
+    yy, xx = np.meshgrid(fine, fine, indexing="ij")
+    inside = (xx ** 2 + yy ** 2 <= radius ** 2).astype(np.float64)
+    k = inside.reshape(size, supersample, size, supersample).mean(axis=(1, 3))
+    return k / k.sum()
+
+
+def gaussian_kernel(sigma: float) -> np.ndarray:
+    size = _odd(6 * sigma + 1)
+    g = cv2.getGaussianKernel(size, sigma, cv2.CV_64F)
+    k = g @ g.T
+    return k / k.sum()
+
+
+def motion_kernel(length: float, angle_deg: float, supersample: int = 16) -> np.ndarray:
+    """A straight motion streak of ``length`` px through the centre, anti-aliased by splatting
+    many sub-pixel samples bilinearly. Symmetric about the centre, so it does not shift the image."""
+    size = _odd(length + 3)
+    c = size // 2
+    n = max(2, int(length * supersample))
+    t = np.linspace(-length / 2, length / 2, n)
+    a = math.radians(angle_deg)
+    xs, ys = c + t * math.cos(a), c - t * math.sin(a)
+    k = np.zeros((size, size), np.float64)
+    x0, y0 = np.floor(xs).astype(int), np.floor(ys).astype(int)
+    fx, fy = xs - x0, ys - y0
+    for dx, dy, w in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+        np.add.at(k, (y0 + dy, x0 + dx), w)
+    k = 0.5 * (k + k[::-1, ::-1])  # exact central symmetry despite floating-point sampling
+    return k / k.sum()
+
+
+def combine(kernels: list[np.ndarray]) -> np.ndarray:
+    """Convolve kernels into one (odd sizes add up to an odd size; symmetry is kept)."""
+    k = kernels[0]
+    for other in kernels[1:]:
+        k = convolve_full(k, other)
+    k = trim(k)
+    return k / k.sum()
+
+
+def convolve_full(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Full 2-D convolution of two small kernels (scipy.signal.convolve2d's ``mode="full"``;
+    written out because importing scipy.signal alone takes about a second)."""
+    out = np.zeros((a.shape[0] + b.shape[0] - 1, a.shape[1] + b.shape[1] - 1), np.float64)
+    for (i, j), w in np.ndenumerate(b):
+        if w:
+            out[i:i + a.shape[0], j:j + a.shape[1]] += w * a
+    return out
+
+
+def trim(k: np.ndarray, tol: float = 1e-7) -> np.ndarray:
+    """Drop border rings carrying (almost) no weight, symmetrically, keeping the size odd."""
+    while k.shape[0] > 3 and k[[0, -1], :].sum() + k[1:-1, [0, -1]].sum() < tol * k.sum():
+        k = k[1:-1, 1:-1]
+    return k
+
+
+def sample_kernel(rng: np.random.Generator, px: float) -> tuple[np.ndarray, list[dict]]:
+    """A random blur kernel for a page with ``px`` pixels per layout unit, and its recipe."""
+    kinds = list(KIND_WEIGHTS)
+    p = np.array(list(KIND_WEIGHTS.values()))
+    count = 1 if rng.random() < 0.55 else 2
+    chosen = rng.choice(kinds, size=count, replace=False, p=p / p.sum())
+    # two blurs stack up: each is drawn weaker so that the total stays within the same range
+    weaken = 1.0 if count == 1 else 0.8
+    parts, kernels = [], []
+    for kind in chosen:
+        if kind == "disk":
+            radius = rng.uniform(*DISK_RADIUS) * weaken * px
+            kernels.append(disk_kernel(radius))
+            parts.append({"type": "disk", "radius_px": round(float(radius), 4)})
+        elif kind == "gaussian":
+            sigma = rng.uniform(*GAUSS_SIGMA) * weaken * px
+            kernels.append(gaussian_kernel(sigma))
+            parts.append({"type": "gaussian", "sigma_px": round(float(sigma), 4)})
+        else:
+            length = rng.uniform(*MOTION_LENGTH) * weaken * px
+            angle = rng.uniform(0, 180)
+            kernels.append(motion_kernel(length, angle))
+            parts.append({"type": "motion", "length_px": round(float(length), 4),
+                          "angle_deg": round(float(angle), 2)})
+    return combine(kernels).astype(np.float32), parts
+
+
+def to_linear(img_u8: np.ndarray) -> np.ndarray:
+    return (img_u8.astype(np.float32) / 255.0) ** GAMMA
+
+
+def to_srgb(linear: np.ndarray) -> np.ndarray:
+    return np.clip(linear, 0, 1) ** (1.0 / GAMMA)
+
+
+def apply_blur(img_u8: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Blur an RGB uint8 image with ``kernel`` in linear light; returns float sRGB in [0, 1]."""
+    blurred = cv2.filter2D(to_linear(img_u8), -1, kernel.astype(np.float32), borderType=cv2.BORDER_REFLECT)
+    return to_srgb(blurred)
+
+
+def add_noise(rng: np.random.Generator, img: np.ndarray, read_sigma: float, shot_gain: float) -> np.ndarray:
+    """Sensor noise: Gaussian read noise plus shot noise whose variance grows with the signal."""
+    std = np.sqrt(read_sigma ** 2 + shot_gain * np.clip(img, 0, 1)).astype(np.float32)
+    return img + std * rng.standard_normal(img.shape, dtype=np.float32)
+
+
+def jpeg(img_u8: np.ndarray, quality: int) -> np.ndarray:
+    """Round trip through JPEG at ``quality`` (RGB in, RGB out)."""
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(img_u8, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
+def degrade(rng: np.random.Generator, sharp: np.ndarray, px: float, noise_scale: float,
+            jpeg_quality: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Blurred capture of ``sharp`` (RGB uint8): returns (blurred uint8, kernel, recipe).
+
+    ``noise_scale`` multiplies the noise sigmas: a training page rendered at 2x gets twice the
+    per-pixel noise so that, after 2x2 averaging, it matches a test page.
+    """
+    kernel, parts = sample_kernel(rng, px)
+    blurred = apply_blur(sharp, kernel)
+    read_sigma = rng.uniform(*READ_NOISE) * noise_scale
+    shot_gain = rng.uniform(*SHOT_GAIN) * noise_scale ** 2
+    noisy = add_noise(rng, blurred, read_sigma, shot_gain)
+    noisy_u8 = np.clip(np.round(noisy * 255), 0, 255).astype(np.uint8)
+    quality = int(rng.integers(int(jpeg_quality[0]), int(jpeg_quality[1]) + 1))
+    out = jpeg(noisy_u8, quality)
+    recipe = {"kernel": parts, "kernel_size": int(kernel.shape[0]), "blur_space": "linear",
+              "gamma": GAMMA, "border": "reflect",
+              "noise": {"read_sigma": round(float(read_sigma), 6), "shot_gain": round(float(shot_gain), 7)},
+              "jpeg_quality": quality}
+    return out, kernel, recipe
