@@ -8,7 +8,7 @@ export GLOG_minloglevel := 2
 export FLAGS_call_stack_level := 0
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: setup run test test-lib test-notebooks data lab clean-venv
+.PHONY: setup run test test-lib test-notebooks data prepare train lab clean-venv
 
 setup: $(STAMP)
 
@@ -23,6 +23,15 @@ $(STAMP): requirements.txt constraints.txt
 
 data: setup
 	$(PY) -m lib.data deblur --profile $${COURSE_PROFILE:-demo} --seed 0
+
+# Split, downsample, crop and filter the training pairs (notebook 01); a no-op when up to date.
+prepare: data
+	$(PY) -m lib.data.prepare --profile $${COURSE_PROFILE:-demo}
+
+# Train the demo NAFNet (resumes if interrupted), score it on test_A against the classical
+# baselines and publish it to checkpoints/deblur_nafnet_demo/.
+train: prepare
+	$(PY) -m lib.train --config deblur --profile demo --publish
 
 run: setup data
 	$(PY) -m lib.runner

@@ -61,3 +61,61 @@ def show_images(rows: list[list[np.ndarray]], titles: list[list[str]] | None = N
                     ax.set_title(titles[r][c], fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def plot_schedule(options: dict, points: int = 2000):
+    """Learning rate, patch size and batch size over the iterations of resolved train options,
+    with the loss phases shaded; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from .train.schedule import CosineRestartLR, PiecewiseSchedule
+
+    stages = PiecewiseSchedule(options["stages"], "stages")
+    phases = PiecewiseSchedule(options["phases"], "phases")
+    sch = options["scheduler"]
+    lr = CosineRestartLR(options["optimizer"]["lr"], sch["periods"], sch["restart_weights"], sch["eta_min"])
+    its = np.unique(np.linspace(0, stages.total - 1, points).astype(int))
+    lrs = []
+    for it in its:
+        lr.last_epoch = int(it)
+        lrs.append(lr.get_lr())
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3))
+    axes[0].plot(its, lrs)
+    axes[0].set(title="learning rate", xlabel="iteration")
+    patch = [stages.at(int(i)).options["patch_size"] for i in its]
+    batch = [stages.at(int(i)).options["batch_size"] for i in its]
+    axes[1].step(its, patch, where="post", label="patch size")
+    ax2 = axes[1].twinx()
+    ax2.step(its, batch, where="post", color="C1", label="batch size")
+    axes[1].set(title="progressive stages", xlabel="iteration", ylabel="patch size")
+    ax2.set_ylabel("batch size")
+    for ax in axes:
+        for span in phases.spans:
+            loss = span.options["loss"]
+            name = loss if isinstance(loss, str) else loss["name"]
+            name += " (all data)" if span.options.get("all_data") else ""
+            ax.axvspan(span.start, span.end, alpha=0.08 + 0.08 * span.index, color="gray")
+            ax.text((span.start + span.end) / 2, ax.get_ylim()[1], name, ha="center", va="bottom", fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_training_log(log_csv):
+    """Training loss and validation PSNR from an engine's ``log.csv``; returns the figure."""
+    import csv
+
+    import matplotlib.pyplot as plt
+
+    with open(log_csv, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    train = [(int(r["iteration"]), float(r["loss"])) for r in rows if r["loss"]]
+    val = [(int(r["iteration"]), float(r["psnr"])) for r in rows if r["psnr"]]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3))
+    if train:
+        axes[0].plot(*zip(*train))
+    axes[0].set(title="training loss", xlabel="iteration")
+    if val:
+        axes[1].plot(*zip(*val), marker="o")
+    axes[1].set(title="validation PSNR (dB)", xlabel="iteration")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,152 @@
+"""Inference: restore images and folders with a trained model, whole or in tiles, with or without TLC.
+
+Three ways to cut an image (``mode`` of :func:`predict_image`):
+
+* ``"whole"``: the whole image at once; the network pads it to its multiple (16) itself.
+* ``"quadrants"``: the seed's plan, 2 x 2 equal tiles without overlap (the image padded to even
+  sides first), stitched edge to edge. Each tile is padded by the network at its own borders,
+  so the seams can show.
+* ``"tiles"``: overlapping tiles blended with linear ramps over the overlap, either of a given
+  side (``tile=256``) or as few as fit a pixel budget (``tile_pixels``, the memory bound).
+
+The tiling code is the NumPy core of the submission's ``predict.py`` (``lib/submission/predict.py``),
+imported here so that notebooks, tests and the submitted script run the same code. Anything that
+maps a float32 ``1 x 3 x h x w`` array in [0, 1] to the same shape can restore: a Paddle Layer
+(wrapped by :class:`DygraphRunner`), or the exported models' runners (``PaddleRunner``,
+``OnnxRunner`` from the same module, built by ``lib.export``).
+
+TLC (lib.models.tlc) is a property of the model: :func:`tlc_model` converts a trained model with
+the training patch size read from its options.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import paddle
+
+from .submission.predict import (DEFAULT_MULTIPLE, DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, ImageError,
+                                 OnnxRunner, PaddleRunner, blend_ramp, memory_estimate, plan_grid,
+                                 quadrant_grid, restore_array, restore_folder)
+
+TLC_FACTOR = 2.5  # the 1st-place solution's window: 2.5 x the training patch (the paper used 1.5)
+MODES = ("whole", "quadrants", "tiles")
+
+__all__ = ["DEFAULT_OVERLAP", "DEFAULT_TILE_PIXELS", "ImageError", "MODES", "OnnxRunner", "PaddleRunner",
+           "TLC_FACTOR", "DygraphRunner", "as_runner", "blend_ramp", "memory_estimate", "plan_grid",
+           "predict_folder", "predict_image", "quadrant_grid", "restore_array", "tile_grid", "tlc_model",
+           "training_options", "training_patch_size"]
+
+
+class DygraphRunner:
+    """A Paddle Layer as a runner: float32 NumPy N x 3 x H x W in, the same out, no gradients."""
+
+    def __init__(self, model):
+        self.model = model
+        self.model.eval()
+        self.device = str(paddle.get_device())
+
+    @paddle.no_grad()
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        return self.model(paddle.to_tensor(np.ascontiguousarray(batch, dtype=np.float32))).numpy()
+
+
+def as_runner(model):
+    """A Paddle Layer -> :class:`DygraphRunner`; any other callable is used as is."""
+    if isinstance(model, paddle.nn.Layer):
+        return DygraphRunner(model)
+    if callable(model):
+        return model
+    raise TypeError(f"expected a Paddle Layer or a callable runner, got {type(model).__name__}")
+
+
+def _multiple(model) -> int:
+    return int(getattr(getattr(model, "model", model), "padder_size", DEFAULT_MULTIPLE))
+
+
+def tile_grid(height: int, width: int, mode: str = "whole", *, tile: int | None = None,
+              tile_pixels: int | None = None, overlap: int = DEFAULT_OVERLAP,
+              multiple: int = DEFAULT_MULTIPLE) -> tuple[list, list]:
+    """The tile plan of ``mode`` for an image: (row tiles, column tiles) of (start, size)."""
+    if mode == "whole":
+        return [(0, height)], [(0, width)]
+    if mode == "quadrants":
+        return quadrant_grid(height, width)
+    if mode == "tiles":
+        if tile is None and tile_pixels is None:
+            tile_pixels = DEFAULT_TILE_PIXELS
+        return plan_grid(height, width, tile_pixels or DEFAULT_TILE_PIXELS, overlap, multiple, tile=tile)
+    raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+
+
+def predict_image(model, image: np.ndarray, mode: str = "whole", *, tile: int | None = None,
+                  tile_pixels: int | None = None, overlap: int = DEFAULT_OVERLAP) -> np.ndarray:
+    """Restore one H x W x 3 uint8 RGB image; returns H x W x 3 uint8, rounded and clipped.
+
+    ``model``: a Paddle Layer (e.g. from ``load_deblur_model()``, or ``tlc_model(...)`` of it) or a
+    runner. ``mode``: "whole" (default), "quadrants" (the seed's 4 tiles) or "tiles" (overlapping
+    tiles of side ``tile``, or the fewest that fit ``tile_pixels``, blended over ``overlap``).
+    """
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected an HxWx3 uint8 image, got shape {image.shape} dtype {image.dtype}")
+    multiple = _multiple(model)
+    grid = tile_grid(image.shape[0], image.shape[1], mode, tile=tile, tile_pixels=tile_pixels,
+                     overlap=overlap, multiple=multiple)
+    return restore_array(as_runner(model), image, grid, multiple=multiple)
+
+
+def predict_folder(model, src_dir, save_dir, *, tile_pixels: int = DEFAULT_TILE_PIXELS,
+                   overlap: int = DEFAULT_OVERLAP) -> dict:
+    """Restore every file of ``src_dir`` into ``save_dir`` with the same name, size and format
+    (grayscale, RGBA and 16-bit files stay so), with a progress bar; a file that fails is
+    reported and skipped. Returns the report of ``restore_folder`` (restored, failed, timings)."""
+    from .report import progress
+
+    def wrap(files):
+        return progress(files, desc="restoring", unit="image")
+
+    report = restore_folder(as_runner(model), src_dir, save_dir, tile_pixels=tile_pixels, overlap=overlap,
+                            multiple=_multiple(model), wrap=wrap)
+    return report
+
+
+def training_options(model_or_path) -> dict:
+    """The training options of a model from ``lib.checkpoints.load_deblur_model`` (or of a
+    checkpoint path): saved inside a training checkpoint, or as options.json beside a published
+    model."""
+    path = getattr(model_or_path, "checkpoint_path", model_or_path)
+    if path is None or isinstance(path, paddle.nn.Layer):
+        raise ValueError("the model has no checkpoint_path: pass patch_size explicitly")
+    path = Path(path)
+    beside = path.parent / "options.json"
+    if beside.is_file():
+        return json.loads(beside.read_text(encoding="utf-8"))
+    from .train.engine import load_checkpoint
+
+    options = load_checkpoint(path).get("options")
+    if options is None:
+        raise FileNotFoundError(f"{path}: no options inside and no {beside}")
+    return options
+
+
+def training_patch_size(model_or_path) -> int:
+    """The patch size of the last training stage (what TLC's windows are measured against)."""
+    stages = training_options(model_or_path).get("stages") or []
+    if not stages or "patch_size" not in stages[-1]:
+        raise ValueError(f"no stages with a patch_size in the options of {model_or_path}")
+    return int(stages[-1]["patch_size"])
+
+
+def tlc_model(model, factor: float = TLC_FACTOR, patch_size: int | None = None):
+    """``to_tlc(model, train_size=(1, C, T, T), factor)`` with T the last training stage's patch
+    size (read from the model's options unless given). The original model is left unchanged."""
+    from .models.tlc import to_tlc
+
+    patch = int(patch_size) if patch_size else training_patch_size(model)
+    channels = int(getattr(model, "img_channel", 3))
+    converted = to_tlc(model, train_size=(1, channels, patch, patch), factor=factor)
+    converted.checkpoint_path = getattr(model, "checkpoint_path", None)
+    converted.tlc = {"factor": float(factor), "train_size": patch}
+    return converted

@@ -1,0 +1,88 @@
+import math
+
+import pytest
+
+from lib.config import ConfigError, load_config
+from lib.train.data import IterationBatchSampler
+from lib.train.engine import resolve_options
+from lib.train.schedule import CosineRestartLR, PiecewiseSchedule
+
+
+def lr_curve(scheduler, n):
+    values = []
+    for _ in range(n):
+        values.append(scheduler.get_lr())
+        scheduler.step()
+    return values
+
+
+def test_piecewise_schedule_lookup_and_boundaries():
+    s = PiecewiseSchedule([{"iters": 3}, {"iters": 5}, {"iters": 2}], "stages")
+    assert s.total == 10 and s.boundaries() == [3, 8]
+    assert [s.at(i).index for i in range(10)] == [0] * 3 + [1] * 5 + [2] * 2
+    with pytest.raises(IndexError):
+        s.at(10)
+    with pytest.raises(ValueError, match=r"stages\[1\]: 'iters' must be a positive integer"):
+        PiecewiseSchedule([{"iters": 3}, {"iters": 0}], "stages")
+
+
+def test_cosine_restarts_follow_the_closed_form():
+    sched = CosineRestartLR(1.0, periods=[4, 6], restart_weights=[1.0, 0.5], eta_min=0.0)
+    lrs = lr_curve(sched, 10)
+    expected = [0.5 * (1 + math.cos(math.pi * i / 4)) for i in range(4)]
+    expected += [0.5 * 0.5 * (1 + math.cos(math.pi * i / 6)) for i in range(6)]
+    assert lrs == pytest.approx(expected, abs=1e-12)
+    assert lrs[4] > lrs[3]  # the restart jumps back up
+
+
+def test_full_profile_is_the_winning_schedule():
+    opts = resolve_options(load_config("deblur", "full")["train"] | {"model": {"name": "nafnet"}})
+    stages = [(s["batch_size"], s["patch_size"], s["iters"]) for s in opts["stages"]]
+    assert stages == [(8, 192, 184000), (5, 256, 128000), (4, 320, 96000), (2, 384, 72000),
+                      (1, 512, 72000), (1, 1024, 48000)]
+    assert opts["optimizer"]["lr"] == 2e-4 and opts["optimizer"]["weight_decay"] == 1e-4
+    phases = PiecewiseSchedule(opts["phases"], "phases")
+    assert phases.total == 600000 and phases.boundaries() == [184000, 416000]
+    sched = CosineRestartLR(2e-4, opts["scheduler"]["periods"], eta_min=opts["scheduler"]["eta_min"])
+    restarts = [sum(opts["scheduler"]["periods"][:i]) for i in (1, 2)]
+    assert restarts == [184000, 416000]
+    sched.last_epoch = 184000
+    assert sched.get_lr() == pytest.approx(2e-4)
+    assert [p["loss"] if isinstance(p["loss"], str) else p["loss"]["name"] for p in opts["phases"]] == \
+        ["l1", "charbonnier_msssim", "charbonnier_msssim"]
+    assert opts["phases"][2].get("all_data") is True
+
+
+def test_every_profile_resolves():
+    for profile in ("smoke", "demo", "full"):
+        resolve_options(load_config("deblur", profile)["train"] | {"model": {"name": "nafnet"}})
+
+
+def base_options(**changes):
+    opts = {"model": {"name": "nafnet", "width": 4}, "stages": [{"batch_size": 2, "patch_size": 16, "iters": 4}],
+            "phases": [{"loss": "l1", "iters": 4}]}
+    opts.update(changes)
+    return opts
+
+
+def test_option_errors_are_caught_before_training():
+    with pytest.raises(ConfigError, match="val_evry"):
+        resolve_options(base_options(val_evry=3))
+    with pytest.raises(ConfigError, match="lrr"):
+        resolve_options(base_options(optimizer={"lrr": 1e-3}))
+    with pytest.raises(ValueError, match="stages cover 4 iterations but phases cover 5"):
+        resolve_options(base_options(phases=[{"loss": "l1", "iters": 5}]))
+    with pytest.raises(ValueError, match="unknown loss 'l3'"):
+        resolve_options(base_options(phases=[{"loss": "l3", "iters": 4}]))
+    with pytest.raises(ConfigError, match="batch"):
+        resolve_options(base_options(stages=[{"batch": 2, "patch_size": 16, "iters": 4}]))
+
+
+def test_distributed_sampler_splits_batches_disjointly():
+    world = [list(IterationBatchSampler(10, 13, batch_size=3, rank=r, world_size=2)) for r in range(2)]
+    for it in range(3):
+        a, b = set(world[0][it]), set(world[1][it])
+        assert not a & b and len(a) == len(b) == 3
+        assert a | b == set(range((10 + it) * 6, (11 + it) * 6))
+    with pytest.raises(ValueError):
+        IterationBatchSampler(0, 1, 2, rank=2, world_size=2)
