@@ -27,6 +27,15 @@ def key_figure(label: str, value, fmt: str = "{:.4g}") -> str:
     return text
 
 
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
+
+
 def progress(iterable=None, **kwargs):
     """A tqdm bar that stays quiet under test (COURSE_PROFILE=smoke) and outside a terminal or
     notebook, where a stream of bar updates would only flood the output."""
@@ -34,7 +43,9 @@ def progress(iterable=None, **kwargs):
 
     if os.environ.get("COURSE_PROFILE") == "smoke" or os.environ.get("COURSE_QUIET"):
         kwargs["disable"] = True
+    elif _in_notebook():
+        kwargs.setdefault("disable", False)  # a widget bar
     else:
-        kwargs.setdefault("disable", None)  # tqdm: off when not a TTY
+        kwargs.setdefault("disable", None)  # tqdm: off when not a TTY (logs, CI)
     kwargs.setdefault("mininterval", 1.0)
     return tqdm(iterable, **kwargs)

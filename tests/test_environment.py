@@ -18,7 +18,7 @@ IMPORT_NAMES = {
     "scikit-image": "skimage", "scipy": "scipy",
     "matplotlib": "matplotlib", "pillow": "PIL", "PyYAML": "yaml", "tqdm": "tqdm",
     "visualdl": "visualdl", "mplfonts": "mplfonts", "rapidocr-onnxruntime": "rapidocr_onnxruntime",
-    "jupyterlab": "jupyterlab", "ipykernel": "ipykernel", "nbclient": "nbclient",
+    "jupyterlab": "jupyterlab", "ipywidgets": "ipywidgets", "ipykernel": "ipykernel", "nbclient": "nbclient",
     "nbformat": "nbformat", "nbval": "nbval", "pytest": "pytest",
 }
 
