@@ -40,7 +40,7 @@ def deblur_trainer(profile: str | None = None, out_dir: Path | None = None, prep
     return Trainer(options, deblur_train_data(prepared), out_dir, quiet=quiet)
 
 
-def publish_deblur(trainer: Trainer, profile: str, dest: Path | None = None) -> Path:
+def publish_deblur(trainer: Trainer, profile: str, dest: Path | None = None, data: Path | None = None) -> Path:
     """Score the run's best model on test_A (against the input and the tuned classical baselines)
     and publish it with its options, log and metrics (see lib.checkpoints)."""
     from ..checkpoints import CHECKPOINT_DIR, load_deblur_model, publish
@@ -48,7 +48,7 @@ def publish_deblur(trainer: Trainer, profile: str, dest: Path | None = None) -> 
     from ..paths import data_root
 
     model = load_deblur_model(trainer.best_path if trainer.best_path.exists() else trainer.last_path)
-    test = load_pairs(data_root("deblur", profile) / "test_A")
+    test = load_pairs(Path(data or data_root("deblur", profile)) / "test_A")
     val = load_pairs(trainer.data.val_pairs)
     rows = compare_methods(test, val, model)
     metrics = {"profile": profile, "evaluated_on": "test_A", "iterations": trainer.iteration,

@@ -1,4 +1,13 @@
-"""python -m lib.train --config deblur [--profile demo] [--out DIR] [--fresh] [--iters N]"""
+"""Train a course model.
+
+    python -m lib.train --config deblur [--profile demo] [--data ROOT] [--out DIR] [--fresh] [--iters N] [--publish]
+
+Multi-GPU (DataParallel; each process draws its own slots of every batch, see lib.train.data)::
+
+    python -m paddle.distributed.launch --devices 0,1 lib/train/__main__.py --config deblur --profile full
+
+Imports are absolute so that the launcher can run this file as a script.
+"""
 from __future__ import annotations
 
 import argparse
@@ -7,15 +16,18 @@ import sys
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet logs before paddle)
+import paddle
 
-from ..config import PROFILES, active_profile
-from ..env import select_device
+from lib.config import PROFILES, active_profile
+from lib.env import select_device
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.train", description="Train a course model.")
     parser.add_argument("--config", default="deblur", choices=["deblur"], help="track (options in lib/configs/)")
     parser.add_argument("--profile", choices=PROFILES, default=None, help="default: $COURSE_PROFILE, else demo")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="competition-layout data root (default: $COURSE_DATA, else the generated sample data)")
     parser.add_argument("--out", type=Path, default=None, help="run folder (default: runs/train/<track>-<profile>)")
     parser.add_argument("--fresh", action="store_true", help="delete the run folder and start over")
     parser.add_argument("--iters", type=int, default=None, help="stop after this many more iterations")
@@ -24,28 +36,27 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     profile = active_profile(args.profile)
     device = select_device()
-    distributed = __import__("paddle").distributed
-    if distributed.get_world_size() > 1:
-        distributed.init_parallel_env()
-    from . import deblur_trainer, default_run_dir
+    if paddle.distributed.get_world_size() > 1:
+        paddle.distributed.init_parallel_env()
+    from lib.data.prepare import prepare_deblur
+    from lib.train import deblur_trainer, default_run_dir, publish_deblur
 
     out = args.out or default_run_dir(args.config, profile)
-    if args.fresh and out.exists():
+    if args.fresh and out.exists() and paddle.distributed.get_rank() == 0:
         shutil.rmtree(out)
-    trainer = deblur_trainer(profile, out)
+    prepared = prepare_deblur(profile, source=args.data)
+    trainer = deblur_trainer(profile, out, prepared=prepared)
     resumed = trainer.resume()
-    print(f"[{profile}] {device}, run folder {out}, "
+    print(f"[{profile}] {device}, rank {trainer.rank}/{trainer.world_size}, run folder {out}, "
           + (f"resumed at iteration {trainer.iteration}" if resumed else "new run")
           + f", {trainer.total_iters} iterations in all", flush=True)
     trainer.fit(stop_after=args.iters)
     last = [r for r in trainer.history if "psnr" in r]
-    if last:
+    if last and trainer.rank == 0:
         print(f"validation at {last[-1]['iteration']}: PSNR {last[-1]['psnr']:.2f} dB, "
               f"MS-SSIM {last[-1]['ms_ssim']:.4f}, score {last[-1]['score']:.4f}")
-    if args.publish and trainer.iteration >= trainer.total_iters:
-        from . import publish_deblur
-
-        dest = publish_deblur(trainer, profile)
+    if args.publish and trainer.iteration >= trainer.total_iters and trainer.rank == 0:
+        dest = publish_deblur(trainer, profile, data=args.data)
         print(f"published to {dest}")
     return 0
 
