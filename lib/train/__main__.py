@@ -31,9 +31,15 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="run folder (default: runs/train/<track>-<profile>)")
     parser.add_argument("--fresh", action="store_true", help="delete the run folder and start over")
     parser.add_argument("--iters", type=int, default=None, help="stop after this many more iterations")
+    parser.add_argument("--nproc", type=int, default=1,
+                        help="data-parallel processes (relaunches under paddle.distributed.launch; on a CPU "
+                             "machine one per core; every process draws its own batch)")
     parser.add_argument("--publish", action="store_true",
                         help="then score on test_A and copy the model to checkpoints/deblur_nafnet_<profile>/")
     args = parser.parse_args(argv)
+    if args.nproc > 1 and paddle.distributed.get_world_size() == 1:
+        from lib.train.launch import relaunch
+        return relaunch(sys.argv[1:] if argv is None else argv, args.nproc)
     profile = active_profile(args.profile)
     device = select_device()
     if paddle.distributed.get_world_size() > 1:

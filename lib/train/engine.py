@@ -109,7 +109,7 @@ class Trainer:
     options: dict
     data: TrainData
     out_dir: Path
-    quiet: bool | None = None
+    quiet: bool | None = None      # True: no progress bar or lines (tests)
     history: list = field(default_factory=list)
 
     def __post_init__(self):
@@ -239,9 +239,12 @@ class Trainer:
             except Exception as exc:  # logging must never stop training
                 print(f"VisualDL unavailable ({exc}); logging to CSV only")
         end = self.total_iters if stop_after is None else min(self.total_iters, self.iteration + stop_after)
-        bar = progress(total=end - self.iteration, desc="train", unit="it")
+        bar = progress(total=end - self.iteration, desc="train", unit="it",
+                       **({"disable": True} if self.quiet or self.rank else {}))
+        # without a bar (a log file, a launched worker), one line per log interval instead
+        print_lines = bar.disable and not self.quiet and self.rank == 0
         self.model.train()
-        start_time, running = time.perf_counter(), []
+        start_time, running, first = time.perf_counter(), [], self.iteration
         while self.iteration < end:
             stage, phase = self.stages.at(self.iteration), self.phases.at(self.iteration)
             seg_end = min(end, stage.end, phase.end)
@@ -257,6 +260,12 @@ class Trainer:
                 bar.update(1)
                 if self.iteration % self.opts["log_every"] == 0 or self.iteration == end:
                     bar.set_postfix(loss=f"{np.mean(running):.4f}", lr=f"{self.scheduler.get_lr():.2e}")
+                    if print_lines:
+                        elapsed = time.perf_counter() - start_time
+                        eta = elapsed / (self.iteration - first) * (end - self.iteration)
+                        print(f"iter {self.iteration}/{self.total_iters} stage {stage.index} phase {phase.index} "
+                              f"loss {np.mean(running):.4f} lr {self.scheduler.get_lr():.2e} "
+                              f"elapsed {elapsed:.0f}s eta {eta:.0f}s", flush=True)
                     self._log({"iteration": self.iteration, "stage": stage.index, "phase": phase.index,
                                "loss": float(np.mean(running)), "lr": self.scheduler.get_lr(),
                                "seconds": time.perf_counter() - start_time}, writer)
@@ -266,6 +275,9 @@ class Trainer:
                     if metrics:
                         self._log({"iteration": self.iteration, "stage": stage.index, "phase": phase.index,
                                    **metrics, "seconds": time.perf_counter() - start_time}, writer)
+                        if print_lines:
+                            print(f"validation at {self.iteration}: PSNR {metrics['psnr']:.2f} dB, "
+                                  f"MS-SSIM {metrics['ms_ssim']:.4f}, score {metrics['score']:.4f}", flush=True)
                         if metrics["score"] > self.best_score:
                             self.best_score = metrics["score"]
                             self.save(self.best_path)
