@@ -89,13 +89,15 @@ def plot_schedule(options: dict, points: int = 2000):
     ax2.step(its, batch, where="post", color="C1", label="batch size")
     axes[1].set(title="progressive stages", xlabel="iteration", ylabel="patch size")
     ax2.set_ylabel("batch size")
+    axes[1].legend(handles=axes[1].lines + ax2.lines, loc="center left", fontsize=7)
     for ax in axes:
         for span in phases.spans:
             loss = span.options["loss"]
             name = loss if isinstance(loss, str) else loss["name"]
             name += " (all data)" if span.options.get("all_data") else ""
             ax.axvspan(span.start, span.end, alpha=0.08 + 0.08 * span.index, color="gray")
-            ax.text((span.start + span.end) / 2, ax.get_ylim()[1], name, ha="center", va="bottom", fontsize=7)
+            ax.text((span.start + span.end) / 2, 0.97, name, transform=ax.get_xaxis_transform(),
+                    ha="center", va="top", fontsize=7)
     fig.tight_layout()
     return fig
 
