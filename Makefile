@@ -8,7 +8,7 @@ export GLOG_minloglevel := 2
 export FLAGS_call_stack_level := 0
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: setup run test test-lib test-notebooks data prepare train lab clean-venv
+.PHONY: setup run test test-lib test-notebooks data prepare train submission lab clean-venv
 
 setup: $(STAMP)
 
@@ -32,6 +32,11 @@ prepare: data
 # baselines and publish it to checkpoints/deblur_nafnet_demo/.
 train: prepare
 	$(PY) -m lib.train --config deblur --profile demo --publish
+
+# Export your trained model (else the shipped demo model) with TLC and pack dist/submission.zip
+# (predict.py + Paddle inference model + ONNX model; notebook 05).
+submission: setup
+	$(PY) -m lib.export --out dist/submission.zip
 
 run: setup data
 	$(PY) -m lib.runner

@@ -21,6 +21,7 @@ the training patch size read from its options.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +35,9 @@ TLC_FACTOR = 2.5  # the 1st-place solution's window: 2.5 x the training patch (t
 MODES = ("whole", "quadrants", "tiles")
 
 __all__ = ["DEFAULT_OVERLAP", "DEFAULT_TILE_PIXELS", "ImageError", "MODES", "OnnxRunner", "PaddleRunner",
-           "TLC_FACTOR", "DygraphRunner", "as_runner", "blend_ramp", "memory_estimate", "plan_grid",
-           "predict_folder", "predict_image", "quadrant_grid", "restore_array", "tile_grid", "tlc_model",
+           "TLC_FACTOR", "DygraphRunner", "as_runner", "compare_inference", "blend_ramp", "memory_estimate", "plan_grid",
+           "predict_folder", "predict_image", "quadrant_grid", "restore_array", "seam_error", "seam_mask",
+           "tile_grid", "tlc_model",
            "training_options", "training_patch_size"]
 
 
@@ -62,7 +64,12 @@ def as_runner(model):
 
 
 def _multiple(model) -> int:
-    return int(getattr(getattr(model, "model", model), "padder_size", DEFAULT_MULTIPLE))
+    """The size the network pads to: NAFNet's ``padder_size``, a runner's ``multiple``, else 16."""
+    for obj in (model, getattr(model, "model", None)):
+        for attr in ("padder_size", "multiple"):
+            if obj is not None and isinstance(getattr(obj, attr, None), int):
+                return int(getattr(obj, attr))
+    return DEFAULT_MULTIPLE
 
 
 def tile_grid(height: int, width: int, mode: str = "whole", *, tile: int | None = None,
@@ -110,6 +117,61 @@ def predict_folder(model, src_dir, save_dir, *, tile_pixels: int = DEFAULT_TILE_
     report = restore_folder(as_runner(model), src_dir, save_dir, tile_pixels=tile_pixels, overlap=overlap,
                             multiple=_multiple(model), wrap=wrap)
     return report
+
+
+def compare_inference(models: dict, pairs, modes: dict, keep: int = 0) -> tuple[list[dict], dict]:
+    """Score every (model, mode) on ``pairs`` of (name, blurred, sharp) uint8 images.
+
+    ``models``: name -> Layer or runner; ``modes``: name -> keyword arguments of
+    :func:`predict_image` (``{"whole": {"mode": "whole"}, ...}``). Returns one row per
+    combination (mean PSNR, MS-SSIM, score; restore seconds per image and per megapixel, metrics
+    not included) and the restored images of the first ``keep`` pairs, keyed (model, mode).
+    """
+    from .metrics import evaluate_pair
+
+    rows, kept = [], {}
+    megapixels = sum(blur.shape[0] * blur.shape[1] for _, blur, _ in pairs) / 1e6
+    for model_name, model in models.items():
+        for mode_name, kwargs in modes.items():
+            seconds, scores, outputs = 0.0, [], []
+            for k, (_, blur, sharp) in enumerate(pairs):
+                start = time.perf_counter()
+                restored = predict_image(model, blur, **kwargs)
+                seconds += time.perf_counter() - start
+                scores.append(evaluate_pair(restored, sharp))
+                if k < keep:
+                    outputs.append(restored)
+            kept[(model_name, mode_name)] = outputs
+            rows.append({"model": model_name, "mode": mode_name,
+                         **{key: float(np.mean([s[key] for s in scores])) for key in scores[0]},
+                         "seconds_per_image": seconds / len(pairs), "seconds_per_megapixel": seconds / megapixels})
+    return rows, kept
+
+
+def seam_mask(height: int, width: int, grid: tuple[list, list], band: int = 4) -> np.ndarray:
+    """Boolean H x W mask of the pixels within ``band`` of an interior tile edge of ``grid``
+    (where a tile starts or ends inside the image): where seams would show."""
+    mask = np.zeros((height, width), dtype=bool)
+    for axis, (tiles, length) in enumerate(((grid[0], height), (grid[1], width))):
+        edges = {e for start, size in tiles for e in (start, start + size) if 0 < e < length}
+        for e in edges:
+            lo, hi = max(e - band, 0), min(e + band, length)
+            if axis == 0:
+                mask[lo:hi, :] = True
+            else:
+                mask[:, lo:hi] = True
+    return mask
+
+
+def seam_error(restored: np.ndarray, reference: np.ndarray, grid: tuple[list, list], band: int = 4) -> dict:
+    """Mean |restored - reference| (grey levels, all channels) near the tile edges of ``grid``
+    (within ``band`` px) and elsewhere. With ``reference`` the whole-image output, a tiling whose
+    error is much larger near its edges than elsewhere has visible seams."""
+    diff = np.abs(restored.astype(np.float64) - reference.astype(np.float64)).mean(axis=-1)
+    mask = seam_mask(diff.shape[0], diff.shape[1], grid, band)
+    near = float(diff[mask].mean()) if mask.any() else 0.0
+    far = float(diff[~mask].mean()) if (~mask).any() else 0.0
+    return {"near_edges": near, "elsewhere": far, "max": float(diff.max())}
 
 
 def training_options(model_or_path) -> dict:

@@ -121,3 +121,20 @@ def plot_training_log(log_csv):
     axes[1].set(title="validation PSNR (dB)", xlabel="iteration")
     fig.tight_layout()
     return fig
+
+
+def show_tile_grids(image: np.ndarray, grids: dict, cell_size: float = 4.0):
+    """``image`` once per tile plan (``{title: (row tiles, column tiles)}`` from lib.infer), each
+    tile outlined in its own colour; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(grids), figsize=(cell_size * len(grids), cell_size * 1.1), squeeze=False)
+    for ax, (title, (rows, cols)) in zip(axes[0], grids.items()):
+        ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+        for i, (y, th) in enumerate(rows):
+            for j, (x, tw) in enumerate(cols):
+                ax.add_patch(plt.Rectangle((x, y), tw, th, fill=False, lw=1.5, color=f"C{(i + 2 * j) % 10}"))
+        ax.set_title(f"{title}: {len(rows) * len(cols)}", fontsize=10)
+        ax.axis("off")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,121 @@
+"""lib.export: the traceable TLC pooling against lib.models.tlc, the exported Paddle Inference
+and ONNX Runtime models against the dygraph model on odd-sized inputs (plain and TLC), the ONNX
+padding fix, and the contents of the submission zip."""
+import json
+import zipfile
+
+import lib  # noqa: F401
+import numpy as np
+import paddle
+import pytest
+
+from conftest import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
+from lib.export import (ExportableLocalAvgPool2d, _drop_constant_pad_values, export_model, exportable,
+                        max_abs_error)
+from lib.infer import tlc_model
+from lib.models.tlc import LocalAvgPool2d, local_avg_pool
+from lib.submission.predict import OnnxRunner, PaddleRunner
+
+TOLERANCE = 1e-4  # float32 outputs in [0, 1]; measured ~5e-7
+
+
+@pytest.mark.parametrize("shape, kernel", [
+    ((1, 2, 13, 17), (5, 4)),    # odd sizes, even and odd windows
+    ((2, 3, 20, 9), (7, 12)),    # window wider than the map in one direction only
+    ((1, 1, 8, 8), (1, 1)),      # identity
+    ((1, 2, 11, 6), (11, 3)),    # window as tall as the map
+    ((1, 3, 9, 12), (30, 40)),   # window covers the map: global pooling
+])
+def test_exportable_pool_equals_tlc_local_mean(shape, kernel):
+    x = paddle.to_tensor(np.random.default_rng(0).standard_normal(shape).astype("float32") + 2.0)
+    expected = local_avg_pool(x, kernel).numpy()
+    got = ExportableLocalAvgPool2d(kernel)(x).numpy()
+    np.testing.assert_allclose(got, np.broadcast_to(expected, shape), rtol=1e-5, atol=1e-5)
+
+
+def test_exportable_swaps_only_the_tlc_pools(tiny_nafnet):
+    converted = tlc_model(tiny_nafnet, 2.5, TINY_PATCH)
+    clone = exportable(converted)
+    assert not any(isinstance(m, LocalAvgPool2d) for m in clone.sublayers())
+    assert [m.kernel_size for m in clone.sublayers() if isinstance(m, ExportableLocalAvgPool2d)] == \
+        [m.kernel_size for m in converted.sublayers() if isinstance(m, LocalAvgPool2d)]
+    x = paddle.rand([1, 3, 97, 101])
+    np.testing.assert_allclose(clone(x).numpy(), converted(x).numpy(), atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def plain_export(tmp_path_factory, tiny_nafnet):
+    return export_model(tiny_nafnet, tmp_path_factory.mktemp("plain"), check=(1, 3, 101, 77))
+
+
+def test_plain_model_exports_and_agrees_with_dygraph_on_odd_sizes(plain_export, tiny_nafnet):
+    assert plain_export["paddle_max_abs_error"] < TOLERANCE
+    assert plain_export["onnx_max_abs_error"] < TOLERANCE
+    prefix = plain_export["paddle"][0][:-len(".json")]
+    # Dynamic shapes: another batch size and size through the same exported files.
+    assert max_abs_error(tiny_nafnet, PaddleRunner(prefix, device="cpu"), (2, 3, 37, 53), seed=1) < TOLERANCE
+    assert max_abs_error(tiny_nafnet, OnnxRunner(plain_export["onnx"]), (2, 3, 37, 53), seed=1) < TOLERANCE
+    # Without oneDNN too (the plain CPU path).
+    assert max_abs_error(tiny_nafnet, PaddleRunner(prefix, device="cpu", onednn=False), (1, 3, 33, 17)) < TOLERANCE
+
+
+def test_tlc_model_exports_and_agrees_with_dygraph(tiny_submission, tiny_nafnet):
+    folder, meta, _ = tiny_submission
+    converted = tlc_model(tiny_nafnet, 2.5, TINY_PATCH)
+    shape = (1, 3, 211, 175)  # larger than the 80-px TLC window, odd
+    paddle_err = max_abs_error(converted, PaddleRunner(folder / "model", device="cpu"), shape)
+    onnx_err = max_abs_error(converted, OnnxRunner(folder / "model.onnx"), shape)
+    assert paddle_err < TOLERANCE and onnx_err < TOLERANCE
+    # ... and it is really the TLC model: the plain one differs on this input.
+    assert max_abs_error(tiny_nafnet, PaddleRunner(folder / "model", device="cpu"), shape) > 1e-3
+
+
+def test_onnx_constant_pads_carry_no_fill_value(plain_export):
+    """paddle2onnx 2.1.0 writes Pad's fill value from uninitialised memory; export drops it."""
+    import onnx
+
+    model = onnx.load(plain_export["onnx"])
+    pads = []
+
+    def collect(graph):
+        for node in graph.node:
+            for attribute in node.attribute:
+                if attribute.type == attribute.GRAPH:
+                    collect(attribute.g)
+            if node.op_type == "Pad":
+                pads.append(node)
+
+    collect(model.graph)
+    assert pads, "NAFNet pads to a multiple of 16 inside the graph"
+    assert all(len(node.input) < 3 or not node.input[2] for node in pads)
+    assert _drop_constant_pad_values(model.graph) == 0
+
+
+def test_onnx_export_installs_nothing(plain_export, tmp_path):
+    """paddle2onnx's default optimiser (polygraphy) pip-installs onnx-graphsurgeon when it is
+    missing, which once upgraded NumPy to 2 in this venv; lib.export does not call it. The
+    installed distributions are the same before and after an export."""
+    from importlib.metadata import distributions
+
+    from lib.export import export_onnx
+
+    def installed():
+        return sorted((d.metadata["Name"], d.version) for d in distributions())
+
+    before = installed()
+    export_onnx(plain_export["paddle"][0][:-len(".json")], tmp_path / "again.onnx")
+    assert installed() == before
+    assert (tmp_path / "again.onnx").stat().st_size > 0
+
+
+def test_submission_zip_holds_predict_py_and_the_model(tiny_submission):
+    folder, meta, zip_path = tiny_submission
+    with zipfile.ZipFile(zip_path) as archive:
+        names = sorted(archive.namelist())
+    assert names == sorted(["predict.py", "model_meta.json", "model.json", "model.pdiparams", "model.onnx"])
+    saved = json.loads((folder / "model_meta.json").read_text(encoding="utf-8"))
+    assert saved["tlc"] == {"factor": 2.5, "train_size": TINY_PATCH}
+    assert saved["tile_pixels"] == TINY_TILE_PIXELS and saved["overlap"] == TINY_OVERLAP
+    assert saved["multiple"] == 16
+    assert saved["paddle_max_abs_error"] < TOLERANCE and saved["onnx_max_abs_error"] < TOLERANCE
+    assert meta["zip_bytes"] == zip_path.stat().st_size

@@ -1,0 +1,225 @@
+"""lib.infer and the tiling core it shares with the submission (lib/submission/predict.py):
+tile plans within a pixel budget, blending weights, plans that must not change a pointwise
+model's output, seams of the seed's quadrants against overlapping tiles, the memory bound on an
+8000 x 6000 image, TLC windows from the training options, and folders of odd files."""
+import json
+import tracemalloc
+
+import lib  # noqa: F401
+import cv2
+import numpy as np
+import paddle
+import pytest
+
+from conftest import make_tiny_nafnet
+from lib.infer import (blend_ramp, memory_estimate, plan_grid, predict_folder, predict_image, quadrant_grid,
+                       restore_array, seam_error, tlc_model, training_patch_size)
+from lib.metrics import tensor_to_uint8
+from lib.models.tlc import tlc_kernel_sizes
+from lib.submission.predict import tiles_for_side
+
+
+def check_axis(tiles, length, overlap, multiple=16):
+    covered = np.zeros(length, dtype=bool)
+    for start, size in tiles:
+        assert 0 <= start and start + size <= length
+        covered[start:start + size] = True
+    assert covered.all(), "every pixel must be in a tile"
+    if len(tiles) > 1:
+        assert all(size % multiple == 0 for _, size in tiles)
+        for (s0, n0), (s1, _) in zip(tiles, tiles[1:]):
+            assert s0 + n0 - s1 >= overlap, "neighbours overlap by at least `overlap`"
+
+
+@pytest.mark.parametrize("height, width, budget, overlap", [
+    (1, 1, 1 << 20, 64),
+    (577, 800, 1 << 20, 64),       # a demo test page: one tile
+    (1536, 2048, 1 << 20, 64),     # a 2K page: 2 x 2 overlapping tiles
+    (6000, 8000, 1 << 20, 64),
+    (301, 203, 128 * 128, 16),
+    (33, 1000, 64 * 64, 8),
+])
+def test_plan_covers_the_image_with_tiles_within_the_pixel_budget(height, width, budget, overlap):
+    rows, cols = plan_grid(height, width, budget, overlap)
+    check_axis(rows, height, overlap)
+    check_axis(cols, width, overlap)
+    pad = lambda n: -(-n // 16) * 16  # noqa: E731
+    assert pad(max(n for _, n in rows)) * pad(max(n for _, n in cols)) <= budget
+    if pad(height) * pad(width) <= budget:
+        assert (rows, cols) == ([(0, height)], [(0, width)])
+
+
+def test_plan_of_a_2k_page_is_four_overlapping_tiles_like_the_seed():
+    rows, cols = plan_grid(1536, 2048, 1 << 20, 64)
+    assert len(rows) == len(cols) == 2
+
+
+def test_plan_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="overlap"):
+        plan_grid(500, 500, tile=64, overlap=64)
+    with pytest.raises(ValueError, match="tile_pixels"):
+        plan_grid(500, 500, tile_pixels=100)
+    with pytest.raises(ValueError, match="positive"):
+        plan_grid(0, 10)
+    with pytest.raises(ValueError, match="unknown mode"):
+        predict_image(lambda b: b, np.zeros((8, 8, 3), np.uint8), mode="halves")
+
+
+@pytest.mark.parametrize("shape", ["linear", "cosine"])
+def test_blend_ramps_of_neighbouring_tiles_sum_to_one(shape):
+    tiles = tiles_for_side(300, 96, 24)
+    total = np.zeros(300)
+    for i, (start, size) in enumerate(tiles):
+        ramp = blend_ramp(tiles, i, shape)
+        assert ramp.min() > 0 and ramp.max() <= 1
+        total[start:start + size] += ramp
+    np.testing.assert_allclose(total, 1.0, atol=1e-6)
+    assert blend_ramp(tiles, 0, shape)[0] == 1 and blend_ramp(tiles, len(tiles) - 1, shape)[-1] == 1
+
+
+def pointwise_model(batch):
+    """Per-pixel, nonlinear, mixing channels: any tiling must reproduce its whole-image output."""
+    mix = np.array([[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.1, 0.1, 0.8]], np.float32)
+    return np.tanh(np.einsum("oc,nchw->nohw", mix, batch) * 1.7 - 0.3) * 0.5 + 0.5
+
+
+def test_every_plan_gives_a_pointwise_model_its_whole_image_output():
+    image = np.random.default_rng(0).random((131, 97, 3), dtype=np.float32)
+    whole = restore_array(pointwise_model, image, ([(0, 131)], [(0, 97)]))
+    np.testing.assert_allclose(whole, pointwise_model(image.transpose(2, 0, 1)[None])[0].transpose(1, 2, 0),
+                               atol=1e-6)
+    for grid in (quadrant_grid(131, 97), plan_grid(131, 97, tile=32, overlap=8),
+                 plan_grid(131, 97, tile=32, overlap=24), plan_grid(131, 97, 48 * 48, 16)):
+        np.testing.assert_allclose(restore_array(pointwise_model, image, grid), whole, atol=1e-6)
+
+
+def conv_stack(seed=0):
+    """Three zero-padded 3x3 convs: the output near a tile edge depends on pixels beyond it."""
+    paddle.seed(seed)
+    net = paddle.nn.Sequential(paddle.nn.Conv2D(3, 8, 3, padding=1), paddle.nn.ReLU(),
+                               paddle.nn.Conv2D(8, 8, 3, padding=1), paddle.nn.ReLU(),
+                               paddle.nn.Conv2D(8, 3, 3, padding=1))
+    net.eval()
+    return net
+
+
+def test_quadrants_show_seams_that_overlapping_tiles_blend_away():
+    image = cv2.GaussianBlur(np.random.default_rng(1).random((128, 160, 3), dtype=np.float32), (0, 0), 3) * 0.5 + 0.25
+    net = conv_stack()
+    run = lambda b: net(paddle.to_tensor(b)).numpy()  # noqa: E731
+    whole = restore_array(run, image, ([(0, 128)], [(0, 160)]))
+    quad_grid, tile_grid = quadrant_grid(128, 160), plan_grid(128, 160, tile=64, overlap=32)
+    quads, tiles = restore_array(run, image, quad_grid), restore_array(run, image, tile_grid)
+    q = seam_error(quads * 255, whole * 255, quad_grid, band=3)
+    t = seam_error(tiles * 255, whole * 255, tile_grid, band=3)
+    assert q["elsewhere"] < 1e-3, "away from the seams a 3-conv stack sees the same pixels"
+    assert q["near_edges"] > 0.5, "at the seams each quadrant saw zero padding instead of its neighbour"
+    assert t["max"] < 0.25 * q["max"], "linear ramps give the padded edge pixels little weight"
+
+
+def test_predict_image_default_is_the_model_forward(tiny_nafnet):
+    image = np.random.default_rng(2).integers(0, 256, (45, 67, 3), dtype=np.uint8)
+    x = paddle.to_tensor(image.transpose(2, 0, 1)[None].astype(np.float32) / 255.0)
+    with paddle.no_grad():
+        expected = tensor_to_uint8(tiny_nafnet(x))
+    np.testing.assert_array_equal(predict_image(tiny_nafnet, image), expected)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (17, 5), (33, 47)])
+@pytest.mark.parametrize("mode", ["whole", "quadrants", "tiles"])
+def test_predict_image_keeps_odd_and_tiny_sizes(tiny_nafnet, size, mode):
+    image = np.random.default_rng(3).integers(0, 256, (*size, 3), dtype=np.uint8)
+    out = predict_image(tiny_nafnet, image, mode, tile=16, overlap=4)
+    assert out.shape == image.shape and out.dtype == np.uint8
+
+
+def test_predict_image_rejects_non_rgb_uint8(tiny_nafnet):
+    with pytest.raises(ValueError, match="HxWx3 uint8"):
+        predict_image(tiny_nafnet, np.zeros((8, 8), np.uint8))
+    with pytest.raises(ValueError, match="HxWx3 uint8"):
+        predict_image(tiny_nafnet, np.zeros((8, 8, 3), np.float32))
+
+
+def test_tlc_window_comes_from_the_last_training_stage(tmp_path):
+    net = make_tiny_nafnet()
+    (tmp_path / "options.json").write_text(json.dumps({"stages": [{"patch_size": 32}, {"patch_size": 48}]}))
+    net.checkpoint_path = tmp_path / "model.pdparams"
+    assert training_patch_size(net) == 48
+    converted = tlc_model(net, factor=2.5)
+    assert tlc_kernel_sizes(converted)[0] == (120, 120)  # level 0: 2.5 x 48
+    assert converted.tlc == {"factor": 2.5, "train_size": 48}
+    x = paddle.rand([1, 3, 150, 130])
+    assert float((converted(x) - net(x)).abs().max()) > 1e-4, "TLC changes inputs larger than its window"
+    with pytest.raises(ValueError, match="patch_size"):
+        tlc_model(make_tiny_nafnet())  # no checkpoint_path, no patch_size
+
+
+def test_8000x6000_image_is_restored_band_by_band_within_the_memory_estimate():
+    """A stub runner (identity, the interface of the real ones) on a real 8000 x 6000 array:
+    a real network on it takes over a minute here. Checks the plan, the result and, with
+    tracemalloc (NumPy reports its allocations to it), the peak memory against the estimate."""
+    image = np.random.default_rng(4).integers(0, 256, (6000, 8000, 3), dtype=np.uint8)
+    shapes = set()
+
+    def identity(batch):
+        shapes.add(batch.shape)
+        return batch
+
+    budget = 1 << 20
+    tracemalloc.start()
+    try:
+        out = restore_array(identity, image, tile_pixels=budget, overlap=64)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    estimate = memory_estimate(6000, 8000, budget, 64)
+    np.testing.assert_array_equal(out, image)
+    assert all(h * w <= budget for _, _, h, w in shapes)
+    assert estimate["tiles"] > 40 and peak <= estimate["total_bytes"]
+    assert peak < 3 * image.nbytes, "no full-size float copy of the image"
+
+
+def write(path, array):
+    ok, data = cv2.imencode(path.suffix, array)
+    assert ok
+    data.tofile(str(path))
+
+
+def test_predict_folder_keeps_names_sizes_formats_and_skips_bad_files(tmp_path, tiny_nafnet):
+    src, dst = tmp_path / "输入 images", tmp_path / "out"
+    src.mkdir()
+    rng = np.random.default_rng(5)
+    rgb = rng.integers(0, 256, (45, 67, 3), dtype=np.uint8)
+    write(src / "page 1.png", rgb[:, :, ::-1])                                  # BGR on disk
+    write(src / "灰度 扫描.png", rgb[:, :, 0])
+    write(src / "rgba.png", np.dstack([rgb[:, :, ::-1], rng.integers(0, 256, (45, 67), dtype=np.uint8)]))
+    write(src / "deep16.png", (rgb.astype(np.uint16) * 257)[:, :, ::-1])
+    write(src / "photo.jpg", rgb[:, :, ::-1])
+    (src / "notes.txt").write_text("not an image")
+    (src / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    (src / ".DS_Store").write_bytes(b"\x00")
+    report = predict_folder(tiny_nafnet, src, dst)
+
+    assert sorted(report["restored"]) == sorted(["page 1.png", "灰度 扫描.png", "rgba.png", "deep16.png", "photo.jpg"])
+    assert sorted(name for name, _ in report["failed"]) == ["broken.png", "notes.txt"]
+    assert "not an image file" in dict(report["failed"])["notes.txt"]
+    assert "cannot decode" in dict(report["failed"])["broken.png"]
+    read = lambda name: cv2.imdecode(np.fromfile(str(dst / name), np.uint8), cv2.IMREAD_UNCHANGED)  # noqa: E731
+
+    expected = predict_image(tiny_nafnet, rgb)
+    np.testing.assert_array_equal(read("page 1.png")[:, :, ::-1], expected)
+    gray = read("灰度 扫描.png")
+    assert gray.shape == (45, 67)
+    replicated = np.repeat(rgb[:, :, :1], 3, axis=2)
+    np.testing.assert_array_equal(gray, cv2.cvtColor(predict_image(tiny_nafnet, replicated), cv2.COLOR_RGB2GRAY))
+    rgba = read("rgba.png")
+    assert rgba.shape == (45, 67, 4)
+    np.testing.assert_array_equal(rgba[:, :, 3], cv2.imdecode(np.fromfile(str(src / "rgba.png"), np.uint8),
+                                                              cv2.IMREAD_UNCHANGED)[:, :, 3])
+    np.testing.assert_array_equal(rgba[:, :, 2::-1], expected)
+    deep = read("deep16.png")
+    assert deep.dtype == np.uint16 and deep.shape == (45, 67, 3)
+    # The same pixels at 16 bits: within half an 8-bit level of the 8-bit result.
+    assert np.abs(deep[:, :, ::-1] / 257.0 - expected).max() <= 0.5 + 1e-6
+    assert read("photo.jpg").shape == (45, 67, 3)
+    assert not any(p.name.startswith(".") for p in dst.iterdir()), "no temporary files left"

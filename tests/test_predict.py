@@ -1,0 +1,147 @@
+"""The submission's predict.py, run as the competition runs it: unzipped into a folder of its own,
+``python predict.py src_image_dir save_dir`` in a fresh process, working directory there, no
+PYTHONPATH and ``lib`` made unimportable. Every kind of bad input is restored or reported, one
+bad file never stops the others, and the exit code says whether anything failed."""
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import lib  # noqa: F401
+import cv2
+import numpy as np
+import pytest
+
+from conftest import TINY_PATCH
+from lib.infer import predict_image, tlc_model
+
+
+@pytest.fixture(scope="module")
+def isolated(tiny_submission, tmp_path_factory):
+    """A copy of the unzipped submission plus a ``lib`` package that raises on import: the
+    venv finds the course's lib through a .pth file, so this is what proves predict.py never
+    imports it (the script's folder comes first on sys.path)."""
+    folder, _, _ = tiny_submission
+    copy = tmp_path_factory.mktemp("isolated") / "submission"
+    shutil.copytree(folder, copy)
+    (copy / "lib").mkdir()
+    (copy / "lib" / "__init__.py").write_text("raise ImportError('predict.py must not import the course lib')\n")
+    return copy
+
+
+def run_predict(folder, *args, timeout=300):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "COURSE_PROFILE", "COURSE_DATA")}
+    return subprocess.run([sys.executable, "predict.py", *map(str, args)], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def write(path, array):
+    ok, data = cv2.imencode(path.suffix, array)
+    assert ok
+    data.tofile(str(path))
+
+
+def read(path):
+    return cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_UNCHANGED)
+
+
+def test_predict_py_imports_only_the_evaluation_environment():
+    source = (lib.__path__[0] + "/submission/predict.py")
+    tree = ast.parse(open(source, encoding="utf-8").read())
+    modules = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    modules |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert modules <= {"__future__", "argparse", "json", "math", "os", "sys", "time", "pathlib", "warnings", "cv2", "numpy",
+                       "paddle", "onnxruntime"}, modules
+
+
+@pytest.fixture(scope="module")
+def bad_inputs(tmp_path_factory):
+    """A folder with every awkward case, and the RGB pixels of the readable ones."""
+    src = tmp_path_factory.mktemp("inputs") / "src images"
+    src.mkdir()
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (45, 67, 3), dtype=np.uint8)
+    big = cv2.resize(rng.integers(0, 256, (30, 40, 3), dtype=np.uint8), (301, 233))  # > tile budget: tiled
+    write(src / "page 1.png", rgb[:, :, ::-1])
+    write(src / "扫描 第2页.png", big[:, :, ::-1])
+    write(src / "gray.png", rgb[:, :, 0])
+    write(src / "rgba.png", np.dstack([rgb[:, :, ::-1], rng.integers(0, 256, (45, 67), dtype=np.uint8)]))
+    write(src / "deep16.png", (rgb.astype(np.uint16) * 257)[:, :, ::-1])
+    write(src / "dot.png", rgb[:1, :1, ::-1])
+    write(src / "odd.jpg", rgb[:, :-2, ::-1])
+    (src / "notes.txt").write_text("not an image")
+    (src / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    (src / "empty.png").write_bytes(b"")
+    return src, {"page 1.png": rgb, "扫描 第2页.png": big}
+
+
+def test_restores_every_image_and_reports_each_bad_file(isolated, bad_inputs, tiny_nafnet, tmp_path):
+    src, pixels = bad_inputs
+    save = tmp_path / "输出 dir"  # created by predict.py
+    result = run_predict(isolated, src, save, "--timings", tmp_path / "t.json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "must not import" not in result.stderr
+    out = result.stdout
+    assert "restored 7 of 10 files" in out
+    failed = out[out.index("file(s) failed:"):]
+    assert "broken.png: ImageError: cannot decode" in failed
+    assert "empty.png: ImageError: empty file" in failed
+    assert "notes.txt: ImageError: not an image file" in failed
+    assert sorted(p.name for p in save.iterdir()) == sorted(
+        ["page 1.png", "扫描 第2页.png", "gray.png", "rgba.png", "deep16.png", "dot.png", "odd.jpg"])
+
+    assert read(save / "gray.png").shape == (45, 67)
+    assert read(save / "rgba.png").shape == (45, 67, 4)
+    np.testing.assert_array_equal(read(save / "rgba.png")[:, :, 3], read(src / "rgba.png")[:, :, 3])
+    deep = read(save / "deep16.png")
+    assert deep.dtype == np.uint16 and deep.shape == (45, 67, 3)
+    assert read(save / "dot.png").shape == (1, 1, 3)
+    assert read(save / "odd.jpg").shape == (45, 65, 3)
+
+    # The exported TLC model in its own process gives the dygraph TLC model's images, whole
+    # (page 1) and in overlapping tiles (the 301 x 233 page exceeds the 128 x 128 budget).
+    converted = tlc_model(tiny_nafnet, 2.5, TINY_PATCH)
+    for name, rgb in pixels.items():
+        expected = predict_image(converted, rgb, "tiles", tile_pixels=128 * 128, overlap=16)
+        assert np.abs(read(save / name)[:, :, ::-1].astype(int) - expected).max() <= 1, name
+    timings = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))
+    assert len(timings["timings"]) == 7 and timings["device"].startswith("cpu")
+
+
+def test_paddle_and_onnx_backends_restore_the_same_images(isolated, bad_inputs, tmp_path):
+    src, pixels = bad_inputs
+    only = tmp_path / "src"
+    only.mkdir()
+    for name in pixels:
+        shutil.copy(src / name, only / name)
+    paddle_out, onnx_out = tmp_path / "paddle", tmp_path / "onnx"
+    result = run_predict(isolated, only, paddle_out, "--backend", "paddle")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PaddleRunner on cpu+onednn" in result.stdout
+    result = run_predict(isolated, only, onnx_out)  # auto on a CPU: ONNX Runtime
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OnnxRunner on cpu" in result.stdout
+    for name in pixels:
+        assert np.abs(read(paddle_out / name).astype(int) - read(onnx_out / name)).max() <= 1
+
+
+def test_missing_empty_and_same_folders_are_usage_errors(isolated, tmp_path):
+    result = run_predict(isolated, tmp_path / "nowhere", tmp_path / "out")
+    assert result.returncode == 2 and "source folder not found" in result.stderr
+    (tmp_path / "empty").mkdir()
+    result = run_predict(isolated, tmp_path / "empty", tmp_path / "out")
+    assert result.returncode == 1 and "no files" in result.stderr
+    (tmp_path / "same").mkdir()
+    write(tmp_path / "same" / "a.png", np.zeros((8, 8, 3), np.uint8))
+    result = run_predict(isolated, tmp_path / "same", tmp_path / "same")
+    assert result.returncode == 2 and "must differ" in result.stderr
+    assert read(tmp_path / "same" / "a.png").max() == 0, "the input was not overwritten"
+
+
+def test_missing_model_files_are_reported(isolated, tmp_path):
+    (tmp_path / "src").mkdir()
+    write(tmp_path / "src" / "a.png", np.zeros((8, 8, 3), np.uint8))
+    result = run_predict(isolated, tmp_path / "src", tmp_path / "out", "--model-dir", tmp_path / "no-model")
+    assert result.returncode == 2 and "cannot load the model" in result.stderr
