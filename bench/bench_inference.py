@@ -159,7 +159,8 @@ def main(argv=None) -> dict:
     tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, args.out)
     for kind in ("cold", "warm"):
-        print(f"{kind}: speed-up vs dygraph " + ", ".join(f"{k} x{v:.2f}" for k, v in result["speedup_vs_dygraph"][kind].items()))
+        speedups = result["speedup_vs_dygraph"][kind]
+        print(f"{kind}: speed-up vs dygraph " + ", ".join(f"{k} x{v:.2f}" for k, v in speedups.items()))
         print(f"{kind}: time vs the whole image without TLC " + ", ".join(
             f"{k} x{v:.2f}" for k, v in result["cost_vs_whole_plain"][kind].items()))
     print(f"written {args.out}")

@@ -246,8 +246,8 @@ def build_submission(model: nn.Layer, out_zip=None, *, tlc: bool = True, tlc_fac
     deployed = tlc_model(model, tlc_factor, patch_size) if tlc else model
     with tempfile.TemporaryDirectory(prefix="submission_") as tmp:
         folder = Path(tmp)
-        info = export_model(deployed, folder, onnx=onnx,
-                            check=check_shape(getattr(deployed, "tlc", {}).get("train_size"), tlc_factor if tlc else None))
+        train_size = (getattr(deployed, "tlc", None) or {}).get("train_size")
+        info = export_model(deployed, folder, onnx=onnx, check=check_shape(train_size, tlc_factor if tlc else None))
         for key in ("paddle_max_abs_error", "onnx_max_abs_error"):
             if key in info and not info[key] <= tolerance:
                 raise RuntimeError(f"exported model disagrees with dygraph: {key} = {info[key]:.3g} > {tolerance}")

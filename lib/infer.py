@@ -13,7 +13,7 @@ The tiling code is the NumPy core of the submission's ``predict.py`` (``lib/subm
 imported here so that notebooks, tests and the submitted script run the same code. Anything that
 maps a float32 ``1 x 3 x h x w`` array in [0, 1] to the same shape can restore: a Paddle Layer
 (wrapped by :class:`DygraphRunner`), or the exported models' runners (``PaddleRunner``,
-``OnnxRunner`` from the same module, built by ``lib.export``).
+``OnnxRunner`` from the same module; ``lib.export.deployed_runner`` exports a model and loads it).
 
 TLC (lib.models.tlc) is a property of the model: :func:`tlc_model` converts a trained model with
 the training patch size read from its options.
@@ -34,11 +34,10 @@ from .submission.predict import (DEFAULT_MULTIPLE, DEFAULT_OVERLAP, DEFAULT_TILE
 TLC_FACTOR = 2.5  # the 1st-place solution's window: 2.5 x the training patch (the paper used 1.5)
 MODES = ("whole", "quadrants", "tiles")
 
-__all__ = ["DEFAULT_OVERLAP", "DEFAULT_TILE_PIXELS", "ImageError", "MODES", "OnnxRunner", "PaddleRunner",
-           "TLC_FACTOR", "DygraphRunner", "as_runner", "compare_inference", "blend_ramp", "memory_estimate", "plan_grid",
-           "predict_folder", "predict_image", "quadrant_grid", "restore_array", "seam_error", "seam_mask",
-           "tile_grid", "tlc_model",
-           "training_options", "training_patch_size"]
+__all__ = ["DEFAULT_OVERLAP", "DEFAULT_TILE_PIXELS", "MODES", "TLC_FACTOR", "DygraphRunner", "ImageError",
+           "OnnxRunner", "PaddleRunner", "as_runner", "blend_ramp", "compare_inference", "memory_estimate",
+           "plan_grid", "predict_folder", "predict_image", "quadrant_grid", "restore_array", "seam_error",
+           "seam_mask", "tile_grid", "tlc_model", "training_options", "training_patch_size"]
 
 
 class DygraphRunner:

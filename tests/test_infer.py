@@ -200,7 +200,8 @@ def test_predict_folder_keeps_names_sizes_formats_and_skips_bad_files(tmp_path, 
     (src / ".DS_Store").write_bytes(b"\x00")
     report = predict_folder(tiny_nafnet, src, dst)
 
-    assert sorted(report["restored"]) == sorted(["page 1.png", "灰度 扫描.png", "rgba.png", "deep16.png", "photo.jpg"])
+    assert sorted(report["restored"]) == sorted(
+        ["page 1.png", "灰度 扫描.png", "rgba.png", "deep16.png", "photo.jpg"])
     assert sorted(name for name, _ in report["failed"]) == ["broken.png", "notes.txt"]
     assert "not an image file" in dict(report["failed"])["notes.txt"]
     assert "cannot decode" in dict(report["failed"])["broken.png"]

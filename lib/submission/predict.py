@@ -434,6 +434,9 @@ class OnnxRunner:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or _usable_cores()
         options.log_severity_level = 3  # errors only
+        # The memory pattern is a per-shape allocation plan; with tiles it held a second copy of
+        # every activation (measured: peak 2.1 GB instead of 1.3 GB on a 4000 x 3000 page).
+        options.enable_mem_pattern = False
         self.session = ort.InferenceSession(str(path), options, providers=providers)
         self.device = "gpu" if providers[0].startswith("CUDA") else "cpu"
         self._input = self.session.get_inputs()[0].name
