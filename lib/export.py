@@ -19,12 +19,11 @@ Two things had to be fixed to get there (each has a test in tests/test_export.py
   which is unknown (-1) when tracing a dynamic shape, so it does not trace. Here each
   ``LocalAvgPool2d`` is swapped for :class:`ExportableLocalAvgPool2d`, the same clipped,
   edge-replicated box mean written with tensor ops only (per axis: a cumulative sum, then two
-  gathers at clamped window starts), numerically equal to ``local_avg_pool``. Exported, it costs
-  more than the original does in dygraph (ONNX Runtime: TLC about doubles a demo model's time on
-  a test page; bench/README.md).
+  gathers at clamped window starts), numerically equal to ``local_avg_pool``. Exported, TLC
+  adds 0-20 % to the demo model's time on a test page with ONNX Runtime (bench/README.md).
 * paddle2onnx 2.1.0 writes the fill value of constant-mode ``Pad`` nodes from uninitialised
-  memory (seen: 4e27 instead of 0, varying from run to run), which breaks NAFNet's zero padding of
-  sizes that are not multiples of 16. Every constant ``Pad`` of the course's models pads with
+  memory (seen: 4e27 instead of 0, varying from run to run; NAFNet's padding sits in an If branch),
+  which turns the outputs of sizes that are not multiples of 16 into NaN or garbage. Every constant ``Pad`` of the course's models pads with
   zeros (``F.pad`` default), so the value input is dropped after export (ONNX's default is 0).
   Its default optimiser, polygraphy, pip-installs onnx-graphsurgeon at export time when it is
   missing (it once upgraded NumPy to 2 in this venv; requirements.txt now pins it): export here
