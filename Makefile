@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-done
+# The track of the course that data / prepare / train / submission act on (lib/tracks/).
+TRACK ?= deblur
 export GLOG_minloglevel := 2
 export FLAGS_call_stack_level := 0
 export PYTHONWARNINGS := ignore::DeprecationWarning
@@ -22,21 +24,22 @@ $(STAMP): requirements.txt constraints.txt
 	touch $(STAMP)
 
 data: setup
-	$(PY) -m lib.data deblur --profile $${COURSE_PROFILE:-demo} --seed 0
+	$(PY) -m lib.data $(TRACK) --profile $${COURSE_PROFILE:-demo} --seed 0
 
-# Split, downsample, crop and filter the training pairs (notebook 01); a no-op when up to date.
-prepare: data
-	$(PY) -m lib.data.prepare --profile $${COURSE_PROFILE:-demo}
+# The track's preparation for training (deblur: notebook 01's split, 2x downsample, crops and
+# gradient filter); a no-op when up to date.
+prepare: setup
+	$(PY) -m lib.data $(TRACK) --profile $${COURSE_PROFILE:-demo} --seed 0 --prepare
 
-# Train the demo NAFNet (resumes if interrupted), score it on test_A against the classical
-# baselines and publish it to checkpoints/deblur_nafnet_demo/.
+# Train the track's demo model (resumes if interrupted), score it on its held-out data against the
+# classical baselines and publish it to checkpoints/<track>_<model>_demo/.
 train: prepare
-	$(PY) -m lib.train --config deblur --profile demo --publish
+	$(PY) -m lib.train --config $(TRACK) --profile demo --publish
 
-# Export your trained model (else the shipped demo model) with TLC and pack dist/submission.zip
-# (predict.py + Paddle inference model + ONNX model; notebook 05).
+# Export your trained model (else the shipped demo model) and pack dist/<track>_submission.zip
+# (deblur: dist/submission.zip with TLC; predict.py + Paddle inference model + ONNX model; notebook 05).
 submission: setup
-	$(PY) -m lib.export --out dist/submission.zip
+	$(PY) -m lib.export --track $(TRACK)
 
 run: setup data
 	$(PY) -m lib.runner

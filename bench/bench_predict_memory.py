@@ -1,6 +1,6 @@
 """Peak memory and time of the submission's predict.py on large images, per backend.
 
-Builds a submission of the demo model (``load_deblur_model()``, with TLC) in a temporary folder,
+Builds a submission of the demo model (``load_model("deblur")``, with TLC) in a temporary folder,
 writes one synthetic page-like image per size (smooth random blobs, PNG), and runs
 ``python predict.py`` on each in a fresh process, reading the process's peak resident memory
 (``ru_maxrss`` from ``os.wait4``). Images larger than the tile budget (1024 x 1024 pixels) are
@@ -51,12 +51,12 @@ def main(argv=None) -> dict:
     parser.add_argument("--backends", nargs="+", default=["onnx", "paddle"])
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    from lib.checkpoints import load_deblur_model
+    from lib.tracks import load_model
     from lib.export import build_submission
 
-    model = load_deblur_model()
+    model = load_model("deblur")
     work = Path(tempfile.mkdtemp(prefix="bench_memory_"))
-    meta = build_submission(model, work / "submission.zip")
+    meta = build_submission(model, work / "submission.zip", tlc=True)
     with zipfile.ZipFile(work / "submission.zip") as archive:
         archive.extractall(work / "sub")
     rng = np.random.default_rng(0)

@@ -22,7 +22,7 @@ import paddle
 
 from lib.config import load_config
 from lib.data.prepare import prepare_deblur
-from lib.train import deblur_train_data
+from lib.tracks.deblur import TRACK
 from lib.train.data import KeyedPatchDataset, make_loader
 from lib.train.registry import build_loss, build_model
 from lib.train.schedule import PiecewiseSchedule
@@ -60,14 +60,14 @@ def main() -> None:
     parser.add_argument("--num-workers", type=int, default=0)
     args = parser.parse_args()
     cfg = load_config("deblur", "demo")
-    data = deblur_train_data(prepare_deblur("demo"))
+    data = TRACK.train_data(prepare_deblur("demo"))
     model = build_model({"name": "nafnet", **cfg["model"]})
     optimizer = paddle.optimizer.AdamW(learning_rate=1e-4, parameters=model.parameters())
     phases = PiecewiseSchedule(cfg["train"]["phases"], "phases")
     rows, start = [], 0
     for stage in cfg["train"]["stages"]:
         loss = phases.at(start).options["loss"]
-        rows.append(time_stage(model, optimizer, data.train_pairs, stage, loss, args.iters, args.num_workers))
+        rows.append(time_stage(model, optimizer, data.train, stage, loss, args.iters, args.num_workers))
         start += stage["iters"]
         r = rows[-1]
         print(f"batch {r['batch_size']} x {r['patch_size']} ({r['loss']}): {r['iterations_per_second']:.2f} it/s, "

@@ -1,8 +1,19 @@
-"""Trained models the notebooks use: the learner's own run if present, else the shipped demo model.
+"""Checkpoint files: atomic writes, reading with clear errors, publishing a run.
 
-A published model folder (``checkpoints/deblur_nafnet_demo/``) holds ``model.pdparams`` (weights
-only), ``options.json`` (the training options, including the model's), ``log.csv`` (the training
-log) and ``metrics.json`` (test_A scores against the input and classical baselines).
+A training checkpoint (``runs/train/<track>-<profile>/last.pdparams`` and ``best.pdparams``, written
+by lib.train.engine) holds::
+
+    version, track, task, networks {name: state}, optimizers {name: state}, schedulers {name: state},
+    iteration, stage, phase, best_score, best_metric, options, rng
+
+A published model folder (``checkpoints/<track>_<model>_demo/``) holds ``model.pdparams`` (track,
+network weights, iteration), ``options.json`` (the training options, including the networks'),
+``log.csv`` (the training log) and ``metrics.json`` (held-out scores against the input and the
+classical baselines). Building a network from a checkpoint is the track's job
+(``lib.tracks.load_model``); this module only reads and writes files.
+
+Version-1 files (the blurred-document track before the multi-track engine: one ``model`` state)
+read as ``networks = {"model": ...}``.
 """
 from __future__ import annotations
 
@@ -13,64 +24,74 @@ from pathlib import Path
 
 import paddle
 
-from .paths import CHECKPOINT_DIR, RUNS_DIR
-
-SHIPPED_DEBLUR = CHECKPOINT_DIR / "deblur_nafnet_demo"
+CHECKPOINT_VERSION = 2
 
 
-def find_deblur_checkpoint(profile: str | None = None) -> Path:
-    """The learner's best checkpoint of this profile (``runs/train/deblur-<profile>/best.pdparams``)
-    if it exists, else the shipped demo model."""
-    from .config import active_profile
-
-    own = RUNS_DIR / "train" / f"deblur-{active_profile(profile)}" / "best.pdparams"
-    if own.is_file():
-        return own
-    shipped = SHIPPED_DEBLUR / "model.pdparams"
-    if not shipped.is_file():
-        raise FileNotFoundError(f"no trained model: neither {own} nor {shipped} exists; run `make train`")
-    return shipped
+def atomic_save(obj, path) -> None:
+    """``paddle.save`` to a temporary name, then rename: a crash never leaves a half-written file."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    paddle.save(obj, str(tmp))
+    os.replace(tmp, path)
 
 
-def load_deblur_model(path: Path | None = None, profile: str | None = None):
-    """NAFNet with the weights of ``path`` (a training checkpoint or a published model.pdparams),
-    built from the options saved beside or inside it; returns the model in eval mode."""
-    from .train.engine import load_checkpoint
-    from .train.registry import build_model
+def atomic_write_text(path, text: str) -> None:
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
-    path = Path(path) if path else find_deblur_checkpoint(profile)
-    state = load_checkpoint(path)
-    options = state.get("options")
+
+def load_checkpoint(path, track: str | None = None) -> dict:
+    """Read a checkpoint with a clear error if it is missing, corrupt, or of another track than
+    ``track``; version-1 files are returned in the version-2 layout."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    try:
+        state = paddle.load(str(path))
+    except Exception as exc:
+        raise ValueError(f"checkpoint {path} is corrupt or not a Paddle checkpoint: {exc}") from exc
+    if not isinstance(state, dict):
+        raise ValueError(f"checkpoint {path} is not a course checkpoint (a {type(state).__name__})")
+    if "networks" not in state:
+        if "model" not in state:
+            raise ValueError(f"checkpoint {path} has no network weights (keys: {list(state)[:8]})")
+        state = {**{k: v for k, v in state.items() if k not in ("model", "optimizer", "scheduler")},
+                 "networks": {"model": state["model"]}, "version": 1}
+        for key in ("optimizer", "scheduler"):
+            if key in state:
+                state[f"{key}s"] = {"model": state[key]}
+    saved_track = state.get("track")
+    if track is not None and saved_track is not None and saved_track != track:
+        raise ValueError(f"checkpoint {path} belongs to track {saved_track!r}, not {track!r}")
+    return state
+
+
+def read_options(path, state: dict | None = None) -> dict:
+    """The training options of a checkpoint: ``options.json`` beside a published model, else the
+    options saved inside a training checkpoint."""
+    path = Path(path)
+    beside = path.parent / "options.json"
+    if beside.is_file():
+        return json.loads(beside.read_text(encoding="utf-8"))
+    options = (state if state is not None else load_checkpoint(path)).get("options")
     if options is None:
-        options_file = path.parent / "options.json"
-        if not options_file.is_file():
-            raise FileNotFoundError(f"{path}: no options inside and no {options_file}")
-        options = json.loads(options_file.read_text(encoding="utf-8"))
-    model = build_model(options["model"])
-    missing, unexpected = model.set_state_dict(state["model"])
-    if missing or unexpected:
-        raise ValueError(f"{path} does not fit the model in its options: missing {list(missing)[:5]}, "
-                         f"unexpected {list(unexpected)[:5]}")
-    model.eval()
-    model.checkpoint_path = path
-    return model
+        raise FileNotFoundError(f"{path}: no options inside and no {beside}")
+    return options
 
 
-def publish(run_dir: Path, dest: Path, metrics: dict) -> Path:
-    """Copy a run's best model (weights only), options and log into ``dest`` with ``metrics``;
-    each file written to a temporary name, then renamed."""
-    from .train.engine import atomic_save, load_checkpoint
-
+def publish(run_dir, dest, metrics: dict) -> Path:
+    """Copy a run's best model (``best.pdparams``, else ``last.pdparams``; weights only), its
+    options and log into ``dest`` with ``metrics``; every file written atomically."""
     run_dir, dest = Path(run_dir), Path(dest)
     source = run_dir / "best.pdparams" if (run_dir / "best.pdparams").is_file() else run_dir / "last.pdparams"
     state = load_checkpoint(source)
     dest.mkdir(parents=True, exist_ok=True)
-    atomic_save({"model": state["model"], "iteration": state["iteration"]}, dest / "model.pdparams")
-    for name, text in (("options.json", json.dumps(state["options"], indent=2)),
-                       ("metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))):
-        tmp = dest / f"{name}.tmp"
-        tmp.write_text(text + "\n", encoding="utf-8")
-        os.replace(tmp, dest / name)
+    atomic_save({"version": CHECKPOINT_VERSION, "track": state.get("track"), "networks": state["networks"],
+                 "iteration": state["iteration"]}, dest / "model.pdparams")
+    atomic_write_text(dest / "options.json", json.dumps(state["options"], indent=2) + "\n")
+    atomic_write_text(dest / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
     shutil.copyfile(run_dir / "log.csv", dest / "log.csv.tmp")
     os.replace(dest / "log.csv.tmp", dest / "log.csv")
     return dest

@@ -48,9 +48,10 @@ def track_names() -> list[str]:
     return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
 
 
-def load_track_file(track: str) -> dict[str, Any]:
-    """The raw YAML of a track, every section with its three profiles."""
-    path = CONFIG_DIR / f"{track}.yaml"
+def load_track_file(track: str, path: str | Path | None = None) -> dict[str, Any]:
+    """The raw YAML of a track (``lib/configs/<track>.yaml`` unless ``path``), every section with
+    its three profiles."""
+    path = Path(path) if path else CONFIG_DIR / f"{track}.yaml"
     if not path.is_file():
         raise ConfigError(f"no options for track {track!r} ({path}); tracks: {', '.join(track_names())}")
     with open(path, encoding="utf-8") as f:
@@ -63,10 +64,10 @@ def load_track_file(track: str) -> dict[str, Any]:
     return raw
 
 
-def load_config(track: str, profile: str | None = None) -> dict[str, Any]:
+def load_config(track: str, profile: str | None = None, path: str | Path | None = None) -> dict[str, Any]:
     """Options of ``track`` for one profile: ``{section: options}``, e.g. ``cfg["data"]["n_train"]``."""
     profile = active_profile(profile)
-    raw = load_track_file(track)
+    raw = load_track_file(track, path)
     cfg = {section: copy.deepcopy(per_profile[profile]) for section, per_profile in raw.items()}
     cfg["profile"] = profile
     cfg["track"] = track

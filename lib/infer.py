@@ -20,9 +20,7 @@ the training patch size read from its options.
 """
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
 import numpy as np
 import paddle
@@ -90,7 +88,7 @@ def predict_image(model, image: np.ndarray, mode: str = "whole", *, tile: int | 
                   tile_pixels: int | None = None, overlap: int = DEFAULT_OVERLAP) -> np.ndarray:
     """Restore one H x W x 3 uint8 RGB image; returns H x W x 3 uint8, rounded and clipped.
 
-    ``model``: a Paddle Layer (e.g. from ``load_deblur_model()``, or ``tlc_model(...)`` of it) or a
+    ``model``: a Paddle Layer (e.g. from ``lib.tracks.load_model()``, or ``tlc_model(...)`` of it) or a
     runner. ``mode``: "whole" (default), "quadrants" (the seed's 4 tiles) or "tiles" (overlapping
     tiles of side ``tile``, or the fewest that fit ``tile_pixels``, blended over ``overlap``).
     """
@@ -174,22 +172,14 @@ def seam_error(restored: np.ndarray, reference: np.ndarray, grid: tuple[list, li
 
 
 def training_options(model_or_path) -> dict:
-    """The training options of a model from ``lib.checkpoints.load_deblur_model`` (or of a
-    checkpoint path): saved inside a training checkpoint, or as options.json beside a published
-    model."""
+    """The training options of a model from ``lib.tracks.load_model`` (or of a checkpoint path):
+    saved inside a training checkpoint, or as options.json beside a published model."""
+    from .checkpoints import read_options
+
     path = getattr(model_or_path, "checkpoint_path", model_or_path)
     if path is None or isinstance(path, paddle.nn.Layer):
         raise ValueError("the model has no checkpoint_path: pass patch_size explicitly")
-    path = Path(path)
-    beside = path.parent / "options.json"
-    if beside.is_file():
-        return json.loads(beside.read_text(encoding="utf-8"))
-    from .train.engine import load_checkpoint
-
-    options = load_checkpoint(path).get("options")
-    if options is None:
-        raise FileNotFoundError(f"{path}: no options inside and no {beside}")
-    return options
+    return read_options(path)
 
 
 def training_patch_size(model_or_path) -> int:

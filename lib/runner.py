@@ -1,8 +1,8 @@
 """Run the course's notebooks in order and summarise: ``python -m lib.runner [NAMES...]``.
 
 Executed copies go to ``runs/`` (the sources stay untouched); the run ends with a table of
-notebook, seconds, status and key figure (see ``lib.report.key_figure``), also written to
-``runs/summary.md``. Exit status is 1 if any notebook failed, naming the notebook and the cell.
+notebook, track, seconds, status and key figure (see ``lib.report.key_figure``), with the seconds
+of each track added up, also written to ``runs/summary.md``. Exit status is 1 if any notebook failed, naming the notebook and the cell.
 """
 from __future__ import annotations
 
@@ -33,6 +33,13 @@ def find_notebooks(names=None) -> list[Path]:
             raise SystemExit(f"no notebook matches {missing}; notebooks: {[p.name for p in notebooks]}")
         return chosen
     return notebooks
+
+
+def notebook_tracks() -> dict:
+    """Notebook stem -> the track that teaches it (lib.tracks)."""
+    from .tracks import all_tracks
+
+    return {stem: track.name for track in all_tracks() for stem in track.notebooks}
 
 
 def failing_cell(nb) -> tuple[int, str]:
@@ -68,15 +75,20 @@ def run_notebook(path: Path, run_dir: Path, timeout: int | None) -> dict:
     nbformat.write(nb, tmp)
     os.replace(tmp, out)
     figure = json.loads(figure_file.read_text(encoding="utf-8"))["text"] if figure_file.exists() else ""
-    return {"notebook": path.name, "seconds": seconds, "status": status, "key_figure": figure,
-            "detail": detail}
+    return {"notebook": path.name, "track": notebook_tracks().get(path.stem, ""), "seconds": seconds,
+            "status": status, "key_figure": figure, "detail": detail}
 
 
 def format_table(rows: list[dict]) -> str:
-    header = ["notebook", "seconds", "status", "key figure"]
-    body = [[r["notebook"], f"{r['seconds']:.0f}", r["status"], r["key_figure"]] for r in rows]
+    header = ["notebook", "track", "seconds", "status", "key figure"]
+    body = [[r["notebook"], r.get("track", ""), f"{r['seconds']:.0f}", r["status"], r["key_figure"]] for r in rows]
+    totals = {}
+    for r in rows:
+        totals[r.get("track", "")] = totals.get(r.get("track", ""), 0.0) + r["seconds"]
+    body += [[f"(all of {track})" if track else "(other)", track, f"{sec:.0f}", "", ""] for track, sec in totals.items()]
+    body.append(["(course)", "", f"{sum(r['seconds'] for r in rows):.0f}", "", ""])
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
-    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
     sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(header), sep] + [line(b) for b in body])
 

@@ -68,12 +68,12 @@ def plot_schedule(options: dict, points: int = 2000):
     with the loss phases shaded; returns the figure."""
     import matplotlib.pyplot as plt
 
-    from .train.schedule import CosineRestartLR, PiecewiseSchedule
+    from .train.schedule import PiecewiseSchedule, build_scheduler, optimizer_spec
 
     stages = PiecewiseSchedule(options["stages"], "stages")
     phases = PiecewiseSchedule(options["phases"], "phases")
-    sch = options["scheduler"]
-    lr = CosineRestartLR(options["optimizer"]["lr"], sch["periods"], sch["restart_weights"], sch["eta_min"])
+    first = next(iter(options["optimizer"])) if "lr" not in options["optimizer"] else "model"
+    lr = build_scheduler(options["scheduler"], optimizer_spec(options, first)["lr"], options["phases"], first)
     its = np.unique(np.linspace(0, stages.total - 1, points).astype(int))
     lrs = []
     for it in its:
@@ -92,7 +92,7 @@ def plot_schedule(options: dict, points: int = 2000):
     axes[1].legend(handles=axes[1].lines + ax2.lines, loc="center left", fontsize=7)
     for ax in axes:
         for span in phases.spans:
-            loss = span.options["loss"]
+            loss = span.options.get("loss", f"phase {span.index}")
             name = loss if isinstance(loss, str) else loss["name"]
             name += " (all data)" if span.options.get("all_data") else ""
             ax.axvspan(span.start, span.end, alpha=0.08 + 0.08 * span.index, color="gray")

@@ -15,7 +15,7 @@ IMPORT_NAMES = {
     "paddlepaddle": "paddle", "paddleseg": "paddleseg", "opencv-python": "cv2", "numpy": "numpy",
     "onnxruntime": "onnxruntime", "paddle2onnx": "paddle2onnx", "onnx": "onnx",
     "onnxoptimizer": "onnxoptimizer", "onnx-graphsurgeon": "onnx_graphsurgeon",
-    "scikit-image": "skimage", "scipy": "scipy",
+    "scikit-image": "skimage", "scipy": "scipy", "PyWavelets": "pywt",
     "matplotlib": "matplotlib", "pillow": "PIL", "PyYAML": "yaml", "tqdm": "tqdm",
     "visualdl": "visualdl", "mplfonts": "mplfonts", "rapidocr-onnxruntime": "rapidocr_onnxruntime",
     "jupyterlab": "jupyterlab", "ipywidgets": "ipywidgets", "ipykernel": "ipykernel", "nbclient": "nbclient",

@@ -26,10 +26,21 @@ def test_runner_summarises_and_names_the_failing_cell(tmp_path, monkeypatch, cap
     assert "FAILED: 01_broken.ipynb cell 3: ZeroDivisionError" in captured.err
     summary = (out / "summary.md").read_text(encoding="utf-8")
     assert "| 00_ok.ipynb" in summary and "answer: 42" in summary and "FAILED" in summary
+    assert "| (course)" in summary and "| (other)" in summary  # totals; test notebooks have no track
     executed = nbformat.read(out / "00_ok.ipynb", as_version=4)
     assert "answer: 42" in executed.cells[0].outputs[0]["text"]
     assert not nbformat.read(src / "00_ok.ipynb", as_version=4).cells[0].outputs  # source untouched
     assert runner.main(["--out", str(out), "00"]) == 0
+
+
+def test_course_notebooks_belong_to_their_tracks():
+    tracks = runner.notebook_tracks()
+    assert tracks["03_staged_training"] == "deblur"
+    table = runner.format_table([
+        {"notebook": "03_staged_training.ipynb", "track": "deblur", "seconds": 60.0, "status": "ok", "key_figure": "x"},
+        {"notebook": "04_tlc_inference.ipynb", "track": "deblur", "seconds": 30.0, "status": "ok", "key_figure": "y"}])
+    total = next(line for line in table.splitlines() if "(all of deblur)" in line)
+    assert [c.strip() for c in total.strip("|").split("|")][1:3] == ["deblur", "90"] and "| (course)" in table
 
 
 def test_unknown_notebook_name_is_an_error(tmp_path, monkeypatch):

@@ -57,7 +57,7 @@ def data(tmp_path):
     pairs = make_pairs(tmp_path / "patches")
     full_size = make_pairs(tmp_path / "val", n=1, size=176)  # 5-scale MS-SSIM needs 176 px
     val = [(p[0].stem, p[0], p[1]) for p in full_size]
-    return TrainData(train_pairs=pairs[1:], all_pairs=pairs, val_pairs=val)
+    return TrainData(train=pairs[1:], all=pairs, val=val)
 
 
 def weights(trainer):
@@ -135,8 +135,8 @@ def test_bad_inputs_fail_before_training(data, tmp_path):
     empty.write_text("")
     with pytest.raises(ValueError, match="lists no pairs"):
         read_meta_file(empty)
-    with pytest.raises(ValueError, match="no training patches"):
-        Trainer(tiny_options(), TrainData([], data.all_pairs, data.val_pairs), tmp_path / "e")
+    with pytest.raises(ValueError, match="no training samples"):
+        Trainer(tiny_options(), TrainData([], data.all, data.val), tmp_path / "e")
     other = Trainer(tiny_options(iters=(2, 2), save_every=2), data, tmp_path / "c", quiet=True)
     other.fit(stop_after=2)
     with pytest.raises(ValueError, match="different schedule"):
@@ -144,7 +144,7 @@ def test_bad_inputs_fail_before_training(data, tmp_path):
 
 
 def test_keyed_patches_are_reproducible_and_aligned(data):
-    same = [(p[1], p[1]) for p in data.all_pairs]  # blur == gt: any misalignment shows
+    same = [(p[1], p[1]) for p in data.all]  # blur == gt: any misalignment shows
     ds = KeyedPatchDataset(same, 16, seed=3)
     a, b = ds[12345], ds[12345]
     np.testing.assert_array_equal(a[0], b[0])

@@ -1,8 +1,9 @@
-"""Command line of the data step.
+"""Command line of the data step, for every track.
 
     python -m lib.data deblur --profile demo --seed 0            # -> data/deblur (skips if up to date)
     python -m lib.data deblur --profile smoke --out /tmp/d --force
-    python -m lib.data check [ROOT]                               # validate train/ and test_* of a data root
+    python -m lib.data deblur --prepare                          # then the track's preparation (notebook 01)
+    python -m lib.data check [ROOT] [--track deblur]             # validate the splits of a data root
 """
 from __future__ import annotations
 
@@ -11,53 +12,49 @@ import sys
 from pathlib import Path
 
 from ..config import PROFILES, ConfigError
-from .deblur import SPLITS, TRACK, ensure_dataset
-from .pairs import GT_DIR, DataError, validate_pairs
-
-
-def check(root: Path) -> int:
-    """Validate every split folder of ``root``; ground truth is required for train only."""
-    splits = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
-    if not splits:
-        print(f"{root}: no split folders (expected train/, test_A/ ...)", file=sys.stderr)
-        return 1
-    failed = 0
-    for split in splits:
-        try:
-            pairs = validate_pairs(split, require_gt=split.name == "train")
-            with_gt = sum(gt is not None for _, _, gt in pairs)
-            print(f"{split.name}: {len(pairs)} blurred images, {with_gt} with {GT_DIR}")
-        except DataError as exc:
-            print(exc, file=sys.stderr)
-            failed += 1
-    return 1 if failed else 0
+from ..tracks import get_track, track_names
+from .pairs import DataError
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.data", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    gen = sub.add_parser(TRACK, help="generate the blurred-document sample data")
-    gen.add_argument("--profile", choices=PROFILES, default=None,
-                     help="smoke | demo | full (default: $COURSE_PROFILE, else demo)")
-    gen.add_argument("--seed", type=int, default=0)
-    gen.add_argument("--out", type=Path, default=None,
-                     help="output folder (default: data/deblur for demo, data/deblur-<profile> otherwise)")
-    gen.add_argument("--force", action="store_true", help="regenerate even if up to date")
-    gen.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    chk = sub.add_parser("check", help=f"validate a data root ({', '.join(SPLITS)} ...)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{TRACK,check}",
+                                help=f"a track ({', '.join(track_names())}) or check")
+    for name in track_names():
+        gen = sub.add_parser(name, help=f"generate the {name} sample data")
+        gen.add_argument("--profile", choices=PROFILES, default=None,
+                         help="smoke | demo | full (default: $COURSE_PROFILE, else demo)")
+        gen.add_argument("--seed", type=int, default=0)
+        gen.add_argument("--out", type=Path, default=None,
+                         help=f"output folder (default: data/{name} for demo, data/{name}-<profile> otherwise)")
+        gen.add_argument("--force", action="store_true", help="regenerate even if up to date")
+        gen.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+        gen.add_argument("--prepare", action="store_true", help="then prepare it for training (a no-op when up to date)")
+    chk = sub.add_parser("check", help="validate a data root")
     chk.add_argument("root", type=Path, nargs="?", default=None,
                      help="default: $COURSE_DATA, else the generated data of the profile")
+    chk.add_argument("--track", default="deblur", choices=track_names())
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
-            from ..paths import data_root
-            return check(args.root or data_root(TRACK))
+            track = get_track(args.track)
+            try:
+                lines = track.check_data(args.root or track.data_root())
+            except DataError as exc:
+                print(exc, file=sys.stderr)
+                return 1
+            print("\n".join(lines))
+            return 0
+        track = get_track(args.command)
         out = args.out
-        if out is None:
+        if out is None:  # never $COURSE_DATA: do not write into a download
             from ..paths import generated_data_root
-            out = generated_data_root(TRACK, args.profile)  # never $COURSE_DATA: do not write into a download
-        ensure_dataset(args.profile, out, seed=args.seed, force=args.force, workers=args.workers)
+            out = generated_data_root(track.name, args.profile)
+        root = track.generate_data(args.profile, out, seed=args.seed, force=args.force, workers=args.workers)
+        if args.prepare:  # the data just written if --out was given, else $COURSE_DATA or the sample data
+            prepared = track.prepare(args.profile, source=root if args.out else None)
+            print(prepared.summary() if hasattr(prepared, "summary") else prepared)
     except (DataError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

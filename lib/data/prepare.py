@@ -42,11 +42,8 @@ import argparse
 import csv
 import hashlib
 import json
-import multiprocessing
 import os
-import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,16 +52,16 @@ import numpy as np
 
 from ..config import ConfigError, active_profile, check_keys, load_config
 from ..paths import DATA_DIR, generated_data_root
-from ..report import progress
 from .analysis import collect_sizes, mean_gradient, size_summary
+from .folders import MANIFEST, build_atomically, is_up_to_date, read_manifest, run_jobs
 from .pairs import DataError, read_image, validate_pairs
 
-MIN_JOBS_PER_WORKER = 4  # fewer jobs run inline (see run_jobs)
 PREPARE_VERSION = 1  # bump when the output format changes: prepared folders are then redone
 OPTION_KEYS = {"downsample", "patch_size", "stride", "grad_threshold", "val_count", "workers"}
 FINGERPRINT_DIRS = ("train/blur_image", "train/gt_image", "test_A/blur_image", "test_B/blur_image")
 PNG_FLAGS = [cv2.IMWRITE_PNG_COMPRESSION, 1]  # lossless; measured: 1.35x faster than level 3, files 8% larger
-META_NAME, SPLIT_NAME, MANIFEST_NAME, PATCHES_NAME = "meta_info.txt", "split.json", "manifest.json", "patches.csv"
+META_NAME, SPLIT_NAME, PATCHES_NAME = "meta_info.txt", "split.json", "patches.csv"
+MANIFEST_NAME = MANIFEST
 
 
 # ---------------------------------------------------------------- options
@@ -93,18 +90,18 @@ def check_options(options: dict) -> dict:
     return dict(options)
 
 
-def prepare_options(profile: str | None = None, **overrides) -> dict:
-    """The ``prepare`` section of lib/configs/deblur.yaml for ``profile``, with ``overrides``."""
-    options = dict(load_config("deblur", profile)["prepare"])
+def prepare_options(profile: str | None = None, track: str = "deblur", **overrides) -> dict:
+    """The ``prepare`` section of lib/configs/<track>.yaml for ``profile``, with ``overrides``."""
+    options = dict(load_config(track, profile)["prepare"])
     options.update(overrides)
     return check_options(options)
 
 
-def prepared_root(source: Path, profile: str | None = None) -> Path:
-    """Where the prepared data of ``source`` goes (see the module docstring)."""
+def prepared_root(source: Path, profile: str | None = None, track: str = "deblur") -> Path:
+    """Where ``track``'s preparation of ``source`` goes (see the module docstring)."""
     profile = active_profile(profile)
-    generated = generated_data_root("deblur", profile)
-    base = DATA_DIR / f"{generated.name}-prepared"
+    generated = generated_data_root("deblur", profile)  # the document pages every document track reads
+    base = DATA_DIR / f"{generated_data_root(track, profile).name}-prepared"
     if Path(source).resolve() == generated.resolve():
         return base
     digest = hashlib.sha256(str(Path(source).resolve()).encode()).hexdigest()[:8]
@@ -161,10 +158,6 @@ def read_pair(name: str, blur_path: Path, gt_path: Path) -> tuple[np.ndarray, np
 
 
 # ---------------------------------------------------------------- per-image work (runs in worker processes)
-def _init_worker() -> None:
-    cv2.setNumThreads(1)  # one process per core already; OpenCV threads would only compete
-
-
 def crop_training_pair(job: tuple) -> list[dict]:
     """Downsample one training pair, write all its patches, return one record per patch."""
     name, blur_path, gt_path, out_dir, factor, patch, stride = job
@@ -193,21 +186,6 @@ def downsample_validation_pair(job: tuple) -> dict:
     return {"name": name, "file": file_name, "height": gt.shape[0], "width": gt.shape[1]}
 
 
-def run_jobs(function, jobs: list, workers: int, desc: str) -> list:
-    """``function`` over ``jobs`` in order, in ``workers`` processes, with a progress bar.
-
-    Inline when ``workers`` is 1 or there are too few jobs to pay for starting the processes
-    (each spawned worker imports numpy, OpenCV and lib.data: a second or two). Spawn, not fork:
-    a forked child deadlocks in OpenCV when the parent has already used OpenCV's thread pool
-    (measured here: the children hang at 0% CPU), and a notebook kernel always has."""
-    workers = max(1, min(workers, os.cpu_count() or 1, len(jobs)))
-    if workers == 1 or len(jobs) < MIN_JOBS_PER_WORKER * workers:
-        return [function(job) for job in progress(jobs, desc=desc, total=len(jobs))]
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker) as pool:
-        return list(progress(pool.map(function, jobs), desc=desc, total=len(jobs)))
-
-
 # ---------------------------------------------------------------- fingerprint, manifest
 def source_fingerprint(source: Path) -> dict:
     """Names, sizes and modification times of the source images, hashed: any added, removed,
@@ -229,21 +207,6 @@ def _manifest_key(source: Path, options: dict) -> dict:
     return {"version": PREPARE_VERSION, "source": str(Path(source).resolve()),
             "options": {k: options[k] for k in sorted(OPTION_KEYS - {"workers"})},
             "fingerprint": source_fingerprint(source)}
-
-
-def read_manifest(root: Path) -> dict | None:
-    try:
-        return json.loads((Path(root) / MANIFEST_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def is_up_to_date(root: Path, key: dict) -> bool:
-    """The prepared folder exists, is complete and was made from these options and source files."""
-    manifest = read_manifest(root)
-    if not manifest or any(manifest.get(k) != v for k, v in key.items()):
-        return False
-    return all((Path(root) / name).is_file() for name in (META_NAME, SPLIT_NAME, PATCHES_NAME))
 
 
 def _write_json(path: Path, data) -> None:
@@ -357,39 +320,29 @@ def _result_from_manifest(root: Path, manifest: dict, profile: str, options: dic
                          seconds=seconds, size_summary=manifest.get("size_summary", {}))
 
 
-def _remove_stale_temporaries(root: Path) -> None:
-    """Temporary folders of runs that died (their process is gone)."""
-    for path in root.parent.glob(f".{root.name}.*-*"):
-        try:
-            pid = int(path.name.rsplit("-", 1)[1])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(path, ignore_errors=True)
-        except (ValueError, PermissionError):
-            pass
-
-
-def prepare_deblur(profile: str | None = None, force: bool = False, *, source: Path | None = None,
-                   out: Path | None = None, **overrides) -> PrepareResult:
+def prepare_patches(profile: str | None = None, force: bool = False, *, source: Path | None = None,
+                    out: Path | None = None, track: str = "deblur", **overrides) -> PrepareResult:
     """Split, downsample, crop and filter the training data (see the module docstring).
 
-    ``profile`` selects the ``prepare`` options of lib/configs/deblur.yaml (``$COURSE_PROFILE``
-    if None); ``overrides`` replace single options (e.g. ``grad_threshold=12``). ``source`` is the
-    competition-layout root (default: ``$COURSE_DATA`` if set, else the profile's sample data,
-    generated if missing, see :func:`lib.data.deblur.ensure_dataset`), ``out`` the prepared folder (default: :func:`prepared_root`). Returns at once
-    when ``out`` is up to date, unless ``force``.
+    ``track`` names the options file (the ``prepare`` section of lib/configs/<track>.yaml; every
+    document track crops the same pages its own way); ``profile`` selects the profile
+    (``$COURSE_PROFILE`` if None); ``overrides`` replace single options (e.g. ``grad_threshold=12``).
+    ``source`` is the competition-layout root (default: ``$COURSE_DATA`` if set, else the profile's
+    sample pages, generated if missing, see :func:`lib.data.deblur.ensure_dataset`), ``out`` the
+    prepared folder (default: :func:`prepared_root`). Returns at once when ``out`` is up to date,
+    unless ``force``.
     """
     start = time.perf_counter()
     profile = active_profile(profile)
-    options = prepare_options(profile, **overrides)
+    options = prepare_options(profile, track, **overrides)
     if source is None:  # $COURSE_DATA if set, else the generated sample data (made if missing)
         from .deblur import ensure_dataset
         source = ensure_dataset(profile)
     source = Path(source)
-    out = Path(out) if out is not None else prepared_root(source, profile)
+    out = Path(out) if out is not None else prepared_root(source, profile, track)
 
     key = _manifest_key(source, options)
-    if not force and is_up_to_date(out, key):
+    if not force and is_up_to_date(out, key, required=(META_NAME, SPLIT_NAME, PATCHES_NAME)):
         return _result_from_manifest(out, read_manifest(out), profile, options, True,
                                      time.perf_counter() - start)
 
@@ -413,12 +366,7 @@ def prepare_deblur(profile: str | None = None, force: bool = False, *, source: P
     train_part = train_pairs[:len(train_pairs) - val_count]
     val_part = train_pairs[len(train_pairs) - val_count:]
 
-    # --- build everything in a hidden temporary folder, then rename it into place
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(out)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
+    def build(tmp: Path) -> dict:  # in a hidden temporary folder, renamed into place when complete
         for sub in ("train/blur_image", "train/gt_image", "val/blur_image", "val/gt_image"):
             (tmp / sub).mkdir(parents=True)
         workers = options["workers"]
@@ -450,29 +398,27 @@ def prepare_deblur(profile: str | None = None, force: bool = False, *, source: P
                  "kept": len(kept), "dropped": len(records) - len(kept),
                  "kept_pct": 100.0 * len(kept) / len(records),
                  "gradient_median": float(np.median([r["gradient"] for r in records]))}
-        manifest = {**key, "factor": factor, "stats": stats, "size_summary": sizes,
-                    "created": time.strftime("%Y-%m-%d %H:%M:%S")}
-        _write_json(tmp / MANIFEST_NAME, manifest)  # last: its presence marks a complete folder
+        return {**key, "factor": factor, "stats": stats, "size_summary": sizes,
+                "created": time.strftime("%Y-%m-%d %H:%M:%S")}
 
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        if out.exists():
-            os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    manifest = build_atomically(out, build)
     return _result_from_manifest(out, manifest, profile, options, False, time.perf_counter() - start)
+
+
+def prepare_deblur(profile: str | None = None, force: bool = False, **kwargs) -> PrepareResult:
+    """:func:`prepare_patches` with the blurred-document track's options."""
+    return prepare_patches(profile, force, track="deblur", **kwargs)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.data.prepare", description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", default=None, help="smoke, demo or full (default: $COURSE_PROFILE or demo)")
     parser.add_argument("--force", action="store_true", help="redo even if the prepared folder is up to date")
+    parser.add_argument("--track", default="deblur", help="whose prepare options (lib/configs/<track>.yaml)")
     parser.add_argument("--source", type=Path, default=None, help="competition-layout root (default: the profile's data)")
     parser.add_argument("--out", type=Path, default=None, help="prepared folder (default: under data/)")
     args = parser.parse_args(argv)
-    result = prepare_deblur(args.profile, force=args.force, source=args.source, out=args.out)
+    result = prepare_patches(args.profile, force=args.force, source=args.source, out=args.out, track=args.track)
     print(result.summary())
     return 0
 

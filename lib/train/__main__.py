@@ -1,4 +1,4 @@
-"""Train a course model.
+"""Train a track's model.
 
     python -m lib.train --config deblur [--profile demo] [--data ROOT] [--out DIR] [--fresh] [--iters N] [--publish]
 
@@ -20,11 +20,13 @@ import paddle
 
 from lib.config import PROFILES, active_profile
 from lib.env import select_device
+from lib.tracks import get_track, track_names
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lib.train", description="Train a course model.")
-    parser.add_argument("--config", default="deblur", choices=["deblur"], help="track (options in lib/configs/)")
+    parser = argparse.ArgumentParser(prog="python -m lib.train", description="Train a track's model.")
+    parser.add_argument("--config", default="deblur", choices=track_names(),
+                        help="track (options in lib/configs/<track>.yaml); default deblur")
     parser.add_argument("--profile", choices=PROFILES, default=None, help="default: $COURSE_PROFILE, else demo")
     parser.add_argument("--data", type=Path, default=None,
                         help="competition-layout data root (default: $COURSE_DATA, else the generated sample data)")
@@ -35,7 +37,7 @@ def main(argv=None) -> int:
                         help="data-parallel processes (relaunches under paddle.distributed.launch; on a CPU "
                              "machine one per core; every process draws its own batch)")
     parser.add_argument("--publish", action="store_true",
-                        help="then score on test_A and copy the model to checkpoints/deblur_nafnet_<profile>/")
+                        help="then score on held-out data and copy the model to checkpoints/<track>_<model>_<profile>/")
     args = parser.parse_args(argv)
     if args.nproc > 1 and paddle.distributed.get_world_size() == 1:
         from lib.train.launch import relaunch
@@ -44,25 +46,24 @@ def main(argv=None) -> int:
     device = select_device()
     if paddle.distributed.get_world_size() > 1:
         paddle.distributed.init_parallel_env()
-    from lib.data.prepare import prepare_deblur
-    from lib.train import deblur_trainer, default_run_dir, publish_deblur
+    track = get_track(args.config)
 
-    out = args.out or default_run_dir(args.config, profile)
+    out = args.out or track.run_dir(profile)
     if args.fresh and out.exists() and paddle.distributed.get_rank() == 0:
         shutil.rmtree(out)
-    prepared = prepare_deblur(profile, source=args.data)
-    trainer = deblur_trainer(profile, out, prepared=prepared)
+    prepared = track.prepare(profile, source=args.data)
+    trainer = track.trainer(profile, out, prepared=prepared)
     resumed = trainer.resume()
-    print(f"[{profile}] {device}, rank {trainer.rank}/{trainer.world_size}, run folder {out}, "
+    print(f"[{track.name} {profile}] {device}, rank {trainer.rank}/{trainer.world_size}, run folder {out}, "
           + (f"resumed at iteration {trainer.iteration}" if resumed else "new run")
           + f", {trainer.total_iters} iterations in all", flush=True)
     trainer.fit(stop_after=args.iters)
-    last = [r for r in trainer.history if "psnr" in r]
+    last = [r for r in trainer.history if trainer.best_metric in r]
     if last and trainer.rank == 0:
-        print(f"validation at {last[-1]['iteration']}: PSNR {last[-1]['psnr']:.2f} dB, "
-              f"MS-SSIM {last[-1]['ms_ssim']:.4f}, score {last[-1]['score']:.4f}")
+        shown = ", ".join(f"{k} {last[-1][k]:.4f}" for k in trainer.task_class.metric_keys if k in last[-1])
+        print(f"validation at {last[-1]['iteration']}: {shown}")
     if args.publish and trainer.iteration >= trainer.total_iters and trainer.rank == 0:
-        dest = publish_deblur(trainer, profile, data=args.data)
+        dest = track.publish(trainer, profile, data=args.data)
         print(f"published to {dest}")
     return 0
 

@@ -1,58 +1,121 @@
 """Training data for the engine: keyed random patches, so a resumed run sees the same batches.
 
-Every sample is addressed by a key ``iteration * stride + slot``; the dataset draws the patch and
+Every sample is addressed by a key ``iteration * stride + slot``; the dataset draws the sample and
 its augmentation from ``np.random.default_rng([seed, key])``. No sampler state has to be saved:
 resuming at iteration ``i`` rebuilds exactly the batches an uninterrupted run would have seen,
 whatever the number of loader workers, and ranks of a multi-GPU run take disjoint slots.
+
+A sample is a tuple of aligned files, read by its ``kinds`` (see SAMPLE_KINDS): ``("image",
+"image")`` for a restoration pair (input, ground truth), ``("image", "mask", "image")`` for
+inpainting, ``("image", "label")`` for segmentation. Every file of a sample gets the same crop,
+flips and rotations.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import paddle
 
-from ..data.augment import augment_pair
+from ..data.augment import augment_arrays
 from ..data.dataset import to_chw_float
-from ..data.pairs import read_image
+from ..data.pairs import DataError, read_image
+
+AUGMENT_DEFAULTS = {"flip": True, "rotate": True, "vflip": True}
+
+
+def read_gray(path) -> np.ndarray:
+    """A single-channel uint8 H x W array; a clear error naming the file otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: file not found")
+    data = np.fromfile(str(path), dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
+    if image is None:
+        raise DataError(f"{path}: cannot decode the file as an image ({data.size} bytes)")
+    return image
+
+
+def mask_to_float(mask: np.ndarray) -> np.ndarray:
+    """uint8 H x W mask (any non-zero value is 'masked') -> float32 1 x H x W of 0/1."""
+    return (mask[None] > 0).astype(np.float32)
+
+
+def label_to_int64(label: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(label, dtype=np.int64)
+
+
+# kind -> (read a file into an H x W [x C] array, that array -> what the loader batches)
+SAMPLE_KINDS = {
+    "image": (read_image, to_chw_float),      # RGB uint8 -> float32 3 x H x W in [0, 1]
+    "mask": (read_gray, mask_to_float),       # 0 / 255 -> float32 1 x H x W of 0 / 1
+    "label": (read_gray, label_to_int64),     # class ids -> int64 H x W
+}
+
+
+def check_kinds(kinds) -> tuple:
+    unknown = [k for k in kinds if k not in SAMPLE_KINDS]
+    if not kinds or unknown:
+        raise ValueError(f"sample kinds {list(kinds)}: unknown {unknown}; known: {', '.join(SAMPLE_KINDS)}")
+    return tuple(kinds)
 
 
 class KeyedPatchDataset(paddle.io.Dataset):
-    """Random augmented patches of the listed pairs, addressed by integer keys (see module doc)."""
+    """Random augmented patches of the listed samples, addressed by integer keys (see module doc).
 
-    def __init__(self, pairs: list[tuple[Path, Path]], patch_size: int, seed: int = 0,
-                 cache: bool = True):
-        if not pairs:
-            raise ValueError("no training pairs")
-        self.pairs, self.patch_size, self.seed = list(pairs), int(patch_size), int(seed)
+    ``samples``: tuples of file paths, one per entry of ``kinds``. ``patch_size`` None keeps the
+    whole stored sample (then all must have one size to be batched). ``augment``: options of
+    :func:`lib.data.augment.augment_arrays` (``flip``, ``rotate``, ``vflip``).
+    """
+
+    def __init__(self, samples: list[tuple], patch_size: int | None, seed: int = 0, cache: bool = True,
+                 kinds=("image", "image"), augment: dict | None = None):
+        if not samples:
+            raise ValueError("no training samples")
+        self.kinds = check_kinds(kinds)
+        bad = next((s for s in samples if len(s) != len(self.kinds)), None)
+        if bad is not None:
+            raise ValueError(f"a sample has {len(bad)} files but the kinds are {list(self.kinds)}: {bad}")
+        self.samples, self.seed = [tuple(s) for s in samples], int(seed)
+        self.patch_size = None if patch_size is None else int(patch_size)
+        self.augment = {**AUGMENT_DEFAULTS, **(augment or {})}
+        unknown = set(self.augment) - set(AUGMENT_DEFAULTS)
+        if unknown:
+            raise ValueError(f"unknown augment option(s) {sorted(unknown)}; allowed: {sorted(AUGMENT_DEFAULTS)}")
         self._cache = {} if cache else None
 
-    def _load(self, index: int):
+    @property
+    def pairs(self):  # the name of the restoration case
+        return self.samples
+
+    def _load(self, index: int) -> tuple:
         if self._cache is not None and index in self._cache:
             return self._cache[index]
-        blur_path, gt_path = self.pairs[index]
-        blur, gt = read_image(blur_path), read_image(gt_path)
-        if blur.shape != gt.shape:
-            raise ValueError(f"{blur_path} and {gt_path} differ in size: {blur.shape} vs {gt.shape}")
+        paths = self.samples[index]
+        arrays = tuple(SAMPLE_KINDS[kind][0](path) for kind, path in zip(self.kinds, paths))
+        if any(a.shape[:2] != arrays[0].shape[:2] for a in arrays):
+            raise ValueError(f"{' and '.join(map(str, paths))} differ in size: "
+                             f"{' vs '.join(str(a.shape) for a in arrays)}")
         if self._cache is not None:
-            self._cache[index] = (blur, gt)
-        return blur, gt
+            self._cache[index] = arrays
+        return arrays
 
     def check_patch_size(self) -> None:
-        """Fail before training if any pair is smaller than the patch size."""
-        for i, (blur_path, _) in enumerate(self.pairs):
+        """Fail before training if any sample is smaller than the patch size (or unreadable)."""
+        for i, paths in enumerate(self.samples):
             h, w = self._load(i)[0].shape[:2]
-            if h < self.patch_size or w < self.patch_size:
-                raise ValueError(f"patch size {self.patch_size} is larger than {blur_path} ({h}x{w})")
+            if self.patch_size is not None and (h < self.patch_size or w < self.patch_size):
+                raise ValueError(f"patch size {self.patch_size} is larger than {paths[0]} ({h}x{w})")
 
     def __len__(self):  # keys are unbounded; the batch sampler decides which are drawn
         return 2 ** 62
 
     def __getitem__(self, key: int):
         rng = np.random.default_rng([self.seed, int(key)])
-        blur, gt = self._load(int(rng.integers(len(self.pairs))))
-        blur, gt = augment_pair(blur, gt, self.patch_size, rng)
-        return to_chw_float(blur), to_chw_float(gt)
+        arrays = self._load(int(rng.integers(len(self.samples))))
+        arrays = augment_arrays(arrays, self.patch_size, rng, **self.augment)
+        return tuple(SAMPLE_KINDS[kind][1](a) for kind, a in zip(self.kinds, arrays))
 
 
 class IterationBatchSampler(paddle.io.Sampler):

@@ -1,19 +1,30 @@
-"""The course's training engine: progressive stages, loss phases, validation, resumable checkpoints.
+"""The course's training engine: progressive stages, phases, validation, resumable checkpoints.
 
-One options dict per experiment (the ``train:`` section of ``lib/configs/<track>.yaml``) drives it::
+One options dict per experiment (the ``train:`` section of ``lib/configs/<track>.yaml``, plus the
+track's ``model:``) drives it::
 
-    model:     {name: nafnet, width: 16, ...}            # see lib.train.registry
+    model:     {name: nafnet, width: 16, ...}            # per network for multi-network tasks
     stages:    [{batch_size: 8, patch_size: 192, iters: 184000}, ...]
     phases:    [{loss: l1, iters: 184000}, {loss: charbonnier_msssim, iters: 232000},
                 {loss: charbonnier_msssim, iters: 184000, all_data: true}]
-    optimizer: {lr: 2.0e-4, weight_decay: 1.0e-4, betas: [0.9, 0.999]}
-    scheduler: {periods: [184000, 232000, 184000], eta_min: 1.0e-7}
-    val_every: 5000, save_every: 5000, log_every: 100, seed: 0, num_workers: 0, amp: auto
+    optimizer: {name: adamw, lr: 2.0e-4, weight_decay: 1.0e-4, betas: [0.9, 0.999]}
+               # or per network: {generator: {lr: 1.0e-4}, discriminator: {lr: 4.0e-4}}
+    scheduler: {name: cosine_restart, periods: [184000, 232000, 184000], eta_min: 1.0e-7}
+               # or {name: step, step_size: 100, gamma: 0.95}
+    augment:   {flip: true, rotate: true, vflip: true}
+    task:      {...}                                     # the task's own options
+    val_every: 5000, save_every: 5000, log_every: 100, seed: 0, num_workers: 0, amp: auto,
+    best_metric: score
 
-Checkpoints (``last.pdparams`` and ``best.pdparams``, written to a temp file and renamed) hold the
-model, optimizer and scheduler state, the iteration, stage, phase, best score and RNG state; a run
-started again in the same folder resumes where the last checkpoint stopped and follows the same
-schedule, batch for batch (see lib.train.data).
+A phase may also set ``lr`` (its peak learning rate: a number, or per optimizer), ``augment``
+(replacing keys of the run's) and ``all_data`` (train on train + validation), plus whatever its
+task reads (``loss`` for restoration). What is trained, and how one step goes, is the task's
+(lib.train.tasks); everything else is here.
+
+Checkpoints (``last.pdparams`` and ``best.pdparams``, written to a temp file and renamed; layout in
+lib.checkpoints) hold every network, optimizer and scheduler, the iteration, stage, phase, best
+score and RNG state; a run started again in the same folder resumes where the last checkpoint
+stopped and follows the same schedule, batch for batch (see lib.train.data).
 """
 from __future__ import annotations
 
@@ -21,7 +32,6 @@ import copy
 import csv
 import json
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,79 +39,108 @@ from pathlib import Path
 import numpy as np
 import paddle
 
+from ..checkpoints import CHECKPOINT_VERSION, atomic_save, load_checkpoint
 from ..config import check_keys
-from ..metrics import evaluate_pair
 from ..report import progress
-from .data import KeyedPatchDataset, make_loader
-from .registry import build_loss, build_model
-from .schedule import CosineRestartLR, PiecewiseSchedule
+from .data import AUGMENT_DEFAULTS, KeyedPatchDataset, make_loader
+from .registry import build_model
+from .schedule import SCHEDULER_KEYS, PiecewiseSchedule, build_scheduler, optimizer_spec
+from .tasks import RestorationTask, Task, get_task
 
+OPTIMIZER_DEFAULTS = {"name": "adamw", "lr": 2e-4, "weight_decay": 1e-4, "betas": [0.9, 0.999]}
+OPTIMIZERS = {"adamw": paddle.optimizer.AdamW, "adam": paddle.optimizer.Adam}
 DEFAULTS = {
     "model": None, "stages": None, "phases": None,
-    "optimizer": {"lr": 2e-4, "weight_decay": 1e-4, "betas": [0.9, 0.999]},
-    "scheduler": {"periods": None, "restart_weights": None, "eta_min": 1e-7},
+    "optimizer": None,
+    "scheduler": {"name": "cosine_restart", "periods": None, "restart_weights": None, "eta_min": 1e-7},
+    "augment": dict(AUGMENT_DEFAULTS), "task": {},
     "val_every": 1000, "save_every": 1000, "log_every": 50, "seed": 0, "num_workers": 0,
-    "amp": "auto", "grad_clip": None, "val_max_images": None,
+    "amp": "auto", "grad_clip": None, "val_max_images": None, "best_metric": None,
 }
-CHECKPOINT_VERSION = 1
+STAGE_KEYS = {"batch_size", "patch_size", "iters"}
+ENGINE_PHASE_KEYS = {"iters", "all_data", "lr", "augment"}
+
+__all__ = ["DEFAULTS", "Trainer", "TrainData", "atomic_save", "load_checkpoint", "resolve_options"]
 
 
-def resolve_options(options: dict) -> dict:
+def _resolve_optimizers(given, task: type[Task]) -> dict:
+    """One optimizer spec for every optimized network, or one per network name; each checked and
+    filled with OPTIMIZER_DEFAULTS. A single-optimizer task keeps the flat form."""
+    names = task.optimized_networks()
+    given = copy.deepcopy(given or {})
+    per_network = bool(given) and set(given) <= set(names) and all(isinstance(v, dict) for v in given.values())
+    specs = {}
+    for name in names:
+        spec = given.get(name, {}) if per_network else given
+        where = "train options 'optimizer'" + (f" of {name!r}" if per_network else "")
+        check_keys(spec, OPTIMIZER_DEFAULTS, where)
+        spec = {**copy.deepcopy(OPTIMIZER_DEFAULTS), **spec}
+        if spec["name"] not in OPTIMIZERS:
+            raise ValueError(f"{where}: unknown optimizer {spec['name']!r}; known: {', '.join(OPTIMIZERS)}")
+        specs[name] = spec
+    return specs[names[0]] if len(names) == 1 and not per_network else specs
+
+
+def resolve_options(options: dict, task=RestorationTask) -> dict:
     """Defaults filled in, every key checked (typos are errors), schedules consistent."""
+    task = get_task(task)
     check_keys(options, DEFAULTS, "train options")
     opts = copy.deepcopy(DEFAULTS)
     for key, value in options.items():
-        if isinstance(opts.get(key), dict) and isinstance(value, dict):
+        if key == "optimizer":
+            continue
+        if key == "scheduler" and isinstance(value, dict):
+            name = value.get("name") or "cosine_restart"
+            if name not in SCHEDULER_KEYS:
+                raise ValueError(f"unknown scheduler {name!r}; known: {', '.join(SCHEDULER_KEYS)}")
+            check_keys(value, SCHEDULER_KEYS[name], f"train options 'scheduler' ({name})")
+            base = {"periods": None, "restart_weights": None, "eta_min": 1e-7} if name == "cosine_restart" else {}
+            opts[key] = {"name": name, **base, **value}
+        elif key == "task":
+            check_keys(value or {}, task.option_defaults, f"train options 'task' ({task.name})")
+            opts[key] = {**copy.deepcopy(task.option_defaults), **(value or {})}
+        elif isinstance(opts.get(key), dict) and isinstance(value, dict):
             check_keys(value, opts[key], f"train options '{key}'")
             opts[key].update(value)
         else:
             opts[key] = value
+    if opts["scheduler"]["name"] == "cosine_restart" and not opts["scheduler"].get("periods") and opts["phases"]:
+        opts["scheduler"]["periods"] = [p.get("iters") for p in opts["phases"]]  # a restart per phase
+    if not options.get("task"):
+        opts["task"] = copy.deepcopy(task.option_defaults)
+    opts["optimizer"] = _resolve_optimizers(options.get("optimizer"), task)
     for key in ("model", "stages", "phases"):
         if not opts[key]:
             raise ValueError(f"train options: '{key}' is required")
+    task.network_specs(opts)  # the right networks are named
     stages = PiecewiseSchedule(opts["stages"], "stages")
     phases = PiecewiseSchedule(opts["phases"], "phases")
     for i, stage in enumerate(opts["stages"]):
-        check_keys(stage, {"batch_size", "patch_size", "iters"}, f"stages[{i}]")
+        check_keys(stage, STAGE_KEYS, f"stages[{i}]")
+    allowed = ENGINE_PHASE_KEYS | set(task.phase_keys)
     for i, phase in enumerate(opts["phases"]):
-        check_keys(phase, {"loss", "iters", "all_data"}, f"phases[{i}]")
-        build_loss(phase["loss"])  # unknown loss names fail now, not hours later
+        check_keys(phase, allowed, f"phases[{i}] (task {task.name!r})")
+        check_keys(phase.get("augment") or {}, AUGMENT_DEFAULTS, f"phases[{i}].augment")
+        task.check_phase(i, phase)
     if stages.total != phases.total:
         raise ValueError(f"stages cover {stages.total} iterations but phases cover {phases.total}")
-    if opts["scheduler"]["periods"] is None:  # restart the cosine at every phase boundary
-        opts["scheduler"]["periods"] = [p["iters"] for p in opts["phases"]]
-    if sum(opts["scheduler"]["periods"]) != stages.total:
-        raise ValueError(f"scheduler periods sum to {sum(opts['scheduler']['periods'])}, "
-                         f"the schedule has {stages.total} iterations")
+    for name in task.optimized_networks():  # fails now on bad periods, per-phase lr, step options
+        build_scheduler(opts["scheduler"], optimizer_spec(opts, name)["lr"], opts["phases"], name)
+    best = opts["best_metric"] or task.best_metric
+    if task.metric_keys and best not in task.metric_keys:
+        raise ValueError(f"best_metric {best!r} is not a validation metric of task {task.name!r}: "
+                         f"{list(task.metric_keys)}")
+    opts["best_metric"] = best
     return opts
 
 
 @dataclass
 class TrainData:
-    """What the engine trains and validates on: patch pairs and full-size validation pairs."""
-    train_pairs: list                 # [(blur_path, gt_path)] patches of the training split
-    all_pairs: list                   # patches of train + validation, for the all-data fine-tune
-    val_pairs: list                   # [(name, blur_path, gt_path)] full-size validation images
-
-
-def atomic_save(obj, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    paddle.save(obj, str(tmp))
-    os.replace(tmp, path)
-
-
-def load_checkpoint(path: Path) -> dict:
-    """Read a checkpoint, with a clear error if it is missing or corrupt."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint not found: {path}")
-    try:
-        state = paddle.load(str(path))
-    except Exception as exc:
-        raise ValueError(f"checkpoint {path} is corrupt or not a Paddle checkpoint: {exc}") from exc
-    if not isinstance(state, dict) or "model" not in state:
-        raise ValueError(f"checkpoint {path} has no 'model' weights (keys: {list(state)[:8]})")
-    return state
+    """What the engine trains and validates on. Samples are tuples of aligned files, one per
+    entry of the task's ``sample_kinds`` (a restoration pair: (input, ground truth))."""
+    train: list                 # samples of the training split (patches)
+    all: list                   # train + validation samples, for an all-data fine-tune
+    val: list                   # (name, *paths) whole validation samples
 
 
 @dataclass
@@ -110,10 +149,13 @@ class Trainer:
     data: TrainData
     out_dir: Path
     quiet: bool | None = None      # True: no progress bar or lines (tests)
+    task: type | str = "restoration"
+    track: str | None = None       # saved in checkpoints; resuming another track's run is an error
     history: list = field(default_factory=list)
 
     def __post_init__(self):
-        self.opts = resolve_options(self.options)
+        self.task_class = get_task(self.task)
+        self.opts = resolve_options(self.options, self.task_class)
         self.out_dir = Path(self.out_dir)
         self.stages = PiecewiseSchedule(self.opts["stages"], "stages")
         self.phases = PiecewiseSchedule(self.opts["phases"], "phases")
@@ -126,30 +168,46 @@ class Trainer:
         # run the same names, which the saved optimizer state is keyed by (resume in any process).
         self._names = paddle.base.unique_name.UniqueNameGenerator()
         with paddle.utils.unique_name.guard(self._names):
-            self.model = build_model(self.opts["model"])
-        opt = self.opts["optimizer"]
-        sch = self.opts["scheduler"]
-        self.scheduler = CosineRestartLR(opt["lr"], sch["periods"], sch["restart_weights"], sch["eta_min"])
+            specs = self.task_class.network_specs(self.opts)
+            self.networks = {name: build_model(spec) for name, spec in specs.items()}
+        self.schedulers, self.optimizers = {}, {}
         clip = paddle.nn.ClipGradByNorm(self.opts["grad_clip"]) if self.opts["grad_clip"] else None
-        self.optimizer = paddle.optimizer.AdamW(
-            learning_rate=self.scheduler, parameters=self.model.parameters(),
-            weight_decay=opt["weight_decay"], beta1=opt["betas"][0], beta2=opt["betas"][1], grad_clip=clip)
+        for name in self.task_class.optimized_networks():
+            spec = optimizer_spec(self.opts, name)
+            self.schedulers[name] = build_scheduler(self.opts["scheduler"], spec["lr"], self.opts["phases"], name)
+            extra = {"weight_decay": spec["weight_decay"]} if spec["name"] == "adamw" else {}
+            self.optimizers[name] = OPTIMIZERS[spec["name"]](
+                learning_rate=self.schedulers[name], parameters=self.networks[name].parameters(),
+                beta1=spec["betas"][0], beta2=spec["betas"][1], grad_clip=clip, **extra)
         self.use_amp = self.opts["amp"] is True or (self.opts["amp"] == "auto" and paddle.is_compiled_with_cuda()
                                                     and "gpu" in paddle.get_device())
-        self.scaler = paddle.amp.GradScaler() if self.use_amp else None
+        scalers = {name: paddle.amp.GradScaler() for name in self.optimizers} if self.use_amp else {}
         self.iteration, self.best_score = 0, -math.inf
-        self.train_model = paddle.DataParallel(self.model) if self.world_size > 1 else self.model
+        train_nets = {name: paddle.DataParallel(net) if self.world_size > 1 else net
+                      for name, net in self.networks.items()}
+        self.task_runner = self.task_class(self.opts, self.networks, train_nets, self.optimizers, scalers,
+                                           self.use_amp)
+
+    @property
+    def model(self):
+        """The main network: ``model``, else the first one (e.g. the generator)."""
+        return self.networks.get("model") or next(iter(self.networks.values()))
+
+    @property
+    def best_metric(self) -> str:
+        return self.opts["best_metric"]
 
     # ------------------------------------------------------------------ setup and checks
     def _check_data(self):
-        if not self.data.train_pairs:
-            raise ValueError("no training patches: is the meta file empty? re-run the preparation")
-        if any(p.get("all_data") for p in self.opts["phases"]) and not self.data.all_pairs:
-            raise ValueError("a phase trains on all data, but no all-data patches were given")
-        largest = max(s["patch_size"] for s in self.opts["stages"])
-        for pairs in (self.data.train_pairs, self.data.all_pairs):
-            if pairs:
-                KeyedPatchDataset(pairs, largest, cache=False).check_patch_size()
+        if not self.data.train:
+            raise ValueError("no training samples: is the meta file empty? re-run the preparation")
+        if any(p.get("all_data") for p in self.opts["phases"]) and not self.data.all:
+            raise ValueError("a phase trains on all data, but no all-data samples were given")
+        sizes = [s["patch_size"] for s in self.opts["stages"]]
+        largest = None if any(s is None for s in sizes) else max(sizes)
+        for samples in (self.data.train, self.data.all):
+            if samples:
+                KeyedPatchDataset(samples, largest, cache=False, kinds=self.task_class.sample_kinds).check_patch_size()
 
     @property
     def last_path(self) -> Path:
@@ -160,12 +218,14 @@ class Trainer:
         return self.out_dir / "best.pdparams"
 
     def state(self) -> dict:
+        at = min(self.iteration, self.total_iters - 1)
         return {
-            "version": CHECKPOINT_VERSION, "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-            "iteration": self.iteration, "stage": self.stages.at(min(self.iteration, self.total_iters - 1)).index,
-            "phase": self.phases.at(min(self.iteration, self.total_iters - 1)).index,
-            "best_score": self.best_score, "options": self.opts,
+            "version": CHECKPOINT_VERSION, "track": self.track, "task": self.task_class.name,
+            "networks": {k: v.state_dict() for k, v in self.networks.items()},
+            "optimizers": {k: v.state_dict() for k, v in self.optimizers.items()},
+            "schedulers": {k: v.state_dict() for k, v in self.schedulers.items()},
+            "iteration": self.iteration, "stage": self.stages.at(at).index, "phase": self.phases.at(at).index,
+            "best_score": self.best_score, "best_metric": self.best_metric, "options": self.opts,
             "rng": {"numpy": np.random.get_state(), "paddle_seed": self.opts["seed"]},
         }
 
@@ -178,49 +238,62 @@ class Trainer:
         """Continue from ``last.pdparams`` if the folder has one; returns whether it did."""
         if not self.last_path.exists():
             return False
-        state = load_checkpoint(self.last_path)
+        state = load_checkpoint(self.last_path, track=self.track)
         if state.get("options", {}).get("stages") != self.opts["stages"]:
             raise ValueError(f"{self.last_path} was written with a different schedule; "
                              "use a new output folder or delete it to start over")
-        self.model.set_state_dict(state["model"])
-        self.optimizer.set_state_dict(state["optimizer"])
-        self.scheduler.set_state_dict(state["scheduler"])
+        if state.get("task", self.task_class.name) != self.task_class.name:
+            raise ValueError(f"{self.last_path} was written by task {state['task']!r}, not {self.task_class.name!r}")
+        for kind, objects in (("networks", self.networks), ("optimizers", self.optimizers),
+                              ("schedulers", self.schedulers)):
+            saved = state.get(kind, {})
+            if set(saved) != set(objects):
+                raise ValueError(f"{self.last_path}: {kind} {sorted(saved)} do not match this task's {sorted(objects)}")
+            for name, obj in objects.items():
+                obj.set_state_dict(saved[name])
         self.iteration, self.best_score = int(state["iteration"]), float(state["best_score"])
         np.random.set_state(state["rng"]["numpy"])
         return True
 
     # ------------------------------------------------------------------ validation
     def validate(self) -> dict:
-        from ..infer import predict_image
-        from ..data.pairs import read_image
-
-        pairs = self.data.val_pairs[: self.opts["val_max_images"] or None]
-        if not pairs:
+        samples = self.data.val[: self.opts["val_max_images"] or None]
+        if not samples:
             return {}
-        self.model.eval()
-        scores = [evaluate_pair(predict_image(self.model, read_image(blur)), read_image(gt))
-                  for _, blur, gt in pairs]
-        self.model.train()
-        return {k: float(np.mean([s[k] for s in scores])) for k in scores[0]}
+        for net in self.networks.values():
+            net.eval()
+        try:
+            with paddle.no_grad():
+                return self.task_runner.validate(samples)
+        finally:
+            for net in self.networks.values():
+                net.train()
 
     # ------------------------------------------------------------------ logging
+    def _log_fields(self) -> list:
+        return ["iteration", "stage", "phase", *self.task_class.loss_keys, "lr", *self.task_class.metric_keys,
+                "seconds"]
+
     def _log(self, row: dict, writer) -> None:
         self.history.append(row)
         if self.rank != 0:
             return
         path = self.out_dir / "log.csv"
-        fields = ["iteration", "stage", "phase", "loss", "lr", "psnr", "ms_ssim", "score", "seconds"]
         new = not path.exists()
         with open(path, "a", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+            w = csv.DictWriter(f, fieldnames=self._log_fields(), extrasaction="ignore")
             if new:
                 w.writeheader()
             w.writerow(row)
         if writer is not None:
-            for key in ("loss", "lr", "psnr", "ms_ssim", "score"):
-                if row.get(key) not in (None, ""):
-                    writer.add_scalar(f"train/{key}" if key in ("loss", "lr") else f"val/{key}",
-                                      row[key], row["iteration"])
+            for key, value in row.items():
+                if key in ("iteration", "stage", "phase", "seconds") or value in (None, ""):
+                    continue
+                group = "val" if key in self.task_class.metric_keys else "train"
+                writer.add_scalar(f"{group}/{key}", value, row["iteration"])
+
+    def _lr(self) -> float:
+        return next(iter(self.schedulers.values())).get_lr() if self.schedulers else 0.0
 
     # ------------------------------------------------------------------ training
     def fit(self, stop_after: int | None = None) -> list:
@@ -243,44 +316,39 @@ class Trainer:
                        **({"disable": True} if self.quiet or self.rank else {}))
         # without a bar (a log file, a launched worker), one line per log interval instead
         print_lines = bar.disable and not self.quiet and self.rank == 0
-        self.model.train()
-        start_time, running, first = time.perf_counter(), [], self.iteration
+        for net in self.networks.values():
+            net.train()
+        start_time, running, first = time.perf_counter(), {}, self.iteration
         while self.iteration < end:
             stage, phase = self.stages.at(self.iteration), self.phases.at(self.iteration)
             seg_end = min(end, stage.end, phase.end)
-            pairs = self.data.all_pairs if phase.options.get("all_data") else self.data.train_pairs
-            dataset = KeyedPatchDataset(pairs, stage.options["patch_size"], seed=self.opts["seed"])
+            samples = self.data.all if phase.options.get("all_data") else self.data.train
+            augment = {**self.opts["augment"], **(phase.options.get("augment") or {})}
+            dataset = KeyedPatchDataset(samples, stage.options["patch_size"], seed=self.opts["seed"],
+                                        kinds=self.task_class.sample_kinds, augment=augment)
             loader = make_loader(dataset, self.iteration, seg_end, stage.options["batch_size"],
                                  self.opts["num_workers"], self.rank, self.world_size)
-            criterion = build_loss(phase.options["loss"])
-            for blur, gt in loader:
-                loss = self._step(blur, gt, criterion)
-                running.append(loss)
+            self.task_runner.start_phase(phase.options)
+            for batch in loader:
+                losses = self._step(batch)
+                for key, value in losses.items():
+                    running.setdefault(key, []).append(value)
                 self.iteration += 1
                 bar.update(1)
                 if self.iteration % self.opts["log_every"] == 0 or self.iteration == end:
-                    bar.set_postfix(loss=f"{np.mean(running):.4f}", lr=f"{self.scheduler.get_lr():.2e}")
+                    means = {k: float(np.mean(v)) for k, v in running.items()}
+                    bar.set_postfix(**{k: f"{v:.4f}" for k, v in means.items()}, lr=f"{self._lr():.2e}")
                     if print_lines:
                         elapsed = time.perf_counter() - start_time
                         eta = elapsed / (self.iteration - first) * (end - self.iteration)
+                        shown = " ".join(f"{k} {v:.4f}" for k, v in means.items())
                         print(f"iter {self.iteration}/{self.total_iters} stage {stage.index} phase {phase.index} "
-                              f"loss {np.mean(running):.4f} lr {self.scheduler.get_lr():.2e} "
-                              f"elapsed {elapsed:.0f}s eta {eta:.0f}s", flush=True)
+                              f"{shown} lr {self._lr():.2e} elapsed {elapsed:.0f}s eta {eta:.0f}s", flush=True)
                     self._log({"iteration": self.iteration, "stage": stage.index, "phase": phase.index,
-                               "loss": float(np.mean(running)), "lr": self.scheduler.get_lr(),
-                               "seconds": time.perf_counter() - start_time}, writer)
-                    running = []
+                               **means, "lr": self._lr(), "seconds": time.perf_counter() - start_time}, writer)
+                    running = {}
                 if self.iteration % self.opts["val_every"] == 0 or self.iteration == self.total_iters:
-                    metrics = self.validate()
-                    if metrics:
-                        self._log({"iteration": self.iteration, "stage": stage.index, "phase": phase.index,
-                                   **metrics, "seconds": time.perf_counter() - start_time}, writer)
-                        if print_lines:
-                            print(f"validation at {self.iteration}: PSNR {metrics['psnr']:.2f} dB, "
-                                  f"MS-SSIM {metrics['ms_ssim']:.4f}, score {metrics['score']:.4f}", flush=True)
-                        if metrics["score"] > self.best_score:
-                            self.best_score = metrics["score"]
-                            self.save(self.best_path)
+                    self._validate_and_keep_best(stage, phase, start_time, writer, print_lines)
                 if self.iteration % self.opts["save_every"] == 0 or self.iteration == end:
                     self.save(self.last_path)
         bar.close()
@@ -288,20 +356,27 @@ class Trainer:
             writer.close()
         return self.history
 
-    def _step(self, blur, gt, criterion) -> float:
-        with paddle.amp.auto_cast(enable=self.use_amp):
-            loss = criterion(self.train_model(blur), gt)
-        if self.scaler is not None:
-            self.scaler.scale(loss).backward()
-            self.scaler.step(self.optimizer)
-            self.scaler.update()
-        else:
-            loss.backward()
-            self.optimizer.step()
-        self.optimizer.clear_grad()
-        self.scheduler.step()
-        value = float(loss)
-        if not math.isfinite(value):
-            raise FloatingPointError(f"loss became {value} at iteration {self.iteration}; "
-                                     f"lower the learning rate or check the data")
-        return value
+    def _validate_and_keep_best(self, stage, phase, start_time, writer, print_lines) -> None:
+        metrics = self.validate()
+        if not metrics:
+            return
+        self._log({"iteration": self.iteration, "stage": stage.index, "phase": phase.index,
+                   **metrics, "seconds": time.perf_counter() - start_time}, writer)
+        if print_lines:
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
+            print(f"validation at {self.iteration}: {shown}", flush=True)
+        if self.best_metric not in metrics:
+            raise KeyError(f"validation returned {sorted(metrics)}, no best_metric {self.best_metric!r}")
+        if metrics[self.best_metric] > self.best_score:
+            self.best_score = metrics[self.best_metric]
+            self.save(self.best_path)
+
+    def _step(self, batch) -> dict:
+        losses = self.task_runner.train_step(batch, self.iteration)
+        for scheduler in self.schedulers.values():
+            scheduler.step()
+        for key, value in losses.items():
+            if not math.isfinite(value):
+                raise FloatingPointError(f"{key} became {value} at iteration {self.iteration}; "
+                                         f"lower the learning rate or check the data")
+        return losses

@@ -1,7 +1,9 @@
-"""Names in the options -> models and losses."""
+"""Names in the options -> networks and losses. Tracks (and tests) add their own with
+:func:`register_model` and :func:`register_loss`."""
 from __future__ import annotations
 
 import copy
+import importlib
 
 from .. import losses
 
@@ -11,12 +13,30 @@ LOSSES = {
     "psnr": losses.PSNRLoss,
     "msssim": losses.MSSSIMLoss,
     "charbonnier_msssim": losses.CharbonnierMSSSIMLoss,
+    "color": losses.ColorLoss,
 }
+
+# name -> "module:function" (imported on first use) or a callable; the function takes the
+# model options without "name" and returns a paddle.nn.Layer
+MODELS = {
+    "nafnet": "lib.models.nafnet:nafnet_from_config",
+}
+
+
+def register_model(name: str, builder) -> None:
+    """Make ``{"name": name, ...}`` build with ``builder(options)``."""
+    MODELS[name] = builder
+
+
+def register_loss(name: str, loss_class) -> None:
+    LOSSES[name] = loss_class
 
 
 def build_loss(spec):
     """``"l1"`` or ``{"name": "charbonnier_msssim", "weights": [...]}`` -> a loss Layer."""
     spec = {"name": spec} if isinstance(spec, str) else copy.deepcopy(spec)
+    if not isinstance(spec, dict):
+        raise ValueError(f"a loss is a name or a dict with 'name', got {spec!r}")
     name = spec.pop("name", None)
     if name not in LOSSES:
         raise ValueError(f"unknown loss {name!r}; known: {', '.join(LOSSES)}")
@@ -27,10 +47,15 @@ def build_loss(spec):
 
 
 def build_model(spec: dict):
-    """``{"name": "nafnet", **kwargs}`` -> the model."""
+    """``{"name": "nafnet", **kwargs}`` -> the network (NAFNet when no name is given)."""
+    if not isinstance(spec, dict):
+        raise ValueError(f"a model is a dict with 'name' and its options, got {spec!r}")
     spec = copy.deepcopy(spec)
     name = spec.pop("name", "nafnet")
-    if name == "nafnet":
-        from ..models.nafnet import nafnet_from_config
-        return nafnet_from_config(spec)
-    raise ValueError(f"unknown model {name!r}; known: nafnet")
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; known: {', '.join(MODELS)}")
+    builder = MODELS[name]
+    if isinstance(builder, str):
+        module, function = builder.split(":")
+        builder = getattr(importlib.import_module(module), function)
+    return builder(spec)

@@ -77,3 +77,70 @@ class CosineRestartLR(paddle.optimizer.lr.LRScheduler):
         progress = min((it - start) / self.periods[idx], 1.0)
         peak = self.base_lr * self.restart_weights[idx]
         return self.eta_min + 0.5 * (peak - self.eta_min) * (1 + math.cos(math.pi * progress))
+
+
+# ---------------------------------------------------------------------------- schedulers by name
+SCHEDULER_KEYS = {
+    # restarts at each phase boundary unless ``periods`` is given; ``restart_weights`` scale each
+    # period's peak (a phase's own ``lr`` sets its weight to lr / base lr)
+    "cosine_restart": {"name", "periods", "restart_weights", "eta_min"},
+    # Paddle's StepDecay: lr x gamma every step_size iterations (DeepFillv2, DeepLabV3: 0.95 / 100)
+    "step": {"name", "step_size", "gamma"},
+    "constant": {"name"},
+}
+
+
+def optimizer_spec(opts: dict, name: str) -> dict:
+    """The resolved optimizer options of network ``name`` (train options of lib.train.engine:
+    one flat spec for a single optimizer, else one per network)."""
+    spec = opts["optimizer"]
+    return spec[name] if name in spec and isinstance(spec[name], dict) else spec
+
+
+def phase_lrs(phases: list[dict], optimizer: str, base_lr: float) -> list[float]:
+    """Each phase's peak learning rate for ``optimizer``: the phase's ``lr`` (a number, or a dict
+    keyed by optimizer name), else the optimizer's base lr."""
+    rates = []
+    for i, phase in enumerate(phases):
+        lr = phase.get("lr")
+        if isinstance(lr, dict):
+            lr = lr.get(optimizer)
+        if lr is not None and not (isinstance(lr, (int, float)) and not isinstance(lr, bool) and lr > 0):
+            raise ValueError(f"phases[{i}].lr must be a positive number, got {lr!r}")
+        rates.append(float(lr) if lr is not None else float(base_lr))
+    return rates
+
+
+def build_scheduler(spec: dict, base_lr: float, phases: list[dict], optimizer: str = "model"):
+    """The learning-rate scheduler named by ``spec["name"]`` (see SCHEDULER_KEYS), stepped once
+    per iteration. Raises ValueError for unknown names or keys, and for per-phase learning rates
+    a scheduler cannot follow."""
+    from ..config import check_keys
+
+    name = spec.get("name") or "cosine_restart"
+    if name not in SCHEDULER_KEYS:
+        raise ValueError(f"unknown scheduler {name!r}; known: {', '.join(SCHEDULER_KEYS)}")
+    given = {k: v for k, v in spec.items() if v is not None}
+    check_keys(given, SCHEDULER_KEYS[name], f"scheduler {name!r}")
+    total = sum(int(p["iters"]) for p in phases)
+    rates = phase_lrs(phases, optimizer, base_lr)
+    if name == "cosine_restart":
+        phase_periods = [int(p["iters"]) for p in phases]
+        periods = [int(p) for p in given.get("periods") or phase_periods]
+        if periods != phase_periods and any(r != base_lr for r in rates):
+            raise ValueError("per-phase 'lr' restarts the cosine at every phase: scheduler.periods must "
+                             "be the phases' iterations (leave it unset)")
+        if sum(periods) != total:
+            raise ValueError(f"scheduler periods sum to {sum(periods)}, the schedule has {total} iterations")
+        weights = given.get("restart_weights")
+        if weights is None and any(r != base_lr for r in rates):
+            weights = [r / base_lr for r in rates]
+        return CosineRestartLR(base_lr, periods, weights, given.get("eta_min", 1e-7))
+    if any(r != base_lr for r in rates):
+        raise ValueError(f"per-phase 'lr' needs the cosine_restart scheduler, not {name!r}")
+    if name == "step":
+        missing = {"step_size", "gamma"} - set(given)
+        if missing:
+            raise ValueError(f"scheduler 'step' needs {sorted(missing)}")
+        return paddle.optimizer.lr.StepDecay(base_lr, step_size=int(given["step_size"]), gamma=float(given["gamma"]))
+    return paddle.optimizer.lr.LambdaDecay(base_lr, lambda _: 1.0)

@@ -1,6 +1,6 @@
 """Export a trained model for deployment and build the competition submission.
 
-    python -m lib.export                          # dist/submission.zip from load_deblur_model()
+    python -m lib.export --track deblur           # dist/submission.zip from the track's model (lib.export.__main__)
     python -m lib.export --no-tlc --out x.zip     # without TLC
 
 Two deployment formats, both with a dynamic input ``N x 3 x H x W`` (float32 RGB in [0, 1]):
@@ -31,7 +31,6 @@ Two things had to be fixed to get there (each has a test in tests/test_export.py
 """
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import os
@@ -48,12 +47,12 @@ import numpy as np
 import paddle
 import paddle.nn as nn
 
-from .infer import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, TLC_FACTOR, DygraphRunner, tlc_model
-from .models.tlc import LocalAvgPool2d
-from .paths import REPO_ROOT
-from .submission.predict import MODEL_META, OnnxRunner, PaddleRunner, paddle_gpu_available
+from ..infer import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, TLC_FACTOR, DygraphRunner, tlc_model
+from ..models.tlc import LocalAvgPool2d
+from ..paths import REPO_ROOT
+from ..submission.predict import MODEL_META, OnnxRunner, PaddleRunner, paddle_gpu_available
 
-PREDICT_TEMPLATE = Path(__file__).resolve().parent / "submission" / "predict.py"
+PREDICT_TEMPLATE = Path(__file__).resolve().parent.parent / "submission" / "predict.py"
 DIST_DIR = REPO_ROOT / "dist"
 ONNX_OPSET = 13
 
@@ -233,7 +232,7 @@ def deployed_runner(model: nn.Layer, backend: str = "auto", onednn: bool = True)
     return runner
 
 
-def build_submission(model: nn.Layer, out_zip=None, *, tlc: bool = True, tlc_factor: float = TLC_FACTOR,
+def build_submission(model: nn.Layer, out_zip=None, *, tlc: bool = False, tlc_factor: float = TLC_FACTOR,
                      patch_size: int | None = None, tile_pixels: int = DEFAULT_TILE_PIXELS,
                      overlap: int = DEFAULT_OVERLAP, onnx: bool = True, tolerance: float = 1e-3) -> dict:
     """Write ``out_zip`` (default dist/submission.zip): predict.py, the exported model (with TLC
@@ -332,32 +331,3 @@ def run_submission(folder, src_dir, save_dir, *args, timeout: float = 3600):
     result = subprocess.run([sys.executable, "predict.py", str(src_dir), str(save_dir), *map(str, args)],
                             cwd=str(folder), env=env, capture_output=True, text=True, timeout=timeout)
     return result, time.perf_counter() - start
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lib.export", description="Build the competition submission zip.")
-    parser.add_argument("--checkpoint", type=Path, default=None,
-                        help="model to export (default: your own run of the profile, else the shipped demo model)")
-    parser.add_argument("--profile", default=None, help="profile whose run to look for (default: $COURSE_PROFILE)")
-    parser.add_argument("--out", type=Path, default=DIST_DIR / "submission.zip")
-    parser.add_argument("--no-tlc", action="store_true", help="export the plain model, without TLC")
-    parser.add_argument("--tlc-factor", type=float, default=TLC_FACTOR)
-    parser.add_argument("--tile-pixels", type=int, default=DEFAULT_TILE_PIXELS)
-    parser.add_argument("--overlap", type=int, default=DEFAULT_OVERLAP)
-    parser.add_argument("--no-onnx", action="store_true", help="Paddle inference model only")
-    args = parser.parse_args(argv)
-    from .checkpoints import load_deblur_model
-
-    model = load_deblur_model(args.checkpoint, profile=args.profile)
-    meta = build_submission(model, args.out, tlc=not args.no_tlc, tlc_factor=args.tlc_factor,
-                            tile_pixels=args.tile_pixels, overlap=args.overlap, onnx=not args.no_onnx)
-    print(f"model {meta['source_checkpoint']}, TLC {meta['tlc']}")
-    print(f"max |exported - dygraph| on {meta['check_shape']}: Paddle Inference {meta['paddle_max_abs_error']:.2e}"
-          + (f", ONNX Runtime {meta['onnx_max_abs_error']:.2e}" if meta["onnx_max_abs_error"] is not None else ""))
-    print(f"wrote {meta['zip']} ({meta['zip_bytes'] / 1e6:.1f} MB: {', '.join(meta['files'])})")
-    print(f"run it: unzip {Path(meta['zip']).name} -d sub && python sub/predict.py src_image_dir save_dir")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

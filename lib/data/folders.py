@@ -1,0 +1,102 @@
+"""Generated data folders, shared by every track's generator and preparation step.
+
+* A folder is built whole in a hidden temporary folder beside it and renamed into place; its
+  ``manifest.json`` is written last, so a folder without one is never taken as complete, and a
+  crash leaves the previous folder (or nothing) in place. Temporaries of dead processes are
+  removed on the next run.
+* A manifest that matches the parameters (and lists files that all exist) makes a second call
+  return at once.
+* Per-item work runs in worker processes (spawned, not forked: a forked child deadlocks in OpenCV
+  when the parent already used OpenCV's thread pool, and a notebook kernel always has).
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import cv2
+
+from ..report import progress
+
+MANIFEST = "manifest.json"
+MIN_JOBS_PER_WORKER = 4  # fewer jobs run inline: a spawned worker costs a second or two to start
+
+
+def read_manifest(root) -> dict | None:
+    try:
+        return json.loads((Path(root) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_up_to_date(root, key: dict, required=()) -> bool:
+    """``root`` has a manifest whose entries equal ``key``'s, and every file it lists (``files``)
+    and every ``required`` file exists."""
+    manifest = read_manifest(root)
+    if not manifest or any(manifest.get(k) != v for k, v in key.items()):
+        return False
+    names = list(manifest.get("files", {})) + list(required)
+    return all((Path(root) / name).is_file() for name in names)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(root) -> None:
+    """Delete half-built folders of ``root`` left by interrupted runs whose process is gone."""
+    root = Path(root)
+    for pattern in (f".{root.name}.tmp-*", f".{root.name}.old-*"):
+        for tmp in root.parent.glob(pattern):
+            pid = tmp.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
+def build_atomically(root, build) -> dict:
+    """``build(tmp)`` writes the folder's content into ``tmp`` and returns its manifest; the
+    manifest is written last and the folder renamed into place at ``root``. Returns the manifest."""
+    root = Path(root)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(root)
+    tmp = root.parent / f".{root.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        manifest = build(tmp)
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        old = root.parent / f".{root.name}.old-{os.getpid()}"
+        if root.exists():
+            os.replace(root, old)
+        os.replace(tmp, root)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _init_worker() -> None:
+    cv2.setNumThreads(1)  # one process per core already; OpenCV threads would only compete
+
+
+def run_jobs(function, jobs: list, workers: int, desc: str, unit: str = "it") -> list:
+    """``function`` over ``jobs`` in order, in up to ``workers`` spawned processes, with a
+    progress bar; inline when ``workers`` is 1 or there are too few jobs to pay for the processes.
+    ``function`` must be importable (a module-level function) and its results picklable."""
+    workers = max(1, min(workers, os.cpu_count() or 1, len(jobs)))
+    if workers == 1 or len(jobs) < MIN_JOBS_PER_WORKER * workers:
+        return [function(job) for job in progress(jobs, desc=desc, total=len(jobs), unit=unit)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker) as pool:
+        return list(progress(pool.map(function, jobs, chunksize=1), desc=desc, total=len(jobs), unit=unit))

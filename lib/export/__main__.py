@@ -1,0 +1,50 @@
+"""Build a track's competition submission.
+
+    python -m lib.export --track deblur                 # dist/submission.zip (TLC, Paddle Inference + ONNX)
+    python -m lib.export --track deblur --no-tlc --out x.zip
+    python -m lib.export --checkpoint runs/train/deblur-demo/best.pdparams
+
+The model is your own run of the profile if it exists, else the track's shipped demo model.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import lib  # noqa: F401  (quiet logs before paddle)
+from lib.config import PROFILES
+from lib.export import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, TLC_FACTOR
+from lib.tracks import get_track, track_names
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lib.export", description="Build a track's submission zip.")
+    parser.add_argument("--track", default="deblur", choices=track_names(), help="default: deblur")
+    parser.add_argument("--checkpoint", type=Path, default=None,
+                        help="model to export (default: your own run of the profile, else the shipped demo model)")
+    parser.add_argument("--profile", default=None, choices=PROFILES,
+                        help="profile whose run to look for (default: $COURSE_PROFILE, else demo)")
+    parser.add_argument("--out", type=Path, default=None, help="zip to write (default: dist/<track>_submission.zip)")
+    parser.add_argument("--no-tlc", action="store_true", help="export the plain model, without TLC")
+    parser.add_argument("--tlc-factor", type=float, default=TLC_FACTOR)
+    parser.add_argument("--tile-pixels", type=int, default=DEFAULT_TILE_PIXELS)
+    parser.add_argument("--overlap", type=int, default=DEFAULT_OVERLAP)
+    parser.add_argument("--no-onnx", action="store_true", help="Paddle inference model only")
+    args = parser.parse_args(argv)
+    track = get_track(args.track)
+    model = track.load_model(args.checkpoint, profile=args.profile)
+    options = {"tile_pixels": args.tile_pixels, "overlap": args.overlap, "onnx": not args.no_onnx}
+    if track.tlc:
+        options.update(tlc=not args.no_tlc, tlc_factor=args.tlc_factor)
+    meta = track.build_submission(model, args.out, **options)
+    print(f"model {meta['source_checkpoint']}, TLC {meta['tlc']}")
+    print(f"max |exported - dygraph| on {meta['check_shape']}: Paddle Inference {meta['paddle_max_abs_error']:.2e}"
+          + (f", ONNX Runtime {meta['onnx_max_abs_error']:.2e}" if meta["onnx_max_abs_error"] is not None else ""))
+    print(f"wrote {meta['zip']} ({meta['zip_bytes'] / 1e6:.1f} MB: {', '.join(meta['files'])})")
+    print(f"run it: unzip {Path(meta['zip']).name} -d sub && python sub/predict.py src_image_dir save_dir")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""The course's tracks: one winning solution each, found by name.
+
+    >>> from lib.tracks import get_track, load_model
+    >>> track = get_track("deblur")           # lib.tracks.deblur.DeblurTrack
+    >>> model = load_model("deblur")          # your own run of the profile, else the shipped demo model
+
+Track modules are imported on first use, so ``import lib.tracks`` stays light. Tests and
+experiments add their own with :func:`register_track`. lib/README.md maps every track to its
+modules and notebooks.
+"""
+from __future__ import annotations
+
+import importlib
+
+from ..config import ConfigError
+from .base import Track
+
+# name -> module defining TRACK (imported on first use)
+KNOWN_TRACKS = {
+    "deblur": "lib.tracks.deblur",
+}
+_loaded: dict[str, Track] = {}
+
+
+class UnknownTrackError(ConfigError):
+    """A track name that is not registered."""
+
+
+def track_names() -> list[str]:
+    return sorted(set(KNOWN_TRACKS) | set(_loaded))
+
+
+def register_track(track: Track) -> Track:
+    """Make ``track`` (an instance) available by its name to every entry point in this process."""
+    if not track.name:
+        raise ValueError("a track needs a name")
+    _loaded[track.name] = track
+    return track
+
+
+def get_track(name) -> Track:
+    """The track called ``name`` (a Track is returned as is); an error listing the known ones."""
+    if isinstance(name, Track):
+        return name
+    if name not in _loaded:
+        if name not in KNOWN_TRACKS:
+            raise UnknownTrackError(f"unknown track {name!r}; known tracks: {', '.join(track_names())}")
+        _loaded[name] = importlib.import_module(KNOWN_TRACKS[name]).TRACK
+    return _loaded[name]
+
+
+def all_tracks() -> list[Track]:
+    return [get_track(name) for name in track_names()]
+
+
+def load_model(track="deblur", path=None, profile: str | None = None, network: str | None = None):
+    """A trained network of ``track`` in eval mode: ``path`` if given, else the learner's own best
+    checkpoint of the profile (``runs/train/<track>-<profile>/best.pdparams``), else the shipped
+    ``checkpoints/<track>_<model>_demo/``. See :meth:`Track.load_model`."""
+    return get_track(track).load_model(path, profile=profile, network=network)
+
+
+__all__ = ["KNOWN_TRACKS", "Track", "UnknownTrackError", "all_tracks", "get_track", "load_model",
+           "register_track", "track_names"]

@@ -1,0 +1,165 @@
+"""What a track is: one winning solution taught end to end.
+
+A track is its options file (``lib/configs/<track>.yaml``: every section with the smoke / demo /
+full profiles side by side) plus a :class:`Track` subclass in ``lib/tracks/<track>.py`` that says
+how its data is generated and prepared, which training task it uses (lib.train.tasks), how it is
+evaluated against its classical baselines, how its checkpoint is published and how its
+submission is packed. Every entry point goes through it: ``python -m lib.data <track>``,
+``python -m lib.train --config <track>``, ``python -m lib.export --track <track>``,
+``make train TRACK=<track>`` and the notebooks.
+
+The defaults here are the single-network image-to-image case (deblurring, denoising,
+retouching); a track overrides what differs.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..checkpoints import load_checkpoint, publish, read_options
+from ..config import ConfigError, active_profile, load_config
+from ..paths import CHECKPOINT_DIR, RUNS_DIR, data_root
+
+
+class Track:
+    name: str = ""
+    title: str = ""
+    model_name: str = ""               # names the shipped folder checkpoints/<name>_<model_name>_demo
+    notebooks: tuple = ()              # the notebooks that teach it, e.g. ("03_staged_training",)
+    modules: tuple = ()                # where its code lives (for lib/README.md's map)
+    task = "restoration"               # a name of lib.train.tasks.TASKS or a Task subclass
+    sections: tuple = ("data", "model", "train")
+    config_file: Path | None = None    # default lib/configs/<name>.yaml
+    submission_zip: str | None = None  # default <name>_submission.zip under dist/
+    tlc: bool = False                  # deploy with TLC (lib.models.tlc): networks with global pooling
+
+    def __repr__(self) -> str:
+        return f"<track {self.name}: {self.title}>"
+
+    # ------------------------------------------------------------------ options
+    def config(self, profile: str | None = None) -> dict:
+        """The track's options for ``profile``; a ConfigError if a section it needs is missing."""
+        cfg = load_config(self.name, profile, self.config_file)
+        missing = [s for s in self.sections if s not in cfg]
+        if missing:
+            where = self.config_file or f"lib/configs/{self.name}.yaml"
+            raise ConfigError(f"{where}: missing section(s) {missing}; track {self.name!r} needs "
+                              f"{list(self.sections)}")
+        return cfg
+
+    def model_spec(self, cfg: dict) -> dict:
+        """The ``model`` options the task builds from: a single network gets its name added."""
+        from ..train.tasks import get_task
+
+        spec = dict(cfg["model"])
+        if get_task(self.task).networks == ("model",):
+            spec.setdefault("name", self.model_name)
+        return spec
+
+    def train_options(self, cfg: dict, **overrides) -> dict:
+        return {**cfg["train"], "model": self.model_spec(cfg), **overrides}
+
+    # ------------------------------------------------------------------ data
+    def data_root(self, profile: str | None = None) -> Path:
+        """``$COURSE_DATA`` if set, else the generated sample data of ``profile``."""
+        return data_root(self.name, profile)
+
+    def generate_data(self, profile: str | None = None, out=None, *, seed: int = 0, force: bool = False,
+                      workers: int | None = None) -> Path:
+        """Write the sample data (deterministic for a seed) in the competition's layout under ``out``
+        (default: the generated root of the profile; with ``out=None`` and ``$COURSE_DATA`` set,
+        return the real download instead). Returns the root."""
+        raise NotImplementedError(f"track {self.name!r} has no data generator")
+
+    def check_data(self, root: Path) -> list[str]:
+        """Validate a data root; returns one line per split checked, raises DataError listing every
+        problem at once."""
+        raise NotImplementedError(f"track {self.name!r} has no data check")
+
+    def prepare(self, profile: str | None = None, source=None, force: bool = False):
+        """What training reads, made from the data root (default: the data itself)."""
+        return Path(source) if source else self.generate_data(profile)
+
+    def train_data(self, prepared):
+        """The engine's TrainData (train, all, val samples) from what :meth:`prepare` returned."""
+        raise NotImplementedError(f"track {self.name!r} does not say what it trains on")
+
+    # ------------------------------------------------------------------ training
+    def run_dir(self, profile: str | None = None) -> Path:
+        return RUNS_DIR / "train" / f"{self.name}-{active_profile(profile)}"
+
+    def trainer(self, profile: str | None = None, out_dir=None, prepared=None, quiet: bool | None = None,
+                **overrides):
+        """A Trainer for this track: options from the profile's ``model`` and ``train`` sections
+        (``overrides`` replace train options), data from the prepared folder (made if needed)."""
+        from ..train.engine import Trainer
+
+        cfg = self.config(profile)
+        prepared = prepared if prepared is not None else self.prepare(cfg["profile"])
+        out_dir = Path(out_dir) if out_dir else self.run_dir(cfg["profile"])
+        return Trainer(self.train_options(cfg, **overrides), self.train_data(prepared), out_dir, quiet=quiet,
+                       task=self.task, track=self.name)
+
+    def evaluate(self, model, profile: str | None = None, data=None, val=None) -> dict:
+        """Held-out metrics of ``model`` against the input and the tuned classical baselines."""
+        raise NotImplementedError(f"track {self.name!r} has no evaluation")
+
+    def publish(self, trainer, profile: str | None = None, dest=None, data=None) -> Path:
+        """Score the run's best model with :meth:`evaluate` and copy it, its options, log and
+        metrics to ``checkpoints/<track>_<model>_<profile>/``."""
+        profile = active_profile(profile)
+        model = self.load_model(trainer.best_path if trainer.best_path.exists() else trainer.last_path)
+        metrics = {"track": self.name, "profile": profile, "iterations": trainer.iteration,
+                   **self.evaluate(model, profile, data=data, val=trainer.data.val)}
+        return publish(trainer.out_dir, dest or CHECKPOINT_DIR / f"{self.name}_{self.model_name}_{profile}", metrics)
+
+    # ------------------------------------------------------------------ trained models
+    @property
+    def shipped_dir(self) -> Path:
+        return CHECKPOINT_DIR / f"{self.name}_{self.model_name}_demo"
+
+    def find_checkpoint(self, profile: str | None = None) -> Path:
+        """The learner's best checkpoint of this profile if it exists, else the shipped demo model."""
+        own = self.run_dir(profile) / "best.pdparams"
+        if own.is_file():
+            return own
+        shipped = self.shipped_dir / "model.pdparams"
+        if not shipped.is_file():
+            raise FileNotFoundError(f"no trained {self.name} model: neither {own} nor {shipped} exists; "
+                                    f"run `make train TRACK={self.name}`")
+        return shipped
+
+    def load_model(self, path=None, profile: str | None = None, network: str | None = None):
+        """A trained network of this track in eval mode: the weights of ``path`` (a training
+        checkpoint or a published model.pdparams; default :meth:`find_checkpoint`), built from the
+        options saved beside or inside it. ``network``: which one, for multi-network tasks
+        (default: ``model``, else the first). A checkpoint of another track is an error."""
+        from ..train.registry import build_model
+        from ..train.tasks import get_task
+
+        path = Path(path) if path else self.find_checkpoint(profile)
+        state = load_checkpoint(path, track=self.name)
+        options = read_options(path, state)
+        specs = get_task(self.task).network_specs(options)
+        network = network or ("model" if "model" in specs else next(iter(specs)))
+        if network not in specs or network not in state["networks"]:
+            raise ValueError(f"{path}: no network {network!r} (has {sorted(state['networks'])})")
+        model = build_model(specs[network])
+        missing, unexpected = model.set_state_dict(state["networks"][network])
+        if missing or unexpected:
+            raise ValueError(f"{path} does not fit the {network!r} network of its options: missing "
+                             f"{list(missing)[:5]}, unexpected {list(unexpected)[:5]}")
+        model.eval()
+        model.checkpoint_path = path
+        model.track = self.name
+        return model
+
+    # ------------------------------------------------------------------ deployment
+    def build_submission(self, model, out_zip=None, **options) -> dict:
+        """Export ``model`` (Paddle Inference + ONNX, each checked against dygraph on an odd size;
+        with TLC if the track uses it) and pack it with the competition's ``predict.py`` into
+        ``out_zip`` (default ``dist/<track>_submission.zip``). ``options``: those of
+        :func:`lib.export.build_submission`."""
+        from ..export import DIST_DIR, build_submission
+
+        out_zip = Path(out_zip) if out_zip else DIST_DIR / (self.submission_zip or f"{self.name}_submission.zip")
+        return build_submission(model, out_zip, **{"tlc": self.tlc, **options})

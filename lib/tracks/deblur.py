@@ -1,0 +1,88 @@
+"""Track ``deblur``: the 1st-place blurred-document restoration (NAFNet, progressive training, TLC).
+
+Data: :mod:`lib.data.deblur` renders document pages (:mod:`lib.data.pages`) and blurs them
+(:mod:`lib.data.degrade`) in the competition layout; :mod:`lib.data.prepare` downsamples, crops and
+filters them. Model: :mod:`lib.models.nafnet` (+ :mod:`lib.models.tlc` at test time). Training:
+the engine's restoration task with the winner's stages and loss phases (lib/configs/deblur.yaml).
+Evaluation: test_A against the blurred input and the classical baselines of :mod:`lib.baselines`
+tuned on the validation pages. Submission: :mod:`lib.export` with TLC and ``predict.py``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import Track
+
+
+class DeblurTrack(Track):
+    name = "deblur"
+    title = "Blurred-document restoration (1st place): NAFNet, progressive training, TLC"
+    model_name = "nafnet"
+    notebooks = ("00_setup_and_data", "01_data_analysis", "02_model_nafnet", "03_staged_training",
+                 "04_tlc_inference", "05_submission")
+    modules = ("lib.data.deblur", "lib.data.pages", "lib.data.degrade", "lib.data.prepare", "lib.models.nafnet",
+               "lib.models.tlc", "lib.losses", "lib.baselines", "lib.infer", "lib.ocr", "lib.export")
+    sections = ("data", "model", "prepare", "train")
+    submission_zip = "submission.zip"
+    tlc = True
+
+    def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
+        from ..data.deblur import ensure_dataset
+
+        return ensure_dataset(profile, out, seed=seed, force=force, workers=workers)
+
+    def check_data(self, root: Path) -> list[str]:
+        """Every split folder of ``root``; ground truth is required for train only."""
+        from ..data.pairs import GT_DIR, DataError, validate_pairs
+
+        root = Path(root)
+        splits = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
+        if not splits:
+            raise DataError(f"{root}: no split folders (expected train/, test_A/ ...)")
+        lines, problems = [], []
+        for split in splits:
+            try:
+                pairs = validate_pairs(split, require_gt=split.name == "train")
+                with_gt = sum(gt is not None for _, _, gt in pairs)
+                lines.append(f"{split.name}: {len(pairs)} blurred images, {with_gt} with {GT_DIR}")
+            except DataError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise DataError("\n".join(problems))
+        return lines
+
+    def prepare(self, profile=None, source=None, force=False):
+        """Split, 2x downsample, crop and gradient-filter the training pages (notebook 01)."""
+        from ..data.prepare import prepare_patches
+
+        return prepare_patches(profile, force, source=source, track=self.name)
+
+    def train_data(self, prepared):
+        """Training patches (gradient-filtered meta file), the held-out pages for validation, and
+        both together for the all-data fine-tune (validation pages join as whole images)."""
+        from ..data.pairs import list_pairs
+        from ..data.prepare import read_meta_file
+        from ..train.engine import TrainData
+
+        patches = read_meta_file(prepared.meta_file)
+        val = list_pairs(prepared.val_dir)
+        return TrainData(train=patches, all=patches + [(b, g) for _, b, g in val], val=val)
+
+    def evaluate(self, model, profile=None, data=None, val=None) -> dict:
+        """test_A: the blurred input, each classical baseline tuned on the validation pages, NAFNet."""
+        from ..evaluate import compare_methods, load_pairs
+        from ..paths import data_root
+
+        test = load_pairs(Path(data or data_root(self.name, profile)) / "test_A")
+        if val is None:
+            from ..data.pairs import list_pairs
+            val = list_pairs(self.prepare(profile).val_dir)
+        return {"evaluated_on": "test_A", "methods": compare_methods(test, load_pairs(val), model)}
+
+
+TRACK = DeblurTrack()
+
+
+def deblur_trainer(profile=None, out_dir=None, prepared=None, quiet=None, **overrides):
+    """``TRACK.trainer(...)``: the blurred-document Trainer of notebook 03 and ``make train``."""
+    return TRACK.trainer(profile, out_dir, prepared=prepared, quiet=quiet, **overrides)
