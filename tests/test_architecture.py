@@ -99,3 +99,26 @@ def test_readme_maps_every_track_to_existing_modules_and_notebooks():
             assert f"`{notebook}`" in row, f"{notebook} missing from the {name} row"
     owned = {nb for name in KNOWN_TRACKS for nb in get_track(name).notebooks}
     assert notebooks <= owned, f"notebooks of no track: {sorted(notebooks - owned)}"
+
+
+def test_every_registered_model_builds_from_options():
+    """Each network name a track config may use builds through lib.train.registry (the demo
+    configurations of the model files), and an unknown name lists the known ones."""
+    import paddle
+    import pytest
+
+    from lib.models import deepfillv2, gunet, mirnet_v2, sdwnet
+    from lib.models.nafnet import count_parameters
+    from lib.train.registry import MODELS, build_model
+
+    demo = {"nafnet": {"width": 8, "enc_blk_nums": [1, 1], "dec_blk_nums": [1, 1]},
+            "sdwnet": sdwnet.SDWNET_CONFIGS["demo"], "mirnet_v2": mirnet_v2.MIRNET_CONFIGS["demo"],
+            "gunet": gunet.GUNET_CONFIGS["retouch-demo"],
+            "deepfill_generator": deepfillv2.DEEPFILL_CONFIGS["demo"],
+            "deepfill_discriminator": {}}
+    assert set(demo) <= set(MODELS)
+    for name, options in demo.items():
+        net = build_model({"name": name, **options})  # small: built for real (spectral norm needs weights)
+        assert isinstance(net, paddle.nn.Layer) and count_parameters(net) > 0, name
+    with pytest.raises(ValueError, match="unknown model 'nope'; known: nafnet, sdwnet"):
+        build_model({"name": "nope"})

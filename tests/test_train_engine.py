@@ -150,3 +150,45 @@ def test_keyed_patches_are_reproducible_and_aligned(data):
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[0], a[1])
     assert not np.array_equal(ds[1][0], ds[2][0])
+
+
+def test_keyed_samples_of_image_mask_and_label_stay_aligned(tmp_path):
+    """An inpainting sample (image, mask, ground truth) and a segmentation sample (image, label)
+    get the same crop, flips and rotation on every file, each converted to its kind."""
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 256, (40, 56, 3), dtype=np.uint8)
+    mask = (image[:, :, 0] > 128).astype(np.uint8) * 255   # derived from the image: alignment shows
+    label = (image[:, :, 1] // 64).astype(np.uint8)        # class ids 0..3
+    paths = {name: tmp_path / f"{name}.png" for name in ("image", "mask", "label")}
+    cv2.imwrite(str(paths["image"]), image[:, :, ::-1])
+    cv2.imwrite(str(paths["mask"]), mask)
+    cv2.imwrite(str(paths["label"]), label)
+    inpaint = KeyedPatchDataset([(paths["image"], paths["mask"], paths["image"])], 24, seed=5,
+                                kinds=("image", "mask", "image"))
+    segment = KeyedPatchDataset([(paths["image"], paths["label"])], 24, seed=5, kinds=("image", "label"))
+    for key in range(6):
+        img, msk, gt = inpaint[key]
+        assert img.shape == (3, 24, 24) and msk.shape == (1, 24, 24) and msk.dtype == np.float32
+        np.testing.assert_array_equal(msk[0], (img[0] * 255 > 128.5).astype(np.float32))
+        np.testing.assert_array_equal(img, gt)
+        img2, lab = segment[key]
+        np.testing.assert_array_equal(img2, img)  # same key, same crop and flips
+        assert lab.dtype == np.int64 and lab.shape == (24, 24)
+        np.testing.assert_array_equal(lab, np.round(img2[1] * 255).astype(np.int64) // 64)
+    with pytest.raises(ValueError, match="unknown"):
+        KeyedPatchDataset([(paths["image"],)], 24, kinds=("picture",))
+    with pytest.raises(ValueError, match="has 2 files but the kinds are"):
+        KeyedPatchDataset([(paths["image"], paths["label"])], 24, kinds=("image", "mask", "image"))
+
+
+def test_horizontal_flips_only_keep_images_upright():
+    """augment {rotate: false, vflip: false} (gUNet's second stage): only left-right mirrors."""
+    from lib.data.augment import augment_arrays
+
+    image = np.arange(5 * 7 * 3, dtype=np.uint8).reshape(5, 7, 3)
+    seen = set()
+    for seed in range(40):
+        (out,) = augment_arrays((image,), None, np.random.default_rng(seed), rotate=False, vflip=False)
+        assert np.array_equal(out, image) or np.array_equal(out, image[:, ::-1])
+        seen.add(np.array_equal(out, image))
+    assert seen == {True, False}

@@ -20,6 +20,11 @@ LOSSES = {
 # model options without "name" and returns a paddle.nn.Layer
 MODELS = {
     "nafnet": "lib.models.nafnet:nafnet_from_config",
+    "sdwnet": "lib.models.sdwnet:sdwnet_from_config",
+    "mirnet_v2": "lib.models.mirnet_v2:mirnet_v2_from_config",
+    "gunet": "lib.models.gunet:gunet_from_config",
+    "deepfill_generator": "lib.models.deepfillv2:deepfill_from_config",
+    "deepfill_discriminator": "lib.models.deepfillv2:discriminator_from_config",
 }
 
 
