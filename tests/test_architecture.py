@@ -115,7 +115,7 @@ def test_every_registered_model_builds_from_options():
             "sdwnet": sdwnet.SDWNET_CONFIGS["demo"], "mirnet_v2": mirnet_v2.MIRNET_CONFIGS["demo"],
             "gunet": gunet.GUNET_CONFIGS["retouch-demo"],
             "deepfill_generator": deepfillv2.DEEPFILL_CONFIGS["demo"],
-            "deepfill_discriminator": {}}
+            "deepfill_discriminator": {}, "deeplabv3": {"num_classes": 2, "backbone": "MobileNetV2_x0_25"}}
     assert set(demo) <= set(MODELS)
     for name, options in demo.items():
         net = build_model({"name": name, **options})  # small: built for real (spectral norm needs weights)

@@ -25,6 +25,7 @@ MODELS = {
     "gunet": "lib.models.gunet:gunet_from_config",
     "deepfill_generator": "lib.models.deepfillv2:deepfill_from_config",
     "deepfill_discriminator": "lib.models.deepfillv2:discriminator_from_config",
+    "deeplabv3": "lib.models.deeplab:deeplabv3_from_options",
 }
 
 

@@ -1,0 +1,165 @@
+"""DeepLabV3 from PaddleSeg (lib.models.deeplab): offline builds of the small backbones, logits at
+the input size, parameter counts, backbone-name and index errors, repeated builds of explicitly
+named backbones, a few SGD steps, and paddle.jit export."""
+import socket
+
+import lib  # noqa: F401  (quiet Paddle first)
+import numpy as np
+import paddle
+import paddle.nn.functional as F
+import pytest
+
+from lib.models.deeplab import (BACKBONE_ALIASES, SUPPORTED_BACKBONES, DeepLabV3Logits, deeplabv3,
+                                paddleseg_backbones)
+from lib.models.nafnet import count_parameters
+
+SMALL_BACKBONES = ["ResNet18_vd", "MobileNetV2", "MobileNetV2_x0_5", "MobileNetV3_small_x1_0",
+                   "MobileNetV3_large_x1_0", "MobileNetV3_small_x1_0_os8"]
+# Trainable parameters with num_classes=2 and the defaults (measured; BatchNorm running statistics
+# are parameters in Paddle but not trainable, so they are left out).
+TRAINABLE_COUNTS = {
+    "ResNet18_vd": 15_333_602,
+    "ResNet34_vd": 25_441_762,
+    "ResNet50_vd": 39_064_162,
+    "MobileNetV2_x1_0": 4_521_026,
+    "MobileNetV2_x0_5": 1_997_762,
+    "MobileNetV3_small_x1_0": 1_910_480,
+    "MobileNetV3_large_x1_0": 4_335_272,
+    "MobileNetV3_small_x1_0_os8": 1_910_480,
+}
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """Any attempt to open a connection or to download a PaddleSeg model fails the test."""
+    import paddleseg.utils.download as download
+    import paddleseg.utils.utils as seg_utils
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access attempted: {args[:2]}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(download, "download_file_and_uncompress", refuse)
+    monkeypatch.setattr(seg_utils, "download_pretrained_model", refuse)
+
+
+def toy_batch(n=2, h=64, w=96, seed=0):
+    """Dark noisy images with one brighter-red rectangle each; labels 1 inside the rectangle."""
+    rng = np.random.default_rng(seed)
+    img = rng.normal(0.3, 0.05, (n, 3, h, w)).astype(np.float32)
+    label = np.zeros((n, h, w), np.int64)
+    for i in range(n):
+        top, left = rng.integers(4, h // 2), rng.integers(4, w // 2)
+        label[i, top:top + h // 3, left:left + w // 3] = 1
+    img[:, 0][label == 1] += 0.5
+    return paddle.to_tensor(img), paddle.to_tensor(label)
+
+
+@pytest.mark.parametrize("backbone", SMALL_BACKBONES)
+def test_small_backbones_build_offline_and_give_input_size_logits(offline, backbone):
+    paddle.seed(0)
+    model = deeplabv3(num_classes=2, backbone=backbone)
+    assert isinstance(model, DeepLabV3Logits)
+    assert model.backbone_name == BACKBONE_ALIASES.get(backbone, backbone)
+    model.eval()
+    with paddle.no_grad():
+        logits = model(paddle.rand([1, 3, 64, 96]))
+        raw = model.model(paddle.rand([1, 3, 64, 96]))
+    assert list(logits.shape) == [1, 2, 64, 96]
+    assert isinstance(raw, list) and len(raw) == 1  # PaddleSeg's own output: [logits]
+    assert np.isfinite(logits.numpy()).all()
+    name = BACKBONE_ALIASES.get(backbone, backbone)
+    assert count_parameters(model, trainable_only=True) == TRAINABLE_COUNTS[name]
+
+
+def test_odd_input_size_and_other_class_counts(offline):
+    model = deeplabv3(num_classes=3, backbone="MobileNetV3_small_x0_5")
+    model.eval()
+    with paddle.no_grad():
+        assert list(model(paddle.rand([2, 3, 45, 70])).shape) == [2, 3, 45, 70]
+
+
+def test_resnet_output_stride_16_and_defaults(offline):
+    os8 = deeplabv3(2, "ResNet18_vd")
+    os16 = deeplabv3(2, "ResNet18_vd", output_stride=16)
+    assert os8.model.head.aspp.aspp_blocks[1]._conv._dilation == [12, 12]   # PaddleSeg's os8 config
+    assert os16.model.head.aspp.aspp_blocks[1]._conv._dilation == [6, 6]
+    assert count_parameters(os8) == count_parameters(os16)
+    mobile = deeplabv3(2, "MobileNetV2")
+    assert mobile.model.head.aspp.aspp_blocks[3]._conv._dilation == [9, 9]  # halved rates at stride 32
+    assert list(mobile.model.backbone.feat_channels) == [24, 32, 96, 320]
+    assert mobile.model.head.backbone_indices == (3,)
+
+
+def test_unknown_backbone_lists_the_supported_ones():
+    with pytest.raises(ValueError) as err:
+        deeplabv3(2, "ResNet19_vd")
+    message = str(err.value)
+    for name in ("ResNet18_vd", "ResNet50_vd", "MobileNetV2_x1_0", "MobileNetV2 = MobileNetV2_x1_0", "HRNet_W18"):
+        assert name in message
+    assert set(SUPPORTED_BACKBONES) - {"ResNet34_vd"} <= set(paddleseg_backbones())
+
+
+def test_bad_options_raise():
+    with pytest.raises(ValueError, match="pass one index in 0..3"):
+        deeplabv3(2, "MobileNetV3_small_x0_35", backbone_indices=(4,))
+    with pytest.raises(ValueError, match="reads one feature map"):
+        deeplabv3(2, "MobileNetV3_small_x0_35", backbone_indices=(0, 3))
+    with pytest.raises(ValueError, match="ResNet_vd backbones only"):
+        deeplabv3(2, "MobileNetV3_small_x0_35", output_stride=16)
+    with pytest.raises(ValueError, match="8 or 16"):
+        deeplabv3(2, "ResNet18_vd", output_stride=32)
+
+
+def test_explicitly_named_backbones_build_twice_with_distinct_names(offline):
+    # PaddleSeg's MobileNetV2 names its parameters ("conv1_1_weights" ...); without the guard the
+    # second build in a process fails with "parameter name [...] have be been used".
+    a, b = deeplabv3(2, "MobileNetV2_x0_25"), deeplabv3(2, "MobileNetV2_x0_25")
+    names_a = {p.name for p in a.parameters()}
+    names_b = {p.name for p in b.parameters()}
+    assert len(names_a) == len(a.parameters()) and not names_a & names_b
+    assert list(a.state_dict()) == list(b.state_dict())  # structured keys unchanged
+
+
+def test_the_offline_guard_catches_a_download(offline):
+    import paddleseg.utils.utils as seg_utils
+
+    model = deeplabv3(2, "MobileNetV3_small_x0_35")
+    with pytest.raises(AssertionError, match="network access attempted"):
+        seg_utils.load_pretrained_model(model.model, "https://bj.bcebos.com/paddleseg/dygraph/none.tar.gz")
+
+
+@pytest.mark.filterwarnings("ignore:When training, we now always track global mean and variance")
+@pytest.mark.parametrize("backbone", ["ResNet18_vd", "MobileNetV2", "MobileNetV3_small_x1_0"])
+def test_a_few_sgd_steps_reduce_cross_entropy(offline, backbone):
+    paddle.seed(0)
+    model = deeplabv3(2, backbone)
+    model.train()
+    opt = paddle.optimizer.SGD(learning_rate=0.05, parameters=model.parameters())
+    img, label = toy_batch()
+    losses = []
+    for _ in range(6):
+        loss = F.cross_entropy(model(img), label, axis=1)
+        loss.backward()
+        opt.step()
+        opt.clear_grad()
+        losses.append(float(loss))
+    assert all(np.isfinite(losses))
+    assert losses[-1] < 0.8 * losses[0], losses
+
+
+def test_jit_save_matches_dygraph(offline, tmp_path):
+    paddle.seed(0)
+    model = deeplabv3(2, "MobileNetV3_small_x0_5")
+    model.eval()
+    paddle.jit.save(model, str(tmp_path / "seg"),
+                    input_spec=[paddle.static.InputSpec([None, 3, None, None], "float32", "x")])
+    loaded = paddle.jit.load(str(tmp_path / "seg"))
+    for shape in ([1, 3, 64, 96], [2, 3, 48, 40]):
+        x = paddle.rand(shape)
+        with paddle.no_grad():
+            expected = model(x)
+        got = loaded(x)
+        assert list(got.shape) == [shape[0], 2] + shape[2:]
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-5)
