@@ -3,17 +3,25 @@
 Executed copies go to ``runs/`` (the sources stay untouched); the run ends with a table of
 notebook, track, seconds, status and key figure (see ``lib.report.key_figure``), with the seconds
 of each track added up, also written to ``runs/summary.md``. Exit status is 1 if any notebook failed, naming the notebook and the cell.
+
+Each kernel talks to the runner over local IPC sockets (no TCP, so no transport warning), and its
+own console output (Paddle's C++ messages, e.g. its report of the SIGTERM that ends the kernel
+at shutdown) goes to ``runs/logs/<notebook>.kernel.log`` instead of the terminal; a failure
+names that log.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -58,17 +66,21 @@ def run_notebook(path: Path, run_dir: Path, timeout: int | None) -> dict:
     os.environ[NOTEBOOK_ENV] = path.stem
     figure_file = run_dir / "key_figures" / f"{path.stem}.json"
     figure_file.unlink(missing_ok=True)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    log_path = run_dir / "logs" / f"{path.stem}.kernel.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("traitlets").setLevel(logging.WARNING)  # nbclient's "Executing notebook ..." lines
     start = time.perf_counter()
     status, detail = "ok", ""
-    try:
-        client.execute()
-    except CellExecutionError:
-        cell, message = failing_cell(nb)
-        status, detail = "FAILED", f"cell {cell}: {message}"
-    except Exception as exc:  # kernel died, timeout
-        status, detail = "FAILED", f"{type(exc).__name__}: {exc}"[:300]
+    with tempfile.TemporaryDirectory(prefix="kernel-") as sockets, open(log_path, "w") as kernel_log:
+        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "ipc"))
+        client = NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": str(path.parent)}})
+        try:
+            client.execute(cleanup_kc=True, stdout=kernel_log, stderr=kernel_log)  # shut the kernel down after
+        except CellExecutionError:
+            cell, message = failing_cell(nb)
+            status, detail = "FAILED", f"cell {cell}: {message}"
+        except Exception as exc:  # kernel died, timeout
+            status, detail = "FAILED", f"{type(exc).__name__}: {exc}"[:300] + f" (kernel output: {log_path})"
     seconds = time.perf_counter() - start
     out = run_dir / path.name
     tmp = out.with_suffix(".tmp")

@@ -11,19 +11,23 @@ def write_notebook(path, cells):
     nbformat.write(nb, path)
 
 
-def test_runner_summarises_and_names_the_failing_cell(tmp_path, monkeypatch, capsys):
+def test_runner_summarises_and_names_the_failing_cell(tmp_path, monkeypatch, capfd):
     src = tmp_path / "notebooks"
     src.mkdir()
     write_notebook(src / "00_ok.ipynb", [
-        new_code_cell("from lib.report import key_figure\nkey_figure('answer', 42, '{:d}')")])
+        new_code_cell("import lib, paddle\nfrom lib.report import key_figure\nkey_figure('answer', 42, '{:d}')")])
     write_notebook(src / "01_broken.ipynb", [
         new_markdown_cell("# title"), new_code_cell("x = 1"), new_code_cell("1 / 0")])
     monkeypatch.setattr(runner, "NOTEBOOK_DIR", src)
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
     out = tmp_path / "runs"
     assert runner.main(["--out", str(out)]) == 1
-    captured = capsys.readouterr()
+    captured = capfd.readouterr()  # file descriptors: the kernels' own output too
     assert "FAILED: 01_broken.ipynb cell 3: ZeroDivisionError" in captured.err
+    for noise in ("Kernel is running over TCP", "C++ Traceback", "SIGTERM", "Executing notebook with kernel",
+                  "Could not destroy zmq context"):
+        assert noise not in captured.err + captured.out, noise
+    assert (out / "logs" / "00_ok.kernel.log").is_file()
     summary = (out / "summary.md").read_text(encoding="utf-8")
     assert "| 00_ok.ipynb" in summary and "answer: 42" in summary and "FAILED" in summary
     assert "| (course)" in summary and "| (other)" in summary  # totals; test notebooks have no track
