@@ -79,3 +79,20 @@ def check_keys(options: dict[str, Any], allowed: set[str] | dict, where: str) ->
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise ConfigError(f"{where}: unknown option(s) {unknown}; allowed: {sorted(allowed)}")
+
+
+def named_or_given(config, named: dict, family: str, overrides: dict | None = None,
+                   section: str = "model: section") -> tuple[dict, str]:
+    """A copy of the options of a model family: ``named[config]`` for a configuration name (an
+    error listing the known ones otherwise) or the ``config`` dict itself, with ``overrides``; and
+    where they came from, for error messages (e.g. ``"SDWNet config 'paper'"``)."""
+    if isinstance(config, str):
+        if config not in named:
+            raise ValueError(f"unknown {family} config {config!r}; known: {', '.join(named)}")
+        options, where = copy.deepcopy(named[config]), f"{family} config {config!r}"
+    elif isinstance(config, dict):
+        options, where = copy.deepcopy(config), f"{family} options ({section})"
+    else:
+        raise TypeError(f"expected a {family} config name or an options dict, got {type(config).__name__}")
+    options.update(overrides or {})
+    return options, where

@@ -71,7 +71,6 @@ Every ``forward`` takes ``self`` first (``paddle.jit.to_static`` needs it).
 """
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any, Callable
 
@@ -80,7 +79,7 @@ import paddle.nn as nn
 import paddle.nn.functional as F
 from paddle.nn.utils.spectral_norm_hook import SpectralNorm as _SpectralNormHook
 
-from lib.config import check_keys
+from lib.config import check_keys, named_or_given
 from lib.models.nafnet import count_parameters
 
 __all__ = [
@@ -420,16 +419,7 @@ class PatchDiscriminator(nn.Layer):
 
 # --------------------------------------------------------------------------- configs
 def _options(config: str | dict[str, Any], overrides: dict, where: str) -> tuple[dict, str]:
-    if isinstance(config, str):
-        if config not in DEEPFILL_CONFIGS:
-            raise ValueError(f"unknown DeepFillv2 config {config!r}; known: {', '.join(DEEPFILL_CONFIGS)}")
-        options, label = copy.deepcopy(DEEPFILL_CONFIGS[config]), f"DeepFillv2 config {config!r}"
-    elif isinstance(config, dict):
-        options, label = copy.deepcopy(config), f"DeepFillv2 options ({where})"
-    else:
-        raise TypeError(f"expected a DeepFillv2 config name or a dict, got {type(config).__name__}")
-    options.update(overrides)
-    return options, label
+    return named_or_given(config, DEEPFILL_CONFIGS, "DeepFillv2", overrides, where)
 
 
 def deepfill_from_config(config: str | dict[str, Any], **overrides) -> GatedGenerator:

@@ -45,7 +45,6 @@ Every ``forward`` takes ``self`` as its first argument because ``paddle.jit`` ne
 """
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any, Sequence
 
@@ -53,7 +52,7 @@ import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 
-from lib.config import check_keys
+from lib.config import check_keys, named_or_given
 from lib.models.nafnet import count_parameters
 
 __all__ = ["ConvLayer", "gConv", "BasicBlock", "BasicLayer", "PatchEmbed", "PatchUnEmbed", "SKFusion",
@@ -453,17 +452,7 @@ def gunet_from_config(config: str | dict[str, Any], **overrides) -> gUNet:
     ``arch``: "gunet" (default; options kernel_size, base_dim, depths) or "retouch" (also
     inject_levels, k_eps). Unknown keys raise a ConfigError naming them.
     """
-    if isinstance(config, str):
-        if config not in GUNET_CONFIGS:
-            raise ValueError(f"unknown gUNet config {config!r}; known: {', '.join(GUNET_CONFIGS)}")
-        options = copy.deepcopy(GUNET_CONFIGS[config])
-        where = f"gUNet config {config!r}"
-    elif isinstance(config, dict):
-        options = copy.deepcopy(config)
-        where = "gUNet options (model: section)"
-    else:
-        raise TypeError(f"gunet_from_config expects a config name or a dict, got {type(config).__name__}")
-    options.update(overrides)
+    options, where = named_or_given(config, GUNET_CONFIGS, "gUNet", overrides)
     arch = options.pop("arch", "gunet")
     if arch == "gunet":
         check_keys(options, set(GUNET_OPTIONS) - {"arch"}, where)

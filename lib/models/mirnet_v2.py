@@ -40,14 +40,13 @@ reshapes (flatten, stack), so the model exports with a dynamic ``[N, C, H, W]`` 
 """
 from __future__ import annotations
 
-import copy
 from typing import Any, Sequence
 
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 
-from lib.config import check_keys
+from lib.config import check_keys, named_or_given
 from lib.models.nafnet import conv2d, count_parameters
 
 __all__ = ["MIRNET_CONFIGS", "MIRNET_PARAM_COUNTS", "MIRNET_OPTIONS", "MIRNetV2", "RRG", "MRB", "RCB",
@@ -382,16 +381,6 @@ class MIRNetV2(nn.Layer):
 def mirnet_v2_from_config(config: str | dict[str, Any], **overrides) -> MIRNetV2:
     """Build a MIRNetV2 from a named config (a key of MIRNET_CONFIGS) or an options dict (the
     official YAML ``network_g`` keys without ``type``); unknown keys raise a ConfigError."""
-    if isinstance(config, str):
-        if config not in MIRNET_CONFIGS:
-            raise ValueError(f"unknown MIRNetV2 config {config!r}; known: {', '.join(MIRNET_CONFIGS)}")
-        options = copy.deepcopy(MIRNET_CONFIGS[config])
-        where = f"MIRNetV2 config {config!r}"
-    elif isinstance(config, dict):
-        options = copy.deepcopy(config)
-        where = "MIRNetV2 options (model: section)"
-    else:
-        raise TypeError(f"mirnet_v2_from_config expects a config name or a dict, got {type(config).__name__}")
-    options.update(overrides)
+    options, where = named_or_given(config, MIRNET_CONFIGS, "MIRNetV2", overrides)
     check_keys(options, set(MIRNET_OPTIONS), where)
     return MIRNetV2(**options)

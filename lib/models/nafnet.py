@@ -17,7 +17,6 @@ Every ``forward`` takes ``self`` as its first argument because ``paddle.jit.to_s
 """
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any, Sequence
 
@@ -25,7 +24,7 @@ import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 
-from lib.config import check_keys
+from lib.config import check_keys, named_or_given
 
 # Configurations of the paper's released models and of the 1st-place blurred-document solution,
 # with their parameter counts (measured with the reference code; tests/test_nafnet.py asserts them).
@@ -260,16 +259,6 @@ def nafnet_from_config(config: str | dict[str, Any], **overrides) -> NAFNet:
     ``nafnet_from_config("competition")`` is the 1st-place model; ``nafnet_from_config(cfg["model"])``
     builds the ``model:`` section of lib/configs/deblur.yaml (unknown keys raise a ConfigError).
     """
-    if isinstance(config, str):
-        if config not in NAFNET_CONFIGS:
-            raise ValueError(f"unknown NAFNet config {config!r}; known: {', '.join(NAFNET_CONFIGS)}")
-        options = copy.deepcopy(NAFNET_CONFIGS[config])
-        where = f"NAFNet config {config!r}"
-    elif isinstance(config, dict):
-        options = copy.deepcopy(config)
-        where = "NAFNet options (model: section)"
-    else:
-        raise TypeError(f"nafnet_from_config expects a config name or a dict, got {type(config).__name__}")
-    options.update(overrides)
+    options, where = named_or_given(config, NAFNET_CONFIGS, "NAFNet", overrides)
     check_keys(options, set(NAFNET_OPTIONS), where)
     return NAFNet(**options)

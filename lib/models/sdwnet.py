@@ -52,7 +52,6 @@ too small for the reflection padding of the dilated convs (a side must be at lea
 """
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any, Sequence
 
@@ -60,7 +59,7 @@ import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 
-from lib.config import check_keys
+from lib.config import check_keys, named_or_given
 from lib.models.nafnet import count_parameters  # noqa: F401  (re-exported for callers)
 from lib.models.wavelet import haar_dwt, haar_idwt
 
@@ -262,16 +261,6 @@ def sdwnet_from_config(config: str | dict[str, Any], **overrides) -> SDWNet:
     ``sdwnet_from_config("paper")`` is the paper's 16-block model; unknown keys in a dict raise a
     ConfigError (lib.config.check_keys).
     """
-    if isinstance(config, str):
-        if config not in SDWNET_CONFIGS:
-            raise ValueError(f"unknown SDWNet config {config!r}; known: {', '.join(SDWNET_CONFIGS)}")
-        options = copy.deepcopy(SDWNET_CONFIGS[config])
-        where = f"SDWNet config {config!r}"
-    elif isinstance(config, dict):
-        options = copy.deepcopy(config)
-        where = "SDWNet options (model: section)"
-    else:
-        raise TypeError(f"sdwnet_from_config expects a config name or a dict, got {type(config).__name__}")
-    options.update(overrides)
+    options, where = named_or_given(config, SDWNET_CONFIGS, "SDWNet", overrides)
     check_keys(options, set(SDWNET_OPTIONS), where)
     return SDWNet(**options)
