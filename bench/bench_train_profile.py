@@ -8,7 +8,7 @@ interleaved so both see the same machine load: the per-channel bias and scale of
 over the NCHW map (before) and over an (N, C, H*W) view (after; lib.models.nafnet). Then it runs
 ``--steps`` steps of each under ``paddle.profiler``, exports the Chrome trace and adds up the host
 time of every operator event by family (forward and backward together, e.g. ``conv2d`` and
-``conv2d_grad``). Writes bench/results/train_profile.json and prints the tables.
+``conv2d_grad``). Writes bench/results/train_profile_stage<N>.json and prints the tables.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from lib.config import load_config
 from lib.models.nafnet import broadcast_channel_ops
 from lib.train.registry import build_loss, build_model
 
-RESULTS = Path(__file__).resolve().parent / "results" / "train_profile.json"
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 # operator name (without _grad) -> family; first match wins
 FAMILIES = [
@@ -152,8 +152,9 @@ def main(argv=None) -> int:
     result = {"command": "python bench/bench_train_profile.py " + " ".join(sys.argv[1:] if argv is None else argv),
               "date": time.strftime("%Y-%m-%d %H:%M"), "paddle": paddle.__version__, "threads": args.threads,
               "stage": stage, "model": cfg["model"], "variants": rows, "speedup": after / before}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    out = RESULTS_DIR / f"train_profile_stage{args.stage}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     for name, row in rows.items():
         print(f"{name}: {row['seconds_per_step']:.3f} s/step (median of {args.steps}), "
               f"{row['training_pixels_per_second']:,.0f} training px/s")
