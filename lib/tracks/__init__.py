@@ -18,6 +18,8 @@ from .base import Track
 # name -> module defining TRACK (imported on first use)
 KNOWN_TRACKS = {
     "deblur": "lib.tracks.deblur",
+    "denoise": "lib.tracks.denoise",
+    "retouch": "lib.tracks.retouch",
 }
 _loaded: dict[str, Track] = {}
 
