@@ -138,3 +138,17 @@ def read_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray | None]:
     """(blurred, ground truth or None) of one :func:`list_pairs` entry, RGB uint8."""
     _, blur_path, gt_path = pair
     return read_image(blur_path), (read_image(gt_path) if gt_path is not None else None)
+
+
+def check_each(items, check) -> list[str]:
+    """``check(item)`` for every item, returning one line each; the DataErrors of all items are
+    collected and raised together, so a data check reports every problem at once."""
+    lines, problems = [], []
+    for item in items:
+        try:
+            lines.append(check(item))
+        except DataError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise DataError("\n".join(problems))
+    return lines

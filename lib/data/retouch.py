@@ -39,7 +39,7 @@ from ..config import active_profile, load_config
 from ..paths import DATA_ENV, generated_data_root
 from .blemish import BlemishOptions, compose, degradation_maps, skin_mask, synthesize_blemishes
 from .folders import MANIFEST, build_atomically, is_up_to_date, read_manifest, run_jobs
-from .pairs import IMAGE_SUFFIXES, DataError, read_image
+from .pairs import IMAGE_SUFFIXES, DataError, check_each, read_image
 
 TRACK = "retouch"
 IMAGE_DIR, GT_DIR, MASK_DIR = "image", "groundtruth", "mask"
@@ -302,16 +302,11 @@ def check_root(root) -> list[str]:
     splits = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
     if not splits:
         raise DataError(f"{root}: no split folders (expected train/, test_A/ ...)")
-    lines, problems = [], []
-    for split in splits:
-        try:
-            pairs = validate_split(split, require_gt=split.name == "train")
-            lines.append(f"{split.name}: {len(pairs)} images, {sum(g is not None for _, _, g in pairs)} with {GT_DIR}")
-        except DataError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise DataError("\n".join(problems))
-    return lines
+    def check(split):
+        pairs = validate_split(split, require_gt=split.name == "train")
+        return f"{split.name}: {len(pairs)} images, {sum(g is not None for _, _, g in pairs)} with {GT_DIR}"
+
+    return check_each(splits, check)
 
 
 def load_split(split_dir, limit: int | None = None) -> list[tuple]:

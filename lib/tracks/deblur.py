@@ -33,23 +33,18 @@ class DeblurTrack(Track):
 
     def check_data(self, root: Path) -> list[str]:
         """Every split folder of ``root``; ground truth is required for train only."""
-        from ..data.pairs import GT_DIR, DataError, validate_pairs
+        from ..data.pairs import GT_DIR, DataError, check_each, validate_pairs
 
         root = Path(root)
         splits = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
         if not splits:
             raise DataError(f"{root}: no split folders (expected train/, test_A/ ...)")
-        lines, problems = [], []
-        for split in splits:
-            try:
-                pairs = validate_pairs(split, require_gt=split.name == "train")
-                with_gt = sum(gt is not None for _, _, gt in pairs)
-                lines.append(f"{split.name}: {len(pairs)} blurred images, {with_gt} with {GT_DIR}")
-            except DataError as exc:
-                problems.append(str(exc))
-        if problems:
-            raise DataError("\n".join(problems))
-        return lines
+
+        def check(split):
+            pairs = validate_pairs(split, require_gt=split.name == "train")
+            return f"{split.name}: {len(pairs)} blurred images, {sum(g is not None for _, _, g in pairs)} with {GT_DIR}"
+
+        return check_each(splits, check)
 
     def prepare(self, profile=None, source=None, force=False):
         """Split, 2x downsample, crop and gradient-filter the training pages (notebook 01)."""

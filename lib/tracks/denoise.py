@@ -68,21 +68,14 @@ class DenoiseTrack(Track):
     def check_data(self, root) -> list[str]:
         """SIDD-Medium's scene folders (and the generated test/Data), every problem at once."""
         from ..data.denoise import SIDD_DATA, TEST_DATA, list_scenes
-        from ..data.pairs import DataError
+        from ..data.pairs import check_each
 
-        lines, problems = [], []
-        for rel in (SIDD_DATA, TEST_DATA):
-            folder = Path(root) / rel
-            if rel == TEST_DATA and not folder.is_dir():
-                continue
-            try:
-                pairs = list_scenes(folder, check_sizes=True)
-                lines.append(f"{rel}: {len({n.split('/')[0] for n, _, _ in pairs})} scenes, {len(pairs)} noisy/GT pairs")
-            except DataError as exc:
-                problems.append(str(exc))
-        if problems:
-            raise DataError("\n".join(problems))
-        return lines
+        def check(rel):
+            pairs = list_scenes(Path(root) / rel, check_sizes=True)
+            return f"{rel}: {len({n.split('/')[0] for n, _, _ in pairs})} scenes, {len(pairs)} noisy/GT pairs"
+
+        present = [rel for rel in (SIDD_DATA, TEST_DATA) if rel != TEST_DATA or (Path(root) / rel).is_dir()]
+        return check_each(present, check)
 
     def prepare(self, profile=None, source=None, force=False):
         from ..data.denoise import prepare_patches
