@@ -30,10 +30,10 @@ import cv2
 import numpy as np
 
 from ..config import ConfigError, active_profile, check_keys, load_config
-from ..paths import DATA_ENV, data_root, generated_data_root
+from ..paths import generated_data_root
 from .degrade import degrade
 from .fonts import FontSet, discover_fonts
-from .folders import MANIFEST, build_atomically, is_up_to_date, read_manifest, run_jobs
+from .folders import MANIFEST, build_atomically, is_up_to_date, read_manifest, real_download, run_jobs
 from .pages import render_page
 from .pairs import BLUR_DIR, GT_DIR, DataError
 
@@ -195,14 +195,9 @@ def ensure_dataset(profile: str | None = None, root: str | Path | None = None, *
     """
     profile = active_profile(profile)
     if root is None:
-        real = os.environ.get(DATA_ENV, "").strip()
-        if real:
-            path = data_root(TRACK, profile)
-            if not path.is_dir():
-                raise DataError(f"${DATA_ENV}={real}: folder not found (it should hold train/ and test_A/ "
-                                f"of the competition download); unset {DATA_ENV} to use generated data")
-            print(f"using the data in ${DATA_ENV} = {path}")
-            return path
+        real = real_download("train/ and test_A/ of the competition download")
+        if real is not None:
+            return real
         root = generated_data_root(TRACK, profile)
     root = Path(root).expanduser().resolve()
     opts = data_options(profile, options)

@@ -50,9 +50,9 @@ import cv2
 import numpy as np
 
 from ..config import ConfigError, active_profile, check_keys, load_config
-from ..paths import DATA_DIR, DATA_ENV, data_root, generated_data_root
+from ..paths import DATA_DIR, generated_data_root
 from .camera_noise import synthesize
-from .folders import MANIFEST, build_atomically, is_up_to_date, read_manifest, run_jobs
+from .folders import MANIFEST, build_atomically, is_up_to_date, read_manifest, real_download, run_jobs
 from .pairs import DataError, image_size, read_image
 
 TRACK = "denoise"
@@ -307,13 +307,9 @@ def ensure_dataset(profile: str | None = None, root=None, *, seed: int = 0, forc
     ``root=None`` with ``$COURSE_DATA`` set returns the real download as is."""
     profile = active_profile(profile)
     if root is None:
-        real = os.environ.get(DATA_ENV, "").strip()
-        if real:
-            path = data_root(TRACK, profile)
-            if not path.is_dir():
-                raise DataError(f"${DATA_ENV}={real}: folder not found (it should hold {SIDD_DATA}/<scene>/ "
-                                f"of a SIDD-Medium download); unset {DATA_ENV} to use generated data")
-            return path
+        real = real_download(f"{SIDD_DATA}/<scene>/ of a SIDD-Medium download")
+        if real is not None:
+            return real
         root = generated_data_root(TRACK, profile)
     root = Path(root).expanduser().resolve()
     opts = data_options(profile, options)

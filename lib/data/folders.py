@@ -100,3 +100,20 @@ def run_jobs(function, jobs: list, workers: int, desc: str, unit: str = "it") ->
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker) as pool:
         return list(progress(pool.map(function, jobs, chunksize=1), desc=desc, total=len(jobs), unit=unit))
+
+
+def real_download(holds: str) -> Path | None:
+    """The real download that ``$COURSE_DATA`` names, or None when it is unset; a DataError saying
+    what the folder should hold (``holds``) when it does not exist."""
+    from ..paths import DATA_ENV
+    from .pairs import DataError
+
+    real = os.environ.get(DATA_ENV, "").strip()
+    if not real:
+        return None
+    path = Path(real).expanduser()
+    if not path.is_dir():
+        raise DataError(f"${DATA_ENV}={real}: folder not found (it should hold {holds}); "
+                        f"unset {DATA_ENV} to use generated data")
+    print(f"using the data in ${DATA_ENV} = {path}")
+    return path

@@ -36,9 +36,9 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..config import active_profile, load_config
-from ..paths import DATA_ENV, generated_data_root
+from ..paths import generated_data_root
 from .blemish import BlemishOptions, compose, degradation_maps, skin_mask, synthesize_blemishes
-from .folders import MANIFEST, build_atomically, is_up_to_date, read_manifest, run_jobs
+from .folders import MANIFEST, build_atomically, is_up_to_date, read_manifest, real_download, run_jobs
 from .pairs import IMAGE_SUFFIXES, DataError, check_each, read_image
 
 TRACK = "retouch"
@@ -201,12 +201,9 @@ def ensure_dataset(profile: str | None = None, root=None, *, seed: int = 0, forc
     unless its manifest already matches profile, seed and options."""
     profile = active_profile(profile)
     if root is None:
-        real = os.environ.get(DATA_ENV, "").strip()
-        if real:
-            path = Path(real).expanduser()
-            if not path.is_dir():
-                raise DataError(f"${DATA_ENV}={real}: folder not found; unset {DATA_ENV} to use generated data")
-            return path
+        real = real_download("train/ and test_A/ of the competition download (image/, groundtruth/)")
+        if real is not None:
+            return real
         root = generated_data_root(TRACK, profile)
     root = Path(root).expanduser().resolve()
     opts = data_options(profile, options)
