@@ -42,7 +42,6 @@ import hashlib
 import json
 import os
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +51,7 @@ import numpy as np
 from ..config import ConfigError, active_profile, check_keys, load_config
 from ..paths import DATA_DIR, generated_data_root
 from .camera_noise import synthesize
-from .folders import MANIFEST, build_atomically, is_up_to_date, read_manifest, real_download, run_jobs
+from .folders import build_atomically, ensure_generated, is_up_to_date, read_manifest, real_download, run_jobs
 from .pairs import DataError, image_size, read_image
 
 TRACK = "denoise"
@@ -313,17 +312,8 @@ def ensure_dataset(profile: str | None = None, root=None, *, seed: int = 0, forc
         root = generated_data_root(TRACK, profile)
     root = Path(root).expanduser().resolve()
     opts = data_options(profile, options)
-    params = _params(profile, seed, opts)
-    if not force and is_up_to_date(root, params):
-        print(f"{root}: up to date ({_summary(read_manifest(root))})")
-        return root
-    if root.is_dir() and any(root.iterdir()) and read_manifest(root) is None and not force:
-        raise DataError(f"{root}: exists, is not empty and has no {MANIFEST} (a real download?); refusing "
-                        f"to replace it. Choose another folder, or pass --force / force=True.")
-    start = time.perf_counter()
-    manifest = generate(root, profile, seed, opts, workers or os.cpu_count() or 1)
-    print(f"{root}: wrote {_summary(manifest)} in {time.perf_counter() - start:.1f} s")
-    return root
+    return ensure_generated(root, _params(profile, seed, opts),
+                            lambda: generate(root, profile, seed, opts, workers or os.cpu_count() or 1), _summary, force)
 
 
 # ----------------------------------------------------------------------------- reading the layout

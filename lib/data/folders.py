@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -117,3 +118,24 @@ def real_download(holds: str) -> Path | None:
                         f"unset {DATA_ENV} to use generated data")
     print(f"using the data in ${DATA_ENV} = {path}")
     return path
+
+
+def ensure_generated(root, params: dict, generate, summary=lambda manifest: "", force: bool = False) -> Path:
+    """The end of every generator's ``ensure_dataset``: ``root`` as it is when its manifest matches
+    ``params`` (nothing written, unless ``force``); else ``generate()``, which builds ``root`` with
+    :func:`build_atomically` and returns the manifest. A non-empty folder without a manifest (a
+    real download?) is never replaced unless ``force``. ``summary(manifest)`` describes the set."""
+    from .pairs import DataError
+
+    root = Path(root)
+    if not force and is_up_to_date(root, params):
+        print(f"{root}: up to date ({summary(read_manifest(root))})")
+        return root
+    if root.is_dir() and any(root.iterdir()) and read_manifest(root) is None and not force:
+        raise DataError(f"{root}: exists, is not empty and has no {MANIFEST}, so it was not written by "
+                        f"this generator (a real download?); refusing to replace it. Choose another "
+                        f"folder, or pass --force / force=True to overwrite it.")
+    start = time.perf_counter()
+    manifest = generate()
+    print(f"{root}: wrote {summary(manifest)} in {time.perf_counter() - start:.1f} s")
+    return root

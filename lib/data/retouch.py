@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
-import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,7 +36,7 @@ from PIL import Image, UnidentifiedImageError
 from ..config import active_profile, load_config
 from ..paths import generated_data_root
 from .blemish import BlemishOptions, compose, degradation_maps, skin_mask, synthesize_blemishes
-from .folders import MANIFEST, build_atomically, is_up_to_date, read_manifest, real_download, run_jobs
+from .folders import build_atomically, ensure_generated, real_download, run_jobs
 from .pairs import IMAGE_SUFFIXES, DataError, check_each, read_image
 
 TRACK = "retouch"
@@ -207,16 +205,9 @@ def ensure_dataset(profile: str | None = None, root=None, *, seed: int = 0, forc
         root = generated_data_root(TRACK, profile)
     root = Path(root).expanduser().resolve()
     opts = data_options(profile, options)
-    params = _params(profile, seed, opts)
-    if not force and is_up_to_date(root, params):
-        return root
-    if root.is_dir() and any(root.iterdir()) and read_manifest(root) is None and not force:
-        raise DataError(f"{root}: exists, is not empty and has no {MANIFEST} (a real download?); refusing "
-                        f"to replace it. Choose another folder or pass force=True.")
-    start = time.perf_counter()
-    manifest = generate(root, profile, seed, opts, workers or int(opts.get("workers") or os.cpu_count() or 1))
-    print(f"{root}: wrote {manifest['counts']} in {time.perf_counter() - start:.1f} s", file=sys.stdout)
-    return root
+    workers = workers or int(opts.get("workers") or os.cpu_count() or 1)
+    return ensure_generated(root, _params(profile, seed, opts), lambda: generate(root, profile, seed, opts, workers),
+                            lambda manifest: str(manifest["counts"]), force)
 
 
 # ----------------------------------------------------------------------------------------------
