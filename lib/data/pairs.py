@@ -123,15 +123,21 @@ def read_image(path: str | Path) -> np.ndarray:
     (``cv2.imread`` returns None without saying why; this does not. Reading the bytes with numpy
     also works for paths with non-ASCII characters.)
     """
+    return cv2.cvtColor(decode_image(path, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
+def decode_image(path: str | Path, flags: int) -> np.ndarray:
+    """``cv2.imdecode`` of a file with OpenCV ``flags`` (IMREAD_COLOR gives BGR, IMREAD_GRAYSCALE
+    a 2-D array); a clear error naming the file if it is missing or cannot be decoded."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: image file not found")
     data = np.fromfile(str(path), dtype=np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    image = cv2.imdecode(data, flags) if data.size else None
     if image is None:
         raise DataError(f"{path}: cannot decode the file as an image "
                         f"({data.size} bytes; corrupt, truncated or not an image)")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return image
 
 
 def read_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray | None]:

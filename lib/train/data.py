@@ -12,7 +12,6 @@ flips and rotations.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -20,21 +19,14 @@ import paddle
 
 from ..data.augment import augment_arrays
 from ..data.dataset import to_chw_float
-from ..data.pairs import DataError, read_image
+from ..data.pairs import decode_image, read_image
 
 AUGMENT_DEFAULTS = {"flip": True, "rotate": True, "vflip": True}
 
 
 def read_gray(path) -> np.ndarray:
     """A single-channel uint8 H x W array; a clear error naming the file otherwise."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: file not found")
-    data = np.fromfile(str(path), dtype=np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
-    if image is None:
-        raise DataError(f"{path}: cannot decode the file as an image ({data.size} bytes)")
-    return image
+    return decode_image(path, cv2.IMREAD_GRAYSCALE)
 
 
 def mask_to_float(mask: np.ndarray) -> np.ndarray:
