@@ -33,9 +33,12 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def reblur(gt_u8: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """gt blurred with the recorded kernel, written out independently of lib.data.degrade."""
-    linear = (gt_u8.astype(np.float32) / 255.0) ** 2.2
-    out = cv2.filter2D(linear, -1, kernel, borderType=cv2.BORDER_REFLECT)
+    """gt convolved with the recorded kernel (scipy, float64), independently of lib.data.degrade."""
+    from scipy.ndimage import convolve
+
+    linear = (gt_u8.astype(np.float64) / 255.0) ** 2.2
+    out = np.stack([convolve(linear[:, :, c], kernel.astype(np.float64), mode="reflect")
+                    for c in range(linear.shape[2])], axis=2)
     return np.clip(out, 0, 1) ** (1 / 2.2)
 
 
@@ -61,8 +64,38 @@ def test_layout_names_and_files(tiny):
             assert meta["fonts"] and meta["kernel"] and 70 <= meta["jpeg_quality"] <= 95
             assert [line["text"] for line in meta["lines"]] == text.splitlines()
     manifest = json.loads((tiny / "manifest.json").read_text())
-    assert manifest["counts"] == {"train": 3, "test_A": 2} and manifest["seed"] == 0
-    assert len(manifest["files"]) == 5 * 5
+    assert manifest["counts"] == {"train": 3, "test_A": 2, "heldout": 2, "scans": 2} and manifest["seed"] == 0
+    assert len(manifest["files"]) == 5 * 5 + 2 * 5 + 2 * 4  # scans have no text file
+
+
+def test_heldout_pages_use_only_heldout_fonts_and_shake_blur(tiny):
+    train_fonts = {f.name for f in (*fonts.discover_fonts().latin, *fonts.discover_fonts().cjk)}
+    assert not train_fonts & fonts.HELDOUT_FAMILIES
+    seen_train, seen_heldout = set(), set()
+    for split in ("train", "test_A", "heldout"):
+        for meta_path in (tiny / split / "meta").glob("*.json"):
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            families = {re.sub(r" (Bold|\(faux bold\))$", "", f) for f in meta["fonts"]}
+            kinds = {part["type"] for part in meta["kernel"]}
+            if split == "heldout":
+                seen_heldout |= families
+                assert families <= fonts.HELDOUT_FAMILIES and "shake" in kinds, (meta_path, families)
+            else:
+                seen_train |= families
+                assert "shake" not in kinds, meta_path
+    assert seen_heldout and not seen_train & fonts.HELDOUT_FAMILIES
+
+
+def test_scans_are_the_real_page_at_one_and_two_times(tiny):
+    from skimage import data
+
+    pairs = list_pairs(tiny / "scans")
+    assert [name for name, _, _ in pairs] == ["00001.png", "00002.png"]
+    one, two = read_image(pairs[0][2]), read_image(pairs[1][2])
+    np.testing.assert_array_equal(one[:, :, 0], data.page())
+    assert two.shape[:2] == (2 * one.shape[0], 2 * one.shape[1])
+    for _, blur, gt in pairs:
+        assert psnr(read_image(blur), read_image(gt)) < 30  # really blurred
 
 
 def test_train_pages_are_twice_the_test_size(tiny):
@@ -76,7 +109,7 @@ def test_train_pages_are_twice_the_test_size(tiny):
 def test_pairs_are_pixel_aligned(tiny):
     """gt blurred with the recorded kernel reproduces the blurred image up to noise and JPEG, and
     no 1-pixel shift of it fits better (no offset between gt and blur)."""
-    for split in ("train", "test_A"):
+    for split in ("train", "test_A", "heldout", "scans"):
         for name, blur_path, gt_path in list_pairs(tiny / split):
             blur = read_image(blur_path) / 255.0
             gt = read_image(gt_path)
@@ -88,7 +121,7 @@ def test_pairs_are_pixel_aligned(tiny):
             shifted = [psnr(np.roll(rep, (dy, dx), axis=(0, 1))[inner], blur[inner])
                        for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
             assert aligned > max(shifted), (split, name, aligned, shifted)
-            if split == "test_A":  # little noise at test scale: a 1-px shift is far worse
+            if split in ("test_A", "heldout"):  # little noise at test scale: a 1-px shift is far worse
                 assert aligned > max(shifted) + 5, (split, name, aligned, shifted)
 
 
@@ -159,6 +192,21 @@ def test_kernels_are_centred_normalised_odd(kernel):
     assert abs(mx) < 1e-9 and abs(my) < 1e-9
 
 
+def test_shake_kernel_is_centred_normalised_and_not_symmetric():
+    rng = np.random.default_rng(3)
+    moved = []  # share of the weight that a 180-degree turn moves: 0 for a symmetric kernel
+    for _ in range(8):
+        length = rng.uniform(4, 9)
+        k = degrade.shake_kernel(rng, length)
+        assert k.shape[0] == k.shape[1] and k.shape[0] % 2 == 1
+        assert abs(k.sum() - 1) < 1e-9 and k.min() >= 0
+        _, _, mx, my = _moments(k)
+        assert abs(mx) < 1e-9 and abs(my) < 1e-9              # centroid on the centre pixel
+        assert k.shape[0] <= 2 * length + 5                   # no farther than the path length
+        moved.append(0.5 * np.abs(k - k[::-1, ::-1]).sum())
+    assert np.mean(moved) > 0.1 and max(moved) > 0.3, moved  # curved paths: mostly not symmetric
+
+
 def test_kernel_shapes_match_their_definitions():
     r = 3.3
     disk = degrade.disk_kernel(r)
@@ -190,6 +238,8 @@ def test_blur_in_linear_light_matches_reference():
     img = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
     k = degrade.disk_kernel(2.5).astype(np.float32)
     np.testing.assert_allclose(degrade.apply_blur(img, k), reblur(img, k), atol=1e-5)
+    shake = degrade.shake_kernel(rng, 7.0).astype(np.float32)  # not symmetric: a true convolution
+    np.testing.assert_allclose(degrade.apply_blur(img, shake), reblur(img, shake), atol=1e-5)
 
 
 # ------------------------------------------------------------------ skip, force, atomicity
@@ -275,7 +325,8 @@ def test_course_data_is_used_as_is(tmp_path, monkeypatch):
 
 def test_cli_generates_and_checks(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(deblur, "data_options", lambda profile, overrides=None: {
-        **TINY, "n_train": 1, "n_test": 1, "train_scale": 2.0, "jpeg_quality": [70, 95]})
+        **TINY, "n_train": 1, "n_test": 1, "n_heldout": 1, "n_scans": 0, "train_scale": 2.0,
+        "jpeg_quality": [70, 95]})
     assert cli(["deblur", "--profile", "smoke", "--seed", "3", "--out", str(tmp_path / "d")]) == 0
     assert json.loads((tmp_path / "d" / "manifest.json").read_text())["seed"] == 3
     assert cli(["check", str(tmp_path / "d")]) == 0

@@ -17,7 +17,10 @@ IMPORT_NAMES = {
     "onnxoptimizer": "onnxoptimizer", "onnx-graphsurgeon": "onnx_graphsurgeon",
     "scikit-image": "skimage", "scipy": "scipy", "PyWavelets": "pywt",
     "matplotlib": "matplotlib", "pillow": "PIL", "PyYAML": "yaml", "tqdm": "tqdm",
-    "visualdl": "visualdl", "mplfonts": "mplfonts", "rapidocr-onnxruntime": "rapidocr_onnxruntime",
+    "visualdl": "visualdl", "mplfonts": "mplfonts",
+    "font-source-sans-pro": "font_source_sans_pro", "font-source-serif-pro": "font_source_serif_pro",
+    "font-lato": "font_lato", "font-caladea": "font_caladea", "font-manrope": "font_manrope",
+    "paperang-p2-fonts-cjk": "paperang_p2_fonts_cjk", "rapidocr-onnxruntime": "rapidocr_onnxruntime",
     "jupyterlab": "jupyterlab", "ipywidgets": "ipywidgets", "ipykernel": "ipykernel", "nbclient": "nbclient",
     "nbformat": "nbformat", "nbval": "nbval", "pytest": "pytest",
 }

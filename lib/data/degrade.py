@@ -5,6 +5,10 @@ short linear motion, convolved together), applied with ``cv2.filter2D`` and ``BO
 linear light. Central symmetry makes correlation (what filter2D computes) equal convolution and
 keeps the kernel's centroid on the centre pixel, so a blurred image stays pixel-aligned with its
 ground truth.
+
+A held-out family, never used for training pages, tests generalisation: camera shake along a curved
+random trajectory (:func:`shake_kernel`, not symmetric; its centroid is put on the centre pixel
+and it is applied as a true convolution) with a slight Gaussian defocus.
 """
 from __future__ import annotations
 
@@ -67,6 +71,39 @@ def motion_kernel(length: float, angle_deg: float, supersample: int = 16) -> np.
     return k / k.sum()
 
 
+def shake_kernel(rng: np.random.Generator, length: float, supersample: int = 16) -> np.ndarray:
+    """Camera shake: a curved, jittery trajectory of total length ``length`` px (a random walk whose
+    velocity keeps 85 % of its direction each step, after Boracchi and Foi's trajectories), splatted
+    bilinearly and centred on its centroid so that the image is not shifted on average."""
+    steps = 48
+    angle = rng.uniform(0, 2 * math.pi)
+    velocity = np.array([math.cos(angle), math.sin(angle)])
+    points = [np.zeros(2)]
+    for _ in range(steps):
+        turn = rng.standard_normal(2)
+        velocity = 0.85 * velocity + 0.35 * turn / max(np.linalg.norm(turn), 1e-9)
+        if rng.random() < 0.08:  # an occasional jerk
+            velocity = -0.7 * velocity
+        points.append(points[-1] + velocity)
+    path = np.array(points)
+    seg = np.linalg.norm(np.diff(path, axis=0), axis=1)
+    path *= length / max(seg.sum(), 1e-9)
+    # resample uniformly along the arc (equal exposure per unit of path), then centre the centroid
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
+    t = np.linspace(0, arc[-1], max(2, int(length * supersample)))
+    xs, ys = np.interp(t, arc, path[:, 0]), np.interp(t, arc, path[:, 1])
+    xs, ys = xs - xs.mean(), ys - ys.mean()
+    size = _odd(2 * max(np.abs(xs).max(), np.abs(ys).max()) + 3)
+    c = size // 2
+    xs, ys = xs + c, ys + c
+    k = np.zeros((size, size), np.float64)
+    x0, y0 = np.floor(xs).astype(int), np.floor(ys).astype(int)
+    fx, fy = xs - x0, ys - y0
+    for dx, dy, w in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+        np.add.at(k, (y0 + dy, x0 + dx), w)
+    return k / k.sum()
+
+
 def combine(kernels: list[np.ndarray]) -> np.ndarray:
     """Convolve kernels into one (odd sizes add up to an odd size; symmetry is kept)."""
     k = kernels[0]
@@ -120,6 +157,18 @@ def sample_kernel(rng: np.random.Generator, px: float) -> tuple[np.ndarray, list
     return combine(kernels).astype(np.float32), parts
 
 
+def sample_heldout_kernel(rng: np.random.Generator, px: float) -> tuple[np.ndarray, list[dict]]:
+    """A kernel of the held-out family: camera shake (curved trajectory) with a slight defocus."""
+    length = rng.uniform(*MOTION_LENGTH) * px
+    sigma = rng.uniform(0.4, 0.9) * px
+    kernel = combine([shake_kernel(rng, length), gaussian_kernel(sigma)])
+    return kernel.astype(np.float32), [{"type": "shake", "length_px": round(float(length), 4)},
+                                       {"type": "gaussian", "sigma_px": round(float(sigma), 4)}]
+
+
+KERNEL_FAMILIES = {"train": sample_kernel, "heldout": sample_heldout_kernel}
+
+
 def to_linear(img_u8: np.ndarray) -> np.ndarray:
     return (img_u8.astype(np.float32) / 255.0) ** GAMMA
 
@@ -129,8 +178,10 @@ def to_srgb(linear: np.ndarray) -> np.ndarray:
 
 
 def apply_blur(img_u8: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Blur an RGB uint8 image with ``kernel`` in linear light; returns float sRGB in [0, 1]."""
-    blurred = cv2.filter2D(to_linear(img_u8), -1, kernel.astype(np.float32), borderType=cv2.BORDER_REFLECT)
+    """Convolve an RGB uint8 image with ``kernel`` in linear light; returns float sRGB in [0, 1].
+    (filter2D correlates, so it gets the flipped kernel; a centrally symmetric one is unchanged.)"""
+    flipped = np.ascontiguousarray(kernel[::-1, ::-1], dtype=np.float32)
+    blurred = cv2.filter2D(to_linear(img_u8), -1, flipped, borderType=cv2.BORDER_REFLECT)
     return to_srgb(blurred)
 
 
@@ -149,13 +200,14 @@ def jpeg(img_u8: np.ndarray, quality: int) -> np.ndarray:
 
 
 def degrade(rng: np.random.Generator, sharp: np.ndarray, px: float, noise_scale: float,
-            jpeg_quality: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, dict]:
+            jpeg_quality: tuple[int, int], family: str = "train") -> tuple[np.ndarray, np.ndarray, dict]:
     """Blurred capture of ``sharp`` (RGB uint8): returns (blurred uint8, kernel, recipe).
 
     ``noise_scale`` multiplies the noise sigmas: a training page rendered at 2x gets twice the
-    per-pixel noise so that, after 2x2 averaging, it matches a test page.
+    per-pixel noise so that, after 2x2 averaging, it matches a test page. ``family`` picks the blur
+    kernels: ``train`` (disk, Gaussian, linear motion) or ``heldout`` (camera shake).
     """
-    kernel, parts = sample_kernel(rng, px)
+    kernel, parts = KERNEL_FAMILIES[family](rng, px)
     blurred = apply_blur(sharp, kernel)
     read_sigma = rng.uniform(*READ_NOISE) * noise_scale
     shot_gain = rng.uniform(*SHOT_GAIN) * noise_scale ** 2

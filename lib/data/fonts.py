@@ -1,10 +1,17 @@
 """Fonts for rendering document pages, found on a fresh machine without any download.
 
 * Latin: DejaVu Sans/Serif and STIX (a Times-like serif), regular and bold, shipped inside
-  matplotlib (``matplotlib.get_data_path()/fonts/ttf``).
+  matplotlib (``matplotlib.get_data_path()/fonts/ttf``); Source Sans Pro, Source Serif Pro and Lato
+  in light, regular, semibold and bold weights from the pip packages ``font-source-sans-pro``,
+  ``font-source-serif-pro`` and ``font-lato`` (stroke weights vary, so a model cannot learn that
+  every stroke has one thickness).
 * Chinese: the pip package ``mplfonts`` ships Noto Sans/Serif CJK SC, SimHei and Source Han
-  Serif/Mono SC; Debian font packages (WenQuanYi, Noto CJK, AR PL Kaiti/Mingti) are used too when
-  installed. CJK fonts also carry Latin glyphs, so mixed lines render with one font.
+  Serif/Mono SC; Debian font packages (Noto CJK, AR PL Kaiti/Mingti) are used too when installed.
+  CJK fonts also carry Latin glyphs, so mixed lines render with one font.
+* Held out: Caladea and Manrope (pip ``font-caladea``, ``font-manrope``) and WenQuanYi Micro Hei
+  (pip ``paperang-p2-fonts-cjk``, or Debian's ``fonts-wqy-microhei``) never appear in training or
+  test_A pages; :func:`discover_fonts(heldout=True) <discover_fonts>` returns only them, for the
+  held-out evaluation pages of :mod:`lib.data.heldout` (does a model generalise to unseen fonts?).
 
 Discovery runs once in the parent process; the resulting :class:`FontSpec` list is passed to the
 page workers, so every worker renders with the same fonts (and tests can replace the discovery).
@@ -59,6 +66,32 @@ _MATPLOTLIB_LATIN = [
     ("STIXGeneralBol.ttf", "STIX General", "serif", True),
 ]
 
+# (pip package, file name, family name, style, bold) of the font-* packages: font files in <package>/files.
+# Light and semibold cuts count as regular faces of their family (the bold cut is the family's bold).
+_PIP_LATIN = [
+    ("font_source_sans_pro", "SourceSansPro-Regular.ttf", "Source Sans Pro", "sans", False),
+    ("font_source_sans_pro", "SourceSansPro-Light.ttf", "Source Sans Pro", "sans", False),
+    ("font_source_sans_pro", "SourceSansPro-Semibold.ttf", "Source Sans Pro", "sans", False),
+    ("font_source_sans_pro", "SourceSansPro-Bold.ttf", "Source Sans Pro", "sans", True),
+    ("font_source_serif_pro", "SourceSerifPro-Regular.ttf", "Source Serif Pro", "serif", False),
+    ("font_source_serif_pro", "SourceSerifPro-Light.ttf", "Source Serif Pro", "serif", False),
+    ("font_source_serif_pro", "SourceSerifPro-Semibold.ttf", "Source Serif Pro", "serif", False),
+    ("font_source_serif_pro", "SourceSerifPro-Bold.ttf", "Source Serif Pro", "serif", True),
+    ("font_lato", "Lato-Regular.ttf", "Lato", "sans", False),
+    ("font_lato", "Lato-Light.ttf", "Lato", "sans", False),
+    ("font_lato", "Lato-Bold.ttf", "Lato", "sans", True),
+    # held out (HELDOUT_FAMILIES)
+    ("font_caladea", "Caladea-Regular.ttf", "Caladea", "serif", False),
+    ("font_caladea", "Caladea-Bold.ttf", "Caladea", "serif", True),
+    ("font_manrope", "Manrope-Regular.ttf", "Manrope", "sans", False),
+    ("font_manrope", "Manrope-Light.ttf", "Manrope", "sans", False),
+    ("font_manrope", "Manrope-Bold.ttf", "Manrope", "sans", True),
+]
+
+# Families kept for the held-out evaluation pages only (lib.data.heldout): one Latin serif, one
+# Latin sans and one Chinese sans whose designs differ from every training font.
+HELDOUT_FAMILIES = frozenset({"Caladea", "Manrope", "WenQuanYi Micro Hei"})
+
 # (file name, family name, style) inside mplfonts/fonts; all regular weight
 _MPLFONTS_CJK = [
     ("NotoSansCJKsc-Regular.otf", "Noto Sans CJK SC", "sans"),
@@ -71,6 +104,7 @@ _MPLFONTS_CJK = [
 
 # Debian/Ubuntu font packages: (path, family, style, bold); collections are searched for the SC face
 _SYSTEM_CJK = [
+    ("paperang_p2_fonts_cjk/fonts/wqy-microhei.ttc", "WenQuanYi Micro Hei", "sans", False),  # pip, held out
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "WenQuanYi Micro Hei", "sans", False),
     ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "WenQuanYi Zen Hei", "sans", False),
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "Noto Sans CJK SC", "sans", False),
@@ -110,12 +144,26 @@ def _sc_face_index(path: str) -> int | None:
     return first
 
 
+def _package_dir(module: str) -> Path | None:
+    """The folder of an installed package, found without importing it (None when absent)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    return Path(spec.origin).parent if spec is not None and spec.origin else None
+
+
 def find_latin_fonts() -> list[FontSpec]:
+    """Every Latin face: matplotlib's, then the font-* pip packages (held-out families included)."""
     import matplotlib
 
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    return [FontSpec(name, str(folder / file), 0, style, bold)
-            for file, name, style, bold in _MATPLOTLIB_LATIN if (folder / file).is_file()]
+    found = [FontSpec(name, str(folder / file), 0, style, bold)
+             for file, name, style, bold in _MATPLOTLIB_LATIN if (folder / file).is_file()]
+    for module, file, name, style, bold in _PIP_LATIN:
+        package = _package_dir(module)
+        if package is not None and (package / "files" / file).is_file():
+            found.append(FontSpec(name, str(package / "files" / file), 0, style, bold))
+    return found
 
 
 def find_cjk_fonts() -> list[FontSpec]:
@@ -133,6 +181,11 @@ def find_cjk_fonts() -> list[FontSpec]:
         pass
     have = {(f.name, f.bold) for f in found}
     for path, name, style, bold in _SYSTEM_CJK:
+        if not path.startswith("/"):  # inside a pip package
+            package = _package_dir(path.split("/")[0])
+            if package is None:
+                continue
+            path = str(package.parent / path)
         if (name, bold) in have or not Path(path).is_file():
             continue
         index = _sc_face_index(path) if path.endswith(".ttc") else (0 if _renders_cjk(path, 0) else None)
@@ -145,14 +198,22 @@ def find_cjk_fonts() -> list[FontSpec]:
 _warned_no_cjk = False
 
 
-def discover_fonts() -> FontSet:
-    """The fonts of this machine. Warns once, clearly, when there is no Chinese font."""
+def discover_fonts(heldout: bool = False) -> FontSet:
+    """The training fonts of this machine (every family but :data:`HELDOUT_FAMILIES`), or with
+    ``heldout=True`` only the held-out families. Warns once, clearly, when there is no Chinese font."""
     global _warned_no_cjk
-    latin = find_latin_fonts()
+
+    def keep(specs):
+        return [f for f in specs if (f.name in HELDOUT_FAMILIES) == heldout]
+
+    latin = keep(find_latin_fonts())
     if not latin:
+        if heldout:
+            raise RuntimeError("no held-out Latin font found: the pip packages font-caladea and font-manrope "
+                               "are missing (reinstall the course requirements with `make setup`)")
         raise RuntimeError("no Latin font found: matplotlib's DejaVu fonts are missing "
                            "(reinstall the course requirements with `make setup`)")
-    cjk = find_cjk_fonts()
+    cjk = keep(find_cjk_fonts())
     if not cjk and not _warned_no_cjk:
         _warned_no_cjk = True
         warnings.warn(
