@@ -68,6 +68,12 @@ def load_checkpoint(path, track: str | None = None) -> dict:
     return state
 
 
+def inference_weights(state: dict) -> dict:
+    """The weights to run a checkpoint with, per network: the weight average (``ema``) where the
+    run kept one, else the trained weights."""
+    return {**state["networks"], **state.get("ema", {})}
+
+
 def read_options(path, state: dict | None = None) -> dict:
     """The training options of a checkpoint: ``options.json`` beside a published model, else the
     options saved inside a training checkpoint."""
@@ -88,7 +94,7 @@ def publish(run_dir, dest, metrics: dict) -> Path:
     source = run_dir / "best.pdparams" if (run_dir / "best.pdparams").is_file() else run_dir / "last.pdparams"
     state = load_checkpoint(source)
     dest.mkdir(parents=True, exist_ok=True)
-    atomic_save({"version": CHECKPOINT_VERSION, "track": state.get("track"), "networks": state["networks"],
+    atomic_save({"version": CHECKPOINT_VERSION, "track": state.get("track"), "networks": inference_weights(state),
                  "iteration": state["iteration"]}, dest / "model.pdparams")
     atomic_write_text(dest / "options.json", json.dumps(state["options"], indent=2) + "\n")
     atomic_write_text(dest / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")

@@ -91,6 +91,52 @@ def test_resumed_run_matches_an_uninterrupted_one(data, tmp_path):
         np.testing.assert_allclose(a[key], b[key], rtol=1e-5, atol=1e-6, err_msg=key)
 
 
+def test_weight_average_follows_the_formula_resumes_and_is_what_validation_and_publishing_use(data, tmp_path):
+    from lib.checkpoints import inference_weights
+
+    # the average by hand, in float64: decay min(d, (1 + n) / (10 + n)) after step n
+    trainer = Trainer(tiny_options(iters=(3, 3), ema=0.9, val_every=100), data, tmp_path / "hand", quiet=True)
+    expected = {k: v.astype(np.float64) for k, v in weights(trainer).items()}
+    step = trainer._step
+
+    def checked_step(batch):
+        losses = step(batch)
+        d = min(0.9, (1 + trainer.ema.steps) / (10 + trainer.ema.steps))
+        for k, v in weights(trainer).items():
+            expected[k] = d * expected[k] + (1 - d) * v
+        return losses
+
+    trainer._step = checked_step
+    trainer.fit()
+    for k, v in trainer.ema.state_dict().items():
+        np.testing.assert_allclose(v.numpy(), expected[k], rtol=1e-5, atol=1e-7, err_msg=k)
+    assert any(np.abs(v.numpy() - weights(trainer)[k]).max() > 1e-6 for k, v in trainer.ema.state_dict().items())
+    # validation sees the average, then training goes on with the raw weights
+    raw = weights(trainer)
+    seen = {}
+    original = trainer.task_runner.validate
+    trainer.task_runner.validate = lambda samples: seen.update(weights(trainer)) or original(samples)
+    trainer.validate()
+    for k in raw:
+        np.testing.assert_allclose(seen[k], expected[k], rtol=1e-5, atol=1e-7)
+        np.testing.assert_array_equal(weights(trainer)[k], raw[k])
+    # the checkpoint keeps both; inference uses the average; a resumed run continues it exactly
+    state = load_checkpoint(tmp_path / "hand" / "last.pdparams")
+    for k in raw:
+        np.testing.assert_allclose(np.asarray(inference_weights(state)["model"][k]), expected[k], rtol=1e-5, atol=1e-7)
+    full = Trainer(tiny_options(ema=0.99), data, tmp_path / "a", quiet=True)
+    full.fit()
+    half = Trainer(tiny_options(ema=0.99), data, tmp_path / "b", quiet=True)
+    half.fit(stop_after=4)
+    resumed = Trainer(tiny_options(ema=0.99), data, tmp_path / "b", quiet=True)
+    assert resumed.resume() and resumed.ema.steps == 4
+    resumed.fit()
+    for k, v in full.ema.state_dict().items():
+        np.testing.assert_allclose(resumed.ema.state_dict()[k].numpy(), v.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
+    with pytest.raises(ValueError, match="'ema' must be a decay"):
+        Trainer(tiny_options(ema=1.5), data, tmp_path / "bad", quiet=True)
+
+
 def test_killed_run_resumes_from_its_last_checkpoint(data, tmp_path):
     out = tmp_path / "killed"
     script = textwrap.dedent(f"""

@@ -35,6 +35,18 @@ def test_cosine_restarts_follow_the_closed_form():
     assert lrs[4] > lrs[3]  # the restart jumps back up
 
 
+def test_warmup_ramps_the_first_period_linearly_then_follows_the_cosine():
+    sched = CosineRestartLR(1.0, periods=[8, 4], eta_min=0.0, warmup_iters=4)
+    lrs = lr_curve(sched, 12)
+    cosine = [0.5 * (1 + math.cos(math.pi * i / 8)) for i in range(8)]
+    cosine += [0.5 * (1 + math.cos(math.pi * i / 4)) for i in range(4)]
+    expected = [c * min(1.0, (i + 1) / 4) for i, c in enumerate(cosine)]
+    assert lrs == pytest.approx(expected, abs=1e-12)
+    assert lrs[0] == pytest.approx(0.25) and lrs[8] == pytest.approx(1.0)  # a restart has no warm-up
+    with pytest.raises(ValueError, match="warmup_iters"):
+        CosineRestartLR(1.0, periods=[4], warmup_iters=4)
+
+
 def test_full_profile_is_the_winning_schedule():
     opts = resolve_options(load_config("deblur", "full")["train"] | {"model": {"name": "nafnet"}})
     stages = [(s["batch_size"], s["patch_size"], s["iters"]) for s in opts["stages"]]
@@ -86,3 +98,35 @@ def test_distributed_sampler_splits_batches_disjointly():
         assert a | b == set(range((10 + it) * 6, (11 + it) * 6))
     with pytest.raises(ValueError):
         IterationBatchSampler(0, 1, 2, rank=2, world_size=2)
+
+
+def test_schedule_scale_keeps_the_shape_and_aligned_boundaries():
+    from lib.train.schedule import scale_schedule
+
+    demo = load_config("deblur", "demo")["train"]
+    longer = scale_schedule(demo, 4)
+    stages, phases = PiecewiseSchedule(longer["stages"], "s"), PiecewiseSchedule(longer["phases"], "p")
+    original = PiecewiseSchedule(demo["stages"], "s")
+    assert stages.total == phases.total == 4 * original.total
+    assert stages.boundaries() == [4 * b for b in original.boundaries()]
+    assert [s["batch_size"] for s in longer["stages"]] == [s["batch_size"] for s in demo["stages"]]
+    assert [p["loss"] for p in longer["phases"]] == [p["loss"] for p in demo["phases"]]
+    assert longer["val_every"] == 4 * demo["val_every"]
+    resolve_options({**demo, **longer, "model": {"name": "nafnet"}})  # a valid schedule
+    odd = scale_schedule({"stages": [{"iters": 3}, {"iters": 4}], "phases": [{"iters": 7}],
+                          "scheduler": {"periods": [7], "warmup_iters": 2}}, 1.5)
+    assert [s["iters"] for s in odd["stages"]] == [4, 6] and odd["scheduler"] == {"periods": [10], "warmup_iters": 3}
+    with pytest.raises(ValueError, match="positive"):
+        scale_schedule(demo, 0)
+    with pytest.raises(ValueError, match="empty entry"):
+        scale_schedule({"stages": [{"iters": 1}, {"iters": 1}], "phases": [{"iters": 2}]}, 0.2)
+
+
+def test_training_processes_per_profile():
+    from lib.train.launch import default_nproc, launch_command
+
+    assert [default_nproc("deblur", p) for p in ("smoke", "demo", "full")] == [1, 2, 1]
+    assert default_nproc("denoise", "demo") == 1  # a track without a launch: section
+    cmd = launch_command(["--config", "deblur", "--nproc", "2", "--nproc=3", "--publish"], 2, "/tmp/x")
+    assert cmd[-4:] == [cmd[-4], "--config", "deblur", "--publish"] and cmd[-4].endswith("__main__.py")
+    assert cmd[cmd.index("--nproc_per_node") + 1] == "2"

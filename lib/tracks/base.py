@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..checkpoints import load_checkpoint, publish, read_options
+from ..checkpoints import inference_weights, load_checkpoint, publish, read_options
 from ..config import ConfigError, active_profile, load_config
 from ..paths import CHECKPOINT_DIR, RUNS_DIR, data_root
 
@@ -103,12 +103,13 @@ class Track:
         """Held-out metrics of ``model`` against the input and the tuned classical baselines."""
         raise NotImplementedError(f"track {self.name!r} has no evaluation")
 
-    def publish(self, trainer, profile: str | None = None, dest=None, data=None) -> Path:
+    def publish(self, trainer, profile: str | None = None, dest=None, data=None, command: str | None = None) -> Path:
         """Score the run's best model with :meth:`evaluate` and copy it, its options, log and
-        metrics to ``checkpoints/<track>_<model>_<profile>/``."""
+        metrics (with the ``command`` that trained it) to ``checkpoints/<track>_<model>_<profile>/``."""
         profile = active_profile(profile)
         model = self.load_model(trainer.best_path if trainer.best_path.exists() else trainer.last_path)
         metrics = {"track": self.name, "profile": profile, "iterations": trainer.iteration,
+                   **({"command": command} if command else {}),
                    **self.evaluate(model, profile, data=data, val=trainer.data.val)}
         return publish(trainer.out_dir, dest or CHECKPOINT_DIR / f"{self.name}_{self.model_name}_{profile}", metrics)
 
@@ -144,7 +145,7 @@ class Track:
         if network not in specs or network not in state["networks"]:
             raise ValueError(f"{path}: no network {network!r} (has {sorted(state['networks'])})")
         model = build_model(specs[network])
-        missing, unexpected = model.set_state_dict(state["networks"][network])
+        missing, unexpected = model.set_state_dict(inference_weights(state)[network])
         if missing or unexpected:
             raise ValueError(f"{path} does not fit the {network!r} network of its options: missing "
                              f"{list(missing)[:5]}, unexpected {list(unexpected)[:5]}")

@@ -1,6 +1,7 @@
 """Train a track's model.
 
-    python -m lib.train --config deblur [--profile demo] [--data ROOT] [--out DIR] [--fresh] [--iters N] [--publish]
+    python -m lib.train --config deblur [--profile demo] [--data ROOT] [--out DIR] [--fresh] [--iters N]
+                        [--nproc N] [--schedule-scale X] [--publish]
 
 Multi-GPU (DataParallel; each process draws its own slots of every batch, see lib.train.data)::
 
@@ -33,26 +34,39 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="run folder (default: runs/train/<track>-<profile>)")
     parser.add_argument("--fresh", action="store_true", help="delete the run folder and start over")
     parser.add_argument("--iters", type=int, default=None, help="stop after this many more iterations")
-    parser.add_argument("--nproc", type=int, default=1,
+    parser.add_argument("--nproc", type=int, default=None,
                         help="data-parallel processes (relaunches under paddle.distributed.launch; on a CPU "
-                             "machine one per core; every process draws its own batch)")
+                             "machine one per core; every process draws its own batch); default: the "
+                             "profile's launch: nproc in lib/configs/<track>.yaml, else 1")
+    parser.add_argument("--schedule-scale", type=float, default=None, metavar="X",
+                        help="run the profile's schedule X times longer (every stage and phase; e.g. 4 for "
+                             "the shipped demo model); the run folder gets a -xX suffix")
     parser.add_argument("--publish", action="store_true",
                         help="then score on held-out data and copy the model to checkpoints/<track>_<model>_<profile>/")
     args = parser.parse_args(argv)
+    profile = active_profile(args.profile)
+    if args.nproc is None:
+        from lib.train.launch import default_nproc
+        args.nproc = default_nproc(args.config, profile)
     if args.nproc > 1 and paddle.distributed.get_world_size() == 1:
         from lib.train.launch import relaunch
-        return relaunch(sys.argv[1:] if argv is None else argv, args.nproc)
-    profile = active_profile(args.profile)
+        given = sys.argv[1:] if argv is None else list(argv)
+        return relaunch([*given, "--profile", profile] if args.profile is None else given, args.nproc)
     device = select_device()
     if paddle.distributed.get_world_size() > 1:
         paddle.distributed.init_parallel_env()
     track = get_track(args.config)
 
-    out = args.out or track.run_dir(profile)
+    overrides = {}
+    if args.schedule_scale:
+        from lib.train.schedule import scale_schedule
+        overrides = scale_schedule(track.config(profile)["train"], args.schedule_scale)
+    out = args.out or (track.run_dir(profile).with_name(f"{track.run_dir(profile).name}-x{args.schedule_scale:g}")
+                       if args.schedule_scale else track.run_dir(profile))
     if args.fresh and out.exists() and paddle.distributed.get_rank() == 0:
         shutil.rmtree(out)
     prepared = track.prepare(profile, source=args.data)
-    trainer = track.trainer(profile, out, prepared=prepared)
+    trainer = track.trainer(profile, out, prepared=prepared, **overrides)
     resumed = trainer.resume()
     print(f"[{track.name} {profile}] {device}, rank {trainer.rank}/{trainer.world_size}, run folder {out}, "
           + (f"resumed at iteration {trainer.iteration}" if resumed else "new run")
@@ -63,7 +77,8 @@ def main(argv=None) -> int:
         shown = ", ".join(f"{k} {last[-1][k]:.4f}" for k in trainer.task_class.metric_keys if k in last[-1])
         print(f"validation at {last[-1]['iteration']}: {shown}")
     if args.publish and trainer.iteration >= trainer.total_iters and trainer.rank == 0:
-        dest = track.publish(trainer, profile, data=args.data)
+        command = "python -m lib.train " + " ".join(sys.argv[1:] if argv is None else argv)
+        dest = track.publish(trainer, profile, data=args.data, command=command)
         print(f"published to {dest}")
     return 0
 

@@ -14,12 +14,17 @@ track's ``model:``) drives it::
     augment:   {flip: true, rotate: true, vflip: true}
     task:      {...}                                     # the task's own options
     val_every: 5000, save_every: 5000, log_every: 100, seed: 0, num_workers: 0, amp: auto,
-    best_metric: score
+    best_metric: score, ema: null            # or a decay, e.g. 0.999: see below
 
 A phase may also set ``lr`` (its peak learning rate: a number, or per optimizer), ``augment``
 (replacing keys of the run's) and ``all_data`` (train on train + validation), plus whatever its
 task reads (``loss`` for restoration). What is trained, and how one step goes, is the task's
 (lib.train.tasks); everything else is here.
+
+``ema: d`` keeps an exponential moving average of the main network's weights (``ema = d * ema +
+(1 - d) * w`` after every step, bias-corrected like Adam's moments while few steps are averaged);
+validation, ``best.pdparams`` and a published model use the average, training continues on the raw
+weights.
 
 Checkpoints (``last.pdparams`` and ``best.pdparams``, written to a temp file and renamed; layout in
 lib.checkpoints) hold every network, optimizer and scheduler, the iteration, stage, phase, best
@@ -55,7 +60,7 @@ DEFAULTS = {
     "scheduler": {"name": "cosine_restart", "periods": None, "restart_weights": None, "eta_min": 1e-7},
     "augment": dict(AUGMENT_DEFAULTS), "task": {},
     "val_every": 1000, "save_every": 1000, "log_every": 50, "seed": 0, "num_workers": 0,
-    "amp": "auto", "grad_clip": None, "val_max_images": None, "best_metric": None,
+    "amp": "auto", "grad_clip": None, "val_max_images": None, "best_metric": None, "ema": None,
 }
 STAGE_KEYS = {"batch_size", "patch_size", "iters"}
 ENGINE_PHASE_KEYS = {"iters", "all_data", "lr", "augment"}
@@ -126,6 +131,9 @@ def resolve_options(options: dict, task=RestorationTask) -> dict:
         raise ValueError(f"stages cover {stages.total} iterations but phases cover {phases.total}")
     for name in task.optimized_networks():  # fails now on bad periods, per-phase lr, step options
         build_scheduler(opts["scheduler"], optimizer_spec(opts, name)["lr"], opts["phases"], name)
+    ema = opts["ema"]
+    if ema is not None and not (isinstance(ema, float) and 0.0 < ema < 1.0):
+        raise ValueError(f"train options 'ema' must be a decay in (0, 1) (e.g. 0.999) or null, got {ema!r}")
     best = opts["best_metric"] or task.best_metric
     if task.metric_keys and best not in task.metric_keys:
         raise ValueError(f"best_metric {best!r} is not a validation metric of task {task.name!r}: "
@@ -187,11 +195,16 @@ class Trainer:
                       for name, net in self.networks.items()}
         self.task_runner = self.task_class(self.opts, self.networks, train_nets, self.optimizers, scalers,
                                            self.use_amp)
+        self.ema = WeightAverage(self.model, self.opts["ema"]) if self.opts["ema"] else None
+
+    @property
+    def main_network(self) -> str:
+        """The name of the main network: ``model``, else the first one (e.g. the generator)."""
+        return "model" if "model" in self.networks else next(iter(self.networks))
 
     @property
     def model(self):
-        """The main network: ``model``, else the first one (e.g. the generator)."""
-        return self.networks.get("model") or next(iter(self.networks.values()))
+        return self.networks[self.main_network]
 
     @property
     def best_metric(self) -> str:
@@ -226,6 +239,7 @@ class Trainer:
             "schedulers": {k: v.state_dict() for k, v in self.schedulers.items()},
             "iteration": self.iteration, "stage": self.stages.at(at).index, "phase": self.phases.at(at).index,
             "best_score": self.best_score, "best_metric": self.best_metric, "options": self.opts,
+            **({"ema": {self.main_network: self.ema.state_dict()}, "ema_steps": self.ema.steps} if self.ema else {}),
             "rng": {"numpy": np.random.get_state(), "paddle_seed": self.opts["seed"]},
         }
 
@@ -251,6 +265,10 @@ class Trainer:
                 raise ValueError(f"{self.last_path}: {kind} {sorted(saved)} do not match this task's {sorted(objects)}")
             for name, obj in objects.items():
                 obj.set_state_dict(saved[name])
+        if self.ema is not None:
+            if "ema" not in state:
+                raise ValueError(f"{self.last_path} has no weight average ('ema') but the options ask for one")
+            self.ema.load(state["ema"][self.main_network], state["ema_steps"])
         self.iteration, self.best_score = int(state["iteration"]), float(state["best_score"])
         np.random.set_state(state["rng"]["numpy"])
         return True
@@ -262,10 +280,13 @@ class Trainer:
             return {}
         for net in self.networks.values():
             net.eval()
+        raw = self.ema.swap_in() if self.ema else None
         try:
             with paddle.no_grad():
                 return self.task_runner.validate(samples)
         finally:
+            if raw is not None:
+                self.ema.swap_out(raw)
             for net in self.networks.values():
                 net.train()
 
@@ -373,6 +394,8 @@ class Trainer:
 
     def _step(self, batch) -> dict:
         losses = self.task_runner.train_step(batch, self.iteration)
+        if self.ema is not None:
+            self.ema.update()
         for scheduler in self.schedulers.values():
             scheduler.step()
         for key, value in losses.items():
@@ -380,3 +403,40 @@ class Trainer:
                 raise FloatingPointError(f"{key} became {value} at iteration {self.iteration}; "
                                          f"lower the learning rate or check the data")
         return losses
+
+
+class WeightAverage:
+    """An exponential moving average of a network's floating-point weights (Polyak averaging, as
+    NAFNet's and BasicSR's ``ema_decay``). The first steps use the decay ``min(d, (1 + n) / (10 +
+    n))``, so the average is not dominated by the random initialisation in a short run."""
+
+    def __init__(self, network, decay: float):
+        self.network, self.decay, self.steps = network, float(decay), 0
+        self.average = {k: v.detach().clone() for k, v in network.state_dict().items()
+                        if paddle.is_floating_point(v)}
+
+    def update(self) -> None:
+        self.steps += 1
+        d = min(self.decay, (1 + self.steps) / (10 + self.steps))
+        with paddle.no_grad():
+            for key, value in self.network.state_dict().items():
+                if key in self.average:
+                    avg = self.average[key]
+                    paddle.assign(avg * d + value.detach() * (1 - d), avg)
+
+    def state_dict(self) -> dict:
+        return {k: v.clone() for k, v in self.average.items()}
+
+    def load(self, state: dict, steps: int) -> None:
+        for key, value in state.items():
+            paddle.assign(paddle.to_tensor(value), self.average[key])
+        self.steps = int(steps)
+
+    def swap_in(self) -> dict:
+        """Put the average into the network; returns the raw weights for :meth:`swap_out`."""
+        raw = {k: v.detach().clone() for k, v in self.network.state_dict().items() if k in self.average}
+        self.network.set_state_dict(self.average)
+        return raw
+
+    def swap_out(self, raw: dict) -> None:
+        self.network.set_state_dict(raw)

@@ -1,11 +1,14 @@
-"""Run the training CLI in several data-parallel processes with ``paddle.distributed.launch``.
+"""Run the training CLI in one or several data-parallel processes, following its progress.
 
 On a GPU machine that is one process per card; on a 2-core CPU machine, two processes keep both
 cores busy (Paddle's dygraph training runs each step on one core) and the gradients are averaged
-over the gloo backend.
+over the gloo backend. :func:`train_track` is what notebooks call: the profile's number of
+processes (``launch: nproc`` in ``lib/configs/<track>.yaml``), a live progress bar fed by rank 0's
+``iter N/T`` lines, and the run folder back.
 """
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -13,6 +16,7 @@ import time
 from pathlib import Path
 
 MAIN = Path(__file__).resolve().parent / "__main__.py"
+ITER_LINE = re.compile(r"^iter (\d+)/(\d+) ")
 
 
 def launch_command(args: list[str], nproc: int, log_dir: Path) -> list[str]:
@@ -35,25 +39,92 @@ def _strip_nproc(args: list[str]):
         yield a
 
 
-def relaunch(args: list[str], nproc: int, log_dir: Path | None = None) -> int:
-    """Run ``python -m lib.train ARGS`` in ``nproc`` processes; stream rank 0's log; return the exit code."""
+class _Follower:
+    """Shows a training process's output: ``iter N/T`` lines move a progress bar (when one is
+    wanted), every other line is printed."""
+
+    def __init__(self, bar: bool):
+        self.bar, self.want_bar = None, bar
+
+    def line(self, text: str) -> None:
+        match = ITER_LINE.match(text)
+        if match and self.want_bar:
+            from ..report import progress
+
+            done, total = int(match.group(1)), int(match.group(2))
+            if self.bar is None:
+                self.bar = progress(total=total, initial=done, desc="train", unit="it")
+            self.bar.update(done - self.bar.n)
+            self.bar.set_postfix_str(text.split(" ", 3)[-1][:80], refresh=False)
+            if not self.bar.disable:
+                return
+        print(text, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def relaunch(args: list[str], nproc: int, log_dir: Path | None = None, bar: bool = False) -> int:
+    """Run ``python -m lib.train ARGS`` in ``nproc`` processes; follow rank 0's log; return the exit code."""
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="train-launch-"))
     cmd = launch_command(args, nproc, log_dir)
     print(f"launching {nproc} processes (logs in {log_dir})", flush=True)
-    launcher_log = open(log_dir / "launcher.log", "w")
-    proc = subprocess.Popen(cmd, stdout=launcher_log, stderr=subprocess.STDOUT)
-    rank0, shown = log_dir / "workerlog.0", 0
-    while True:  # follow rank 0's log while the processes run
-        done = proc.poll() is not None
-        if rank0.exists():
-            text = rank0.read_text(errors="replace")
-            if len(text) > shown:
-                print(text[shown:], end="", flush=True)
-                shown = len(text)
-        if done:
-            break
-        time.sleep(2)
-    launcher_log.close()
+    follower, pending = _Follower(bar), ""
+    with open(log_dir / "launcher.log", "w") as launcher_log:
+        proc = subprocess.Popen(cmd, stdout=launcher_log, stderr=subprocess.STDOUT)
+        rank0, shown = log_dir / "workerlog.0", 0
+        while True:  # follow rank 0's log while the processes run
+            done = proc.poll() is not None
+            if rank0.exists():
+                text = rank0.read_text(errors="replace")
+                if len(text) > shown:
+                    pending += text[shown:]
+                    shown = len(text)
+                    *lines, pending = pending.split("\n")
+                    for line in lines:
+                        follower.line(line)
+            if done:
+                break
+            time.sleep(2)
+    if pending:
+        follower.line(pending)
+    follower.close()
     if proc.returncode:
         print((log_dir / "launcher.log").read_text(errors="replace")[-3000:], file=sys.stderr)
     return proc.returncode
+
+
+def run_single(args: list[str], bar: bool = False) -> int:
+    """Run ``python -m lib.train ARGS`` in one child process, following its output."""
+    follower = _Follower(bar)
+    proc = subprocess.Popen([sys.executable, str(MAIN), *_strip_nproc(args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, bufsize=1)
+    for line in proc.stdout:
+        follower.line(line.rstrip("\n"))
+    follower.close()
+    return proc.wait()
+
+
+def default_nproc(track: str, profile: str | None = None) -> int:
+    """The profile's number of training processes: ``launch: nproc`` of the track's options (1 if absent)."""
+    from ..config import load_config
+
+    return int((load_config(track, profile).get("launch") or {}).get("nproc", 1))
+
+
+def train_track(track: str, profile: str | None = None, nproc: int | None = None, extra: tuple = ()) -> Path:
+    """Train (or resume) the track's model in ``nproc`` processes (default :func:`default_nproc`)
+    with a live progress bar; returns the run folder (``runs/train/<track>-<profile>``). A failed
+    run raises RuntimeError; what was saved is kept and the next call resumes from it."""
+    from ..config import active_profile
+    from ..tracks import get_track
+
+    profile = active_profile(profile)
+    nproc = default_nproc(track, profile) if nproc is None else int(nproc)
+    args = ["--config", track, "--profile", profile, *extra]
+    code = relaunch(args, nproc, bar=True) if nproc > 1 else run_single(args, bar=True)
+    if code:
+        raise RuntimeError(f"training {track} ({profile}, {nproc} process(es)) failed with exit code {code}; "
+                           f"the output above says why; run again to resume from the last checkpoint")
+    return get_track(track).run_dir(profile)

@@ -55,13 +55,18 @@ class CosineRestartLR(paddle.optimizer.lr.LRScheduler):
     Paddle's ``CosineAnnealingWarmRestarts`` only supports periods growing geometrically
     (``T_0 * T_mult**k``); the winning schedule restarts at 184k and 416k (periods 184k, 232k,
     184k), so the periods are given explicitly. ``restart_weights`` scale each period's peak.
-    Step once per iteration; ``last_epoch`` counts iterations.
+    ``warmup_iters`` ramps the first period's rate up linearly from ~0 (a high peak rate on a fresh
+    network otherwise spends its first steps undoing a bad start). Step once per iteration;
+    ``last_epoch`` counts iterations.
     """
 
     def __init__(self, learning_rate: float, periods: list[int], restart_weights: list[float] | None = None,
-                 eta_min: float = 1e-7, last_epoch: int = -1, verbose: bool = False):
+                 eta_min: float = 1e-7, warmup_iters: int = 0, last_epoch: int = -1, verbose: bool = False):
         if not periods or any(int(p) <= 0 for p in periods):
             raise ValueError(f"periods must be positive integers, got {periods}")
+        if not 0 <= int(warmup_iters) < int(periods[0]):
+            raise ValueError(f"warmup_iters must be in [0, first period {periods[0]}), got {warmup_iters}")
+        self.warmup_iters = int(warmup_iters)
         self.periods = [int(p) for p in periods]
         self.restart_weights = list(restart_weights or [1.0] * len(self.periods))
         if len(self.restart_weights) != len(self.periods):
@@ -76,14 +81,17 @@ class CosineRestartLR(paddle.optimizer.lr.LRScheduler):
         start = self.cumulative[idx] - self.periods[idx]
         progress = min((it - start) / self.periods[idx], 1.0)
         peak = self.base_lr * self.restart_weights[idx]
-        return self.eta_min + 0.5 * (peak - self.eta_min) * (1 + math.cos(math.pi * progress))
+        lr = self.eta_min + 0.5 * (peak - self.eta_min) * (1 + math.cos(math.pi * progress))
+        if it < self.warmup_iters:
+            lr *= (it + 1) / self.warmup_iters
+        return lr
 
 
 # ---------------------------------------------------------------------------- schedulers by name
 SCHEDULER_KEYS = {
     # restarts at each phase boundary unless ``periods`` is given; ``restart_weights`` scale each
-    # period's peak (a phase's own ``lr`` sets its weight to lr / base lr)
-    "cosine_restart": {"name", "periods", "restart_weights", "eta_min"},
+    # period's peak (a phase's own ``lr`` sets its weight to lr / base lr); ``warmup_iters`` ramps the first period up linearly
+    "cosine_restart": {"name", "periods", "restart_weights", "eta_min", "warmup_iters"},
     # Paddle's StepDecay: lr x gamma every step_size iterations (DeepFillv2, DeepLabV3: 0.95 / 100)
     "step": {"name", "step_size", "gamma"},
     "constant": {"name"},
@@ -135,7 +143,7 @@ def build_scheduler(spec: dict, base_lr: float, phases: list[dict], optimizer: s
         weights = given.get("restart_weights")
         if weights is None and any(r != base_lr for r in rates):
             weights = [r / base_lr for r in rates]
-        return CosineRestartLR(base_lr, periods, weights, given.get("eta_min", 1e-7))
+        return CosineRestartLR(base_lr, periods, weights, given.get("eta_min", 1e-7), given.get("warmup_iters", 0))
     if any(r != base_lr for r in rates):
         raise ValueError(f"per-phase 'lr' needs the cosine_restart scheduler, not {name!r}")
     if name == "step":
@@ -144,3 +152,38 @@ def build_scheduler(spec: dict, base_lr: float, phases: list[dict], optimizer: s
             raise ValueError(f"scheduler 'step' needs {sorted(missing)}")
         return paddle.optimizer.lr.StepDecay(base_lr, step_size=int(given["step_size"]), gamma=float(given["gamma"]))
     return paddle.optimizer.lr.LambdaDecay(base_lr, lambda _: 1.0)
+
+
+def scale_schedule(options: dict, factor: float) -> dict:
+    """Overrides that run the same schedule ``factor`` times longer: every stage's and phase's
+    iterations (and explicit scheduler periods and warm-up) multiplied and rounded, validation and
+    checkpoint intervals too. Stages and phases keep their boundaries aligned where they were."""
+    if not factor > 0:
+        raise ValueError(f"the schedule scale must be positive, got {factor!r}")
+
+    def scaled(pieces):
+        ends = [round(e * factor) for e in _cumulative(pieces)]
+        return [{**piece, "iters": end - start} for piece, start, end in zip(pieces, [0] + ends[:-1], ends)]
+
+    stages, phases = scaled(options["stages"]), scaled(options["phases"])
+    for what, pieces in (("stages", stages), ("phases", phases)):
+        if any(p["iters"] <= 0 for p in pieces):
+            raise ValueError(f"scale {factor} leaves an empty entry in {what}")
+    scheduler = dict(options.get("scheduler") or {})
+    if scheduler.get("periods"):
+        scheduler["periods"] = [p["iters"] for p in scaled([{"iters": p} for p in scheduler["periods"]])]
+    if scheduler.get("warmup_iters"):
+        scheduler["warmup_iters"] = max(1, round(scheduler["warmup_iters"] * factor))
+    out = {"stages": stages, "phases": phases, "scheduler": scheduler}
+    for key in ("val_every", "save_every"):
+        if options.get(key):
+            out[key] = max(1, round(options[key] * factor))
+    return out
+
+
+def _cumulative(pieces) -> list[int]:
+    total, ends = 0, []
+    for piece in pieces:
+        total += int(piece["iters"])
+        ends.append(total)
+    return ends
