@@ -64,15 +64,29 @@ class DeblurTrack(Track):
         return TrainData(train=patches, all=patches + [(b, g) for _, b, g in val], val=val)
 
     def evaluate(self, model, profile=None, data=None, val=None) -> dict:
-        """test_A: the blurred input, each classical baseline tuned on the validation pages, NAFNet."""
-        from ..evaluate import compare_methods, load_pairs
+        """test_A: the blurred input, each classical baseline tuned on the validation pages, NAFNet.
+        Readability: PSNR / MS-SSIM / OCR CER of the input, the best classical baseline, NAFNet and
+        NAFNet + TLC on test_A and on the evaluation-only splits (held-out fonts and blur, blurred
+        real scans) where the data has them."""
+        from .. import baselines
+        from ..evaluate import compare_methods, load_pairs, readability, readability_summary
+        from ..infer import predict_image, tlc_model
         from ..paths import data_root
 
-        test = load_pairs(Path(data or data_root(self.name, profile)) / "test_A")
+        root = Path(data or data_root(self.name, profile))
+        test = load_pairs(root / "test_A")
         if val is None:
             from ..data.pairs import list_pairs
             val = list_pairs(self.prepare(profile).val_dir)
-        return {"evaluated_on": "test_A", "methods": compare_methods(test, load_pairs(val), model)}
+        methods = compare_methods(test, load_pairs(val), model)
+        best = max((r for r in methods if r["method"] in baselines.METHODS), key=lambda r: r["psnr"])
+        classical = baselines.METHODS[best["method"]][0]
+        with_tlc = tlc_model(model)
+        rows = readability({"NAFNet": lambda x: predict_image(model, x),
+                            "NAFNet + TLC": lambda x: predict_image(with_tlc, x),
+                            best["method"]: lambda x: classical(x, **best["params"])}, root)
+        return {"evaluated_on": "test_A", "methods": methods, "readability": rows,
+                "readability_gain": {m: readability_summary(rows, m) for m in ("NAFNet", "NAFNet + TLC")}}
 
 
 TRACK = DeblurTrack()
