@@ -8,7 +8,7 @@ import numpy as np
 
 from . import baselines
 from .data.pairs import list_pairs, read_image
-from .metrics import evaluate_pair
+from .metrics import evaluate_pair, grid_artifact
 
 
 def load_pairs(source, limit: int | None = None) -> list[tuple[str, np.ndarray, np.ndarray]]:
@@ -67,8 +67,8 @@ def split_pages(root, split: str, limit: int | None = None) -> list[tuple[str, n
 
 def readability(restorers: dict, root, splits=EVAL_SPLITS, *, ocr=None, limit: int | None = None,
                 reference_pages: bool = True, input_rows: bool = True) -> list[dict]:
-    """PSNR / MS-SSIM / score and OCR character error rate of each ``restorers[name](blurred) ->
-    restored`` on each split of ``root``; one row per (split, method), the blurred input and the
+    """PSNR / MS-SSIM / score, OCR character error rate and periodic grid strength
+    (:func:`lib.metrics.grid_artifact`) of each ``restorers[name](blurred) -> restored`` on each split of ``root``; one row per (split, method), the blurred input and the
     sharp page (``reference_pages``) included (``input_rows=False``: without the blurred input).
 
     The OCR reference is the page's rendered text; a scan has none, so there it is what the OCR
@@ -96,6 +96,7 @@ def readability(restorers: dict, root, splits=EVAL_SPLITS, *, ocr=None, limit: i
             if restore is not None:  # the sharp page scores nothing but its CER (PSNR would be infinite)
                 scores = [evaluate_pair(out, sharp) for out, (_, _, sharp, _) in zip(outputs, pages)]
                 row.update({k: float(np.mean([s[k] for s in scores])) for k in scores[0]})
+                row["grid"] = float(np.mean([grid_artifact(out) for out in outputs]))
                 row["seconds_per_image"] = seconds
             if engine:
                 rates = [cer(engine.read(out), ref) if ref.strip() else float("nan")

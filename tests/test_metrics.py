@@ -92,3 +92,17 @@ def test_bad_inputs_give_clear_errors():
         metrics.ms_ssim(a, b)
     with pytest.raises(ValueError, match="H x W"):
         metrics.psnr(a[None], b[None])
+
+
+def test_grid_artifact_finds_a_16_px_grid_and_ignores_pages():
+    from lib.metrics import grid_artifact
+    from skimage import data
+
+    page = np.repeat(data.page()[:, :, None], 3, axis=2).astype(np.float64)
+    assert grid_artifact(page) < 1.15  # a real page has no 16-px period (its text lines repeat in one direction only)
+    yy, xx = np.mgrid[:page.shape[0], :page.shape[1]]
+    grid = 12.0 * ((xx % 16 == 0) | (yy % 16 == 0))
+    assert grid_artifact(np.clip(page + grid[:, :, None], 0, 255)) > 1.3
+    assert grid_artifact(np.clip(page + grid[:, :, None], 0, 255), period=5) < 1.15  # another period: nothing
+    with pytest.raises(ValueError, match="too small"):
+        grid_artifact(np.zeros((20, 20)))

@@ -2,8 +2,9 @@
 
 A page is laid out top to bottom (in one or two columns) from blocks: header and footer, title,
 headings, paragraphs, bulleted or numbered lists, ruled tables, a small chart, a signature block
-with a red seal. The flat page is then turned slightly, given paper grain, a colour cast and uneven
-lighting (gradient, vignette, sometimes a soft shadow) as a photo would have.
+with a red seal. The flat page is then turned slightly, given paper grain, a colour cast, an
+exposure and uneven lighting (gradient, vignette, sometimes a soft shadow) as a photo would have;
+some pages come out greyscale, like a scan.
 
 Every size is given in *units* and multiplied by ``px`` (pixels per unit): ``px = 1`` is a page
 whose long side is 800 px; a training page rendered at 2x uses twice the ``px`` and so matches a
@@ -490,7 +491,8 @@ def photo_field(rng, h: int, w: int) -> tuple[np.ndarray, dict]:
     gh = 48
     gw = max(2, int(round(gh * w / h)))
     yy, xx = np.meshgrid(np.linspace(-1, 1, gh), np.linspace(-1, 1, gw), indexing="ij")
-    gx, gy = rng.uniform(-0.12, 0.12, 2)
+    slope = 0.3 if rng.random() < 0.3 else 0.12  # sometimes light from one side, as under a desk lamp
+    gx, gy = rng.uniform(-slope, slope, 2)
     field = 1.0 + gx * xx + gy * yy
     cx, cy = rng.uniform(-0.4, 0.4, 2)
     vignette = rng.uniform(0.03, 0.2)
@@ -502,7 +504,7 @@ def photo_field(rng, h: int, w: int) -> tuple[np.ndarray, dict]:
         d = xx * math.cos(phi) + yy * math.sin(phi)
         field *= 1.0 - depth / (1.0 + np.exp(-(d - offset) / soft))
         info["shadow"] = {"angle_deg": round(math.degrees(phi), 1), "depth": round(float(depth), 3)}
-    field *= rng.uniform(0.86, 1.0)
+    field *= rng.uniform(0.62, 1.0)  # exposure: phone photos and scans are often darker than white paper
     # paper grain: low-contrast mottling a few pixels wide
     grain = 1.0 + rng.normal(0, rng.uniform(0.004, 0.012), (gh * 4, gw * 4))
     field = cv2.resize(field.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
@@ -645,10 +647,13 @@ def render_page(rng: np.random.Generator, width: int, height: int, px: float, fo
             rec["box"] = [int(math.floor(corners[:, 0].min())), int(math.floor(corners[:, 1].min())),
                           int(math.ceil(corners[:, 0].max())), int(math.ceil(corners[:, 1].max()))]
     light, light_info = photo_field(rng, height, width)
-    flare = rng.uniform(0.0, 0.08)  # lens flare lifts the blacks a little
+    flare = rng.uniform(0.0, 0.12)  # lens flare lifts the blacks a little
     page = np.clip(page, 0, 1) * light
     page = page * (1 - flare) + flare * 0.9
+    grey = bool(rng.random() < 0.15)  # a greyscale scan or photo
+    if grey:
+        page = np.repeat(page @ np.array([0.299, 0.587, 0.114], page.dtype)[:, None], 3, axis=2)
     image = np.clip(np.round(page * 255), 0, 255).astype(np.uint8)
     info.update({"rotation_deg": round(angle, 3), "paper_rgb": list(paper), "lighting": light_info,
-                 "flare": round(float(flare), 4), "body_px": st.body.size})
+                 "flare": round(float(flare), 4), "greyscale": grey, "body_px": st.body.size})
     return RenderedPage(image, lines, sorted(faces), info)
