@@ -35,10 +35,11 @@ data: setup
 prepare: setup
 	$(PY) -m lib.data $(TRACK) --profile $${COURSE_PROFILE:-demo} --seed 0 --prepare
 
-# Train the track's demo model (resumes if interrupted), score it on its held-out data against the
-# classical baselines and publish it to checkpoints/<track>_<model>_demo/.
+# Train the track's demo model (resumes if interrupted; processes per the track's launch: nproc), score
+# it on its held-out data against the classical baselines and publish it to checkpoints/<track>_<model>_demo/.
+# SCALE=X runs the demo schedule X times longer (the shipped deblur model).
 train: prepare
-	$(PY) -m lib.train --config $(TRACK) --profile demo --publish
+	$(PY) -m lib.train --config $(TRACK) --profile demo $(if $(SCALE),--schedule-scale $(SCALE)) --publish
 
 # Export your trained model (else the shipped demo model) and pack dist/<track>_submission.zip
 # (deblur: dist/submission.zip with TLC; predict.py + Paddle inference model + ONNX model; notebook 05).
