@@ -49,7 +49,7 @@ def worker(stage_index: int, iters: int, before: bool, out: Path) -> None:
     phase = cfg["train"]["phases"][0 if stage_index == 0 else 1]
     trainer = track.trainer("demo", out, prepared=track.prepare("demo"), quiet=True, stages=[stage],
                             phases=[{"loss": phase["loss"], "iters": iters}], val_every=10 ** 9,
-                            save_every=10 ** 9, log_every=1)
+                            save_every=10 ** 9, log_every=1, scheduler={"eta_min": 1e-6})
     with broadcast_channel_ops() if before else contextlib.nullcontext():
         history = trainer.fit()
     seconds = [r["seconds"] for r in history if "loss" in r]

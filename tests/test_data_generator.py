@@ -192,6 +192,34 @@ def test_kernels_are_centred_normalised_odd(kernel):
     assert abs(mx) < 1e-9 and abs(my) < 1e-9
 
 
+@pytest.mark.parametrize("kernel", [degrade.gaussian_kernel(1.7, aspect=2.0, angle_deg=30.0),
+                                    degrade.motion_kernel(7.5, 33.0, decay=2.5)])
+def test_elliptical_and_slowing_kernels_are_centred_normalised_odd(kernel):
+    assert kernel.shape[0] == kernel.shape[1] and kernel.shape[0] % 2 == 1
+    assert abs(kernel.sum() - 1) < 1e-9 and kernel.min() >= 0
+    _, _, mx, my = _moments(kernel)
+    assert abs(mx) < 1e-6 and abs(my) < 1e-6
+
+
+def test_elliptical_gaussian_has_its_two_widths():
+    sigma, aspect, angle = 2.0, 2.0, 30.0
+    k = degrade.gaussian_kernel(sigma, aspect, angle)
+    yy, xx, _, _ = _moments(k)
+    a = np.radians(angle)
+    along, across = xx * np.cos(a) - yy * np.sin(a), xx * np.sin(a) + yy * np.cos(a)
+    assert abs((k * along ** 2).sum() - sigma ** 2) < 0.05
+    assert abs((k * across ** 2).sum() - (sigma / aspect) ** 2) < 0.05
+
+
+def test_slowing_streak_is_asymmetric_along_its_line():
+    k = degrade.motion_kernel(9.0, 0.0, decay=3.0)
+    c = k.shape[0] // 2
+    row = k[c]
+    assert 0.5 * np.abs(k - k[::-1, ::-1]).sum() > 0.1           # not centrally symmetric
+    assert row[c + 2] > 2 * row[c - 2]                            # more exposure where it slows down
+    assert k[:c - 1].sum() < 1e-9 and k[c + 2:].sum() < 1e-9       # still a horizontal streak
+
+
 def test_shake_kernel_is_centred_normalised_and_not_symmetric():
     rng = np.random.default_rng(3)
     moved = []  # share of the weight that a 180-degree turn moves: 0 for a symmetric kernel

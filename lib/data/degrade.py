@@ -1,10 +1,10 @@
 """Out-of-focus phone capture: blur kernel, sensor noise, JPEG.
 
-The blur is one odd-sized, normalised, centrally symmetric kernel (1-2 of defocus disk, Gaussian and
-short linear motion, convolved together), applied with ``cv2.filter2D`` and ``BORDER_REFLECT`` in
-linear light. Central symmetry makes correlation (what filter2D computes) equal convolution and
-keeps the kernel's centroid on the centre pixel, so a blurred image stays pixel-aligned with its
-ground truth.
+The blur is one odd-sized, normalised kernel (1-2 of defocus disk, round or elliptical Gaussian and
+short linear motion at constant or decreasing speed, convolved together), convolved in linear light
+with ``BORDER_REFLECT``. Every kernel's centroid is on the centre pixel (most kernels are centrally
+symmetric; a slowing streak is recentred on its centroid), so a blurred image stays pixel-aligned
+with its ground truth.
 
 A held-out family, never used for training pages, tests generalisation: camera shake along a curved
 random trajectory (:func:`shake_kernel`, not symmetric; its centroid is put on the centre pixel
@@ -46,28 +46,44 @@ def disk_kernel(radius: float, supersample: int = 8) -> np.ndarray:
     return k / k.sum()
 
 
-def gaussian_kernel(sigma: float) -> np.ndarray:
+def gaussian_kernel(sigma: float, aspect: float = 1.0, angle_deg: float = 0.0) -> np.ndarray:
+    """Gaussian of standard deviation ``sigma``; with ``aspect`` > 1 an elliptical one (astigmatism,
+    a tilted lens) whose other axis, at ``angle_deg``, has ``sigma / aspect``. Centrally symmetric."""
+    if aspect == 1.0:
+        size = _odd(6 * sigma + 1)
+        g = cv2.getGaussianKernel(size, sigma, cv2.CV_64F)
+        k = g @ g.T
+        return k / k.sum()
     size = _odd(6 * sigma + 1)
-    g = cv2.getGaussianKernel(size, sigma, cv2.CV_64F)
-    k = g @ g.T
+    c = size // 2
+    yy, xx = np.mgrid[-c:c + 1, -c:c + 1].astype(np.float64)
+    a = math.radians(angle_deg)
+    u, v = xx * math.cos(a) - yy * math.sin(a), xx * math.sin(a) + yy * math.cos(a)
+    k = np.exp(-0.5 * ((u / sigma) ** 2 + (v * aspect / sigma) ** 2))
+    k = 0.5 * (k + k[::-1, ::-1])
     return k / k.sum()
 
 
-def motion_kernel(length: float, angle_deg: float, supersample: int = 16) -> np.ndarray:
+def motion_kernel(length: float, angle_deg: float, supersample: int = 16, decay: float = 0.0) -> np.ndarray:
     """A straight motion streak of ``length`` px through the centre, anti-aliased by splatting
-    many sub-pixel samples bilinearly. Symmetric about the centre, so it does not shift the image."""
-    size = _odd(length + 3)
-    c = size // 2
+    many sub-pixel samples bilinearly. Symmetric about the centre, so it does not shift the image.
+    With ``decay`` > 0 the hand slows down along the streak (exposure ~ exp(decay * t), t in
+    [-1/2, 1/2]): an asymmetric streak, centred on its centroid instead."""
     n = max(2, int(length * supersample))
     t = np.linspace(-length / 2, length / 2, n)
+    weights = np.exp(decay * t / max(length, 1e-9))
+    shift = float((t * weights).sum() / weights.sum()) if decay else 0.0
+    size = _odd(length + 2 * abs(shift) + 3)
+    c = size // 2
     a = math.radians(angle_deg)
-    xs, ys = c + t * math.cos(a), c - t * math.sin(a)
+    xs, ys = c + (t - shift) * math.cos(a), c - (t - shift) * math.sin(a)
     k = np.zeros((size, size), np.float64)
     x0, y0 = np.floor(xs).astype(int), np.floor(ys).astype(int)
     fx, fy = xs - x0, ys - y0
     for dx, dy, w in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
-        np.add.at(k, (y0 + dy, x0 + dx), w)
-    k = 0.5 * (k + k[::-1, ::-1])  # exact central symmetry despite floating-point sampling
+        np.add.at(k, (y0 + dy, x0 + dx), w * weights)
+    if not decay:
+        k = 0.5 * (k + k[::-1, ::-1])  # exact central symmetry despite floating-point sampling
     return k / k.sum()
 
 
@@ -144,16 +160,20 @@ def sample_kernel(rng: np.random.Generator, px: float) -> tuple[np.ndarray, list
             radius = rng.uniform(*DISK_RADIUS) * weaken * px
             kernels.append(disk_kernel(radius))
             parts.append({"type": "disk", "radius_px": round(float(radius), 4)})
-        elif kind == "gaussian":
+        elif kind == "gaussian":  # half of them elliptical (astigmatism)
             sigma = rng.uniform(*GAUSS_SIGMA) * weaken * px
-            kernels.append(gaussian_kernel(sigma))
-            parts.append({"type": "gaussian", "sigma_px": round(float(sigma), 4)})
-        else:
+            aspect = 1.0 if rng.random() < 0.5 else float(rng.uniform(1.2, 2.5))
+            angle = float(rng.uniform(0, 180))
+            kernels.append(gaussian_kernel(sigma, aspect, angle))
+            parts.append({"type": "gaussian", "sigma_px": round(float(sigma), 4), "aspect": round(aspect, 3),
+                          "angle_deg": round(angle, 2)})
+        else:  # half of them with a hand that slows down (an asymmetric streak)
             length = rng.uniform(*MOTION_LENGTH) * weaken * px
             angle = rng.uniform(0, 180)
-            kernels.append(motion_kernel(length, angle))
+            decay = 0.0 if rng.random() < 0.5 else float(rng.uniform(1.0, 3.0))
+            kernels.append(motion_kernel(length, angle, decay=decay))
             parts.append({"type": "motion", "length_px": round(float(length), 4),
-                          "angle_deg": round(float(angle), 2)})
+                          "angle_deg": round(float(angle), 2), "decay": round(decay, 3)})
     return combine(kernels).astype(np.float32), parts
 
 
