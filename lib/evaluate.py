@@ -30,9 +30,9 @@ def score_restorer(restore, pairs) -> dict:
     return {**{k: float(np.mean([r[k] for r in rows])) for k in rows[0]}, "seconds_per_image": seconds}
 
 
-def compare_methods(test_pairs, val_pairs, model=None, methods=None) -> list[dict]:
+def compare_methods(test_pairs, val_pairs, model=None, methods=None, model_name: str = "NAFNet") -> list[dict]:
     """One row per method on ``test_pairs``: the blurred input, each classical baseline with its
-    parameters tuned on ``val_pairs`` (by PSNR), and ``model`` if given."""
+    parameters tuned on ``val_pairs`` (by PSNR), and ``model`` if given (its row named ``model_name``)."""
     from .infer import predict_image
 
     rows = [{"method": "blurred input", "params": "", **score_restorer(lambda x: x, test_pairs)}]
@@ -43,7 +43,7 @@ def compare_methods(test_pairs, val_pairs, model=None, methods=None) -> list[dic
         rows.append({"method": name, "params": params, **score_restorer(lambda x: fn(x, **params), test_pairs)})
     if model is not None:
         model.eval()
-        rows.append({"method": "NAFNet", "params": "", **score_restorer(lambda x: predict_image(model, x),
+        rows.append({"method": model_name, "params": "", **score_restorer(lambda x: predict_image(model, x),
                                                                         test_pairs)})
     return rows
 

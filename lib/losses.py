@@ -249,3 +249,21 @@ class ColorLoss(nn.Layer):
         dot = (pred * target).sum(axis=1)
         norms = paddle.sqrt((pred * pred).sum(axis=1) + self.eps) * paddle.sqrt((target * target).sum(axis=1) + self.eps)
         return self.loss_weight * (1.0 - dot / norms).mean()
+
+
+class CharbonnierSSIMLoss(nn.Layer):
+    """SDWNet's loss (FlyEgle/SDWNet configs: ``L1_Charbonnier`` eps 1e-3 with ``L1_ALPHA: 1`` plus
+    ``SSIM`` with ``SSIM_ALPHA: 1``): ``charbonnier_weight * Charbonnier + ssim_weight * (1 - SSIM)``,
+    1:1 by default. Single-scale SSIM (11 x 11 Gaussian window) works on patches of 11 px and up,
+    unlike 5-scale MS-SSIM. Images in [0, 1] with data_range=1.0 (see module docstring)."""
+
+    def __init__(self, charbonnier_weight: float = 1.0, ssim_weight: float = 1.0, eps: float = 1e-3,
+                 data_range: float = 1.0):
+        super().__init__()
+        self.charbonnier_weight = float(charbonnier_weight)
+        self.ssim_weight = float(ssim_weight)
+        self.charbonnier = CharbonnierLoss(eps=eps)
+        self.ssim = SSIMLoss(data_range=data_range)
+
+    def forward(self, pred, target):
+        return self.charbonnier_weight * self.charbonnier(pred, target) + self.ssim_weight * self.ssim(pred, target)

@@ -405,6 +405,41 @@ def prepare_patches(profile: str | None = None, force: bool = False, *, source: 
     return _result_from_manifest(out, manifest, profile, options, False, time.perf_counter() - start)
 
 
+PAGES_DIR = "pages"  # beside the patches: the downsampled whole training pages (random online crops)
+
+
+def training_pages(result: PrepareResult, force: bool = False) -> list[tuple[Path, Path]]:
+    """The downsampled whole training pages of a prepared folder, (blurred, sharp) paths: what
+    random *online* crops are drawn from, where the patches are the *offline* sliding-window crops.
+
+    The same pages (split.json's train names), downsampled by the same factor as the patches,
+    written once to ``<prepared>/pages/{blur_image,gt_image}/<stem>.png`` (redone with ``force``
+    or when a page is missing). No gradient filter: a random crop may land on an empty margin.
+    """
+    split = result.read_split()
+    source = Path(result.source)
+    pairs = {name: (b, g) for name, b, g in validate_pairs(source / "train", require_gt=True)}
+    missing = [name for name in split["train"] if name not in pairs]
+    if missing:
+        raise DataError(f"{result.split_file} lists training pages not in {source / 'train'}: {missing[:5]}")
+    out = result.root / PAGES_DIR
+    listed = []
+    for name in split["train"]:
+        blur_path, gt_path = pairs[name]
+        stem = Path(blur_path).stem + ".png"
+        dest = (out / "blur_image" / stem, out / "gt_image" / stem)
+        if force or not all(p.is_file() for p in dest):
+            for p in dest:
+                p.parent.mkdir(parents=True, exist_ok=True)
+            blur, gt = read_pair(name, Path(blur_path), Path(gt_path))
+            for image, path in zip((blur, gt), dest):  # written under a temporary name, then renamed
+                tmp = path.with_name(f".{path.stem}.tmp.png")
+                write_png(tmp, downsample(image, result.factor))
+                os.replace(tmp, path)
+        listed.append(dest)
+    return listed
+
+
 def prepare_deblur(profile: str | None = None, force: bool = False, **kwargs) -> PrepareResult:
     """:func:`prepare_patches` with the blurred-document track's options."""
     return prepare_patches(profile, force, track="deblur", **kwargs)

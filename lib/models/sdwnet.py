@@ -78,7 +78,8 @@ SDWNET_PARAM_COUNTS = {
     "blocks10": 7_209_859,
     "demo": 1_544_611,
 }
-SDWNET_OPTIONS = ("in_channels", "out_channels", "num_blocks", "d_mult", "atrousDim")
+SDWNET_OPTIONS = ("in_channels", "out_channels", "num_blocks", "d_mult", "atrousDim", "wavelet", "wavelet_widths")
+DEFAULT_WAVELET_WIDTHS = (64, 32)  # the reference SRCNN's fixed widths
 DEFAULT_ATROUS_DIM = ((1, 2, 4, 8), (1, 3, 5, 7))
 
 
@@ -149,11 +150,14 @@ class WaveletBranch(nn.Layer):
     The sub-bands travel on the batch axis (4N), so the convs see each of them with the same weights.
     """
 
-    def __init__(self, num_channels: int, out_channels: int):
+    def __init__(self, num_channels: int, out_channels: int, widths: Sequence[int] = DEFAULT_WAVELET_WIDTHS):
         super().__init__()
-        self.conv1 = torch_like_conv(num_channels, 64, 9, padding=4, bias=True)
-        self.conv2 = torch_like_conv(64, 32, 5, padding=2, bias=True)
-        self.conv3 = torch_like_conv(32, out_channels, 5, padding=2, bias=True)
+        if len(widths) != 2 or any(int(w) < 1 for w in widths):
+            raise ValueError(f"WaveletBranch: widths must be two positive channel counts, got {list(widths)}")
+        w1, w2 = (int(w) for w in widths)
+        self.conv1 = torch_like_conv(num_channels, w1, 9, padding=4, bias=True)
+        self.conv2 = torch_like_conv(w1, w2, 5, padding=2, bias=True)
+        self.conv3 = torch_like_conv(w2, out_channels, 5, padding=2, bias=True)
         self.relu = nn.ReLU()
 
     def forward(self, x):
@@ -162,6 +166,31 @@ class WaveletBranch(nn.Layer):
         x = self.relu(self.conv2(x))
         x = self.conv3(x)
         return haar_idwt(x)
+
+
+def _upsample2x_axis(x, axis: int):
+    """Bilinear (align_corners=True) doubling of one axis with gathers: output position i reads
+    ``i * (n - 1) / (2n - 1)`` of the input."""
+    n = paddle.shape(x)[axis]
+    pos = paddle.arange(0, 2 * n, dtype="float32") * (n - 1).astype("float32") / (2 * n - 1).astype("float32")
+    i0 = paddle.floor(pos)
+    frac = pos - i0
+    i0 = i0.astype("int64")
+    i1 = paddle.minimum(i0 + 1, (n - 1).astype("int64"))
+    lo, hi = paddle.index_select(x, i0, axis=axis), paddle.index_select(x, i1, axis=axis)
+    shape = [1, 1, 1, 1]
+    shape[axis] = -1
+    return lo + (hi - lo) * frac.reshape(shape)
+
+
+class BilinearUp2x(nn.Layer):
+    """``nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)``, written with gathers:
+    Paddle Inference with oneDNN on the CPU cannot run the exported ``bilinear_interp`` op (its
+    double-array ``scale`` attribute is unsupported there), this exports to plain Gather / Mul / Add.
+    Equal to Paddle's op (tests/test_sdwnet.py); no parameters, so state dicts are unchanged."""
+
+    def forward(self, x):
+        return _upsample2x_axis(_upsample2x_axis(x, 2), 3)
 
 
 class SDWNet(nn.Layer):
@@ -173,10 +202,15 @@ class SDWNet(nn.Layer):
         num_blocks: dilated blocks at half resolution (16 in the paper, 10 by default).
         d_mult: the width d (32 in the paper); the blocks run at 4d channels.
         atrousDim: the dilations of every block but the last, and of the last block.
+        wavelet: with the wavelet branch (the reference); False is the ablation without it
+            (output = x + spatial), as in the paper's ablation table.
+        wavelet_widths: the branch's two hidden widths, (64, 32) in the reference; smaller ones make
+            a CPU-sized model whose compute is not dominated by the branch's 9x9 conv (course option).
     """
 
     def __init__(self, in_channels: int = 3, out_channels: int = 3, num_blocks: int = 10,
-                 d_mult: int = 32, atrousDim: Sequence[Sequence[int]] = DEFAULT_ATROUS_DIM):
+                 d_mult: int = 32, atrousDim: Sequence[Sequence[int]] = DEFAULT_ATROUS_DIM,
+                 wavelet: bool = True, wavelet_widths: Sequence[int] = DEFAULT_WAVELET_WIDTHS):
         super().__init__()
         if in_channels != out_channels:
             raise ValueError(f"SDWNet adds its input to its output: in_channels ({in_channels}) must "
@@ -195,7 +229,9 @@ class SDWNet(nn.Layer):
             ConvReflect(d, 2 * d, kernel_size=3, stride=2, padding=1),
         ])
         # Registered before the blocks, as in the reference (state-dict order).
-        self.SRCNN = WaveletBranch(7 * d, out_channels)
+        self.wavelet = bool(wavelet)
+        if self.wavelet:
+            self.SRCNN = WaveletBranch(7 * d, out_channels, wavelet_widths)
 
         # First block projects 2d -> 4d; the last one (if there are two or more) uses atrousDim[1].
         blocks = []
@@ -206,7 +242,7 @@ class SDWNet(nn.Layer):
 
         # The reference's upsampling_layers [Upsample, ELU], applied after concatenating the skips.
         self.upsampling_layers = nn.LayerList([
-            nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True),
+            BilinearUp2x(),  # = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
             nn.ELU(alpha=1.0),
         ])
         self.output_layer = nn.Sequential(
@@ -230,9 +266,9 @@ class SDWNet(nn.Layer):
         net = self.upsampling_layers[0](paddle.concat([net, down1], axis=1))   # 6d, full
         feats = self.upsampling_layers[1](paddle.concat([net, down0], axis=1))  # 7d, full
 
-        wavelet = self.SRCNN(feats)
-        spatial = self.output_layer(feats)
-        out = inp + spatial + wavelet
+        out = inp + self.output_layer(feats)
+        if self.wavelet:
+            out = out + self.SRCNN(feats)
         return out[:, :, :h, :w]
 
     def check_input(self, x):
@@ -253,6 +289,26 @@ class SDWNet(nn.Layer):
         """Reflect-pad bottom/right by one row/column where a side is odd (stride 2 and the DWT)."""
         h, w = x.shape[2], x.shape[3]
         return F.pad(x, [0, w % 2, 0, h % 2], mode="reflect", data_format="NCHW")
+
+
+class EdgePadded(nn.Layer):
+    """``net`` run on its input edge-padded (replicate) by a fixed ``margin`` on every side, then
+    cropped back: for deployment, where an image of any size (down to 1 x 1) must go through.
+    SDWNet's own reflection padding needs each side to be at least ``min_size``; a fixed margin of
+    ``min_size`` pixels keeps that true for every input and traces with a dynamic size (no Python
+    decision on the shape). Pages are far larger than the margin: only the outermost pixels differ
+    from the plain network's output."""
+
+    def __init__(self, net: nn.Layer, margin: int | None = None):
+        super().__init__()
+        self.net = net
+        self.margin = int(margin if margin is not None else getattr(net, "min_size", 17))
+
+    def forward(self, x):
+        m = self.margin
+        h, w = x.shape[2], x.shape[3]
+        out = self.net(F.pad(x, [m, m, m, m], mode="replicate", data_format="NCHW"))
+        return out[:, :, m:m + h, m:m + w]
 
 
 def sdwnet_from_config(config: str | dict[str, Any], **overrides) -> SDWNet:

@@ -96,7 +96,9 @@ def haar_idwt(x):
     if paddle.in_dynamic_mode() and shape[0] % 4 != 0:
         raise ValueError(f"haar_idwt: the batch holds the 4 sub-bands of each image, so it must be a "
                          f"multiple of 4; got shape {shape}")
-    return haar_idwt_bands(*paddle.split(x, 4, axis=0))
+    # Slices rather than paddle.split: paddle2onnx cannot convert a split of a dynamic axis.
+    n = shape[0] // 4 if paddle.in_dynamic_mode() else paddle.shape(x)[0] // 4
+    return haar_idwt_bands(*(x[i * n:(i + 1) * n] for i in range(4)))
 
 
 class DWT(nn.Layer):

@@ -20,6 +20,7 @@ KNOWN_TRACKS = {
     "deblur": "lib.tracks.deblur",
     "denoise": "lib.tracks.denoise",
     "retouch": "lib.tracks.retouch",
+    "sdwnet": "lib.tracks.sdwnet",
 }
 _loaded: dict[str, Track] = {}
 

@@ -13,6 +13,7 @@ LOSSES = {
     "psnr": losses.PSNRLoss,
     "msssim": losses.MSSSIMLoss,
     "charbonnier_msssim": losses.CharbonnierMSSSIMLoss,
+    "charbonnier_ssim": losses.CharbonnierSSIMLoss,
     "color": losses.ColorLoss,
 }
 
