@@ -120,3 +120,54 @@ def subband_figure(pages: dict):
             ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+# ---------------------------------------------------------------------------------------------- bench tables
+BENCH_COLUMNS = ("variant", "seeds", "params", "gmacs_256", "iters", "train_seconds", "psnr", "score", "cer")
+
+
+def _mean_std(entry: dict, key: str, digits: int) -> str:
+    if f"{key}_mean" not in entry:
+        return ""
+    std = entry.get(f"{key}_std", float("nan"))
+    spread = "" if std != std else f" ± {std:.{digits}f}"  # NaN: one seed, no spread
+    return f"{entry[f'{key}_mean']:.{digits}f}{spread}"
+
+
+def bench_table(summary: list[dict], experiment: str):
+    """One experiment of lib.sdwnet_lab.summarize as a table: mean ± sample standard deviation over seeds."""
+    import pandas as pd
+
+    rows = []
+    for e in summary:
+        if e["experiment"] != experiment:
+            continue
+        rows.append({"variant": e["variant"], "seeds": e["seeds"], "params": f"{e['params']:,}",
+                     "GMACs @256": f"{e['gmacs_256']:.2f}", "iterations": f"{e['iters']:.0f}",
+                     "train s": _mean_std(e, "train_seconds", 0), "PSNR (dB)": _mean_std(e, "psnr", 3),
+                     "score": _mean_std(e, "score", 4), "OCR CER": _mean_std(e, "cer", 3)})
+    table = pd.DataFrame(rows)
+    return table.loc[:, (table != "").any(axis=0)] if len(table) else table
+
+
+def plot_psnr_vs_params(runs: list[dict], experiment: str = "width_depth", input_psnr: float | None = None):
+    """PSNR of every run (dots) and the mean of each variant (labelled) against its parameter count."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    variants = list(dict.fromkeys(r["variant"] for r in runs if r["experiment"] == experiment))
+    for variant in variants:
+        rows = [r for r in runs if r["experiment"] == experiment and r["variant"] == variant]
+        xs, ys = [r["params"] for r in rows], [r["psnr"] for r in rows]
+        ax.scatter(xs, ys, s=18, alpha=0.6)
+        ax.errorbar(xs[0], np.mean(ys), yerr=np.std(ys, ddof=1) if len(ys) > 1 else None, fmt="o", capsize=4,
+                    color="black", markersize=4)
+        ax.annotate(variant, (xs[0], np.mean(ys)), textcoords="offset points", xytext=(6, 4), fontsize=8)
+    if input_psnr is not None:
+        ax.axhline(input_psnr, color="grey", linestyle="--", linewidth=1, label="blurred input")
+        ax.legend(fontsize=8)
+    ax.set_xlabel("parameters")
+    ax.set_ylabel("PSNR on held-out pages (dB)")
+    ax.set_title(f"{experiment}: each dot one seed, black: mean ± std", fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -40,3 +40,19 @@ def test_subbands_keep_energy_and_blur_lowers_detail():
     assert detail_energy(haar_subbands(blurred))["detail_share"] < detail_energy(bands)["detail_share"]
     shares = detail_energy(bands)
     assert sum(shares[f"{k}_share_of_detail"] for k in ("HL", "LH", "HH")) == pytest.approx(1.0)
+
+
+def test_bench_table_shows_mean_and_spread_of_each_variant():
+    from lib.sdwnet_lab import summarize
+    from lib.sdwnet_viz import bench_table, plot_psnr_vs_params
+
+    runs = [{"experiment": "wavelet", "variant": v, "seed": s, "params": n, "gmacs_256": 1.0, "iters": 10,
+             "psnr": p, "score": 0.5, "train_seconds": 3.0}
+            for v, n, ps in (("with wavelet", 200, [21.0, 21.2]), ("without wavelet", 150, [20.5, 20.5]))
+            for s, p in enumerate(ps)]
+    table = bench_table(summarize(runs), "wavelet")
+    assert list(table["variant"]) == ["with wavelet", "without wavelet"]
+    assert list(table["PSNR (dB)"]) == [f"21.100 ± {np.std([21.0, 21.2], ddof=1):.3f}", "20.500 ± 0.000"]
+    assert "OCR CER" not in table.columns  # no CER measured in this experiment
+    fig = plot_psnr_vs_params(runs, "wavelet", input_psnr=20.0)
+    assert len(fig.axes[0].collections) >= 2
