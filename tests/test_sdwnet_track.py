@@ -220,3 +220,12 @@ def test_submission_agrees_with_dygraph_and_survives_awkward_files(tmp_path):
         assert name in result.stdout + result.stderr
     for name in files["restorable"]:
         assert (tmp_path / "out" / name).is_file(), name
+
+
+def test_reads_the_deblur_pages(monkeypatch):
+    from lib.paths import generated_data_root
+
+    monkeypatch.delenv("COURSE_DATA", raising=False)
+    assert TRACK.data_track == "deblur"
+    assert TRACK.data_root("smoke") == generated_data_root("deblur", "smoke")
+    assert get_track("retouch").data_root("smoke") == generated_data_root("retouch", "smoke")  # others: their own

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         out = args.out
         if out is None:  # never $COURSE_DATA: do not write into a download
             from ..paths import generated_data_root
-            out = generated_data_root(track.name, args.profile)
+            out = generated_data_root(track.data_track or track.name, args.profile)
         root = track.generate_data(args.profile, out, seed=args.seed, force=args.force, workers=args.workers)
         if args.prepare:  # the data just written if --out was given, else $COURSE_DATA or the sample data
             prepared = track.prepare(args.profile, source=root if args.out else None)

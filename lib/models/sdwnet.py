@@ -37,7 +37,12 @@ the four 3-channel results back together at full resolution.
 Parameter counts (measured with the reference code; tests/test_sdwnet.py asserts them): 16 blocks
 of width 32, the paper's model (the repo's ``wavelet_wide_32_block_16`` configs), 10,748,803;
 10 blocks of width 32, the class's default, 7,209,859. The wavelet branch's convs have fixed
-widths (64, 32): 1,214,915 of the parameters at width 32.
+widths (64, 32) in the reference: 1,214,915 of the parameters at width 32.
+
+Course options (defaults = the reference): ``wavelet=False`` drops the branch (the paper's ablation),
+``wavelet_widths`` sets its two hidden widths (a CPU-sized model). For deployment the upsampling is
+written with gathers (:class:`BilinearUp2x`, equal to Paddle's bilinear op, which Paddle Inference's
+oneDNN cannot run exported) and :class:`EdgePadded` edge-pads any input by ``min_size`` first.
 
 Left out of the reference class: its unused ``max_global_stride`` / ``pad_to_fit_global_stride``
 arguments, and the ``efficientattention`` / ``gcattention`` options (off in the paper's configs).

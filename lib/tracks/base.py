@@ -31,6 +31,7 @@ class Track:
     config_file: Path | None = None    # default lib/configs/<name>.yaml
     submission_zip: str | None = None  # default <name>_submission.zip under dist/
     tlc: bool = False                  # deploy with TLC (lib.models.tlc): networks with global pooling
+    data_track: str = ""               # whose generated sample data it reads (default: its own, data/<name>)
 
     def __repr__(self) -> str:
         return f"<track {self.name}: {self.title}>"
@@ -60,8 +61,8 @@ class Track:
 
     # ------------------------------------------------------------------ data
     def data_root(self, profile: str | None = None) -> Path:
-        """``$COURSE_DATA`` if set, else the generated sample data of ``profile``."""
-        return data_root(self.name, profile)
+        """``$COURSE_DATA`` if set, else the generated sample data of ``profile`` (``data_track``'s)."""
+        return data_root(self.data_track or self.name, profile)
 
     def generate_data(self, profile: str | None = None, out=None, *, seed: int = 0, force: bool = False,
                       workers: int | None = None) -> Path:

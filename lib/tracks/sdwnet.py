@@ -34,12 +34,9 @@ class SDWNetTrack(Track):
     submission_zip = "sdwnet_submission.zip"
     tlc = False
 
+    data_track = "deblur"              # the document pages of data/deblur[-<profile>]
+
     # ------------------------------------------------------------------ data: the deblur track's pages
-    def data_root(self, profile=None) -> Path:
-        from ..paths import data_root
-
-        return data_root("deblur", profile)
-
     def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
         from ..data.deblur import ensure_dataset
 
