@@ -432,8 +432,8 @@ def training_pages(result: PrepareResult, force: bool = False) -> list[tuple[Pat
             for p in dest:
                 p.parent.mkdir(parents=True, exist_ok=True)
             blur, gt = read_pair(name, Path(blur_path), Path(gt_path))
-            for image, path in zip((blur, gt), dest):  # written under a temporary name, then renamed
-                tmp = path.with_name(f".{path.stem}.tmp.png")
+            for image, path in zip((blur, gt), dest):  # a temporary name per process, then renamed
+                tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.png")
                 write_png(tmp, downsample(image, result.factor))
                 os.replace(tmp, path)
         listed.append(dest)
