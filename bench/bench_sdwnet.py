@@ -6,7 +6,7 @@ time, with OCR character error rates. Every variant is a short training through 
 trained on), repeated over --seeds; the JSON keeps every run, the per-variant mean and spread, and
 whether each difference is larger than its spread.
 
-    .venv/bin/python bench/bench_sdwnet.py                    # demo: 14 runs, about 35-40 minutes on 2 free cores
+    .venv/bin/python bench/bench_sdwnet.py                    # demo: 14 trainings; estimated 30-40 min on 2 free cores (not yet timed end to end)
     .venv/bin/python bench/bench_sdwnet.py --experiments crops wavelet --seeds 0 1 2
     .venv/bin/python bench/bench_sdwnet.py --profile smoke --iters 3 --seconds 4 --seeds 0 --out /tmp/sdwnet.json
 
