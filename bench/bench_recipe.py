@@ -13,19 +13,18 @@ OCR CER per split, plus the command that reproduces it. Results: ``bench/results
 """
 from __future__ import annotations
 
-import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results" / "recipe.json"
+sys.path.insert(0, str(ROOT / "bench"))
+import variants  # noqa: E402
 
 MSSSIM4 = {"name": "charbonnier_msssim", "weights": [0.0517, 0.3295, 0.3462, 0.2726]}
 DEMO_STAGES = [(8, 64, 0.45), (6, 96, 0.35), (4, 128, 0.20)]  # (batch, patch, share of the wall-clock)
@@ -43,6 +42,11 @@ VARIANTS = {
     "wider_w24_enc1111": {"model": {"width": 24, "enc_blk_nums": [1, 1, 1, 1]}},
     "deeper_w16_enc1124": {"model": {"enc_blk_nums": [1, 1, 2, 4]}},
     "small_patches_16x48": {"stages": [(16, 48, 0.45), (8, 80, 0.35), (6, 112, 0.20)]},
+    # Round 3, equal iterations (the demo profile's stages, one process): the demo recipe of today
+    # (lr 2e-3 + warm-up) against the same schedule on 4x the training pages, i.e. 4x the distinct blur
+    # kernels, noise and lighting draws (the demo set has one kernel per page: 34 training kernels)
+    "demo_recipe": {"lr": 2e-3, "warmup": 0.05, "stage_iters": [825, 450, 150]},
+    "pages160": {"lr": 2e-3, "warmup": 0.05, "stage_iters": [825, 450, 150], "data": {"n_train": 160}},
 }
 
 
@@ -53,8 +57,12 @@ def variant_options(variant: dict, stage_iters: list[int]) -> dict:
     # the first phase (L1) covers the first stage: MS-SSIM needs the larger patches of later stages
     spec = variant.get("phases", DEMO_PHASES)
     last = max(1, min(round(spec[-1][1] * total), total - stage_iters[0] - 1)) if len(spec) > 2 else 0
-    lengths = [stage_iters[0], total - stage_iters[0] - last, last][:len(spec)] if len(spec) > 2 else \
-        [total - max(1, round(spec[-1][1] * total)), max(1, round(spec[-1][1] * total))]
+    if len(spec) == 1:  # the speed probe: one phase over everything
+        lengths = [total]
+    elif len(spec) > 2:
+        lengths = [stage_iters[0], total - stage_iters[0] - last, last][:len(spec)]
+    else:
+        lengths = [total - max(1, round(spec[-1][1] * total)), max(1, round(spec[-1][1] * total))]
     phases = [{"loss": loss, "iters": n, **({"all_data": True} if all_data else {})}
               for (loss, _, all_data), n in zip(spec, lengths)]
     scheduler = {"eta_min": 1e-6, **({"warmup_iters": max(1, round(variant["warmup"] * phases[0]["iters"]))}
@@ -94,10 +102,16 @@ def run_one(name: str, minutes: float) -> dict:
     track = get_track("deblur")
     cfg = track.config("demo")
     model = {**track.model_spec(cfg), **variant.get("model", {})}
-    prepared = track.prepare("demo")
+    if "data" in variant:  # its own generated training set; evaluated on the same pages as the others
+        from lib.data.deblur import ensure_dataset
+        from lib.data.prepare import prepare_patches
+        source = ensure_dataset("demo", ROOT / "data" / f"deblur-{name}", options=variant["data"])
+        prepared = prepare_patches("demo", source=source, track="deblur")
+    else:
+        prepared = track.prepare("demo")
     stages = variant.get("stages", DEMO_STAGES)
     seconds_per_iter = []
-    for batch, patch, _ in stages:  # speed probe: 6 steps, the last 4 timed
+    for batch, patch, _ in ([] if "stage_iters" in variant else stages):  # speed probe: 6 steps, the last 4 timed
         with tempfile.TemporaryDirectory() as tmp:
             probe = track.trainer("demo", Path(tmp), prepared=prepared, quiet=True, model=model,
                                   **{**variant_options({**variant, "stages": [(batch, patch, 1.0)], "phases": [("l1", 1.0, False)]}, [6]),
@@ -106,7 +120,8 @@ def run_one(name: str, minutes: float) -> dict:
             secs = [r["seconds"] for r in history if "loss" in r]
             seconds_per_iter.append((secs[-1] - secs[1]) / 4)
     budget = minutes * 60
-    stage_iters = [max(1, int(share * budget / s)) for (_, _, share), s in zip(stages, seconds_per_iter)]
+    stage_iters = variant.get("stage_iters") or \
+        [max(1, int(share * budget / s)) for (_, _, share), s in zip(stages, seconds_per_iter)]
     options = variant_options(variant, stage_iters)
     out = ROOT / "runs" / "recipe" / name
     if out.exists():
@@ -147,46 +162,5 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=7.0, help="training wall-clock per variant")
-    parser.add_argument("--parallel", type=int, default=2, help="variants at once (one core each)")
-    parser.add_argument("--only", default=None, help="comma-separated variant names (default: all)")
-    parser.add_argument("--run", default=None, help=argparse.SUPPRESS)  # internal: one variant, JSON to stdout
-    args = parser.parse_args()
-    if args.run:
-        print("RESULT " + json.dumps(run_one(args.run, args.minutes)), flush=True)
-        return 0
-    names = args.only.split(",") if args.only else list(VARIANTS)
-    unknown = [n for n in names if n not in VARIANTS]
-    if unknown:
-        parser.error(f"unknown variant(s) {unknown}; known: {', '.join(VARIANTS)}")
-
-    def launch(name):
-        log = ROOT / "runs" / "recipe" / f"{name}.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with open(log, "w") as f:
-            proc = subprocess.run([sys.executable, __file__, "--run", name, "--minutes", str(args.minutes)],
-                                  stdout=subprocess.PIPE, stderr=f, text=True, cwd=ROOT)
-        found = [line[7:] for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-        if proc.returncode or not found:
-            print(f"{name}: failed (exit {proc.returncode}), see {log}", flush=True)
-            return None
-        result = json.loads(found[-1])
-        print(f"{name}: done in {result['train_minutes']:.1f} min, {result['summary']}", flush=True)
-        return result
-
-    with ThreadPoolExecutor(args.parallel) as pool:
-        done = [r for r in pool.map(launch, names) if r]
-    previous = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": []}
-    runs = {r["name"]: r for r in previous["runs"]}
-    runs.update({r["name"]: r for r in done})
-    ordered = [runs[n] for n in VARIANTS if n in runs]
-    RESULTS.write_text(json.dumps({"minutes": args.minutes, "machine": "2 CPU cores, Paddle CPU",
-                                   "runs": ordered}, indent=1) + "\n")
-    print(table(ordered))
-    return 0 if len(done) == len(names) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(variants.main(__doc__, __file__, VARIANTS, run_one, table, RESULTS, ROOT / "runs" / "recipe", minutes=7.0))
