@@ -18,6 +18,7 @@ from .base import Track
 # name -> module defining TRACK (imported on first use)
 KNOWN_TRACKS = {
     "deblur": "lib.tracks.deblur",
+    "deocclusion": "lib.tracks.deocclusion",
     "denoise": "lib.tracks.denoise",
     "retouch": "lib.tracks.retouch",
     "sdwnet": "lib.tracks.sdwnet",
