@@ -19,8 +19,8 @@ class DeocclusionTrack(Track):
     title = "Document de-occlusion: DeepLabV3 masks at 1/6 scale, DeepFillv2 repairs local crops"
     model_name = "deepfillv2"
     notebooks = ()                     # notebook 09 is not written yet
-    modules = ("lib.tracks.deocclusion", "lib.data.deocclusion", "lib.data.occluders", "lib.models.deepfillv2",
-               "lib.models.deeplab")
+    modules = ("lib.tracks.deocclusion", "lib.data.deocclusion", "lib.data.occluders", "lib.deocclusion",
+               "lib.models.deepfillv2", "lib.models.deeplab")
     sections = ("data",)
 
     def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:

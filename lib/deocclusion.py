@@ -1,0 +1,214 @@
+"""The seed's local repair of an occluded document photo, and the global and classical alternatives.
+
+Shrinking a whole 3000 x 4000 photo to the inpainting network's 256 x 256 loses its text and table
+lines, and what covers a page is small; so the seed repairs each covered area locally::
+
+    mask (predicted at 1/6 scale, upsampled)  -> dilated by a few px (the segmentation's edge is soft)
+    for each connected component:
+        a square crop of side l (1536) centred on it, moved inside the page (clipped at its borders;
+        grown when the component is larger), shrunk by r (6) to the network's 256 x 256
+        -> inpaint -> enlarged back -> pasted only where the dilated mask is, feathered inward
+
+Only pixels inside the dilated mask change: the feather ramps from 0 at the dilated mask's edge to
+1 at ``feather`` px inside it, so with ``feather <= dilate`` every pixel of the original mask gets
+the repair and every pixel outside the dilated mask keeps its bytes (no seam at crop borders:
+the crop's border never shows). A page with an empty mask comes back byte-identical.
+
+An inpainting function takes (RGB uint8 H x W x 3, bool mask H x W; H, W multiples of 4) and
+returns RGB uint8 of the same size: :func:`opencv_inpainter` (Telea / Navier-Stokes) or
+:func:`network_inpainter` (a DeepFillv2 generator).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+MULTIPLE = 4   # DeepFillv2 halves twice: its input sides must be multiples of 4
+
+
+@dataclass(frozen=True)
+class RepairOptions:
+    crop: int = 1536        # l: side of the crop around each component, photo pixels
+    shrink: float = 6.0     # r: the crop is shrunk by this before inpainting (1536 / 6 = 256)
+    dilate: int = 15        # the mask grown by this many px first
+    feather: int = 8        # blend ramp inside the dilated mask, px (<= dilate)
+    min_area: int = 0       # components of the (dilated) mask smaller than this are left alone
+
+    def __post_init__(self):
+        if self.crop < MULTIPLE or self.shrink <= 0:
+            raise ValueError(f"crop must be >= {MULTIPLE} and shrink > 0, got crop {self.crop}, shrink {self.shrink}")
+        if self.dilate < 0 or self.feather < 0:
+            raise ValueError(f"dilate and feather must be >= 0, got {self.dilate}, {self.feather}")
+
+    @classmethod
+    def from_config(cls, options: dict) -> "RepairOptions":
+        """From the ``repair`` section of lib/configs/deocclusion.yaml."""
+        return cls(**{k: options[k] for k in ("crop", "shrink", "dilate", "feather", "min_area")})
+
+
+@dataclass
+class RepairInfo:
+    boxes: list = field(default_factory=list)     # (x0, y0, x1, y1) of each crop, photo pixels
+    net_sizes: list = field(default_factory=list)  # (h, w) given to the inpainting function
+    components: int = 0
+
+
+def _check(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"image must be RGB uint8 H x W x 3, got {image.dtype} {image.shape}")
+    mask = np.asarray(mask)
+    if mask.shape != image.shape[:2]:
+        raise ValueError(f"mask {mask.shape} does not match the image {image.shape[:2]}")
+    return mask.astype(bool)
+
+
+def dilate_mask(mask: np.ndarray, radius: int) -> np.ndarray:
+    """``mask`` grown by a disc of ``radius`` px."""
+    if radius <= 0:
+        return mask.astype(bool).copy()
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    return cv2.dilate(mask.astype(np.uint8), kernel) > 0
+
+
+def feather_weights(mask: np.ndarray, feather: int) -> np.ndarray:
+    """Blend weight in [0, 1]: 0 outside ``mask``, rising to 1 at ``feather`` px inside its edge
+    (distance to the nearest unmasked pixel, also counting the image border as inside)."""
+    m = mask.astype(np.uint8)
+    if feather <= 0:
+        return m.astype(np.float32)
+    padded = cv2.copyMakeBorder(m, 1, 1, 1, 1, cv2.BORDER_REPLICATE)  # the page edge is not a mask edge
+    dist = cv2.distanceTransform(padded, cv2.DIST_L2, 5)[1:-1, 1:-1]
+    return np.clip(dist / float(feather), 0.0, 1.0).astype(np.float32) * m
+
+
+def _axis_box(centre: float, extent: int, side: int, limit: int) -> tuple[int, int]:
+    """[a, b) of length min(max(side, extent), limit) centred on ``centre`` and moved inside [0, limit)."""
+    length = min(max(side, extent), limit)
+    a = int(round(centre - length / 2))
+    a = min(max(a, 0), limit - length)
+    return a, a + length
+
+
+def _net_side(length: int, shrink: float) -> int:
+    return max(MULTIPLE, int(math.ceil(length / shrink / MULTIPLE)) * MULTIPLE)
+
+
+def crop_boxes(mask: np.ndarray, opts: RepairOptions) -> list[tuple[int, int, int, int]]:
+    """One crop (x0, y0, x1, y1) per connected component of ``mask`` (8-connected, at least
+    ``min_area`` px): side ``crop`` (or the component's extent if larger) centred on the component's
+    box, moved inside the page; a page smaller than the crop gives the whole page on that axis."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    h, w = mask.shape
+    boxes = []
+    for i in range(1, n):
+        x, y, bw, bh, area = (int(v) for v in stats[i])
+        if area < opts.min_area:
+            continue
+        x0, x1 = _axis_box(x + bw / 2, bw, opts.crop, w)
+        y0, y1 = _axis_box(y + bh / 2, bh, opts.crop, h)
+        boxes.append((x0, y0, x1, y1))
+    return boxes
+
+
+def repair_local(image: np.ndarray, mask: np.ndarray, inpaint, opts: RepairOptions = RepairOptions(),
+                 info: RepairInfo | None = None) -> np.ndarray:
+    """The seed's local repair (module doc): returns a new RGB uint8 photo; only pixels inside the
+    dilated mask differ from ``image``. ``info`` (optional) receives the crops and network sizes."""
+    mask = _check(image, mask)
+    info = info if info is not None else RepairInfo()
+    if not mask.any():
+        return image.copy()
+    grown = dilate_mask(mask, opts.dilate)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(grown.astype(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= opts.min_area
+    grown = keep[labels]
+    result = image.copy()
+    for box in crop_boxes(grown, opts):
+        x0, y0, x1, y1 = box
+        hole = grown[y0:y1, x0:x1]
+        crop = result[y0:y1, x0:x1]
+        nh, nw = _net_side(y1 - y0, opts.shrink), _net_side(x1 - x0, opts.shrink)
+        small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA)
+        # a small pixel is a hole if any photo pixel under it is (the network must not trust it)
+        small_hole = cv2.resize(hole.astype(np.float32), (nw, nh), interpolation=cv2.INTER_AREA) > 0
+        repaired = np.asarray(inpaint(small, small_hole))
+        if repaired.shape != small.shape or repaired.dtype != np.uint8:
+            raise ValueError(f"the inpainting function returned {repaired.dtype} {repaired.shape}, "
+                             f"expected uint8 {small.shape}")
+        big = cv2.resize(repaired, (x1 - x0, y1 - y0), interpolation=cv2.INTER_CUBIC)
+        weight = feather_weights(hole, opts.feather)[..., None]
+        blended = np.round(crop.astype(np.float32) * (1 - weight) + big.astype(np.float32) * weight)
+        result[y0:y1, x0:x1] = np.where(weight > 0, np.clip(blended, 0, 255).astype(np.uint8), crop)
+        info.boxes.append(box)
+        info.net_sizes.append((nh, nw))
+    info.components = len(info.boxes)
+    return result
+
+
+def repair_global(image: np.ndarray, mask: np.ndarray, inpaint, net_size: int = 256,
+                  opts: RepairOptions = RepairOptions()) -> np.ndarray:
+    """The alternative the seed rejected: the whole photo shrunk so its long side is ``net_size``,
+    repaired, enlarged and pasted with the same dilation and feather."""
+    long_side = max(image.shape[:2])
+    whole = RepairOptions(crop=long_side, shrink=long_side / net_size, dilate=opts.dilate, feather=opts.feather,
+                          min_area=0)
+    mask = _check(image, mask)
+    if not mask.any():
+        return image.copy()
+    grown = dilate_mask(mask, opts.dilate)
+    h, w = image.shape[:2]
+    nh, nw = _net_side(h, whole.shrink), _net_side(w, whole.shrink)
+    small = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA)
+    small_hole = cv2.resize(grown.astype(np.float32), (nw, nh), interpolation=cv2.INTER_AREA) > 0
+    big = cv2.resize(np.asarray(inpaint(small, small_hole)), (w, h), interpolation=cv2.INTER_CUBIC)
+    weight = feather_weights(grown, opts.feather)[..., None]
+    blended = np.clip(np.round(image.astype(np.float32) * (1 - weight) + big.astype(np.float32) * weight), 0, 255)
+    return np.where(weight > 0, blended.astype(np.uint8), image)
+
+
+# ---------------------------------------------------------------------------------------------- inpainters
+def opencv_inpainter(method: str = "telea", radius: int = 5):
+    """``cv2.inpaint`` as an inpainting function: ``telea`` (fast marching) or ``ns`` (Navier-Stokes)."""
+    flags = {"telea": cv2.INPAINT_TELEA, "ns": cv2.INPAINT_NS}
+    if method not in flags:
+        raise ValueError(f"unknown OpenCV inpainting method {method!r}; known: {', '.join(flags)}")
+
+    def inpaint(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        return cv2.inpaint(image, hole.astype(np.uint8) * 255, radius, flags[method])
+
+    return inpaint
+
+
+def opencv_inpaint_page(image: np.ndarray, mask: np.ndarray, method: str = "telea", radius: int = 5,
+                        dilate: int = 0) -> np.ndarray:
+    """The classical baseline at full resolution: ``cv2.inpaint`` over the (dilated) mask."""
+    mask = _check(image, mask)
+    if not mask.any():
+        return image.copy()
+    return opencv_inpainter(method, radius)(image, dilate_mask(mask, dilate))
+
+
+def network_inpainter(generator, stage: str = "refined"):
+    """A DeepFillv2 generator (lib.models.deepfillv2.GatedGenerator, eval mode) as an inpainting
+    function: image in [0, 1], mask 1 = hole; returns the known pixels with the ``refined`` (or
+    ``coarse``) output in the holes."""
+    import paddle
+
+    if stage not in ("coarse", "refined"):
+        raise ValueError(f"stage must be 'coarse' or 'refined', got {stage!r}")
+
+    def inpaint(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        x = paddle.to_tensor(image.astype(np.float32).transpose(2, 0, 1)[None] / 255.0)
+        m = paddle.to_tensor(hole.astype(np.float32)[None, None])
+        with paddle.no_grad():
+            coarse, refined = generator(x, m)
+        out = (refined if stage == "refined" else coarse).numpy()[0].transpose(1, 2, 0)
+        out = np.clip(out, 0.0, 1.0)
+        filled = np.where(hole[..., None], out, image.astype(np.float32) / 255.0)
+        return np.clip(np.round(filled * 255.0), 0, 255).astype(np.uint8)
+
+    return inpaint
