@@ -212,3 +212,72 @@ def network_inpainter(generator, stage: str = "refined"):
         return np.clip(np.round(filled * 255.0), 0, 255).astype(np.uint8)
 
     return inpaint
+
+
+# ---------------------------------------------------------------------------------------------- segmentation
+def predict_mask_logits(model, image: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
+    """Occluder score (logit of class 1 minus class 0) of a segmentation network at the photo's size:
+    the photo turned to portrait if it is landscape, resized to ``size`` = (h, w) (the seed: 1/6,
+    640 x 480; None: as it is), segmented, the scores enlarged back (bilinear) and turned back.
+    Positive = occluded."""
+    import paddle
+
+    h, w = image.shape[:2]
+    landscape = w > h
+    x = np.ascontiguousarray(np.rot90(image)) if landscape else image
+    if size is not None:
+        x = cv2.resize(x, (int(size[1]), int(size[0])), interpolation=cv2.INTER_AREA)
+    t = paddle.to_tensor(x.astype(np.float32).transpose(2, 0, 1)[None] / 255.0)
+    with paddle.no_grad():
+        logits = model(t).numpy()[0]
+    score = (logits[1] - logits[0]).astype(np.float32)
+    if landscape:
+        score = np.ascontiguousarray(np.rot90(score, -1))
+    if score.shape != (h, w):
+        score = cv2.resize(score, (w, h), interpolation=cv2.INTER_LINEAR)
+    return score
+
+
+def _boundary(mask: np.ndarray) -> np.ndarray:
+    m = mask.astype(np.uint8)
+    return (m - cv2.erode(m, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)) > 0
+
+
+def mask_scores(pred: np.ndarray, true: np.ndarray, tolerance: float | None = None) -> dict:
+    """``miou``: mean over the two classes (page, occluder) of intersection over union (a class
+    absent from both masks counts 1). ``boundary_f``: F-score of the mask outlines (Csurka et al.'s
+    BF score, as DAVIS): an outline pixel is matched if the other outline is within ``tolerance``
+    px (default 0.75 % of the image diagonal, at least 1); both outlines empty gives 1."""
+    pred, true = np.asarray(pred, bool), np.asarray(true, bool)
+    if pred.shape != true.shape:
+        raise ValueError(f"mask shapes differ: {pred.shape} vs {true.shape}")
+    ious = []
+    for a, b in ((pred, true), (~pred, ~true)):
+        union = (a | b).sum()
+        ious.append(1.0 if union == 0 else (a & b).sum() / union)
+    tol = tolerance if tolerance is not None else max(1.0, 0.0075 * math.hypot(*pred.shape))
+    bp, bt = _boundary(pred), _boundary(true)
+    if not bp.any() and not bt.any():
+        bf = 1.0
+    elif not bp.any() or not bt.any():
+        bf = 0.0
+    else:
+        dist_t = cv2.distanceTransform((~bt).astype(np.uint8), cv2.DIST_L2, 5)
+        dist_p = cv2.distanceTransform((~bp).astype(np.uint8), cv2.DIST_L2, 5)
+        precision, recall = (dist_t[bp] <= tol).mean(), (dist_p[bt] <= tol).mean()
+        bf = 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
+    return {"miou": float(np.mean(ious)), "boundary_f": float(bf)}
+
+
+def masked_psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None, cap: float = 100.0) -> float:
+    """PSNR (dB, range 255, float64) of two uint8 images over the pixels of ``mask`` (all if None),
+    capped at ``cap`` for identical pixels (an average over pages stays finite)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"image shapes differ: {a.shape} vs {b.shape}")
+    if mask is not None:
+        a, b = a[np.asarray(mask, bool)], b[np.asarray(mask, bool)]
+    if a.size == 0:
+        return float("nan")
+    mse = float(np.mean((a - b) ** 2))
+    return cap if mse == 0 else float(min(cap, 10 * math.log10(255.0 ** 2 / mse)))

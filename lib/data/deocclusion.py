@@ -32,6 +32,7 @@ file gets its mask from the difference of the occluded photo and the clean page
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -386,6 +387,99 @@ def check_root(root) -> list[str]:
                 f"{sum(s.mask is not None for s in samples)} with a segmentation")
 
     return check_each(splits, check)
+
+
+# ---------------------------------------------------------------------------------------------- preparation
+PREPARED_VERSION = 1
+
+
+def seg_input(image: np.ndarray, size) -> np.ndarray:
+    """A photo as the segmenter sees it: turned to portrait, resized to ``size`` = (h, w) (area)."""
+    x = np.ascontiguousarray(np.rot90(image)) if image.shape[1] > image.shape[0] else image
+    return cv2.resize(x, (int(size[1]), int(size[0])), interpolation=cv2.INTER_AREA)
+
+
+def seg_label(mask: np.ndarray, size) -> np.ndarray:
+    """The mask at the segmenter's size, as class ids 0 / 1 (a small pixel is occluded if half of it is)."""
+    m = np.ascontiguousarray(np.rot90(mask)) if mask.shape[1] > mask.shape[0] else mask
+    small = cv2.resize(m.astype(np.float32), (int(size[1]), int(size[0])), interpolation=cv2.INTER_AREA)
+    return (small >= 0.5).astype(np.uint8)
+
+
+def inpaint_crops(gt: np.ndarray, mask: np.ndarray, repair: dict) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The inpainting network's training pairs of one photo: for each component of the dilated
+    occluder mask, the clean page's crop that the local repair would take (side l, moved inside the
+    page), shrunk to l / r square, and its hole (0 / 255), shrunk the way the repair shrinks it."""
+    from ..deocclusion import RepairOptions, crop_boxes, dilate_mask
+
+    opts = RepairOptions.from_config(repair)
+    grown = dilate_mask(mask, opts.dilate)
+    side = max(4, int(math.ceil(opts.crop / opts.shrink / 4)) * 4)
+    pairs = []
+    for x0, y0, x1, y1 in crop_boxes(grown, opts):
+        crop = cv2.resize(gt[y0:y1, x0:x1], (side, side), interpolation=cv2.INTER_AREA)
+        hole = cv2.resize(grown[y0:y1, x0:x1].astype(np.float32), (side, side), interpolation=cv2.INTER_AREA) > 0
+        pairs.append((crop, hole.astype(np.uint8) * 255))
+    return pairs
+
+
+def _write_png(path: Path, array: np.ndarray) -> str:
+    data = _png(array if array.ndim == 2 else cv2.cvtColor(array, cv2.COLOR_RGB2BGR))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def prepare(root, out, seg_size, repair: dict, force: bool = False) -> Path:
+    """What the two networks train on, made from the ``train`` and ``val`` splits of ``root``::
+
+        <out>/seg/<split>/images/<name>.png      the photo at the segmenter's size (portrait)
+        <out>/seg/<split>/labels/<name>.png      its occluder mask, class ids 0 / 1
+        <out>/inpaint/<split>/images/<name>_<k>.png   the clean page's crop around component k, l / r square
+        <out>/inpaint/<split>/masks/<name>_<k>.png    its hole (0 / 255)
+
+    Skipped when ``out``'s manifest matches the source, sizes and repair options."""
+    root, out = Path(root), Path(out)
+    from .folders import read_manifest
+
+    source = read_manifest(root) or {}
+    params = {"prepared": f"lib.data.{TRACK} v{PREPARED_VERSION}", "source": str(root.resolve()),
+              "source_files": hashlib.sha256(repr(sorted(source.get("files", {}).items())).encode()).hexdigest(),
+              "seg_size": [int(v) for v in seg_size], "repair": dict(repair)}
+
+    def build(tmp: Path) -> dict:
+        files, counts = {}, {}
+        for split in ("train", "val"):
+            if not (root / split).is_dir():
+                continue
+            n_seg = n_crops = 0
+            for s in list_samples(root / split):
+                image, gt, mask = load_sample(s)
+                if gt is None or mask is None:
+                    raise DataError(f"{s.image}: training needs the clean page (none in {GT_DIR}/)")
+                stem = f"{s.category}_{Path(s.name).stem}"
+                for rel, array in ((f"seg/{split}/images/{stem}.png", seg_input(image, seg_size)),
+                                   (f"seg/{split}/labels/{stem}.png", seg_label(mask, seg_size))):
+                    files[rel] = _write_png(tmp / rel, array)
+                n_seg += 1
+                for k, (crop, hole) in enumerate(inpaint_crops(gt, mask, repair)):
+                    for rel, array in ((f"inpaint/{split}/images/{stem}_{k}.png", crop),
+                                       (f"inpaint/{split}/masks/{stem}_{k}.png", hole)):
+                        files[rel] = _write_png(tmp / rel, array)
+                    n_crops += 1
+            counts[split] = {"photos": n_seg, "crops": n_crops}
+        return {**params, "counts": counts, "files": dict(sorted(files.items()))}
+
+    summary = lambda m: ", ".join(f"{k}: {v['photos']} photos, {v['crops']} crops" for k, v in m["counts"].items())  # noqa: E731
+    return ensure_generated(out, params, lambda: build_atomically(out, build), summary, force)
+
+
+def prepared_samples(prepared, network: str, split: str) -> list[tuple[Path, Path]]:
+    """(image, label or mask) file pairs of the prepared ``seg`` or ``inpaint`` set of a split."""
+    folder = Path(prepared) / network / split
+    second = "labels" if network == "seg" else "masks"
+    images = sorted((folder / "images").glob("*.png")) if (folder / "images").is_dir() else []
+    return [(p, folder / second / p.name) for p in images]
 
 
 def occluded_fraction(mask: np.ndarray) -> float:

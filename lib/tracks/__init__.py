@@ -19,6 +19,7 @@ from .base import Track
 KNOWN_TRACKS = {
     "deblur": "lib.tracks.deblur",
     "deocclusion": "lib.tracks.deocclusion",
+    "deocclusion_seg": "lib.tracks.deocclusion_seg",
     "denoise": "lib.tracks.denoise",
     "retouch": "lib.tracks.retouch",
     "sdwnet": "lib.tracks.sdwnet",

@@ -1,17 +1,31 @@
-"""Track ``deocclusion``: document de-occlusion (5th A board / 7th B board, Baidu Netdisk "document
-image de-occlusion"): DeepLabV3 (PaddleSeg) segments what covers the page on the photo shrunk to
-1/6, DeepFillv2 (gated convolutions, coarse + refine, SN-PatchGAN) repairs a local crop around each
-covered area shrunk by r = 6, and only the masked pixels are pasted back.
+"""Tracks ``deocclusion`` and ``deocclusion_seg``: document de-occlusion (5th A board / 7th B board,
+Baidu Netdisk "document image de-occlusion"). DeepLabV3 (PaddleSeg) segments what covers the page on
+the photo shrunk to 1/6; DeepFillv2 (gated convolutions, coarse + refine, SN-PatchGAN) repairs a
+local crop around each covered area shrunk by r = 6, and only the masked pixels are pasted back
+(:mod:`lib.deocclusion`).
+
+The seed trains two networks apart, so there are two tracks on one data set and one options file
+(``lib/configs/deocclusion.yaml``):
+
+* ``deocclusion``: the inpainting GAN (task ``deepfill_gan``: generator + discriminator, two
+  optimizers, step decay, hinge loss, L1 weight 1000, then 3 generator updates per discriminator
+  update), options ``model`` / ``train``; its evaluation runs the whole pipeline;
+* ``deocclusion_seg``: the segmenter (task ``segmentation``), options ``seg_model`` / ``seg_train``.
 
 Data: :mod:`lib.data.deocclusion` (rendered pages photographed with procedural occluders,
-:mod:`lib.data.occluders`), in the competition's layout ``<split>/gt/``, ``<split>/{hand,head}/``
-and ``annotation.txt``.
+:mod:`lib.data.occluders`) in the competition's layout; ``prepare`` cuts what each network trains on
+(photos at 1/6, crops around the occluders at l / r) into ``data/deocclusion[-<profile>]-prepared``.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
+from ..paths import DATA_DIR
 from .base import Track
+
+MODEL_ROW = "DeepFillv2 (local repair)"
 
 
 class DeocclusionTrack(Track):
@@ -21,8 +35,13 @@ class DeocclusionTrack(Track):
     notebooks = ()                     # notebook 09 is not written yet
     modules = ("lib.tracks.deocclusion", "lib.data.deocclusion", "lib.data.occluders", "lib.deocclusion",
                "lib.models.deepfillv2", "lib.models.deeplab")
-    sections = ("data",)
+    task = "deepfill_gan"
+    sections = ("data", "repair", "prepare", "model", "train", "evaluate")
+    config_file = None                 # lib/configs/deocclusion.yaml
+    data_track = "deocclusion"         # both tracks read data/deocclusion[-<profile>]
+    network = "inpaint"                # which prepared set it trains on
 
+    # ------------------------------------------------------------------ data
     def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
         from ..data.deocclusion import ensure_dataset
 
@@ -33,5 +52,118 @@ class DeocclusionTrack(Track):
 
         return check_root(root)
 
+    def prepared_dir(self, profile=None, source=None) -> Path:
+        from ..config import active_profile
+        from ..paths import generated_data_root
+
+        if source is not None:
+            import hashlib
+            tag = hashlib.sha256(str(Path(source).resolve()).encode()).hexdigest()[:8]
+            return DATA_DIR / f"deocclusion-{active_profile(profile)}-prepared-{tag}"
+        return generated_data_root("deocclusion", profile).with_name(
+            generated_data_root("deocclusion", profile).name + "-prepared")
+
+    def prepare(self, profile=None, source=None, force=False) -> Path:
+        """Both networks' training sets (lib.data.deocclusion.prepare) from ``source`` (default:
+        ``$COURSE_DATA`` or the generated data of the profile)."""
+        from ..data.deocclusion import prepare
+
+        cfg = self.config(profile)
+        root = Path(source) if source else self.generate_data(cfg["profile"])
+        return prepare(root, self.prepared_dir(cfg["profile"], source), cfg["prepare"]["seg_size"], cfg["repair"],
+                       force=force)
+
+    def train_data(self, prepared):
+        from ..data.deocclusion import prepared_samples
+        from ..train.engine import TrainData
+
+        train = prepared_samples(prepared, self.network, "train")
+        val = [(a.name, a, b) for a, b in prepared_samples(prepared, self.network, "val")]
+        return TrainData(train=train, all=train + [(a, b) for _, a, b in val], val=val)
+
+    # ------------------------------------------------------------------ evaluation
+    def segmenter(self, profile=None):
+        """The learner's trained segmenter of the profile, else the shipped one, else None."""
+        from . import get_track
+
+        try:
+            return get_track("deocclusion_seg").load_model(profile=profile)
+        except FileNotFoundError:
+            return None
+
+    def evaluate(self, model, profile=None, data=None, val=None, segmenter="auto") -> dict:
+        """test_A (val/ if test_A has no clean pages): masks predicted by ``segmenter`` (default: the
+        trained one; without one, the true masks, and the result says so) scored by mIoU and boundary
+        F; then the occluded input, OpenCV Telea and Navier-Stokes at full resolution and the
+        model's local repair, all with that mask dilated the same, by PSNR on the page and inside
+        the true mask."""
+        from ..data.deocclusion import list_samples, load_sample
+        from ..deocclusion import (RepairOptions, dilate_mask, mask_scores, masked_psnr, network_inpainter,
+                                   opencv_inpaint_page, predict_mask_logits, repair_local)
+
+        cfg = self.config(profile)
+        opts, repair = cfg["evaluate"], RepairOptions.from_config(cfg["repair"])
+        root = Path(data or self.data_root(cfg["profile"]))
+        board = root / "test_A"
+        samples = list_samples(board) if board.is_dir() else []
+        if not samples or any(s.gt is None for s in samples):
+            board, samples = root / "val", list_samples(root / "val")
+        samples = samples[: opts["max_photos"] or None]
+        if segmenter == "auto":
+            segmenter = self.segmenter(profile)
+        methods = {"occluded input": None, "OpenCV Telea": "telea", "OpenCV Navier-Stokes": "ns", MODEL_ROW: "model"}
+        rows = {name: {"psnr": [], "psnr_mask": []} for name in methods}
+        masks = []
+        inpaint = network_inpainter(model) if model is not None else None
+        for s in samples:
+            image, gt, true = load_sample(s)
+            if segmenter is not None:
+                pred = predict_mask_logits(segmenter, image, cfg["prepare"]["seg_size"]) > 0
+                masks.append(mask_scores(pred, true))
+            else:
+                pred = true
+            for name, how in methods.items():
+                if how is None:
+                    out = image
+                elif how == "model":
+                    if inpaint is None:
+                        continue
+                    out = repair_local(image, pred, inpaint, repair)
+                else:
+                    out = opencv_inpaint_page(image, pred, how, opts["opencv_radius"], dilate=repair.dilate)
+                rows[name]["psnr"].append(masked_psnr(out, gt))
+                rows[name]["psnr_mask"].append(masked_psnr(out, gt, true))
+        table = [{"method": name, **{k: float(np.mean(v)) for k, v in r.items()}} for name, r in rows.items() if r["psnr"]]
+        result = {"evaluated_on": f"{board.name} ({len(samples)} photos)",
+                  "mask": "predicted (DeepLabV3)" if segmenter is not None else "true (no trained segmenter)",
+                  "methods": table}
+        if masks:
+            result["segmentation"] = {k: float(np.mean([m[k] for m in masks])) for k in masks[0]}
+        return result
+
+
+class DeocclusionSegTrack(DeocclusionTrack):
+    name = "deocclusion_seg"
+    title = "Document de-occlusion, stage 1: DeepLabV3 (PaddleSeg) segments the occluders at 1/6 scale"
+    model_name = "deeplabv3"
+    notebooks = ()
+    modules = ("lib.tracks.deocclusion_seg", "lib.data.deocclusion", "lib.models.deeplab", "lib.deocclusion")
+    task = "segmentation"
+    sections = ("data", "repair", "prepare", "seg_model", "seg_train", "evaluate")
+    network = "seg"
+    config_file = Path(__file__).resolve().parent.parent / "configs" / "deocclusion.yaml"
+
+    def model_spec(self, cfg: dict) -> dict:
+        return dict(cfg["seg_model"])
+
+    def train_options(self, cfg: dict, **overrides) -> dict:
+        return {**cfg["seg_train"], "model": self.model_spec(cfg), **overrides}
+
+    def evaluate(self, model, profile=None, data=None, val=None, segmenter="auto") -> dict:
+        """The pipeline's table with this segmenter and no inpainting network (its masks' scores and
+        what the classical inpainters make of them)."""
+        return DeocclusionTrack.evaluate(self, None, profile, data, val, segmenter=model)
+
 
 TRACK = DeocclusionTrack()
+SEG_TRACK = DeocclusionSegTrack()

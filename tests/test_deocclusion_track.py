@@ -1,0 +1,138 @@
+"""Tracks ``deocclusion`` (DeepFillv2 GAN) and ``deocclusion_seg`` (DeepLabV3): the seed's numbers in
+``full``, the prepared training sets, a few training steps of each task through the engine (loss
+down on a fixed batch), a smoke run with checkpoints, the mask scores against hand-counted values,
+and the evaluation table (input, OpenCV Telea / NS, the model)."""
+import numpy as np
+import paddle
+import pytest
+
+import lib  # noqa: F401
+from lib.data.deocclusion import ensure_dataset, prepare, prepared_samples
+from lib.deocclusion import mask_scores, masked_psnr
+from lib.tracks import KNOWN_TRACKS, get_track
+from lib.train.data import make_loader, KeyedPatchDataset
+from lib.train.engine import resolve_options
+
+GAN, SEG = get_track("deocclusion"), get_track("deocclusion_seg")
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    base = tmp_path_factory.mktemp("deocc_track")
+    root = ensure_dataset("smoke", base / "data", seed=0, workers=1)
+    cfg = GAN.config("smoke")
+    return root, prepare(root, base / "prepared", cfg["prepare"]["seg_size"], cfg["repair"])
+
+
+def test_registered_and_full_profile_holds_the_seeds_numbers():
+    assert KNOWN_TRACKS["deocclusion"] == "lib.tracks.deocclusion"
+    assert KNOWN_TRACKS["deocclusion_seg"] == "lib.tracks.deocclusion_seg"
+    gan = resolve_options(GAN.train_options(GAN.config("full")), GAN.task)
+    assert gan["stages"][0]["batch_size"] == 24 and gan["stages"][0]["patch_size"] == 256
+    assert [p["d_every"] for p in gan["phases"]] == [1, 3]
+    assert gan["optimizer"]["generator"]["lr"] == 1e-4 and gan["optimizer"]["discriminator"]["lr"] == 4e-4
+    assert gan["scheduler"] == {"name": "step", "step_size": 100, "gamma": 0.95}
+    assert gan["task"] == {"l1_weight": 1000.0, "gan_weight": 1.0} and gan["amp"] is True
+    assert gan["model"]["generator"]["latent_channels"] == 64
+    seg_cfg = SEG.config("full")
+    seg = resolve_options(SEG.train_options(seg_cfg), SEG.task)
+    assert seg["stages"][0]["batch_size"] == 16 and seg["optimizer"]["lr"] == 1e-4
+    assert seg["scheduler"] == {"name": "step", "step_size": 100, "gamma": 0.95}
+    assert seg["model"]["backbone"] == "ResNet50_vd" and seg_cfg["prepare"]["seg_size"] == [640, 480]
+    assert SEG.config("demo")["seg_model"]["backbone"].startswith("MobileNetV2")
+
+
+def test_full_generator_has_the_reference_parameter_count():
+    from lib.models.deepfillv2 import count_parameters
+    from lib.train.registry import build_model
+
+    spec = GAN.train_options(GAN.config("full"))["model"]["generator"]
+    assert count_parameters(build_model(spec)) == 26_937_100
+
+
+def test_prepared_sets(prepared):
+    _, out = prepared
+    seg = prepared_samples(out, "seg", "train")
+    crops = prepared_samples(out, "inpaint", "train")
+    assert len(seg) == 6 and len(crops) >= 6
+    from lib.data.pairs import read_image
+    from lib.train.data import read_gray
+
+    for image, label in seg:
+        assert read_image(image).shape == (128, 96, 3) and set(np.unique(read_gray(label))) <= {0, 1}
+        assert read_gray(label).any()
+    for image, mask in crops:
+        assert read_image(image).shape == (64, 64, 3)  # 96 / 1.5
+        m = read_gray(mask)
+        assert set(np.unique(m)) <= {0, 255} and 0 < (m > 0).mean() < 1
+
+
+def _fixed_batch(trainer, samples):
+    stage = trainer.opts["stages"][0]
+    dataset = KeyedPatchDataset(samples, stage["patch_size"], kinds=trainer.task_class.sample_kinds,
+                                augment={"rotate": False})
+    return next(iter(make_loader(dataset, 0, 1, stage["batch_size"])))
+
+
+@pytest.mark.parametrize("track, key, steps", [(SEG, "loss", 25), (GAN, "l1", 12)])
+def test_task_loss_goes_down_on_a_fixed_batch(prepared, tmp_path, track, key, steps):
+    _, out = prepared
+    trainer = track.trainer("smoke", tmp_path / "run", prepared=out, quiet=True)
+    batch = _fixed_batch(trainer, trainer.data.train)
+    runner = trainer.task_runner
+    runner.start_phase({"d_every": 1})
+    losses = [runner.train_step(batch, i)[key] for i in range(steps)]
+    assert np.mean(losses[-3:]) < 0.8 * np.mean(losses[:3]), losses
+
+
+def test_smoke_runs_save_both_networks_and_validate(prepared, tmp_path):
+    _, out = prepared
+    for track, metrics, nets in ((SEG, ("miou", "boundary_f"), {"model"}),
+                                 (GAN, ("psnr", "psnr_hole"), {"generator", "discriminator"})):
+        trainer = track.trainer("smoke", tmp_path / track.name, prepared=out, quiet=True)
+        history = trainer.fit()
+        assert trainer.iteration == trainer.total_iters and trainer.last_path.is_file()
+        assert any(all(k in row for k in metrics) for row in history)
+        state = paddle.load(str(trainer.last_path))
+        assert set(state["networks"]) == nets
+        model = track.load_model(trainer.last_path)
+        assert not model.training
+
+
+def test_mask_scores_against_hand_counts():
+    true = np.zeros((20, 20), bool)
+    true[5:15, 5:15] = True
+    pred = np.zeros((20, 20), bool)
+    pred[5:15, 5:10] = True
+    s = mask_scores(pred, true, tolerance=1)
+    # occluder IoU 50 / 100, page IoU 300 / 350
+    assert s["miou"] == pytest.approx((50 / 100 + 300 / 350) / 2)
+    assert mask_scores(true, true)["boundary_f"] == 1.0 and mask_scores(true, true)["miou"] == 1.0
+    assert mask_scores(np.zeros_like(true), true)["boundary_f"] == 0.0
+    shifted = np.roll(true, 1, axis=1)
+    assert mask_scores(shifted, true, tolerance=1)["boundary_f"] == 1.0  # within 1 px everywhere
+    assert mask_scores(shifted, true, tolerance=0.5)["boundary_f"] < 1.0
+    a = np.full((4, 4, 3), 100, np.uint8)
+    b = a.copy()
+    b[0, 0] = 110  # three values off by 10
+    assert masked_psnr(a, b) == pytest.approx(10 * np.log10(255 ** 2 / (300 / 48)))
+    assert masked_psnr(a, b, np.eye(4, dtype=bool)) == pytest.approx(10 * np.log10(255 ** 2 / (300 / 12)))
+
+
+def test_evaluation_table(prepared):
+    root, _ = prepared
+    from lib.train.registry import build_model
+
+    gen = build_model(GAN.train_options(GAN.config("smoke"))["model"]["generator"])
+    gen.eval()
+    result = GAN.evaluate(gen, "smoke", data=root, segmenter=None)
+    rows = {r["method"]: r for r in result["methods"]}
+    assert set(rows) == {"occluded input", "OpenCV Telea", "OpenCV Navier-Stokes", "DeepFillv2 (local repair)"}
+    assert result["mask"].startswith("true") and "test_A" in result["evaluated_on"]
+    # with the true mask the classical inpainters beat the occluded input inside it
+    assert rows["OpenCV Telea"]["psnr_mask"] > rows["occluded input"]["psnr_mask"] + 3
+    seg = build_model(SEG.train_options(SEG.config("smoke"))["model"])
+    seg.eval()
+    with_seg = SEG.evaluate(seg, "smoke", data=root)
+    assert 0 <= with_seg["segmentation"]["miou"] <= 1 and "predicted" in with_seg["mask"]
+    assert {r["method"] for r in with_seg["methods"]} == {"occluded input", "OpenCV Telea", "OpenCV Navier-Stokes"}
