@@ -127,6 +127,10 @@ def test_training_processes_per_profile():
 
     assert [default_nproc("deblur", p) for p in ("smoke", "demo", "full")] == [1, 2, 1]
     assert default_nproc("denoise", "demo") == 1  # a track without a launch: section
+    # a track whose options live in another track's file (lib/configs/deocclusion.yaml)
+    from lib.tracks import get_track
+    seg = get_track("deocclusion_seg").config("demo").get("launch") or {}
+    assert default_nproc("deocclusion_seg", "demo") == int(seg.get("nproc", 1))
     cmd = launch_command(["--config", "deblur", "--nproc", "2", "--nproc=3", "--publish"], 2, "/tmp/x")
     assert cmd[-4:] == [cmd[-4], "--config", "deblur", "--publish"] and cmd[-4].endswith("__main__.py")
     assert cmd[cmd.index("--nproc_per_node") + 1] == "2"

@@ -11,9 +11,6 @@ The seed trains two networks apart, so there are two tracks on one data set and 
   optimizers, step decay, hinge loss, L1 weight 1000, then 3 generator updates per discriminator
   update), options ``model`` / ``train``; its evaluation runs the whole pipeline;
 * ``deocclusion_seg``: the segmenter (task ``segmentation``), options ``seg_model`` / ``seg_train``.
-  Its command line needs ``--nproc 1`` for now (``python -m lib.train --config deocclusion_seg
-  --nproc 1``): ``lib.train.launch.default_nproc`` reads ``lib/configs/<track>.yaml`` by the track's
-  name, not the track's ``config_file``.
 
 Data: :mod:`lib.data.deocclusion` (rendered pages photographed with procedural occluders,
 :mod:`lib.data.occluders`) in the competition's layout; ``prepare`` cuts what each network trains on

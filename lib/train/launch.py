@@ -107,10 +107,11 @@ def run_single(args: list[str], bar: bool = False) -> int:
 
 
 def default_nproc(track: str, profile: str | None = None) -> int:
-    """The profile's number of training processes: ``launch: nproc`` of the track's options (1 if absent)."""
-    from ..config import load_config
+    """The profile's number of training processes: ``launch: nproc`` of the track's options (1 if absent).
+    Read through the track, whose options may live in another track's file (``deocclusion_seg``)."""
+    from ..tracks import get_track
 
-    return int((load_config(track, profile).get("launch") or {}).get("nproc", 1))
+    return int((get_track(track).config(profile).get("launch") or {}).get("nproc", 1))
 
 
 def train_track(track: str, profile: str | None = None, nproc: int | None = None, extra: tuple = ()) -> Path:
