@@ -238,3 +238,28 @@ def test_horizontal_flips_only_keep_images_upright():
         assert np.array_equal(out, image) or np.array_equal(out, image[:, ::-1])
         seen.add(np.array_equal(out, image))
     assert seen == {True, False}
+
+
+def test_inline_loader_gives_paddles_batches_and_raises_a_failing_sample(data, tmp_path):
+    """With no workers the engine batches in its own thread: the same tensors as paddle.io.DataLoader
+    (which reads in a thread and, when a sample fails, waits forever), and a bad file is an error
+    that names it."""
+    import paddle
+
+    from lib.train.data import IterationBatchSampler, InlineLoader, make_loader
+
+    ds = KeyedPatchDataset(data.train, 16, seed=3)
+    inline = list(make_loader(ds, 5, 8, batch_size=2))
+    assert isinstance(make_loader(ds, 5, 8, batch_size=2), InlineLoader) and len(inline) == 3
+    reference = list(paddle.io.DataLoader(ds, batch_sampler=IterationBatchSampler(5, 8, 2), num_workers=1,
+                                          use_shared_memory=False))
+    for mine, theirs in zip(inline, reference, strict=True):
+        assert [tuple(t.shape) for t in mine] == [(2, 3, 16, 16)] * 2
+        for a, b in zip(mine, theirs, strict=True):
+            assert a.dtype == b.dtype
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not a png")
+    bad = KeyedPatchDataset([(broken, broken)], 16, seed=3)
+    with pytest.raises(Exception, match="broken.png"):
+        next(iter(make_loader(bad, 0, 1, batch_size=2)))
