@@ -208,11 +208,12 @@ def verdict_text(v: dict) -> str:
     if not v:
         return "no data"
     unit = " dB" if v["metric"] == "psnr" else ""
+    metric = "cer, lower is better" if v["metric"] == "cer" else v["metric"]
     if v["resolved"] is None:
         state = "one seed only: spread unknown"
     elif v["resolved"]:
-        state = "larger than the run-to-run spread"
+        state = f"larger than the run-to-run spread: {'supports' if v['agrees'] else 'CONTRADICTS'} the claim"
     else:
         state = "smaller than the run-to-run spread: not resolved by these runs"
-    return (f"{v['claim']} ({v['metric']}): difference {v['difference']:+.3f}{unit}, spread {v['spread']:.3f}{unit}, "
+    return (f"{v['claim']} ({metric}): difference {v['difference']:+.3f}{unit}, spread {v['spread']:.3f}{unit}, "
             f"{state}")

@@ -52,7 +52,13 @@ def test_summary_is_mean_and_sample_std():
     assert off["psnr_std"] == pytest.approx(np.std([20.0, 20.4, 20.2], ddof=1))
     v = verdict(summary, "crops")
     assert v["difference"] == pytest.approx(1.1) and v["spread"] == pytest.approx(0.2) and v["resolved"] and v["agrees"]
-    assert "larger than the run-to-run spread" in verdict_text(v)
+    assert "larger than the run-to-run spread: supports the claim" in verdict_text(v)
+    # the CER is lower-is-better: a higher CER for the claimed winner contradicts the claim
+    cer = [{**r, "experiment": "nafnet", "variant": {"offline": "SDWNet d4 x2", "online": "NAFNet (deblur demo)"}[r["variant"]],
+            "cer": r["psnr"] / 100} for r in _runs()]
+    w = verdict(summarize(cer), "nafnet", "cer")
+    assert w["difference"] == pytest.approx(0.011) and w["resolved"] and not w["agrees"]
+    assert "CONTRADICTS the claim" in verdict_text(w) and "lower is better" in verdict_text(w)
 
 
 def test_verdict_unresolved_and_single_seed():
