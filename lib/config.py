@@ -81,6 +81,19 @@ def check_keys(options: dict[str, Any], allowed: set[str] | dict, where: str) ->
         raise ConfigError(f"{where}: unknown option(s) {unknown}; allowed: {sorted(allowed)}")
 
 
+def checked_section(track: str, section: str, keys: set[str], profile: str | None = None,
+                    overrides: dict | None = None) -> tuple[dict, str]:
+    """A copy of ``section`` of ``lib/configs/<track>.yaml`` for ``profile`` with ``overrides``,
+    every key known and none missing (ConfigError naming them); and where it came from."""
+    options = {**load_config(track, profile)[section], **(overrides or {})}
+    where = f"lib/configs/{track}.yaml {section}"
+    check_keys(options, keys, where)
+    missing = sorted(set(keys) - set(options))
+    if missing:
+        raise ConfigError(f"{where}: missing option(s) {missing}")
+    return options, where
+
+
 def named_or_given(config, named: dict, family: str, overrides: dict | None = None,
                    section: str = "model: section") -> tuple[dict, str]:
     """A copy of the options of a model family: ``named[config]`` for a configuration name (an

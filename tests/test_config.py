@@ -60,3 +60,15 @@ def test_data_roots_per_profile_and_real_data(monkeypatch, tmp_path):
     assert paths.data_root("deblur", "smoke") == paths.DATA_DIR / "deblur-smoke"
     monkeypatch.setenv("COURSE_DATA", str(tmp_path))
     assert paths.data_root("deblur", "smoke") == tmp_path
+
+
+def test_checked_section_names_unknown_and_missing_options():
+    from lib.config import checked_section
+    from lib.data.deblur import DATA_KEYS
+
+    opts, where = checked_section("deblur", "data", DATA_KEYS, "smoke")
+    assert set(opts) == set(DATA_KEYS) and where == "lib/configs/deblur.yaml data"
+    with pytest.raises(ConfigError, match=r"unknown option\(s\) \['n_trian'\]"):
+        checked_section("deblur", "data", DATA_KEYS, "smoke", {"n_trian": 3})
+    with pytest.raises(ConfigError, match=r"lib/configs/deblur.yaml data: missing option\(s\) \['zz_new'\]"):
+        checked_section("deblur", "data", set(DATA_KEYS) | {"zz_new"}, "smoke")

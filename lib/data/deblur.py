@@ -31,7 +31,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..config import ConfigError, active_profile, check_keys, load_config
+from ..config import ConfigError, active_profile, checked_section
 from ..paths import generated_data_root
 from .degrade import degrade
 from .fonts import FontSet, discover_fonts
@@ -56,13 +56,7 @@ SINGLE_PROCESS_PIXELS = 4_000_000  # below this many (square) page pixels one pr
 
 def data_options(profile: str | None = None, overrides: dict | None = None) -> dict:
     """The ``data`` section of ``lib/configs/deblur.yaml`` for ``profile``, with ``overrides``, checked."""
-    opts = dict(load_config(TRACK, profile)["data"])
-    opts.update(overrides or {})
-    where = f"lib/configs/{TRACK}.yaml data"
-    check_keys(opts, DATA_KEYS, where)
-    missing = sorted(DATA_KEYS - set(opts))
-    if missing:
-        raise ConfigError(f"{where}: missing option(s) {missing}")
+    opts, where = checked_section(TRACK, "data", DATA_KEYS, profile, overrides)
     for key, low in (("n_train", 1), ("n_test", 1), ("n_heldout", 0), ("n_scans", 0), ("test_long_side", 64)):
         if not isinstance(opts[key], int) or opts[key] < low:
             raise ConfigError(f"{where}: {key} must be an integer >= {low}, got {opts[key]!r}")

@@ -48,7 +48,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..config import ConfigError, active_profile, check_keys, load_config
+from ..config import ConfigError, active_profile, checked_section
 from ..paths import DATA_DIR, generated_data_root
 from .camera_noise import synthesize
 from .folders import build_atomically, ensure_generated, is_up_to_date, read_manifest, real_download, run_jobs
@@ -94,12 +94,7 @@ PHOTOS = {
 # ----------------------------------------------------------------------------- options
 def data_options(profile: str | None = None, overrides: dict | None = None) -> dict:
     """The ``data`` section of lib/configs/denoise.yaml for ``profile`` (with ``overrides``), checked."""
-    opts = {**load_config(TRACK, profile)["data"], **(overrides or {})}
-    where = f"lib/configs/{TRACK}.yaml data"
-    check_keys(opts, DATA_KEYS, where)
-    missing = sorted(DATA_KEYS - set(opts))
-    if missing:
-        raise ConfigError(f"{where}: missing option(s) {missing}")
+    opts, where = checked_section(TRACK, "data", DATA_KEYS, profile, overrides)
     unknown = [p for p in list(opts["train_photos"]) + list(opts["test_photos"]) if p not in PHOTOS]
     if unknown:
         raise ConfigError(f"{where}: unknown photo(s) {unknown}; known: {', '.join(PHOTOS)}")
@@ -125,12 +120,7 @@ def data_options(profile: str | None = None, overrides: dict | None = None) -> d
 
 def prepare_options(profile: str | None = None, overrides: dict | None = None) -> dict:
     """The ``prepare`` section (the seed's ``--ps --num_patches --num_cores`` and the validation hold-out)."""
-    opts = {**load_config(TRACK, profile)["prepare"], **(overrides or {})}
-    where = f"lib/configs/{TRACK}.yaml prepare"
-    check_keys(opts, PREPARE_KEYS, where)
-    missing = sorted(PREPARE_KEYS - set(opts))
-    if missing:
-        raise ConfigError(f"{where}: missing option(s) {missing}")
+    opts, where = checked_section(TRACK, "prepare", PREPARE_KEYS, profile, overrides)
     for key in PREPARE_KEYS:
         value = opts[key]
         if not isinstance(value, int) or isinstance(value, bool) or value < (0 if key == "val_scenes" else 1):

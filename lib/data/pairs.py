@@ -146,6 +146,15 @@ def read_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray | None]:
     return read_image(blur_path), (read_image(gt_path) if gt_path is not None else None)
 
 
+def split_folders(root) -> list[Path]:
+    """The split folders of a data root (train/, val/, test_A/ ...), sorted; a DataError if none."""
+    root = Path(root)
+    splits = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
+    if not splits:
+        raise DataError(f"{root}: no split folders (expected train/, test_A/ ...)")
+    return splits
+
+
 def check_each(items, check) -> list[str]:
     """``check(item)`` for every item, returning one line each; the DataErrors of all items are
     collected and raised together, so a data check reports every problem at once."""

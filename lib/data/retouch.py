@@ -37,7 +37,7 @@ from ..config import active_profile, load_config
 from ..paths import generated_data_root
 from .blemish import BlemishOptions, compose, degradation_maps, skin_mask, synthesize_blemishes
 from .folders import build_atomically, ensure_generated, real_download, run_jobs
-from .pairs import IMAGE_SUFFIXES, DataError, check_each, read_image
+from .pairs import IMAGE_SUFFIXES, DataError, check_each, read_image, split_folders
 
 TRACK = "retouch"
 IMAGE_DIR, GT_DIR, MASK_DIR = "image", "groundtruth", "mask"
@@ -286,10 +286,7 @@ def validate_split(split_dir, require_gt: bool = True) -> list[Pair]:
 
 def check_root(root) -> list[str]:
     """Every split folder of ``root`` (ground truth required except on test boards without one)."""
-    root = Path(root)
-    splits = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
-    if not splits:
-        raise DataError(f"{root}: no split folders (expected train/, test_A/ ...)")
+    splits = split_folders(root)
     def check(split):
         pairs = validate_split(split, require_gt=split.name == "train")
         return f"{split.name}: {len(pairs)} images, {sum(g is not None for _, _, g in pairs)} with {GT_DIR}"
