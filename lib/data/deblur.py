@@ -35,7 +35,7 @@ from ..config import ConfigError, active_profile, checked_section
 from ..paths import generated_data_root
 from .degrade import degrade
 from .fonts import FontSet, discover_fonts
-from .folders import build_atomically, ensure_generated, real_download, run_jobs
+from .folders import write_files, build_atomically, ensure_generated, real_download, run_jobs
 from .pages import render_page
 from .pairs import BLUR_DIR, GT_DIR
 
@@ -152,11 +152,7 @@ def make_page(job: PageJob) -> dict:
     }
     if lines is not None:  # a scan has no reference text: its OCR reference is what OCR reads on the sharp scan
         outputs[f"{job.split}/{TEXT_DIR}/{name}.txt"] = "".join(r["text"] + "\n" for r in lines).encode("utf-8")
-    hashes = {}
-    for rel, data in outputs.items():
-        path = Path(job.out_dir) / rel
-        path.write_bytes(data)
-        hashes[rel] = hashlib.sha256(data).hexdigest()
+    hashes = write_files(job.out_dir, outputs)
     return {"split": job.split, "name": name, "size": [width, height], "files": hashes}
 
 

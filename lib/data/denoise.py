@@ -51,7 +51,7 @@ import numpy as np
 from ..config import ConfigError, active_profile, checked_section
 from ..paths import DATA_DIR, generated_data_root
 from .camera_noise import synthesize
-from .folders import build_atomically, ensure_generated, is_up_to_date, read_manifest, real_download, run_jobs
+from .folders import write_files, build_atomically, ensure_generated, is_up_to_date, read_manifest, real_download, run_jobs
 from .pairs import DataError, image_size, read_image
 
 TRACK = "denoise"
@@ -233,12 +233,7 @@ def make_scene(job: SceneJob) -> dict:
     folder = f"{SPLITS[job.split][1]}/{scene_name(instance, job.photo_id, iso, 'L' if exposure < 0.5 else 'N')}"
     outputs = {f"{folder}/{instance:04d}_NOISY_SRGB_010.PNG": _encode_png(noisy),
                f"{folder}/{instance:04d}_GT_SRGB_010.PNG": _encode_png(clean)}
-    hashes = {}
-    for rel, data in outputs.items():
-        path = Path(job.out_dir) / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        hashes[rel] = hashlib.sha256(data).hexdigest()
+    hashes = write_files(job.out_dir, outputs)
     recipe = {"scene": folder.split("/")[-1], "split": job.split, "photo": job.photo, "crop": [y, x, h, w],
               "flip": [flip_h, flip_v], "exposure": exposure, "channels": order, "iso": iso, "shot_noise": meta["shot_noise"],
               "read_noise": meta["read_noise"], "rgb_gain": meta["rgb_gain"], "red_gain": meta["red_gain"],

@@ -43,7 +43,7 @@ import numpy as np
 from ..config import ConfigError, active_profile, checked_section
 from ..paths import generated_data_root
 from .fonts import FontSet, discover_fonts
-from .folders import build_atomically, ensure_generated, real_download, run_jobs
+from .folders import write_files, build_atomically, ensure_generated, real_download, run_jobs
 from .occluders import CATEGORY, KINDS, composite, random_occluders
 from .pages import render_page
 from .pairs import IMAGE_SUFFIXES, DataError, check_each, decode_image, read_image, split_folders
@@ -170,12 +170,7 @@ def make_page(job: PageJob) -> dict:
         outputs[f"{job.split}/{stem}.png"] = _png(mask.astype(np.uint8) * 255)
         lines.append(f"{gt_rel} {stem}.jpg {stem}.png")
         stats.append({"category": category, "kinds": kinds, "fraction": round(float(mask.mean()), 5)})
-    hashes = {}
-    for rel, data in outputs.items():
-        path = Path(job.out_dir) / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        hashes[rel] = hashlib.sha256(data).hexdigest()
+    hashes = write_files(job.out_dir, outputs)
     return {"split": job.split, "lines": lines, "files": hashes, "stats": stats}
 
 

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -26,6 +27,17 @@ from ..report import progress
 MANIFEST = "manifest.json"
 MIN_JOBS_PER_WORKER = 4  # fewer jobs run inline: a spawned worker costs a second or two to start
 
+
+def write_files(out_dir, outputs: dict[str, bytes]) -> dict[str, str]:
+    """Write ``outputs`` (path relative to ``out_dir`` -> bytes), making folders; the SHA-256 of
+    each, for a generator's manifest (same seed, same bytes)."""
+    hashes = {}
+    for rel, data in outputs.items():
+        path = Path(out_dir) / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        hashes[rel] = hashlib.sha256(data).hexdigest()
+    return hashes
 
 def read_manifest(root) -> dict | None:
     try:
