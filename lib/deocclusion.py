@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 MULTIPLE = 4   # DeepFillv2 halves twice: its input sides must be multiples of 4
+PSNR_CAP = 100.0  # lib.metrics.region_psnr of identical pixels: a mean over pages stays finite
 
 
 @dataclass(frozen=True)
@@ -267,17 +268,3 @@ def mask_scores(pred: np.ndarray, true: np.ndarray, tolerance: float | None = No
         precision, recall = (dist_t[bp] <= tol).mean(), (dist_p[bt] <= tol).mean()
         bf = 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
     return {"miou": float(np.mean(ious)), "boundary_f": float(bf)}
-
-
-def masked_psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None, cap: float = 100.0) -> float:
-    """PSNR (dB, range 255, float64) of two uint8 images over the pixels of ``mask`` (all if None),
-    capped at ``cap`` for identical pixels (an average over pages stays finite)."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"image shapes differ: {a.shape} vs {b.shape}")
-    if mask is not None:
-        a, b = a[np.asarray(mask, bool)], b[np.asarray(mask, bool)]
-    if a.size == 0:
-        return float("nan")
-    mse = float(np.mean((a - b) ** 2))
-    return cap if mse == 0 else float(min(cap, 10 * math.log10(255.0 ** 2 / mse)))

@@ -73,6 +73,25 @@ def psnr(restored, target) -> float:
     return float(peak_signal_noise_ratio(target, restored, data_range=DATA_RANGE))
 
 
+def region_psnr(restored, target, mask=None, cap: float | None = None) -> float:
+    """PSNR in dB (peak 255) of two uint8 RGB images over the pixels of ``mask`` (every channel; all
+    pixels if None); ``inf`` where they are equal there (or ``cap``, which also bounds every value,
+    so that a mean over pages stays finite), ``nan`` for an empty mask."""
+    for name, image in (("restored", restored), ("target", target)):
+        if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(f"region_psnr: {name} must be an H x W x 3 uint8 RGB image, got "
+                             f"{getattr(image, 'shape', type(image).__name__)} {getattr(image, 'dtype', '')}")
+    mask = np.ones(restored.shape[:2], bool) if mask is None else np.asarray(mask, dtype=bool)
+    if restored.shape != target.shape or mask.shape != restored.shape[:2]:
+        raise ValueError(f"region_psnr: shapes differ: {restored.shape}, {target.shape}, mask {mask.shape}")
+    if not mask.any():
+        return float("nan")
+    diff = restored.astype(np.float64)[mask] - target.astype(np.float64)[mask]
+    mse = float(np.mean(diff * diff))
+    value = float("inf") if mse == 0 else float(10.0 * np.log10(DATA_RANGE ** 2 / mse))
+    return value if cap is None else min(float(cap), value)
+
+
 def ssim(restored, target) -> float:
     """SSIM of two uint8 images (Gaussian window sigma 1.5, data range 255, channels averaged)."""
     restored, target = _check_pair(restored, target, "ssim")

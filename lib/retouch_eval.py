@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from .data.blemish import skin_mask
-from .metrics import ms_ssim, psnr, ssim
+from .metrics import ms_ssim, psnr, region_psnr, ssim
 
 DERIVED_MASK_LEVELS = 24  # > the mild global K term of the synthetic data in most pixels
 METRIC_KEYS = ("psnr", "ssim", "ms_ssim", "psnr_inside", "psnr_outside")
@@ -34,21 +34,6 @@ def _check_image(image, where: str) -> None:
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"{where}: expected an H x W x 3 uint8 RGB image, got "
                          f"{getattr(image, 'shape', type(image).__name__)} {getattr(image, 'dtype', '')}")
-
-
-def region_psnr(restored: np.ndarray, target: np.ndarray, mask: np.ndarray) -> float:
-    """PSNR (peak 255) of the squared error averaged over the pixels of ``mask`` (every channel);
-    ``inf`` when they are equal there, ``nan`` for an empty mask."""
-    _check_image(restored, "region_psnr")
-    _check_image(target, "region_psnr")
-    if restored.shape != target.shape or np.shape(mask) != restored.shape[:2]:
-        raise ValueError(f"region_psnr: shapes differ: {restored.shape}, {target.shape}, mask {np.shape(mask)}")
-    mask = np.asarray(mask, dtype=bool)
-    if not mask.any():
-        return float("nan")
-    diff = restored.astype(np.float64)[mask] - target.astype(np.float64)[mask]
-    mse = float(np.mean(diff * diff))
-    return float("inf") if mse == 0 else float(10.0 * np.log10(255.0 ** 2 / mse))
 
 
 def derived_mask(inp: np.ndarray, gt: np.ndarray, levels: int = DERIVED_MASK_LEVELS, grow: int = 2) -> np.ndarray:

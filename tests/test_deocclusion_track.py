@@ -8,7 +8,8 @@ import pytest
 
 import lib  # noqa: F401
 from lib.data.deocclusion import ensure_dataset, prepare, prepared_samples
-from lib.deocclusion import mask_scores, masked_psnr
+from lib.deocclusion import PSNR_CAP, mask_scores
+from lib.metrics import region_psnr
 from lib.tracks import KNOWN_TRACKS, get_track
 from lib.train.data import make_loader, KeyedPatchDataset
 from lib.train.engine import resolve_options
@@ -115,8 +116,9 @@ def test_mask_scores_against_hand_counts():
     a = np.full((4, 4, 3), 100, np.uint8)
     b = a.copy()
     b[0, 0] = 110  # three values off by 10
-    assert masked_psnr(a, b) == pytest.approx(10 * np.log10(255 ** 2 / (300 / 48)))
-    assert masked_psnr(a, b, np.eye(4, dtype=bool)) == pytest.approx(10 * np.log10(255 ** 2 / (300 / 12)))
+    assert region_psnr(a, b, cap=PSNR_CAP) == pytest.approx(10 * np.log10(255 ** 2 / (300 / 48)))
+    assert region_psnr(a, b, np.eye(4, dtype=bool), cap=PSNR_CAP) == pytest.approx(10 * np.log10(255 ** 2 / (300 / 12)))
+    assert region_psnr(a, a, cap=PSNR_CAP) == PSNR_CAP and region_psnr(a, a) == float("inf")
 
 
 def test_evaluation_table(prepared):

@@ -98,8 +98,9 @@ class DeocclusionTrack(Track):
         model's local repair, all with that mask dilated the same, by PSNR on the page and inside
         the true mask."""
         from ..data.deocclusion import list_samples, load_sample
-        from ..deocclusion import (RepairOptions, dilate_mask, mask_scores, masked_psnr, network_inpainter,
+        from ..deocclusion import (PSNR_CAP, RepairOptions, dilate_mask, mask_scores, network_inpainter,
                                    opencv_inpaint_page, predict_mask_logits, repair_local)
+        from ..metrics import region_psnr
 
         cfg = self.config(profile)
         opts, repair = cfg["evaluate"], RepairOptions.from_config(cfg["repair"])
@@ -131,8 +132,8 @@ class DeocclusionTrack(Track):
                     out = repair_local(image, pred, inpaint, repair)
                 else:
                     out = opencv_inpaint_page(image, pred, how, opts["opencv_radius"], dilate=repair.dilate)
-                rows[name]["psnr"].append(masked_psnr(out, gt))
-                rows[name]["psnr_mask"].append(masked_psnr(out, gt, true))
+                rows[name]["psnr"].append(region_psnr(out, gt, cap=PSNR_CAP))
+                rows[name]["psnr_mask"].append(region_psnr(out, gt, true, cap=PSNR_CAP))
         table = [{"method": name, **{k: float(np.mean(v)) for k, v in r.items()}} for name, r in rows.items() if r["psnr"]]
         result = {"evaluated_on": f"{board.name} ({len(samples)} photos)",
                   "mask": "predicted (DeepLabV3)" if segmenter is not None else "true (no trained segmenter)",

@@ -234,7 +234,8 @@ class InpaintingGANTask(Task):
 
     def validate(self, samples: list) -> dict:
         from ..data.pairs import read_image
-        from ..deocclusion import masked_psnr, network_inpainter
+        from ..deocclusion import PSNR_CAP, network_inpainter
+        from ..metrics import region_psnr
         from .data import read_gray
 
         inpaint = network_inpainter(self.nets["generator"])
@@ -242,7 +243,8 @@ class InpaintingGANTask(Task):
         for _, image_path, mask_path in samples:
             image, hole = read_image(image_path), read_gray(mask_path) > 0
             out = inpaint(image, hole)
-            rows.append({"psnr": masked_psnr(out, image), "psnr_hole": masked_psnr(out, image, hole)})
+            rows.append({"psnr": region_psnr(out, image, cap=PSNR_CAP),
+                         "psnr_hole": region_psnr(out, image, hole, cap=PSNR_CAP)})
         return mean_metrics(rows)
 
 
