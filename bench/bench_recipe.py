@@ -13,18 +13,20 @@ OCR CER per split, plus the command that reproduces it. Results: ``bench/results
 """
 from __future__ import annotations
 
+import argparse
 import json
+import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results" / "recipe.json"
-sys.path.insert(0, str(ROOT / "bench"))
-import variants  # noqa: E402
+LOG_DIR = ROOT / "runs" / "recipe"
 
 MSSSIM4 = {"name": "charbonnier_msssim", "weights": [0.0517, 0.3295, 0.3462, 0.2726]}
 DEMO_STAGES = [(8, 64, 0.45), (6, 96, 0.35), (4, 128, 0.20)]  # (batch, patch, share of the wall-clock)
@@ -162,5 +164,53 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def launch(name: str, minutes: float) -> dict | None:
+    """One variant in its own process (``--run``); its result, or None (its log says why)."""
+    log = LOG_DIR / f"{name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as f:
+        proc = subprocess.run([sys.executable, __file__, "--run", name, "--minutes", str(minutes)],
+                              stdout=subprocess.PIPE, stderr=f, text=True, cwd=ROOT)
+    found = [line[7:] for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    if proc.returncode or not found:
+        print(f"{name}: failed (exit {proc.returncode}), see {log}", flush=True)
+        return None
+    result = json.loads(found[-1])
+    print(f"{name}: done in {result['train_minutes']:.1f} min, {result['summary']}", flush=True)
+    return result
+
+
+def merge_results(done: list[dict]) -> list[dict]:
+    """Add or replace ``done`` by name in RESULTS (written atomically); every run, in VARIANTS order."""
+    previous = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": []}
+    runs = {r["name"]: r for r in previous["runs"]}
+    runs.update({r["name"]: r for r in done})
+    ordered = [runs[n] for n in VARIANTS if n in runs]
+    tmp = RESULTS.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"machine": "2 CPU cores, Paddle CPU", "runs": ordered}, indent=1) + "\n")
+    tmp.replace(RESULTS)
+    return ordered
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=7.0, help="training wall-clock per variant")
+    parser.add_argument("--parallel", type=int, default=2, help="variants at once (one core each)")
+    parser.add_argument("--only", default=None, help="comma-separated variant names (default: all)")
+    parser.add_argument("--run", default=None, help=argparse.SUPPRESS)  # internal: one variant, JSON to stdout
+    args = parser.parse_args()
+    if args.run:
+        print("RESULT " + json.dumps(run_one(args.run, args.minutes)), flush=True)
+        return 0
+    names = args.only.split(",") if args.only else list(VARIANTS)
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variant(s) {unknown}; known: {', '.join(VARIANTS)}")
+    with ThreadPoolExecutor(args.parallel) as pool:
+        done = [r for r in pool.map(lambda n: launch(n, args.minutes), names) if r]
+    print(table(merge_results(done)))
+    return 0 if len(done) == len(names) else 1
+
+
 if __name__ == "__main__":
-    sys.exit(variants.main(__doc__, __file__, VARIANTS, run_one, table, RESULTS, ROOT / "runs" / "recipe", minutes=7.0))
+    sys.exit(main())
