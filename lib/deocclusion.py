@@ -193,50 +193,108 @@ def opencv_inpaint_page(image: np.ndarray, mask: np.ndarray, method: str = "tele
     return opencv_inpainter(method, radius)(image, dilate_mask(mask, dilate))
 
 
-def network_inpainter(generator, stage: str = "refined"):
-    """A DeepFillv2 generator (lib.models.deepfillv2.GatedGenerator, eval mode) as an inpainting
-    function: image in [0, 1], mask 1 = hole; returns the known pixels with the ``refined`` (or
-    ``coarse``) output in the holes."""
-    import paddle
-
-    if stage not in ("coarse", "refined"):
-        raise ValueError(f"stage must be 'coarse' or 'refined', got {stage!r}")
+def runner_inpainter(run):
+    """An inpainting function from a runner ``run``: float32 N x 4 x h x w (RGB in [0, 1], then the
+    hole mask, 1 = hole) -> N x 3 x h x w. The known pixels are kept, the holes take its output
+    (clipped to [0, 1]). ``run`` may be a dygraph generator (:func:`network_inpainter`) or an
+    exported one (Paddle Inference / ONNX Runtime, as ``predict.py`` runs it)."""
 
     def inpaint(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
-        x = paddle.to_tensor(image.astype(np.float32).transpose(2, 0, 1)[None] / 255.0)
-        m = paddle.to_tensor(hole.astype(np.float32)[None, None])
-        with paddle.no_grad():
-            coarse, refined = generator(x, m)
-        out = (refined if stage == "refined" else coarse).numpy()[0].transpose(1, 2, 0)
-        out = np.clip(out, 0.0, 1.0)
-        filled = np.where(hole[..., None], out, image.astype(np.float32) / 255.0)
+        unit = image.astype(np.float32) / 255.0
+        x = np.concatenate([unit.transpose(2, 0, 1), hole.astype(np.float32)[None]])[None]
+        out = np.clip(np.asarray(run(x), dtype=np.float32)[0].transpose(1, 2, 0), 0.0, 1.0)
+        filled = np.where(hole[..., None], out, unit)
         return np.clip(np.round(filled * 255.0), 0, 255).astype(np.uint8)
 
     return inpaint
 
 
-# ---------------------------------------------------------------------------------------------- segmentation
-def predict_mask_logits(model, image: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
-    """Occluder score (logit of class 1 minus class 0) of a segmentation network at the photo's size:
-    the photo turned to portrait if it is landscape, resized to ``size`` = (h, w) (the seed: 1/6,
-    640 x 480; None: as it is), segmented, the scores enlarged back (bilinear) and turned back.
-    Positive = occluded."""
+def network_inpainter(generator, stage: str = "refined"):
+    """A DeepFillv2 generator (lib.models.deepfillv2.GatedGenerator, eval mode) as an inpainting
+    function: its ``refined`` (or ``coarse``) output in the holes (:func:`runner_inpainter`)."""
     import paddle
 
+    if stage not in ("coarse", "refined"):
+        raise ValueError(f"stage must be 'coarse' or 'refined', got {stage!r}")
+
+    def run(x: np.ndarray) -> np.ndarray:
+        t = paddle.to_tensor(x)
+        with paddle.no_grad():
+            coarse, refined = generator(t[:, :3], t[:, 3:])
+        return (refined if stage == "refined" else coarse).numpy()
+
+    return runner_inpainter(run)
+
+
+# ---------------------------------------------------------------------------------------------- segmentation
+def occluder_score(run, image: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
+    """Occluder score at the photo's size from a segmentation runner ``run`` (float32 N x 3 x h x w
+    in [0, 1] -> N x C x h x w: C = 2 logits, score = class 1 minus class 0; C = 1 the score
+    itself, as the exported segmenter gives it): the photo turned to portrait if it is landscape,
+    resized to ``size`` = (h, w) (the seed: 1/6, 640 x 480; None: as it is), segmented, the scores
+    enlarged back (bilinear) and turned back. Positive = occluded."""
     h, w = image.shape[:2]
     landscape = w > h
     x = np.ascontiguousarray(np.rot90(image)) if landscape else image
     if size is not None:
         x = cv2.resize(x, (int(size[1]), int(size[0])), interpolation=cv2.INTER_AREA)
-    t = paddle.to_tensor(x.astype(np.float32).transpose(2, 0, 1)[None] / 255.0)
-    with paddle.no_grad():
-        logits = model(t).numpy()[0]
-    score = (logits[1] - logits[0]).astype(np.float32)
+    logits = np.asarray(run(x.astype(np.float32).transpose(2, 0, 1)[None] / 255.0))[0]
+    if logits.shape[0] not in (1, 2):
+        raise ValueError(f"the segmenter returned {logits.shape[0]} channels; expected 2 logits or 1 score")
+    score = (logits[0] if logits.shape[0] == 1 else logits[1] - logits[0]).astype(np.float32)
     if landscape:
         score = np.ascontiguousarray(np.rot90(score, -1))
     if score.shape != (h, w):
         score = cv2.resize(score, (w, h), interpolation=cv2.INTER_LINEAR)
     return score
+
+
+def predict_mask_logits(model, image: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
+    """:func:`occluder_score` of a dygraph segmentation network (N x 2 logits)."""
+    import paddle
+
+    def run(x: np.ndarray) -> np.ndarray:
+        with paddle.no_grad():
+            return model(paddle.to_tensor(x)).numpy()
+
+    return occluder_score(run, image, size)
+
+
+class Deoccluder:
+    """The whole pipeline on one photo: occluder score at ``seg_size`` -> mask (score > 0) ->
+    :func:`repair_local` with the inpainting runner. ``segment`` and ``inpaint`` are runners
+    (dygraph, Paddle Inference or ONNX Runtime; see :func:`occluder_score`, :func:`runner_inpainter`).
+
+    ``restore_image`` (what ``predict.py`` calls) takes RGB uint8, uint16 or float32 in [0, 1]: the
+    pipeline runs on 8 bits and only the pixels the repair changed are replaced, so every other
+    pixel keeps its exact value and depth."""
+
+    def __init__(self, segment, inpaint, seg_size, opts: RepairOptions):
+        self.segment, self.seg_size, self.opts = segment, tuple(int(v) for v in seg_size), opts
+        self.inpaint = runner_inpainter(inpaint)
+        self.last_info = RepairInfo()
+
+    def mask(self, image: np.ndarray) -> np.ndarray:
+        return occluder_score(self.segment, image, self.seg_size) > 0
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        """RGB uint8 -> the repaired RGB uint8 (``last_info``: its crops)."""
+        self.last_info = RepairInfo()
+        return repair_local(image, self.mask(image), self.inpaint, self.opts, self.last_info)
+
+    def restore_image(self, image: np.ndarray) -> np.ndarray:
+        scales = {np.dtype(np.uint8): 1.0, np.dtype(np.uint16): 257.0, np.dtype(np.float32): 1 / 255.0}
+        if image.dtype not in scales:
+            raise ValueError(f"unsupported pixel type {image.dtype} (uint8, uint16 and float32 are repaired)")
+        if image.dtype == np.uint8:
+            return self(image)
+        scale = scales[image.dtype]
+        eight = np.clip(np.round(image.astype(np.float64) / scale), 0, 255).astype(np.uint8)
+        repaired = self(eight)
+        changed = (repaired != eight).any(axis=2)
+        result = image.copy()
+        result[changed] = (repaired[changed].astype(np.float64) * scale).astype(image.dtype)
+        return result
 
 
 def _boundary(mask: np.ndarray) -> np.ndarray:

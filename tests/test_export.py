@@ -119,3 +119,26 @@ def test_submission_zip_holds_predict_py_and_the_model(tiny_submission):
     assert saved["multiple"] == 16
     assert saved["paddle_max_abs_error"] < TOLERANCE and saved["onnx_max_abs_error"] < TOLERANCE
     assert meta["zip_bytes"] == zip_path.stat().st_size
+
+
+class _ConvLeaky(paddle.nn.Layer):
+    def __init__(self):
+        super().__init__()
+        self.conv = paddle.nn.Conv2D(3, 3, 3, padding=1)
+        self.act = paddle.nn.LeakyReLU(0.2)
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+
+
+def test_leaky_relu_keeps_its_slope_in_onnx(tmp_path):
+    """paddle2onnx 2.1.0 writes LeakyRelu with alpha 0 (a ReLU); the exportable copy computes
+    max(x, 0.2 x) instead, so both runtimes agree with dygraph on negative inputs too."""
+    paddle.seed(0)
+    model = _ConvLeaky()
+    model.eval()
+    assert type(exportable(model).act).__name__ == "ExportableLeakyReLU"
+    info = export_model(model, tmp_path, check=(1, 3, 33, 21))
+    assert info["onnx_max_abs_error"] < 1e-5 and info["paddle_max_abs_error"] < 1e-5
+    x = paddle.to_tensor(np.linspace(-2, 2, 9, dtype=np.float32))
+    np.testing.assert_allclose(exportable(model).act(x).numpy(), paddle.nn.functional.leaky_relu(x, 0.2).numpy())

@@ -93,10 +93,26 @@ class ExportableLocalAvgPool2d(nn.Layer):
         return sums.transpose([0, 1, 3, 2]) / (kh * kw).astype(x.dtype)
 
 
+class ExportableLeakyReLU(nn.Layer):
+    """``max(x, slope * x)``: LeakyReLU for 0 <= slope <= 1, written so paddle2onnx keeps the slope.
+    paddle2onnx 2.1.0 exports ``leaky_relu`` as an ONNX LeakyRelu with ``alpha = 0`` (a ReLU: the
+    slope is a double attribute it reads as 0), which put MIRNetV2 and DeepFillv2 off by 0.05-10."""
+
+    def __init__(self, slope: float):
+        super().__init__()
+        if not 0.0 <= slope <= 1.0:
+            raise ValueError(f"ExportableLeakyReLU needs a slope in [0, 1], got {slope}")
+        self.slope = float(slope)
+
+    def forward(self, x):
+        return paddle.maximum(x, x * self.slope)
+
+
 def exportable(model: nn.Layer) -> nn.Layer:
-    """A copy of ``model`` in eval mode that ``paddle.jit.save`` can trace with dynamic shapes:
-    each TLC ``LocalAvgPool2d`` (windows already fixed by ``to_tlc``) becomes an
-    :class:`ExportableLocalAvgPool2d`."""
+    """A copy of ``model`` in eval mode that ``paddle.jit.save`` can trace with dynamic shapes and
+    paddle2onnx converts faithfully: each TLC ``LocalAvgPool2d`` (windows already fixed by
+    ``to_tlc``) becomes an :class:`ExportableLocalAvgPool2d`, each ``nn.LeakyReLU`` an
+    :class:`ExportableLeakyReLU`."""
     clone = copy.deepcopy(model)
 
     def swap(layer):
@@ -105,6 +121,8 @@ def exportable(model: nn.Layer) -> nn.Layer:
                 if child.kernel_size is None:
                     raise ValueError(f"TLC layer {name!r} has no window yet: convert with lib.models.tlc.to_tlc")
                 setattr(layer, name, ExportableLocalAvgPool2d(child.kernel_size))
+            elif isinstance(child, nn.LeakyReLU):
+                setattr(layer, name, ExportableLeakyReLU(child._negative_slope))
             else:
                 swap(child)
 
@@ -193,9 +211,11 @@ def max_abs_error(reference, runner, shape=(1, 3, 101, 77), seed: int = 0) -> fl
     return float(np.abs(got - expected).max())
 
 
-def export_model(model: nn.Layer, out_dir, *, onnx: bool = True, check: tuple | None = None) -> dict:
+def export_model(model: nn.Layer, out_dir, *, onnx: bool = True, check: tuple | None = None,
+                 onednn: bool = True) -> dict:
     """Export ``model`` (plain or TLC) to ``out_dir/model.{json,pdiparams[,onnx]}`` and compare each
-    format with the dygraph model on a ``check`` input; returns paths and max abs errors."""
+    format with the dygraph model on a ``check`` input (Paddle Inference with oneDNN unless
+    ``onednn=False``); returns paths and max abs errors."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     check = tuple(check or (1, 3, 101, 77))
@@ -203,7 +223,7 @@ def export_model(model: nn.Layer, out_dir, *, onnx: bool = True, check: tuple | 
     prefix = export_paddle(model, out_dir / "model")
     info = {"paddle": [str(prefix.with_suffix(".json")), str(prefix.with_suffix(".pdiparams"))],
             "check_shape": list(check)}
-    info["paddle_max_abs_error"] = max_abs_error(model, PaddleRunner(prefix, device="cpu"), check)
+    info["paddle_max_abs_error"] = max_abs_error(model, PaddleRunner(prefix, device="cpu", onednn=onednn), check)
     if onnx:
         path = export_onnx(prefix, out_dir / "model.onnx")
         info["onnx"] = str(path)

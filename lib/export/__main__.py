@@ -38,9 +38,10 @@ def main(argv=None) -> int:
     if track.tlc:
         options.update(tlc=not args.no_tlc, tlc_factor=args.tlc_factor)
     meta = track.build_submission(model, args.out, **options)
-    print(f"model {meta['source_checkpoint']}, TLC {meta['tlc']}")
-    print(f"max |exported - dygraph| on {meta['check_shape']}: Paddle Inference {meta['paddle_max_abs_error']:.2e}"
-          + (f", ONNX Runtime {meta['onnx_max_abs_error']:.2e}" if meta["onnx_max_abs_error"] is not None else ""))
+    for name, net in (meta.get("networks") or {"model": meta}).items():  # one network, or a pipeline's
+        print(f"{name}: {net['source_checkpoint']}" + (f", TLC {net['tlc']}" if "tlc" in net else ""))
+        print(f"  max |exported - dygraph| on {net['check_shape']}: Paddle Inference {net['paddle_max_abs_error']:.2e}"
+              + (f", ONNX Runtime {net['onnx_max_abs_error']:.2e}" if net["onnx_max_abs_error"] is not None else ""))
     print(f"wrote {meta['zip']} ({meta['zip_bytes'] / 1e6:.1f} MB: {', '.join(meta['files'])})")
     print(f"run it: unzip {Path(meta['zip']).name} -d sub && python sub/predict.py src_image_dir save_dir")
     return 0

@@ -298,7 +298,10 @@ class TransposeGatedConv2d(nn.Layer):
                                         pad_type, activation, norm, sn, init_type, init_gain)
 
     def forward(self, x):
-        x = F.interpolate(x, scale_factor=self.scale_factor, mode="nearest")
+        # the output size, not scale_factor: an exported scale_factor is a list-of-doubles attribute
+        # that paddle2onnx and Paddle Inference's oneDNN kernels reject (the same pixels either way)
+        size = paddle.shape(x)[2:] * self.scale_factor
+        x = F.interpolate(x, size=size, mode="nearest")
         return self.gated_conv2d(x)
 
 

@@ -336,9 +336,11 @@ def list_inputs(src_dir: Path) -> list[Path]:
 
 def restore_folder(run, src_dir, save_dir, *, tile_pixels: int = DEFAULT_TILE_PIXELS,
                    overlap: int = DEFAULT_OVERLAP, multiple: int = DEFAULT_MULTIPLE,
-                   wrap=None, log=print) -> dict:
+                   wrap=None, log=print, restore=None) -> dict:
     """Restore every file of ``src_dir`` into ``save_dir`` (same names); one failure never stops
     the rest. ``wrap`` wraps the file list (a progress bar); ``log`` prints each failure.
+    ``restore``: image -> restored image, instead of :func:`restore_array` with ``run`` (a
+    pipeline of several networks, e.g. the de-occlusion submission).
     Returns {"restored": [...], "failed": [(name, reason)], "timings": [{name, seconds, pixels}]}.
     """
     src_dir, save_dir = Path(src_dir), Path(save_dir)
@@ -353,7 +355,8 @@ def restore_folder(run, src_dir, save_dir, *, tile_pixels: int = DEFAULT_TILE_PI
         start = time.perf_counter()
         try:
             image, info = read_image_file(path)
-            restored = restore_array(run, image, tile_pixels=tile_pixels, overlap=overlap, multiple=multiple)
+            restored = restore(image) if restore else restore_array(run, image, tile_pixels=tile_pixels,
+                                                                    overlap=overlap, multiple=multiple)
             write_image_file(save_dir / path.name, restored, info)
         except Exception as exc:  # noqa: BLE001 -- one bad file must not stop the others
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -402,6 +405,8 @@ class PaddleRunner:
             if onednn:
                 config.enable_mkldnn()
                 config.set_mkldnn_cache_capacity(8)
+            else:  # Paddle 3's CPU build turns oneDNN on by itself
+                config.disable_mkldnn()
             config.set_cpu_math_library_num_threads(threads or _usable_cores())
         config.disable_glog_info()
         self.device = "gpu" if use_gpu else ("cpu+onednn" if onednn else "cpu")
@@ -490,8 +495,9 @@ def load_runner(model_dir, backend: str = "auto", device: str = "auto", threads:
     model_dir = Path(model_dir)
     if backend == "auto":
         backend = choose_backend(model_dir, device)
-    if backend == "paddle":
-        return PaddleRunner(model_dir / "model", device=device, threads=threads)
+    if backend == "paddle":  # model_meta.json may turn oneDNN off (kernels it lacks, e.g. interpolation)
+        return PaddleRunner(model_dir / "model", device=device, threads=threads,
+                            onednn=read_meta(model_dir).get("onednn", True))
     if backend == "onnx":
         return OnnxRunner(model_dir / "model.onnx", device=device, threads=threads)
     raise ValueError(f"unknown backend {backend!r} (paddle, onnx or auto)")
@@ -504,9 +510,12 @@ def read_meta(model_dir) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Restore every image of src_image_dir into save_dir.")
-    parser.add_argument("src_image_dir", help="folder of blurred images")
+def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
+    """The command line. ``load_pipeline(model_dir, backend, device, threads)``: instead of one
+    tiled network, an object whose ``restore_image(image)`` restores a whole image and whose
+    ``device`` says where it runs (the de-occlusion submission's two networks)."""
+    parser = argparse.ArgumentParser(description=description or "Restore every image of src_image_dir into save_dir.")
+    parser.add_argument("src_image_dir", help="folder of input images")
     parser.add_argument("save_dir", help="folder for the restored images (created if missing)")
     parser.add_argument("--backend", choices=["auto", "paddle", "onnx"], default="auto",
                         help="auto: Paddle Inference on a GPU, else ONNX Runtime (else Paddle + oneDNN)")
@@ -534,14 +543,14 @@ def main(argv=None) -> int:
         return EXIT_FAILED
     try:
         start = time.perf_counter()
-        run = load_runner(args.model_dir, args.backend, args.device, args.threads)
+        run = (load_pipeline or load_runner)(args.model_dir, args.backend, args.device, args.threads)
         load_s = time.perf_counter() - start
     except (ImportError, FileNotFoundError, RuntimeError, ValueError) as exc:
         print(f"error: cannot load the model from {args.model_dir}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not args.quiet:
-        print(f"model: {type(run).__name__} on {run.device}, loaded in {load_s:.1f} s; "
-              f"tiles of at most {tile_pixels} pixels, overlap {overlap}")
+        print(f"model: {type(run).__name__} on {run.device}, loaded in {load_s:.1f} s"
+              + ("" if load_pipeline else f"; tiles of at most {tile_pixels} pixels, overlap {overlap}"))
 
     def log_each(paths):
         for k, path in enumerate(paths, 1):
@@ -551,7 +560,8 @@ def main(argv=None) -> int:
 
     try:
         report = restore_folder(run, src, save, tile_pixels=tile_pixels, overlap=overlap, multiple=multiple,
-                                wrap=log_each, log=(lambda *_: None) if args.quiet else print)
+                                wrap=log_each, log=(lambda *_: None) if args.quiet else print,
+                                restore=run.restore_image if load_pipeline else None)
     except (FileNotFoundError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -143,6 +143,24 @@ class DeocclusionTrack(Track):
         return result
 
 
+    # ------------------------------------------------------------------ deployment
+    def build_submission(self, model, out_zip=None, segmenter="auto", profile=None, onnx: bool = True,
+                         **ignored) -> dict:
+        """Export the generator ``model`` and the segmenter (default: the trained one) and pack
+        ``dist/deocclusion_submission.zip`` (lib.export.deocclusion) with the profile's segmenter
+        input size and repair options. ``ignored``: the single-network options (tiles, TLC)."""
+        from ..export.deocclusion import build_submission
+
+        if segmenter == "auto":
+            segmenter = self.segmenter(profile)
+        if segmenter is None:
+            raise FileNotFoundError("no trained segmenter: run `make train TRACK=deocclusion_seg` first "
+                                    "(or pass segmenter=...)")
+        cfg = self.config(profile)
+        return build_submission(segmenter, model, out_zip, seg_size=cfg["prepare"]["seg_size"],
+                                repair=cfg["repair"], onnx=onnx)
+
+
 class DeocclusionSegTrack(DeocclusionTrack):
     name = "deocclusion_seg"
     title = "Document de-occlusion, stage 1: DeepLabV3 (PaddleSeg) segments the occluders at 1/6 scale"
@@ -164,6 +182,14 @@ class DeocclusionSegTrack(DeocclusionTrack):
         """The pipeline's table with this segmenter and no inpainting network (its masks' scores and
         what the classical inpainters make of them)."""
         return DeocclusionTrack.evaluate(self, None, profile, data, val, segmenter=model)
+
+    def build_submission(self, model, out_zip=None, profile=None, **options) -> dict:
+        """The same submission, with ``model`` as the segmenter and the trained generator."""
+        from . import get_track
+
+        generator = get_track("deocclusion").load_model(profile=profile)
+        return DeocclusionTrack.build_submission(self, generator, out_zip, segmenter=model, profile=profile,
+                                                 **options)
 
 
 TRACK = DeocclusionTrack()
