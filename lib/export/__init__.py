@@ -252,6 +252,17 @@ def deployed_runner(model: nn.Layer, backend: str = "auto", onednn: bool = True)
     return runner
 
 
+def write_zip(out_zip: Path, folder: Path, names: list[str]) -> None:
+    """``out_zip`` holding ``folder/<name>`` for each name (paths inside the zip as given), written
+    to a temporary name and renamed: a reader never sees half a submission."""
+    out_zip.parent.mkdir(parents=True, exist_ok=True)
+    tmp_zip = out_zip.with_name(out_zip.name + ".tmp")
+    with zipfile.ZipFile(tmp_zip, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in names:
+            archive.write(folder / name, arcname=name)
+    os.replace(tmp_zip, out_zip)
+
+
 def build_submission(model: nn.Layer, out_zip=None, *, tlc: bool = False, tlc_factor: float = TLC_FACTOR,
                      patch_size: int | None = None, tile_pixels: int = DEFAULT_TILE_PIXELS,
                      overlap: int = DEFAULT_OVERLAP, onnx: bool = True, tolerance: float = 1e-3) -> dict:
@@ -287,12 +298,7 @@ def build_submission(model: nn.Layer, out_zip=None, *, tlc: bool = False, tlc_fa
         (folder / MODEL_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         shutil.copyfile(PREDICT_TEMPLATE, folder / "predict.py")
         names = ["predict.py", MODEL_META, "model.json", "model.pdiparams"] + (["model.onnx"] if onnx else [])
-        out_zip.parent.mkdir(parents=True, exist_ok=True)
-        tmp_zip = out_zip.with_name(out_zip.name + ".tmp")
-        with zipfile.ZipFile(tmp_zip, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name in names:
-                archive.write(folder / name, arcname=name)
-        os.replace(tmp_zip, out_zip)
+        write_zip(out_zip, folder, names)
     meta["zip"] = str(out_zip)
     meta["files"] = names
     meta["zip_bytes"] = out_zip.stat().st_size

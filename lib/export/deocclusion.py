@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -29,7 +28,7 @@ from pathlib import Path
 import paddle
 import paddle.nn as nn
 
-from . import DIST_DIR, MODEL_META, REPO_ROOT, export_model
+from . import DIST_DIR, MODEL_META, REPO_ROOT, export_model, write_zip
 from ..models.deepfillv2 import remove_spectral_norm
 
 PIPELINE_META = "deocclusion_meta.json"
@@ -134,12 +133,7 @@ def build_submission(segmenter: nn.Layer, generator: nn.Layer, out_zip=None, *, 
             shutil.copyfile(source, folder / name)
         model_files = [MODEL_META, "model.json", "model.pdiparams"] + (["model.onnx"] if onnx else [])
         names = [*SCRIPTS, PIPELINE_META] + [f"{net}/{f}" for net in NETWORKS for f in model_files]
-        out_zip.parent.mkdir(parents=True, exist_ok=True)
-        tmp_zip = out_zip.with_name(out_zip.name + ".tmp")
-        with zipfile.ZipFile(tmp_zip, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name in names:
-                archive.write(folder / name, arcname=name)
-        os.replace(tmp_zip, out_zip)
+        write_zip(out_zip, folder, names)
     meta.update(zip=str(out_zip), files=names, zip_bytes=out_zip.stat().st_size,
                 export_seconds=time.perf_counter() - start)
     return meta

@@ -181,5 +181,11 @@ def deeplabv3(num_classes: int = 2, backbone: str = "ResNet18_vd", backbone_indi
 
 
 def deeplabv3_from_options(options: dict) -> DeepLabV3Logits:
-    """``deeplabv3(**options)``: the ``model:`` section of a track config (lib.train.registry)."""
-    return deeplabv3(**options)
+    """``deeplabv3(**options)``: the ``model:`` section of a track config (lib.train.registry).
+    ``input_size`` (h, w), optional: the size the network is trained on, kept as ``model.input_size``
+    so whoever loads it later feeds it photos at that size (it changes no weight)."""
+    options = dict(options)
+    input_size = options.pop("input_size", None)
+    model = deeplabv3(**options)
+    model.input_size = tuple(int(v) for v in input_size) if input_size else None
+    return model

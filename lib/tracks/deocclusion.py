@@ -28,13 +28,20 @@ from .base import Track
 MODEL_ROW = "DeepFillv2 (local repair)"
 
 
+def seg_input_size(segmenter, cfg: dict) -> tuple[int, int]:
+    """The (h, w) a segmenter was trained on (``input_size`` in its options), else the profile's
+    ``prepare.seg_size``: the shipped demo segmenter keeps its 256 x 192 in the smoke profile."""
+    return tuple(getattr(segmenter, "input_size", None) or cfg["prepare"]["seg_size"])
+
+
 class DeocclusionTrack(Track):
     name = "deocclusion"
     title = "Document de-occlusion: DeepLabV3 masks at 1/6 scale, DeepFillv2 repairs local crops"
     model_name = "deepfillv2"
-    notebooks = ()                     # notebook 09 is not written yet
+    notebooks = ("09_document_deocclusion",)
     modules = ("lib.tracks.deocclusion", "lib.data.deocclusion", "lib.data.occluders", "lib.deocclusion",
-               "lib.models.deepfillv2", "lib.models.deeplab")
+               "lib.models.deepfillv2", "lib.models.deeplab", "lib.export.deocclusion",
+               "lib.submission.predict_deocclusion", "lib.deocclusion_lab", "lib.deocclusion_viz")
     task = "deepfill_gan"
     sections = ("data", "repair", "prepare", "model", "train", "evaluate")
     config_file = None                 # lib/configs/deocclusion.yaml
@@ -119,7 +126,7 @@ class DeocclusionTrack(Track):
         for s in samples:
             image, gt, true = load_sample(s)
             if segmenter is not None:
-                pred = predict_mask_logits(segmenter, image, cfg["prepare"]["seg_size"]) > 0
+                pred = predict_mask_logits(segmenter, image, seg_input_size(segmenter, cfg)) > 0
                 masks.append(mask_scores(pred, true))
             else:
                 pred = true
@@ -157,7 +164,7 @@ class DeocclusionTrack(Track):
             raise FileNotFoundError("no trained segmenter: run `make train TRACK=deocclusion_seg` first "
                                     "(or pass segmenter=...)")
         cfg = self.config(profile)
-        return build_submission(segmenter, model, out_zip, seg_size=cfg["prepare"]["seg_size"],
+        return build_submission(segmenter, model, out_zip, seg_size=seg_input_size(segmenter, cfg),
                                 repair=cfg["repair"], onnx=onnx)
 
 
@@ -165,7 +172,7 @@ class DeocclusionSegTrack(DeocclusionTrack):
     name = "deocclusion_seg"
     title = "Document de-occlusion, stage 1: DeepLabV3 (PaddleSeg) segments the occluders at 1/6 scale"
     model_name = "deeplabv3"
-    notebooks = ()
+    notebooks = ("09_document_deocclusion",)
     modules = ("lib.tracks.deocclusion_seg", "lib.data.deocclusion", "lib.models.deeplab", "lib.deocclusion")
     task = "segmentation"
     sections = ("data", "repair", "prepare", "seg_model", "seg_train", "evaluate")
@@ -173,7 +180,8 @@ class DeocclusionSegTrack(DeocclusionTrack):
     config_file = Path(__file__).resolve().parent.parent / "configs" / "deocclusion.yaml"
 
     def model_spec(self, cfg: dict) -> dict:
-        return dict(cfg["seg_model"])
+        # the network remembers the size it trains on (prepare's seg_size): other profiles feed it that
+        return {**cfg["seg_model"], "input_size": list(cfg["prepare"]["seg_size"])}
 
     def train_options(self, cfg: dict, **overrides) -> dict:
         return {**cfg["seg_train"], "model": self.model_spec(cfg), **overrides}
