@@ -138,3 +138,28 @@ def test_evaluation_table(prepared):
     with_seg = SEG.evaluate(seg, "smoke", data=root)
     assert 0 <= with_seg["segmentation"]["miou"] <= 1 and "predicted" in with_seg["mask"]
     assert {r["method"] for r in with_seg["methods"]} == {"occluded input", "OpenCV Telea", "OpenCV Navier-Stokes"}
+
+
+class _Constant(paddle.nn.Layer):
+    """A 'segmenter' whose logits say ``occluded`` in the middle third of the rows (or nowhere)."""
+
+    def __init__(self, occluded: bool):
+        super().__init__()
+        self.occluded = occluded
+
+    def forward(self, x):
+        score = -paddle.ones_like(x[:, :1])
+        if self.occluded:
+            h = x.shape[2]
+            score[:, :, h // 3: 2 * h // 3] = 1.0
+        return paddle.concat([-score, score], axis=1)
+
+
+def test_clean_pages_report_what_the_pipeline_changes(prepared):
+    root, _ = prepared
+    nothing = GAN.evaluate(None, "smoke", data=root, segmenter=_Constant(False))["clean_pages"]
+    assert nothing["pages"] >= 1 and nothing["pages_unchanged"] == nothing["pages"]
+    assert nothing["changed_pixels_%"] == 0 and nothing["predicted_occluded_%"] == 0 and nothing["psnr"] == PSNR_CAP
+    everything = GAN.evaluate(None, "smoke", data=root, segmenter=_Constant(True))["clean_pages"]
+    assert 30 < everything["predicted_occluded_%"] < 37 and 5 < everything["changed_pixels_%"] < 45
+    assert everything["pages_unchanged"] == 0 and everything["psnr"] < PSNR_CAP

@@ -147,7 +147,30 @@ class DeocclusionTrack(Track):
                   "methods": table}
         if masks:
             result["segmentation"] = {k: float(np.mean([m[k] for m in masks])) for k in masks[0]}
+        if segmenter is not None:
+            result["clean_pages"] = self._clean_pages(samples, segmenter, inpaint, cfg, repair)
         return result
+
+    def _clean_pages(self, samples, segmenter, inpaint, cfg, repair) -> dict:
+        """What the pipeline does to the clean pages (nothing covers them: ideally nothing changes):
+        the share of pixels the segmenter calls occluded, the share the repair changed (the model's,
+        else OpenCV Telea's) and the PSNR of the result against the page itself."""
+        from ..data.pairs import read_image
+        from ..deocclusion import PSNR_CAP, opencv_inpaint_page, predict_mask_logits, repair_local
+        from ..metrics import region_psnr
+
+        rows = []
+        for gt_path in sorted({s.gt for s in samples}):
+            page = read_image(gt_path)
+            pred = predict_mask_logits(segmenter, page, seg_input_size(segmenter, cfg)) > 0
+            out = (repair_local(page, pred, inpaint, repair) if inpaint is not None else
+                   opencv_inpaint_page(page, pred, "telea", cfg["evaluate"]["opencv_radius"], dilate=repair.dilate))
+            rows.append({"predicted_occluded_%": 100 * float(pred.mean()),
+                         "changed_pixels_%": 100 * float((out != page).any(axis=2).mean()),
+                         "psnr": region_psnr(out, page, cap=PSNR_CAP)})
+        return {"pages": len(rows), "repaired_by": MODEL_ROW if inpaint is not None else "OpenCV Telea",
+                **{k: float(np.mean([r[k] for r in rows])) for k in rows[0]},
+                "pages_unchanged": int(sum(r["changed_pixels_%"] == 0 for r in rows))}
 
 
     # ------------------------------------------------------------------ deployment
