@@ -169,3 +169,27 @@ def phase_ends(rows: list[dict], metric: str = "psnr_hole") -> list[dict]:
         if r.get(metric) is not None and not math.isnan(r[metric]):
             last[int(r["phase"])] = (int(r["iteration"]), r[metric])
     return [{"phase": p, "iteration": it, metric: v} for p, (it, v) in sorted(last.items())]
+
+
+def occluded_band(mask: np.ndarray, margin: int = 4) -> tuple[int, int]:
+    """Rows [top, bottom) of the page's text lines an occluder touches: the mask's rows, ``margin``
+    px more on each side (a line cut at its top or bottom is still that line)."""
+    rows = np.flatnonzero(np.asarray(mask, bool).any(axis=1))
+    if rows.size == 0:
+        raise ValueError("occluded_band: the mask is empty")
+    return max(0, int(rows[0]) - margin), min(mask.shape[0], int(rows[-1]) + 1 + margin)
+
+
+def occluded_lines_cer(engine, outputs: dict, gt: np.ndarray, mask: np.ndarray, margin: int = 4) -> dict:
+    """OCR character error rate of each method's output on the text lines the occluder covered
+    (the full-width band of :func:`occluded_band`), against what the OCR engine reads on the clean
+    page's same band (the reference: the rendered text is not stored per line). ``outputs``: name ->
+    RGB uint8 page. Returns name -> CER, plus ``reference_characters``."""
+    from .ocr import cer, strip_whitespace
+
+    top, bottom = occluded_band(mask, margin)
+    reference = engine.read(np.ascontiguousarray(gt[top:bottom]))
+    if not strip_whitespace(reference):
+        return {"reference_characters": 0}
+    rates = {name: cer(engine.read(np.ascontiguousarray(out[top:bottom])), reference) for name, out in outputs.items()}
+    return {**rates, "reference_characters": len(strip_whitespace(reference))}

@@ -122,3 +122,22 @@ def test_time_pipeline_uses_the_given_mask(page):
     given = lab.time_pipeline(segmenter, inpaint, image, (32, 24), opts, mask=mask)
     assert given["crops"] == 1 and given["masked %"] == pytest.approx(100 * mask.mean())
     assert given["total_s"] >= given["repair_s"] and given["megapixels"] == pytest.approx(64 * 48 / 1e6)
+
+
+def test_occluded_band_and_lines_cer():
+    mask = np.zeros((50, 30), bool)
+    mask[20:25, 5:9] = True
+    assert lab.occluded_band(mask, margin=3) == (17, 28)
+    assert lab.occluded_band(mask, margin=30) == (0, 50)
+    with pytest.raises(ValueError, match="empty"):
+        lab.occluded_band(np.zeros((4, 4), bool))
+
+    class FakeEngine:  # reads a band as the digits of its rows' mean brightness
+        def read(self, image):
+            return "".join(str(int(v) % 10) for v in image.mean(axis=(1, 2)))
+
+    gt = np.tile(np.arange(50, dtype=np.uint8)[:, None, None], (1, 30, 3))
+    broken = gt.copy()
+    broken[20:25] = 0
+    rates = lab.occluded_lines_cer(FakeEngine(), {"clean": gt, "broken": broken}, gt, mask, margin=0)
+    assert rates["clean"] == 0 and rates["broken"] == pytest.approx(4 / 5) and rates["reference_characters"] == 5
