@@ -156,3 +156,18 @@ def test_submission_helpers_never_import_lib():
         assert "lib" not in imports and imports <= {"argparse", "json", "math", "os", "sys", "time", "pathlib",
                                                     "dataclasses", "cv2", "numpy", "warnings", "onnxruntime",
                                                     "paddle"}, (name, imports)
+
+
+def test_export_cli_packs_the_pipeline(tmp_path, capsys):
+    """``python -m lib.export --track deocclusion``: a generator checkpoint and the shipped segmenter."""
+    from lib.export.__main__ import main as export_cli
+
+    trainer = GAN.trainer("smoke", tmp_path / "run", quiet=True)
+    trainer.fit()
+    out = tmp_path / "cli.zip"
+    assert export_cli(["--track", "deocclusion", "--checkpoint", str(trainer.last_path), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "segmenter: checkpoints/deocclusion_seg_deeplabv3_demo/model.pdparams" in printed
+    assert "inpainter: " in printed and str(out) in printed
+    meta = json.loads(zipfile.ZipFile(out).read(PIPELINE_META))
+    assert meta["seg_size"] == [256, 192]  # the shipped segmenter's own input size, not the smoke profile's
