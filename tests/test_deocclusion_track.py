@@ -163,3 +163,5 @@ def test_clean_pages_report_what_the_pipeline_changes(prepared):
     everything = GAN.evaluate(None, "smoke", data=root, segmenter=_Constant(True))["clean_pages"]
     assert 30 < everything["predicted_occluded_%"] < 37 and 5 < everything["changed_pixels_%"] < 45
     assert everything["pages_unchanged"] == 0 and everything["psnr"] < PSNR_CAP
+    assert everything["worst_psnr"] <= everything["psnr"] and everything["worst_changed_pixels_%"] >= everything["changed_pixels_%"]
+    assert nothing["worst_psnr"] == PSNR_CAP and nothing["worst_changed_pixels_%"] == 0

@@ -170,7 +170,9 @@ class DeocclusionTrack(Track):
                          "psnr": region_psnr(out, page, cap=PSNR_CAP)})
         return {"pages": len(rows), "repaired_by": MODEL_ROW if inpaint is not None else "OpenCV Telea",
                 **{k: float(np.mean([r[k] for r in rows])) for k in rows[0]},
-                "pages_unchanged": int(sum(r["changed_pixels_%"] == 0 for r in rows))}
+                "pages_unchanged": int(sum(r["changed_pixels_%"] == 0 for r in rows)),
+                "worst_changed_pixels_%": max(r["changed_pixels_%"] for r in rows),
+                "worst_psnr": min(r["psnr"] for r in rows)}
 
 
     # ------------------------------------------------------------------ deployment
