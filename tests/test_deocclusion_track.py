@@ -165,3 +165,14 @@ def test_clean_pages_report_what_the_pipeline_changes(prepared):
     assert everything["pages_unchanged"] == 0 and everything["psnr"] < PSNR_CAP
     assert everything["worst_psnr"] <= everything["psnr"] and everything["worst_changed_pixels_%"] >= everything["changed_pixels_%"]
     assert nothing["worst_psnr"] == PSNR_CAP and nothing["worst_changed_pixels_%"] == 0
+
+
+def test_phase_end_checkpoint_is_kept(prepared, tmp_path):
+    from lib.checkpoints import load_checkpoint
+
+    _, out = prepared
+    trainer = GAN.trainer("smoke", tmp_path / "run", prepared=out, quiet=True, keep_phase_ends=True)
+    trainer.fit()
+    state = load_checkpoint(tmp_path / "run" / "phase0_end.pdparams", track="deocclusion")
+    assert state["iteration"] == 3  # smoke phases: 3 iterations at 1:1, then 3 at 3:1
+    assert not (tmp_path / "run" / "phase1_end.pdparams").exists()  # the last phase ends in last.pdparams

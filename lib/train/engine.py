@@ -21,6 +21,10 @@ A phase may also set ``lr`` (its peak learning rate: a number, or per optimizer)
 task reads (``loss`` for restoration). What is trained, and how one step goes, is the task's
 (lib.train.tasks); everything else is here.
 
+``keep_phase_ends: true`` also keeps the full checkpoint at the end of every phase but the last
+(``phase<k>_end.pdparams``): a later phase's effect can then be isolated by training it again from
+there with other settings (bench/bench_deocclusion.py does so for the GAN's 3:1 round).
+
 ``ema: d`` keeps an exponential moving average of the main network's weights (``ema = d * ema +
 (1 - d) * w`` after every step, bias-corrected like Adam's moments while few steps are averaged);
 validation, ``best.pdparams`` and a published model use the average, training continues on the raw
@@ -61,6 +65,7 @@ DEFAULTS = {
     "augment": dict(AUGMENT_DEFAULTS), "task": {},
     "val_every": 1000, "save_every": 1000, "log_every": 50, "seed": 0, "num_workers": 0,
     "amp": "auto", "grad_clip": None, "val_max_images": None, "best_metric": None, "ema": None,
+    "keep_phase_ends": False,
 }
 STAGE_KEYS = {"batch_size", "patch_size", "iters"}
 ENGINE_PHASE_KEYS = {"iters", "all_data", "lr", "augment"}
@@ -372,6 +377,8 @@ class Trainer:
                     self._validate_and_keep_best(stage, phase, start_time, writer, print_lines)
                 if self.iteration % self.opts["save_every"] == 0 or self.iteration == end:
                     self.save(self.last_path)
+                if self.opts["keep_phase_ends"] and self.iteration == phase.end < self.total_iters:
+                    self.save(self.out_dir / f"phase{phase.index}_end.pdparams")
         bar.close()
         if writer is not None:
             writer.close()
