@@ -44,10 +44,15 @@ def find_notebooks(names=None) -> list[Path]:
 
 
 def notebook_tracks() -> dict:
-    """Notebook stem -> the track that teaches it (lib.tracks)."""
+    """Notebook stem -> the track that teaches it (lib.tracks); a notebook of two tracks (09: the
+    de-occlusion pair) goes to the first one listed."""
     from .tracks import all_tracks
 
-    return {stem: track.name for track in all_tracks() for stem in track.notebooks}
+    tracks: dict = {}
+    for track in all_tracks():
+        for stem in track.notebooks:
+            tracks.setdefault(stem, track.name)
+    return tracks
 
 
 def failing_cell(nb) -> tuple[int, str]:
