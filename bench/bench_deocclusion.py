@@ -136,6 +136,8 @@ def run_ratio(args, argv) -> dict:
             out.mkdir()
             shutil.copyfile(args.checkpoint, out / "last.pdparams")
             trainer = gan.trainer("demo", out, quiet=True, phases=[phases[0], {**phases[1], "d_every": d_every}])
+            if not trainer.resume() or trainer.iteration != result["from_iteration"]:
+                raise RuntimeError(f"could not resume from {args.checkpoint}")
             start = time.perf_counter()
             trainer.fit()
             minutes = (time.perf_counter() - start) / 60
