@@ -154,16 +154,9 @@ def time_pipeline(segmenter, inpaint, image: np.ndarray, seg_size, opts, mask=No
             "masked %": 100 * float(used.mean())}
 
 
-def log_rows(log_csv) -> list[dict]:
-    """The rows of an engine ``log.csv`` with numbers as floats (empty cells None)."""
-    import csv
-
-    with open(log_csv, encoding="utf-8") as f:
-        return [{k: (float(v) if v not in ("", None) else None) for k, v in r.items()} for r in csv.DictReader(f)]
-
-
 def phase_ends(rows: list[dict], metric: str = "psnr_hole") -> list[dict]:
-    """The last validation value of ``metric`` in each phase of a log (rows of :func:`log_rows`)."""
+    """The last validation value of ``metric`` in each phase of a log (rows of
+    :func:`lib.viz.read_training_log`)."""
     last = {}
     for r in rows:
         if r.get(metric) is not None and not math.isnan(r[metric]):

@@ -155,7 +155,7 @@ def plot_gan_schedule(options: dict, counts: dict, title: str = ""):
 
 
 def plot_gan_log(rows, boundaries=(), title: str = ""):
-    """An inpainting run's log (rows of lib.deocclusion_lab.log_rows): validation PSNR inside the
+    """An inpainting run's log (rows of lib.viz.read_training_log): validation PSNR inside the
     holes (left) and the training losses L1 and D hinge (right); dashed lines after the iterations
     ``boundaries`` (where a new phase starts, e.g. the 3:1 round)."""
     import matplotlib.pyplot as plt

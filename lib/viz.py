@@ -102,16 +102,21 @@ def plot_schedule(options: dict, points: int = 2000):
     return fig
 
 
-def plot_training_log(log_csv):
-    """Training loss and validation PSNR from an engine's ``log.csv``; returns the figure."""
+def read_training_log(log_csv) -> list[dict]:
+    """The rows of an engine's ``log.csv`` with numbers as floats (empty cells None)."""
     import csv
 
+    with open(log_csv, encoding="utf-8") as f:
+        return [{k: (float(v) if v not in ("", None) else None) for k, v in r.items()} for r in csv.DictReader(f)]
+
+
+def plot_training_log(log_csv):
+    """Training loss and validation PSNR from an engine's ``log.csv``; returns the figure."""
     import matplotlib.pyplot as plt
 
-    with open(log_csv, encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    train = [(int(r["iteration"]), float(r["loss"])) for r in rows if r["loss"]]
-    val = [(int(r["iteration"]), float(r["psnr"])) for r in rows if r["psnr"]]
+    rows = read_training_log(log_csv)
+    train = [(int(r["iteration"]), r["loss"]) for r in rows if r["loss"] is not None]
+    val = [(int(r["iteration"]), r["psnr"]) for r in rows if r["psnr"] is not None]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3))
     if train:
         axes[0].plot(*zip(*train))

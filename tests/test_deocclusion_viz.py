@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from lib import deocclusion_lab as lab, deocclusion_viz as dv  # noqa: E402
+from lib.viz import read_training_log  # noqa: E402
 from lib.deocclusion import RepairOptions, crop_boxes, dilate_mask, opencv_inpainter, repair_local  # noqa: E402
 
 
@@ -94,7 +95,7 @@ def test_gan_schedule_and_log_figures(tmp_path):
                    "1,0,0,9,0.2,0.1,2.0,1e-4,,,0.1\n2,0,0,8,0.2,0.1,1.9,1e-4,,,0.2\n"
                    "2,0,0,,,,,,12.0,5.0,0.3\n3,0,1,7,0.1,0.1,,1e-4,,,0.4\n4,0,1,6,0.1,0.1,1.8,1e-4,,,0.5\n"
                    "4,0,1,,,,,,13.0,6.5,0.6\n", encoding="utf-8")
-    rows = lab.log_rows(log)
+    rows = read_training_log(log)
     assert lab.phase_ends(rows) == [{"phase": 0, "iteration": 2, "psnr_hole": 5.0},
                                     {"phase": 1, "iteration": 4, "psnr_hole": 6.5}]
     _check(dv.plot_gan_log(rows, [2], "tiny"), 2)

@@ -30,8 +30,8 @@ import paddle.nn as nn
 
 from . import DIST_DIR, MODEL_META, REPO_ROOT, export_model, write_zip
 from ..models.deepfillv2 import remove_spectral_norm
+from ..submission.predict_deocclusion import PIPELINE_META
 
-PIPELINE_META = "deocclusion_meta.json"
 SUBMISSION_ZIP = "deocclusion_submission.zip"
 SUBMISSION_DIR = Path(__file__).resolve().parent.parent / "submission"
 # zip name -> source file: the entry point and the two modules it imports (never ``lib``)
@@ -104,31 +104,41 @@ def export_networks(segmenter: nn.Layer, generator: nn.Layer, out_dir, *, onnx: 
     return infos
 
 
+def export_pipeline(segmenter: nn.Layer, generator: nn.Layer, folder, *, seg_size, repair: dict,
+                    onnx: bool = True, tolerance: float = 1e-3) -> dict:
+    """Both networks exported into ``folder`` (:func:`export_networks`) and the pipeline's metadata
+    beside them (``seg_size`` = the segmenter's input (h, w), ``repair`` = the ``repair`` options of
+    lib/configs/deocclusion.yaml): a folder ``predict.py``'s ``Pipeline`` loads. Returns the metadata."""
+    folder = Path(folder)
+    infos = export_networks(segmenter, generator, folder, onnx=onnx, tolerance=tolerance)
+    meta = {
+        "format": 1,
+        "pipeline": "deocclusion",
+        "seg_size": [int(v) for v in seg_size],
+        "repair": {k: repair[k] for k in ("crop", "shrink", "dilate", "feather", "min_area")},
+        "networks": {name: {"input": ("float32 N x 3 x H x W, RGB in [0, 1]" if name == "segmenter" else
+                                      "float32 N x 4 x H x W: RGB in [0, 1], hole mask (1 = hole); H, W multiples of 4"),
+                            "source_checkpoint": _relative(getattr(net, "checkpoint_path", None)),
+                            "paddle_max_abs_error": infos[name]["paddle_max_abs_error"],
+                            "onnx_max_abs_error": infos[name].get("onnx_max_abs_error"),
+                            "check_shape": infos[name]["check_shape"]}
+                     for name, net in (("segmenter", segmenter), ("inpainter", generator))},
+        "paddle_version": paddle.__version__,
+    }
+    (folder / PIPELINE_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return meta
+
+
 def build_submission(segmenter: nn.Layer, generator: nn.Layer, out_zip=None, *, seg_size, repair: dict,
                      onnx: bool = True, tolerance: float = 1e-3) -> dict:
-    """Write ``out_zip`` (default dist/deocclusion_submission.zip): the scripts, both exported
-    networks and the pipeline's metadata (``seg_size`` = the segmenter's input (h, w), ``repair`` =
-    the ``repair`` options of lib/configs/deocclusion.yaml). Returns the metadata."""
+    """Write ``out_zip`` (default dist/deocclusion_submission.zip): the scripts and the folder of
+    :func:`export_pipeline`. Returns the metadata."""
     out_zip = Path(out_zip) if out_zip else DIST_DIR / SUBMISSION_ZIP
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="deocclusion_submission_") as tmp:
         folder = Path(tmp)
-        infos = export_networks(segmenter, generator, folder, onnx=onnx, tolerance=tolerance)
-        meta = {
-            "format": 1,
-            "pipeline": "deocclusion",
-            "seg_size": [int(v) for v in seg_size],
-            "repair": {k: repair[k] for k in ("crop", "shrink", "dilate", "feather", "min_area")},
-            "networks": {name: {"input": ("float32 N x 3 x H x W, RGB in [0, 1]" if name == "segmenter" else
-                                          "float32 N x 4 x H x W: RGB in [0, 1], hole mask (1 = hole); H, W multiples of 4"),
-                                "source_checkpoint": _relative(getattr(net, "checkpoint_path", None)),
-                                "paddle_max_abs_error": infos[name]["paddle_max_abs_error"],
-                                "onnx_max_abs_error": infos[name].get("onnx_max_abs_error"),
-                                "check_shape": infos[name]["check_shape"]}
-                         for name, net in (("segmenter", segmenter), ("inpainter", generator))},
-            "paddle_version": paddle.__version__,
-        }
-        (folder / PIPELINE_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        meta = export_pipeline(segmenter, generator, folder, seg_size=seg_size, repair=repair, onnx=onnx,
+                               tolerance=tolerance)
         for name, source in SCRIPTS.items():
             shutil.copyfile(source, folder / name)
         model_files = [MODEL_META, "model.json", "model.pdiparams"] + (["model.onnx"] if onnx else [])
@@ -147,5 +157,5 @@ def unpack(zip_path, folder) -> Path:
     return folder
 
 
-__all__ = ["SegmenterExport", "InpainterExport", "export_networks", "build_submission", "unpack",
+__all__ = ["SegmenterExport", "InpainterExport", "export_networks", "export_pipeline", "build_submission", "unpack",
            "PIPELINE_META", "SUBMISSION_ZIP"]
