@@ -355,7 +355,36 @@ def test_retouch_jit_save_matches_dygraph(tmp_path):
     _export_and_compare(tiny_retouch(), tmp_path)
 
 
+def test_k_pool_makes_K_the_bilinear_upsampling_of_its_cell_means(tmp_path):
+    """k_pool = 4: K of a random head = the 4 x 4 cell means of the raw head output, bilinearly
+    upsampled (checked against OpenCV's resize, an independent bilinear with the same half-pixel
+    centres); the recovery uses that smooth K; D is untouched."""
+    import cv2
+
+    paddle.seed(1)
+    net = RetouchGUNet(kernel_size=3, base_dim=4, depths=[1] * 5, k_pool=4)
+    raw = RetouchGUNet(kernel_size=3, base_dim=4, depths=[1] * 5)
+    head = net.outconv.proj[0]
+    head.weight.set_value(paddle.randn(head.weight.shape) * 0.1)
+    raw.set_state_dict(net.state_dict())
+    net.eval(), raw.eval()
+    x = paddle.rand([1, 3, 32, 24])
+    K, D, clean = net.decompose(x)
+    K_raw, D_raw, _ = raw.decompose(x)
+    np.testing.assert_array_equal(D.numpy(), D_raw.numpy())
+    for c in range(3):
+        cells = K_raw.numpy()[0, c].reshape(8, 4, 6, 4).mean(axis=(1, 3))
+        expected = cv2.resize(cells, (24, 32), interpolation=cv2.INTER_LINEAR)
+        np.testing.assert_allclose(K.numpy()[0, c], expected, atol=1e-5)
+    expected = (x.numpy() - D.numpy()) / (1 + np.maximum(K.numpy(), -0.9))
+    np.testing.assert_allclose(clean.numpy(), expected, rtol=1e-5, atol=1e-5)
+    _export_and_compare(net, tmp_path)
+
+
 def test_retouch_bad_construction():
+    for k_pool in (0, 3, 32):  # not a power of 2 / larger than the padding multiple 16
+        with pytest.raises(ValueError, match="k_pool"):
+            RetouchGUNet(kernel_size=3, base_dim=4, depths=[1] * 9, k_pool=k_pool)
     with pytest.raises(ValueError, match="inject_levels"):
         RetouchGUNet(kernel_size=3, base_dim=4, depths=[1] * 5, inject_levels=4)
     with pytest.raises(ValueError, match="k_eps"):

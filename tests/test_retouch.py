@@ -195,6 +195,30 @@ def test_evaluation_table_on_smoke_data(smoke_root):
     assert mask is not None and mask.any()
 
 
+def test_decomposition_ablation_scores_each_map_alone(smoke_root):
+    """A head with constant maps K = k, D = d: each row equals the numpy recovery it names."""
+    import paddle
+
+    from lib.metrics import region_psnr
+    from lib.retouch_eval import ABLATION_OUTPUTS, decomposition_ablation
+    from lib.train.registry import build_model
+
+    model = build_model(TRACK.model_spec(TRACK.config("smoke")))
+    head = model.outconv.proj[0]
+    k, d = np.array([0.05, -0.04, 0.02], "float32"), np.array([0.02, 0.0, -0.03], "float32")
+    head.bias.set_value(paddle.to_tensor(np.concatenate([k, d])))
+    samples = load_split(smoke_root / "test_A")
+    rows = {r["output"]: r for r in decomposition_ablation(model, samples)}
+    assert list(rows) == list(ABLATION_OUTPUTS)
+    q = lambda a: np.clip(np.rint(a * 255.0), 0, 255).astype(np.uint8)  # noqa: E731
+    for name, recover in zip(ABLATION_OUTPUTS, (lambda J: J, lambda J: (J - d) / (1 + k),
+                                                lambda J: J / (1 + k), lambda J: J - d)):
+        outs = [(q(recover(inp.astype(np.float32) / 255.0)), gt, mask) for _, inp, gt, mask in samples]
+        assert rows[name]["psnr_inside"] == pytest.approx(np.mean([region_psnr(o, g, m) for o, g, m in outs]), abs=0.05)
+        assert rows[name]["psnr_outside"] == pytest.approx(np.mean([region_psnr(o, g, ~m) for o, g, m in outs]), abs=0.05)
+    assert rows["K only: J / (1 + K)"]["psnr_outside"] != rows["D only: J - D"]["psnr_outside"]
+
+
 def test_crop_box_is_the_densest_window_and_stage_labels():
     from lib.retouch_viz import blemish_crop_box, stage_labels
 

@@ -84,7 +84,7 @@ GUNET_PARAM_COUNTS = {
     "retouch-demo": 244_430,
 }
 GUNET_OPTIONS = ("arch", "kernel_size", "base_dim", "depths")
-RETOUCH_OPTIONS = GUNET_OPTIONS + ("inject_levels", "k_eps")
+RETOUCH_OPTIONS = GUNET_OPTIONS + ("inject_levels", "k_eps", "k_pool")
 
 # Guard of the recovery I = (J - D) / (1 + K): K is clamped to >= -1 + K_EPS, so 1 + K >= 0.1.
 K_EPS = 0.1
@@ -392,15 +392,21 @@ class RetouchGUNet(gUNet):
       own way of merging two streams;
     * a 6-channel head (``outconv``: K = channels 0-2, D = channels 3-5) instead of the RGB
       residual, zero-initialised so that a fresh network is the identity (K = D = 0: I = J), and
-      the recovery ``I = (J - D) / (1 + K)`` with K clamped to >= -1 + k_eps (:func:`recover_clean`).
+      the recovery ``I = (J - D) / (1 + K)`` with K clamped to >= -1 + k_eps (:func:`recover_clean`);
+    * ``k_pool`` (the course's option, not the seed's; 1 = off): K average-pooled over k_pool x k_pool
+      cells and upsampled bilinearly, so K can only be the smooth, global degradation the model
+      says it is; skin texture then cannot leak into K (a power of 2 dividing the padding multiple).
 
     ``forward(x)`` returns I (N x 3 x H x W, like the input); :meth:`decompose` returns (K, D, I)
     for losses on the maps. Images in [0, 1]: the multiplicative model depends on the range.
     """
 
     def __init__(self, kernel_size: int = 5, base_dim: int = 16, depths: Sequence[int] = (2, 2, 2, 2, 4, 2, 2, 2, 2),
-                 inject_levels: int = 3, k_eps: float = K_EPS):
+                 inject_levels: int = 3, k_eps: float = K_EPS, k_pool: int = 1):
         super().__init__(kernel_size, base_dim, depths)
+        if k_pool < 1 or k_pool & (k_pool - 1) or self.patch_size % k_pool:
+            raise ValueError(f"RetouchGUNet: k_pool must be a power of 2 dividing {self.patch_size}, got {k_pool}")
+        self.k_pool = int(k_pool)
         if not 1 <= inject_levels <= self.half_num + 1:
             raise ValueError(f"RetouchGUNet: inject_levels must be in [1, {self.half_num + 1}] for "
                              f"{self.half_num} levels, got {inject_levels}")
@@ -439,6 +445,9 @@ class RetouchGUNet(gUNet):
         feat, skips = self.encode(x)
         maps = self.outconv(self.decode(feat, skips))
         K, D = maps[:, :3], maps[:, 3:]
+        if self.k_pool > 1:  # the padded sides are multiples of patch_size, hence of k_pool: exact cells
+            K = F.interpolate(F.avg_pool2d(K, self.k_pool, stride=self.k_pool), scale_factor=self.k_pool,
+                              mode="bilinear", align_corners=False)
         clean = recover_clean(x, K, D, self.k_eps)
         return K[:, :, :H, :W], D[:, :, :H, :W], clean[:, :, :H, :W]
 
@@ -450,7 +459,7 @@ def gunet_from_config(config: str | dict[str, Any], **overrides) -> gUNet:
     """Build a gUNet or RetouchGUNet from a named config (a key of GUNET_CONFIGS) or an options dict.
 
     ``arch``: "gunet" (default; options kernel_size, base_dim, depths) or "retouch" (also
-    inject_levels, k_eps). Unknown keys raise a ConfigError naming them.
+    inject_levels, k_eps, k_pool). Unknown keys raise a ConfigError naming them.
     """
     options, where = named_or_given(config, GUNET_CONFIGS, "gUNet", overrides)
     arch = options.pop("arch", "gunet")

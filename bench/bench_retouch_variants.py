@@ -1,0 +1,79 @@
+"""Face retouching: what the demo schedule's length and a smooth K do to the two quality bars, and
+which predicted map (K or D) helps or hurts inside and outside the blemishes of the held-out face.
+
+Each variant trains the demo profile through the engine (one process; the run folder
+runs/exp/retouch-kpool<k>-x<scale> is resumed, so a finished variant is only scored again), then is
+scored like the shipped model (Track.evaluate: test_A, the held-out face, against the tuned
+baselines) plus lib.retouch_eval.decomposition_ablation (the output with only K or only D). The
+shipped checkpoint is scored the same way without training. Results: bench/results/retouch_variants.json.
+
+    .venv/bin/python bench/bench_retouch_variants.py                        # x2 and k_pool 8: ~25 min on one core
+    .venv/bin/python bench/bench_retouch_variants.py --variants 1:2,8:1     # k_pool:scale pairs
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import time
+from pathlib import Path
+
+import lib  # noqa: F401  (quiet Paddle first)
+
+from lib.retouch_eval import decomposition_ablation
+from lib.tracks import get_track
+from lib.train.schedule import scale_schedule
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "results" / "retouch_variants.json"
+
+
+def score(track, model, val) -> dict:
+    result = track.evaluate(model, "demo", val=val)
+    test, _ = track.evaluation_sets("demo", None, [])
+    return {"checks": result["checks"], "methods": result["methods"], "ablation": decomposition_ablation(model, test)}
+
+
+def run_variant(track, k_pool: int, scale: float) -> dict:
+    cfg = track.config("demo")
+    out = ROOT / "runs" / "exp" / f"retouch-kpool{k_pool}-x{scale:g}"
+    overrides = scale_schedule(cfg["train"], scale) if scale != 1 else {}
+    trainer = track.trainer("demo", out, model={**track.model_spec(cfg), "k_pool": k_pool}, quiet=True, **overrides)
+    trainer.resume()
+    start = time.perf_counter()
+    trainer.fit()
+    val_rows = [r for r in trainer.history if "psnr" in r]
+    return {"variant": f"k_pool {k_pool}, schedule x{scale:g}", "k_pool": k_pool, "scale": scale,
+            "iterations": trainer.iteration, "run": str(out.relative_to(ROOT)),
+            "minutes_this_call": (time.perf_counter() - start) / 60,
+            "val_psnr_last": val_rows[-1]["psnr"] if val_rows else None,
+            **score(track, track.load_model(trainer.best_path), trainer.data.val)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--variants", default="1:2,8:1", help="comma-separated k_pool:scale pairs")
+    args = parser.parse_args()
+    track = get_track("retouch")
+    track.prepare("demo")
+    shipped = track.load_model(track.shipped_dir / "model.pdparams")
+    rows = [{"variant": "shipped demo (k_pool 1, schedule x1)", "k_pool": 1, "scale": 1,
+             **score(track, shipped, None)}]
+    for pair in args.variants.split(","):
+        k_pool, scale = pair.split(":")
+        rows.append(run_variant(track, int(k_pool), float(scale)))
+        print(rows[-1]["variant"], json.dumps(rows[-1]["checks"]), flush=True)
+    record = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="minutes"),
+              "load_average_at_start": os.getloadavg(), "rows": rows}
+    OUT.write_text(json.dumps(record, indent=2) + "\n")
+    for r in rows:
+        ab = {a["output"]: a for a in r["ablation"]}
+        print(f"{r['variant']:<40} inside {r['checks']['inside_gain_over_best_baseline_db']:+.2f} "
+              f"outside drop {r['checks']['outside_drop_db']:.2f} | outside: K only "
+              f"{ab['K only: J / (1 + K)']['psnr_outside']:.2f}, D only {ab['D only: J - D']['psnr_outside']:.2f}, "
+              f"input {ab['input J']['psnr_outside']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
