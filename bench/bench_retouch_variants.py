@@ -2,13 +2,14 @@
 which predicted map (K or D) helps or hurts inside and outside the blemishes of the held-out face.
 
 Each variant trains the demo profile through the engine (one process; the run folder
-runs/exp/retouch-kpool<k>-x<scale> is resumed, so a finished variant is only scored again), then is
+runs/exp/retouch-kpool<k>-x<scale>[-n<n_train>] is resumed, so a finished variant is only scored
+again; with n_train, the generated set has that many training views, data/retouch-n<n_train>), then is
 scored like the shipped model (Track.evaluate: test_A, the held-out face, against the tuned
 baselines) plus lib.retouch_eval.decomposition_ablation (the output with only K or only D). The
 shipped checkpoint is scored the same way without training. Results: bench/results/retouch_variants.json.
 
     .venv/bin/python bench/bench_retouch_variants.py                        # x2 and k_pool 8: ~25 min on one core
-    .venv/bin/python bench/bench_retouch_variants.py --variants 1:2,8:1     # k_pool:scale pairs
+    .venv/bin/python bench/bench_retouch_variants.py --variants 1:2,8:1     # k_pool:scale[:n_train]
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ import argparse
 import datetime
 import json
 import os
-import time
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
@@ -29,44 +29,57 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "results" / "retouch_variants.json"
 
 
-def score(track, model, val) -> dict:
-    result = track.evaluate(model, "demo", val=val)
-    test, _ = track.evaluation_sets("demo", None, [])
+def score(track, model, val, data=None) -> dict:
+    result = track.evaluate(model, "demo", data=data, val=val)
+    test, _ = track.evaluation_sets("demo", data, [])
     return {"checks": result["checks"], "methods": result["methods"], "ablation": decomposition_ablation(model, test)}
 
 
-def run_variant(track, k_pool: int, scale: float) -> dict:
+def run_variant(track, k_pool: int, scale: float, n_train: int | None = None) -> dict:
+    from lib.data.retouch import ensure_dataset
+
     cfg = track.config("demo")
-    out = ROOT / "runs" / "exp" / f"retouch-kpool{k_pool}-x{scale:g}"
+    suffix = f"-n{n_train}" if n_train else ""
+    out = ROOT / "runs" / "exp" / f"retouch-kpool{k_pool}-x{scale:g}{suffix}"
+    data = ensure_dataset("demo", ROOT / "data" / f"retouch{suffix}", options={"n_train": n_train}) if n_train else None
     overrides = scale_schedule(cfg["train"], scale) if scale != 1 else {}
-    trainer = track.trainer("demo", out, model={**track.model_spec(cfg), "k_pool": k_pool}, quiet=True, **overrides)
+    trainer = track.trainer("demo", out, prepared=data, model={**track.model_spec(cfg), "k_pool": k_pool},
+                            quiet=True, **overrides)
     trainer.resume()
-    start = time.perf_counter()
     trainer.fit()
     val_rows = [r for r in trainer.history if "psnr" in r]
-    return {"variant": f"k_pool {k_pool}, schedule x{scale:g}", "k_pool": k_pool, "scale": scale,
+    return {"variant": f"k_pool {k_pool}, schedule x{scale:g}" + (f", {n_train} training views" if n_train else ""),
+            "k_pool": k_pool, "scale": scale, "n_train": n_train or cfg["data"]["n_train"],
             "iterations": trainer.iteration, "run": str(out.relative_to(ROOT)),
-            "minutes_this_call": (time.perf_counter() - start) / 60,
+            "train_minutes": trainer.history[-1]["seconds"] / 60 if trainer.history else None,
             "val_psnr_last": val_rows[-1]["psnr"] if val_rows else None,
-            **score(track, track.load_model(trainer.best_path), trainer.data.val)}
+            **score(track, track.load_model(trainer.best_path), trainer.data.val, data)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--variants", default="1:2,8:1", help="comma-separated k_pool:scale pairs")
     args = parser.parse_args()
+    load = os.getloadavg()
     track = get_track("retouch")
     track.prepare("demo")
     shipped = track.load_model(track.shipped_dir / "model.pdparams")
-    rows = [{"variant": "shipped demo (k_pool 1, schedule x1)", "k_pool": 1, "scale": 1,
+    trained = json.loads((track.shipped_dir / "options.json").read_text())
+    iters = sum(stage["iters"] for stage in trained["stages"])
+    views = len(list((track.data_root("demo") / "train" / "image").glob("*.png")))
+    rows = [{"variant": f"shipped demo ({iters} iterations, {views} training views)", "k_pool": 1,
+             "iterations": iters, "n_train": views,
              **score(track, shipped, None)}]
     for pair in args.variants.split(","):
-        k_pool, scale = pair.split(":")
-        rows.append(run_variant(track, int(k_pool), float(scale)))
+        k_pool, scale, *n_train = pair.split(":")
+        rows.append(run_variant(track, int(k_pool), float(scale), int(n_train[0]) if n_train else None))
         print(rows[-1]["variant"], json.dumps(rows[-1]["checks"]), flush=True)
-    record = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="minutes"),
-              "load_average_at_start": os.getloadavg(), "rows": rows}
-    OUT.write_text(json.dumps(record, indent=2) + "\n")
+    stamp = {"scored": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="minutes"),
+             "load_average_at_start": load}
+    kept = json.loads(OUT.read_text())["rows"] if OUT.is_file() else []  # other variants' rows stay
+    rows = [{**r, **stamp} for r in rows]
+    names = {r["variant"] for r in rows}
+    OUT.write_text(json.dumps({"rows": [r for r in kept if r["variant"] not in names] + rows}, indent=2) + "\n")
     for r in rows:
         ab = {a["output"]: a for a in r["ablation"]}
         print(f"{r['variant']:<40} inside {r['checks']['inside_gain_over_best_baseline_db']:+.2f} "
