@@ -55,13 +55,19 @@ def test_prepared_sets(prepared):
     _, out = prepared
     seg = prepared_samples(out, "seg", "train")
     crops = prepared_samples(out, "inpaint", "train")
-    assert len(seg) == 6 and len(crops) >= 6
+    from lib.data.deocclusion import list_samples
     from lib.data.pairs import read_image
     from lib.train.data import read_gray
 
+    photos = list_samples(prepared[0] / "train")
+    pages = {s.gt.stem for s in photos}
+    negatives = [(i, l) for i, l in seg if i.name.startswith("gt_")]
+    assert len(seg) == len(photos) + len(pages) and len(crops) >= len(photos)
+    assert sorted(i.stem for i, _ in negatives) == sorted(f"gt_{p}" for p in pages)
     for image, label in seg:
         assert read_image(image).shape == (128, 96, 3) and set(np.unique(read_gray(label))) <= {0, 1}
-        assert read_gray(label).any()
+        # a photo's label marks its occluder; a clean page (negative) is all background
+        assert read_gray(label).any() != image.name.startswith("gt_")
     for image, mask in crops:
         assert read_image(image).shape == (64, 64, 3)  # 96 / 1.5
         m = read_gray(mask)
@@ -165,6 +171,10 @@ def test_clean_pages_report_what_the_pipeline_changes(prepared):
     assert everything["pages_unchanged"] == 0 and everything["psnr"] < PSNR_CAP
     assert everything["worst_psnr"] <= everything["psnr"] and everything["worst_changed_pixels_%"] >= everything["changed_pixels_%"]
     assert nothing["worst_psnr"] == PSNR_CAP and nothing["worst_changed_pixels_%"] == 0
+    # the stated tolerance (options evaluate.clean_tolerance) is applied page by page
+    assert nothing["tolerance"] == GAN.config("smoke")["evaluate"]["clean_tolerance"]
+    assert nothing["all_within_tolerance"] and nothing["pages_within_tolerance"] == nothing["pages"]
+    assert not everything["all_within_tolerance"] and everything["pages_within_tolerance"] == 0
 
 
 def test_phase_end_checkpoint_is_kept(prepared, tmp_path):

@@ -59,6 +59,28 @@ def test_dilation_study_and_plot(page):
     _check(dv.plot_dilation(rows, input_psnr=10.0, chosen=2), 1)
 
 
+def test_per_photo_comparison_scores_the_model_against_telea(page):
+    """An 'inpainter' that paints the hole with the paper colour, at scale 1 without feathering: its
+    row is the PSNR of the photo with the dilated mask painted; with an empty predicted mask both
+    methods leave the photo as it is and tie."""
+    from lib.deocclusion import PSNR_CAP
+    from lib.metrics import region_psnr
+
+    image, clean, mask, pred = page
+    paper = lambda crop, hole: np.where(hole[..., None] > 0, np.uint8(230), crop)  # noqa: E731
+    opts = RepairOptions(crop=32, shrink=1, dilate=2, feather=0, min_area=0)
+    rows = lab.per_photo_comparison([("a", image, clean, mask, mask), ("b", image, clean, mask, np.zeros_like(pred))],
+                                    paper, opts, ocv_radius=3)
+    a, b = rows
+    painted = image.copy()
+    painted[dilate_mask(mask, 2)] = 230
+    assert a["mask model"] == pytest.approx(region_psnr(painted, clean, mask, cap=PSNR_CAP))
+    assert a["page model"] == pytest.approx(region_psnr(painted, clean, cap=PSNR_CAP))
+    assert a["page model - Telea"] == a["page model"] - a["page Telea"] and a["mask Telea"] > region_psnr(image, clean, mask)
+    assert b["predicted %"] == 0 and b["page model - Telea"] == 0
+    assert b["page model"] == pytest.approx(region_psnr(image, clean, cap=PSNR_CAP))
+
+
 def test_network_inputs_are_the_repairs_crops(page):
     image, clean, mask, _ = page
     opts = RepairOptions(crop=32, shrink=2, dilate=2, feather=2)

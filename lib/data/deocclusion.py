@@ -377,7 +377,7 @@ def check_root(root) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------- preparation
-PREPARED_VERSION = 1
+PREPARED_VERSION = 2       # v2: the clean pages join the segmenter's set as negatives
 
 
 def seg_input(image: np.ndarray, size) -> np.ndarray:
@@ -422,6 +422,9 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False) -> Path:
 
         <out>/seg/<split>/images/<name>.png      the photo at the segmenter's size (portrait)
         <out>/seg/<split>/labels/<name>.png      its occluder mask, class ids 0 / 1
+        <out>/seg/<split>/images/gt_<page>.png   each clean page once, label all 0: without these
+                                                 negatives the segmenter never sees a page with
+                                                 nothing on it and marks some text as occluder
         <out>/inpaint/<split>/images/<name>_<k>.png   the clean page's crop around component k, l / r square
         <out>/inpaint/<split>/masks/<name>_<k>.png    its hole (0 / 255)
 
@@ -440,6 +443,7 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False) -> Path:
             if not (root / split).is_dir():
                 continue
             n_seg = n_crops = 0
+            clean_pages = set()
             for s in list_samples(root / split):
                 image, gt, mask = load_sample(s)
                 if gt is None or mask is None:
@@ -449,15 +453,21 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False) -> Path:
                                    (f"seg/{split}/labels/{stem}.png", seg_label(mask, seg_size))):
                     files[rel] = _write_png(tmp / rel, array)
                 n_seg += 1
+                if s.gt not in clean_pages:
+                    clean_pages.add(s.gt)
+                    rel = f"seg/{split}/images/{GT_DIR}_{s.gt.stem}.png"
+                    files[rel] = _write_png(tmp / rel, seg_input(gt, seg_size))
+                    files[rel.replace("/images/", "/labels/")] = _write_png(
+                        tmp / rel.replace("/images/", "/labels/"), np.zeros(tuple(int(v) for v in seg_size), np.uint8))
                 for k, (crop, hole) in enumerate(inpaint_crops(gt, mask, repair)):
                     for rel, array in ((f"inpaint/{split}/images/{stem}_{k}.png", crop),
                                        (f"inpaint/{split}/masks/{stem}_{k}.png", hole)):
                         files[rel] = _write_png(tmp / rel, array)
                     n_crops += 1
-            counts[split] = {"photos": n_seg, "crops": n_crops}
+            counts[split] = {"photos": n_seg, "clean_pages": len(clean_pages), "crops": n_crops}
         return {**params, "counts": counts, "files": dict(sorted(files.items()))}
 
-    summary = lambda m: ", ".join(f"{k}: {v['photos']} photos, {v['crops']} crops" for k, v in m["counts"].items())  # noqa: E731
+    summary = lambda m: ", ".join(f"{k}: {v['photos']} photos + {v.get('clean_pages', 0)} clean pages, {v['crops']} crops" for k, v in m["counts"].items())  # noqa: E731
     return ensure_generated(out, params, lambda: build_atomically(out, build), summary, force)
 
 

@@ -154,7 +154,8 @@ class DeocclusionTrack(Track):
     def _clean_pages(self, samples, segmenter, inpaint, cfg, repair) -> dict:
         """What the pipeline does to the clean pages (nothing covers them: ideally nothing changes):
         the share of pixels the segmenter calls occluded, the share the repair changed (the model's,
-        else OpenCV Telea's) and the PSNR of the result against the page itself."""
+        else OpenCV Telea's) and the PSNR of the result against the page itself; a page is within the
+        options' ``clean_tolerance`` when both its changed share and its PSNR are."""
         from ..data.pairs import read_image
         from ..deocclusion import PSNR_CAP, opencv_inpaint_page, predict_mask_logits, repair_local
         from ..metrics import region_psnr
@@ -168,11 +169,14 @@ class DeocclusionTrack(Track):
             rows.append({"predicted_occluded_%": 100 * float(pred.mean()),
                          "changed_pixels_%": 100 * float((out != page).any(axis=2).mean()),
                          "psnr": region_psnr(out, page, cap=PSNR_CAP)})
+        tol = cfg["evaluate"]["clean_tolerance"]
+        within = [r["changed_pixels_%"] <= tol["max_changed_%"] and r["psnr"] >= tol["min_psnr"] for r in rows]
         return {"pages": len(rows), "repaired_by": MODEL_ROW if inpaint is not None else "OpenCV Telea",
                 **{k: float(np.mean([r[k] for r in rows])) for k in rows[0]},
                 "pages_unchanged": int(sum(r["changed_pixels_%"] == 0 for r in rows)),
                 "worst_changed_pixels_%": max(r["changed_pixels_%"] for r in rows),
-                "worst_psnr": min(r["psnr"] for r in rows)}
+                "worst_psnr": min(r["psnr"] for r in rows),
+                "tolerance": dict(tol), "pages_within_tolerance": int(sum(within)), "all_within_tolerance": all(within)}
 
 
     # ------------------------------------------------------------------ deployment
