@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from .data.blemish import skin_mask
-from .metrics import ms_ssim, psnr, region_psnr, ssim
+from .metrics import ms_ssim, psnr, region_psnr, ssim, tensor_to_uint8
 
 DERIVED_MASK_LEVELS = 24  # > the mild global K term of the synthetic data in most pixels
 METRIC_KEYS = ("psnr", "ssim", "ms_ssim", "psnr_inside", "psnr_outside")
@@ -193,7 +193,7 @@ def decomposition_ablation(model, samples) -> list[dict]:
             K, D, clean = model.decompose(J)
             outputs = (J, clean, recover_clean(J, K, paddle.zeros_like(D), model.k_eps), J - D)
         for name, out in zip(ABLATION_OUTPUTS, outputs):
-            image = np.clip(np.rint(out.numpy()[0].transpose(1, 2, 0) * 255.0), 0, 255).astype(np.uint8)
+            image = tensor_to_uint8(out)
             scores[name]["psnr_inside"].append(region_psnr(image, gt, mask))
             scores[name]["psnr_outside"].append(region_psnr(image, gt, ~mask))
     return [{"output": name, **{k: float(np.mean(v)) for k, v in s.items()}} for name, s in scores.items()]

@@ -22,8 +22,7 @@ def prepared(tmp_path_factory):
     base = tmp_path_factory.mktemp("deocc_track")
     root = ensure_dataset("smoke", base / "data", seed=0, workers=1)
     cfg = GAN.config("smoke")
-    return root, prepare(root, base / "prepared", cfg["prepare"]["seg_size"], cfg["repair"],
-                         free_form=1)  # the optional free-form crops too (off in the configs)
+    return root, prepare(root, base / "prepared", cfg["prepare"]["seg_size"], cfg["repair"])
 
 
 def test_registered_and_full_profile_holds_the_seeds_numbers():
@@ -64,8 +63,6 @@ def test_prepared_sets(prepared):
     pages = {s.gt.stem for s in photos}
     negatives = [(i, l) for i, l in seg if i.name.startswith("gt_")]
     assert len(seg) == len(photos) + len(pages) and len(crops) >= len(photos)
-    free_form = [i for i, _ in crops if "_ff" in i.stem]
-    assert len(free_form) == len(photos)  # free_form=1 in the fixture
     assert sorted(i.stem for i, _ in negatives) == sorted(f"gt_{p}" for p in pages)
     for image, label in seg:
         assert read_image(image).shape == (128, 96, 3) and set(np.unique(read_gray(label))) <= {0, 1}
@@ -75,20 +72,6 @@ def test_prepared_sets(prepared):
         assert read_image(image).shape == (64, 64, 3)  # 96 / 1.5
         m = read_gray(mask)
         assert set(np.unique(m)) <= {0, 255} and 0 < (m > 0).mean() < 1
-
-
-def test_free_form_crops_are_random_places_with_stroke_holes():
-    from lib.data.deocclusion import free_form_crops
-
-    gt = np.random.default_rng(0).integers(0, 255, (300, 200, 3)).astype(np.uint8)
-    repair = GAN.config("smoke")["repair"]  # crop 96, shrink 1.5 -> 64 px
-    a = free_form_crops(gt, 5, repair, np.random.default_rng(1))
-    b = free_form_crops(gt, 5, repair, np.random.default_rng(1))
-    assert len(a) == 5 and all((x[0] == y[0]).all() and (x[1] == y[1]).all() for x, y in zip(a, b))
-    assert len({x[0].tobytes() for x in a}) == 5            # five different places
-    for crop, hole in a:
-        assert crop.shape == (64, 64, 3) and hole.shape == (64, 64) and set(np.unique(hole)) <= {0, 255}
-        assert 0.01 < (hole > 0).mean() < 0.9
 
 
 def _fixed_batch(trainer, samples):

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         gen.add_argument("--seed", type=int, default=0)
         gen.add_argument("--out", type=Path, default=None,
                          help=f"output folder (default: data/{name} for demo, data/{name}-<profile> otherwise)")
-        gen.add_argument("--force", action="store_true", help="regenerate even if up to date")
+        gen.add_argument("--force", action="store_true", help="regenerate (and with --prepare re-prepare) even if up to date")
         gen.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
         gen.add_argument("--prepare", action="store_true", help="then prepare it for training (a no-op when up to date)")
     chk = sub.add_parser("check", help="validate a data root")
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             out = generated_data_root(track.data_track or track.name, args.profile)
         root = track.generate_data(args.profile, out, seed=args.seed, force=args.force, workers=args.workers)
         if args.prepare:  # the data just written if --out was given, else $COURSE_DATA or the sample data
-            prepared = track.prepare(args.profile, source=root if args.out else None)
+            prepared = track.prepare(args.profile, source=root if args.out else None, force=args.force)
             print(prepared.summary() if hasattr(prepared, "summary") else prepared)
     except (DataError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -410,32 +410,6 @@ def inpaint_crops(gt: np.ndarray, mask: np.ndarray, repair: dict) -> list[tuple[
     return pairs
 
 
-def free_form_crops(gt: np.ndarray, count: int, repair: dict, rng: np.random.Generator):
-    """``count`` training pairs like :func:`inpaint_crops` but at random places of the photo (desk,
-    page edges and margins included) with DeepFillv2's random free-form holes (a few thick strokes
-    of random direction and width): without them every hole the network sees lies on paper, and it
-    paints paper over anything the segmenter marks, desk included."""
-    from ..deocclusion import RepairOptions
-
-    opts = RepairOptions.from_config(repair)
-    h, w = gt.shape[:2]
-    side = max(4, int(math.ceil(opts.crop / opts.shrink / 4)) * 4)
-    crop = min(int(opts.crop), h, w)
-    pairs = []
-    for _ in range(count):
-        y0, x0 = int(rng.integers(0, h - crop + 1)), int(rng.integers(0, w - crop + 1))
-        hole = np.zeros((side, side), np.uint8)
-        for _ in range(int(rng.integers(1, 4))):
-            y, x = rng.uniform(0, side, 2)
-            for _ in range(int(rng.integers(2, 6))):
-                angle, length = rng.uniform(0, 2 * np.pi), rng.uniform(0.1, 0.3) * side
-                y2, x2 = np.clip(y + length * np.sin(angle), 0, side - 1), np.clip(x + length * np.cos(angle), 0, side - 1)
-                cv2.line(hole, (int(x), int(y)), (int(x2), int(y2)), 255, int(rng.uniform(0.04, 0.12) * side))
-                y, x = y2, x2
-        pairs.append((cv2.resize(gt[y0:y0 + crop, x0:x0 + crop], (side, side), interpolation=cv2.INTER_AREA), hole))
-    return pairs
-
-
 def _write_png(path: Path, array: np.ndarray) -> str:
     data = _png(array if array.ndim == 2 else cv2.cvtColor(array, cv2.COLOR_RGB2BGR))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -443,7 +417,7 @@ def _write_png(path: Path, array: np.ndarray) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def prepare(root, out, seg_size, repair: dict, force: bool = False, free_form: int = 0) -> Path:
+def prepare(root, out, seg_size, repair: dict, force: bool = False) -> Path:
     """What the two networks train on, made from the ``train`` and ``val`` splits of ``root``::
 
         <out>/seg/<split>/images/<name>.png      the photo at the segmenter's size (portrait)
@@ -453,8 +427,6 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False, free_form: i
                                                  nothing on it and marks some text as occluder
         <out>/inpaint/<split>/images/<name>_<k>.png   the clean page's crop around component k, l / r square
         <out>/inpaint/<split>/masks/<name>_<k>.png    its hole (0 / 255)
-        <out>/inpaint/<split>/images/<name>_ff<k>.png  ``free_form`` more per photo: a random crop of the
-                                                 clean photo with a free-form hole (:func:`free_form_crops`)
 
     Skipped when ``out``'s manifest matches the source, sizes and repair options."""
     root, out = Path(root), Path(out)
@@ -463,11 +435,14 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False, free_form: i
     source = read_manifest(root) or {}
     params = {"prepared": f"lib.data.{TRACK} v{PREPARED_VERSION}", "source": str(root.resolve()),
               "source_files": hashlib.sha256(repr(sorted(source.get("files", {}).items())).encode()).hexdigest(),
-              "seg_size": [int(v) for v in seg_size], "repair": dict(repair),
-              **({"free_form": int(free_form)} if free_form else {})}
+              "seg_size": [int(v) for v in seg_size], "repair": dict(repair)}
 
     def build(tmp: Path) -> dict:
         files, counts = {}, {}
+
+        def put(rel: str, array: np.ndarray) -> None:
+            files[rel] = _write_png(tmp / rel, array)
+
         for split in ("train", "val"):
             if not (root / split).is_dir():
                 continue
@@ -478,26 +453,16 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False, free_form: i
                 if gt is None or mask is None:
                     raise DataError(f"{s.image}: training needs the clean page (none in {GT_DIR}/)")
                 stem = f"{s.category}_{Path(s.name).stem}"
-                for rel, array in ((f"seg/{split}/images/{stem}.png", seg_input(image, seg_size)),
-                                   (f"seg/{split}/labels/{stem}.png", seg_label(mask, seg_size))):
-                    files[rel] = _write_png(tmp / rel, array)
+                put(f"seg/{split}/images/{stem}.png", seg_input(image, seg_size))
+                put(f"seg/{split}/labels/{stem}.png", seg_label(mask, seg_size))
                 n_seg += 1
                 if s.gt not in clean_pages:
                     clean_pages.add(s.gt)
-                    rel = f"seg/{split}/images/{GT_DIR}_{s.gt.stem}.png"
-                    files[rel] = _write_png(tmp / rel, seg_input(gt, seg_size))
-                    files[rel.replace("/images/", "/labels/")] = _write_png(
-                        tmp / rel.replace("/images/", "/labels/"), np.zeros(tuple(int(v) for v in seg_size), np.uint8))
+                    put(f"seg/{split}/images/{GT_DIR}_{s.gt.stem}.png", seg_input(gt, seg_size))
+                    put(f"seg/{split}/labels/{GT_DIR}_{s.gt.stem}.png", np.zeros(tuple(int(v) for v in seg_size), np.uint8))
                 for k, (crop, hole) in enumerate(inpaint_crops(gt, mask, repair)):
-                    for rel, array in ((f"inpaint/{split}/images/{stem}_{k}.png", crop),
-                                       (f"inpaint/{split}/masks/{stem}_{k}.png", hole)):
-                        files[rel] = _write_png(tmp / rel, array)
-                    n_crops += 1
-                rng = np.random.default_rng(int.from_bytes(hashlib.sha256(stem.encode()).digest()[:8], "little"))
-                for k, (crop, hole) in enumerate(free_form_crops(gt, free_form, repair, rng)):
-                    for rel, array in ((f"inpaint/{split}/images/{stem}_ff{k}.png", crop),
-                                       (f"inpaint/{split}/masks/{stem}_ff{k}.png", hole)):
-                        files[rel] = _write_png(tmp / rel, array)
+                    put(f"inpaint/{split}/images/{stem}_{k}.png", crop)
+                    put(f"inpaint/{split}/masks/{stem}_{k}.png", hole)
                     n_crops += 1
             counts[split] = {"photos": n_seg, "clean_pages": len(clean_pages), "crops": n_crops}
         return {**params, "counts": counts, "files": dict(sorted(files.items()))}

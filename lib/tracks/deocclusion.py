@@ -78,7 +78,7 @@ class DeocclusionTrack(Track):
         cfg = self.config(profile)
         root = Path(source) if source else self.generate_data(cfg["profile"])
         return prepare(root, self.prepared_dir(cfg["profile"], source), cfg["prepare"]["seg_size"], cfg["repair"],
-                       force=force, free_form=cfg["prepare"].get("free_form", 0))
+                       force=force)
 
     def train_data(self, prepared):
         from ..data.deocclusion import prepared_samples
