@@ -11,8 +11,8 @@ import pytest
 
 import lib  # noqa: F401
 from lib.data.__main__ import main as data_main
-from lib.data.deocclusion import (ANNOTATION, GT_DIR, check_root, ensure_dataset, list_samples, load_sample,
-                                  mask_from_difference, read_mask, validate_split)
+from lib.data.deocclusion import (ANNOTATION, GT_DIR, check_root, desk_texture, desk_variant, ensure_dataset,
+                                  list_samples, load_sample, mask_from_difference, read_mask, validate_split)
 from lib.data.occluders import DRAW, KINDS, MASK_ALPHA, composite
 from lib.data.pairs import DataError, read_image
 
@@ -88,6 +88,37 @@ def test_every_occluder_kind_covers_part_of_the_page(kind):
     covered = (occ.alpha > MASK_ALPHA).mean()
     assert 0.001 < covered < 0.5, (kind, covered)
     assert occ.color.shape == (320, 240, 3) and occ.color.dtype == np.float32
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_desk_variant_moves_the_label_with_the_page_and_the_desk_is_background(seed):
+    # a pure blue page, every pixel occluder: after the move, label 1 exactly where the page is
+    # (blue) and 0 on the desk (browns and greys are never bluer than red)
+    h, w = 128, 96
+    page = np.zeros((h, w, 3), np.uint8)
+    page[..., 2] = 255
+    image, label = desk_variant(np.random.default_rng(seed), page, np.ones((h, w), np.uint8))
+    assert image.shape == page.shape and image.dtype == np.uint8 and label.dtype == np.uint8
+    blue = image[..., 2].astype(int) > image[..., 0].astype(int) + 20
+    np.testing.assert_array_equal(label.astype(bool), blue)
+    assert 0.7 ** 2 * 0.85 < label.mean() < 0.92 ** 2 * 1.05    # shrunk to 70-92 %, a little cut at an edge
+    # the label moves with the image: a marked patch keeps its mark
+    mark = np.zeros((h, w), np.uint8)
+    mark[40:70, 30:60] = 1
+    marked = page.copy()
+    marked[40:70, 30:60] = (255, 0, 0)
+    image, label = desk_variant(np.random.default_rng(seed), marked, mark)
+    red = (image[..., 0] > 200) & (image[..., 2] < 60)
+    assert red.sum() > 0.45 * mark.sum() and (label.astype(bool) | ~red).all()
+
+
+def test_desk_texture_is_an_opaque_desk_colour_with_grain():
+    for seed in range(20):
+        desk = desk_texture(np.random.default_rng(seed), 64, 48).astype(float)
+        assert desk.shape == (64, 48, 3)
+        r, g, b = desk.reshape(-1, 3).mean(0)
+        assert r + 3 >= g + 0 and r + 6 >= b, (seed, r, g, b)   # brown (R >= G >= B) or grey
+        assert desk.std() > 0                                      # grain and light, not a flat fill
 
 
 def test_real_download_without_annotation_or_masks_derives_the_masks(smoke_root, tmp_path):

@@ -2,6 +2,8 @@
 ``full``, the prepared training sets, a few training steps of each task through the engine (loss
 down on a fixed batch), a smoke run with checkpoints, the mask scores against hand-counted values,
 and the evaluation table (input, OpenCV Telea / NS, the model)."""
+import json
+
 import numpy as np
 import paddle
 import pytest
@@ -22,7 +24,8 @@ def prepared(tmp_path_factory):
     base = tmp_path_factory.mktemp("deocc_track")
     root = ensure_dataset("smoke", base / "data", seed=0, workers=1)
     cfg = GAN.config("smoke")
-    return root, prepare(root, base / "prepared", cfg["prepare"]["seg_size"], cfg["repair"])
+    return root, prepare(root, base / "prepared", cfg["prepare"]["seg_size"], cfg["repair"],
+                         desk_variants=cfg["prepare"]["desk_variants"])
 
 
 def test_registered_and_full_profile_holds_the_seeds_numbers():
@@ -61,13 +64,17 @@ def test_prepared_sets(prepared):
 
     photos = list_samples(prepared[0] / "train")
     pages = {s.gt.stem for s in photos}
-    negatives = [(i, l) for i, l in seg if i.name.startswith("gt_")]
-    assert len(seg) == len(photos) + len(pages) and len(crops) >= len(photos)
+    originals = [(i, l) for i, l in seg if not i.name.startswith("desk")]
+    negatives = [(i, l) for i, l in originals if i.name.startswith("gt_")]
+    assert len(originals) == len(photos) + len(pages) and len(crops) >= len(photos)
     assert sorted(i.stem for i, _ in negatives) == sorted(f"gt_{p}" for p in pages)
+    assert GAN.config("smoke")["prepare"]["desk_variants"] == 1
+    assert sorted(i.name for i, _ in seg if i.name.startswith("desk")) == sorted(f"desk0_{i.name}" for i, _ in originals)
     for image, label in seg:
         assert read_image(image).shape == (128, 96, 3) and set(np.unique(read_gray(label))) <= {0, 1}
-        # a photo's label marks its occluder; a clean page (negative) is all background
-        assert read_gray(label).any() != image.name.startswith("gt_")
+        # a photo's label marks its occluder (on another desk too); a clean page (negative) is all background
+        assert read_gray(label).any() != image.name.split("_", 1)[-1].startswith("gt_") if image.name.startswith("desk") \
+            else read_gray(label).any() != image.name.startswith("gt_")
     for image, mask in crops:
         assert read_image(image).shape == (64, 64, 3)  # 96 / 1.5
         m = read_gray(mask)
@@ -81,7 +88,7 @@ def _fixed_batch(trainer, samples):
     return next(iter(make_loader(dataset, 0, 1, stage["batch_size"])))
 
 
-@pytest.mark.parametrize("track, key, steps", [(SEG, "loss", 25), (GAN, "l1", 12)])
+@pytest.mark.parametrize("track, key, steps", [(SEG, "loss", 25), (GAN, "l1", 16)])
 def test_task_loss_goes_down_on_a_fixed_batch(prepared, tmp_path, track, key, steps):
     _, out = prepared
     trainer = track.trainer("smoke", tmp_path / "run", prepared=out, quiet=True)
@@ -93,7 +100,8 @@ def test_task_loss_goes_down_on_a_fixed_batch(prepared, tmp_path, track, key, st
 
 
 def test_smoke_runs_save_both_networks_and_validate(prepared, tmp_path):
-    _, out = prepared
+    root, out = prepared
+    trained = {}
     for track, metrics, nets in ((SEG, ("miou", "boundary_f"), {"model"}),
                                  (GAN, ("psnr", "psnr_hole"), {"generator", "discriminator"})):
         trainer = track.trainer("smoke", tmp_path / track.name, prepared=out, quiet=True)
@@ -104,6 +112,21 @@ def test_smoke_runs_save_both_networks_and_validate(prepared, tmp_path):
         assert set(state["networks"]) == nets
         model = track.load_model(trainer.last_path)
         assert not model.training
+        trained[track.name] = (trainer, model)
+    # a published inpainter scored again with another segmenter: its metrics follow, how it was trained stays
+    from lib.checkpoints import publish
+
+    gan_trainer, segmenter = trained["deocclusion"][0], trained["deocclusion_seg"][1]
+    dest = publish(gan_trainer.out_dir, tmp_path / "shipped", {"track": "deocclusion", "profile": "smoke",
+                                                                "iterations": 3, "command": "make it", "stale": 1})
+    GAN.rescore(dest, data=root, segmenter=None)
+    first = json.loads((dest / "metrics.json").read_text())
+    assert first["mask"].startswith("true") and first["command"] == "make it" and "stale" not in first
+    GAN.rescore(dest, data=root, segmenter=segmenter)
+    second = json.loads((dest / "metrics.json").read_text())
+    assert second["mask"].startswith("predicted") and "segmentation" in second and second["iterations"] == 3
+    with pytest.raises(FileNotFoundError, match="no published model"):
+        GAN.rescore(tmp_path / "nothing")
 
 
 def test_mask_scores_against_hand_counts():

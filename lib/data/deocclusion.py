@@ -377,7 +377,7 @@ def check_root(root) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------- preparation
-PREPARED_VERSION = 2       # v2: the clean pages join the segmenter's set as negatives
+PREPARED_VERSION = 3       # v2: the clean pages join the segmenter's set as negatives; v3: desk variants
 
 
 def seg_input(image: np.ndarray, size) -> np.ndarray:
@@ -391,6 +391,37 @@ def seg_label(mask: np.ndarray, size) -> np.ndarray:
     m = np.ascontiguousarray(np.rot90(mask)) if mask.shape[1] > mask.shape[0] else mask
     small = cv2.resize(m.astype(np.float32), (int(size[1]), int(size[0])), interpolation=cv2.INTER_AREA)
     return (small >= 0.5).astype(np.uint8)
+
+
+def desk_texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """A desk, uint8 RGB: a colour from light wood to near black (browns as warm as skin among them),
+    or a grey, with wood grain along a random direction and a lighting gradient."""
+    if rng.random() < 0.75:   # wood and brown tones: hue 15-40 degrees (OpenCV's 0-180 scale: 7-20)
+        hsv = np.uint8([[[rng.uniform(7, 20), rng.uniform(0.25, 0.75) * 255, rng.uniform(0.15, 0.85) * 255]]])
+        base = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0].astype(np.float32) / 255.0
+    else:
+        base = np.full(3, rng.uniform(0.1, 0.7), np.float32) * (1 + rng.uniform(-0.05, 0.05, 3)).astype(np.float32)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32) / max(h, w)
+    theta = rng.uniform(0, np.pi)
+    along, across = xx * np.cos(theta) + yy * np.sin(theta), -xx * np.sin(theta) + yy * np.cos(theta)
+    grain = np.sin(2 * np.pi * (rng.uniform(8, 40) * across + 0.8 * np.sin(2 * np.pi * rng.uniform(0.5, 2) * along)))
+    light = 1 + rng.uniform(-0.25, 0.25) * (xx - 0.5) + rng.uniform(-0.25, 0.25) * (yy - 0.5)
+    shade = light * (1 + rng.uniform(0.0, 0.12) * grain)
+    return np.clip(np.round(base[None, None, :] * shade[..., None] * 255.0), 0, 255).astype(np.uint8)
+
+
+def desk_variant(rng: np.random.Generator, image: np.ndarray, label: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A segmenter sample (image uint8 RGB, label class ids) as if photographed from farther away on
+    another desk: shrunk to 70-92 %, turned by up to 5 degrees, shifted, the rest of the frame a
+    :func:`desk_texture`; the label moves with the image and the desk is class 0. The generated desk
+    is a thin flat border; without these the segmenter calls a wide brown desk an occluder."""
+    h, w = label.shape
+    centre = (w / 2 + rng.uniform(-0.06, 0.06) * w, h / 2 + rng.uniform(-0.06, 0.06) * h)
+    m = cv2.getRotationMatrix2D(centre, float(rng.uniform(-5, 5)), float(rng.uniform(0.7, 0.92)))
+    placed = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_AREA)
+    inside = cv2.warpAffine(np.ones((h, w), np.uint8), m, (w, h), flags=cv2.INTER_NEAREST) > 0
+    moved = cv2.warpAffine(label, m, (w, h), flags=cv2.INTER_NEAREST)
+    return np.where(inside[..., None], placed, desk_texture(rng, h, w)), np.where(inside, moved, 0).astype(np.uint8)
 
 
 def inpaint_crops(gt: np.ndarray, mask: np.ndarray, repair: dict) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -417,7 +448,7 @@ def _write_png(path: Path, array: np.ndarray) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def prepare(root, out, seg_size, repair: dict, force: bool = False) -> Path:
+def prepare(root, out, seg_size, repair: dict, force: bool = False, desk_variants: int = 0) -> Path:
     """What the two networks train on, made from the ``train`` and ``val`` splits of ``root``::
 
         <out>/seg/<split>/images/<name>.png      the photo at the segmenter's size (portrait)
@@ -425,6 +456,8 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False) -> Path:
         <out>/seg/<split>/images/gt_<page>.png   each clean page once, label all 0: without these
                                                  negatives the segmenter never sees a page with
                                                  nothing on it and marks some text as occluder
+        <out>/seg/<split>/images/desk<j>_<name>.png   ``desk_variants`` copies of each of the above on
+                                                 another desk (:func:`desk_variant`), label moved along
         <out>/inpaint/<split>/images/<name>_<k>.png   the clean page's crop around component k, l / r square
         <out>/inpaint/<split>/masks/<name>_<k>.png    its hole (0 / 255)
 
@@ -435,13 +468,22 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False) -> Path:
     source = read_manifest(root) or {}
     params = {"prepared": f"lib.data.{TRACK} v{PREPARED_VERSION}", "source": str(root.resolve()),
               "source_files": hashlib.sha256(repr(sorted(source.get("files", {}).items())).encode()).hexdigest(),
-              "seg_size": [int(v) for v in seg_size], "repair": dict(repair)}
+              "seg_size": [int(v) for v in seg_size], "repair": dict(repair), "desk_variants": int(desk_variants)}
 
     def build(tmp: Path) -> dict:
         files, counts = {}, {}
 
         def put(rel: str, array: np.ndarray) -> None:
             files[rel] = _write_png(tmp / rel, array)
+
+        def put_seg(split: str, stem: str, image: np.ndarray, label: np.ndarray) -> None:
+            put(f"seg/{split}/images/{stem}.png", image)
+            put(f"seg/{split}/labels/{stem}.png", label)
+            for j in range(int(desk_variants)):
+                rng = np.random.default_rng([int.from_bytes(hashlib.sha256(stem.encode()).digest()[:8], "little"), j])
+                desk_image, desk_label = desk_variant(rng, image, label)
+                put(f"seg/{split}/images/desk{j}_{stem}.png", desk_image)
+                put(f"seg/{split}/labels/desk{j}_{stem}.png", desk_label)
 
         for split in ("train", "val"):
             if not (root / split).is_dir():
@@ -453,21 +495,22 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False) -> Path:
                 if gt is None or mask is None:
                     raise DataError(f"{s.image}: training needs the clean page (none in {GT_DIR}/)")
                 stem = f"{s.category}_{Path(s.name).stem}"
-                put(f"seg/{split}/images/{stem}.png", seg_input(image, seg_size))
-                put(f"seg/{split}/labels/{stem}.png", seg_label(mask, seg_size))
+                put_seg(split, stem, seg_input(image, seg_size), seg_label(mask, seg_size))
                 n_seg += 1
                 if s.gt not in clean_pages:
                     clean_pages.add(s.gt)
-                    put(f"seg/{split}/images/{GT_DIR}_{s.gt.stem}.png", seg_input(gt, seg_size))
-                    put(f"seg/{split}/labels/{GT_DIR}_{s.gt.stem}.png", np.zeros(tuple(int(v) for v in seg_size), np.uint8))
+                    put_seg(split, f"{GT_DIR}_{s.gt.stem}", seg_input(gt, seg_size),
+                            np.zeros(tuple(int(v) for v in seg_size), np.uint8))
                 for k, (crop, hole) in enumerate(inpaint_crops(gt, mask, repair)):
                     put(f"inpaint/{split}/images/{stem}_{k}.png", crop)
                     put(f"inpaint/{split}/masks/{stem}_{k}.png", hole)
                     n_crops += 1
-            counts[split] = {"photos": n_seg, "clean_pages": len(clean_pages), "crops": n_crops}
+            counts[split] = {"photos": n_seg, "clean_pages": len(clean_pages), "desk_variants": int(desk_variants),
+                             "crops": n_crops}
         return {**params, "counts": counts, "files": dict(sorted(files.items()))}
 
-    summary = lambda m: ", ".join(f"{k}: {v['photos']} photos + {v.get('clean_pages', 0)} clean pages, {v['crops']} crops" for k, v in m["counts"].items())  # noqa: E731
+    summary = lambda m: ", ".join(f"{k}: {v['photos']} photos + {v.get('clean_pages', 0)} clean pages (x{1 + v.get('desk_variants', 0)} "
+                                  f"with desk variants), {v['crops']} crops" for k, v in m["counts"].items())  # noqa: E731
     return ensure_generated(out, params, lambda: build_atomically(out, build), summary, force)
 
 

@@ -78,7 +78,7 @@ class DeocclusionTrack(Track):
         cfg = self.config(profile)
         root = Path(source) if source else self.generate_data(cfg["profile"])
         return prepare(root, self.prepared_dir(cfg["profile"], source), cfg["prepare"]["seg_size"], cfg["repair"],
-                       force=force)
+                       force=force, desk_variants=cfg["prepare"]["desk_variants"])
 
     def train_data(self, prepared):
         from ..data.deocclusion import prepared_samples
@@ -219,6 +219,18 @@ class DeocclusionSegTrack(DeocclusionTrack):
         """The pipeline's table with this segmenter and no inpainting network (its masks' scores and
         what the classical inpainters make of them)."""
         return DeocclusionTrack.evaluate(self, None, profile, data, val, segmenter=model)
+
+    def publish(self, trainer, profile=None, dest=None, data=None, command=None) -> Path:
+        """Publish the segmenter; a new shipped one also scores the shipped inpainter again (the
+        pipeline's numbers in its metrics.json come from the masks this segmenter makes)."""
+        from . import get_track
+
+        out = super().publish(trainer, profile, dest, data, command)
+        inpainter = get_track("deocclusion")
+        if dest is None and Path(out) == self.shipped_dir and (inpainter.shipped_dir / "metrics.json").is_file():
+            inpainter.rescore(data=data, segmenter=self.load_model(Path(out) / "model.pdparams"))
+            print(f"scored the shipped inpainter again with this segmenter: {inpainter.shipped_dir / 'metrics.json'}")
+        return out
 
     def build_submission(self, model, out_zip=None, profile=None, **options) -> dict:
         """The same submission, with ``model`` as the segmenter and the trained generator."""
