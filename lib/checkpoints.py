@@ -87,6 +87,11 @@ def read_options(path, state: dict | None = None) -> dict:
     return options
 
 
+def write_metrics(dest, metrics: dict) -> None:
+    """A published model's ``metrics.json``, written atomically."""
+    atomic_write_text(Path(dest) / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
+
+
 def publish(run_dir, dest, metrics: dict) -> Path:
     """Copy a run's best model (``best.pdparams``, else ``last.pdparams``; weights only), its
     options and log into ``dest`` with ``metrics``; every file written atomically."""
@@ -97,7 +102,7 @@ def publish(run_dir, dest, metrics: dict) -> Path:
     atomic_save({"version": CHECKPOINT_VERSION, "track": state.get("track"), "networks": inference_weights(state),
                  "iteration": state["iteration"]}, dest / "model.pdparams")
     atomic_write_text(dest / "options.json", json.dumps(state["options"], indent=2) + "\n")
-    atomic_write_text(dest / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
+    write_metrics(dest, metrics)
     shutil.copyfile(run_dir / "log.csv", dest / "log.csv.tmp")
     os.replace(dest / "log.csv.tmp", dest / "log.csv")
     return dest

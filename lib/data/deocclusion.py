@@ -505,11 +505,10 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False, desk_variant
                     put(f"inpaint/{split}/images/{stem}_{k}.png", crop)
                     put(f"inpaint/{split}/masks/{stem}_{k}.png", hole)
                     n_crops += 1
-            counts[split] = {"photos": n_seg, "clean_pages": len(clean_pages), "desk_variants": int(desk_variants),
-                             "crops": n_crops}
+            counts[split] = {"photos": n_seg, "clean_pages": len(clean_pages), "crops": n_crops}
         return {**params, "counts": counts, "files": dict(sorted(files.items()))}
 
-    summary = lambda m: ", ".join(f"{k}: {v['photos']} photos + {v.get('clean_pages', 0)} clean pages (x{1 + v.get('desk_variants', 0)} "
+    summary = lambda m: ", ".join(f"{k}: {v['photos']} photos + {v.get('clean_pages', 0)} clean pages (x{1 + m.get('desk_variants', 0)} "
                                   f"with desk variants), {v['crops']} crops" for k, v in m["counts"].items())  # noqa: E731
     return ensure_generated(out, params, lambda: build_atomically(out, build), summary, force)
 

@@ -120,7 +120,7 @@ class Track:
         another network (the de-occlusion inpainter's on the segmenter that makes its masks)."""
         import json
 
-        from ..checkpoints import atomic_write_text
+        from ..checkpoints import write_metrics
 
         dest = Path(dest or self.shipped_dir)
         if not (dest / "metrics.json").is_file() or not (dest / "model.pdparams").is_file():
@@ -129,7 +129,7 @@ class Track:
         kept = {k: old[k] for k in ("track", "profile", "iterations", "command") if k in old}
         metrics = {**kept, **self.evaluate(self.load_model(dest / "model.pdparams"), old.get("profile"), data=data,
                                            **evaluate_options)}
-        atomic_write_text(dest / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
+        write_metrics(dest, metrics)
         return dest
 
     # ------------------------------------------------------------------ trained models

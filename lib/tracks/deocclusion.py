@@ -80,6 +80,16 @@ class DeocclusionTrack(Track):
         return prepare(root, self.prepared_dir(cfg["profile"], source), cfg["prepare"]["seg_size"], cfg["repair"],
                        force=force, desk_variants=cfg["prepare"]["desk_variants"])
 
+    def rescore(self, dest=None, data=None, **evaluate_options) -> Path:
+        """:meth:`Track.rescore` with the shipped segmenter's masks unless ``segmenter`` is given: a
+        shipped model's numbers come from shipped networks, not from a learner's run."""
+        if "segmenter" not in evaluate_options:
+            from . import get_track
+
+            seg = get_track("deocclusion_seg")
+            evaluate_options["segmenter"] = seg.load_model(seg.shipped_dir / "model.pdparams")
+        return super().rescore(dest, data, **evaluate_options)
+
     def train_data(self, prepared):
         from ..data.deocclusion import prepared_samples
         from ..train.engine import TrainData
