@@ -122,6 +122,19 @@ def test_schedule_scale_keeps_the_shape_and_aligned_boundaries():
         scale_schedule({"stages": [{"iters": 1}, {"iters": 1}], "phases": [{"iters": 2}]}, 0.2)
 
 
+@pytest.mark.parametrize("track_name", ["deblur", "deocclusion", "deocclusion_seg", "denoise"])
+def test_schedule_scale_of_the_cli_scales_the_tracks_own_training_section(track_name):
+    from lib.train.__main__ import schedule_overrides
+    from lib.tracks import get_track
+
+    track = get_track(track_name)
+    own = track.train_options(track.config("demo"))
+    longer = schedule_overrides(track, "demo", 2)
+    assert [s["iters"] for s in longer["stages"]] == [2 * s["iters"] for s in own["stages"]]
+    assert [{k: v for k, v in p.items() if k != "iters"} for p in longer["phases"]] == \
+        [{k: v for k, v in p.items() if k != "iters"} for p in own["phases"]]  # the segmenter's, not the GAN's
+
+
 def test_training_processes_per_profile():
     from lib.train.launch import default_nproc, launch_command
 
