@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from threading import Lock
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results" / "recipe.json"
 LOG_DIR = ROOT / "runs" / "recipe"
+_MERGE = Lock()
 
 MSSSIM4 = {"name": "charbonnier_msssim", "weights": [0.0517, 0.3295, 0.3462, 0.2726]}
 DEMO_STAGES = [(8, 64, 0.45), (6, 96, 0.35), (4, 128, 0.20)]  # (batch, patch, share of the wall-clock)
@@ -50,6 +52,14 @@ VARIANTS = {
     "demo_recipe": {"lr": 2e-3, "warmup": 0.05, "stage_iters": [825, 450, 150]},
     "pages160": {"lr": 2e-3, "warmup": 0.05, "stage_iters": [825, 450, 150], "data": {"n_train": 160}},
 }
+# Round 4, equal wall-clock on the version-5 data, two seeds each: today's demo recipe (lr 2e-3, 5 % warm-up)
+# and what round 1 left open against it: depth, smaller patches in larger batches, L1 without the MS-SSIM phase
+ROUND4 = {"demo": {}, "deeper_enc1124": {"model": {"enc_blk_nums": [1, 1, 2, 4]}},
+          "small_patches_16x48": {"stages": [(16, 48, 0.45), (8, 80, 0.35), (6, 112, 0.20)]},
+          "l1_only": {"phases": L1_PHASES}}
+for _name, _diff in ROUND4.items():
+    for _seed in (0, 1):
+        VARIANTS[f"r4_{_name}" + (f"_seed{_seed}" if _seed else "")] = {"lr": 2e-3, "warmup": 0.05, **_diff, "seed": _seed}
 
 
 def variant_options(variant: dict, stage_iters: list[int]) -> dict:
@@ -177,6 +187,8 @@ def launch(name: str, minutes: float) -> dict | None:
         return None
     result = json.loads(found[-1])
     print(f"{name}: done in {result['train_minutes']:.1f} min, {result['summary']}", flush=True)
+    with _MERGE:  # saved as each variant ends: a long round stopped early keeps what it measured
+        merge_results([result])
     return result
 
 
@@ -208,7 +220,7 @@ def main() -> int:
         parser.error(f"unknown variant(s) {unknown}; known: {', '.join(VARIANTS)}")
     with ThreadPoolExecutor(args.parallel) as pool:
         done = [r for r in pool.map(lambda n: launch(n, args.minutes), names) if r]
-    print(table(merge_results(done)))
+    print(table(merge_results([])))
     return 0 if len(done) == len(names) else 1
 
 

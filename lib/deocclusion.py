@@ -21,7 +21,7 @@ returns RGB uint8 of the same size: :func:`opencv_inpainter` (Telea / Navier-Sto
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import cv2
 import numpy as np
@@ -37,6 +37,7 @@ class RepairOptions:
     dilate: int = 15        # the mask grown by this many px first
     feather: int = 8        # blend ramp inside the dilated mask, px (<= dilate)
     min_area: int = 0       # components of the (dilated) mask smaller than this are left alone
+    seg_flip: bool = False  # the occluder score averaged with the mirrored photo's (test-time flip)
 
     def __post_init__(self):
         if self.crop < MULTIPLE or self.shrink <= 0:
@@ -46,8 +47,14 @@ class RepairOptions:
 
     @classmethod
     def from_config(cls, options: dict) -> "RepairOptions":
-        """From the ``repair`` section of lib/configs/deocclusion.yaml."""
-        return cls(**{k: options[k] for k in ("crop", "shrink", "dilate", "feather", "min_area")})
+        """From the ``repair`` section of lib/configs/deocclusion.yaml (every option given)."""
+        missing = [f.name for f in fields(cls) if f.name not in options]
+        if missing:
+            raise KeyError(f"the repair options lack {missing}")
+        return cls(**{f.name: options[f.name] for f in fields(cls)})
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass
@@ -227,29 +234,39 @@ def network_inpainter(generator, stage: str = "refined"):
 
 
 # ---------------------------------------------------------------------------------------------- segmentation
-def occluder_score(run, image: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
+def occluder_score(run, image: np.ndarray, size: tuple[int, int] | None = None, flip: bool = False) -> np.ndarray:
     """Occluder score at the photo's size from a segmentation runner ``run`` (float32 N x 3 x h x w
     in [0, 1] -> N x C x h x w: C = 2 logits, score = class 1 minus class 0; C = 1 the score
     itself, as the exported segmenter gives it): the photo turned to portrait if it is landscape,
     resized to ``size`` = (h, w) (the seed: 1/6, 640 x 480; None: as it is), segmented, the scores
-    enlarged back (bilinear) and turned back. Positive = occluded."""
+    enlarged back (bilinear) and turned back. Positive = occluded. ``flip``: the mean of the photo's
+    score and its mirror image's score mirrored back (test-time flip, as PaddleSeg's
+    ``aug_inference(flip_horizontal=True)``; a false alarm the network makes on one side only fades)."""
     h, w = image.shape[:2]
     landscape = w > h
     x = np.ascontiguousarray(np.rot90(image)) if landscape else image
     if size is not None:
         x = cv2.resize(x, (int(size[1]), int(size[0])), interpolation=cv2.INTER_AREA)
-    logits = np.asarray(run(x.astype(np.float32).transpose(2, 0, 1)[None] / 255.0))[0]
-    if logits.shape[0] not in (1, 2):
-        raise ValueError(f"the segmenter returned {logits.shape[0]} channels; expected 2 logits or 1 score")
-    score = (logits[0] if logits.shape[0] == 1 else logits[1] - logits[0]).astype(np.float32)
+    batch = x.astype(np.float32).transpose(2, 0, 1)[None] / 255.0
+    score = _score(run(batch))
+    if flip:
+        score = 0.5 * (score + _score(run(np.ascontiguousarray(batch[..., ::-1])))[:, ::-1])
     if landscape:
         score = np.ascontiguousarray(np.rot90(score, -1))
     if score.shape != (h, w):
-        score = cv2.resize(score, (w, h), interpolation=cv2.INTER_LINEAR)
+        score = cv2.resize(np.ascontiguousarray(score), (w, h), interpolation=cv2.INTER_LINEAR)
     return score
 
 
-def predict_mask_logits(model, image: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
+def _score(output) -> np.ndarray:
+    logits = np.asarray(output)[0]
+    if logits.shape[0] not in (1, 2):
+        raise ValueError(f"the segmenter returned {logits.shape[0]} channels; expected 2 logits or 1 score")
+    return (logits[0] if logits.shape[0] == 1 else logits[1] - logits[0]).astype(np.float32)
+
+
+def predict_mask_logits(model, image: np.ndarray, size: tuple[int, int] | None = None,
+                        flip: bool = False) -> np.ndarray:
     """:func:`occluder_score` of a dygraph segmentation network (N x 2 logits)."""
     import paddle
 
@@ -257,7 +274,7 @@ def predict_mask_logits(model, image: np.ndarray, size: tuple[int, int] | None =
         with paddle.no_grad():
             return model(paddle.to_tensor(x)).numpy()
 
-    return occluder_score(run, image, size)
+    return occluder_score(run, image, size, flip)
 
 
 class Deoccluder:
@@ -275,7 +292,7 @@ class Deoccluder:
         self.last_info = RepairInfo()
 
     def mask(self, image: np.ndarray) -> np.ndarray:
-        return occluder_score(self.segment, image, self.seg_size) > 0
+        return occluder_score(self.segment, image, self.seg_size, self.opts.seg_flip) > 0
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         """RGB uint8 -> the repaired RGB uint8 (``last_info``: its crops)."""

@@ -134,6 +134,25 @@ def update_counts(options: dict) -> dict:
             "discriminator": np.cumsum(d_step), "boundaries": phases.boundaries(), "phases": rows}
 
 
+def flip_effect(segmenter, photos, clean_pages, seg_size) -> list[dict]:
+    """The segmenter with and without the test-time flip (``repair.seg_flip``): on ``photos``
+    ((image, true mask) pairs) mean mIoU, boundary F and recall of the occluder; on ``clean_pages``
+    (pages nothing covers) the largest share called occluded and how many pages go over 0.1 %."""
+    from .deocclusion import mask_scores, predict_mask_logits
+
+    rows = []
+    for flip in (False, True):
+        preds = [(predict_mask_logits(segmenter, image, seg_size, flip) > 0, true) for image, true in photos]
+        clean = [100 * float((predict_mask_logits(segmenter, page, seg_size, flip) > 0).mean()) for page in clean_pages]
+        scores = [mask_scores(p, t) for p, t in preds]
+        rows.append({"test-time flip": flip, "miou": float(np.mean([m["miou"] for m in scores])),
+                     "boundary_f": float(np.mean([m["boundary_f"] for m in scores])),
+                     "recall": float(np.mean([(p & t).sum() / max(t.sum(), 1) for p, t in preds])),
+                     "clean: max % called occluded": max(clean, default=0.0),
+                     "clean pages over 0.1 %": int(sum(c > 0.1 for c in clean))})
+    return rows
+
+
 def time_pipeline(segmenter, inpaint, image: np.ndarray, seg_size, opts, mask=None) -> dict:
     """Wall time of the whole pipeline on one photo: the mask (segmentation at ``seg_size``,
     upsampled, > 0), then the local repair; with ``mask`` given, the segmentation still runs and is
@@ -142,7 +161,7 @@ def time_pipeline(segmenter, inpaint, image: np.ndarray, seg_size, opts, mask=No
     from .deocclusion import RepairInfo, predict_mask_logits, repair_local
 
     t0 = time.perf_counter()
-    predicted = predict_mask_logits(segmenter, image, seg_size) > 0
+    predicted = predict_mask_logits(segmenter, image, seg_size, opts.seg_flip) > 0
     t1 = time.perf_counter()
     used = predicted if mask is None else np.asarray(mask, bool)
     info = RepairInfo()

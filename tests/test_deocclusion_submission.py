@@ -70,6 +70,32 @@ def _box_occluder(batch):
     return score
 
 
+def _column_score(batch):
+    """A segmenter that is not mirror-symmetric at all: its score is the column index."""
+    n, _, h, w = batch.shape
+    return np.broadcast_to(np.arange(w, dtype=np.float32), (n, 1, h, w)).copy()
+
+
+@pytest.mark.parametrize("shape", [(40, 30, 3), (30, 40, 3)])  # portrait, landscape (turned for the network)
+def test_test_time_flip_averages_the_score_with_the_mirrored_photos(shape):
+    image = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    plain, flipped = occluder_score(_column_score, image), occluder_score(_column_score, image, flip=True)
+    assert plain.std() > 5  # without the flip the score runs across the network's columns
+    np.testing.assert_allclose(flipped, (min(shape[:2]) - 1) / 2, atol=1e-5)  # mean of column j and w-1-j
+    # a mirror-symmetric segmenter (score from the pixel values alone) gives the same score either way
+    by_pixel = lambda batch: batch.mean(axis=1, keepdims=True) - 0.5  # noqa: E731
+    np.testing.assert_allclose(occluder_score(by_pixel, image, (20, 16), flip=True),
+                               occluder_score(by_pixel, image, (20, 16)), atol=1e-6)
+
+
+def test_repair_options_from_the_config_need_every_option():
+    options = dict(GAN.config("smoke")["repair"])
+    assert RepairOptions.from_config(options).seg_flip is True
+    del options["seg_flip"]
+    with pytest.raises(KeyError, match="seg_flip"):
+        RepairOptions.from_config(options)
+
+
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
 def test_deoccluder_keeps_every_untouched_pixel_at_any_depth(dtype, networks):
     _, generator, _ = networks
@@ -113,7 +139,10 @@ def test_submission_runs_alone_and_matches_the_dygraph_pipeline(networks, photos
             "segmenter/model.onnx", "inpainter/model.pdiparams"} <= names
     folder = tmp_path / "unzipped"
     zipfile.ZipFile(tmp_path / "sub.zip").extractall(folder)
-    assert json.loads((folder / PIPELINE_META).read_text())["seg_size"] == cfg["prepare"]["seg_size"]
+    shipped_meta = json.loads((folder / PIPELINE_META).read_text())
+    assert shipped_meta["seg_size"] == cfg["prepare"]["seg_size"]
+    assert shipped_meta["repair"] == RepairOptions.from_config(cfg["repair"]).as_dict()
+    assert shipped_meta["repair"]["seg_flip"] is True  # smoke: the pipeline below runs the test-time flip
 
     src = tmp_path / "src"
     src.mkdir()

@@ -448,6 +448,13 @@ def _write_png(path: Path, array: np.ndarray) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _crop_options(repair: dict) -> dict:
+    """The repair options that decide the inpainter's crops (not the mask's test-time flip)."""
+    from ..deocclusion import RepairOptions
+
+    return {k: v for k, v in RepairOptions.from_config(repair).as_dict().items() if k != "seg_flip"}
+
+
 def prepare(root, out, seg_size, repair: dict, force: bool = False, desk_variants: int = 0) -> Path:
     """What the two networks train on, made from the ``train`` and ``val`` splits of ``root``::
 
@@ -468,7 +475,7 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False, desk_variant
     source = read_manifest(root) or {}
     params = {"prepared": f"lib.data.{TRACK} v{PREPARED_VERSION}", "source": str(root.resolve()),
               "source_files": hashlib.sha256(repr(sorted(source.get("files", {}).items())).encode()).hexdigest(),
-              "seg_size": [int(v) for v in seg_size], "repair": dict(repair), "desk_variants": int(desk_variants)}
+              "seg_size": [int(v) for v in seg_size], "repair": _crop_options(repair), "desk_variants": int(desk_variants)}
 
     def build(tmp: Path) -> dict:
         files, counts = {}, {}

@@ -29,6 +29,7 @@ import paddle
 import paddle.nn as nn
 
 from . import DIST_DIR, MODEL_META, REPO_ROOT, export_model, write_zip
+from ..deocclusion import RepairOptions
 from ..models.deepfillv2 import remove_spectral_norm
 from ..submission.predict_deocclusion import PIPELINE_META
 
@@ -115,7 +116,7 @@ def export_pipeline(segmenter: nn.Layer, generator: nn.Layer, folder, *, seg_siz
         "format": 1,
         "pipeline": "deocclusion",
         "seg_size": [int(v) for v in seg_size],
-        "repair": {k: repair[k] for k in ("crop", "shrink", "dilate", "feather", "min_area")},
+        "repair": RepairOptions.from_config(repair).as_dict(),
         "networks": {name: {"input": ("float32 N x 3 x H x W, RGB in [0, 1]" if name == "segmenter" else
                                       "float32 N x 4 x H x W: RGB in [0, 1], hole mask (1 = hole); H, W multiples of 4"),
                             "source_checkpoint": _relative(getattr(net, "checkpoint_path", None)),

@@ -136,7 +136,7 @@ class DeocclusionTrack(Track):
         for s in samples:
             image, gt, true = load_sample(s)
             if segmenter is not None:
-                pred = predict_mask_logits(segmenter, image, seg_input_size(segmenter, cfg)) > 0
+                pred = predict_mask_logits(segmenter, image, seg_input_size(segmenter, cfg), repair.seg_flip) > 0
                 masks.append(mask_scores(pred, true))
             else:
                 pred = true
@@ -173,7 +173,7 @@ class DeocclusionTrack(Track):
         rows = []
         for gt_path in sorted({s.gt for s in samples}):
             page = read_image(gt_path)
-            pred = predict_mask_logits(segmenter, page, seg_input_size(segmenter, cfg)) > 0
+            pred = predict_mask_logits(segmenter, page, seg_input_size(segmenter, cfg), repair.seg_flip) > 0
             out = (repair_local(page, pred, inpaint, repair) if inpaint is not None else
                    opencv_inpaint_page(page, pred, "telea", cfg["evaluate"]["opencv_radius"], dilate=repair.dilate))
             rows.append({"predicted_occluded_%": 100 * float(pred.mean()),
