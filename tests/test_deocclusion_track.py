@@ -209,3 +209,19 @@ def test_phase_end_checkpoint_is_kept(prepared, tmp_path):
     state = load_checkpoint(tmp_path / "run" / "phase0_end.pdparams", track="deocclusion")
     assert state["iteration"] == 3  # smoke phases: 3 iterations at 1:1, then 3 at 3:1
     assert not (tmp_path / "run" / "phase1_end.pdparams").exists()  # the last phase ends in last.pdparams
+
+
+def test_shipped_demo_pair_meets_the_quality_bars():
+    """Issue 14's bars on the shipped pair's test_A numbers (masks predicted by the shipped segmenter):
+    the repair beats the occluded input, OpenCV Telea and Navier-Stokes on the page and inside the
+    mask, and every clean page comes back within the stated tolerance."""
+    metrics = json.loads((GAN.shipped_dir / "metrics.json").read_text())
+    assert metrics["mask"].startswith("predicted") and metrics["evaluated_on"].startswith("test_A")
+    by = {r["method"]: r for r in metrics["methods"]}
+    model = by["DeepFillv2 (local repair)"]
+    for other in ("occluded input", "OpenCV Telea", "OpenCV Navier-Stokes"):
+        for key in ("psnr", "psnr_mask"):
+            assert model[key] > by[other][key], (key, other, model, by[other])
+    clean = metrics["clean_pages"]
+    assert clean["pages"] >= 8 and clean["all_within_tolerance"], clean
+    assert clean["tolerance"] == GAN.config("demo")["evaluate"]["clean_tolerance"]

@@ -190,6 +190,8 @@ def test_trained_model_exports_and_predicts_like_deblur(track, tmp_path, tiny_da
     dest = track.publish(trainer, "smoke", dest=tmp_path / "published")
     metrics = json.loads((dest / "metrics.json").read_text())
     assert metrics["track"] == track.name and {r["method"] for r in metrics["methods"]} == {"noisy input", "model"}
+    best_at = [r["iteration"] for r in trainer.history if r.get(trainer.best_metric) == trainer.best_score][0]
+    assert metrics["model_iteration"] == best_at and metrics["iterations"] == trainer.iteration  # weights vs run
     shipped = track.load_model(dest / "model.pdparams")
     np.testing.assert_array_equal(predict_image(shipped, noisy), restored)
 

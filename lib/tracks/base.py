@@ -110,6 +110,7 @@ class Track:
         profile = active_profile(profile)
         model = self.load_model(trainer.best_path if trainer.best_path.exists() else trainer.last_path)
         metrics = {"track": self.name, "profile": profile, "iterations": trainer.iteration,
+                   **({"model_iteration": model.checkpoint_iteration} if model.checkpoint_iteration else {}),
                    **({"command": command} if command else {}),
                    **self.evaluate(model, profile, data=data, val=trainer.data.val)}
         return publish(trainer.out_dir, dest or CHECKPOINT_DIR / f"{self.name}_{self.model_name}_{profile}", metrics)
@@ -126,7 +127,7 @@ class Track:
         if not (dest / "metrics.json").is_file() or not (dest / "model.pdparams").is_file():
             raise FileNotFoundError(f"{dest}: no published model (model.pdparams and metrics.json) to score again")
         old = json.loads((dest / "metrics.json").read_text())
-        kept = {k: old[k] for k in ("track", "profile", "iterations", "command") if k in old}
+        kept = {k: old[k] for k in ("track", "profile", "iterations", "model_iteration", "command") if k in old}
         metrics = {**kept, **self.evaluate(self.load_model(dest / "model.pdparams"), old.get("profile"), data=data,
                                            **evaluate_options)}
         write_metrics(dest, metrics)
@@ -170,6 +171,7 @@ class Track:
                              f"{list(missing)[:5]}, unexpected {list(unexpected)[:5]}")
         model.eval()
         model.checkpoint_path = path
+        model.checkpoint_iteration = state.get("iteration")  # the best model's may precede the run's end
         model.track = self.name
         return model
 
