@@ -13,6 +13,7 @@
 
     .venv/bin/python bench/bench_deocclusion.py speed              # alone on the machine: it times things
     nice -n 5 .venv/bin/python bench/bench_deocclusion.py ratio runs/train/deocclusion-demo/phase0_end.pdparams
+    .venv/bin/python bench/bench_deocclusion.py ratio runs/train/deocclusion-demo-x2/phase0_end.pdparams --schedule-scale 2
 
 Results: bench/results/deocclusion_speed.json, bench/results/deocclusion_ratio.json (each records
 its command, date and the load average at its start).
@@ -118,9 +119,13 @@ def run_ratio(args, argv) -> dict:
     """The rest of the demo's second phase trained twice from ``args.checkpoint``: d_every 1 and 3."""
     from lib.checkpoints import load_checkpoint
 
+    from lib.train.__main__ import schedule_overrides
+
     gan = get_track("deocclusion")
     cfg = gan.config("demo")
-    phases = gan.train_options(cfg)["phases"]
+    # --schedule-scale: the longer schedule of the shipped run (make train TRACK=deocclusion SCALE=X)
+    scaled = schedule_overrides(gan, "demo", args.schedule_scale) if args.schedule_scale else {}
+    phases = scaled.get("phases") or gan.train_options(cfg)["phases"]
     state = load_checkpoint(args.checkpoint, track=gan.name)
     start, end = phases[0]["iters"], phases[0]["iters"] + phases[1]["iters"]
     if not start <= int(state["iteration"]) < end:
@@ -134,7 +139,8 @@ def run_ratio(args, argv) -> dict:
             out = Path(tmp) / "run"
             out.mkdir()
             shutil.copyfile(args.checkpoint, out / "last.pdparams")
-            trainer = gan.trainer("demo", out, quiet=True, phases=[phases[0], {**phases[1], "d_every": d_every}])
+            trainer = gan.trainer("demo", out, quiet=True,
+                                  **{**scaled, "phases": [phases[0], {**phases[1], "d_every": d_every}]})
             if not trainer.resume() or trainer.iteration != result["from_iteration"]:
                 raise RuntimeError(f"could not resume from {args.checkpoint}")
             start = time.perf_counter()
@@ -162,6 +168,8 @@ def main(argv=None) -> int:
     speed.add_argument("--out", type=Path, default=RESULTS / "deocclusion_speed.json")
     ratio = sub.add_parser("ratio")
     ratio.add_argument("checkpoint", type=Path)
+    ratio.add_argument("--schedule-scale", type=float, default=None, metavar="X",
+                       help="the demo schedule X times longer, as the run the checkpoint comes from")
     ratio.add_argument("--out", type=Path, default=RESULTS / "deocclusion_ratio.json")
     args = parser.parse_args(argv)
     paddle.set_device("cpu")

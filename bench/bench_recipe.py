@@ -45,7 +45,7 @@ VARIANTS = {
     "ema0.999": {"ema": 0.999},
     "wider_w24_enc1111": {"model": {"width": 24, "enc_blk_nums": [1, 1, 1, 1]}},
     "deeper_w16_enc1124": {"model": {"enc_blk_nums": [1, 1, 2, 4]}},
-    "small_patches_16x48": {"stages": [(16, 48, 0.45), (8, 80, 0.35), (6, 112, 0.20)]},
+    "small_patches_16x48": {"stages": [(16, 48, 0.45), (8, 88, 0.35), (6, 112, 0.20)]},
     # Round 3, equal iterations (the demo profile's stages, one process): the demo recipe of today
     # (lr 2e-3 + warm-up) against the same schedule on 4x the training pages, i.e. 4x the distinct blur
     # kernels, noise and lighting draws (the demo set has one kernel per page: 34 training kernels)
@@ -55,7 +55,8 @@ VARIANTS = {
 # Round 4, equal wall-clock on the version-5 data, two seeds each: today's demo recipe (lr 2e-3, 5 % warm-up)
 # and what round 1 left open against it: depth, smaller patches in larger batches, L1 without the MS-SSIM phase
 ROUND4 = {"demo": {}, "deeper_enc1124": {"model": {"enc_blk_nums": [1, 1, 2, 4]}},
-          "small_patches_16x48": {"stages": [(16, 48, 0.45), (8, 80, 0.35), (6, 112, 0.20)]},
+          # 88: the smallest patch the 4-scale MS-SSIM phase takes (11-px window at 1/8 scale)
+          "small_patches_16x48": {"stages": [(16, 48, 0.45), (8, 88, 0.35), (6, 112, 0.20)]},
           "l1_only": {"phases": L1_PHASES}}
 for _name, _diff in ROUND4.items():
     for _seed in (0, 1):
