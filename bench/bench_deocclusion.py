@@ -119,12 +119,10 @@ def run_ratio(args, argv) -> dict:
     """The rest of the demo's second phase trained twice from ``args.checkpoint``: d_every 1 and 3."""
     from lib.checkpoints import load_checkpoint
 
-    from lib.train.__main__ import schedule_overrides
-
     gan = get_track("deocclusion")
     cfg = gan.config("demo")
     # --schedule-scale: the longer schedule of the shipped run (make train TRACK=deocclusion SCALE=X)
-    scaled = schedule_overrides(gan, "demo", args.schedule_scale) if args.schedule_scale else {}
+    scaled = gan.scaled_schedule("demo", args.schedule_scale) if args.schedule_scale else {}
     phases = scaled.get("phases") or gan.train_options(cfg)["phases"]
     state = load_checkpoint(args.checkpoint, track=gan.name)
     start, end = phases[0]["iters"], phases[0]["iters"] + phases[1]["iters"]

@@ -124,12 +124,11 @@ def test_schedule_scale_keeps_the_shape_and_aligned_boundaries():
 
 @pytest.mark.parametrize("track_name", ["deblur", "deocclusion", "deocclusion_seg", "denoise"])
 def test_schedule_scale_of_the_cli_scales_the_tracks_own_training_section(track_name):
-    from lib.train.__main__ import schedule_overrides
     from lib.tracks import get_track
 
     track = get_track(track_name)
     own = track.train_options(track.config("demo"))
-    longer = schedule_overrides(track, "demo", 2)
+    longer = track.scaled_schedule("demo", 2)  # what lib.train --schedule-scale 2 passes to the trainer
     assert [s["iters"] for s in longer["stages"]] == [2 * s["iters"] for s in own["stages"]]
     assert [{k: v for k, v in p.items() if k != "iters"} for p in longer["phases"]] == \
         [{k: v for k, v in p.items() if k != "iters"} for p in own["phases"]]  # the segmenter's, not the GAN's

@@ -59,6 +59,13 @@ class Track:
     def train_options(self, cfg: dict, **overrides) -> dict:
         return {**cfg["train"], "model": self.model_spec(cfg), **overrides}
 
+    def scaled_schedule(self, profile: str | None, factor: float) -> dict:
+        """Trainer overrides that run ``profile``'s schedule ``factor`` times longer
+        (``--schedule-scale``), from this track's own training options."""
+        from ..train.schedule import scale_schedule
+
+        return scale_schedule(self.train_options(self.config(profile)), factor)
+
     # ------------------------------------------------------------------ data
     def data_root(self, profile: str | None = None) -> Path:
         """``$COURSE_DATA`` if set, else the generated sample data of ``profile`` (``data_track``'s)."""

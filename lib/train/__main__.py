@@ -25,14 +25,6 @@ from lib.env import select_device
 from lib.tracks import get_track, track_names
 
 
-def schedule_overrides(track, profile: str, factor: float) -> dict:
-    """The trainer overrides of ``--schedule-scale``, from the track's own training options (the
-    de-occlusion segmenter's live in seg_train, not train)."""
-    from lib.train.schedule import scale_schedule
-
-    return scale_schedule(track.train_options(track.config(profile)), factor)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.train", description="Train a track's model.")
     parser.add_argument("--config", default="deblur", choices=track_names(),
@@ -72,7 +64,7 @@ def main(argv=None) -> int:
         paddle.distributed.init_parallel_env()
     track = get_track(args.config)
 
-    overrides = schedule_overrides(track, profile, args.schedule_scale) if args.schedule_scale else {}
+    overrides = track.scaled_schedule(profile, args.schedule_scale) if args.schedule_scale else {}
     out = args.out or (track.run_dir(profile).with_name(f"{track.run_dir(profile).name}-x{args.schedule_scale:g}")
                        if args.schedule_scale else track.run_dir(profile))
     if args.fresh and out.exists() and paddle.distributed.get_rank() == 0:
