@@ -3,7 +3,7 @@
 * ``speed``: training pixels per second of the segmenter (DeepLabV3 + MobileNetV2, whole 256 x 192
   photos) and of the GAN (DeepFillv2 latent 16 + SN-PatchGAN, 128 x 128 crops); the whole pipeline's
   seconds per megapixel on the demo test_A photos for dygraph, Paddle Inference (plain CPU kernels:
-  oneDNN's interpolation rejects these networks, see lib/export/deocclusion.py) and ONNX Runtime;
+  oneDNN's interpolation rejects these networks, see lib/tracks/deocclusion/export.py) and ONNX Runtime;
   the exported sizes of both networks.
 * ``ratio CHECKPOINT``: the seed's 3:1 round, isolated. From one GAN checkpoint inside the demo's
   second phase (iterations 240-320 of ``make train TRACK=deocclusion``; ideally at 240, its start:
@@ -37,7 +37,7 @@ import numpy as np
 import paddle
 
 from lib.tracks import get_track
-from lib.tracks.deocclusion import seg_input_size
+from lib.tracks.deocclusion.track import seg_input_size
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -68,10 +68,10 @@ def train_speed(track, iters: int) -> dict:
 
 def pipeline_speed(segmenter, generator, photos, repeats: int = 1) -> dict:
     """Seconds per megapixel of the whole pipeline on ``photos`` (RGB uint8) per backend."""
-    from lib.deocclusion import Deoccluder, RepairOptions
-    from lib.export.deocclusion import InpainterExport, SegmenterExport, export_pipeline
+    from lib.tracks.deocclusion.repair import Deoccluder, RepairOptions
+    from lib.tracks.deocclusion.export import InpainterExport, SegmenterExport, export_pipeline
     from lib.infer import DygraphRunner
-    from lib.submission.predict_deocclusion import Pipeline
+    from lib.tracks.deocclusion.predict import Pipeline
 
     cfg = get_track("deocclusion").config("demo")
     seg_size, opts = seg_input_size(segmenter, cfg), RepairOptions.from_config(cfg["repair"])
@@ -102,7 +102,7 @@ def pipeline_speed(segmenter, generator, photos, repeats: int = 1) -> dict:
 
 
 def run_speed(args, argv) -> dict:
-    from lib.data.deocclusion import list_samples, load_sample
+    from lib.tracks.deocclusion.data import list_samples, load_sample
 
     seg_track, gan = get_track("deocclusion_seg"), get_track("deocclusion")
     result = {**_header(argv), "train": {}}

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import lib  # noqa: F401
 
-from lib.data.deblur import ensure_dataset
-from lib.data.prepare import prepare_deblur
+from lib.tracks.deblur.data import ensure_dataset
+from lib.data.prepare import prepare_patches
 
 RESULTS = Path(__file__).resolve().parent / "results" / "prepare.json"
 
@@ -58,7 +58,7 @@ def main() -> None:
     for workers in (1, 2):
         # val_count 0: every generated page is a training page, timed the same way
         cpu_before = cpu_seconds()
-        result = prepare_deblur("full", force=True, source=args.source, out=args.out, val_count=0,
+        result = prepare_patches("full", force=True, source=args.source, out=args.out, track="deblur", val_count=0,
                                 workers=workers)
         cpu = cpu_seconds() - cpu_before
         pages = result.stats["train_images"]

@@ -88,7 +88,7 @@ def variant_options(variant: dict, stage_iters: list[int]) -> dict:
 
 def input_rows(root: Path) -> list[dict]:
     """The blurred input's rows (the same for every variant), computed once per data set."""
-    from lib.evaluate import readability
+    from lib.tracks.deblur.evaluate import readability
 
     key = json.loads((root / "manifest.json").read_text())["combined_sha256"]
     cache = ROOT / "runs" / "recipe" / f"input-{key[:16]}.json"
@@ -105,7 +105,7 @@ def run_one(name: str, minutes: float) -> dict:
     import numpy as np
     import paddle
 
-    from lib.evaluate import readability, readability_summary
+    from lib.tracks.deblur.evaluate import readability, readability_summary
     from lib.infer import predict_image
     from lib.paths import data_root
     from lib.tracks import get_track
@@ -116,7 +116,7 @@ def run_one(name: str, minutes: float) -> dict:
     cfg = track.config("demo")
     model = {**track.model_spec(cfg), **variant.get("model", {})}
     if "data" in variant:  # its own generated training set; evaluated on the same pages as the others
-        from lib.data.deblur import ensure_dataset
+        from lib.tracks.deblur.data import ensure_dataset
         from lib.data.prepare import prepare_patches
         source = ensure_dataset("demo", ROOT / "data" / f"deblur-{name}", options=variant["data"])
         prepared = prepare_patches("demo", source=source, track="deblur")

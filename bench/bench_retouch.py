@@ -24,7 +24,7 @@ import paddle
 
 from lib.models.gunet import GUNET_CONFIGS, gunet_from_config
 from lib.tracks import get_track
-from lib.tracks.retouch import budget
+from lib.tracks.retouch.track import budget
 
 OUT = Path(__file__).resolve().parent / "results" / "retouch.json"
 

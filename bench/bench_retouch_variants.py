@@ -5,7 +5,7 @@ Each variant trains the demo profile through the engine (one process; the run fo
 runs/exp/retouch-kpool<k>-x<scale>[-n<n_train>] is resumed, so a finished variant is only scored
 again; with n_train, the generated set has that many training views, data/retouch-n<n_train>), then is
 scored like the shipped model (Track.evaluate: test_A, the held-out face, against the tuned
-baselines) plus lib.retouch_eval.decomposition_ablation (the output with only K or only D). The
+baselines) plus lib.tracks.retouch.evaluate.decomposition_ablation (the output with only K or only D). The
 shipped checkpoint is scored the same way without training. Results: bench/results/retouch_variants.json.
 
     .venv/bin/python bench/bench_retouch_variants.py                        # x2 and k_pool 8: ~25 min on one core
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
 
-from lib.retouch_eval import decomposition_ablation
+from lib.tracks.retouch.evaluate import decomposition_ablation
 from lib.tracks import get_track
 from lib.train.schedule import scale_schedule
 
@@ -36,7 +36,7 @@ def score(track, model, val, data=None) -> dict:
 
 
 def run_variant(track, k_pool: int, scale: float, n_train: int | None = None) -> dict:
-    from lib.data.retouch import ensure_dataset
+    from lib.tracks.retouch.data import ensure_dataset
 
     cfg = track.config("demo")
     suffix = f"-n{n_train}" if n_train else ""

@@ -2,7 +2,7 @@
 offline sliding-window vs random online crops; width vs depth at an equal parameter budget; with vs
 without the wavelet branch; SDWNet vs the deblur demo NAFNet at similar conv MACs and equal training
 time, with OCR character error rates. Every variant is a short training through the course engine
-(lib.sdwnet_lab: same loss, batch, patch and data), scored on held-out test pages (test_A, never
+(lib.tracks.sdwnet.lab: same loss, batch, patch and data), scored on held-out test pages (test_A, never
 trained on), repeated over --seeds; the JSON keeps every run, the per-variant mean and spread, and
 whether each difference is larger than its spread.
 
@@ -30,8 +30,8 @@ from pathlib import Path
 import lib  # noqa: F401  (quiet Paddle first)
 import paddle
 
-from lib import sdwnet_lab
-from lib.evaluate import load_pairs, score_restorer
+from lib.tracks.sdwnet import lab as sdwnet_lab
+from lib.tracks.deblur.evaluate import load_pairs, score_restorer
 from lib.tracks import get_track
 
 OUT = Path(__file__).resolve().parent / "results" / "sdwnet.json"
@@ -84,7 +84,7 @@ def main(argv=None) -> int:
         "runs": [],
     }
     if ocr:
-        from lib.evaluate import readability
+        from lib.tracks.deblur.evaluate import readability
         rows = readability({}, root, splits=("test_A",), ocr=ocr, limit=settings["eval_pages"], reference_pages=False)
         result["input"]["cer"] = rows[0]["cer"]
 

@@ -25,10 +25,10 @@ from pathlib import Path
 import lib  # noqa: F401  (quiet Paddle first)
 import paddle
 
-from lib import sdwnet_lab
+from lib.tracks.sdwnet import lab as sdwnet_lab
 from lib.models.sdwnet import EdgePadded
 from lib.tracks import get_track
-from lib.tracks.retouch import budget  # the deployment budget helper (exported bytes, MACs, ms per backend)
+from lib.tracks.retouch.track import budget  # the deployment budget helper (exported bytes, MACs, ms per backend)
 from lib.train.registry import build_model
 
 OUT = Path(__file__).resolve().parent / "results" / "sdwnet_speed.json"

@@ -21,8 +21,7 @@ import lib  # noqa: F401
 import paddle
 
 from lib.config import load_config
-from lib.data.prepare import prepare_deblur
-from lib.tracks.deblur import TRACK
+from lib.tracks.deblur.track import TRACK
 from lib.train.data import KeyedPatchDataset, make_loader
 from lib.train.registry import build_loss, build_model
 from lib.train.schedule import PiecewiseSchedule
@@ -60,7 +59,7 @@ def main() -> None:
     parser.add_argument("--num-workers", type=int, default=0)
     args = parser.parse_args()
     cfg = load_config("deblur", "demo")
-    data = TRACK.train_data(prepare_deblur("demo"))
+    data = TRACK.train_data(TRACK.prepare("demo"))
     model = build_model({"name": "nafnet", **cfg["model"]})
     optimizer = paddle.optimizer.AdamW(learning_rate=1e-4, parameters=model.parameters())
     phases = PiecewiseSchedule(cfg["train"]["phases"], "phases")

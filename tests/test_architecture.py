@@ -1,21 +1,33 @@
-"""The package's shape: no import cycles between lib modules (counting imports inside functions
-too), and lib/README.md's map names every track's modules and notebooks, which exist."""
+"""The package's shape. Each solution's own code lives in its folder ``lib/tracks/<folder>/``; the
+shared layers (the ``lib/`` root, ``lib/data``, ``lib/models``, ``lib/train``, ``lib/export``,
+``lib/submission`` and the registry ``lib/tracks/__init__.py`` + ``base.py``) are named after no
+track and import no track module (they reach tracks by name through the registry). No import
+cycles (counting imports inside functions too), and lib/README.md's map matches the tree."""
 import ast
+import re
+import shutil
 from pathlib import Path
+
+import pytest
 
 from lib.tracks import KNOWN_TRACKS, get_track
 
 ROOT = Path(__file__).resolve().parents[1]
+TRACK_WORDS = sorted({name.split("_")[0] for name in KNOWN_TRACKS})   # deblur, denoise, deocclusion, ...
+REGISTRY = {"lib.tracks", "lib.tracks.base"}
+# lib/models/ files are named after the architecture they define (BasicSR's archs/), and one track,
+# sdwnet, after its architecture: those names are not a track's
+ARCHITECTURES = {model for name in KNOWN_TRACKS for model in get_track(name).models}
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def import_graph() -> dict:
+def import_graph(root: Path = ROOT) -> dict:
     """lib module -> the lib modules it imports, anywhere in its source (absolute or relative)."""
-    modules = {module_name(p): p for p in (ROOT / "lib").rglob("*.py")}
+    modules = {module_name(p, root): p for p in (root / "lib").rglob("*.py")}
     graph = {}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
@@ -76,29 +88,108 @@ def test_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
+def is_track_module(name: str) -> bool:
+    """A module inside a track's folder, lib.tracks.<folder>[.<module>]."""
+    return name.startswith("lib.tracks.") and name not in REGISTRY
+
+
+def layout_problems(root: Path = ROOT) -> list[str]:
+    """Every breach of the layout rule in the tree under ``root``: a shared module named after a
+    track, or a shared module importing a track's module."""
+    problems = []
+    graph = import_graph(root)
+    for name in sorted(graph):
+        if is_track_module(name):
+            continue
+        words = re.split(r"[._]", name.removeprefix("lib."))
+        named = [w for w in TRACK_WORDS if w in words and name not in ARCHITECTURES]
+        if named:
+            problems.append(f"{name}: a shared module named after track {named[0]!r} (move it to lib/tracks/{named[0]}/)")
+        for target in sorted(graph[name]):
+            if is_track_module(target):
+                problems.append(f"{name} imports {target} (shared layers reach tracks by name: lib.tracks.get_track)")
+    return problems
+
+
 def test_lib_has_no_import_cycles():
     graph = import_graph()
-    assert {"lib.infer", "lib.train.engine", "lib.tracks.deblur"} <= set(graph)
+    assert {"lib.infer", "lib.train.engine", "lib.tracks.deblur.track"} <= set(graph)
     assert "lib.checkpoints" in graph["lib.train.engine"]  # the graph is real
     assert cycles(graph) == []
 
 
-def test_readme_maps_every_track_to_existing_modules_and_notebooks():
-    readme = (ROOT / "lib" / "README.md").read_text(encoding="utf-8")
-    modules = set(import_graph())
-    notebooks = {p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+def test_shared_layers_name_no_track_and_import_none():
+    assert layout_problems() == []
+
+
+@pytest.mark.parametrize("probe, source, expected", [
+    ("lib/foo_deblur.py", "X = 1\n", "lib.foo_deblur: a shared module named after track 'deblur'"),
+    ("lib/data/retouch_masks.py", "X = 1\n", "lib.data.retouch_masks: a shared module named after track 'retouch'"),
+    ("lib/metrics_extra.py", "from lib.tracks.denoise import baselines\n",
+     "lib.metrics_extra imports lib.tracks.denoise.baselines"),
+    ("lib/train/probe.py", "def f():\n    from ..tracks.deocclusion.repair import PSNR_CAP\n",
+     "lib.train.probe imports lib.tracks.deocclusion.repair"),
+])
+def test_layout_rule_catches_a_probe(tmp_path, probe, source, expected):
+    """The rule above fails on a copy of lib/ with one offending module added."""
+    shutil.copytree(ROOT / "lib", tmp_path / "lib", ignore=shutil.ignore_patterns("__pycache__", "configs"))
+    assert layout_problems(tmp_path) == []
+    (tmp_path / probe).write_text(source)
+    problems = layout_problems(tmp_path)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_every_track_has_its_folder_with_its_code():
+    """Each registered track's package is a folder lib/tracks/<folder>/ holding the Track, and no
+    track module is left directly in lib/tracks/."""
     for name in KNOWN_TRACKS:
         track = get_track(name)
-        row = next((line for line in readme.splitlines() if line.startswith(f"| `{name}` |")), None)
-        assert row, f"lib/README.md has no row for track {name}"
-        for module in track.modules + (f"lib.tracks.{name}",):
-            assert module in modules, module
-            assert f"`{module}`" in row, f"{module} missing from the {name} row"
+        folder = ROOT / Path(*track.package.split("."))
+        assert folder.is_dir() and (folder / "__init__.py").is_file(), f"{name}: no folder {folder}"
+        assert type(track).__module__.startswith(track.package + "."), name
+    loose = sorted(p.name for p in (ROOT / "lib" / "tracks").glob("*.py") if p.stem not in ("__init__", "base"))
+    assert loose == [], f"track modules outside a track folder: {loose}"
+
+
+def readme_table(title: str) -> list[list[str]]:
+    """The rows (cells) of the Markdown table under the heading ``title`` in lib/README.md."""
+    text = (ROOT / "lib" / "README.md").read_text(encoding="utf-8")
+    section = text.split(f"## {title}", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip().strip("|").split(" | ") for line in section.splitlines() if line.startswith("| ")]
+    return [[cell.strip() for cell in row] for row in rows[1:]]   # without the header
+
+
+def test_readme_maps_every_track_to_its_folder_notebooks_and_models():
+    rows = {row[0]: row for row in readme_table("Tracks")}
+    notebooks = {p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    folders = {p.name for p in (ROOT / "lib" / "tracks").iterdir() if (p / "__init__.py").is_file()}
+    listed = set()
+    for name in KNOWN_TRACKS:
+        track = get_track(name)
+        assert f"`{name}`" in rows, f"lib/README.md has no row for track {name}"
+        row = " | ".join(rows[f"`{name}`"])
+        folder = track.package.replace(".", "/") + "/"
+        listed.add(folder.split("/")[-2])
+        assert f"`{folder}`" in row, f"{folder} missing from the {name} row"
         for notebook in track.notebooks:
             assert notebook in notebooks, notebook
             assert f"`{notebook}`" in row, f"{notebook} missing from the {name} row"
+        for model in track.models:
+            assert (ROOT / Path(*model.split("."))).with_suffix(".py").is_file(), model
+            assert f"`{model}`" in row, f"{model} missing from the {name} row"
+        files = {p.name for p in (ROOT / folder).glob("*.py")} - {"__init__.py", "__main__.py"}
+        for file in files if folder.endswith(f"/{name}/") else ():  # the folder's own track lists its files
+            assert f"`{file}`" in row, f"{folder}{file} missing from the {name} row"
+    assert folders == listed, f"track folders of no registered track: {sorted(folders - listed)}"
     owned = {nb for name in KNOWN_TRACKS for nb in get_track(name).notebooks}
     assert notebooks <= owned, f"notebooks of no track: {sorted(notebooks - owned)}"
+
+
+def test_readme_lists_every_shared_module_and_only_real_ones():
+    named = {m for row in readme_table("Shared layers") for m in re.findall(r"`(lib\.[\w.]+)`", row[1])}
+    shared = {m for m in import_graph() if not is_track_module(m) and m != "lib"}
+    assert named - shared == set(), f"lib/README.md names modules that do not exist: {sorted(named - shared)}"
+    assert shared - named == set(), f"shared modules missing from lib/README.md: {sorted(shared - named)}"
 
 
 def test_every_registered_model_builds_from_options():

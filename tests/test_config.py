@@ -64,7 +64,7 @@ def test_data_roots_per_profile_and_real_data(monkeypatch, tmp_path):
 
 def test_checked_section_names_unknown_and_missing_options():
     from lib.config import checked_section
-    from lib.data.deblur import DATA_KEYS
+    from lib.tracks.deblur.data import DATA_KEYS
 
     opts, where = checked_section("deblur", "data", DATA_KEYS, "smoke")
     assert set(opts) == set(DATA_KEYS) and where == "lib/configs/deblur.yaml data"

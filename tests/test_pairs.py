@@ -148,7 +148,7 @@ def test_read_image_errors_name_the_file(tmp_path):
 
 
 def test_reads_the_generated_layout(tmp_path):
-    from lib.data import ensure_dataset
+    from lib.tracks.deblur.data import ensure_dataset
 
     root = ensure_dataset("smoke", tmp_path / "gen", workers=1,
                           options={"n_train": 2, "n_test": 1, "test_long_side": 128})

@@ -15,7 +15,7 @@ from skimage.filters import sobel_h, sobel_v
 from lib.config import ConfigError
 from lib.data.analysis import collect_sizes, mean_gradient, round_factor, size_summary
 from lib.data.pairs import DataError, read_image
-from lib.data.prepare import (crop_windows, downsample, main, prepare_deblur, read_meta_file,
+from lib.data.prepare import (crop_windows, downsample, prepare_patches, read_meta_file,
                               window_starts)
 
 TINY = {"patch_size": 64, "stride": 32, "grad_threshold": 10, "val_count": 1, "workers": 1, "downsample": "auto"}
@@ -57,7 +57,7 @@ def layout(tmp_path):
 
 
 def run(source, out, **options):
-    return prepare_deblur("smoke", source=source, out=out, **{**TINY, **options})
+    return prepare_patches("smoke", source=source, out=out, track="deblur", **{**TINY, **options})
 
 
 def leftovers(out):
@@ -206,9 +206,11 @@ def test_parallel_workers_give_the_same_result(tmp_path):
     assert inline.meta_file.read_text() == parallel.meta_file.read_text()
 
 
-def test_cli_prints_the_summary(layout, tmp_path, capsys):
-    run(layout, tmp_path / "out")
-    assert main(["--profile", "smoke", "--source", str(layout), "--out", str(tmp_path / "out")]) == 0
+def test_cli_prints_the_summary(tmp_path, capsys):
+    """``python -m lib.data deblur --prepare`` generates, then prepares through the track."""
+    from lib.data.__main__ import main
+
+    assert main(["deblur", "--profile", "smoke", "--out", str(tmp_path / "gen"), "--prepare"]) == 0
     assert "kept" in capsys.readouterr().out
 
 
@@ -296,7 +298,9 @@ def test_real_download_via_course_data_is_read_not_written(layout, tmp_path, mon
     monkeypatch.setenv("COURSE_DATA", str(layout))
     monkeypatch.setattr(prepare_module, "DATA_DIR", tmp_path / "data")
     before = sorted((str(p.relative_to(layout)), p.stat().st_mtime_ns) for p in layout.rglob("*"))
-    result = prepare_module.prepare_deblur("smoke", **{k: v for k, v in TINY.items()})
+    from lib.tracks import get_track
+
+    result = get_track("deblur").prepare("smoke", **TINY)
     assert result.root.parent == tmp_path / "data"
     assert result.root.name.startswith("deblur-smoke-prepared-")  # keyed by the source path
     assert sorted((str(p.relative_to(layout)), p.stat().st_mtime_ns) for p in layout.rglob("*")) == before

@@ -1,13 +1,14 @@
-"""Data of the course: a deterministic generator of blurred-document pairs in the competition's
-folder layout (:mod:`lib.data.deblur`), and one loader for both the generated and a real download
-(:mod:`lib.data.pairs`).
+"""The shared data layer: page rendering (:mod:`.pages`, :mod:`.fonts`, :mod:`.text`), degradations
+(:mod:`.degrade`), generated-folder helpers (:mod:`.folders`), one loader and validator of image pairs
+for both the generated and a real download (:mod:`.pairs`), augmentation, the winner's preparation
+(:mod:`.prepare`: downsample, crops, gradient filter) and its analysis. Each track's own generator
+lives in its folder (e.g. :mod:`lib.tracks.deblur.data`); reach it by name through the registry:
 
-    >>> from lib.data import ensure_dataset, list_pairs, read_image
-    >>> root = ensure_dataset()                       # data/deblur (demo), or $COURSE_DATA
+    >>> from lib.tracks import get_track
+    >>> from lib.data import list_pairs
+    >>> root = get_track("deblur").generate_data()    # data/deblur (demo), or $COURSE_DATA
     >>> name, blur_path, gt_path = list_pairs(root / "train")[0]
 """
-from .deblur import ensure_dataset
 from .pairs import BLUR_DIR, GT_DIR, DataError, list_pairs, read_image, read_pair, validate_pairs
 
-__all__ = ["BLUR_DIR", "GT_DIR", "DataError", "ensure_dataset", "list_pairs", "read_image", "read_pair",
-           "validate_pairs"]
+__all__ = ["BLUR_DIR", "GT_DIR", "DataError", "list_pairs", "read_image", "read_pair", "validate_pairs"]

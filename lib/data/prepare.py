@@ -1,6 +1,6 @@
 """Training-data preparation of the blurred-document track (1st-place solution, step one).
 
-One call, :func:`prepare_deblur`, turns the competition layout (``train/blur_image``,
+One call, :func:`prepare_patches` (through a track: ``get_track("deblur").prepare()``), turns the competition layout (``train/blur_image``,
 ``train/gt_image``, ``test_A/blur_image``) into what training reads:
 
 1. **split**: the last ``val_count`` training pairs (sorted by name) are held out for validation,
@@ -34,11 +34,10 @@ The whole folder is built in a hidden temporary folder and renamed into place wh
 an interrupted or failed run never leaves a folder that looks finished. A second call with the
 same parameters and unchanged source files (names, sizes, modification times) returns at once.
 
-Command line: ``python -m lib.data.prepare --profile demo [--force]``.
+Command line: ``python -m lib.data deblur --prepare`` (or ``make prepare``), through the track.
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import json
@@ -327,17 +326,17 @@ def prepare_patches(profile: str | None = None, force: bool = False, *, source: 
     ``track`` names the options file (the ``prepare`` section of lib/configs/<track>.yaml; every
     document track crops the same pages its own way); ``profile`` selects the profile
     (``$COURSE_PROFILE`` if None); ``overrides`` replace single options (e.g. ``grad_threshold=12``).
-    ``source`` is the competition-layout root (default: ``$COURSE_DATA`` if set, else the profile's
-    sample pages, generated if missing, see :func:`lib.data.deblur.ensure_dataset`), ``out`` the
+    ``source`` is the competition-layout root (the track's :meth:`prepare` passes ``$COURSE_DATA`` if
+    set, else the profile's sample pages, generated if missing), ``out`` the
     prepared folder (default: :func:`prepared_root`). Returns at once when ``out`` is up to date,
     unless ``force``.
     """
     start = time.perf_counter()
     profile = active_profile(profile)
     options = prepare_options(profile, track, **overrides)
-    if source is None:  # $COURSE_DATA if set, else the generated sample data (made if missing)
-        from .deblur import ensure_dataset
-        source = ensure_dataset(profile)
+    if source is None:
+        raise ValueError("prepare_patches needs the data root (source=...): the track's prepare() passes "
+                         "$COURSE_DATA or its generated sample data")
     source = Path(source)
     out = Path(out) if out is not None else prepared_root(source, profile, track)
 
@@ -438,25 +437,3 @@ def training_pages(result: PrepareResult, force: bool = False) -> list[tuple[Pat
                 os.replace(tmp, path)
         listed.append(dest)
     return listed
-
-
-def prepare_deblur(profile: str | None = None, force: bool = False, **kwargs) -> PrepareResult:
-    """:func:`prepare_patches` with the blurred-document track's options."""
-    return prepare_patches(profile, force, track="deblur", **kwargs)
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lib.data.prepare", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--profile", default=None, help="smoke, demo or full (default: $COURSE_PROFILE or demo)")
-    parser.add_argument("--force", action="store_true", help="redo even if the prepared folder is up to date")
-    parser.add_argument("--track", default="deblur", help="whose prepare options (lib/configs/<track>.yaml)")
-    parser.add_argument("--source", type=Path, default=None, help="competition-layout root (default: the profile's data)")
-    parser.add_argument("--out", type=Path, default=None, help="prepared folder (default: under data/)")
-    args = parser.parse_args(argv)
-    result = prepare_patches(args.profile, force=args.force, source=args.source, out=args.out, track=args.track)
-    print(result.summary())
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

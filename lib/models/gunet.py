@@ -369,7 +369,7 @@ def recover_clean(J, K, D, eps: float = 0.1):  # 0.1 == K_EPS (a literal: dy2sta
     ``K >= -1 + eps`` the recovery is exact. Why a clamp rather than a bounded K (``tanh``): the
     clamp leaves K unchanged in the whole useful range, so the map the network predicts is the
     physical K (supervisable with the synthetic K) and the recovery is exact there; the mild K of
-    the data lives far from the bound (|K| <= k_max = 0.12 in lib.data.blemish). The cost: no gradient
+    the data lives far from the bound (|K| <= k_max = 0.12 in lib.tracks.retouch.blemish). The cost: no gradient
     reaches K where it is below the bound; RetouchGUNet starts from K = 0 (zero-initialised head).
     ``1 + K`` near 0 means a pixel that the degradation made black: no image information is left
     there, so a bounded gain is the honest answer. Works on Paddle tensors.

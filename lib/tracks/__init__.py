@@ -1,12 +1,14 @@
 """The course's tracks: one winning solution each, found by name.
 
     >>> from lib.tracks import get_track, load_model
-    >>> track = get_track("deblur")           # lib.tracks.deblur.DeblurTrack
+    >>> track = get_track("deblur")           # lib.tracks.deblur.track.DeblurTrack
     >>> model = load_model("deblur")          # your own run of the profile, else the shipped demo model
 
-Track modules are imported on first use, so ``import lib.tracks`` stays light. Tests and
-experiments add their own with :func:`register_track`. lib/README.md maps every track to its
-modules and notebooks.
+Each solution is one package here, ``lib/tracks/<folder>/``, whose ``TRACKS`` lists the tracks it
+defines (the de-occlusion folder holds two: the inpainter and its segmenter). Track packages are
+imported on first use, so ``import lib.tracks`` stays light; shared layers reach a track only through
+this registry, by name. Tests and experiments add their own with :func:`register_track`.
+lib/README.md maps every track to its folder, notebooks and models.
 """
 from __future__ import annotations
 
@@ -15,11 +17,11 @@ import importlib
 from ..config import ConfigError
 from .base import Track
 
-# name -> module defining TRACK (imported on first use)
+# name -> the track's package, whose TRACKS holds it (imported on first use)
 KNOWN_TRACKS = {
     "deblur": "lib.tracks.deblur",
     "deocclusion": "lib.tracks.deocclusion",
-    "deocclusion_seg": "lib.tracks.deocclusion_seg",
+    "deocclusion_seg": "lib.tracks.deocclusion",
     "denoise": "lib.tracks.denoise",
     "retouch": "lib.tracks.retouch",
     "sdwnet": "lib.tracks.sdwnet",
@@ -50,7 +52,8 @@ def get_track(name) -> Track:
     if name not in _loaded:
         if name not in KNOWN_TRACKS:
             raise UnknownTrackError(f"unknown track {name!r}; known tracks: {', '.join(track_names())}")
-        _loaded[name] = importlib.import_module(KNOWN_TRACKS[name]).TRACK
+        package = importlib.import_module(KNOWN_TRACKS[name])
+        _loaded[name] = next(track for track in package.TRACKS if track.name == name)
     return _loaded[name]
 
 

@@ -1,7 +1,7 @@
 """What a track is: one winning solution taught end to end.
 
 A track is its options file (``lib/configs/<track>.yaml``: every section with the smoke / demo /
-full profiles side by side) plus a :class:`Track` subclass in ``lib/tracks/<track>.py`` that says
+full profiles side by side) plus a :class:`Track` subclass in its folder ``lib/tracks/<track>/`` that says
 how its data is generated and prepared, which training task it uses (lib.train.tasks), how it is
 evaluated against its classical baselines, how its checkpoint is published and how its
 submission is packed. Every entry point goes through it: ``python -m lib.data <track>``,
@@ -25,13 +25,19 @@ class Track:
     title: str = ""
     model_name: str = ""               # names the shipped folder checkpoints/<name>_<model_name>_demo
     notebooks: tuple = ()              # the notebooks that teach it, e.g. ("03_staged_training",)
-    modules: tuple = ()                # where its code lives (for lib/README.md's map)
+    models: tuple = ()                 # the lib.models architectures it trains (for lib/README.md's map)
     task = "restoration"               # a name of lib.train.tasks.TASKS or a Task subclass
     sections: tuple = ("data", "model", "train")
     config_file: Path | None = None    # default lib/configs/<name>.yaml
     submission_zip: str | None = None  # default <name>_submission.zip under dist/
     tlc: bool = False                  # deploy with TLC (lib.models.tlc): networks with global pooling
     data_track: str = ""               # whose generated sample data it reads (default: its own, data/<name>)
+
+    @property
+    def package(self) -> str:
+        """The package that holds this track's own code, ``lib.tracks.<folder>`` (test tracks: their module)."""
+        module = type(self).__module__
+        return module.rsplit(".", 1)[0] if module.startswith("lib.tracks.") else module
 
     def __repr__(self) -> str:
         return f"<track {self.name}: {self.title}>"

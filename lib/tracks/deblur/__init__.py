@@ -1,0 +1,18 @@
+"""Blurred-document restoration, 1st place (notebooks 00-05): NAFNet, progressive training, TLC,
+4 tiles, ``predict.py``.
+
+    data.py       the sample-data generator in the competition's layout (pages, blur, JPEG)
+    track.py      DeblurTrack: data check, preparation (2x downsample, crops, gradient filter),
+                  training data, evaluation, publishing, submission
+    evaluate.py   scoring on pairs: the model vs the input and the tuned classical baselines, OCR
+                  readability on test_A, the held-out fonts and blur, and real scans
+    baselines.py  unsharp masking, Richardson-Lucy and Wiener, tuned on validation pages
+
+Shared layers it uses: lib.data.prepare (the winner's data preparation), lib.models.nafnet,
+lib.models.tlc, lib.infer (whole / tiles / TLC), lib.submission.predict, lib.export. The SDWNet
+track (lib.tracks.sdwnet) is a second solution of this competition: it reads this track's data and
+scores with its evaluation.
+"""
+from .track import TRACK, DeblurTrack
+
+TRACKS = (TRACK,)

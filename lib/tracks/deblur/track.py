@@ -1,0 +1,98 @@
+"""Track ``deblur``: the 1st-place blurred-document restoration (NAFNet, progressive training, TLC).
+
+Data: :mod:`lib.tracks.deblur.data` renders document pages (:mod:`lib.data.pages`) and blurs them
+(:mod:`lib.data.degrade`) in the competition layout; :mod:`lib.data.prepare` downsamples, crops and
+filters them. Model: :mod:`lib.models.nafnet` (+ :mod:`lib.models.tlc` at test time). Training:
+the engine's restoration task with the winner's stages and loss phases (lib/configs/deblur.yaml).
+Evaluation: test_A against the blurred input and the classical baselines of :mod:`lib.tracks.deblur.baselines`
+tuned on the validation pages. Submission: :mod:`lib.export` with TLC and ``predict.py``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from lib.tracks.base import Track
+
+
+class DeblurTrack(Track):
+    name = "deblur"
+    title = "Blurred-document restoration (1st place): NAFNet, progressive training, TLC"
+    model_name = "nafnet"
+    notebooks = ("00_setup_and_data", "01_data_analysis", "02_model_nafnet", "03_staged_training",
+                 "04_tlc_inference", "05_submission")
+    models = ("lib.models.nafnet", "lib.models.tlc")
+    sections = ("data", "model", "prepare", "train")
+    submission_zip = "submission.zip"
+    tlc = True
+
+    def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
+        from .data import ensure_dataset
+
+        return ensure_dataset(profile, out, seed=seed, force=force, workers=workers)
+
+    def check_data(self, root: Path) -> list[str]:
+        """Every split folder of ``root``; ground truth is required for train only."""
+        from lib.data.pairs import GT_DIR, DataError, check_each, validate_pairs
+
+        root = Path(root)
+        splits = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
+        if not splits:
+            raise DataError(f"{root}: no split folders (expected train/, test_A/ ...)")
+
+        def check(split):
+            pairs = validate_pairs(split, require_gt=split.name == "train")
+            return f"{split.name}: {len(pairs)} blurred images, {sum(g is not None for _, _, g in pairs)} with {GT_DIR}"
+
+        return check_each(splits, check)
+
+    def prepare(self, profile=None, source=None, force=False, **overrides):
+        """Split, 2x downsample, crop and gradient-filter the training pages (notebook 01): from ``source``, else ``$COURSE_DATA``, else the generated pages (made if missing);
+        ``overrides`` replace single ``prepare`` options (e.g. ``grad_threshold=12``)."""
+        from lib.data.prepare import prepare_patches
+
+        source = source if source is not None else self.generate_data(profile)
+        return prepare_patches(profile, force, source=source, track=self.name, **overrides)
+
+    def train_data(self, prepared):
+        """Training patches (gradient-filtered meta file), the held-out pages for validation, and
+        both together for the all-data fine-tune (validation pages join as whole images)."""
+        from lib.data.pairs import list_pairs
+        from lib.data.prepare import read_meta_file
+        from lib.train.engine import TrainData
+
+        patches = read_meta_file(prepared.meta_file)
+        val = list_pairs(prepared.val_dir)
+        return TrainData(train=patches, all=patches + [(b, g) for _, b, g in val], val=val)
+
+    def evaluate(self, model, profile=None, data=None, val=None) -> dict:
+        """test_A: the blurred input, each classical baseline tuned on the validation pages, NAFNet.
+        Readability: PSNR / MS-SSIM / OCR CER of the input, the best classical baseline, NAFNet and
+        NAFNet + TLC on test_A and on the evaluation-only splits (held-out fonts and blur, blurred
+        real scans) where the data has them."""
+        from . import baselines
+        from .evaluate import compare_methods, load_pairs, readability, readability_summary
+        from lib.infer import predict_image, tlc_model
+        from lib.paths import data_root
+
+        root = Path(data or data_root(self.name, profile))
+        test = load_pairs(root / "test_A")
+        if val is None:
+            from lib.data.pairs import list_pairs
+            val = list_pairs(self.prepare(profile).val_dir)
+        methods = compare_methods(test, load_pairs(val), model)
+        best = max((r for r in methods if r["method"] in baselines.METHODS), key=lambda r: r["psnr"])
+        classical = baselines.METHODS[best["method"]][0]
+        with_tlc = tlc_model(model)
+        rows = readability({"NAFNet": lambda x: predict_image(model, x),
+                            "NAFNet + TLC": lambda x: predict_image(with_tlc, x),
+                            best["method"]: lambda x: classical(x, **best["params"])}, root)
+        return {"evaluated_on": "test_A", "methods": methods, "readability": rows,
+                "readability_gain": {m: readability_summary(rows, m) for m in ("NAFNet", "NAFNet + TLC")}}
+
+
+TRACK = DeblurTrack()
+
+
+def deblur_trainer(profile=None, out_dir=None, prepared=None, quiet=None, **overrides):
+    """``TRACK.trainer(...)``: the blurred-document Trainer of notebook 03 and ``make train``."""
+    return TRACK.trainer(profile, out_dir, prepared=prepared, quiet=quiet, **overrides)

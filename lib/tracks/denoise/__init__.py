@@ -1,0 +1,13 @@
+"""Real-image denoising with MIRNetV2 (notebook 07): SIDD layout, camera noise, progressive learning.
+
+    camera_noise.py  Brooks et al.'s pipeline: unprocess, shot + read noise, process
+    data.py          SIDD-Medium's scene layout from offline photos, the reference code's patches
+    track.py         DenoiseTrack: training data, evaluation per ISO, noise sweep, export and
+                     ``python -m lib.tracks.denoise export|infer``
+    baselines.py     NL-means, wavelet, TV and OpenCV denoisers, tuned on validation patches
+
+Model: lib.models.mirnet_v2.
+"""
+from .track import TRACK, DenoiseTrack, main
+
+TRACKS = (TRACK,)

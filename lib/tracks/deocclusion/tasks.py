@@ -1,0 +1,115 @@
+"""The de-occlusion track's two training tasks (BasicSR's "model" classes, see lib.train.tasks):
+the segmenter's (``segmentation``: cross-entropy [+ Dice], mIoU / boundary F) and the inpainter's
+(``deepfill_gan``: DeepFillv2 generator + SN-PatchGAN discriminator, two optimizers). Registered by
+name when the track is imported, so ``task: deepfill_gan`` works wherever the track is loaded."""
+from __future__ import annotations
+
+from lib.train.tasks import Task, mean_metrics, register_task
+
+
+class SegmentationTask(Task):
+    """One segmentation network (logits N x C x H x W) trained with pixel-wise cross-entropy on
+    (image, label) samples (label: class ids, uint8 PNG), validated by mean IoU and the boundary
+    F-score of the predicted foreground (class 1; :func:`.repair.mask_scores`). ``dice_weight``
+    (task option, default 0) adds PaddleSeg's Dice loss: with a small foreground (an occluder is
+    ~3 % of a page) cross-entropy alone first learns "all page" and stalls there."""
+    name = "segmentation"
+    sample_kinds = ("image", "label")
+    option_defaults = {"dice_weight": 0.0}
+    loss_keys = ("loss", "ce", "dice")
+    metric_keys = ("miou", "boundary_f")
+    best_metric = "miou"
+
+    def train_step(self, batch: tuple, iteration: int) -> dict:
+        import paddle.nn.functional as F
+
+        images, labels = batch
+        with self.autocast():
+            logits = self.train_nets["model"](images)
+            ce = F.cross_entropy(logits.transpose([0, 2, 3, 1]), labels.unsqueeze(-1))
+            losses = {"ce": ce}
+            if self.settings["dice_weight"]:
+                from paddleseg.models.losses import DiceLoss
+
+                losses["dice"] = DiceLoss()(logits.astype("float32"), labels.astype("int64").clone())
+            loss = ce + self.settings["dice_weight"] * losses.get("dice", 0.0)
+        self.optimize(loss, "model")
+        return {"loss": float(loss), **{k: float(v) for k, v in losses.items()}}
+
+    def validate(self, samples: list) -> dict:
+        from lib.data.pairs import read_image
+        from lib.train.data import read_gray
+
+        from .repair import mask_scores, predict_mask_logits
+
+        return mean_metrics([mask_scores(predict_mask_logits(self.nets["model"], read_image(inp)) > 0,
+                                         read_gray(label) > 0) for _, inp, label in samples])
+
+
+class InpaintingGANTask(Task):
+    """DeepFillv2 (the de-occlusion seed): a gated-conv generator (coarse, refined) and an
+    SN-PatchGAN discriminator, on (image, mask) samples (mask 1 = hole). Discriminator: hinge loss
+    on (real, composited fake), updated every ``d_every`` iterations (a phase key; the seed's second
+    round: 3 generator updates per discriminator update). Generator: ``l1_weight`` x (L1 of the
+    coarse composite + L1 of the refined composite) + ``gan_weight`` x (-mean D(fake)), as
+    lib.models.deepfillv2.generator_loss. One generator forward per iteration serves both updates.
+    Validated by PSNR of the refined composite on the whole sample and inside the hole."""
+    name = "deepfill_gan"
+    networks = ("generator", "discriminator")
+    sample_kinds = ("image", "mask")
+    phase_keys = frozenset({"d_every"})
+    option_defaults = {"l1_weight": 1000.0, "gan_weight": 1.0}
+    loss_keys = ("loss", "l1", "gan", "d_loss")
+    metric_keys = ("psnr", "psnr_hole")
+    best_metric = "psnr_hole"
+
+    @classmethod
+    def check_phase(cls, index: int, phase: dict) -> None:
+        d_every = phase.get("d_every", 1)
+        if not isinstance(d_every, int) or isinstance(d_every, bool) or d_every < 1:
+            raise ValueError(f"phases[{index}].d_every must be an integer >= 1, got {d_every!r}")
+
+    def start_phase(self, phase: dict) -> None:
+        self.d_every = int(phase.get("d_every", 1))
+
+    def train_step(self, batch: tuple, iteration: int) -> dict:
+        from lib.models.deepfillv2 import composite, generator_loss, hinge_d_loss
+
+        img, mask = batch
+        gen, disc = self.train_nets["generator"], self.train_nets["discriminator"]
+        losses = {}
+        with self.autocast():
+            coarse, refined = gen(img, mask)
+        if iteration % self.d_every == 0:
+            with self.autocast():
+                fake = composite(img, refined, mask).detach()
+                d_loss = hinge_d_loss(disc(img, mask), disc(fake, mask))
+            self.optimize(d_loss, "discriminator")
+            losses["d_loss"] = float(d_loss)
+        with self.autocast():
+            d_fake = disc(composite(img, refined, mask), mask)
+            terms = generator_loss(img, mask, coarse, refined, d_fake, l1=self.settings["l1_weight"],
+                                   gan=self.settings["gan_weight"])
+        self.optimize(terms["total"], "generator")
+        losses.update(loss=float(terms["total"]), l1=float(terms["l1_refined"]), gan=float(terms["gan"]))
+        return losses
+
+    def validate(self, samples: list) -> dict:
+        from lib.data.pairs import read_image
+        from lib.metrics import region_psnr
+        from lib.train.data import read_gray
+
+        from .repair import PSNR_CAP, network_inpainter
+
+        inpaint = network_inpainter(self.nets["generator"])
+        rows = []
+        for _, image_path, mask_path in samples:
+            image, hole = read_image(image_path), read_gray(mask_path) > 0
+            out = inpaint(image, hole)
+            rows.append({"psnr": region_psnr(out, image, cap=PSNR_CAP),
+                         "psnr_hole": region_psnr(out, image, hole, cap=PSNR_CAP)})
+        return mean_metrics(rows)
+
+
+register_task(SegmentationTask)
+register_task(InpaintingGANTask)

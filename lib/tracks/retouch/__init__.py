@@ -1,0 +1,15 @@
+"""Face blemish retouching, 1st place (notebook 08): gUNet with a K/D head, J = K * I + D + I.
+
+    blemish.py   skin mask, painted blemishes, the K and D maps of the degradation model
+    data.py      augmented offline faces in the competition's layout (image/ + groundtruth/)
+    loss_mix.py  the per-stage weighted loss (L1 + colour, PSNR, PSNR + MS-SSIM), as ``loss_mix``
+    track.py     RetouchTrack: three stages, evaluation with the two quality bars, size budget
+    evaluate.py  PSNR inside / outside the blemishes, inpainting and skin-smoothing baselines,
+                 the K-only / D-only ablation
+    viz.py       the notebook's figures
+
+Model: lib.models.gunet (RetouchGUNet).
+"""
+from .track import TRACK, RetouchTrack
+
+TRACKS = (TRACK,)

@@ -1,0 +1,149 @@
+"""Track ``retouch``: the 1st-place face blemish retouching (Baidu Netdisk "spots and acne removal"):
+gUNet with a degradation-model head, ``J = K * I + D + I``, trained in three stages.
+
+Data: :mod:`lib.tracks.retouch.data` augments the offline faces (astronaut for train / val, Grace Hopper
+held out for test_A) and paints blemishes with :mod:`lib.tracks.retouch.blemish`, in the competition layout
+``<split>/image`` + ``<split>/groundtruth``. Model: :class:`lib.models.gunet.RetouchGUNet` (K/D head,
+guarded recovery). Training: the engine's restoration task, one phase per seed stage with its own
+lr, flips and loss mix (:class:`lib.tracks.retouch.loss_mix.LossMix`, registered here as ``loss_mix``).
+Evaluation (:mod:`lib.tracks.retouch.evaluate`): PSNR / SSIM / MS-SSIM overall and PSNR inside / outside the
+blemishes, for the input, OpenCV inpainting over detected blemishes, bilateral skin smoothing
+(both tuned on val) and the model, with the track's two quality bars. Submission: lib.export
+(Paddle Inference + ONNX, predict.py), dist/retouch_submission.zip.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .loss_mix import LossMix
+from lib.train.registry import register_loss
+from lib.tracks.base import Track
+
+register_loss("loss_mix", LossMix)
+
+MODEL_ROW = "RetouchGUNet"
+SIZE_LIMIT_BYTES = 10 * 1024 * 1024  # the final round's model size limit (10 MB)
+
+
+class RetouchTrack(Track):
+    name = "retouch"
+    title = "Face blemish retouching (1st place): gUNet with a K/D degradation-model head, three stages"
+    model_name = "gunet"
+    notebooks = ("08_face_retouching",)
+    models = ("lib.models.gunet",)
+    sections = ("data", "model", "train", "evaluate")
+    task = "restoration"
+
+    def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
+        from .data import ensure_dataset
+
+        return ensure_dataset(profile, out, seed=seed, force=force, workers=workers)
+
+    def check_data(self, root) -> list[str]:
+        from .data import check_root
+
+        return check_root(root)
+
+    def prepare(self, profile=None, source=None, force=False):
+        return Path(source) if source else self.generate_data(profile)
+
+    def train_data(self, prepared):
+        """train/ pairs; val/ for validation (a real download without val/: the last 10 % of train)."""
+        from .data import list_pairs
+        from lib.train.engine import TrainData
+
+        root = Path(prepared)
+        train = [(i, g) for _, i, g in list_pairs(root / "train") if g is not None]
+        if (root / "val").is_dir():
+            val = [(n, i, g) for n, i, g in list_pairs(root / "val") if g is not None]
+        else:
+            k = max(1, len(train) // 10)
+            val = [(Path(i).name, i, g) for i, g in train[-k:]]
+            train = train[:-k]
+        return TrainData(train=train, all=train + [(i, g) for _, i, g in val], val=val)
+
+    def evaluation_sets(self, profile=None, data=None, val=None, limit=None):
+        """(test samples, val samples) as (name, input, gt, mask) arrays: test_A if it has ground
+        truth (the held-out face), val/ (or ``val``, engine validation entries) for tuning."""
+        from lib.data.pairs import read_image
+        from .data import load_split
+
+        root = Path(data or self.data_root(profile))
+        opts = self.config(profile)["evaluate"]
+        from .data import list_pairs
+
+        board = root / "test_A"
+        if not board.is_dir() or any(g is None for _, _, g in list_pairs(board)):
+            board = root / "val"  # a real test board has no ground truth
+        test = load_split(board, limit)
+        if val is None:
+            val = load_split(root / "val", opts["val_images"])
+        else:  # tuning needs no masks
+            val = [(n, read_image(i), read_image(g), None) for n, i, g in list(val)[: opts["val_images"]]]
+        return test, val
+
+    def evaluate(self, model, profile=None, data=None, val=None) -> dict:
+        """test_A (Grace Hopper, never trained on): the input, the two tuned baselines and the model,
+        overall and inside / outside the blemishes, with the quality bars."""
+        from .evaluate import baseline_grids, compare_retouch, quality_checks
+
+        opts = self.config(profile)["evaluate"]
+        test, val_samples = self.evaluation_sets(profile, data, val)
+        rows = compare_retouch(test, val_samples, baseline_grids(opts), model, MODEL_ROW)
+        result = {"evaluated_on": "test_A (held-out face: grace_hopper)", "methods": rows}
+        if model is not None:
+            result["checks"] = quality_checks(rows, opts["outside_tolerance_db"], MODEL_ROW)
+        return result
+
+
+TRACK = RetouchTrack()
+
+
+# V100 (SXM2) float32 peak: 15.7 TFLOP/s. Small depthwise / gated convolutions reach a fraction of it;
+# V100_EFFICIENCY is the assumed fraction for the estimate (stated, not measured: no GPU here).
+V100_PEAK_FLOPS = 15.7e12
+V100_EFFICIENCY = 0.2
+LATENCY_BUDGET_MS = 50.0  # the final round: over 50 ms per image (V100) scored zero on speed
+
+
+def budget(model, size=(512, 512), repeats: int = 5, backends=("dygraph", "paddle", "onnx")) -> dict:
+    """The seed's deployment budget for ``model``: exported bytes (Paddle Inference params, ONNX),
+    conv MACs (lib.complexity) at ``size``, measured CPU ms per image per backend (median of
+    ``repeats`` after a warm-up) and the V100 estimate 2 x MACs / (peak x efficiency)."""
+    import tempfile
+    import time
+
+    import numpy as np
+
+    from lib.complexity import conv_macs
+    from lib.export import export_model
+    from lib.infer import DygraphRunner
+    from lib.submission.predict import OnnxRunner, PaddleRunner
+
+    model.eval()
+    shape = (1, 3, int(size[0]), int(size[1]))
+    macs = conv_macs(model, shape)
+    result = {"size": list(size), "conv_macs": int(macs), "gflops": 2 * macs / 1e9, "cpu_ms": {},
+              "limit_bytes": SIZE_LIMIT_BYTES, "v100_budget_ms": LATENCY_BUDGET_MS,
+              "v100_efficiency_assumed": V100_EFFICIENCY}
+    x = np.random.default_rng(0).random(shape, dtype=np.float32)
+    with tempfile.TemporaryDirectory(prefix="retouch_budget_") as tmp:
+        info = export_model(model, tmp, onnx="onnx" in backends)
+        result["paddle_bytes"] = Path(info["paddle"][1]).stat().st_size
+        if "onnx" in info:
+            result["onnx_bytes"] = Path(info["onnx"]).stat().st_size
+        runners = {"dygraph": lambda: DygraphRunner(model),
+                   "paddle": lambda: PaddleRunner(Path(tmp) / "model", device="cpu"),
+                   "onnx": lambda: OnnxRunner(info["onnx"], device="cpu")}
+        for name in backends:
+            run = runners[name]()
+            run(x)  # warm-up
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                run(x)
+                times.append(time.perf_counter() - start)
+            result["cpu_ms"][name] = 1000 * float(np.median(times))
+    result["v100_ms_estimate"] = 1000 * 2 * macs / (V100_PEAK_FLOPS * V100_EFFICIENCY)
+    result["under_size_limit"] = bool(result["paddle_bytes"] < SIZE_LIMIT_BYTES)
+    return result

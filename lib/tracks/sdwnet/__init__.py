@@ -1,0 +1,13 @@
+"""SDWNet on the blurred documents (notebook 06): straight dilated blocks, a Haar-wavelet branch,
+Charbonnier + SSIM, offline sliding-window vs online crops.
+
+    track.py   SDWNetTrack: its own preparation of the deblur pages, crops, training, evaluation, submission
+    lab.py     the write-up's claims as short multi-seed runs (also bench/bench_sdwnet.py)
+    viz.py     receptive fields of dilated vs plain stacks, wavelet sub-bands
+
+Same competition as lib.tracks.deblur: its data (data/deblur) and its evaluation (deblur.evaluate,
+deblur.baselines). Model: lib.models.sdwnet (+ lib.models.wavelet).
+"""
+from .track import TRACK, SDWNetTrack
+
+TRACKS = (TRACK,)

@@ -1,0 +1,173 @@
+"""Figures and numbers of notebook 06 (SDWNet): receptive fields of dilated vs plain conv stacks,
+and the Haar sub-bands the wavelet branch sees.
+
+Receptive field, measured: the gradient of one output pixel (the centre) with respect to the input
+is non-zero exactly on the pixels that can influence it. With all-positive weights and no
+activation every path adds up, so the non-zero area is the theoretical receptive field, which for
+a stack of 3x3 convs with dilations d_1..d_L is ``1 + 2 * sum(d_i)`` pixels wide
+(:func:`theoretical_receptive_field`; tests/tracks/sdwnet/test_sdwnet_viz.py checks one against the other).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+SUBBAND_NAMES = ("LL", "HL", "LH", "HH")
+
+
+def theoretical_receptive_field(dilations: Sequence[int], kernel: int = 3) -> int:
+    """Width of the receptive field of stacked ``kernel`` x ``kernel`` convs with ``dilations``."""
+    return 1 + (kernel - 1) * int(sum(dilations))
+
+
+def conv_stack(dilations: Sequence[int], channels: int = 1):
+    """A stack of 3x3 convs (zero padding ``d``, one per dilation) with every weight 1/9 and no bias
+    or activation: each pixel in reach contributes, so the gradient shows the whole field."""
+    import paddle
+    import paddle.nn as nn
+
+    layers = []
+    for d in dilations:
+        conv = nn.Conv2D(channels, channels, 3, padding=int(d), dilation=int(d), bias_attr=False)
+        conv.weight.set_value(paddle.full(conv.weight.shape, 1.0 / 9.0))
+        layers.append(conv)
+    net = nn.Sequential(*layers)
+    net.eval()
+    return net
+
+
+def gradient_map(net, size: int = 129, channels: int = 1) -> np.ndarray:
+    """|d output[centre] / d input| of ``net`` (summed over channels): size x size float64."""
+    import paddle
+
+    x = paddle.zeros([1, channels, size, size])
+    x.stop_gradient = False
+    out = net(x)
+    c_out = out.shape[2] // 2, out.shape[3] // 2
+    out[:, :, c_out[0], c_out[1]].sum().backward()
+    return np.abs(x.grad.numpy()[0]).sum(axis=0).astype(np.float64)
+
+
+def extent(grad: np.ndarray, rel: float = 0.0) -> int:
+    """Width (pixels) of the region where ``grad`` exceeds ``rel`` x its maximum (0: any non-zero)."""
+    mask = grad > rel * grad.max()
+    cols = np.flatnonzero(mask.any(axis=0))
+    return int(cols[-1] - cols[0] + 1) if cols.size else 0
+
+
+def sdwnet_gradient_map(net, size: int = 161) -> np.ndarray:
+    """The same gradient map for a (trained or random) SDWNet on a mid-grey image: its effective
+    receptive field at full resolution."""
+    import paddle
+
+    x = paddle.full([1, 3, size, size], 0.5)
+    x.stop_gradient = False
+    out = net(x)
+    out[:, :, size // 2, size // 2].sum().backward()
+    return np.abs(x.grad.numpy()[0]).sum(axis=0).astype(np.float64)
+
+
+def receptive_field_figure(maps: dict, title: str = "receptive field: |d out(centre) / d input|"):
+    """One panel per named gradient map (log scale), with the measured width in the title."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(maps), figsize=(3.2 * len(maps), 3.4))
+    for ax, (name, grad) in zip(np.atleast_1d(axes), maps.items()):
+        ax.imshow(np.log10(grad + grad.max() * 1e-6), cmap="magma")
+        ax.set_title(f"{name}\nwidth {extent(grad)} px", fontsize=9)
+        ax.axis("off")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def haar_subbands(gray: np.ndarray) -> dict:
+    """The four one-level Haar sub-bands (lib.models.wavelet: the branch's own transform, LL, HL,
+    LH, HH) of a grayscale H x W image in [0, 1]; odd sides are cropped to even."""
+    import paddle
+
+    from lib.models.wavelet import haar_dwt_bands
+
+    h, w = gray.shape[0] // 2 * 2, gray.shape[1] // 2 * 2
+    x = paddle.to_tensor(np.ascontiguousarray(gray[:h, :w], dtype=np.float32)[None, None])
+    return {name: band.numpy()[0, 0] for name, band in zip(SUBBAND_NAMES, haar_dwt_bands(x))}
+
+
+def detail_energy(bands: dict) -> dict:
+    """Share of each detail sub-band in the energy of the image's detail (HL + LH + HH), and the
+    detail's share of the whole energy (the Haar transform keeps the energy: LL + details = image)."""
+    energy = {k: float((v.astype(np.float64) ** 2).sum()) for k, v in bands.items()}
+    detail = energy["HL"] + energy["LH"] + energy["HH"]
+    return {"detail_share": detail / (detail + energy["LL"]),
+            **{f"{k}_share_of_detail": energy[k] / detail for k in ("HL", "LH", "HH")}}
+
+
+def subband_figure(pages: dict):
+    """Rows: the named grayscale pages (e.g. blurred, sharp); columns: LL, HL, LH, HH. Detail bands
+    shown as |coefficient| on one scale per column, so blurred and sharp compare directly."""
+    import matplotlib.pyplot as plt
+
+    bands = {name: haar_subbands(page) for name, page in pages.items()}
+    fig, axes = plt.subplots(len(pages), 4, figsize=(12, 3.1 * len(pages)), squeeze=False)
+    for j, band in enumerate(SUBBAND_NAMES):
+        top = max(np.abs(b[band]).max() for b in bands.values()) * (1.0 if band == "LL" else 0.5)
+        for i, (name, b) in enumerate(bands.items()):
+            ax = axes[i, j]
+            shown = b[band] if band == "LL" else np.abs(b[band])
+            ax.imshow(shown, cmap="gray" if band == "LL" else "inferno", vmin=0, vmax=top)
+            ax.set_title(f"{name}: {band}", fontsize=9)
+            ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------- bench tables
+BENCH_COLUMNS = ("variant", "seeds", "params", "gmacs_256", "iters", "train_seconds", "psnr", "score", "cer")
+
+
+def _mean_std(entry: dict, key: str, digits: int) -> str:
+    if f"{key}_mean" not in entry:
+        return ""
+    std = entry.get(f"{key}_std", float("nan"))
+    spread = "" if std != std else f" ± {std:.{digits}f}"  # NaN: one seed, no spread
+    return f"{entry[f'{key}_mean']:.{digits}f}{spread}"
+
+
+def bench_table(summary: list[dict], experiment: str):
+    """One experiment of lib.tracks.sdwnet.lab.summarize as a table: mean ± sample standard deviation over seeds."""
+    import pandas as pd
+
+    rows = []
+    for e in summary:
+        if e["experiment"] != experiment:
+            continue
+        rows.append({"variant": e["variant"], "seeds": e["seeds"], "params": f"{e['params']:,}",
+                     "GMACs @256": f"{e['gmacs_256']:.2f}", "iterations": f"{e['iters']:.0f}",
+                     "train s": _mean_std(e, "train_seconds", 0), "PSNR (dB)": _mean_std(e, "psnr", 3),
+                     "score": _mean_std(e, "score", 4), "OCR CER": _mean_std(e, "cer", 3)})
+    table = pd.DataFrame(rows)
+    return table.loc[:, (table != "").any(axis=0)] if len(table) else table
+
+
+def plot_psnr_vs_params(runs: list[dict], experiment: str = "width_depth", input_psnr: float | None = None):
+    """PSNR of every run (dots) and the mean of each variant (labelled) against its parameter count."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    variants = list(dict.fromkeys(r["variant"] for r in runs if r["experiment"] == experiment))
+    for variant in variants:
+        rows = [r for r in runs if r["experiment"] == experiment and r["variant"] == variant]
+        xs, ys = [r["params"] for r in rows], [r["psnr"] for r in rows]
+        ax.scatter(xs, ys, s=18, alpha=0.6)
+        ax.errorbar(xs[0], np.mean(ys), yerr=np.std(ys, ddof=1) if len(ys) > 1 else None, fmt="o", capsize=4,
+                    color="black", markersize=4)
+        ax.annotate(variant, (xs[0], np.mean(ys)), textcoords="offset points", xytext=(6, 4), fontsize=8)
+    if input_psnr is not None:
+        ax.axhline(input_psnr, color="grey", linestyle="--", linewidth=1, label="blurred input")
+        ax.legend(fontsize=8)
+    ax.set_xlabel("parameters")
+    ax.set_ylabel("PSNR on held-out pages (dB)")
+    ax.set_title(f"{experiment}: each dot one seed, black: mean ± std", fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,74 @@
+"""lib.tracks.sdwnet.lab: the experiments' variants are what they claim (equal parameter budget, MACs near
+the NAFNet's, one difference per experiment), and the summary's mean / spread / verdict against NumPy."""
+import math
+
+import lib  # noqa: F401
+import numpy as np
+import pytest
+
+from lib.tracks.sdwnet import lab as sdwnet_lab
+from lib.tracks.sdwnet.lab import (VARIANTS, describe_model, model_spec, summarize, train_options, verdict,
+                                   verdict_text)
+
+
+def test_width_depth_variants_share_a_parameter_budget():
+    params = {v: describe_model(model_spec(VARIANTS["width_depth"][v][0]))["params"] for v in VARIANTS["width_depth"]}
+    assert params == {"wide d11 x2": 255_694, "base d8 x4": 230_947, "deep d6 x8": 228_395}
+    assert max(params.values()) / min(params.values()) < 1.15
+
+
+def test_each_experiment_changes_one_thing(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "demo")  # the NAFNet compared with is the deblur demo model
+    (a, ca), (b, cb) = VARIANTS["crops"].values()
+    assert a == b and (ca, cb) == ("offline", "online")
+    (a, _), (b, _) = VARIANTS["wavelet"].values()
+    assert {k for k in a if a[k] != b.get(k)} == {"wavelet"}
+    sdw = describe_model(model_spec(VARIANTS["nafnet"]["SDWNet d4 x2"][0]))
+    naf_spec = model_spec("deblur")
+    assert naf_spec["name"] == "nafnet"
+    naf = describe_model(naf_spec)
+    assert 0.5 < sdw["gmacs_256"] / naf["gmacs_256"] < 2.0  # similar conv MACs
+
+
+def test_train_options_resolve_for_both_families():
+    from lib.train.engine import resolve_options
+    for spec in (sdwnet_lab.BASE, model_spec("deblur")):
+        opts = resolve_options(train_options(spec, iters=7, batch=2, patch=48, seed=3))
+        assert opts["stages"] == [{"batch_size": 2, "patch_size": 48, "iters": 7}] and opts["seed"] == 3
+        assert opts["phases"] == [{"loss": "charbonnier_ssim", "iters": 7}]
+        assert opts["scheduler"]["periods"] == [7]
+
+
+def _runs():
+    return [{"experiment": "crops", "variant": "offline", "seed": s, "params": 1, "gmacs_256": 1.0, "iters": 10,
+             "psnr": p, "score": 0.5, "train_seconds": 1.0} for s, p in enumerate([20.0, 20.4, 20.2])] + \
+           [{"experiment": "crops", "variant": "online", "seed": s, "params": 1, "gmacs_256": 1.0, "iters": 10,
+             "psnr": p, "score": 0.5, "train_seconds": 1.0} for s, p in enumerate([19.0, 19.1, 19.2])]
+
+
+def test_summary_is_mean_and_sample_std():
+    summary = summarize(_runs())
+    off = next(s for s in summary if s["variant"] == "offline")
+    assert off["seeds"] == 3 and off["psnr_mean"] == pytest.approx(20.2)
+    assert off["psnr_std"] == pytest.approx(np.std([20.0, 20.4, 20.2], ddof=1))
+    v = verdict(summary, "crops")
+    assert v["difference"] == pytest.approx(1.1) and v["spread"] == pytest.approx(0.2) and v["resolved"] and v["agrees"]
+    assert "larger than the run-to-run spread: supports the claim" in verdict_text(v)
+    # the CER is lower-is-better: a higher CER for the claimed winner contradicts the claim
+    cer = [{**r, "experiment": "nafnet", "variant": {"offline": "SDWNet d4 x2", "online": "NAFNet (deblur demo)"}[r["variant"]],
+            "cer": r["psnr"] / 100} for r in _runs()]
+    w = verdict(summarize(cer), "nafnet", "cer")
+    assert w["difference"] == pytest.approx(0.011) and w["resolved"] and not w["agrees"]
+    assert "CONTRADICTS the claim" in verdict_text(w) and "lower is better" in verdict_text(w)
+
+
+def test_verdict_unresolved_and_single_seed():
+    runs = _runs()
+    for r in runs:
+        if r["variant"] == "online":
+            r["psnr"] += 1.0  # 20.0, 20.1, 20.2 against 20.0, 20.4, 20.2
+    v = verdict(summarize(runs), "crops")
+    assert not v["resolved"] and "not resolved" in verdict_text(v)
+    one = verdict(summarize([r for r in runs if r["seed"] == 0]), "crops")
+    assert one["resolved"] is None and math.isnan(one["spread"]) and "spread unknown" in verdict_text(one)
+    assert verdict(summarize(runs), "wavelet") == {}

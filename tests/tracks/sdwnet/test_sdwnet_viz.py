@@ -1,0 +1,58 @@
+"""Notebook 06's measurements (lib.tracks.sdwnet.viz): the measured receptive field of conv stacks equals
+the formula, SDWNet's dilated blocks see farther than plain ones, and the Haar sub-bands keep the
+image's energy and show less detail on a blurred page."""
+import lib  # noqa: F401
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from lib.tracks.sdwnet.viz import (conv_stack, detail_energy, extent, gradient_map, haar_subbands,
+                                   sdwnet_gradient_map, theoretical_receptive_field)
+
+
+@pytest.mark.parametrize("dilations", [[1], [1, 1, 1, 1], [1, 2, 4, 8], [1, 3, 5, 7], [2, 2]])
+def test_measured_receptive_field_is_the_formula(dilations):
+    width = extent(gradient_map(conv_stack(dilations), size=97))
+    assert width == theoretical_receptive_field(dilations) == 1 + 2 * sum(dilations)
+
+
+def test_dilated_sdwnet_sees_farther_than_undilated():
+    import paddle
+    from lib.models.sdwnet import SDWNet
+
+    widths = {}
+    for name, dims in (("dilated", ((1, 2, 4, 8), (1, 3, 5, 7))), ("plain", ((1, 1, 1, 1), (1, 1, 1, 1)))):
+        paddle.seed(0)
+        net = SDWNet(num_blocks=2, d_mult=4, atrousDim=dims, wavelet=False)
+        net.eval()
+        widths[name] = extent(sdwnet_gradient_map(net, size=161))
+    assert widths["dilated"] > widths["plain"] + 20
+
+
+def test_subbands_keep_energy_and_blur_lowers_detail():
+    rng = np.random.default_rng(0)
+    sharp = (rng.random((64, 80)) > 0.8).astype(np.float64)
+    blurred = ndimage.gaussian_filter(sharp, 1.5)
+    bands = haar_subbands(sharp)
+    assert set(bands) == {"LL", "HL", "LH", "HH"} and bands["LL"].shape == (32, 40)
+    total = sum(float((b.astype(np.float64) ** 2).sum()) for b in bands.values())
+    assert total == pytest.approx(float((sharp ** 2).sum()), rel=1e-5)
+    assert detail_energy(haar_subbands(blurred))["detail_share"] < detail_energy(bands)["detail_share"]
+    shares = detail_energy(bands)
+    assert sum(shares[f"{k}_share_of_detail"] for k in ("HL", "LH", "HH")) == pytest.approx(1.0)
+
+
+def test_bench_table_shows_mean_and_spread_of_each_variant():
+    from lib.tracks.sdwnet.lab import summarize
+    from lib.tracks.sdwnet.viz import bench_table, plot_psnr_vs_params
+
+    runs = [{"experiment": "wavelet", "variant": v, "seed": s, "params": n, "gmacs_256": 1.0, "iters": 10,
+             "psnr": p, "score": 0.5, "train_seconds": 3.0}
+            for v, n, ps in (("with wavelet", 200, [21.0, 21.2]), ("without wavelet", 150, [20.5, 20.5]))
+            for s, p in enumerate(ps)]
+    table = bench_table(summarize(runs), "wavelet")
+    assert list(table["variant"]) == ["with wavelet", "without wavelet"]
+    assert list(table["PSNR (dB)"]) == [f"21.100 ± {np.std([21.0, 21.2], ddof=1):.3f}", "20.500 ± 0.000"]
+    assert "OCR CER" not in table.columns  # no CER measured in this experiment
+    fig = plot_psnr_vs_params(runs, "wavelet", input_psnr=20.0)
+    assert len(fig.axes[0].collections) >= 2
