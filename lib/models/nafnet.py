@@ -51,7 +51,7 @@ NAFNET_OPTIONS = ("img_channel", "width", "middle_blk_num", "enc_blk_nums", "dec
 # adding a conv bias took 8x the time of the 1x1 convolution itself, and a demo training step spent
 # ~45 % of its time there (bench/README.md). Over an (N, C, H*W) view the same sums broadcast over
 # the last axis, ~6x faster forward and backward. The arithmetic is unchanged.
-_RESHAPED_CHANNEL_OPS = True  # False: plain broadcasting (for bench/bench_train_profile.py and the tests)
+_RESHAPED_CHANNEL_OPS = True  # False: plain broadcasting (for bench/bench_deblur_train_profile.py and the tests)
 
 
 @contextlib.contextmanager

@@ -1,6 +1,6 @@
 """Where the time of one demo training step of the deblur NAFNet goes, by operator family.
 
-    .venv/bin/python bench/bench_train_profile.py [--stage 0] [--steps 6] [--threads 1]
+    .venv/bin/python bench/bench_deblur_train_profile.py [--stage 0] [--steps 6] [--threads 1]
 
 Builds the demo model, optimizer and loss of a stage of lib/configs/deblur.yaml (the first stage
 by default: batch 8 of 64x64 patches, L1) and times ``--steps`` training steps of two variants,
@@ -8,7 +8,7 @@ interleaved so both see the same machine load: the per-channel bias and scale of
 over the NCHW map (before) and over an (N, C, H*W) view (after; lib.models.nafnet). Then it runs
 ``--steps`` steps of each under ``paddle.profiler``, exports the Chrome trace and adds up the host
 time of every operator event by family (forward and backward together, e.g. ``conv2d`` and
-``conv2d_grad``). Writes bench/results/train_profile_stage<N>.json and prints the tables.
+``conv2d_grad``). Writes bench/results/deblur_train_profile_stage<N>.json and prints the tables.
 """
 from __future__ import annotations
 
@@ -149,10 +149,10 @@ def main(argv=None) -> int:
                       "top_operators_ms_per_step": {op: ms / args.steps for op, ms in
                                                     sorted(per_op.items(), key=lambda kv: -kv[1])[:12]}}
     before, after = (rows[n]["training_pixels_per_second"] for n in variants)
-    result = {"command": "python bench/bench_train_profile.py " + " ".join(sys.argv[1:] if argv is None else argv),
+    result = {"command": "python bench/bench_deblur_train_profile.py " + " ".join(sys.argv[1:] if argv is None else argv),
               "date": time.strftime("%Y-%m-%d %H:%M"), "paddle": paddle.__version__, "threads": args.threads,
               "stage": stage, "model": cfg["model"], "variants": rows, "speedup": after / before}
-    out = RESULTS_DIR / f"train_profile_stage{args.stage}.json"
+    out = RESULTS_DIR / f"deblur_train_profile_stage{args.stage}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     for name, row in rows.items():

@@ -8,10 +8,10 @@ of a 2K image), the median of ``--repeats`` no-grad forwards after ``--warmup`` 
     1.5) at training size 256, as a ratio to plain dygraph inference;
   * for reference, the model saved with ``paddle.jit.save`` and run by Paddle Inference with
     oneDNN (``--no-inference`` skips it), the CPU deployment path.
-Weights are random: the time does not depend on them. Results go to bench/results/nafnet.json.
+Weights are random: the time does not depend on them. Results go to bench/results/deblur_nafnet.json.
 
-    .venv/bin/python bench/bench_nafnet.py            # about 10 minutes on 2 cores
-    .venv/bin/python bench/bench_nafnet.py --size 256 --repeats 2   # quick look
+    .venv/bin/python bench/bench_deblur_nafnet.py            # about 10 minutes on 2 cores
+    .venv/bin/python bench/bench_deblur_nafnet.py --size 256 --repeats 2   # quick look
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from lib.complexity import measure_latency, scaled_conv_macs
 from lib.models.nafnet import count_parameters, nafnet_from_config
 from lib.models.tlc import to_tlc
 
-RESULTS = Path(__file__).resolve().parent / "results" / "nafnet.json"
+RESULTS = Path(__file__).resolve().parent / "results" / "deblur_nafnet.json"
 
 
 def cpu_name() -> str:

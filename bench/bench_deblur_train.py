@@ -3,9 +3,9 @@
 For each demo stage (batch x patch, with its phase's loss) it runs ``--iters`` iterations of the
 real engine pieces (KeyedPatchDataset + DataLoader + NAFNet + AdamW) after 3 warm-up iterations,
 timing separately the wait for the next batch and the compute (forward, backward, step).
-Writes bench/results/train.json.
+Writes bench/results/deblur_train.json.
 
-    .venv/bin/python bench/bench_train.py             # about 3 minutes on 2 cores
+    .venv/bin/python bench/bench_deblur_train.py             # about 3 minutes on 2 cores
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from lib.train.data import KeyedPatchDataset, make_loader
 from lib.train.registry import build_loss, build_model
 from lib.train.schedule import PiecewiseSchedule
 
-RESULTS = Path(__file__).resolve().parent / "results" / "train.json"
+RESULTS = Path(__file__).resolve().parent / "results" / "deblur_train.json"
 
 
 def time_stage(model, optimizer, pairs, stage, loss_spec, iters, num_workers):

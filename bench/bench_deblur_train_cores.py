@@ -1,6 +1,6 @@
 """Training pixels per second of the demo deblur NAFNet, before and after, side by side in one run.
 
-    .venv/bin/python bench/bench_train_cores.py [--iters 30] [--stages 0,1,2]
+    .venv/bin/python bench/bench_deblur_train_cores.py [--iters 30] [--stages 0,1,2]
 
 Three variants of the same engine run (lib.train: KeyedPatchDataset, the task's step, AdamW,
 cosine schedule), one demo stage at a time, one after the other so they see the same machine:
@@ -12,7 +12,7 @@ cosine schedule), one demo stage at a time, one after the other so they see the 
   (what ``make train`` and notebook 03 use in the demo profile), each drawing its own batch.
 
 Pixels per second = processes x batch x patch^2 x iterations / seconds, timed from the 6th
-iteration on (the first ones pay for start-up). Writes bench/results/train_cores.json.
+iteration on (the first ones pay for start-up). Writes bench/results/deblur_train_cores.json.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-RESULTS = ROOT / "bench" / "results" / "train_cores.json"
+RESULTS = ROOT / "bench" / "results" / "deblur_train_cores.json"
 SKIP = 5
 
 
@@ -106,7 +106,7 @@ def main() -> int:
             if r["stage"] == stage:
                 r["speedup_vs_before"] = r["pixels_per_second"] / base
     RESULTS.write_text(json.dumps({"date": datetime.now().strftime("%Y-%m-%d %H:%M"), "iters": args.iters,
-                                   "command": "bench/bench_train_cores.py " + " ".join(sys.argv[1:]),
+                                   "command": "bench/bench_deblur_train_cores.py " + " ".join(sys.argv[1:]),
                                    "rows": rows}, indent=1) + "\n")
     print("| stage (batch x patch per process) | variant | s / iteration | pixels / s | images / s | vs before |")
     print("|---|---|---|---|---|---|")

@@ -7,10 +7,10 @@ into ``--source`` (skipped when already there), then runs the full profile's pre
 reports seconds per training image. Extrapolation to the competition: 900 training pages cropped
 plus 100 validation pages downsampled whole; a validation page is counted at the measured cost
 of a training page (an upper bound: it writes one image pair instead of the crops). Writes
-bench/results/prepare.json.
+bench/results/deblur_prepare.json.
 
-    .venv/bin/python bench/bench_prepare.py               # about 3 minutes on 2 cores
-    .venv/bin/python bench/bench_prepare.py --pages 6     # quicker, noisier
+    .venv/bin/python bench/bench_deblur_prepare.py               # about 3 minutes on 2 cores
+    .venv/bin/python bench/bench_deblur_prepare.py --pages 6     # quicker, noisier
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ import lib  # noqa: F401
 from lib.tracks.deblur.data import ensure_dataset
 from lib.data.prepare import prepare_patches
 
-RESULTS = Path(__file__).resolve().parent / "results" / "prepare.json"
+RESULTS = Path(__file__).resolve().parent / "results" / "deblur_prepare.json"
 
 
 def cpu_seconds() -> float:

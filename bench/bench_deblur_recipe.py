@@ -1,14 +1,14 @@
 """The demo recipe, chosen by measured runs: each variant of the demo training at equal wall-clock,
 scored on the same held-out pages (test_A, held-out fonts + blur, the blurred real scan).
 
-    .venv/bin/python bench/bench_recipe.py --minutes 7 --parallel 2          # every variant, ~40 min
-    .venv/bin/python bench/bench_recipe.py --only baseline,lr2e-3_warmup     # some of them
+    .venv/bin/python bench/bench_deblur_recipe.py --minutes 7 --parallel 2          # every variant, ~40 min
+    .venv/bin/python bench/bench_deblur_recipe.py --only baseline,lr2e-3_warmup     # some of them
 
 Each variant runs in its own process (one core each; ``--parallel 2`` runs two side by side, so
 both see the same load). Its iterations per stage come from a speed probe of that stage (6 steps,
 the last 4 timed), so that every variant trains for about ``--minutes`` of wall-clock time; the
 table reports the minutes it really took. A row: PSNR / MS-SSIM gain over the blurred input and
-OCR CER per split, plus the command that reproduces it. Results: ``bench/results/recipe.json``
+OCR CER per split, plus the command that reproduces it. Results: ``bench/results/deblur_recipe.json``
 (rows are added or replaced by name, so rounds can run at different times).
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-RESULTS = ROOT / "bench" / "results" / "recipe.json"
+RESULTS = ROOT / "bench" / "results" / "deblur_recipe.json"
 LOG_DIR = ROOT / "runs" / "recipe"
 _MERGE = Lock()
 
@@ -152,7 +152,7 @@ def run_one(name: str, minutes: float) -> dict:
     return {"name": name, "variant": variant, "params": params, "stage_iters": stage_iters,
             "seconds_per_iter": [round(s, 3) for s in seconds_per_iter], "train_minutes": round(train_minutes, 2),
             "iterations": sum(stage_iters), "rows": rows, "summary": readability_summary(rows, "model"),
-            "command": f".venv/bin/python bench/bench_recipe.py --only {name} --minutes {minutes:g}",
+            "command": f".venv/bin/python bench/bench_deblur_recipe.py --only {name} --minutes {minutes:g}",
             "date": datetime.now().strftime("%Y-%m-%d %H:%M")}
 
 

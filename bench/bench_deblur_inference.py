@@ -11,10 +11,10 @@ them); TLC uses the winner's factor 2.5 at the demo's last training patch (128).
 
 Reported: images per second and ms per megapixel, cold and warm; each backend against dygraph;
 the seed's 4 tiles, overlapping 256-px tiles and TLC against the whole image without TLC, on
-Paddle Inference + oneDNN and on ONNX Runtime. Results go to bench/results/inference.json.
+Paddle Inference + oneDNN and on ONNX Runtime. Results go to bench/results/deblur_inference.json.
 
-    .venv/bin/python bench/bench_inference.py             # ~6 minutes on 2 cores
-    .venv/bin/python bench/bench_inference.py --images 2 --passes 2   # quick look
+    .venv/bin/python bench/bench_deblur_inference.py             # ~6 minutes on 2 cores
+    .venv/bin/python bench/bench_deblur_inference.py --images 2 --passes 2   # quick look
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ from lib.export import deployed_runner
 from lib.infer import predict_image, tlc_model
 from lib.models.nafnet import count_parameters, nafnet_from_config
 
-RESULTS = Path(__file__).resolve().parent / "results" / "inference.json"
+RESULTS = Path(__file__).resolve().parent / "results" / "deblur_inference.json"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_nafnet import cpu_name  # noqa: E402
 

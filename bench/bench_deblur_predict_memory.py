@@ -5,10 +5,10 @@ writes one synthetic page-like image per size (smooth random blobs, PNG), and ru
 ``python predict.py`` on each in a fresh process, reading the process's peak resident memory
 (``ru_maxrss`` from ``os.wait4``). Images larger than the tile budget (1024 x 1024 pixels) are
 restored in overlapping tiles, so memory should stop growing with the image size beyond that.
-Results go to bench/results/predict_memory.json.
+Results go to bench/results/deblur_predict_memory.json.
 
-    .venv/bin/python bench/bench_predict_memory.py                       # ~4 minutes on 2 cores
-    .venv/bin/python bench/bench_predict_memory.py --sizes 1024x1024     # quick look
+    .venv/bin/python bench/bench_deblur_predict_memory.py                       # ~4 minutes on 2 cores
+    .venv/bin/python bench/bench_deblur_predict_memory.py --sizes 1024x1024     # quick look
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ import lib  # noqa: F401  (quiet Paddle first)
 import cv2
 import numpy as np
 
-RESULTS = Path(__file__).resolve().parent / "results" / "predict_memory.json"
+RESULTS = Path(__file__).resolve().parent / "results" / "deblur_predict_memory.json"
 
 
 def run_predict(folder: Path, src: Path, dst: Path, backend: str) -> dict:
