@@ -115,6 +115,20 @@ def run_jobs(function, jobs: list, workers: int, desc: str, unit: str = "it") ->
         return list(progress(pool.map(function, jobs, chunksize=1), desc=desc, total=len(jobs), unit=unit))
 
 
+def data_root(track: str, profile: str, root, holds: str) -> tuple[Path, bool]:
+    """Where a generator's data lives, and whether it is a real download: with ``root`` None and
+    ``$COURSE_DATA`` set, that download (to be read, never written; ``holds`` says what it should
+    hold); else ``root``, by default the generated folder of ``track`` and ``profile``."""
+    from ..paths import generated_data_root
+
+    if root is None:
+        real = real_download(holds)
+        if real is not None:
+            return real, True
+        root = generated_data_root(track, profile)
+    return Path(root).expanduser().resolve(), False
+
+
 def real_download(holds: str) -> Path | None:
     """The real download that ``$COURSE_DATA`` names, or None when it is unset; a DataError saying
     what the folder should hold (``holds``) when it does not exist."""

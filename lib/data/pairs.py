@@ -3,7 +3,8 @@
 A split folder (``train``, ``test_A``, ``test_B``) holds ``blur_image/`` and, when the ground truth
 is known, ``gt_image/``; a pair is two files with the same name. The same code reads a real
 competition download and the course's generated sample data (which adds ``meta/`` and ``text/``
-next to the image folders; they are ignored here).
+next to the image folders; they are ignored here). Another competition's names for the two
+folders are given with ``input_dir`` / ``gt_dir`` (face retouching: ``image/`` and ``groundtruth/``).
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def _images(folder: Path) -> dict[str, Path]:
     return {p.stem: p for p in _visible_files(folder) if p.suffix.lower() in IMAGE_SUFFIXES}
 
 
-def list_pairs(split_dir: str | Path) -> list[Pair]:
+def list_pairs(split_dir: str | Path, *, input_dir: str = BLUR_DIR, gt_dir: str = GT_DIR) -> list[Pair]:
     """``(name, blur_path, gt_path or None)`` for every image of ``split_dir/blur_image``, sorted by name.
 
     Files are matched by name without extension (``00001.png`` with ``00001.jpg`` too); ``gt_path``
@@ -41,13 +42,12 @@ def list_pairs(split_dir: str | Path) -> list[Pair]:
     files are skipped; :func:`validate_pairs` reports them.
     """
     split_dir = Path(split_dir)
-    blur_dir = split_dir / BLUR_DIR
-    if not blur_dir.is_dir():
-        raise DataError(f"{blur_dir}: folder not found (expected the competition layout "
-                        f"<split>/{BLUR_DIR}/ and <split>/{GT_DIR}/)")
-    blurs = _images(blur_dir)
-    gt_dir = split_dir / GT_DIR
-    gts = _images(gt_dir) if gt_dir.is_dir() else {}
+    inputs, gt_folder = split_dir / input_dir, split_dir / gt_dir
+    if not inputs.is_dir():
+        raise DataError(f"{inputs}: folder not found (expected the competition layout "
+                        f"<split>/{input_dir}/ and <split>/{gt_dir}/)")
+    blurs = _images(inputs)
+    gts = _images(gt_folder) if gt_folder.is_dir() else {}
     return [(blurs[stem].name, blurs[stem], gts.get(stem)) for stem in sorted(blurs)]
 
 
@@ -57,7 +57,8 @@ def image_size(path: Path) -> tuple[int, int]:
         return im.size
 
 
-def validate_pairs(split_dir: str | Path, require_gt: bool = True, deep: bool = False) -> list[Pair]:
+def validate_pairs(split_dir: str | Path, require_gt: bool = True, deep: bool = False, *, input_dir: str = BLUR_DIR,
+                   gt_dir: str = GT_DIR, input_noun: str = "blurred image") -> list[Pair]:
     """Check a split folder and return :func:`list_pairs`; raise one :class:`DataError` listing
     every problem found, each with its file name.
 
@@ -65,17 +66,18 @@ def validate_pairs(split_dir: str | Path, require_gt: bool = True, deep: bool = 
     versa (``require_gt``; without it a missing ``gt_image`` folder is fine, but a ground truth
     without its blurred image is still reported); names are unique; every file is an image whose
     header can be read; blurred and ground truth have the same size. ``deep=True`` also decodes
-    every image (catches files truncated after the header; slower).
+    every image (catches files truncated after the header; slower). ``input_dir`` / ``gt_dir`` name
+    the two folders, ``input_noun`` what an input is called in the messages.
     """
     split_dir = Path(split_dir)
     problems: list[str] = []
     if not split_dir.is_dir():
         raise DataError(f"{split_dir}: split folder not found")
-    folders = {BLUR_DIR: split_dir / BLUR_DIR, GT_DIR: split_dir / GT_DIR}
+    folders = {input_dir: split_dir / input_dir, gt_dir: split_dir / gt_dir}
     files: dict[str, dict[str, Path]] = {}
     for label, folder in folders.items():
         if not folder.is_dir():
-            if label == BLUR_DIR or require_gt:
+            if label == input_dir or require_gt:
                 problems.append(f"{label}/: folder missing")
             continue
         found: dict[str, Path] = {}
@@ -92,7 +94,7 @@ def validate_pairs(split_dir: str | Path, require_gt: bool = True, deep: bool = 
             problems.append(f"{label}/: no images in the folder")
         files[label] = found
 
-    blurs, gts = files.get(BLUR_DIR, {}), files.get(GT_DIR, {})
+    blurs, gts = files.get(input_dir, {}), files.get(gt_dir, {})
     sizes: dict[Path, tuple[int, int]] = {}
     for p in (*blurs.values(), *gts.values()):
         try:
@@ -101,20 +103,20 @@ def validate_pairs(split_dir: str | Path, require_gt: bool = True, deep: bool = 
                 read_image(p)
         except (OSError, UnidentifiedImageError, DataError, ValueError) as exc:
             problems.append(f"{p.parent.name}/{p.name}: unreadable image ({str(exc).splitlines()[0]})")
-    if GT_DIR in files:
+    if gt_dir in files:
         for stem in sorted(set(blurs) - set(gts)):
             if require_gt:
-                problems.append(f"{BLUR_DIR}/{blurs[stem].name}: no ground truth {GT_DIR}/{stem}.*")
+                problems.append(f"{input_dir}/{blurs[stem].name}: no ground truth {gt_dir}/{stem}.*")
         for stem in sorted(set(gts) - set(blurs)):
-            problems.append(f"{GT_DIR}/{gts[stem].name}: no blurred image {BLUR_DIR}/{stem}.*")
+            problems.append(f"{gt_dir}/{gts[stem].name}: no {input_noun} {input_dir}/{stem}.*")
         for stem in sorted(set(blurs) & set(gts)):
             b, g = blurs[stem], gts[stem]
             if b in sizes and g in sizes and sizes[b] != sizes[g]:
-                problems.append(f"{BLUR_DIR}/{b.name} is {sizes[b][0]}x{sizes[b][1]} but "
-                                f"{GT_DIR}/{g.name} is {sizes[g][0]}x{sizes[g][1]} (width x height)")
+                problems.append(f"{input_dir}/{b.name} is {sizes[b][0]}x{sizes[b][1]} but "
+                                f"{gt_dir}/{g.name} is {sizes[g][0]}x{sizes[g][1]} (width x height)")
     if problems:
         raise DataError(f"{split_dir}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems))
-    return list_pairs(split_dir)
+    return list_pairs(split_dir, input_dir=input_dir, gt_dir=gt_dir)
 
 
 def read_image(path: str | Path) -> np.ndarray:

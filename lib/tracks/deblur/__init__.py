@@ -16,3 +16,5 @@ scores with its evaluation.
 from .track import TRACK, DeblurTrack
 
 TRACKS = (TRACK,)
+
+__all__ = ["DeblurTrack", "TRACK", "TRACKS"]

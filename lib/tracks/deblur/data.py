@@ -32,10 +32,9 @@ import cv2
 import numpy as np
 
 from lib.config import ConfigError, active_profile, checked_section
-from lib.paths import generated_data_root
 from lib.data.degrade import degrade
+from lib.data.folders import build_atomically, data_root, ensure_generated, run_jobs, write_files
 from lib.data.fonts import FontSet, discover_fonts
-from lib.data.folders import write_files, build_atomically, ensure_generated, real_download, run_jobs
 from lib.data.pages import render_page
 from lib.data.pairs import BLUR_DIR, GT_DIR
 
@@ -214,12 +213,9 @@ def ensure_dataset(profile: str | None = None, root: str | Path | None = None, *
       (e.g. tiny sizes for tests); ``workers`` defaults to the number of CPU cores.
     """
     profile = active_profile(profile)
-    if root is None:
-        real = real_download("train/ and test_A/ of the competition download")
-        if real is not None:
-            return real
-        root = generated_data_root(TRACK, profile)
-    root = Path(root).expanduser().resolve()
+    root, real = data_root(TRACK, profile, root, "train/ and test_A/ of the competition download")
+    if real:
+        return root
     opts = data_options(profile, options)
     fonts, heldout_fonts = discover_fonts(), discover_fonts(heldout=True)
     workers = workers or os.cpu_count() or 1

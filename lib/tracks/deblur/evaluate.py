@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import baselines
 from lib.data.pairs import list_pairs, read_image
 from lib.metrics import evaluate_pair, grid_artifact
+
+from . import baselines
 
 
 def load_pairs(source, limit: int | None = None) -> list[tuple[str, np.ndarray, np.ndarray]]:

@@ -11,3 +11,5 @@ Model: lib.models.mirnet_v2.
 from .track import TRACK, DenoiseTrack, main
 
 TRACKS = (TRACK,)
+
+__all__ = ["DenoiseTrack", "TRACK", "TRACKS", "main"]

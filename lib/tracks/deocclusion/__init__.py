@@ -18,3 +18,5 @@ Models: lib.models.deeplab (PaddleSeg DeepLabV3), lib.models.deepfillv2.
 from .track import SEG_TRACK, TRACK, DeocclusionSegTrack, DeocclusionTrack
 
 TRACKS = (TRACK, SEG_TRACK)
+
+__all__ = ["DeocclusionSegTrack", "DeocclusionTrack", "SEG_TRACK", "TRACK", "TRACKS"]

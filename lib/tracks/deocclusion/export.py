@@ -29,9 +29,10 @@ import paddle
 import paddle.nn as nn
 
 from lib.export import DIST_DIR, MODEL_META, PREDICT_TEMPLATE, REPO_ROOT, export_model, write_zip
-from .repair import RepairOptions
 from lib.models.deepfillv2 import remove_spectral_norm
+
 from .predict import PIPELINE_META
+from .repair import RepairOptions
 
 SUBMISSION_ZIP = "deocclusion_submission.zip"
 HERE = Path(__file__).resolve().parent

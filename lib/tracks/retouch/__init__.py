@@ -13,3 +13,5 @@ Model: lib.models.gunet (RetouchGUNet).
 from .track import TRACK, RetouchTrack
 
 TRACKS = (TRACK,)
+
+__all__ = ["RetouchTrack", "TRACK", "TRACKS"]

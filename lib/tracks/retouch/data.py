@@ -31,13 +31,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from lib.config import active_profile, load_config
-from lib.paths import generated_data_root
+from lib.data import pairs
+from lib.data.folders import build_atomically, data_root, ensure_generated, run_jobs
+from lib.data.pairs import DataError, check_each, read_image, split_folders
+
 from .blemish import BlemishOptions, compose, degradation_maps, skin_mask, synthesize_blemishes
-from lib.data.folders import build_atomically, ensure_generated, real_download, run_jobs
-from lib.data.pairs import IMAGE_SUFFIXES, DataError, check_each, read_image, split_folders
 
 TRACK = "retouch"
 IMAGE_DIR, GT_DIR, MASK_DIR = "image", "groundtruth", "mask"
@@ -52,7 +53,7 @@ GENERATOR_VERSION = 1
 DATA_KEYS = {"size", "n_train", "n_val", "n_test", "face_width", "gamma", "gain", "saturation",
              "channel_gain", "density", "negatives", "workers"}
 
-Pair = tuple  # (name, image path, groundtruth path or None)
+Pair = pairs.Pair  # (name, image path, groundtruth path or None)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -198,12 +199,9 @@ def ensure_dataset(profile: str | None = None, root=None, *, seed: int = 0, forc
     set; else the generated set under ``root`` (default ``data/retouch[-profile]``), written
     unless its manifest already matches profile, seed and options."""
     profile = active_profile(profile)
-    if root is None:
-        real = real_download("train/ and test_A/ of the competition download (image/, groundtruth/)")
-        if real is not None:
-            return real
-        root = generated_data_root(TRACK, profile)
-    root = Path(root).expanduser().resolve()
+    root, real = data_root(TRACK, profile, root, "train/ and test_A/ of the competition download (image/, groundtruth/)")
+    if real:
+        return root
     opts = data_options(profile, options)
     workers = workers or int(opts.get("workers") or os.cpu_count() or 1)
     return ensure_generated(root, _params(profile, seed, opts), lambda: generate(root, profile, seed, opts, workers),
@@ -213,20 +211,9 @@ def ensure_dataset(profile: str | None = None, root=None, *, seed: int = 0, forc
 # ----------------------------------------------------------------------------------------------
 # Reading and checking the layout (real downloads and generated data alike)
 # ----------------------------------------------------------------------------------------------
-def _images(folder: Path) -> dict[str, Path]:
-    return {p.stem: p for p in sorted(folder.iterdir())
-            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES}
-
-
 def list_pairs(split_dir) -> list[Pair]:
     """``(name, image path, groundtruth path or None)`` for every image of ``split_dir/image``, by name."""
-    split_dir = Path(split_dir)
-    if not (split_dir / IMAGE_DIR).is_dir():
-        raise DataError(f"{split_dir / IMAGE_DIR}: folder not found (expected <split>/{IMAGE_DIR}/ and "
-                        f"<split>/{GT_DIR}/)")
-    images = _images(split_dir / IMAGE_DIR)
-    gts = _images(split_dir / GT_DIR) if (split_dir / GT_DIR).is_dir() else {}
-    return [(images[s].name, images[s], gts.get(s)) for s in sorted(images)]
+    return pairs.list_pairs(split_dir, input_dir=IMAGE_DIR, gt_dir=GT_DIR)
 
 
 def mask_path(image_path) -> Path | None:
@@ -239,49 +226,7 @@ def validate_split(split_dir, require_gt: bool = True) -> list[Pair]:
     """:func:`list_pairs`, after checking everything; one DataError listing every problem with its
     file: missing folders, non-image files, duplicate names, unreadable images, inputs without
     ground truth (``require_gt``), ground truth without input, size mismatches."""
-    split_dir = Path(split_dir)
-    if not split_dir.is_dir():
-        raise DataError(f"{split_dir}: split folder not found")
-    problems, found = [], {}
-    for label in (IMAGE_DIR, GT_DIR):
-        folder = split_dir / label
-        if not folder.is_dir():
-            if label == IMAGE_DIR or require_gt:
-                problems.append(f"{label}/: folder missing")
-            continue
-        names: dict[str, Path] = {}
-        for p in sorted(folder.iterdir()):
-            if not p.is_file() or p.name.startswith("."):
-                continue
-            if p.suffix.lower() not in IMAGE_SUFFIXES:
-                problems.append(f"{label}/{p.name}: not an image file")
-            elif p.stem in names:
-                problems.append(f"{label}/{p.name}: same name as {label}/{names[p.stem].name}")
-            else:
-                names[p.stem] = p
-        if not names:
-            problems.append(f"{label}/: no images in the folder")
-        found[label] = names
-    sizes = {}
-    for p in [*found.get(IMAGE_DIR, {}).values(), *found.get(GT_DIR, {}).values()]:
-        try:
-            with Image.open(p) as im:
-                sizes[p] = im.size
-        except (OSError, UnidentifiedImageError) as exc:
-            problems.append(f"{p.parent.name}/{p.name}: unreadable image ({str(exc).splitlines()[0]})")
-    images, gts = found.get(IMAGE_DIR, {}), found.get(GT_DIR, {})
-    if GT_DIR in found:
-        if require_gt:
-            problems += [f"{IMAGE_DIR}/{images[s].name}: no ground truth {GT_DIR}/{s}.*" for s in sorted(set(images) - set(gts))]
-        problems += [f"{GT_DIR}/{gts[s].name}: no input {IMAGE_DIR}/{s}.*" for s in sorted(set(gts) - set(images))]
-        for s in sorted(set(images) & set(gts)):
-            a, b = images[s], gts[s]
-            if a in sizes and b in sizes and sizes[a] != sizes[b]:
-                problems.append(f"{IMAGE_DIR}/{a.name} is {sizes[a][0]}x{sizes[a][1]} but {GT_DIR}/{b.name} is "
-                                f"{sizes[b][0]}x{sizes[b][1]} (width x height)")
-    if problems:
-        raise DataError(f"{split_dir}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems))
-    return list_pairs(split_dir)
+    return pairs.validate_pairs(split_dir, require_gt, input_dir=IMAGE_DIR, gt_dir=GT_DIR, input_noun="input")
 
 
 def check_root(root) -> list[str]:

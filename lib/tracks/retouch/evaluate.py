@@ -23,8 +23,9 @@ import time
 import cv2
 import numpy as np
 
-from .blemish import skin_mask
 from lib.metrics import ms_ssim, psnr, region_psnr, ssim, tensor_to_uint8
+
+from .blemish import skin_mask
 
 DERIVED_MASK_LEVELS = 24  # > the mild global K term of the synthetic data in most pixels
 METRIC_KEYS = ("psnr", "ssim", "ms_ssim", "psnr_inside", "psnr_outside")

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .loss_mix import LossMix
-from lib.train.registry import register_loss
 from lib.tracks.base import Track
+from lib.train.registry import register_loss
+
+from .loss_mix import LossMix
 
 register_loss("loss_mix", LossMix)
 

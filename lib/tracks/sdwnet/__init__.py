@@ -11,3 +11,5 @@ deblur.baselines). Model: lib.models.sdwnet (+ lib.models.wavelet).
 from .track import TRACK, SDWNetTrack
 
 TRACKS = (TRACK,)
+
+__all__ = ["SDWNetTrack", "TRACK", "TRACKS"]
