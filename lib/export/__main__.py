@@ -14,7 +14,7 @@ from pathlib import Path
 
 import lib  # noqa: F401  (quiet logs before paddle)
 from lib.config import PROFILES
-from lib.export import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, TLC_FACTOR
+from lib.export import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS
 from lib.tracks import get_track, track_names
 
 
@@ -27,7 +27,10 @@ def main(argv=None) -> int:
                         help="profile whose run to look for (default: $COURSE_PROFILE, else demo)")
     parser.add_argument("--out", type=Path, default=None, help="zip to write (default: dist/<track>_submission.zip)")
     parser.add_argument("--no-tlc", action="store_true", help="export the plain model, without TLC")
-    parser.add_argument("--tlc-factor", type=float, default=TLC_FACTOR)
+    parser.add_argument("--tlc-factor", type=float, default=None,
+                        help="TLC window / training size (default: the profile's tlc.factor in the track's config)")
+    parser.add_argument("--tlc-train-size", type=int, default=None,
+                        help="TLC training size in px (default: the profile's tlc.train_size; full: 256)")
     parser.add_argument("--tile-pixels", type=int, default=DEFAULT_TILE_PIXELS)
     parser.add_argument("--overlap", type=int, default=DEFAULT_OVERLAP)
     parser.add_argument("--no-onnx", action="store_true", help="Paddle inference model only")
@@ -36,7 +39,8 @@ def main(argv=None) -> int:
     model = track.load_model(args.checkpoint, profile=args.profile)
     options = {"tile_pixels": args.tile_pixels, "overlap": args.overlap, "onnx": not args.no_onnx}
     if track.tlc:
-        options.update(tlc=not args.no_tlc, tlc_factor=args.tlc_factor)
+        options.update(tlc=not args.no_tlc, tlc_factor=args.tlc_factor, tlc_train_size=args.tlc_train_size,
+                       profile=args.profile)
     meta = track.build_submission(model, args.out, **options)
     for name, net in (meta.get("networks") or {"model": meta}).items():  # one network, or a pipeline's
         print(f"{name}: {net['source_checkpoint']}" + (f", TLC {net['tlc']}" if "tlc" in net else ""))

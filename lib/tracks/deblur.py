@@ -22,7 +22,7 @@ class DeblurTrack(Track):
                  "04_tlc_inference", "05_submission")
     modules = ("lib.data.deblur", "lib.data.pages", "lib.data.degrade", "lib.data.prepare", "lib.models.nafnet",
                "lib.models.tlc", "lib.losses", "lib.baselines", "lib.infer", "lib.ocr", "lib.export")
-    sections = ("data", "model", "prepare", "train")
+    sections = ("data", "model", "prepare", "train", "tlc")
     submission_zip = "submission.zip"
     tlc = True
 
@@ -81,7 +81,7 @@ class DeblurTrack(Track):
         methods = compare_methods(test, load_pairs(val), model)
         best = max((r for r in methods if r["method"] in baselines.METHODS), key=lambda r: r["psnr"])
         classical = baselines.METHODS[best["method"]][0]
-        with_tlc = tlc_model(model)
+        with_tlc = tlc_model(model, profile=profile)  # the profile's TLC window (config `tlc`)
         rows = readability({"NAFNet": lambda x: predict_image(model, x),
                             "NAFNet + TLC": lambda x: predict_image(with_tlc, x),
                             best["method"]: lambda x: classical(x, **best["params"])}, root)
