@@ -72,3 +72,21 @@ def test_checked_section_names_unknown_and_missing_options():
         checked_section("deblur", "data", DATA_KEYS, "smoke", {"n_trian": 3})
     with pytest.raises(ConfigError, match=r"lib/configs/deblur.yaml data: missing option\(s\) \['zz_new'\]"):
         checked_section("deblur", "data", set(DATA_KEYS) | {"zz_new"}, "smoke")
+
+
+def test_only_de_occlusion_trains_in_mixed_precision_in_full(monkeypatch):
+    """`amp: auto` means float16 on any GPU; of the write-ups only de-occlusion's used mixed
+    precision (混合精度), so every other full profile says `amp: false`."""
+    import paddle
+
+    from lib.tracks import get_track
+    from lib.train.engine import DEFAULTS, amp_enabled
+
+    monkeypatch.setattr(paddle, "is_compiled_with_cuda", lambda: True)  # as on AI Studio's GPU
+    on_gpu = {}
+    for name in ("deblur", "denoise", "retouch", "sdwnet", "deocclusion", "deocclusion_seg"):
+        track = get_track(name)
+        setting = track.train_options(track.config("full")).get("amp", DEFAULTS["amp"])
+        on_gpu[name] = amp_enabled(setting, "gpu:0")
+    assert on_gpu == {"deblur": False, "denoise": False, "retouch": False, "sdwnet": False,
+                      "deocclusion": True, "deocclusion_seg": True}
