@@ -39,6 +39,13 @@ def test_full_profile_keeps_the_competition_counts():
     assert data["train_scale"] == 2.0
 
 
+def test_full_profile_keeps_the_winners_downsample_and_tlc_window():
+    cfg = load_config("deblur", "full")
+    assert cfg["prepare"]["downsample"] == 2  # 下采样两倍, not a measured ratio
+    # NAFNetLocal(train_size=(1, 3, 256, 256)): base_size = int(256 * 2.5) = 640 px
+    assert int(cfg["tlc"]["train_size"] * cfg["tlc"]["factor"]) == 640
+
+
 def test_section_missing_a_profile_is_a_clear_error(tmp_path, monkeypatch):
     (tmp_path / "broken.yaml").write_text(yaml.safe_dump({"data": {"smoke": {}, "demo": {}}}))
     monkeypatch.setattr(config, "CONFIG_DIR", tmp_path)
