@@ -53,15 +53,16 @@ class DeblurTrack(Track):
         return prepare_patches(profile, force, source=source, track=self.name)
 
     def train_data(self, prepared):
-        """Training patches (gradient-filtered meta file), the held-out pages for validation, and
-        both together for the all-data fine-tune (validation pages join as whole images)."""
+        """Training patches (gradient-filtered meta file), the held-out pages whole for validation,
+        and for the all-data fine-tune the training patches plus the held-out pages' own patches,
+        cropped and filtered alike (the winner's data_preparation_all.py), not 100 whole pages
+        among thousands of crops."""
         from ..data.pairs import list_pairs
         from ..data.prepare import read_meta_file
         from ..train.engine import TrainData
 
         patches = read_meta_file(prepared.meta_file)
-        val = list_pairs(prepared.val_dir)
-        return TrainData(train=patches, all=patches + [(b, g) for _, b, g in val], val=val)
+        return TrainData(train=patches, all=patches + prepared.val_patches(), val=list_pairs(prepared.val_dir))
 
     def evaluate(self, model, profile=None, data=None, val=None) -> dict:
         """test_A: the blurred input, each classical baseline tuned on the validation pages, NAFNet.
