@@ -35,16 +35,18 @@ data: setup
 prepare: setup
 	$(PY) -m lib.data $(TRACK) --profile $${COURSE_PROFILE:-demo} --seed 0 --prepare
 
-# Train the track's demo model (resumes if interrupted; processes per the track's launch: nproc), score
-# it on its held-out data against the classical baselines and publish it to checkpoints/<track>_<model>_demo/.
-# SCALE=X runs the demo schedule X times longer (the shipped deblur model).
+# Train the track's model of the profile (COURSE_PROFILE, default demo; resumes if interrupted; processes
+# per the track's launch: nproc), score it on its held-out data against the classical baselines and publish
+# it to checkpoints/<track>_<model>_<profile>/. SCALE=X runs the schedule X times longer (the shipped
+# deblur model: demo, SCALE=4).
 train: prepare
-	$(PY) -m lib.train --config $(TRACK) --profile demo $(if $(SCALE),--schedule-scale $(SCALE)) --publish
+	$(PY) -m lib.train --config $(TRACK) --profile $${COURSE_PROFILE:-demo} $(if $(SCALE),--schedule-scale $(SCALE)) --publish
 
-# Export your trained model (else the shipped demo model) and pack dist/<track>_submission.zip
-# (deblur: dist/submission.zip with TLC; predict.py + Paddle inference model + ONNX model; notebook 05).
+# Export your trained model of the profile (COURSE_PROFILE, default demo; for demo, else the shipped demo
+# model; a profile never trained is an error) and pack dist/<track>_submission.zip (deblur:
+# dist/submission.zip with TLC; predict.py + Paddle inference model + ONNX model; notebook 05).
 submission: setup
-	$(PY) -m lib.export --track $(TRACK)
+	$(PY) -m lib.export --track $(TRACK) --profile $${COURSE_PROFILE:-demo}
 
 run: setup data
 	$(PY) -m lib.runner

@@ -16,7 +16,9 @@ maps a float32 ``1 x 3 x h x w`` array in [0, 1] to the same shape can restore: 
 ``OnnxRunner`` from the same module; ``lib.export.deployed_runner`` exports a model and loads it).
 
 TLC (lib.models.tlc) is a property of the model: :func:`tlc_model` converts a trained model with
-the training patch size read from its options.
+the training size and factor of the profile's ``tlc`` section (lib/configs/deblur.yaml; full: the
+winner's 256 px x 2.5), not the last training stage's patch: full's last stage is 1024 px, whose
+2560-px window would cover every tile and leave TLC without effect.
 """
 from __future__ import annotations
 
@@ -29,13 +31,13 @@ from .submission.predict import (DEFAULT_MULTIPLE, DEFAULT_OVERLAP, DEFAULT_TILE
                                  OnnxRunner, PaddleRunner, blend_ramp, memory_estimate, plan_grid,
                                  quadrant_grid, restore_array, restore_folder)
 
-TLC_FACTOR = 2.5  # the 1st-place solution's window: 2.5 x the training patch (the paper used 1.5)
+TLC_FACTOR = 2.5  # the 1st-place solution's factor (the paper used 1.5); profiles set theirs in `tlc:`
 MODES = ("whole", "quadrants", "tiles")
 
 __all__ = ["DEFAULT_OVERLAP", "DEFAULT_TILE_PIXELS", "MODES", "TLC_FACTOR", "DygraphRunner", "ImageError",
            "OnnxRunner", "PaddleRunner", "as_runner", "blend_ramp", "compare_inference", "memory_estimate",
            "plan_grid", "predict_folder", "predict_image", "quadrant_grid", "restore_array", "seam_error",
-           "seam_mask", "tile_grid", "tlc_model", "training_options", "training_patch_size"]
+           "seam_mask", "tile_grid", "tlc_model", "tlc_options", "training_options", "training_patch_size"]
 
 
 class DygraphRunner:
@@ -183,21 +185,41 @@ def training_options(model_or_path) -> dict:
 
 
 def training_patch_size(model_or_path) -> int:
-    """The patch size of the last training stage (what TLC's windows are measured against)."""
+    """The patch size of the last training stage. Not TLC's training size: see :func:`tlc_options`."""
     stages = training_options(model_or_path).get("stages") or []
     if not stages or "patch_size" not in stages[-1]:
         raise ValueError(f"no stages with a patch_size in the options of {model_or_path}")
     return int(stages[-1]["patch_size"])
 
 
-def tlc_model(model, factor: float = TLC_FACTOR, patch_size: int | None = None):
-    """``to_tlc(model, train_size=(1, C, T, T), factor)`` with T the last training stage's patch
-    size (read from the model's options unless given). The original model is left unchanged."""
+def tlc_options(profile: str | None = None, track: str = "deblur") -> dict:
+    """The ``tlc`` section of lib/configs/<track>.yaml for ``profile`` ($COURSE_PROFILE, else demo):
+    ``{"train_size": T, "factor": f}``, TLC's window being f x each pooled map's size at T x T."""
+    from .config import ConfigError, checked_section
+
+    options, where = checked_section(track, "tlc", {"train_size", "factor"}, profile)
+    size, factor = options["train_size"], options["factor"]
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise ConfigError(f"{where}: train_size must be a positive integer, got {size!r}")
+    if not isinstance(factor, (int, float)) or isinstance(factor, bool) or factor <= 0:
+        raise ConfigError(f"{where}: factor must be a positive number, got {factor!r}")
+    return {"train_size": size, "factor": float(factor)}
+
+
+def tlc_model(model, factor: float | None = None, train_size: int | None = None, *, profile: str | None = None):
+    """``to_tlc(model, train_size=(1, C, T, T), factor)``; T and the factor, unless given, from
+    :func:`tlc_options` of ``profile`` for the model's track (``model.track``, else deblur). The
+    original model is left unchanged."""
     from .models.tlc import to_tlc
 
-    patch = int(patch_size) if patch_size else training_patch_size(model)
+    if factor is None or train_size is None:
+        configured = tlc_options(profile, getattr(model, "track", None) or "deblur")
+        factor = configured["factor"] if factor is None else factor
+        train_size = configured["train_size"] if train_size is None else train_size
+    size = int(train_size)
     channels = int(getattr(model, "img_channel", 3))
-    converted = to_tlc(model, train_size=(1, channels, patch, patch), factor=factor)
+    converted = to_tlc(model, train_size=(1, channels, size, size), factor=factor)
     converted.checkpoint_path = getattr(model, "checkpoint_path", None)
-    converted.tlc = {"factor": float(factor), "train_size": patch}
+    converted.track = getattr(model, "track", None)
+    converted.tlc = {"factor": float(factor), "train_size": size}
     return converted

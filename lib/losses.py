@@ -15,6 +15,11 @@ MS-SSIM (Wang, Simoncelli, Bovik 2003): 5 scales with weights
 row/column is dropped), contrast-structure terms at scales 1..4 and full SSIM at scale 5,
 negative terms clipped to a tiny positive value before the fractional powers (pytorch_msssim
 clips at 0) so the result stays real and its gradient finite.
+
+Both always compute in float32 with autocast off, whatever the caller's mixed precision: a
+variance is a small difference of two means (E[x^2] - E[x]^2), and on a white page both means are
+~0.9 while the variance is ~1e-4, below C2 = 9e-4. In float16/bfloat16 (3-4 significant digits)
+that difference is rounding noise larger than C2, and the loss becomes noise too.
 """
 from __future__ import annotations
 
@@ -84,14 +89,20 @@ def _ssim_and_cs(x, y, data_range: float, win_1d):
     return ssim_map.mean(axis=[2, 3]), cs_map.mean(axis=[2, 3])
 
 
+def _float32(x):
+    return x if x.dtype == paddle.float32 else x.astype("float32")
+
+
 def ssim(pred, target, data_range: float = 1.0, win_size: int = SSIM_WIN_SIZE, sigma: float = SSIM_SIGMA):
-    """SSIM of each image of the batch (N values), averaged over channels. Images in [0, data_range]."""
+    """SSIM of each image of the batch (N values, float32), averaged over channels. Images in
+    [0, data_range]. Computed in float32 with autocast off (module docstring)."""
     _check_pair(pred, target, "ssim")
     h, w = pred.shape[2], pred.shape[3]
     if min(h, w) < win_size:
         raise ValueError(f"ssim: images of {h} x {w} are smaller than the {win_size}-pixel window")
-    value, _ = _ssim_and_cs(pred, target, data_range, gaussian_window(win_size, sigma))
-    return value.mean(axis=1)
+    with paddle.amp.auto_cast(enable=False):
+        value, _ = _ssim_and_cs(_float32(pred), _float32(target), data_range, gaussian_window(win_size, sigma))
+        return value.mean(axis=1)
 
 
 def ms_ssim_min_size(num_scales: int = len(MS_SSIM_WEIGHTS), win_size: int = SSIM_WIN_SIZE) -> int:
@@ -101,9 +112,9 @@ def ms_ssim_min_size(num_scales: int = len(MS_SSIM_WEIGHTS), win_size: int = SSI
 
 def ms_ssim(pred, target, data_range: float = 1.0, weights: Sequence[float] = MS_SSIM_WEIGHTS,
             win_size: int = SSIM_WIN_SIZE, sigma: float = SSIM_SIGMA, eps: float = 1e-8):
-    """MS-SSIM of each image of the batch (N values), averaged over channels.
+    """MS-SSIM of each image of the batch (N values, float32), averaged over channels.
 
-    Images in [0, data_range]. With the 5 standard weights both sides must be at least
+    Images in [0, data_range]; computed in float32 with autocast off (module docstring). With the 5 standard weights both sides must be at least
     ``ms_ssim_min_size()`` = 176 pixels; for smaller images pass fewer weights (e.g.
     ``MS_SSIM_WEIGHTS[:3]``, renormalised by the caller if wanted) or use ``ssim``.
     """
@@ -119,16 +130,17 @@ def ms_ssim(pred, target, data_range: float = 1.0, weights: Sequence[float] = MS
             f"window (need at least {min_size} x {min_size}); use larger images, fewer scales "
             f"(weights=MS_SSIM_WEIGHTS[:k]) or ssim()")
     win_1d = gaussian_window(win_size, sigma)
-    value = None
-    for level, weight in enumerate(weights):
-        ssim_val, cs = _ssim_and_cs(pred, target, data_range, win_1d)
-        last = level == len(weights) - 1
-        term = paddle.clip(ssim_val if last else cs, min=eps) ** weight
-        value = term if value is None else value * term
-        if not last:
-            pred = F.avg_pool2d(pred, kernel_size=2, stride=2)
-            target = F.avg_pool2d(target, kernel_size=2, stride=2)
-    return value.mean(axis=1)
+    with paddle.amp.auto_cast(enable=False):
+        pred, target, value = _float32(pred), _float32(target), None
+        for level, weight in enumerate(weights):
+            ssim_val, cs = _ssim_and_cs(pred, target, data_range, win_1d)
+            last = level == len(weights) - 1
+            term = paddle.clip(ssim_val if last else cs, min=eps) ** weight
+            value = term if value is None else value * term
+            if not last:
+                pred = F.avg_pool2d(pred, kernel_size=2, stride=2)
+                target = F.avg_pool2d(target, kernel_size=2, stride=2)
+        return value.mean(axis=1)
 
 
 # --------------------------------------------------------------------------- losses

@@ -43,7 +43,7 @@ def tiny_submission(tmp_path_factory, tiny_nafnet):
     from lib.export import build_submission
 
     root = tmp_path_factory.mktemp("tiny_submission")
-    meta = build_submission(tiny_nafnet, root / "submission.zip", tlc=True, patch_size=TINY_PATCH,
+    meta = build_submission(tiny_nafnet, root / "submission.zip", tlc=True, tlc_factor=2.5, tlc_train_size=TINY_PATCH,
                             tile_pixels=TINY_TILE_PIXELS, overlap=TINY_OVERLAP)
     folder = root / "unzipped"
     with zipfile.ZipFile(root / "submission.zip") as archive:

@@ -39,6 +39,13 @@ def test_full_profile_keeps_the_competition_counts():
     assert data["train_scale"] == 2.0
 
 
+def test_full_profile_keeps_the_winners_downsample_and_tlc_window():
+    cfg = load_config("deblur", "full")
+    assert cfg["prepare"]["downsample"] == 2  # 下采样两倍, not a measured ratio
+    # NAFNetLocal(train_size=(1, 3, 256, 256)): base_size = int(256 * 2.5) = 640 px
+    assert int(cfg["tlc"]["train_size"] * cfg["tlc"]["factor"]) == 640
+
+
 def test_section_missing_a_profile_is_a_clear_error(tmp_path, monkeypatch):
     (tmp_path / "broken.yaml").write_text(yaml.safe_dump({"data": {"smoke": {}, "demo": {}}}))
     monkeypatch.setattr(config, "CONFIG_DIR", tmp_path)
@@ -72,3 +79,21 @@ def test_checked_section_names_unknown_and_missing_options():
         checked_section("deblur", "data", DATA_KEYS, "smoke", {"n_trian": 3})
     with pytest.raises(ConfigError, match=r"lib/configs/deblur.yaml data: missing option\(s\) \['zz_new'\]"):
         checked_section("deblur", "data", set(DATA_KEYS) | {"zz_new"}, "smoke")
+
+
+def test_only_de_occlusion_trains_in_mixed_precision_in_full(monkeypatch):
+    """`amp: auto` means float16 on any GPU; of the write-ups only de-occlusion's used mixed
+    precision (混合精度), so every other full profile says `amp: false`."""
+    import paddle
+
+    from lib.tracks import get_track
+    from lib.train.engine import DEFAULTS, amp_enabled
+
+    monkeypatch.setattr(paddle, "is_compiled_with_cuda", lambda: True)  # as on AI Studio's GPU
+    on_gpu = {}
+    for name in ("deblur", "denoise", "retouch", "sdwnet", "deocclusion", "deocclusion_seg"):
+        track = get_track(name)
+        setting = track.train_options(track.config("full")).get("amp", DEFAULTS["amp"])
+        on_gpu[name] = amp_enabled(setting, "gpu:0")
+    assert on_gpu == {"deblur": False, "denoise": False, "retouch": False, "sdwnet": False,
+                      "deocclusion": True, "deocclusion_seg": True}

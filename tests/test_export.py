@@ -142,3 +142,41 @@ def test_leaky_relu_keeps_its_slope_in_onnx(tmp_path):
     assert info["onnx_max_abs_error"] < 1e-5 and info["paddle_max_abs_error"] < 1e-5
     x = paddle.to_tensor(np.linspace(-2, 2, 9, dtype=np.float32))
     np.testing.assert_allclose(exportable(model).act(x).numpy(), paddle.nn.functional.leaky_relu(x, 0.2).numpy())
+
+
+# ---------------------------------------------------------------- which model `python -m lib.export` exports
+@pytest.fixture
+def no_trained_models(tmp_path, monkeypatch):
+    """No own run and no published model of any profile; the shipped demo model stays where it is."""
+    from lib.tracks.base import Track
+
+    monkeypatch.setattr(Track, "run_dir", lambda self, profile=None: tmp_path / "runs" / f"{self.name}-{profile}")
+    monkeypatch.setattr(Track, "published_dir", lambda self, profile=None: tmp_path / "published" / f"{profile}")
+    return tmp_path
+
+
+def test_export_of_a_full_profile_never_trained_is_an_error_naming_the_training_command(no_trained_models, capsys):
+    from lib.export.__main__ import main
+
+    out = no_trained_models / "submission.zip"
+    assert main(["--track", "deblur", "--profile", "full", "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert "no trained deblur model for profile 'full'" in error
+    assert "make train TRACK=deblur COURSE_PROFILE=full" in error
+    assert "python -m lib.train --config deblur --profile full" in error
+    assert not out.exists()  # and no demo model exported in its place
+
+
+def test_only_demo_and_smoke_fall_back_to_the_shipped_demo_model(no_trained_models):
+    from lib.tracks import get_track
+
+    track = get_track("deblur")
+    shipped = track.shipped_dir / "model.pdparams"
+    assert shipped.is_file()
+    assert track.find_checkpoint("demo") == shipped == track.find_checkpoint("smoke")
+    with pytest.raises(FileNotFoundError, match="COURSE_PROFILE=full"):
+        track.find_checkpoint("full")
+    published = no_trained_models / "published" / "full" / "model.pdparams"  # make train COURSE_PROFILE=full
+    published.parent.mkdir(parents=True)
+    published.write_bytes(b"")
+    assert track.find_checkpoint("full") == published

@@ -1,7 +1,7 @@
 """lib.infer and the tiling core it shares with the submission (lib/submission/predict.py):
 tile plans within a pixel budget, blending weights, plans that must not change a pointwise
 model's output, seams of the seed's quadrants against overlapping tiles, the memory bound on an
-8000 x 6000 image, TLC windows from the training options, and folders of odd files."""
+8000 x 6000 image, TLC windows from the profile's `tlc` options, and folders of odd files."""
 import json
 import tracemalloc
 
@@ -13,7 +13,7 @@ import pytest
 
 from conftest import make_tiny_nafnet
 from lib.infer import (blend_ramp, memory_estimate, plan_grid, predict_folder, predict_image, quadrant_grid,
-                       restore_array, seam_error, tlc_model, training_patch_size)
+                       restore_array, seam_error, tlc_model, tlc_options, training_patch_size)
 from lib.metrics import tensor_to_uint8
 from lib.models.tlc import tlc_kernel_sizes
 from lib.submission.predict import tiles_for_side
@@ -140,18 +140,47 @@ def test_predict_image_rejects_non_rgb_uint8(tiny_nafnet):
         predict_image(tiny_nafnet, np.zeros((8, 8, 3), np.float32))
 
 
-def test_tlc_window_comes_from_the_last_training_stage(tmp_path):
+FULL_STAGES = [{"patch_size": p} for p in (192, 256, 320, 384, 512, 1024)]  # the winner's progressive patches
+
+
+def test_tlc_window_comes_from_the_profile_not_the_last_training_stage(tmp_path):
     net = make_tiny_nafnet()
-    (tmp_path / "options.json").write_text(json.dumps({"stages": [{"patch_size": 32}, {"patch_size": 48}]}))
+    (tmp_path / "options.json").write_text(json.dumps({"stages": FULL_STAGES}))
     net.checkpoint_path = tmp_path / "model.pdparams"
-    assert training_patch_size(net) == 48
-    converted = tlc_model(net, factor=2.5)
-    assert tlc_kernel_sizes(converted)[0] == (120, 120)  # level 0: 2.5 x 48
-    assert converted.tlc == {"factor": 2.5, "train_size": 48}
-    x = paddle.rand([1, 3, 150, 130])
-    assert float((converted(x) - net(x)).abs().max()) > 1e-4, "TLC changes inputs larger than its window"
-    with pytest.raises(ValueError, match="patch_size"):
-        tlc_model(make_tiny_nafnet())  # no checkpoint_path, no patch_size
+    assert training_patch_size(net) == 1024
+    converted = tlc_model(net, profile="full")
+    # the winner's NAFNetLocal(train_size=(1, 3, 256, 256)): base_size int(256 * 2.5) = 640 px at level 0
+    assert converted.tlc == {"factor": 2.5, "train_size": 256}
+    assert tlc_kernel_sizes(converted)[0] == (640, 640)
+    assert tlc_model(net, profile="demo").tlc == {"factor": 2.5, "train_size": 96}  # measured best (deblur.yaml)
+    assert tlc_model(net, 1.5, 32, profile="full").tlc == {"factor": 1.5, "train_size": 32}  # given values win
+
+
+def test_full_tlc_changes_the_competition_nafnet_where_the_last_stage_window_did_not():
+    """The competition NAFNet (width 32, enc [1, 1, 1, 10], middle 1, dec [1, 1, 1, 1]) with random
+    weights and non-zero beta/gamma, at a quarter of full's sizes: one forward of a 1024 x 1024
+    input takes ~30 s on this CPU, so the input is 256 px, full's training size 256 / 4 = 64 and
+    the old rule's last stage 1024 / 4 = 256 (the same windows relative to the image)."""
+    from lib.models.nafnet import NAFNet
+
+    paddle.seed(0)
+    net = NAFNet(3, 32, 1, [1, 1, 1, 10], [1, 1, 1, 1])
+    for name, p in net.named_parameters():
+        if name.endswith(".beta") or name.endswith(".gamma"):
+            p.set_value(paddle.randn(p.shape) * 0.5)
+    net.eval()
+    full = tlc_options("full")
+    side, scale = 1024 // 4, 4
+    page = np.full((1, 3, side, side), 0.95, np.float32)  # white paper left, dark print right:
+    page[..., side // 2:] = 0.2                           # local means differ from the global one
+    page += np.random.default_rng(0).normal(0, 0.02, page.shape).astype(np.float32)
+    x = paddle.to_tensor(page)
+    with paddle.no_grad():
+        plain = net(x).numpy()
+        new = tlc_model(net, full["factor"], full["train_size"] // scale)(x).numpy()
+        old = tlc_model(net, full["factor"], FULL_STAGES[-1]["patch_size"] // scale)(x).numpy()
+    np.testing.assert_allclose(old, plain, atol=1e-6)  # a window wider than the image: global pooling
+    assert np.abs(new - plain).max() > 1e-3  # measured 0.011
 
 
 def test_8000x6000_image_is_restored_band_by_band_within_the_memory_estimate():

@@ -181,3 +181,41 @@ def test_bad_inputs_give_clear_errors():
         L1Loss(reduction="avg")
     with pytest.raises(ValueError, match="C >= 2"):
         ColorLoss()(t(np.zeros((1, 1, 4, 4), dtype="float32")), t(np.zeros((1, 1, 4, 4), dtype="float32")))
+
+
+# ----------------------------------------------------------------- mixed precision
+def white_page_pair(shape, seed=0):
+    """Near-white paper (0.92 with grain of 0.01) and a restoration off by 0.005 noise: local
+    variances ~1e-4, below SSIM's C2 = 9e-4, so the statistics are small differences of large means."""
+    rng = np.random.default_rng(seed)
+    target = 0.92 + 0.01 * rng.standard_normal(shape)
+    return (target + 0.005 * rng.standard_normal(shape)).astype("float32"), target.astype("float32")
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_ms_ssim_loss_under_autocast_is_the_float32_loss(dtype):
+    """A network under autocast hands the loss a low-precision prediction. Paddle 3.3's autocast
+    does nothing on a CPU ("amp_guard can only be enabled on CUDAPlace"), so this test gives the
+    loss what a GPU autocast network returns, a bfloat16 / float16 tensor, inside a CPU autocast
+    block; the old loss then ran its convolutions in that dtype (on this CPU: no such depthwise
+    kernel, an error). The float32 loss equals the float64 reference on the same rounded
+    prediction within 2e-5 (measured 5e-6); statistics in float16 give 0.145 instead of 0.0034
+    (NumPy emulation on these pages): rounding at 0.9, 5e-4 in float16 and 4e-3 in bfloat16, is
+    near or above C2 = 9e-4."""
+    pred, target = white_page_pair((2, 3, 176, 176))
+    low = paddle.to_tensor(pred).astype(dtype)
+    low.stop_gradient = False
+    rounded = low.astype("float32").numpy()
+    reference = 1 - np.mean([numpy_ms_ssim(rounded[i], target[i]) for i in range(2)])
+    assert reference > 1e-3  # the pages differ: a loss of 0 would pass any tolerance below
+    with paddle.amp.auto_cast(dtype="bfloat16"):  # a no-op on the CPU (see above), kept for a GPU run
+        loss = MSSSIMLoss()(low, t(target))
+        ssim_loss = SSIMLoss()(low, t(target))
+    assert loss.dtype == paddle.float32
+    assert float(loss) == pytest.approx(reference, abs=2e-5)  # float32 statistics vs float64
+    reference_ssim = 1 - np.mean([structural_similarity(rounded[i], target[i], gaussian_weights=True, sigma=1.5,
+                                                        use_sample_covariance=False, data_range=1.0, channel_axis=0)
+                                  for i in range(2)])
+    assert float(ssim_loss) == pytest.approx(reference_ssim, abs=2e-5)
+    loss.backward()
+    assert low.grad is not None and np.isfinite(low.grad.astype("float32").numpy()).all()

@@ -305,3 +305,37 @@ def test_real_download_via_course_data_is_read_not_written(layout, tmp_path, mon
     assert result.root.name.startswith("deblur-smoke-prepared-")  # keyed by the source path
     assert sorted((str(p.relative_to(layout)), p.stat().st_mtime_ns) for p in layout.rglob("*")) == before
     assert result.stats["patches"] == 4 * 3 * 2
+
+
+# ---------------------------------------------------------------- the full profile's choices
+def test_fixed_factor_two_halves_pages_where_auto_would_measure_another(tmp_path):
+    """full says downsample: 2 (the winner's cv2.resize(fx=0.5)); auto rounds the measured ratio
+    to 0.5 and could give 2.5 on other data, as here (training pages 2.5x the test pages' side)."""
+    source = make_layout(tmp_path / "src", train_hw=(240, 180), test_hw=(96, 72))
+    assert run(source, tmp_path / "auto").factor == 2.5
+    halved = run(source, tmp_path / "two", downsample=2)
+    assert halved.factor == 2.0
+    assert read_image(halved.val_dir / "gt_image" / "00004.png").shape == (120, 90, 3)
+    assert {(r["height"], r["width"]) for r in halved.read_patches()} == {(64, 64)}
+
+
+def test_all_data_adds_the_validation_pages_as_filtered_crops_not_whole_pages(layout, tmp_path):
+    from lib.tracks import get_track
+
+    result = run(layout, tmp_path / "out")
+    data = get_track("deblur").train_data(result)
+    added = data.all[len(data.train):]
+    assert data.all[:len(data.train)] == data.train
+    # independent reference: the validation page halved with INTER_AREA, 64-px windows every 32 px
+    page = [cv2.resize(read_image(layout / f"train/{d}/00004.png"), (96, 128), interpolation=cv2.INTER_AREA)
+            for d in ("blur_image", "gt_image")]
+    expected = {f"00004_y{y:04d}_x{x:04d}.png": [im[y:y + 64, x:x + 64] for im in page]
+                for y in (0, 32, 64) for x in (0, 32) if mean_gradient(page[1][y:y + 64, x:x + 64]) >= 10}
+    assert 0 < len(expected) < 6  # the page's blank bottom is dropped like a training page's
+    assert sorted(b.name for b, _ in added) == sorted(expected)
+    for blur, gt in added:
+        assert np.array_equal(read_image(blur), expected[blur.name][0])
+        assert np.array_equal(read_image(gt), expected[gt.name][1])
+    assert result.stats["val_kept"] == len(expected) and result.stats["val_patches"] == 6
+    assert not any(Path(b).parent.parent == result.val_dir for b, _ in data.all)  # no whole page
+    assert [name for name, _, _ in data.val] == ["00004.png"]  # validation still scores the whole page

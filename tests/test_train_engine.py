@@ -13,7 +13,7 @@ import pytest
 
 from lib.data.prepare import read_meta_file
 from lib.train.data import KeyedPatchDataset
-from lib.train.engine import Trainer, TrainData, load_checkpoint
+from lib.train.engine import Trainer, TrainData, amp_enabled, load_checkpoint
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -263,3 +263,11 @@ def test_inline_loader_gives_paddles_batches_and_raises_a_failing_sample(data, t
     bad = KeyedPatchDataset([(broken, broken)], 16, seed=3)
     with pytest.raises(Exception, match="broken.png"):
         next(iter(make_loader(bad, 0, 1, batch_size=2)))
+
+
+def test_amp_is_on_only_where_asked(monkeypatch):
+    monkeypatch.setattr(paddle, "is_compiled_with_cuda", lambda: True)
+    assert amp_enabled("auto", "gpu:0") and amp_enabled(True, "cpu")
+    assert not amp_enabled(False, "gpu:0") and not amp_enabled("auto", "cpu")
+    with pytest.raises(ValueError, match="'amp' must be true, false or auto"):
+        amp_enabled("fp16", "gpu:0")

@@ -15,7 +15,10 @@ One call, :func:`prepare_patches` (through a track: ``get_track("deblur").prepar
 4. **measure** the mean gradient of every sharp patch (:func:`lib.data.analysis.mean_gradient`)
    and keep the patches at or above ``grad_threshold`` (the winner: 10) in ``meta_info.txt``;
    every patch, kept or not, is listed with its gradient in ``patches.csv``.
-5. the validation pairs are downsampled whole into ``val/blur_image`` and ``val/gt_image``.
+5. the validation pairs are downsampled whole into ``val/blur_image`` and ``val/gt_image``
+   (validation scores whole pages), and cropped and filtered like the training pairs into
+   ``val_patches/`` and ``meta_info_val.txt``: what the all-data fine-tune adds to the training
+   patches (the winner's data_preparation_all.py crops all 1000 pages alike).
 
 Output folder (under the repo's ``data/``, never inside ``$COURSE_DATA``, which may be a read-only
 download): ``data/deblur-prepared`` for the generated demo data, ``data/deblur-smoke-prepared``,
@@ -27,8 +30,10 @@ when ``$COURSE_DATA`` points elsewhere::
     meta_info.txt          kept patches, one pair per line: "train/blur_image/<p>.png train/gt_image/<p>.png"
                            (paths relative to the folder of meta_info.txt)
     patches.csv            every patch: patch, source, y, x, height, width, gradient, kept
+    meta_info_val.txt      kept patches of the validation pairs: "val_patches/blur_image/<p> val_patches/gt_image/<p>"
     train/blur_image/, train/gt_image/   all patches (dropped ones too, for inspection)
     val/blur_image/, val/gt_image/       downsampled validation pairs, original stems, PNG
+    val_patches/blur_image/, val_patches/gt_image/   all patches of the validation pairs
 
 The whole folder is built in a hidden temporary folder and renamed into place when complete, so
 an interrupted or failed run never leaves a folder that looks finished. A second call with the
@@ -55,11 +60,12 @@ from .analysis import collect_sizes, mean_gradient, size_summary
 from .folders import MANIFEST, build_atomically, is_up_to_date, read_manifest, run_jobs
 from .pairs import DataError, read_image, validate_pairs
 
-PREPARE_VERSION = 1  # bump when the output format changes: prepared folders are then redone
+PREPARE_VERSION = 2  # bump when the output format changes: prepared folders are then redone (2: val_patches)
 OPTION_KEYS = {"downsample", "patch_size", "stride", "grad_threshold", "val_count", "workers"}
 FINGERPRINT_DIRS = ("train/blur_image", "train/gt_image", "test_A/blur_image", "test_B/blur_image")
 PNG_FLAGS = [cv2.IMWRITE_PNG_COMPRESSION, 1]  # lossless; measured: 1.35x faster than level 3, files 8% larger
 META_NAME, SPLIT_NAME, PATCHES_NAME = "meta_info.txt", "split.json", "patches.csv"
+VAL_META_NAME, VAL_PATCHES_DIR = "meta_info_val.txt", "val_patches"
 MANIFEST_NAME = MANIFEST
 
 
@@ -161,8 +167,13 @@ def crop_training_pair(job: tuple) -> list[dict]:
     """Downsample one training pair, write all its patches, return one record per patch."""
     name, blur_path, gt_path, out_dir, factor, patch, stride = job
     blur, gt = read_pair(name, Path(blur_path), Path(gt_path))
-    blur, gt = downsample(blur, factor), downsample(gt, factor)
-    stem = Path(blur_path).stem
+    return write_patches(name, Path(blur_path).stem, downsample(blur, factor), downsample(gt, factor),
+                         out_dir, patch, stride)
+
+
+def write_patches(name: str, stem: str, blur: np.ndarray, gt: np.ndarray, out_dir, patch: int,
+                  stride: int) -> list[dict]:
+    """Crop a downsampled pair into ``out_dir/{blur_image,gt_image}``; one record per patch."""
     records = []
     for y, x, h, w in crop_windows(gt.shape[0], gt.shape[1], patch, stride):
         crop_blur, crop_gt = blur[y:y + h, x:x + w], gt[y:y + h, x:x + w]
@@ -175,14 +186,16 @@ def crop_training_pair(job: tuple) -> list[dict]:
 
 
 def downsample_validation_pair(job: tuple) -> dict:
-    """Downsample one validation pair whole, written under its own stem as PNG."""
-    name, blur_path, gt_path, out_dir, factor = job
+    """Downsample one validation pair: written whole under its own stem as PNG (validation) and
+    cropped like a training pair into ``patch_dir`` (the all-data fine-tune)."""
+    name, blur_path, gt_path, out_dir, patch_dir, factor, patch, stride = job
     blur, gt = read_pair(name, Path(blur_path), Path(gt_path))
     blur, gt = downsample(blur, factor), downsample(gt, factor)
-    file_name = Path(blur_path).stem + ".png"
-    write_png(Path(out_dir) / "blur_image" / file_name, blur)
-    write_png(Path(out_dir) / "gt_image" / file_name, gt)
-    return {"name": name, "file": file_name, "height": gt.shape[0], "width": gt.shape[1]}
+    stem = Path(blur_path).stem
+    write_png(Path(out_dir) / "blur_image" / f"{stem}.png", blur)
+    write_png(Path(out_dir) / "gt_image" / f"{stem}.png", gt)
+    return {"name": name, "file": f"{stem}.png", "height": gt.shape[0], "width": gt.shape[1],
+            "patches": write_patches(name, stem, blur, gt, patch_dir, patch, stride)}
 
 
 # ---------------------------------------------------------------- fingerprint, manifest
@@ -213,9 +226,9 @@ def _write_json(path: Path, data) -> None:
 
 
 # ---------------------------------------------------------------- meta file
-def write_meta_file(path: Path, patch_names: list[str]) -> None:
-    """One kept pair per line: ``train/blur_image/<p> train/gt_image/<p>``, relative to the file."""
-    lines = [f"train/blur_image/{p} train/gt_image/{p}\n" for p in patch_names]
+def write_meta_file(path: Path, patch_names: list[str], folder: str = "train") -> None:
+    """One kept pair per line: ``<folder>/blur_image/<p> <folder>/gt_image/<p>``, relative to the file."""
+    lines = [f"{folder}/blur_image/{p} {folder}/gt_image/{p}\n" for p in patch_names]
     Path(path).write_text("".join(lines), encoding="utf-8")
 
 
@@ -262,6 +275,15 @@ class PrepareResult:
         return self.root / META_NAME
 
     @property
+    def val_meta_file(self) -> Path:
+        """Kept patches of the validation pairs (``stats["val_kept"]`` lines; the file may be empty)."""
+        return self.root / VAL_META_NAME
+
+    def val_patches(self) -> list[tuple[Path, Path]]:
+        """The (blurred, sharp) paths of the kept validation patches: what the all-data phase adds."""
+        return read_meta_file(self.val_meta_file) if self.stats.get("val_kept") else []
+
+    @property
     def split_file(self) -> Path:
         return self.root / SPLIT_NAME
 
@@ -298,7 +320,8 @@ class PrepareResult:
                 f"{self.options['stride']}, gradient threshold {self.options['grad_threshold']:g}\n"
                 f"  train images {s['train_images']}, validation images {s['val_images']}\n"
                 f"  patches {s['patches']}: kept {s['kept']} ({s['kept_pct']:.1f}%), "
-                f"dropped {s['dropped']} ({100 - s['kept_pct']:.1f}%)")
+                f"dropped {s['dropped']} ({100 - s['kept_pct']:.1f}%)\n"
+                f"  validation patches (all-data fine-tune) {s['val_patches']}: kept {s['val_kept']}")
 
 
 def read_patch_table(path: Path) -> list[dict]:
@@ -341,7 +364,7 @@ def prepare_patches(profile: str | None = None, force: bool = False, *, source: 
     out = Path(out) if out is not None else prepared_root(source, profile, track)
 
     key = _manifest_key(source, options)
-    if not force and is_up_to_date(out, key, required=(META_NAME, SPLIT_NAME, PATCHES_NAME)):
+    if not force and is_up_to_date(out, key, required=(META_NAME, VAL_META_NAME, SPLIT_NAME, PATCHES_NAME)):
         return _result_from_manifest(out, read_manifest(out), profile, options, True,
                                      time.perf_counter() - start)
 
@@ -366,13 +389,15 @@ def prepare_patches(profile: str | None = None, force: bool = False, *, source: 
     val_part = train_pairs[len(train_pairs) - val_count:]
 
     def build(tmp: Path) -> dict:  # in a hidden temporary folder, renamed into place when complete
-        for sub in ("train/blur_image", "train/gt_image", "val/blur_image", "val/gt_image"):
+        for sub in ("train/blur_image", "train/gt_image", "val/blur_image", "val/gt_image",
+                    f"{VAL_PATCHES_DIR}/blur_image", f"{VAL_PATCHES_DIR}/gt_image"):
             (tmp / sub).mkdir(parents=True)
         workers = options["workers"]
         patch, stride = options["patch_size"], options["stride"]
         jobs = [(name, str(b), str(g), str(tmp / "train"), factor, patch, stride) for name, b, g in train_part]
         records = [r for per_image in run_jobs(crop_training_pair, jobs, workers, "crop") for r in per_image]
-        val_jobs = [(name, str(b), str(g), str(tmp / "val"), factor) for name, b, g in val_part]
+        val_jobs = [(name, str(b), str(g), str(tmp / "val"), str(tmp / VAL_PATCHES_DIR), factor, patch, stride)
+                    for name, b, g in val_part]
         val_records = run_jobs(downsample_validation_pair, val_jobs, workers, "validation") if val_jobs else []
 
         threshold = float(options["grad_threshold"])
@@ -387,6 +412,9 @@ def prepare_patches(profile: str | None = None, force: bool = False, *, source: 
             for r in records:
                 writer.writerow({**r, "kept": int(r["gradient"] >= threshold)})
         write_meta_file(tmp / META_NAME, kept)
+        val_patches = [r for v in val_records for r in v["patches"]]
+        val_kept = [r["patch"] for r in val_patches if r["gradient"] >= threshold]
+        write_meta_file(tmp / VAL_META_NAME, val_kept, VAL_PATCHES_DIR)
         _write_json(tmp / SPLIT_NAME, {
             "source": str(source.resolve()), "val_count": val_count,
             "rule": "sorted by name; the last val_count pairs are validation",
@@ -396,6 +424,7 @@ def prepare_patches(profile: str | None = None, force: bool = False, *, source: 
         stats = {"train_images": len(train_part), "val_images": len(val_part), "patches": len(records),
                  "kept": len(kept), "dropped": len(records) - len(kept),
                  "kept_pct": 100.0 * len(kept) / len(records),
+                 "val_patches": len(val_patches), "val_kept": len(val_kept),
                  "gradient_median": float(np.median([r["gradient"] for r in records]))}
         return {**key, "factor": factor, "stats": stats, "size_summary": sizes,
                 "created": time.strftime("%Y-%m-%d %H:%M:%S")}

@@ -47,7 +47,7 @@ import numpy as np
 import paddle
 import paddle.nn as nn
 
-from ..infer import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, TLC_FACTOR, DygraphRunner, tlc_model
+from ..infer import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, DygraphRunner, tlc_model
 from ..models.tlc import LocalAvgPool2d
 from ..paths import REPO_ROOT
 from ..submission.predict import MODEL_META, OnnxRunner, PaddleRunner, paddle_gpu_available
@@ -196,10 +196,10 @@ def export_onnx(prefix, onnx_path, opset: int = ONNX_OPSET) -> Path:
     return onnx_path
 
 
-def check_shape(patch_size: int | None, factor: float | None) -> tuple[int, int, int, int]:
+def check_shape(train_size: int | None, factor: float | None) -> tuple[int, int, int, int]:
     """An odd-sized input larger than the TLC window at full resolution (so TLC's local pooling
     is exercised, and NAFNet's padding to 16), for comparing exported models with dygraph."""
-    side = max(int((patch_size or 64) * (factor or 1.0) * 1.2), 64) | 1
+    side = max(int((train_size or 64) * (factor or 1.0) * 1.2), 64) | 1
     return (1, 3, side, side + 10)
 
 
@@ -265,20 +265,22 @@ def write_zip(out_zip: Path, folder: Path, names: list[str]) -> None:
     os.replace(tmp_zip, out_zip)
 
 
-def build_submission(model: nn.Layer, out_zip=None, *, tlc: bool = False, tlc_factor: float = TLC_FACTOR,
-                     patch_size: int | None = None, tile_pixels: int = DEFAULT_TILE_PIXELS,
-                     overlap: int = DEFAULT_OVERLAP, onnx: bool = True, tolerance: float = 1e-3) -> dict:
+def build_submission(model: nn.Layer, out_zip=None, *, tlc: bool = False, tlc_factor: float | None = None,
+                     tlc_train_size: int | None = None, profile: str | None = None,
+                     tile_pixels: int = DEFAULT_TILE_PIXELS, overlap: int = DEFAULT_OVERLAP, onnx: bool = True,
+                     tolerance: float = 1e-3) -> dict:
     """Write ``out_zip`` (default dist/submission.zip): predict.py, the exported model (with TLC
-    if ``tlc``; the window from the training patch size in the model's options unless
-    ``patch_size`` is given) and model_meta.json. Raises if an exported format disagrees with the
-    dygraph model by more than ``tolerance`` on an odd-sized input. Returns the metadata."""
+    if ``tlc``: factor and training size as given, else from the ``tlc`` section of ``profile``'s
+    config, see lib.infer.tlc_model) and model_meta.json. Raises if an exported format disagrees
+    with the dygraph model by more than ``tolerance`` on an odd-sized input. Returns the metadata."""
     out_zip = Path(out_zip) if out_zip else DIST_DIR / "submission.zip"
     model.eval()
-    deployed = tlc_model(model, tlc_factor, patch_size) if tlc else model
+    deployed = tlc_model(model, tlc_factor, tlc_train_size, profile=profile) if tlc else model
     with tempfile.TemporaryDirectory(prefix="submission_") as tmp:
         folder = Path(tmp)
-        train_size = (getattr(deployed, "tlc", None) or {}).get("train_size")
-        info = export_model(deployed, folder, onnx=onnx, check=check_shape(train_size, tlc_factor if tlc else None))
+        settings = getattr(deployed, "tlc", None) or {}
+        info = export_model(deployed, folder, onnx=onnx,
+                            check=check_shape(settings.get("train_size"), settings.get("factor")))
         for key in ("paddle_max_abs_error", "onnx_max_abs_error"):
             if key in info and not info[key] <= tolerance:
                 raise RuntimeError(f"exported model disagrees with dygraph: {key} = {info[key]:.3g} > {tolerance}")

@@ -4,7 +4,9 @@
     python -m lib.export --track deblur --no-tlc --out x.zip
     python -m lib.export --checkpoint runs/train/deblur-demo/best.pdparams
 
-The model is your own run of the profile if it exists, else the track's shipped demo model.
+The model is your own run of the profile ($COURSE_PROFILE, else demo) if it exists, else its
+published model; demo falls back to the track's shipped demo model. A full profile that was never
+trained is an error naming the command that trains it.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import lib  # noqa: F401  (quiet logs before paddle)
 from lib.config import PROFILES
-from lib.export import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, TLC_FACTOR
+from lib.export import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS
 from lib.tracks import get_track, track_names
 
 
@@ -22,21 +24,30 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.export", description="Build a track's submission zip.")
     parser.add_argument("--track", default="deblur", choices=track_names(), help="default: deblur")
     parser.add_argument("--checkpoint", type=Path, default=None,
-                        help="model to export (default: your own run of the profile, else the shipped demo model)")
+                        help="model to export (default: your own run of the profile, else its published model; "
+                             "for demo, else the shipped demo model)")
     parser.add_argument("--profile", default=None, choices=PROFILES,
                         help="profile whose run to look for (default: $COURSE_PROFILE, else demo)")
     parser.add_argument("--out", type=Path, default=None, help="zip to write (default: dist/<track>_submission.zip)")
     parser.add_argument("--no-tlc", action="store_true", help="export the plain model, without TLC")
-    parser.add_argument("--tlc-factor", type=float, default=TLC_FACTOR)
+    parser.add_argument("--tlc-factor", type=float, default=None,
+                        help="TLC window / training size (default: the profile's tlc.factor in the track's config)")
+    parser.add_argument("--tlc-train-size", type=int, default=None,
+                        help="TLC training size in px (default: the profile's tlc.train_size; full: 256)")
     parser.add_argument("--tile-pixels", type=int, default=DEFAULT_TILE_PIXELS)
     parser.add_argument("--overlap", type=int, default=DEFAULT_OVERLAP)
     parser.add_argument("--no-onnx", action="store_true", help="Paddle inference model only")
     args = parser.parse_args(argv)
     track = get_track(args.track)
-    model = track.load_model(args.checkpoint, profile=args.profile)
+    try:
+        model = track.load_model(args.checkpoint, profile=args.profile)
+    except FileNotFoundError as error:  # no model of this profile: say how to train one, no traceback
+        print(f"python -m lib.export: {error}", file=sys.stderr)
+        return 2
     options = {"tile_pixels": args.tile_pixels, "overlap": args.overlap, "onnx": not args.no_onnx}
     if track.tlc:
-        options.update(tlc=not args.no_tlc, tlc_factor=args.tlc_factor)
+        options.update(tlc=not args.no_tlc, tlc_factor=args.tlc_factor, tlc_train_size=args.tlc_train_size,
+                       profile=args.profile)
     meta = track.build_submission(model, args.out, **options)
     for name, net in (meta.get("networks") or {"model": meta}).items():  # one network, or a pipeline's
         print(f"{name}: {net['source_checkpoint']}" + (f", TLC {net['tlc']}" if "tlc" in net else ""))

@@ -126,7 +126,7 @@ class Track:
                    **({"model_iteration": model.checkpoint_iteration} if model.checkpoint_iteration else {}),
                    **({"command": command} if command else {}),
                    **self.evaluate(model, profile, data=data, val=trainer.data.val)}
-        return publish(trainer.out_dir, dest or CHECKPOINT_DIR / f"{self.name}_{self.model_name}_{profile}", metrics)
+        return publish(trainer.out_dir, dest or self.published_dir(profile), metrics)
 
     def rescore(self, dest=None, data=None, **evaluate_options) -> Path:
         """Score a published model (default: the shipped demo one) again with :meth:`evaluate` and
@@ -151,16 +151,28 @@ class Track:
     def shipped_dir(self) -> Path:
         return CHECKPOINT_DIR / f"{self.name}_{self.model_name}_demo"
 
+    def published_dir(self, profile: str | None = None) -> Path:
+        """Where ``--publish`` puts a profile's model: ``checkpoints/<track>_<model>_<profile>/``."""
+        return CHECKPOINT_DIR / f"{self.name}_{self.model_name}_{active_profile(profile)}"
+
     def find_checkpoint(self, profile: str | None = None) -> Path:
-        """The learner's best checkpoint of this profile if it exists, else the shipped demo model."""
-        own = self.run_dir(profile) / "best.pdparams"
-        if own.is_file():
-            return own
+        """The learner's best checkpoint of this profile, else its published model. Only the demo
+        profile (and smoke, CI's stand-in) then falls back to the shipped demo model: a full run
+        that was never trained is an error naming the command that trains it, never the demo
+        model in disguise."""
+        profile = active_profile(profile)
+        own, published = self.run_dir(profile) / "best.pdparams", self.published_dir(profile) / "model.pdparams"
+        for path in (own, published):
+            if path.is_file():
+                return path
         shipped = self.shipped_dir / "model.pdparams"
-        if not shipped.is_file():
-            raise FileNotFoundError(f"no trained {self.name} model: neither {own} nor {shipped} exists; "
-                                    f"run `make train TRACK={self.name}`")
-        return shipped
+        if profile != "full" and shipped.is_file():
+            return shipped
+        raise FileNotFoundError(
+            f"no trained {self.name} model for profile {profile!r}: neither {own} nor {published} exists"
+            + ("" if profile == "full" else f" (nor the shipped {shipped})") + "; train it with "
+            f"`make train TRACK={self.name} COURSE_PROFILE={profile}` or "
+            f"`python -m lib.train --config {self.name} --profile {profile} --publish`")
 
     def load_model(self, path=None, profile: str | None = None, network: str | None = None):
         """A trained network of this track in eval mode: the weights of ``path`` (a training

@@ -70,7 +70,7 @@ DEFAULTS = {
 STAGE_KEYS = {"batch_size", "patch_size", "iters"}
 ENGINE_PHASE_KEYS = {"iters", "all_data", "lr", "augment"}
 
-__all__ = ["DEFAULTS", "Trainer", "TrainData", "atomic_save", "load_checkpoint", "resolve_options"]
+__all__ = ["DEFAULTS", "Trainer", "TrainData", "amp_enabled", "atomic_save", "load_checkpoint", "resolve_options"]
 
 
 def _resolve_optimizers(given, task: type[Task]) -> dict:
@@ -136,6 +136,7 @@ def resolve_options(options: dict, task=RestorationTask) -> dict:
         raise ValueError(f"stages cover {stages.total} iterations but phases cover {phases.total}")
     for name in task.optimized_networks():  # fails now on bad periods, per-phase lr, step options
         build_scheduler(opts["scheduler"], optimizer_spec(opts, name)["lr"], opts["phases"], name)
+    amp_enabled(opts["amp"], "cpu")  # fails now on a value that is not true, false or auto
     ema = opts["ema"]
     if ema is not None and not (isinstance(ema, float) and 0.0 < ema < 1.0):
         raise ValueError(f"train options 'ema' must be a decay in (0, 1) (e.g. 0.999) or null, got {ema!r}")
@@ -145,6 +146,18 @@ def resolve_options(options: dict, task=RestorationTask) -> dict:
                          f"{list(task.metric_keys)}")
     opts["best_metric"] = best
     return opts
+
+
+def amp_enabled(setting, device: str | None = None) -> bool:
+    """Whether ``amp: setting`` trains in mixed precision (float16 autocast + GradScaler) on
+    ``device`` (default: Paddle's current one): ``true`` always, ``false`` never, ``auto`` on a
+    GPU only. The full profiles say ``false`` except de-occlusion's, the one write-up that used it."""
+    if setting not in (True, False, "auto"):
+        raise ValueError(f"train options 'amp' must be true, false or auto, got {setting!r}")
+    if setting == "auto":
+        device = device or paddle.get_device()
+        return "gpu" in device and paddle.is_compiled_with_cuda()
+    return setting
 
 
 @dataclass
@@ -192,8 +205,7 @@ class Trainer:
             self.optimizers[name] = OPTIMIZERS[spec["name"]](
                 learning_rate=self.schedulers[name], parameters=self.networks[name].parameters(),
                 beta1=spec["betas"][0], beta2=spec["betas"][1], grad_clip=clip, **extra)
-        self.use_amp = self.opts["amp"] is True or (self.opts["amp"] == "auto" and paddle.is_compiled_with_cuda()
-                                                    and "gpu" in paddle.get_device())
+        self.use_amp = amp_enabled(self.opts["amp"])
         scalers = {name: paddle.amp.GradScaler() for name in self.optimizers} if self.use_amp else {}
         self.iteration, self.best_score = 0, -math.inf
         train_nets = {name: paddle.DataParallel(net) if self.world_size > 1 else net

@@ -21,7 +21,7 @@ class DeblurTrack(Track):
     notebooks = ("00_setup_and_data", "01_data_analysis", "02_model_nafnet", "03_staged_training",
                  "04_tlc_inference", "05_submission")
     models = ("lib.models.nafnet", "lib.models.tlc")
-    sections = ("data", "model", "prepare", "train")
+    sections = ("data", "model", "prepare", "train", "tlc")
     submission_zip = "submission.zip"
     tlc = True
 
@@ -46,23 +46,25 @@ class DeblurTrack(Track):
         return check_each(splits, check)
 
     def prepare(self, profile=None, source=None, force=False, **overrides):
-        """Split, 2x downsample, crop and gradient-filter the training pages (notebook 01): from ``source``, else ``$COURSE_DATA``, else the generated pages (made if missing);
-        ``overrides`` replace single ``prepare`` options (e.g. ``grad_threshold=12``)."""
+        """Split, 2x downsample, crop and gradient-filter the training pages (notebook 01): from
+        ``source``, else ``$COURSE_DATA``, else the generated pages (made if missing); ``overrides``
+        replace single ``prepare`` options (e.g. ``grad_threshold=12``)."""
         from lib.data.prepare import prepare_patches
 
         source = source if source is not None else self.generate_data(profile)
         return prepare_patches(profile, force, source=source, track=self.name, **overrides)
 
     def train_data(self, prepared):
-        """Training patches (gradient-filtered meta file), the held-out pages for validation, and
-        both together for the all-data fine-tune (validation pages join as whole images)."""
+        """Training patches (gradient-filtered meta file), the held-out pages whole for validation,
+        and for the all-data fine-tune the training patches plus the held-out pages' own patches,
+        cropped and filtered alike (the winner's data_preparation_all.py), not 100 whole pages
+        among thousands of crops."""
         from lib.data.pairs import list_pairs
         from lib.data.prepare import read_meta_file
         from lib.train.engine import TrainData
 
         patches = read_meta_file(prepared.meta_file)
-        val = list_pairs(prepared.val_dir)
-        return TrainData(train=patches, all=patches + [(b, g) for _, b, g in val], val=val)
+        return TrainData(train=patches, all=patches + prepared.val_patches(), val=list_pairs(prepared.val_dir))
 
     def evaluate(self, model, profile=None, data=None, val=None) -> dict:
         """test_A: the blurred input, each classical baseline tuned on the validation pages, NAFNet.
@@ -82,7 +84,7 @@ class DeblurTrack(Track):
         methods = compare_methods(test, load_pairs(val), model)
         best = max((r for r in methods if r["method"] in baselines.METHODS), key=lambda r: r["psnr"])
         classical = baselines.METHODS[best["method"]][0]
-        with_tlc = tlc_model(model)
+        with_tlc = tlc_model(model, profile=profile)  # the profile's TLC window (config `tlc`)
         rows = readability({"NAFNet": lambda x: predict_image(model, x),
                             "NAFNet + TLC": lambda x: predict_image(with_tlc, x),
                             best["method"]: lambda x: classical(x, **best["params"])}, root)
