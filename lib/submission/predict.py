@@ -28,8 +28,9 @@ Behaviour:
 * Backend: Paddle Inference first on a GPU when there is one; on a CPU, ONNX Runtime first if
   installed (it was faster than Paddle Inference + oneDNN on a folder of pages of varying sizes),
   else Paddle Inference + oneDNN. If the first cannot load the model (a damaged file, a Paddle too
-  old for ``model.json``) the other one is tried, and if it fails on an image the other one gets
-  that image and the rest; what ran and why the other did not is printed. ``--backend
+  old for ``model.json``) the other one is tried; if it fails on an image, the other one tries that
+  image and, if it succeeds, keeps the rest (images already written stay). What ran and why the
+  other did not is printed. ``--backend
   paddle|onnx`` asks for one only, ``--device cpu|gpu`` for a device.
 * Checked before any model loads: the source folder exists, the output folder can be created and
   written to, ``model_meta.json`` is readable. Each is a clear message and exit code 2.
