@@ -62,10 +62,15 @@ def load_checkpoint(path, track: str | None = None) -> dict:
         for key in ("optimizer", "scheduler"):
             if key in state:
                 state[f"{key}s"] = {"model": state[key]}
+    check_track(state, path, track)
+    return state
+
+
+def check_track(state: dict, path, track: str | None) -> None:
+    """Raise if the checkpoint ``state`` read from ``path`` belongs to another track than ``track``."""
     saved_track = state.get("track")
     if track is not None and saved_track is not None and saved_track != track:
         raise ValueError(f"checkpoint {path} belongs to track {saved_track!r}, not {track!r}")
-    return state
 
 
 def inference_weights(state: dict) -> dict:

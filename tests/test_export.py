@@ -9,7 +9,7 @@ import numpy as np
 import paddle
 import pytest
 
-from conftest import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
+from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
 from lib.export import (ExportableLocalAvgPool2d, _drop_constant_pad_values, export_model, exportable,
                         max_abs_error)
 from lib.infer import tlc_model

@@ -11,7 +11,7 @@ import numpy as np
 import paddle
 import pytest
 
-from conftest import make_tiny_nafnet
+from tiny_nafnet import make_tiny_nafnet
 from lib.infer import (blend_ramp, memory_estimate, plan_grid, predict_folder, predict_image, quadrant_grid,
                        restore_array, seam_error, tlc_model, tlc_options, training_patch_size)
 from lib.metrics import tensor_to_uint8

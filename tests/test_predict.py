@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import TINY_PATCH
+from tiny_nafnet import TINY_PATCH
 from lib.infer import predict_image, tlc_model
 
 
@@ -55,7 +55,8 @@ def test_predict_py_imports_only_the_evaluation_environment():
     modules |= {node.module.split(".")[0] for node in ast.walk(tree)
                 if isinstance(node, ast.ImportFrom) and node.module}
     standard = {"__future__", "argparse", "json", "math", "os", "sys", "time", "pathlib", "warnings"}
-    assert modules <= standard | {"cv2", "numpy", "paddle", "onnxruntime"}, modules
+    # Pillow only to tell a truncated JPEG (Paddle depends on it; predict.py runs without it)
+    assert modules <= standard | {"cv2", "numpy", "paddle", "onnxruntime", "PIL"}, modules
 
 
 @pytest.fixture(scope="module")
@@ -132,9 +133,11 @@ def test_paddle_and_onnx_backends_restore_the_same_images(isolated, bad_inputs, 
 def test_missing_empty_and_same_folders_are_usage_errors(isolated, tmp_path):
     result = run_predict(isolated, tmp_path / "nowhere", tmp_path / "out")
     assert result.returncode == 2 and "source folder not found" in result.stderr
+    assert not (tmp_path / "out").exists()
     (tmp_path / "empty").mkdir()
     result = run_predict(isolated, tmp_path / "empty", tmp_path / "out")
     assert result.returncode == 1 and "no files" in result.stderr
+    assert (tmp_path / "out").is_dir(), "an empty source folder still gets its (empty) output folder"
     (tmp_path / "same").mkdir()
     write(tmp_path / "same" / "a.png", np.zeros((8, 8, 3), np.uint8))
     result = run_predict(isolated, tmp_path / "same", tmp_path / "same")

@@ -166,6 +166,28 @@ def test_killed_run_resumes_from_its_last_checkpoint(data, tmp_path):
         np.testing.assert_allclose(weights(resumed)[key], value, rtol=1e-5, atol=1e-6, err_msg=key)
 
 
+@pytest.mark.parametrize("how", ["half", "empty"])
+def test_damaged_last_checkpoint_resumes_from_the_newest_readable_one(how, data, tmp_path, capsys):
+    reference = Trainer(tiny_options(), data, tmp_path / "ref", quiet=True)
+    reference.fit()
+    run = tmp_path / "run"
+    Trainer(tiny_options(), data, run, quiet=True).fit(stop_after=6)  # best at 4 (first validation), last at 6
+    assert load_checkpoint(run / "best.pdparams")["iteration"] == 4
+    last = (run / "last.pdparams").read_bytes()
+    (run / "last.pdparams").write_bytes(b"" if how == "empty" else last[: len(last) // 2])
+    resumed = Trainer(tiny_options(), data, run, quiet=True)
+    assert resumed.resume() and resumed.iteration == 4
+    assert f"{run / 'last.pdparams'} is damaged; resuming from best.pdparams at iteration 4" in capsys.readouterr().out
+    resumed.fit()
+    for key, value in weights(reference).items():
+        np.testing.assert_allclose(weights(resumed)[key], value, rtol=1e-5, atol=1e-6, err_msg=key)
+    # nothing readable: the error says what is damaged and how to start afresh
+    for name in ("last.pdparams", "best.pdparams"):
+        (run / name).write_bytes(b"damaged")
+    with pytest.raises(ValueError, match=r"corrupt.*no other checkpoint .* is readable.*delete the run folder"):
+        Trainer(tiny_options(), data, run, quiet=True).resume()
+
+
 def test_bad_inputs_fail_before_training(data, tmp_path):
     with pytest.raises(FileNotFoundError, match="checkpoint not found"):
         load_checkpoint(tmp_path / "nope.pdparams")

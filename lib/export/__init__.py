@@ -9,6 +9,12 @@ Two deployment formats, both with a dynamic input ``N x 3 x H x W`` (float32 RGB
   a Paddle Inference predictor: the GPU when there is one, else the CPU with oneDNN;
 * an ONNX model (paddle2onnx) run by ONNX Runtime.
 
+The submission also carries the network as a program of the IR before PIR
+(``model_legacy.pdmodel`` + ``model_legacy.pdiparams``, what Paddle 2's inference reads) when the
+installed Paddle can write it (:func:`export_paddle_legacy`); Paddle 3.3 can for plain graphs but
+not for NAFNet's (its old-IR tracer fails on the padding condition), so ``model_meta.json``'s
+``formats`` records which files the zip holds and, for a missing pair, why.
+
 On this CPU both exported paths beat dygraph; for NAFNet on a folder of pages of varying sizes
 ONNX Runtime was the faster of the two (bench/README.md), so ``predict.py`` and
 :func:`deployed_runner` use it on a CPU and Paddle Inference on a GPU.
@@ -50,11 +56,12 @@ import paddle.nn as nn
 from ..infer import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, DygraphRunner, tlc_model
 from ..models.tlc import LocalAvgPool2d
 from ..paths import REPO_ROOT
-from ..submission.predict import MODEL_META, OnnxRunner, PaddleRunner, paddle_gpu_available
+from ..submission.predict import MODEL_META, OnnxRunner, PaddleRunner, first_line, paddle_gpu_available
 
 PREDICT_TEMPLATE = Path(__file__).resolve().parent.parent / "submission" / "predict.py"
 DIST_DIR = REPO_ROOT / "dist"
 ONNX_OPSET = 13
+LEGACY_PREFIX = "model_legacy"  # beside model.json: PaddleRunner tries <prefix>_legacy.pdmodel next
 
 
 def _box_mean_axis(x, kernel: int, axis: int):
@@ -150,6 +157,41 @@ def export_paddle(model: nn.Layer, prefix) -> Path:
     return prefix
 
 
+def export_paddle_legacy(model: nn.Layer, prefix) -> Path:
+    """The network as :func:`export_paddle` saves it, but as a program of the IR before PIR:
+    ``<prefix>.pdmodel`` + ``<prefix>.pdiparams``, what Paddle 2's inference reads (Paddle 3 reads
+    both). Paddle 3 writes it under ``paddle.pir_utils.OldIrGuard``; its old-IR tracer fails on
+    some graphs (NAFNet's ``if pad_h == 0 and pad_w == 0``: "logical_and(): argument must be Value,
+    but got Variable"), then this raises RuntimeError and leaves no file behind."""
+    from paddle.static import InputSpec
+
+    prefix = Path(prefix)
+    files = [Path(f"{prefix}{suffix}") for suffix in (".pdmodel", ".pdiparams", ".pdiparams.info")]
+    guard = getattr(getattr(paddle, "pir_utils", None), "OldIrGuard", None)
+    if guard is None:
+        raise RuntimeError(f"Paddle {paddle.__version__} has no paddle.pir_utils.OldIrGuard to write a .pdmodel")
+    clone = exportable(model)  # copied in dygraph mode: the guard switches to static mode
+    channels = int(getattr(model, "img_channel", 3))
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with warnings.catch_warnings(), guard():
+            warnings.simplefilter("ignore")
+            paddle.jit.save(clone, str(prefix), input_spec=[InputSpec([None, channels, None, None], "float32", "x")])
+    except Exception as exc:  # noqa: BLE001 -- the tracer's own errors: recorded, the export goes on
+        for path in files:
+            path.unlink(missing_ok=True)
+        # dy2static puts the user's code first and the tracer's own error on the last line
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        reason = lines[-1] if lines else first_line(exc)
+        raise RuntimeError(f"Paddle {paddle.__version__} cannot write this network as a .pdmodel: "
+                           f"{reason if reason.startswith(type(exc).__name__) else type(exc).__name__ + ': ' + reason}"
+                           ) from exc
+    files[2].unlink(missing_ok=True)  # names for paddle.load only; inference does not read it
+    if not (files[0].exists() and files[1].exists()):
+        raise RuntimeError(f"paddle.jit.save wrote no {files[0].name} + {files[1].name}")
+    return prefix
+
+
 def _drop_constant_pad_values(graph) -> int:
     """Remove the value input of constant-mode Pad nodes (ONNX default: 0) in ``graph`` and in the
     branches of its If/Loop nodes (NAFNet's padding sits in an If: pad only when needed);
@@ -214,10 +256,11 @@ def max_abs_error(reference, runner, shape=(1, 3, 101, 77), seed: int = 0) -> fl
 
 
 def export_model(model: nn.Layer, out_dir, *, onnx: bool = True, check: tuple | None = None,
-                 onednn: bool = True) -> dict:
-    """Export ``model`` (plain or TLC) to ``out_dir/model.{json,pdiparams[,onnx]}`` and compare each
+                 onednn: bool = True, legacy: bool = False) -> dict:
+    """Export ``model`` (plain or TLC) to ``out_dir/model.{json,pdiparams[,onnx]}`` (and, with
+    ``legacy``, ``model_legacy.{pdmodel,pdiparams}`` if this Paddle can write them) and compare each
     format with the dygraph model on a ``check`` input (Paddle Inference with oneDNN unless
-    ``onednn=False``); returns paths and max abs errors."""
+    ``onednn=False``); returns paths, max abs errors and :func:`formats_of` the folder."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     check = tuple(check or (1, 3, 101, 77))
@@ -226,19 +269,46 @@ def export_model(model: nn.Layer, out_dir, *, onnx: bool = True, check: tuple | 
     info = {"paddle": [str(prefix.with_suffix(".json")), str(prefix.with_suffix(".pdiparams"))],
             "check_shape": list(check)}
     info["paddle_max_abs_error"] = max_abs_error(model, PaddleRunner(prefix, device="cpu", onednn=onednn), check)
+    if legacy:
+        try:
+            old = export_paddle_legacy(model, out_dir / LEGACY_PREFIX)
+        except RuntimeError as exc:
+            info["paddle_legacy_note"] = str(exc)
+        else:
+            runner = PaddleRunner(old, device="cpu", onednn=onednn)
+            info["paddle_legacy_max_abs_error"] = max_abs_error(model, runner, check)
     if onnx:
         path = export_onnx(prefix, out_dir / "model.onnx")
         info["onnx"] = str(path)
         info["onnx_max_abs_error"] = max_abs_error(model, OnnxRunner(path, device="cpu"), check)
+    info["formats"] = formats_of(out_dir, info.get("paddle_legacy_note"))
     info["export_seconds"] = time.perf_counter() - start
     return info
+
+
+def formats_of(folder, legacy_note: str | None = None) -> dict:
+    """Which deployment files ``folder`` holds, for ``model_meta.json``: {format: [file names] or
+    None}, plus why there is no pre-PIR pair when ``legacy_note`` says."""
+    folder = Path(folder)
+    pairs = {"paddle": ["model.json", "model.pdiparams"],
+             "paddle_legacy": [f"{LEGACY_PREFIX}.pdmodel", f"{LEGACY_PREFIX}.pdiparams"],
+             "onnx": ["model.onnx"]}
+    formats = {name: files if all((folder / f).is_file() for f in files) else None for name, files in pairs.items()}
+    if formats["paddle_legacy"] is None and legacy_note:
+        formats["paddle_legacy_note"] = legacy_note
+    return formats
+
+
+def model_files(formats: dict) -> list[str]:
+    """The file names of :func:`formats_of`'s formats, in a stable order."""
+    return [f for name in ("paddle", "paddle_legacy", "onnx") for f in (formats.get(name) or [])]
 
 
 def deployed_runner(model: nn.Layer, backend: str = "auto", onednn: bool = True):
     """``model`` exported to a temporary folder and loaded for fast inference, as ``predict.py``
     would run it: ``backend`` "paddle" (Paddle Inference: GPU if there is one, else CPU with
     oneDNN unless ``onednn=False``), "onnx" (ONNX Runtime) or "auto" (Paddle on a GPU, ONNX
-    Runtime on a CPU: see ``choose_backend`` in lib/submission/predict.py). The runtime keeps
+    Runtime on a CPU: see ``backend_order`` in lib/submission/predict.py). The runtime keeps
     the model in memory, so the folder is deleted at once. Use it as ``predict_image(runner, image)``."""
     if backend == "auto":
         backend = "paddle" if paddle_gpu_available() else "onnx"
@@ -280,8 +350,8 @@ def build_submission(model: nn.Layer, out_zip=None, *, tlc: bool = False, tlc_fa
         folder = Path(tmp)
         settings = getattr(deployed, "tlc", None) or {}
         info = export_model(deployed, folder, onnx=onnx,
-                            check=check_shape(settings.get("train_size"), settings.get("factor")))
-        for key in ("paddle_max_abs_error", "onnx_max_abs_error"):
+                            check=check_shape(settings.get("train_size"), settings.get("factor")), legacy=True)
+        for key in ("paddle_max_abs_error", "paddle_legacy_max_abs_error", "onnx_max_abs_error"):
             if key in info and not info[key] <= tolerance:
                 raise RuntimeError(f"exported model disagrees with dygraph: {key} = {info[key]:.3g} > {tolerance}")
         source = getattr(model, "checkpoint_path", None)
@@ -295,13 +365,15 @@ def build_submission(model: nn.Layer, out_zip=None, *, tlc: bool = False, tlc_fa
             "source_checkpoint": str(Path(source).resolve().relative_to(REPO_ROOT))
             if source and Path(source).resolve().is_relative_to(REPO_ROOT) else (str(source) if source else None),
             "paddle_max_abs_error": info["paddle_max_abs_error"],
+            "paddle_legacy_max_abs_error": info.get("paddle_legacy_max_abs_error"),
             "onnx_max_abs_error": info.get("onnx_max_abs_error"),
             "check_shape": info["check_shape"],
             "paddle_version": paddle.__version__,
+            "formats": info["formats"],
         }
         (folder / MODEL_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         shutil.copyfile(PREDICT_TEMPLATE, folder / "predict.py")
-        names = ["predict.py", MODEL_META, "model.json", "model.pdiparams"] + (["model.onnx"] if onnx else [])
+        names = ["predict.py", MODEL_META] + model_files(info["formats"])
         write_zip(out_zip, folder, names)
     meta["zip"] = str(out_zip)
     meta["files"] = names

@@ -53,6 +53,9 @@ def main(argv=None) -> int:
         print(f"{name}: {net['source_checkpoint']}" + (f", TLC {net['tlc']}" if "tlc" in net else ""))
         print(f"  max |exported - dygraph| on {net['check_shape']}: Paddle Inference {net['paddle_max_abs_error']:.2e}"
               + (f", ONNX Runtime {net['onnx_max_abs_error']:.2e}" if net["onnx_max_abs_error"] is not None else ""))
+        formats = net["formats"]
+        print("  pre-PIR model_legacy.pdmodel (for Paddle 2): " + ("included" if formats["paddle_legacy"] else
+              "not written" + (f" ({formats['paddle_legacy_note']})" if "paddle_legacy_note" in formats else "")))
     print(f"wrote {meta['zip']} ({meta['zip_bytes'] / 1e6:.1f} MB: {', '.join(meta['files'])})")
     print(f"run it: unzip {Path(meta['zip']).name} -d sub && python sub/predict.py src_image_dir save_dir")
     return 0

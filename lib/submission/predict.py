@@ -6,9 +6,12 @@ it on its own machine (V100, Paddle or ONNX Runtime, 1.2 s per image). It is sel
 purpose: it needs only NumPy, OpenCV and either Paddle Inference or ONNX Runtime, and reads the
 model files that sit next to it:
 
-    model.json + model.pdiparams   the network saved by ``paddle.jit.save`` (Paddle Inference)
+    model.json + model.pdiparams   the network saved by ``paddle.jit.save`` (Paddle Inference, Paddle 3)
+    model_legacy.pdmodel + .pdiparams  the same as a pre-PIR program, when the exporting Paddle could
+                                   write one (older Paddle Inference reads only this; optional)
     model.onnx                     the same network for ONNX Runtime (optional)
-    model_meta.json                how to feed it: padding multiple, tile budget, overlap, TLC
+    model_meta.json                how to feed it: padding multiple, tile budget, overlap, TLC;
+                                   ``formats`` lists which of the files above the zip holds
 
 (In the course repository this file is ``lib/submission/predict.py``; ``lib.infer`` imports its
 NumPy core, so notebooks, tests and the submission run the same tiling code. It must never
@@ -22,12 +25,19 @@ Behaviour:
   Files are read with ``np.fromfile`` + ``cv2.imdecode`` and written with ``cv2.imencode`` +
   ``tofile`` (``cv2.imread`` cannot open non-ASCII paths on Windows), each to a temporary name
   first and then renamed.
-* Backend: Paddle Inference on a GPU when there is one; on a CPU, ONNX Runtime if installed (it
-  was faster than Paddle Inference + oneDNN on a folder of pages of varying sizes), else Paddle
-  Inference + oneDNN. ``--backend paddle|onnx`` and ``--device cpu|gpu`` override it.
-* One bad file (not an image, corrupt, unsupported pixel type) is reported and skipped; the
-  others are still restored. The exit code is 0 when every file was restored, 1 when any failed
-  (the failures are listed at the end), 2 for a missing or unusable folder.
+* Backend: Paddle Inference first on a GPU when there is one; on a CPU, ONNX Runtime first if
+  installed (it was faster than Paddle Inference + oneDNN on a folder of pages of varying sizes),
+  else Paddle Inference + oneDNN. If the first cannot load the model (a damaged file, a Paddle too
+  old for ``model.json``) the other one is tried; if it fails on an image, the other one tries that
+  image and, if it succeeds, keeps the rest (images already written stay). What ran and why the
+  other did not is printed. ``--backend
+  paddle|onnx`` asks for one only, ``--device cpu|gpu`` for a device.
+* Checked before any model loads: the source folder exists, the output folder can be created and
+  written to, ``model_meta.json`` is readable. Each is a clear message and exit code 2.
+* One bad file (not an image, corrupt, a truncated JPEG, unsupported pixel type) is reported and
+  skipped; the others are still restored. The exit code is 0 when every file was restored, 1 when
+  any failed (the failures are listed at the end) or the source folder holds no file, 2 for a
+  missing or unusable folder or model.
 * Memory is bounded: an image whose (padded) size exceeds ``tile_pixels`` is restored in
   overlapping tiles of at most ``tile_pixels`` pixels, blended with linear ramps over the
   overlap. Besides the network's own memory for one tile, the image itself costs its input and
@@ -55,10 +65,25 @@ DEFAULT_TILE_PIXELS = 1024 * 1024     # the winner's tile: a quarter of a 2K ima
 DEFAULT_OVERLAP = 64
 FINISH_ROWS = 64                      # rows converted back to the output dtype at a time
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+BACKEND_NAMES = {"paddle": "Paddle Inference", "onnx": "ONNX Runtime"}
 
 
 class ImageError(ValueError):
     """A file that cannot be restored (not an image, corrupt, unsupported pixel type)."""
+
+
+class ModelError(RuntimeError):
+    """A model file that is missing, damaged or unreadable by this runtime (named in the message)."""
+
+
+class MetaError(ModelError):
+    """A damaged metadata file: every backend reads it, so no other backend is tried."""
+
+
+def first_line(exc: BaseException) -> str:
+    """``Type: first line of the message``: runtimes put pages of C++ context after it."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
 # --------------------------------------------------------------------------------------------
@@ -275,6 +300,33 @@ def memory_estimate(height: int, width: int, tile_pixels: int = DEFAULT_TILE_PIX
 # Image files: read anything OpenCV decodes, write it back in kind.
 # --------------------------------------------------------------------------------------------
 
+JPEG_START, JPEG_END = b"\xff\xd8\xff", b"\xff\xd9"
+
+
+def jpeg_truncated(path: Path, data: np.ndarray) -> bool:
+    """Whether a JPEG file stops before its image data ends. OpenCV decodes such a file without an
+    error (libjpeg only warns on stderr) and fills the missing rows with grey.
+
+    A complete JPEG ends with the end-of-image marker (FF D9; inside the compressed data an FF byte
+    is always followed by 00 or a restart marker, so it cannot end that way by chance). Without it
+    (some cameras append data after the image) Pillow's decoder decides: it raises "image file is
+    truncated" when the data runs out. Without Pillow, the marker must follow the last scan."""
+    tail = data[-64:].tobytes().rstrip(b"\x00\r\n\t ")
+    if tail.endswith(JPEG_END):
+        return False
+    try:
+        from PIL import Image
+    except ImportError:
+        raw = data.tobytes()
+        return raw.find(JPEG_END, raw.rfind(b"\xff\xda")) < 0
+    try:
+        with Image.open(path) as image:
+            image.load()
+    except Exception as exc:  # noqa: BLE001 -- anything else is OpenCV's to judge
+        return "truncated" in str(exc)
+    return False
+
+
 def read_image_file(path: Path) -> tuple[np.ndarray, dict]:
     """(RGB H x W x 3 array in the file's dtype, how to write it back). Raises ImageError."""
     path = Path(path)
@@ -284,6 +336,9 @@ def read_image_file(path: Path) -> tuple[np.ndarray, dict]:
     data = np.fromfile(str(path), dtype=np.uint8)
     if data.size == 0:
         raise ImageError("empty file (0 bytes)")
+    if data[:3].tobytes() == JPEG_START and jpeg_truncated(path, data):
+        raise ImageError(f"truncated JPEG: the file ends before its image data does ({data.size} bytes; "
+                         "decoded, its missing rows would come out grey)")
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if image is None:
         raise ImageError(f"cannot decode the file as an image ({data.size} bytes: corrupt, truncated "
@@ -334,21 +389,37 @@ def list_inputs(src_dir: Path) -> list[Path]:
                   key=lambda p: p.name)
 
 
+def prepare_save_dir(save_dir, src_dir=None) -> Path:
+    """Create ``save_dir`` and prove a file can be written in it, so a bad output folder is told
+    before any model loads (not after every image went through it). Raises OSError naming it."""
+    save_dir = Path(save_dir)
+    if src_dir is not None and save_dir.resolve() == Path(src_dir).resolve():
+        raise ValueError(f"save_dir must differ from src_image_dir ({src_dir}): the inputs would be overwritten")
+    if save_dir.exists() and not save_dir.is_dir():
+        raise NotADirectoryError(f"the output folder {save_dir} is a file; give a folder (it is created if missing)")
+    probe = save_dir / f".predict-write-test-{os.getpid()}"
+    try:
+        save_dir.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OSError(f"cannot write into the output folder {save_dir}: {exc.strerror or exc}") from exc
+    return save_dir
+
+
 def restore_folder(run, src_dir, save_dir, *, tile_pixels: int = DEFAULT_TILE_PIXELS,
                    overlap: int = DEFAULT_OVERLAP, multiple: int = DEFAULT_MULTIPLE,
                    wrap=None, log=print, restore=None) -> dict:
     """Restore every file of ``src_dir`` into ``save_dir`` (same names); one failure never stops
     the rest. ``wrap`` wraps the file list (a progress bar); ``log`` prints each failure.
     ``restore``: image -> restored image, instead of :func:`restore_array` with ``run`` (a
-    pipeline of several networks, e.g. the de-occlusion submission).
+    pipeline of several networks, e.g. the de-occlusion submission, or :class:`Backends`).
     Returns {"restored": [...], "failed": [(name, reason)], "timings": [{name, seconds, pixels}]}.
     """
     src_dir, save_dir = Path(src_dir), Path(save_dir)
     if not src_dir.is_dir():
         raise FileNotFoundError(f"source folder not found: {src_dir}")
-    if save_dir.resolve() == src_dir.resolve():
-        raise ValueError(f"save_dir must differ from src_image_dir ({src_dir}): the inputs would be overwritten")
-    save_dir.mkdir(parents=True, exist_ok=True)
+    prepare_save_dir(save_dir, src_dir)
     files = list_inputs(src_dir)
     report = {"restored": [], "failed": [], "timings": [], "files": len(files)}
     for path in (wrap(files) if wrap else files):
@@ -359,9 +430,8 @@ def restore_folder(run, src_dir, save_dir, *, tile_pixels: int = DEFAULT_TILE_PI
                                                                     overlap=overlap, multiple=multiple)
             write_image_file(save_dir / path.name, restored, info)
         except Exception as exc:  # noqa: BLE001 -- one bad file must not stop the others
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            report["failed"].append((path.name, f"{type(exc).__name__}: {reason}"))
-            log(f"FAILED {path.name}: {reason}")
+            report["failed"].append((path.name, first_line(exc)))
+            log(f"FAILED {path.name}: {first_line(exc)}")
             continue
         report["restored"].append(path.name)
         report["timings"].append({"name": path.name, "seconds": time.perf_counter() - start,
@@ -378,7 +448,10 @@ def _usable_cores() -> int:
 
 
 class PaddleRunner:
-    """Paddle Inference predictor of ``<prefix>.json`` (or ``.pdmodel``) + ``<prefix>.pdiparams``.
+    """Paddle Inference predictor of ``<prefix>.json`` + ``<prefix>.pdiparams`` (Paddle 3's PIR
+    program), else ``<prefix>_legacy.pdmodel`` + ``<prefix>_legacy.pdiparams`` or ``<prefix>.pdmodel``
+    + ``<prefix>.pdiparams`` (the program before PIR, which Paddle 2 reads): the first pair this
+    Paddle loads. Raises :class:`ModelError` naming each file it tried and why it failed.
 
     ``device``: "gpu" (CUDA build and a visible GPU), "cpu" (oneDNN, all usable cores) or
     "auto" (the GPU when there is one). oneDNN caches kernels per input shape; the cache is
@@ -387,17 +460,41 @@ class PaddleRunner:
 
     def __init__(self, prefix, device: str = "auto", threads: int | None = None, onednn: bool = True):
         paddle = _import_paddle()
-        inference = paddle.inference
-
         prefix = str(prefix)
-        graph = prefix + ".json" if os.path.exists(prefix + ".json") else prefix + ".pdmodel"
-        if not os.path.exists(graph) or not os.path.exists(prefix + ".pdiparams"):
-            raise FileNotFoundError(f"Paddle inference model not found: {graph} and {prefix}.pdiparams")
-        config = inference.Config(graph, prefix + ".pdiparams")
+        pairs = [(graph, params) for graph, params in ((prefix + ".json", prefix + ".pdiparams"),
+                                                       (prefix + "_legacy.pdmodel", prefix + "_legacy.pdiparams"),
+                                                       (prefix + ".pdmodel", prefix + ".pdiparams"))
+                 if os.path.exists(graph) and os.path.exists(params)]
+        if not pairs:
+            raise FileNotFoundError(f"Paddle inference model not found: {prefix}.json (or .pdmodel) "
+                                    f"and {prefix}.pdiparams")
         use_gpu = device in ("gpu", "auto") and paddle.device.is_compiled_with_cuda() \
             and paddle.device.cuda.device_count() > 0
         if device == "gpu" and not use_gpu:
             raise RuntimeError("device 'gpu' asked for, but this Paddle has no usable GPU")
+        self.device = "gpu" if use_gpu else ("cpu+onednn" if onednn else "cpu")
+        major = paddle.__version__.split(".")[0]
+        errors = []
+        for graph, params in pairs:
+            if graph.endswith(".json") and major.isdigit() and 0 < int(major) < 3:
+                errors.append(f"{graph}: Paddle {paddle.__version__} reads no .json program (Paddle 3 wrote it)")
+                continue
+            try:
+                self.predictor = paddle.inference.create_predictor(
+                    self._config(paddle.inference, graph, params, use_gpu, onednn, threads))
+            except Exception as exc:  # noqa: BLE001 -- the next pair may load; all reasons are reported
+                errors.append(f"{graph} + {params}: {first_line(exc)}")
+                continue
+            self.files = (graph, params)
+            break
+        else:
+            raise ModelError("Paddle Inference cannot load " + "; nor ".join(errors))
+        self._input = self.predictor.get_input_handle(self.predictor.get_input_names()[0])
+        self._output = self.predictor.get_output_handle(self.predictor.get_output_names()[0])
+
+    @staticmethod
+    def _config(inference, graph, params, use_gpu, onednn, threads):
+        config = inference.Config(graph, params)
         if use_gpu:
             config.enable_use_gpu(1024, 0)
         else:
@@ -409,10 +506,7 @@ class PaddleRunner:
                 config.disable_mkldnn()
             config.set_cpu_math_library_num_threads(threads or _usable_cores())
         config.disable_glog_info()
-        self.device = "gpu" if use_gpu else ("cpu+onednn" if onednn else "cpu")
-        self.predictor = inference.create_predictor(config)
-        self._input = self.predictor.get_input_handle(self.predictor.get_input_names()[0])
-        self._output = self.predictor.get_output_handle(self.predictor.get_output_names()[0])
+        return config
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         batch = np.ascontiguousarray(batch, dtype=np.float32)
@@ -423,7 +517,8 @@ class PaddleRunner:
 
 
 class OnnxRunner:
-    """ONNX Runtime session of ``model.onnx`` (CUDA provider first when installed)."""
+    """ONNX Runtime session of ``model.onnx`` (CUDA provider first when installed). Raises
+    :class:`ModelError` naming the file if ONNX Runtime cannot load it."""
 
     def __init__(self, path, device: str = "auto", threads: int | None = None):
         import onnxruntime as ort
@@ -442,7 +537,10 @@ class OnnxRunner:
         # The memory pattern is a per-shape allocation plan; with tiles it held a second copy of
         # every activation (measured: peak 2.1 GB instead of 1.3 GB on a 4000 x 3000 page).
         options.enable_mem_pattern = False
-        self.session = ort.InferenceSession(str(path), options, providers=providers)
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=providers)
+        except Exception as exc:  # noqa: BLE001 -- ONNX Runtime's own classes (InvalidProtobuf, Fail)
+            raise ModelError(f"ONNX Runtime cannot load {path}: {first_line(exc)}") from exc
         self.device = "gpu" if providers[0].startswith("CUDA") else "cpu"
         self._input = self.session.get_inputs()[0].name
 
@@ -472,42 +570,114 @@ def paddle_gpu_available() -> bool:
         return False
 
 
-def choose_backend(model_dir, device: str = "auto") -> str:
-    """"auto": Paddle Inference on a GPU when there is one; on a CPU, ONNX Runtime if installed
-    (on the course machine it restored a folder of test pages ~1.5-2x faster than Paddle
-    Inference + oneDNN, which prepares its kernels anew for every image size: bench/README.md),
-    else Paddle Inference + oneDNN."""
-    model_dir = Path(model_dir)
-    has_paddle, has_onnx = (model_dir / "model.pdiparams").exists(), (model_dir / "model.onnx").exists()
-    if has_paddle and device in ("auto", "gpu") and paddle_gpu_available():
-        return "paddle"
-    if has_onnx and device != "gpu":
-        try:
-            import onnxruntime  # noqa: F401
-            return "onnx"
-        except ImportError:
-            pass
-    return "paddle" if has_paddle else "onnx"
+def onnxruntime_available() -> bool:
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def backend_order(device: str = "auto") -> list[str]:
+    """The backends "auto" tries, best first: Paddle Inference on a GPU when there is one; on a CPU
+    ONNX Runtime if installed (on the course machine it restored a folder of test pages ~1.5-2x
+    faster than Paddle Inference + oneDNN, which prepares its kernels anew for every image size:
+    bench/README.md), else Paddle Inference + oneDNN. The other one follows, for a model the first
+    cannot load."""
+    if device != "cpu" and paddle_gpu_available():
+        return ["paddle", "onnx"]
+    if device != "gpu" and onnxruntime_available():
+        return ["onnx", "paddle"]
+    return ["paddle", "onnx"]
 
 
 def load_runner(model_dir, backend: str = "auto", device: str = "auto", threads: int | None = None):
-    """The model of ``model_dir`` with ``backend`` "paddle", "onnx" or "auto" (:func:`choose_backend`)."""
+    """The model of ``model_dir`` with ``backend`` "paddle", "onnx" or "auto" (each of
+    :func:`backend_order` until one loads; its ``skipped`` lists why the others did not)."""
     model_dir = Path(model_dir)
     if backend == "auto":
-        backend = choose_backend(model_dir, device)
+        return Backends(lambda name: load_runner(model_dir, name, device, threads), backend_order(device)).current
+    meta = read_meta(model_dir)
     if backend == "paddle":  # model_meta.json may turn oneDNN off (kernels it lacks, e.g. interpolation)
-        return PaddleRunner(model_dir / "model", device=device, threads=threads,
-                            onednn=read_meta(model_dir).get("onednn", True))
+        return PaddleRunner(model_dir / "model", device=device, threads=threads, onednn=meta.get("onednn", True))
     if backend == "onnx":
         return OnnxRunner(model_dir / "model.onnx", device=device, threads=threads)
     raise ValueError(f"unknown backend {backend!r} (paddle, onnx or auto)")
 
 
+def read_json(path, what: str = "metadata") -> dict:
+    """A JSON object file; a damaged one is a :class:`MetaError` naming it."""
+    path = Path(path)
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MetaError(f"the {what} file {path} is damaged ({first_line(exc)}); "
+                        "unzip the submission again") from exc
+    if not isinstance(value, dict):
+        raise MetaError(f"the {what} file {path} is damaged (a JSON {type(value).__name__}, not an object); "
+                        "unzip the submission again")
+    return value
+
+
 def read_meta(model_dir) -> dict:
+    """``model_meta.json`` of ``model_dir`` ({} when there is none)."""
     path = Path(model_dir) / MODEL_META
-    if not path.exists():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_json(path, "model metadata") if path.exists() else {}
+
+
+class Backends:
+    """A model loaded with the first backend of ``order`` that works (``load(name)`` loads it);
+    the others stay in reserve. :meth:`restore` gives an image the first cannot restore to the
+    next one, which then keeps the rest if it succeeds; images already written are never redone.
+
+    ``restore_with(model, image)`` restores an image with a loaded model (default: the model's
+    ``restore_image``). Raises :class:`ModelError` listing every backend's reason if none loads;
+    a :class:`MetaError` at once (every backend reads the same metadata)."""
+
+    def __init__(self, load, order, restore_with=None, log=print):
+        self.load, self.waiting, self.log = load, list(order), log
+        self.restore_with = restore_with or (lambda model, image: model.restore_image(image))
+        self.skipped, self.loaded = [], []  # (backend, reason); [model] in the order loaded
+        self.current = self._load_next()
+        if self.current is None:
+            raise ModelError("no backend could load it: " + "; ".join(
+                f"{BACKEND_NAMES.get(name, name)}: {reason}" for name, reason in self.skipped))
+
+    def _load_next(self):
+        while self.waiting:
+            name = self.waiting.pop(0)
+            try:
+                model = self.load(name)
+            except MetaError:
+                raise
+            except Exception as exc:  # noqa: BLE001 -- any failure of a runtime: try the next
+                self.skipped.append((name, first_line(exc) if not isinstance(exc, ModelError) else str(exc)))
+                continue
+            model.backend, model.skipped = name, list(self.skipped)
+            self.loaded.append(model)
+            return model
+        return None
+
+    def _spares(self):
+        yield from (m for m in self.loaded if m is not self.current)
+        while (model := self._load_next()) is not None:
+            yield model
+
+    def restore(self, image):
+        try:
+            return self.restore_with(self.current, image)
+        except Exception as exc:  # noqa: BLE001 -- the runtime failed; another may not
+            error = exc
+        for spare in self._spares():
+            try:
+                restored = self.restore_with(spare, image)
+            except Exception:  # noqa: BLE001 -- both fail: the image is the problem, keep the first
+                continue
+            self.log(f"{BACKEND_NAMES[self.current.backend]} failed ({first_line(error)}); "
+                     f"{BACKEND_NAMES[spare.backend]} restored the image and takes over")
+            self.current = spare
+            return restored
+        raise error
 
 
 def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
@@ -518,7 +688,8 @@ def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
     parser.add_argument("src_image_dir", help="folder of input images")
     parser.add_argument("save_dir", help="folder for the restored images (created if missing)")
     parser.add_argument("--backend", choices=["auto", "paddle", "onnx"], default="auto",
-                        help="auto: Paddle Inference on a GPU, else ONNX Runtime (else Paddle + oneDNN)")
+                        help="auto: Paddle Inference on a GPU, else ONNX Runtime (else Paddle + oneDNN), "
+                             "then the other if the first fails; paddle or onnx: that one only")
     parser.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
     parser.add_argument("--model-dir", default=str(Path(__file__).resolve().parent),
                         help="folder with the model files (default: next to this script)")
@@ -530,41 +701,67 @@ def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="print only failures and the summary")
     args = parser.parse_args(argv)
 
+    def fail(message: str, code: int = EXIT_USAGE) -> int:
+        print(f"error: {message}", file=sys.stderr)
+        return code
+
+    # Everything that needs no model is checked first: a bad folder costs seconds, not a folder's run.
     src, save = Path(args.src_image_dir), Path(args.save_dir)
     if not src.is_dir():
-        print(f"error: source folder not found: {src}", file=sys.stderr)
-        return EXIT_USAGE
-    meta = read_meta(args.model_dir)
+        return fail(f"source folder not found: {src}")
+    try:
+        prepare_save_dir(save, src)
+        meta = read_meta(args.model_dir)
+    except (OSError, ValueError, MetaError) as exc:
+        return fail(str(exc))
     tile_pixels = args.tile_pixels or meta.get("tile_pixels", DEFAULT_TILE_PIXELS)
     overlap = args.overlap if args.overlap is not None else meta.get("overlap", DEFAULT_OVERLAP)
     multiple = meta.get("multiple", DEFAULT_MULTIPLE)
     if not list_inputs(src):
-        print(f"error: no files in the source folder {src}", file=sys.stderr)
-        return EXIT_FAILED
+        return fail(f"no files in the source folder {src}; nothing restored (the output folder {save} is empty)",
+                    EXIT_FAILED)
+
+    def load(backend):
+        if load_pipeline:
+            return load_pipeline(args.model_dir, backend, args.device, args.threads)
+        return load_runner(args.model_dir, backend, args.device, args.threads)
+
+    def restore_with(model, image):
+        if load_pipeline:
+            return model.restore_image(image)
+        return restore_array(model, image, tile_pixels=tile_pixels, overlap=overlap, multiple=multiple)
+
+    order = backend_order(args.device) if args.backend == "auto" else [args.backend]
     try:
         start = time.perf_counter()
-        run = (load_pipeline or load_runner)(args.model_dir, args.backend, args.device, args.threads)
+        backends = Backends(load, order, restore_with)
         load_s = time.perf_counter() - start
     except (ImportError, FileNotFoundError, RuntimeError, ValueError) as exc:
-        print(f"error: cannot load the model from {args.model_dir}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(f"cannot load the model from {args.model_dir}: {exc}")
+    run = backends.current
+    # Said even with --quiet: a backend that did not load is a failure of its own.
+    for name, reason in backends.skipped:
+        print(f"{BACKEND_NAMES[name]} not used: {reason}")
     if not args.quiet:
+        reserve = [BACKEND_NAMES[name] for name in backends.waiting]
+        why = (f"--backend {args.backend}" if args.backend != "auto" else
+               "auto: " + ("the first choice did not load" if backends.skipped else "the first choice here")
+               + (f"; {', '.join(reserve)} in reserve" if reserve else ""))
+        print(f"backend: {BACKEND_NAMES[run.backend]} ({why})")
         print(f"model: {type(run).__name__} on {run.device}, loaded in {load_s:.1f} s"
               + ("" if load_pipeline else f"; tiles of at most {tile_pixels} pixels, overlap {overlap}"))
 
-    def log_each(paths):
+    def log_each(paths):  # the progress line first, so a file's FAILED line follows its own
         for k, path in enumerate(paths, 1):
-            yield path
             if not args.quiet:
                 print(f"[{k}/{len(paths)}] {path.name}", flush=True)
+            yield path
 
     try:
-        report = restore_folder(run, src, save, tile_pixels=tile_pixels, overlap=overlap, multiple=multiple,
-                                wrap=log_each, log=(lambda *_: None) if args.quiet else print,
-                                restore=run.restore_image if load_pipeline else None)
+        report = restore_folder(None, src, save, wrap=log_each, log=(lambda *_: None) if args.quiet else print,
+                                restore=backends.restore)
     except (FileNotFoundError, ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(str(exc))
     seconds = sum(t["seconds"] for t in report["timings"])
     megapixels = sum(t["pixels"] for t in report["timings"]) / 1e6
     n_ok = len(report["restored"])
@@ -573,6 +770,7 @@ def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
         summary += f" ({seconds / n_ok:.3f} s per image, {seconds / max(megapixels, 1e-9):.3f} s per megapixel)"
     print(summary)
     if args.timings:
+        run = backends.current
         Path(args.timings).write_text(json.dumps({"device": run.device, "backend": type(run).__name__,
                                                   "load_seconds": load_s, **report}, indent=1), encoding="utf-8")
     if report["failed"]:

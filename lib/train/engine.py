@@ -33,7 +33,10 @@ weights.
 Checkpoints (``last.pdparams`` and ``best.pdparams``, written to a temp file and renamed; layout in
 lib.checkpoints) hold every network, optimizer and scheduler, the iteration, stage, phase, best
 score and RNG state; a run started again in the same folder resumes where the last checkpoint
-stopped and follows the same schedule, batch for batch (see lib.train.data).
+stopped and follows the same schedule, batch for batch (see lib.train.data). If ``last.pdparams``
+is damaged (a full disk, a bad copy: the writes themselves are atomic), the run resumes from the
+newest readable checkpoint beside it instead (``best.pdparams``, ``phase<k>_end.pdparams``), which
+holds the same full state at an earlier iteration.
 """
 from __future__ import annotations
 
@@ -48,7 +51,7 @@ from pathlib import Path
 import numpy as np
 import paddle
 
-from ..checkpoints import CHECKPOINT_VERSION, atomic_save, load_checkpoint
+from ..checkpoints import CHECKPOINT_VERSION, atomic_save, check_track, load_checkpoint
 from ..config import check_keys
 from ..report import progress
 from .data import AUGMENT_DEFAULTS, KeyedPatchDataset, make_loader
@@ -266,29 +269,58 @@ class Trainer:
             atomic_save(self.state(), path)
 
     def resume(self) -> bool:
-        """Continue from ``last.pdparams`` if the folder has one; returns whether it did."""
+        """Continue from ``last.pdparams`` if the folder has one (if it is damaged, from the newest
+        readable checkpoint beside it: :meth:`_readable_checkpoint`); returns whether it did."""
         if not self.last_path.exists():
             return False
-        state = load_checkpoint(self.last_path, track=self.track)
+        path, state = self._readable_checkpoint()
+        check_track(state, path, self.track)
         if state.get("options", {}).get("stages") != self.opts["stages"]:
-            raise ValueError(f"{self.last_path} was written with a different schedule; "
+            raise ValueError(f"{path} was written with a different schedule; "
                              "use a new output folder or delete it to start over")
         if state.get("task", self.task_class.name) != self.task_class.name:
-            raise ValueError(f"{self.last_path} was written by task {state['task']!r}, not {self.task_class.name!r}")
+            raise ValueError(f"{path} was written by task {state['task']!r}, not {self.task_class.name!r}")
         for kind, objects in (("networks", self.networks), ("optimizers", self.optimizers),
                               ("schedulers", self.schedulers)):
             saved = state.get(kind, {})
             if set(saved) != set(objects):
-                raise ValueError(f"{self.last_path}: {kind} {sorted(saved)} do not match this task's {sorted(objects)}")
+                raise ValueError(f"{path}: {kind} {sorted(saved)} do not match this task's {sorted(objects)}")
             for name, obj in objects.items():
                 obj.set_state_dict(saved[name])
         if self.ema is not None:
             if "ema" not in state:
-                raise ValueError(f"{self.last_path} has no weight average ('ema') but the options ask for one")
+                raise ValueError(f"{path} has no weight average ('ema') but the options ask for one")
             self.ema.load(state["ema"][self.main_network], state["ema_steps"])
         self.iteration, self.best_score = int(state["iteration"]), float(state["best_score"])
         np.random.set_state(state["rng"]["numpy"])
         return True
+
+    def _readable_checkpoint(self) -> tuple[Path, dict]:
+        """``last.pdparams``, or if it cannot be read, the readable checkpoint of the run folder with
+        the highest iteration (every checkpoint the engine writes holds the full training state).
+        Says so in one line; raises, with the way to start afresh, when none can be read."""
+        try:
+            return self.last_path, load_checkpoint(self.last_path)
+        except ValueError as exc:
+            damage = str(exc)
+        readable = []
+        for path in sorted(self.out_dir.glob("*.pdparams")):
+            if path == self.last_path:
+                continue
+            try:
+                state = load_checkpoint(path, track=self.track)
+            except ValueError:
+                continue
+            readable.append((int(state.get("iteration", -1)), path.name, path, state))
+        if not readable:
+            raise ValueError(f"{damage}; no other checkpoint in {self.out_dir} is readable. To start afresh, "
+                             f"delete the run folder {self.out_dir} (python -m lib.train ... --fresh does) "
+                             f"or at least {self.last_path}")
+        iteration, _, path, state = max(readable, key=lambda r: r[:2])
+        if self.rank == 0:
+            print(f"{self.last_path} is damaged; resuming from {path.name} at iteration {iteration}, "
+                  f"the newest readable checkpoint", flush=True)
+        return path, state
 
     # ------------------------------------------------------------------ validation
     def validate(self) -> dict:

@@ -28,10 +28,10 @@ from pathlib import Path
 import paddle
 import paddle.nn as nn
 
-from lib.export import DIST_DIR, MODEL_META, PREDICT_TEMPLATE, REPO_ROOT, export_model, write_zip
+from lib.export import DIST_DIR, MODEL_META, PREDICT_TEMPLATE, REPO_ROOT, export_model, model_files, write_zip
 from lib.models.deepfillv2 import remove_spectral_norm
 
-from .predict import PIPELINE_META
+from .predict import NETWORKS, PIPELINE_META
 from .repair import RepairOptions
 
 SUBMISSION_ZIP = "deocclusion_submission.zip"
@@ -42,7 +42,6 @@ SCRIPTS = {
     "restore_common.py": PREDICT_TEMPLATE,
     "deocclusion_repair.py": HERE / "repair.py",
 }
-NETWORKS = ("segmenter", "inpainter")
 
 
 class SegmenterExport(nn.Layer):
@@ -94,8 +93,8 @@ def export_networks(segmenter: nn.Layer, generator: nn.Layer, out_dir, *, onnx: 
     infos = {}
     for name, (layer, check) in wrapped.items():
         layer.eval()
-        info = export_model(layer, out_dir / name, onnx=onnx, check=check, onednn=False)
-        for key in ("paddle_max_abs_error", "onnx_max_abs_error"):
+        info = export_model(layer, out_dir / name, onnx=onnx, check=check, onednn=False, legacy=True)
+        for key in ("paddle_max_abs_error", "paddle_legacy_max_abs_error", "onnx_max_abs_error"):
             if key in info and not info[key] <= tolerance:
                 raise RuntimeError(f"exported {name} disagrees with dygraph: {key} = {info[key]:.3g} > {tolerance}")
         # Paddle 3.3's oneDNN interpolation kernels reject the op's list-of-doubles attribute
@@ -122,8 +121,10 @@ def export_pipeline(segmenter: nn.Layer, generator: nn.Layer, folder, *, seg_siz
                                       "float32 N x 4 x H x W: RGB in [0, 1], hole mask (1 = hole); H, W multiples of 4"),
                             "source_checkpoint": _relative(getattr(net, "checkpoint_path", None)),
                             "paddle_max_abs_error": infos[name]["paddle_max_abs_error"],
+                            "paddle_legacy_max_abs_error": infos[name].get("paddle_legacy_max_abs_error"),
                             "onnx_max_abs_error": infos[name].get("onnx_max_abs_error"),
-                            "check_shape": infos[name]["check_shape"]}
+                            "check_shape": infos[name]["check_shape"],
+                            "formats": infos[name]["formats"]}
                      for name, net in (("segmenter", segmenter), ("inpainter", generator))},
         "paddle_version": paddle.__version__,
     }
@@ -143,8 +144,8 @@ def build_submission(segmenter: nn.Layer, generator: nn.Layer, out_zip=None, *, 
                                tolerance=tolerance)
         for name, source in SCRIPTS.items():
             shutil.copyfile(source, folder / name)
-        model_files = [MODEL_META, "model.json", "model.pdiparams"] + (["model.onnx"] if onnx else [])
-        names = [*SCRIPTS, PIPELINE_META] + [f"{net}/{f}" for net in NETWORKS for f in model_files]
+        names = [*SCRIPTS, PIPELINE_META] + [f"{net}/{f}" for net in NETWORKS
+                                             for f in [MODEL_META, *model_files(meta["networks"][net]["formats"])]]
         write_zip(out_zip, folder, names)
     meta.update(zip=str(out_zip), files=names, zip_bytes=out_zip.stat().st_size,
                 export_seconds=time.perf_counter() - start)

@@ -23,10 +23,10 @@ It needs only NumPy, OpenCV and Paddle Inference or ONNX Runtime; it never impor
 behaviour on files is that of the deblurring submission (``restore_common.py``): same names, size,
 format, channel layout and bit depth; one bad file is reported and skipped; exit code 0 when every
 file was restored, 1 when any failed (listed at the end), 2 for a missing folder or model.
+If one backend cannot load or run the networks, the other is tried (``restore_common.Backends``).
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -38,20 +38,37 @@ except ImportError:  # the course repository
     from lib.tracks.deocclusion import repair
 
 PIPELINE_META = "deocclusion_meta.json"
+NETWORKS = ("segmenter", "inpainter")
 
 
 class Pipeline(repair.Deoccluder):
-    """The two exported networks of ``model_dir`` behind :class:`Deoccluder` (``restore_image``)."""
+    """The two exported networks of ``model_dir`` behind :class:`Deoccluder` (``restore_image``).
+    A network that does not load is a ``ModelError`` naming it (segmenter / inpainter) and its
+    files; a damaged ``deocclusion_meta.json`` a ``MetaError`` naming the file."""
 
     def __init__(self, model_dir, backend: str = "auto", device: str = "auto", threads: int | None = None):
         model_dir = Path(model_dir)
         meta_path = model_dir / PIPELINE_META
         if not meta_path.is_file():
             raise FileNotFoundError(f"{meta_path} not found (is this an unzipped de-occlusion submission?)")
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        segment = common.load_runner(model_dir / "segmenter", backend, device, threads)
-        inpaint = common.load_runner(model_dir / "inpainter", backend, device, threads)
-        super().__init__(segment, inpaint, meta["seg_size"], repair.RepairOptions(**meta["repair"]))
+        meta = common.read_json(meta_path, "de-occlusion metadata")
+        try:
+            seg_size, options = meta["seg_size"], repair.RepairOptions(**meta["repair"])
+        except (KeyError, TypeError) as exc:
+            raise common.MetaError(f"the de-occlusion metadata file {meta_path} is damaged "
+                                   f"({common.first_line(exc)}); unzip the submission again") from exc
+        runners = {}
+        for name in NETWORKS:
+            try:
+                runners[name] = common.load_runner(model_dir / name, backend, device, threads)
+            except common.MetaError:
+                raise
+            except Exception as exc:  # noqa: BLE001 -- say which of the two networks failed
+                raise common.ModelError(f"the {name} network did not load: "
+                                        f"{common.first_line(exc) if not isinstance(exc, common.ModelError) else exc}"
+                                        ) from exc
+        segment, inpaint = runners["segmenter"], runners["inpainter"]
+        super().__init__(segment, inpaint, seg_size, options)
         self.device = f"{type(segment).__name__} on {segment.device}"
 
 

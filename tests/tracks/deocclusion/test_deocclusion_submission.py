@@ -14,26 +14,17 @@ from lib.tracks.deocclusion.data import ensure_dataset, list_samples, load_sampl
 from lib.tracks.deocclusion.repair import (Deoccluder, RepairOptions, network_inpainter, occluder_score,
                                            predict_mask_logits)
 from lib.export import predict_imports, run_submission, write_awkward_inputs
-from lib.tracks.deocclusion.export import PIPELINE_META, InpainterExport, SegmenterExport, build_submission
+from lib.tracks.deocclusion.export import PIPELINE_META, InpainterExport, SegmenterExport
 from lib.infer import DygraphRunner
 from lib.submission.predict import read_image_file
 from lib.tracks import get_track
-from lib.train.registry import build_model
 
 GAN = get_track("deocclusion")
 
 
 @pytest.fixture(scope="module")
-def networks():
-    import paddle
-
-    paddle.seed(0)
-    cfg = GAN.config("smoke")
-    segmenter = build_model(dict(cfg["seg_model"]))
-    generator = build_model(GAN.train_options(cfg)["model"]["generator"])
-    segmenter.eval()
-    generator.eval()
-    return segmenter, generator, cfg
+def networks(deocclusion_networks):  # conftest.py: shared with the submission fault tests
+    return deocclusion_networks
 
 
 @pytest.fixture(scope="module")
@@ -128,18 +119,15 @@ def test_deoccluder_rejects_other_pixel_types(networks):
         pipeline.restore_image(np.zeros((8, 8, 3), np.int32))
 
 
-def test_submission_runs_alone_and_matches_the_dygraph_pipeline(networks, photos, tmp_path):
+def test_submission_runs_alone_and_matches_the_dygraph_pipeline(networks, deocclusion_submission, photos, tmp_path):
     segmenter, generator, cfg = networks
-    meta = build_submission(segmenter, generator, tmp_path / "sub.zip", seg_size=cfg["prepare"]["seg_size"],
-                            repair=cfg["repair"])
+    folder, meta, zip_path = deocclusion_submission
     for name in ("segmenter", "inpainter"):
         info = meta["networks"][name]
         assert info["paddle_max_abs_error"] < 1e-4 and info["onnx_max_abs_error"] < 1e-4, (name, info)
-    names = set(zipfile.ZipFile(tmp_path / "sub.zip").namelist())
+    names = set(zipfile.ZipFile(zip_path).namelist())
     assert {"predict.py", "restore_common.py", "deocclusion_repair.py", PIPELINE_META,
             "segmenter/model.onnx", "inpainter/model.pdiparams"} <= names
-    folder = tmp_path / "unzipped"
-    zipfile.ZipFile(tmp_path / "sub.zip").extractall(folder)
     shipped_meta = json.loads((folder / PIPELINE_META).read_text())
     assert shipped_meta["seg_size"] == cfg["prepare"]["seg_size"]
     assert shipped_meta["repair"] == RepairOptions.from_config(cfg["repair"]).as_dict()
@@ -185,7 +173,7 @@ def test_submission_helpers_never_import_lib():
         imports = set(predict_imports(SCRIPTS[name]))
         assert "lib" not in imports and imports <= {"argparse", "json", "math", "os", "sys", "time", "pathlib",
                                                     "dataclasses", "cv2", "numpy", "warnings", "onnxruntime",
-                                                    "paddle"}, (name, imports)
+                                                    "paddle", "PIL"}, (name, imports)
 
 
 def test_export_cli_packs_the_pipeline(tmp_path, capsys):
