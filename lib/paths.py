@@ -3,6 +3,8 @@
 Data root, in order: ``$COURSE_DATA`` (a real competition download, in its own layout), else the
 course's generated sample data under ``data/``: ``data/deblur`` for the default ``demo`` profile,
 ``data/deblur-smoke`` and ``data/deblur-full`` for the others, so profiles never overwrite each other.
+``$COURSE_DATA_DIR`` and ``$COURSE_RUNS_DIR`` move the generated data and the run outputs elsewhere
+(the notebook tests run each notebook alone in empty ones).
 """
 from __future__ import annotations
 
@@ -12,10 +14,17 @@ from pathlib import Path
 from .config import DEFAULT_PROFILE, active_profile
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = REPO_ROOT / "data"
-RUNS_DIR = REPO_ROOT / "runs"
+DATA_DIR = Path(os.environ.get("COURSE_DATA_DIR") or REPO_ROOT / "data")
+RUNS_DIR = Path(os.environ.get("COURSE_RUNS_DIR") or REPO_ROOT / "runs")
 CHECKPOINT_DIR = REPO_ROOT / "checkpoints"
 DATA_ENV = "COURSE_DATA"
+SHIPPED_ENV = "COURSE_SHIPPED"
+
+
+def shipped_only() -> bool:
+    """The instructor's switch, ``COURSE_SHIPPED=1``: every notebook's training cell loads the
+    shipped demo model instead of training, so any notebook runs in a few minutes."""
+    return os.environ.get(SHIPPED_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def generated_data_root(track: str, profile: str | None = None) -> Path:

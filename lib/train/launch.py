@@ -117,11 +117,18 @@ def default_nproc(track: str, profile: str | None = None) -> int:
 def train_track(track: str, profile: str | None = None, nproc: int | None = None, extra: tuple = ()) -> Path:
     """Train (or resume) the track's model in ``nproc`` processes (default :func:`default_nproc`)
     with a live progress bar; returns the run folder (``runs/train/<track>-<profile>``). A failed
-    run raises RuntimeError; what was saved is kept and the next call resumes from it."""
+    run raises RuntimeError; what was saved is kept and the next call resumes from it. With the
+    instructor's switch ``COURSE_SHIPPED=1`` it trains nothing and returns the shipped model's
+    folder (``checkpoints/<track>_<model>_demo``, with its ``log.csv``)."""
     from ..config import active_profile
+    from ..paths import SHIPPED_ENV, shipped_only
     from ..tracks import get_track
 
     profile = active_profile(profile)
+    if shipped_only():
+        shipped = get_track(track).shipped_dir
+        print(f"{SHIPPED_ENV}=1: not training; using the shipped model {shipped} (its log.csv and metrics.json)")
+        return shipped
     nproc = default_nproc(track, profile) if nproc is None else int(nproc)
     args = ["--config", track, "--profile", profile, *extra]
     code = relaunch(args, nproc, bar=True) if nproc > 1 else run_single(args, bar=True)
