@@ -87,7 +87,7 @@ def _walk(value, parts: list, path: str, done: str):
     part, rest = parts[0], parts[1:]
     if isinstance(part, str):
         if not isinstance(value, dict):
-            raise FidelityError(f"key {path!r}: {done or 'the config'} is a {type(value).__name__}, not a mapping")
+            raise FidelityError(f"key {path!r}: {done or 'the config'} is not a mapping (it holds {value!r})")
         if part not in value:
             if not rest:
                 return NOT_SET
@@ -95,7 +95,7 @@ def _walk(value, parts: list, path: str, done: str):
                                 f"(found {sorted(value)})")
         return _walk(value[part], rest, path, f"{done}.{part}" if done else part)
     if not isinstance(value, list):
-        raise FidelityError(f"key {path!r}: {done} is a {type(value).__name__}, not a list")
+        raise FidelityError(f"key {path!r}: {done} is not a list (it holds {type(value).__name__} {value!r})")
     if isinstance(part, slice):
         return [_walk(item, rest, path, f"{done}[{i}]") for i, item in zip(range(len(value))[part], value[part])]
     if not -len(value) <= part < len(value):
