@@ -83,7 +83,8 @@ def test_a_difference_without_a_reason_fails_and_with_one_passes():
     failed = evaluate_row(row(stated=[0.9, 0.999], key="train.optimizer.betas"), CONFIG)
     assert failed.failed and failed.status == FAIL
     assert failed.note == "full has [0.9, 0.9], the write-up [0.9, 0.999], and no reason"
-    explained = evaluate_row(row(stated=[0.9, 0.999], key="train.optimizer.betas", reason="NAFNet's own betas"), CONFIG)
+    explained = evaluate_row(row(stated=[0.9, 0.999], key="train.optimizer.betas", reason="NAFNet's own betas"),
+                             CONFIG)
     assert (explained.status, explained.note, explained.failed) == (DIFFERS, "NAFNet's own betas", False)
 
 
