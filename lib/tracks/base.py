@@ -13,6 +13,7 @@ retouching); a track overrides what differs.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..checkpoints import inference_weights, load_checkpoint, publish, read_options
@@ -32,6 +33,7 @@ class Track:
     submission_zip: str | None = None  # default <name>_submission.zip under dist/
     tlc: bool = False                  # deploy with TLC (lib.models.tlc): networks with global pooling
     data_track: str = ""               # whose generated sample data it reads (default: its own, data/<name>)
+    fidelity_file: str = "fidelity.yaml"  # the write-up's numbers vs full (lib.fidelity), next to the track's module
 
     @property
     def package(self) -> str:
@@ -71,6 +73,11 @@ class Track:
         from ..train.schedule import scale_schedule
 
         return scale_schedule(self.train_options(self.config(profile)), factor)
+
+    def fidelity_path(self) -> Path:
+        """The track's fidelity table (``python -m lib.fidelity``): ``fidelity_file`` in the folder of
+        the module that defines the track (an absolute ``fidelity_file`` is used as is)."""
+        return Path(sys.modules[type(self).__module__].__file__).resolve().parent / self.fidelity_file
 
     # ------------------------------------------------------------------ data
     def data_root(self, profile: str | None = None) -> Path:

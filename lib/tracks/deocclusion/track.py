@@ -218,6 +218,7 @@ class DeocclusionSegTrack(DeocclusionTrack):
     sections = ("data", "repair", "prepare", "seg_model", "seg_train", "evaluate")
     network = "seg"
     config_file = CONFIG_DIR / "deocclusion.yaml"
+    fidelity_file = "fidelity_seg.yaml"   # the segmenter's rows (fidelity.yaml holds the inpainter's and the data's)
 
     def model_spec(self, cfg: dict) -> dict:
         # the network remembers the size it trains on (prepare's seg_size): other profiles feed it that
