@@ -5,7 +5,7 @@ import pytest
 from lib.config import ConfigError, load_config
 from lib.train.data import IterationBatchSampler
 from lib.train.engine import resolve_options
-from lib.train.schedule import CosineRestartLR, PiecewiseSchedule
+from lib.train.schedule import CosineRestartLR, PiecewiseSchedule, build_scheduler
 
 
 def lr_curve(scheduler, n):
@@ -35,6 +35,17 @@ def test_cosine_restarts_follow_the_closed_form():
     assert lrs[4] > lrs[3]  # the restart jumps back up
 
 
+def test_one_floor_per_period():
+    """BasicSR's eta_mins: each period decays to its own floor (the winner's 1e-5, then 1e-6)."""
+    sched = CosineRestartLR(1.0, periods=[4, 6], eta_min=[0.2, 0.1])
+    lrs = lr_curve(sched, 10)
+    expected = [0.2 + 0.5 * 0.8 * (1 + math.cos(math.pi * i / 4)) for i in range(4)]
+    expected += [0.1 + 0.5 * 0.9 * (1 + math.cos(math.pi * i / 6)) for i in range(6)]
+    assert lrs == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(ValueError, match="one per period"):
+        CosineRestartLR(1.0, periods=[4, 6], eta_min=[0.1])
+
+
 def test_warmup_ramps_the_first_period_linearly_then_follows_the_cosine():
     sched = CosineRestartLR(1.0, periods=[8, 4], eta_min=0.0, warmup_iters=4)
     lrs = lr_curve(sched, 12)
@@ -53,13 +64,16 @@ def test_full_profile_is_the_winning_schedule():
     assert stages == [(8, 192, 184000), (5, 256, 128000), (4, 320, 96000), (2, 384, 72000),
                       (1, 512, 72000), (1, 1024, 48000)]
     assert opts["optimizer"]["lr"] == 2e-4 and opts["optimizer"]["weight_decay"] == 1e-4
+    assert opts["optimizer"]["betas"] == [0.9, 0.999] and opts["grad_clip"] == 0.01
     phases = PiecewiseSchedule(opts["phases"], "phases")
     assert phases.total == 600000 and phases.boundaries() == [184000, 416000]
-    sched = CosineRestartLR(2e-4, opts["scheduler"]["periods"], eta_min=opts["scheduler"]["eta_min"])
+    sched = build_scheduler(opts["scheduler"], 2e-4, opts["phases"])
     restarts = [sum(opts["scheduler"]["periods"][:i]) for i in (1, 2)]
     assert restarts == [184000, 416000]
-    sched.last_epoch = 184000
-    assert sched.get_lr() == pytest.approx(2e-4)
+    # peaks 2e-4, 1e-4 (the phase-2 run), 2e-4 (the fine-tune); floors 1e-5, 1e-6, 1e-6
+    for it, lr in ((0, 2e-4), (183999, 1e-5), (184000, 1e-4), (415999, 1e-6), (416000, 2e-4), (599999, 1e-6)):
+        sched.last_epoch = it
+        assert sched.get_lr() == pytest.approx(lr, rel=1e-3), it
     assert [p["loss"] if isinstance(p["loss"], str) else p["loss"]["name"] for p in opts["phases"]] == \
         ["l1", "charbonnier_msssim", "charbonnier_msssim"]
     assert opts["phases"][2].get("all_data") is True

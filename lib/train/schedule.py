@@ -54,14 +54,16 @@ class CosineRestartLR(paddle.optimizer.lr.LRScheduler):
 
     Paddle's ``CosineAnnealingWarmRestarts`` only supports periods growing geometrically
     (``T_0 * T_mult**k``); the winning schedule restarts at 184k and 416k (periods 184k, 232k,
-    184k), so the periods are given explicitly. ``restart_weights`` scale each period's peak.
-    ``warmup_iters`` ramps the first period's rate up linearly from ~0 (a high peak rate on a fresh
+    184k), so the periods are given explicitly. ``restart_weights`` scale each period's peak;
+    ``eta_min`` is the floor of every period, or a list with one floor per period (BasicSR's
+    ``eta_mins``: the winner's cycles end at 1e-5, then 1e-6). ``warmup_iters`` ramps the first period's rate up linearly from ~0 (a high peak rate on a fresh
     network otherwise spends its first steps undoing a bad start). Step once per iteration;
     ``last_epoch`` counts iterations.
     """
 
     def __init__(self, learning_rate: float, periods: list[int], restart_weights: list[float] | None = None,
-                 eta_min: float = 1e-7, warmup_iters: int = 0, last_epoch: int = -1, verbose: bool = False):
+                 eta_min: float | list[float] = 1e-7, warmup_iters: int = 0, last_epoch: int = -1,
+                 verbose: bool = False):
         if not periods or any(int(p) <= 0 for p in periods):
             raise ValueError(f"periods must be positive integers, got {periods}")
         if not 0 <= int(warmup_iters) < int(periods[0]):
@@ -71,7 +73,10 @@ class CosineRestartLR(paddle.optimizer.lr.LRScheduler):
         self.restart_weights = list(restart_weights or [1.0] * len(self.periods))
         if len(self.restart_weights) != len(self.periods):
             raise ValueError("restart_weights must have one weight per period")
-        self.eta_min = float(eta_min)
+        floors = list(eta_min) if isinstance(eta_min, (list, tuple)) else [eta_min] * len(self.periods)
+        if len(floors) != len(self.periods):
+            raise ValueError(f"eta_min must be one number or one per period ({len(self.periods)}), got {eta_min}")
+        self.eta_mins = [float(e) for e in floors]
         self.cumulative = [sum(self.periods[:i + 1]) for i in range(len(self.periods))]
         super().__init__(learning_rate, last_epoch, verbose)
 
@@ -81,7 +86,8 @@ class CosineRestartLR(paddle.optimizer.lr.LRScheduler):
         start = self.cumulative[idx] - self.periods[idx]
         progress = min((it - start) / self.periods[idx], 1.0)
         peak = self.base_lr * self.restart_weights[idx]
-        lr = self.eta_min + 0.5 * (peak - self.eta_min) * (1 + math.cos(math.pi * progress))
+        floor = self.eta_mins[idx]
+        lr = floor + 0.5 * (peak - floor) * (1 + math.cos(math.pi * progress))
         if it < self.warmup_iters:
             lr *= (it + 1) / self.warmup_iters
         return lr
