@@ -196,7 +196,9 @@ class Track:
         network = network or ("model" if "model" in specs else next(iter(specs)))
         if network not in specs or network not in state["networks"]:
             raise ValueError(f"{path}: no network {network!r} (has {sorted(state['networks'])})")
-        model = build_model(specs[network])
+        # the checkpoint replaces every weight: initial weights named in the spec (a backbone's
+        # pretrained download, lib.models.deeplab) would only be fetched to be overwritten
+        model = build_model({k: v for k, v in specs[network].items() if k != "pretrained"})
         missing, unexpected = model.set_state_dict(inference_weights(state)[network])
         if missing or unexpected:
             raise ValueError(f"{path} does not fit the {network!r} network of its options: missing "

@@ -225,3 +225,29 @@ def test_shipped_demo_pair_meets_the_quality_bars():
     clean = metrics["clean_pages"]
     assert clean["pages"] >= 8 and clean["all_within_tolerance"], clean
     assert clean["tolerance"] == GAN.config("demo")["evaluate"]["clean_tolerance"]
+
+
+def test_a_segmenter_trained_from_pretrained_weights_loads_without_them(prepared, tmp_path, monkeypatch):
+    """full starts the backbone from PaddleSeg's URL; a trained checkpoint carries that option, but
+    loading it never fetches the initial weights again (the checkpoint replaces them all)."""
+    import paddleseg.utils.utils as seg_utils
+
+    from lib.train.registry import build_model
+
+    _, out = prepared
+    spec = SEG.model_spec(SEG.config("smoke"))
+    weights = tmp_path / "imagenet.pdparams"
+    paddle.save(build_model(spec).model.backbone.state_dict(), str(weights))
+    fetched = []
+    monkeypatch.setattr(seg_utils, "download_pretrained_model", lambda url: fetched.append(url) or str(weights))
+    url = "https://example.invalid/backbone.tar.gz"
+    trainer = SEG.trainer("smoke", tmp_path / "run", prepared=out, quiet=True, model={**spec, "pretrained": url})
+    assert fetched == [url]
+    trainer.fit()
+
+    def no_network(url):
+        raise AssertionError(f"download attempted: {url}")
+
+    monkeypatch.setattr(seg_utils, "download_pretrained_model", no_network)
+    model = SEG.load_model(trainer.last_path)
+    assert not model.training and fetched == [url]
