@@ -59,6 +59,9 @@ def main(argv=None) -> int:
         formats = net["formats"]
         print("  pre-PIR model_legacy.pdmodel (for Paddle 2): " + ("included" if formats["paddle_legacy"] else
               "not written" + (f" ({formats['paddle_legacy_note']})" if "paddle_legacy_note" in formats else "")))
+        if "tiling" in net:
+            print(f"  predict.py tiling: {net['tiling']}" + (" (the winner's 4 quadrants)" if net["tiling"] == "quadrants"
+                                                          else f" (at most {net['tile_pixels']} pixels per tile)"))
     print(f"wrote {meta['zip']} ({meta['zip_bytes'] / 1e6:.1f} MB: {', '.join(meta['files'])})")
     print(f"run it: unzip {Path(meta['zip']).name} -d sub && python sub/predict.py src_image_dir save_dir")
     return 0
