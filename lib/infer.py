@@ -3,9 +3,11 @@
 Three ways to cut an image (``mode`` of :func:`predict_image`):
 
 * ``"whole"``: the whole image at once; the network pads it to its multiple (16) itself.
-* ``"quadrants"``: the seed's plan, 2 x 2 equal tiles without overlap (the image padded to even
-  sides first), stitched edge to edge. Each tile is padded by the network at its own borders,
-  so the seams can show.
+* ``"quadrants"``: the winner's plan (its test_code/predict.py), the image cut at half its height
+  and width into 2 x 2 tiles without overlap or padding (on an odd side the bottom / right tiles
+  are a pixel longer), stitched edge to edge. Each tile is padded by the network at its own
+  borders, so the seams can show. The deblur ``full`` submission restores this way (the
+  ``submission`` section of lib/configs/deblur.yaml, :func:`submission_tiling`).
 * ``"tiles"``: overlapping tiles blended with linear ramps over the overlap, either of a given
   side (``tile=256``) or as few as fit a pixel budget (``tile_pixels``, the memory bound).
 
@@ -27,17 +29,18 @@ import time
 import numpy as np
 import paddle
 
-from .submission.predict import (DEFAULT_MULTIPLE, DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, ImageError,
+from .submission.predict import (DEFAULT_MULTIPLE, DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, TILINGS, ImageError,
                                  OnnxRunner, PaddleRunner, blend_ramp, memory_estimate, plan_grid,
-                                 quadrant_grid, restore_array, restore_folder)
+                                 quadrant_grid, restore_array, restore_folder, tile_plan)
 
 TLC_FACTOR = 2.5  # the 1st-place solution's factor (the paper used 1.5); profiles set theirs in `tlc:`
 MODES = ("whole", "quadrants", "tiles")
 
-__all__ = ["DEFAULT_OVERLAP", "DEFAULT_TILE_PIXELS", "MODES", "TLC_FACTOR", "DygraphRunner", "ImageError",
+__all__ = ["DEFAULT_OVERLAP", "DEFAULT_TILE_PIXELS", "MODES", "TILINGS", "TLC_FACTOR", "DygraphRunner", "ImageError",
            "OnnxRunner", "PaddleRunner", "as_runner", "blend_ramp", "compare_inference", "memory_estimate",
            "plan_grid", "predict_folder", "predict_image", "quadrant_grid", "restore_array", "seam_error",
-           "seam_mask", "tile_grid", "tlc_model", "tlc_options", "training_options", "training_patch_size"]
+           "seam_mask", "submission_tiling", "tile_grid", "tile_plan", "tlc_model", "tlc_options",
+           "training_options", "training_patch_size"]
 
 
 class DygraphRunner:
@@ -104,17 +107,19 @@ def predict_image(model, image: np.ndarray, mode: str = "whole", *, tile: int | 
 
 
 def predict_folder(model, src_dir, save_dir, *, tile_pixels: int = DEFAULT_TILE_PIXELS,
-                   overlap: int = DEFAULT_OVERLAP) -> dict:
+                   overlap: int = DEFAULT_OVERLAP, tiling: str = "overlap") -> dict:
     """Restore every file of ``src_dir`` into ``save_dir`` with the same name, size and format
     (grayscale, RGBA and 16-bit files stay so), with a progress bar; a file that fails is
-    reported and skipped. Returns the report of ``restore_folder`` (restored, failed, timings)."""
+    reported and skipped. ``tiling``: "overlap" (tiles within ``tile_pixels``) or "quadrants"
+    (the winner's 4), as the submission's predict.py. Returns the report of ``restore_folder``
+    (restored, failed, timings)."""
     from .report import progress
 
     def wrap(files):
         return progress(files, desc="restoring", unit="image")
 
     report = restore_folder(as_runner(model), src_dir, save_dir, tile_pixels=tile_pixels, overlap=overlap,
-                            multiple=_multiple(model), wrap=wrap)
+                            multiple=_multiple(model), tiling=tiling, wrap=wrap)
     return report
 
 
@@ -204,6 +209,20 @@ def tlc_options(profile: str | None = None, track: str = "deblur") -> dict:
     if not isinstance(factor, (int, float)) or isinstance(factor, bool) or factor <= 0:
         raise ConfigError(f"{where}: factor must be a positive number, got {factor!r}")
     return {"train_size": size, "factor": float(factor)}
+
+
+def submission_tiling(profile: str | None = None, track: str | None = None) -> str:
+    """How ``track``'s submission cuts a test image for ``profile`` ($COURSE_PROFILE, else demo): the
+    ``tiling`` of its config's ``submission`` section, "overlap" when the track has none (or no
+    track is named)."""
+    from .config import CONFIG_DIR, ConfigError, checked_section, load_track_file
+
+    if not track or not (CONFIG_DIR / f"{track}.yaml").is_file() or "submission" not in load_track_file(track):
+        return "overlap"
+    options, where = checked_section(track, "submission", {"tiling"}, profile)
+    if options["tiling"] not in TILINGS:
+        raise ConfigError(f"{where}: tiling must be one of {', '.join(TILINGS)}, got {options['tiling']!r}")
+    return options["tiling"]
 
 
 def tlc_model(model, factor: float | None = None, train_size: int | None = None, *, profile: str | None = None):

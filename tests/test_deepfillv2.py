@@ -8,6 +8,7 @@ import numpy as np
 import paddle
 import pytest
 
+from stand_in_features import StandInFeatures
 from lib.config import ConfigError
 from lib.models.deepfillv2 import (DEEPFILL_CONFIGS, DEEPFILL_D_PARAM_COUNTS, DEEPFILL_LOSS_WEIGHTS,
                                    DEEPFILL_PARAM_COUNTS, GatedConv2d, GatedGenerator, PatchDiscriminator,
@@ -325,3 +326,86 @@ def test_jit_save_matches_dygraph(tmp_path):
         for e, g in zip(expected, got):
             assert list(e.shape) == list(g.shape)
             np.testing.assert_allclose(g.numpy(), e.numpy(), atol=1e-5)
+
+
+# --------------------------------------------------------------------------- the base repository's WGAN + perceptual terms
+def test_discriminator_losses_follow_their_formulas():
+    """WGAN (the base repository's WGAN_trainer): D = -mean(D(real)) + mean(D(fake)); hinge (the
+    paper): mean(relu(1 - D(real))) + mean(relu(1 + D(fake))); G = -mean(D(fake)) for both."""
+    from lib.models.deepfillv2 import discriminator_loss
+
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(0, 2, (3, 1, 8, 8)).astype(np.float32), rng.normal(0, 2, (3, 1, 8, 8)).astype(np.float32)
+    t = paddle.to_tensor
+    assert float(discriminator_loss("wgan", t(real), t(fake))) == pytest.approx(-real.mean() + fake.mean(), rel=1e-5)
+    assert float(discriminator_loss("hinge", t(real), t(fake))) == pytest.approx(
+        np.maximum(1 - real, 0).mean() + np.maximum(1 + fake, 0).mean(), rel=1e-5)
+    assert float(hinge_g_loss(t(fake))) == pytest.approx(-fake.mean(), rel=1e-5)
+    with pytest.raises(ValueError, match="unknown GAN loss 'lsgan'"):
+        discriminator_loss("lsgan", t(real), t(fake))
+
+
+def test_perceptual_term_is_the_l1_of_the_features():
+    from lib.models.deepfillv2 import perceptual_l1
+
+    rng = np.random.default_rng(1)
+    pred, target = rng.random((2, 3, 8, 8), dtype=np.float32), rng.random((2, 3, 8, 8), dtype=np.float32)
+    features = StandInFeatures()
+    x = paddle.to_tensor(pred, stop_gradient=False)
+    loss = perceptual_l1(features, x, paddle.to_tensor(target))
+    expected = np.abs(StandInFeatures.numpy(pred) - StandInFeatures.numpy(target)).mean()
+    assert float(loss) == pytest.approx(expected, rel=1e-5)
+    loss.backward()
+    assert float(x.grad.abs().sum()) > 0  # the generator learns through the features
+
+    # in the generator objective: weight x the term on the refined composite against the image
+    img, mask = masked_pair(n=2, size=8)
+    coarse, refined = paddle.full_like(img, 0.2), paddle.full_like(img, 0.7)
+    fake = paddle.to_tensor([[0.5, -1.5]])
+    terms = generator_loss(img, mask, coarse, refined, fake, l1=1000, gan=1, perceptual=10,
+                           perceptual_fn=lambda p, t: perceptual_l1(features, p, t))
+    im, m = img.numpy(), mask.numpy()
+    comp_c, comp_r = im * (1 - m) + 0.2 * m, im * (1 - m) + 0.7 * m
+    p = np.abs(StandInFeatures.numpy(comp_r) - StandInFeatures.numpy(im)).mean()
+    total = 1000 * (np.abs(comp_c - im).mean() + np.abs(comp_r - im).mean()) + 10 * p + 0.5
+    assert float(terms["perceptual"]) == pytest.approx(p, rel=1e-5)
+    assert float(terms["total"]) == pytest.approx(total, rel=1e-5)
+
+
+def test_vgg_features_are_the_reference_perceptualnet():
+    """VGG-16 up to conv4_3 (its output before ReLU), no ReLU after conv3_3, three max pools; the
+    convs are the given VGG's own (its ImageNet weights when pretrained)."""
+    from paddle.vision.models import vgg16
+
+    from lib.models.deepfillv2 import VGG16Features
+
+    paddle.seed(0)
+    vgg = vgg16(pretrained=False)
+    net = VGG16Features(vgg)
+    kinds = [type(layer).__name__ for layer in net.layers]
+    assert kinds == ["Conv2D", "ReLU", "Conv2D", "ReLU", "MaxPool2D", "Conv2D", "ReLU", "Conv2D", "ReLU", "MaxPool2D",
+                     "Conv2D", "ReLU", "Conv2D", "ReLU", "Conv2D", "MaxPool2D",
+                     "Conv2D", "ReLU", "Conv2D", "ReLU", "Conv2D"]
+    assert net.layers[-1] is vgg.features[21] and net.layers[14] is vgg.features[14]
+    assert all(p.stop_gradient for p in net.parameters()) and not net.training
+    x = paddle.rand([1, 3, 32, 32])
+    assert list(net(x).shape) == [1, 512, 4, 4]
+    mean, std = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
+    normalized = paddle.to_tensor(((x.numpy() - mean[:, None, None]) / std[:, None, None]).astype(np.float32))
+    np.testing.assert_allclose(VGG16Features(vgg, normalize=True)(x).numpy(), net(normalized).numpy(), atol=1e-4)
+
+
+def test_vgg16_offline_is_a_clear_error(monkeypatch):
+    import paddle.vision.models.vgg as vgg_module
+    import requests
+
+    from lib.models.deepfillv2 import VGG16_URL, PretrainedWeightsError, vgg16_features
+
+    def no_network(url, md5sum=None):
+        raise requests.exceptions.ConnectionError(f"Failed to resolve 'paddle-hapi.bj.bcebos.com' ({url})")
+
+    monkeypatch.setattr(vgg_module, "get_weights_path_from_url", no_network)
+    assert VGG16_URL == vgg_module.model_urls["vgg16"][0]
+    with pytest.raises(PretrainedWeightsError) as error:
+        vgg16_features(option="perceptual_weight: 0")
+    assert VGG16_URL in str(error.value) and "perceptual_weight: 0" in str(error.value)

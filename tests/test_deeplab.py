@@ -163,3 +163,58 @@ def test_jit_save_matches_dygraph(offline, tmp_path):
         got = loaded(x)
         assert list(got.shape) == [shape[0], 2] + shape[2:]
         np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------- pretrained backbone
+PADDLESEG_RESNET50_VD = "https://bj.bcebos.com/paddleseg/dygraph/resnet50_vd_ssld_v2.tar.gz"
+
+
+def test_full_segmenter_starts_from_paddlesegs_imagenet_backbone():
+    """PaddleSeg's deeplabv3_resnet50_os8 configs give the backbone this URL (and the model none)."""
+    from lib.config import load_config
+    from lib.models.deeplab import PRETRAINED_URLS
+
+    assert PRETRAINED_URLS["ResNet50_vd"] == PADDLESEG_RESNET50_VD
+    full = load_config("deocclusion", "full")["seg_model"]
+    assert full["backbone"] == "ResNet50_vd" and full["pretrained"] == PADDLESEG_RESNET50_VD
+    for profile in ("smoke", "demo"):  # no network here, and a CPU budget
+        assert load_config("deocclusion", profile)["seg_model"]["pretrained"] is None
+
+
+def test_pretrained_backbone_offline_is_a_clear_error(monkeypatch):
+    """Building full's segmenter without network stops at once, naming the URL and the option."""
+    import paddleseg.utils.utils as seg_utils
+    import requests
+
+    from lib.models.deeplab import PretrainedWeightsError
+    from lib.tracks import get_track
+    from lib.train.registry import build_model
+
+    def no_network(url):
+        raise requests.exceptions.ConnectionError(f"Failed to resolve 'bj.bcebos.com' ({url})")
+
+    monkeypatch.setattr(seg_utils, "download_pretrained_model", no_network)
+    seg = get_track("deocclusion_seg")
+    with pytest.raises(PretrainedWeightsError) as error:
+        build_model(seg.model_spec(seg.config("full")))
+    message = str(error.value)
+    assert PADDLESEG_RESNET50_VD in message and "ConnectionError" in message
+    assert "pretrained: null" in message and "lib/configs/deocclusion.yaml" in message
+
+
+def test_pretrained_backbone_weights_are_loaded_by_paddleseg(offline, tmp_path):
+    """A local copy of the weights (what PaddleSeg's download leaves in ~/.paddleseg) is loaded into
+    every backbone tensor; pretrained=None keeps the random initialisation."""
+    import paddleseg.models.backbones as backbones
+
+    paddle.seed(123)
+    source = backbones.ResNet18_vd(pretrained=None)
+    weights = {k: v.numpy() for k, v in source.state_dict().items()}
+    path = tmp_path / "model.pdparams"
+    paddle.save(source.state_dict(), str(path))
+    loaded = deeplabv3(2, "ResNet18_vd", pretrained=str(path)).model.backbone.state_dict()
+    assert set(loaded) == set(weights)
+    for key, value in loaded.items():
+        np.testing.assert_array_equal(value.numpy(), weights[key], err_msg=key)
+    fresh = deeplabv3(2, "ResNet18_vd").model.backbone.state_dict()
+    assert not np.array_equal(fresh["conv1_1._conv.weight"].numpy(), weights["conv1_1._conv.weight"])

@@ -117,6 +117,7 @@ def test_submission_zip_holds_predict_py_and_the_model(tiny_submission):
     assert saved["tlc"] == {"factor": 2.5, "train_size": TINY_PATCH}
     assert saved["tile_pixels"] == TINY_TILE_PIXELS and saved["overlap"] == TINY_OVERLAP
     assert saved["multiple"] == 16
+    assert saved["tiling"] == "overlap", "a model of no track: the memory-bounded overlapping tiles"
     assert saved["paddle_max_abs_error"] < TOLERANCE and saved["onnx_max_abs_error"] < TOLERANCE
     assert meta["zip_bytes"] == zip_path.stat().st_size
 

@@ -253,3 +253,63 @@ def test_predict_folder_keeps_names_sizes_formats_and_skips_bad_files(tmp_path, 
     assert np.abs(deep[:, :, ::-1] / 257.0 - expected).max() <= 0.5 + 1e-6
     assert read("photo.jpg").shape == (45, 67, 3)
     assert not any(p.name.startswith(".") for p in dst.iterdir()), "no temporary files left"
+
+
+# ---------------------------------------------------------------------------------------------- the winner's 4 tiles
+def winner_quadrants(image):
+    """The 1st-place test_code/predict.py cut (clip_img), written out independently: top rows
+    [0, int(h/2)), bottom the rest; left columns [0, int(w/2)), right the rest."""
+    h, w = image.shape[:2]
+    top, bottom = image[:int(h / 2)], image[int(h / 2):]
+    return [top[:, :int(w / 2)], top[:, int(w / 2):], bottom[:, :int(w / 2)], bottom[:, int(w / 2):]]
+
+
+def winner_stitch(tiles):
+    """Its concat_img: left | right, then top over bottom."""
+    return np.concatenate([np.concatenate(tiles[:2], axis=1), np.concatenate(tiles[2:], axis=1)], axis=0)
+
+
+@pytest.mark.parametrize("height, width", [(1448, 2048), (1449, 2047), (1080, 1920), (7, 5)])
+def test_quadrants_cut_and_stitch_as_the_winner_does(height, width):
+    image = np.random.default_rng(height).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    seen = []
+
+    def tile_marking_model(batch):
+        """Records each tile and returns it brightened by a per-tile step, so a tile stitched into
+        the wrong place (or blended with a neighbour) shows."""
+        seen.append(batch[0].transpose(1, 2, 0).copy())
+        return batch + np.float32(10 * len(seen) / 255)  # +10, +20, +30, +40 grey levels
+
+    out = restore_array(tile_marking_model, image, quadrant_grid(height, width))
+    expected_tiles = winner_quadrants(image)
+    assert [t.shape for t in seen] == [t.shape for t in expected_tiles]
+    for got, want in zip(seen, expected_tiles):
+        np.testing.assert_array_equal(np.round(got * 255).astype(np.uint8), want)
+    marked = [np.minimum(t.astype(int) + 10 * (k + 1), 255).astype(np.uint8) for k, t in enumerate(expected_tiles)]
+    assert out.shape == image.shape
+    np.testing.assert_array_equal(out, winner_stitch(marked))
+
+
+def test_quadrants_keep_one_pixel_sides_whole():
+    assert quadrant_grid(1, 1) == ([(0, 1)], [(0, 1)])
+    assert quadrant_grid(1, 9) == ([(0, 1)], [(0, 4), (4, 5)])
+    with pytest.raises(ValueError, match="positive"):
+        quadrant_grid(0, 4)
+
+
+def test_tile_plan_by_name():
+    from lib.infer import tile_plan
+
+    assert tile_plan(2047, 1449, "quadrants") == quadrant_grid(2047, 1449)
+    assert tile_plan(1536, 2048, "overlap", 1 << 20, 64) == plan_grid(1536, 2048, 1 << 20, 64)
+    with pytest.raises(ValueError, match="unknown tiling 'halves'"):
+        tile_plan(10, 10, "halves")
+
+
+def test_submission_tiling_comes_from_the_track_config():
+    from lib.infer import submission_tiling
+
+    assert submission_tiling("full", "deblur") == "quadrants"  # the winner's predict.py
+    assert submission_tiling("smoke", "deblur") == "overlap"
+    for track in ("sdwnet", "denoise", "retouch", None, "a_test_track_without_a_config"):
+        assert submission_tiling("full", track) == "overlap"

@@ -150,3 +150,63 @@ def test_missing_model_files_are_reported(isolated, tmp_path):
     write(tmp_path / "src" / "a.png", np.zeros((8, 8, 3), np.uint8))
     result = run_predict(isolated, tmp_path / "src", tmp_path / "out", "--model-dir", tmp_path / "no-model")
     assert result.returncode == 2 and "cannot load the model" in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------- tiling from the metadata
+@pytest.fixture(scope="module")
+def quadrant_submission(tmp_path_factory):
+    """The tiny model's zip built as the deblur track's ``full`` profile builds it: the tiling comes
+    from lib/configs/deblur.yaml (submission.tiling: quadrants) into model_meta.json."""
+    import zipfile
+
+    from tiny_nafnet import make_tiny_nafnet
+    from lib.export import build_submission
+
+    model = make_tiny_nafnet()  # a fresh one: the session's tiny model has no track and must keep none
+    model.track = "deblur"
+    root = tmp_path_factory.mktemp("quadrant_submission")
+    meta = build_submission(model, root / "submission.zip", tlc=True, tlc_factor=2.5, tlc_train_size=TINY_PATCH,
+                            tile_pixels=128 * 128, overlap=16, profile="full")
+    with zipfile.ZipFile(root / "submission.zip") as archive:
+        archive.extractall(root / "unzipped")
+    return root / "unzipped", meta, model
+
+
+def test_full_deblur_zip_restores_in_the_winners_quadrants(quadrant_submission, tmp_path):
+    folder, meta, model = quadrant_submission
+    assert meta["tiling"] == "quadrants"
+    assert json.loads((folder / "model_meta.json").read_text(encoding="utf-8"))["tiling"] == "quadrants"
+    rng = np.random.default_rng(5)
+    pages = {"odd.png": cv2.resize(rng.integers(0, 256, (20, 30, 3), dtype=np.uint8), (233, 301)),  # 301 x 233
+             "even.png": cv2.resize(rng.integers(0, 256, (20, 30, 3), dtype=np.uint8), (160, 144))}
+    (tmp_path / "src").mkdir()
+    for name, rgb in pages.items():
+        write(tmp_path / "src" / name, rgb[:, :, ::-1])
+    result = run_predict(folder, tmp_path / "src", tmp_path / "out")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "the winner's 4 quadrants" in result.stdout
+    converted = tlc_model(model, 2.5, TINY_PATCH)
+    for name, rgb in pages.items():
+        restored = read(tmp_path / "out" / name)[:, :, ::-1].astype(int)
+        quadrants = predict_image(converted, rgb, "quadrants")
+        assert np.abs(restored - quadrants).max() <= 1, name
+        # the metadata matters: the overlapping tiles of the same budget restore the seams otherwise
+        overlapping = predict_image(converted, rgb, "tiles", tile_pixels=128 * 128, overlap=16)
+        assert np.abs(restored - overlapping).max() > 2, name
+    result = run_predict(folder, tmp_path / "src", tmp_path / "out2", "--tiling", "overlap")
+    assert result.returncode == 0 and "tiles of at most 16384 pixels" in result.stdout
+    restored = read(tmp_path / "out2" / "odd.png")[:, :, ::-1].astype(int)
+    assert np.abs(restored - predict_image(converted, pages["odd.png"], "tiles", tile_pixels=128 * 128,
+                                           overlap=16)).max() <= 1
+
+
+def test_unknown_tiling_in_the_metadata_is_a_clear_error(quadrant_submission, tmp_path):
+    folder, _, _ = quadrant_submission
+    copy = tmp_path / "submission"
+    shutil.copytree(folder, copy)
+    meta = json.loads((copy / "model_meta.json").read_text(encoding="utf-8"))
+    (copy / "model_meta.json").write_text(json.dumps({**meta, "tiling": "halves"}), encoding="utf-8")
+    (tmp_path / "src").mkdir()
+    write(tmp_path / "src" / "a.png", np.zeros((8, 8, 3), np.uint8))
+    result = run_predict(copy, tmp_path / "src", tmp_path / "out")
+    assert result.returncode == 2 and "unknown tiling 'halves'" in result.stderr and "model_meta.json" in result.stderr

@@ -160,3 +160,56 @@ def test_training_processes_per_profile():
     cmd = launch_command(["--config", "deblur", "--nproc", "2", "--nproc=3", "--publish"], 2, "/tmp/x")
     assert cmd[-4:] == [cmd[-4], "--config", "deblur", "--publish"] and cmd[-4].endswith("__main__.py")
     assert cmd[cmd.index("--nproc_per_node") + 1] == "2"
+
+
+# ---------------------------------------------------------------------------------------------- schedules in epochs
+def epoch_options(**changes):
+    """Two stages in epochs of different batch sizes (2 epochs of batch 8, 1 of batch 4) and two
+    phases whose boundary falls inside the first stage."""
+    opts = {"stages": [{"batch_size": 8, "patch_size": 16, "epochs": 2}, {"batch_size": 4, "patch_size": 32, "epochs": 1}],
+            "phases": [{"loss": "l1", "epochs": 1.5}, {"loss": "charbonnier", "epochs": 1.5}],
+            "scheduler": {"eta_min": 1e-6, "warmup_epochs": 0.5}, "task": {"mixup_from_epoch": 2.5, "other": 1}}
+    opts.update(changes)
+    return opts
+
+
+def test_epochs_become_iterations_of_the_training_samples():
+    from lib.train.schedule import resolve_epochs
+
+    out = resolve_epochs(epoch_options(), 100)
+    # stages: ceil(2 x 100 / 8) = 25, ceil(1 x 100 / 4) = 25
+    assert [(s["batch_size"], s["iters"]) for s in out["stages"]] == [(8, 25), (4, 25)]
+    assert all("epochs" not in s for s in out["stages"] + out["phases"])
+    # epoch 1.5 lies in the first stage: ceil(1.5 x 100 / 8) = 19; the rest of the 50
+    assert [p["iters"] for p in out["phases"]] == [19, 31] and [p["loss"] for p in out["phases"]] == ["l1", "charbonnier"]
+    assert out["scheduler"] == {"eta_min": 1e-6, "warmup_iters": 7}  # ceil(0.5 x 100 / 8)
+    assert out["task"] == {"mixup_from_iter": 25 + 13, "other": 1}  # 2 epochs, then ceil(0.5 x 100 / 4)
+    # two processes draw a batch each per iteration: half the iterations per epoch
+    two = resolve_epochs(epoch_options(), 100, world_size=2)
+    assert [s["iters"] for s in two["stages"]] == [13, 13]
+    # the engine accepts the result; options in iterations pass through unchanged
+    resolve_options({**out, "model": {"name": "nafnet", "width": 4}, "task": {}})
+    plain = base_options()
+    assert resolve_epochs(plain, 7) == plain
+
+
+def test_bad_schedules_in_epochs_are_clear_errors():
+    from lib.train.schedule import resolve_epochs
+
+    with pytest.raises(ValueError, match="every stage in epochs"):
+        resolve_epochs(epoch_options(stages=[{"batch_size": 8, "patch_size": 16, "iters": 5}]), 100)
+    with pytest.raises(ValueError, match="every phase gives epochs"):
+        resolve_epochs(epoch_options(phases=[{"loss": "l1", "epochs": 1}, {"loss": "l1", "iters": 5}]), 100)
+    with pytest.raises(ValueError, match="outside the stages' 3 epochs"):
+        resolve_epochs(epoch_options(phases=[{"loss": "l1", "epochs": 4}]), 100)
+    with pytest.raises(ValueError, match="needs training samples"):
+        resolve_epochs(epoch_options(), 0)
+
+
+def test_schedule_scale_multiplies_epochs():
+    from lib.train.schedule import resolve_epochs, scale_schedule
+
+    longer = scale_schedule(epoch_options(), 2)
+    assert [s["epochs"] for s in longer["stages"]] == [4, 2] and [p["epochs"] for p in longer["phases"]] == [3, 3]
+    assert longer["scheduler"]["warmup_epochs"] == 1 and longer["task"]["mixup_from_epoch"] == 5
+    assert [s["iters"] for s in resolve_epochs({**epoch_options(), **longer}, 100)["stages"]] == [50, 50]

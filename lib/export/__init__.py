@@ -53,7 +53,7 @@ import numpy as np
 import paddle
 import paddle.nn as nn
 
-from ..infer import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, DygraphRunner, tlc_model
+from ..infer import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, TILINGS, DygraphRunner, submission_tiling, tlc_model
 from ..models.tlc import LocalAvgPool2d
 from ..paths import REPO_ROOT
 from ..submission.predict import MODEL_META, OnnxRunner, PaddleRunner, first_line, paddle_gpu_available
@@ -338,12 +338,18 @@ def write_zip(out_zip: Path, folder: Path, names: list[str]) -> None:
 def build_submission(model: nn.Layer, out_zip=None, *, tlc: bool = False, tlc_factor: float | None = None,
                      tlc_train_size: int | None = None, profile: str | None = None,
                      tile_pixels: int = DEFAULT_TILE_PIXELS, overlap: int = DEFAULT_OVERLAP, onnx: bool = True,
-                     tolerance: float = 1e-3) -> dict:
+                     tolerance: float = 1e-3, tiling: str | None = None) -> dict:
     """Write ``out_zip`` (default dist/submission.zip): predict.py, the exported model (with TLC
     if ``tlc``: factor and training size as given, else from the ``tlc`` section of ``profile``'s
-    config, see lib.infer.tlc_model) and model_meta.json. Raises if an exported format disagrees
-    with the dygraph model by more than ``tolerance`` on an odd-sized input. Returns the metadata."""
+    config, see lib.infer.tlc_model) and model_meta.json, whose ``tiling`` predict.py follows
+    (``tiling`` as given, else the ``submission`` section of the model's track for ``profile``,
+    see lib.infer.submission_tiling: the deblur ``full`` profile cuts the winner's 4 quadrants).
+    Raises if an exported format disagrees with the dygraph model by more than ``tolerance`` on an
+    odd-sized input. Returns the metadata."""
     out_zip = Path(out_zip) if out_zip else DIST_DIR / "submission.zip"
+    tiling = tiling or submission_tiling(profile, getattr(model, "track", None))
+    if tiling not in TILINGS:
+        raise ValueError(f"unknown tiling {tiling!r}; choose one of {', '.join(TILINGS)}")
     model.eval()
     deployed = tlc_model(model, tlc_factor, tlc_train_size, profile=profile) if tlc else model
     with tempfile.TemporaryDirectory(prefix="submission_") as tmp:
@@ -359,6 +365,7 @@ def build_submission(model: nn.Layer, out_zip=None, *, tlc: bool = False, tlc_fa
             "format": 1,
             "input": "float32 N x 3 x H x W, RGB in [0, 1]; any H, W (padded inside to the multiple)",
             "multiple": int(getattr(model, "padder_size", 16)),
+            "tiling": tiling,
             "tile_pixels": int(tile_pixels),
             "overlap": int(overlap),
             "tlc": getattr(deployed, "tlc", None),

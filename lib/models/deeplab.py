@@ -7,10 +7,16 @@ align_corners, pretrained)`` feeds one backbone feature map (``backbone_indices[
 a 1x1 classifier, and bilinear upsampling to the input size. Its ``forward`` returns a list
 ``[logits]``; :class:`DeepLabV3Logits` returns the tensor.
 
-Offline: nothing here downloads. Only PaddleSeg's YAML configs carry pretrained URLs; the backbone
-and the model are built with ``pretrained=None`` (random initialisation: PaddleSeg then logs "No
-pretrained model to load", which :func:`deeplabv3` silences). tests/test_deeplab.py builds every
-small backbone with sockets blocked.
+Pretrained backbone: PaddleSeg's own configs start the backbone from ImageNet weights given by URL
+(``configs/deeplabv3/deeplabv3_resnet50_os8_*.yml``: ``backbone: {type: ResNet50_vd, pretrained:
+https://bj.bcebos.com/paddleseg/dygraph/resnet50_vd_ssld_v2.tar.gz}``, the model's own ``pretrained:
+null``). ``pretrained=<url or path>`` passes it to the backbone the same way, so PaddleSeg's
+``load_pretrained_model`` downloads it once into ``$SEG_HOME/pretrained_model`` (default
+``~/.paddleseg``) and loads every matching tensor. If that fails (no network, as on the course
+machine), :class:`PretrainedWeightsError` names the URL, where a copy is looked for, and the option
+that turns it off. ``pretrained=None`` (the default; smoke and demo) downloads nothing: random
+initialisation (PaddleSeg then logs "No pretrained model to load", which :func:`deeplabv3`
+silences). tests/test_deeplab.py builds every small backbone with sockets blocked.
 
 Backbones (``SUPPORTED_BACKBONES``; each family's defaults in ``BACKBONE_DEFAULTS``):
 
@@ -50,8 +56,8 @@ from typing import Sequence
 import paddle
 import paddle.nn as nn
 
-__all__ = ["SUPPORTED_BACKBONES", "BACKBONE_ALIASES", "BACKBONE_DEFAULTS", "DeepLabV3Logits", "deeplabv3",
-           "paddleseg_backbones", "backbone_family"]
+__all__ = ["SUPPORTED_BACKBONES", "BACKBONE_ALIASES", "BACKBONE_DEFAULTS", "PRETRAINED_URLS", "DeepLabV3Logits",
+           "PretrainedWeightsError", "deeplabv3", "paddleseg_backbones", "backbone_family"]
 
 _RESNETS = ("ResNet18_vd", "ResNet34_vd", "ResNet50_vd", "ResNet101_vd")
 _MOBILENETV2 = tuple(f"MobileNetV2_x{s}" for s in ("0_25", "0_5", "0_75", "1_0", "1_5", "2_0"))
@@ -69,7 +75,19 @@ BACKBONE_DEFAULTS = {
     "mobile_os8": dict(backbone_indices=(3,), aspp_ratios=(1, 12, 24, 36)),
 }
 
+# ImageNet weights of the backbones as PaddleSeg's configs give them (configs/deeplabv3/*.yml, configs/_base_).
+PRETRAINED_URLS = {
+    "ResNet50_vd": "https://bj.bcebos.com/paddleseg/dygraph/resnet50_vd_ssld_v2.tar.gz",
+    "ResNet101_vd": "https://bj.bcebos.com/paddleseg/dygraph/resnet101_vd_ssld.tar.gz",
+}
+PRETRAINED_OPTION = "seg_model: pretrained in lib/configs/deocclusion.yaml"
+
 _build_ids = itertools.count()
+
+
+class PretrainedWeightsError(RuntimeError):
+    """The backbone's pretrained weights could not be fetched or read (the message says which and how
+    to go without them)."""
 
 
 def paddleseg_backbones() -> list[str]:
@@ -113,13 +131,13 @@ def _quiet_paddleseg():
         logger.log_level = level
 
 
-def _build_backbone(name: str, in_channels: int, output_stride: int | None, multi_grid):
+def _build_backbone(name: str, in_channels: int, output_stride: int | None, multi_grid, pretrained: str | None = None):
     import paddleseg.models.backbones as backbones
     from paddleseg.cvlibs import manager
 
     # The registry has the _os8 variants; the module has ResNet34_vd (not registered).
     factory = manager.BACKBONES.components_dict.get(name) or getattr(backbones, name)
-    kwargs = dict(pretrained=None)
+    kwargs = dict(pretrained=pretrained)
     if in_channels != 3:
         kwargs["in_channels"] = in_channels
     if name in _RESNETS:
@@ -129,7 +147,20 @@ def _build_backbone(name: str, in_channels: int, output_stride: int | None, mult
     # A fresh parameter-name checker (and a unique prefix for generated names): backbones that name
     # their parameters explicitly build more than once per process.
     with paddle.utils.unique_name.guard(f"deeplab{next(_build_ids)}_"):
-        net = factory(**kwargs)
+        if pretrained is None:
+            net = factory(**kwargs)
+        else:  # the backbone's init_weight: PaddleSeg's load_pretrained_model (download, then load)
+            try:
+                net = factory(**kwargs)
+            except Exception as exc:  # noqa: BLE001 -- requests' ConnectionError, a bad archive, a missing file
+                from paddleseg.utils.env import seg_env
+
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                raise PretrainedWeightsError(
+                    f"cannot load the pretrained {name} weights from {pretrained} ({type(exc).__name__}: {reason}); "
+                    f"PaddleSeg looks for a downloaded copy under {seg_env.PRETRAINED_MODEL_HOME}. Without network, "
+                    f"copy the unpacked archive there, or train from random initialisation with "
+                    f"`pretrained: null` ({PRETRAINED_OPTION})") from exc
     for p in net.parameters():
         p.name = paddle.utils.unique_name.generate(p.name)
     return net
@@ -151,8 +182,9 @@ class DeepLabV3Logits(nn.Layer):
 def deeplabv3(num_classes: int = 2, backbone: str = "ResNet18_vd", backbone_indices: Sequence[int] | None = None,
               aspp_ratios: Sequence[int] | None = None, aspp_out_channels: int = 256, align_corners: bool = False,
               output_stride: int | None = None, multi_grid: Sequence[int] | None = None,
-              in_channels: int = 3) -> DeepLabV3Logits:
-    """PaddleSeg DeepLabV3 with a randomly initialised backbone, built offline.
+              in_channels: int = 3, pretrained: str | None = None) -> DeepLabV3Logits:
+    """PaddleSeg DeepLabV3, its backbone randomly initialised (``pretrained=None``, offline) or loaded
+    from ``pretrained`` (a URL, e.g. :data:`PRETRAINED_URLS`, or a local .pdparams) by PaddleSeg.
 
     ``backbone``: a name of SUPPORTED_BACKBONES (or an alias); ``backbone_indices`` /
     ``aspp_ratios`` default to the family's BACKBONE_DEFAULTS; ``output_stride`` (8 or 16) and
@@ -168,7 +200,7 @@ def deeplabv3(num_classes: int = 2, backbone: str = "ResNet18_vd", backbone_indi
         raise ValueError(f"num_classes must be positive, got {num_classes}")
     defaults = BACKBONE_DEFAULTS[backbone_family(name, output_stride)]
     with _quiet_paddleseg():
-        net = _build_backbone(name, in_channels, output_stride, multi_grid)
+        net = _build_backbone(name, in_channels, output_stride, multi_grid, pretrained)
         indices = tuple(backbone_indices if backbone_indices is not None else defaults["backbone_indices"])
         n_feats = len(net.feat_channels)
         if len(indices) != 1 or not 0 <= indices[0] < n_feats:

@@ -10,7 +10,8 @@ model files that sit next to it:
     model_legacy.pdmodel + .pdiparams  the same as a pre-PIR program, when the exporting Paddle could
                                    write one (older Paddle Inference reads only this; optional)
     model.onnx                     the same network for ONNX Runtime (optional)
-    model_meta.json                how to feed it: padding multiple, tile budget, overlap, TLC;
+    model_meta.json                how to feed it: padding multiple, tiling (the winner's 4
+                                   quadrants or overlapping tiles), tile budget, overlap, TLC;
                                    ``formats`` lists which of the files above the zip holds
 
 (In the course repository this file is ``lib/submission/predict.py``; ``lib.infer`` imports its
@@ -38,10 +39,18 @@ Behaviour:
   skipped; the others are still restored. The exit code is 0 when every file was restored, 1 when
   any failed (the failures are listed at the end) or the source folder holds no file, 2 for a
   missing or unusable folder or model.
-* Memory is bounded: an image whose (padded) size exceeds ``tile_pixels`` is restored in
-  overlapping tiles of at most ``tile_pixels`` pixels, blended with linear ramps over the
-  overlap. Besides the network's own memory for one tile, the image itself costs its input and
-  output arrays plus a float32 band one tile high (see :func:`memory_estimate`).
+* Tiling (``tiling`` in ``model_meta.json``, ``--tiling`` overrides it):
+
+  - ``quadrants``: the 1st-place solution's ``test_code/predict.py`` (``clip_img`` / ``concat_img``):
+    every image cut at ``int(h / 2)`` and ``int(w / 2)`` into 4 tiles without overlap or padding
+    (on an odd side the bottom / right tiles are one pixel longer), each restored alone (the
+    network pads it to its multiple itself) and stitched back edge to edge. A tile is a quarter of
+    the image, so memory grows with the image (a 2K test page: ~1 MP tiles).
+  - ``overlap`` (the default of a metadata file without ``tiling``): memory is bounded; an image
+    whose (padded) size exceeds ``tile_pixels`` is restored in overlapping tiles of at most
+    ``tile_pixels`` pixels, blended with linear ramps over the overlap. Besides the network's own
+    memory for one tile, the image itself costs its input and output arrays plus a float32 band
+    one tile high (see :func:`memory_estimate`).
 """
 from __future__ import annotations
 
@@ -63,6 +72,7 @@ MODEL_META = "model_meta.json"
 DEFAULT_MULTIPLE = 16                 # NAFNet with 4 levels pads its input to a multiple of 2 ** 4
 DEFAULT_TILE_PIXELS = 1024 * 1024     # the winner's tile: a quarter of a 2K image
 DEFAULT_OVERLAP = 64
+TILINGS = ("overlap", "quadrants")    # model_meta.json "tiling": see the module docstring
 FINISH_ROWS = 64                      # rows converted back to the output dtype at a time
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 BACKEND_NAMES = {"paddle": "Paddle Inference", "onnx": "ONNX Runtime"}
@@ -158,9 +168,28 @@ def plan_grid(height: int, width: int, tile_pixels: int = DEFAULT_TILE_PIXELS,
 
 
 def quadrant_grid(height: int, width: int) -> tuple[list, list]:
-    """The seed's plan: 2 x 2 equal tiles without overlap, on the image padded to even sides."""
-    h2, w2 = _round_up(height, 2) // 2, _round_up(width, 2) // 2
-    return [(0, h2), (h2, h2)], [(0, w2), (w2, w2)]
+    """The winner's plan (test_code/predict.py ``clip_img``): the image cut at ``int(h / 2)`` and
+    ``int(w / 2)`` into 2 x 2 tiles without overlap or padding; on an odd side the second tile is
+    one pixel longer (2047 rows: 1023 + 1024). A side of 1 pixel stays whole (the winner's cut
+    would give an empty tile)."""
+    if height < 1 or width < 1:
+        raise ValueError(f"image size must be positive, got {height} x {width}")
+
+    def halves(length: int) -> list[tuple[int, int]]:
+        return [(0, length)] if length < 2 else [(0, length // 2), (length // 2, length - length // 2)]
+
+    return halves(height), halves(width)
+
+
+def tile_plan(height: int, width: int, tiling: str = "overlap", tile_pixels: int = DEFAULT_TILE_PIXELS,
+              overlap: int = DEFAULT_OVERLAP, multiple: int = DEFAULT_MULTIPLE) -> tuple[list, list]:
+    """The grid ``tiling`` gives an image: "quadrants" (:func:`quadrant_grid`) or "overlap"
+    (:func:`plan_grid` within ``tile_pixels``)."""
+    if tiling == "quadrants":
+        return quadrant_grid(height, width)
+    if tiling == "overlap":
+        return plan_grid(height, width, tile_pixels, overlap, multiple)
+    raise ValueError(f"unknown tiling {tiling!r}; choose one of {', '.join(TILINGS)}")
 
 
 def blend_ramp(tiles: list[tuple[int, int]], index: int, shape: str = "linear") -> np.ndarray:
@@ -216,14 +245,14 @@ def from_unit(array: np.ndarray, dtype) -> np.ndarray:
 
 def restore_array(run, image: np.ndarray, grid: tuple[list, list] | None = None, *,
                   tile_pixels: int = DEFAULT_TILE_PIXELS, overlap: int = DEFAULT_OVERLAP,
-                  multiple: int = DEFAULT_MULTIPLE, blend: str = "linear") -> np.ndarray:
+                  multiple: int = DEFAULT_MULTIPLE, blend: str = "linear", tiling: str = "overlap") -> np.ndarray:
     """Restore an H x W x 3 image (uint8, uint16 or float in [0, 1]) with ``run``.
 
     ``run`` maps a float32 1 x 3 x h x w array in [0, 1] to one of the same shape (it pads to its
     own multiple inside). ``grid`` is a tile plan (:func:`plan_grid`, :func:`quadrant_grid`);
-    by default the one that fits ``tile_pixels``. Tiles reaching past the image (the seed's
-    quadrants on odd sizes) see the image reflect-padded. Outputs are blended with
-    :func:`blend_ramp` weights and divided by their sum.
+    by default :func:`tile_plan` of ``tiling`` (overlapping tiles that fit ``tile_pixels``, or the
+    winner's quadrants). Outputs are blended with :func:`blend_ramp` weights and divided by their
+    sum; tiles that do not overlap (the quadrants) get weight 1, so they are stitched unchanged.
 
     Memory: rows are finished one tile row at a time, so beside the input and output arrays only
     a float32 band one tile row high (3 channels + 1 weight) is held, plus one tile's arrays
@@ -232,19 +261,17 @@ def restore_array(run, image: np.ndarray, grid: tuple[list, list] | None = None,
     if image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"restore_array expects H x W x 3, got shape {image.shape}")
     height, width = image.shape[:2]
-    rows, cols = grid or plan_grid(height, width, tile_pixels, overlap, multiple)
-    pad_h = max(max(s + n for s, n in rows) - height, 0)
-    pad_w = max(max(s + n for s, n in cols) - width, 0)
-    if pad_h or pad_w:  # only the quadrant plan reaches past the image (by one pixel)
-        mode = "reflect" if height > pad_h and width > pad_w else "symmetric"
-        image = np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode=mode)
+    rows, cols = grid or tile_plan(height, width, tiling, tile_pixels, overlap, multiple)
+    for tiles, length, axis in ((rows, height, "rows"), (cols, width, "columns")):
+        if min(s for s, _ in tiles) < 0 or max(s + n for s, n in tiles) > length:
+            raise ValueError(f"tile plan reaches outside the image's {length} {axis}: {tiles}")
     out = np.empty((height, width, 3), dtype=image.dtype)
     col_weights = [blend_ramp(cols, j, blend) for j in range(len(cols))]
     # The band holds rows [y0, y0 + band height) of the current tile row; each tile row starts
     # where the previous one's finished rows end, so it always starts at band row 0.
     band_h = max(n for _, n in rows)
-    acc = np.zeros((band_h, width + pad_w, 3), np.float32)
-    weight = np.zeros((band_h, width + pad_w, 1), np.float32)
+    acc = np.zeros((band_h, width, 3), np.float32)
+    weight = np.zeros((band_h, width, 1), np.float32)
     for i, (y0, th) in enumerate(rows):
         row_w = blend_ramp(rows, i, blend)
         for j, (x0, tw) in enumerate(cols):
@@ -408,7 +435,7 @@ def prepare_save_dir(save_dir, src_dir=None) -> Path:
 
 
 def restore_folder(run, src_dir, save_dir, *, tile_pixels: int = DEFAULT_TILE_PIXELS,
-                   overlap: int = DEFAULT_OVERLAP, multiple: int = DEFAULT_MULTIPLE,
+                   overlap: int = DEFAULT_OVERLAP, multiple: int = DEFAULT_MULTIPLE, tiling: str = "overlap",
                    wrap=None, log=print, restore=None) -> dict:
     """Restore every file of ``src_dir`` into ``save_dir`` (same names); one failure never stops
     the rest. ``wrap`` wraps the file list (a progress bar); ``log`` prints each failure.
@@ -427,7 +454,8 @@ def restore_folder(run, src_dir, save_dir, *, tile_pixels: int = DEFAULT_TILE_PI
         try:
             image, info = read_image_file(path)
             restored = restore(image) if restore else restore_array(run, image, tile_pixels=tile_pixels,
-                                                                    overlap=overlap, multiple=multiple)
+                                                                    overlap=overlap, multiple=multiple,
+                                                                    tiling=tiling)
             write_image_file(save_dir / path.name, restored, info)
         except Exception as exc:  # noqa: BLE001 -- one bad file must not stop the others
             report["failed"].append((path.name, first_line(exc)))
@@ -696,6 +724,9 @@ def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
     parser.add_argument("--tile-pixels", type=int, default=None,
                         help="largest tile in pixels (memory bound); default from model_meta.json")
     parser.add_argument("--overlap", type=int, default=None, help="tile overlap in pixels")
+    parser.add_argument("--tiling", choices=TILINGS, default=None,
+                        help="quadrants: the winner's 4 tiles; overlap: blended tiles within --tile-pixels "
+                             "(default: model_meta.json's tiling, else overlap)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all usable cores)")
     parser.add_argument("--timings", default=None, help="write per-image seconds and pixels to this JSON file")
     parser.add_argument("--quiet", action="store_true", help="print only failures and the summary")
@@ -717,6 +748,10 @@ def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
     tile_pixels = args.tile_pixels or meta.get("tile_pixels", DEFAULT_TILE_PIXELS)
     overlap = args.overlap if args.overlap is not None else meta.get("overlap", DEFAULT_OVERLAP)
     multiple = meta.get("multiple", DEFAULT_MULTIPLE)
+    tiling = args.tiling or meta.get("tiling", "overlap")
+    if tiling not in TILINGS:
+        return fail(f"{Path(args.model_dir) / MODEL_META}: unknown tiling {tiling!r} (expected "
+                    f"{' or '.join(TILINGS)}); unzip the submission again")
     if not list_inputs(src):
         return fail(f"no files in the source folder {src}; nothing restored (the output folder {save} is empty)",
                     EXIT_FAILED)
@@ -729,7 +764,8 @@ def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
     def restore_with(model, image):
         if load_pipeline:
             return model.restore_image(image)
-        return restore_array(model, image, tile_pixels=tile_pixels, overlap=overlap, multiple=multiple)
+        return restore_array(model, image, tile_pixels=tile_pixels, overlap=overlap, multiple=multiple,
+                             tiling=tiling)
 
     order = backend_order(args.device) if args.backend == "auto" else [args.backend]
     try:
@@ -749,7 +785,9 @@ def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
                + (f"; {', '.join(reserve)} in reserve" if reserve else ""))
         print(f"backend: {BACKEND_NAMES[run.backend]} ({why})")
         print(f"model: {type(run).__name__} on {run.device}, loaded in {load_s:.1f} s"
-              + ("" if load_pipeline else f"; tiles of at most {tile_pixels} pixels, overlap {overlap}"))
+              + ("" if load_pipeline else "; " + (
+                  "the winner's 4 quadrants (cut at half height and width, stitched edge to edge)"
+                  if tiling == "quadrants" else f"tiles of at most {tile_pixels} pixels, overlap {overlap}")))
 
     def log_each(paths):  # the progress line first, so a file's FAILED line follows its own
         for k, path in enumerate(paths, 1):

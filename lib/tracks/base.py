@@ -111,14 +111,21 @@ class Track:
     def trainer(self, profile: str | None = None, out_dir=None, prepared=None, quiet: bool | None = None,
                 **overrides):
         """A Trainer for this track: options from the profile's ``model`` and ``train`` sections
-        (``overrides`` replace train options), data from the prepared folder (made if needed)."""
+        (``overrides`` replace train options), data from the prepared folder (made if needed). A
+        schedule in epochs becomes iterations over the prepared training samples
+        (lib.train.schedule.resolve_epochs)."""
+        import paddle
+
         from ..train.engine import Trainer
+        from ..train.schedule import resolve_epochs
 
         cfg = self.config(profile)
         prepared = prepared if prepared is not None else self.prepare(cfg["profile"])
         out_dir = Path(out_dir) if out_dir else self.run_dir(cfg["profile"])
-        return Trainer(self.train_options(cfg, **overrides), self.train_data(prepared), out_dir, quiet=quiet,
-                       task=self.task, track=self.name)
+        data = self.train_data(prepared)
+        options = resolve_epochs(self.train_options(cfg, **overrides), len(data.train),
+                                 paddle.distributed.get_world_size())
+        return Trainer(options, data, out_dir, quiet=quiet, task=self.task, track=self.name)
 
     def evaluate(self, model, profile: str | None = None, data=None, val=None) -> dict:
         """Held-out metrics of ``model`` against the input and the tuned classical baselines."""
@@ -201,7 +208,9 @@ class Track:
         network = network or ("model" if "model" in specs else next(iter(specs)))
         if network not in specs or network not in state["networks"]:
             raise ValueError(f"{path}: no network {network!r} (has {sorted(state['networks'])})")
-        model = build_model(specs[network])
+        # the checkpoint replaces every weight: initial weights named in the spec (a backbone's
+        # pretrained download, lib.models.deeplab) would only be fetched to be overwritten
+        model = build_model({k: v for k, v in specs[network].items() if k != "pretrained"})
         missing, unexpected = model.set_state_dict(inference_weights(state)[network])
         if missing or unexpected:
             raise ValueError(f"{path} does not fit the {network!r} network of its options: missing "

@@ -9,6 +9,7 @@ The winning schedule (``full`` profile) in these terms::
 from __future__ import annotations
 
 import bisect
+import copy
 import math
 from dataclasses import dataclass
 
@@ -163,24 +164,32 @@ def build_scheduler(spec: dict, base_lr: float, phases: list[dict], optimizer: s
 def scale_schedule(options: dict, factor: float) -> dict:
     """Overrides that run the same schedule ``factor`` times longer: every stage's and phase's
     iterations (and explicit scheduler periods and warm-up) multiplied and rounded, validation and
-    checkpoint intervals too. Stages and phases keep their boundaries aligned where they were."""
+    checkpoint intervals too. Stages and phases keep their boundaries aligned where they were. A
+    schedule in epochs (:func:`resolve_epochs`) gets its epochs multiplied instead."""
     if not factor > 0:
         raise ValueError(f"the schedule scale must be positive, got {factor!r}")
 
     def scaled(pieces):
+        if any("epochs" in piece for piece in pieces):  # turned into iterations later (resolve_epochs)
+            return [{**piece, "epochs": piece["epochs"] * factor} for piece in pieces]
         ends = [round(e * factor) for e in _cumulative(pieces)]
         return [{**piece, "iters": end - start} for piece, start, end in zip(pieces, [0] + ends[:-1], ends)]
 
     stages, phases = scaled(options["stages"]), scaled(options["phases"])
     for what, pieces in (("stages", stages), ("phases", phases)):
-        if any(p["iters"] <= 0 for p in pieces):
+        if any(p.get("iters", 1) <= 0 for p in pieces):
             raise ValueError(f"scale {factor} leaves an empty entry in {what}")
     scheduler = dict(options.get("scheduler") or {})
     if scheduler.get("periods"):
         scheduler["periods"] = [p["iters"] for p in scaled([{"iters": p} for p in scheduler["periods"]])]
     if scheduler.get("warmup_iters"):
         scheduler["warmup_iters"] = max(1, round(scheduler["warmup_iters"] * factor))
+    if scheduler.get("warmup_epochs"):
+        scheduler["warmup_epochs"] = scheduler["warmup_epochs"] * factor
     out = {"stages": stages, "phases": phases, "scheduler": scheduler}
+    task = options.get("task") or {}
+    if any(key.endswith("_epoch") for key in task):
+        out["task"] = {k: v * factor if k.endswith("_epoch") else v for k, v in task.items()}
     for key in ("val_every", "save_every"):
         if options.get(key):
             out[key] = max(1, round(options[key] * factor))
@@ -193,3 +202,74 @@ def _cumulative(pieces) -> list[int]:
         total += int(piece["iters"])
         ends.append(total)
     return ends
+
+
+# ---------------------------------------------------------------------------- schedules in epochs
+def epoch_iterations(epochs: float, batch_size: int, n_samples: int, world_size: int = 1) -> int:
+    """Iterations of ``epochs`` passes over ``n_samples`` training samples when every iteration
+    draws ``batch_size`` samples in each of ``world_size`` processes: ``ceil(epochs * n / (batch *
+    world))`` (a last partial batch is an iteration, as a DataLoader counts it)."""
+    if not n_samples > 0:
+        raise ValueError(f"an epoch needs training samples, got {n_samples}")
+    return math.ceil(round(epochs * n_samples / (int(batch_size) * int(world_size)), 9))
+
+
+def resolve_epochs(options: dict, n_samples: int, world_size: int = 1) -> dict:
+    """Train options whose schedule is given in epochs of the training data, with every epoch count
+    turned into iterations for ``n_samples`` training samples (options without epochs come back
+    unchanged):
+
+    * ``stages[i].epochs`` -> ``iters`` = :func:`epoch_iterations` at that stage's batch size;
+    * ``phases[i].epochs`` -> ``iters``: the iterations between the phase's first and last epoch,
+      counted through the stages (a phase may span stages of different batch sizes);
+    * ``scheduler.warmup_epochs`` -> ``warmup_iters``;
+    * every ``task`` option named ``<x>_epoch`` -> ``<x>_iter``, the iteration where that epoch starts.
+
+    Either every stage gives ``epochs`` or none does; phases and the rest then need stages in epochs."""
+    options = copy.deepcopy(options)
+    stages, phases = options.get("stages") or [], options.get("phases") or []
+    scheduler, task = options.get("scheduler") or {}, options.get("task") or {}
+    task_epochs = [k for k in task if k.endswith("_epoch")]
+    in_epochs = [("epochs" in s) for s in stages]
+    if not any(in_epochs) and not any("epochs" in p for p in phases) and "warmup_epochs" not in scheduler \
+            and not task_epochs:
+        return options
+    if not stages or not all(in_epochs):
+        raise ValueError("a schedule in epochs needs every stage in epochs (stages[i].epochs, no iters)")
+    for i, stage in enumerate(stages):
+        if "iters" in stage:
+            raise ValueError(f"stages[{i}] gives both epochs and iters")
+        if not stage["epochs"] > 0:
+            raise ValueError(f"stages[{i}].epochs must be positive, got {stage['epochs']!r}")
+    ends, total = [], 0.0
+    for stage in stages:
+        total += float(stage["epochs"])
+        ends.append(total)
+
+    def iteration_at(epoch: float) -> int:
+        """The iteration where ``epoch`` (counted from 0 over all stages) starts."""
+        if not -1e-9 <= epoch <= total + 1e-9:
+            raise ValueError(f"epoch {epoch} is outside the stages' {total:g} epochs")
+        done, start = 0, 0.0
+        for stage, end in zip(stages, ends):
+            if epoch <= end + 1e-9:
+                return done + epoch_iterations(max(epoch - start, 0.0), stage["batch_size"], n_samples, world_size)
+            done += epoch_iterations(end - start, stage["batch_size"], n_samples, world_size)
+            start = end
+        return done
+
+    for stage, start, end in zip(stages, [0.0] + ends[:-1], ends):
+        stage["iters"] = iteration_at(end) - iteration_at(start)
+        del stage["epochs"]
+    if any("epochs" in p for p in phases) and not all("epochs" in p and "iters" not in p for p in phases):
+        raise ValueError("phases in epochs: every phase gives epochs (and no iters)")
+    start = 0.0
+    for phase in (p for p in phases if "epochs" in p):
+        end = start + float(phase.pop("epochs"))
+        phase["iters"] = iteration_at(end) - iteration_at(start)
+        start = end
+    if "warmup_epochs" in scheduler:
+        scheduler["warmup_iters"] = max(1, iteration_at(float(scheduler.pop("warmup_epochs"))))
+    for key in task_epochs:
+        task[key[:-len("_epoch")] + "_iter"] = iteration_at(float(task.pop(key)))
+    return options

@@ -3,8 +3,9 @@
 
 Data: :mod:`lib.tracks.denoise.data` writes SIDD-Medium's scene layout from clean offline photos made noisy
 with Brooks et al.'s camera pipeline (:mod:`lib.tracks.denoise.camera_noise`) and cuts the seed's patches.
-Model: :mod:`lib.models.mirnet_v2`. Training: the engine's ``restoration_psnr_ssim`` task with the
-seed's progressive schedule (lib/configs/denoise.yaml). Evaluation: held-out scenes against the
+Model: :mod:`lib.models.mirnet_v2`. Training: :mod:`lib.tracks.denoise.tasks` (the engine's
+``restoration_psnr_ssim`` plus the seed's output clipping and MixUp, used by ``full``) with the
+seed's progressive schedule in epochs of the prepared patches (lib/configs/denoise.yaml). Evaluation: held-out scenes against the
 noisy input and the classical denoisers of :mod:`lib.tracks.denoise.baselines` tuned on the validation
 patches, per ISO, and a noise-level sweep. Deployment: :mod:`lib.export` and an ``infer.py``-style
 single-image path through the exported model::
@@ -15,7 +16,6 @@ single-image path through the exported model::
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import tempfile
 import time
@@ -25,6 +25,8 @@ import numpy as np
 
 from lib.tracks.base import Track
 
+from .tasks import DenoiseTask
+
 TUNE_MAX_IMAGES = 8           # validation patches the classical denoisers are tuned on
 SWEEP_ISOS = (200, 400, 800, 1600, 3200, 6400, 9600, 12800)
 SEED_EPOCHS, SEED_BATCHES, SEED_PATCHES = (30, 15, 10, 5), (8, 6, 4, 2), (128, 160, 192, 256)
@@ -33,17 +35,20 @@ SIDD_MEDIUM_PATCHES = 320 * 300   # SIDD-Medium's 320 image pairs x the seed's -
 
 def epochs_to_iters(epochs, batch_sizes, n_patches: int) -> list[int]:
     """Iterations of each progressive stage: ``ceil(epochs * n_patches / batch)`` (one epoch is
-    one pass over the patches, as the seed's DataLoader counts it)."""
+    one pass over the patches, as the seed's DataLoader counts it; what
+    lib.train.schedule.resolve_epochs does with the ``full`` schedule when training starts)."""
+    from lib.train.schedule import epoch_iterations
+
     if len(epochs) != len(batch_sizes):
         raise ValueError(f"{len(epochs)} epoch counts for {len(batch_sizes)} batch sizes")
-    return [math.ceil(e * n_patches / b) for e, b in zip(epochs, batch_sizes)]
+    return [epoch_iterations(e, b, n_patches) for e, b in zip(epochs, batch_sizes)]
 
 
 class DenoiseTrack(Track):
     name = "denoise"
     title = "Real-image denoising: MIRNetV2 (Paddle reproduction), progressive learning, SIDD layout"
     model_name = "mirnetv2"
-    task = "restoration_psnr_ssim"
+    task = DenoiseTask
     notebooks = ("07_mirnetv2_denoising",)
     models = ("lib.models.mirnet_v2",)
     sections = ("data", "model", "prepare", "train")

@@ -48,18 +48,34 @@ class SegmentationTask(Task):
 
 class InpaintingGANTask(Task):
     """DeepFillv2 (the de-occlusion seed): a gated-conv generator (coarse, refined) and an
-    SN-PatchGAN discriminator, on (image, mask) samples (mask 1 = hole). Discriminator: hinge loss
+    SN-PatchGAN discriminator, on (image, mask) samples (mask 1 = hole). Discriminator: ``gan_loss``
+    ("wgan": -mean D(real) + mean D(fake), the base repository's WGAN_trainer; "hinge": the paper's)
     on (real, composited fake), updated every ``d_every`` iterations (a phase key; the seed's second
     round: 3 generator updates per discriminator update). Generator: ``l1_weight`` x (L1 of the
-    coarse composite + L1 of the refined composite) + ``gan_weight`` x (-mean D(fake)), as
+    coarse composite + L1 of the refined composite) + ``perceptual_weight`` x L1 of the VGG-16
+    features of the refined composite and the image (lib.models.deepfillv2.perceptual_l1; the
+    ImageNet VGG-16 is downloaded when the weight is not 0) + ``gan_weight`` x (-mean D(fake)), as
     lib.models.deepfillv2.generator_loss. One generator forward per iteration serves both updates.
     Validated by PSNR of the refined composite on the whole sample and inside the hole."""
     name = "deepfill_gan"
     networks = ("generator", "discriminator")
     sample_kinds = ("image", "mask")
     phase_keys = frozenset({"d_every"})
-    option_defaults = {"l1_weight": 1000.0, "gan_weight": 1.0}
-    loss_keys = ("loss", "l1", "gan", "d_loss")
+    option_defaults = {"l1_weight": 1000.0, "gan_weight": 1.0, "gan_loss": "hinge", "perceptual_weight": 0.0}
+    loss_keys = ("loss", "l1", "gan", "perceptual", "d_loss")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from lib.models import deepfillv2
+
+        if self.settings["gan_loss"] not in deepfillv2.GAN_LOSSES:
+            raise ValueError(f"task option gan_loss must be one of {', '.join(deepfillv2.GAN_LOSSES)}, "
+                             f"got {self.settings['gan_loss']!r}")
+        weight = self.settings["perceptual_weight"]
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
+            raise ValueError(f"task option perceptual_weight must be a number >= 0, got {weight!r}")
+        self.perceptual = deepfillv2.vgg16_features(
+            option="train: task: perceptual_weight: 0 in lib/configs/deocclusion.yaml") if weight else None
     metric_keys = ("psnr", "psnr_hole")
     best_metric = "psnr_hole"
 
@@ -73,7 +89,7 @@ class InpaintingGANTask(Task):
         self.d_every = int(phase.get("d_every", 1))
 
     def train_step(self, batch: tuple, iteration: int) -> dict:
-        from lib.models.deepfillv2 import composite, generator_loss, hinge_d_loss
+        from lib.models.deepfillv2 import composite, discriminator_loss, generator_loss, perceptual_l1
 
         img, mask = batch
         gen, disc = self.train_nets["generator"], self.train_nets["discriminator"]
@@ -83,15 +99,19 @@ class InpaintingGANTask(Task):
         if iteration % self.d_every == 0:
             with self.autocast():
                 fake = composite(img, refined, mask).detach()
-                d_loss = hinge_d_loss(disc(img, mask), disc(fake, mask))
+                d_loss = discriminator_loss(self.settings["gan_loss"], disc(img, mask), disc(fake, mask))
             self.optimize(d_loss, "discriminator")
             losses["d_loss"] = float(d_loss)
         with self.autocast():
             d_fake = disc(composite(img, refined, mask), mask)
             terms = generator_loss(img, mask, coarse, refined, d_fake, l1=self.settings["l1_weight"],
-                                   gan=self.settings["gan_weight"])
+                                   gan=self.settings["gan_weight"], perceptual=self.settings["perceptual_weight"],
+                                   perceptual_fn=(lambda pred, target: perceptual_l1(self.perceptual, pred, target))
+                                   if self.perceptual is not None else None)
         self.optimize(terms["total"], "generator")
         losses.update(loss=float(terms["total"]), l1=float(terms["l1_refined"]), gan=float(terms["gan"]))
+        if "perceptual" in terms:
+            losses["perceptual"] = float(terms["perceptual"])
         return losses
 
     def validate(self, samples: list) -> dict:

@@ -8,8 +8,9 @@ The seed trains two networks apart, so there are two tracks on one data set and 
 (``lib/configs/deocclusion.yaml``):
 
 * ``deocclusion``: the inpainting GAN (task ``deepfill_gan``: generator + discriminator, two
-  optimizers, step decay, hinge loss, L1 weight 1000, then 3 generator updates per discriminator
-  update), options ``model`` / ``train``; its evaluation runs the whole pipeline;
+  optimizers, step decay, L1 weight 1000, WGAN + VGG-16 perceptual in full (hinge in smoke / demo),
+  then 3 generator updates per discriminator update), options ``model`` / ``train``; its evaluation
+  runs the whole pipeline;
 * ``deocclusion_seg``: the segmenter (task ``segmentation``), options ``seg_model`` / ``seg_train``.
 
 Data: :mod:`lib.tracks.deocclusion.data` (rendered pages photographed with procedural occluders,

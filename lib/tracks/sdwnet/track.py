@@ -75,15 +75,21 @@ class SDWNetTrack(Track):
         return TrainData(train=samples, all=samples + [(b, g) for _, b, g in val], val=val)
 
     def trainer(self, profile=None, out_dir=None, prepared=None, quiet=None, crops: str | None = None, **overrides):
-        """:meth:`Track.trainer` with the crops of the profile (``crops`` overrides them)."""
+        """:meth:`Track.trainer` with the crops of the profile (``crops`` overrides them); a schedule
+        in epochs (full) counts them over those crops' samples (offline: the prepared windows)."""
+        import paddle
+
         from lib.train.engine import Trainer
+        from lib.train.schedule import resolve_epochs
 
         cfg = self.config(profile)
         crops = crops or self.crop_mode(cfg["profile"])
         prepared = prepared if prepared is not None else self.prepare(cfg["profile"])
         out_dir = Path(out_dir) if out_dir else self.run_dir(cfg["profile"])
-        return Trainer(self.train_options(cfg, **overrides), self.train_data(prepared, crops), out_dir, quiet=quiet,
-                       task=self.task, track=self.name)
+        data = self.train_data(prepared, crops)
+        options = resolve_epochs(self.train_options(cfg, **overrides), len(data.train),
+                                 paddle.distributed.get_world_size())
+        return Trainer(options, data, out_dir, quiet=quiet, task=self.task, track=self.name)
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, model, profile=None, data=None, val=None, ocr=None) -> dict:

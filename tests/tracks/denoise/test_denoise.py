@@ -49,24 +49,99 @@ def test_epochs_convert_to_iterations_as_the_seeds_dataloader_counts_them():
 
 
 def test_full_profile_holds_the_seeds_numbers():
+    """full = the seed's train_denoising_1card.py: progressive stages in epochs of the prepared
+    patches, Charbonnier on the clipped output, MixUp from the 6th epoch, a 3-epoch warm-up."""
     from lib.models.mirnet_v2 import MIRNET_CONFIGS
     from lib.train.engine import resolve_options
+    from lib.train.schedule import resolve_epochs
 
     cfg = load_config("denoise", "full")
     stages = cfg["train"]["stages"]
     assert [s["patch_size"] for s in stages] == list(SEED_PATCHES) == [128, 160, 192, 256]
     assert [s["batch_size"] for s in stages] == list(SEED_BATCHES) == [8, 6, 4, 2]
-    assert [s["iters"] for s in stages] == epochs_to_iters(SEED_EPOCHS, SEED_BATCHES, SIDD_MEDIUM_PATCHES)
+    assert [s["epochs"] for s in stages] == list(SEED_EPOCHS) == [30, 15, 10, 5]
     assert cfg["train"]["optimizer"] == {"name": "adam", "lr": 2e-4, "betas": [0.9, 0.999]}
-    assert [p["loss"] for p in cfg["train"]["phases"]] == ["l1"]
+    assert [p["loss"] for p in cfg["train"]["phases"]] == ["charbonnier"]
+    assert cfg["train"]["task"] == {"clip_output": True, "mixup_from_epoch": 5, "mixup_beta": 1.2}
+    # on SIDD-Medium's 96,000 patches: the seed's iterations, MixUp from iteration 5 x 96000 / 8,
+    # the warm-up over 3 epochs of batch 8
+    opts = resolve_options(resolve_epochs(TRACK.train_options(cfg), SIDD_MEDIUM_PATCHES), TRACK.task)
+    assert [s["iters"] for s in opts["stages"]] == epochs_to_iters(SEED_EPOCHS, SEED_BATCHES, SIDD_MEDIUM_PATCHES)
+    assert opts["task"] == {"clip_output": True, "mixup_from_iter": 60_000, "mixup_beta": 1.2}
+    assert opts["scheduler"]["warmup_iters"] == 36_000 and opts["scheduler"]["eta_min"] == 1e-6
     assert (cfg["prepare"]["ps"], cfg["prepare"]["num_patches"], cfg["prepare"]["num_cores"]) == (256, 300, 10)
     assert TRACK.model_spec(cfg) == {"name": "mirnet_v2", **MIRNET_CONFIGS["paddle-repro"]}
     assert TRACK.model_spec(load_config("denoise", "demo")) == {"name": "mirnet_v2", **MIRNET_CONFIGS["demo"]}
     for profile in ("smoke", "demo", "full"):
-        opts = resolve_options(TRACK.train_options(TRACK.config(profile)), "restoration_psnr_ssim")
+        opts = resolve_options(resolve_epochs(TRACK.train_options(TRACK.config(profile)), 1000), TRACK.task)
         assert opts["scheduler"]["periods"] == [sum(s["iters"] for s in opts["stages"])]  # one cosine
+    for profile in ("smoke", "demo"):  # the shipped demo model's recipe: L1, no clipping, no MixUp
+        opts = resolve_options(TRACK.train_options(TRACK.config(profile)), TRACK.task)
+        assert opts["task"] == {"clip_output": False, "mixup_from_iter": None, "mixup_beta": 1.2}
+        assert [p["loss"] for p in opts["phases"]] == ["l1"] and not opts["scheduler"].get("warmup_iters")
     with pytest.raises(ValueError, match="unknown config 'nope'"):
         TRACK.model_spec({"model": {"config": "nope"}})
+
+
+# ----------------------------------------------------------------------------- MixUp and clipping
+def test_mixup_blends_each_sample_with_its_partner_as_the_seed():
+    import paddle
+
+    from lib.tracks.denoise.tasks import mixup_draw, mixup_pairs
+
+    rng = np.random.default_rng(0)
+    noisy, clean = rng.random((5, 3, 4, 6), dtype=np.float32), rng.random((5, 3, 4, 6), dtype=np.float32)
+    order, lam = np.array([3, 0, 4, 1, 2]), np.array([0.1, 0.5, 0.9, 0.3, 0.7])
+    got_in, got_gt = mixup_pairs(paddle.to_tensor(noisy), paddle.to_tensor(clean), order, lam)
+    for k in range(5):  # sample k with sample order[k], both images with the same weight
+        np.testing.assert_allclose(got_in.numpy()[k], lam[k] * noisy[k] + (1 - lam[k]) * noisy[order[k]], rtol=1e-6)
+        np.testing.assert_allclose(got_gt.numpy()[k], lam[k] * clean[k] + (1 - lam[k]) * clean[order[k]], rtol=1e-6)
+    order, lam = mixup_draw(8, 1.2, np.random.default_rng(1))
+    assert sorted(order) == list(range(8)) and ((0 < lam) & (lam < 1)).all()
+    lam = mixup_draw(20000, 1.2, np.random.default_rng(2))[1]  # Beta(1.2, 1.2): mean 1/2, variance 1/13.6
+    assert lam.mean() == pytest.approx(0.5, abs=0.01) and lam.var() == pytest.approx(1 / 13.6, abs=0.003)
+
+
+def test_training_step_clips_the_output_and_mixes_from_the_given_iteration():
+    """The task as full runs it: before ``mixup_from_iter`` the loss sees the batch as drawn, from
+    then on the MixUp of (run seed, iteration, rank); always the network's output clipped to [0, 1]."""
+    import paddle
+
+    from lib.tracks.denoise.tasks import DenoiseTask, mixup_draw
+
+    paddle.seed(0)
+    net = paddle.nn.Conv2D(3, 3, 1)
+    with paddle.no_grad():
+        net.weight.set_value(paddle.eye(3).reshape([3, 3, 1, 1]) * 2.0)
+        net.bias.set_value(paddle.full([3], -0.3))
+    optimizer = paddle.optimizer.SGD(learning_rate=0.0, parameters=net.parameters())
+    options = {"seed": 7, "task": {"clip_output": True, "mixup_from_iter": 10, "mixup_beta": 1.2}}
+    task = DenoiseTask(options, {"model": net}, {"model": net}, {"model": optimizer}, {})
+    seen = []
+
+    def recording_loss(pred, target):
+        seen.append((pred.numpy(), target.numpy()))
+        return (pred - target).abs().mean()
+
+    task.criterion = recording_loss
+    rng = np.random.default_rng(3)
+    noisy, clean = rng.random((4, 3, 5, 5), dtype=np.float32), rng.random((4, 3, 5, 5), dtype=np.float32)
+    for iteration in (9, 10):
+        task.train_step((paddle.to_tensor(noisy), paddle.to_tensor(clean)), iteration)
+    (pred9, target9), (pred10, target10) = seen
+    np.testing.assert_allclose(pred9, np.clip(2 * noisy - 0.3, 0, 1), atol=1e-6)
+    np.testing.assert_array_equal(target9, clean)
+    order, lam = mixup_draw(4, 1.2, np.random.default_rng([7, 10, 0]))
+    w = lam.reshape(-1, 1, 1, 1)
+    mixed_in, mixed_gt = w * noisy + (1 - w) * noisy[order], w * clean + (1 - w) * clean[order]
+    np.testing.assert_allclose(target10, mixed_gt, rtol=1e-5)
+    np.testing.assert_allclose(pred10, np.clip(2 * mixed_in - 0.3, 0, 1), atol=1e-5)
+    assert pred9.min() == 0.0 and pred9.max() == 1.0  # the clip was reached on both sides
+
+
+def test_shipped_demo_model_still_loads():
+    model = TRACK.load_model(TRACK.shipped_dir / "model.pdparams")
+    assert model.checkpoint_path.name == "model.pdparams"
 
 
 # ----------------------------------------------------------------------------- generator

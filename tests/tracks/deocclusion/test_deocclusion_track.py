@@ -36,7 +36,8 @@ def test_registered_and_full_profile_holds_the_seeds_numbers():
     assert [p["d_every"] for p in gan["phases"]] == [1, 3]
     assert gan["optimizer"]["generator"]["lr"] == 1e-4 and gan["optimizer"]["discriminator"]["lr"] == 4e-4
     assert gan["scheduler"] == {"name": "step", "step_size": 100, "gamma": 0.95}
-    assert gan["task"] == {"l1_weight": 1000.0, "gan_weight": 1.0} and gan["amp"] is True
+    assert gan["task"] == {"l1_weight": 1000.0, "gan_weight": 1.0, "gan_loss": "wgan", "perceptual_weight": 10.0}
+    assert gan["amp"] is True
     assert gan["model"]["generator"]["latent_channels"] == 64
     seg_cfg = SEG.config("full")
     seg = resolve_options(SEG.train_options(seg_cfg), SEG.task)
@@ -225,3 +226,89 @@ def test_shipped_demo_pair_meets_the_quality_bars():
     clean = metrics["clean_pages"]
     assert clean["pages"] >= 8 and clean["all_within_tolerance"], clean
     assert clean["tolerance"] == GAN.config("demo")["evaluate"]["clean_tolerance"]
+
+
+def test_a_segmenter_trained_from_pretrained_weights_loads_without_them(prepared, tmp_path, monkeypatch):
+    """full starts the backbone from PaddleSeg's URL; a trained checkpoint carries that option, but
+    loading it never fetches the initial weights again (the checkpoint replaces them all)."""
+    import paddleseg.utils.utils as seg_utils
+
+    from lib.train.registry import build_model
+
+    _, out = prepared
+    spec = SEG.model_spec(SEG.config("smoke"))
+    weights = tmp_path / "imagenet.pdparams"
+    paddle.save(build_model(spec).model.backbone.state_dict(), str(weights))
+    fetched = []
+    monkeypatch.setattr(seg_utils, "download_pretrained_model", lambda url: fetched.append(url) or str(weights))
+    url = "https://example.invalid/backbone.tar.gz"
+    trainer = SEG.trainer("smoke", tmp_path / "run", prepared=out, quiet=True, model={**spec, "pretrained": url})
+    assert fetched == [url]
+    trainer.fit()
+
+    def no_network(url):
+        raise AssertionError(f"download attempted: {url}")
+
+    monkeypatch.setattr(seg_utils, "download_pretrained_model", no_network)
+    model = SEG.load_model(trainer.last_path)
+    assert not model.training and fetched == [url]
+
+
+class _Recording:
+    """Calls a network and keeps what it returned (numpy), for checking the task's loss by hand."""
+
+    def __init__(self, net, seen):
+        self.net, self.seen = net, seen
+
+    def __call__(self, *args):
+        out = self.net(*args)
+        self.seen.append([o.numpy() for o in out] if isinstance(out, (tuple, list)) else out.numpy())
+        return out
+
+
+def test_full_gan_step_is_the_base_repositorys_wgan_with_the_perceptual_term(prepared, tmp_path, monkeypatch):
+    """gan_loss wgan + perceptual_weight (full's task options): D loss = -mean D(real) + mean D(fake);
+    G loss = l1 x (L1 coarse + L1 refined composites) + perceptual x L1(features) + gan x -mean D(fake).
+    The VGG-16 is replaced by a fixed stand-in (no download here)."""
+    import lib.models.deepfillv2 as deepfillv2
+    from stand_in_features import StandInFeatures
+
+    _, out = prepared
+    monkeypatch.setattr(deepfillv2, "vgg16_features", lambda **kwargs: StandInFeatures())
+    task_options = {"l1_weight": 1000.0, "gan_weight": 1.0, "gan_loss": "wgan", "perceptual_weight": 10.0}
+    trainer = GAN.trainer("smoke", tmp_path / "run", prepared=out, quiet=True, task=task_options)
+    runner = trainer.task_runner
+    assert isinstance(runner.perceptual, StandInFeatures)
+    gen_out, disc_out = [], []
+    runner.train_nets = {"generator": _Recording(runner.train_nets["generator"], gen_out),
+                         "discriminator": _Recording(runner.train_nets["discriminator"], disc_out)}
+    runner.start_phase({"d_every": 1})
+    img, mask = _fixed_batch(trainer, trainer.data.train)
+    losses = runner.train_step((img, mask), 0)
+    real, fake_for_d, fake_for_g = disc_out
+    assert losses["d_loss"] == pytest.approx(-real.mean() + fake_for_d.mean(), rel=1e-4, abs=1e-6)
+    (coarse, refined), = gen_out
+    im, m = img.numpy(), mask.numpy()
+    comp_c, comp_r = im * (1 - m) + coarse * m, im * (1 - m) + refined * m
+    perceptual = np.abs(StandInFeatures.numpy(comp_r) - StandInFeatures.numpy(im)).mean()
+    total = 1000 * (np.abs(comp_c - im).mean() + np.abs(comp_r - im).mean()) + 10 * perceptual - fake_for_g.mean()
+    assert losses["perceptual"] == pytest.approx(perceptual, rel=1e-4)
+    assert losses["loss"] == pytest.approx(total, rel=1e-4)
+
+
+def test_gan_task_options_are_checked_and_the_vgg_download_named(prepared, tmp_path, monkeypatch):
+    import paddle.vision.models.vgg as vgg_module
+
+    from lib.models.deepfillv2 import VGG16_URL, PretrainedWeightsError
+
+    _, out = prepared
+    with pytest.raises(ValueError, match="gan_loss must be one of wgan, hinge"):
+        GAN.trainer("smoke", tmp_path / "a", prepared=out, quiet=True, task={"gan_loss": "lsgan"})
+
+    def no_network(url, md5sum=None):
+        raise ConnectionError(f"no route to {url}")
+
+    monkeypatch.setattr(vgg_module, "get_weights_path_from_url", no_network)
+    with pytest.raises(PretrainedWeightsError) as error:
+        GAN.trainer("smoke", tmp_path / "b", prepared=out, quiet=True, task={"perceptual_weight": 10.0})
+    assert VGG16_URL in str(error.value) and "perceptual_weight: 0 in lib/configs/deocclusion.yaml" in str(error.value)

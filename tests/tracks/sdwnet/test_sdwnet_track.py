@@ -19,6 +19,7 @@ from lib.models.sdwnet import SDWNET_PARAM_COUNTS, BilinearUp2x, EdgePadded, SDW
 from lib.tracks import KNOWN_TRACKS, get_track
 from lib.tracks.sdwnet.track import quality_checks
 from lib.train.engine import resolve_options
+from lib.train.schedule import resolve_epochs
 from lib.train.registry import build_loss
 
 TRACK = get_track("sdwnet")
@@ -42,12 +43,15 @@ def test_registered_with_its_notebook_and_zip():
 
 def test_full_profile_is_the_reference_repository():
     cfg = TRACK.config("full")
-    opts = resolve_options(TRACK.train_options(cfg), TRACK.task)
-    assert opts["stages"] == [{"batch_size": 12, "patch_size": 256, "iters": 2_103_000}]
-    assert 2_103_000 == 500 * 2103 * 24 // 12  # 500 epochs, GoPro's 2,103 frames x 24 windows, batch 12
-    assert opts["phases"] == [{"loss": "charbonnier_ssim", "iters": 2_103_000}]
+    assert cfg["train"]["stages"] == [{"batch_size": 12, "patch_size": 256, "epochs": 500}]
+    # the seed's 500 epochs of GoPro (2,103 frames x 24 windows, batch 12) were 2,103,000 iterations
+    assert resolve_epochs(TRACK.train_options(cfg), 2103 * 24)["stages"][0]["iters"] == 2_103_000
+    # the same 500 epochs of 900 full-size pages (48 windows each): ceil(500 x 43,200 / 12)
+    opts = resolve_options(resolve_epochs(TRACK.train_options(cfg), 900 * 48), TRACK.task)
+    assert opts["stages"] == [{"batch_size": 12, "patch_size": 256, "iters": 1_800_000}]
+    assert opts["phases"] == [{"loss": "charbonnier_ssim", "iters": 1_800_000}]
     assert opts["optimizer"] == {"name": "adamw", "lr": 4e-4, "weight_decay": 1e-4, "betas": [0.9, 0.999]}
-    assert opts["scheduler"]["name"] == "cosine_restart" and opts["scheduler"]["periods"] == [2_103_000]
+    assert opts["scheduler"]["name"] == "cosine_restart" and opts["scheduler"]["periods"] == [1_800_000]
     assert opts["augment"] == {"flip": True, "rotate": True, "vflip": True}
     assert {k: cfg["prepare"][k] for k in ("patch_size", "stride", "grad_threshold")} == \
         {"patch_size": 480, "stride": 240, "grad_threshold": 0}
@@ -60,7 +64,7 @@ def test_full_profile_is_the_reference_repository():
 @pytest.mark.parametrize("profile", ["smoke", "demo", "full"])
 def test_every_profile_resolves_with_sliding_windows_of_stride_half(profile):
     cfg = TRACK.config(profile)
-    opts = resolve_options(TRACK.train_options(cfg), TRACK.task)
+    opts = resolve_options(resolve_epochs(TRACK.train_options(cfg), 1000), TRACK.task)
     assert sum(p["iters"] for p in opts["phases"]) == sum(s["iters"] for s in opts["stages"])
     assert all(p["loss"] == "charbonnier_ssim" for p in opts["phases"])
     assert cfg["prepare"]["stride"] * 2 == cfg["prepare"]["patch_size"]
@@ -167,6 +171,17 @@ def test_trains_through_the_engine(smoke, tmp_path, crops):
     assert trainer.best_path.is_file()
     model = TRACK.load_model(trainer.best_path)
     assert isinstance(model, SDWNet) and model.wavelet
+
+
+def test_a_schedule_in_epochs_counts_the_prepared_windows(smoke, tmp_path):
+    """full's schedule is in epochs; the trainer turns them into iterations over the samples it
+    trains on (here the smoke windows, batch 2: 3 epochs = ceil(3 n / 2))."""
+    _, prepared = smoke
+    n = len(read_meta_file(prepared.meta_file))
+    trainer = TRACK.trainer("smoke", tmp_path / "epochs", prepared=prepared, quiet=True,
+                            stages=[{"batch_size": 2, "patch_size": 48, "epochs": 3}],
+                            phases=[{"loss": "charbonnier_ssim", "epochs": 3}])
+    assert trainer.total_iters == -(-3 * n // 2) and trainer.opts["scheduler"]["periods"] == [trainer.total_iters]
 
 
 # ---------------------------------------------------------------------------------------------- evaluation
