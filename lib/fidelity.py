@@ -274,6 +274,17 @@ def format_table(name: str, path, results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def notebook_table(name: str, sections: tuple = ()) -> str:
+    """The table a notebook's first section shows: the track's rows whose key lies in one of the
+    config ``sections`` (all rows when none is given; rows that are no config value go with
+    every selection of their track only when ``sections`` is empty)."""
+    path, results = track_results(name)
+    if sections:
+        results = [r for r in results if r.row["key"] and re.split(r"[.\[(]", r.row["key"].removeprefix("sum("))[0]
+                   in sections]
+    return format_table(name, path, results)
+
+
 def main(argv=None) -> int:
     from .tracks import KNOWN_TRACKS, UnknownTrackError
 

@@ -205,3 +205,12 @@ def test_the_two_deocclusion_tracks_keep_their_rows_apart_in_one_folder():
     assert (inpainter.name, segmenter.name) == ("fidelity.yaml", "fidelity_seg.yaml")
     keys = {r["key"] for r in load_rows(segmenter) if r["key"]}
     assert keys and all(k.startswith(("seg_", "prepare.")) for k in keys)
+
+
+def test_notebook_table_keeps_the_rows_of_the_sections_asked_for():
+    from lib.fidelity import notebook_table
+
+    whole, tlc = notebook_table("deblur"), notebook_table("deblur", ("tlc", "submission"))
+    assert "tlc.train_size" in tlc and "submission.tiling" in tlc and "train.stages" not in tlc
+    assert "train.stages[0]" in whole and "sum(train.stages[*].iters)" in whole
+    assert notebook_table("deblur", ("train",)).count("\n| ") > 10   # sum(...) keys count as their section
