@@ -1,9 +1,11 @@
 """Training data for the engine: keyed random patches, so a resumed run sees the same batches.
 
-Every sample is addressed by a key ``iteration * stride + slot``; the dataset draws the sample and
-its augmentation from ``np.random.default_rng([seed, key])``. No sampler state has to be saved:
+Every sample is addressed by a key ``iteration * batch_size + slot``; the dataset draws the sample
+and its augmentation from ``np.random.default_rng([seed, key])``. No sampler state has to be saved:
 resuming at iteration ``i`` rebuilds exactly the batches an uninterrupted run would have seen,
-whatever the number of loader workers, and ranks of a multi-GPU run take disjoint slots.
+whatever the number of loader workers. ``batch_size`` is the global batch: with N data-parallel
+ranks, rank r takes slots ``[r * batch_size / N, (r + 1) * batch_size / N)`` of every iteration, so
+the N ranks together draw exactly the patches one process with the whole batch would draw.
 
 A sample is a tuple of aligned files, read by its ``kinds`` (see SAMPLE_KINDS): ``("image",
 "image")`` for a restoration pair (input, ground truth), ``("image", "mask", "image")`` for
@@ -110,20 +112,32 @@ class KeyedPatchDataset(paddle.io.Dataset):
         return tuple(SAMPLE_KINDS[kind][1](a) for kind, a in zip(self.kinds, arrays))
 
 
+def rank_batch_size(batch_size: int, world_size: int) -> int:
+    """The batch of one rank when ``batch_size`` is the global batch of ``world_size`` ranks; an
+    error if it does not divide (rounding would change the batch the recipe was written for)."""
+    batch_size, world_size = int(batch_size), int(world_size)
+    if batch_size < 1 or world_size < 1 or batch_size % world_size:
+        raise ValueError(f"batch_size {batch_size} is the global batch and cannot be split evenly over "
+                         f"{world_size} processes; use a number of processes that divides it")
+    return batch_size // world_size
+
+
 class IterationBatchSampler(paddle.io.Sampler):
-    """Batches of keys for iterations ``[start, end)``: ``batch_size`` per rank, ranks disjoint."""
+    """Batches of keys for iterations ``[start, end)``. ``batch_size`` is the global batch: each of
+    ``world_size`` ranks takes its own ``batch_size / world_size`` consecutive keys, so the ranks
+    together take the keys of one process with the whole batch."""
 
     def __init__(self, start: int, end: int, batch_size: int, rank: int = 0, world_size: int = 1):
         if not 0 <= rank < world_size:
             raise ValueError(f"rank {rank} outside world of size {world_size}")
         self.start, self.end, self.batch_size = int(start), int(end), int(batch_size)
         self.rank, self.world_size = rank, world_size
-        self.stride = self.batch_size * world_size
+        self.rank_batch = rank_batch_size(self.batch_size, world_size)
 
     def __iter__(self):
         for it in range(self.start, self.end):
-            base = it * self.stride + self.rank * self.batch_size
-            yield list(range(base, base + self.batch_size))
+            base = it * self.batch_size + self.rank * self.rank_batch
+            yield list(range(base, base + self.rank_batch))
 
     def __len__(self):
         return self.end - self.start
@@ -149,6 +163,7 @@ class InlineLoader:
 
 def make_loader(dataset: KeyedPatchDataset, start: int, end: int, batch_size: int, num_workers: int = 0,
                 rank: int = 0, world_size: int = 1):
+    """This rank's batches of iterations ``[start, end)`` (``batch_size``: the global batch)."""
     sampler = IterationBatchSampler(start, end, batch_size, rank, world_size)
     if num_workers == 0:
         return InlineLoader(dataset, sampler)

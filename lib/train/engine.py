@@ -16,6 +16,12 @@ track's ``model:``) drives it::
     val_every: 5000, save_every: 5000, log_every: 100, seed: 0, num_workers: 0, amp: auto,
     best_metric: score, ema: null            # or a decay, e.g. 0.999: see below
 
+``batch_size`` is the global batch, as the write-ups give it (each trained on one GPU): with N
+data-parallel processes each takes ``batch_size / N`` of every batch (an error if N does not divide
+it), and together they draw the very patches one process would (lib.train.data). With the
+gradients averaged over the processes, N GPUs then follow the one-GPU recipe, lr and iterations
+unchanged, instead of training on an N times larger batch.
+
 A phase may also set ``lr`` (its peak learning rate: a number, or per optimizer), ``augment``
 (replacing keys of the run's) and ``all_data`` (train on train + validation), plus whatever its
 task reads (``loss`` for restoration). What is trained, and how one step goes, is the task's
@@ -54,7 +60,7 @@ import paddle
 from ..checkpoints import CHECKPOINT_VERSION, atomic_save, check_track, load_checkpoint
 from ..config import check_keys
 from ..report import progress
-from .data import AUGMENT_DEFAULTS, KeyedPatchDataset, make_loader
+from .data import AUGMENT_DEFAULTS, KeyedPatchDataset, make_loader, rank_batch_size
 from .registry import build_model
 from .schedule import SCHEDULER_KEYS, PiecewiseSchedule, build_scheduler, optimizer_spec
 from .tasks import RestorationTask, Task, get_task
@@ -191,6 +197,7 @@ class Trainer:
         self.total_iters = self.stages.total
         self.rank = paddle.distributed.get_rank()
         self.world_size = paddle.distributed.get_world_size()
+        self._check_batches()
         self._check_data()
         paddle.seed(self.opts["seed"])
         # Parameter and optimizer-accumulator names come from a counter; a private one gives every
@@ -231,6 +238,17 @@ class Trainer:
         return self.opts["best_metric"]
 
     # ------------------------------------------------------------------ setup and checks
+    def _check_batches(self):
+        """Every stage's (global) batch splits evenly over the processes, before anything runs."""
+        for i, stage in enumerate(self.opts["stages"]):
+            try:
+                rank_batch_size(stage["batch_size"], self.world_size)
+            except ValueError as exc:
+                batches = [s["batch_size"] for s in self.opts["stages"]]
+                raise ValueError(f"stages[{i}]: {exc} (the stages' global batches are {batches}; the recipe "
+                                 f"was written for one GPU: train it on a number of processes dividing every "
+                                 f"batch, e.g. 1)") from None
+
     def _check_data(self):
         if not self.data.train:
             raise ValueError("no training samples: is the meta file empty? re-run the preparation")
