@@ -104,14 +104,19 @@ def test_option_errors_are_caught_before_training():
         resolve_options(base_options(stages=[{"batch": 2, "patch_size": 16, "iters": 4}]))
 
 
-def test_distributed_sampler_splits_batches_disjointly():
-    world = [list(IterationBatchSampler(10, 13, batch_size=3, rank=r, world_size=2)) for r in range(2)]
+def test_distributed_sampler_splits_the_global_batch_into_the_single_process_keys():
+    """batch_size is the global batch: two ranks take half each, disjoint, and together exactly the
+    keys one process with the whole batch takes (so the same patches)."""
+    single = list(IterationBatchSampler(10, 13, batch_size=6))
+    world = [list(IterationBatchSampler(10, 13, batch_size=6, rank=r, world_size=2)) for r in range(2)]
     for it in range(3):
-        a, b = set(world[0][it]), set(world[1][it])
-        assert not a & b and len(a) == len(b) == 3
-        assert a | b == set(range((10 + it) * 6, (11 + it) * 6))
+        a, b = world[0][it], world[1][it]
+        assert len(a) == len(b) == 3 and not set(a) & set(b)
+        assert a + b == single[it] == list(range((10 + it) * 6, (11 + it) * 6))
     with pytest.raises(ValueError):
         IterationBatchSampler(0, 1, 2, rank=2, world_size=2)
+    with pytest.raises(ValueError, match="batch_size 5 is the global batch and cannot be split evenly over 2"):
+        IterationBatchSampler(0, 1, 5, rank=0, world_size=2)
 
 
 def test_schedule_scale_keeps_the_shape_and_aligned_boundaries():

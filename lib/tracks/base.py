@@ -29,6 +29,8 @@ class Track:
     models: tuple = ()                 # the lib.models architectures it trains (for lib/README.md's map)
     task = "restoration"               # a name of lib.train.tasks.TASKS or a Task subclass
     sections: tuple = ("data", "model", "train")
+    train_section: str = "train"       # the engine's options (lib.train.engine)
+    loader_section: str = "loader"     # its data loader's (workers, cache, small samples); optional
     config_file: Path | None = None    # default lib/configs/<name>.yaml
     submission_zip: str | None = None  # default <name>_submission.zip under dist/
     tlc: bool = False                  # deploy with TLC (lib.models.tlc): networks with global pooling
@@ -65,7 +67,9 @@ class Track:
         return spec
 
     def train_options(self, cfg: dict, **overrides) -> dict:
-        return {**cfg["train"], "model": self.model_spec(cfg), **overrides}
+        """The engine's options: the ``train_section`` with the model and the ``loader_section``."""
+        loader = {"loader": cfg[self.loader_section]} if cfg.get(self.loader_section) else {}
+        return {**cfg[self.train_section], "model": self.model_spec(cfg), **loader, **overrides}
 
     def scaled_schedule(self, profile: str | None, factor: float) -> dict:
         """Trainer overrides that run ``profile``'s schedule ``factor`` times longer

@@ -4,9 +4,16 @@
                         [--nproc N] [--schedule-scale X] [--publish]
     python -m lib.train --config deocclusion --rescore      # score the shipped model again
 
-Multi-GPU (DataParallel; each process draws its own slots of every batch, see lib.train.data)::
+Multi-GPU (DataParallel)::
 
-    python -m paddle.distributed.launch --devices 0,1 lib/train/__main__.py --config deblur --profile full
+    python -m lib.train --config denoise --profile full --nproc 2      # relaunches itself, as below
+    python -m paddle.distributed.launch --devices 0,1 lib/train/__main__.py --config denoise --profile full
+
+A stage's ``batch_size`` is the global batch: each of N processes takes batch_size / N of it (an
+error if N does not divide every stage's batch; lib.train.engine). The data is generated and
+prepared once: by the launching process before it starts the ranks, and in the ranks under a file
+lock (:func:`lib.train.launch.prepare_once`), so a run started by paddle.distributed.launch directly
+prepares it in one rank while the others wait.
 
 Imports are absolute so that the launcher can run this file as a script.
 """
@@ -37,8 +44,8 @@ def main(argv=None) -> int:
     parser.add_argument("--iters", type=int, default=None, help="stop after this many more iterations")
     parser.add_argument("--nproc", type=int, default=None,
                         help="data-parallel processes (relaunches under paddle.distributed.launch; on a CPU "
-                             "machine one per core; every process draws its own batch); default: the "
-                             "profile's launch: nproc in lib/configs/<track>.yaml, else 1")
+                             "machine one per core; each takes batch_size / N of every global batch); default: "
+                             "the profile's launch: nproc in lib/configs/<track>.yaml, else 1")
     parser.add_argument("--schedule-scale", type=float, default=None, metavar="X",
                         help="run the profile's schedule X times longer (every stage and phase; e.g. 4 for "
                              "the shipped demo model); the run folder gets a -xX suffix")
@@ -55,21 +62,27 @@ def main(argv=None) -> int:
     if args.nproc is None:
         from lib.train.launch import default_nproc
         args.nproc = default_nproc(args.config, profile)
+    from lib.train.launch import prepare_once
+
+    track = get_track(args.config)
     if args.nproc > 1 and paddle.distributed.get_world_size() == 1:
         from lib.train.launch import relaunch
+        prepare_once(track, profile, source=args.data)  # here, once, before the ranks start (they find it done)
         given = sys.argv[1:] if argv is None else list(argv)
         return relaunch([*given, "--profile", profile] if args.profile is None else given, args.nproc)
     device = select_device()
-    if paddle.distributed.get_world_size() > 1:
+    rank, world_size = paddle.distributed.get_rank(), paddle.distributed.get_world_size()
+    prepared = prepare_once(track, profile, source=args.data, rank=rank)
+    if world_size > 1:
         paddle.distributed.init_parallel_env()
-    track = get_track(args.config)
 
     overrides = track.scaled_schedule(profile, args.schedule_scale) if args.schedule_scale else {}
     out = args.out or (track.run_dir(profile).with_name(f"{track.run_dir(profile).name}-x{args.schedule_scale:g}")
                        if args.schedule_scale else track.run_dir(profile))
-    if args.fresh and out.exists() and paddle.distributed.get_rank() == 0:
+    if args.fresh and out.exists() and rank == 0:
         shutil.rmtree(out)
-    prepared = track.prepare(profile, source=args.data)
+    if args.fresh and world_size > 1:
+        paddle.distributed.barrier()  # no rank may resume from the folder rank 0 is deleting
     trainer = track.trainer(profile, out, prepared=prepared, **overrides)
     resumed = trainer.resume()
     print(f"[{track.name} {profile}] {device}, rank {trainer.rank}/{trainer.world_size}, run folder {out}, "

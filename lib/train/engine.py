@@ -13,8 +13,24 @@ track's ``model:``) drives it::
                # or {name: step, step_size: 100, gamma: 0.95}
     augment:   {flip: true, rotate: true, vflip: true}
     task:      {...}                                     # the task's own options
-    val_every: 5000, save_every: 5000, log_every: 100, seed: 0, num_workers: 0, amp: auto,
+    loader:    {num_workers: 4, cache_bytes: 1 GiB, small_samples: pad}   # see below
+    val_every: 5000, save_every: 5000, log_every: 100, seed: 0, amp: auto,
     best_metric: score, ema: null            # or a decay, e.g. 0.999: see below
+
+``batch_size`` is the global batch, as the write-ups give it (each trained on one GPU): with N
+data-parallel processes each takes ``batch_size / N`` of every batch (an error if N does not divide
+it), and together they draw the very patches one process would (lib.train.data). With the
+gradients averaged over the processes, N GPUs then follow the one-GPU recipe, lr and iterations
+unchanged, instead of training on an N times larger batch.
+
+``loader`` (the track's ``loader:`` section, lib/configs/<track>.yaml): ``num_workers`` loader
+processes decode files while the network trains (0: in the training process,
+:class:`lib.train.data.InlineLoader`; the batches are the same either way); ``cache_bytes`` bounds
+the decoded samples each process keeps (an integer or e.g. ``"512 MiB"``); ``small_samples``:
+``error`` refuses a sample smaller than the largest patch before training, naming it, ``pad``
+trains on it mirror-padded at the bottom and right (:func:`lib.data.augment.pad_to`) and says how
+many there are. Loader options change memory and speed, never the batches: a run may resume with
+other ones.
 
 A phase may also set ``lr`` (its peak learning rate: a number, or per optimizer), ``augment``
 (replacing keys of the run's) and ``all_data`` (train on train + validation), plus whatever its
@@ -54,7 +70,8 @@ import paddle
 from ..checkpoints import CHECKPOINT_VERSION, atomic_save, check_track, load_checkpoint
 from ..config import check_keys
 from ..report import progress
-from .data import AUGMENT_DEFAULTS, KeyedPatchDataset, make_loader
+from .data import (AUGMENT_DEFAULTS, DEFAULT_CACHE_BYTES, SMALL_SAMPLES, KeyedPatchDataset, make_loader, parse_bytes,
+                   rank_batch_size)
 from .registry import build_model
 from .schedule import SCHEDULER_KEYS, PiecewiseSchedule, build_scheduler, optimizer_spec
 from .tasks import RestorationTask, Task, get_task
@@ -66,7 +83,8 @@ DEFAULTS = {
     "optimizer": None,
     "scheduler": {"name": "cosine_restart", "periods": None, "restart_weights": None, "eta_min": 1e-7},
     "augment": dict(AUGMENT_DEFAULTS), "task": {},
-    "val_every": 1000, "save_every": 1000, "log_every": 50, "seed": 0, "num_workers": 0,
+    "loader": {"num_workers": 0, "cache_bytes": DEFAULT_CACHE_BYTES, "small_samples": "error"},
+    "val_every": 1000, "save_every": 1000, "log_every": 50, "seed": 0,
     "amp": "auto", "grad_clip": None, "val_max_images": None, "best_metric": None, "ema": None,
     "keep_phase_ends": False,
 }
@@ -140,6 +158,7 @@ def resolve_options(options: dict, task=RestorationTask) -> dict:
     for name in task.optimized_networks():  # fails now on bad periods, per-phase lr, step options
         build_scheduler(opts["scheduler"], optimizer_spec(opts, name)["lr"], opts["phases"], name)
     amp_enabled(opts["amp"], "cpu")  # fails now on a value that is not true, false or auto
+    _check_loader(opts["loader"])
     ema = opts["ema"]
     if ema is not None and not (isinstance(ema, float) and 0.0 < ema < 1.0):
         raise ValueError(f"train options 'ema' must be a decay in (0, 1) (e.g. 0.999) or null, got {ema!r}")
@@ -149,6 +168,16 @@ def resolve_options(options: dict, task=RestorationTask) -> dict:
                          f"{list(task.metric_keys)}")
     opts["best_metric"] = best
     return opts
+
+
+def _check_loader(loader: dict) -> None:
+    workers = loader["num_workers"]
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise ValueError(f"train options 'loader': num_workers must be an integer >= 0, got {workers!r}")
+    loader["cache_bytes"] = parse_bytes(loader["cache_bytes"], "train options 'loader': cache_bytes")
+    if loader["small_samples"] not in SMALL_SAMPLES:
+        raise ValueError(f"train options 'loader': small_samples must be one of {', '.join(SMALL_SAMPLES)}, "
+                         f"got {loader['small_samples']!r}")
 
 
 def amp_enabled(setting, device: str | None = None) -> bool:
@@ -191,6 +220,7 @@ class Trainer:
         self.total_iters = self.stages.total
         self.rank = paddle.distributed.get_rank()
         self.world_size = paddle.distributed.get_world_size()
+        self._check_batches()
         self._check_data()
         paddle.seed(self.opts["seed"])
         # Parameter and optimizer-accumulator names come from a counter; a private one gives every
@@ -231,16 +261,40 @@ class Trainer:
         return self.opts["best_metric"]
 
     # ------------------------------------------------------------------ setup and checks
+    def _check_batches(self):
+        """Every stage's (global) batch splits evenly over the processes, before anything runs."""
+        for i, stage in enumerate(self.opts["stages"]):
+            try:
+                rank_batch_size(stage["batch_size"], self.world_size)
+            except ValueError as exc:
+                batches = [s["batch_size"] for s in self.opts["stages"]]
+                raise ValueError(f"stages[{i}]: {exc} (the stages' global batches are {batches}; the recipe "
+                                 f"was written for one GPU: train it on a number of processes dividing every "
+                                 f"batch, e.g. 1)") from None
+
     def _check_data(self):
+        """Every training file decodes, the files of a sample align, and samples smaller than the
+        largest patch are refused or reported (``loader: small_samples``), all before training."""
         if not self.data.train:
             raise ValueError("no training samples: is the meta file empty? re-run the preparation")
         if any(p.get("all_data") for p in self.opts["phases"]) and not self.data.all:
             raise ValueError("a phase trains on all data, but no all-data samples were given")
         sizes = [s["patch_size"] for s in self.opts["stages"]]
         largest = None if any(s is None for s in sizes) else max(sizes)
-        for samples in (self.data.train, self.data.all):
-            if samples:
-                KeyedPatchDataset(samples, largest, cache=False, kinds=self.task_class.sample_kinds).check_patch_size()
+        samples = list(dict.fromkeys(tuple(s) for s in (*self.data.train, *self.data.all)))  # each file once
+        small = KeyedPatchDataset(samples, largest, cache_bytes=0, kinds=self.task_class.sample_kinds).small_samples()
+        if not small:
+            return
+        (first, h, w), more = small[0], len(small) - 1
+        shown = "; ".join(f"{paths[0]} ({sh}x{sw})" for paths, sh, sw in small[1:4]) + (" ..." if more > 3 else "")
+        also = f" and {more} more sample(s): {shown}" if more else ""
+        if self.opts["loader"]["small_samples"] == "error":
+            raise ValueError(f"patch size {largest} is larger than {first[0]} ({h}x{w}){also}. Prepare the data "
+                             f"with windows of at least {largest} px, or set small_samples: pad in the track's "
+                             f"loader: section to mirror-pad such samples to the patch")
+        if self.rank == 0:
+            print(f"{len(small)} of {len(samples)} training samples are smaller than the patch size {largest} and "
+                  f"are mirror-padded to it (loader small_samples: pad): {first[0]} ({h}x{w}){also}", flush=True)
 
     @property
     def last_path(self) -> Path:
@@ -395,9 +449,10 @@ class Trainer:
             samples = self.data.all if phase.options.get("all_data") else self.data.train
             augment = {**self.opts["augment"], **(phase.options.get("augment") or {})}
             dataset = KeyedPatchDataset(samples, stage.options["patch_size"], seed=self.opts["seed"],
+                                        cache_bytes=self.opts["loader"]["cache_bytes"],
                                         kinds=self.task_class.sample_kinds, augment=augment)
             loader = make_loader(dataset, self.iteration, seg_end, stage.options["batch_size"],
-                                 self.opts["num_workers"], self.rank, self.world_size)
+                                 self.opts["loader"]["num_workers"], self.rank, self.world_size)
             self.task_runner.start_phase(phase.options)
             for batch in loader:
                 losses = self._step(batch)

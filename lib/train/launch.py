@@ -8,11 +8,13 @@ processes (``launch: nproc`` in ``lib/configs/<track>.yaml``), a live progress b
 """
 from __future__ import annotations
 
+import fcntl
 import re
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 MAIN = Path(__file__).resolve().parent / "__main__.py"
@@ -104,6 +106,44 @@ def run_single(args: list[str], bar: bool = False) -> int:
         follower.line(line.rstrip("\n"))
     follower.close()
     return proc.wait()
+
+
+PREPARE_LOCK = ".prepare.lock"   # in the data folder (lib.paths.DATA_DIR)
+OTHER_RANKS_DELAY = 3.0          # seconds the ranks > 0 let rank 0 take the lock first (its log is the one shown)
+
+
+@contextmanager
+def data_lock(lock_dir=None, wait_message: str | None = None):
+    """An exclusive lock on ``<data folder>/.prepare.lock`` (``fcntl.flock``, released when the process
+    ends, however it ends): one process at a time generates or prepares data on this machine."""
+    from ..paths import DATA_DIR
+
+    path = Path(lock_dir or DATA_DIR) / PREPARE_LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if wait_message:
+                print(wait_message.format(lock=path), flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield path
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def prepare_once(track, profile: str, source=None, rank: int = 0, lock_dir=None):
+    """``track.prepare(profile, source)`` with the data lock held. Every preparation skips work a
+    manifest says is done, so with N training processes the first to take the lock generates and
+    prepares the data while the others wait, then each finds it ready: the data is made once, not N
+    times side by side into the same folders. Rank 0 goes first when the ranks start together (its
+    output is what the launchers show). Call it before ``init_parallel_env``: waiting here is not a
+    collective operation, so an hour of preparation cannot time one out."""
+    if rank:
+        time.sleep(OTHER_RANKS_DELAY)
+    with data_lock(lock_dir, f"rank {rank}: waiting for another process to prepare the data ({{lock}})"):
+        return track.prepare(profile, source=source)
 
 
 def default_nproc(track: str, profile: str | None = None) -> int:

@@ -217,6 +217,7 @@ class DeocclusionSegTrack(DeocclusionTrack):
     models = ("lib.models.deeplab",)
     task = SegmentationTask
     sections = ("data", "repair", "prepare", "seg_model", "seg_train", "evaluate")
+    train_section, loader_section = "seg_train", "seg_loader"
     network = "seg"
     config_file = CONFIG_DIR / "deocclusion.yaml"
     fidelity_file = "fidelity_seg.yaml"   # the segmenter's rows (fidelity.yaml holds the inpainter's and the data's)
@@ -224,9 +225,6 @@ class DeocclusionSegTrack(DeocclusionTrack):
     def model_spec(self, cfg: dict) -> dict:
         # the network remembers the size it trains on (prepare's seg_size): other profiles feed it that
         return {**cfg["seg_model"], "input_size": list(cfg["prepare"]["seg_size"])}
-
-    def train_options(self, cfg: dict, **overrides) -> dict:
-        return {**cfg["seg_train"], "model": self.model_spec(cfg), **overrides}
 
     def evaluate(self, model, profile=None, data=None, val=None, segmenter="auto") -> dict:
         """The pipeline's table with this segmenter and no inpainting network (its masks' scores and
