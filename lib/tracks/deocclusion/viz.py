@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 MASK_COLOURS = {"both": (1.0, 1.0, 1.0), "predicted only": (0.9, 0.2, 0.2), "true only": (0.2, 0.4, 1.0)}
+MASK_LABELS = {"both": "两者都有", "predicted only": "只在预测中", "true only": "只在真实中"}  # legend text
 
 
 def _off(ax):
@@ -52,12 +53,12 @@ def show_masks(rows):
         r[0].imshow(image)
         r[0].set_title(title, fontsize=9)
         r[1].imshow(true, cmap="gray")
-        r[1].set_title("true mask", fontsize=9)
+        r[1].set_title("真实掩码", fontsize=9)
         r[2].imshow(mask_errors(pred, true))
-        r[2].set_title("predicted vs true", fontsize=9)
+        r[2].set_title("预测 vs 真实", fontsize=9)
         for ax in r:
             _off(ax)
-    fig.legend(handles=[Patch(color=c, label=k) for k, c in MASK_COLOURS.items()], loc="lower center", ncol=3,
+    fig.legend(handles=[Patch(color=c, label=MASK_LABELS[k]) for k, c in MASK_COLOURS.items()], loc="lower center", ncol=3,
                fontsize=8, facecolor="0.6")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
@@ -71,12 +72,12 @@ def plot_dilation(rows, input_psnr: float | None = None, chosen: int | None = No
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
     for kind in dict.fromkeys(r["mask"] for r in rows):
         pts = [(r["dilate"], r["psnr_mask"]) for r in rows if r["mask"] == kind]
-        ax.plot(*zip(*pts), marker="o", label=f"{kind} mask")
+        ax.plot(*zip(*pts), marker="o", label={"true": "真实掩码", "predicted": "预测掩码"}.get(kind, kind))
     if input_psnr is not None:
-        ax.axhline(input_psnr, color="gray", ls=":", label="occluded input")
+        ax.axhline(input_psnr, color="gray", ls=":", label="遮挡输入")
     if chosen is not None:
-        ax.axvline(chosen, color="C2", ls="--", lw=1, label=f"config dilate = {chosen}")
-    ax.set(xlabel="dilation radius (px)", ylabel="PSNR inside the true mask (dB)", title="OpenCV Telea repair")
+        ax.axvline(chosen, color="C2", ls="--", lw=1, label=f"配置的膨胀 = {chosen}")
+    ax.set(xlabel="膨胀半径 (px)", ylabel="真实掩码内 PSNR (dB)", title="OpenCV Telea 修复")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -115,7 +116,7 @@ def show_repair(images: dict, boxes, zoom):
             axes[0][i].add_patch(plt.Rectangle((b[0], b[1]), b[2] - b[0], b[3] - b[1], fill=False, lw=1.2, color="C1"))
         axes[0][i].set_title(title, fontsize=8)
         axes[1][i].imshow(image[y0:y1, x0:x1], interpolation="nearest")
-        axes[1][i].set_title("zoom", fontsize=8)
+        axes[1][i].set_title("放大", fontsize=8)
         _off(axes[0][i])
         _off(axes[1][i])
     fig.tight_layout()
@@ -140,10 +141,10 @@ def plot_gan_schedule(options: dict, counts: dict, title: str = ""):
             lr.last_epoch = int(it)
             values.append(lr.get_lr())
         axes[0].plot(its, values, label=f"lr {name}")
-    axes[0].set(title="learning rates", xlabel="iteration", yscale="log")
-    axes[1].plot(counts["iterations"], counts["generator"], label="generator updates")
-    axes[1].plot(counts["iterations"], counts["discriminator"], label="discriminator updates")
-    axes[1].set(title="updates so far", xlabel="iteration")
+    axes[0].set(title="学习率", xlabel="迭代", yscale="log")
+    axes[1].plot(counts["iterations"], counts["generator"], label="生成器更新次数")
+    axes[1].plot(counts["iterations"], counts["discriminator"], label="判别器更新次数")
+    axes[1].set(title="累计更新次数", xlabel="迭代")
     for ax in axes:
         for b in counts["boundaries"]:
             ax.axvline(b, color="gray", ls="--", lw=1)
@@ -167,16 +168,16 @@ def plot_gan_log(rows, boundaries=(), title: str = ""):
     val = series("psnr_hole")
     if val:
         axes[0].plot(*zip(*val), marker="o")
-    axes[0].set(title="validation PSNR in the holes (dB)", xlabel="iteration")
+    axes[0].set(title="验证集洞内 PSNR (dB)", xlabel="迭代")
     for key in ("l1", "d_loss"):
         pts = series(key)
         if pts:
             axes[1].plot(*zip(*pts), label=key)
-    axes[1].set(title="training losses", xlabel="iteration")
+    axes[1].set(title="训练损失", xlabel="迭代")
     for i, b in enumerate(boundaries, 1):
         for ax in axes:
             ax.axvline(b, color="gray", ls="--", lw=1)
-        axes[0].text(b, 0.02, f" phase {i}", transform=axes[0].get_xaxis_transform(), fontsize=8)
+        axes[0].text(b, 0.02, f" 阶段 {i}", transform=axes[0].get_xaxis_transform(), fontsize=8)
     if axes[1].lines:
         axes[1].legend(fontsize=8)
     if title:

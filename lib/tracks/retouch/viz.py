@@ -39,9 +39,9 @@ def show_degradation(clean, degraded, K, D, mask):
     fig, axes = plt.subplots(1, 5, figsize=(16, 3.6))
     k = K.mean(axis=2)
     lim = max(float(np.abs(k).max()), 1e-6)
-    panels = [(clean, "I (clean)", None), (degraded, "J (input)", None),
-              (k, f"K, mean of RGB (|K| <= {lim:.3f})", "coolwarm"),
-              (np.abs(D).sum(axis=2), "|D| (sum over RGB)", "magma"), (mask, "blemish mask", "gray")]
+    panels = [(clean, "I（干净）", None), (degraded, "J（输入）", None),
+              (k, f"K，RGB 平均（|K| <= {lim:.3f}）", "coolwarm"),
+              (np.abs(D).sum(axis=2), "|D|（RGB 求和）", "magma"), (mask, "瑕疵掩码", "gray")]
     for ax, (image, title, cmap) in zip(axes, panels):
         shown = ax.imshow(image, cmap=cmap, **({"vmin": -lim, "vmax": lim} if cmap == "coolwarm" else {}))
         if cmap in ("coolwarm", "magma"):
@@ -84,13 +84,13 @@ def plot_inside_outside(rows: list[dict], input_name: str = "input (blemished)")
 
     names = [r["method"] for r in rows]
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.2))
-    for ax, key, title in ((axes[0], "psnr_inside", "inside the blemishes"),
-                           (axes[1], "psnr_outside", "outside the blemishes")):
+    for ax, key, title in ((axes[0], "psnr_inside", "瑕疵内"),
+                           (axes[1], "psnr_outside", "瑕疵外")):
         values = [r[key] for r in rows]
         ax.barh(range(len(rows)), values, color=["C7" if n == input_name else "C0" for n in names])
         ax.set_yticks(range(len(rows)), names, fontsize=8)
         ax.axvline(next(r[key] for r in rows if r["method"] == input_name), ls="--", color="k", lw=1)
-        ax.set(title=f"PSNR (dB) {title}", xlim=(min(values) - 2, max(values) + 1))
+        ax.set(title=f"{title} PSNR (dB)", xlim=(min(values) - 2, max(values) + 1))
         ax.invert_yaxis()
     fig.tight_layout()
     return fig

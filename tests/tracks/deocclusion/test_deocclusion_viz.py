@@ -11,9 +11,11 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from lib.tracks.deocclusion import lab, viz as dv  # noqa: E402
-from lib.viz import read_training_log  # noqa: E402
+from lib.viz import read_training_log, setup_matplotlib  # noqa: E402
 from lib.tracks.deocclusion.repair import (RepairOptions, crop_boxes, dilate_mask,  # noqa: E402
                                            opencv_inpainter, repair_local)
+
+setup_matplotlib()  # the figures' labels are Chinese: the CJK font, as in the notebook
 
 
 @pytest.fixture
@@ -165,3 +167,10 @@ def test_occluded_band_and_lines_cer():
     broken[20:25] = 0
     rates = lab.occluded_lines_cer(FakeEngine(), {"clean": gt, "broken": broken}, gt, mask, margin=0)
     assert rates["clean"] == 0 and rates["broken"] == pytest.approx(4 / 5) and rates["reference_characters"] == 5
+
+
+def test_mask_legend_names_every_colour_in_chinese():
+    fig = dv.show_masks([("a", np.zeros((8, 8, 3), np.uint8), np.ones((8, 8), bool), np.zeros((8, 8), bool))])
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    plt.close(fig)
+    assert texts == [dv.MASK_LABELS[k] for k in dv.MASK_COLOURS] == ["两者都有", "只在预测中", "只在真实中"]
