@@ -12,6 +12,7 @@ from test_train_engine import make_pairs, tiny_options
 from lib.config import ConfigError
 from lib.train.data import DecodedCache, KeyedPatchDataset, make_loader, parse_bytes
 from lib.train.engine import Trainer, TrainData, resolve_options
+from lib.train.schedule import resolve_epochs
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -160,7 +161,8 @@ def test_every_track_gives_its_loader_options_per_profile(track_name):
         cfg = track.config(profile)
         options = track.train_options(cfg)
         assert options["loader"] == cfg[track.loader_section]
-        loader = resolve_options(options, track.task)["loader"]
+        # a schedule in epochs (denoise, sdwnet full) becomes iterations once the data is counted
+        loader = resolve_options(resolve_epochs(options, 1000), track.task)["loader"]
         assert (loader["num_workers"] > 0) == (profile == "full")
         assert 0 < loader["cache_bytes"] * max(1, loader["num_workers"]) <= 4 * 2 ** 30
     assert track.loader_section == ("seg_loader" if track_name == "deocclusion_seg" else "loader")
