@@ -143,3 +143,36 @@ def show_tile_grids(image: np.ndarray, grids: dict, cell_size: float = 4.0):
         ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def grouped_bars(groups: list[str], series: dict[str, list[float]], ax=None, *, title: str | None = None,
+                 ylabel: str | None = None, fmt: str = "{:.2f}", width: float = 0.8):
+    """One bar per (group, series): ``groups`` along x, ``series[name][i]`` the value of ``name`` in
+    group ``i`` (NaN or None: no bar), each bar labelled with its value; returns the axes.
+    A single series gives a plain bar chart."""
+    import matplotlib.pyplot as plt
+
+    for name, values in series.items():
+        if len(values) != len(groups):
+            raise ValueError(f"grouped_bars: series {name!r} has {len(values)} values for {len(groups)} groups")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(4.0, 1.1 * len(groups) * max(1, len(series)) ** 0.5 + 1.5), 3.2))
+    x = np.arange(len(groups), dtype=float)
+    bar = width / max(1, len(series))
+    for k, (name, values) in enumerate(series.items()):
+        heights = np.array([np.nan if v is None else float(v) for v in values])
+        shown = ~np.isnan(heights)
+        offset = (k - (len(series) - 1) / 2) * bar
+        bars = ax.bar(x[shown] + offset, heights[shown], bar, label=name, color=f"C{k % 10}")
+        for rect, value in zip(bars, heights[shown]):
+            ax.annotate(fmt.format(value), (rect.get_x() + rect.get_width() / 2, rect.get_height()),
+                        ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(x)
+    ax.set_xticklabels(groups, fontsize=8)
+    if title:
+        ax.set_title(title)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    if len(series) > 1:
+        ax.legend(fontsize=8)
+    return ax
