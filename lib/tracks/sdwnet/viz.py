@@ -68,14 +68,14 @@ def sdwnet_gradient_map(net, size: int = 161) -> np.ndarray:
     return np.abs(x.grad.numpy()[0]).sum(axis=0).astype(np.float64)
 
 
-def receptive_field_figure(maps: dict, title: str = "receptive field: |d out(centre) / d input|"):
+def receptive_field_figure(maps: dict, title: str = "感受野：|d 输出(中心) / d 输入|"):
     """One panel per named gradient map (log scale), with the measured width in the title."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(maps), figsize=(3.2 * len(maps), 3.4))
     for ax, (name, grad) in zip(np.atleast_1d(axes), maps.items()):
         ax.imshow(np.log10(grad + grad.max() * 1e-6), cmap="magma")
-        ax.set_title(f"{name}\nwidth {extent(grad)} px", fontsize=9)
+        ax.set_title(f"{name}\n宽 {extent(grad)} px", fontsize=9)
         ax.axis("off")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
@@ -164,10 +164,10 @@ def plot_psnr_vs_params(runs: list[dict], experiment: str = "width_depth", input
                     color="black", markersize=4)
         ax.annotate(variant, (xs[0], np.mean(ys)), textcoords="offset points", xytext=(6, 4), fontsize=8)
     if input_psnr is not None:
-        ax.axhline(input_psnr, color="grey", linestyle="--", linewidth=1, label="blurred input")
+        ax.axhline(input_psnr, color="grey", linestyle="--", linewidth=1, label="模糊输入")
         ax.legend(fontsize=8)
-    ax.set_xlabel("parameters")
-    ax.set_ylabel("PSNR on held-out pages (dB)")
-    ax.set_title(f"{experiment}: each dot one seed, black: mean ± std", fontsize=9)
+    ax.set_xlabel("参数量")
+    ax.set_ylabel("留出页面上的 PSNR (dB)")
+    ax.set_title(f"{experiment}：每个点一个随机种子，黑色：均值 ± 标准差", fontsize=9)
     fig.tight_layout()
     return fig
