@@ -143,6 +143,10 @@ class Track:
 
         return predict_folder(self.deployed(model, profile), src_dir, out_dir)
 
+    def test_inputs(self, root, board: str = "test_A") -> Path:
+        """The folder of a test board's input images (what the competition's ``predict.py`` is given)."""
+        return Path(root) / board
+
     def predict_board(self, model, inputs, profile: str | None = None, board: str = "test_A", out=None,
                       **predict_options) -> dict:
         """A test board without ground truth: :meth:`predict` its ``inputs`` folder into ``out``

@@ -76,6 +76,12 @@ class DenoiseTrack(Track):
 
         return prepare_patches(profile, source=source, force=force)
 
+    def test_inputs(self, root, board="SIDD_patches/val") -> Path:
+        """The noisy images of SIDD's validation blocks, ``SIDD_patches/val/input``."""
+        from .data import INPUT_DIR, SIDD_VAL
+
+        return Path(root) / SIDD_VAL / INPUT_DIR
+
     def check_full_data(self, data_dir, work, profile="full"):
         """:func:`lib.tracks.denoise.data.check_full_root`: SIDD's layout, a val board without ground truth."""
         from .data import check_full_root
@@ -112,7 +118,7 @@ class DenoiseTrack(Track):
         board = root / SIDD_VAL
         if not (root / TEST_DATA).is_dir() and (board / INPUT_DIR).is_dir() \
                 and not has_ground_truth(board, input_dir=INPUT_DIR, gt_dir=GT_DIR):
-            return self.predict_board(model, board / INPUT_DIR, profile, SIDD_VAL, out)
+            return self.predict_board(model, self.test_inputs(root), profile, SIDD_VAL, out)
         if val is None:
             prepared = self.prepare(profile, source=data)
             val = [(f"val/{i.name}", i, g) for i, g in prepared.pairs("val")]

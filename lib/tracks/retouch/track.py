@@ -48,6 +48,11 @@ class RetouchTrack(Track):
     def prepare(self, profile=None, source=None, force=False):
         return Path(source) if source else self.generate_data(profile)
 
+    def test_inputs(self, root, board="test_A") -> Path:
+        from .data import IMAGE_DIR
+
+        return Path(root) / board / IMAGE_DIR
+
     def check_full_data(self, data_dir, work, profile="full"):
         """:func:`lib.tracks.retouch.data.check_full_root`; the root is what training reads."""
         from .data import check_full_root
@@ -98,7 +103,7 @@ class RetouchTrack(Track):
 
         board = Path(data or self.data_root(profile)) / "test_A"
         if board.is_dir() and not has_ground_truth(board, input_dir=IMAGE_DIR, gt_dir=GT_DIR):
-            return self.predict_board(model, board / IMAGE_DIR, profile, "test_A", out)
+            return self.predict_board(model, self.test_inputs(board.parent), profile, "test_A", out)
         opts = self.config(profile)["evaluate"]
         test, val_samples = self.evaluation_sets(profile, data, val)
         rows = compare_retouch(test, val_samples, baseline_grids(opts), model, MODEL_ROW)

@@ -85,6 +85,11 @@ class SDWNetTrack(Track):
         return Trainer(self.train_options(cfg, **overrides), self.train_data(prepared, crops), out_dir, quiet=quiet,
                        task=self.task, track=self.name)
 
+    def test_inputs(self, root, board="test_A") -> Path:
+        from lib.data.pairs import BLUR_DIR
+
+        return Path(root) / board / BLUR_DIR
+
     def check_full_data(self, data_dir, work, profile="full"):
         """3 training pairs and 1 test page without ground truth, of the profile's size
         (:func:`lib.tracks.deblur.data.check_full_root`), prepared with 1 validation page."""
@@ -102,12 +107,12 @@ class SDWNetTrack(Track):
         restores it into ``out`` and nothing is scored (:meth:`Track.predict_board`)."""
         from lib.tracks.deblur import baselines
         from lib.tracks.deblur.evaluate import compare_methods, load_pairs, readability, readability_summary
-        from lib.data.pairs import BLUR_DIR, has_ground_truth
+        from lib.data.pairs import has_ground_truth
         from lib.infer import predict_image
 
         root = Path(data or self.data_root(profile))
         if not has_ground_truth(root / "test_A"):
-            return self.predict_board(model, root / "test_A" / BLUR_DIR, profile, "test_A", out)
+            return self.predict_board(model, self.test_inputs(root), profile, "test_A", out)
         test = load_pairs(root / "test_A")
         if val is None:
             from lib.data.pairs import list_pairs
