@@ -10,7 +10,7 @@ export GLOG_minloglevel := 2
 export FLAGS_call_stack_level := 0
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: setup run test test-lib test-notebooks data prepare train submission lab clean-venv
+.PHONY: setup run test test-lib test-notebooks data prepare train submission check-full lab clean-venv
 
 setup: $(STAMP)
 
@@ -58,6 +58,12 @@ test-lib: setup
 
 test-notebooks: setup
 	COURSE_PROFILE=smoke $(PY) -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
+
+# Every track's full profile end to end at full size on this CPU (not part of `make test`): full-size samples in
+# the real layout, 2 optimizer steps at the first and last stage, evaluate, export, predict.py; seconds per step,
+# peak memory and the V100 hours of the whole schedule (lib/check_full.py, bench/README.md).
+check-full: setup
+	$(PY) -m lib.check_full --json bench/results/check_full.json
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks

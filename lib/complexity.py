@@ -63,6 +63,37 @@ def scaled_conv_macs(model: nn.Layer, target_hw: Sequence[int], probe_hw: Sequen
     return spatial * (target_hw[0] * target_hw[1]) / (probe_hw[0] * probe_hw[1]) + pooled
 
 
+class ConvMacCounter:
+    """Conv MACs of every forward of ``layers`` (one Layer or several) while the context is active,
+    counted as :func:`conv_macs` counts them: any inputs, any number of calls, with or without
+    gradients (a GAN's training step runs its networks several times)::
+
+        with ConvMacCounter(trainer.networks.values()) as counter:
+            trainer_step()
+        counter.macs   # forward conv MACs of the step
+    """
+
+    def __init__(self, layers):
+        self.layers = [layers] if isinstance(layers, nn.Layer) else list(layers)
+        self.macs = 0
+        self._handles = []
+
+    def _hook(self, layer, inputs, output):
+        kh, kw = layer.weight.shape[2], layer.weight.shape[3]
+        self.macs += math.prod(output.shape) * (inputs[0].shape[1] // layer._groups) * kh * kw
+
+    def __enter__(self):
+        self._handles = [m.register_forward_post_hook(self._hook) for layer in self.layers
+                         for m in layer.sublayers(include_self=True) if isinstance(m, nn.Conv2D)]
+        return self
+
+    def __exit__(self, *exc):
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+        return False
+
+
 def measure_latency(model, input_shape: Sequence[int], repeats: int = 5, warmup: int = 1) -> dict:
     """Median wall time (s) of ``repeats`` no-grad forwards after ``warmup`` ones.
 

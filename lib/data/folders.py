@@ -165,3 +165,34 @@ def ensure_generated(root, params: dict, generate, summary=lambda manifest: "", 
     manifest = generate()
     print(f"{root}: wrote {summary(manifest)} in {time.perf_counter() - start:.1f} s")
     return root
+
+
+def link_files(pairs, dst_root) -> Path:
+    """A folder made of files that exist elsewhere: each ``(source file, path relative to
+    dst_root)`` of ``pairs`` hard-linked there (copied where a link cannot be made); ``dst_root`` is
+    emptied first. Used to lay generated data out as a real download has it (test boards without
+    ground truth, the download's folder names) without copying the pixels."""
+    dst_root = Path(dst_root)
+    if dst_root.exists():
+        shutil.rmtree(dst_root)
+    for src, rel in pairs:
+        dst = dst_root / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copyfile(src, dst)
+    return dst_root
+
+
+def tree_files(root, skip=()) -> list[tuple[Path, str]]:
+    """``(file, its path relative to root)`` for every file under ``root`` except those under a
+    relative path of ``skip`` (e.g. ``"test_A/gt_image"``) and the manifest: :func:`link_files`' input."""
+    root = Path(root)
+    skipped = [Path(s) for s in skip]
+    files = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if path.is_file() and rel.name != "manifest.json" and not any(rel.is_relative_to(s) for s in skipped):
+            files.append((path, rel.as_posix()))
+    return files

@@ -51,6 +51,14 @@ def list_pairs(split_dir: str | Path, *, input_dir: str = BLUR_DIR, gt_dir: str 
     return [(blurs[stem].name, blurs[stem], gts.get(stem)) for stem in sorted(blurs)]
 
 
+def has_ground_truth(split_dir: str | Path, *, input_dir: str = BLUR_DIR, gt_dir: str = GT_DIR) -> bool:
+    """Whether every input image of ``split_dir`` has its ground truth: a competition's test board
+    (``test_A/<input_dir>`` without ``<gt_dir>``) has none, and is predicted, not scored. A
+    DataError when the input folder is missing."""
+    listed = list_pairs(split_dir, input_dir=input_dir, gt_dir=gt_dir)
+    return bool(listed) and all(g is not None for _, _, g in listed)
+
+
 def image_size(path: Path) -> tuple[int, int]:
     """(width, height) from the file header, without decoding the pixels."""
     with Image.open(path) as im:

@@ -131,9 +131,55 @@ class Track:
                                  paddle.distributed.get_world_size())
         return Trainer(options, data, out_dir, quiet=quiet, task=self.task, track=self.name)
 
-    def evaluate(self, model, profile: str | None = None, data=None, val=None) -> dict:
-        """Held-out metrics of ``model`` against the input and the tuned classical baselines."""
+    def evaluate(self, model, profile: str | None = None, data=None, val=None, out=None) -> dict:
+        """Held-out metrics of ``model`` against the input and the tuned classical baselines. On a
+        test board without ground truth (a competition's test_A / test_B): the restored images
+        written to ``out`` (default :meth:`predictions_dir`) and no metrics
+        (:meth:`predict_board`)."""
         raise NotImplementedError(f"track {self.name!r} has no evaluation")
+
+    # ------------------------------------------------------------------ test boards without ground truth
+    def predictions_dir(self, profile: str | None = None, board: str = "test_A") -> Path:
+        """Where a board without ground truth gets its restored images:
+        ``runs/predict/<track>-<profile>/<board>/`` (``evaluate(..., out=DIR)`` or
+        ``python -m lib.check_full``'s work folder choose another)."""
+        return RUNS_DIR / "predict" / f"{self.name}-{active_profile(profile)}" / board
+
+    def deployed(self, model, profile: str | None = None):
+        """What restores a test image: ``model``, converted to TLC when the track deploys with it."""
+        if not self.tlc:
+            return model
+        from ..infer import tlc_model
+
+        return tlc_model(model, profile=profile)
+
+    def predict(self, model, src_dir, out_dir, profile: str | None = None) -> dict:
+        """Restore every image of ``src_dir`` into ``out_dir`` under the same names (sizes, formats
+        and bit depths kept; one bad file is reported and skipped): :func:`lib.infer.predict_folder`
+        with :meth:`deployed`. Returns its report (restored, failed, timings)."""
+        from ..infer import predict_folder
+
+        return predict_folder(self.deployed(model, profile), src_dir, out_dir)
+
+    def test_inputs(self, root, board: str = "test_A") -> Path:
+        """The folder of a test board's input images (what the competition's ``predict.py`` is given)."""
+        return Path(root) / board
+
+    def predict_board(self, model, inputs, profile: str | None = None, board: str = "test_A", out=None,
+                      **predict_options) -> dict:
+        """A test board without ground truth: :meth:`predict` its ``inputs`` folder into ``out``
+        (default :meth:`predictions_dir`; ``predict_options`` go to :meth:`predict`), say so in one
+        line, and return what ``evaluate`` records instead of metrics."""
+        out = Path(out) if out is not None else self.predictions_dir(profile, board)
+        report = self.predict(model, inputs, out, profile, **predict_options)
+        restored, failed = report["restored"], report["failed"]
+        seconds = [t["seconds"] for t in report["timings"]]
+        print(f"{self.name}: {board} has no ground truth: restored {len(restored)} image(s) of {inputs} into {out}"
+              + (f", {len(failed)} failed" if failed else "") + "; metrics skipped", flush=True)
+        return {"evaluated_on": f"{board} (no ground truth)", "ground_truth": False, "inputs": str(inputs),
+                "metrics": "skipped: the board has no ground truth", "restored": len(restored),
+                "failed": [list(f) for f in failed], "restored_dir": str(out),
+                "seconds_per_image": float(sum(seconds) / len(seconds)) if seconds else None}
 
     def publish(self, trainer, profile: str | None = None, dest=None, data=None, command: str | None = None) -> Path:
         """Score the run's best model with :meth:`evaluate` and copy it, its options, log and
@@ -163,6 +209,21 @@ class Track:
                                            **evaluate_options)}
         write_metrics(dest, metrics)
         return dest
+
+    # ------------------------------------------------------------------ python -m lib.check_full
+    cost_scales_with_pixels: bool = True   # restoring an image costs its pixels x the network's MACs per pixel
+
+    def check_full_data(self, data_dir, work, profile: str = "full"):
+        """``(root, prepared)`` for ``python -m lib.check_full``: a few samples of ``profile``'s size
+        generated under ``data_dir`` (shared by tracks that read the same data), laid out under
+        ``work/data`` as the real download has them (the test board without ground truth), and
+        what :meth:`train_data` reads, prepared under ``work``."""
+        raise NotImplementedError(f"track {self.name!r} has no full-size check data")
+
+    def check_full_extras(self, profile: str = "full") -> tuple[dict, dict]:
+        """(``evaluate`` options, ``build_submission`` options) that ``python -m lib.check_full``
+        adds: the other networks a deployment needs, untrained, built from ``profile``'s options."""
+        return {}, {}
 
     # ------------------------------------------------------------------ trained models
     @property

@@ -66,17 +66,34 @@ class DeblurTrack(Track):
         patches = read_meta_file(prepared.meta_file)
         return TrainData(train=patches, all=patches + prepared.val_patches(), val=list_pairs(prepared.val_dir))
 
-    def evaluate(self, model, profile=None, data=None, val=None) -> dict:
+    def test_inputs(self, root, board="test_A") -> Path:
+        from lib.data.pairs import BLUR_DIR
+
+        return Path(root) / board / BLUR_DIR
+
+    def check_full_data(self, data_dir, work, profile="full"):
+        """3 training pairs and 1 test page without ground truth, of the profile's size
+        (:func:`lib.tracks.deblur.data.check_full_root`), prepared with 1 validation page."""
+        from .data import check_full_root
+
+        root = check_full_root(data_dir, work, profile)
+        return root, self.prepare(profile, source=root, out=Path(work) / "prepared", val_count=1)
+
+    def evaluate(self, model, profile=None, data=None, val=None, out=None) -> dict:
         """test_A: the blurred input, each classical baseline tuned on the validation pages, NAFNet.
         Readability: PSNR / MS-SSIM / OCR CER of the input, the best classical baseline, NAFNet and
         NAFNet + TLC on test_A and on the evaluation-only splits (held-out fonts and blur, blurred
-        real scans) where the data has them."""
+        real scans) where the data has them. A test_A without ``gt_image`` (the competition's):
+        NAFNet + TLC restores it into ``out`` and nothing is scored (:meth:`Track.predict_board`)."""
         from . import baselines
         from .evaluate import compare_methods, load_pairs, readability, readability_summary
+        from lib.data.pairs import has_ground_truth
         from lib.infer import predict_image, tlc_model
         from lib.paths import data_root
 
         root = Path(data or data_root(self.name, profile))
+        if not has_ground_truth(root / "test_A"):
+            return self.predict_board(model, self.test_inputs(root), profile, "test_A", out)
         test = load_pairs(root / "test_A")
         if val is None:
             from lib.data.pairs import list_pairs

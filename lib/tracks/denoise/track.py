@@ -70,21 +70,28 @@ class DenoiseTrack(Track):
         return ensure_dataset(profile, out, seed=seed, force=force, workers=workers)
 
     def check_data(self, root) -> list[str]:
-        """SIDD-Medium's scene folders (and the generated test/Data), every problem at once."""
-        from .data import SIDD_DATA, TEST_DATA, list_scenes
-        from lib.data.pairs import check_each
+        """SIDD-Medium's scene folders, the generated test/Data and the seed's SIDD_patches, every
+        problem at once (:func:`lib.tracks.denoise.data.check_root`)."""
+        from .data import check_root
 
-        def check(rel):
-            pairs = list_scenes(Path(root) / rel, check_sizes=True)
-            return f"{rel}: {len({n.split('/')[0] for n, _, _ in pairs})} scenes, {len(pairs)} noisy/GT pairs"
-
-        present = [rel for rel in (SIDD_DATA, TEST_DATA) if rel != TEST_DATA or (Path(root) / rel).is_dir()]
-        return check_each(present, check)
+        return check_root(root)
 
     def prepare(self, profile=None, source=None, force=False):
         from .data import prepare_patches
 
         return prepare_patches(profile, source=source, force=force)
+
+    def test_inputs(self, root, board="SIDD_patches/val") -> Path:
+        """The noisy images of SIDD's validation blocks, ``SIDD_patches/val/input``."""
+        from .data import INPUT_DIR, SIDD_VAL
+
+        return Path(root) / SIDD_VAL / INPUT_DIR
+
+    def check_full_data(self, data_dir, work, profile="full"):
+        """:func:`lib.tracks.denoise.data.check_full_root`: SIDD's layout, a val board without ground truth."""
+        from .data import check_full_root
+
+        return check_full_root(data_dir, work, profile)
 
     def train_data(self, prepared):
         from lib.train.engine import TrainData
@@ -102,15 +109,21 @@ class DenoiseTrack(Track):
         return float(lo), float(hi)
 
     # ------------------------------------------------------------------ evaluation
-    def evaluate(self, model, profile=None, data=None, val=None, sweep: bool = True) -> dict:
-        """Held-out scenes: the noisy input, each classical denoiser tuned on validation patches,
-        and ``model``; overall and per ISO (levels outside the training range marked), plus the
-        noise-level sweep (:func:`noise_sweep`)."""
-        from .data import scene_iso, test_scenes
-        from lib.data.pairs import read_image
+    def evaluate(self, model, profile=None, data=None, val=None, sweep: bool = True, out=None) -> dict:
+        """Held-out scenes (``test/Data``, else SIDD's validation blocks ``SIDD_patches/val``): the
+        noisy input, each classical denoiser tuned on validation patches, and ``model``; overall and
+        per ISO (levels outside the training range marked), plus the noise-level sweep
+        (:func:`noise_sweep`). ``SIDD_patches/val`` without ``groundtruth/``: the model restores it
+        into ``out`` and nothing is scored (:meth:`Track.predict_board`)."""
+        from .data import GT_DIR, INPUT_DIR, SIDD_VAL, TEST_DATA, scene_iso, test_scenes
+        from lib.data.pairs import has_ground_truth, read_image
         from lib.paths import data_root
 
         root = Path(data or data_root(self.name, profile))
+        board = root / SIDD_VAL
+        if not (root / TEST_DATA).is_dir() and (board / INPUT_DIR).is_dir() \
+                and not has_ground_truth(board, input_dir=INPUT_DIR, gt_dir=GT_DIR):
+            return self.predict_board(model, self.test_inputs(root), profile, SIDD_VAL, out)
         if val is None:
             prepared = self.prepare(profile, source=data)
             val = [(f"val/{i.name}", i, g) for i, g in prepared.pairs("val")]

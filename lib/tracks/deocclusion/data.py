@@ -12,6 +12,18 @@ images without ground truth), as its participants describe it::
     <root>/train/annotation.txt                 one sample a line: clean, occluded, segmentation
                                                 (space separated)
 
+The download itself comes in five parts, each one such training folder (the 3rd-place solution,
+Jwtcode/BaiduDiskAI_DocRemoveCover_top3, reads ``train_data_<k>/annotation.txt`` for k = 1..5, its
+lines ``gt/<page>.jpg hand/<page>_<k>_<j>.jpg hand/<page>_<k>_<j>.png`` relative to the folder)::
+
+    <root>/train_data_1/ ... <root>/train_data_5/   each: gt/, hand/, head/, annotation.txt
+    <root>/test_A/<name>.jpg                        the test board: occluded photos only, no gt/ and no masks
+                                                    (category folders without gt/ are read too)
+
+Every folder named ``train`` or ``train_data_<k>`` is a training split (:func:`training_splits`);
+a root without ``val/`` (every real download) gets its validation pages from the training folders in
+:func:`prepare` (the last pages, whole: no page in both).
+
 Several occluded photos share one clean page. The generator writes the same layout and adds a
 course-own category folder ``object/`` (pens, sticky notes, coins, phone edges), a ``val/`` split
 and ground truth for ``test_A/`` (so the course can score itself). Masks are 0 / 255 PNGs.
@@ -34,6 +46,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +72,18 @@ DATA_KEYS = {"long_side", "n_train", "n_val", "n_test", "variants", "occluders",
 REFERENCE_LONG_SIDE = 800   # lib.data.pages: 1 px per layout unit at this long side
 MIN_UNIT = 0.5
 DIFF_THRESHOLD = 12          # |occluded - clean| above this (any channel, 0-255) is 'occluded'
+TRAIN_SPLIT = re.compile(r"^train(_data_\d+)?$")   # train/ (generated) or train_data_1 ... _5 (the download)
+
+
+def is_training_split(name: str) -> bool:
+    return bool(TRAIN_SPLIT.match(name))
+
+
+def training_splits(root) -> list[Path]:
+    """The training folders of a root: ``train/`` (generated) and the download's ``train_data_<k>/``,
+    in name order (``train_data_2`` before ``train_data_10``)."""
+    found = [p for p in Path(root).iterdir() if p.is_dir() and is_training_split(p.name)] if Path(root).is_dir() else []
+    return sorted(found, key=lambda p: (len(p.name), p.name))
 
 
 def data_options(profile: str | None = None, overrides: dict | None = None) -> dict:
@@ -279,7 +304,8 @@ def list_samples(split_dir) -> list[Sample]:
     """Every occluded photo of a split, sorted by name: from ``annotation.txt`` if the split has
     one, else every image of its category folders (``.png`` files beside a photo of the same
     name are its segmentation), with the clean page ``gt/<page>.*`` when the photo's name starts
-    with it. A DataError if nothing is found or the annotation is broken."""
+    with it; photos right in the split folder (a test board) have the category "". A DataError if
+    nothing is found or the annotation is broken."""
     split_dir = Path(split_dir)
     if not split_dir.is_dir():
         raise DataError(f"{split_dir}: split folder not found")
@@ -290,7 +316,7 @@ def list_samples(split_dir) -> list[Sample]:
     else:
         gts = {p.stem: p for p in sorted((split_dir / GT_DIR).iterdir())} if (split_dir / GT_DIR).is_dir() else {}
         samples = []
-        for folder in _category_dirs(split_dir):
+        for folder in [*_category_dirs(split_dir), split_dir]:   # photos right in the split: a test board
             files = [p for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")
                      and p.suffix.lower() in IMAGE_SUFFIXES]
             stems = {}
@@ -301,7 +327,8 @@ def list_samples(split_dir) -> list[Sample]:
                 masks = [p for p in group if p.suffix.lower() == ".png" and p not in photos]
                 gt = next((gts[s] for s in sorted(gts, key=len, reverse=True) if stem == s or stem.startswith(s + "_")),
                           None)
-                samples.append(Sample(photos[0].name, photos[0], gt, masks[0] if masks else None, folder.name))
+                samples.append(Sample(photos[0].name, photos[0], gt, masks[0] if masks else None,
+                                      folder.name if folder != split_dir else ""))
     if not samples:
         raise DataError(f"{split_dir}: no occluded photos (expected {ANNOTATION} or <category>/*.jpg folders "
                         f"such as {', '.join(CATEGORIES)})")
@@ -360,11 +387,12 @@ def validate_split(split_dir, require_gt: bool = True) -> list[Sample]:
 
 
 def check_root(root) -> list[str]:
-    """Every split folder of ``root`` (clean pages required in ``train``)."""
+    """Every split folder of ``root`` (clean pages required in the training folders, ``train`` or
+    ``train_data_<k>``)."""
     splits = split_folders(root)
 
     def check(split):
-        samples = validate_split(split, require_gt=split.name == "train")
+        samples = validate_split(split, require_gt=is_training_split(split.name))
         cats = sorted({s.category for s in samples})
         return (f"{split.name}: {len(samples)} occluded photos ({', '.join(cats)}), "
                 f"{sum(s.gt is not None for s in samples)} with a clean page, "
@@ -452,8 +480,35 @@ def _crop_options(repair: dict) -> dict:
     return {k: v for k, v in RepairOptions.from_config(repair).as_dict().items() if k != "seg_flip"}
 
 
-def prepare(root, out, seg_size, repair: dict, force: bool = False, desk_variants: int = 0) -> Path:
-    """What the two networks train on, made from the ``train`` and ``val`` splits of ``root``::
+def split_samples(root, val_pages: int) -> tuple[list[tuple[str, Sample]], list[tuple[str, Sample]], str]:
+    """(training, validation) samples of ``root`` as (split folder name, sample), and a line saying
+    where validation came from. Training: every training folder (``train``, ``train_data_<k>``);
+    validation: ``val/`` if the root has it, else the last ``val_pages`` clean pages of the
+    training folders (folder and page name order) with every photo of them, so no page is on
+    both sides. A DataError when there is no training folder or nothing would be left to train on."""
+    root = Path(root)
+    folders = training_splits(root)
+    if not folders:
+        raise DataError(f"{root}: no training folder (expected train/ or the download's train_data_1/ ... "
+                        f"train_data_5/, each with {GT_DIR}/ and the occluded photos)")
+    train = [(f.name, s) for f in folders for s in list_samples(f)]
+    if (root / "val").is_dir():
+        return train, [("val", s) for s in list_samples(root / "val")], f"{root / 'val'}"
+    pages = sorted({(name, str(s.gt)) for name, s in train if s.gt is not None})
+    held = set(pages[len(pages) - val_pages:]) if val_pages > 0 else set()
+    if len(held) >= len(pages):
+        raise DataError(f"{root}: no val/, and holding out {val_pages} page(s) for validation leaves none of the "
+                        f"{len(pages)} clean pages to train on")
+    val = [(name, s) for name, s in train if (name, str(s.gt)) in held]
+    return ([(name, s) for name, s in train if (name, str(s.gt)) not in held], val,
+            f"no val/ in {root}: the last {len(held)} clean page(s) of {', '.join(f.name for f in folders)} "
+            f"({len(val)} photos) held out for validation")
+
+
+def prepare(root, out, seg_size, repair: dict, force: bool = False, desk_variants: int = 0,
+            val_pages: int = 1) -> Path:
+    """What the two networks train on, made from the training folders of ``root`` and its
+    validation split (``val/``, else ``val_pages`` pages held out of training: :func:`split_samples`)::
 
         <out>/seg/<split>/images/<name>.png      the photo at the segmenter's size (portrait)
         <out>/seg/<split>/labels/<name>.png      its occluder mask, class ids 0 / 1
@@ -465,7 +520,9 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False, desk_variant
         <out>/inpaint/<split>/images/<name>_<k>.png   the clean page's crop around component k, l / r square
         <out>/inpaint/<split>/masks/<name>_<k>.png    its hole (0 / 255)
 
-    Skipped when ``out``'s manifest matches the source, sizes and repair options."""
+    A sample of a download's ``train_data_<k>`` folder is named ``train_data_<k>-<category>_<photo>``
+    (the parts might repeat photo names). Skipped when ``out``'s manifest matches the source, sizes
+    and repair options."""
     root, out = Path(root), Path(out)
     from lib.data.folders import read_manifest
 
@@ -473,6 +530,10 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False, desk_variant
     params = {"prepared": f"lib.data.{TRACK} v{PREPARED_VERSION}", "source": str(root.resolve()),
               "source_files": hashlib.sha256(repr(sorted(source.get("files", {}).items())).encode()).hexdigest(),
               "seg_size": [int(v) for v in seg_size], "repair": _crop_options(repair), "desk_variants": int(desk_variants)}
+    train_samples, val_samples, val_from = split_samples(root, int(val_pages))
+    if not (root / "val").is_dir():
+        params["derived_val_pages"] = int(val_pages)
+        print(f"{TRACK}: {val_from}")
 
     def build(tmp: Path) -> dict:
         files, counts = {}, {}
@@ -489,21 +550,22 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False, desk_variant
                 put(f"seg/{split}/images/desk{j}_{stem}.png", desk_image)
                 put(f"seg/{split}/labels/desk{j}_{stem}.png", desk_label)
 
-        for split in ("train", "val"):
-            if not (root / split).is_dir():
+        for split, samples in (("train", train_samples), ("val", val_samples)):
+            if not samples:
                 continue
             n_seg = n_crops = 0
             clean_pages = set()
-            for s in list_samples(root / split):
+            for folder, s in samples:
                 image, gt, mask = load_sample(s)
                 if gt is None or mask is None:
                     raise DataError(f"{s.image}: training needs the clean page (none in {GT_DIR}/)")
-                stem = f"{s.category}_{Path(s.name).stem}"
+                prefix = "" if folder in ("train", "val") else f"{folder}-"
+                stem = f"{prefix}{s.category}_{Path(s.name).stem}"
                 put_seg(split, stem, seg_input(image, seg_size), seg_label(mask, seg_size))
                 n_seg += 1
                 if s.gt not in clean_pages:
                     clean_pages.add(s.gt)
-                    put_seg(split, f"{GT_DIR}_{s.gt.stem}", seg_input(gt, seg_size),
+                    put_seg(split, f"{prefix}{GT_DIR}_{s.gt.stem}", seg_input(gt, seg_size),
                             np.zeros(tuple(int(v) for v in seg_size), np.uint8))
                 for k, (crop, hole) in enumerate(inpaint_crops(gt, mask, repair)):
                     put(f"inpaint/{split}/images/{stem}_{k}.png", crop)
@@ -525,10 +587,26 @@ def prepared_samples(prepared, network: str, split: str) -> list[tuple[Path, Pat
     return [(p, folder / second / p.name) for p in images]
 
 
+CHECK_FULL_PAGES = {"n_train": 2, "n_val": 0, "n_test": 1, "variants": 1}
+
+
+def check_full_root(data_dir, work, profile: str = "full") -> Path:
+    """For ``python -m lib.check_full``: 2 training pages and 1 test photo of ``profile``'s size
+    generated under ``data_dir/deocclusion``, laid out under ``work/data`` as the download is:
+    ``train_data_1/`` (gt/, the category folders, annotation.txt), no ``val/``, and ``test_A/``
+    holding the occluded photo alone."""
+    from lib.data.folders import link_files, tree_files
+
+    generated = ensure_dataset(profile, Path(data_dir) / TRACK, options=CHECK_FULL_PAGES)
+    files = [(path, f"train_data_1/{rel}") for path, rel in tree_files(generated / "train")]
+    files += [(s.image, f"test_A/{s.image.name}") for s in list_samples(generated / "test_A")]
+    return link_files(files, Path(work) / "data")
+
+
 def occluded_fraction(mask: np.ndarray) -> float:
     return float(np.asarray(mask, bool).mean())
 
 
 __all__ = ["ANNOTATION", "CATEGORIES", "DIFF_THRESHOLD", "GT_DIR", "PageJob", "Sample", "check_root", "data_options",
            "ensure_dataset", "list_samples", "load_sample", "make_page", "mask_from_difference", "perspective",
-           "read_annotation", "read_mask", "validate_split"]
+           "read_annotation", "read_mask", "split_samples", "training_splits", "validate_split"]

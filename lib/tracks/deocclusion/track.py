@@ -49,6 +49,7 @@ class DeocclusionTrack(Track):
     config_file = None                 # lib/configs/deocclusion.yaml
     data_track = "deocclusion"         # both tracks read data/deocclusion[-<profile>]
     network = "inpaint"                # which prepared set it trains on
+    cost_scales_with_pixels = False    # the networks see the photo at seg_size and crops shrunk by r
 
     # ------------------------------------------------------------------ data
     def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
@@ -79,8 +80,29 @@ class DeocclusionTrack(Track):
 
         cfg = self.config(profile)
         root = Path(source) if source else self.generate_data(cfg["profile"])
+        # a download has no val/: as many pages as the generated set's val/ are held out of training
         return prepare(root, self.prepared_dir(cfg["profile"], source), cfg["prepare"]["seg_size"], cfg["repair"],
-                       force=force, desk_variants=cfg["prepare"]["desk_variants"])
+                       force=force, desk_variants=cfg["prepare"]["desk_variants"], val_pages=max(1, cfg["data"]["n_val"]))
+
+    def check_full_data(self, data_dir, work, profile="full"):
+        """:func:`lib.tracks.deocclusion.data.check_full_root` (``train_data_1/``, no ``val/``, a flat
+        ``test_A/``), prepared with its last page held out for validation."""
+        from .data import check_full_root, prepare
+
+        cfg = self.config(profile)
+        root = check_full_root(data_dir, work, profile)
+        return root, prepare(root, Path(work) / "prepared", cfg["prepare"]["seg_size"], cfg["repair"],
+                             desk_variants=cfg["prepare"]["desk_variants"], val_pages=1)
+
+    def check_full_extras(self, profile="full") -> tuple[dict, dict]:
+        """The segmenter the pipeline needs, untrained, from the profile's ``seg_model``."""
+        from lib.tracks import get_track
+        from lib.train.registry import build_model
+
+        seg_track = get_track("deocclusion_seg")
+        segmenter = build_model(seg_track.model_spec(seg_track.config(profile)))
+        segmenter.eval()
+        return {"segmenter": segmenter}, {"segmenter": segmenter}
 
     def rescore(self, dest=None, data=None, **evaluate_options) -> Path:
         """:meth:`Track.rescore` with the shipped segmenter's masks unless ``segmenter`` is given: a
@@ -110,12 +132,13 @@ class DeocclusionTrack(Track):
         except FileNotFoundError:
             return None
 
-    def evaluate(self, model, profile=None, data=None, val=None, segmenter="auto") -> dict:
-        """test_A (val/ if test_A has no clean pages): masks predicted by ``segmenter`` (default: the
+    def evaluate(self, model, profile=None, data=None, val=None, segmenter="auto", out=None) -> dict:
+        """test_A (val/ if the root has no test_A): masks predicted by ``segmenter`` (default: the
         trained one; without one, the true masks, and the result says so) scored by mIoU and boundary
         F; then the occluded input, OpenCV Telea and Navier-Stokes at full resolution and the
         model's local repair, all with that mask dilated the same, by PSNR on the page and inside
-        the true mask."""
+        the true mask. A test_A without clean pages (the competition's): the whole pipeline repairs
+        it into ``out`` and nothing is scored (:meth:`predict`, :meth:`Track.predict_board`)."""
         from .data import list_samples, load_sample
         from .repair import (PSNR_CAP, RepairOptions, dilate_mask, mask_scores, network_inpainter,
                              opencv_inpaint_page, predict_mask_logits, repair_local)
@@ -125,12 +148,15 @@ class DeocclusionTrack(Track):
         opts, repair = cfg["evaluate"], RepairOptions.from_config(cfg["repair"])
         root = Path(data or self.data_root(cfg["profile"]))
         board = root / "test_A"
-        samples = list_samples(board) if board.is_dir() else []
-        if not samples or any(s.gt is None for s in samples):
-            board, samples = root / "val", list_samples(root / "val")
-        samples = samples[: opts["max_photos"] or None]
         if segmenter == "auto":
             segmenter = self.segmenter(profile)
+        if board.is_dir():
+            samples = list_samples(board)
+            if any(s.gt is None for s in samples):
+                return self.predict_board(model, board, cfg["profile"], "test_A", out, segmenter=segmenter)
+        else:
+            board, samples = root / "val", list_samples(root / "val")
+        samples = samples[: opts["max_photos"] or None]
         methods = {"occluded input": None, "OpenCV Telea": "telea", "OpenCV Navier-Stokes": "ns", MODEL_ROW: "model"}
         rows = {name: {"psnr": [], "psnr_mask": []} for name in methods}
         masks = []
@@ -162,6 +188,58 @@ class DeocclusionTrack(Track):
         if segmenter is not None:
             result["clean_pages"] = self._clean_pages(samples, segmenter, inpaint, cfg, repair)
         return result
+
+    def predict(self, model, src_dir, out_dir, profile=None, segmenter="auto") -> dict:
+        """Every occluded photo of a board (``src_dir``: its category folders, or the photos right in
+        it) through the whole pipeline: masks by ``segmenter`` (default: the trained one), the local
+        repair by the generator ``model`` (None: OpenCV Telea at full resolution), written to
+        ``out_dir`` under the same relative names. One bad photo is reported and skipped.
+        Returns the report of :meth:`Track.predict` (restored, failed, timings)."""
+        import time
+
+        import cv2
+
+        from .data import list_samples
+        from .repair import RepairOptions, network_inpainter, opencv_inpaint_page, predict_mask_logits, repair_local
+        from lib.data.pairs import read_image
+        from lib.submission.predict import first_line
+
+        cfg = self.config(profile)
+        repair = RepairOptions.from_config(cfg["repair"])
+        segmenter = self.segmenter(profile) if segmenter == "auto" else segmenter
+        if segmenter is None:
+            raise FileNotFoundError(f"{src_dir}: no clean pages and no trained segmenter to find the occluders: "
+                                    "train one first (`make train TRACK=deocclusion_seg`)")
+        inpaint = network_inpainter(model) if model is not None else None
+
+        def pipeline(image):
+            mask = predict_mask_logits(segmenter, image, seg_input_size(segmenter, cfg), repair.seg_flip) > 0
+            if inpaint is None:
+                return opencv_inpaint_page(image, mask, "telea", cfg["evaluate"]["opencv_radius"], dilate=repair.dilate)
+            return repair_local(image, mask, inpaint, repair)
+
+        out_dir = Path(out_dir)
+        report = {"restored": [], "failed": [], "timings": [], "files": 0}
+        for s in list_samples(src_dir):
+            rel = Path(s.category) / s.name
+            report["files"] += 1
+            start = time.perf_counter()
+            try:
+                image = read_image(s.image)
+                repaired = pipeline(image)
+                (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+                ok, buf = cv2.imencode(rel.suffix or ".png", cv2.cvtColor(repaired, cv2.COLOR_RGB2BGR))
+                if not ok:
+                    raise OSError(f"cannot encode {rel}")
+                (out_dir / rel).write_bytes(buf.tobytes())
+            except Exception as exc:  # noqa: BLE001 -- one bad photo must not stop the others
+                report["failed"].append((str(rel), first_line(exc)))
+                print(f"FAILED {rel}: {first_line(exc)}")
+                continue
+            report["restored"].append(str(rel))
+            report["timings"].append({"name": str(rel), "seconds": time.perf_counter() - start,
+                                      "pixels": int(image.shape[0] * image.shape[1])})
+        return report
 
     def _clean_pages(self, samples, segmenter, inpaint, cfg, repair) -> dict:
         """What the pipeline does to the clean pages (nothing covers them: ideally nothing changes):
@@ -226,10 +304,11 @@ class DeocclusionSegTrack(DeocclusionTrack):
         # the network remembers the size it trains on (prepare's seg_size): other profiles feed it that
         return {**cfg["seg_model"], "input_size": list(cfg["prepare"]["seg_size"])}
 
-    def evaluate(self, model, profile=None, data=None, val=None, segmenter="auto") -> dict:
+    def evaluate(self, model, profile=None, data=None, val=None, segmenter="auto", out=None) -> dict:
         """The pipeline's table with this segmenter and no inpainting network (its masks' scores and
-        what the classical inpainters make of them)."""
-        return DeocclusionTrack.evaluate(self, None, profile, data, val, segmenter=model)
+        what the classical inpainters make of them); on a test board without clean pages, its masks
+        with OpenCV Telea's repair written to ``out``."""
+        return DeocclusionTrack.evaluate(self, None, profile, data, val, segmenter=model, out=out)
 
     def publish(self, trainer, profile=None, dest=None, data=None, command=None) -> Path:
         """Publish the segmenter; a new shipped one also scores the shipped inpainter again (the
@@ -243,11 +322,23 @@ class DeocclusionSegTrack(DeocclusionTrack):
             print(f"scored the shipped inpainter again with this segmenter: {inpainter.shipped_dir / 'metrics.json'}")
         return out
 
-    def build_submission(self, model, out_zip=None, profile=None, **options) -> dict:
-        """The same submission, with ``model`` as the segmenter and the trained generator."""
+    def check_full_extras(self, profile="full") -> tuple[dict, dict]:
+        """The generator the submission needs, untrained, from the profile's ``model``."""
+        from lib.train.registry import build_model
+        from lib.train.tasks import get_task
+
+        specs = get_task(DeocclusionTrack.task).network_specs({"model": self.config(profile)["model"]})
+        generator = build_model(specs["generator"])
+        generator.eval()
+        return {}, {"generator": generator}
+
+    def build_submission(self, model, out_zip=None, profile=None, generator="auto", **options) -> dict:
+        """The same submission, with ``model`` as the segmenter and ``generator`` (default: the
+        trained one) as the inpainter."""
         from lib.tracks import get_track
 
-        generator = get_track("deocclusion").load_model(profile=profile)
+        if generator == "auto":
+            generator = get_track("deocclusion").load_model(profile=profile)
         return DeocclusionTrack.build_submission(self, generator, out_zip, segmenter=model, profile=profile,
                                                  **options)
 

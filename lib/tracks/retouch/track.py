@@ -48,6 +48,18 @@ class RetouchTrack(Track):
     def prepare(self, profile=None, source=None, force=False):
         return Path(source) if source else self.generate_data(profile)
 
+    def test_inputs(self, root, board="test_A") -> Path:
+        from .data import IMAGE_DIR
+
+        return Path(root) / board / IMAGE_DIR
+
+    def check_full_data(self, data_dir, work, profile="full"):
+        """:func:`lib.tracks.retouch.data.check_full_root`; the root is what training reads."""
+        from .data import check_full_root
+
+        root = check_full_root(data_dir, work, profile)
+        return root, root
+
     def train_data(self, prepared):
         """train/ pairs; val/ for validation (a real download without val/: the last 10 % of train)."""
         from .data import list_pairs
@@ -64,18 +76,15 @@ class RetouchTrack(Track):
         return TrainData(train=train, all=train + [(i, g) for _, i, g in val], val=val)
 
     def evaluation_sets(self, profile=None, data=None, val=None, limit=None):
-        """(test samples, val samples) as (name, input, gt, mask) arrays: test_A if it has ground
-        truth (the held-out face), val/ (or ``val``, engine validation entries) for tuning."""
+        """(test samples, val samples) as (name, input, gt, mask) arrays: test_A (the held-out face;
+        val/ when the root has no test_A), val/ (or ``val``, engine validation entries) for tuning.
+        A test_A without ground truth is an error here: :meth:`evaluate` predicts it instead."""
         from lib.data.pairs import read_image
         from .data import load_split
 
         root = Path(data or self.data_root(profile))
         opts = self.config(profile)["evaluate"]
-        from .data import list_pairs
-
-        board = root / "test_A"
-        if not board.is_dir() or any(g is None for _, _, g in list_pairs(board)):
-            board = root / "val"  # a real test board has no ground truth
+        board = root / "test_A" if (root / "test_A").is_dir() else root / "val"
         test = load_split(board, limit)
         if val is None:
             val = load_split(root / "val", opts["val_images"])
@@ -83,11 +92,18 @@ class RetouchTrack(Track):
             val = [(n, read_image(i), read_image(g), None) for n, i, g in list(val)[: opts["val_images"]]]
         return test, val
 
-    def evaluate(self, model, profile=None, data=None, val=None) -> dict:
+    def evaluate(self, model, profile=None, data=None, val=None, out=None) -> dict:
         """test_A (Grace Hopper, never trained on): the input, the two tuned baselines and the model,
-        overall and inside / outside the blemishes, with the quality bars."""
+        overall and inside / outside the blemishes, with the quality bars. A test_A without
+        ``groundtruth/`` (the competition's): the model restores it into ``out`` and nothing is
+        scored (:meth:`Track.predict_board`)."""
+        from .data import GT_DIR, IMAGE_DIR
         from .evaluate import baseline_grids, compare_retouch, quality_checks
+        from lib.data.pairs import has_ground_truth
 
+        board = Path(data or self.data_root(profile)) / "test_A"
+        if board.is_dir() and not has_ground_truth(board, input_dir=IMAGE_DIR, gt_dir=GT_DIR):
+            return self.predict_board(model, self.test_inputs(board.parent), profile, "test_A", out)
         opts = self.config(profile)["evaluate"]
         test, val_samples = self.evaluation_sets(profile, data, val)
         rows = compare_retouch(test, val_samples, baseline_grids(opts), model, MODEL_ROW)

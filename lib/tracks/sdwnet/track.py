@@ -91,17 +91,34 @@ class SDWNetTrack(Track):
                                  paddle.distributed.get_world_size())
         return Trainer(options, data, out_dir, quiet=quiet, task=self.task, track=self.name)
 
+    def test_inputs(self, root, board="test_A") -> Path:
+        from lib.data.pairs import BLUR_DIR
+
+        return Path(root) / board / BLUR_DIR
+
+    def check_full_data(self, data_dir, work, profile="full"):
+        """3 training pairs and 1 test page without ground truth, of the profile's size
+        (:func:`lib.tracks.deblur.data.check_full_root`), prepared with 1 validation page."""
+        from lib.tracks.deblur.data import check_full_root
+
+        root = check_full_root(data_dir, work, profile)
+        return root, self.prepare(profile, source=root, out=Path(work) / "prepared", val_count=1)
+
     # ------------------------------------------------------------------ evaluation
-    def evaluate(self, model, profile=None, data=None, val=None, ocr=None) -> dict:
+    def evaluate(self, model, profile=None, data=None, val=None, ocr=None, out=None) -> dict:
         """test_A: the blurred input, each classical baseline tuned on the validation pages, SDWNet;
         readability (PSNR / MS-SSIM / OCR CER) of the input, the best classical method and SDWNet on
         test_A and the evaluation-only splits; the issue's quality bar (beats the input and the best
-        classical method on test_A)."""
+        classical method on test_A). A test_A without ``gt_image`` (the competition's): SDWNet
+        restores it into ``out`` and nothing is scored (:meth:`Track.predict_board`)."""
         from lib.tracks.deblur import baselines
         from lib.tracks.deblur.evaluate import compare_methods, load_pairs, readability, readability_summary
+        from lib.data.pairs import has_ground_truth
         from lib.infer import predict_image
 
         root = Path(data or self.data_root(profile))
+        if not has_ground_truth(root / "test_A"):
+            return self.predict_board(model, self.test_inputs(root), profile, "test_A", out)
         test = load_pairs(root / "test_A")
         if val is None:
             from lib.data.pairs import list_pairs
@@ -116,6 +133,14 @@ class SDWNetTrack(Track):
                 "checks": quality_checks(methods)}
 
     # ------------------------------------------------------------------ deployment
+    def deployed(self, model, profile=None):
+        """The network edge-padded by its ``min_size``, as the submission runs it."""
+        from lib.models.sdwnet import EdgePadded
+
+        deployed = EdgePadded(model)
+        deployed.eval()
+        return deployed
+
     def build_submission(self, model, out_zip=None, **options) -> dict:
         """The network edge-padded by its ``min_size`` (1 x 1 to any size goes through), exported
         and packed like every track (lib.export); no TLC."""

@@ -1,0 +1,83 @@
+"""``python -m lib.check_full`` (``make check-full``): its plumbing on the smoke profile (the full
+profile's run is ``make check-full`` itself, ~30+ minutes, recorded in bench/results/check_full.json).
+The GPU estimate is checked against the formula with MACs counted independently by
+lib.complexity.conv_macs, the batch-1 fallback by its choice and note, the crop by its pixels."""
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+import lib  # noqa: F401
+from lib import check_full
+from lib.complexity import conv_macs
+from lib.tracks import get_track
+
+
+def test_one_track_end_to_end_on_the_smoke_profile(tmp_path):
+    """retouch, smoke: data in the real layout, two steps at the stage's batch, evaluate on the
+    board without ground truth, export, the zip's predict.py in an empty folder."""
+    record = check_full.check_track("retouch", tmp_path, "smoke")
+    track, cfg = get_track("retouch"), get_track("retouch").config("smoke")
+    stage = cfg["train"]["stages"][0]
+    [step] = record["steps"]
+    assert step["measured_batch"] == stage["batch_size"] == 2 and step["steps_run"] == 3 and "note" not in step
+    # forward conv MACs of a training step = the network's on a batch-1 patch x the batch
+    from lib.train.registry import build_model
+    per_sample = conv_macs(build_model(track.model_spec(cfg)), (1, 3, stage["patch_size"], stage["patch_size"]))
+    assert step["forward_gmacs_per_step"] == pytest.approx(per_sample * 2 / 1e9, rel=1e-9)
+    gpu = check_full.GPU
+    expected_hours = 3 * per_sample * 2 * stage["iters"] * 2 / (gpu["fp32_peak_flops"] * gpu["efficiency"]) / 3600
+    assert record["cost"]["gpu_hours"] == pytest.approx(expected_hours, rel=1e-9)
+    assert record["cost"]["iterations"] == stage["iters"]
+    assert record["evaluate"]["restored"] == 1 and record["submission"]["images"] == 1
+    assert 0 < record["peak_rss_gib"] < 8 and record["parameters"]["model"] > 0
+    out = list((tmp_path / "retouch" / "predictions").iterdir())
+    board = list((tmp_path / "retouch" / "data" / "test_A" / "image").iterdir())
+    assert [p.name for p in out] == [p.name for p in board]
+    assert cv2.imread(str(out[0])).shape == cv2.imread(str(board[0])).shape
+    assert not (tmp_path / "retouch" / "data" / "test_A" / "groundtruth").exists()   # the real layout
+
+
+def test_a_step_over_budget_is_measured_at_batch_1_and_scaled(tmp_path):
+    track = get_track("denoise")
+    _, prepared = track.check_full_data(tmp_path / "generated", tmp_path, "smoke")
+    result, _ = check_full.measure_stage(track, "smoke", prepared, tmp_path, 0, step_budget=0.0)
+    assert result["measured_batch"] == 1 and result["batch_size"] == 2 and result["steps_run"] == 2
+    assert result["note"].startswith("stage 0 measured at batch 1 and scaled x2 (batch 2 predicted")
+
+
+def test_training_cost_takes_unmeasured_stages_per_pixel_from_the_nearest_measured_one():
+    options = {"stages": [{"batch_size": 4, "patch_size": 100, "iters": 10},
+                          {"batch_size": 2, "patch_size": 150, "iters": 20},
+                          {"batch_size": 1, "patch_size": 400, "iters": 5}]}
+    measured = [{"stage": 0, "patch_size": 100, "forward_gmacs_per_step": 4.0, "forward_macs_per_pixel": 1e5,
+                 "cpu_gmac_per_s": 2.0},
+                {"stage": 2, "patch_size": 400, "forward_gmacs_per_step": 32.0, "forward_macs_per_pixel": 2e5,
+                 "cpu_gmac_per_s": 4.0}]
+    gpu = {"fp32_peak_flops": 1e12, "efficiency": 0.5}
+    cost = check_full.training_cost(options, measured, gpu)
+    middle = 1e5 * 2 * 150 ** 2        # stage 1 is nearer stage 0 (patch 150: 50 from 100, 250 from 400)
+    macs = 3 * (4e9 * 10 + middle * 20 + 32e9 * 5)
+    assert cost["train_pmacs"] == pytest.approx(macs / 1e15)
+    assert cost["gpu_hours"] == pytest.approx(2 * macs / 0.5e12 / 3600)
+    assert cost["cpu_days"] == pytest.approx((3 * 4e9 * 10 / 2e9 + 3 * middle * 20 / 2e9 + 3 * 32e9 * 5 / 4e9) / 86400)
+    assert [r["measured"] for r in cost["stages"]] == [True, False, True]
+
+
+def test_crop_to_budget_crops_centred_and_never_writes_through_a_link(tmp_path):
+    source = tmp_path / "generated.png"
+    image = np.arange(300 * 200 * 3, dtype=np.uint32).reshape(300, 200, 3).astype(np.uint8)
+    cv2.imwrite(str(source), image)
+    board = tmp_path / "board"
+    board.mkdir()
+    os.link(source, board / "page.png")
+    # 1000 MACs per pixel at 1e6 MACs/s: 60,000 px take 60 s; a 10 s budget fits 10,000 px -> 96 x 96
+    notes = check_full.crop_to_budget(board, 1000.0, 1e6, 10.0)
+    cropped = cv2.imread(str(board / "page.png"))
+    assert cropped.shape == (96, 96, 3)
+    np.testing.assert_array_equal(cropped, image[102:198, 52:148])
+    np.testing.assert_array_equal(cv2.imread(str(source)), image)        # the generated file is untouched
+    assert notes == ["page.png: the full 200 x 300 image is predicted at 60 s in dygraph here (0.00 M MACs per "
+                     "pixel); evaluated on its centred 96 x 96 crop"]
+    assert check_full.crop_to_budget(board, 1000.0, 1e6, 10.0) == []
