@@ -285,6 +285,34 @@ def notebook_table(name: str, sections: tuple = ()) -> str:
     return format_table(name, path, results)
 
 
+def check_full_record(name: str) -> dict | None:
+    """The track's row of ``make check-full``'s recorded run (bench/results/check_full.json), if any."""
+    import json
+
+    path = ROOT / "bench" / "results" / "check_full.json"
+    if not path.is_file():
+        return None
+    recorded = json.loads(path.read_text(encoding="utf-8"))
+    track = next((t for t in recorded.get("tracks", []) if t.get("track") == name), None)
+    return {**track, "gpu": recorded.get("gpu", {})} if track else None
+
+
+def full_profile_markdown(name: str, sections: tuple = ()) -> str:
+    """A notebook's first section on the ``full`` profile (Chinese): how to run it on a GPU with the
+    real data, its cost measured by ``make check-full``, and the fidelity table of ``sections``."""
+    lines = [f"**在 GPU 上运行 `full`（{name}）**：在 notebook 第一格之前执行 `%env COURSE_PROFILE=full` 和 "
+             "`%env COURSE_DATA=/home/aistudio/data/<解压后的比赛数据目录>`（目录结构见 data/README.md）。"]
+    record = check_full_record(name)
+    if record:
+        gpu = record["gpu"]
+        lines.append(f"`make check-full` 在本机 CPU 上以 full 尺寸跑了每个阶段的两步：峰值内存 {record['peak_rss_gib']:.1f} GiB；"
+                     f"按 {gpu.get('name', 'GPU')} 估算，完整训练约 {record['cost']['gpu_hours']:.0f} GPU 小时"
+                     f"（{record['cost']['iterations']:,} 次迭代；假设：峰值算力 × {gpu.get('efficiency', '?')}，未在 GPU 上实测）。")
+    else:
+        lines.append("`make check-full` 还没有记录这个赛道（bench/results/check_full.json）。")
+    return "\n\n".join(lines + [notebook_table(name, sections)])
+
+
 def main(argv=None) -> int:
     from .tracks import KNOWN_TRACKS, UnknownTrackError
 
