@@ -14,16 +14,10 @@ from pathlib import Path
 from lib.tracks.base import Track
 
 
-class DeblurTrack(Track):
-    name = "deblur"
-    title = "Blurred-document restoration (1st place): NAFNet, progressive training, TLC"
-    model_name = "nafnet"
-    notebooks = ("00_setup_and_data", "01_data_analysis", "02_model_nafnet", "03_staged_training",
-                 "04_tlc_inference", "05_submission")
-    models = ("lib.models.nafnet", "lib.models.tlc")
-    sections = ("data", "model", "prepare", "train", "tlc")
-    submission_zip = "submission.zip"
-    tlc = True
+class BlurredPages:
+    """The blurred-document competition's data, for both of its solutions (DeblurTrack and
+    lib.tracks.sdwnet's SDWNetTrack): the generated pages in its layout, their check, each track's
+    own preparation of them, the test boards and the full-size pages of ``make check-full``."""
 
     def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
         from .data import ensure_dataset
@@ -46,25 +40,13 @@ class DeblurTrack(Track):
         return check_each(splits, check)
 
     def prepare(self, profile=None, source=None, force=False, **overrides):
-        """Split, 2x downsample, crop and gradient-filter the training pages (notebook 01): from
-        ``source``, else ``$COURSE_DATA``, else the generated pages (made if missing); ``overrides``
-        replace single ``prepare`` options (e.g. ``grad_threshold=12``)."""
+        """Split, 2x downsample, crop and gradient-filter the training pages with this track's own
+        ``prepare`` options (notebook 01): from ``source``, else ``$COURSE_DATA``, else the generated
+        pages (made if missing); ``overrides`` replace single options (e.g. ``grad_threshold=12``)."""
         from lib.data.prepare import prepare_patches
 
         source = source if source is not None else self.generate_data(profile)
         return prepare_patches(profile, force, source=source, track=self.name, **overrides)
-
-    def train_data(self, prepared):
-        """Training patches (gradient-filtered meta file), the held-out pages whole for validation,
-        and for the all-data fine-tune the training patches plus the held-out pages' own patches,
-        cropped and filtered alike (the winner's data_preparation_all.py), not 100 whole pages
-        among thousands of crops."""
-        from lib.data.pairs import list_pairs
-        from lib.data.prepare import read_meta_file
-        from lib.train.engine import TrainData
-
-        patches = read_meta_file(prepared.meta_file)
-        return TrainData(train=patches, all=patches + prepared.val_patches(), val=list_pairs(prepared.val_dir))
 
     def test_inputs(self, root, board="test_A") -> Path:
         from lib.data.pairs import BLUR_DIR
@@ -78,6 +60,30 @@ class DeblurTrack(Track):
 
         root = check_full_root(data_dir, work, profile)
         return root, self.prepare(profile, source=root, out=Path(work) / "prepared", val_count=1)
+
+
+class DeblurTrack(BlurredPages, Track):
+    name = "deblur"
+    title = "Blurred-document restoration (1st place): NAFNet, progressive training, TLC"
+    model_name = "nafnet"
+    notebooks = ("00_setup_and_data", "01_data_analysis", "02_model_nafnet", "03_staged_training",
+                 "04_tlc_inference", "05_submission")
+    models = ("lib.models.nafnet", "lib.models.tlc")
+    sections = ("data", "model", "prepare", "train", "tlc")
+    submission_zip = "submission.zip"
+    tlc = True
+
+    def train_data(self, prepared):
+        """Training patches (gradient-filtered meta file), the held-out pages whole for validation,
+        and for the all-data fine-tune the training patches plus the held-out pages' own patches,
+        cropped and filtered alike (the winner's data_preparation_all.py), not 100 whole pages
+        among thousands of crops."""
+        from lib.data.pairs import list_pairs
+        from lib.data.prepare import read_meta_file
+        from lib.train.engine import TrainData
+
+        patches = read_meta_file(prepared.meta_file)
+        return TrainData(train=patches, all=patches + prepared.val_patches(), val=list_pairs(prepared.val_dir))
 
     def evaluate(self, model, profile=None, data=None, val=None, out=None) -> dict:
         """test_A: the blurred input, each classical baseline tuned on the validation pages, NAFNet.

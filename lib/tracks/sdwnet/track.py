@@ -18,12 +18,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from lib.tracks.base import Track
+from lib.tracks.deblur.track import BlurredPages
 
 MODEL_ROW = "SDWNet"
 CROP_MODES = ("offline", "online")
 
 
-class SDWNetTrack(Track):
+class SDWNetTrack(BlurredPages, Track):
     name = "sdwnet"
     title = "SDWNet on blurred documents: straight dilated blocks, Haar-wavelet branch, offline crops"
     model_name = "sdwnet"
@@ -36,23 +37,8 @@ class SDWNetTrack(Track):
     data_track = "deblur"              # the document pages of data/deblur[-<profile>]
 
     # ------------------------------------------------------------------ data: the deblur track's pages
-    def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
-        from lib.tracks.deblur.data import ensure_dataset
-
-        return ensure_dataset(profile, out, seed=seed, force=force, workers=workers)
-
-    def check_data(self, root: Path) -> list[str]:
-        from lib.tracks import get_track
-
-        return get_track("deblur").check_data(root)
-
-    def prepare(self, profile=None, source=None, force=False, **overrides):
-        """This track's windows of the document pages (its own ``prepare`` options): from ``source``, else ``$COURSE_DATA``, else the generated pages (made if missing);
-        ``overrides`` replace single ``prepare`` options (e.g. ``grad_threshold=12``)."""
-        from lib.data.prepare import prepare_patches
-
-        source = source if source is not None else self.generate_data(profile)
-        return prepare_patches(profile, force, source=source, track=self.name, **overrides)
+    # (generate_data, check_data, prepare with this track's own prepare options, test_inputs,
+    # check_full_data: lib.tracks.deblur.track.BlurredPages)
 
     def crop_mode(self, profile=None) -> str:
         mode = self.config(profile)["crops"].get("mode")
@@ -91,20 +77,6 @@ class SDWNetTrack(Track):
                                  paddle.distributed.get_world_size())
         return Trainer(options, data, out_dir, quiet=quiet, task=self.task, track=self.name)
 
-    def test_inputs(self, root, board="test_A") -> Path:
-        from lib.data.pairs import BLUR_DIR
-
-        return Path(root) / board / BLUR_DIR
-
-    def check_full_data(self, data_dir, work, profile="full"):
-        """3 training pairs and 1 test page without ground truth, of the profile's size
-        (:func:`lib.tracks.deblur.data.check_full_root`), prepared with 1 validation page."""
-        from lib.tracks.deblur.data import check_full_root
-
-        root = check_full_root(data_dir, work, profile)
-        return root, self.prepare(profile, source=root, out=Path(work) / "prepared", val_count=1)
-
-    # ------------------------------------------------------------------ evaluation
     def evaluate(self, model, profile=None, data=None, val=None, ocr=None, out=None) -> dict:
         """test_A: the blurred input, each classical baseline tuned on the validation pages, SDWNet;
         readability (PSNR / MS-SSIM / OCR CER) of the input, the best classical method and SDWNet on
