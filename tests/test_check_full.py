@@ -81,3 +81,27 @@ def test_crop_to_budget_crops_centred_and_never_writes_through_a_link(tmp_path):
     assert notes == ["page.png: the full 200 x 300 image is predicted at 60 s in dygraph here (0.00 M MACs per "
                      "pixel); evaluated on its centred 96 x 96 crop"]
     assert check_full.crop_to_budget(board, 1000.0, 1e6, 10.0) == []
+
+
+def test_offline_the_pretrained_networks_start_from_random_weights_and_say_so(monkeypatch):
+    """make check-full measures cost: where the full profile's ImageNet weights cannot be fetched (a
+    failing download here), the same network is built from random weights and a note says so; outside
+    the measurement the full profile still stops with the clear error."""
+    import paddleseg.utils.utils as seg_utils
+
+    from lib.models import deeplab
+    from lib.tracks import get_track
+    from lib.train.registry import build_model
+
+    def no_network(url):
+        raise ConnectionError(f"no network ({url})")
+
+    monkeypatch.setattr(seg_utils, "download_pretrained_model", no_network)
+    spec = get_track("deocclusion_seg").model_spec(get_track("deocclusion_seg").config("full"))
+    notes = []
+    with check_full.random_weights_where_offline(notes):
+        net = build_model(spec)
+    assert sum(int(p.numel()) for p in net.parameters()) > 1e7   # the ResNet50_vd DeepLabV3, not a stand-in
+    assert len(notes) == 1 and spec["pretrained"] in notes[0] and "random weights" in notes[0]
+    with pytest.raises(deeplab.PretrainedWeightsError, match="pretrained: null"):
+        build_model(spec)
