@@ -28,7 +28,7 @@ GPU estimate: every stage's iterations x 3 x the forward conv MACs of its steps 
 of the input, gradient of the weights; counted at the measured stages, per pixel for the others)
 x 2 FLOP / (a V100's fp32 peak x an assumed efficiency, :data:`GPU`). Only convolutions count
 (norms, gates and losses not), validation and data loading not, and the de-occlusion GAN's amp is
-not assumed (fp32): read it as a lower bound of the compute time, good to a factor of ~2. The
+not assumed (fp32): read it as a lower bound of the compute time, good to a factor of ~2-4. The
 CPU's own rate (3 x MACs / measured seconds) is printed beside it as a cross-check: where it is far
 below the others' the network is bound by its elementwise work, and the GPU estimate is optimistic
 for it too.
