@@ -294,7 +294,7 @@ def check_full_record(name: str) -> dict | None:
         return None
     recorded = json.loads(path.read_text(encoding="utf-8"))
     track = next((t for t in recorded.get("tracks", []) if t.get("track") == name), None)
-    return {**track, "gpu": recorded.get("gpu", {})} if track else None
+    return {**track, "gpu": recorded.get("gpu", {}), "date": recorded.get("machine", {}).get("date", "")} if track else None
 
 
 def full_profile_markdown(name: str, sections: tuple = ()) -> str:
@@ -305,7 +305,8 @@ def full_profile_markdown(name: str, sections: tuple = ()) -> str:
     record = check_full_record(name)
     if record:
         gpu = record["gpu"]
-        lines.append(f"`make check-full` 在本机 CPU 上以 full 尺寸跑了每个阶段的两步：峰值内存 {record['peak_rss_gib']:.1f} GiB；"
+        lines.append(f"`make check-full` 在本机 CPU 上以 full 尺寸跑了第一个和最后一个阶段的训练步、评估与提交"
+                     f"（{record.get('date', '')}）：峰值内存 {record['peak_rss_gib']:.1f} GiB；"
                      f"按 {gpu.get('name', 'GPU')} 估算，完整训练约 {record['cost']['gpu_hours']:.0f} GPU 小时"
                      f"（{record['cost']['iterations']:,} 次迭代；假设：峰值算力 × {gpu.get('efficiency', '?')}，未在 GPU 上实测）。")
     else:
