@@ -235,4 +235,4 @@ def show_augmentations(blur: np.ndarray, gt: np.ndarray, size: int, seeds=range(
 
     pairs = [augment_pair(blur, gt, size, np.random.default_rng(seed)) for seed in seeds]
     return show_images([[b for b, _ in pairs], [g for _, g in pairs]],
-                       [[f"seed {s}: blur" for s in seeds], [f"seed {s}: gt" for s in seeds]], cell_size=2.3)
+                       [[f"随机种子 {s}：模糊" for s in seeds], [f"随机种子 {s}：清晰" for s in seeds]], cell_size=2.3)

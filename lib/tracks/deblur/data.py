@@ -168,7 +168,7 @@ def _summary(manifest: dict) -> str:
     return (f"{counts['train']} train pairs (long side ~{sizes['train']['median_long_side']} px), "
             f"{counts['test_A']} test_A pairs (~{sizes['test_A']['median_long_side']} px), "
             f"{counts.get('heldout', 0)} held-out-font/blur pages, {counts.get('scans', 0)} blurred scans, "
-            f"profile {manifest['profile']}, seed {manifest['seed']}")
+            f"profile {manifest['profile']}, random seed {manifest['seed']}")
 
 
 def generate(root: Path, profile: str, seed: int, opts: dict, fonts: FontSet, heldout_fonts: FontSet,

@@ -279,7 +279,7 @@ def _params(profile: str, seed: int, opts: dict) -> dict:
 def _summary(manifest: dict) -> str:
     c = manifest["counts"]
     return (f"{c['train']} SIDD-layout scenes from {len(manifest['options']['train_photos'])} photos, "
-            f"{c['test']} held-out test scenes, profile {manifest['profile']}, seed {manifest['seed']}")
+            f"{c['test']} held-out test scenes, profile {manifest['profile']}, random seed {manifest['seed']}")
 
 
 def generate(root: Path, profile: str, seed: int, opts: dict, workers: int) -> dict:
@@ -401,7 +401,7 @@ def check_root(root) -> list[str]:
     present = [rel for rel in (SIDD_DATA, TEST_DATA, f"{PATCHES_DIR}/train", SIDD_VAL) if (root / rel).is_dir()]
     if not present:
         raise DataError(f"{root}: none of {SIDD_DATA}/, {PATCHES_DIR}/train/, {SIDD_VAL}/ (a SIDD-Medium download "
-                        f"or the seed's SIDD_patches; see data/README.md)")
+                        f"or 冠军方案's SIDD_patches; see data/README.md)")
 
     def check(rel):
         if rel.startswith(PATCHES_DIR):
@@ -566,7 +566,7 @@ def precut_patches(source) -> PreparedPatches:
     manifest = {"source": str(Path(source).resolve()), "precut": True, "options": {"ps": None},
                 "stats": {"train_images": None, "train_patches": counts["train"], "val_images": None,
                           "val_patches": counts["val"]}}
-    print(f"{root}: the seed's cut patches, used as they are ({counts['train']} training, {counts['val']} "
+    print(f"{root}: 冠军方案's cut patches, used as they are ({counts['train']} training, {counts['val']} "
           f"validation patches)")
     return PreparedPatches(root, manifest, skipped=True)
 

@@ -208,7 +208,7 @@ def _params(profile: str, seed: int, opts: dict, fonts: FontSet) -> dict:
 def _summary(manifest: dict) -> str:
     c = manifest["counts"]
     return (f"{c['train']} train / {c.get('val', 0)} val / {c.get('test_A', 0)} test_A occluded photos "
-            f"(long side {manifest['options']['long_side']} px), profile {manifest['profile']}, seed {manifest['seed']}")
+            f"(long side {manifest['options']['long_side']} px), profile {manifest['profile']}, random seed {manifest['seed']}")
 
 
 def generate(root, profile: str, seed: int, opts: dict, fonts: FontSet, workers: int) -> dict:

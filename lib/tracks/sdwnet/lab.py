@@ -210,7 +210,7 @@ def verdict_text(v: dict) -> str:
     unit = " dB" if v["metric"] == "psnr" else ""
     metric = "cer, lower is better" if v["metric"] == "cer" else v["metric"]
     if v["resolved"] is None:
-        state = "one seed only: spread unknown"
+        state = "one random seed only: spread unknown"
     elif v["resolved"]:
         state = f"larger than the run-to-run spread: {'supports' if v['agrees'] else 'CONTRADICTS'} the claim"
     else:
