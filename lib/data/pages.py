@@ -31,6 +31,23 @@ RED_HEAD = (200, 30, 35)
 NO_LINE_START = set("，。、；：？！）》」』”’%,.;:?!)]")
 
 
+
+@dataclass(frozen=True)
+class PageJob:
+    """One generated page of a data set, picklable for the generators' worker processes: where it
+    goes, its split and index, the random seed it is drawn from, the data options and fonts. A
+    generator names its files by :attr:`name` (subclass it for another naming)."""
+    out_dir: str
+    split: str
+    index: int
+    seed: int
+    options: dict
+    fonts: FontSet
+
+    @property
+    def name(self) -> str:
+        return f"{self.index + 1:05d}"
+
 @dataclass
 class Face:
     """A font at one pixel size; ``stroke`` > 0 makes a faux-bold face for fonts without a bold cut."""

@@ -25,7 +25,6 @@ import hashlib
 import io
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -35,7 +34,7 @@ from lib.config import ConfigError, active_profile, checked_section
 from lib.data.degrade import degrade
 from lib.data.folders import build_atomically, data_root, ensure_generated, run_jobs, write_files
 from lib.data.fonts import FontSet, discover_fonts
-from lib.data.pages import render_page
+from lib.data.pages import PageJob, render_page
 from lib.data.pairs import BLUR_DIR, GT_DIR
 
 TRACK = "deblur"
@@ -68,20 +67,6 @@ def data_options(profile: str | None = None, overrides: dict | None = None) -> d
     opts["jpeg_quality"] = [int(q[0]), int(q[1])]
     opts["train_scale"] = float(opts["train_scale"])
     return opts
-
-
-@dataclass(frozen=True)
-class PageJob:
-    out_dir: str
-    split: str
-    index: int
-    seed: int
-    options: dict
-    fonts: FontSet
-
-    @property
-    def name(self) -> str:
-        return f"{self.index + 1:05d}"
 
 
 def page_size(rng: np.random.Generator, long_side: int) -> tuple[int, int]:

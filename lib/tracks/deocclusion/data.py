@@ -56,6 +56,7 @@ import numpy as np
 from lib.config import ConfigError, active_profile, checked_section
 from lib.data.folders import build_atomically, data_root, ensure_generated, run_jobs, write_files
 from lib.data.fonts import FontSet, discover_fonts
+from lib.data import pages
 from lib.data.pages import render_page
 from lib.data.pairs import IMAGE_SUFFIXES, DataError, check_each, decode_image, read_image, split_folders
 
@@ -117,15 +118,7 @@ def perspective(rng: np.random.Generator, page: np.ndarray, amount: float) -> np
                                borderValue=tuple(float(v) for v in desk))
 
 
-@dataclass(frozen=True)
-class PageJob:
-    out_dir: str
-    split: str
-    index: int
-    seed: int
-    options: dict
-    fonts: FontSet
-
+class PageJob(pages.PageJob):
     @property
     def name(self) -> str:
         return f"{self.split}_{self.index:05d}"
