@@ -19,15 +19,13 @@ Paddle Inference + oneDNN and on ONNX Runtime. Results go to bench/results/deblu
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
+from record import machine, stamp, write_json  # bench/record.py, beside this script
 import numpy as np
 import paddle
 
@@ -39,7 +37,6 @@ from lib.models.nafnet import count_parameters, nafnet_from_config
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_inference.json"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_nafnet import cpu_name  # noqa: E402
 
 
 def test_images(count: int) -> tuple[list[np.ndarray], str]:
@@ -148,16 +145,10 @@ def main(argv=None) -> dict:
                                        "tlc_dygraph": ratio("dygraph_tlc", "dygraph", kind)}
                                 for kind in ("cold", "warm")},
         "load_average_1_5_15min": {"before": load_before, "after": os.getloadavg()},
-        "machine": {"cpu_count": os.cpu_count(),
-                    "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-                    "cpu": cpu_name(), "paddle": paddle.__version__, "python": platform.python_version()},
-        "date": datetime.datetime.now().isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
+        "machine": machine(),
+        **stamp(argv),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, args.out)
+    write_json(args.out, result)
     for kind in ("cold", "warm"):
         speedups = result["speedup_vs_dygraph"][kind]
         print(f"{kind}: speed-up vs dygraph " + ", ".join(f"{k} x{v:.2f}" for k, v in speedups.items()))

@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import argparse
 import copy
-import datetime
-import json
 import os
-import platform
-import sys
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
+from record import machine, stamp, write_json  # bench/record.py, beside this script
 import paddle
 
 from lib.complexity import measure_latency, scaled_conv_macs
@@ -32,16 +29,6 @@ from lib.models.nafnet import count_parameters, nafnet_from_config
 from lib.models.tlc import to_tlc
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_nafnet.json"
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def onednn_predictor(model, shape):
@@ -124,16 +111,10 @@ def main(argv=None) -> dict:
         "to_static_speedup": base / timings["to_static"]["median_s"],
         "tlc_overhead_ratio": {k: v["median_s"] / base for k, v in timings.items() if k.startswith("tlc")},
         "speedup_vs_dygraph": {k: base / v["median_s"] for k, v in timings.items() if k != "dygraph"},
-        "machine": {"cpu_count": os.cpu_count(),
-                    "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-                    "cpu": cpu_name(), "paddle": paddle.__version__, "python": platform.python_version()},
-        "date": datetime.datetime.now().isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
+        "machine": machine(),
+        **stamp(argv),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, args.out)
+    write_json(args.out, result)
     print(f"to_static speed-up x{result['to_static_speedup']:.2f}; TLC overhead "
           + ", ".join(f"{k}: x{v:.2f}" for k, v in result["tlc_overhead_ratio"].items())
           + f"; {result['machine']['usable_cores']} cores; written {args.out}")

@@ -15,13 +15,10 @@ validation. Results go to bench/results/deblur_tlc_window.json.
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
-import os
-import sys
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
+from record import stamp, write_json  # bench/record.py, beside this script
 import paddle
 
 from lib.data.pairs import list_pairs, read_image
@@ -69,13 +66,9 @@ def main(argv=None) -> dict:
         "mode": "whole page",
         "results": results,
         "best_on_val": best,
-        "date": datetime.datetime.now().isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
+        **stamp(argv),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, args.out)
+    write_json(args.out, result)
     print(f"best on val: {best}; written {args.out}")
     return result
 
