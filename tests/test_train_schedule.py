@@ -5,7 +5,7 @@ import pytest
 from lib.config import ConfigError, load_config
 from lib.train.data import IterationBatchSampler
 from lib.train.engine import resolve_options
-from lib.train.schedule import CosineRestartLR, PiecewiseSchedule, build_scheduler
+from lib.train.schedule import CosineRestartLR, PiecewiseSchedule, build_scheduler, fixed_patch_schedule
 
 
 def lr_curve(scheduler, n):
@@ -218,3 +218,17 @@ def test_schedule_scale_multiplies_epochs():
     assert [s["epochs"] for s in longer["stages"]] == [4, 2] and [p["epochs"] for p in longer["phases"]] == [3, 3]
     assert longer["scheduler"]["warmup_epochs"] == 1 and longer["task"]["mixup_from_epoch"] == 5
     assert [s["iters"] for s in resolve_epochs({**epoch_options(), **longer}, 100)["stages"]] == [50, 50]
+
+
+def test_fixed_patch_schedule_trains_the_same_pixels_at_one_size():
+    options = {"stages": [{"batch_size": 8, "patch_size": 64, "iters": 200}, {"batch_size": 4, "patch_size": 128, "iters": 50}],
+               "phases": [{"loss": "l1", "iters": 150}, {"loss": "psnr", "iters": 100, "all_data": True}],
+               "scheduler": {"eta_min": 1e-6, "warmup_iters": 10}}
+    out = fixed_patch_schedule(options)
+    # 8 x 64^2 x 200 + 4 x 128^2 x 50 = 9,830,400 pixels = 150 iterations of 4 x 128^2
+    assert out["stages"] == [{"batch_size": 4, "patch_size": 128, "iters": 150}]
+    assert [p["iters"] for p in out["phases"]] == [90, 60]  # the phases' 60 / 40 % shares kept
+    assert out["phases"][1]["all_data"] and out["scheduler"]["warmup_iters"] == 6
+    assert fixed_patch_schedule(options, stage=0)["stages"][0]["iters"] == 300
+    with pytest.raises(ValueError, match="resolve_epochs"):
+        fixed_patch_schedule({**options, "stages": [{"batch_size": 2, "patch_size": 8, "epochs": 3}]})

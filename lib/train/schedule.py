@@ -196,6 +196,23 @@ def scale_schedule(options: dict, factor: float) -> dict:
     return out
 
 
+def fixed_patch_schedule(options: dict, stage: int = -1) -> dict:
+    """Overrides that train one fixed patch size instead of progressive stages, for as many pixels:
+    stage ``stage``'s batch x patch (default the last, the size the network is used at) for
+    ``sum(batch x patch^2 x iters) / (batch x patch^2)`` iterations, the phases stretched to that
+    length with their shares kept (the progressive-vs-fixed ablation at equal compute)."""
+    stages = options["stages"]
+    if any("iters" not in s for s in stages):
+        raise ValueError("fixed_patch_schedule needs stages in iterations (resolve_epochs first)")
+    pixels = sum(s["batch_size"] * s["patch_size"] ** 2 * s["iters"] for s in stages)
+    chosen = stages[stage]
+    iters = max(1, round(pixels / (chosen["batch_size"] * chosen["patch_size"] ** 2)))
+    out = scale_schedule({**options, "stages": [{**chosen, "iters": sum(s["iters"] for s in stages)}]},
+                         iters / sum(s["iters"] for s in stages))
+    out["stages"] = [{**chosen, "iters": iters}]  # exact, not rounded twice
+    return {k: v for k, v in out.items() if k in ("stages", "phases", "scheduler")}
+
+
 def _cumulative(pieces) -> list[int]:
     total, ends = 0, []
     for piece in pieces:

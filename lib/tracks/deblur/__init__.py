@@ -7,6 +7,8 @@
     evaluate.py   scoring on pairs: the model vs the input and the tuned classical baselines, OCR
                   readability on test_A, the held-out fonts and blur, and real scans
     baselines.py  unsharp masking, Richardson-Lucy and Wiener, tuned on validation pages
+    claims.py     the write-up's claims (2x downsample, gradient filter, progressive patches, all-data
+                  fine-tune, TLC) as measured ablations: verdicts, tables, figures (notebooks 01, 03, 04)
 
 Shared layers it uses: lib.data.prepare (the winner's data preparation), lib.models.nafnet,
 lib.models.tlc, lib.infer (whole / tiles / TLC), lib.submission.predict, lib.export. The SDWNet

@@ -1,0 +1,207 @@
+"""The 冠军方案's headline claims on the deblur track, each as an ablation at equal compute with two
+random seeds: the demo recipe against the same recipe without one of its ideas.
+
+    nice .venv/bin/python bench/bench_deblur_claims.py --parallel 2               # every run, seeds 0 and 1
+    nice .venv/bin/python bench/bench_deblur_claims.py --only recipe,no_downsample --seeds 0
+
+The write-up claims that its data processing (the 2x downsample, the mean-gradient patch filter),
+its progressive patch sizes and its fine-tune on all the data each help, and it tests with TLC.
+Every run trains one rank of the demo recipe (lib/configs/deblur.yaml: per-process batches 8/6/4,
+patches 64/96/128, L1 then Charbonnier + MS-SSIM, the last phase on all data) for ``--scale`` of its
+iterations, in its own process (one core), and is scored on test_A, the held-out fonts and blur and
+the blurred real scan: PSNR and OCR CER (the recipe's models also with TLC, the demo window). The
+variants change one thing and keep the pixels trained equal:
+
+- ``no_downsample``: the training pages cropped at their own size (prepare ``downsample: 1``);
+- ``no_gradient_filter``: every crop kept (``grad_threshold: 0``);
+- ``fixed_patch``: one stage at the last stage's batch x patch for as many pixels as the three;
+- ``no_all_data``: the last phase on the training split only (same phases and learning rates).
+
+TLC needs no training: it is scored on the recipe's models. The verdicts (:func:`lib.claims.verdict`) compare
+the means over the seeds with the larger run-to-run spread. Finished runs are kept in
+``bench/results/deblur_claims.json`` (another ``--scale``: ``deblur_claims_x<scale>.json``) and skipped when
+run again (``--force`` retrains).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from threading import Lock
+
+from record import machine, stamp, write_json  # bench/record.py, beside this script
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_SCALE = 0.25
+
+
+def results_path(scale: float) -> Path:
+    """bench/results/deblur_claims.json at the default scale, deblur_claims_x<scale>.json otherwise:
+    the verdicts only compare runs of one length."""
+    name = "deblur_claims" + ("" if scale == DEFAULT_SCALE else f"_x{scale:g}")
+    return ROOT / "bench" / "results" / f"{name}.json"
+
+LOG_DIR = ROOT / "runs" / "claims"
+_MERGE = Lock()
+
+# variant -> (what it changes, the prepare overrides, the claim it tests: the recipe beats it)
+VARIANTS = {
+    "recipe": ("the demo recipe (one rank)", {}, None),
+    "no_downsample": ("training pages not downsampled", {"downsample": 1}, "the 2x downsample helps"),
+    "no_gradient_filter": ("no mean-gradient filter", {"grad_threshold": 0}, "the gradient filter helps"),
+    "fixed_patch": ("one fixed patch size (the last stage's)", {}, "progressive patch sizes help"),
+    "no_all_data": ("no fine-tune on all data", {}, "the all-data fine-tune helps"),
+}
+
+
+def run_options(name: str, seed: int, scale: float) -> dict:
+    """The engine's train overrides of ``name``: one rank of the demo schedule x ``scale``."""
+    from lib.tracks import get_track
+    from lib.train.schedule import fixed_patch_schedule, scale_schedule
+
+    train = get_track("deblur").config("demo")["train"]
+    nproc = get_track("deblur").config("demo").get("launch", {}).get("nproc", 1)
+    options = scale_schedule(train, scale)
+    stages = [{**s, "batch_size": s["batch_size"] // nproc} for s in options["stages"]]
+    phases = [dict(p) for p in options["phases"]]
+    if name == "fixed_patch":  # the same pixels at the last stage's batch x patch
+        options.update(fixed_patch_schedule({**options, "stages": stages}))
+        stages, phases = options["stages"], [dict(p) for p in options["phases"]]
+    if name == "no_all_data":
+        phases[-1].pop("all_data", None)
+    return {"stages": stages, "phases": phases, "scheduler": options["scheduler"], "seed": seed,
+            "val_every": 10 ** 9, "save_every": 10 ** 9, "log_every": 25}
+
+
+def prepared_data(name: str):
+    """The demo pages prepared as ``name`` needs (its own folder when it changes the preparation)."""
+    from lib.tracks import get_track
+
+    track = get_track("deblur")
+    overrides = VARIANTS[name][1]
+    if not overrides:
+        return track.prepare("demo")
+    return track.prepare("demo", out=ROOT / "data" / f"deblur-demo-prepared-{name}", **overrides)
+
+
+def input_rows(root: Path) -> list[dict]:
+    """The blurred input's rows, the same for every run: computed once per data set."""
+    from lib.tracks.deblur.evaluate import readability
+
+    key = json.loads((root / "manifest.json").read_text())["combined_sha256"]
+    cache = LOG_DIR / f"input-{key[:16]}.json"
+    if not cache.is_file():
+        write_json(cache, {"rows": readability({}, root, reference_pages=False)})
+    return json.loads(cache.read_text())["rows"]
+
+
+def run_one(name: str, seed: int, scale: float) -> dict:
+    """Train and score one (variant, seed) in this process."""
+    import paddle
+
+    from lib.infer import predict_image, tlc_model
+    from lib.paths import data_root
+    from lib.tracks import get_track
+    from lib.tracks.deblur.evaluate import readability
+
+    paddle.set_device("cpu")
+    track = get_track("deblur")
+    prepared = prepared_data(name)
+    options = run_options(name, seed, scale)
+    out = LOG_DIR / f"{name}-seed{seed}"
+    trainer = track.trainer("demo", out, prepared=prepared, quiet=True, **options)
+    trainer.resume()
+    start = time.perf_counter()
+    trainer.fit()
+    minutes = (time.perf_counter() - start) / 60
+    net = track.load_model(trainer.last_path)
+    restorers = {"model": lambda x: predict_image(net, x)}
+    if name == "recipe":  # TLC's claim is scored on the recipe's models (each page costs an OCR read)
+        with_tlc = tlc_model(net, profile="demo")
+        restorers["model + TLC"] = lambda x: predict_image(with_tlc, x)
+    root = data_root("deblur", "demo")
+    rows = readability(restorers, root, reference_pages=False, input_rows=False) + input_rows(root)
+    pixels = sum(s["batch_size"] * s["patch_size"] ** 2 * s["iters"] for s in options["stages"])
+    return {"name": name, "seed": seed, "scale": scale, "variant": VARIANTS[name][0],
+            "iterations": trainer.iteration, "train_pixels": pixels, "train_minutes": round(minutes, 2),
+            "stages": options["stages"], "rows": rows,
+            "command": f"bench/bench_deblur_claims.py --only {name} --seeds {seed} --scale {scale:g}",
+            "date": time.strftime("%Y-%m-%d %H:%M")}
+
+
+def launch(name: str, seed: int, scale: float) -> dict | None:
+    """One run in its own process; its result, merged into the results as it ends (or None: see its log)."""
+    log = LOG_DIR / f"{name}-seed{seed}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as f:
+        proc = subprocess.run([sys.executable, __file__, "--run", f"{name}:{seed}", "--scale", str(scale)],
+                              stdout=subprocess.PIPE, stderr=f, text=True, cwd=ROOT)
+    found = [line[7:] for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    if proc.returncode or not found:
+        print(f"{name} seed {seed}: failed (exit {proc.returncode}), see {log}", flush=True)
+        return None
+    result = json.loads(found[-1])
+    print(f"{name} seed {seed}: {result['iterations']} iterations in {result['train_minutes']:.1f} min", flush=True)
+    with _MERGE:
+        merge([result], scale)
+    return result
+
+
+def load_runs(scale: float) -> list[dict]:
+    path = results_path(scale)
+    return json.loads(path.read_text())["runs"] if path.is_file() else []
+
+
+def merge(done: list[dict], scale: float) -> dict:
+    """Add or replace runs by (name, seed); recompute the verdicts; write atomically."""
+    from lib.tracks.deblur.claims import claim_verdicts
+
+    runs = {(r["name"], r["seed"]): r for r in load_runs(scale)}
+    runs.update({(r["name"], r["seed"]): r for r in done})
+    ordered = sorted(runs.values(), key=lambda r: (list(VARIANTS).index(r["name"]), r["seed"]))
+    result = {"machine": machine(), **stamp(), "runs": ordered,
+              "verdicts": claim_verdicts(ordered, {n: claim for n, (_, _, claim) in VARIANTS.items() if claim})}
+    write_json(results_path(scale), result)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=DEFAULT_SCALE, help="share of the demo schedule's iterations")
+    parser.add_argument("--seeds", default="0,1")
+    parser.add_argument("--parallel", type=int, default=1, help="runs at once (one core each)")
+    parser.add_argument("--only", default=None, help="comma-separated variants (default: all)")
+    parser.add_argument("--force", action="store_true", help="train again runs already in the results")
+    parser.add_argument("--run", default=None, help=argparse.SUPPRESS)  # internal: name:seed, JSON to stdout
+    args = parser.parse_args()
+    if args.run:
+        name, seed = args.run.split(":")
+        print("RESULT " + json.dumps(run_one(name, int(seed), args.scale)), flush=True)
+        return 0
+    names = args.only.split(",") if args.only else list(VARIANTS)
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variant(s) {unknown}; known: {', '.join(VARIANTS)}")
+    done = {(r["name"], r["seed"]) for r in load_runs(args.scale)}
+    todo = [(n, int(s)) for s in args.seeds.split(",") for n in names if args.force or (n, int(s)) not in done]
+    if args.force:  # a finished run folder would only be resumed and scored again
+        import shutil
+        for name, seed in todo:
+            shutil.rmtree(LOG_DIR / f"{name}-seed{seed}", ignore_errors=True)
+    for name in dict.fromkeys(n for n, _ in todo):  # prepare each data set once, before the parallel runs
+        prepared_data(name)
+    with ThreadPoolExecutor(args.parallel) as pool:
+        results = list(pool.map(lambda job: launch(job[0], job[1], args.scale), todo))
+    for v in merge([], args.scale).get("verdicts", []):
+        print(v["text"])
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""A write-up's claim against measured runs: "ours beats theirs" decided by the difference of the
+means over random seeds and the larger run-to-run spread (sample standard deviation) of the two.
+
+Used by the bench ablations and the notebooks that show them (deblur's data processing, progressive
+training, all-data fine-tune and TLC; SDWNet's four claims). The three verdicts:
+
+- ``supports``: the difference favours the claim and is larger than the spread;
+- ``contradicts``: it goes against the claim and is larger than the spread;
+- ``not resolved``: smaller than the spread, or one seed per side (the spread is unknown).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+VERDICTS = ("supports", "not resolved", "contradicts")
+VERDICT_ZH = {"supports": "支持", "not resolved": "无法判定", "contradicts": "相反"}
+
+
+def mean_spread(values) -> tuple[float, float]:
+    """Mean and sample standard deviation (NaN with fewer than two values)."""
+    values = np.asarray(list(values), dtype=float)
+    if values.size == 0:
+        raise ValueError("no runs to average")
+    return float(values.mean()), float(values.std(ddof=1)) if values.size > 1 else math.nan
+
+
+def verdict(ours, theirs, *, higher_is_better: bool = True) -> dict:
+    """The claim "``ours`` beats ``theirs``" (one value per seed each) against the data: means, the
+    difference ours - theirs, the larger spread, and the verdict (see the module docstring)."""
+    ours, theirs = list(ours), list(theirs)
+    mean_a, std_a = mean_spread(ours)
+    mean_b, std_b = mean_spread(theirs)
+    diff = mean_a - mean_b
+    spread = max(std_a, std_b) if not (math.isnan(std_a) or math.isnan(std_b)) else math.nan
+    favours = diff > 0 if higher_is_better else diff < 0
+    if math.isnan(spread) or abs(diff) <= spread:
+        state = "not resolved"
+    else:
+        state = "supports" if favours else "contradicts"
+    return {"ours": mean_a, "ours_std": std_a, "theirs": mean_b, "theirs_std": std_b, "difference": diff,
+            "spread": spread, "seeds": [len(ours), len(theirs)], "verdict": state}

@@ -1,0 +1,126 @@
+"""The 冠军方案's claims as measured ablations (bench/bench_deblur_claims.py ->
+bench/results/deblur_claims.json): the verdicts per split and metric, a table and a figure for
+notebooks 01, 03 and 04."""
+from __future__ import annotations
+
+import json
+
+from lib.claims import VERDICT_ZH, verdict
+from lib.paths import REPO_ROOT
+
+RESULTS = REPO_ROOT / "bench" / "results" / "deblur_claims.json"
+SPLITS = ("test_A", "heldout", "scans")
+SPLIT_ZH = {"test_A": "test_A", "heldout": "未见字体与模糊", "scans": "真实扫描页"}
+# variant of the bench -> the claim that the recipe beats it, in the notebooks' words
+CLAIMS_ZH = {"no_downsample": "2 倍下采样", "no_gradient_filter": "梯度过滤", "fixed_patch": "渐进式图块",
+             "no_all_data": "全量数据微调", "tlc": "TLC（演示窗口）"}
+
+
+def load(path=RESULTS) -> dict:
+    """The recorded runs and verdicts; a clear error when the bench has not run."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no recorded ablation; run bench/bench_deblur_claims.py")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def values(runs, name: str, split: str, metric: str, method: str = "model") -> list[float]:
+    """``metric`` of ``method`` on ``split``, one value per seed of variant ``name`` (PSNR as the gain
+    over the blurred input, which is the same page set for every run)."""
+    out = []
+    for run in runs:
+        if run["name"] != name:
+            continue
+        by = {(r["split"], r["method"]): r for r in run["rows"]}
+        row, blurred = by.get((split, method)), by.get((split, "blurred input"))
+        if row and metric in row:
+            out.append(row[metric] - (blurred[metric] if metric == "psnr" else 0.0))
+    return out
+
+
+def claim_verdicts(runs, claims: dict) -> list[dict]:
+    """For each claim (variant -> text) and the TLC claim, per split: PSNR gain and CER verdicts of
+    "the recipe beats the variant" (TLC: the recipe's models with TLC beat them without)."""
+    out = []
+    for name, text in {**claims, "tlc": "TLC with the demo window helps"}.items():
+        for split in SPLITS:
+            for metric in ("psnr", "cer"):
+                if name == "tlc":
+                    ours = values(runs, "recipe", split, metric, "model + TLC")
+                    theirs = values(runs, "recipe", split, metric)
+                else:
+                    ours, theirs = values(runs, "recipe", split, metric), values(runs, name, split, metric)
+                if not ours or not theirs:
+                    continue
+                v = verdict(ours, theirs, higher_is_better=metric == "psnr")
+                unit = " dB" if metric == "psnr" else ""
+                out.append({"variant": name, "claim": text, "split": split, "metric": metric, **v,
+                            "text": f"{text} ({split}, {'PSNR gain' if metric == 'psnr' else 'CER'}): "
+                                    f"{v['difference']:+.3f}{unit}, spread {v['spread']:.3f}{unit}, "
+                                    f"{v['seeds'][0]}+{v['seeds'][1]} seeds: {v['verdict']}"})
+    return out
+
+
+def verdict_markdown(verdicts: list[dict], variants) -> str:
+    """A Markdown table of the verdicts of ``variants`` (bench names, e.g. ``["no_downsample"]``)."""
+    lines = ["| 结论 | 数据 | 指标 | 冠军方案做法 | 去掉后 | 差 | 种子间波动 | 判定 |", "|---|---|---|---|---|---|---|---|"]
+    for v in verdicts:
+        if v["variant"] not in variants:
+            continue
+        fmt = "{:+.2f} dB" if v["metric"] == "psnr" else "{:.3f}"
+        metric = "PSNR 增益" if v["metric"] == "psnr" else "CER（越低越好）"
+        lines.append(f"| {CLAIMS_ZH[v['variant']]} | {SPLIT_ZH[v['split']]} | {metric} | {fmt.format(v['ours'])} | "
+                     f"{fmt.format(v['theirs'])} | {v['difference']:+.3f} | {v['spread']:.3f} | "
+                     f"{VERDICT_ZH[v['verdict']]} |")
+    return "\n".join(lines)
+
+
+def plot_claims(verdicts: list[dict], variants, ax=None, metric: str = "psnr"):
+    """Bars of the recipe vs each variant on every split (mean over seeds, the spread as error bars)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    chosen = [v for v in verdicts if v["variant"] in variants and v["metric"] == metric]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.6 + 1.9 * len(chosen), 3.2))
+    x = np.arange(len(chosen))
+    spread = lambda s: 0.0 if s != s else s  # NaN (one seed) draws no error bar
+    ax.bar(x - 0.2, [v["ours"] for v in chosen], 0.4, yerr=[spread(v["ours_std"]) for v in chosen],
+           label="冠军方案做法", color="#4c72b0", capsize=3)
+    ax.bar(x + 0.2, [v["theirs"] for v in chosen], 0.4, yerr=[spread(v["theirs_std"]) for v in chosen],
+           label="去掉这一步", color="#dd8452", capsize=3)
+    ax.set_xticks(x, [f"{CLAIMS_ZH[v['variant']]}\n{SPLIT_ZH[v['split']]}\n{VERDICT_ZH[v['verdict']]}" for v in chosen],
+                  fontsize=8)
+    ax.set_ylabel("PSNR 增益 (dB)" if metric == "psnr" else "CER（越低越好）")
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def claim_summary_zh(verdicts: list[dict], variant: str) -> str:
+    """One Chinese sentence per claim: the PSNR gain and CER of the recipe vs the variant on each split,
+    with each verdict (for a notebook's 小结)."""
+    parts = []
+    for split in SPLITS:
+        by = {v["metric"]: v for v in verdicts if v["variant"] == variant and v["split"] == split}
+        if "psnr" not in by:
+            continue
+        text = (f"{SPLIT_ZH[split]} PSNR 增益 {by['psnr']['ours']:+.2f} 对 {by['psnr']['theirs']:+.2f} dB"
+                f"（{VERDICT_ZH[by['psnr']['verdict']]}）")
+        if "cer" in by:
+            text += f"、CER {by['cer']['ours']:.3f} 对 {by['cer']['theirs']:.3f}（{VERDICT_ZH[by['cer']['verdict']]}）"
+        parts.append(text)
+    return f"**{CLAIMS_ZH[variant]}**：" + "；".join(parts) if parts else f"**{CLAIMS_ZH[variant]}**：还没有测量"
+
+
+def trust_note_zh(data: dict) -> str:
+    """How far the verdicts can be trusted: the runs' length, seeds and the spread they showed."""
+    runs = data["runs"]
+    iters = sorted({r["iterations"] for r in runs})
+    seeds = sorted({r["seed"] for r in runs})
+    minutes = [r["train_minutes"] for r in runs]
+    spreads = [v["spread"] for v in data["verdicts"] if v["metric"] == "psnr" and v["spread"] == v["spread"]]
+    return (f"每次训练 {iters[0]}–{iters[-1]} 次迭代（演示计划的 {runs[0]['scale']:.0%}，一个进程的 batch，"
+            f"各变体训练的像素数相同），{min(minutes):.0f}–{max(minutes):.0f} 分钟；随机种子 {seeds}。"
+            + (f"同一做法不同种子之间 PSNR 增益的标准差最大 {max(spreads):.2f} dB，小于它的差别判为“无法判定”。"
+               if spreads else "只有一个随机种子，无法估计波动。")
+            + "这是很短的训练，结论只说明训练早期；冠军方案的 60 万次迭代下差别可能不同。")

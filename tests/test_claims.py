@@ -1,0 +1,34 @@
+"""lib.claims.verdict against hand-computed means and sample standard deviations (statistics module)."""
+import math
+import statistics
+
+import pytest
+
+from lib.claims import verdict
+
+
+def test_supports_when_the_difference_exceeds_the_larger_spread():
+    ours, theirs = [1.0, 1.2], [0.2, 0.3]
+    v = verdict(ours, theirs)
+    assert v["ours"] == pytest.approx(statistics.mean(ours))
+    assert v["difference"] == pytest.approx(1.1 - 0.25)
+    assert v["spread"] == pytest.approx(max(statistics.stdev(ours), statistics.stdev(theirs)))
+    assert v["verdict"] == "supports" and v["seeds"] == [2, 2]
+
+
+def test_contradicts_and_lower_is_better():
+    # CER: ours higher (worse) by more than the spread
+    assert verdict([0.5, 0.52], [0.3, 0.31], higher_is_better=False)["verdict"] == "contradicts"
+    assert verdict([0.3, 0.31], [0.5, 0.52], higher_is_better=False)["verdict"] == "supports"
+
+
+def test_not_resolved_within_the_spread_or_with_one_seed():
+    assert verdict([1.0, 2.0], [1.2, 1.3])["verdict"] == "not resolved"
+    one = verdict([5.0], [1.0, 1.1])
+    assert one["verdict"] == "not resolved" and math.isnan(one["spread"])
+
+
+def test_accepts_generators_and_refuses_no_runs():
+    assert verdict((x for x in [1.0, 1.1]), iter([0.0, 0.1]))["seeds"] == [2, 2]
+    with pytest.raises(ValueError, match="no runs"):
+        verdict([], [1.0])
