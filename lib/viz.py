@@ -81,20 +81,20 @@ def plot_schedule(options: dict, points: int = 2000):
         lrs.append(lr.get_lr())
     fig, axes = plt.subplots(1, 2, figsize=(10, 3))
     axes[0].plot(its, lrs)
-    axes[0].set(title="learning rate", xlabel="iteration")
+    axes[0].set(title="学习率", xlabel="迭代次数")
     patch = [stages.at(int(i)).options["patch_size"] for i in its]
     batch = [stages.at(int(i)).options["batch_size"] for i in its]
-    axes[1].step(its, patch, where="post", label="patch size")
+    axes[1].step(its, patch, where="post", label="图块边长")
     ax2 = axes[1].twinx()
-    ax2.step(its, batch, where="post", color="C1", label="batch size")
-    axes[1].set(title="progressive stages", xlabel="iteration", ylabel="patch size")
-    ax2.set_ylabel("batch size")
+    ax2.step(its, batch, where="post", color="C1", label="batch 大小")
+    axes[1].set(title="渐进式阶段", xlabel="迭代次数", ylabel="图块边长")
+    ax2.set_ylabel("batch 大小")
     axes[1].legend(handles=axes[1].lines + ax2.lines, loc="center left", fontsize=7)
     for ax in axes:
         for span in phases.spans:
-            loss = span.options.get("loss", f"phase {span.index}")
+            loss = span.options.get("loss", f"阶段 {span.index}")
             name = loss if isinstance(loss, str) else loss["name"]
-            name += " (all data)" if span.options.get("all_data") else ""
+            name += "（全部数据）" if span.options.get("all_data") else ""
             ax.axvspan(span.start, span.end, alpha=0.08 + 0.08 * span.index, color="gray")
             ax.text((span.start + span.end) / 2, 0.97, name, transform=ax.get_xaxis_transform(),
                     ha="center", va="top", fontsize=7)
@@ -120,10 +120,10 @@ def plot_training_log(log_csv):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3))
     if train:
         axes[0].plot(*zip(*train))
-    axes[0].set(title="training loss", xlabel="iteration")
+    axes[0].set(title="训练损失", xlabel="迭代次数")
     if val:
         axes[1].plot(*zip(*val), marker="o")
-    axes[1].set(title="validation PSNR (dB)", xlabel="iteration")
+    axes[1].set(title="验证集 PSNR (dB)", xlabel="迭代次数")
     fig.tight_layout()
     return fig
 

@@ -138,21 +138,21 @@ def plot_sizes(records: list[ImageSize], train_split: str = TRAIN_SPLIT):
     train = [r for r in records if r.split == train_split]
     test = [r for r in records if r.split != train_split]
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-    for items, label, color in ((train, "train", "tab:blue"), (test, "test", "tab:orange")):
+    for items, label, color in ((train, "训练", "tab:blue"), (test, "测试", "tab:orange")):
         axes[0].scatter([r.width for r in items], [r.height for r in items], s=12, alpha=0.6,
                         label=f"{label} ({len(items)})", color=color)
-    axes[0].set_xlabel("width (px)")
-    axes[0].set_ylabel("height (px)")
-    axes[0].set_title("image sizes")
+    axes[0].set_xlabel("宽 (px)")
+    axes[0].set_ylabel("高 (px)")
+    axes[0].set_title("图像尺寸")
     axes[0].legend()
-    for ax, key, title in ((axes[1], lambda r: max(r.width, r.height), "long side (px)"),
-                           (axes[2], lambda r: r.area / 1e6, "area (megapixels)")):
+    for ax, key, title in ((axes[1], lambda r: max(r.width, r.height), "长边 (px)"),
+                           (axes[2], lambda r: r.area / 1e6, "面积（百万像素）")):
         values = [key(r) for r in records]
         bins = np.linspace(min(values), max(values), 25) if max(values) > min(values) else 10
-        ax.hist([key(r) for r in train], bins=bins, alpha=0.6, label="train", color="tab:blue")
-        ax.hist([key(r) for r in test], bins=bins, alpha=0.6, label="test", color="tab:orange")
+        ax.hist([key(r) for r in train], bins=bins, alpha=0.6, label="训练", color="tab:blue")
+        ax.hist([key(r) for r in test], bins=bins, alpha=0.6, label="测试", color="tab:orange")
         ax.set_xlabel(title)
-        ax.set_ylabel("images")
+        ax.set_ylabel("图像数")
         ax.legend()
     fig.tight_layout()
     return fig
@@ -164,7 +164,7 @@ def show_scale_gap(train_image: np.ndarray, test_image: np.ndarray, window: int 
     from ..viz import center_crop, show_images
 
     return show_images([[center_crop(train_image, window), center_crop(test_image, window)]],
-                       [[f"train, {window}x{window} px", f"test, {window}x{window} px"]], cell_size=3.5)
+                       [[f"训练图，{window}x{window} px", f"测试图，{window}x{window} px"]], cell_size=3.5)
 
 
 def plot_windows(image: np.ndarray, windows: list[tuple[int, int, int, int]], title: str = ""):
@@ -195,9 +195,9 @@ def plot_gradient_histogram(gradients, threshold: float, bins: int = 40):
     upper = max(float(gradients.max()) if gradients.size else 1.0, threshold) * 1.05
     ax.hist(gradients, bins=np.linspace(0, upper, bins), color="tab:blue", alpha=0.8)
     ax.axvline(threshold, color="tab:red", ls="--", lw=2,
-               label=f"threshold {threshold:g}: {int((gradients < threshold).sum())} of {gradients.size} dropped")
-    ax.set_xlabel("mean gradient G of the sharp patch (0-255 gray)")
-    ax.set_ylabel("patches")
+               label=f"阈值 {threshold:g}：{gradients.size} 个中丢弃 {int((gradients < threshold).sum())} 个")
+    ax.set_xlabel("清晰图块的平均梯度 G（灰度 0-255）")
+    ax.set_ylabel("图块数")
     ax.legend()
     fig.tight_layout()
     return fig
