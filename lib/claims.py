@@ -34,10 +34,13 @@ def verdict(ours, theirs, *, higher_is_better: bool = True) -> dict:
     mean_b, std_b = mean_spread(theirs)
     diff = mean_a - mean_b
     spread = max(std_a, std_b) if not (math.isnan(std_a) or math.isnan(std_b)) else math.nan
-    favours = diff > 0 if higher_is_better else diff < 0
-    if math.isnan(spread) or abs(diff) <= spread:
-        state = "not resolved"
-    else:
-        state = "supports" if favours else "contradicts"
     return {"ours": mean_a, "ours_std": std_a, "theirs": mean_b, "theirs_std": std_b, "difference": diff,
-            "spread": spread, "seeds": [len(ours), len(theirs)], "verdict": state}
+            "spread": spread, "seeds": [len(ours), len(theirs)], "verdict": decide(diff, spread, higher_is_better)}
+
+
+def decide(difference: float, spread: float, higher_is_better: bool = True) -> str:
+    """The verdict of a difference of means (ours - theirs) against the run-to-run spread (NaN:
+    unknown, one seed)."""
+    if math.isnan(spread) or abs(difference) <= spread:
+        return "not resolved"
+    return "supports" if (difference > 0) == higher_is_better else "contradicts"

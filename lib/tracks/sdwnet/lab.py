@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lib.claims import decide
+
 # The variants (model options of lib.models.sdwnet unless "name" says otherwise).
 BASE = {"name": "sdwnet", "num_blocks": 4, "d_mult": 8, "wavelet": True, "wavelet_widths": [16, 8]}
 VARIANTS = {
@@ -198,9 +200,10 @@ def verdict(summary: list[dict], experiment: str, key: str = "psnr") -> dict:
         return {}
     diff = by[a][f"{key}_mean"] - by[b][f"{key}_mean"]
     spread = max(by[a][f"{key}_std"], by[b][f"{key}_std"])
-    resolved = None if math.isnan(spread) else bool(abs(diff) > spread)
+    state = decide(diff, spread, higher_is_better=key != "cer")
+    resolved = None if math.isnan(spread) else state != "not resolved"
     return {"experiment": experiment, "claim": f"{a} > {b}", "metric": key, "difference": diff, "spread": spread,
-            "resolved": resolved, "agrees": (diff > 0) if key != "cer" else (diff < 0)}
+            "resolved": resolved, "agrees": (diff > 0) if key != "cer" else (diff < 0), "verdict": state}
 
 
 def verdict_text(v: dict) -> str:
