@@ -60,6 +60,10 @@ def claim_verdicts(runs, claims: dict) -> list[dict]:
     return out
 
 
+def spread_text(spread: float) -> str:
+    return "—（一个种子）" if spread != spread else f"{spread:.3f}"
+
+
 def verdict_markdown(verdicts: list[dict], variants) -> str:
     """A Markdown table of the verdicts of ``variants`` (bench names, e.g. ``["no_downsample"]``)."""
     lines = ["| 结论 | 数据 | 指标 | 冠军方案做法 | 去掉后 | 差 | 种子间波动 | 判定 |", "|---|---|---|---|---|---|---|---|"]
@@ -69,7 +73,7 @@ def verdict_markdown(verdicts: list[dict], variants) -> str:
         fmt = "{:+.2f} dB" if v["metric"] == "psnr" else "{:.3f}"
         metric = "PSNR 增益" if v["metric"] == "psnr" else "CER（越低越好）"
         lines.append(f"| {CLAIMS_ZH[v['variant']]} | {SPLIT_ZH[v['split']]} | {metric} | {fmt.format(v['ours'])} | "
-                     f"{fmt.format(v['theirs'])} | {v['difference']:+.3f} | {v['spread']:.3f} | "
+                     f"{fmt.format(v['theirs'])} | {v['difference']:+.3f} | {spread_text(v['spread'])} | "
                      f"{VERDICT_ZH[v['verdict']]} |")
     return "\n".join(lines)
 
@@ -120,7 +124,7 @@ def trust_note_zh(data: dict) -> str:
     minutes = [r["train_minutes"] for r in runs]
     spreads = [v["spread"] for v in data["verdicts"] if v["metric"] == "psnr" and v["spread"] == v["spread"]]
     return (f"每次训练 {iters[0]}–{iters[-1]} 次迭代（演示计划的 {runs[0]['scale']:.0%}，一个进程的 batch，"
-            f"各变体训练的像素数相同），{min(minutes):.0f}–{max(minutes):.0f} 分钟；随机种子 {seeds}。"
+            f"各变体训练的像素数相同），{min(minutes):.0f}–{max(minutes):.0f} 分钟；随机种子 {'、'.join(map(str, seeds))}。"
             + (f"同一做法不同种子之间 PSNR 增益的标准差最大 {max(spreads):.2f} dB，小于它的差别判为“无法判定”。"
                if spreads else "只有一个随机种子，无法估计波动。")
             + "这是很短的训练，结论只说明训练早期；冠军方案的 60 万次迭代下差别可能不同。")
