@@ -104,24 +104,46 @@ class RssSampler:
 
 
 # ---------------------------------------------------------------------------------------- training steps
-def step_options(options: dict, stage: dict, phase: dict, steps: int) -> dict:
-    """Trainer overrides for ``steps`` iterations of one stage and phase of ``options`` (amp off,
-    no validation, no checkpoint, a scheduler that fits the short schedule)."""
+def step_options(options: dict, stage: dict, phase_index: int, steps: int) -> dict:
+    """Trainer overrides for ``steps`` iterations of one stage and phase of ``options`` (a schedule in
+    iterations: :func:`schedule_in_iterations`): amp off, no validation, no checkpoint, a scheduler
+    that fits the short schedule (one period, the phase's own floor), the task's options as resolved."""
+    phase = options["phases"][phase_index]
     scheduler = dict(options.get("scheduler") or {})
     if scheduler.get("name", "cosine_restart") == "cosine_restart":
         scheduler.update(periods=None, restart_weights=None)
         scheduler.pop("warmup_iters", None)
+        if isinstance(scheduler.get("eta_min"), (list, tuple)):  # one floor per period: the phase's
+            scheduler["eta_min"] = scheduler["eta_min"][min(phase_index, len(scheduler["eta_min"]) - 1)]
     return {"stages": [{**stage, "iters": steps}], "phases": [{**phase, "iters": steps}], "scheduler": scheduler,
+            **({"task": options["task"]} if options.get("task") else {}),
             "amp": False, "val_every": 10 ** 9, "save_every": 10 ** 9, "log_every": 10 ** 9}
 
 
-def _phase_at(options: dict, iteration: int) -> dict:
+def schedule_in_iterations(track, options: dict) -> tuple[dict, str]:
+    """``options`` with a schedule in epochs turned into iterations over the real data's training
+    samples (``track.full_train_samples``), and a note saying so ("" when already in iterations)."""
+    from .train.schedule import resolve_epochs
+
+    if not any("epochs" in s for s in options["stages"]):
+        return options, ""
+    samples = track.full_train_samples
+    if not samples:
+        raise ValueError(f"track {track.name!r}: its schedule is in epochs but it states no full_train_samples "
+                         "(the real data's training samples) to count them")
+    resolved = resolve_epochs(options, samples)
+    return resolved, (f"the schedule in epochs counted over the real data's {samples:,} training samples: "
+                      f"{sum(s['iters'] for s in resolved['stages']):,} iterations")
+
+
+def _phase_at(options: dict, iteration: int) -> int:
+    """Index of the phase that covers ``iteration``."""
     start = 0
-    for phase in options["phases"]:
+    for index, phase in enumerate(options["phases"]):
         if iteration < start + phase["iters"]:
-            return phase
+            return index
         start += phase["iters"]
-    return options["phases"][-1]
+    return len(options["phases"]) - 1
 
 
 def measure_stage(track, profile: str, prepared, work: Path, stage_index: int, *,
@@ -131,12 +153,12 @@ def measure_stage(track, profile: str, prepared, work: Path, stage_index: int, *
     from .complexity import ConvMacCounter
     from .train.data import KeyedPatchDataset, make_loader
 
-    cfg = track.config(profile)
-    options = track.train_options(cfg)
+    options, _ = schedule_in_iterations(track, track.train_options(track.config(profile)))
     stage = options["stages"][stage_index]
-    phase = _phase_at(options, sum(s["iters"] for s in options["stages"][:stage_index]))
+    phase_index = _phase_at(options, sum(s["iters"] for s in options["stages"][:stage_index]))
+    phase = options["phases"][phase_index]
     trainer = track.trainer(profile, work / f"run_stage{stage_index}", prepared=prepared, quiet=True,
-                            **step_options(options, stage, phase, 2))
+                            **step_options(options, stage, phase_index, 2))
     samples = trainer.data.all if phase.get("all_data") else trainer.data.train
     dataset = KeyedPatchDataset(samples, stage["patch_size"], seed=trainer.opts["seed"],
                                 kinds=trainer.task_class.sample_kinds,
@@ -323,7 +345,9 @@ def check_track(name: str, work, profile: str = "full", data_dir=None, *, step_b
         return value
 
     root, prepared = timed("data", lambda: track.check_full_data(data_dir, work, profile))
-    options = track.train_options(cfg)
+    options, note = schedule_in_iterations(track, track.train_options(cfg))
+    if note:
+        record["notes"].append(note)
     last = len(options["stages"]) - 1
     measured, trainer = [], None
     for index in sorted({0, last}):

@@ -105,3 +105,40 @@ def test_offline_the_pretrained_networks_start_from_random_weights_and_say_so(mo
     assert len(notes) == 1 and spec["pretrained"] in notes[0] and "random weights" in notes[0]
     with pytest.raises(deeplab.PretrainedWeightsError, match="pretrained: null"):
         build_model(spec)
+
+
+@pytest.mark.parametrize("name", ["deblur", "sdwnet", "denoise"])
+def test_full_steps_build_a_trainer_whatever_the_schedule(name):
+    """full's schedule in epochs (sdwnet, denoise) is counted over the real data's samples, and a
+    floor per period (deblur's eta_min list) becomes the measured phase's own: the trainer's options
+    resolve for the first and the last stage."""
+    from lib.check_full import _phase_at, schedule_in_iterations, step_options
+    from lib.train.engine import resolve_options
+    from lib.train.schedule import resolve_epochs
+    from lib.train.tasks import get_task
+
+    track = get_track(name)
+    options, note = schedule_in_iterations(track, track.train_options(track.config("full")))
+    assert all("iters" in s for s in options["stages"]) and ("epochs" in note) == (name != "deblur")
+    for index in (0, len(options["stages"]) - 1):
+        phase = _phase_at(options, sum(s["iters"] for s in options["stages"][:index]))
+        overrides = step_options(options, options["stages"][index], phase, 2)
+        # what Track.trainer and the engine do with them, on a handful of samples
+        resolved = resolve_options(resolve_epochs(track.train_options(track.config("full"), **overrides), 3),
+                                   get_task(track.task))
+        assert resolved["stages"][0]["iters"] == 2 and not isinstance(resolved["scheduler"].get("eta_min"), list)
+    if name == "deblur":  # the last phase's floor (its cosine period's), not the first's
+        assert overrides["scheduler"]["eta_min"] == track.config("full")["train"]["scheduler"]["eta_min"][-1]
+    if name == "denoise":  # 96,000 SIDD patches: 30 epochs of batch 8
+        assert options["stages"][0]["iters"] == 30 * 96_000 // 8
+
+
+def test_an_epoch_schedule_without_a_sample_count_is_a_clear_error():
+    from lib.check_full import schedule_in_iterations
+
+    class NoCount:
+        name, full_train_samples = "toy", None
+
+    with pytest.raises(ValueError, match="toy.*full_train_samples"):
+        schedule_in_iterations(NoCount(), {"stages": [{"batch_size": 2, "patch_size": 8, "epochs": 1}],
+                                           "phases": [{"loss": "l1", "epochs": 1}]})

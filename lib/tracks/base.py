@@ -212,6 +212,7 @@ class Track:
 
     # ------------------------------------------------------------------ python -m lib.check_full
     cost_scales_with_pixels: bool = True   # restoring an image costs its pixels x the network's MACs per pixel
+    full_train_samples: int | None = None  # the real data's prepared training samples: counts a full schedule in epochs
 
     def check_full_data(self, data_dir, work, profile: str = "full"):
         """``(root, prepared)`` for ``python -m lib.check_full``: a few samples of ``profile``'s size

@@ -52,6 +52,7 @@ class DenoiseTrack(Track):
     notebooks = ("07_mirnetv2_denoising",)
     models = ("lib.models.mirnet_v2",)
     sections = ("data", "model", "prepare", "train")
+    full_train_samples = SIDD_MEDIUM_PATCHES  # the epochs of full's schedule count these
 
     def model_spec(self, cfg: dict) -> dict:
         """``{config: <MIRNET_CONFIGS name>, ...overrides}`` -> the registry spec with every option spelled out."""
