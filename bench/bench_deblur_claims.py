@@ -171,6 +171,24 @@ def merge(done: list[dict], scale: float) -> dict:
     return result
 
 
+def table(result: dict) -> str:
+    """The verdicts as a Markdown table for bench/README.md (mean ± sample standard deviation over the seeds)."""
+    def cell(mean, std, unit):
+        if unit:
+            return f"{mean:+.2f}" + ("" if std != std else f" ± {std:.2f}") + unit
+        return f"{mean:.3f}" + ("" if std != std else f" ± {std:.3f}")
+
+    lines = ["| claim | split | metric | with (the recipe) | without | difference | spread | seeds | verdict |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for v in result["verdicts"]:
+        unit = " dB" if v["metric"] == "psnr" else ""
+        lines.append(f"| {v['claim']} | {v['split']} | {'PSNR gain' if unit else 'CER'} | {cell(v['ours'], v['ours_std'], unit)} | "
+                     f"{cell(v['theirs'], v['theirs_std'], unit)} | {v['difference']:+.3f} | "
+                     f"{'-' if v['spread'] != v['spread'] else format(v['spread'], '.3f')} | "
+                     f"{v['seeds'][0]} + {v['seeds'][1]} | {v['verdict']} |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=DEFAULT_SCALE, help="share of the demo schedule's iterations")
@@ -178,8 +196,12 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=1, help="runs at once (one core each)")
     parser.add_argument("--only", default=None, help="comma-separated variants (default: all)")
     parser.add_argument("--force", action="store_true", help="train again runs already in the results")
+    parser.add_argument("--table", action="store_true", help="print the recorded verdicts as Markdown and stop")
     parser.add_argument("--run", default=None, help=argparse.SUPPRESS)  # internal: name:seed, JSON to stdout
     args = parser.parse_args()
+    if args.table:
+        print(table(json.loads(results_path(args.scale).read_text())))
+        return 0
     if args.run:
         name, seed = args.run.split(":")
         print("RESULT " + json.dumps(run_one(name, int(seed), args.scale)), flush=True)
