@@ -7,6 +7,8 @@
     evaluate.py   scoring on pairs: the model vs the input and the tuned classical baselines, OCR
                   readability on test_A, the held-out fonts and blur, and real scans
     baselines.py  unsharp masking, Richardson-Lucy and Wiener, tuned on validation pages
+    strokes.py    stroke width and ink fraction of the text of restored pages, which characters the
+                  OCR confuses (bench/bench_deblur_strokes.py; notebook 04 reads its results)
 
 Shared layers it uses: lib.data.prepare (the winner's data preparation), lib.models.nafnet,
 lib.models.tlc, lib.infer (whole / tiles / TLC), lib.submission.predict, lib.export. The SDWNet
