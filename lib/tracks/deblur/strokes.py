@@ -329,3 +329,33 @@ def plot_stroke_widths(results: dict, ax=None, methods=None):
     series = {METHOD_LABELS_ZH.get(m, m): [width.get((s, m)) for s in splits] for m in methods}
     return grouped_bars([SPLIT_LABELS_ZH.get(s, s) for s in splits], series, ax,
                         title="文字笔画平均宽度（骨架上距离变换 × 2 − 1）", ylabel="笔画宽度（像素）", fmt="{:.2f}")
+
+
+def stroke_lines_zh(results: dict, methods=None) -> list[str]:
+    """One Chinese line per split: each method's mean stroke width and its ratio to the sharp page."""
+    methods = methods or [m for m in METHOD_LABELS_ZH if any(r["method"] == m for r in results["by_split"])]
+    by = {(r["split"], r["method"]): r for r in results["by_split"]}
+    lines = []
+    for split in dict.fromkeys(r["split"] for r in results["by_split"]):
+        parts = [f"{METHOD_LABELS_ZH.get(m, m)} {by[split, m]['stroke_width']:.2f}（×{by[split, m]['ratio_to_sharp']:.2f}）"
+                 for m in methods if (split, m) in by]
+        lines.append(f"{SPLIT_LABELS_ZH.get(split, split)}，{by[split, methods[0]]['pages']} 页，笔画宽度/像素（相对清晰原图）："
+                     + "，".join(parts))
+    return lines
+
+
+def confusion_lines_zh(results: dict, methods=(BLURRED, "NAFNet"), top: int = 5) -> list[str]:
+    """Chinese lines per split and method: CER, spaces deleted / inserted (a space both deleted and
+    inserted is mostly a line read in another order), the most frequent substitutions."""
+    lines = []
+    for split in dict.fromkeys(s for m in methods for s in results["ocr"].get(m, {})):
+        for method in methods:
+            o = results["ocr"].get(method, {}).get(split)
+            if o is None:
+                continue
+            subs = "，".join(f"“{a}”→“{b}”×{n}" for a, b, n in o["substitutions"][:top]) or "无"
+            lines.append(f"{SPLIT_LABELS_ZH.get(split, split)} · {METHOD_LABELS_ZH.get(method, method)}：CER {o['cer']:.3f}，"
+                         f"空格 删 {o['spaces_deleted']} / 增 {o['spaces_inserted']}（参考文本 {o['reference_spaces']} 个），"
+                         f"替换 {o['substitution_count']} 处，"
+                         f"最常见：{subs}")
+    return lines

@@ -122,3 +122,27 @@ def test_alignment_separates_insertions_merges_and_line_breaks():
     assert counts["insertions"] == {"t": 1} and not counts["substitutions"] and not counts["deletions"]
     counts = align_confusions("mo dem", "modern")  # "rn" read as "m", a space read where there is none
     assert counts["substitutions"] == {("rn", "m"): 1} and counts["insertions"] == {" ": 1}
+
+
+def test_the_notebook_helpers_draw_and_print_the_recorded_numbers():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lib.tracks.deblur.strokes import confusion_lines_zh, plot_stroke_widths, stroke_lines_zh
+
+    by_split = [{"split": s, "method": m, "pages": 2, "stroke_width": w, "ratio_to_sharp": w / base}
+                for s, base in (("test_A", 1.0), ("scans", 2.0))
+                for m, w in ((SHARP, base), ("blurred input", 3 * base), ("NAFNet", 1.5 * base))]
+    results = {"by_split": by_split, "ocr": {"NAFNet": {"test_A": {
+        "cer": 0.25, "spaces_deleted": 3, "spaces_inserted": 1, "reference_spaces": 9, "substitution_count": 4,
+        "substitutions": [["e", "o", 3], ["i", "l", 1]]}}}}
+    ax = plot_stroke_widths(results)
+    heights = sorted(round(bar.get_height(), 6) for bar in ax.patches)
+    assert heights == sorted([1.0, 3.0, 1.5, 2.0, 6.0, 3.0])
+    plt.close(ax.figure)
+    lines = stroke_lines_zh(results)
+    assert len(lines) == 2 and "NAFNet 1.50（×1.50）" in lines[0] and "模糊输入 6.00（×3.00）" in lines[1]
+    (line,) = confusion_lines_zh(results, methods=("NAFNet",))
+    assert "CER 0.250" in line and "删 3 / 增 1" in line and "“e”→“o”×3" in line
