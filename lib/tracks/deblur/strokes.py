@@ -1,0 +1,361 @@
+"""Stroke geometry and OCR confusions of restored pages: why a restoration that raises PSNR can read worse.
+
+The shipped demo NAFNet gains PSNR on every evaluation split but its OCR character error rate rises
+on the held-out fonts and the scans. Two measurable suspects:
+
+* the stroke width: glyphs restored bolder than the originals close the counters and gaps that
+  tell "e" from "o" and one word from the next;
+* which characters the OCR confuses: substitutions (reference -> read), deleted word spaces,
+  inserted characters, aligned with :class:`difflib.SequenceMatcher`.
+
+``bench/bench_deblur_strokes.py`` measures both on test_A, heldout and scans and writes
+``bench/results/deblur_strokes.json``; :func:`load_results` and :func:`plot_stroke_widths` show it
+in notebook 04.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+RESULTS_FILE = Path(__file__).resolve().parents[3] / "bench" / "results" / "deblur_strokes.json"
+
+# The method names of lib.tracks.deblur.evaluate.readability, in the order the tables show them.
+BLURRED, SHARP = "blurred input", "sharp (ground truth)"
+METHOD_LABELS_ZH = {SHARP: "清晰原图", BLURRED: "模糊输入", "NAFNet": "NAFNet", "NAFNet + TLC": "NAFNet + TLC",
+                    "unsharp mask": "反锐化掩模"}
+SPLIT_LABELS_ZH = {"test_A": "test_A（训练字体）", "heldout": "heldout（未见字体与抖动模糊）", "scans": "scans（真实扫描）"}
+
+BACKGROUND_KERNEL = 31  # px: wider than any stroke of the demo pages, so a closing removes the text
+WEIGHT_WORDS = ("(faux bold)", "Bold", "Semibold", "Light", "Italic")
+
+
+# ---------------------------------------------------------------- text mask and stroke width
+def flattened_grey(image: np.ndarray) -> np.ndarray:
+    """The grey page divided by its paper brightness, float in (0, 1]: 1 = paper.
+
+    The paper is a grey closing (dilate then erode) with a disk of ``BACKGROUND_KERNEL`` px, which
+    is wider than any stroke, so it keeps the lighting and drops the text. Without it a global
+    threshold marks the darker corners of a photographed page (the ``scans`` split) as ink."""
+    import cv2
+
+    image = np.asarray(image)
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    grey = grey.astype(np.float32) + 1.0  # +1: no division by zero on black paper
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
+    paper = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, disk)
+    return np.clip(grey / paper, 0.0, 1.0)
+
+
+def text_threshold(image: np.ndarray) -> float:
+    """Otsu's threshold (``skimage.filters.threshold_otsu``) of the flattened grey page."""
+    from skimage.filters import threshold_otsu
+
+    return float(threshold_otsu(flattened_grey(image)))
+
+
+def binarize_text(image: np.ndarray, threshold: float | None = None) -> np.ndarray:
+    """Boolean mask of the dark text of an RGB uint8 page: flattened grey (:func:`flattened_grey`)
+    below ``threshold``, by default the page's own Otsu threshold (:func:`text_threshold`).
+
+    Passing the sharp page's threshold measures a restoration at the same ink level as the
+    original, so a change of width cannot come from Otsu choosing another level."""
+    flat = flattened_grey(image)
+    if threshold is None:
+        from skimage.filters import threshold_otsu
+
+        threshold = threshold_otsu(flat)
+    return flat < threshold
+
+
+def ink_fraction(image_or_mask: np.ndarray) -> float:
+    """Text pixels / page pixels (the mask of :func:`binarize_text` for an image)."""
+    mask = _as_mask(image_or_mask)
+    return float(mask.mean())
+
+
+def stroke_width(image_or_mask: np.ndarray) -> float:
+    """Mean stroke width in pixels: the mean local thickness along the strokes' centre lines.
+
+    Definition: skeletonize the text mask (``skimage.morphology.skeletonize``), take the Euclidean
+    distance transform of the mask (``scipy.ndimage.distance_transform_edt``: each ink pixel's
+    distance to the nearest paper pixel) on the skeleton pixels, and return
+    ``2 * mean(distance) - 1``. The ``- 1``: distances run between pixel centres, so the centre
+    pixel of a 3-px bar lies 2 px from the first paper pixel, whose edge is half a pixel nearer on
+    each side. An odd bar of thickness t measures exactly t; an even one t - 1 (its centre line
+    falls on one of its two middle rows); stroke ends and junctions pull the mean slightly down.
+    NaN for a page without ink. ``image_or_mask``: an RGB uint8 page (binarized with
+    :func:`binarize_text`) or a boolean mask."""
+    from scipy.ndimage import distance_transform_edt
+    from skimage.morphology import skeletonize
+
+    mask = _as_mask(image_or_mask)
+    skeleton = skeletonize(mask)
+    if not skeleton.any():
+        return float("nan")
+    distance = distance_transform_edt(mask)
+    return float(2.0 * distance[skeleton].mean() - 1.0)
+
+
+def stroke_width_by_area(image_or_mask: np.ndarray) -> float:
+    """Mean stroke width in pixels as ink area / centre-line length (skeleton pixels): a bar of
+    thickness t and length L has area t * L and a centre line of about L. Unlike
+    :func:`stroke_width` it tells a 2-px stroke from a 1-px one (both have distance 1 on their
+    centre line), which matters on the demo pages, whose sharp strokes are 1-2 px; a diagonal
+    counts one pixel per step of its centre line, so slanted strokes read a little wide."""
+    from skimage.morphology import skeletonize
+
+    mask = _as_mask(image_or_mask)
+    length = int(skeletonize(mask).sum())
+    return float(mask.sum() / length) if length else float("nan")
+
+
+def _as_mask(image_or_mask: np.ndarray) -> np.ndarray:
+    array = np.asarray(image_or_mask)
+    return array if array.dtype == bool else binarize_text(array)
+
+
+# ---------------------------------------------------------------- the evaluation pages and their fonts
+def font_family(name: str) -> tuple[str, str]:
+    """("DejaVu Serif", "Bold") of a meta font name like "DejaVu Serif Bold" or "SimHei (faux bold)";
+    the weight is "Regular" when the name has no weight word."""
+    weights = [w for w in WEIGHT_WORDS if w in name]
+    family = name
+    for word in weights:
+        family = family.replace(word, "")
+    family = re.sub(r"\s+", " ", family).strip()
+    return family, " ".join(w.strip("()") for w in weights) or "Regular"
+
+
+def evaluation_pages(root, splits=None, limit: int | None = None) -> list[dict]:
+    """Each page of the evaluation splits of the generated data: ``split``, ``name``, ``blurred``,
+    ``sharp``, ``text`` (None for a scan), and from ``<split>/meta/<stem>.json``: ``families``
+    (sorted family names, weights stripped; ``["(scan)"]`` for a real scan, which has no font) and
+    ``weights``. A page mixes several families (body, headings, titles), and the meta does not say
+    which line uses which, so the family is a property of the page, not of a stroke."""
+    from .evaluate import EVAL_SPLITS, split_pages
+
+    pages = []
+    for split in splits or EVAL_SPLITS:
+        for name, blurred, sharp, text in split_pages(root, split, limit):
+            meta_file = Path(root) / split / "meta" / f"{Path(name).stem}.json"
+            fonts = json.loads(meta_file.read_text(encoding="utf-8")).get("fonts", []) if meta_file.is_file() else []
+            parsed = [font_family(f) for f in fonts]
+            pages.append({"split": split, "name": name, "blurred": blurred, "sharp": sharp, "text": text,
+                          "families": sorted({f for f, _ in parsed}) or ["(scan)"],
+                          "weights": sorted({w for _, w in parsed})})
+    return pages
+
+
+def restore_pages(pages: list[dict], restorers: dict) -> dict[str, list[np.ndarray]]:
+    """``{method: [restored page, ...]}`` in the order of ``pages``, the blurred input and the sharp
+    page first; ``restorers[name](blurred) -> restored``, called once per page."""
+    outputs = {BLURRED: [p["blurred"] for p in pages], SHARP: [p["sharp"] for p in pages]}
+    for method, restore in restorers.items():
+        outputs[method] = [restore(p["blurred"]) for p in pages]
+    return outputs
+
+
+def stroke_table(pages: list[dict], restorers: dict) -> list[dict]:
+    """One row per (page, method): stroke width and ink fraction of the blurred input, the sharp page
+    and each restorer, with the page's split, name, font families and weights.
+
+    ``restorers[name]``: a function ``blurred -> restored``, or the list of already restored pages
+    (as :func:`restore_pages` gives) in the order of ``pages``. ``stroke_width`` binarizes each
+    image at its own Otsu threshold; ``stroke_width_at_sharp_threshold`` at the sharp page's, and
+    ``ratio_to_sharp`` is the page's width over the sharp page's (both at their own thresholds);
+    ``stroke_width_by_area`` and ``ratio_to_sharp_by_area`` the same with :func:`stroke_width_by_area`."""
+    methods = {BLURRED: None, SHARP: None, **restorers}
+    rows = []
+    for index, page in enumerate(pages):
+        sharp_threshold = text_threshold(page["sharp"])
+        sharp_mask = binarize_text(page["sharp"], sharp_threshold)
+        sharp_width, sharp_by_area = stroke_width(sharp_mask), stroke_width_by_area(sharp_mask)
+        for method, restore in methods.items():
+            if method == BLURRED:
+                image = page["blurred"]
+            elif method == SHARP:
+                image = page["sharp"]
+            else:
+                image = restore[index] if isinstance(restore, (list, tuple)) else restore(page["blurred"])
+            mask = binarize_text(image)
+            width, width_by_area = stroke_width(mask), stroke_width_by_area(mask)
+            rows.append({"split": page["split"], "page": page["name"], "family": " + ".join(page["families"]),
+                         "families": page["families"], "weights": page["weights"], "method": method,
+                         "stroke_width": width, "ink_fraction": ink_fraction(mask),
+                         "stroke_width_at_sharp_threshold": stroke_width(binarize_text(image, sharp_threshold)),
+                         "ratio_to_sharp": width / sharp_width, "stroke_width_by_area": width_by_area,
+                         "ratio_to_sharp_by_area": width_by_area / sharp_by_area})
+    return rows
+
+
+def summarize_strokes(rows: list[dict], by: str = "split") -> list[dict]:
+    """Mean stroke width, width at the sharp threshold, ink fraction and ratio to sharp of each method,
+    grouped by ``split`` or by ``family`` (split and one family; a page counts under every family
+    it uses, so family groups overlap). One row per group and method."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        keys = [(row["split"],)] if by == "split" else [(row["split"], f) for f in row["families"]]
+        for key in keys:
+            groups.setdefault(key + (row["method"],), []).append(row)
+    out = []
+    for key, members in groups.items():
+        summary = {"split": key[0], **({"family": key[1]} if by == "family" else {}), "method": key[-1],
+                   "pages": len(members)}
+        for field in ("stroke_width", "stroke_width_at_sharp_threshold", "ink_fraction", "ratio_to_sharp",
+                      "stroke_width_by_area", "ratio_to_sharp_by_area"):
+            summary[field] = float(np.nanmean([m[field] for m in members]))
+        out.append(summary)
+    return out
+
+
+# ---------------------------------------------------------------- OCR confusions
+SHORT_BLOCK = 3  # chars: a longer replaced run is a misalignment (reading order), not a confusion
+
+
+def normalize_spaces(text: str) -> str:
+    """Every run of whitespace (spaces, tabs, line breaks) as one space, ends stripped: the OCR's line
+    breaks and the reference's need not fall at the same places, a word space must."""
+    return " ".join(text.split())
+
+
+def align_confusions(read: str, reference: str) -> dict:
+    """Character edits that turn ``reference`` into the OCR's ``read`` text (whitespace normalized).
+
+    ``difflib.SequenceMatcher(autojunk=False)`` aligns the two; in its opcodes, a ``replace`` of
+    equal lengths up to ``SHORT_BLOCK`` counts one substitution per character ("e" -> "o"), an
+    unequal short one counts as one substitution of strings ("rn" -> "m"), and a longer one
+    (lines read in another order) as ``unaligned`` characters; ``delete`` counts each reference
+    character in ``deletions``, ``insert`` each read character in ``insertions``.
+    ``spaces_deleted``: reference word spaces with no space read in their place (deleted, or lost
+    inside a short replaced run). Counters are keyed by character or ``(reference, read)``."""
+    ref, hyp = normalize_spaces(reference), normalize_spaces(read)
+    substitutions, deletions, insertions = Counter(), Counter(), Counter()
+    spaces_deleted, unaligned_ref, unaligned_read = 0, 0, 0
+    matcher = difflib.SequenceMatcher(None, ref, hyp, autojunk=False)  # autojunk would ignore spaces and "e"
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        a, b = ref[i1:i2], hyp[j1:j2]
+        if op == "delete":
+            deletions.update(a)
+            spaces_deleted += a.count(" ")
+        elif op == "insert":
+            insertions.update(b)
+        elif op == "replace":
+            if len(a) > SHORT_BLOCK or len(b) > SHORT_BLOCK:
+                unaligned_ref, unaligned_read = unaligned_ref + len(a), unaligned_read + len(b)
+            elif len(a) == len(b):
+                substitutions.update(zip(a, b))
+            else:
+                substitutions[(a, b)] += 1
+                spaces_deleted += max(0, a.count(" ") - b.count(" "))
+    return {"substitutions": substitutions, "deletions": deletions, "insertions": insertions,
+            "spaces_deleted": spaces_deleted, "reference_spaces": ref.count(" "), "reference_chars": len(ref),
+            "unaligned_reference_chars": unaligned_ref, "unaligned_read_chars": unaligned_read}
+
+
+def merge_confusions(counts: list[dict]) -> dict:
+    """The sum of several :func:`align_confusions` results."""
+    total: dict = {}
+    for c in counts:
+        for key, value in c.items():
+            total[key] = total.get(key, Counter() if isinstance(value, Counter) else 0) + value
+    return total
+
+
+def top_confusions(counts: dict, top: int = 15) -> dict:
+    """JSON-ready: the ``top`` most frequent substitutions ``[reference, read, n]``, deletions and
+    insertions ``[char, n]`` (most frequent first), and the plain totals.
+
+    A character both deleted and inserted was most likely read in another place (lines of two
+    columns interleaved by the OCR's reading order), not lost: ``moved`` counts min(deleted,
+    inserted) per character, and the ``deletions`` / ``insertions`` lists and counts are net of it.
+    ``spaces_deleted`` and ``spaces_inserted`` stay raw."""
+    out = {key: value for key, value in counts.items() if not isinstance(value, Counter)}
+    out["substitutions"] = [[a, b, n] for (a, b), n in counts["substitutions"].most_common(top)]
+    out["substitution_count"] = sum(counts["substitutions"].values())
+    moved = counts["deletions"] & counts["insertions"]  # per character: min of the two
+    out["spaces_inserted"] = counts["insertions"][" "]
+    out["moved"] = [[c, n] for c, n in moved.most_common(top)]
+    out["moved_count"] = sum(moved.values())
+    for key in ("deletions", "insertions"):
+        net = counts[key] - moved
+        out[key] = [[c, n] for c, n in net.most_common(top)]
+        out[f"{key[:-1]}_count"] = sum(net.values())
+    return out
+
+
+def ocr_confusions(engine, restored_pages: dict, references: dict, top: int = 15) -> dict:
+    """Per split: which characters the OCR reads as which on the restored pages.
+
+    ``engine``: anything with ``read(rgb_uint8) -> text`` (:class:`lib.ocr.OcrEngine`);
+    ``restored_pages[split]`` and ``references[split]``: the pages and their reference texts in the
+    same order. Returns ``{split: top_confusions(...) + {"cer": mean CER, "texts": what was read}}``
+    (CER as :func:`lib.ocr.cer`: whitespace removed)."""
+    from lib.ocr import cer
+
+    out = {}
+    for split, images in restored_pages.items():
+        texts = [engine.read(image) for image in images]
+        refs = references[split]
+        if len(texts) != len(refs):
+            raise ValueError(f"ocr_confusions: {len(texts)} pages but {len(refs)} references in {split}")
+        counts = merge_confusions([align_confusions(t, r) for t, r in zip(texts, refs)])
+        out[split] = {**top_confusions(counts, top), "cer": float(np.mean([cer(t, r) for t, r in zip(texts, refs)])),
+                      "texts": texts}
+    return out
+
+
+# ---------------------------------------------------------------- the recorded benchmark, for notebook 04
+def load_results(path=None) -> dict:
+    """``bench/results/deblur_strokes.json`` (written by ``bench/bench_deblur_strokes.py``)."""
+    path = Path(path or RESULTS_FILE)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: run `python bench/bench_deblur_strokes.py` first")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def plot_stroke_widths(results: dict, ax=None, methods=None):
+    """Bar chart of the mean stroke width per split (x) and method (bars), Chinese labels; returns the axes."""
+    from lib.viz import grouped_bars, setup_matplotlib
+
+    setup_matplotlib()
+    methods = methods or [m for m in METHOD_LABELS_ZH if any(r["method"] == m for r in results["by_split"])]
+    splits = list(dict.fromkeys(r["split"] for r in results["by_split"]))
+    width = {(r["split"], r["method"]): r["stroke_width"] for r in results["by_split"]}
+    series = {METHOD_LABELS_ZH.get(m, m): [width.get((s, m)) for s in splits] for m in methods}
+    return grouped_bars([SPLIT_LABELS_ZH.get(s, s) for s in splits], series, ax,
+                        title="文字笔画平均宽度（骨架上距离变换 × 2 − 1）", ylabel="笔画宽度（像素）", fmt="{:.2f}")
+
+
+def stroke_lines_zh(results: dict, methods=None) -> list[str]:
+    """One Chinese line per split: each method's mean stroke width and its ratio to the sharp page."""
+    methods = methods or [m for m in METHOD_LABELS_ZH if any(r["method"] == m for r in results["by_split"])]
+    by = {(r["split"], r["method"]): r for r in results["by_split"]}
+    lines = []
+    for split in dict.fromkeys(r["split"] for r in results["by_split"]):
+        parts = [f"{METHOD_LABELS_ZH.get(m, m)} {by[split, m]['stroke_width']:.2f}（×{by[split, m]['ratio_to_sharp']:.2f}）"
+                 for m in methods if (split, m) in by]
+        lines.append(f"{SPLIT_LABELS_ZH.get(split, split)}，{by[split, methods[0]]['pages']} 页，笔画宽度/像素（相对清晰原图）："
+                     + "，".join(parts))
+    return lines
+
+
+def confusion_lines_zh(results: dict, methods=(BLURRED, "NAFNet"), top: int = 5) -> list[str]:
+    """Chinese lines per split and method: CER, spaces deleted / inserted (a space both deleted and
+    inserted is mostly a line read in another order), the most frequent substitutions."""
+    lines = []
+    for split in dict.fromkeys(s for m in methods for s in results["ocr"].get(m, {})):
+        for method in methods:
+            o = results["ocr"].get(method, {}).get(split)
+            if o is None:
+                continue
+            subs = "，".join(f"“{a}”→“{b}”×{n}" for a, b, n in o["substitutions"][:top]) or "无"
+            lines.append(f"{SPLIT_LABELS_ZH.get(split, split)} · {METHOD_LABELS_ZH.get(method, method)}：CER {o['cer']:.3f}，"
+                         f"空格 删 {o['spaces_deleted']} / 增 {o['spaces_inserted']}（参考文本 {o['reference_spaces']} 个），"
+                         f"替换 {o['substitution_count']} 处，"
+                         f"最常见：{subs}")
+    return lines

@@ -1,0 +1,148 @@
+"""Stroke geometry and OCR confusions (lib.tracks.deblur.strokes) against references drawn by hand:
+bars of known thickness, text drawn on a known page, strings with known edits."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from lib.tracks.deblur.strokes import (SHARP, align_confusions, binarize_text, font_family, ink_fraction,
+                                       ocr_confusions, stroke_table, stroke_width, stroke_width_by_area,
+                                       summarize_strokes)
+
+
+def page_with_bar(thickness: int, size: int = 240, length: int = 200) -> np.ndarray:
+    """A white RGB page with one black horizontal bar of ``thickness`` rows."""
+    page = np.full((size, size, 3), 255, np.uint8)
+    top = size // 2 - thickness // 2
+    page[top:top + thickness, 20:20 + length] = 0
+    return page
+
+
+def page_with_text(ink: int = 0, paper: int = 255) -> np.ndarray:
+    """A page with a few words drawn without anti-aliasing, so every pixel is ink or paper."""
+    page = np.full((200, 420, 3), paper, np.uint8)
+    for row, words in enumerate(("stroke width", "of a restored", "document page")):
+        cv2.putText(page, words, (10, 50 + 60 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.4, (ink, ink, ink), 2, cv2.LINE_8)
+    return page
+
+
+@pytest.mark.parametrize("measure", [stroke_width, stroke_width_by_area])
+def test_bar_widths_match_their_thickness_and_keep_their_order(measure):
+    thicknesses = (3, 5, 9)
+    widths = [measure(page_with_bar(t)) for t in thicknesses]
+    for t, w in zip(thicknesses, widths):
+        assert abs(w - t) <= 1.0, f"{measure.__name__}: a {t}-px bar measured {w:.2f} px"
+    assert widths == sorted(widths) and len(set(np.round(widths, 3))) == 3
+
+
+def test_distance_width_is_exact_on_an_odd_bar_and_a_mask_works_like_a_page():
+    assert stroke_width(page_with_bar(5)) == pytest.approx(5.0, abs=0.05)
+    mask = np.zeros((60, 300), bool)
+    mask[20:27, 10:290] = True
+    assert stroke_width(mask) == pytest.approx(7.0, abs=0.05)
+    assert np.isnan(stroke_width(np.zeros((10, 10), bool)))
+
+
+def test_a_bolder_rendering_of_the_same_text_is_wider():
+    page = page_with_text()
+    bolder = cv2.erode(page, np.ones((3, 3), np.uint8))  # eroding the white page dilates the black text
+    for measure in (stroke_width, stroke_width_by_area):
+        thin, bold = measure(page), measure(bolder)
+        assert bold > thin + 1.0, f"{measure.__name__}: {thin:.2f} -> {bold:.2f} px after a 3x3 dilation"
+
+
+def test_binarize_finds_exactly_the_text_and_its_ink_fraction():
+    page = page_with_text()
+    truth = page[..., 0] == 0
+    mask = binarize_text(page)
+    assert np.array_equal(mask, truth)
+    assert ink_fraction(page) == pytest.approx(truth.mean(), abs=1e-6)
+    assert 0.02 < truth.mean() < 0.2  # the page does carry text
+
+
+def test_binarize_ignores_uneven_lighting():
+    """Paper from 255 down to 110 across the page, text at a third of the paper's brightness: a global
+    threshold on the grey page would take the dark side for ink."""
+    page = page_with_text(ink=0).astype(np.float32)
+    light = np.linspace(1.0, 110 / 255, page.shape[1], dtype=np.float32)[None, :, None]
+    text = page == 0
+    lit = np.where(text, 255 / 3, page) * light
+    lit = np.clip(np.round(lit), 0, 255).astype(np.uint8)
+    truth = text[..., 0]
+    assert ink_fraction(lit) == pytest.approx(truth.mean(), abs=0.002)
+    assert (binarize_text(lit) == truth).mean() > 0.998
+
+
+def test_stroke_table_ratios_to_the_sharp_page():
+    sharp = page_with_text()
+    pages = [{"split": "s", "name": "p.png", "blurred": cv2.GaussianBlur(sharp, (5, 5), 1.5), "sharp": sharp,
+              "families": ["DejaVu Serif"], "weights": ["Regular"]}]
+    rows = stroke_table(pages, {"bolder": lambda x: cv2.erode(sharp, np.ones((3, 3), np.uint8))})
+    by = {r["method"]: r for r in rows}
+    assert set(by) == {"blurred input", SHARP, "bolder"}
+    assert by[SHARP]["ratio_to_sharp"] == pytest.approx(1.0)
+    assert by["bolder"]["ratio_to_sharp"] > 1.3 and by["bolder"]["ink_fraction"] > by[SHARP]["ink_fraction"]
+    summary = {r["method"]: r for r in summarize_strokes(rows, "family")}
+    assert summary["bolder"]["family"] == "DejaVu Serif"
+    assert summary["bolder"]["stroke_width"] == pytest.approx(by["bolder"]["stroke_width"])
+
+
+def test_font_family_splits_the_weight_off():
+    assert font_family("DejaVu Serif Bold") == ("DejaVu Serif", "Bold")
+    assert font_family("SimHei (faux bold)") == ("SimHei", "faux bold")
+    assert font_family("Caladea") == ("Caladea", "Regular")
+
+
+class ScriptedOcr:
+    """Reads each page as the text it was given, in order."""
+
+    def __init__(self, texts):
+        self.texts = iter(texts)
+
+    def read(self, image):
+        return next(self.texts)
+
+
+def test_ocr_confusions_counts_the_substitution_and_the_vanished_space():
+    blank = np.full((8, 8, 3), 255, np.uint8)
+    result = ocr_confusions(ScriptedOcr(["hollo world", "ab"]), {"t": [blank, blank]},
+                            {"t": ["hello world", "a b"]})["t"]
+    assert result["substitutions"] == [["e", "o", 1]] and result["substitution_count"] == 1
+    assert result["deletions"] == [[" ", 1]] and result["spaces_deleted"] == 1
+    assert result["insertions"] == [] and result["insertion_count"] == 0
+    assert result["reference_spaces"] == 2
+    assert result["cer"] == pytest.approx((1 / 10 + 0) / 2)  # lib.ocr.cer ignores whitespace
+
+
+def test_alignment_separates_insertions_merges_and_line_breaks():
+    counts = align_confusions("the cat sat\non a mat", "the cat sat on a\nmat")  # only the line break moved
+    assert sum(counts["substitutions"].values()) == sum(counts["deletions"].values()) == 0
+    counts = align_confusions("the catt sat", "the cat sat")  # (read, reference): an inserted letter
+    assert counts["insertions"] == {"t": 1} and not counts["substitutions"] and not counts["deletions"]
+    counts = align_confusions("mo dem", "modern")  # "rn" read as "m", a space read where there is none
+    assert counts["substitutions"] == {("rn", "m"): 1} and counts["insertions"] == {" ": 1}
+
+
+def test_the_notebook_helpers_draw_and_print_the_recorded_numbers():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lib.tracks.deblur.strokes import confusion_lines_zh, plot_stroke_widths, stroke_lines_zh
+
+    by_split = [{"split": s, "method": m, "pages": 2, "stroke_width": w, "ratio_to_sharp": w / base}
+                for s, base in (("test_A", 1.0), ("scans", 2.0))
+                for m, w in ((SHARP, base), ("blurred input", 3 * base), ("NAFNet", 1.5 * base))]
+    results = {"by_split": by_split, "ocr": {"NAFNet": {"test_A": {
+        "cer": 0.25, "spaces_deleted": 3, "spaces_inserted": 1, "reference_spaces": 9, "substitution_count": 4,
+        "substitutions": [["e", "o", 3], ["i", "l", 1]]}}}}
+    ax = plot_stroke_widths(results)
+    heights = sorted(round(bar.get_height(), 6) for bar in ax.patches)
+    assert heights == sorted([1.0, 3.0, 1.5, 2.0, 6.0, 3.0])
+    plt.close(ax.figure)
+    lines = stroke_lines_zh(results)
+    assert len(lines) == 2 and "NAFNet 1.50（×1.50）" in lines[0] and "模糊输入 6.00（×3.00）" in lines[1]
+    (line,) = confusion_lines_zh(results, methods=("NAFNet",))
+    assert "CER 0.250" in line and "删 3 / 增 1" in line and "“e”→“o”×3" in line
