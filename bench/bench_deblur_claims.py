@@ -25,6 +25,7 @@ run again (``--force`` retrains).
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import subprocess
 import sys
@@ -110,6 +111,14 @@ def run_one(name: str, seed: int, scale: float) -> dict:
     from lib.tracks import get_track
     from lib.tracks.deblur.evaluate import readability
 
+    lock = open(LOG_DIR / f"{name}-seed{seed}.lock", "w")  # held until this process ends
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit(f"{name} seed {seed}: another process is running it")
+    recorded = {(r["name"], r["seed"]): r for r in load_runs(scale)}
+    if (name, seed) in recorded:  # finished by another driver meanwhile
+        return recorded[(name, seed)]
     paddle.set_device("cpu")
     track = get_track("deblur")
     prepared = prepared_data(name)
@@ -148,7 +157,8 @@ def launch(name: str, seed: int, scale: float) -> dict | None:
         return None
     result = json.loads(found[-1])
     print(f"{name} seed {seed}: {result['iterations']} iterations in {result['train_minutes']:.1f} min", flush=True)
-    with _MERGE:
+    with _MERGE, open(LOG_DIR / "results.lock", "w") as lock:  # two drivers (e.g. one per seed) may merge at once
+        fcntl.flock(lock, fcntl.LOCK_EX)
         merge([result], scale)
     return result
 
