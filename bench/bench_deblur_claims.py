@@ -27,14 +27,13 @@ from __future__ import annotations
 import argparse
 import fcntl
 import json
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from threading import Lock
 
-from record import machine, stamp, write_json  # bench/record.py, beside this script
+from record import machine, run_child, stamp, write_json  # bench/record.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -147,15 +146,10 @@ def run_one(name: str, seed: int, scale: float) -> dict:
 def launch(name: str, seed: int, scale: float) -> dict | None:
     """One run in its own process; its result, merged into the results as it ends (or None: see its log)."""
     log = LOG_DIR / f"{name}-seed{seed}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w") as f:
-        proc = subprocess.run([sys.executable, __file__, "--run", f"{name}:{seed}", "--scale", str(scale)],
-                              stdout=subprocess.PIPE, stderr=f, text=True, cwd=ROOT)
-    found = [line[7:] for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    if proc.returncode or not found:
-        print(f"{name} seed {seed}: failed (exit {proc.returncode}), see {log}", flush=True)
+    result, code = run_child([__file__, "--run", f"{name}:{seed}", "--scale", scale], log, ROOT)
+    if result is None:
+        print(f"{name} seed {seed}: failed (exit {code}), see {log}", flush=True)
         return None
-    result = json.loads(found[-1])
     print(f"{name} seed {seed}: {result['iterations']} iterations in {result['train_minutes']:.1f} min", flush=True)
     with _MERGE, open(LOG_DIR / "results.lock", "w") as lock:  # two drivers (e.g. one per seed) may merge at once
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Lock
 from datetime import datetime
 from pathlib import Path
+
+from record import run_child  # bench/record.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -178,15 +179,10 @@ def table(results: list[dict]) -> str:
 def launch(name: str, minutes: float) -> dict | None:
     """One variant in its own process (``--run``); its result, or None (its log says why)."""
     log = LOG_DIR / f"{name}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w") as f:
-        proc = subprocess.run([sys.executable, __file__, "--run", name, "--minutes", str(minutes)],
-                              stdout=subprocess.PIPE, stderr=f, text=True, cwd=ROOT)
-    found = [line[7:] for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    if proc.returncode or not found:
-        print(f"{name}: failed (exit {proc.returncode}), see {log}", flush=True)
+    result, code = run_child([__file__, "--run", name, "--minutes", minutes], log, ROOT)
+    if result is None:
+        print(f"{name}: failed (exit {code}), see {log}", flush=True)
         return None
-    result = json.loads(found[-1])
     print(f"{name}: done in {result['train_minutes']:.1f} min, {result['summary']}", flush=True)
     with _MERGE:  # saved as each variant ends: a long round stopped early keeps what it measured
         merge_results([result])

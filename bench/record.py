@@ -40,3 +40,17 @@ def write_json(out: Path, result: dict) -> None:
     tmp = out.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, out)
+
+
+def run_child(argv: list, log: Path, cwd: Path) -> tuple[dict | None, int]:
+    """Run a benchmark's own ``--run`` mode in a child process (one measurement per process: its own
+    memory and threads), stderr to ``log``; returns (the JSON of its last ``RESULT `` line or None,
+    the exit code)."""
+    import subprocess
+
+    log = Path(log)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as f:
+        proc = subprocess.run([sys.executable, *map(str, argv)], stdout=subprocess.PIPE, stderr=f, text=True, cwd=cwd)
+    found = [line[len("RESULT "):] for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    return (json.loads(found[-1]) if found and not proc.returncode else None), proc.returncode
