@@ -76,7 +76,7 @@ def run_options(name: str, seed: int, scale: float) -> dict:
     if name == "no_all_data":
         phases[-1].pop("all_data", None)
     return {"stages": stages, "phases": phases, "scheduler": options["scheduler"], "seed": seed,
-            "val_every": 10 ** 9, "save_every": 10 ** 9, "log_every": 25}
+            "val_every": 10 ** 9, "save_every": 50, "log_every": 25}  # resumable
 
 
 def prepared_data(name: str):
