@@ -31,8 +31,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from threading import Lock
 
+from bench_deblur_recipe import input_rows  # the blurred input's rows, computed once per data set
 from record import machine, run_child, stamp, write_json  # bench/record.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +48,6 @@ def results_path(scale: float) -> Path:
     return ROOT / "bench" / "results" / f"{name}.json"
 
 LOG_DIR = ROOT / "runs" / "claims"
-_MERGE = Lock()
 
 # variant -> (what it changes, the prepare overrides, the claim it tests: the recipe beats it)
 VARIANTS = {
@@ -88,17 +87,6 @@ def prepared_data(name: str):
     if not overrides:
         return track.prepare("demo")
     return track.prepare("demo", out=ROOT / "data" / f"deblur-demo-prepared-{name}", **overrides)
-
-
-def input_rows(root: Path) -> list[dict]:
-    """The blurred input's rows, the same for every run: computed once per data set."""
-    from lib.tracks.deblur.evaluate import readability
-
-    key = json.loads((root / "manifest.json").read_text())["combined_sha256"]
-    cache = LOG_DIR / f"input-{key[:16]}.json"
-    if not cache.is_file():
-        write_json(cache, {"rows": readability({}, root, reference_pages=False)})
-    return json.loads(cache.read_text())["rows"]
 
 
 def run_one(name: str, seed: int, scale: float) -> dict:
@@ -151,7 +139,7 @@ def launch(name: str, seed: int, scale: float) -> dict | None:
         print(f"{name} seed {seed}: failed (exit {code}), see {log}", flush=True)
         return None
     print(f"{name} seed {seed}: {result['iterations']} iterations in {result['train_minutes']:.1f} min", flush=True)
-    with _MERGE, open(LOG_DIR / "results.lock", "w") as lock:  # two drivers (e.g. one per seed) may merge at once
+    with open(LOG_DIR / "results.lock", "w") as lock:  # threads of a driver, or two drivers (one per seed)
         fcntl.flock(lock, fcntl.LOCK_EX)
         merge([result], scale)
     return result

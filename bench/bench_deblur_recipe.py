@@ -95,7 +95,8 @@ def input_rows(root: Path) -> list[dict]:
     cache = ROOT / "runs" / "recipe" / f"input-{key[:16]}.json"
     if not cache.is_file():
         rows = readability({}, root, reference_pages=False)
-        tmp = cache.with_suffix(f".{time.time_ns()}.tmp")
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{time.time_ns()}.tmp")  # unique: parallel variants may write it at once
         tmp.write_text(json.dumps(rows))
         tmp.replace(cache)
     return json.loads(cache.read_text())

@@ -112,8 +112,9 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="share of the demo schedule's iterations")
     parser.add_argument("--only", default=",".join(VARIANTS))
     args = parser.parse_args()
-    track = __import__("lib.tracks", fromlist=["get_track"]).get_track("denoise")
-    track.prepare("demo")
+    from lib.tracks import get_track
+
+    get_track("denoise").prepare("demo")
     for seed in (int(s) for s in args.seeds.split(",")):
         for variant in args.only.split(","):
             if variant not in VARIANTS:

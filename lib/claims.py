@@ -16,6 +16,7 @@ import numpy as np
 
 VERDICTS = ("supports", "not resolved", "contradicts")
 VERDICT_ZH = {"supports": "支持", "not resolved": "无法判定", "contradicts": "相反"}
+METRIC_ZH = {"psnr": "PSNR", "ssim": "SSIM", "score": "得分", "cer": "CER，越低越好"}
 
 
 def mean_spread(values) -> tuple[float, float]:
@@ -44,3 +45,14 @@ def decide(difference: float, spread: float, higher_is_better: bool = True) -> s
     if math.isnan(spread) or abs(difference) <= spread:
         return "not resolved"
     return "supports" if (difference > 0) == higher_is_better else "contradicts"
+
+
+def verdict_line_zh(claim: str, metric: str, difference: float, spread: float) -> str:
+    """One Chinese line for a notebook: the claim, its metric, the difference against the spread of the
+    random seeds and the verdict (CER: lower is better)."""
+    verdict = decide(difference, spread, higher_is_better=metric != "cer")
+    unit = " dB" if metric == "psnr" else ""
+    state = {"supports": "支持冠军方案的说法", "contradicts": "与冠军方案的说法相反",
+             "not resolved": "只有一个随机种子，无法判定" if math.isnan(spread) else "不超过波动，无法判定"}[verdict]
+    shown = "未知" if math.isnan(spread) else f"{spread:.3f}{unit}"
+    return f"{claim}（{METRIC_ZH.get(metric, metric)}）：差 {difference:+.3f}{unit}，随机种子间波动 {shown}：{state}"

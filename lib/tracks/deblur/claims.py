@@ -61,12 +61,12 @@ def claim_verdicts(runs, claims: dict) -> list[dict]:
 
 
 def spread_text(spread: float) -> str:
-    return "—（一个种子）" if spread != spread else f"{spread:.3f}"
+    return "—（一个随机种子）" if spread != spread else f"{spread:.3f}"
 
 
 def verdict_markdown(verdicts: list[dict], variants) -> str:
     """A Markdown table of the verdicts of ``variants`` (bench names, e.g. ``["no_downsample"]``)."""
-    lines = ["| 结论 | 数据 | 指标 | 冠军方案做法 | 去掉后 | 差 | 种子间波动 | 判定 |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| 结论 | 数据 | 指标 | 冠军方案做法 | 去掉后 | 差 | 随机种子间波动 | 判定 |", "|---|---|---|---|---|---|---|---|"]
     for v in verdicts:
         if v["variant"] not in variants:
             continue
@@ -125,6 +125,6 @@ def trust_note_zh(data: dict) -> str:
     spreads = [v["spread"] for v in data["verdicts"] if v["metric"] == "psnr" and v["spread"] == v["spread"]]
     return (f"每次训练 {iters[0]}–{iters[-1]} 次迭代（演示计划的 {runs[0]['scale']:.0%}，一个进程的 batch，"
             f"各变体训练的像素数相同），{min(minutes):.0f}–{max(minutes):.0f} 分钟（机器同时有其它任务，分钟数不代表速度）；随机种子 {'、'.join(map(str, seeds))}。"
-            + (f"每组比较以两种做法中较大的种子间标准差为门槛（PSNR 增益的门槛最大 {max(spreads):.2f} dB），差别不超过门槛判为“无法判定”。"
+            + (f"每组比较以两种做法中较大的随机种子间标准差为门槛（PSNR 增益的门槛最大 {max(spreads):.2f} dB），差别不超过门槛判为“无法判定”。"
                if spreads else "只有一个随机种子，无法估计波动。")
             + "这是很短的训练，结论只说明训练早期；冠军方案的 60 万次迭代下差别可能不同。")

@@ -134,8 +134,13 @@ def _mean_std(entry: dict, key: str, digits: int) -> str:
     return f"{entry[f'{key}_mean']:.{digits}f}{spread}"
 
 
-def bench_table(summary: list[dict], experiment: str):
-    """One experiment of lib.tracks.sdwnet.lab.summarize as a table: mean ± sample standard deviation over seeds."""
+BENCH_HEADERS_ZH = {"variant": "变体", "seeds": "随机种子数", "params": "参数量", "iterations": "迭代", "train s": "训练秒数",
+                    "score": "得分"}
+
+
+def bench_table(summary: list[dict], experiment: str, zh: bool = False):
+    """One experiment of lib.tracks.sdwnet.lab.summarize as a table: mean ± sample standard deviation over seeds
+    (``zh``: the headers in Chinese, for the notebook)."""
     import pandas as pd
 
     rows = []
@@ -147,7 +152,8 @@ def bench_table(summary: list[dict], experiment: str):
                      "train s": _mean_std(e, "train_seconds", 0), "PSNR (dB)": _mean_std(e, "psnr", 3),
                      "score": _mean_std(e, "score", 4), "OCR CER": _mean_std(e, "cer", 3)})
     table = pd.DataFrame(rows)
-    return table.loc[:, (table != "").any(axis=0)] if len(table) else table
+    table = table.loc[:, (table != "").any(axis=0)] if len(table) else table
+    return table.rename(columns=BENCH_HEADERS_ZH) if zh else table
 
 
 def plot_psnr_vs_params(runs: list[dict], experiment: str = "width_depth", input_psnr: float | None = None):

@@ -54,5 +54,7 @@ def test_bench_table_shows_mean_and_spread_of_each_variant():
     assert list(table["variant"]) == ["with wavelet", "without wavelet"]
     assert list(table["PSNR (dB)"]) == [f"21.100 ± {np.std([21.0, 21.2], ddof=1):.3f}", "20.500 ± 0.000"]
     assert "OCR CER" not in table.columns  # no CER measured in this experiment
+    zh = bench_table(summarize(runs), "wavelet", zh=True)
+    assert list(zh.columns[:3]) == ["变体", "随机种子数", "参数量"] and list(zh["变体"]) == list(table["variant"])
     fig = plot_psnr_vs_params(runs, "wavelet", input_psnr=20.0)
     assert len(fig.axes[0].collections) >= 2
