@@ -15,7 +15,8 @@ variants change one thing and keep the pixels trained equal:
 - ``no_downsample``: the training pages cropped at their own size (prepare ``downsample: 1``);
 - ``no_gradient_filter``: every crop kept (``grad_threshold: 0``);
 - ``fixed_patch``: one stage at the last stage's batch x patch for as many pixels as the three;
-- ``no_all_data``: the last phase on the training split only (same phases and learning rates).
+- ``no_all_data``: the last phase on the training split only (same phases and learning rates);
+- ``l1_only``: L1 in every phase instead of Charbonnier + MS-SSIM after the first (same phases and data).
 
 TLC needs no training: it is scored on the recipe's models. The verdicts (:func:`lib.claims.verdict`) compare
 the means over the seeds with the larger run-to-run spread. Finished runs are kept in
@@ -56,6 +57,7 @@ VARIANTS = {
     "no_gradient_filter": ("no mean-gradient filter", {"grad_threshold": 0}, "the gradient filter helps"),
     "fixed_patch": ("one fixed patch size (the last stage's)", {}, "progressive patch sizes help"),
     "no_all_data": ("no fine-tune on all data", {}, "the all-data fine-tune helps"),
+    "l1_only": ("L1 in every phase (no Charbonnier + MS-SSIM)", {}, "the Charbonnier + MS-SSIM phases help"),
 }
 
 
@@ -74,6 +76,8 @@ def run_options(name: str, seed: int, scale: float) -> dict:
         stages, phases = options["stages"], [dict(p) for p in options["phases"]]
     if name == "no_all_data":
         phases[-1].pop("all_data", None)
+    if name == "l1_only":  # the same phases, learning rates and data; only the loss changes
+        phases = [{**p, "loss": "l1"} for p in phases]
     return {"stages": stages, "phases": phases, "scheduler": options["scheduler"], "seed": seed,
             "val_every": 10 ** 9, "save_every": 50, "log_every": 25}  # resumable
 
