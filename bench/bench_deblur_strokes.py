@@ -13,6 +13,11 @@ measures (lib.tracks.deblur.strokes):
   reference text (the rendered text; on a scan what the OCR reads on the sharp scan).
 
     nice -n 10 .venv/bin/python bench/bench_deblur_strokes.py      # ~15 minutes on 2 busy cores
+
+Other checkpoints instead of the shipped model (e.g. the claims bench's runs), stroke widths only:
+
+    .venv/bin/python bench/bench_deblur_strokes.py --no-ocr --out bench/results/deblur_strokes_claims.json \
+        --models recipe-seed0=runs/claims/recipe-seed0/last.pdparams,l1_only-seed0=runs/claims/l1_only-seed0/last.pdparams
 """
 from __future__ import annotations
 
@@ -43,22 +48,54 @@ def tuned_unsharp_params(metrics_file: Path) -> dict:
     return next(row["params"] for row in methods if row["method"] == UNSHARP)
 
 
+def read_pages(pages: list[dict], splits: list[str], outputs: dict, top: int) -> tuple[dict, float]:
+    """OCR CER and top confusions per method and split; and the seconds it took."""
+    from lib.ocr import OcrEngine
+
+    engine = OcrEngine()
+    start = time.perf_counter()
+    # a scan has no rendered text: its reference is what the OCR reads on the sharp scan (as readability())
+    references = {s: [p["text"] if p["text"] is not None else engine.read(p["sharp"]) for p in pages if p["split"] == s]
+                  for s in splits}
+    images = {BLURRED: [p["blurred"] for p in pages], SHARP: [p["sharp"] for p in pages], **outputs}
+    ocr = {}
+    for method, restored in images.items():
+        # the sharp scan is its own reference: reading it again says nothing
+        chosen = {s: [img for img, p in zip(restored, pages) if p["split"] == s] for s in splits
+                  if not (method == SHARP and s == "scans")}
+        ocr[method] = ocr_confusions(engine, chosen, {s: references[s] for s in chosen}, top=top)
+        print(f"OCR {method}: " + ", ".join(f"{s} CER {ocr[method][s]['cer']:.3f}" for s in chosen), flush=True)
+    ocr_seconds = time.perf_counter() - start
+    print(f"OCR: {ocr_seconds:.0f} s", flush=True)
+    return ocr, ocr_seconds
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=generated_data_root("deblur", "demo"))
     parser.add_argument("--limit", type=int, default=None, help="pages per split (default: all)")
     parser.add_argument("--top", type=int, default=15, help="confusions kept per split and method")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--models", default=None,
+                        help="label=checkpoint,... to measure instead of the shipped model (no TLC)")
+    parser.add_argument("--no-ocr", action="store_true", help="stroke widths only")
     args = parser.parse_args(argv)
     paddle.set_device("cpu")
 
     track = get_track("deblur")
-    model = track.load_model(track.shipped_dir / "model.pdparams")
-    with_tlc = tlc_model(model, profile="demo")
     unsharp_params = tuned_unsharp_params(track.shipped_dir / "metrics.json")
-    restorers = {"NAFNet": lambda x: predict_image(model, x),
-                 "NAFNet + TLC": lambda x: predict_image(with_tlc, x),
-                 UNSHARP: lambda x: baselines.unsharp(x, **unsharp_params)}
+    if args.models:
+        checkpoints = dict(item.split("=", 1) for item in args.models.split(","))
+        nets = {label: track.load_model(path) for label, path in checkpoints.items()}
+        restorers = {label: (lambda x, net=net: predict_image(net, x)) for label, net in nets.items()}
+        with_tlc = None
+    else:
+        checkpoints = {"NAFNet": track.shipped_dir / "model.pdparams"}
+        model = track.load_model(checkpoints["NAFNet"])
+        with_tlc = tlc_model(model, profile="demo")
+        restorers = {"NAFNet": lambda x: predict_image(model, x),
+                     "NAFNet + TLC": lambda x: predict_image(with_tlc, x)}
+    restorers[UNSHARP] = lambda x: baselines.unsharp(x, **unsharp_params)
 
     pages = evaluation_pages(args.data, limit=args.limit)
     splits = list(dict.fromkeys(p["split"] for p in pages))
@@ -80,27 +117,13 @@ def main(argv=None) -> dict:
               f"by area {r['stroke_width_by_area']:.2f} (x{r['ratio_to_sharp_by_area']:.2f})  "
               f"at sharp threshold {r['stroke_width_at_sharp_threshold']:.2f}  ink {r['ink_fraction']:.3f}", flush=True)
 
-    from lib.ocr import OcrEngine
-
-    engine = OcrEngine()
-    start = time.perf_counter()
-    # a scan has no rendered text: its reference is what the OCR reads on the sharp scan (as readability())
-    references = {s: [p["text"] if p["text"] is not None else engine.read(p["sharp"]) for p in pages if p["split"] == s]
-                  for s in splits}
-    images = {BLURRED: [p["blurred"] for p in pages], SHARP: [p["sharp"] for p in pages], **outputs}
-    ocr = {}
-    for method, restored in images.items():
-        # the sharp scan is its own reference: reading it again says nothing
-        chosen = {s: [img for img, p in zip(restored, pages) if p["split"] == s] for s in splits
-                  if not (method == SHARP and s == "scans")}
-        ocr[method] = ocr_confusions(engine, chosen, {s: references[s] for s in chosen}, top=args.top)
-        print(f"OCR {method}: " + ", ".join(f"{s} CER {ocr[method][s]['cer']:.3f}" for s in chosen), flush=True)
-    ocr_seconds = time.perf_counter() - start
-    print(f"OCR: {ocr_seconds:.0f} s", flush=True)
+    ocr, ocr_seconds = {}, 0.0
+    if not args.no_ocr:
+        ocr, ocr_seconds = read_pages(pages, splits, outputs, args.top)
 
     result = {
-        "model": str(track.shipped_dir.relative_to(track.shipped_dir.parents[1])),
-        "tlc": with_tlc.tlc,
+        "models": {label: str(path) for label, path in checkpoints.items()},
+        "tlc": with_tlc.tlc if with_tlc is not None else None,
         "unsharp_params": unsharp_params,
         "data": str(args.data),
         "pages": {s: sum(p["split"] == s for p in pages) for s in splits},
