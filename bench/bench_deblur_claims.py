@@ -21,7 +21,8 @@ variants change one thing and keep the pixels trained equal:
 TLC needs no training: it is scored on the recipe's models. The verdicts (:func:`lib.claims.verdict`) compare
 the means over the seeds with the larger run-to-run spread. Finished runs are kept in
 ``bench/results/deblur_claims.json`` (another ``--scale``: ``deblur_claims_x<scale>.json``) and skipped when
-run again (``--force`` retrains).
+run again (``--force`` retrains). Run folders: ``runs/claims/<variant>-seed<k>`` (another scale: ``-x<scale>``),
+resumed when interrupted.
 """
 from __future__ import annotations
 
@@ -49,6 +50,11 @@ def results_path(scale: float) -> Path:
     return ROOT / "bench" / "results" / f"{name}.json"
 
 LOG_DIR = ROOT / "runs" / "claims"
+
+
+def run_name(name: str, seed: int, scale: float) -> str:
+    """The run's folder (and log, lock) under runs/claims: a run of another length never resumes this one."""
+    return f"{name}-seed{seed}" + ("" if scale == DEFAULT_SCALE else f"-x{scale:g}")
 
 # variant -> (what it changes, the prepare overrides, the claim it tests: the recipe beats it)
 VARIANTS = {
@@ -102,7 +108,7 @@ def run_one(name: str, seed: int, scale: float) -> dict:
     from lib.tracks import get_track
     from lib.tracks.deblur.evaluate import readability
 
-    lock = open(LOG_DIR / f"{name}-seed{seed}.lock", "w")  # held until this process ends
+    lock = open(LOG_DIR / f"{run_name(name, seed, scale)}.lock", "w")  # held until this process ends
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -114,7 +120,7 @@ def run_one(name: str, seed: int, scale: float) -> dict:
     track = get_track("deblur")
     prepared = prepared_data(name)
     options = run_options(name, seed, scale)
-    out = LOG_DIR / f"{name}-seed{seed}"
+    out = LOG_DIR / run_name(name, seed, scale)
     trainer = track.trainer("demo", out, prepared=prepared, quiet=True, **options)
     trainer.resume()
     start = time.perf_counter()
@@ -137,7 +143,7 @@ def run_one(name: str, seed: int, scale: float) -> dict:
 
 def launch(name: str, seed: int, scale: float) -> dict | None:
     """One run in its own process; its result, merged into the results as it ends (or None: see its log)."""
-    log = LOG_DIR / f"{name}-seed{seed}.log"
+    log = LOG_DIR / f"{run_name(name, seed, scale)}.log"
     result, code = run_child([__file__, "--run", f"{name}:{seed}", "--scale", scale], log, ROOT)
     if result is None:
         print(f"{name} seed {seed}: failed (exit {code}), see {log}", flush=True)
@@ -211,7 +217,7 @@ def main() -> int:
     if args.force:  # a finished run folder would only be resumed and scored again
         import shutil
         for name, seed in todo:
-            shutil.rmtree(LOG_DIR / f"{name}-seed{seed}", ignore_errors=True)
+            shutil.rmtree(LOG_DIR / run_name(name, seed, args.scale), ignore_errors=True)
     for name in dict.fromkeys(n for n, _ in todo):  # prepare each data set once, before the parallel runs
         prepared_data(name)
     with ThreadPoolExecutor(args.parallel) as pool:
