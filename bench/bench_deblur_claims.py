@@ -136,7 +136,7 @@ def run_one(name: str, seed: int, scale: float) -> dict:
     pixels = sum(s["batch_size"] * s["patch_size"] ** 2 * s["iters"] for s in options["stages"])
     return {"name": name, "seed": seed, "scale": scale, "variant": VARIANTS[name][0],
             "iterations": trainer.iteration, "train_pixels": pixels, "train_minutes": round(minutes, 2),
-            "stages": options["stages"], "rows": rows,
+            "stages": options["stages"], "phases": options["phases"], "rows": rows,
             "command": f"bench/bench_deblur_claims.py --only {name} --seeds {seed} --scale {scale:g}",
             "date": time.strftime("%Y-%m-%d %H:%M")}
 
