@@ -67,6 +67,10 @@ VARIANTS = {
 }
 
 
+# variants also scored with TLC: the recipe (TLC's claim) and L1 only (the candidate recipe for reading)
+WITH_TLC = ("recipe", "l1_only")
+
+
 def run_options(name: str, seed: int, scale: float) -> dict:
     """The engine's train overrides of ``name``: one rank of the demo schedule x ``scale``."""
     from lib.tracks import get_track
@@ -128,7 +132,7 @@ def run_one(name: str, seed: int, scale: float) -> dict:
     minutes = (time.perf_counter() - start) / 60
     net = track.load_model(trainer.last_path)
     restorers = {"model": lambda x: predict_image(net, x)}
-    if name == "recipe":  # TLC's claim is scored on the recipe's models (each page costs an OCR read)
+    if name in WITH_TLC:  # TLC's claim is scored on the recipe's models (each page costs an OCR read)
         with_tlc = tlc_model(net, profile="demo")
         restorers["model + TLC"] = lambda x: predict_image(with_tlc, x)
     root = data_root("deblur", "demo")
@@ -198,6 +202,8 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=1, help="runs at once (one core each)")
     parser.add_argument("--only", default=None, help="comma-separated variants (default: all)")
     parser.add_argument("--force", action="store_true", help="train again runs already in the results")
+    parser.add_argument("--rescore", action="store_true",
+                        help="score recorded runs again from their folders (no training: they resume at their end)")
     parser.add_argument("--table", action="store_true", help="print the recorded verdicts as Markdown and stop")
     parser.add_argument("--run", default=None, help=argparse.SUPPRESS)  # internal: name:seed, JSON to stdout
     args = parser.parse_args()
@@ -212,6 +218,10 @@ def main() -> int:
     unknown = [n for n in names if n not in VARIANTS]
     if unknown:
         parser.error(f"unknown variant(s) {unknown}; known: {', '.join(VARIANTS)}")
+    if args.rescore:  # drop their rows; the runs then resume at their last iteration and are only scored
+        chosen = {(n, int(s)) for s in args.seeds.split(",") for n in names}
+        kept = [r for r in load_runs(args.scale) if (r["name"], r["seed"]) not in chosen]
+        write_json(results_path(args.scale), {**json.loads(results_path(args.scale).read_text()), "runs": kept})
     done = {(r["name"], r["seed"]) for r in load_runs(args.scale)}
     todo = [(n, int(s)) for s in args.seeds.split(",") for n in names if args.force or (n, int(s)) not in done]
     if args.force:  # a finished run folder would only be resumed and scored again
