@@ -31,3 +31,18 @@ def test_switch_on_loads_the_shipped_model_and_trains_nothing(own_run, monkeypat
 def test_switch_off_keeps_the_learners_own_run_first(own_run, monkeypatch, value):
     monkeypatch.setenv("COURSE_SHIPPED", value)
     assert own_run.find_checkpoint("smoke") == own_run.run_dir() / "best.pdparams"
+
+
+def test_switch_on_reuses_the_shipped_scores_only_on_the_generated_demo_data(monkeypatch, tmp_path):
+    track = get_track("sdwnet")
+    recorded = (track.shipped_dir / "metrics.json").read_text(encoding="utf-8")
+    monkeypatch.delenv("COURSE_DATA", raising=False)
+    monkeypatch.setenv("COURSE_SHIPPED", "1")
+    scores = track.shipped_scores("demo")
+    assert scores is not None and scores["command"] in recorded and scores["methods"]
+    assert track.shipped_scores("smoke") is None                 # another profile: score the model
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path))
+    assert track.shipped_scores("demo") is None                  # the real data: score the model
+    monkeypatch.delenv("COURSE_DATA")
+    monkeypatch.setenv("COURSE_SHIPPED", "0")
+    assert track.shipped_scores("demo") is None                  # switch off

@@ -231,6 +231,21 @@ class Track:
     def shipped_dir(self) -> Path:
         return CHECKPOINT_DIR / f"{self.name}_{self.model_name}_demo"
 
+    def shipped_scores(self, profile: str | None = None) -> dict | None:
+        """Under the instructor's switch (demo profile, generated data), the shipped model's recorded
+        scores: its ``metrics.json``, written by the command that published it on the same generated
+        data, so a notebook need not score it again (SDWNet's OCR: ~9 minutes). None otherwise (switch
+        off, another profile, ``$COURSE_DATA`` set, nothing recorded): score the model."""
+        import json
+
+        from ..paths import generated_data_root, shipped_only
+
+        recorded = self.shipped_dir / "metrics.json"
+        if (not shipped_only() or active_profile(profile) != "demo" or not recorded.is_file()
+                or data_root(self.name, profile) != generated_data_root(self.name, profile)):
+            return None
+        return json.loads(recorded.read_text(encoding="utf-8"))
+
     def published_dir(self, profile: str | None = None) -> Path:
         """Where ``--publish`` puts a profile's model: ``checkpoints/<track>_<model>_<profile>/``."""
         return CHECKPOINT_DIR / f"{self.name}_{self.model_name}_{active_profile(profile)}"
