@@ -87,14 +87,15 @@ def variant_options(variant: dict, stage_iters: list[int]) -> dict:
             "ema": variant.get("ema"), "val_every": 10 ** 9, "save_every": 10 ** 9, "log_every": 25}
 
 
-def input_rows(root: Path) -> list[dict]:
-    """The blurred input's rows (the same for every variant), computed once per data set."""
-    from lib.tracks.deblur.evaluate import readability
+def input_rows(root: Path, splits=None) -> list[dict]:
+    """The blurred input's rows (the same for every variant), computed once per data set (default
+    splits: the evaluation splits)."""
+    from lib.tracks.deblur.evaluate import EVAL_SPLITS, readability
 
     key = json.loads((root / "manifest.json").read_text())["combined_sha256"]
     cache = ROOT / "runs" / "recipe" / f"input-{key[:16]}.json"
     if not cache.is_file():
-        rows = readability({}, root, reference_pages=False)
+        rows = readability({}, root, splits or EVAL_SPLITS, reference_pages=False)
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{time.time_ns()}.tmp")  # unique: parallel variants may write it at once
         tmp.write_text(json.dumps(rows))

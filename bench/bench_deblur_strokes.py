@@ -14,6 +14,9 @@ measures (lib.tracks.deblur.strokes):
 
     nice -n 10 .venv/bin/python bench/bench_deblur_strokes.py      # ~15 minutes on 2 busy cores
 
+Which of the held-out pages' two changes (fonts, blur) costs the reading, and does a milder blur
+than training's? ``--cause 8`` measures on generated pages that change one thing each.
+
 Other checkpoints instead of the shipped model (e.g. the claims bench's runs), stroke widths only:
 
     .venv/bin/python bench/bench_deblur_strokes.py --no-ocr --out bench/results/deblur_strokes_claims.json \
@@ -35,6 +38,7 @@ from lib.infer import predict_image, tlc_model
 from lib.paths import generated_data_root
 from lib.tracks import get_track
 from lib.tracks.deblur import baselines
+from lib.tracks.deblur.data import CAUSE_SPLITS, generate_cause_set
 from lib.tracks.deblur.strokes import (BLURRED, SHARP, evaluation_pages, ocr_confusions, restore_pages,
                                        stroke_table, summarize_strokes)
 
@@ -79,6 +83,10 @@ def main(argv=None) -> dict:
     parser.add_argument("--models", default=None,
                         help="label=checkpoint,... to measure instead of the shipped model (no TLC)")
     parser.add_argument("--no-ocr", action="store_true", help="stroke widths only")
+    parser.add_argument("--cause", type=int, default=None, metavar="PAGES",
+                        help="instead of the evaluation splits: PAGES pages of each cause split (held-out fonts "
+                             "with the training blur, training fonts with the held-out blur, the training blur "
+                             "half as strong), generated under data/deblur_cause")
     args = parser.parse_args(argv)
     paddle.set_device("cpu")
 
@@ -97,7 +105,9 @@ def main(argv=None) -> dict:
                      "NAFNet + TLC": lambda x: predict_image(with_tlc, x)}
     restorers[UNSHARP] = lambda x: baselines.unsharp(x, **unsharp_params)
 
-    pages = evaluation_pages(args.data, limit=args.limit)
+    if args.cause:
+        args.data = generate_cause_set(generated_data_root("deblur", "demo").parent / "deblur_cause", args.cause, "demo")
+    pages = evaluation_pages(args.data, splits=list(CAUSE_SPLITS) if args.cause else None, limit=args.limit)
     splits = list(dict.fromkeys(p["split"] for p in pages))
     print(f"{len(pages)} pages: " + ", ".join(f"{s} {sum(p['split'] == s for p in pages)}" for s in splits), flush=True)
     seconds = {}

@@ -82,12 +82,13 @@ def check_keys(options: dict[str, Any], allowed: set[str] | dict, where: str) ->
 
 
 def checked_section(track: str, section: str, keys: set[str], profile: str | None = None,
-                    overrides: dict | None = None) -> tuple[dict, str]:
+                    overrides: dict | None = None, defaults: dict | None = None) -> tuple[dict, str]:
     """A copy of ``section`` of ``lib/configs/<track>.yaml`` for ``profile`` with ``overrides``,
-    every key known and none missing (ConfigError naming them); and where it came from."""
-    options = {**load_config(track, profile)[section], **(overrides or {})}
+    every key known and none missing (ConfigError naming them); and where it came from.
+    ``defaults``: optional keys and their values when neither the section nor ``overrides`` sets them."""
+    options = {**(defaults or {}), **load_config(track, profile)[section], **(overrides or {})}
     where = f"lib/configs/{track}.yaml {section}"
-    check_keys(options, keys, where)
+    check_keys(options, set(keys) | set(defaults or {}), where)
     missing = sorted(set(keys) - set(options))
     if missing:
         raise ConfigError(f"{where}: missing option(s) {missing}")

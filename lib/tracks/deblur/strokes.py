@@ -27,8 +27,10 @@ RESULTS_FILE = Path(__file__).resolve().parents[3] / "bench" / "results" / "debl
 # The method names of lib.tracks.deblur.evaluate.readability, in the order the tables show them.
 BLURRED, SHARP = "blurred input", "sharp (ground truth)"
 METHOD_LABELS_ZH = {SHARP: "清晰原图", BLURRED: "模糊输入", "NAFNet": "NAFNet", "NAFNet + TLC": "NAFNet + TLC",
-                    "unsharp mask": "反锐化掩模"}
-SPLIT_LABELS_ZH = {"test_A": "test_A（训练字体）", "heldout": "heldout（未见字体与抖动模糊）", "scans": "scans（真实扫描）"}
+                    "unsharp mask": "反锐化掩模", "shipped": "随课程发布的模型"}
+SPLIT_LABELS_ZH = {"test_A": "test_A（训练字体）", "heldout": "heldout（未见字体与抖动模糊）", "scans": "scans（真实扫描）",
+                   "heldout_fonts": "未见字体 + 训练模糊", "heldout_blur": "训练字体 + 未见抖动模糊",
+                   "mild_blur": "训练字体 + 训练模糊减半"}
 
 BACKGROUND_KERNEL = 31  # px: wider than any stroke of the demo pages, so a closing removes the text
 WEIGHT_WORDS = ("(faux bold)", "Bold", "Semibold", "Light", "Italic")
@@ -342,6 +344,24 @@ def stroke_lines_zh(results: dict, methods=None) -> list[str]:
         lines.append(f"{SPLIT_LABELS_ZH.get(split, split)}，{by[split, methods[0]]['pages']} 页，笔画宽度/像素（相对清晰原图）："
                      + "，".join(parts))
     return lines
+
+
+def reading_table_markdown(results: dict, methods=None) -> str:
+    """Markdown: one row per split, per method its OCR CER and stroke width relative to the sharp
+    page (``CER / ×ratio``); the best CER of each row in bold (the sharp page excluded)."""
+    methods = methods or [m for m in results["ocr"] if m != SHARP]
+    by = {(r["split"], r["method"]): r for r in results["by_split"]}
+    lines = ["| 分组 | " + " | ".join(METHOD_LABELS_ZH.get(m, m) for m in methods) + " | 清晰原图 |",
+             "|---" * (len(methods) + 2) + "|"]
+    for split in dict.fromkeys(r["split"] for r in results["by_split"]):
+        best = min(results["ocr"][m][split]["cer"] for m in methods)
+        cells = []
+        for m in methods:
+            cer = results["ocr"][m][split]["cer"]
+            cells.append((f"**{cer:.3f}**" if cer == best else f"{cer:.3f}") + f" / ×{by[split, m]['ratio_to_sharp']:.2f}")
+        lines.append(f"| {SPLIT_LABELS_ZH.get(split, split)} | " + " | ".join(cells)
+                     + f" | {results['ocr'][SHARP][split]['cer']:.3f} |")
+    return "\n".join(lines)
 
 
 def confusion_lines_zh(results: dict, methods=(BLURRED, "NAFNet"), top: int = 5) -> list[str]:

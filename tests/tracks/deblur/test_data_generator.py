@@ -363,3 +363,55 @@ def test_cli_generates_and_checks(tmp_path, capsys, monkeypatch):
     (tmp_path / "d" / "train" / "gt_image" / "00001.png").unlink()
     assert cli(["check", str(tmp_path / "d")]) == 1
     assert "00001.png" in capsys.readouterr().err
+
+
+def kernel_sizes(meta: dict) -> list[float]:
+    """The size of each kernel part in layout units (radius, sigma or length over px per unit)."""
+    key = {"disk": "radius_px", "gaussian": "sigma_px", "motion": "length_px", "shake": "length_px"}
+    return [part[key[part["type"]]] / meta["px_per_unit"] for part in meta["kernel"]]
+
+
+def test_milder_training_blur_changes_only_the_training_blur(tiny, tmp_path):
+    """train_blur_strength [0.3, 0.3]: every training kernel part is 0.3x as large as the default
+    set's (same page, same draws), the pages' text and the test pages are byte for byte the same."""
+    mild = make(tmp_path / "mild", options={"train_blur_strength": [0.3, 0.3]})
+    assert deblur.data_options("smoke", {**TINY}) == deblur.data_options("smoke", {**TINY, "train_blur_strength": [1, 1]})
+    files, default = all_files(mild), all_files(tiny)
+    for rel in default:
+        if not rel.startswith("train/") or rel.startswith(("train/gt_image", "train/text")):
+            assert rel == "manifest.json" or files[rel] == default[rel], rel
+    for meta_path in sorted((mild / "train" / "meta").glob("*.json")):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        before = json.loads((tiny / "train" / "meta" / meta_path.name).read_text(encoding="utf-8"))
+        assert meta["blur_strength"] == 0.3 and "blur_strength" not in before
+        assert np.allclose(kernel_sizes(meta), [0.3 * s for s in kernel_sizes(before)], rtol=1e-3, atol=1e-3)
+        assert (np.load(mild / "train" / "meta" / meta["kernel_file"]).shape[0]
+                < np.load(tiny / "train" / "meta" / before["kernel_file"]).shape[0])
+
+
+@pytest.mark.parametrize("bad", [[0.0, 1.0], [0.8, 0.5], [0.5, 1.2], "mild", [0.5]])
+def test_bad_training_blur_strength_is_a_clear_error(bad):
+    with pytest.raises(ConfigError, match=r"deblur\.yaml data: train_blur_strength must be \[low, high\]"):
+        deblur.data_options("smoke", {"train_blur_strength": bad})
+
+
+def test_cause_splits_change_one_thing_each(tmp_path):
+    """heldout_fonts: held-out fonts with the training kernels; heldout_blur: training fonts with the
+    held-out (shake) kernel; mild_blur: training fonts, training kernels at half their size range."""
+    root = deblur.generate_cause_set(tmp_path / "cause", 2, "smoke", workers=1)
+    again = deblur.generate_cause_set(tmp_path / "cause", 2, "smoke", workers=1)  # up to date: nothing written
+    assert again == root and validate_pairs(root / "mild_blur")
+    ranges = {"disk": degrade.DISK_RADIUS, "gaussian": degrade.GAUSS_SIGMA, "motion": degrade.MOTION_LENGTH}
+    for split in deblur.CAUSE_SPLITS:
+        metas = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((root / split / "meta").glob("*.json"))]
+        assert len(metas) == 2 and all((root / split / "text" / f"{m['name'][:-4]}.txt").is_file() for m in metas)
+        for meta in metas:
+            families = {re.sub(r" (Bold|\(faux bold\))$", "", f) for f in meta["fonts"]}
+            kinds = {part["type"] for part in meta["kernel"]}
+            assert (families <= fonts.HELDOUT_FAMILIES) == (split == "heldout_fonts"), (split, families)
+            assert ("shake" in kinds) == (split == "heldout_blur"), (split, kinds)
+            if split == "mild_blur":
+                for part, size in zip(meta["kernel"], kernel_sizes(meta)):
+                    assert size <= 0.5 * ranges[part["type"]][1] + 1e-3, (part, size)
+    with pytest.raises(ConfigError, match="pages must be an integer >= 1"):
+        deblur.generate_cause_set(tmp_path / "none", 0, "smoke")

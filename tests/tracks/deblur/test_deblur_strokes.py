@@ -146,3 +146,19 @@ def test_the_notebook_helpers_draw_and_print_the_recorded_numbers():
     assert len(lines) == 2 and "NAFNet 1.50（×1.50）" in lines[0] and "模糊输入 6.00（×3.00）" in lines[1]
     (line,) = confusion_lines_zh(results, methods=("NAFNet",))
     assert "CER 0.250" in line and "删 3 / 增 1" in line and "“e”→“o”×3" in line
+
+
+def test_reading_table_bolds_the_best_cer_of_each_split_and_shows_the_width_ratio():
+    from lib.tracks.deblur.strokes import reading_table_markdown
+
+    by_split = [{"split": s, "method": m, "ratio_to_sharp": r}
+                for s in ("mild_blur", "heldout_fonts") for m, r in ((SHARP, 1.0), ("blurred input", 2.0), ("shipped", 1.1))]
+    cer = {("mild_blur", "blurred input"): 0.03, ("mild_blur", "shipped"): 0.05, ("mild_blur", SHARP): 0.02,
+           ("heldout_fonts", "blurred input"): 0.5, ("heldout_fonts", "shipped"): 0.3, ("heldout_fonts", SHARP): 0.1}
+    ocr = {}
+    for (split, method), value in cer.items():
+        ocr.setdefault(method, {})[split] = {"cer": value}
+    lines = reading_table_markdown({"by_split": by_split, "ocr": ocr}).splitlines()
+    assert lines[0] == "| 分组 | 模糊输入 | 随课程发布的模型 | 清晰原图 |" and len(lines) == 4
+    assert lines[2] == "| 训练字体 + 训练模糊减半 | **0.030** / ×2.00 | 0.050 / ×1.10 | 0.020 |"
+    assert lines[3] == "| 未见字体 + 训练模糊 | 0.500 / ×2.00 | **0.300** / ×1.10 | 0.100 |"
