@@ -18,6 +18,11 @@ CLAIMS_ZH = {"no_downsample": "2 倍下采样", "no_gradient_filter": "梯度过
              "wide_blur": "只用测试页强度的模糊训练", "wide_blur_l1": "冠军方案（对 L1 + 0.3–1 倍模糊训练页）", "tlc": "TLC（演示窗口）"}
 
 
+# the runs' training recipes, for tables of their means
+VARIANT_ZH = {"recipe": "冠军方案损失", "l1_only": "三段都用 L1", "wide_blur": "冠军方案损失 + 0.3–1 倍模糊训练页",
+              "wide_blur_l1": "L1 + 0.3–1 倍模糊训练页"}
+
+
 def load(path=RESULTS) -> dict:
     """The recorded runs and verdicts; a clear error when the bench has not run."""
     if not path.is_file():
@@ -60,6 +65,25 @@ def claim_verdicts(runs, claims: dict) -> list[dict]:
                                     f"{v['difference']:+.3f}{unit}, spread {v['spread']:.3f}{unit}, "
                                     f"{v['seeds'][0]}+{v['seeds'][1]} seeds: {v['verdict']}"})
     return out
+
+
+def means_markdown(runs, rows, splits=SPLITS) -> str:
+    """Markdown: the blurred input, then one row per ``(variant, method)`` of ``rows``, one column
+    per split: PSNR gain over the blurred input / CER, means over the variant's seeds (with their count)."""
+    from lib.claims import mean_spread
+
+    present = [s for s in splits if any(values(runs, n, s, "cer", m) for n, m in rows)]
+    blurred = {s: next(v[0] for n, _ in rows if (v := values(runs, n, s, "cer", "blurred input"))) for s in present}
+    lines = ["| 做法 | " + " | ".join(SPLIT_ZH[s] for s in present) + " |", "|---" * (len(present) + 1) + "|",
+             "| 模糊输入 | " + " | ".join(f"+0.00 dB / {blurred[s]:.3f}" for s in present) + " |"]
+    for name, method in rows:
+        seeds = sum(r["name"] == name for r in runs)
+        label = VARIANT_ZH[name] + (" + TLC" if method == "model + TLC" else "") + f"（{seeds} 个随机种子）"
+        cells = [f"{mean_spread(values(runs, name, s, 'psnr', method))[0]:+.2f} dB / "
+                 f"{mean_spread(values(runs, name, s, 'cer', method))[0]:.3f}"
+                 if values(runs, name, s, "cer", method) else "—" for s in present]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def spread_text(spread: float) -> str:

@@ -52,3 +52,16 @@ def test_chinese_summaries_quote_the_verdict_numbers():
     assert "还没有测量" in claim_summary_zh(verdicts, "fixed_patch")
     note = trust_note_zh({"runs": runs, "verdicts": verdicts})
     assert "356–356 次迭代" in note and "25%" in note and "0.07 dB" in note
+
+
+def test_means_table_averages_the_seeds_and_marks_missing_splits():
+    from lib.tracks.deblur.claims import means_markdown
+
+    runs = [run("recipe", 0, 1.0, 0.30, 1.5), run("recipe", 1, 1.2, 0.34, 1.7), run("l1_only", 0, 2.0, 0.2)]
+    runs[2]["rows"] = [r for r in runs[2]["rows"] if r["split"] == "test_A"]
+    lines = means_markdown(runs, [("recipe", "model"), ("recipe", "model + TLC"), ("l1_only", "model")]).splitlines()
+    assert lines[0] == "| 做法 | test_A | 未见字体与模糊 |"
+    assert lines[2] == "| 模糊输入 | +0.00 dB / 0.400 | +0.00 dB / 0.400 |"
+    assert lines[3] == "| 冠军方案损失（2 个随机种子） | +1.10 dB / 0.320 | +1.10 dB / 0.320 |"
+    assert lines[4] == "| 冠军方案损失 + TLC（2 个随机种子） | +1.60 dB / 0.320 | +1.60 dB / 0.320 |"
+    assert lines[5] == "| 三段都用 L1（1 个随机种子） | +2.00 dB / 0.200 | — |"
