@@ -30,7 +30,7 @@ METHOD_LABELS_ZH = {SHARP: "清晰原图", BLURRED: "模糊输入", "NAFNet": "N
                     "unsharp mask": "反锐化掩模", "shipped": "随课程发布的模型"}
 SPLIT_LABELS_ZH = {"test_A": "test_A（训练字体）", "heldout": "heldout（未见字体与抖动模糊）", "scans": "scans（真实扫描）",
                    "heldout_fonts": "未见字体 + 训练模糊", "heldout_blur": "训练字体 + 未见抖动模糊",
-                   "mild_blur": "训练字体 + 训练模糊减半"}
+                   "mild_blur": "训练字体 + 训练模糊减半", "heldout_fonts_mild": "未见字体 + 训练模糊减半"}
 
 BACKGROUND_KERNEL = 31  # px: wider than any stroke of the demo pages, so a closing removes the text
 WEIGHT_WORDS = ("(faux bold)", "Bold", "Semibold", "Light", "Italic")
