@@ -17,6 +17,11 @@ measures (lib.tracks.deblur.strokes):
 Which of the held-out pages' two changes (fonts, blur) costs the reading, and does a milder blur
 than training's? ``--cause 8`` measures on generated pages that change one thing each.
 
+Are 6 held-out pages enough to tell a model from the blurred input? ``--heldout 30`` measures on 30
+held-out pages instead (the data set's 6 and 24 more drawn the same way, generated under
+data/deblur_heldout), and records per page CER and each method's paired difference to the blurred
+input and the unsharp mask with a bootstrap interval (lib.tracks.deblur.strokes.paired_cer_difference).
+
 Other checkpoints instead of the shipped model (e.g. the claims bench's runs), stroke widths only:
 
     .venv/bin/python bench/bench_deblur_strokes.py --no-ocr --out bench/results/deblur_strokes_claims.json \
@@ -38,9 +43,9 @@ from lib.infer import predict_image, tlc_model
 from lib.paths import generated_data_root
 from lib.tracks import get_track
 from lib.tracks.deblur import baselines
-from lib.tracks.deblur.data import CAUSE_SPLITS, generate_cause_set
-from lib.tracks.deblur.strokes import (BLURRED, SHARP, evaluation_pages, ocr_confusions, restore_pages,
-                                       stroke_table, summarize_strokes)
+from lib.tracks.deblur.data import CAUSE_SPLITS, data_options, generate_cause_set, generate_evaluation_set
+from lib.tracks.deblur.strokes import (BLURRED, SHARP, evaluation_pages, ocr_confusions, paired_cer_difference,
+                                       restore_pages, stroke_table, summarize_strokes)
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_strokes.json"
 UNSHARP = "unsharp mask"
@@ -74,6 +79,28 @@ def read_pages(pages: list[dict], splits: list[str], outputs: dict, top: int) ->
     return ocr, ocr_seconds
 
 
+def page_info(root: Path, page: dict) -> dict:
+    """What a page is, from its meta json: language, columns, body text height, fonts and blur kernel parts."""
+    meta_file = root / page["split"] / "meta" / f"{Path(page['name']).stem}.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
+    return {"split": page["split"], "page": page["name"], "language": meta.get("page", {}).get("language"),
+            "columns": meta.get("page", {}).get("columns"), "body_px": meta.get("page", {}).get("body_px"),
+            "fonts": meta.get("fonts", []),
+            "kernel": meta.get("kernel", [])}
+
+
+def paired_differences(ocr: dict, models: list[str]) -> list[dict]:
+    """Each model's per-page CER against the blurred input's and the unsharp mask's, per split."""
+    rows = []
+    for model in models:
+        for other in (BLURRED, UNSHARP):
+            for split, read in ocr.get(model, {}).items():
+                if split in ocr.get(other, {}):
+                    rows.append({"split": split, "method": model, "against": other,
+                                 **paired_cer_difference(read["page_cer"], ocr[other][split]["page_cer"])})
+    return rows
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=generated_data_root("deblur", "demo"))
@@ -81,12 +108,16 @@ def main(argv=None) -> dict:
     parser.add_argument("--top", type=int, default=15, help="confusions kept per split and method")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--models", default=None,
-                        help="label=checkpoint,... to measure instead of the shipped model (no TLC)")
+                        help="label=checkpoint,... to measure instead of the shipped model (no TLC unless --tlc)")
+    parser.add_argument("--tlc", action="store_true", help="with --models: each model + TLC (the demo window) instead of the plain model")
     parser.add_argument("--no-ocr", action="store_true", help="stroke widths only")
     parser.add_argument("--cause", type=int, default=None, metavar="PAGES",
                         help="instead of the evaluation splits: PAGES pages of each cause split (held-out fonts "
                              "with the training blur, training fonts with the held-out blur, the training blur "
                              "half as strong), generated under data/deblur_cause")
+    parser.add_argument("--heldout", type=int, default=None, metavar="PAGES",
+                        help="instead of the evaluation splits: PAGES held-out pages (the data set's own first), "
+                             "generated under data/deblur_heldout")
     args = parser.parse_args(argv)
     paddle.set_device("cpu")
 
@@ -95,8 +126,10 @@ def main(argv=None) -> dict:
     if args.models:
         checkpoints = dict(item.split("=", 1) for item in args.models.split(","))
         nets = {label: track.load_model(path) for label, path in checkpoints.items()}
-        restorers = {label: (lambda x, net=net: predict_image(net, x)) for label, net in nets.items()}
         with_tlc = None
+        if args.tlc:  # as the submission's predict.py restores
+            nets = {f"{label} + TLC": (with_tlc := tlc_model(net, profile="demo")) for label, net in nets.items()}
+        restorers = {label: (lambda x, net=net: predict_image(net, x)) for label, net in nets.items()}
     else:
         checkpoints = {"NAFNet": track.shipped_dir / "model.pdparams"}
         model = track.load_model(checkpoints["NAFNet"])
@@ -107,6 +140,9 @@ def main(argv=None) -> dict:
 
     if args.cause:
         args.data = generate_cause_set(generated_data_root("deblur", "demo").parent / "deblur_cause", args.cause, "demo")
+    if args.heldout:
+        args.data = generate_evaluation_set(generated_data_root("deblur", "demo").parent / "deblur_heldout",
+                                            args.heldout, "demo", splits=("heldout",))
     pages = evaluation_pages(args.data, splits=list(CAUSE_SPLITS) if args.cause else None, limit=args.limit)
     splits = list(dict.fromkeys(p["split"] for p in pages))
     print(f"{len(pages)} pages: " + ", ".join(f"{s} {sum(p['split'] == s for p in pages)}" for s in splits), flush=True)
@@ -137,6 +173,8 @@ def main(argv=None) -> dict:
         "unsharp_params": unsharp_params,
         "data": str(args.data),
         "pages": {s: sum(p["split"] == s for p in pages) for s in splits},
+        # with --heldout: the first pages are the demo data set's own held-out pages, the rest are more drawn alike
+        "dataset_pages": data_options("demo")["n_heldout"] if args.heldout else None,
         "definitions": {
             "stroke_width": "2 x mean(distance_transform_edt(mask)[skeletonize(mask)]) - 1; mask = grey / its "
                             "31-px closing < Otsu threshold",
@@ -151,7 +189,9 @@ def main(argv=None) -> dict:
         "by_split": by_split,
         "by_family": by_family,
         "rows": rows,
+        "page_info": [page_info(args.data, p) for p in pages],
         "ocr": ocr,
+        "paired": paired_differences(ocr, [m for m in outputs if m != UNSHARP]),
         "machine": machine(),
         "load_average_at_end": os.getloadavg(),
         **stamp(argv),

@@ -233,22 +233,37 @@ def ensure_dataset(profile: str | None = None, root: str | Path | None = None, *
                             _summary, force)
 
 
-def generate_cause_set(root: str | Path, pages: int, profile: str | None = None, *, seed: int = 0,
-                       workers: int | None = None) -> Path:
-    """The cause splits (:data:`CAUSE_SPLITS`), ``pages`` each at ``profile``'s test size, under
-    ``root`` in the evaluation layout (``<split>/{blur_image,gt_image,meta,text}``); returns ``root``
-    at once when its manifest matches. Evaluation only, never trained on."""
+EVALUATION_SPLITS = ("test_A", "heldout", *CAUSE_SPLITS)  # what generate_evaluation_set may make more pages of
+
+
+def generate_evaluation_set(root: str | Path, pages: int, profile: str | None = None, *, splits=tuple(CAUSE_SPLITS),
+                            seed: int = 0, workers: int | None = None) -> Path:
+    """``pages`` pages of each of ``splits`` (:data:`EVALUATION_SPLITS`) at ``profile``'s test size, under
+    ``root`` in the evaluation layout (``<split>/{blur_image,gt_image,meta,text}``); returns ``root`` at
+    once when its manifest matches. Evaluation only, never trained on. A page's bytes depend only on
+    (seed, split, index), so the first ``n_test`` / ``n_heldout`` pages are the data set's own and the
+    rest are more pages drawn the same way (e.g. 30 held-out pages where the data set has 6)."""
     profile = active_profile(profile)
     if not isinstance(pages, int) or pages < 1:
-        raise ConfigError(f"generate_cause_set: pages must be an integer >= 1, got {pages!r}")
+        raise ConfigError(f"generate_evaluation_set: pages must be an integer >= 1, got {pages!r}")
+    unknown = [s for s in splits if s not in EVALUATION_SPLITS]
+    if unknown or not splits:
+        raise ConfigError(f"generate_evaluation_set: splits must be some of {', '.join(EVALUATION_SPLITS)}, "
+                          f"got {list(splits)!r}")
     root, opts = Path(root), data_options(profile)
     fonts, heldout_fonts = discover_fonts(), discover_fonts(heldout=True)
-    counts = {split: pages for split in CAUSE_SPLITS}
+    counts = {split: pages for split in splits}
     params = {**_params(profile, seed, opts, fonts, heldout_fonts), "counts": counts}  # counts: in the manifest
     workers = workers or os.cpu_count() or 1
     return ensure_generated(root, params, lambda: generate(root, profile, seed, opts, fonts, heldout_fonts,
                                                            workers, counts),
-                            lambda m: f"{pages} pages in each of {', '.join(CAUSE_SPLITS)}", False)
+                            lambda m: f"{pages} pages in each of {', '.join(splits)}", False)
+
+
+def generate_cause_set(root: str | Path, pages: int, profile: str | None = None, *, seed: int = 0,
+                       workers: int | None = None) -> Path:
+    """The cause splits (:data:`CAUSE_SPLITS`), ``pages`` each: :func:`generate_evaluation_set`'s default."""
+    return generate_evaluation_set(root, pages, profile, seed=seed, workers=workers)
 
 
 CHECK_FULL_PAGES = {"n_train": 3, "n_test": 1, "n_heldout": 0, "n_scans": 0}

@@ -306,9 +306,31 @@ def ocr_confusions(engine, restored_pages: dict, references: dict, top: int = 15
         if len(texts) != len(refs):
             raise ValueError(f"ocr_confusions: {len(texts)} pages but {len(refs)} references in {split}")
         counts = merge_confusions([align_confusions(t, r) for t, r in zip(texts, refs)])
-        out[split] = {**top_confusions(counts, top), "cer": float(np.mean([cer(t, r) for t, r in zip(texts, refs)])),
+        page_cer = [float(cer(t, r)) for t, r in zip(texts, refs)]
+        out[split] = {**top_confusions(counts, top), "cer": float(np.mean(page_cer)), "page_cer": page_cer,
                       "texts": texts}
     return out
+
+
+def paired_cer_difference(cer_a, cer_b, *, confidence: float = 0.95, resamples: int = 10000, seed: int = 0) -> dict:
+    """How much more (> 0) or less (< 0) method A's pages read wrong than method B's, the same pages:
+    the mean per-page CER difference A - B with its percentile bootstrap interval over pages
+    (``scipy.stats.bootstrap``), and how many pages A reads better / worse. An interval that holds 0
+    means these pages cannot tell the two methods apart."""
+    from scipy.stats import bootstrap
+
+    a, b = np.asarray(cer_a, dtype=np.float64), np.asarray(cer_b, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1 or a.size < 2:
+        raise ValueError(f"paired_cer_difference: need two equal-length lists of >= 2 page CERs, got {a.shape} and {b.shape}")
+    diff = a - b
+    if np.ptp(diff) == 0:  # every page differs by the same amount: no spread to resample
+        low = high = float(diff[0])
+    else:
+        ci = bootstrap((diff,), np.mean, confidence_level=confidence, n_resamples=resamples, method="percentile",
+                       random_state=np.random.default_rng(seed)).confidence_interval
+        low, high = float(ci.low), float(ci.high)
+    return {"mean_difference": float(diff.mean()), "low": low, "high": high, "confidence": confidence,
+            "pages": int(diff.size), "better_pages": int((diff < 0).sum()), "worse_pages": int((diff > 0).sum())}
 
 
 # ---------------------------------------------------------------- the recorded benchmark, for notebook 04

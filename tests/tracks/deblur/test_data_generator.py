@@ -416,3 +416,21 @@ def test_cause_splits_change_one_thing_each(tmp_path):
                     assert size <= 0.5 * ranges[part["type"]][1] + 1e-3, (part, size)
     with pytest.raises(ConfigError, match="pages must be an integer >= 1"):
         deblur.generate_cause_set(tmp_path / "none", 0, "smoke")
+
+
+def test_evaluation_set_extends_the_data_sets_own_pages(tmp_path):
+    """More held-out pages for evaluation: the first n_heldout are the data set's own, byte for byte,
+    the rest are new pages drawn the same way (held-out fonts, shake blur)."""
+    own = ensure_dataset("smoke", tmp_path / "set", workers=1, options={"n_train": 1, "n_test": 1, "n_scans": 0})
+    more = deblur.generate_evaluation_set(tmp_path / "more", 3, "smoke", splits=("heldout",), workers=1)
+    assert sorted(p.name for p in more.iterdir() if p.is_dir()) == ["heldout"]
+    n_own = deblur.data_options("smoke")["n_heldout"]
+    mine, theirs = all_files(more / "heldout"), all_files(own / "heldout")
+    assert n_own == 2 and len(theirs) == 5 * n_own and len(mine) == 5 * 3
+    assert {k: v for k, v in mine.items() if k in theirs} == theirs
+    extra = json.loads((more / "heldout" / "meta" / "00003.json").read_text(encoding="utf-8"))
+    assert {re.sub(r" (Bold|\(faux bold\))$", "", f) for f in extra["fonts"]} <= fonts.HELDOUT_FAMILIES
+    assert "shake" in {part["type"] for part in extra["kernel"]}
+    for bad in (("scans",), ("train",), ()):
+        with pytest.raises(ConfigError, match="splits must be some of"):
+            deblur.generate_evaluation_set(tmp_path / "bad", 2, "smoke", splits=bad)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lib.tracks.deblur.strokes import (SHARP, align_confusions, binarize_text, font_family, ink_fraction,
-                                       ocr_confusions, stroke_table, stroke_width, stroke_width_by_area,
+                                       ocr_confusions, paired_cer_difference, stroke_table, stroke_width, stroke_width_by_area,
                                        summarize_strokes)
 
 
@@ -113,6 +113,28 @@ def test_ocr_confusions_counts_the_substitution_and_the_vanished_space():
     assert result["insertions"] == [] and result["insertion_count"] == 0
     assert result["reference_spaces"] == 2
     assert result["cer"] == pytest.approx((1 / 10 + 0) / 2)  # lib.ocr.cer ignores whitespace
+    assert result["page_cer"] == pytest.approx([1 / 10, 0])
+
+
+def test_paired_cer_difference_matches_a_plain_bootstrap_and_tells_a_real_gap_from_noise():
+    rng = np.random.default_rng(3)
+    base = rng.uniform(0.0, 0.5, 30)
+    noisy = base + rng.normal(0.0, 0.05, 30)  # no real gap: the interval holds 0
+    result = paired_cer_difference(noisy, base)
+    diff = noisy - base
+    # independent reference: resample the pages with numpy and take the 2.5 / 97.5 percentiles
+    means = diff[np.random.default_rng(7).integers(0, 30, (20000, 30))].mean(axis=1)
+    assert result["mean_difference"] == pytest.approx(diff.mean())
+    assert result["low"] == pytest.approx(np.percentile(means, 2.5), abs=0.004)
+    assert result["high"] == pytest.approx(np.percentile(means, 97.5), abs=0.004)
+    assert result["low"] < 0 < result["high"] and result["pages"] == 30
+    assert result["better_pages"] + result["worse_pages"] == 30
+    worse = paired_cer_difference(base + 0.05 + rng.normal(0.0, 0.02, 30), base)  # a real gap of 0.05
+    assert 0.03 < worse["low"] < 0.05 < worse["high"] < 0.07
+    same = paired_cer_difference(base, base)
+    assert same["low"] == same["high"] == same["mean_difference"] == 0 and same["better_pages"] == 0
+    with pytest.raises(ValueError, match="equal-length"):
+        paired_cer_difference([0.1, 0.2], [0.1, 0.2, 0.3])
 
 
 def test_alignment_separates_insertions_merges_and_line_breaks():
