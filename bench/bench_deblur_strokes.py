@@ -44,8 +44,8 @@ from lib.paths import generated_data_root
 from lib.tracks import get_track
 from lib.tracks.deblur import baselines
 from lib.tracks.deblur.data import CAUSE_SPLITS, data_options, generate_cause_set, generate_evaluation_set
-from lib.tracks.deblur.strokes import (BLURRED, SHARP, evaluation_pages, ocr_confusions, paired_cer_difference,
-                                       restore_pages, stroke_table, summarize_strokes)
+from lib.tracks.deblur.strokes import (BLURRED, SHARP, evaluation_pages, ocr_confusions, page_cers,
+                                       paired_cer_difference, restore_pages, stroke_table, summarize_strokes)
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_strokes.json"
 UNSHARP = "unsharp mask"
@@ -89,16 +89,34 @@ def page_info(root: Path, page: dict) -> dict:
             "kernel": meta.get("kernel", [])}
 
 
-def paired_differences(ocr: dict, models: list[str]) -> list[dict]:
-    """Each model's per-page CER against the blurred input's and the unsharp mask's, per split."""
+def paired_differences(ocr: dict, models: list[str], key: str = "page_cer") -> list[dict]:
+    """Each model's per-page CER (``key``) against the blurred input's and the unsharp mask's, per split."""
     rows = []
     for model in models:
         for other in (BLURRED, UNSHARP):
             for split, read in ocr.get(model, {}).items():
                 if split in ocr.get(other, {}):
                     rows.append({"split": split, "method": model, "against": other,
-                                 **paired_cer_difference(read["page_cer"], ocr[other][split]["page_cer"])})
+                                 **paired_cer_difference(read[key], ocr[other][split][key])})
     return rows
+
+
+def rescore(path: Path) -> dict:
+    """Recompute a recorded result's CERs and paired rows from its stored OCR texts (no restoring, no OCR):
+    for a change to the CER, e.g. the order-free CER. References: the rendered text of the recorded data."""
+    result = json.loads(path.read_text(encoding="utf-8"))
+    pages = {s: evaluation_pages(Path(result["data"]), splits=[s]) for s in result["pages"]}
+    for method, by_split in result["ocr"].items():
+        for split, read in by_split.items():
+            if split == "scans":  # its reference is what the OCR read on the sharp scan, not stored
+                raise ValueError(f"{path}: cannot rescore the scans split (its OCR reference is not recorded)")
+            read.update(page_cers(read["texts"], [p["text"] for p in pages[split]]))
+    models = [m for m in result["ocr"] if m not in (BLURRED, SHARP, UNSHARP)]
+    result["paired"] = paired_differences(result["ocr"], models)
+    result["paired_order_free"] = paired_differences(result["ocr"], models, "page_cer_order_free")
+    result["rescored"] = stamp(["--rescore", str(path)])
+    write_json(path, result)
+    return result
 
 
 def main(argv=None) -> dict:
@@ -118,7 +136,11 @@ def main(argv=None) -> dict:
     parser.add_argument("--heldout", type=int, default=None, metavar="PAGES",
                         help="instead of the evaluation splits: PAGES held-out pages (the data set's own first), "
                              "generated under data/deblur_heldout")
+    parser.add_argument("--rescore", type=Path, default=None, metavar="RESULT",
+                        help="only recompute RESULT's CERs from its stored OCR texts (e.g. after a change to the CER)")
     args = parser.parse_args(argv)
+    if args.rescore:
+        return rescore(args.rescore)
     paddle.set_device("cpu")
 
     track = get_track("deblur")
@@ -192,6 +214,7 @@ def main(argv=None) -> dict:
         "page_info": [page_info(args.data, p) for p in pages],
         "ocr": ocr,
         "paired": paired_differences(ocr, [m for m in outputs if m != UNSHARP]),
+        "paired_order_free": paired_differences(ocr, [m for m in outputs if m != UNSHARP], "page_cer_order_free"),
         "machine": machine(),
         "load_average_at_end": os.getloadavg(),
         **stamp(argv),

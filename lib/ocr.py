@@ -42,8 +42,38 @@ def strip_whitespace(text: str) -> str:
     return "".join(text.split())
 
 
-def cer(hypothesis: str, reference: str) -> float:
-    """Character error rate of ``hypothesis`` against ``reference``, whitespace removed."""
+def in_reference_order(hypothesis: str, reference: str) -> str:
+    """``hypothesis``'s lines reordered to follow ``reference``'s lines: each read line goes to the reference
+    line it is most similar to (``difflib`` ratio, whitespace removed; ties keep the read order). On a
+    two-column page the OCR's :func:`reading_order` interleaves the columns line by line while the
+    reference goes column by column; reordered, a CER counts misread characters, not the reading order.
+    Whole lines are matched, not short runs, so a phrase that recurs on the page places nothing."""
+    from difflib import SequenceMatcher
+
+    targets = [strip_whitespace(line) for line in reference.split("\n")]
+    targets = [t for t in targets if t]
+    placed = []
+    for index, line in enumerate(hypothesis.split("\n")):
+        text = strip_whitespace(line)
+        if not text:
+            continue
+        matcher = SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(text)
+        scores = []
+        for target in targets:
+            matcher.set_seq1(target)
+            scores.append(matcher.ratio())
+        best = int(np.argmax(scores)) if scores else 0
+        placed.append((best, index, line))
+    return "\n".join(line for _, _, line in sorted(placed))
+
+
+def cer(hypothesis: str, reference: str, order_free: bool = False) -> float:
+    """Character error rate of ``hypothesis`` against ``reference``, whitespace removed; ``order_free``:
+    the lower of the CER as read and after :func:`in_reference_order` (line matching can misplace a line
+    among near-identical ones, e.g. table rows, where the order as read was right)."""
+    if order_free:
+        return min(cer(hypothesis, reference), cer(in_reference_order(hypothesis, reference), reference))
     hyp, ref = strip_whitespace(hypothesis), strip_whitespace(reference)
     if not ref:
         raise ValueError("cer: the reference text is empty (after removing whitespace)")

@@ -7,7 +7,7 @@ import random
 import lib  # noqa: F401
 import pytest
 
-from lib.ocr import cer, levenshtein, reading_order, strip_whitespace
+from lib.ocr import cer, in_reference_order, levenshtein, reading_order, strip_whitespace
 
 
 @pytest.mark.parametrize("a, b, distance", [
@@ -64,3 +64,26 @@ def test_reading_order_is_lines_top_to_bottom_then_left_to_right():
     ]
     assert [text for text, _ in reading_order(results)] == \
         ["line1-left", "line1-right", "line2-left", "line2-right", "line3"]
+
+
+def test_order_free_cer_counts_misread_characters_not_the_column_order():
+    left = ["Between the parties", "in accordance with", "the minutes of 2024"]
+    right = ["合同总价为人民币", "付款方式如下所述", "双方签字后生效"]
+    reference = "\n".join(left + right)  # the rendered text: column by column
+    interleaved = "\n".join(x for pair in zip(left, right) for x in pair)  # the OCR: line by line across both
+    assert cer(interleaved, reference) > 0.4
+    assert in_reference_order(interleaved, reference) == reference
+    assert cer(interleaved, reference, order_free=True) == 0
+    misread = interleaved.replace("合同", "合间").replace("minutes", "rninutes")  # 1 + 2 edits
+    assert cer(misread, reference, order_free=True) == pytest.approx(3 / len(strip_whitespace(reference)))
+    one_column = "line one\nline two\nline three"
+    assert cer("line one\nline tvvo\nline three", one_column, order_free=True) == cer("line one\nline tvvo\nline three", one_column)
+    assert in_reference_order("line two\n\nline one", "line one\nline two") == "line one\nline two"
+
+
+def test_order_free_cer_is_never_above_the_cer_as_read():
+    reference = "2016 2017 2018 2019\n2016 2017 2018 2020\ntotal"  # near-identical rows: line matching may misplace one
+    read = "2016 2017 2018 2019\n2016 2017 2018 2020\ntotal"
+    assert cer(read, reference, order_free=True) == cer(read, reference) == 0
+    swapped = "2016 2017 2O18 2020\n2016 2017 2018 2019\ntotal"
+    assert cer(swapped, reference, order_free=True) <= cer(swapped, reference)

@@ -295,10 +295,8 @@ def ocr_confusions(engine, restored_pages: dict, references: dict, top: int = 15
 
     ``engine``: anything with ``read(rgb_uint8) -> text`` (:class:`lib.ocr.OcrEngine`);
     ``restored_pages[split]`` and ``references[split]``: the pages and their reference texts in the
-    same order. Returns ``{split: top_confusions(...) + {"cer": mean CER, "texts": what was read}}``
+    same order. Returns ``{split: top_confusions(...) + page_cers(...) + {"texts": what was read}}``
     (CER as :func:`lib.ocr.cer`: whitespace removed)."""
-    from lib.ocr import cer
-
     out = {}
     for split, images in restored_pages.items():
         texts = [engine.read(image) for image in images]
@@ -306,10 +304,19 @@ def ocr_confusions(engine, restored_pages: dict, references: dict, top: int = 15
         if len(texts) != len(refs):
             raise ValueError(f"ocr_confusions: {len(texts)} pages but {len(refs)} references in {split}")
         counts = merge_confusions([align_confusions(t, r) for t, r in zip(texts, refs)])
-        page_cer = [float(cer(t, r)) for t, r in zip(texts, refs)]
-        out[split] = {**top_confusions(counts, top), "cer": float(np.mean(page_cer)), "page_cer": page_cer,
-                      "texts": texts}
+        out[split] = {**top_confusions(counts, top), **page_cers(texts, refs), "texts": texts}
     return out
+
+
+def page_cers(texts: list[str], references: list[str]) -> dict:
+    """Per-page CER of what was read and its mean, plain and order-free (:func:`lib.ocr.in_reference_order`:
+    a two-column page's interleaved lines do not count as errors)."""
+    from lib.ocr import cer
+
+    plain = [float(cer(t, r)) for t, r in zip(texts, references)]
+    free = [float(cer(t, r, order_free=True)) for t, r in zip(texts, references)]
+    return {"cer": float(np.mean(plain)), "page_cer": plain, "cer_order_free": float(np.mean(free)),
+            "page_cer_order_free": free}
 
 
 def paired_cer_difference(cer_a, cer_b, *, confidence: float = 0.95, resamples: int = 10000, seed: int = 0) -> dict:
