@@ -21,6 +21,7 @@ Are 6 held-out pages enough to tell a model from the blurred input? ``--heldout 
 held-out pages instead (the data set's 6 and 24 more drawn the same way, generated under
 data/deblur_heldout), and records per page CER and each method's paired difference to the blurred
 input and the unsharp mask with a bootstrap interval (lib.tracks.deblur.strokes.paired_cer_difference).
+``--test-a 30`` does the same with test_A pages (data/deblur_test_a).
 
 Other checkpoints instead of the shipped model (e.g. the claims bench's runs), stroke widths only:
 
@@ -43,7 +44,7 @@ from lib.infer import predict_image, tlc_model
 from lib.paths import generated_data_root
 from lib.tracks import get_track
 from lib.tracks.deblur import baselines
-from lib.tracks.deblur.data import CAUSE_SPLITS, data_options, generate_cause_set, generate_evaluation_set
+from lib.tracks.deblur.data import CAUSE_SPLITS, COUNT_KEYS, data_options, generate_cause_set, generate_evaluation_set
 from lib.tracks.deblur.strokes import (BLURRED, SHARP, evaluation_pages, ocr_confusions, page_cers,
                                        paired_cer_difference, restore_pages, stroke_table, summarize_strokes)
 
@@ -136,6 +137,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--heldout", type=int, default=None, metavar="PAGES",
                         help="instead of the evaluation splits: PAGES held-out pages (the data set's own first), "
                              "generated under data/deblur_heldout")
+    parser.add_argument("--test-a", type=int, default=None, metavar="PAGES",
+                        help="instead of the evaluation splits: PAGES test_A pages (the data set's own first), "
+                             "generated under data/deblur_test_a")
     parser.add_argument("--rescore", type=Path, default=None, metavar="RESULT",
                         help="only recompute RESULT's CERs from its stored OCR texts (e.g. after a change to the CER)")
     args = parser.parse_args(argv)
@@ -162,9 +166,11 @@ def main(argv=None) -> dict:
 
     if args.cause:
         args.data = generate_cause_set(generated_data_root("deblur", "demo").parent / "deblur_cause", args.cause, "demo")
-    if args.heldout:
-        args.data = generate_evaluation_set(generated_data_root("deblur", "demo").parent / "deblur_heldout",
-                                            args.heldout, "demo", splits=("heldout",))
+    more = {"heldout": args.heldout, "test_A": args.test_a}
+    for split, count in more.items():
+        if count:
+            args.data = generate_evaluation_set(generated_data_root("deblur", "demo").parent / f"deblur_{split.lower()}",
+                                                count, "demo", splits=(split,))
     pages = evaluation_pages(args.data, splits=list(CAUSE_SPLITS) if args.cause else None, limit=args.limit)
     splits = list(dict.fromkeys(p["split"] for p in pages))
     print(f"{len(pages)} pages: " + ", ".join(f"{s} {sum(p['split'] == s for p in pages)}" for s in splits), flush=True)
@@ -195,8 +201,8 @@ def main(argv=None) -> dict:
         "unsharp_params": unsharp_params,
         "data": str(args.data),
         "pages": {s: sum(p["split"] == s for p in pages) for s in splits},
-        # with --heldout: the first pages are the demo data set's own held-out pages, the rest are more drawn alike
-        "dataset_pages": data_options("demo")["n_heldout"] if args.heldout else None,
+        # with --heldout / --test-a: the first pages are the demo data set's own, the rest are more drawn alike
+        "dataset_pages": next((data_options("demo")[COUNT_KEYS[s]] for s, n in more.items() if n), None),
         "definitions": {
             "stroke_width": "2 x mean(distance_transform_edt(mask)[skeletonize(mask)]) - 1; mask = grey / its "
                             "31-px closing < Otsu threshold",
