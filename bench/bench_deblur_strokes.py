@@ -80,16 +80,6 @@ def read_pages(pages: list[dict], splits: list[str], outputs: dict, top: int) ->
     return ocr, ocr_seconds
 
 
-def page_info(root: Path, page: dict) -> dict:
-    """What a page is, from its meta json: language, columns, body text height, fonts and blur kernel parts."""
-    meta_file = root / page["split"] / "meta" / f"{Path(page['name']).stem}.json"
-    meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
-    return {"split": page["split"], "page": page["name"], "language": meta.get("page", {}).get("language"),
-            "columns": meta.get("page", {}).get("columns"), "body_px": meta.get("page", {}).get("body_px"),
-            "fonts": meta.get("fonts", []),
-            "kernel": meta.get("kernel", [])}
-
-
 def paired_differences(ocr: dict, models: list[str], key: str = "page_cer") -> list[dict]:
     """Each model's per-page CER (``key``) against the blurred input's and the unsharp mask's, per split."""
     rows = []
@@ -217,7 +207,7 @@ def main(argv=None) -> dict:
         "by_split": by_split,
         "by_family": by_family,
         "rows": rows,
-        "page_info": [page_info(args.data, p) for p in pages],
+        "page_info": [{"split": p["split"], "page": p["name"], **p["info"]} for p in pages],
         "ocr": ocr,
         "paired": paired_differences(ocr, [m for m in outputs if m != UNSHARP]),
         "paired_order_free": paired_differences(ocr, [m for m in outputs if m != UNSHARP], "page_cer_order_free"),

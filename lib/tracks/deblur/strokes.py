@@ -137,19 +137,24 @@ def evaluation_pages(root, splits=None, limit: int | None = None) -> list[dict]:
     """Each page of the evaluation splits of the generated data: ``split``, ``name``, ``blurred``,
     ``sharp``, ``text`` (None for a scan), and from ``<split>/meta/<stem>.json``: ``families``
     (sorted family names, weights stripped; ``["(scan)"]`` for a real scan, which has no font) and
-    ``weights``. A page mixes several families (body, headings, titles), and the meta does not say
-    which line uses which, so the family is a property of the page, not of a stroke."""
+    ``weights``; and ``info``: the page's language, columns, body text height, fonts and blur kernel parts.
+    A page mixes several families (body, headings, titles), and the meta does not say which line uses
+    which, so the family is a property of the page, not of a stroke."""
     from .evaluate import EVAL_SPLITS, split_pages
 
     pages = []
     for split in splits or EVAL_SPLITS:
         for name, blurred, sharp, text in split_pages(root, split, limit):
             meta_file = Path(root) / split / "meta" / f"{Path(name).stem}.json"
-            fonts = json.loads(meta_file.read_text(encoding="utf-8")).get("fonts", []) if meta_file.is_file() else []
-            parsed = [font_family(f) for f in fonts]
+            meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
+            layout = meta.get("page", {})
+            parsed = [font_family(f) for f in meta.get("fonts", [])]
             pages.append({"split": split, "name": name, "blurred": blurred, "sharp": sharp, "text": text,
                           "families": sorted({f for f, _ in parsed}) or ["(scan)"],
-                          "weights": sorted({w for _, w in parsed})})
+                          "weights": sorted({w for _, w in parsed}),
+                          "info": {"language": layout.get("language"), "columns": layout.get("columns"),
+                                   "body_px": layout.get("body_px"), "fonts": meta.get("fonts", []),
+                                   "kernel": meta.get("kernel", [])}})
     return pages
 
 

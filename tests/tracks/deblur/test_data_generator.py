@@ -434,3 +434,15 @@ def test_evaluation_set_extends_the_data_sets_own_pages(tmp_path):
     for bad in (("scans",), ("train",), ()):
         with pytest.raises(ConfigError, match="splits must be some of"):
             deblur.generate_evaluation_set(tmp_path / "bad", 2, "smoke", splits=bad)
+
+
+def test_evaluation_pages_carry_what_each_page_is(tiny):
+    from lib.tracks.deblur.strokes import evaluation_pages
+
+    pages = evaluation_pages(tiny, splits=["test_A", "heldout"])
+    assert [p["split"] for p in pages] == ["test_A"] * 2 + ["heldout"] * deblur.data_options("smoke")["n_heldout"]
+    for page in pages:
+        meta = json.loads((tiny / page["split"] / "meta" / page["name"].replace(".png", ".json")).read_text(encoding="utf-8"))
+        assert page["info"] == {"language": meta["page"]["language"], "columns": meta["page"]["columns"],
+                                "body_px": meta["page"]["body_px"], "fonts": meta["fonts"], "kernel": meta["kernel"]}
+        assert page["info"]["language"] in ("zh", "en", "mixed") and page["info"]["columns"] in (1, 2)
