@@ -395,6 +395,53 @@ def test_bad_training_blur_strength_is_a_clear_error(bad):
         deblur.data_options("smoke", {"train_blur_strength": bad})
 
 
+def test_stroke_weight_change_moves_each_edge_by_the_asked_pixels():
+    """A 6-px dark bar on white paper: +1 px per side makes it 8 px, -1 makes it 4 px; +0.5 leaves
+    the bar and darkens its two neighbour columns halfway; 0 changes nothing."""
+    from lib.data.pages import change_stroke_weight
+
+    page = np.ones((20, 30, 3), np.float32)
+    page[:, 12:18] = 0.1
+    def dark_columns(img):
+        return int((img[10, :, 0] < 0.5).sum())
+    assert np.array_equal(change_stroke_weight(page, 0.0), page)
+    assert dark_columns(change_stroke_weight(page, 1.0)) == 8
+    assert dark_columns(change_stroke_weight(page, -1.0)) == 4
+    assert dark_columns(change_stroke_weight(page, 2.0)) == 10
+    half = change_stroke_weight(page, 0.5)[10, :, 0]
+    assert np.allclose(half[[11, 18]], 0.55) and np.allclose(half[12:18], 0.1) and np.allclose(half[[10, 19]], 1.0)
+    lighter = change_stroke_weight(page, -0.5)[10, :, 0]
+    assert np.allclose(lighter[[12, 17]], 0.55) and np.allclose(lighter[13:17], 0.1)
+
+
+def test_stroke_weight_variation_changes_only_the_training_pages_ink(tiny, tmp_path):
+    """train_stroke_grow [0.15, 0.15]: every training page is the default set's page with bolder
+    strokes (more dark pixels, the same text, the same kernels); the test pages are byte for byte the same."""
+    bold = make(tmp_path / "bold", options={"train_stroke_grow": [0.15, 0.15]})
+    assert deblur.data_options("smoke", {**TINY}) == deblur.data_options("smoke", {**TINY, "train_stroke_grow": [0, 0]})
+    files, default = all_files(bold), all_files(tiny)
+    for rel in default:
+        if not rel.startswith(("train/gt_image", "train/blur_image", "train/meta/0000")) or rel.endswith(".npy"):
+            assert rel == "manifest.json" or files[rel] == default[rel], rel
+    for meta_path in sorted((bold / "train" / "meta").glob("*.json")):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        before = json.loads((tiny / "train" / "meta" / meta_path.name).read_text(encoding="utf-8"))
+        assert meta["stroke_grow"] == 0.15 and "stroke_grow" not in before
+        assert {k: v for k, v in meta.items() if k != "stroke_grow"} == before
+        name = meta["name"]
+        gt, gt_before = (cv2.imread(str(root / "train" / "gt_image" / name), cv2.IMREAD_GRAYSCALE) for root in (bold, tiny))
+        assert gt.mean() < gt_before.mean() and (gt < 128).sum() > 1.05 * (gt_before < 128).sum(), name
+    mixed = make(tmp_path / "mixed", options={"train_stroke_grow": [-0.25, 0.15]})
+    grows = [json.loads(p.read_text(encoding="utf-8"))["stroke_grow"] for p in sorted((mixed / "train" / "meta").glob("*.json"))]
+    assert all(-0.25 <= g <= 0.15 for g in grows) and len(set(grows)) == len(grows)
+
+
+@pytest.mark.parametrize("bad", [[-0.6, 0.1], [0.2, 0.1], [0.0, 0.7], "bold", [0.1]])
+def test_bad_training_stroke_grow_is_a_clear_error(bad):
+    with pytest.raises(ConfigError, match=r"deblur\.yaml data: train_stroke_grow must be \[low, high\] with -0\.5"):
+        deblur.data_options("smoke", {"train_stroke_grow": bad})
+
+
 def test_cause_splits_change_one_thing_each(tmp_path):
     """heldout_fonts: held-out fonts with the training kernels; heldout_blur: training fonts with the
     held-out (shake) kernel; mild_blur: training fonts, training kernels at half their size range;
