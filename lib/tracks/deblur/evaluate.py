@@ -74,6 +74,8 @@ def readability(restorers: dict, root, splits=EVAL_SPLITS, *, ocr=None, limit: i
 
     The OCR reference is the page's rendered text; a scan has none, so there it is what the OCR
     reads on the sharp scan (its CER is then 0 by definition and the others are relative to it).
+    ``cer`` compares the text as read; ``cer_order_free`` (``lib.ocr.cer(..., order_free=True)``)
+    forgives the order of the lines (a two-column page read across its columns).
     ``ocr``: an :class:`lib.ocr.OcrEngine` (made here if None; ``False`` skips OCR).
     """
     from lib.ocr import OcrEngine, cer
@@ -100,9 +102,11 @@ def readability(restorers: dict, root, splits=EVAL_SPLITS, *, ocr=None, limit: i
                 row["grid"] = float(np.mean([grid_artifact(out) for out in outputs]))
                 row["seconds_per_image"] = seconds
             if engine:
-                rates = [cer(engine.read(out), ref) if ref.strip() else float("nan")
-                         for out, ref in zip(outputs, references)]
-                row["cer"] = float(np.nanmean(rates))
+                texts = [engine.read(out) if ref.strip() else None for out, ref in zip(outputs, references)]
+                for key, order_free in (("cer", False), ("cer_order_free", True)):
+                    rates = [cer(t, ref, order_free=order_free) if t is not None else float("nan")
+                             for t, ref in zip(texts, references)]
+                    row[key] = float(np.nanmean(rates))
             rows.append(row)
     return rows
 

@@ -61,3 +61,18 @@ def test_absent_splits_are_skipped_and_ocr_can_be_off(data, tmp_path):
     shutil.copytree(data / "test_A", tmp_path / "test_A")  # like a real download: no heldout/ or scans/
     rows = readability({"identity": lambda x: x}, tmp_path, ocr=False, reference_pages=False, input_rows=False)
     assert [(r["split"], r["method"]) for r in rows] == [("test_A", "identity")] and "cer" not in rows[0]
+
+
+def test_order_free_cer_forgives_line_order_only(data):
+    """An OCR that reads each sharp page's lines in reverse order: the plain CER of the sharp row is
+    high, the order-free one a small part of it (line matching can misplace near-identical lines,
+    e.g. table rows); every other row's order-free CER is at most its plain CER."""
+    pages = {split: split_pages(data, split) for split in ("test_A", "heldout")}
+    texts = {f"{split}/{name}": (sharp, text) for split in pages for name, _, sharp, text in pages[split]}
+    reversed_texts = {k: (sharp, "\n".join(text.splitlines()[::-1])) for k, (sharp, text) in texts.items()}
+    rows = readability({"identity": lambda x: x.copy()}, data, splits=tuple(pages), ocr=FakeOcr(reversed_texts))
+    for row in rows:
+        assert row["cer_order_free"] <= row["cer"] + 1e-12, row
+        if row["method"] == "sharp (ground truth)":
+            expected = np.mean([cer(reversed_texts[f"{row['split']}/{name}"][1], text) for name, _, _, text in pages[row["split"]]])
+            assert row["cer"] == pytest.approx(expected) and row["cer"] > 0.5 and row["cer_order_free"] < row["cer"] / 5
