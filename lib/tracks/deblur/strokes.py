@@ -413,3 +413,35 @@ def confusion_lines_zh(results: dict, methods=(BLURRED, "NAFNet"), top: int = 5)
                          f"替换 {o['substitution_count']} 处，"
                          f"最常见：{subs}")
     return lines
+
+
+def width_excess_vs_blur(results: dict, method: str, split: str | None = None, groups: int = 3) -> dict:
+    """Does a restoration's stroke width excess follow the blur or the font? Per page of a recorded bench
+    (its ``rows``): x = the blurred page's stroke width / the sharp page's (how strong the blur was for
+    this text), y = the restored page's width / the sharp page's, and the sharp width itself. Returns
+    both Spearman rank correlations (y with the blur, y with the sharp width) and the pages cut into
+    ``groups`` equal groups by blur strength with their mean ratios. A residual blur widens strokes more
+    the stronger the blur was; a learned stroke weight would widen thin fonts more, whatever the blur."""
+    from scipy.stats import spearmanr
+
+    by_page: dict = {}
+    for r in results["rows"]:
+        if split is None or r["split"] == split:
+            by_page.setdefault((r["split"], r["page"]), {})[r["method"]] = r
+    pages = [k for k, v in by_page.items() if {BLURRED, SHARP, method} <= v.keys()]
+    if len(pages) < 2 * groups:
+        raise ValueError(f"width_excess_vs_blur: {len(pages)} pages with {method!r}, {BLURRED!r} and {SHARP!r} rows "
+                         f"(split {split!r}); need at least {2 * groups}")
+    blur = np.array([by_page[k][BLURRED]["ratio_to_sharp"] for k in pages])
+    restored = np.array([by_page[k][method]["ratio_to_sharp"] for k in pages])
+    sharp = np.array([by_page[k][SHARP]["stroke_width"] for k in pages])
+    rho_blur, p_blur = spearmanr(blur, restored)
+    rho_sharp, p_sharp = spearmanr(sharp, restored)
+    order = np.argsort(blur, kind="stable")
+    cut = [{"blur_low": float(blur[g].min()), "blur_high": float(blur[g].max()), "pages": int(g.size),
+            "restored_ratio": float(restored[g].mean()), "sharp_width": float(sharp[g].mean())}
+           for g in np.array_split(order, groups)]
+    return {"method": method, "split": split, "pages": len(pages), "blurred_ratio": blur.tolist(),
+            "restored_ratio": restored.tolist(), "sharp_width": sharp.tolist(),
+            "rho_blur": float(rho_blur), "p_blur": float(p_blur), "rho_sharp": float(rho_sharp),
+            "p_sharp": float(p_sharp), "groups": cut}

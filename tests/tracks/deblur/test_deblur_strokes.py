@@ -8,7 +8,7 @@ import pytest
 
 from lib.tracks.deblur.strokes import (SHARP, align_confusions, binarize_text, font_family, ink_fraction,
                                        ocr_confusions, paired_cer_difference, stroke_table, stroke_width, stroke_width_by_area,
-                                       summarize_strokes)
+                                       summarize_strokes, width_excess_vs_blur)
 
 
 def page_with_bar(thickness: int, size: int = 240, length: int = 200) -> np.ndarray:
@@ -135,6 +135,35 @@ def test_paired_cer_difference_matches_a_plain_bootstrap_and_tells_a_real_gap_fr
     assert same["low"] == same["high"] == same["mean_difference"] == 0 and same["better_pages"] == 0
     with pytest.raises(ValueError, match="equal-length"):
         paired_cer_difference([0.1, 0.2], [0.1, 0.2, 0.3])
+
+
+def bench_rows(blur_ratios, restored_ratios, sharp_widths, method="model"):
+    """Rows shaped like a recorded stroke bench: per page a blurred, a sharp and a restored row."""
+    rows = []
+    for i, (b, r, w) in enumerate(zip(blur_ratios, restored_ratios, sharp_widths)):
+        page = f"{i:05d}.png"
+        rows += [{"split": "heldout", "page": page, "method": "blurred input", "ratio_to_sharp": b, "stroke_width": b * w},
+                 {"split": "heldout", "page": page, "method": SHARP, "ratio_to_sharp": 1.0, "stroke_width": w},
+                 {"split": "heldout", "page": page, "method": method, "ratio_to_sharp": r, "stroke_width": r * w}]
+    return {"rows": rows}
+
+
+def test_width_excess_vs_blur_ranks_pages_and_cuts_them_by_blur():
+    blur = [2.0, 5.0, 3.0, 4.0, 6.0, 1.5]
+    restored = [1.1, 1.4, 1.2, 1.3, 1.5, 1.0]  # rises with the blur exactly: rank correlation 1
+    sharp = [1.2, 1.0, 1.6, 1.4, 1.1, 1.3]  # ranks 3,0,5,4,1,2 of the pages: unrelated to the excess
+    got = width_excess_vs_blur(bench_rows(blur, restored, sharp), "model", groups=3)
+    assert got["pages"] == 6 and got["rho_blur"] == pytest.approx(1.0)
+    ranks = lambda x: np.argsort(np.argsort(x)).astype(float)  # noqa: E731
+    assert got["rho_sharp"] == pytest.approx(np.corrcoef(ranks(sharp), ranks(restored))[0, 1])  # Spearman = Pearson of ranks
+    # by blur: pages (1.5, 2.0), (3.0, 4.0), (5.0, 6.0)
+    assert [(g["blur_low"], g["blur_high"]) for g in got["groups"]] == [(1.5, 2.0), (3.0, 4.0), (5.0, 6.0)]
+    assert [g["restored_ratio"] for g in got["groups"]] == pytest.approx([1.05, 1.25, 1.45])
+    assert got["groups"][0]["sharp_width"] == pytest.approx((1.3 + 1.2) / 2)
+    with pytest.raises(ValueError, match="0 pages with 'other'"):
+        width_excess_vs_blur(bench_rows(blur, restored, sharp), "other")
+    with pytest.raises(ValueError, match="need at least 6"):
+        width_excess_vs_blur(bench_rows(blur[:4], restored[:4], sharp[:4]), "model")
 
 
 def test_alignment_separates_insertions_merges_and_line_breaks():
