@@ -445,3 +445,23 @@ def width_excess_vs_blur(results: dict, method: str, split: str | None = None, g
             "restored_ratio": restored.tolist(), "sharp_width": sharp.tolist(),
             "rho_blur": float(rho_blur), "p_blur": float(p_blur), "rho_sharp": float(rho_sharp),
             "p_sharp": float(p_sharp), "groups": cut}
+
+
+def merged_page_cer(results: list[dict], split: str) -> dict[str, np.ndarray]:
+    """Per-page CERs of every method of several recorded benches of the same pages (runs that each
+    measured other models), one array per method. The benches are deterministic, so a method two runs
+    share (the blurred input, the sharp page, unsharp masking) must agree page for page: a mismatch
+    means different pages, and pairing their pages would be wrong, so it is an error."""
+    merged: dict[str, np.ndarray] = {}
+    for k, result in enumerate(results):
+        for method, by_split in result["ocr"].items():
+            if split not in by_split:
+                continue
+            cers = np.asarray(by_split[split]["page_cer"], dtype=np.float64)
+            if method in merged and (merged[method].shape != cers.shape or not np.allclose(merged[method], cers)):
+                raise ValueError(f"merged_page_cer: {method!r} on {split} differs between bench {k} and an earlier one "
+                                 "(not the same pages or not the same OCR)")
+            merged.setdefault(method, cers)
+    if not merged:
+        raise ValueError(f"merged_page_cer: no bench has split {split!r}")
+    return merged

@@ -8,7 +8,7 @@ import pytest
 
 from lib.tracks.deblur.strokes import (SHARP, align_confusions, binarize_text, font_family, ink_fraction,
                                        ocr_confusions, paired_cer_difference, stroke_table, stroke_width, stroke_width_by_area,
-                                       summarize_strokes, width_excess_vs_blur)
+                                       merged_page_cer, summarize_strokes, width_excess_vs_blur)
 
 
 def page_with_bar(thickness: int, size: int = 240, length: int = 200) -> np.ndarray:
@@ -164,6 +164,22 @@ def test_width_excess_vs_blur_ranks_pages_and_cuts_them_by_blur():
         width_excess_vs_blur(bench_rows(blur, restored, sharp), "other")
     with pytest.raises(ValueError, match="need at least 6"):
         width_excess_vs_blur(bench_rows(blur[:4], restored[:4], sharp[:4]), "model")
+
+
+def test_merged_page_cer_joins_benches_of_the_same_pages_and_refuses_others():
+    def bench(**methods):
+        return {"ocr": {m: {"heldout": {"page_cer": cers}} for m, cers in methods.items()}}
+    first = bench(blurred=[0.1, 0.2, 0.3], a=[0.0, 0.1, 0.2])
+    second = bench(blurred=[0.1, 0.2, 0.3], b=[0.3, 0.2, 0.1])
+    merged = merged_page_cer([first, second], "heldout")
+    assert sorted(merged) == ["a", "b", "blurred"]
+    np.testing.assert_array_equal(merged["b"], [0.3, 0.2, 0.1])
+    with pytest.raises(ValueError, match="'blurred' on heldout differs between bench 1"):
+        merged_page_cer([first, bench(blurred=[0.1, 0.2, 0.4])], "heldout")
+    with pytest.raises(ValueError, match="differs"):
+        merged_page_cer([first, bench(blurred=[0.1, 0.2])], "heldout")
+    with pytest.raises(ValueError, match="no bench has split 'test_A'"):
+        merged_page_cer([first], "test_A")
 
 
 def test_alignment_separates_insertions_merges_and_line_breaks():
