@@ -177,7 +177,8 @@ SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 
 def sobel_magnitude(grey):
     """Sobel gradient magnitude of an N x 1 x H x W image, N x 1 x H x W, replicate padding,
-    ``sqrt(gx^2 + gy^2) / 4`` so a unit step edge gives 1.0 on the pixels either side of it."""
+    ``sqrt(gx^2 + gy^2) / 4`` so a unit step edge gives 1.0 on the pixels either side of it (the
+    scale of lib.data.analysis.mean_gradient, which measures NumPy pages; this one stays on the device)."""
     kernels = np.stack([SOBEL_X, SOBEL_X.T])[:, None]  # 2 x 1 x 3 x 3: d/dx, d/dy
     weight = paddle.to_tensor(kernels, dtype=grey.dtype)
     g = F.conv2d(F.pad(grey, [1, 1, 1, 1], mode="replicate"), weight)
