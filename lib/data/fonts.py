@@ -12,6 +12,9 @@
   (pip ``paperang-p2-fonts-cjk``, or Debian's ``fonts-wqy-microhei``) never appear in training or
   test_A pages; :func:`discover_fonts(heldout=True) <discover_fonts>` returns only them, for the
   held-out evaluation pages of :mod:`lib.data.heldout` (does a model generalise to unseen fonts?).
+* Extra Chinese faces, for training pages only and only when asked for (:func:`find_extra_cjk_fonts`):
+  Kai, Song and Ming designs and the Noto CJK weights from light to black, from Debian packages that
+  ``python -m lib.data.fonts --fetch-extra-cjk`` unpacks into ``data/fonts`` (no root needed).
 
 Discovery runs once in the parent process; the resulting :class:`FontSpec` list is passed to the
 page workers, so every worker renders with the same fonts (and tests can replace the discovery).
@@ -102,11 +105,11 @@ _MPLFONTS_CJK = [
     ("SourceHanMonoSC-Regular.otf", "Source Han Mono SC", "mono"),
 ]
 
-# Debian/Ubuntu font packages: (path, family, style, bold); collections are searched for the SC face
+# Debian/Ubuntu font packages: (path, family, style, bold); collections are searched for the SC face.
+# WenQuanYi Zen Hei is left out: a sibling of the held-out WenQuanYi Micro Hei must not train.
 _SYSTEM_CJK = [
     ("paperang_p2_fonts_cjk/fonts/wqy-microhei.ttc", "WenQuanYi Micro Hei", "sans", False),  # pip, held out
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "WenQuanYi Micro Hei", "sans", False),
-    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "WenQuanYi Zen Hei", "sans", False),
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "Noto Sans CJK SC", "sans", False),
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", "Noto Sans CJK SC", "sans", True),
     ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", "Noto Serif CJK SC", "serif", False),
@@ -116,6 +119,33 @@ _SYSTEM_CJK = [
 ]
 
 CJK_PROBE = "合同通知报告"
+
+# Optional extra Chinese faces for the training pages only (deblur's ``train_extra_cjk_fonts``): other
+# designs (Kai, Song/Ming, a handwriting Kai) and the Noto CJK weights from light to black, from Debian
+# packages unpacked into a course folder (:func:`fetch_extra_cjk_fonts`, no root needed), never from
+# /usr/share, so installing a system font package never changes the default training pages.
+# None is related to the held-out WenQuanYi (or its ancestor Droid Sans Fallback).
+EXTRA_CJK_PACKAGES = ("fonts-lxgw-wenkai", "fonts-arphic-ukai", "fonts-arphic-uming", "fonts-arphic-gbsn00lp",
+                      "fonts-arphic-gkai00mp", "fonts-noto-cjk", "fonts-noto-cjk-extra")
+# (path inside the unpacked packages' usr/share/fonts, family, style, bold); light, medium and black cuts
+# count as regular faces of their family, like the Latin light and semibold cuts
+_EXTRA_CJK = [
+    ("truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf", "LXGW WenKai", "kai", False),
+    ("truetype/lxgw-wenkai/LXGWWenKai-Light.ttf", "LXGW WenKai", "kai", False),
+    ("truetype/lxgw-wenkai/LXGWWenKai-Bold.ttf", "LXGW WenKai", "kai", True),
+    ("truetype/arphic/ukai.ttc", "AR PL UKai CN", "kai", False),
+    ("truetype/arphic/uming.ttc", "AR PL UMing CN", "serif", False),
+    ("truetype/arphic-gbsn00lp/gbsn00lp.ttf", "AR PL SungtiL GB", "serif", False),
+    ("truetype/arphic-gkai00mp/gkai00mp.ttf", "AR PL KaitiM GB", "kai", False),
+    ("opentype/noto/NotoSansCJK-Light.ttc", "Noto Sans CJK SC", "sans", False),
+    ("opentype/noto/NotoSansCJK-Medium.ttc", "Noto Sans CJK SC", "sans", False),
+    ("opentype/noto/NotoSansCJK-Black.ttc", "Noto Sans CJK SC", "sans", False),
+    ("opentype/noto/NotoSansCJK-Bold.ttc", "Noto Sans CJK SC", "sans", True),
+    ("opentype/noto/NotoSerifCJK-Light.ttc", "Noto Serif CJK SC", "serif", False),
+    ("opentype/noto/NotoSerifCJK-SemiBold.ttc", "Noto Serif CJK SC", "serif", False),
+    ("opentype/noto/NotoSerifCJK-Black.ttc", "Noto Serif CJK SC", "serif", False),
+    ("opentype/noto/NotoSerifCJK-Bold.ttc", "Noto Serif CJK SC", "serif", True),
+]
 
 
 def _renders_cjk(path: str, index: int) -> bool:
@@ -232,3 +262,91 @@ def load_font(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
     """
     return ImageFont.truetype(path, max(int(size), 4), index=index,
                               layout_engine=ImageFont.Layout.BASIC)
+
+
+def extra_cjk_fonts_dir() -> Path:
+    """Where :func:`fetch_extra_cjk_fonts` unpacks the extra Chinese faces: ``data/fonts`` (moves with
+    ``$COURSE_DATA_DIR``)."""
+    from lib.paths import DATA_DIR
+
+    return DATA_DIR / "fonts"
+
+
+def find_extra_cjk_fonts(root: str | Path | None = None) -> list[FontSpec]:
+    """The extra Chinese training faces (:data:`_EXTRA_CJK`) under ``root`` (default
+    :func:`extra_cjk_fonts_dir`). A missing or unusable file is an error naming it and the fix."""
+    root = Path(root) if root is not None else extra_cjk_fonts_dir()
+    found, missing = [], []
+    for rel, name, style, bold in _EXTRA_CJK:
+        path = root / rel
+        index = None
+        if path.is_file():
+            index = _sc_face_index(str(path)) if path.suffix == ".ttc" else (0 if _renders_cjk(str(path), 0) else None)
+        if index is None:
+            missing.append(str(path))
+        else:
+            found.append(FontSpec(name, str(path), index, style, bold, True))
+    if missing:
+        raise FileNotFoundError(
+            f"{len(missing)} extra Chinese font file(s) missing or without Chinese glyphs, first {missing[0]}; "
+            f"unpack them with `python -m lib.data.fonts --fetch-extra-cjk` (Debian packages "
+            f"{', '.join(EXTRA_CJK_PACKAGES)}, via apt-get download)")
+    return found
+
+
+def fetch_extra_cjk_fonts(root: str | Path | None = None) -> Path:
+    """Download :data:`EXTRA_CJK_PACKAGES` with ``apt-get download`` (no root needed) and unpack their
+    font files into ``root`` (default :func:`extra_cjk_fonts_dir`), atomically: a failed fetch leaves
+    no half folder. Returns ``root``; a complete folder is left as it is."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    root = Path(root) if root is not None else extra_cjk_fonts_dir()
+    try:
+        find_extra_cjk_fonts(root)
+        return root
+    except FileNotFoundError:
+        pass
+    for tool in ("apt-get", "dpkg-deb"):
+        if shutil.which(tool) is None:
+            raise RuntimeError(f"{tool} not found: the extra Chinese fonts come from Debian packages "
+                               f"({', '.join(EXTRA_CJK_PACKAGES)}); unpack their usr/share/fonts into {root}")
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root.parent, prefix=".fonts-") as tmp:
+        debs, unpacked = Path(tmp, "debs"), Path(tmp, "unpacked")
+        debs.mkdir()
+        result = subprocess.run(["apt-get", "download", *EXTRA_CJK_PACKAGES], cwd=debs, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"apt-get download {' '.join(EXTRA_CJK_PACKAGES)} failed: {result.stderr.strip()[-500:]}")
+        for deb in sorted(debs.glob("*.deb")):
+            subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
+        fonts, staged = unpacked / "usr" / "share" / "fonts", Path(tmp, "fonts")
+        find_extra_cjk_fonts(fonts)  # every face there before anything is moved into place
+        for rel in dict.fromkeys(rel for rel, *_ in _EXTRA_CJK):  # only the faces used (the packages hold 3x more)
+            (staged / rel).parent.mkdir(parents=True, exist_ok=True)
+            (fonts / rel).rename(staged / rel)
+        if root.exists():
+            shutil.rmtree(root)
+        staged.rename(root)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m lib.data.fonts", description=__doc__.splitlines()[0])
+    parser.add_argument("--fetch-extra-cjk", action="store_true",
+                        help="unpack the extra Chinese training faces (Debian packages) into data/fonts")
+    args = parser.parse_args(argv)
+    if args.fetch_extra_cjk:
+        root = fetch_extra_cjk_fonts()
+        print(f"{len(find_extra_cjk_fonts(root))} extra Chinese faces in {root}")
+        return 0
+    fonts = discover_fonts()
+    print("\n".join(fonts.names()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

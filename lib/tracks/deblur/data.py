@@ -33,7 +33,7 @@ import numpy as np
 from lib.config import ConfigError, active_profile, checked_section
 from lib.data.degrade import degrade
 from lib.data.folders import build_atomically, data_root, ensure_generated, run_jobs, write_files
-from lib.data.fonts import FontSet, discover_fonts
+from lib.data.fonts import FontSet, discover_fonts, find_extra_cjk_fonts
 from lib.data.pages import PageJob, render_page
 from lib.data.pairs import BLUR_DIR, GT_DIR
 
@@ -58,6 +58,10 @@ STRENGTH_KEY, STRENGTH_DEFAULT = "train_blur_strength", [1.0, 1.0]
 # per side drawn from [low, high] (lib.data.pages.change_stroke_weight), so that a model cannot learn one
 # stroke weight from the training fonts; absent at its default, like the blur strength.
 WEIGHT_KEY, WEIGHT_DEFAULT = "train_stroke_grow", [0.0, 0.0]
+# optional: the training pages also draw their Chinese text from the extra faces of lib.data.fonts
+# (other designs and weights, unpacked by `python -m lib.data.fonts --fetch-extra-cjk`); the test and
+# held-out pages keep the default fonts. Absent when false, like the others.
+EXTRA_FONTS_KEY = "train_extra_cjk_fonts"
 SCAN_PX = 0.6  # skimage's page(): ~17 px line pitch, like a generated page with 0.6 px per layout unit
 REFERENCE_LONG_SIDE = 800  # a test page of this size has 1 px per layout unit
 MIN_UNIT = 0.5             # tiny (smoke) pages keep text of at least ~8 px
@@ -69,7 +73,11 @@ SINGLE_PROCESS_PIXELS = 4_000_000  # below this many (square) page pixels one pr
 def data_options(profile: str | None = None, overrides: dict | None = None) -> dict:
     """The ``data`` section of ``lib/configs/deblur.yaml`` for ``profile``, with ``overrides``, checked."""
     opts, where = checked_section(TRACK, "data", DATA_KEYS, profile, overrides,
-                                  {STRENGTH_KEY: STRENGTH_DEFAULT, WEIGHT_KEY: WEIGHT_DEFAULT})
+                                  {STRENGTH_KEY: STRENGTH_DEFAULT, WEIGHT_KEY: WEIGHT_DEFAULT, EXTRA_FONTS_KEY: False})
+    if not isinstance(opts[EXTRA_FONTS_KEY], bool):
+        raise ConfigError(f"{where}: {EXTRA_FONTS_KEY} must be true or false, got {opts[EXTRA_FONTS_KEY]!r}")
+    if opts.pop(EXTRA_FONTS_KEY):
+        opts[EXTRA_FONTS_KEY] = True
     for key, default, lowest, highest in ((STRENGTH_KEY, STRENGTH_DEFAULT, 0.1, 1.0), (WEIGHT_KEY, WEIGHT_DEFAULT, -0.5, 0.5)):
         span = opts.pop(key)
         if not (isinstance(span, (list, tuple)) and len(span) == 2 and all(isinstance(v, (int, float)) for v in span)
@@ -173,11 +181,19 @@ def uses_heldout_fonts(split: str) -> bool:
     return split == "heldout" or CAUSE_SPLITS.get(split, (False,))[0]
 
 
+def training_fonts(opts: dict, fonts: FontSet) -> FontSet:
+    """The training pages' fonts: ``fonts``, with the extra Chinese faces when ``opts`` asks for them."""
+    if not opts.get(EXTRA_FONTS_KEY):
+        return fonts
+    return FontSet(fonts.latin, (*fonts.cjk, *find_extra_cjk_fonts()))
+
+
 def _params(profile: str, seed: int, opts: dict, fonts: FontSet, heldout_fonts: FontSet) -> dict:
     """What determines the bytes of the set; a manifest with other values is out of date."""
+    extra = {"train_fonts": training_fonts(opts, fonts).names()} if opts.get(EXTRA_FONTS_KEY) else {}
     return json.loads(json.dumps({"generator": f"lib.data.{TRACK}", "version": GENERATOR_VERSION,
                                   "profile": profile, "seed": int(seed), "options": opts,
-                                  "fonts": fonts.names(), "heldout_fonts": heldout_fonts.names()}))
+                                  "fonts": fonts.names(), "heldout_fonts": heldout_fonts.names(), **extra}))
 
 
 def _summary(manifest: dict) -> str:
@@ -199,7 +215,9 @@ def generate(root: Path, profile: str, seed: int, opts: dict, fonts: FontSet, he
         for split in counts:
             for sub in (BLUR_DIR, GT_DIR, META_DIR) + ((TEXT_DIR,) if split != "scans" else ()):
                 (tmp / split / sub).mkdir(parents=True)
-        jobs = [PageJob(str(tmp), split, i, seed, opts, heldout_fonts if uses_heldout_fonts(split) else fonts)
+        train_fonts = training_fonts(opts, fonts)
+        jobs = [PageJob(str(tmp), split, i, seed, opts, heldout_fonts if uses_heldout_fonts(split)
+                        else train_fonts if split == "train" else fonts)
                 for split in counts for i in range(counts[split])]
         # start processes only when there is enough work to pay for them (not for smoke-sized sets)
         work = sum(opts["test_long_side"] ** 2 * (opts["train_scale"] ** 2 if j.split == "train" else 1)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -493,3 +494,78 @@ def test_evaluation_pages_carry_what_each_page_is(tiny):
         assert page["info"] == {"language": meta["page"]["language"], "columns": meta["page"]["columns"],
                                 "body_px": meta["page"]["body_px"], "fonts": meta["fonts"], "kernel": meta["kernel"]}
         assert page["info"]["language"] in ("zh", "en", "mixed") and page["info"]["columns"] in (1, 2)
+
+
+# ------------------------------------------------------------------ extra Chinese training fonts
+def fake_extra_fonts(root: Path) -> Path:
+    """Every file of fonts._EXTRA_CJK under ``root``, each a link to one of mplfonts' Chinese faces
+    (the real ones are Debian packages that CI does not fetch); their family names are the extra ones."""
+    sources = [f.path for f in fonts.find_cjk_fonts() if f.path.endswith(".otf") or f.path.endswith(".ttf")]
+    for i, (rel, *_) in enumerate(fonts._EXTRA_CJK):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        if not (root / rel).exists():
+            (root / rel).symlink_to(sources[i % len(sources)])
+    return root
+
+
+def test_extra_cjk_fonts_missing_or_unusable_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"15 extra Chinese font file\(s\) missing.*LXGWWenKai-Regular\.ttf"
+                                                r".*python -m lib\.data\.fonts --fetch-extra-cjk"):
+        fonts.find_extra_cjk_fonts(tmp_path)
+    root = fake_extra_fonts(tmp_path / "fonts")
+    assert len(fonts.find_extra_cjk_fonts(root)) == len(fonts._EXTRA_CJK)
+    latin = next(f.path for f in fonts.find_latin_fonts() if f.name == "DejaVu Sans")
+    (root / fonts._EXTRA_CJK[3][0]).unlink()
+    (root / fonts._EXTRA_CJK[3][0]).symlink_to(latin)  # a file without Chinese glyphs
+    with pytest.raises(FileNotFoundError, match=r"1 extra Chinese font file\(s\) missing or without Chinese glyphs, "
+                                                r"first .*ukai\.ttc"):
+        fonts.find_extra_cjk_fonts(root)
+
+
+def test_extra_cjk_fonts_are_not_held_out_families():
+    families = {name for _, name, _, _ in fonts._EXTRA_CJK}
+    assert not families & fonts.HELDOUT_FAMILIES and not any("WenQuanYi" in f or "Droid" in f for f in families)
+
+
+def test_extra_cjk_fonts_change_only_the_training_pages(tiny, tmp_path, monkeypatch):
+    """train_extra_cjk_fonts: the training pages draw Chinese faces from the extra fonts too (recorded in
+    the manifest); the test, held-out and scan pages are byte for byte the default set's."""
+    from lib import paths
+
+    monkeypatch.setattr(paths, "DATA_DIR", tmp_path)
+    fake_extra_fonts(tmp_path / "fonts")
+    assert deblur.data_options("smoke", {**TINY}) == deblur.data_options("smoke", {**TINY, "train_extra_cjk_fonts": False})
+    wide = make(tmp_path / "wide", options={"n_train": 6, "train_extra_cjk_fonts": True})
+    files, default = all_files(wide), all_files(tiny)
+    for rel in default:
+        if not rel.startswith("train/") and rel != "manifest.json":
+            assert files[rel] == default[rel], rel
+    manifest = json.loads((wide / "manifest.json").read_text())
+    extra = {name for _, name, _, _ in fonts._EXTRA_CJK} - {f.name for f in fonts.find_cjk_fonts()}
+    assert {n.split(" [")[0] for n in manifest["train_fonts"]} >= extra and "train_fonts" not in json.loads(
+        (tiny / "manifest.json").read_text())
+    used = {re.sub(r" (Bold|\(faux bold\))$", "", f) for p in (wide / "train" / "meta").glob("0*.json")
+            for f in json.loads(p.read_text(encoding="utf-8"))["fonts"]}
+    assert used & extra, used
+    for split in ("test_A", "heldout"):
+        for p in (wide / split / "meta").glob("0*.json"):
+            assert not set(json.loads(p.read_text(encoding="utf-8"))["fonts"]) & extra, p
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, None])
+def test_bad_extra_cjk_fonts_option_is_a_clear_error(bad):
+    with pytest.raises(ConfigError, match=r"deblur\.yaml data: train_extra_cjk_fonts must be true or false"):
+        deblur.data_options("smoke", {"train_extra_cjk_fonts": bad})
+
+
+def test_failed_extra_font_fetch_leaves_nothing_behind(tmp_path, monkeypatch):
+    """apt-get download failing (no network, an unknown package) is an error quoting it; no font folder
+    and no half-unpacked temporary folder is left."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "apt-get").write_text("#!/bin/sh\necho 'E: Unable to locate package fonts-lxgw-wenkai' >&2\nexit 100\n")
+    (bin_dir / "apt-get").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    with pytest.raises(RuntimeError, match=r"apt-get download fonts-lxgw-wenkai .* failed: E: Unable to locate package"):
+        fonts.fetch_extra_cjk_fonts(tmp_path / "data" / "fonts")
+    assert [p.name for p in (tmp_path / "data").iterdir()] == []
