@@ -174,6 +174,14 @@ def _sc_face_index(path: str) -> int | None:
     return first
 
 
+def _cjk_face_index(path: str) -> int | None:
+    """The face of a font file to render Chinese with: the SC face of a collection, else 0 if it has
+    Chinese glyphs; None for a file without them."""
+    if path.endswith(".ttc"):
+        return _sc_face_index(path)
+    return 0 if _renders_cjk(path, 0) else None
+
+
 def _package_dir(module: str) -> Path | None:
     """The folder of an installed package, found without importing it (None when absent)."""
     import importlib.util
@@ -218,7 +226,7 @@ def find_cjk_fonts() -> list[FontSpec]:
             path = str(package.parent / path)
         if (name, bold) in have or not Path(path).is_file():
             continue
-        index = _sc_face_index(path) if path.endswith(".ttc") else (0 if _renders_cjk(path, 0) else None)
+        index = _cjk_face_index(path)
         if index is not None:
             found.append(FontSpec(name, path, index, style, bold, True))
             have.add((name, bold))
@@ -279,9 +287,7 @@ def find_extra_cjk_fonts(root: str | Path | None = None) -> list[FontSpec]:
     found, missing = [], []
     for rel, name, style, bold in _EXTRA_CJK:
         path = root / rel
-        index = None
-        if path.is_file():
-            index = _sc_face_index(str(path)) if path.suffix == ".ttc" else (0 if _renders_cjk(str(path), 0) else None)
+        index = _cjk_face_index(str(path)) if path.is_file() else None
         if index is None:
             missing.append(str(path))
         else:
