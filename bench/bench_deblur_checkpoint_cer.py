@@ -1,8 +1,9 @@
 """Would choosing the published checkpoint by validation CER, not PSNR, read the held-out pages better?
 
 A training run keeps one ``best.pdparams``, picked by the validation pages' PSNR-based score. This
-bench reads snapshots of one run taken at its validations (``iter<N>.pdparams``, copied from
-``last.pdparams`` as the run passes them) and measures for each:
+bench reads snapshots of one run taken at its validations (``iter<N>.pdparams``: copies of the run's
+``last.pdparams`` made beside the training whenever its ``iteration`` reached a multiple of the
+validation interval; the engine keeps no such copies itself) and measures for each:
 
 * on the validation pages (the prepared data's ``val/``, the last training pages at test size, the
   training fonts and blur): PSNR, the competition score and the OCR CER (RapidOCR, lib.ocr) of the
@@ -17,7 +18,7 @@ Then it compares the two selection rules (highest validation score, lowest valid
 snapshot each picks and how that snapshot reads the held-out pages, with the paired interval against
 the blurred input (lib.tracks.deblur.strokes.paired_cer_difference). The held-out pages never choose.
 
-    nice .venv/bin/python bench/bench_deblur_checkpoint_cer.py --snapshots /work/snap-w32 --heldout 30 \\
+    nice .venv/bin/python bench/bench_deblur_checkpoint_cer.py --snapshots <folder of iter<N>.pdparams> --heldout 30 \\
         --out bench/results/deblur_checkpoint_cer_w32.json
 
 The last phase of the demo schedule fine-tunes on all data, validation pages included, so snapshots
@@ -37,6 +38,7 @@ import paddle
 
 from lib.infer import predict_image, tlc_model
 from lib.metrics import evaluate_pair
+from lib.ocr import OcrEngine, reference_text
 from lib.paths import generated_data_root
 from lib.tracks import get_track
 from lib.tracks.deblur.data import generate_evaluation_set
@@ -57,13 +59,8 @@ def snapshots(folder: Path) -> dict[int, Path]:
 
 def validation_pages(prepared: Path, source: Path) -> list[dict]:
     """The prepared validation pairs, each with the rendered text of its source training page."""
-    pages = []
-    for name, blurred, sharp in load_pairs(Path(prepared) / "val"):
-        text = Path(source) / "train" / "text" / f"{Path(name).stem}.txt"
-        if not text.is_file():
-            raise FileNotFoundError(f"{text}: no reference text for validation page {name}")
-        pages.append({"name": name, "blurred": blurred, "sharp": sharp, "text": text.read_text(encoding="utf-8")})
-    return pages
+    return [{"name": name, "blurred": blurred, "sharp": sharp, "text": reference_text(Path(source) / "train", name)}
+            for name, blurred, sharp in load_pairs(Path(prepared) / "val")]
 
 
 def read_cers(engine, images: list, pages: list[dict]) -> dict:
@@ -83,7 +80,6 @@ def main(argv=None) -> dict:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     paddle.set_device("cpu")
-    from lib.ocr import OcrEngine
 
     track, engine = get_track("deblur"), OcrEngine()
     demo_root = generated_data_root("deblur", "demo")
