@@ -74,6 +74,40 @@ def load_config(track: str, profile: str | None = None, path: str | Path | None 
     return cfg
 
 
+def parse_setting(setting: str) -> tuple[list[str], Any]:
+    """``"model.width=32"`` -> ``(["model", "width"], 32)``: a dotted option path and a YAML value
+    (``32``, ``1.0e-3``, ``[1, 1, 1, 2]``, ``true``); a ConfigError for anything else."""
+    path, sep, text = setting.partition("=")
+    keys = path.strip().split(".")
+    if not sep or len(keys) < 2 or not all(keys):
+        raise ConfigError(f"setting {setting!r}: expected section.key=value, e.g. model.width=32")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ConfigError(f"setting {setting!r}: the value is not YAML ({err.__class__.__name__})") from None
+    return keys, value
+
+
+def apply_settings(cfg: dict[str, Any], settings, sections) -> dict[str, Any]:
+    """A copy of a profile's options ``cfg`` with ``settings`` (``"section.key=value"``) applied,
+    only inside ``sections``. The path up to the last key must exist; a new last key is allowed
+    (the section's own checks name typos: a model's builder, the engine's ``check_keys``)."""
+    cfg = copy.deepcopy(cfg)
+    for setting in settings:
+        keys, value = parse_setting(setting)
+        if keys[0] not in sections:
+            raise ConfigError(f"setting {setting!r}: only the sections {list(sections)} can be set here, "
+                              f"not {keys[0]!r}")
+        node = cfg
+        for depth, key in enumerate(keys[:-1]):
+            node = node.get(key) if isinstance(node, dict) else None
+            if not isinstance(node, dict):
+                raise ConfigError(f"setting {setting!r}: {'.'.join(keys[:depth + 1])} is not a section of "
+                                  f"options (profile {cfg.get('profile')!r})")
+        node[keys[-1]] = value
+    return cfg
+
+
 def check_keys(options: dict[str, Any], allowed: set[str] | dict, where: str) -> None:
     """Raise a ConfigError naming every unknown key (typos), with the keys that are allowed."""
     unknown = sorted(set(options) - set(allowed))

@@ -97,3 +97,30 @@ def test_only_de_occlusion_trains_in_mixed_precision_in_full(monkeypatch):
         on_gpu[name] = amp_enabled(setting, "gpu:0")
     assert on_gpu == {"deblur": False, "denoise": False, "retouch": False, "sdwnet": False,
                       "deocclusion": True, "deocclusion_seg": True}
+
+
+def test_a_setting_is_a_dotted_option_path_and_a_yaml_value():
+    from lib.config import parse_setting
+
+    assert parse_setting("model.width=32") == (["model", "width"], 32)
+    assert parse_setting("train.optimizer.lr=1.0e-3") == (["train", "optimizer", "lr"], 1e-3)
+    assert parse_setting("model.enc_blk_nums=[1, 1, 1, 2]") == (["model", "enc_blk_nums"], [1, 1, 1, 2])
+    for bad in ("width=32", "model.width", "model..width=3", ".width=3"):
+        with pytest.raises(ConfigError, match="expected section.key=value"):
+            parse_setting(bad)
+    with pytest.raises(ConfigError, match="not YAML"):
+        parse_setting("model.width=[1, 2")
+
+
+def test_settings_change_a_copy_only_inside_the_allowed_sections():
+    from lib.config import apply_settings
+
+    cfg = load_config("deblur", "demo")
+    changed = apply_settings(cfg, ["model.width=32", "train.seed=1", "train.optimizer.lr=1.0e-3"], ("model", "train"))
+    assert changed["model"]["width"] == 32 and changed["train"]["seed"] == 1
+    assert changed["train"]["optimizer"] == {**cfg["train"]["optimizer"], "lr": 1e-3}
+    assert cfg["model"]["width"] == 16 and "seed" not in cfg["train"]  # the original is untouched
+    with pytest.raises(ConfigError, match=r"only the sections \['model', 'train'\] .* not 'data'"):
+        apply_settings(cfg, ["data.n_train=5"], ("model", "train"))
+    with pytest.raises(ConfigError, match=r"train.stages is not a section"):
+        apply_settings(cfg, ["train.stages.iters=5"], ("model", "train"))

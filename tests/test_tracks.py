@@ -216,3 +216,23 @@ def test_data_cli_generates_and_checks_a_registered_track(tmp_path):
     assert cli(["check", str(tmp_path / "d"), "--track", "tiny_denoise"]) == 0
     os.remove(tmp_path / "d" / "val" / "gt" / "000.png")
     assert cli(["check", str(tmp_path / "d"), "--track", "tiny_denoise"]) == 1
+
+
+def test_settings_train_a_changed_network_in_a_folder_of_its_own(tmp_path, tiny_data, monkeypatch):
+    """python -m lib.train --set: the run builds and saves the changed options, its default folder
+    names them, and the registered track keeps its own."""
+    from lib.train.__main__ import main
+
+    monkeypatch.setattr("lib.tracks.base.RUNS_DIR", tmp_path / "runs")
+    args = ["--config", "tiny_denoise", "--profile", "smoke", "--data", str(tiny_data), "--nproc", "1", "--iters", "2"]
+    assert main([*args, "--set", "model.channels=4", "--set", "train.seed=3"]) == 0
+    run = tmp_path / "runs" / "train" / "tiny_denoise-smoke-channels4-seed3"
+    state = load_checkpoint(run / "last.pdparams")
+    assert state["iteration"] == 2
+    assert state["options"]["model"]["channels"] == 4 and state["options"]["seed"] == 3
+    assert {tuple(v.shape)[0] for k, v in state["networks"]["model"].items() if k.endswith("weight")} == {4, 3}
+    assert DENOISE.config("smoke")["model"]["channels"] == 8
+    with pytest.raises(SystemExit):
+        main([*args, "--set", "data.size=16"])  # the data is made once per profile: not settable
+    with pytest.raises(SystemExit):
+        main(["--config", "tiny_denoise", "--rescore", "--set", "model.channels=4"])

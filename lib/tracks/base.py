@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from ..checkpoints import inference_weights, load_checkpoint, publish, read_options
-from ..config import ConfigError, active_profile, load_config
+from ..config import PROFILES, ConfigError, active_profile, apply_settings, load_config
 from ..paths import CHECKPOINT_DIR, RUNS_DIR, data_root
 
 
@@ -36,6 +36,7 @@ class Track:
     tlc: bool = False                  # deploy with TLC (lib.models.tlc): networks with global pooling
     data_track: str = ""               # whose generated sample data it reads (default: its own, data/<name>)
     fidelity_file: str = "fidelity.yaml"  # the write-up's numbers vs full (lib.fidelity), next to the track's module
+    settings: tuple = ()               # "section.key=value" changes to the options file (python -m lib.train --set)
 
     @property
     def package(self) -> str:
@@ -50,12 +51,34 @@ class Track:
     def config(self, profile: str | None = None) -> dict:
         """The track's options for ``profile``; a ConfigError if a section it needs is missing."""
         cfg = load_config(self.name, profile, self.config_file)
+        if self.settings:
+            cfg = apply_settings(cfg, self.settings, self.settable_sections)
         missing = [s for s in self.sections if s not in cfg]
         if missing:
             where = self.config_file or f"lib/configs/{self.name}.yaml"
             raise ConfigError(f"{where}: missing section(s) {missing}; track {self.name!r} needs "
                               f"{list(self.sections)}")
         return cfg
+
+    @property
+    def settable_sections(self) -> tuple:
+        """What :meth:`with_settings` may change: the network and its training. Not the data nor its
+        preparation, which are made once per profile and shared by every run."""
+        return ("model", self.train_section)
+
+    def with_settings(self, settings) -> "Track":
+        """This track with a few options changed, e.g. ``["model.width=32", "train.seed=1"]``
+        (``python -m lib.train --set``): an experiment that differs from a profile in a few values,
+        without a copy of the options file. A ConfigError now for a setting that cannot apply."""
+        import copy
+
+        if not settings:
+            return self
+        changed = copy.copy(self)
+        changed.settings = (*self.settings, *settings)
+        for profile in PROFILES:
+            changed.config(profile)
+        return changed
 
     def model_spec(self, cfg: dict) -> dict:
         """The ``model`` options the task builds from: a single network gets its name added."""

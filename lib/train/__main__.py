@@ -1,7 +1,7 @@
 """Train a track's model.
 
     python -m lib.train --config deblur [--profile demo] [--data ROOT] [--out DIR] [--fresh] [--iters N]
-                        [--nproc N] [--schedule-scale X] [--publish]
+                        [--nproc N] [--schedule-scale X] [--set SECTION.KEY=VALUE ...] [--publish]
     python -m lib.train --config deocclusion --rescore      # score the shipped model again
 
 Multi-GPU (DataParallel)::
@@ -20,6 +20,7 @@ Imports are absolute so that the launcher can run this file as a script.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -27,9 +28,19 @@ from pathlib import Path
 import lib  # noqa: F401  (quiet logs before paddle)
 import paddle
 
-from lib.config import PROFILES, active_profile
+from lib.config import PROFILES, ConfigError, active_profile, parse_setting
 from lib.env import select_device
 from lib.tracks import get_track, track_names
+
+
+def default_run_folder(track, profile: str, schedule_scale: float | None, settings) -> Path:
+    """``runs/train/<track>-<profile>``, then ``-x<scale>`` and ``-<key><value>`` per setting
+    (``deblur-demo-x2-width32``), so that runs that differ never resume from each other."""
+    name = track.run_dir(profile).name + (f"-x{schedule_scale:g}" if schedule_scale else "")
+    for setting in settings:
+        keys, value = parse_setting(setting)
+        name += f"-{keys[-1]}{re.sub(r'[^A-Za-z0-9.]+', '', str(value))}"
+    return track.run_dir(profile).with_name(name)
 
 
 def main(argv=None) -> int:
@@ -49,6 +60,10 @@ def main(argv=None) -> int:
     parser.add_argument("--schedule-scale", type=float, default=None, metavar="X",
                         help="run the profile's schedule X times longer (every stage and phase; e.g. 4 for "
                              "the shipped demo model); the run folder gets a -xX suffix")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="change one option of the model or train section for this run, e.g. "
+                             "model.width=32 or train.seed=1 (repeatable; the value is YAML); the run "
+                             "folder gets a -<key><value> suffix per setting")
     parser.add_argument("--publish", action="store_true",
                         help="then score on held-out data and copy the model to checkpoints/<track>_<model>_<profile>/")
     parser.add_argument("--rescore", action="store_true",
@@ -56,6 +71,8 @@ def main(argv=None) -> int:
                              "(de-occlusion: the inpainter with the shipped segmenter's masks)")
     args = parser.parse_args(argv)
     if args.rescore:
+        if args.set:
+            parser.error("--rescore scores the shipped model as it was trained: it takes no --set")
         print(f"scored again: {get_track(args.config).rescore(data=args.data)}")
         return 0
     profile = active_profile(args.profile)
@@ -64,7 +81,10 @@ def main(argv=None) -> int:
         args.nproc = default_nproc(args.config, profile)
     from lib.train.launch import prepare_once
 
-    track = get_track(args.config)
+    try:
+        track = get_track(args.config).with_settings(args.set)
+    except ConfigError as err:
+        parser.error(str(err))
     if args.nproc > 1 and paddle.distributed.get_world_size() == 1:
         from lib.train.launch import relaunch
         prepare_once(track, profile, source=args.data)  # here, once, before the ranks start (they find it done)
@@ -77,8 +97,7 @@ def main(argv=None) -> int:
         paddle.distributed.init_parallel_env()
 
     overrides = track.scaled_schedule(profile, args.schedule_scale) if args.schedule_scale else {}
-    out = args.out or (track.run_dir(profile).with_name(f"{track.run_dir(profile).name}-x{args.schedule_scale:g}")
-                       if args.schedule_scale else track.run_dir(profile))
+    out = args.out or default_run_folder(track, profile, args.schedule_scale, args.set)
     if args.fresh and out.exists() and rank == 0:
         shutil.rmtree(out)
     if args.fresh and world_size > 1:
