@@ -37,9 +37,9 @@ prepare: setup
 
 # Train the track's model of the profile (COURSE_PROFILE, default demo; resumes if interrupted; processes
 # per the track's launch: nproc), score it on its held-out data against the classical baselines and publish
-# it to checkpoints/<track>_<model>_<profile>/. SCALE=X runs the schedule X times longer (the shipped
-# deblur model: demo, SCALE=4); SET="model.width=32 train.seed=1" changes options of the model or train
-# section for this run (space-separated, no space inside a value; python -m lib.train --set).
+# it to checkpoints/<track>_<model>_<profile>/. SCALE=X runs the schedule X times longer; SET="model.width=32
+# train.seed=1" changes options of the model or train section for this run (space-separated, no space inside
+# a value; python -m lib.train --set). The shipped deblur model: demo, SCALE=4.
 train: prepare
 	$(PY) -m lib.train --config $(TRACK) --profile $${COURSE_PROFILE:-demo} $(if $(SCALE),--schedule-scale $(SCALE)) $(foreach s,$(SET),--set $(s)) --publish
 
