@@ -10,7 +10,7 @@ demo profile's NAFNet (width 16, enc [1,1,1,2]) with random weights (the time do
 them); TLC uses the winner's factor 2.5 at the demo's last training patch (128).
 
 Reported: images per second and ms per megapixel, cold and warm; each backend against dygraph;
-the seed's 4 tiles, overlapping 256-px tiles and TLC against the whole image without TLC, on
+the winner's 4 tiles, overlapping 256-px tiles and TLC against the whole image without TLC, on
 Paddle Inference + oneDNN and on ONNX Runtime. Results go to bench/results/deblur_inference.json.
 
     .venv/bin/python bench/bench_deblur_inference.py             # ~6 minutes on 2 cores

@@ -5,7 +5,7 @@
   seconds per megapixel on the demo test_A photos for dygraph, Paddle Inference (plain CPU kernels:
   oneDNN's interpolation rejects these networks, see lib/tracks/deocclusion/export.py) and ONNX Runtime;
   the exported sizes of both networks.
-* ``ratio CHECKPOINT``: the seed's 3:1 round, isolated. From one GAN checkpoint inside the demo's
+* ``ratio CHECKPOINT``: the winner's 3:1 round, isolated. From one GAN checkpoint inside the demo's
   second phase (iterations 240-320 of ``make train TRACK=deocclusion``; ideally at 240, its start:
   ``runs/train/deocclusion-demo/phase0_end.pdparams``, kept since the run recorded here),
   the rest of that phase is trained twice on the same batches, with 1 and with 3 generator updates

@@ -1,7 +1,7 @@
 """The face-retouching track's deployment budget: exported size, FLOPs and CPU latency of the
 trained demo RetouchGUNet and of the seed-size 'retouch' configuration, side by side in one run.
 
-The seed's final round scored zero on speed for a model over 10 MB or over 50 ms per image on a
+The winner's final round scored zero on speed for a model over 10 MB or over 50 ms per image on a
 V100. Measured here, per configuration: Paddle Inference params and ONNX bytes, conv MACs
 (lib.complexity; GFLOPs = 2 x MACs) at the image size, CPU ms per image for dygraph, Paddle
 Inference (oneDNN) and ONNX Runtime (median of --repeats after a warm-up), and the V100 estimate

@@ -94,7 +94,7 @@ def predict_image(model, image: np.ndarray, mode: str = "whole", *, tile: int | 
     """Restore one H x W x 3 uint8 RGB image; returns H x W x 3 uint8, rounded and clipped.
 
     ``model``: a Paddle Layer (e.g. from ``lib.tracks.load_model()``, or ``tlc_model(...)`` of it) or a
-    runner. ``mode``: "whole" (default), "quadrants" (the seed's 4 tiles) or "tiles" (overlapping
+    runner. ``mode``: "whole" (default), "quadrants" (the winning solution's 4 tiles) or "tiles" (overlapping
     tiles of side ``tile``, or the fewest that fit ``tile_pixels``, blended over ``overlap``).
     """
     image = np.asarray(image)

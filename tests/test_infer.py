@@ -1,6 +1,6 @@
 """lib.infer and the tiling core it shares with the submission (lib/submission/predict.py):
 tile plans within a pixel budget, blending weights, plans that must not change a pointwise
-model's output, seams of the seed's quadrants against overlapping tiles, the memory bound on an
+model's output, seams of the winning solution's quadrants against overlapping tiles, the memory bound on an
 8000 x 6000 image, TLC windows from the profile's `tlc` options, and folders of odd files."""
 import json
 import tracemalloc

@@ -94,7 +94,7 @@ __all__ = [
 ]
 
 # The reference's options (train.py defaults), shared by the generator and the discriminator as the
-# reference's single ``opt`` is. ``reference``: the seed's model. ``demo``: narrower, for CPU
+# reference's single ``opt`` is. ``reference``: the winning solution's model. ``demo``: narrower, for CPU
 # training at 256x256. ``tiny``: tests and the smoke profile.
 _REFERENCE_OPTIONS = dict(in_channels=4, out_channels=3, latent_channels=64, pad_type="zero",
                           activation="lrelu", norm="in", init_type="xavier", init_gain=0.02)

@@ -13,6 +13,7 @@ retouching); a track overrides what differs.
 """
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 
@@ -70,8 +71,6 @@ class Track:
         """This track with a few options changed, e.g. ``["model.width=32", "train.seed=1"]``
         (``python -m lib.train --set``): an experiment that differs from a profile in a few values,
         without a copy of the options file. A ConfigError now for a setting that cannot apply."""
-        import copy
-
         if not settings:
             return self
         changed = copy.copy(self)

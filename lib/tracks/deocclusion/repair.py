@@ -1,7 +1,7 @@
-"""The seed's local repair of an occluded document photo, and the global and classical alternatives.
+"""The winning solution's local repair of an occluded document photo, and the global and classical alternatives.
 
 Shrinking a whole 3000 x 4000 photo to the inpainting network's 256 x 256 loses its text and table
-lines, and what covers a page is small; so the seed repairs each covered area locally::
+lines, and what covers a page is small; so the winner repairs each covered area locally::
 
     mask (predicted at 1/6 scale, upsampled)  -> dilated by a few px (the segmentation's edge is soft)
     for each connected component:
@@ -123,7 +123,7 @@ def crop_boxes(mask: np.ndarray, opts: RepairOptions) -> list[tuple[int, int, in
 
 def repair_local(image: np.ndarray, mask: np.ndarray, inpaint, opts: RepairOptions = RepairOptions(),
                  info: RepairInfo | None = None) -> np.ndarray:
-    """The seed's local repair (module doc): returns a new RGB uint8 photo; only pixels inside the
+    """The winning solution's local repair (module doc): returns a new RGB uint8 photo; only pixels inside the
     dilated mask differ from ``image``. ``info`` (optional) receives the crops and network sizes."""
     mask = _check(image, mask)
     info = info if info is not None else RepairInfo()
@@ -159,7 +159,7 @@ def repair_local(image: np.ndarray, mask: np.ndarray, inpaint, opts: RepairOptio
 
 def repair_global(image: np.ndarray, mask: np.ndarray, inpaint, net_size: int = 256,
                   opts: RepairOptions = RepairOptions()) -> np.ndarray:
-    """The alternative the seed rejected: the whole photo shrunk so its long side is ``net_size``,
+    """The alternative the winner rejected: the whole photo shrunk so its long side is ``net_size``,
     repaired, enlarged and pasted with the same dilation and feather."""
     long_side = max(image.shape[:2])
     whole = RepairOptions(crop=long_side, shrink=long_side / net_size, dilate=opts.dilate, feather=opts.feather,
@@ -238,7 +238,7 @@ def occluder_score(run, image: np.ndarray, size: tuple[int, int] | None = None, 
     """Occluder score at the photo's size from a segmentation runner ``run`` (float32 N x 3 x h x w
     in [0, 1] -> N x C x h x w: C = 2 logits, score = class 1 minus class 0; C = 1 the score
     itself, as the exported segmenter gives it): the photo turned to portrait if it is landscape,
-    resized to ``size`` = (h, w) (the seed: 1/6, 640 x 480; None: as it is), segmented, the scores
+    resized to ``size`` = (h, w) (the winner: 1/6, 640 x 480; None: as it is), segmented, the scores
     enlarged back (bilinear) and turned back. Positive = occluded. ``flip``: the mean of the photo's
     score and its mirror image's score mirrored back (test-time flip, as PaddleSeg's
     ``aug_inference(flip_horizontal=True)``; a false alarm the network makes on one side only fades)."""

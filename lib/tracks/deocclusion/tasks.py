@@ -50,7 +50,7 @@ class InpaintingGANTask(Task):
     """DeepFillv2 (the de-occlusion seed): a gated-conv generator (coarse, refined) and an
     SN-PatchGAN discriminator, on (image, mask) samples (mask 1 = hole). Discriminator: ``gan_loss``
     ("wgan": -mean D(real) + mean D(fake), the base repository's WGAN_trainer; "hinge": the paper's)
-    on (real, composited fake), updated every ``d_every`` iterations (a phase key; the seed's second
+    on (real, composited fake), updated every ``d_every`` iterations (a phase key; the winning solution's second
     round: 3 generator updates per discriminator update). Generator: ``l1_weight`` x (L1 of the
     coarse composite + L1 of the refined composite) + ``perceptual_weight`` x L1 of the VGG-16
     features of the refined composite and the image (lib.models.deepfillv2.perceptual_l1; the

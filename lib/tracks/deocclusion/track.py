@@ -4,7 +4,7 @@ the photo shrunk to 1/6; DeepFillv2 (gated convolutions, coarse + refine, SN-Pat
 local crop around each covered area shrunk by r = 6, and only the masked pixels are pasted back
 (:mod:`lib.tracks.deocclusion.repair`).
 
-The seed trains two networks apart, so there are two tracks on one data set and one options file
+The winner trains two networks apart, so there are two tracks on one data set and one options file
 (``lib/configs/deocclusion.yaml``):
 
 * ``deocclusion``: the inpainting GAN (task ``deepfill_gan``: generator + discriminator, two

@@ -124,7 +124,7 @@ LATENCY_BUDGET_MS = 50.0  # the final round: over 50 ms per image (V100) scored 
 
 
 def budget(model, size=(512, 512), repeats: int = 5, backends=("dygraph", "paddle", "onnx")) -> dict:
-    """The seed's deployment budget for ``model``: exported bytes (Paddle Inference params, ONNX),
+    """The winning solution's deployment budget for ``model``: exported bytes (Paddle Inference params, ONNX),
     conv MACs (lib.complexity) at ``size``, measured CPU ms per image per backend (median of
     ``repeats`` after a warm-up) and the V100 estimate 2 x MACs / (peak x efficiency)."""
     import tempfile

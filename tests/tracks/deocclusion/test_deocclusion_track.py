@@ -1,4 +1,4 @@
-"""Tracks ``deocclusion`` (DeepFillv2 GAN) and ``deocclusion_seg`` (DeepLabV3): the seed's numbers in
+"""Tracks ``deocclusion`` (DeepFillv2 GAN) and ``deocclusion_seg`` (DeepLabV3): the winning solution's numbers in
 ``full``, the prepared training sets, a few training steps of each task through the engine (loss
 down on a fixed batch), a smoke run with checkpoints, the mask scores against hand-counted values,
 and the evaluation table (input, OpenCV Telea / NS, the model)."""

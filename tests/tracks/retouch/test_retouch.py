@@ -1,4 +1,4 @@
-"""Track ``retouch``: options (the seed's numbers), the loss mix against NumPy, the data generator
+"""Track ``retouch``: options (the winning solution's numbers), the loss mix against NumPy, the data generator
 (same seed, same bytes; layout; held-out face), validation and the loader of a real download, the
 region metrics and baselines against NumPy, and the evaluation table on the smoke data."""
 import shutil
