@@ -62,6 +62,10 @@ WEIGHT_KEY, WEIGHT_DEFAULT = "train_stroke_grow", [0.0, 0.0]
 # (other designs and weights, unpacked by `python -m lib.data.fonts --fetch-extra-cjk`); the test and
 # held-out pages keep the default fonts. Absent when false, like the others.
 EXTRA_FONTS_KEY = "train_extra_cjk_fonts"
+# optional: this share of the training pages is blurred by the camera-shake family (the held-out split's
+# sampler, lib.data.degrade.sample_heldout_kernel) instead of the training kernels, so that no blur family of
+# the evaluation splits but ``heldout_tilt``'s is unseen; drawn per page from its own stream. Absent at 0.
+SHAKE_KEY = "train_shake_share"
 SCAN_PX = 0.6  # skimage's page(): ~17 px line pitch, like a generated page with 0.6 px per layout unit
 REFERENCE_LONG_SIDE = 800  # a test page of this size has 1 px per layout unit
 MIN_UNIT = 0.5             # tiny (smoke) pages keep text of at least ~8 px
@@ -73,11 +77,17 @@ SINGLE_PROCESS_PIXELS = 4_000_000  # below this many (square) page pixels one pr
 def data_options(profile: str | None = None, overrides: dict | None = None) -> dict:
     """The ``data`` section of ``lib/configs/deblur.yaml`` for ``profile``, with ``overrides``, checked."""
     opts, where = checked_section(TRACK, "data", DATA_KEYS, profile, overrides,
-                                  {STRENGTH_KEY: STRENGTH_DEFAULT, WEIGHT_KEY: WEIGHT_DEFAULT, EXTRA_FONTS_KEY: False})
+                                  {STRENGTH_KEY: STRENGTH_DEFAULT, WEIGHT_KEY: WEIGHT_DEFAULT, EXTRA_FONTS_KEY: False,
+                                   SHAKE_KEY: 0.0})
     if not isinstance(opts[EXTRA_FONTS_KEY], bool):
         raise ConfigError(f"{where}: {EXTRA_FONTS_KEY} must be true or false, got {opts[EXTRA_FONTS_KEY]!r}")
     if opts.pop(EXTRA_FONTS_KEY):
         opts[EXTRA_FONTS_KEY] = True
+    share = opts.pop(SHAKE_KEY)
+    if isinstance(share, bool) or not (isinstance(share, (int, float)) and 0.0 <= share <= 1.0):
+        raise ConfigError(f"{where}: {SHAKE_KEY} must be a number in [0, 1], got {share!r}")
+    if share:
+        opts[SHAKE_KEY] = float(share)
     for key, default, lowest, highest in ((STRENGTH_KEY, STRENGTH_DEFAULT, 0.1, 1.0), (WEIGHT_KEY, WEIGHT_DEFAULT, -0.5, 0.5)):
         span = opts.pop(key)
         if not (isinstance(span, (list, tuple)) and len(span) == 2 and all(isinstance(v, (int, float)) for v in span)
@@ -152,6 +162,9 @@ def make_page(job: PageJob) -> dict:
         sharp, lines = page.image, page.lines
         page_meta = {"fonts": page.fonts, "page": page.info, "lines": page.lines}
     family, strength = ("heldout", 1.0) if job.split == "heldout" else CAUSE_SPLITS.get(job.split, (0, "train", 1.0))[1:]
+    if job.split == "train" and SHAKE_KEY in opts:  # its own stream, like the strength's
+        if np.random.default_rng([job.seed, split_id, job.index, 4]).random() < opts[SHAKE_KEY]:
+            family = "heldout"
     if job.split == "train" and STRENGTH_KEY in opts:  # its own stream: the page and its other draws stay
         strength = float(np.random.default_rng([job.seed, split_id, job.index, 2]).uniform(*opts[STRENGTH_KEY]))
     blurred, kernel, recipe = degrade(blur_rng, sharp, px * strength, noise_scale=scale,

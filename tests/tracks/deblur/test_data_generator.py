@@ -569,3 +569,31 @@ def test_failed_extra_font_fetch_leaves_nothing_behind(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match=r"apt-get download fonts-lxgw-wenkai .* failed: E: Unable to locate package"):
         fonts.fetch_extra_cjk_fonts(tmp_path / "data" / "fonts")
     assert [p.name for p in (tmp_path / "data").iterdir()] == []
+
+
+def test_training_shake_share_changes_only_the_training_blur(tiny, tmp_path):
+    """train_shake_share 1: every training page is the default set's page (same text, same ground truth)
+    blurred by the camera-shake family; the test pages stay byte for byte the same. 0.5 mixes both
+    families, and 0 is the default set's options."""
+    shaken = make(tmp_path / "shaken", options={"train_shake_share": 1.0})
+    assert deblur.data_options("smoke", {**TINY}) == deblur.data_options("smoke", {**TINY, "train_shake_share": 0})
+    files, default = all_files(shaken), all_files(tiny)
+    for rel in default:
+        if not rel.startswith(("train/blur_image", "train/meta")):
+            assert rel == "manifest.json" or files[rel] == default[rel], rel
+    for meta_path in sorted((shaken / "train" / "meta").glob("*.json")):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        before = json.loads((tiny / "train" / "meta" / meta_path.name).read_text(encoding="utf-8"))
+        assert [p["type"] for p in meta["kernel"]] == ["shake", "gaussian"], meta_path.name
+        assert "shake" not in [p["type"] for p in before["kernel"]]
+        assert files[f"train/blur_image/{meta['name']}"] != default[f"train/blur_image/{meta['name']}"]
+    mixed = make(tmp_path / "mixed", options={"train_shake_share": 0.5, "n_train": 8})
+    families = [json.loads(p.read_text(encoding="utf-8"))["kernel"][0]["type"] == "shake"
+                for p in sorted((mixed / "train" / "meta").glob("*.json"))]
+    assert 0 < sum(families) < len(families)
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, "half", True, [0.5]])
+def test_bad_training_shake_share_is_a_clear_error(bad):
+    with pytest.raises(ConfigError, match=r"deblur\.yaml data: train_shake_share must be a number in \[0, 1\]"):
+        deblur.data_options("smoke", {"train_shake_share": bad})
