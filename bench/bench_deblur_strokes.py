@@ -21,7 +21,9 @@ Are 6 held-out pages enough to tell a model from the blurred input? ``--heldout 
 held-out pages instead (the data set's 6 and 24 more drawn the same way, generated under
 data/deblur_heldout), and records per page CER and each method's paired difference to the blurred
 input and the unsharp mask with a bootstrap interval (lib.tracks.deblur.strokes.paired_cer_difference).
-``--test-a 30`` does the same with test_A pages (data/deblur_test_a).
+``--test-a 30`` does the same with test_A pages (data/deblur_test_a), ``--heldout-tilt 30`` with pages of
+the second held-out blur family, a tilted page's defocus in the held-out fonts (data/deblur_heldout_tilt; not
+in the data set, so all 30 are drawn for the bench).
 
 Other checkpoints instead of the shipped model (e.g. the claims bench's runs), stroke widths only:
 
@@ -130,6 +132,10 @@ def main(argv=None) -> dict:
     parser.add_argument("--test-a", type=int, default=None, metavar="PAGES",
                         help="instead of the evaluation splits: PAGES test_A pages (the data set's own first), "
                              "generated under data/deblur_test_a")
+    parser.add_argument("--heldout-tilt", type=int, default=None, metavar="PAGES",
+                        help="instead of the evaluation splits: PAGES pages in the held-out fonts blurred as a tilted "
+                             "page (the blur family that training with train_shake_share never sees), generated "
+                             "under data/deblur_heldout_tilt")
     parser.add_argument("--rescore", type=Path, default=None, metavar="RESULT",
                         help="only recompute RESULT's CERs from its stored OCR texts (e.g. after a change to the CER)")
     args = parser.parse_args(argv)
@@ -156,12 +162,13 @@ def main(argv=None) -> dict:
 
     if args.cause:
         args.data = generate_cause_set(generated_data_root("deblur", "demo").parent / "deblur_cause", args.cause, "demo")
-    more = {"heldout": args.heldout, "test_A": args.test_a}
+    more = {"heldout": args.heldout, "test_A": args.test_a, "heldout_tilt": args.heldout_tilt}
     for split, count in more.items():
         if count:
             args.data = generate_evaluation_set(generated_data_root("deblur", "demo").parent / f"deblur_{split.lower()}",
                                                 count, "demo", splits=(split,))
-    pages = evaluation_pages(args.data, splits=list(CAUSE_SPLITS) if args.cause else None, limit=args.limit)
+    pages = evaluation_pages(args.data, splits=list(CAUSE_SPLITS) if args.cause else [s for s, n in more.items() if n] or None,
+                             limit=args.limit)
     splits = list(dict.fromkeys(p["split"] for p in pages))
     print(f"{len(pages)} pages: " + ", ".join(f"{s} {sum(p['split'] == s for p in pages)}" for s in splits), flush=True)
     seconds = {}
@@ -192,7 +199,7 @@ def main(argv=None) -> dict:
         "data": str(args.data),
         "pages": {s: sum(p["split"] == s for p in pages) for s in splits},
         # with --heldout / --test-a: the first pages are the demo data set's own, the rest are more drawn alike
-        "dataset_pages": next((data_options("demo")[COUNT_KEYS[s]] for s, n in more.items() if n), None),
+        "dataset_pages": next((data_options("demo").get(COUNT_KEYS.get(s), 0) for s, n in more.items() if n), None),
         "definitions": {
             "stroke_width": "2 x mean(distance_transform_edt(mask)[skeletonize(mask)]) - 1; mask = grey / its "
                             "31-px closing < Otsu threshold",

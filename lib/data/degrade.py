@@ -9,6 +9,10 @@ with its ground truth.
 A held-out family, never used for training pages, tests generalisation: camera shake along a curved
 random trajectory (:func:`shake_kernel`, not symmetric; its centroid is put on the centre pixel
 and it is applied as a true convolution) with a slight Gaussian defocus.
+
+A second held-out family, for when training is given camera shake too: a page tilted against the focal
+plane (:func:`tilt_blur`), whose defocus grows across the page from almost none to strong; no
+training kernel varies over the page.
 """
 from __future__ import annotations
 
@@ -23,6 +27,9 @@ GAMMA = 2.2  # sRGB approximated by a pure power law; blur happens in linear lig
 DISK_RADIUS = (2.0, 4.0)
 GAUSS_SIGMA = (1.3, 2.5)
 MOTION_LENGTH = (4.0, 9.0)
+TILT_NEAR_RADIUS = (0.2, 1.0)  # the tilted page's defocus radius at its sharpest edge ...
+TILT_FAR_RADIUS = (2.5, 4.5)   # ... and at the opposite edge
+TILT_LEVELS = 9                # disk blurs the varying radius is interpolated between
 KIND_WEIGHTS = {"disk": 0.45, "gaussian": 0.30, "motion": 0.25}
 READ_NOISE = (0.002, 0.012)    # Gaussian noise sigma, fraction of full scale
 SHOT_GAIN = (0.00005, 0.0004)  # signal-dependent variance per unit intensity (shot noise)
@@ -187,6 +194,48 @@ def sample_heldout_kernel(rng: np.random.Generator, px: float) -> tuple[np.ndarr
 
 
 KERNEL_FAMILIES = {"train": sample_kernel, "heldout": sample_heldout_kernel}
+SPATIAL_FAMILIES = ("tilt",)  # blurs that vary over the page (no single kernel)
+
+
+def tilt_radius_map(height: int, width: int, near: float, far: float, angle_deg: float) -> np.ndarray:
+    """Defocus radius per pixel of a page tilted against the focal plane: it grows linearly from
+    ``near`` to ``far`` along the direction ``angle_deg`` (0: left to right, 90: top to bottom)."""
+    a = math.radians(angle_deg)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float64)
+    d = xx * math.cos(a) + yy * math.sin(a)
+    span = d.max() - d.min()
+    t = (d - d.min()) / span if span > 0 else np.zeros_like(d)
+    return near + (far - near) * t
+
+
+def varying_disk_blur(sharp: np.ndarray, radius: np.ndarray, levels: int = TILT_LEVELS) -> np.ndarray:
+    """``sharp`` (RGB uint8) blurred at each pixel by a disk of that pixel's ``radius`` (same height and
+    width), in linear light: the blend of the two nearest of ``levels`` uniform disk blurs whose radii
+    span the map (exact where a pixel's radius is one of them). A disk is centrally symmetric, so
+    filter2D's correlation is the convolution. Returns float sRGB in [0, 1]."""
+    low_r, high_r = float(radius.min()), float(radius.max())
+    if high_r - low_r < 1e-6:
+        return apply_blur(sharp, disk_kernel(low_r))
+    linear = to_linear(sharp)
+    stack = np.stack([cv2.filter2D(linear, -1, disk_kernel(r).astype(np.float32), borderType=cv2.BORDER_REFLECT)
+                      for r in np.linspace(low_r, high_r, levels)])
+    position = (radius - low_r) / (high_r - low_r) * (levels - 1)
+    low = np.clip(np.floor(position).astype(np.int64), 0, levels - 2)
+    frac = (position - low)[..., None].astype(np.float32)
+    rows, cols = np.indices(low.shape)
+    return to_srgb((1 - frac) * stack[low, rows, cols] + frac * stack[low + 1, rows, cols])
+
+
+def tilt_blur(rng: np.random.Generator, sharp: np.ndarray, px: float) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """A tilted page's defocus (held-out family): a disk blur whose radius follows
+    :func:`tilt_radius_map` (:func:`varying_disk_blur`). Returns (float sRGB in [0, 1], the disk at the
+    page's mean radius, the recipe)."""
+    near, far = rng.uniform(*TILT_NEAR_RADIUS) * px, rng.uniform(*TILT_FAR_RADIUS) * px
+    angle = float(rng.uniform(0, 360))
+    radius = tilt_radius_map(sharp.shape[0], sharp.shape[1], near, far, angle)
+    parts = [{"type": "tilt", "near_radius_px": round(float(near), 4), "far_radius_px": round(float(far), 4),
+              "angle_deg": round(angle, 2)}]
+    return varying_disk_blur(sharp, radius), disk_kernel(float(radius.mean())).astype(np.float32), parts
 
 
 def to_linear(img_u8: np.ndarray) -> np.ndarray:
@@ -225,10 +274,14 @@ def degrade(rng: np.random.Generator, sharp: np.ndarray, px: float, noise_scale:
 
     ``noise_scale`` multiplies the noise sigmas: a training page rendered at 2x gets twice the
     per-pixel noise so that, after 2x2 averaging, it matches a test page. ``family`` picks the blur
-    kernels: ``train`` (disk, Gaussian, linear motion) or ``heldout`` (camera shake).
+    kernels: ``train`` (disk, Gaussian, linear motion), ``heldout`` (camera shake) or ``tilt`` (a tilted
+    page's defocus, varying over the page; its returned kernel is the one at the mean radius).
     """
-    kernel, parts = KERNEL_FAMILIES[family](rng, px)
-    blurred = apply_blur(sharp, kernel)
+    if family in SPATIAL_FAMILIES:
+        blurred, kernel, parts = tilt_blur(rng, sharp, px)
+    else:
+        kernel, parts = KERNEL_FAMILIES[family](rng, px)
+        blurred = apply_blur(sharp, kernel)
     read_sigma = rng.uniform(*READ_NOISE) * noise_scale
     shot_gain = rng.uniform(*SHOT_GAIN) * noise_scale ** 2
     noisy = add_noise(rng, blurred, read_sigma, shot_gain)
@@ -236,6 +289,7 @@ def degrade(rng: np.random.Generator, sharp: np.ndarray, px: float, noise_scale:
     quality = int(rng.integers(int(jpeg_quality[0]), int(jpeg_quality[1]) + 1))
     out = jpeg(noisy_u8, quality)
     recipe = {"kernel": parts, "kernel_size": int(kernel.shape[0]), "blur_space": "linear",
+              **({"spatially_varying": True} if family in SPATIAL_FAMILIES else {}),
               "gamma": GAMMA, "border": "reflect",
               "noise": {"read_sigma": round(float(read_sigma), 6), "shot_gain": round(float(shot_gain), 7)},
               "jpeg_quality": quality}

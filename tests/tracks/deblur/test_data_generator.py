@@ -597,3 +597,61 @@ def test_training_shake_share_changes_only_the_training_blur(tiny, tmp_path):
 def test_bad_training_shake_share_is_a_clear_error(bad):
     with pytest.raises(ConfigError, match=r"deblur\.yaml data: train_shake_share must be a number in \[0, 1\]"):
         deblur.data_options("smoke", {"train_shake_share": bad})
+
+
+# ------------------------------------------------------------------ the tilted-page family (heldout_tilt)
+def test_tilt_radius_map_grows_linearly_along_its_direction():
+    left_to_right = degrade.tilt_radius_map(4, 5, 1.0, 3.0, 0.0)
+    np.testing.assert_allclose(left_to_right[:, 0], 1.0)
+    np.testing.assert_allclose(left_to_right[:, -1], 3.0)
+    np.testing.assert_allclose(np.diff(left_to_right, axis=1), 0.5)
+    bottom_to_top = degrade.tilt_radius_map(5, 4, 1.0, 3.0, 270.0)
+    np.testing.assert_allclose(bottom_to_top[-1], 1.0, atol=1e-12)
+    np.testing.assert_allclose(bottom_to_top[0], 3.0, atol=1e-12)
+
+
+def _disk_blur_reference(img_u8: np.ndarray, radius: float) -> np.ndarray:
+    """A disk blur in linear light by SciPy in float64, mirrored border as cv2.BORDER_REFLECT."""
+    from scipy import ndimage
+
+    linear = (img_u8.astype(np.float64) / 255.0) ** degrade.GAMMA
+    k = degrade.disk_kernel(radius)
+    out = np.stack([ndimage.convolve(linear[..., c], k, mode="reflect") for c in range(3)], axis=-1)
+    return np.clip(out, 0, 1) ** (1 / degrade.GAMMA)
+
+
+def test_varying_disk_blur_matches_a_per_pixel_reference_at_its_levels():
+    """Radii 1, 2, 3 in three vertical bands (each a level of a 3-level blend): every pixel equals the
+    SciPy disk blur of its own radius; a constant map is the uniform disk blur."""
+    rng = np.random.default_rng(0)
+    img = (rng.random((30, 36, 3)) * 255).astype(np.uint8)
+    radius = np.repeat(np.array([1.0, 2.0, 3.0]), 12)[None, :].repeat(30, axis=0)
+    out = degrade.varying_disk_blur(img, radius, levels=3)
+    for r, cols in ((1.0, slice(0, 12)), (2.0, slice(12, 24)), (3.0, slice(24, 36))):
+        np.testing.assert_allclose(out[:, cols], _disk_blur_reference(img, r)[:, cols], atol=2e-5)
+    np.testing.assert_allclose(degrade.varying_disk_blur(img, np.full((30, 36), 2.0)),
+                               _disk_blur_reference(img, 2.0), atol=2e-5)
+    between = degrade.varying_disk_blur(img, np.full((30, 36), 2.0) + np.linspace(0, 1e-3, 36), levels=2)
+    assert np.abs(between - _disk_blur_reference(img, 2.0)).max() < 1e-3  # blends of near-equal radii
+
+
+def test_tilted_pages_are_sharper_at_their_near_edge(tmp_path):
+    """heldout_tilt pages: held-out fonts, one 'tilt' recipe with near < far, and the text keeps more of
+    its detail (Sobel magnitude of the blurred page over the sharp page's) at the near edge."""
+    def sobel(img):
+        g = img.astype(np.float32)
+        return np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
+
+    root = deblur.generate_evaluation_set(tmp_path / "tilt", 2, "smoke", splits=("heldout_tilt",), workers=1)
+    for meta_path in sorted((root / "heldout_tilt" / "meta").glob("*.json")):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        assert {re.sub(r" (Bold|\(faux bold\))$", "", f) for f in meta["fonts"]} <= fonts.HELDOUT_FAMILIES
+        assert meta["spatially_varying"]
+        (part,) = meta["kernel"]
+        assert part["type"] == "tilt" and part["near_radius_px"] < part["far_radius_px"]
+        blurred, sharp = (cv2.imread(str(root / "heldout_tilt" / d / meta["name"]), cv2.IMREAD_GRAYSCALE)
+                          for d in ("blur_image", "gt_image"))
+        radius = degrade.tilt_radius_map(*blurred.shape, part["near_radius_px"], part["far_radius_px"], part["angle_deg"])
+        near, far = radius < np.quantile(radius, 0.3), radius > np.quantile(radius, 0.7)
+        detail = [sobel(blurred)[m].mean() / sobel(sharp)[m].mean() for m in (near, far)]
+        assert detail[0] > 1.2 * detail[1], (meta["name"], detail)
