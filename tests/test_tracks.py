@@ -18,7 +18,7 @@ from lib.config import ConfigError
 from lib.data.pairs import read_image
 from lib.export import run_submission
 from lib.infer import predict_image
-from lib.tracks import get_track, load_model, register_track, track_names
+from lib.tracks import KNOWN_TRACKS, get_track, load_model, register_track, track_names
 from lib.train.schedule import build_scheduler
 from tiny_tracks import DENOISE, GAN, TinyDenoiseTrack, weights
 
@@ -236,3 +236,12 @@ def test_settings_train_a_changed_network_in_a_folder_of_its_own(tmp_path, tiny_
         main([*args, "--set", "data.size=16"])  # the data is made once per profile: not settable
     with pytest.raises(SystemExit):
         main(["--config", "tiny_denoise", "--rescore", "--set", "model.channels=4"])
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_TRACKS))
+def test_every_shipped_checkpoint_is_at_most_10_mb(name):
+    """TRACKS.md: a shipped demo checkpoint is at most 10 MB (10^7 bytes), so a wider network must say
+    how it fits (e.g. a width-32 deblur NAFNet is 19.9 MB in float32) before it replaces one."""
+    weights_file = get_track(name).shipped_dir / "model.pdparams"
+    assert weights_file.is_file(), weights_file
+    assert weights_file.stat().st_size <= 10_000_000, (weights_file, weights_file.stat().st_size)
