@@ -52,6 +52,7 @@ CAUSE_SPLITS = {"heldout_fonts": (True, "train", 1.0),    # the held-out fonts, 
 # (train_shake_share): then it is the one blur family no training page shows. Not part of the data set;
 # generate_evaluation_set makes its pages.
 BLUR_SPLITS = {"heldout": (True, "heldout", 1.0), "heldout_tilt": (True, "tilt", 1.0)}
+SPLIT_DRAWS = {**CAUSE_SPLITS, **BLUR_SPLITS}  # every split that is not drawn like train / test_A
 HELDOUT_SPLITS = ("heldout", "scans")  # evaluation only: what the generator's training pages never show
 COUNT_KEYS = {"train": "n_train", "test_A": "n_test", "heldout": "n_heldout", "scans": "n_scans"}
 META_DIR, TEXT_DIR = "meta", "text"
@@ -166,7 +167,7 @@ def make_page(job: PageJob) -> dict:
         page = render_page(page_rng, width, height, px, job.fonts, stroke_grow=grow)
         sharp, lines = page.image, page.lines
         page_meta = {"fonts": page.fonts, "page": page.info, "lines": page.lines}
-    family, strength = {**CAUSE_SPLITS, **BLUR_SPLITS}.get(job.split, (False, "train", 1.0))[1:]
+    family, strength = SPLIT_DRAWS.get(job.split, (False, "train", 1.0))[1:]
     if job.split == "train" and SHAKE_KEY in opts:  # its own stream, like the strength's
         if np.random.default_rng([job.seed, split_id, job.index, 4]).random() < opts[SHAKE_KEY]:
             family = "heldout"
@@ -196,7 +197,7 @@ def make_page(job: PageJob) -> dict:
 
 
 def uses_heldout_fonts(split: str) -> bool:
-    return {**CAUSE_SPLITS, **BLUR_SPLITS}.get(split, (False,))[0]
+    return SPLIT_DRAWS.get(split, (False,))[0]
 
 
 def training_fonts(opts: dict, fonts: FontSet) -> FontSet:
