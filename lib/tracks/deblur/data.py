@@ -72,6 +72,10 @@ EXTRA_FONTS_KEY = "train_extra_cjk_fonts"
 # sampler, lib.data.degrade.sample_heldout_kernel) instead of the training kernels, so that no blur family of
 # the evaluation splits but ``heldout_tilt``'s is unseen; drawn per page from its own stream. Absent at 0.
 SHAKE_KEY = "train_shake_share"
+# optional, with train_shake_share: the shaken pages are written as extra pairs ("00007_shake") beside their
+# originals, which keep the training blur, instead of replacing them: the same pages and texts, so the set
+# is the default set plus shaken copies. Absent when false.
+SHAKE_COPIES_KEY = "train_shake_copies"
 SCAN_PX = 0.6  # skimage's page(): ~17 px line pitch, like a generated page with 0.6 px per layout unit
 REFERENCE_LONG_SIDE = 800  # a test page of this size has 1 px per layout unit
 MIN_UNIT = 0.5             # tiny (smoke) pages keep text of at least ~8 px
@@ -84,7 +88,7 @@ def data_options(profile: str | None = None, overrides: dict | None = None) -> d
     """The ``data`` section of ``lib/configs/deblur.yaml`` for ``profile``, with ``overrides``, checked."""
     opts, where = checked_section(TRACK, "data", DATA_KEYS, profile, overrides,
                                   {STRENGTH_KEY: STRENGTH_DEFAULT, WEIGHT_KEY: WEIGHT_DEFAULT, EXTRA_FONTS_KEY: False,
-                                   SHAKE_KEY: 0.0})
+                                   SHAKE_KEY: 0.0, SHAKE_COPIES_KEY: False})
     if not isinstance(opts[EXTRA_FONTS_KEY], bool):
         raise ConfigError(f"{where}: {EXTRA_FONTS_KEY} must be true or false, got {opts[EXTRA_FONTS_KEY]!r}")
     if opts.pop(EXTRA_FONTS_KEY):
@@ -94,6 +98,13 @@ def data_options(profile: str | None = None, overrides: dict | None = None) -> d
         raise ConfigError(f"{where}: {SHAKE_KEY} must be a number in [0, 1], got {share!r}")
     if share:
         opts[SHAKE_KEY] = float(share)
+    copies = opts.pop(SHAKE_COPIES_KEY)
+    if not isinstance(copies, bool):
+        raise ConfigError(f"{where}: {SHAKE_COPIES_KEY} must be true or false, got {copies!r}")
+    if copies and not share:
+        raise ConfigError(f"{where}: {SHAKE_COPIES_KEY} needs {SHAKE_KEY} above 0 (the share of pages copied)")
+    if copies:
+        opts[SHAKE_COPIES_KEY] = True
     for key, default, lowest, highest in ((STRENGTH_KEY, STRENGTH_DEFAULT, 0.1, 1.0), (WEIGHT_KEY, WEIGHT_DEFAULT, -0.5, 0.5)):
         span = opts.pop(key)
         if not (isinstance(span, (list, tuple)) and len(span) == 2 and all(isinstance(v, (int, float)) for v in span)
@@ -143,6 +154,19 @@ def scan_page(index: int) -> tuple[np.ndarray, float]:
     return np.repeat(gray[:, :, None], 3, axis=2), SCAN_PX * factor
 
 
+class ShakenCopyJob(PageJob):
+    """A training page again, blurred by the camera-shake family (:data:`SHAKE_COPIES_KEY`)."""
+
+    @property
+    def name(self) -> str:
+        return f"{super().name}_shake"
+
+
+def is_shaken(seed: int, index: int, opts: dict) -> bool:
+    """Whether training page ``index`` is drawn for the camera-shake blur (its own stream, like the strength's)."""
+    return SHAKE_KEY in opts and np.random.default_rng([seed, SPLITS["train"], index, 4]).random() < opts[SHAKE_KEY]
+
+
 def make_page(job: PageJob) -> dict:
     """Render (or, for ``scans``, load), degrade and write one pair with its meta and text files;
     returns file hashes. ``heldout`` pages use the held-out fonts (``job.fonts``) and blur family."""
@@ -168,9 +192,9 @@ def make_page(job: PageJob) -> dict:
         sharp, lines = page.image, page.lines
         page_meta = {"fonts": page.fonts, "page": page.info, "lines": page.lines}
     family, strength = SPLIT_DRAWS.get(job.split, (False, "train", 1.0))[1:]
-    if job.split == "train" and SHAKE_KEY in opts:  # its own stream, like the strength's
-        if np.random.default_rng([job.seed, split_id, job.index, 4]).random() < opts[SHAKE_KEY]:
-            family = "heldout"
+    if isinstance(job, ShakenCopyJob) or (job.split == "train" and not opts.get(SHAKE_COPIES_KEY)
+                                          and is_shaken(job.seed, job.index, opts)):
+        family = "heldout"
     if job.split == "train" and STRENGTH_KEY in opts:  # its own stream: the page and its other draws stay
         strength = float(np.random.default_rng([job.seed, split_id, job.index, 2]).uniform(*opts[STRENGTH_KEY]))
     blurred, kernel, recipe = degrade(blur_rng, sharp, px * strength, noise_scale=scale,
@@ -218,7 +242,8 @@ def _params(profile: str, seed: int, opts: dict, fonts: FontSet, heldout_fonts: 
 def _summary(manifest: dict) -> str:
     counts = manifest["counts"]
     sizes = manifest["sizes"]
-    return (f"{counts['train']} train pairs (long side ~{sizes['train']['median_long_side']} px), "
+    copies = f" + {manifest['shaken_copies']} shaken copies" if manifest.get("shaken_copies") else ""
+    return (f"{counts['train']} train pairs{copies} (long side ~{sizes['train']['median_long_side']} px), "
             f"{counts['test_A']} test_A pairs (~{sizes['test_A']['median_long_side']} px), "
             f"{counts.get('heldout', 0)} held-out-font/blur pages, {counts.get('scans', 0)} blurred scans, "
             f"profile {manifest['profile']}, random seed {manifest['seed']}")
@@ -238,6 +263,9 @@ def generate(root: Path, profile: str, seed: int, opts: dict, fonts: FontSet, he
         jobs = [PageJob(str(tmp), split, i, seed, opts, heldout_fonts if uses_heldout_fonts(split)
                         else train_fonts if split == "train" else fonts)
                 for split in counts for i in range(counts[split])]
+        if opts.get(SHAKE_COPIES_KEY) and "train" in counts:
+            jobs += [ShakenCopyJob(str(tmp), "train", i, seed, opts, train_fonts)
+                     for i in range(counts["train"]) if is_shaken(seed, i, opts)]
         # start processes only when there is enough work to pay for them (not for smoke-sized sets)
         work = sum(opts["test_long_side"] ** 2 * (opts["train_scale"] ** 2 if j.split == "train" else 1)
                    for j in jobs)
@@ -249,7 +277,9 @@ def generate(root: Path, profile: str, seed: int, opts: dict, fonts: FontSet, he
             dims = np.array([r["size"] for r in results if r["split"] == split])
             sizes[split] = {"median_long_side": int(np.median(dims.max(axis=1))),
                             "min_wh": dims.min(axis=0).tolist(), "max_wh": dims.max(axis=0).tolist()}
+        copies = sum(isinstance(j, ShakenCopyJob) for j in jobs)
         return {**_params(profile, seed, opts, fonts, heldout_fonts), "counts": counts, "sizes": sizes,
+                **({"shaken_copies": copies} if copies else {}),
                 "layout": {"image_dirs": [BLUR_DIR, GT_DIR], "meta_dir": META_DIR, "text_dir": TEXT_DIR},
                 "combined_sha256": combined, "files": dict(sorted(files.items()))}
 

@@ -655,3 +655,36 @@ def test_tilted_pages_are_sharper_at_their_near_edge(tmp_path):
         near, far = radius < np.quantile(radius, 0.3), radius > np.quantile(radius, 0.7)
         detail = [sobel(blurred)[m].mean() / sobel(sharp)[m].mean() for m in (near, far)]
         assert detail[0] > 1.2 * detail[1], (meta["name"], detail)
+
+
+def test_training_shake_copies_add_the_shaken_pages_beside_their_originals(tiny, tmp_path):
+    """train_shake_copies: every file of the default set stays byte for byte the same, and the pages a
+    train_shake_share set would shake come in addition, as "<name>_shake" pairs with their original's
+    ground truth and text and the camera-shake blur."""
+    options = {"train_shake_share": 0.5, "n_train": 8}
+    replaced = make(tmp_path / "replaced", options=options)
+    added = make(tmp_path / "added", options={**options, "train_shake_copies": True})
+    default = make(tmp_path / "default", options={"n_train": 8})
+    files, before = all_files(added), all_files(default)
+    for rel in before:
+        assert rel == "manifest.json" or files[rel] == before[rel], rel
+    shaken = sorted(json.loads(p.read_text(encoding="utf-8"))["name"]
+                    for p in (replaced / "train" / "meta").glob("*.json")
+                    if json.loads(p.read_text(encoding="utf-8"))["kernel"][0]["type"] == "shake")
+    copies = sorted(rel.split("/")[-1] for rel in files if rel.startswith("train/blur_image/") and rel not in before)
+    assert 0 < len(shaken) < 8 and copies == [name.replace(".png", "_shake.png") for name in shaken]
+    for name in shaken:
+        stem = name.removesuffix(".png")
+        assert files[f"train/gt_image/{stem}_shake.png"] == before[f"train/gt_image/{name}"]
+        assert files[f"train/text/{stem}_shake.txt"] == before[f"train/text/{stem}.txt"]
+        assert files[f"train/blur_image/{stem}_shake.png"] == all_files(replaced)[f"train/blur_image/{name}"]
+    manifest = json.loads((added / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["shaken_copies"] == len(shaken) and manifest["counts"]["train"] == 8
+
+
+@pytest.mark.parametrize("options, problem", [({"train_shake_copies": True}, r"train_shake_copies needs train_shake_share above 0"),
+                                              ({"train_shake_share": 0.3, "train_shake_copies": "yes"},
+                                               r"train_shake_copies must be true or false")])
+def test_bad_training_shake_copies_is_a_clear_error(options, problem):
+    with pytest.raises(ConfigError, match=rf"deblur\.yaml data: {problem}"):
+        deblur.data_options("smoke", options)
