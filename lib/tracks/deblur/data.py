@@ -74,7 +74,8 @@ EXTRA_FONTS_KEY = "train_extra_cjk_fonts"
 SHAKE_KEY = "train_shake_share"
 # optional, with train_shake_share: the shaken pages are written as extra pairs ("00007_shake") beside their
 # originals, which keep the training blur, instead of replacing them: the same pages and texts, so the set
-# is the default set plus shaken copies. Absent when false.
+# is the default set plus shaken copies. A copy sorts right after its original, so prepare's validation tail
+# (the last val_count pairs by name) can hold one without the other: read split.json. Absent when false.
 SHAKE_COPIES_KEY = "train_shake_copies"
 SCAN_PX = 0.6  # skimage's page(): ~17 px line pitch, like a generated page with 0.6 px per layout unit
 REFERENCE_LONG_SIDE = 800  # a test page of this size has 1 px per layout unit
