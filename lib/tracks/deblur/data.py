@@ -90,22 +90,20 @@ def data_options(profile: str | None = None, overrides: dict | None = None) -> d
     opts, where = checked_section(TRACK, "data", DATA_KEYS, profile, overrides,
                                   {STRENGTH_KEY: STRENGTH_DEFAULT, WEIGHT_KEY: WEIGHT_DEFAULT, EXTRA_FONTS_KEY: False,
                                    SHAKE_KEY: 0.0, SHAKE_COPIES_KEY: False})
-    if not isinstance(opts[EXTRA_FONTS_KEY], bool):
-        raise ConfigError(f"{where}: {EXTRA_FONTS_KEY} must be true or false, got {opts[EXTRA_FONTS_KEY]!r}")
-    if opts.pop(EXTRA_FONTS_KEY):
-        opts[EXTRA_FONTS_KEY] = True
+    flags = {}
+    for key in (EXTRA_FONTS_KEY, SHAKE_COPIES_KEY):  # switches: absent when false, so the bytes stay as they were
+        flags[key] = opts.pop(key)
+        if not isinstance(flags[key], bool):
+            raise ConfigError(f"{where}: {key} must be true or false, got {flags[key]!r}")
+        if flags[key]:
+            opts[key] = True
     share = opts.pop(SHAKE_KEY)
     if isinstance(share, bool) or not (isinstance(share, (int, float)) and 0.0 <= share <= 1.0):
         raise ConfigError(f"{where}: {SHAKE_KEY} must be a number in [0, 1], got {share!r}")
     if share:
         opts[SHAKE_KEY] = float(share)
-    copies = opts.pop(SHAKE_COPIES_KEY)
-    if not isinstance(copies, bool):
-        raise ConfigError(f"{where}: {SHAKE_COPIES_KEY} must be true or false, got {copies!r}")
-    if copies and not share:
+    if flags[SHAKE_COPIES_KEY] and not share:
         raise ConfigError(f"{where}: {SHAKE_COPIES_KEY} needs {SHAKE_KEY} above 0 (the share of pages copied)")
-    if copies:
-        opts[SHAKE_COPIES_KEY] = True
     for key, default, lowest, highest in ((STRENGTH_KEY, STRENGTH_DEFAULT, 0.1, 1.0), (WEIGHT_KEY, WEIGHT_DEFAULT, -0.5, 0.5)):
         span = opts.pop(key)
         if not (isinstance(span, (list, tuple)) and len(span) == 2 and all(isinstance(v, (int, float)) for v in span)
@@ -264,9 +262,9 @@ def generate(root: Path, profile: str, seed: int, opts: dict, fonts: FontSet, he
         jobs = [PageJob(str(tmp), split, i, seed, opts, heldout_fonts if uses_heldout_fonts(split)
                         else train_fonts if split == "train" else fonts)
                 for split in counts for i in range(counts[split])]
-        if opts.get(SHAKE_COPIES_KEY) and "train" in counts:
-            jobs += [ShakenCopyJob(str(tmp), "train", i, seed, opts, train_fonts)
-                     for i in range(counts["train"]) if is_shaken(seed, i, opts)]
+        copy_jobs = [ShakenCopyJob(str(tmp), "train", i, seed, opts, train_fonts) for i in range(counts.get("train", 0))
+                     if opts.get(SHAKE_COPIES_KEY) and is_shaken(seed, i, opts)]
+        jobs += copy_jobs
         # start processes only when there is enough work to pay for them (not for smoke-sized sets)
         work = sum(opts["test_long_side"] ** 2 * (opts["train_scale"] ** 2 if j.split == "train" else 1)
                    for j in jobs)
@@ -278,9 +276,8 @@ def generate(root: Path, profile: str, seed: int, opts: dict, fonts: FontSet, he
             dims = np.array([r["size"] for r in results if r["split"] == split])
             sizes[split] = {"median_long_side": int(np.median(dims.max(axis=1))),
                             "min_wh": dims.min(axis=0).tolist(), "max_wh": dims.max(axis=0).tolist()}
-        copies = sum(isinstance(j, ShakenCopyJob) for j in jobs)
         return {**_params(profile, seed, opts, fonts, heldout_fonts), "counts": counts, "sizes": sizes,
-                **({"shaken_copies": copies} if copies else {}),
+                **({"shaken_copies": len(copy_jobs)} if copy_jobs else {}),
                 "layout": {"image_dirs": [BLUR_DIR, GT_DIR], "meta_dir": META_DIR, "text_dir": TEXT_DIR},
                 "combined_sha256": combined, "files": dict(sorted(files.items()))}
 

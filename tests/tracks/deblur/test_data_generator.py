@@ -657,7 +657,7 @@ def test_tilted_pages_are_sharper_at_their_near_edge(tmp_path):
         assert detail[0] > 1.2 * detail[1], (meta["name"], detail)
 
 
-def test_training_shake_copies_add_the_shaken_pages_beside_their_originals(tiny, tmp_path):
+def test_training_shake_copies_add_the_shaken_pages_beside_their_originals(tmp_path):
     """train_shake_copies: every file of the default set stays byte for byte the same, and the pages a
     train_shake_share set would shake come in addition, as "<name>_shake" pairs with their original's
     ground truth and text and the camera-shake blur."""
@@ -665,7 +665,7 @@ def test_training_shake_copies_add_the_shaken_pages_beside_their_originals(tiny,
     replaced = make(tmp_path / "replaced", options=options)
     added = make(tmp_path / "added", options={**options, "train_shake_copies": True})
     default = make(tmp_path / "default", options={"n_train": 8})
-    files, before = all_files(added), all_files(default)
+    files, before, replaced_files = all_files(added), all_files(default), all_files(replaced)
     for rel in before:
         assert rel == "manifest.json" or files[rel] == before[rel], rel
     shaken = sorted(json.loads(p.read_text(encoding="utf-8"))["name"]
@@ -677,7 +677,7 @@ def test_training_shake_copies_add_the_shaken_pages_beside_their_originals(tiny,
         stem = name.removesuffix(".png")
         assert files[f"train/gt_image/{stem}_shake.png"] == before[f"train/gt_image/{name}"]
         assert files[f"train/text/{stem}_shake.txt"] == before[f"train/text/{stem}.txt"]
-        assert files[f"train/blur_image/{stem}_shake.png"] == all_files(replaced)[f"train/blur_image/{name}"]
+        assert files[f"train/blur_image/{stem}_shake.png"] == replaced_files[f"train/blur_image/{name}"]
     manifest = json.loads((added / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["shaken_copies"] == len(shaken) and manifest["counts"]["train"] == 8
 
