@@ -1,0 +1,43 @@
+"""bench/bench_deblur_gate_oracle.py: the per-page switch and its threshold, on hand-made pages."""
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def gate():
+    spec = importlib.util.spec_from_file_location("bench_deblur_gate_oracle", ROOT / "bench" / "bench_deblur_gate_oracle.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pages(model, blurred, width):
+    return {"model": np.array(model, float), "blurred": np.array(blurred, float), "width": np.array(width, float)}
+
+
+def test_switch_restores_only_pages_at_or_above_the_threshold(gate):
+    p = pages([0.1, 0.5, 0.2], [0.3, 0.2, 0.6], [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(gate.switch_cer(p, 2.0), [0.3, 0.5, 0.2])
+    np.testing.assert_allclose(gate.switch_cer(p, -np.inf), p["model"])
+    np.testing.assert_allclose(gate.switch_cer(p, np.inf), p["blurred"])
+
+
+def test_best_threshold_matches_a_brute_force_over_every_page_subset_it_can_make(gate):
+    # the model spoils thin-stroke pages and helps thick ones: the best cut sits between them
+    a = pages([0.4, 0.3, 0.1, 0.2], [0.1, 0.2, 0.5, 0.4], [1.0, 1.5, 3.0, 4.0])
+    b = pages([0.5, 0.05], [0.2, 0.3], [1.2, 3.5])
+    t = gate.best_threshold([a, b])
+    assert t == 3.0
+    cuts = [-np.inf, 1.0, 1.2, 1.5, 3.0, 3.5, 4.0, np.inf]
+    brute = min(np.concatenate([gate.switch_cer(a, c), gate.switch_cer(b, c)]).mean() for c in cuts)
+    assert np.concatenate([gate.switch_cer(a, t), gate.switch_cer(b, t)]).mean() == pytest.approx(brute)
+
+
+def test_an_unknown_method_names_the_benches(gate):
+    with pytest.raises(ValueError, match="no method 'nope'"):
+        gate.split_pages(gate.SPLITS["heldout"], "heldout", "nope")
