@@ -9,9 +9,12 @@ pass those pages through untouched. This bench answers from recorded 30-page ben
 * whether the blurred page's own stroke width (Otsu mask, no ground truth needed, so known at
   inference) ranks the pages the model spoils (Spearman correlation with model CER minus blurred CER);
 * a leave-one-split-out switch: "restore only pages whose blurred stroke width is at least t", t chosen
-  on the other two splits, read on the third.
+  on the other two splits, read on the third;
+* where the loss sits: the model's CER minus the blurred input's on pages with small body text (below
+  SMALL_BODY_PX, the generator's layout record) and on the rest, and the pages it spoils most.
 
     .venv/bin/python bench/bench_deblur_gate_oracle.py     # seconds; bench/results/deblur_gate_oracle.json
+    .venv/bin/python bench/bench_deblur_gate_oracle.py --method "shipped + TLC" --out bench/results/deblur_gate_oracle_shipped.json
 """
 from __future__ import annotations
 
@@ -26,11 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from lib.tracks.deblur.strokes import load_results, merged_page_cer  # noqa: E402
+from lib.tracks.deblur.strokes import BLURRED, load_results, merged_page_cer  # noqa: E402
 from record import stamp, write_json  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-BLURRED = "blurred input"
+SMALL_BODY_PX = 14  # body text below this many pixels: where the heldout pages lose most
 # split: the benches that hold the model's and the blurred input's per-page CER
 SPLITS = {"heldout": ["deblur_strokes_heldout30.json", "deblur_strokes_heldout30_shake_copies.json"],
           "heldout_tilt": ["deblur_strokes_heldout_tilt30_shipped.json", "deblur_strokes_heldout_tilt30_shake_copies.json"],
@@ -38,14 +41,15 @@ SPLITS = {"heldout": ["deblur_strokes_heldout30.json", "deblur_strokes_heldout30
 
 
 def split_pages(files: list[str], split: str, method: str) -> dict:
-    """Per page: the model's and the blurred input's CER and the blurred page's stroke width."""
+    """Per page: the model's and the blurred input's CER, the blurred page's stroke width and the body text size."""
     benches = [load_results(RESULTS / f) for f in files]
     cer = merged_page_cer(benches, split)
     if method not in cer:
         raise ValueError(f"{files}: no method {method!r} on {split} (has {sorted(cer)})")
-    names = [p["page"] for p in benches[-1]["page_info"] if p["split"] == split]
+    info = [p for p in benches[-1]["page_info"] if p["split"] == split]
     width = {r["page"]: r["stroke_width"] for r in benches[-1]["rows"] if r["split"] == split and r["method"] == BLURRED}
-    return {"model": cer[method], "blurred": cer[BLURRED], "width": np.array([width[n] for n in names])}
+    return {"model": cer[method], "blurred": cer[BLURRED], "width": np.array([width[p["page"]] for p in info]),
+            "body_px": np.array([p["body_px"] for p in info]), "info": info}
 
 
 def switch_cer(pages: dict, threshold: float) -> np.ndarray:
@@ -77,11 +81,24 @@ def main(argv=None) -> dict:
                        "spearman_width_vs_model_minus_blurred": float(rho.statistic), "spearman_p": float(rho.pvalue),
                        "switch_threshold_from_other_splits": threshold, "switch": switch_cer(p, threshold).mean(),
                        "switch_restored_pages": int((p["width"] >= threshold).sum())}
+        small = p["body_px"] < SMALL_BODY_PX
+        for name, chosen in (("small_body", small), ("other", ~small)):
+            by_split[s][f"{name}_pages"] = int(chosen.sum())
+            by_split[s][f"{name}_model_minus_blurred"] = float((p["model"] - p["blurred"])[chosen].mean())
+        loss = p["model"] - p["blurred"]
+        by_split[s]["most_spoiled"] = [{"page": p["info"][i]["page"], "model_minus_blurred": float(loss[i]),
+                                        "blurred_cer": float(p["blurred"][i]), "body_px": int(p["body_px"][i]),
+                                        "kernel": p["info"][i]["kernel"]} for i in np.argsort(-loss)[:3]]
         r = by_split[s]
         print(f"{s:13s} model {r['model']:.3f}  blurred {r['blurred']:.3f}  oracle {r['oracle']:.3f}  "
               f"rho {r['spearman_width_vs_model_minus_blurred']:+.2f} (p {r['spearman_p']:.2f})  "
-              f"switch t={threshold:.2f}: {r['switch']:.3f} ({r['switch_restored_pages']} pages restored)")
-    result = {"method": args.method, "benches": SPLITS, "by_split": by_split, **stamp(argv)}
+              f"switch t={threshold:.2f}: {r['switch']:.3f} ({r['switch_restored_pages']} pages restored)  "
+              f"model - blurred: body < {SMALL_BODY_PX} px {r['small_body_model_minus_blurred']:+.3f} "
+              f"({r['small_body_pages']} pages), other {r['other_model_minus_blurred']:+.3f} ({r['other_pages']})")
+        for page in r["most_spoiled"]:
+            print(f"    spoiled most: {page['page']} {page['model_minus_blurred']:+.3f} (blurred {page['blurred_cer']:.3f}), "
+                  f"body {page['body_px']} px, kernel {page['kernel']}")
+    result = {"method": args.method, "benches": SPLITS, "small_body_px": SMALL_BODY_PX, "by_split": by_split, **stamp(argv)}
     write_json(args.out, result)
     print(f"written {args.out}")
     return result
