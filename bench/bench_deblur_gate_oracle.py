@@ -15,6 +15,8 @@ pass those pages through untouched. This bench answers from recorded 30-page ben
 
     .venv/bin/python bench/bench_deblur_gate_oracle.py     # seconds; bench/results/deblur_gate_oracle.json
     .venv/bin/python bench/bench_deblur_gate_oracle.py --method "shipped + TLC" --out bench/results/deblur_gate_oracle_shipped.json
+    .venv/bin/python bench/bench_deblur_gate_oracle.py --tag copies_stroke_s1 --method "copies_stroke_s1_x4 + TLC" \
+        --out bench/results/deblur_gate_oracle_copies_stroke_s1.json
 """
 from __future__ import annotations
 
@@ -34,10 +36,16 @@ from record import stamp, write_json  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 SMALL_BODY_PX = 14  # body text below this many pixels: where the heldout pages lose most
-# split: the benches that hold the model's and the blurred input's per-page CER
-SPLITS = {"heldout": ["deblur_strokes_heldout30.json", "deblur_strokes_heldout30_shake_copies.json"],
-          "heldout_tilt": ["deblur_strokes_heldout_tilt30_shipped.json", "deblur_strokes_heldout_tilt30_shake_copies.json"],
-          "test_A": ["deblur_strokes_test_a30.json", "deblur_strokes_test_a30_shake_copies.json"]}
+# split: the bench that holds the blurred input's per-page CER (with the shipped model's); the model's is
+# deblur_strokes_<file tag>_<--tag>.json beside it
+BASE_BENCHES = {"heldout": "deblur_strokes_heldout30.json", "heldout_tilt": "deblur_strokes_heldout_tilt30_shipped.json",
+                "test_A": "deblur_strokes_test_a30.json"}
+FILE_TAGS = {"heldout": "heldout30", "heldout_tilt": "heldout_tilt30", "test_A": "test_a30"}
+
+
+def split_benches(tag: str) -> dict[str, list[str]]:
+    """Per split, the bench files to merge: the base bench and the model's (``tag``, e.g. ``shake_copies``)."""
+    return {s: [base, f"deblur_strokes_{FILE_TAGS[s]}_{tag}.json"] for s, base in BASE_BENCHES.items()}
 
 
 def split_pages(files: list[str], split: str, method: str) -> dict:
@@ -68,10 +76,12 @@ def best_threshold(pages: list[dict]) -> float:
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--method", default="shake_copies_x4 + TLC", help="the model's method name in the benches")
+    parser.add_argument("--tag", default="shake_copies", help="the model's benches: deblur_strokes_<split>30_<tag>.json")
     parser.add_argument("--out", type=Path, default=RESULTS / "deblur_gate_oracle.json")
     args = parser.parse_args(argv)
 
-    pages = {s: split_pages(files, s, args.method) for s, files in SPLITS.items()}
+    benches = split_benches(args.tag)
+    pages = {s: split_pages(files, s, args.method) for s, files in benches.items()}
     by_split = {}
     for s, p in pages.items():
         threshold = best_threshold([q for other, q in pages.items() if other != s])
@@ -98,7 +108,7 @@ def main(argv=None) -> dict:
         for page in r["most_spoiled"]:
             print(f"    spoiled most: {page['page']} {page['model_minus_blurred']:+.3f} (blurred {page['blurred_cer']:.3f}), "
                   f"body {page['body_px']} px, kernel {page['kernel']}")
-    result = {"method": args.method, "benches": SPLITS, "small_body_px": SMALL_BODY_PX, "by_split": by_split, **stamp(argv)}
+    result = {"method": args.method, "benches": benches, "small_body_px": SMALL_BODY_PX, "by_split": by_split, **stamp(argv)}
     write_json(args.out, result)
     print(f"written {args.out}")
     return result

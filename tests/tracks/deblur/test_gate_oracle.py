@@ -39,4 +39,11 @@ def test_best_threshold_is_the_cut_a_page_by_page_brute_force_finds(gate):
 
 def test_an_unknown_method_names_the_benches(gate):
     with pytest.raises(ValueError, match="no method 'nope'"):
-        gate.split_pages(gate.SPLITS["heldout"], "heldout", "nope")
+        gate.split_pages(gate.split_benches("shake_copies")["heldout"], "heldout", "nope")
+
+
+def test_the_tag_picks_the_models_benches_beside_the_base_bench(gate):
+    benches = gate.split_benches("copies_stroke_s1")
+    assert benches["heldout_tilt"] == ["deblur_strokes_heldout_tilt30_shipped.json",
+                                       "deblur_strokes_heldout_tilt30_copies_stroke_s1.json"]
+    assert all((gate.RESULTS / f).is_file() for files in benches.values() for f in files)
