@@ -31,21 +31,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from lib.tracks.deblur.strokes import BLURRED, load_results, merged_page_cer  # noqa: E402
+from lib.tracks.deblur.strokes import BLURRED, SHIPPED_BENCH30, bench30_file, load_results, merged_page_cer  # noqa: E402
 from record import stamp, write_json  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 SMALL_BODY_PX = 14  # body text below this many pixels: where the heldout pages lose most
-# split: the bench that holds the blurred input's per-page CER (with the shipped model's); the model's is
-# deblur_strokes_<file tag>_<--tag>.json beside it
-BASE_BENCHES = {"heldout": "deblur_strokes_heldout30.json", "heldout_tilt": "deblur_strokes_heldout_tilt30_shipped.json",
-                "test_A": "deblur_strokes_test_a30.json"}
-FILE_TAGS = {"heldout": "heldout30", "heldout_tilt": "heldout_tilt30", "test_A": "test_a30"}
 
 
 def split_benches(tag: str) -> dict[str, list[str]]:
-    """Per split, the bench files to merge: the base bench and the model's (``tag``, e.g. ``shake_copies``)."""
-    return {s: [base, f"deblur_strokes_{FILE_TAGS[s]}_{tag}.json"] for s, base in BASE_BENCHES.items()}
+    """Per split, the bench files to merge: the shipped model's (with the blurred input) and the model's (``tag``)."""
+    return {s: [base, bench30_file(s, tag)] for s, base in SHIPPED_BENCH30.items()}
 
 
 def split_pages(files: list[str], split: str, method: str) -> dict:
@@ -91,11 +86,11 @@ def main(argv=None) -> dict:
                        "spearman_width_vs_model_minus_blurred": float(rho.statistic), "spearman_p": float(rho.pvalue),
                        "switch_threshold_from_other_splits": threshold, "switch": switch_cer(p, threshold).mean(),
                        "switch_restored_pages": int((p["width"] >= threshold).sum())}
+        loss = p["model"] - p["blurred"]
         small = p["body_px"] < SMALL_BODY_PX
         for name, chosen in (("small_body", small), ("other", ~small)):
             by_split[s][f"{name}_pages"] = int(chosen.sum())
-            by_split[s][f"{name}_model_minus_blurred"] = float((p["model"] - p["blurred"])[chosen].mean())
-        loss = p["model"] - p["blurred"]
+            by_split[s][f"{name}_model_minus_blurred"] = float(loss[chosen].mean())
         by_split[s]["most_spoiled"] = [{"page": p["info"][i]["page"], "model_minus_blurred": float(loss[i]),
                                         "blurred_cer": float(p["blurred"][i]), "body_px": int(p["body_px"][i]),
                                         "kernel": p["info"][i]["kernel"]} for i in np.argsort(-loss)[:3]]

@@ -32,6 +32,19 @@ SPLIT_LABELS_ZH = {"test_A": "test_A（训练字体）", "heldout": "heldout（�
                    "heldout_fonts": "未见字体 + 训练模糊", "heldout_blur": "训练字体 + 未见抖动模糊",
                    "mild_blur": "训练字体 + 训练模糊减半", "heldout_fonts_mild": "未见字体 + 训练模糊减半"}
 
+# The 30-page benches (bench/bench_deblur_strokes.py --heldout 30 | --heldout-tilt 30 | --test-a 30 --out
+# bench/results/deblur_strokes_<tag>_<run>.json): the file tag of each split, and the bench that holds the
+# shipped model's and the blurred input's per-page CER on it.
+BENCH30_TAGS = {"heldout": "heldout30", "heldout_tilt": "heldout_tilt30", "test_A": "test_a30"}
+SHIPPED_BENCH30 = {"heldout": "deblur_strokes_heldout30.json", "heldout_tilt": "deblur_strokes_heldout_tilt30_shipped.json",
+                   "test_A": "deblur_strokes_test_a30.json"}
+
+
+def bench30_file(split: str, run: str) -> str:
+    """The file name of ``run``'s 30-page bench on ``split`` (``run`` e.g. ``copies_stroke_s1``)."""
+    return f"deblur_strokes_{BENCH30_TAGS[split]}_{run}.json"
+
+
 BACKGROUND_KERNEL = 31  # px: wider than any stroke of the demo pages, so a closing removes the text
 WEIGHT_WORDS = ("(faux bold)", "Bold", "Semibold", "Light", "Italic")
 
