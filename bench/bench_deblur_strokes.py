@@ -40,6 +40,7 @@ from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
 from record import machine, stamp, write_json  # bench/record.py, beside this script
+import numpy as np
 import paddle
 
 from lib.infer import predict_image, tlc_model
@@ -52,6 +53,14 @@ from lib.tracks.deblur.strokes import (BLURRED, SHARP, evaluation_pages, ocr_con
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_strokes.json"
 UNSHARP = "unsharp mask"
+
+
+def ensemble_restorer(nets: list, predict=predict_image):
+    """Restore with each of ``nets`` and average the uint8 outputs (one net: its own output, unchanged).
+    The mean of several random seeds' outputs tells the seeds' variance from what they share."""
+    if len(nets) == 1:
+        return lambda x, net=nets[0]: predict(net, x)
+    return lambda x: np.clip(np.rint(np.mean([predict(net, x).astype(np.float64) for net in nets], axis=0)), 0, 255).astype(np.uint8)
 
 
 def tuned_unsharp_params(metrics_file: Path) -> dict:
@@ -119,7 +128,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--top", type=int, default=15, help="confusions kept per split and method")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--models", default=None,
-                        help="label=checkpoint,... to measure instead of the shipped model (no TLC unless --tlc)")
+                        help="label=checkpoint,... to measure instead of the shipped model (no TLC unless --tlc); "
+                             "label=a.pdparams+b.pdparams+... restores with the mean of those models' outputs")
     parser.add_argument("--tlc", action="store_true", help="with --models: each model + TLC (the demo window) instead of the plain model")
     parser.add_argument("--no-ocr", action="store_true", help="stroke widths only")
     parser.add_argument("--cause", type=int, default=None, metavar="PAGES",
@@ -147,11 +157,11 @@ def main(argv=None) -> dict:
     unsharp_params = tuned_unsharp_params(track.shipped_dir / "metrics.json")
     if args.models:
         checkpoints = dict(item.split("=", 1) for item in args.models.split(","))
-        nets = {label: track.load_model(path) for label, path in checkpoints.items()}
+        nets = {label: [track.load_model(path) for path in paths.split("+")] for label, paths in checkpoints.items()}
         with_tlc = None
         if args.tlc:  # as the submission's predict.py restores
-            nets = {f"{label} + TLC": (with_tlc := tlc_model(net, profile="demo")) for label, net in nets.items()}
-        restorers = {label: (lambda x, net=net: predict_image(net, x)) for label, net in nets.items()}
+            nets = {f"{label} + TLC": [(with_tlc := tlc_model(net, profile="demo")) for net in group] for label, group in nets.items()}
+        restorers = {label: ensemble_restorer(group) for label, group in nets.items()}
     else:
         checkpoints = {"NAFNet": track.shipped_dir / "model.pdparams"}
         model = track.load_model(checkpoints["NAFNet"])
