@@ -58,8 +58,6 @@ UNSHARP = "unsharp mask"
 def ensemble_restorer(nets: list, predict=predict_image):
     """Restore with each of ``nets`` and average the uint8 outputs (one net: its own output, unchanged).
     The mean of several random seeds' outputs tells the seeds' variance from what they share."""
-    if len(nets) == 1:
-        return lambda x, net=nets[0]: predict(net, x)
     return lambda x: np.clip(np.rint(np.mean([predict(net, x).astype(np.float64) for net in nets], axis=0)), 0, 255).astype(np.uint8)
 
 
