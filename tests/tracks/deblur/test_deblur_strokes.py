@@ -8,7 +8,7 @@ import pytest
 
 from lib.tracks.deblur.strokes import (SHARP, align_confusions, binarize_text, font_family, ink_fraction,
                                        ocr_confusions, paired_cer_difference, stroke_table, stroke_width, stroke_width_by_area,
-                                       merged_page_cer, summarize_strokes, width_excess_vs_blur)
+                                       merged_page_cer, summarize_strokes, CROSS_MACHINE_PAGE_CER_TOLERANCE, width_excess_vs_blur)
 
 
 def page_with_bar(thickness: int, size: int = 240, length: int = 200) -> np.ndarray:
@@ -181,6 +181,28 @@ def test_merged_page_cer_joins_benches_of_the_same_pages_and_refuses_others():
     with pytest.raises(ValueError, match="no bench has split 'test_A'"):
         merged_page_cer([first], "test_A")
 
+
+
+def test_merged_page_cer_accepts_a_stated_cross_machine_tolerance_and_checks_page_names():
+    def bench(pages, **methods):
+        rows = [{"split": "heldout", "page": p, "method": m} for p in pages for m in methods]
+        return {"rows": rows, "ocr": {m: {"heldout": {"page_cer": cers}} for m, cers in methods.items()}}
+    pages = ["00001.png", "00002.png", "00003.png"]
+    intel = bench(pages, blurred=[0.1, 0.2, 0.3], a=[0.0, 0.1, 0.2])
+    amd = bench(pages, blurred=[0.1, 0.2003, 0.3], b=[0.3, 0.2, 0.1])  # one character read differently
+    with pytest.raises(ValueError, match="by more than 0.0 on a page"):
+        merged_page_cer([intel, amd], "heldout")
+    merged = merged_page_cer([intel, amd], "heldout", tolerance=CROSS_MACHINE_PAGE_CER_TOLERANCE)
+    np.testing.assert_array_equal(merged["blurred"], [0.1, 0.2, 0.3])  # the first bench's CERs are kept
+    np.testing.assert_array_equal(merged["b"], [0.3, 0.2, 0.1])
+    with pytest.raises(ValueError, match="by more than 0.002"):
+        merged_page_cer([intel, bench(pages, blurred=[0.1, 0.21, 0.3])], "heldout",
+                        tolerance=CROSS_MACHINE_PAGE_CER_TOLERANCE)
+    with pytest.raises(ValueError, match="bench 1 names other heldout pages"):
+        merged_page_cer([intel, bench(pages[::-1], blurred=[0.3, 0.2, 0.1])], "heldout",
+                        tolerance=CROSS_MACHINE_PAGE_CER_TOLERANCE)
+    with pytest.raises(ValueError, match="tolerance must be >= 0"):
+        merged_page_cer([intel], "heldout", tolerance=-0.1)
 
 def test_alignment_separates_insertions_merges_and_line_breaks():
     counts = align_confusions("the cat sat\non a mat", "the cat sat on a\nmat")  # only the line break moved
