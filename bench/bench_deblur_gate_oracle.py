@@ -31,11 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from lib.tracks.deblur.strokes import BLURRED, SHIPPED_BENCH30, bench30_file, load_results, merged_page_cer  # noqa: E402
+from lib.tracks.deblur.strokes import (BLURRED, SHIPPED_BENCH30, SMALL_BODY_PX, bench30_file, load_results,  # noqa: E402
+                                       merged_page_cer)
 from record import stamp, write_json  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-SMALL_BODY_PX = 14  # body text below this many pixels: where the heldout pages lose most
 
 
 def split_benches(tag: str) -> dict[str, list[str]]:

@@ -68,6 +68,11 @@ WEIGHT_KEY, WEIGHT_DEFAULT = "train_stroke_grow", [0.0, 0.0]
 # (other designs and weights, unpacked by `python -m lib.data.fonts --fetch-extra-cjk`); the test and
 # held-out pages keep the default fonts. Absent when false, like the others.
 EXTRA_FONTS_KEY = "train_extra_cjk_fonts"
+# optional, a diagnostic and never a candidate: the training pages also draw from the HELD-OUT font families, so
+# ``heldout``'s fonts are no longer unseen (only its pages are). It asks whether a model that has seen those fonts
+# reads the held-out pages better than their blurred input, i.e. whether unseen fonts are what costs the reading.
+# Absent when false.
+ORACLE_FONTS_KEY = "train_heldout_fonts"
 # optional: this share of the training pages is blurred by the camera-shake family (the held-out split's
 # sampler, lib.data.degrade.sample_heldout_kernel) instead of the training kernels, so that no blur family of
 # the evaluation splits but ``heldout_tilt``'s is unseen; drawn per page from its own stream. Absent at 0.
@@ -89,9 +94,9 @@ def data_options(profile: str | None = None, overrides: dict | None = None) -> d
     """The ``data`` section of ``lib/configs/deblur.yaml`` for ``profile``, with ``overrides``, checked."""
     opts, where = checked_section(TRACK, "data", DATA_KEYS, profile, overrides,
                                   {STRENGTH_KEY: STRENGTH_DEFAULT, WEIGHT_KEY: WEIGHT_DEFAULT, EXTRA_FONTS_KEY: False,
-                                   SHAKE_KEY: 0.0, SHAKE_COPIES_KEY: False})
+                                   ORACLE_FONTS_KEY: False, SHAKE_KEY: 0.0, SHAKE_COPIES_KEY: False})
     flags = {}
-    for key in (EXTRA_FONTS_KEY, SHAKE_COPIES_KEY):  # switches: absent when false, so the bytes stay as they were
+    for key in (EXTRA_FONTS_KEY, ORACLE_FONTS_KEY, SHAKE_COPIES_KEY):  # switches: absent when false, so the bytes stay as they were
         flags[key] = opts.pop(key)
         if not isinstance(flags[key], bool):
             raise ConfigError(f"{where}: {key} must be true or false, got {flags[key]!r}")
@@ -223,16 +228,21 @@ def uses_heldout_fonts(split: str) -> bool:
     return SPLIT_DRAWS.get(split, (False,))[0]
 
 
-def training_fonts(opts: dict, fonts: FontSet) -> FontSet:
-    """The training pages' fonts: ``fonts``, with the extra Chinese faces when ``opts`` asks for them."""
-    if not opts.get(EXTRA_FONTS_KEY):
-        return fonts
-    return FontSet(fonts.latin, (*fonts.cjk, *find_extra_cjk_fonts()))
+def training_fonts(opts: dict, fonts: FontSet, heldout_fonts: FontSet) -> FontSet:
+    """The training pages' fonts: ``fonts``, with the extra Chinese faces and (the diagnostic) the held-out
+    families when ``opts`` asks for them."""
+    latin, cjk = fonts.latin, fonts.cjk
+    if opts.get(EXTRA_FONTS_KEY):
+        cjk = (*cjk, *find_extra_cjk_fonts())
+    if opts.get(ORACLE_FONTS_KEY):
+        latin, cjk = (*latin, *heldout_fonts.latin), (*cjk, *heldout_fonts.cjk)
+    return FontSet(latin, cjk)
 
 
 def _params(profile: str, seed: int, opts: dict, fonts: FontSet, heldout_fonts: FontSet) -> dict:
     """What determines the bytes of the set; a manifest with other values is out of date."""
-    extra = {"train_fonts": training_fonts(opts, fonts).names()} if opts.get(EXTRA_FONTS_KEY) else {}
+    extra = ({"train_fonts": training_fonts(opts, fonts, heldout_fonts).names()}
+             if opts.get(EXTRA_FONTS_KEY) or opts.get(ORACLE_FONTS_KEY) else {})
     return json.loads(json.dumps({"generator": f"lib.data.{TRACK}", "version": GENERATOR_VERSION,
                                   "profile": profile, "seed": int(seed), "options": opts,
                                   "fonts": fonts.names(), "heldout_fonts": heldout_fonts.names(), **extra}))
@@ -258,7 +268,7 @@ def generate(root: Path, profile: str, seed: int, opts: dict, fonts: FontSet, he
         for split in counts:
             for sub in (BLUR_DIR, GT_DIR, META_DIR) + ((TEXT_DIR,) if split != "scans" else ()):
                 (tmp / split / sub).mkdir(parents=True)
-        train_fonts = training_fonts(opts, fonts)
+        train_fonts = training_fonts(opts, fonts, heldout_fonts)
         jobs = [PageJob(str(tmp), split, i, seed, opts, heldout_fonts if uses_heldout_fonts(split)
                         else train_fonts if split == "train" else fonts)
                 for split in counts for i in range(counts[split])]

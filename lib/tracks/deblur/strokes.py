@@ -36,6 +36,7 @@ SPLIT_LABELS_ZH = {"test_A": "test_A（训练字体）", "heldout": "heldout（�
 # bench/results/deblur_strokes_<tag>_<run>.json): the file tag of each split, and the bench that holds the
 # shipped model's and the blurred input's per-page CER on it.
 BENCH30_TAGS = {"heldout": "heldout30", "heldout_tilt": "heldout_tilt30", "test_A": "test_a30"}
+SMALL_BODY_PX = 14  # body text below this many pixels: where the held-out pages lose most to every model
 SHIPPED_BENCH30 = {"heldout": "deblur_strokes_heldout30.json", "heldout_tilt": "deblur_strokes_heldout_tilt30_shipped.json",
                    "test_A": "deblur_strokes_test_a30.json"}
 

@@ -552,6 +552,31 @@ def test_extra_cjk_fonts_change_only_the_training_pages(tiny, tmp_path, monkeypa
             assert not set(json.loads(p.read_text(encoding="utf-8"))["fonts"]) & extra, p
 
 
+def test_heldout_fonts_diagnostic_puts_the_heldout_families_in_training_only(tiny, tmp_path):
+    """train_heldout_fonts (a diagnostic): the training pages also draw from the held-out families (recorded in
+    the manifest); the test and held-out pages are byte for byte the default set's."""
+    assert deblur.data_options("smoke", {**TINY}) == deblur.data_options("smoke", {**TINY, "train_heldout_fonts": False})
+    seen = make(tmp_path / "seen", options={"n_train": 8, "train_heldout_fonts": True})
+    files, default = all_files(seen), all_files(tiny)
+    for rel in default:
+        if not rel.startswith("train/") and rel != "manifest.json":
+            assert files[rel] == default[rel], rel
+    heldout = {f.name for f in (*fonts.discover_fonts(heldout=True).latin, *fonts.discover_fonts(heldout=True).cjk)}
+    manifest = json.loads((seen / "manifest.json").read_text())
+    assert {n.split(" [")[0] for n in manifest["train_fonts"]} >= heldout
+    used = {re.sub(r" (Bold|\(faux bold\))$", "", f) for p in (seen / "train" / "meta").glob("0*.json")
+            for f in json.loads(p.read_text(encoding="utf-8"))["fonts"]}
+    assert used & heldout, used
+    assert not {re.sub(r" (Bold|\(faux bold\))$", "", f) for p in (tiny / "train" / "meta").glob("0*.json")
+                for f in json.loads(p.read_text(encoding="utf-8"))["fonts"]} & heldout
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, None])
+def test_bad_heldout_fonts_option_is_a_clear_error(bad):
+    with pytest.raises(ConfigError, match=r"deblur\.yaml data: train_heldout_fonts must be true or false"):
+        deblur.data_options("smoke", {"train_heldout_fonts": bad})
+
+
 @pytest.mark.parametrize("bad", ["yes", 1, None])
 def test_bad_extra_cjk_fonts_option_is_a_clear_error(bad):
     with pytest.raises(ConfigError, match=r"deblur\.yaml data: train_extra_cjk_fonts must be true or false"):
