@@ -29,6 +29,10 @@ Other checkpoints instead of the shipped model (e.g. the claims bench's runs), s
 
     .venv/bin/python bench/bench_deblur_strokes.py --no-ocr --out bench/results/deblur_strokes_claims.json \
         --models recipe-seed0=runs/claims/recipe-seed0/last.pdparams,l1_only-seed0=runs/claims/l1_only-seed0/last.pdparams
+
+The OCR of the blurred, sharp and unsharp pages is the same in every run of the same pages on one machine;
+``--reuse-ocr <earlier result>`` takes it from an earlier bench recorded on this machine and reads only the
+models (a quarter of the OCR time with one model); the pages and unsharp parameters must match, or it is an error.
 """
 from __future__ import annotations
 
@@ -67,8 +71,34 @@ def tuned_unsharp_params(metrics_file: Path) -> dict:
     return next(row["params"] for row in methods if row["method"] == UNSHARP)
 
 
-def read_pages(pages: list[dict], splits: list[str], outputs: dict, top: int) -> tuple[dict, float]:
-    """OCR CER and top confusions per method and split; and the seconds it took."""
+BASELINES = (BLURRED, SHARP, UNSHARP)
+
+
+def reused_baseline_ocr(path: Path, pages: list[dict], unsharp_params: dict) -> dict:
+    """The blurred, sharp and unsharp OCR of an earlier bench of the same pages, to skip reading them again.
+    The bench is deterministic on one machine, but the OCR can read a page differently on another, so reuse
+    a file recorded on this machine. An error names the file when its pages (split, name, order) or its
+    unsharp parameters are not this run's: its readings would belong to other images."""
+    recorded = json.loads(path.read_text(encoding="utf-8"))
+    splits = list(dict.fromkeys(p["split"] for p in pages))
+    want = [(p["split"], p["name"]) for p in pages]
+    have = [(i["split"], i["page"]) for i in recorded.get("page_info", []) if i["split"] in splits]
+    if have != want:
+        raise ValueError(f"{path}: its pages are not this run's ({len(have)} recorded of splits {splits}, "
+                         f"{len(want)} here, or another order): cannot reuse its OCR")
+    if recorded.get("unsharp_params") != unsharp_params:
+        raise ValueError(f"{path}: unsharp parameters {recorded.get('unsharp_params')} are not this run's "
+                         f"{unsharp_params}: cannot reuse its OCR")
+    missing = [(m, s) for m in BASELINES for s in splits if s not in recorded["ocr"].get(m, {}) and not (m == SHARP and s == "scans")]
+    if missing:
+        raise ValueError(f"{path}: no OCR of {missing}: cannot reuse it")
+    return {m: {s: recorded["ocr"][m][s] for s in splits if s in recorded["ocr"][m]} for m in BASELINES}
+
+
+def read_pages(pages: list[dict], splits: list[str], outputs: dict, top: int,
+               reused: dict | None = None) -> tuple[dict, float]:
+    """OCR CER and top confusions per method and split (``reused``: methods already read, kept as they are);
+    and the seconds it took."""
     from lib.ocr import OcrEngine
 
     engine = OcrEngine()
@@ -77,8 +107,10 @@ def read_pages(pages: list[dict], splits: list[str], outputs: dict, top: int) ->
     references = {s: [p["text"] if p["text"] is not None else engine.read(p["sharp"]) for p in pages if p["split"] == s]
                   for s in splits}
     images = {BLURRED: [p["blurred"] for p in pages], SHARP: [p["sharp"] for p in pages], **outputs}
-    ocr = {}
+    ocr = dict(reused or {})
     for method, restored in images.items():
+        if method in ocr:
+            continue
         # the sharp scan is its own reference: reading it again says nothing
         chosen = {s: [img for img, p in zip(restored, pages) if p["split"] == s] for s in splits
                   if not (method == SHARP and s == "scans")}
@@ -130,6 +162,9 @@ def main(argv=None) -> dict:
                              "label=a.pdparams+b.pdparams+... restores with the mean of those models' outputs")
     parser.add_argument("--tlc", action="store_true", help="with --models: each model + TLC (the demo window) instead of the plain model")
     parser.add_argument("--no-ocr", action="store_true", help="stroke widths only")
+    parser.add_argument("--reuse-ocr", type=Path, default=None, metavar="RESULT",
+                        help="take the blurred, sharp and unsharp OCR from RESULT, an earlier bench of the same pages "
+                             "on this machine, and read only the models")
     parser.add_argument("--cause", type=int, default=None, metavar="PAGES",
                         help="instead of the evaluation splits: PAGES pages of each cause split (held-out fonts "
                              "with the training blur, training fonts with the held-out blur, the training blur "
@@ -198,7 +233,8 @@ def main(argv=None) -> dict:
 
     ocr, ocr_seconds = {}, 0.0
     if not args.no_ocr:
-        ocr, ocr_seconds = read_pages(pages, splits, outputs, args.top)
+        reused = reused_baseline_ocr(args.reuse_ocr, pages, unsharp_params) if args.reuse_ocr else None
+        ocr, ocr_seconds = read_pages(pages, splits, outputs, args.top, reused)
 
     result = {
         "models": {label: str(path) for label, path in checkpoints.items()},
@@ -219,6 +255,7 @@ def main(argv=None) -> dict:
                    "opcodes; replaced runs over 3 chars are 'unaligned'",
         },
         "seconds_per_page": {**seconds, "ocr_all_methods": ocr_seconds / len(pages)},
+        **({"ocr_reused_from": {"file": str(args.reuse_ocr), "methods": list(BASELINES)}} if args.reuse_ocr else {}),
         "by_split": by_split,
         "by_family": by_family,
         "rows": rows,

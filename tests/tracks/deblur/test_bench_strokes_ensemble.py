@@ -39,3 +39,51 @@ def test_several_models_average_and_round_to_uint8(bench):
     assert out.dtype == np.uint8 and out.shape == image.shape
     assert np.all(out == 74)  # (10 + 13 + 200) / 3 = 74.33
     assert np.all(bench.ensemble_restorer([constant(0), constant(1)], predict=lambda net, x: net(x))(image) == 0)  # 0.5 rounds to even
+
+
+def recorded_bench(tmp_path, pages, unsharp=None):
+    """A recorded bench file: page_info and baseline OCR for the pages [(split, name)]."""
+    splits = list(dict.fromkeys(s for s, _ in pages))
+    read = lambda m: {s: {"page_cer": [0.1] * sum(x == s for x, _ in pages), "who": m} for s in splits}  # noqa: E731
+    result = {"page_info": [{"split": s, "page": n} for s, n in pages], "unsharp_params": unsharp or {"radius": 3.0, "amount": 1.0},
+              "ocr": {m: read(m) for m in ("blurred input", "sharp (ground truth)", "unsharp mask", "some model + TLC")}}
+    path = tmp_path / "bench.json"
+    path.write_text(__import__("json").dumps(result))
+    return path
+
+
+def test_reused_baseline_ocr_takes_only_the_baselines_of_the_same_pages(bench, tmp_path):
+    pages = [{"split": "heldout", "name": f"0000{i}.png"} for i in (1, 2, 3)]
+    path = recorded_bench(tmp_path, [(p["split"], p["name"]) for p in pages])
+    reused = bench.reused_baseline_ocr(path, pages, {"radius": 3.0, "amount": 1.0})
+    assert sorted(reused) == sorted(bench.BASELINES) and reused[bench.BLURRED]["heldout"]["who"] == bench.BLURRED
+    with pytest.raises(ValueError, match="bench.json: its pages are not this run's"):
+        bench.reused_baseline_ocr(path, pages[::-1], {"radius": 3.0, "amount": 1.0})
+    with pytest.raises(ValueError, match="bench.json: its pages are not this run's"):
+        bench.reused_baseline_ocr(path, pages[:2], {"radius": 3.0, "amount": 1.0})
+    with pytest.raises(ValueError, match="bench.json: unsharp parameters"):
+        bench.reused_baseline_ocr(path, pages, {"radius": 2.0, "amount": 1.0})
+
+
+def test_read_pages_does_not_read_a_reused_method_again(bench, monkeypatch):
+    import lib.ocr
+
+    read = []
+
+    class Engine:
+        def read(self, image):
+            read.append(image)
+            return "x"
+    monkeypatch.setattr(lib.ocr, "OcrEngine", Engine)
+    def confusions(engine, chosen, refs, top):
+        read.extend(img for images in chosen.values() for img in images)
+        return {s: {"cer": 0.5} for s in chosen}
+    monkeypatch.setattr(bench, "ocr_confusions", confusions)
+    pages = [{"split": "heldout", "text": "x", "blurred": "blurred page", "sharp": "sharp page"}]
+    kept = {m: {"heldout": {"cer": 0.1}} for m in (bench.BLURRED, bench.SHARP)}
+    ocr, _ = bench.read_pages(pages, ["heldout"], {"model": ["restored page"]}, 5, reused=kept)
+    assert read == ["restored page"]  # only the model's page was read
+    assert ocr[bench.BLURRED]["heldout"]["cer"] == 0.1 and ocr["model"]["heldout"]["cer"] == 0.5
+    read.clear()
+    ocr, _ = bench.read_pages(pages, ["heldout"], {"model": ["restored page"]}, 5)
+    assert read == ["blurred page", "sharp page", "restored page"]
