@@ -527,6 +527,20 @@ def test_extra_cjk_fonts_are_not_held_out_families():
     assert not families & fonts.HELDOUT_FAMILIES and not any("WenQuanYi" in f or "Droid" in f for f in families)
 
 
+def assert_only_training_pages_differ(changed: Path, default: Path) -> None:
+    """Every file but the training pages and the manifest is byte for byte the default set's."""
+    files, reference = all_files(changed), all_files(default)
+    for rel in reference:
+        if not rel.startswith("train/") and rel != "manifest.json":
+            assert files[rel] == reference[rel], rel
+
+
+def families_used(root: Path, split: str) -> set[str]:
+    """The font families the pages of ``split`` name in their meta files (weights stripped)."""
+    return {re.sub(r" (Bold|\(faux bold\))$", "", f) for p in (root / split / "meta").glob("0*.json")
+            for f in json.loads(p.read_text(encoding="utf-8"))["fonts"]}
+
+
 def test_extra_cjk_fonts_change_only_the_training_pages(tiny, tmp_path, monkeypatch):
     """train_extra_cjk_fonts: the training pages draw Chinese faces from the extra fonts too (recorded in
     the manifest); the test, held-out and scan pages are byte for byte the default set's."""
@@ -536,16 +550,12 @@ def test_extra_cjk_fonts_change_only_the_training_pages(tiny, tmp_path, monkeypa
     fake_extra_fonts(tmp_path / "fonts")
     assert deblur.data_options("smoke", {**TINY}) == deblur.data_options("smoke", {**TINY, "train_extra_cjk_fonts": False})
     wide = make(tmp_path / "wide", options={"n_train": 6, "train_extra_cjk_fonts": True})
-    files, default = all_files(wide), all_files(tiny)
-    for rel in default:
-        if not rel.startswith("train/") and rel != "manifest.json":
-            assert files[rel] == default[rel], rel
+    assert_only_training_pages_differ(wide, tiny)
     manifest = json.loads((wide / "manifest.json").read_text())
     extra = {name for _, name, _, _ in fonts._EXTRA_CJK} - {f.name for f in fonts.find_cjk_fonts()}
     assert {n.split(" [")[0] for n in manifest["train_fonts"]} >= extra and "train_fonts" not in json.loads(
         (tiny / "manifest.json").read_text())
-    used = {re.sub(r" (Bold|\(faux bold\))$", "", f) for p in (wide / "train" / "meta").glob("0*.json")
-            for f in json.loads(p.read_text(encoding="utf-8"))["fonts"]}
+    used = families_used(wide, "train")
     assert used & extra, used
     for split in ("test_A", "heldout"):
         for p in (wide / split / "meta").glob("0*.json"):
@@ -557,18 +567,13 @@ def test_heldout_fonts_diagnostic_puts_the_heldout_families_in_training_only(tin
     the manifest); the test and held-out pages are byte for byte the default set's."""
     assert deblur.data_options("smoke", {**TINY}) == deblur.data_options("smoke", {**TINY, "train_heldout_fonts": False})
     seen = make(tmp_path / "seen", options={"n_train": 8, "train_heldout_fonts": True})
-    files, default = all_files(seen), all_files(tiny)
-    for rel in default:
-        if not rel.startswith("train/") and rel != "manifest.json":
-            assert files[rel] == default[rel], rel
+    assert_only_training_pages_differ(seen, tiny)
     heldout = {f.name for f in (*fonts.discover_fonts(heldout=True).latin, *fonts.discover_fonts(heldout=True).cjk)}
     manifest = json.loads((seen / "manifest.json").read_text())
     assert {n.split(" [")[0] for n in manifest["train_fonts"]} >= heldout
-    used = {re.sub(r" (Bold|\(faux bold\))$", "", f) for p in (seen / "train" / "meta").glob("0*.json")
-            for f in json.loads(p.read_text(encoding="utf-8"))["fonts"]}
+    used = families_used(seen, "train")
     assert used & heldout, used
-    assert not {re.sub(r" (Bold|\(faux bold\))$", "", f) for p in (tiny / "train" / "meta").glob("0*.json")
-                for f in json.loads(p.read_text(encoding="utf-8"))["fonts"]} & heldout
+    assert not families_used(tiny, "train") & heldout
 
 
 @pytest.mark.parametrize("bad", ["yes", 1, None])
