@@ -6,7 +6,7 @@ Three variants of the same engine run (lib.train: KeyedPatchDataset, the task's 
 cosine schedule), one demo stage at a time, one after the other so they see the same machine:
 
 * ``before``: one process, NAFNet's per-channel bias/scale broadcast over NCHW (the code before
-  the per-channel fix; ``lib.models.nafnet.broadcast_channel_ops``);
+  the per-channel fix; ``lib.models.channel_ops.broadcast_channel_ops``);
 * ``1 process``: one process, the per-channel ops over an (N, C, H*W) view (lib.models.nafnet);
 * ``2 processes``: the same in two data-parallel processes under ``paddle.distributed.launch``
   (what ``make train`` and notebook 03 use in the demo profile), each drawing its own batch.
@@ -37,7 +37,7 @@ def worker(stage_index: int, iters: int, before: bool, out: Path) -> None:
 
     import paddle
 
-    from lib.models.nafnet import broadcast_channel_ops
+    from lib.models.channel_ops import broadcast_channel_ops
     from lib.tracks import get_track
 
     paddle.set_device("cpu")

@@ -27,7 +27,7 @@ import paddle
 import paddle.profiler as profiler
 
 from lib.config import load_config
-from lib.models.nafnet import broadcast_channel_ops
+from lib.models.channel_ops import broadcast_channel_ops
 from lib.train.registry import build_loss, build_model
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"

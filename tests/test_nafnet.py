@@ -235,31 +235,10 @@ def test_conv_macs_match_formula_and_paddle_flops():
     with contextlib.redirect_stdout(io.StringIO()):  # paddle.flops prints per-layer notes
         # the course's Conv2D (a subclass with a faster bias add) counted as paddle's own
         from paddle.hapi.dynamic_flops import count_convNd
-        from lib.models.nafnet import Conv2D
+        from lib.models.channel_ops import Conv2D
         flops = paddle.flops(net, [1, 3, 64, 64], custom_ops={Conv2D: count_convNd})
     # paddle.flops = conv MACs + one add per biased conv output + pooling adds. In this width-4 net
     # a depthwise 3x3 output costs 9 MACs + 1 bias add, so the extra is about 10%.
     assert macs < flops < 1.15 * macs
     # Sizes that need no padding scale exactly with the pixel count.
     assert scaled_conv_macs(net, (128, 128), probe_hw=(64, 64)) == conv_macs(net, (1, 3, 128, 128))
-
-
-def test_reshaped_channel_ops_equal_plain_broadcasting():
-    """The fast per-channel bias and scale (lib.models.nafnet.add_channel_bias, scale_channels)
-    give the outputs and gradients of plain NCHW broadcasting, on an odd size."""
-    from lib.models.nafnet import broadcast_channel_ops
-
-    net = small_net(width=4, enc=(1, 1), dec=(1, 1))
-    net.train()
-    x = paddle.to_tensor(np.random.default_rng(0).random((2, 3, 21, 34), dtype=np.float32))
-    results = {}
-    for plain in (False, True):
-        with broadcast_channel_ops(plain):
-            out = net(x)
-            out.square().mean().backward()
-        results[plain] = (out.numpy(), {n: p.grad.numpy().copy() for n, p in net.named_parameters()})
-        net.clear_gradients()
-    np.testing.assert_allclose(results[False][0], results[True][0], rtol=0, atol=1e-6)
-    for name, grad in results[True][1].items():
-        np.testing.assert_allclose(results[False][1][name], grad, rtol=1e-5, atol=1e-7, err_msg=name)
-    assert any(np.abs(g).max() > 0 for n, g in results[True][1].items() if n.endswith("conv1.bias"))

@@ -82,6 +82,7 @@ import paddle.nn.functional as F
 from paddle.nn.utils.spectral_norm_hook import SpectralNorm as _SpectralNormHook
 
 from lib.config import check_keys, named_or_given
+from lib.models.channel_ops import Conv2D, add_channel_bias
 from lib.models.nafnet import count_parameters
 
 __all__ = [
@@ -201,10 +202,10 @@ def _conv(in_channels: int, out_channels: int, kernel_size: int, stride: int, di
     """A padding-free Conv2D (the padding is a separate layer), optionally spectrally normalised."""
     fan_in, fan_out = in_channels * kernel_size ** 2, out_channels * kernel_size ** 2
     bound = 1.0 / math.sqrt(fan_in)
-    conv = nn.Conv2D(in_channels, out_channels, kernel_size, stride=stride, padding=0, dilation=dilation,
-                     weight_attr=paddle.ParamAttr(initializer=_weight_initializer(
-                         init_type, init_gain, fan_in, fan_out, sn)),
-                     bias_attr=paddle.ParamAttr(initializer=nn.initializer.Uniform(-bound, bound)))
+    conv = Conv2D(in_channels, out_channels, kernel_size, stride=stride, padding=0, dilation=dilation,
+                  weight_attr=paddle.ParamAttr(initializer=_weight_initializer(
+                      init_type, init_gain, fan_in, fan_out, sn)),
+                  bias_attr=paddle.ParamAttr(initializer=nn.initializer.Uniform(-bound, bound)))
     if sn:
         # Trainable weight_orig, buffers weight_u / weight_v; power iteration in train mode only.
         conv = nn.utils.spectral_norm(conv, n_power_iterations=1, eps=1e-12, dim=0)
@@ -280,8 +281,8 @@ class GatedConv2d(_PaddedConvBase):
         if self.fused:
             weight = paddle.concat([self._weight(self.conv2d), self._weight(self.mask_conv2d)], axis=0)
             bias = paddle.concat([self.conv2d.bias, self.mask_conv2d.bias], axis=0)
-            feature, gate = paddle.split(F.conv2d(x, weight, bias, stride=self.stride, dilation=self.dilation),
-                                         2, axis=1)
+            both = add_channel_bias(F.conv2d(x, weight, None, stride=self.stride, dilation=self.dilation), bias)
+            feature, gate = paddle.split(both, 2, axis=1)
         else:
             feature, gate = self.conv2d(x), self.mask_conv2d(x)
         return self._finish(feature * F.sigmoid(gate))

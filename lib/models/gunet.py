@@ -53,6 +53,7 @@ import paddle.nn as nn
 import paddle.nn.functional as F
 
 from lib.config import check_keys, named_or_given
+from lib.models.channel_ops import Conv2D, scale_channels
 from lib.models.nafnet import count_parameters
 
 __all__ = ["ConvLayer", "gConv", "BasicBlock", "BasicLayer", "PatchEmbed", "PatchUnEmbed", "SKFusion",
@@ -102,8 +103,8 @@ def _conv(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1
     uniform = lambda: paddle.ParamAttr(initializer=init())  # noqa: E731
     if padding == 0:
         padding_mode = "zeros"  # nothing to pad: skip Paddle's separate pad op
-    return nn.Conv2D(in_channels, out_channels, kernel_size, stride=stride, padding=padding, groups=groups,
-                     padding_mode=padding_mode, weight_attr=uniform(), bias_attr=uniform() if bias else False)
+    return Conv2D(in_channels, out_channels, kernel_size, stride=stride, padding=padding, groups=groups,
+                  padding_mode=padding_mode, weight_attr=uniform(), bias_attr=uniform() if bias else False)
 
 
 def _gconv_conv(in_channels: int, out_channels: int, kernel_size: int, net_depth: int, groups: int = 1,
@@ -118,10 +119,10 @@ def _gconv_conv(in_channels: int, out_channels: int, kernel_size: int, net_depth
     fan_out = out_channels * kernel_size * kernel_size
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     padding = kernel_size // 2
-    return nn.Conv2D(in_channels, out_channels, kernel_size, padding=padding, groups=groups,
-                     padding_mode=padding_mode if padding else "zeros",
-                     weight_attr=paddle.ParamAttr(initializer=nn.initializer.TruncatedNormal(0.0, std, -2.0, 2.0)),
-                     bias_attr=paddle.ParamAttr(initializer=nn.initializer.Constant(0.0)))
+    return Conv2D(in_channels, out_channels, kernel_size, padding=padding, groups=groups,
+                  padding_mode=padding_mode if padding else "zeros",
+                  weight_attr=paddle.ParamAttr(initializer=nn.initializer.TruncatedNormal(0.0, std, -2.0, 2.0)),
+                  bias_attr=paddle.ParamAttr(initializer=nn.initializer.Constant(0.0)))
 
 
 def _batch_norm(dim: int) -> nn.BatchNorm2D:
@@ -247,7 +248,7 @@ class SKFusion(nn.Layer):
         feats = paddle.stack(list(in_feats), axis=1)                  # B x height x C x H x W
         attn = self.mlp(paddle.sum(feats, axis=1))                     # B x (height * C) x 1 x 1
         attn = self.softmax(attn.reshape([-1, self.height, self.dim, 1, 1]))
-        return paddle.sum(feats * attn, axis=1)
+        return paddle.sum(scale_channels(feats, attn), axis=1)
 
 
 # ----------------------------------------------------------------------------------------------

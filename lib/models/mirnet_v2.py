@@ -47,6 +47,7 @@ import paddle.nn as nn
 import paddle.nn.functional as F
 
 from lib.config import check_keys, named_or_given
+from lib.models.channel_ops import add_channels, scale_channels
 from lib.models.nafnet import conv2d, count_parameters
 
 __all__ = ["MIRNET_CONFIGS", "MIRNET_PARAM_COUNTS", "MIRNET_OPTIONS", "MIRNetV2", "RRG", "MRB", "RCB",
@@ -103,7 +104,7 @@ class SKFF(nn.Layer):
         feats_z = self.conv_du(self.avg_pool(feats_u))          # N x d x 1 x 1
         attention = paddle.stack([fc(feats_z) for fc in self.fcs], axis=1)  # N x height x C x 1 x 1
         attention = F.softmax(attention, axis=1)                # select: across the streams
-        return (feats * attention).sum(axis=1)
+        return scale_channels(feats, attention).sum(axis=1)
 
 
 class ContextBlock(nn.Layer):
@@ -127,7 +128,7 @@ class ContextBlock(nn.Layer):
         return context.unsqueeze(-1)
 
     def forward(self, x):
-        return x + self.channel_add_conv(self.modeling(x))
+        return add_channels(x, self.channel_add_conv(self.modeling(x)))
 
 
 class RCB(nn.Layer):

@@ -17,7 +17,6 @@ Every ``forward`` takes ``self`` as its first argument because ``paddle.jit.to_s
 """
 from __future__ import annotations
 
-import contextlib
 import math
 from typing import Any, Sequence
 
@@ -26,6 +25,7 @@ import paddle.nn as nn
 import paddle.nn.functional as F
 
 from lib.config import check_keys, named_or_given
+from lib.models.channel_ops import Conv2D, scale_channels
 
 # Configurations of the paper's released models and of the 1st-place blurred-document solution,
 # with their parameter counts (measured with the reference code; tests/test_nafnet.py asserts them).
@@ -45,49 +45,6 @@ NAFNET_PARAM_COUNTS = {
     "competition": 8_702_307,
 }
 NAFNET_OPTIONS = ("img_channel", "width", "middle_blk_num", "enc_blk_nums", "dec_blk_nums", "drop_out_rate")
-
-
-# Paddle's CPU kernels broadcast a per-channel vector over the middle axes of an NCHW map slowly:
-# adding a conv bias took 8x the time of the 1x1 convolution itself, and a demo training step spent
-# ~45 % of its time there (bench/README.md). Over an (N, C, H*W) view the same sums broadcast over
-# the last axis, ~6x faster forward and backward. The arithmetic is unchanged.
-_RESHAPED_CHANNEL_OPS = True  # False: plain broadcasting (for bench/bench_deblur_train_profile.py and the tests)
-
-
-@contextlib.contextmanager
-def broadcast_channel_ops(plain: bool = True):
-    """Within the block, :func:`add_channel_bias` and :func:`scale_channels` broadcast over NCHW
-    directly (the slow path), to compare the two."""
-    global _RESHAPED_CHANNEL_OPS
-    before, _RESHAPED_CHANNEL_OPS = _RESHAPED_CHANNEL_OPS, not plain
-    try:
-        yield
-    finally:
-        _RESHAPED_CHANNEL_OPS = before
-
-
-def add_channel_bias(x, bias):
-    """``x + bias[None, :, None, None]`` for an N x C x H x W ``x``."""
-    if not _RESHAPED_CHANNEL_OPS:
-        return x + bias.reshape([1, -1, 1, 1])
-    return (x.reshape([0, 0, -1]) + bias.reshape([-1, 1])).reshape(paddle.shape(x))
-
-
-def scale_channels(x, scale):
-    """``x * scale`` for a per-channel ``scale`` of shape (1 or N) x C x 1 x 1; any other shape
-    (TLC's local SCA weights are N x C x H x W) multiplies as is."""
-    if not _RESHAPED_CHANNEL_OPS or scale.shape[-1] != 1 or scale.shape[-2] != 1:
-        return x * scale
-    return (x.reshape([0, 0, -1]) * scale.reshape([0, 0, 1])).reshape(paddle.shape(x))
-
-
-class Conv2D(nn.Conv2D):
-    """``paddle.nn.Conv2D`` (same parameters and names) whose bias is added by :func:`add_channel_bias`."""
-
-    def forward(self, x):
-        out = F.conv2d(x, self.weight, None, stride=self._stride, padding=self._padding,
-                       dilation=self._dilation, groups=self._groups, data_format=self._data_format)
-        return out if self.bias is None else add_channel_bias(out, self.bias)
 
 
 def conv2d(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0,

@@ -65,6 +65,7 @@ import paddle.nn as nn
 import paddle.nn.functional as F
 
 from lib.config import check_keys, named_or_given
+from lib.models.channel_ops import Conv2D
 from lib.models.nafnet import count_parameters  # noqa: F401  (re-exported for callers)
 from lib.models.wavelet import haar_dwt, haar_idwt
 
@@ -96,9 +97,9 @@ def torch_like_conv(in_channels: int, out_channels: int, kernel_size: int, strid
     from its global residual."""
     bound = 1.0 / math.sqrt(in_channels * kernel_size * kernel_size)
     uniform = lambda: paddle.ParamAttr(initializer=nn.initializer.Uniform(-bound, bound))  # noqa: E731
-    return nn.Conv2D(in_channels, out_channels, kernel_size, stride=stride, padding=padding,
-                     dilation=dilation, padding_mode=padding_mode, weight_attr=uniform(),
-                     bias_attr=uniform() if bias else False)
+    return Conv2D(in_channels, out_channels, kernel_size, stride=stride, padding=padding,
+                  dilation=dilation, padding_mode=padding_mode, weight_attr=uniform(),
+                  bias_attr=uniform() if bias else False)
 
 
 class ConvReflect(nn.Layer):
