@@ -6,8 +6,9 @@ The modes of lib.models.channel_ops (``broadcast``: plain NCHW broadcasting, wha
 before; ``view``: every per-channel op over an (N, C, H*W) view, NAFNet's first fix; ``expand``: the default) change
 no number (tests/test_channel_ops.py); this measures what each buys on each track's demo network at its first demo
 stage's batch x patch (config ``train.stages[--stage]``): one training step (forward, backward, AdamW) on a fixed random
-batch, L1 to a random target, the modes interleaved step by step so all see the same machine load, the median of
-``--steps``. DeepFillv2's step is its generator (L1 on the coarse and
+batch, L1 to a random target (the step returns its loss), the modes interleaved step by step so all see the same machine load, the median of
+``--steps``; and, round by round, the speed-up of ``expand`` over each other mode (the median of the per-round ratios with
+its 95 % bootstrap interval: the steps of one round share the machine's load). DeepFillv2's step is its generator (L1 on the coarse and
 the refined output) plus its discriminator's hinge loss on the refined output, one optimizer over both: the layers
 of the GAN's two steps, not its exact schedule.
 """
@@ -65,9 +66,11 @@ def training_step(track: str, stage_index: int = 0):
     optimizer = paddle.optimizer.AdamW(learning_rate=1e-4, parameters=params, weight_decay=1e-4)
 
     def step():
-        loss_fn().backward()
+        loss = loss_fn()
+        loss.backward()
         optimizer.step()
         optimizer.clear_grad()
+        return loss
     return type(nets[0]).__name__, shape, step
 
 
@@ -88,7 +91,19 @@ def measure(track: str, steps: int, stage_index: int = 0) -> dict:
                    "seconds_all": [round(s, 4) for s in t]} for mode, t in times.items()}
     px = {mode: row["training_pixels_per_second"] for mode, row in rows.items()}
     return {"network": network, "batch": list(shape), "modes": rows,
-            "expand_vs_broadcast": px["expand"] / px["broadcast"], "expand_vs_view": px["expand"] / px["view"]}
+            "expand_vs_broadcast": px["expand"] / px["broadcast"], "expand_vs_view": px["expand"] / px["view"],
+            "paired": {f"expand_vs_{other}": paired_speedup(times[other], times["expand"]) for other in ("broadcast", "view")}}
+
+
+def paired_speedup(before, after, confidence: float = 0.95) -> dict:
+    """How much faster ``after`` ran than ``before``, round by round (both timed in the same round, so the load they
+    saw is shared): the median of the per-round ratios with its percentile bootstrap interval over rounds."""
+    from scipy.stats import bootstrap
+
+    ratios = np.asarray(before) / np.asarray(after)
+    ci = bootstrap((ratios,), np.median, confidence_level=confidence, n_resamples=10000, method="percentile",
+                   random_state=np.random.default_rng(0)).confidence_interval
+    return {"median": float(np.median(ratios)), "low": float(ci.low), "high": float(ci.high), "rounds": int(ratios.size)}
 
 
 def main(argv=None) -> dict:
@@ -106,8 +121,10 @@ def main(argv=None) -> dict:
     for track in args.tracks:
         result["tracks"][track] = row = measure(track, args.steps, args.stage)
         px = "  ".join(f"{mode} {row['modes'][mode]['training_pixels_per_second']:8,.0f}" for mode in CHANNEL_OPS_MODES)
+        paired = "; ".join(f"{name.replace('_', ' ')} per round x{p['median']:.2f} [{p['low']:.2f}, {p['high']:.2f}]"
+                           for name, p in row["paired"].items())
         print(f"{track:12s} {row['network']:15s} {'x'.join(map(str, row['batch'])):12s} px/s: {px}; expand vs broadcast "
-              f"x{row['expand_vs_broadcast']:.2f}, vs view x{row['expand_vs_view']:.2f}", flush=True)
+              f"x{row['expand_vs_broadcast']:.2f}, vs view x{row['expand_vs_view']:.2f}; {paired}", flush=True)
     result["load_average_at_end"] = list(os.getloadavg())
     write_json(args.out, result)
     return result
