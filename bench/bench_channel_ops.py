@@ -106,6 +106,11 @@ def paired_speedup(before, after, confidence: float = 0.95) -> dict:
     return {"median": float(np.median(ratios)), "low": float(ci.low), "high": float(ci.high), "rounds": int(ratios.size)}
 
 
+def speedup_text(speedup: dict) -> str:
+    """``x1.07 [1.03, 1.12]`` for a :func:`paired_speedup` result."""
+    return f"x{speedup['median']:.2f} [{speedup['low']:.2f}, {speedup['high']:.2f}]"
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=8)
@@ -121,8 +126,7 @@ def main(argv=None) -> dict:
     for track in args.tracks:
         result["tracks"][track] = row = measure(track, args.steps, args.stage)
         px = "  ".join(f"{mode} {row['modes'][mode]['training_pixels_per_second']:8,.0f}" for mode in CHANNEL_OPS_MODES)
-        paired = "; ".join(f"{name.replace('_', ' ')} per round x{p['median']:.2f} [{p['low']:.2f}, {p['high']:.2f}]"
-                           for name, p in row["paired"].items())
+        paired = "; ".join(f"{name.replace('_', ' ')} per round {speedup_text(p)}" for name, p in row["paired"].items())
         print(f"{track:12s} {row['network']:15s} {'x'.join(map(str, row['batch'])):12s} px/s: {px}; expand vs broadcast "
               f"x{row['expand_vs_broadcast']:.2f}, vs view x{row['expand_vs_view']:.2f}; {paired}", flush=True)
     result["load_average_at_end"] = list(os.getloadavg())

@@ -30,7 +30,7 @@ import contextlib
 
 import lib  # noqa: F401  (quiet Paddle first)
 from record import machine, stamp, write_json  # bench/record.py, beside this script
-from bench_channel_ops import paired_speedup, training_step
+from bench_channel_ops import paired_speedup, speedup_text, training_step
 import numpy as np
 import paddle
 import paddle.nn.functional as F
@@ -194,15 +194,13 @@ def main(argv=None) -> dict:
     for stage in STAGES:
         result["onednn"][str(stage)] = row = measure_onednn(stage, args.steps)
         px = "  ".join(f"{name} {r['training_pixels_per_second']:8,.0f}" for name, r in row["kernels"].items())
-        p = row["onednn_vs_default_per_round"]
         print(f"stage {stage} {'x'.join(map(str, row['batch'])):12s} px/s: {px}; oneDNN x{row['onednn_vs_default']:.2f}, "
-              f"per round x{p['median']:.2f} [{p['low']:.2f}, {p['high']:.2f}]", flush=True)
+              f"per round {speedup_text(row['onednn_vs_default_per_round'])}", flush=True)
     result["pointwise_in_step"] = {}
     for stage in STAGES:
         result["pointwise_in_step"][str(stage)] = row = measure_pointwise_in_step(stage, args.steps)
-        p = row["matmul_vs_conv2d"]
         print(f"stage {stage} 1x1 as matmul in the step: conv2d {row['conv2d_pixels_per_second']:8,.0f} px/s, matmul "
-              f"{row['matmul_pixels_per_second']:8,.0f} px/s; per round x{p['median']:.2f} [{p['low']:.2f}, {p['high']:.2f}]", flush=True)
+              f"{row['matmul_pixels_per_second']:8,.0f} px/s; per round {speedup_text(row['matmul_vs_conv2d'])}", flush=True)
     result["load_average_at_end"] = list(os.getloadavg())
     write_json(args.out, result)
     return result
