@@ -151,14 +151,15 @@ def goal_status(rows: list[dict], splits=SPLITS) -> dict[str, dict]:
     every one, whether its strokes are within 10 % of the sharp width on every one; and the splits it was not read on."""
     status: dict[str, dict] = {}
     for row in rows:
-        entry = status.setdefault(row["candidate"], {"label_zh": row["label_zh"], "mean_below": True,
-                                                     "resolved_below": True, "splits": []})
+        entry = status.setdefault(row["candidate"], {"label_zh": row["label_zh"], "mean_below": True, "resolved_below": True,
+                                                     "at_or_below_unsharp": True, "strokes_within_10_percent": True,
+                                                     "splits": []})
         entry["splits"].append(row["split"])
         entry["mean_below"] &= row["vs_blurred"]["mean_difference"] < 0
         entry["resolved_below"] &= reads_below(row["vs_blurred"])
-        entry["at_or_below_unsharp"] = entry.get("at_or_below_unsharp", True) and row["vs_unsharp"]["mean_difference"] <= 0
-        entry["strokes_within_10_percent"] = (entry.get("strokes_within_10_percent", True) and row["stroke_ratio"] is not None
-                                              and abs(row["stroke_ratio"] - 1) <= STROKE_TOLERANCE)
+        entry["at_or_below_unsharp"] &= row["vs_unsharp"]["mean_difference"] <= 0
+        entry["strokes_within_10_percent"] &= (row["stroke_ratio"] is not None
+                                               and abs(row["stroke_ratio"] - 1) <= STROKE_TOLERANCE)
     for entry in status.values():
         entry["missing"] = [s for s in splits if s not in entry["splits"]]
     return status

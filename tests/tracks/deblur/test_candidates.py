@@ -56,6 +56,9 @@ def test_goal_status_and_table(benches):
     assert status["mean_below"] and not status["resolved_below"]
     assert status["missing"] == ["heldout_tilt"]
     assert not status["strokes_within_10_percent"]  # heldout x1.20; test_A x1.05 alone would pass
+    assert status["at_or_below_unsharp"]  # heldout -0.04, test_A -0.16 against unsharp masking
+    worse = [{**r, "vs_unsharp": {**r["vs_unsharp"], "mean_difference": 0.01}} if r["split"] == "test_A" else r for r in rows]
+    assert not cand.goal_status(worse)["two seeds"]["at_or_below_unsharp"]
     only_test = cand.goal_status([r for r in rows if r["split"] == "test_A"])["two seeds"]
     assert only_test["strokes_within_10_percent"] and only_test["mean_below"] and only_test["resolved_below"]
     stroke_table = cand.scoreboard_markdown(rows, splits=("heldout", "test_A"), against="stroke_ratio", zh=False)
