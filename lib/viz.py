@@ -110,6 +110,17 @@ def read_training_log(log_csv) -> list[dict]:
         return [{k: (float(v) if v not in ("", None) else None) for k, v in r.items()} for r in csv.DictReader(f)]
 
 
+def training_seconds(rows: list[dict]) -> float:
+    """Wall-clock seconds a run trained, from its :func:`read_training_log` rows. A resumed run's clock starts again
+    at 0 (the engine keeps only the rows up to the checkpoint it resumed from), so each stretch's last reading counts."""
+    total, previous = 0.0, 0.0
+    for row in rows:
+        if row["seconds"] < previous:  # a resume: the stretch before it ended at ``previous``
+            total += previous
+        previous = row["seconds"]
+    return total + previous
+
+
 def plot_training_log(log_csv):
     """Training loss and validation PSNR from an engine's ``log.csv``; returns the figure."""
     import matplotlib.pyplot as plt

@@ -37,3 +37,15 @@ def test_grouped_bars_single_series_has_no_legend_and_rejects_wrong_length():
     with pytest.raises(ValueError, match="'params' has 1 values for 2 groups"):
         grouped_bars(["a", "b"], {"params": [3]})
     plt.close("all")
+
+
+def test_training_seconds_adds_the_stretches_of_a_resumed_run(tmp_path):
+    from lib.viz import read_training_log, training_seconds
+
+    log = tmp_path / "log.csv"
+    # 10 -> 20 in one stretch (30 s), resumed at 20 (clock back to 0) for 25 s, resumed again for 7 s; a validation row
+    # repeats an iteration with a later reading
+    log.write_text("iteration,loss,psnr,seconds\n10,0.5,,12.0\n20,0.4,,30.0\n20,,21.0,31.5\n"
+                   "30,0.3,,11.0\n40,0.2,,25.0\n50,0.1,,7.0\n", encoding="utf-8")
+    assert training_seconds(read_training_log(log)) == pytest.approx(31.5 + 25.0 + 7.0)
+    assert training_seconds(read_training_log(log)[:3]) == pytest.approx(31.5)  # never resumed: its last reading
