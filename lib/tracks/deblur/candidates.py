@@ -44,7 +44,7 @@ CANDIDATES = (
     Candidate("15 more CJK typefaces", "多 15 种中文字体", {0: "cjk_x4 + TLC"}),
     Candidate("width 32, 2x schedule", "宽度 32，2 倍计划", {0: "w32_x2 + TLC", 1: "w32_x2_s1 + TLC"}),
     Candidate("width 32, 4x schedule", "宽度 32，4 倍计划", {0: "w32_x4 + TLC"}),
-    Candidate("recipe, 8x schedule", "附带做法，8 倍计划", {0: "recipe_x8 + TLC"}),
+    Candidate("recipe, 8x schedule", "附带做法，8 倍计划", {0: "recipe_x8 + TLC", 2: "recipe_x8_s2 + TLC"}),
     Candidate("camera shake on 30 % of pages", "30% 训练页换成相机抖动", {0: "shake_x4 + TLC"}),
     Candidate("camera shake on 15 % of pages", "15% 训练页换成相机抖动", {0: "shake015_x4 + TLC"}),
     Candidate("camera shake 30 % + stroke weight", "30% 相机抖动 + 笔画粗细", {0: "shake_stroke_x4 + TLC"}),
