@@ -56,6 +56,7 @@ CANDIDATES = (
               {0: "pages160_cs_x4 + TLC", 2: "pages160_cs_s2_x4 + TLC"}),
     Candidate("160 pages + shaken copies + stroke weight, PSNR loss", "160 页 + 抖动副本 + 笔画粗细，PSNR 损失",
               {0: "pages160_cs_psnr_x4 + TLC", 2: "pages160_cs_psnr_s2_x4 + TLC"}),
+    Candidate("the 冠军方案's 10-block bottleneck", "冠军方案的 10 块瓶颈", {0: "deep10_x4 + TLC"}),
 )
 
 
