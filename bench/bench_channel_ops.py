@@ -12,6 +12,7 @@ its 95 % bootstrap interval: the steps of one round share the machine's load). D
 the refined output) plus its discriminator's hinge loss on the refined output, one optimizer over both: the layers
 of the GAN's two steps, not its exact schedule.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,15 +22,15 @@ import time
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
-from record import machine, stamp, write_json  # bench/record.py, beside this script
-import numpy as np
-import paddle
-import paddle.nn.functional as F
-
 from lib.config import load_config
 from lib.models.channel_ops import CHANNEL_OPS_MODES, channel_ops_mode
 from lib.tracks import get_track
 from lib.train.registry import build_model
+
+import numpy as np
+import paddle
+import paddle.nn.functional as F
+from record import machine, stamp, write_json  # bench/record.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "channel_ops.json"
 TRACKS = ("deblur", "retouch", "denoise", "sdwnet", "deocclusion")
@@ -60,6 +61,7 @@ def training_step(track: str, stage_index: int = 0):
 
         def loss_fn():
             return F.l1_loss(net(x), y)
+
     for net in nets:
         net.train()
     params = [p for net in nets for p in net.parameters()]
@@ -71,6 +73,7 @@ def training_step(track: str, stage_index: int = 0):
         optimizer.step()
         optimizer.clear_grad()
         return loss
+
     return type(nets[0]).__name__, shape, step
 
 
@@ -82,17 +85,30 @@ def measure(track: str, steps: int, stage_index: int = 0) -> dict:
         with channel_ops_mode(mode):
             step(), step()
     for k in range(steps):  # interleaved, each round starting one mode later: no mode always runs first or last
-        for mode in CHANNEL_OPS_MODES[k % 3:] + CHANNEL_OPS_MODES[:k % 3]:
+        for mode in CHANNEL_OPS_MODES[k % 3 :] + CHANNEL_OPS_MODES[: k % 3]:
             with channel_ops_mode(mode):
                 start = time.perf_counter()
                 step()
                 times[mode].append(time.perf_counter() - start)
-    rows = {mode: {"seconds_per_step": float(np.median(t)), "training_pixels_per_second": pixels / float(np.median(t)),
-                   "seconds_all": [round(s, 4) for s in t]} for mode, t in times.items()}
+    rows = {
+        mode: {
+            "seconds_per_step": float(np.median(t)),
+            "training_pixels_per_second": pixels / float(np.median(t)),
+            "seconds_all": [round(s, 4) for s in t],
+        }
+        for mode, t in times.items()
+    }
     px = {mode: row["training_pixels_per_second"] for mode, row in rows.items()}
-    return {"network": network, "batch": list(shape), "modes": rows,
-            "expand_vs_broadcast": px["expand"] / px["broadcast"], "expand_vs_view": px["expand"] / px["view"],
-            "paired": {f"expand_vs_{other}": paired_speedup(times[other], times["expand"]) for other in ("broadcast", "view")}}
+    return {
+        "network": network,
+        "batch": list(shape),
+        "modes": rows,
+        "expand_vs_broadcast": px["expand"] / px["broadcast"],
+        "expand_vs_view": px["expand"] / px["view"],
+        "paired": {
+            f"expand_vs_{other}": paired_speedup(times[other], times["expand"]) for other in ("broadcast", "view")
+        },
+    }
 
 
 def paired_speedup(before, after, confidence: float = 0.95) -> dict:
@@ -101,9 +117,20 @@ def paired_speedup(before, after, confidence: float = 0.95) -> dict:
     from scipy.stats import bootstrap
 
     ratios = np.asarray(before) / np.asarray(after)
-    ci = bootstrap((ratios,), np.median, confidence_level=confidence, n_resamples=10000, method="percentile",
-                   random_state=np.random.default_rng(0)).confidence_interval
-    return {"median": float(np.median(ratios)), "low": float(ci.low), "high": float(ci.high), "rounds": int(ratios.size)}
+    ci = bootstrap(
+        (ratios,),
+        np.median,
+        confidence_level=confidence,
+        n_resamples=10000,
+        method="percentile",
+        random_state=np.random.default_rng(0),
+    ).confidence_interval
+    return {
+        "median": float(np.median(ratios)),
+        "low": float(ci.low),
+        "high": float(ci.high),
+        "rounds": int(ratios.size),
+    }
 
 
 def speedup_text(speedup: dict) -> str:
@@ -116,19 +143,33 @@ def main(argv=None) -> dict:
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1, help="paddle.base.core.set_num_threads (CPU math threads)")
     parser.add_argument("--tracks", nargs="+", default=list(TRACKS), choices=TRACKS)
-    parser.add_argument("--stage", type=int, default=0, help="the demo stage whose batch x patch to time (a track's last if it has fewer)")
+    parser.add_argument(
+        "--stage",
+        type=int,
+        default=0,
+        help="the demo stage whose batch x patch to time (a track's last if it has fewer)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     paddle.set_device("cpu")
     paddle.base.core.set_num_threads(args.threads)
-    result = {**stamp(argv), "machine": machine(), "threads": args.threads, "steps": args.steps,
-              "load_average_at_start": list(os.getloadavg()), "tracks": {}}
+    result = {
+        **stamp(argv),
+        "machine": machine(),
+        "threads": args.threads,
+        "steps": args.steps,
+        "load_average_at_start": list(os.getloadavg()),
+        "tracks": {},
+    }
     for track in args.tracks:
         result["tracks"][track] = row = measure(track, args.steps, args.stage)
         px = "  ".join(f"{mode} {row['modes'][mode]['training_pixels_per_second']:8,.0f}" for mode in CHANNEL_OPS_MODES)
         paired = "; ".join(f"{name.replace('_', ' ')} per round {speedup_text(p)}" for name, p in row["paired"].items())
-        print(f"{track:12s} {row['network']:15s} {'x'.join(map(str, row['batch'])):12s} px/s: {px}; expand vs broadcast "
-              f"x{row['expand_vs_broadcast']:.2f}, vs view x{row['expand_vs_view']:.2f}; {paired}", flush=True)
+        print(
+            f"{track:12s} {row['network']:15s} {'x'.join(map(str, row['batch'])):12s} px/s: {px}; expand vs broadcast "
+            f"x{row['expand_vs_broadcast']:.2f}, vs view x{row['expand_vs_view']:.2f}; {paired}",
+            flush=True,
+        )
     result["load_average_at_end"] = list(os.getloadavg())
     write_json(args.out, result)
     return result

@@ -17,23 +17,24 @@ kernels in dygraph (``FLAGS_use_mkldnn``) for a whole demo training step (candid
 One math thread (``--threads``), as one process of the demo training uses. Results:
 bench/results/conv_kernels.json.
 """
+
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-import contextlib
-
 import lib  # noqa: F401  (quiet Paddle first)
-from record import machine, stamp, write_json  # bench/record.py, beside this script
-from bench_channel_ops import paired_speedup, speedup_text, training_step
+
 import numpy as np
 import paddle
 import paddle.nn.functional as F
+from bench_channel_ops import paired_speedup, speedup_text, training_step
+from record import machine, stamp, write_json  # bench/record.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "conv_kernels.json"
 STAGES = (0, 1, 2)
@@ -82,11 +83,18 @@ def measure_pointwise(shape, out_channels: int, rounds: int) -> list[dict]:
     times = {name: [] for name in forms}
     for k in range(rounds):  # interleaved, each round starting one formulation later
         names = list(forms)
-        for name in names[k % len(names):] + names[:k % len(names)]:
+        for name in names[k % len(names) :] + names[: k % len(names)]:
             times[name].append(run(forms[name])[0])
     base = statistics.median(times["conv2d"])
-    return [{"formulation": name, "ms_median": 1000 * statistics.median(t), "relative_to_conv2d": statistics.median(t) / base,
-             "ms_all": [round(1000 * s, 1) for s in t]} for name, t in times.items()]
+    return [
+        {
+            "formulation": name,
+            "ms_median": 1000 * statistics.median(t),
+            "relative_to_conv2d": statistics.median(t) / base,
+            "ms_all": [round(1000 * s, 1) for s in t],
+        }
+        for name, t in times.items()
+    ]
 
 
 def measure_onednn(stage: int, steps: int) -> dict:
@@ -114,12 +122,24 @@ def measure_onednn(stage: int, steps: int) -> dict:
             step()
             times[name].append(time.perf_counter() - start)
     paddle.set_flags({"FLAGS_use_mkldnn": False})
-    rows = {name: {"seconds_per_step": statistics.median(t), "training_pixels_per_second": pixels / statistics.median(t),
-                   "seconds_all": [round(s, 4) for s in t]} for name, t in times.items()}
+    rows = {
+        name: {
+            "seconds_per_step": statistics.median(t),
+            "training_pixels_per_second": pixels / statistics.median(t),
+            "seconds_all": [round(s, 4) for s in t],
+        }
+        for name, t in times.items()
+    }
     px = [row["training_pixels_per_second"] for row in rows.values()]
     default, onednn = times.values()
-    return {"network": network, "batch": list(shape), "first_step_loss": first_loss, "kernels": rows,
-            "onednn_vs_default": px[1] / px[0], "onednn_vs_default_per_round": paired_speedup(default, onednn)}
+    return {
+        "network": network,
+        "batch": list(shape),
+        "first_step_loss": first_loss,
+        "kernels": rows,
+        "onednn_vs_default": px[1] / px[0],
+        "onednn_vs_default_per_round": paired_speedup(default, onednn),
+    }
 
 
 @contextlib.contextmanager
@@ -131,8 +151,13 @@ def pointwise_as_matmul(on: bool = True):
     plain = channel_ops.Conv2D.forward
 
     def forward(self, x):
-        if not (self._kernel_size == [1, 1] and self._stride == [1, 1] and self._groups == 1
-                and self._padding in (0, [0, 0]) and self._padding_mode == "zeros"):
+        if not (
+            self._kernel_size == [1, 1]
+            and self._stride == [1, 1]
+            and self._groups == 1
+            and self._padding in (0, [0, 0])
+            and self._padding_mode == "zeros"
+        ):
             return plain(self, x)
         n, c, h, w = x.shape
         y = paddle.matmul(self.weight.reshape([self.weight.shape[0], c]), x.reshape([n, c, h * w]))
@@ -160,16 +185,19 @@ def measure_pointwise_in_step(stage: int, steps: int) -> dict:
             step()
     times = {False: [], True: []}
     for k in range(steps):
-        for on in ((False, True) if k % 2 == 0 else (True, False)):
+        for on in (False, True) if k % 2 == 0 else (True, False):
             with pointwise_as_matmul(on):
                 start = time.perf_counter()
                 step()
                 times[on].append(time.perf_counter() - start)
-    return {"batch": list(shape), "first_step_loss": {"conv2d": conv_loss, "matmul": matmul_loss},
-            "conv2d_pixels_per_second": pixels / statistics.median(times[False]),
-            "matmul_pixels_per_second": pixels / statistics.median(times[True]),
-            "matmul_vs_conv2d": paired_speedup(times[False], times[True]),
-            "seconds_all": {"conv2d": [round(t, 4) for t in times[False]], "matmul": [round(t, 4) for t in times[True]]}}
+    return {
+        "batch": list(shape),
+        "first_step_loss": {"conv2d": conv_loss, "matmul": matmul_loss},
+        "conv2d_pixels_per_second": pixels / statistics.median(times[False]),
+        "matmul_pixels_per_second": pixels / statistics.median(times[True]),
+        "matmul_vs_conv2d": paired_speedup(times[False], times[True]),
+        "seconds_all": {"conv2d": [round(t, 4) for t in times[False]], "matmul": [round(t, 4) for t in times[True]]},
+    }
 
 
 def main(argv=None) -> dict:
@@ -177,30 +205,52 @@ def main(argv=None) -> dict:
     parser.add_argument("--rounds", type=int, default=8, help="interleaved rounds of the pointwise formulations")
     parser.add_argument("--steps", type=int, default=16, help="interleaved training steps per variant and stage")
     parser.add_argument("--threads", type=int, default=1, help="paddle.base.core.set_num_threads (CPU math threads)")
-    parser.add_argument("--shape", type=int, nargs=4, default=[16, 16, 64, 64], metavar=("N", "C", "H", "W"),
-                        help="the pointwise conv's input: the demo NAFNet's first level at stage 0 (width 16)")
+    parser.add_argument(
+        "--shape",
+        type=int,
+        nargs=4,
+        default=[16, 16, 64, 64],
+        metavar=("N", "C", "H", "W"),
+        help="the pointwise conv's input: the demo NAFNet's first level at stage 0 (width 16)",
+    )
     parser.add_argument("--out-channels", type=int, default=32, help="NAFBlock's first 1 x 1 conv doubles the width")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     paddle.set_device("cpu")
     paddle.base.core.set_num_threads(args.threads)
-    result = {**stamp(argv), "machine": machine(), "threads": args.threads,
-              "load_average_at_start": list(os.getloadavg())}
-    result["pointwise"] = {"shape": args.shape, "out_channels": args.out_channels,
-                           "rows": measure_pointwise(tuple(args.shape), args.out_channels, args.rounds)}
+    result = {
+        **stamp(argv),
+        "machine": machine(),
+        "threads": args.threads,
+        "load_average_at_start": list(os.getloadavg()),
+    }
+    result["pointwise"] = {
+        "shape": args.shape,
+        "out_channels": args.out_channels,
+        "rows": measure_pointwise(tuple(args.shape), args.out_channels, args.rounds),
+    }
     for row in result["pointwise"]["rows"]:
-        print(f"1x1 {row['formulation']:<22} {row['ms_median']:7.1f} ms  x{row['relative_to_conv2d']:.2f} of conv2d", flush=True)
+        print(
+            f"1x1 {row['formulation']:<22} {row['ms_median']:7.1f} ms  x{row['relative_to_conv2d']:.2f} of conv2d",
+            flush=True,
+        )
     result["onednn"] = {}
     for stage in STAGES:
         result["onednn"][str(stage)] = row = measure_onednn(stage, args.steps)
         px = "  ".join(f"{name} {r['training_pixels_per_second']:8,.0f}" for name, r in row["kernels"].items())
-        print(f"stage {stage} {'x'.join(map(str, row['batch'])):12s} px/s: {px}; oneDNN x{row['onednn_vs_default']:.2f}, "
-              f"per round {speedup_text(row['onednn_vs_default_per_round'])}", flush=True)
+        print(
+            f"stage {stage} {'x'.join(map(str, row['batch'])):12s} px/s: {px}; oneDNN x{row['onednn_vs_default']:.2f}, "
+            f"per round {speedup_text(row['onednn_vs_default_per_round'])}",
+            flush=True,
+        )
     result["pointwise_in_step"] = {}
     for stage in STAGES:
         result["pointwise_in_step"][str(stage)] = row = measure_pointwise_in_step(stage, args.steps)
-        print(f"stage {stage} 1x1 as matmul in the step: conv2d {row['conv2d_pixels_per_second']:8,.0f} px/s, matmul "
-              f"{row['matmul_pixels_per_second']:8,.0f} px/s; per round {speedup_text(row['matmul_vs_conv2d'])}", flush=True)
+        print(
+            f"stage {stage} 1x1 as matmul in the step: conv2d {row['conv2d_pixels_per_second']:8,.0f} px/s, matmul "
+            f"{row['matmul_pixels_per_second']:8,.0f} px/s; per round {speedup_text(row['matmul_vs_conv2d'])}",
+            flush=True,
+        )
     result["load_average_at_end"] = list(os.getloadavg())
     write_json(args.out, result)
     return result

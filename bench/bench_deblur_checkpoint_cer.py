@@ -24,6 +24,7 @@ the blurred input (lib.tracks.deblur.strokes.paired_cer_difference). The held-ou
 The last phase of the demo schedule fine-tunes on all data, validation pages included, so snapshots
 taken in it have seen the validation pages: their validation numbers are flattered (both rules alike).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,9 +34,6 @@ import time
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
-from record import machine, stamp, write_json  # bench/record.py, beside this script
-import paddle
-
 from lib.infer import predict_image, tlc_model
 from lib.metrics import evaluate_pair
 from lib.ocr import OcrEngine, reference_text
@@ -44,6 +42,9 @@ from lib.tracks import get_track
 from lib.tracks.deblur.data import generate_evaluation_set
 from lib.tracks.deblur.evaluate import load_pairs
 from lib.tracks.deblur.strokes import evaluation_pages, page_cers, paired_cer_difference
+
+import paddle
+from record import machine, stamp, write_json  # bench/record.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_checkpoint_cer.json"
 SNAPSHOT = re.compile(r"iter(\d+)\.pdparams$")
@@ -59,8 +60,10 @@ def snapshots(folder: Path) -> dict[int, Path]:
 
 def validation_pages(prepared: Path, source: Path) -> list[dict]:
     """The prepared validation pairs, each with the rendered text of its source training page."""
-    return [{"name": name, "blurred": blurred, "sharp": sharp, "text": reference_text(Path(source) / "train", name)}
-            for name, blurred, sharp in load_pairs(Path(prepared) / "val")]
+    return [
+        {"name": name, "blurred": blurred, "sharp": sharp, "text": reference_text(Path(source) / "train", name)}
+        for name, blurred, sharp in load_pairs(Path(prepared) / "val")
+    ]
 
 
 def read_cers(engine, images: list, pages: list[dict]) -> dict:
@@ -84,7 +87,9 @@ def main(argv=None) -> dict:
     track, engine = get_track("deblur"), OcrEngine()
     demo_root = generated_data_root("deblur", "demo")
     val = validation_pages(demo_root.parent / "deblur-prepared", demo_root)
-    heldout_root = generate_evaluation_set(demo_root.parent / "deblur_heldout", args.heldout, "demo", splits=("heldout",))
+    heldout_root = generate_evaluation_set(
+        demo_root.parent / "deblur_heldout", args.heldout, "demo", splits=("heldout",)
+    )
     heldout = evaluation_pages(heldout_root, splits=["heldout"])
     print(f"{len(val)} validation pages, {len(heldout)} held-out pages", flush=True)
     # a snapshot already measured in --out (same folder and held-out pages) is kept, not measured again
@@ -94,8 +99,10 @@ def main(argv=None) -> dict:
         if previous.get("heldout_pages") == len(heldout) and previous.get("snapshots") == str(args.snapshots):
             done, inputs = {r["iteration"]: r for r in previous["rows"]}, previous.get("blurred")
     if inputs is None:
-        inputs = {"val": read_cers(engine, [p["blurred"] for p in val], val),
-                  "heldout": read_cers(engine, [p["blurred"] for p in heldout], heldout)}
+        inputs = {
+            "val": read_cers(engine, [p["blurred"] for p in val], val),
+            "heldout": read_cers(engine, [p["blurred"] for p in heldout], heldout),
+        }
     print(f"blurred input: val CER {inputs['val']['cer']:.3f}, heldout CER {inputs['heldout']['cer']:.3f}", flush=True)
     rows = []
     for iteration, path in snapshots(args.snapshots).items():
@@ -109,29 +116,51 @@ def main(argv=None) -> dict:
         with_tlc = tlc_model(model, profile="demo")
         val_read = read_cers(engine, restored_val, val)
         held_read = read_cers(engine, [predict_image(with_tlc, p["blurred"]) for p in heldout], heldout)
-        row = {"iteration": iteration, "checkpoint": str(path),
-               "val_psnr": sum(q["psnr"] for q in quality) / len(quality),
-               "val_score": sum(q["score"] for q in quality) / len(quality),
-               "val_cer": val_read["cer"], "val_page_cer": val_read["page_cer"],
-               "heldout_cer": held_read["cer"], "heldout_page_cer": held_read["page_cer"],
-               "heldout_minus_blurred": paired_cer_difference(held_read["page_cer"], inputs["heldout"]["page_cer"]),
-               "seconds": time.perf_counter() - start}
+        row = {
+            "iteration": iteration,
+            "checkpoint": str(path),
+            "val_psnr": sum(q["psnr"] for q in quality) / len(quality),
+            "val_score": sum(q["score"] for q in quality) / len(quality),
+            "val_cer": val_read["cer"],
+            "val_page_cer": val_read["page_cer"],
+            "heldout_cer": held_read["cer"],
+            "heldout_page_cer": held_read["page_cer"],
+            "heldout_minus_blurred": paired_cer_difference(held_read["page_cer"], inputs["heldout"]["page_cer"]),
+            "seconds": time.perf_counter() - start,
+        }
         rows.append(row)
-        print(f"iter {iteration}: val PSNR {row['val_psnr']:.2f} score {row['val_score']:.4f} CER {row['val_cer']:.3f} | "
-              f"heldout + TLC CER {row['heldout_cer']:.3f} ({row['seconds']:.0f} s)", flush=True)
-        write_json(args.out, {"snapshots": str(args.snapshots), "heldout_pages": len(heldout),  # so far
-                              "blurred": inputs, "rows": rows})
+        print(
+            f"iter {iteration}: val PSNR {row['val_psnr']:.2f} score {row['val_score']:.4f} CER {row['val_cer']:.3f} | "
+            f"heldout + TLC CER {row['heldout_cer']:.3f} ({row['seconds']:.0f} s)",
+            flush=True,
+        )
+        write_json(
+            args.out,
+            {
+                "snapshots": str(args.snapshots),
+                "heldout_pages": len(heldout),  # so far
+                "blurred": inputs,
+                "rows": rows,
+            },
+        )
 
     by_score, by_cer = pick(rows, "val_score", max), pick(rows, "val_cer", min)
     result = {
-        "snapshots": str(args.snapshots), "heldout_data": str(heldout_root), "heldout_pages": len(heldout),
+        "snapshots": str(args.snapshots),
+        "heldout_data": str(heldout_root),
+        "heldout_pages": len(heldout),
         "validation_pages": [p["name"] for p in val],
         "blurred": inputs,
         "rows": rows,
-        "selection": {"by_val_score": by_score["iteration"], "by_val_cer": by_cer["iteration"],
-                      "cer_pick_minus_score_pick_heldout": paired_cer_difference(by_cer["heldout_page_cer"],
-                                                                                 by_score["heldout_page_cer"])},
-        "machine": machine(), **stamp(argv),
+        "selection": {
+            "by_val_score": by_score["iteration"],
+            "by_val_cer": by_cer["iteration"],
+            "cer_pick_minus_score_pick_heldout": paired_cer_difference(
+                by_cer["heldout_page_cer"], by_score["heldout_page_cer"]
+            ),
+        },
+        "machine": machine(),
+        **stamp(argv),
     }
     write_json(args.out, result)
     print(json.dumps(result["selection"], indent=1), flush=True)

@@ -27,6 +27,7 @@ the means over the seeds with the larger run-to-run spread. Finished runs are ke
 run again (``--force`` retrains). Run folders: ``runs/claims/<variant>-seed<k>`` (another scale: ``-x<scale>``),
 resumed when interrupted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,12 +53,14 @@ def results_path(scale: float) -> Path:
     name = "deblur_claims" + ("" if scale == DEFAULT_SCALE else f"_x{scale:g}")
     return ROOT / "bench" / "results" / f"{name}.json"
 
+
 LOG_DIR = ROOT / "runs" / "claims"
 
 
 def run_name(name: str, seed: int, scale: float) -> str:
     """The run's folder (and log, lock) under runs/claims: a run of another length never resumes this one."""
     return f"{name}-seed{seed}" + ("" if scale == DEFAULT_SCALE else f"-x{scale:g}")
+
 
 # variant -> (what it changes, the prepare overrides, the claim it tests: the recipe beats it)
 VARIANTS = {
@@ -67,14 +70,22 @@ VARIANTS = {
     "fixed_patch": ("one fixed patch size (the last stage's)", {}, "progressive patch sizes help"),
     "no_all_data": ("no fine-tune on all data", {}, "the all-data fine-tune helps"),
     "l1_only": ("L1 in every phase (no Charbonnier + MS-SSIM)", {}, "the Charbonnier + MS-SSIM phases help"),
-    "wide_blur": ("training pages blurred 0.3-1x as strongly as the test pages", {},
-                  "training only on the test pages' blur strength is best"),
-    "wide_blur_l1": ("L1 in every phase, training pages blurred 0.3-1x as strongly", {},
-                     "the recipe beats L1 with milder training pages too"),
+    "wide_blur": (
+        "training pages blurred 0.3-1x as strongly as the test pages",
+        {},
+        "training only on the test pages' blur strength is best",
+    ),
+    "wide_blur_l1": (
+        "L1 in every phase, training pages blurred 0.3-1x as strongly",
+        {},
+        "the recipe beats L1 with milder training pages too",
+    ),
 }
 # variants generating their own training pages: generator overrides (lib/tracks/deblur/data.py), shared folder
-GENERATED = {"wide_blur": ("wide_blur", {"train_blur_strength": [0.3, 1.0]}),
-             "wide_blur_l1": ("wide_blur", {"train_blur_strength": [0.3, 1.0]})}
+GENERATED = {
+    "wide_blur": ("wide_blur", {"train_blur_strength": [0.3, 1.0]}),
+    "wide_blur_l1": ("wide_blur", {"train_blur_strength": [0.3, 1.0]}),
+}
 L1_EVERYWHERE = ("l1_only", "wide_blur_l1")
 # The recipe is pinned here, not read from the demo config (which may adopt a measured change): the
 # 冠军方案's losses per demo phase (MS-SSIM on the 4 scales the demo's patches allow) and its
@@ -108,8 +119,15 @@ def run_options(name: str, seed: int, scale: float) -> dict:
         raise SystemExit(f"the demo config has {len(phases)} phases; RECIPE_LOSSES pins {len(RECIPE_LOSSES)}")
     # L1 only: the same phases, learning rates and data; only the loss changes
     phases = [{**p, "loss": "l1" if name in L1_EVERYWHERE else loss} for p, loss in zip(phases, RECIPE_LOSSES)]
-    return {"stages": stages, "phases": phases, "scheduler": options["scheduler"], "seed": seed,
-            "val_every": 10 ** 9, "save_every": 50, "log_every": 25}  # resumable
+    return {
+        "stages": stages,
+        "phases": phases,
+        "scheduler": options["scheduler"],
+        "seed": seed,
+        "val_every": 10**9,
+        "save_every": 50,
+        "log_every": 25,
+    }  # resumable
 
 
 def prepared_data(name: str):
@@ -132,13 +150,13 @@ def prepared_data(name: str):
 
 def run_one(name: str, seed: int, scale: float) -> dict:
     """Train and score one (variant, seed) in this process."""
-    import paddle
-
     from lib.infer import predict_image, tlc_model
     from lib.paths import data_root
     from lib.tracks import get_track
     from lib.tracks.deblur.data import CAUSE_SPLITS, generate_cause_set
     from lib.tracks.deblur.evaluate import readability
+
+    import paddle
 
     lock = open(LOG_DIR / f"{run_name(name, seed, scale)}.lock", "w")  # held until this process ends
     try:
@@ -169,11 +187,20 @@ def run_one(name: str, seed: int, scale: float) -> dict:
     rows += readability(restorers, cause, CAUSE_SPLITS, reference_pages=False, input_rows=False)
     rows += input_rows(cause, CAUSE_SPLITS)
     pixels = sum(s["batch_size"] * s["patch_size"] ** 2 * s["iters"] for s in options["stages"])
-    return {"name": name, "seed": seed, "scale": scale, "variant": VARIANTS[name][0],
-            "iterations": trainer.iteration, "train_pixels": pixels, "train_minutes": round(minutes, 2),
-            "stages": options["stages"], "phases": options["phases"], "rows": rows,
-            "command": f"bench/bench_deblur_claims.py --only {name} --seeds {seed} --scale {scale:g}",
-            "date": time.strftime("%Y-%m-%d %H:%M")}
+    return {
+        "name": name,
+        "seed": seed,
+        "scale": scale,
+        "variant": VARIANTS[name][0],
+        "iterations": trainer.iteration,
+        "train_pixels": pixels,
+        "train_minutes": round(minutes, 2),
+        "stages": options["stages"],
+        "phases": options["phases"],
+        "rows": rows,
+        "command": f"bench/bench_deblur_claims.py --only {name} --seeds {seed} --scale {scale:g}",
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+    }
 
 
 def launch(name: str, seed: int, scale: float) -> dict | None:
@@ -202,27 +229,36 @@ def merge(done: list[dict], scale: float) -> dict:
     runs = {(r["name"], r["seed"]): r for r in load_runs(scale)}
     runs.update({(r["name"], r["seed"]): r for r in done})
     ordered = sorted(runs.values(), key=lambda r: (list(VARIANTS).index(r["name"]), r["seed"]))
-    result = {"machine": machine(), **stamp(), "runs": ordered,
-              "verdicts": claim_verdicts(ordered, {n: claim for n, (_, _, claim) in VARIANTS.items() if claim})}
+    result = {
+        "machine": machine(),
+        **stamp(),
+        "runs": ordered,
+        "verdicts": claim_verdicts(ordered, {n: claim for n, (_, _, claim) in VARIANTS.items() if claim}),
+    }
     write_json(results_path(scale), result)
     return result
 
 
 def table(result: dict) -> str:
     """The verdicts as a Markdown table for bench/README.md (mean ± sample standard deviation over the seeds)."""
+
     def cell(mean, std, unit):
         if unit:
             return f"{mean:+.2f}" + ("" if std != std else f" ± {std:.2f}") + unit
         return f"{mean:.3f}" + ("" if std != std else f" ± {std:.3f}")
 
-    lines = ["| claim | split | metric | with (the recipe) | without | difference | spread | seeds | verdict |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| claim | split | metric | with (the recipe) | without | difference | spread | seeds | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for v in result["verdicts"]:
         unit = " dB" if v["metric"] == "psnr" else ""
-        lines.append(f"| {v['claim']} | {v['split']} | {'PSNR gain' if unit else 'CER'} | {cell(v['ours'], v['ours_std'], unit)} | "
-                     f"{cell(v['theirs'], v['theirs_std'], unit)} | {v['difference']:+.3f} | "
-                     f"{'-' if v['spread'] != v['spread'] else format(v['spread'], '.3f')} | "
-                     f"{v['seeds'][0]} + {v['seeds'][1]} | {v['verdict']} |")
+        lines.append(
+            f"| {v['claim']} | {v['split']} | {'PSNR gain' if unit else 'CER'} | {cell(v['ours'], v['ours_std'], unit)} | "
+            f"{cell(v['theirs'], v['theirs_std'], unit)} | {v['difference']:+.3f} | "
+            f"{'-' if v['spread'] != v['spread'] else format(v['spread'], '.3f')} | "
+            f"{v['seeds'][0]} + {v['seeds'][1]} | {v['verdict']} |"
+        )
     return "\n".join(lines)
 
 
@@ -233,8 +269,11 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=1, help="runs at once (one core each)")
     parser.add_argument("--only", default=None, help="comma-separated variants (default: all)")
     parser.add_argument("--force", action="store_true", help="train again runs already in the results")
-    parser.add_argument("--rescore", action="store_true",
-                        help="score recorded runs again from their folders (no training: they resume at their end)")
+    parser.add_argument(
+        "--rescore",
+        action="store_true",
+        help="score recorded runs again from their folders (no training: they resume at their end)",
+    )
     parser.add_argument("--table", action="store_true", help="print the recorded verdicts as Markdown and stop")
     parser.add_argument("--run", default=None, help=argparse.SUPPRESS)  # internal: name:seed, JSON to stdout
     args = parser.parse_args()
@@ -257,6 +296,7 @@ def main() -> int:
     todo = [(n, int(s)) for s in args.seeds.split(",") for n in names if args.force or (n, int(s)) not in done]
     if args.force:  # a finished run folder would only be resumed and scored again
         import shutil
+
         for name, seed in todo:
             shutil.rmtree(LOG_DIR / run_name(name, seed, args.scale), ignore_errors=True)
     for name in dict.fromkeys(n for n, _ in todo):  # prepare each data set once, before the parallel runs

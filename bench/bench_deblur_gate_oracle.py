@@ -18,6 +18,7 @@ pass those pages through untouched. This bench answers from recorded 30-page ben
     .venv/bin/python bench/bench_deblur_gate_oracle.py --tag copies_stroke_s1 --method "copies_stroke_s1_x4 + TLC" \
         --out bench/results/deblur_gate_oracle_copies_stroke_s1.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from lib.tracks.deblur.strokes import (BLURRED, SHIPPED_BENCH30, SMALL_BODY_PX, bench30_file, load_results,  # noqa: E402
-                                       merged_page_cer)
+from lib.tracks.deblur.strokes import (
+    BLURRED,
+    SHIPPED_BENCH30,
+    SMALL_BODY_PX,
+    bench30_file,
+    load_results,  # noqa: E402
+    merged_page_cer,
+)
+
 from record import stamp, write_json  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -50,9 +58,16 @@ def split_pages(files: list[str], split: str, method: str) -> dict:
     if method not in cer:
         raise ValueError(f"{files}: no method {method!r} on {split} (has {sorted(cer)})")
     info = [p for p in benches[-1]["page_info"] if p["split"] == split]
-    width = {r["page"]: r["stroke_width"] for r in benches[-1]["rows"] if r["split"] == split and r["method"] == BLURRED}
-    return {"model": cer[method], "blurred": cer[BLURRED], "width": np.array([width[p["page"]] for p in info]),
-            "body_px": np.array([p["body_px"] for p in info]), "info": info}
+    width = {
+        r["page"]: r["stroke_width"] for r in benches[-1]["rows"] if r["split"] == split and r["method"] == BLURRED
+    }
+    return {
+        "model": cer[method],
+        "blurred": cer[BLURRED],
+        "width": np.array([width[p["page"]] for p in info]),
+        "body_px": np.array([p["body_px"] for p in info]),
+        "info": info,
+    }
 
 
 def switch_cer(pages: dict, threshold: float) -> np.ndarray:
@@ -71,7 +86,9 @@ def best_threshold(pages: list[dict]) -> float:
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--method", default="shake_copies_x4 + TLC", help="the model's method name in the benches")
-    parser.add_argument("--tag", default="shake_copies", help="the model's benches: deblur_strokes_<split>30_<tag>.json")
+    parser.add_argument(
+        "--tag", default="shake_copies", help="the model's benches: deblur_strokes_<split>30_<tag>.json"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "deblur_gate_oracle.json")
     args = parser.parse_args(argv)
 
@@ -81,29 +98,52 @@ def main(argv=None) -> dict:
     for s, p in pages.items():
         threshold = best_threshold([q for other, q in pages.items() if other != s])
         rho = spearmanr(p["width"], p["model"] - p["blurred"])
-        by_split[s] = {"pages": len(p["model"]), "model": p["model"].mean(), "blurred": p["blurred"].mean(),
-                       "oracle": np.minimum(p["model"], p["blurred"]).mean(),
-                       "spearman_width_vs_model_minus_blurred": float(rho.statistic), "spearman_p": float(rho.pvalue),
-                       "switch_threshold_from_other_splits": threshold, "switch": switch_cer(p, threshold).mean(),
-                       "switch_restored_pages": int((p["width"] >= threshold).sum())}
+        by_split[s] = {
+            "pages": len(p["model"]),
+            "model": p["model"].mean(),
+            "blurred": p["blurred"].mean(),
+            "oracle": np.minimum(p["model"], p["blurred"]).mean(),
+            "spearman_width_vs_model_minus_blurred": float(rho.statistic),
+            "spearman_p": float(rho.pvalue),
+            "switch_threshold_from_other_splits": threshold,
+            "switch": switch_cer(p, threshold).mean(),
+            "switch_restored_pages": int((p["width"] >= threshold).sum()),
+        }
         loss = p["model"] - p["blurred"]
         small = p["body_px"] < SMALL_BODY_PX
         for name, chosen in (("small_body", small), ("other", ~small)):
             by_split[s][f"{name}_pages"] = int(chosen.sum())
             by_split[s][f"{name}_model_minus_blurred"] = float(loss[chosen].mean())
-        by_split[s]["most_spoiled"] = [{"page": p["info"][i]["page"], "model_minus_blurred": float(loss[i]),
-                                        "blurred_cer": float(p["blurred"][i]), "body_px": int(p["body_px"][i]),
-                                        "kernel": p["info"][i]["kernel"]} for i in np.argsort(-loss)[:3]]
+        by_split[s]["most_spoiled"] = [
+            {
+                "page": p["info"][i]["page"],
+                "model_minus_blurred": float(loss[i]),
+                "blurred_cer": float(p["blurred"][i]),
+                "body_px": int(p["body_px"][i]),
+                "kernel": p["info"][i]["kernel"],
+            }
+            for i in np.argsort(-loss)[:3]
+        ]
         r = by_split[s]
-        print(f"{s:13s} model {r['model']:.3f}  blurred {r['blurred']:.3f}  oracle {r['oracle']:.3f}  "
-              f"rho {r['spearman_width_vs_model_minus_blurred']:+.2f} (p {r['spearman_p']:.2f})  "
-              f"switch t={threshold:.2f}: {r['switch']:.3f} ({r['switch_restored_pages']} pages restored)  "
-              f"model - blurred: body < {SMALL_BODY_PX} px {r['small_body_model_minus_blurred']:+.3f} "
-              f"({r['small_body_pages']} pages), other {r['other_model_minus_blurred']:+.3f} ({r['other_pages']})")
+        print(
+            f"{s:13s} model {r['model']:.3f}  blurred {r['blurred']:.3f}  oracle {r['oracle']:.3f}  "
+            f"rho {r['spearman_width_vs_model_minus_blurred']:+.2f} (p {r['spearman_p']:.2f})  "
+            f"switch t={threshold:.2f}: {r['switch']:.3f} ({r['switch_restored_pages']} pages restored)  "
+            f"model - blurred: body < {SMALL_BODY_PX} px {r['small_body_model_minus_blurred']:+.3f} "
+            f"({r['small_body_pages']} pages), other {r['other_model_minus_blurred']:+.3f} ({r['other_pages']})"
+        )
         for page in r["most_spoiled"]:
-            print(f"    spoiled most: {page['page']} {page['model_minus_blurred']:+.3f} (blurred {page['blurred_cer']:.3f}), "
-                  f"body {page['body_px']} px, kernel {page['kernel']}")
-    result = {"method": args.method, "benches": benches, "small_body_px": SMALL_BODY_PX, "by_split": by_split, **stamp(argv)}
+            print(
+                f"    spoiled most: {page['page']} {page['model_minus_blurred']:+.3f} (blurred {page['blurred_cer']:.3f}), "
+                f"body {page['body_px']} px, kernel {page['kernel']}"
+            )
+    result = {
+        "method": args.method,
+        "benches": benches,
+        "small_body_px": SMALL_BODY_PX,
+        "by_split": by_split,
+        **stamp(argv),
+    }
     write_json(args.out, result)
     print(f"written {args.out}")
     return result

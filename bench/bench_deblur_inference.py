@@ -16,6 +16,7 @@ Paddle Inference + oneDNN and on ONNX Runtime. Results go to bench/results/deblu
     .venv/bin/python bench/bench_deblur_inference.py             # ~6 minutes on 2 cores
     .venv/bin/python bench/bench_deblur_inference.py --images 2 --passes 2   # quick look
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,15 +26,15 @@ import time
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
-from record import machine, stamp, write_json  # bench/record.py, beside this script
-import numpy as np
-import paddle
-
 from lib.complexity import scaled_conv_macs
 from lib.config import load_config
 from lib.export import deployed_runner
 from lib.infer import predict_image, tlc_model
 from lib.models.nafnet import count_parameters, nafnet_from_config
+
+import numpy as np
+import paddle
+from record import machine, stamp, write_json  # bench/record.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_inference.json"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -67,12 +68,20 @@ def time_variant(name, restore, images, passes):
     cold = sum(t[0] for t in per_image)
     # Warm: the fastest of the later passes per page, the least disturbed by other jobs on a shared machine.
     warm = sum(min(t[1:]) for t in per_image) if passes > 1 else float("nan")
-    row = {"cold_seconds": cold, "warm_seconds": warm,
-           "cold_images_per_s": len(images) / cold, "warm_images_per_s": len(images) / warm,
-           "cold_ms_per_megapixel": 1000 * cold / megapixels, "warm_ms_per_megapixel": 1000 * warm / megapixels,
-           "times_s": per_image}
-    print(f"{name:<26} cold {row['cold_images_per_s']:5.2f} img/s {row['cold_ms_per_megapixel']:6.0f} ms/MP | "
-          f"warm {row['warm_images_per_s']:5.2f} img/s {row['warm_ms_per_megapixel']:6.0f} ms/MP", flush=True)
+    row = {
+        "cold_seconds": cold,
+        "warm_seconds": warm,
+        "cold_images_per_s": len(images) / cold,
+        "warm_images_per_s": len(images) / warm,
+        "cold_ms_per_megapixel": 1000 * cold / megapixels,
+        "warm_ms_per_megapixel": 1000 * warm / megapixels,
+        "times_s": per_image,
+    }
+    print(
+        f"{name:<26} cold {row['cold_images_per_s']:5.2f} img/s {row['cold_ms_per_megapixel']:6.0f} ms/MP | "
+        f"warm {row['warm_images_per_s']:5.2f} img/s {row['warm_ms_per_megapixel']:6.0f} ms/MP",
+        flush=True,
+    )
     return row
 
 
@@ -99,11 +108,13 @@ def main(argv=None) -> dict:
     print(f"{len(images)} images from {source}; {paddle.device.get_device()}, {os.cpu_count()} cores", flush=True)
 
     start = time.perf_counter()
-    runners = {"paddle_onednn": deployed_runner(model, "paddle"),
-               "paddle_no_onednn": deployed_runner(model, "paddle", onednn=False),
-               "onnxruntime": deployed_runner(model, "onnx"),
-               "paddle_onednn_tlc": deployed_runner(tlc, "paddle"),
-               "onnxruntime_tlc": deployed_runner(tlc, "onnx")}
+    runners = {
+        "paddle_onednn": deployed_runner(model, "paddle"),
+        "paddle_no_onednn": deployed_runner(model, "paddle", onednn=False),
+        "onnxruntime": deployed_runner(model, "onnx"),
+        "paddle_onednn_tlc": deployed_runner(tlc, "paddle"),
+        "onnxruntime_tlc": deployed_runner(tlc, "onnx"),
+    }
     export_s = time.perf_counter() - start
     tiles = dict(tile=args.tile, overlap=args.overlap)
     variants = {
@@ -119,9 +130,12 @@ def main(argv=None) -> dict:
         "onnx_tiles": (runners["onnxruntime"], "tiles", tiles),
         "onnx_tlc": (runners["onnxruntime_tlc"], "whole", {}),
     }
-    rows = {name: time_variant(name, lambda im, m=m, mode=mode, kw=kw: predict_image(m, im, mode, **kw), images,
-                               args.passes)
-            for name, (m, mode, kw) in variants.items()}
+    rows = {
+        name: time_variant(
+            name, lambda im, m=m, mode=mode, kw=kw: predict_image(m, im, mode, **kw), images, args.passes
+        )
+        for name, (m, mode, kw) in variants.items()
+    }
 
     h, w = images[0].shape[:2]
     ratio = lambda a, b, kind: rows[a][f"{kind}_seconds"] / rows[b][f"{kind}_seconds"]  # noqa: E731
@@ -129,21 +143,29 @@ def main(argv=None) -> dict:
         "model": f"NAFNet demo config {cfg['model']}",
         "parameters": count_parameters(model),
         "conv_gmacs_per_image": scaled_conv_macs(model, (h - h % 16, w - w % 16)) / 1e9,
-        "images": source, "image_sizes": [list(im.shape[:2]) for im in images], "passes": args.passes,
-        "tiles": tiles, "tlc": {"factor": 2.5, "train_size": patch},
+        "images": source,
+        "image_sizes": [list(im.shape[:2]) for im in images],
+        "passes": args.passes,
+        "tiles": tiles,
+        "tlc": {"factor": 2.5, "train_size": patch},
         "export_seconds_all_runners": export_s,
         "results": rows,
-        "speedup_vs_dygraph": {kind: {k: ratio("dygraph", k, kind) for k in
-                                      ("paddle_inference", "paddle_inference_onednn", "onnxruntime")}
-                               for kind in ("cold", "warm")},
-        "cost_vs_whole_plain": {kind: {"quadrants_onednn": ratio("onednn_quadrants", "paddle_inference_onednn", kind),
-                                       "tiles_onednn": ratio("onednn_tiles", "paddle_inference_onednn", kind),
-                                       "tlc_onednn": ratio("onednn_tlc", "paddle_inference_onednn", kind),
-                                       "tlc_tiles_onednn": ratio("onednn_tlc_tiles", "paddle_inference_onednn", kind),
-                                       "tiles_onnxruntime": ratio("onnx_tiles", "onnxruntime", kind),
-                                       "tlc_onnxruntime": ratio("onnx_tlc", "onnxruntime", kind),
-                                       "tlc_dygraph": ratio("dygraph_tlc", "dygraph", kind)}
-                                for kind in ("cold", "warm")},
+        "speedup_vs_dygraph": {
+            kind: {k: ratio("dygraph", k, kind) for k in ("paddle_inference", "paddle_inference_onednn", "onnxruntime")}
+            for kind in ("cold", "warm")
+        },
+        "cost_vs_whole_plain": {
+            kind: {
+                "quadrants_onednn": ratio("onednn_quadrants", "paddle_inference_onednn", kind),
+                "tiles_onednn": ratio("onednn_tiles", "paddle_inference_onednn", kind),
+                "tlc_onednn": ratio("onednn_tlc", "paddle_inference_onednn", kind),
+                "tlc_tiles_onednn": ratio("onednn_tlc_tiles", "paddle_inference_onednn", kind),
+                "tiles_onnxruntime": ratio("onnx_tiles", "onnxruntime", kind),
+                "tlc_onnxruntime": ratio("onnx_tlc", "onnxruntime", kind),
+                "tlc_dygraph": ratio("dygraph_tlc", "dygraph", kind),
+            }
+            for kind in ("cold", "warm")
+        },
         "load_average_1_5_15min": {"before": load_before, "after": os.getloadavg()},
         "machine": machine(),
         **stamp(argv),
@@ -152,8 +174,10 @@ def main(argv=None) -> dict:
     for kind in ("cold", "warm"):
         speedups = result["speedup_vs_dygraph"][kind]
         print(f"{kind}: speed-up vs dygraph " + ", ".join(f"{k} x{v:.2f}" for k, v in speedups.items()))
-        print(f"{kind}: time vs the whole image without TLC " + ", ".join(
-            f"{k} x{v:.2f}" for k, v in result["cost_vs_whole_plain"][kind].items()))
+        print(
+            f"{kind}: time vs the whole image without TLC "
+            + ", ".join(f"{k} x{v:.2f}" for k, v in result["cost_vs_whole_plain"][kind].items())
+        )
     print(f"written {args.out}")
     return result
 

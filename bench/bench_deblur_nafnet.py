@@ -13,6 +13,7 @@ Weights are random: the time does not depend on them. Results go to bench/result
     .venv/bin/python bench/bench_deblur_nafnet.py            # about 10 minutes on 2 cores
     .venv/bin/python bench/bench_deblur_nafnet.py --size 256 --repeats 2   # quick look
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,12 +22,12 @@ import os
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
-from record import machine, stamp, write_json  # bench/record.py, beside this script
-import paddle
-
 from lib.complexity import measure_latency, scaled_conv_macs
 from lib.models.nafnet import count_parameters, nafnet_from_config
 from lib.models.tlc import to_tlc
+
+import paddle
+from record import machine, stamp, write_json  # bench/record.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_nafnet.json"
 
@@ -36,7 +37,6 @@ def onednn_predictor(model, shape):
     with oneDNN on the usable cores (the path a CPU deployment would take)."""
     import tempfile
 
-    import numpy as np
     from paddle import inference
     from paddle.static import InputSpec
 
@@ -47,8 +47,9 @@ def onednn_predictor(model, shape):
     config = inference.Config(graph, prefix + ".pdiparams")
     config.disable_gpu()
     config.enable_mkldnn()
-    config.set_cpu_math_library_num_threads(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                                            else (os.cpu_count() or 1))
+    config.set_cpu_math_library_num_threads(
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
     config.disable_glog_info()
     predictor = inference.create_predictor(config)
     x_handle = predictor.get_input_handle(predictor.get_input_names()[0])
@@ -82,8 +83,10 @@ def main(argv=None) -> dict:
 
     def run(name, fn):
         result = measure_latency(fn, shape, repeats=args.repeats, warmup=args.warmup)
-        print(f"{name:<28} median {result['median_s']:.3f} s  (runs: "
-              f"{', '.join(f'{t:.3f}' for t in result['times_s'])})", flush=True)
+        print(
+            f"{name:<28} median {result['median_s']:.3f} s  (runs: {', '.join(f'{t:.3f}' for t in result['times_s'])})",
+            flush=True,
+        )
         return result
 
     gmacs = scaled_conv_macs(model, (args.size, args.size)) / 1e9
@@ -115,9 +118,11 @@ def main(argv=None) -> dict:
         **stamp(argv),
     }
     write_json(args.out, result)
-    print(f"to_static speed-up x{result['to_static_speedup']:.2f}; TLC overhead "
-          + ", ".join(f"{k}: x{v:.2f}" for k, v in result["tlc_overhead_ratio"].items())
-          + f"; {result['machine']['usable_cores']} cores; written {args.out}")
+    print(
+        f"to_static speed-up x{result['to_static_speedup']:.2f}; TLC overhead "
+        + ", ".join(f"{k}: x{v:.2f}" for k, v in result["tlc_overhead_ratio"].items())
+        + f"; {result['machine']['usable_cores']} cores; written {args.out}"
+    )
     return result
 
 

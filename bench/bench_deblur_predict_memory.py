@@ -10,6 +10,7 @@ Results go to bench/results/deblur_predict_memory.json.
     .venv/bin/python bench/bench_deblur_predict_memory.py                       # ~4 minutes on 2 cores
     .venv/bin/python bench/bench_deblur_predict_memory.py --sizes 1024x1024     # quick look
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,6 +25,7 @@ import zipfile
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
+
 import cv2
 import numpy as np
 
@@ -32,27 +34,46 @@ RESULTS = Path(__file__).resolve().parent / "results" / "deblur_predict_memory.j
 
 def run_predict(folder: Path, src: Path, dst: Path, backend: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.Popen([sys.executable, "predict.py", str(src), str(dst), "--quiet", "--backend", backend,
-                             "--timings", str(dst) + ".json"], cwd=folder, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "predict.py",
+            str(src),
+            str(dst),
+            "--quiet",
+            "--backend",
+            backend,
+            "--timings",
+            str(dst) + ".json",
+        ],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     out, err = proc.communicate()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"predict.py failed ({backend}, {src}): {out}{err}")
     timings = json.loads(Path(str(dst) + ".json").read_text(encoding="utf-8"))
-    return {"peak_rss_mb": usage.ru_maxrss / 1024, "seconds": timings["timings"][0]["seconds"],
-            "load_seconds": timings["load_seconds"]}
+    return {
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "seconds": timings["timings"][0]["seconds"],
+        "load_seconds": timings["load_seconds"],
+    }
 
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", default=["512x512", "1024x1024", "4000x3000"],
-                        help="WIDTHxHEIGHT of the test images")
+    parser.add_argument(
+        "--sizes", nargs="+", default=["512x512", "1024x1024", "4000x3000"], help="WIDTHxHEIGHT of the test images"
+    )
     parser.add_argument("--backends", nargs="+", default=["onnx", "paddle"])
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    from lib.tracks import load_model
     from lib.export import build_submission
+    from lib.tracks import load_model
 
     model = load_model("deblur")
     work = Path(tempfile.mkdtemp(prefix="bench_memory_"))
@@ -68,15 +89,28 @@ def main(argv=None) -> dict:
         small = rng.integers(0, 256, (max(height // 8, 1), max(width // 8, 1), 3), dtype=np.uint8)
         cv2.imwrite(str(src / "page.png"), cv2.resize(small, (width, height)))
         for backend in args.backends:
-            row = {"size": size, "megapixels": width * height / 1e6, "backend": backend,
-                   **run_predict(work / "sub", src, work / f"out_{size}_{backend}", backend)}
+            row = {
+                "size": size,
+                "megapixels": width * height / 1e6,
+                "backend": backend,
+                **run_predict(work / "sub", src, work / f"out_{size}_{backend}", backend),
+            }
             rows.append(row)
-            print(f"{size:>10} {backend:<7} peak RSS {row['peak_rss_mb']:6.0f} MB, {row['seconds']:6.1f} s "
-                  f"({row['seconds'] / row['megapixels']:.2f} s/MP)", flush=True)
-    result = {"model": str(meta["source_checkpoint"]), "tlc": meta["tlc"], "tile_pixels": meta["tile_pixels"],
-              "overlap": meta["overlap"], "rows": rows, "load_average_after": os.getloadavg(),
-              "date": datetime.datetime.now().isoformat(timespec="seconds"),
-              "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:]))}
+            print(
+                f"{size:>10} {backend:<7} peak RSS {row['peak_rss_mb']:6.0f} MB, {row['seconds']:6.1f} s "
+                f"({row['seconds'] / row['megapixels']:.2f} s/MP)",
+                flush=True,
+            )
+    result = {
+        "model": str(meta["source_checkpoint"]),
+        "tlc": meta["tlc"],
+        "tile_pixels": meta["tile_pixels"],
+        "overlap": meta["overlap"],
+        "rows": rows,
+        "load_average_after": os.getloadavg(),
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
+    }
     shutil.rmtree(work, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".json.tmp")

@@ -12,6 +12,7 @@ bench/results/deblur_prepare.json.
     .venv/bin/python bench/bench_deblur_prepare.py               # about 3 minutes on 2 cores
     .venv/bin/python bench/bench_deblur_prepare.py --pages 6     # quicker, noisier
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,9 +26,8 @@ import time
 from pathlib import Path
 
 import lib  # noqa: F401
-
-from lib.tracks.deblur.data import ensure_dataset
 from lib.data.prepare import prepare_patches
+from lib.tracks.deblur.data import ensure_dataset
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_prepare.json"
 
@@ -58,28 +58,39 @@ def main() -> None:
     for workers in (1, 2):
         # val_count 0: every generated page is a training page, timed the same way
         cpu_before = cpu_seconds()
-        result = prepare_patches("full", force=True, source=args.source, out=args.out, track="deblur", val_count=0,
-                                workers=workers)
+        result = prepare_patches(
+            "full", force=True, source=args.source, out=args.out, track="deblur", val_count=0, workers=workers
+        )
         cpu = cpu_seconds() - cpu_before
         pages = result.stats["train_images"]
         per_image = result.seconds / pages
-        runs[workers] = {"seconds": round(result.seconds, 2), "seconds_per_image": round(per_image, 3),
-                         "cpu_seconds_per_image": round(cpu / pages, 3),
-                         "extrapolated_minutes": round(per_image * args.target / 60, 1)}
-        print(f"workers={workers}: {result.seconds:.1f} s for {pages} pages ({per_image:.2f} s/page, "
-              f"CPU {cpu / pages:.2f} s/page) -> {args.target} pairs in ~{runs[workers]['extrapolated_minutes']} min")
+        runs[workers] = {
+            "seconds": round(result.seconds, 2),
+            "seconds_per_image": round(per_image, 3),
+            "cpu_seconds_per_image": round(cpu / pages, 3),
+            "extrapolated_minutes": round(per_image * args.target / 60, 1),
+        }
+        print(
+            f"workers={workers}: {result.seconds:.1f} s for {pages} pages ({per_image:.2f} s/page, "
+            f"CPU {cpu / pages:.2f} s/page) -> {args.target} pairs in ~{runs[workers]['extrapolated_minutes']} min"
+        )
     stats = result.stats
     disk = folder_bytes(args.out / "train")
     report = {
-        "date": datetime.date.today().isoformat(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "pages": args.pages, "page_size": result.size_summary.get("train", {}),
-        "factor": result.factor, "options": {k: v for k, v in result.options.items() if k != "workers"},
-        "generate_seconds": round(generate_s, 1), "runs": runs,
+        "date": datetime.date.today().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "pages": args.pages,
+        "page_size": result.size_summary.get("train", {}),
+        "factor": result.factor,
+        "options": {k: v for k, v in result.options.items() if k != "workers"},
+        "generate_seconds": round(generate_s, 1),
+        "runs": runs,
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),
         "patches_per_page": round(stats["patches"] / stats["train_images"], 2),
-        "kept_pct": round(stats["kept_pct"], 1), "gradient_median": round(stats["gradient_median"], 2),
-        "disk_mb_per_page": round(disk / stats["train_images"] / 2 ** 20, 2),
-        "extrapolated_disk_gb": round(disk / stats["train_images"] * args.target / 2 ** 30, 2),
+        "kept_pct": round(stats["kept_pct"], 1),
+        "gradient_median": round(stats["gradient_median"], 2),
+        "disk_mb_per_page": round(disk / stats["train_images"] / 2**20, 2),
+        "extrapolated_disk_gb": round(disk / stats["train_images"] * args.target / 2**30, 2),
     }
     print(json.dumps(report, indent=1))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

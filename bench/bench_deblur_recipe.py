@@ -11,6 +11,7 @@ table reports the minutes it really took. A row: PSNR / MS-SSIM gain over the bl
 OCR CER per split, plus the command that reproduces it. Results: ``bench/results/deblur_recipe.json``
 (rows are added or replaced by name, so rounds can run at different times).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,9 +20,9 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from threading import Lock
 from datetime import datetime
 from pathlib import Path
+from threading import Lock
 
 from record import run_child  # bench/record.py, beside this script
 
@@ -55,13 +56,21 @@ VARIANTS = {
 }
 # Round 4, equal wall-clock on the version-5 data, two seeds each: today's demo recipe (lr 2e-3, 5 % warm-up)
 # and what round 1 left open against it: depth, smaller patches in larger batches, L1 without the MS-SSIM phase
-ROUND4 = {"demo": {}, "deeper_enc1124": {"model": {"enc_blk_nums": [1, 1, 2, 4]}},
-          # 88: the smallest patch the 4-scale MS-SSIM phase takes (11-px window at 1/8 scale)
-          "small_patches_16x48": {"stages": [(16, 48, 0.45), (8, 88, 0.35), (6, 112, 0.20)]},
-          "l1_only": {"phases": L1_PHASES}}
+ROUND4 = {
+    "demo": {},
+    "deeper_enc1124": {"model": {"enc_blk_nums": [1, 1, 2, 4]}},
+    # 88: the smallest patch the 4-scale MS-SSIM phase takes (11-px window at 1/8 scale)
+    "small_patches_16x48": {"stages": [(16, 48, 0.45), (8, 88, 0.35), (6, 112, 0.20)]},
+    "l1_only": {"phases": L1_PHASES},
+}
 for _name, _diff in ROUND4.items():
     for _seed in (0, 1):
-        VARIANTS[f"r4_{_name}" + (f"_seed{_seed}" if _seed else "")] = {"lr": 2e-3, "warmup": 0.05, **_diff, "seed": _seed}
+        VARIANTS[f"r4_{_name}" + (f"_seed{_seed}" if _seed else "")] = {
+            "lr": 2e-3,
+            "warmup": 0.05,
+            **_diff,
+            "seed": _seed,
+        }
 
 
 def variant_options(variant: dict, stage_iters: list[int]) -> dict:
@@ -74,17 +83,28 @@ def variant_options(variant: dict, stage_iters: list[int]) -> dict:
     if len(spec) == 1:  # the speed probe: one phase over everything
         lengths = [total]
     elif len(spec) > 2:
-        lengths = [stage_iters[0], total - stage_iters[0] - last, last][:len(spec)]
+        lengths = [stage_iters[0], total - stage_iters[0] - last, last][: len(spec)]
     else:
         lengths = [total - max(1, round(spec[-1][1] * total)), max(1, round(spec[-1][1] * total))]
-    phases = [{"loss": loss, "iters": n, **({"all_data": True} if all_data else {})}
-              for (loss, _, all_data), n in zip(spec, lengths)]
-    scheduler = {"eta_min": 1e-6, **({"warmup_iters": max(1, round(variant["warmup"] * phases[0]["iters"]))}
-                                     if variant.get("warmup") else {})}
-    return {"stages": [{"batch_size": b, "patch_size": p, "iters": n} for (b, p, _), n in zip(stages, stage_iters)],
-            "phases": phases, "scheduler": scheduler, "seed": variant.get("seed", 0),
-            "optimizer": {"lr": variant.get("lr", 1e-3), "weight_decay": 1e-4, "betas": [0.9, 0.9]},
-            "ema": variant.get("ema"), "val_every": 10 ** 9, "save_every": 10 ** 9, "log_every": 25}
+    phases = [
+        {"loss": loss, "iters": n, **({"all_data": True} if all_data else {})}
+        for (loss, _, all_data), n in zip(spec, lengths)
+    ]
+    scheduler = {
+        "eta_min": 1e-6,
+        **({"warmup_iters": max(1, round(variant["warmup"] * phases[0]["iters"]))} if variant.get("warmup") else {}),
+    }
+    return {
+        "stages": [{"batch_size": b, "patch_size": p, "iters": n} for (b, p, _), n in zip(stages, stage_iters)],
+        "phases": phases,
+        "scheduler": scheduler,
+        "seed": variant.get("seed", 0),
+        "optimizer": {"lr": variant.get("lr", 1e-3), "weight_decay": 1e-4, "betas": [0.9, 0.9]},
+        "ema": variant.get("ema"),
+        "val_every": 10**9,
+        "save_every": 10**9,
+        "log_every": 25,
+    }
 
 
 def input_rows(root: Path, splits=None) -> list[dict]:
@@ -105,13 +125,13 @@ def input_rows(root: Path, splits=None) -> list[dict]:
 
 def run_one(name: str, minutes: float) -> dict:
     """Probe, train and score one variant in this process."""
-    import numpy as np
-    import paddle
-
-    from lib.tracks.deblur.evaluate import readability, readability_summary
     from lib.infer import predict_image
     from lib.paths import data_root
     from lib.tracks import get_track
+    from lib.tracks.deblur.evaluate import readability, readability_summary
+
+    import numpy as np
+    import paddle
 
     paddle.set_device("cpu")
     variant = VARIANTS[name]
@@ -119,29 +139,42 @@ def run_one(name: str, minutes: float) -> dict:
     cfg = track.config("demo")
     model = {**track.model_spec(cfg), **variant.get("model", {})}
     if "data" in variant:  # its own generated training set; evaluated on the same pages as the others
-        from lib.tracks.deblur.data import ensure_dataset
         from lib.data.prepare import prepare_patches
+        from lib.tracks.deblur.data import ensure_dataset
+
         source = ensure_dataset("demo", ROOT / "data" / f"deblur-{name}", options=variant["data"])
         prepared = prepare_patches("demo", source=source, track="deblur")
     else:
         prepared = track.prepare("demo")
     stages = variant.get("stages", DEMO_STAGES)
     seconds_per_iter = []
-    for batch, patch, _ in ([] if "stage_iters" in variant else stages):  # speed probe: 6 steps, the last 4 timed
+    for batch, patch, _ in [] if "stage_iters" in variant else stages:  # speed probe: 6 steps, the last 4 timed
         with tempfile.TemporaryDirectory() as tmp:
-            probe = track.trainer("demo", Path(tmp), prepared=prepared, quiet=True, model=model,
-                                  **{**variant_options({**variant, "stages": [(batch, patch, 1.0)], "phases": [("l1", 1.0, False)]}, [6]),
-                                     "log_every": 1})
+            probe = track.trainer(
+                "demo",
+                Path(tmp),
+                prepared=prepared,
+                quiet=True,
+                model=model,
+                **{
+                    **variant_options(
+                        {**variant, "stages": [(batch, patch, 1.0)], "phases": [("l1", 1.0, False)]}, [6]
+                    ),
+                    "log_every": 1,
+                },
+            )
             history = probe.fit()
             secs = [r["seconds"] for r in history if "loss" in r]
             seconds_per_iter.append((secs[-1] - secs[1]) / 4)
     budget = minutes * 60
-    stage_iters = variant.get("stage_iters") or \
-        [max(1, int(share * budget / s)) for (_, _, share), s in zip(stages, seconds_per_iter)]
+    stage_iters = variant.get("stage_iters") or [
+        max(1, int(share * budget / s)) for (_, _, share), s in zip(stages, seconds_per_iter)
+    ]
     options = variant_options(variant, stage_iters)
     out = ROOT / "runs" / "recipe" / name
     if out.exists():
         import shutil
+
         shutil.rmtree(out)
     trainer = track.trainer("demo", out, prepared=prepared, quiet=True, model=model, **options)
     start = time.perf_counter()
@@ -152,16 +185,27 @@ def run_one(name: str, minutes: float) -> dict:
     rows = readability({"model": lambda x: predict_image(net, x)}, root, reference_pages=False, input_rows=False)
     rows += input_rows(root)
     params = int(sum(np.prod(p.shape) for p in net.parameters()))
-    return {"name": name, "variant": variant, "params": params, "stage_iters": stage_iters,
-            "seconds_per_iter": [round(s, 3) for s in seconds_per_iter], "train_minutes": round(train_minutes, 2),
-            "iterations": sum(stage_iters), "rows": rows, "summary": readability_summary(rows, "model"),
-            "command": f".venv/bin/python bench/bench_deblur_recipe.py --only {name} --minutes {minutes:g}",
-            "date": datetime.now().strftime("%Y-%m-%d %H:%M")}
+    return {
+        "name": name,
+        "variant": variant,
+        "params": params,
+        "stage_iters": stage_iters,
+        "seconds_per_iter": [round(s, 3) for s in seconds_per_iter],
+        "train_minutes": round(train_minutes, 2),
+        "iterations": sum(stage_iters),
+        "rows": rows,
+        "summary": readability_summary(rows, "model"),
+        "command": f".venv/bin/python bench/bench_deblur_recipe.py --only {name} --minutes {minutes:g}",
+        "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
+    }
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| variant | params | iters | train min | test_A dB gain | MS-SSIM | CER in -> out | held-out dB gain | "
-             "CER in -> out | scan dB gain | CER in -> out |", "|" + "---|" * 11]
+    lines = [
+        "| variant | params | iters | train min | test_A dB gain | MS-SSIM | CER in -> out | held-out dB gain | "
+        "CER in -> out | scan dB gain | CER in -> out |",
+        "|" + "---|" * 11,
+    ]
     for r in results:
         by = {(row["split"], row["method"]): row for row in r["rows"]}
         cells = [r["name"], f"{r['params']:,}", str(r["iterations"]), f"{r['train_minutes']:.1f}"]

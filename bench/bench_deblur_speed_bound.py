@@ -15,6 +15,7 @@ the convolutions, whose equivalent forms bench_depthwise.py measured (slower).
 
 Writes bench/results/deblur_speed_bound.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,13 +26,13 @@ import time
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
-from record import machine, stamp, write_json  # bench/record.py, beside this script
-import numpy as np
-import paddle
-
 from lib.config import load_config
 from lib.models.nafnet import NAFBlock
 from lib.train.registry import build_loss, build_model
+
+import numpy as np
+import paddle
+from record import machine, stamp, write_json  # bench/record.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_speed_bound.json"
 
@@ -96,14 +97,33 @@ def main(argv=None) -> dict:
         pixels = shape[0] * shape[2] * shape[3]
         px_s = {name: pixels / float(np.median(t)) for name, t in times.items()}
         plain, best = px_s.values()
-        rows.append({"stage": index, "batch_size": shape[0], "patch_size": shape[2],
-                     "training_pixels_per_second": px_s, "bound_speedup": best / plain})
-        print(f"stage {index} (batch {shape[0]} x {shape[2]} px): as trained {plain:,.0f} px/s, "
-              f"convolutions only {best:,.0f} px/s: at most {best / plain:.2f}x", flush=True)
-    result = {"variants": {"NAFNet as trained": "lib.models.nafnet.NAFBlock.forward",
-                           "convolutions and adds only (bound)": "convolutions_only (not the same math)"},
-              "model": cfg["model"], "threads": args.threads, "steps": args.steps, "stages": rows,
-              "machine": machine(), "load_average_at_end": os.getloadavg(), **stamp(argv)}
+        rows.append(
+            {
+                "stage": index,
+                "batch_size": shape[0],
+                "patch_size": shape[2],
+                "training_pixels_per_second": px_s,
+                "bound_speedup": best / plain,
+            }
+        )
+        print(
+            f"stage {index} (batch {shape[0]} x {shape[2]} px): as trained {plain:,.0f} px/s, "
+            f"convolutions only {best:,.0f} px/s: at most {best / plain:.2f}x",
+            flush=True,
+        )
+    result = {
+        "variants": {
+            "NAFNet as trained": "lib.models.nafnet.NAFBlock.forward",
+            "convolutions and adds only (bound)": "convolutions_only (not the same math)",
+        },
+        "model": cfg["model"],
+        "threads": args.threads,
+        "steps": args.steps,
+        "stages": rows,
+        "machine": machine(),
+        "load_average_at_end": os.getloadavg(),
+        **stamp(argv),
+    }
     write_json(RESULTS, result)
     print(f"written {RESULTS}")
     return result

@@ -34,6 +34,7 @@ The OCR of the blurred, sharp and unsharp pages is the same in every run of the 
 ``--reuse-ocr <earlier result>`` takes it from an earlier bench recorded on this machine and reads only the
 models (a quarter of the OCR time with one model); the pages and unsharp parameters must match, or it is an error.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,17 +44,26 @@ import time
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
-from record import machine, stamp, write_json  # bench/record.py, beside this script
-import numpy as np
-import paddle
-
 from lib.infer import predict_image, tlc_model
 from lib.paths import generated_data_root
 from lib.tracks import get_track
 from lib.tracks.deblur import baselines
 from lib.tracks.deblur.data import CAUSE_SPLITS, COUNT_KEYS, data_options, generate_cause_set, generate_evaluation_set
-from lib.tracks.deblur.strokes import (BLURRED, SHARP, evaluation_pages, ocr_confusions, page_cers,
-                                       paired_cer_difference, restore_pages, stroke_table, summarize_strokes)
+from lib.tracks.deblur.strokes import (
+    BLURRED,
+    SHARP,
+    evaluation_pages,
+    ocr_confusions,
+    page_cers,
+    paired_cer_difference,
+    restore_pages,
+    stroke_table,
+    summarize_strokes,
+)
+
+import numpy as np
+import paddle
+from record import machine, stamp, write_json  # bench/record.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_strokes.json"
 UNSHARP = "unsharp mask"
@@ -62,7 +72,9 @@ UNSHARP = "unsharp mask"
 def ensemble_restorer(nets: list, predict=predict_image):
     """Restore with each of ``nets`` and average the uint8 outputs (one net: its own output, unchanged).
     The mean of several random seeds' outputs tells the seeds' variance from what they share."""
-    return lambda x: np.clip(np.rint(np.mean([predict(net, x).astype(np.float64) for net in nets], axis=0)), 0, 255).astype(np.uint8)
+    return lambda x: np.clip(
+        np.rint(np.mean([predict(net, x).astype(np.float64) for net in nets], axis=0)), 0, 255
+    ).astype(np.uint8)
 
 
 def tuned_unsharp_params(metrics_file: Path) -> dict:
@@ -84,19 +96,29 @@ def reused_baseline_ocr(path: Path, pages: list[dict], unsharp_params: dict) -> 
     want = [(p["split"], p["name"]) for p in pages]
     have = [(i["split"], i["page"]) for i in recorded.get("page_info", []) if i["split"] in splits]
     if have != want:
-        raise ValueError(f"{path}: its pages are not this run's ({len(have)} recorded of splits {splits}, "
-                         f"{len(want)} here, or another order): cannot reuse its OCR")
+        raise ValueError(
+            f"{path}: its pages are not this run's ({len(have)} recorded of splits {splits}, "
+            f"{len(want)} here, or another order): cannot reuse its OCR"
+        )
     if recorded.get("unsharp_params") != unsharp_params:
-        raise ValueError(f"{path}: unsharp parameters {recorded.get('unsharp_params')} are not this run's "
-                         f"{unsharp_params}: cannot reuse its OCR")
-    missing = [(m, s) for m in BASELINES for s in splits if s not in recorded["ocr"].get(m, {}) and not (m == SHARP and s == "scans")]
+        raise ValueError(
+            f"{path}: unsharp parameters {recorded.get('unsharp_params')} are not this run's "
+            f"{unsharp_params}: cannot reuse its OCR"
+        )
+    missing = [
+        (m, s)
+        for m in BASELINES
+        for s in splits
+        if s not in recorded["ocr"].get(m, {}) and not (m == SHARP and s == "scans")
+    ]
     if missing:
         raise ValueError(f"{path}: no OCR of {missing}: cannot reuse it")
     return {m: {s: recorded["ocr"][m][s] for s in splits if s in recorded["ocr"][m]} for m in BASELINES}
 
 
-def read_pages(pages: list[dict], splits: list[str], outputs: dict, top: int,
-               reused: dict | None = None) -> tuple[dict, float]:
+def read_pages(
+    pages: list[dict], splits: list[str], outputs: dict, top: int, reused: dict | None = None
+) -> tuple[dict, float]:
     """OCR CER and top confusions per method and split (``reused``: methods already read, kept as they are);
     and the seconds it took."""
     from lib.ocr import OcrEngine
@@ -104,16 +126,21 @@ def read_pages(pages: list[dict], splits: list[str], outputs: dict, top: int,
     engine = OcrEngine()
     start = time.perf_counter()
     # a scan has no rendered text: its reference is what the OCR reads on the sharp scan (as readability())
-    references = {s: [p["text"] if p["text"] is not None else engine.read(p["sharp"]) for p in pages if p["split"] == s]
-                  for s in splits}
+    references = {
+        s: [p["text"] if p["text"] is not None else engine.read(p["sharp"]) for p in pages if p["split"] == s]
+        for s in splits
+    }
     images = {BLURRED: [p["blurred"] for p in pages], SHARP: [p["sharp"] for p in pages], **outputs}
     ocr = dict(reused or {})
     for method, restored in images.items():
         if method in ocr:
             continue
         # the sharp scan is its own reference: reading it again says nothing
-        chosen = {s: [img for img, p in zip(restored, pages) if p["split"] == s] for s in splits
-                  if not (method == SHARP and s == "scans")}
+        chosen = {
+            s: [img for img, p in zip(restored, pages) if p["split"] == s]
+            for s in splits
+            if not (method == SHARP and s == "scans")
+        }
         ocr[method] = ocr_confusions(engine, chosen, {s: references[s] for s in chosen}, top=top)
         print(f"OCR {method}: " + ", ".join(f"{s} CER {ocr[method][s]['cer']:.3f}" for s in chosen), flush=True)
     ocr_seconds = time.perf_counter() - start
@@ -128,8 +155,14 @@ def paired_differences(ocr: dict, models: list[str], key: str = "page_cer") -> l
         for other in (BLURRED, UNSHARP):
             for split, read in ocr.get(model, {}).items():
                 if split in ocr.get(other, {}):
-                    rows.append({"split": split, "method": model, "against": other,
-                                 **paired_cer_difference(read[key], ocr[other][split][key])})
+                    rows.append(
+                        {
+                            "split": split,
+                            "method": model,
+                            "against": other,
+                            **paired_cer_difference(read[key], ocr[other][split][key]),
+                        }
+                    )
     return rows
 
 
@@ -157,30 +190,67 @@ def main(argv=None) -> dict:
     parser.add_argument("--limit", type=int, default=None, help="pages per split (default: all)")
     parser.add_argument("--top", type=int, default=15, help="confusions kept per split and method")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--models", default=None,
-                        help="label=checkpoint,... to measure instead of the shipped model (no TLC unless --tlc); "
-                             "label=a.pdparams+b.pdparams+... restores with the mean of those models' outputs")
-    parser.add_argument("--tlc", action="store_true", help="with --models: each model + TLC (the demo window) instead of the plain model")
+    parser.add_argument(
+        "--models",
+        default=None,
+        help="label=checkpoint,... to measure instead of the shipped model (no TLC unless --tlc); "
+        "label=a.pdparams+b.pdparams+... restores with the mean of those models' outputs",
+    )
+    parser.add_argument(
+        "--tlc",
+        action="store_true",
+        help="with --models: each model + TLC (the demo window) instead of the plain model",
+    )
     parser.add_argument("--no-ocr", action="store_true", help="stroke widths only")
-    parser.add_argument("--reuse-ocr", type=Path, default=None, metavar="RESULT",
-                        help="take the blurred, sharp and unsharp OCR from RESULT, an earlier bench of the same pages "
-                             "on this machine, and read only the models")
-    parser.add_argument("--cause", type=int, default=None, metavar="PAGES",
-                        help="instead of the evaluation splits: PAGES pages of each cause split (held-out fonts "
-                             "with the training blur, training fonts with the held-out blur, the training blur "
-                             "half as strong), generated under data/deblur_cause")
-    parser.add_argument("--heldout", type=int, default=None, metavar="PAGES",
-                        help="instead of the evaluation splits: PAGES held-out pages (the data set's own first), "
-                             "generated under data/deblur_heldout")
-    parser.add_argument("--test-a", type=int, default=None, metavar="PAGES",
-                        help="instead of the evaluation splits: PAGES test_A pages (the data set's own first), "
-                             "generated under data/deblur_test_a")
-    parser.add_argument("--heldout-tilt", type=int, default=None, metavar="PAGES",
-                        help="instead of the evaluation splits: PAGES pages in the held-out fonts blurred as a tilted "
-                             "page (the blur family that training with train_shake_share never sees), generated "
-                             "under data/deblur_heldout_tilt")
-    parser.add_argument("--rescore", type=Path, default=None, metavar="RESULT",
-                        help="only recompute RESULT's CERs from its stored OCR texts (e.g. after a change to the CER)")
+    parser.add_argument(
+        "--reuse-ocr",
+        type=Path,
+        default=None,
+        metavar="RESULT",
+        help="take the blurred, sharp and unsharp OCR from RESULT, an earlier bench of the same pages "
+        "on this machine, and read only the models",
+    )
+    parser.add_argument(
+        "--cause",
+        type=int,
+        default=None,
+        metavar="PAGES",
+        help="instead of the evaluation splits: PAGES pages of each cause split (held-out fonts "
+        "with the training blur, training fonts with the held-out blur, the training blur "
+        "half as strong), generated under data/deblur_cause",
+    )
+    parser.add_argument(
+        "--heldout",
+        type=int,
+        default=None,
+        metavar="PAGES",
+        help="instead of the evaluation splits: PAGES held-out pages (the data set's own first), "
+        "generated under data/deblur_heldout",
+    )
+    parser.add_argument(
+        "--test-a",
+        type=int,
+        default=None,
+        metavar="PAGES",
+        help="instead of the evaluation splits: PAGES test_A pages (the data set's own first), "
+        "generated under data/deblur_test_a",
+    )
+    parser.add_argument(
+        "--heldout-tilt",
+        type=int,
+        default=None,
+        metavar="PAGES",
+        help="instead of the evaluation splits: PAGES pages in the held-out fonts blurred as a tilted "
+        "page (the blur family that training with train_shake_share never sees), generated "
+        "under data/deblur_heldout_tilt",
+    )
+    parser.add_argument(
+        "--rescore",
+        type=Path,
+        default=None,
+        metavar="RESULT",
+        help="only recompute RESULT's CERs from its stored OCR texts (e.g. after a change to the CER)",
+    )
     args = parser.parse_args(argv)
     if args.rescore:
         return rescore(args.rescore)
@@ -193,25 +263,33 @@ def main(argv=None) -> dict:
         nets = {label: [track.load_model(path) for path in paths.split("+")] for label, paths in checkpoints.items()}
         with_tlc = None
         if args.tlc:  # as the submission's predict.py restores
-            nets = {f"{label} + TLC": [(with_tlc := tlc_model(net, profile="demo")) for net in group] for label, group in nets.items()}
+            nets = {
+                f"{label} + TLC": [(with_tlc := tlc_model(net, profile="demo")) for net in group]
+                for label, group in nets.items()
+            }
         restorers = {label: ensemble_restorer(group) for label, group in nets.items()}
     else:
         checkpoints = {"NAFNet": track.shipped_dir / "model.pdparams"}
         model = track.load_model(checkpoints["NAFNet"])
         with_tlc = tlc_model(model, profile="demo")
-        restorers = {"NAFNet": lambda x: predict_image(model, x),
-                     "NAFNet + TLC": lambda x: predict_image(with_tlc, x)}
+        restorers = {"NAFNet": lambda x: predict_image(model, x), "NAFNet + TLC": lambda x: predict_image(with_tlc, x)}
     restorers[UNSHARP] = lambda x: baselines.unsharp(x, **unsharp_params)
 
     if args.cause:
-        args.data = generate_cause_set(generated_data_root("deblur", "demo").parent / "deblur_cause", args.cause, "demo")
+        args.data = generate_cause_set(
+            generated_data_root("deblur", "demo").parent / "deblur_cause", args.cause, "demo"
+        )
     more = {"heldout": args.heldout, "test_A": args.test_a, "heldout_tilt": args.heldout_tilt}
     for split, count in more.items():
         if count:
-            args.data = generate_evaluation_set(generated_data_root("deblur", "demo").parent / f"deblur_{split.lower()}",
-                                                count, "demo", splits=(split,))
-    pages = evaluation_pages(args.data, splits=list(CAUSE_SPLITS) if args.cause else [s for s, n in more.items() if n] or None,
-                             limit=args.limit)
+            args.data = generate_evaluation_set(
+                generated_data_root("deblur", "demo").parent / f"deblur_{split.lower()}", count, "demo", splits=(split,)
+            )
+    pages = evaluation_pages(
+        args.data,
+        splits=list(CAUSE_SPLITS) if args.cause else [s for s, n in more.items() if n] or None,
+        limit=args.limit,
+    )
     splits = list(dict.fromkeys(p["split"] for p in pages))
     print(f"{len(pages)} pages: " + ", ".join(f"{s} {sum(p['split'] == s for p in pages)}" for s in splits), flush=True)
     seconds = {}
@@ -227,9 +305,12 @@ def main(argv=None) -> dict:
     print(f"stroke table: {time.perf_counter() - start:.0f} s", flush=True)
     by_split, by_family = summarize_strokes(rows, "split"), summarize_strokes(rows, "family")
     for r in by_split:
-        print(f"{r['split']:<8} {r['method']:<22} width {r['stroke_width']:.2f} (x{r['ratio_to_sharp']:.2f})  "
-              f"by area {r['stroke_width_by_area']:.2f} (x{r['ratio_to_sharp_by_area']:.2f})  "
-              f"at sharp threshold {r['stroke_width_at_sharp_threshold']:.2f}  ink {r['ink_fraction']:.3f}", flush=True)
+        print(
+            f"{r['split']:<8} {r['method']:<22} width {r['stroke_width']:.2f} (x{r['ratio_to_sharp']:.2f})  "
+            f"by area {r['stroke_width_by_area']:.2f} (x{r['ratio_to_sharp_by_area']:.2f})  "
+            f"at sharp threshold {r['stroke_width_at_sharp_threshold']:.2f}  ink {r['ink_fraction']:.3f}",
+            flush=True,
+        )
 
     ocr, ocr_seconds = {}, 0.0
     if not args.no_ocr:
@@ -246,13 +327,13 @@ def main(argv=None) -> dict:
         "dataset_pages": next((data_options("demo").get(COUNT_KEYS.get(s), 0) for s, n in more.items() if n), None),
         "definitions": {
             "stroke_width": "2 x mean(distance_transform_edt(mask)[skeletonize(mask)]) - 1; mask = grey / its "
-                            "31-px closing < Otsu threshold",
+            "31-px closing < Otsu threshold",
             "stroke_width_by_area": "mask pixels / skeleton pixels",
             "stroke_width_at_sharp_threshold": "stroke_width with the sharp page's Otsu threshold",
             "ratio_to_sharp": "mean over pages of (page width / the sharp page's width)",
             "family": "a page mixes families; it counts under each family its meta json lists",
             "ocr": "RapidOCR (lib.ocr), whitespace runs -> one space, difflib.SequenceMatcher(autojunk=False) "
-                   "opcodes; replaced runs over 3 chars are 'unaligned'",
+            "opcodes; replaced runs over 3 chars are 'unaligned'",
         },
         "seconds_per_page": {**seconds, "ocr_all_methods": ocr_seconds / len(pages)},
         **({"ocr_reused_from": {"file": str(args.reuse_ocr), "methods": list(BASELINES)}} if args.reuse_ocr else {}),

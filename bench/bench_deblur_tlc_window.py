@@ -12,19 +12,20 @@ validation. Results go to bench/results/deblur_tlc_window.json.
 
     nice -n 5 .venv/bin/python bench/bench_deblur_tlc_window.py            # ~3 minutes on 2 cores
 """
+
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
-from record import stamp, write_json  # bench/record.py, beside this script
-import paddle
-
 from lib.data.pairs import list_pairs, read_image
 from lib.infer import compare_inference, tlc_model
 from lib.paths import generated_data_root
 from lib.tracks import get_track
+
+import paddle
+from record import stamp, write_json  # bench/record.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_tlc_window.json"
 
@@ -35,8 +36,13 @@ def load(folder) -> list:
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train-sizes", type=int, nargs="+", default=[64, 96, 128, 256],
-                        help="TLC training sizes T to try (window = factor x T)")
+    parser.add_argument(
+        "--train-sizes",
+        type=int,
+        nargs="+",
+        default=[64, 96, 128, 256],
+        help="TLC training sizes T to try (window = factor x T)",
+    )
     parser.add_argument("--factor", type=float, default=2.5)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -46,23 +52,30 @@ def main(argv=None) -> dict:
     model = track.load_model(track.shipped_dir / "model.pdparams")
     models = {"no TLC": model}
     models.update({f"TLC T={t}": tlc_model(model, args.factor, t) for t in args.train_sizes})
-    splits = {"val": load(get_track("deblur").prepare("demo").val_dir),
-              "test_A": load(generated_data_root("deblur", "demo") / "test_A")}
+    splits = {
+        "val": load(get_track("deblur").prepare("demo").val_dir),
+        "test_A": load(generated_data_root("deblur", "demo") / "test_A"),
+    }
     results = {}
     for split, pairs in splits.items():
         rows, _ = compare_inference(models, pairs, {"whole": {"mode": "whole"}})
-        results[split] = {r["model"]: {k: r[k] for k in ("psnr", "ms_ssim", "score", "seconds_per_image")}
-                          for r in rows}
+        results[split] = {
+            r["model"]: {k: r[k] for k in ("psnr", "ms_ssim", "score", "seconds_per_image")} for r in rows
+        }
         for name, r in results[split].items():
-            print(f"{split:<7} {name:<12} PSNR {r['psnr']:.3f}  MS-SSIM {r['ms_ssim']:.4f}  score {r['score']:.5f}",
-                  flush=True)
+            print(
+                f"{split:<7} {name:<12} PSNR {r['psnr']:.3f}  MS-SSIM {r['ms_ssim']:.4f}  score {r['score']:.5f}",
+                flush=True,
+            )
     best = max(results["val"], key=lambda name: results["val"][name]["score"])
     result = {
         "model": str(track.shipped_dir.relative_to(track.shipped_dir.parents[1])),
         "factor": args.factor,
         "windows_px": {f"TLC T={t}": int(t * args.factor) for t in args.train_sizes},
-        "pages": {split: {"count": len(pairs), "sizes": sorted({p[1].shape[:2] for p in pairs})}
-                  for split, pairs in splits.items()},
+        "pages": {
+            split: {"count": len(pairs), "sizes": sorted({p[1].shape[:2] for p in pairs})}
+            for split, pairs in splits.items()
+        },
         "mode": "whole page",
         "results": results,
         "best_on_val": best,

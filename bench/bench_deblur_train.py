@@ -7,6 +7,7 @@ Writes bench/results/deblur_train.json.
 
     .venv/bin/python bench/bench_deblur_train.py             # about 3 minutes on 2 cores
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,13 +19,13 @@ import time
 from pathlib import Path
 
 import lib  # noqa: F401
-import paddle
-
 from lib.config import load_config
 from lib.tracks.deblur.track import TRACK
 from lib.train.data import KeyedPatchDataset, make_loader
 from lib.train.registry import build_loss, build_model
 from lib.train.schedule import PiecewiseSchedule
+
+import paddle
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_train.json"
 
@@ -47,10 +48,15 @@ def time_stage(model, optimizer, pairs, stage, loss_spec, iters, num_workers):
         if i >= 3:
             wait, compute = wait + t1 - t0, compute + t2 - t1
     step = (wait + compute) / iters
-    return {"batch_size": stage["batch_size"], "patch_size": stage["patch_size"],
-            "loss": loss_spec if isinstance(loss_spec, str) else loss_spec["name"],
-            "iterations_per_second": 1 / step, "images_per_second": stage["batch_size"] / step,
-            "data_wait_share": wait / (wait + compute), "num_workers": num_workers}
+    return {
+        "batch_size": stage["batch_size"],
+        "patch_size": stage["patch_size"],
+        "loss": loss_spec if isinstance(loss_spec, str) else loss_spec["name"],
+        "iterations_per_second": 1 / step,
+        "images_per_second": stage["batch_size"] / step,
+        "data_wait_share": wait / (wait + compute),
+        "num_workers": num_workers,
+    }
 
 
 def main() -> None:
@@ -69,14 +75,23 @@ def main() -> None:
         rows.append(time_stage(model, optimizer, data.train, stage, loss, args.iters, args.num_workers))
         start += stage["iters"]
         r = rows[-1]
-        print(f"batch {r['batch_size']} x {r['patch_size']} ({r['loss']}): {r['iterations_per_second']:.2f} it/s, "
-              f"{r['images_per_second']:.1f} img/s, waiting for data {100 * r['data_wait_share']:.1f}%")
+        print(
+            f"batch {r['batch_size']} x {r['patch_size']} ({r['loss']}): {r['iterations_per_second']:.2f} it/s, "
+            f"{r['images_per_second']:.1f} img/s, waiting for data {100 * r['data_wait_share']:.1f}%"
+        )
     total = sum(s["iters"] / r["iterations_per_second"] for s, r in zip(cfg["train"]["stages"], rows))
-    print(f"demo schedule ({sum(s['iters'] for s in cfg['train']['stages'])} iterations): "
-          f"~{total / 60:.1f} min of training steps")
-    result = {"date": datetime.datetime.now().isoformat(timespec="minutes"), "cpu_count": os.cpu_count(),
-              "machine": platform.processor() or platform.machine(), "paddle": paddle.__version__,
-              "stages": rows, "demo_schedule_minutes": total / 60}
+    print(
+        f"demo schedule ({sum(s['iters'] for s in cfg['train']['stages'])} iterations): "
+        f"~{total / 60:.1f} min of training steps"
+    )
+    result = {
+        "date": datetime.datetime.now().isoformat(timespec="minutes"),
+        "cpu_count": os.cpu_count(),
+        "machine": platform.processor() or platform.machine(),
+        "paddle": paddle.__version__,
+        "stages": rows,
+        "demo_schedule_minutes": total / 60,
+    }
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 

@@ -14,6 +14,7 @@ cosine schedule), one demo stage at a time, one after the other so they see the 
 Pixels per second = processes x batch x patch^2 x iterations / seconds, timed from the 6th
 iteration on (the first ones pay for start-up). Writes bench/results/deblur_train_cores.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,10 +36,10 @@ def worker(stage_index: int, iters: int, before: bool, out: Path) -> None:
     """Train ``iters`` iterations of one demo stage; rank 0 prints the timed seconds."""
     import contextlib
 
-    import paddle
-
     from lib.models.channel_ops import broadcast_channel_ops
     from lib.tracks import get_track
+
+    import paddle
 
     paddle.set_device("cpu")
     if paddle.distributed.get_world_size() > 1:
@@ -47,15 +48,34 @@ def worker(stage_index: int, iters: int, before: bool, out: Path) -> None:
     cfg = track.config("demo")
     stage = dict(cfg["train"]["stages"][stage_index], iters=iters)
     phase = cfg["train"]["phases"][0 if stage_index == 0 else 1]
-    trainer = track.trainer("demo", out, prepared=track.prepare("demo"), quiet=True, stages=[stage],
-                            phases=[{"loss": phase["loss"], "iters": iters}], val_every=10 ** 9,
-                            save_every=10 ** 9, log_every=1, scheduler={"eta_min": 1e-6})
+    trainer = track.trainer(
+        "demo",
+        out,
+        prepared=track.prepare("demo"),
+        quiet=True,
+        stages=[stage],
+        phases=[{"loss": phase["loss"], "iters": iters}],
+        val_every=10**9,
+        save_every=10**9,
+        log_every=1,
+        scheduler={"eta_min": 1e-6},
+    )
     with broadcast_channel_ops() if before else contextlib.nullcontext():
         history = trainer.fit()
     seconds = [r["seconds"] for r in history if "loss" in r]
     if trainer.rank == 0:
-        print("TIMED " + json.dumps({"seconds": seconds[-1] - seconds[SKIP - 1], "iters": iters - SKIP,
-                                     "batch": stage["batch_size"], "patch": stage["patch_size"]}), flush=True)
+        print(
+            "TIMED "
+            + json.dumps(
+                {
+                    "seconds": seconds[-1] - seconds[SKIP - 1],
+                    "iters": iters - SKIP,
+                    "batch": stage["batch_size"],
+                    "patch": stage["patch_size"],
+                }
+            ),
+            flush=True,
+        )
 
 
 def measure(variant: str, stage_index: int, iters: int) -> dict:
@@ -65,8 +85,16 @@ def measure(variant: str, stage_index: int, iters: int) -> dict:
         if variant == "before":
             args.append("--before")
         if nproc > 1:
-            cmd = [sys.executable, "-m", "paddle.distributed.launch", "--nproc_per_node", "2",
-                   "--log_dir", f"{tmp}/logs", *args]
+            cmd = [
+                sys.executable,
+                "-m",
+                "paddle.distributed.launch",
+                "--nproc_per_node",
+                "2",
+                "--log_dir",
+                f"{tmp}/logs",
+                *args,
+            ]
         else:
             cmd = [sys.executable, *args]
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
@@ -76,9 +104,16 @@ def measure(variant: str, stage_index: int, iters: int) -> dict:
             raise RuntimeError(f"{variant} stage {stage_index} failed: {proc.stderr[-2000:]}{text[-2000:]}")
     t = timed[-1]
     pixels = nproc * t["batch"] * t["patch"] ** 2 * t["iters"]
-    return {"variant": variant, "stage": stage_index, "batch_per_process": t["batch"], "patch": t["patch"],
-            "processes": nproc, "seconds_per_iter": t["seconds"] / t["iters"], "pixels_per_second": pixels / t["seconds"],
-            "images_per_second": nproc * t["batch"] * t["iters"] / t["seconds"]}
+    return {
+        "variant": variant,
+        "stage": stage_index,
+        "batch_per_process": t["batch"],
+        "patch": t["patch"],
+        "processes": nproc,
+        "seconds_per_iter": t["seconds"] / t["iters"],
+        "pixels_per_second": pixels / t["seconds"],
+        "images_per_second": nproc * t["batch"] * t["iters"] / t["seconds"],
+    }
 
 
 def main() -> int:
@@ -98,21 +133,35 @@ def main() -> int:
             start = time.perf_counter()
             rows.append(measure(variant, stage, args.iters))
             r = rows[-1]
-            print(f"stage {stage} {variant:<12} {r['seconds_per_iter']:.3f} s/it  {r['pixels_per_second']:>9,.0f} px/s  "
-                  f"{r['images_per_second']:.1f} img/s  ({time.perf_counter() - start:.0f} s)", flush=True)
+            print(
+                f"stage {stage} {variant:<12} {r['seconds_per_iter']:.3f} s/it  {r['pixels_per_second']:>9,.0f} px/s  "
+                f"{r['images_per_second']:.1f} img/s  ({time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
     for stage in sorted({r["stage"] for r in rows}):
         base = next(r for r in rows if r["stage"] == stage and r["variant"] == "before")["pixels_per_second"]
         for r in rows:
             if r["stage"] == stage:
                 r["speedup_vs_before"] = r["pixels_per_second"] / base
-    RESULTS.write_text(json.dumps({"date": datetime.now().strftime("%Y-%m-%d %H:%M"), "iters": args.iters,
-                                   "command": "bench/bench_deblur_train_cores.py " + " ".join(sys.argv[1:]),
-                                   "rows": rows}, indent=1) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
+                "iters": args.iters,
+                "command": "bench/bench_deblur_train_cores.py " + " ".join(sys.argv[1:]),
+                "rows": rows,
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     print("| stage (batch x patch per process) | variant | s / iteration | pixels / s | images / s | vs before |")
     print("|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['stage']} ({r['batch_per_process']} x {r['patch']}) | {r['variant']} | {r['seconds_per_iter']:.3f} | "
-              f"{r['pixels_per_second']:,.0f} | {r['images_per_second']:.1f} | {r['speedup_vs_before']:.2f}x |")
+        print(
+            f"| {r['stage']} ({r['batch_per_process']} x {r['patch']}) | {r['variant']} | {r['seconds_per_iter']:.3f} | "
+            f"{r['pixels_per_second']:,.0f} | {r['images_per_second']:.1f} | {r['speedup_vs_before']:.2f}x |"
+        )
     return 0
 
 

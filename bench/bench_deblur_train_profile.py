@@ -10,6 +10,7 @@ over the NCHW map (before) and over an (N, C, H*W) view (after; lib.models.nafne
 time of every operator event by family (forward and backward together, e.g. ``conv2d`` and
 ``conv2d_grad``). Writes bench/results/deblur_train_profile_stage<N>.json and prints the tables.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,13 +23,13 @@ from collections import defaultdict
 from pathlib import Path
 
 import lib  # noqa: F401
-import numpy as np
-import paddle
-import paddle.profiler as profiler
-
 from lib.config import load_config
 from lib.models.channel_ops import broadcast_channel_ops
 from lib.train.registry import build_loss, build_model
+
+import numpy as np
+import paddle
+import paddle.profiler as profiler
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -81,8 +82,9 @@ def operator_times(trace_file: Path) -> dict[str, float]:
 def profile_steps(step, steps: int) -> dict[str, float]:
     """Operator milliseconds over ``steps`` profiled calls of ``step``."""
     with tempfile.TemporaryDirectory() as tmp:
-        prof = profiler.Profiler(targets=[profiler.ProfilerTarget.CPU],
-                                 on_trace_ready=profiler.export_chrome_tracing(tmp))
+        prof = profiler.Profiler(
+            targets=[profiler.ProfilerTarget.CPU], on_trace_ready=profiler.export_chrome_tracing(tmp)
+        )
         prof.start()
         for _ in range(steps):
             step()
@@ -97,8 +99,10 @@ def family_table(per_op: dict, steps: int) -> list[dict]:
     for op, ms in per_op.items():
         per_family[family_of(op)] += ms
     total = sum(per_family.values())
-    return sorted(({"family": f, "ms_per_step": ms / steps, "share": ms / total} for f, ms in per_family.items()),
-                  key=lambda r: -r["share"])
+    return sorted(
+        ({"family": f, "ms_per_step": ms / steps, "share": ms / total} for f, ms in per_family.items()),
+        key=lambda r: -r["share"],
+    )
 
 
 def main(argv=None) -> int:
@@ -144,20 +148,33 @@ def main(argv=None) -> int:
         with broadcast_channel_ops(plain):
             per_op = profile_steps(step, args.steps)
         seconds = float(np.median(times[name]))
-        rows[name] = {"seconds_per_step": seconds, "training_pixels_per_second": pixels / seconds,
-                      "families": family_table(per_op, args.steps),
-                      "top_operators_ms_per_step": {op: ms / args.steps for op, ms in
-                                                    sorted(per_op.items(), key=lambda kv: -kv[1])[:12]}}
+        rows[name] = {
+            "seconds_per_step": seconds,
+            "training_pixels_per_second": pixels / seconds,
+            "families": family_table(per_op, args.steps),
+            "top_operators_ms_per_step": {
+                op: ms / args.steps for op, ms in sorted(per_op.items(), key=lambda kv: -kv[1])[:12]
+            },
+        }
     before, after = (rows[n]["training_pixels_per_second"] for n in variants)
-    result = {"command": "python bench/bench_deblur_train_profile.py " + " ".join(sys.argv[1:] if argv is None else argv),
-              "date": time.strftime("%Y-%m-%d %H:%M"), "paddle": paddle.__version__, "threads": args.threads,
-              "stage": stage, "model": cfg["model"], "variants": rows, "speedup": after / before}
+    result = {
+        "command": "python bench/bench_deblur_train_profile.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "paddle": paddle.__version__,
+        "threads": args.threads,
+        "stage": stage,
+        "model": cfg["model"],
+        "variants": rows,
+        "speedup": after / before,
+    }
     out = RESULTS_DIR / f"deblur_train_profile_stage{args.stage}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     for name, row in rows.items():
-        print(f"{name}: {row['seconds_per_step']:.3f} s/step (median of {args.steps}), "
-              f"{row['training_pixels_per_second']:,.0f} training px/s")
+        print(
+            f"{name}: {row['seconds_per_step']:.3f} s/step (median of {args.steps}), "
+            f"{row['training_pixels_per_second']:,.0f} training px/s"
+        )
         for r in row["families"]:
             print(f"  {r['family']:<52} {r['ms_per_step']:8.1f} ms  {100 * r['share']:5.1f}%")
     print(f"speed-up: {after / before:.2f}x")

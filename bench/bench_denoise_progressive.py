@@ -11,6 +11,7 @@ optimizer and learning-rate schedule stretched to its length. Each is scored on 
 over the seeds with the larger run-to-run spread. Runs go to runs/claims/denoise-<variant>-seed<k>
 (resumed when interrupted); results to bench/results/denoise_progressive.json, merged by (variant, seed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,18 +36,24 @@ def run_options(variant: str, seed: int, scale: float) -> dict:
     options = {**train, **scale_schedule(train, scale)} if scale != 1 else dict(train)
     if variant == "fixed":
         options.update(fixed_patch_schedule(options))
-    return {"stages": options["stages"], "phases": options["phases"], "scheduler": options["scheduler"],
-            "seed": seed, "val_every": 10 ** 9, "save_every": 50}
+    return {
+        "stages": options["stages"],
+        "phases": options["phases"],
+        "scheduler": options["scheduler"],
+        "seed": seed,
+        "val_every": 10**9,
+        "save_every": 50,
+    }
 
 
 def score(model, root: Path) -> dict:
     """PSNR / SSIM of ``model`` on the held-out scenes, overall and per ISO."""
-    import numpy as np
-
     from lib.data.pairs import read_image
     from lib.infer import predict_image
     from lib.metrics import psnr, ssim
     from lib.tracks.denoise.data import scene_iso, test_scenes
+
+    import numpy as np
 
     _, scenes = test_scenes(root)
     model.eval()
@@ -54,22 +61,32 @@ def score(model, root: Path) -> dict:
     for name, noisy, clean in scenes:
         noisy, clean = read_image(noisy), read_image(clean)
         out = predict_image(model, noisy)
-        per.append({"scene": name, "iso": scene_iso(name), "psnr": psnr(out, clean), "ssim": ssim(out, clean),
-                    "input_psnr": psnr(noisy, clean)})
+        per.append(
+            {
+                "scene": name,
+                "iso": scene_iso(name),
+                "psnr": psnr(out, clean),
+                "ssim": ssim(out, clean),
+                "input_psnr": psnr(noisy, clean),
+            }
+        )
     by_iso = {}
     for row in per:
         by_iso.setdefault(str(row["iso"]), []).append(row["psnr"])
-    return {"psnr": float(np.mean([r["psnr"] for r in per])), "ssim": float(np.mean([r["ssim"] for r in per])),
-            "input_psnr": float(np.mean([r["input_psnr"] for r in per])),
-            "psnr_by_iso": {iso: float(np.mean(v)) for iso, v in sorted(by_iso.items(), key=lambda kv: int(kv[0]))},
-            "images": len(per)}
+    return {
+        "psnr": float(np.mean([r["psnr"] for r in per])),
+        "ssim": float(np.mean([r["ssim"] for r in per])),
+        "input_psnr": float(np.mean([r["input_psnr"] for r in per])),
+        "psnr_by_iso": {iso: float(np.mean(v)) for iso, v in sorted(by_iso.items(), key=lambda kv: int(kv[0]))},
+        "images": len(per),
+    }
 
 
 def run_one(variant: str, seed: int, scale: float) -> dict:
-    import paddle
-
     from lib.paths import data_root
     from lib.tracks import get_track
+
+    import paddle
 
     paddle.set_device("cpu")
     track = get_track("denoise")
@@ -81,11 +98,18 @@ def run_one(variant: str, seed: int, scale: float) -> dict:
     trainer.fit()
     minutes = (time.perf_counter() - start) / 60
     pixels = sum(s["batch_size"] * s["patch_size"] ** 2 * s["iters"] for s in options["stages"])
-    return {"variant": variant, "seed": seed, "scale": scale, "iterations": trainer.iteration, "train_pixels": pixels,
-            "train_minutes": round(minutes, 2), "stages": options["stages"],
-            **score(track.load_model(trainer.last_path), data_root("denoise", "demo")),
-            "command": f"bench/bench_denoise_progressive.py --seeds {seed} --scale {scale:g}",
-            "date": time.strftime("%Y-%m-%d %H:%M")}
+    return {
+        "variant": variant,
+        "seed": seed,
+        "scale": scale,
+        "iterations": trainer.iteration,
+        "train_pixels": pixels,
+        "train_minutes": round(minutes, 2),
+        "stages": options["stages"],
+        **score(track.load_model(trainer.last_path), data_root("denoise", "demo")),
+        "command": f"bench/bench_denoise_progressive.py --seeds {seed} --scale {scale:g}",
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+    }
 
 
 def merge(done: list[dict]) -> dict:
@@ -100,8 +124,13 @@ def merge(done: list[dict]) -> dict:
     if by["progressive"] and by["fixed"]:
         for metric in ("psnr", "ssim"):
             verdicts[metric] = verdict([r[metric] for r in by["progressive"]], [r[metric] for r in by["fixed"]])
-    result = {"machine": machine(), **stamp(), "claim": "progressive patch sizes beat one fixed patch at equal compute",
-              "runs": ordered, "verdicts": verdicts}
+    result = {
+        "machine": machine(),
+        **stamp(),
+        "claim": "progressive patch sizes beat one fixed patch at equal compute",
+        "runs": ordered,
+        "verdicts": verdicts,
+    }
     write_json(RESULTS, result)
     return result
 
@@ -120,8 +149,11 @@ def main() -> int:
             if variant not in VARIANTS:
                 parser.error(f"unknown variant {variant!r}; known: {', '.join(VARIANTS)}")
             result = run_one(variant, seed, args.scale)
-            print(f"{variant} seed {seed}: {result['iterations']} iterations in {result['train_minutes']:.1f} min, "
-                  f"PSNR {result['psnr']:.2f} dB (input {result['input_psnr']:.2f})", flush=True)
+            print(
+                f"{variant} seed {seed}: {result['iterations']} iterations in {result['train_minutes']:.1f} min, "
+                f"PSNR {result['psnr']:.2f} dB (input {result['input_psnr']:.2f})",
+                flush=True,
+            )
             merged = merge([result])
     for metric, v in merged["verdicts"].items():
         print(f"progressive vs fixed ({metric}): {v['difference']:+.4f}, spread {v['spread']:.4f}: {v['verdict']}")

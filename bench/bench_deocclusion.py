@@ -18,6 +18,7 @@
 Results: bench/results/deocclusion_speed.json, bench/results/deocclusion_ratio.json (each records
 its command, date and the load average at its start).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,45 +34,57 @@ import time
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
-import numpy as np
-import paddle
-
 from lib.tracks import get_track
 from lib.tracks.deocclusion.track import seg_input_size
+
+import numpy as np
+import paddle
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _header(argv) -> dict:
     niceness = os.nice(0)  # as run, so the record names the command really used
-    return {"command": (f"nice -n {niceness} " if niceness else "") + ".venv/bin/python bench/bench_deocclusion.py "
-                       + " ".join(map(shlex.quote, argv if argv is not None else sys.argv[1:])),
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "paddle": paddle.__version__,
-                        "load_average_at_start": list(os.getloadavg())}}
+    return {
+        "command": (f"nice -n {niceness} " if niceness else "")
+        + ".venv/bin/python bench/bench_deocclusion.py "
+        + " ".join(map(shlex.quote, argv if argv is not None else sys.argv[1:])),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "paddle": paddle.__version__,
+            "load_average_at_start": list(os.getloadavg()),
+        },
+    }
 
 
 def train_speed(track, iters: int) -> dict:
     """Iterations and pixels per second of ``iters`` demo iterations after 2 warm-up ones."""
     cfg = track.config("demo")
     with tempfile.TemporaryDirectory(prefix="bench_deocc_") as tmp:
-        trainer = track.trainer("demo", Path(tmp) / "run", quiet=True, val_every=10 ** 6, save_every=10 ** 6)
+        trainer = track.trainer("demo", Path(tmp) / "run", quiet=True, val_every=10**6, save_every=10**6)
         trainer.fit(stop_after=2)
         start = time.perf_counter()
         trainer.fit(stop_after=iters)
         seconds = time.perf_counter() - start
     stage = trainer.opts["stages"][0]
     h, w = (stage["patch_size"],) * 2 if stage["patch_size"] else cfg["prepare"]["seg_size"]
-    return {"iterations": iters, "seconds_per_iteration": seconds / iters, "batch": stage["batch_size"],
-            "sample_hw": [h, w], "train_pixels_per_s": iters * stage["batch_size"] * h * w / seconds}
+    return {
+        "iterations": iters,
+        "seconds_per_iteration": seconds / iters,
+        "batch": stage["batch_size"],
+        "sample_hw": [h, w],
+        "train_pixels_per_s": iters * stage["batch_size"] * h * w / seconds,
+    }
 
 
 def pipeline_speed(segmenter, generator, photos, repeats: int = 1) -> dict:
     """Seconds per megapixel of the whole pipeline on ``photos`` (RGB uint8) per backend."""
-    from lib.tracks.deocclusion.repair import Deoccluder, RepairOptions
-    from lib.tracks.deocclusion.export import InpainterExport, SegmenterExport, export_pipeline
     from lib.infer import DygraphRunner
+    from lib.tracks.deocclusion.export import InpainterExport, SegmenterExport, export_pipeline
     from lib.tracks.deocclusion.predict import Pipeline
+    from lib.tracks.deocclusion.repair import Deoccluder, RepairOptions
 
     cfg = get_track("deocclusion").config("demo")
     seg_size, opts = seg_input_size(segmenter, cfg), RepairOptions.from_config(cfg["repair"])
@@ -81,10 +94,13 @@ def pipeline_speed(segmenter, generator, photos, repeats: int = 1) -> dict:
         export_pipeline(segmenter, generator, tmp, seg_size=seg_size, repair=cfg["repair"])
         for net in ("segmenter", "inpainter"):
             out["exported_bytes"][net] = {f.name: f.stat().st_size for f in sorted((Path(tmp) / net).glob("model.*"))}
-        pipelines = {"dygraph": Deoccluder(DygraphRunner(SegmenterExport(segmenter)),
-                                           DygraphRunner(InpainterExport(generator)), seg_size, opts),
-                     "paddle_inference": Pipeline(tmp, "paddle", "cpu"),
-                     "onnxruntime": Pipeline(tmp, "onnx", "cpu")}
+        pipelines = {
+            "dygraph": Deoccluder(
+                DygraphRunner(SegmenterExport(segmenter)), DygraphRunner(InpainterExport(generator)), seg_size, opts
+            ),
+            "paddle_inference": Pipeline(tmp, "paddle", "cpu"),
+            "onnxruntime": Pipeline(tmp, "onnx", "cpu"),
+        }
         outputs = {}
         for name, pipeline in pipelines.items():
             pipeline.restore_image(photos[0])  # warm-up
@@ -97,7 +113,9 @@ def pipeline_speed(segmenter, generator, photos, repeats: int = 1) -> dict:
             print(f"pipeline {name}: {best / megapixels:.3f} s per megapixel", flush=True)
     out["pixels_differing_from_dygraph_%"] = {
         name: 100 * float(np.mean([(a != b).any(axis=2).mean() for a, b in zip(outputs[name], outputs["dygraph"])]))
-        for name in outputs if name != "dygraph"}
+        for name in outputs
+        if name != "dygraph"
+    }
     return out
 
 
@@ -108,10 +126,14 @@ def run_speed(args, argv) -> dict:
     result = {**_header(argv), "train": {}}
     for track, iters in ((seg_track, args.seg_iters), (gan, args.gan_iters)):
         result["train"][track.name] = row = train_speed(track, iters)
-        print(f"train {track.name}: {row['seconds_per_iteration']:.2f} s/it, {row['train_pixels_per_s']:,.0f} px/s", flush=True)
+        print(
+            f"train {track.name}: {row['seconds_per_iteration']:.2f} s/it, {row['train_pixels_per_s']:,.0f} px/s",
+            flush=True,
+        )
     photos = [load_sample(s)[0] for s in list_samples(gan.data_root("demo") / "test_A")][: args.photos]
-    result["pipeline"] = pipeline_speed(seg_track.load_model(profile="demo"), gan.load_model(profile="demo"), photos,
-                                        args.repeats)
+    result["pipeline"] = pipeline_speed(
+        seg_track.load_model(profile="demo"), gan.load_model(profile="demo"), photos, args.repeats
+    )
     return result
 
 
@@ -127,18 +149,26 @@ def run_ratio(args, argv) -> dict:
     state = load_checkpoint(args.checkpoint, track=gan.name)
     start, end = phases[0]["iters"], phases[0]["iters"] + phases[1]["iters"]
     if not start <= int(state["iteration"]) < end:
-        raise ValueError(f"{args.checkpoint} is at iteration {state['iteration']}, not inside the demo's second "
-                         f"phase (iterations {start}-{end})")
-    result = {**_header(argv), "checkpoint": str(args.checkpoint), "from_iteration": int(state["iteration"]),
-              "to_iteration": end, "runs": {}}
+        raise ValueError(
+            f"{args.checkpoint} is at iteration {state['iteration']}, not inside the demo's second "
+            f"phase (iterations {start}-{end})"
+        )
+    result = {
+        **_header(argv),
+        "checkpoint": str(args.checkpoint),
+        "from_iteration": int(state["iteration"]),
+        "to_iteration": end,
+        "runs": {},
+    }
     segmenter = get_track("deocclusion_seg").load_model(profile="demo")
     for d_every in (1, 3):
         with tempfile.TemporaryDirectory(prefix="bench_ratio_") as tmp:
             out = Path(tmp) / "run"
             out.mkdir()
             shutil.copyfile(args.checkpoint, out / "last.pdparams")
-            trainer = gan.trainer("demo", out, quiet=True,
-                                  **{**scaled, "phases": [phases[0], {**phases[1], "d_every": d_every}]})
+            trainer = gan.trainer(
+                "demo", out, quiet=True, **{**scaled, "phases": [phases[0], {**phases[1], "d_every": d_every}]}
+            )
             if not trainer.resume() or trainer.iteration != result["from_iteration"]:
                 raise RuntimeError(f"could not resume from {args.checkpoint}")
             start = time.perf_counter()
@@ -147,11 +177,17 @@ def run_ratio(args, argv) -> dict:
             val = trainer.validate()
             model = gan.load_model(trainer.last_path)
             table = gan.evaluate(model, "demo", segmenter=segmenter)
-        row = {"d_every": d_every, "minutes": minutes, "val": val,
-               "test": {r["method"]: {k: r[k] for k in ("psnr", "psnr_mask")} for r in table["methods"]},
-               "evaluated_on": table["evaluated_on"]}
+        row = {
+            "d_every": d_every,
+            "minutes": minutes,
+            "val": val,
+            "test": {r["method"]: {k: r[k] for k in ("psnr", "psnr_mask")} for r in table["methods"]},
+            "evaluated_on": table["evaluated_on"],
+        }
         result["runs"][f"G:D {d_every}:1"] = row
-        print(f"d_every {d_every}: val {val}, test model row {row['test'].get('DeepFillv2 (local repair)')}", flush=True)
+        print(
+            f"d_every {d_every}: val {val}, test model row {row['test'].get('DeepFillv2 (local repair)')}", flush=True
+        )
     return result
 
 
@@ -166,8 +202,13 @@ def main(argv=None) -> int:
     speed.add_argument("--out", type=Path, default=RESULTS / "deocclusion_speed.json")
     ratio = sub.add_parser("ratio")
     ratio.add_argument("checkpoint", type=Path)
-    ratio.add_argument("--schedule-scale", type=float, default=None, metavar="X",
-                       help="the demo schedule X times longer, as the run the checkpoint comes from")
+    ratio.add_argument(
+        "--schedule-scale",
+        type=float,
+        default=None,
+        metavar="X",
+        help="the demo schedule X times longer, as the run the checkpoint comes from",
+    )
     ratio.add_argument("--out", type=Path, default=RESULTS / "deocclusion_ratio.json")
     args = parser.parse_args(argv)
     paddle.set_device("cpu")

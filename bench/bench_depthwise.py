@@ -8,6 +8,7 @@ in NHWC, and nine shifted multiply-adds over padded views (a candidate of the tr
 Each formulation's output and gradients are checked equal to the conv2d's first (float32 tolerance).
 Results: bench/results/depthwise.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,10 +39,14 @@ def formulations(channels: int):
         out = b.reshape([1, channels, 1, 1])
         for i in range(3):
             for j in range(3):
-                out = out + padded[:, :, i:i + height, j:j + width] * w[:, 0, i, j].reshape([1, channels, 1, 1])
+                out = out + padded[:, :, i : i + height, j : j + width] * w[:, 0, i, j].reshape([1, channels, 1, 1])
         return out
 
-    return {"conv2d NCHW": (conv_nchw, False), "conv2d NHWC": (conv_nhwc, True), "nine shifted multiply-adds": (shifted, False)}
+    return {
+        "conv2d NCHW": (conv_nchw, False),
+        "conv2d NHWC": (conv_nhwc, True),
+        "nine shifted multiply-adds": (shifted, False),
+    }
 
 
 def main() -> int:
@@ -84,15 +89,18 @@ def main() -> int:
     for _ in range(args.rounds):  # interleaved, so every formulation sees the same load
         for name, (fn, nhwc) in forms.items():
             times[name].append(run(fn, nhwc)[0])
-    rows = [{"formulation": name, "ms_median": 1000 * statistics.median(t), "ms_all": [round(1000 * s, 1) for s in t]}
-            for name, t in times.items()]
+    rows = [
+        {"formulation": name, "ms_median": 1000 * statistics.median(t), "ms_all": [round(1000 * s, 1) for s in t]}
+        for name, t in times.items()
+    ]
     base = rows[0]["ms_median"]
     for row in rows:
         row["relative_to_nchw"] = row["ms_median"] / base
         print(f"{row['formulation']:<28} {row['ms_median']:8.1f} ms  x{row['relative_to_nchw']:.2f}")
-    write_json(ROOT / "bench" / "results" / "depthwise.json",
-               {"machine": machine(), **stamp(), "shape": args.shape, "load_average_at_end": os.getloadavg(),
-                "rows": rows})
+    write_json(
+        ROOT / "bench" / "results" / "depthwise.json",
+        {"machine": machine(), **stamp(), "shape": args.shape, "load_average_at_end": os.getloadavg(), "rows": rows},
+    )
     return 0
 
 

@@ -10,6 +10,7 @@ Inference (oneDNN) and ONNX Runtime (median of --repeats after a warm-up), and t
     .venv/bin/python bench/bench_retouch.py                 # ~1 minute on 2 cores
     .venv/bin/python bench/bench_retouch.py --size 1024 --repeats 3
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,11 +21,11 @@ import platform
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
-import paddle
-
 from lib.models.gunet import GUNET_CONFIGS, gunet_from_config
 from lib.tracks import get_track
 from lib.tracks.retouch.track import budget
+
+import paddle
 
 OUT = Path(__file__).resolve().parent / "results" / "retouch.json"
 
@@ -41,22 +42,38 @@ def main() -> None:
         demo_source = str(demo.checkpoint_path)
     except FileNotFoundError:
         from lib.train.registry import build_model
+
         demo, demo_source = build_model(track.model_spec(track.config("demo"))), "random weights"
-    models = {"demo (trained)": (demo, demo_source),
-              "retouch (seed size, 1,494,838 params)": (gunet_from_config(GUNET_CONFIGS["retouch"]), "random weights")}
+    models = {
+        "demo (trained)": (demo, demo_source),
+        "retouch (seed size, 1,494,838 params)": (gunet_from_config(GUNET_CONFIGS["retouch"]), "random weights"),
+    }
     results = {}
     for name, (model, source) in models.items():
         row = budget(model, (args.size, args.size), args.repeats)
         row["weights"] = source
         results[name] = row
-        print(f"{name}: {row['paddle_bytes'] / 1e6:.2f} MB params, {row['gflops']:.1f} GFLOPs at {args.size}^2, "
-              + ", ".join(f"{k} {v:.0f} ms" for k, v in row["cpu_ms"].items())
-              + f", V100 estimate {row['v100_ms_estimate']:.1f} ms")
+        print(
+            f"{name}: {row['paddle_bytes'] / 1e6:.2f} MB params, {row['gflops']:.1f} GFLOPs at {args.size}^2, "
+            + ", ".join(f"{k} {v:.0f} ms" for k, v in row["cpu_ms"].items())
+            + f", V100 estimate {row['v100_ms_estimate']:.1f} ms"
+        )
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                               "machine": {"cpu_count": os.cpu_count(), "processor": platform.processor()},
-                               "paddle": paddle.__version__, "size": args.size, "repeats": args.repeats,
-                               "results": results}, indent=2) + "\n", encoding="utf-8")
+    OUT.write_text(
+        json.dumps(
+            {
+                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "machine": {"cpu_count": os.cpu_count(), "processor": platform.processor()},
+                "paddle": paddle.__version__,
+                "size": args.size,
+                "repeats": args.repeats,
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     print(f"wrote {OUT}")
 
 

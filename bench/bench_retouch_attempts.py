@@ -15,6 +15,7 @@ scored against the generated masks (recall, precision, IoU on the first 80 train
 Runs go to runs/claims/retouch-<variant>-seed<k> (resumed when interrupted); results to
 bench/results/retouch_attempts.json, merged by (variant, seed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,37 +36,45 @@ METRICS = ("psnr", "psnr_inside", "psnr_outside")
 
 def mask_estimate_quality(root: Path, count: int = 80) -> dict:
     """Recall, precision and IoU of lib.tracks.retouch.attempts.estimate_mask against the painted masks."""
-    import paddle
-
     from lib.data.pairs import read_image
-    from lib.train.data import read_gray
     from lib.tracks.retouch.attempts import MASK_THRESHOLD, estimate_mask
+    from lib.train.data import read_gray
+
+    import paddle
 
     both = found = painted = 0
     for image in sorted((root / "train" / "image").glob("*.png"))[:count]:
-        pair = [paddle.to_tensor(read_image(p).transpose(2, 0, 1)[None] / 255.0, dtype="float32")
-                for p in (image, root / "train" / "groundtruth" / image.name)]
+        pair = [
+            paddle.to_tensor(read_image(p).transpose(2, 0, 1)[None] / 255.0, dtype="float32")
+            for p in (image, root / "train" / "groundtruth" / image.name)
+        ]
         estimate = estimate_mask(*pair).numpy()[0, 0] > 0
         truth = read_gray(root / "train" / "mask" / image.name) > 0
         both, found, painted = both + (estimate & truth).sum(), found + estimate.sum(), painted + truth.sum()
-    return {"threshold": MASK_THRESHOLD, "images": count, "recall": float(both / painted),
-            "precision": float(both / max(found, 1)), "iou": float(both / (found + painted - both))}
+    return {
+        "threshold": MASK_THRESHOLD,
+        "images": count,
+        "recall": float(both / painted),
+        "precision": float(both / max(found, 1)),
+        "iou": float(both / (found + painted - both)),
+    }
 
 
 def run_one(variant: str, seed: int) -> dict:
-    import paddle
-
-    from lib.train.engine import Trainer
     from lib.tracks import get_track
     from lib.tracks.retouch.attempts import RetouchAttemptTask
+    from lib.train.engine import Trainer
+
+    import paddle
 
     paddle.set_device("cpu")
     track = get_track("retouch")
     cfg = track.config("demo")
-    options = track.train_options(cfg, seed=seed, task=VARIANTS[variant], val_every=10 ** 9, save_every=50)
+    options = track.train_options(cfg, seed=seed, task=VARIANTS[variant], val_every=10**9, save_every=50)
     out = ROOT / "runs" / "claims" / f"retouch-{variant}-seed{seed}"
-    trainer = Trainer(options, track.train_data(track.prepare("demo")), out, quiet=True, task=RetouchAttemptTask,
-                      track=track.name)
+    trainer = Trainer(
+        options, track.train_data(track.prepare("demo")), out, quiet=True, task=RetouchAttemptTask, track=track.name
+    )
     trainer.resume()
     start = time.perf_counter()
     trainer.fit()
@@ -73,11 +82,18 @@ def run_one(variant: str, seed: int) -> dict:
     result = track.evaluate(track.load_model(trainer.last_path), "demo", val=trainer.data.val)
     row = next(r for r in result["methods"] if r["method"] == "RetouchGUNet")
     given = next(r for r in result["methods"] if r["method"].startswith("input"))
-    return {"variant": variant, "seed": seed, "task": VARIANTS[variant], "iterations": trainer.iteration,
-            "train_minutes": round(minutes, 2), **{m: row[m] for m in METRICS},
-            **{f"input_{m}": given[m] for m in METRICS}, "checks": result["checks"],
-            "command": f"bench/bench_retouch_attempts.py --seeds {seed} --only {variant}",
-            "date": time.strftime("%Y-%m-%d %H:%M")}
+    return {
+        "variant": variant,
+        "seed": seed,
+        "task": VARIANTS[variant],
+        "iterations": trainer.iteration,
+        "train_minutes": round(minutes, 2),
+        **{m: row[m] for m in METRICS},
+        **{f"input_{m}": given[m] for m in METRICS},
+        "checks": result["checks"],
+        "command": f"bench/bench_retouch_attempts.py --seeds {seed} --only {variant}",
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+    }
 
 
 def merge(done: list[dict], mask: dict | None) -> dict:
@@ -96,10 +112,19 @@ def _merge(done: list[dict], mask: dict | None) -> dict:
     runs.update({(r["variant"], r["seed"]): r for r in done})
     ordered = sorted(runs.values(), key=lambda r: (list(VARIANTS).index(r["variant"]), r["seed"]))
     by = {v: [r for r in ordered if r["variant"] == v] for v in VARIANTS}
-    verdicts = {attempt: {m: verdict([r[m] for r in by["recipe"]], [r[m] for r in by[attempt]]) for m in METRICS}
-                for attempt in VARIANTS if attempt != "recipe" and by[attempt] and by["recipe"]}
-    result = {"machine": machine(), **stamp(), "claim": "the shipped recipe beats the attempt (the write-up dropped it)",
-              "mask_estimate": mask or previous.get("mask_estimate"), "runs": ordered, "verdicts": verdicts}
+    verdicts = {
+        attempt: {m: verdict([r[m] for r in by["recipe"]], [r[m] for r in by[attempt]]) for m in METRICS}
+        for attempt in VARIANTS
+        if attempt != "recipe" and by[attempt] and by["recipe"]
+    }
+    result = {
+        "machine": machine(),
+        **stamp(),
+        "claim": "the shipped recipe beats the attempt (the write-up dropped it)",
+        "mask_estimate": mask or previous.get("mask_estimate"),
+        "runs": ordered,
+        "verdicts": verdicts,
+    }
     write_json(RESULTS, result)
     return result
 
@@ -120,12 +145,17 @@ def main() -> int:
             if variant not in VARIANTS:
                 parser.error(f"unknown variant {variant!r}; known: {', '.join(VARIANTS)}")
             result = run_one(variant, seed)
-            print(f"{variant} seed {seed}: {result['iterations']} iterations in {result['train_minutes']:.1f} min, "
-                  + ", ".join(f"{m} {result[m]:.2f} dB" for m in METRICS), flush=True)
+            print(
+                f"{variant} seed {seed}: {result['iterations']} iterations in {result['train_minutes']:.1f} min, "
+                + ", ".join(f"{m} {result[m]:.2f} dB" for m in METRICS),
+                flush=True,
+            )
             merged = merge([result], None)
     for attempt, by_metric in merged["verdicts"].items():
         for metric, v in by_metric.items():
-            print(f"recipe vs {attempt} ({metric}): {v['difference']:+.3f} dB, spread {v['spread']:.3f}: {v['verdict']}")
+            print(
+                f"recipe vs {attempt} ({metric}): {v['difference']:+.3f} dB, spread {v['spread']:.3f}: {v['verdict']}"
+            )
     return 0
 
 

@@ -11,6 +11,7 @@ shipped checkpoint is scored the same way without training. Results: bench/resul
     .venv/bin/python bench/bench_retouch_variants.py                        # x2 and k_pool 8: ~25 min on one core
     .venv/bin/python bench/bench_retouch_variants.py --variants 1:2,8:1     # k_pool:scale[:n_train]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,9 +21,8 @@ import os
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
-
-from lib.tracks.retouch.evaluate import decomposition_ablation
 from lib.tracks import get_track
+from lib.tracks.retouch.evaluate import decomposition_ablation
 from lib.train.schedule import scale_schedule
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,17 +43,23 @@ def run_variant(track, k_pool: int, scale: float, n_train: int | None = None) ->
     out = ROOT / "runs" / "exp" / f"retouch-kpool{k_pool}-x{scale:g}{suffix}"
     data = ensure_dataset("demo", ROOT / "data" / f"retouch{suffix}", options={"n_train": n_train}) if n_train else None
     overrides = scale_schedule(cfg["train"], scale) if scale != 1 else {}
-    trainer = track.trainer("demo", out, prepared=data, model={**track.model_spec(cfg), "k_pool": k_pool},
-                            quiet=True, **overrides)
+    trainer = track.trainer(
+        "demo", out, prepared=data, model={**track.model_spec(cfg), "k_pool": k_pool}, quiet=True, **overrides
+    )
     trainer.resume()
     trainer.fit()
     val_rows = [r for r in trainer.history if "psnr" in r]
-    return {"variant": f"k_pool {k_pool}, schedule x{scale:g}" + (f", {n_train} training views" if n_train else ""),
-            "k_pool": k_pool, "scale": scale, "n_train": n_train or cfg["data"]["n_train"],
-            "iterations": trainer.iteration, "run": str(out.relative_to(ROOT)),
-            "train_minutes": trainer.history[-1]["seconds"] / 60 if trainer.history else None,
-            "val_psnr_last": val_rows[-1]["psnr"] if val_rows else None,
-            **score(track, track.load_model(trainer.best_path), trainer.data.val, data)}
+    return {
+        "variant": f"k_pool {k_pool}, schedule x{scale:g}" + (f", {n_train} training views" if n_train else ""),
+        "k_pool": k_pool,
+        "scale": scale,
+        "n_train": n_train or cfg["data"]["n_train"],
+        "iterations": trainer.iteration,
+        "run": str(out.relative_to(ROOT)),
+        "train_minutes": trainer.history[-1]["seconds"] / 60 if trainer.history else None,
+        "val_psnr_last": val_rows[-1]["psnr"] if val_rows else None,
+        **score(track, track.load_model(trainer.best_path), trainer.data.val, data),
+    }
 
 
 def main() -> None:
@@ -67,25 +73,35 @@ def main() -> None:
     trained = json.loads((track.shipped_dir / "options.json").read_text())
     iters = sum(stage["iters"] for stage in trained["stages"])
     views = len(list((track.data_root("demo") / "train" / "image").glob("*.png")))
-    rows = [{"variant": f"shipped demo ({iters} iterations, {views} training views)", "k_pool": 1,
-             "iterations": iters, "n_train": views,
-             **score(track, shipped, None)}]
+    rows = [
+        {
+            "variant": f"shipped demo ({iters} iterations, {views} training views)",
+            "k_pool": 1,
+            "iterations": iters,
+            "n_train": views,
+            **score(track, shipped, None),
+        }
+    ]
     for pair in args.variants.split(","):
         k_pool, scale, *n_train = pair.split(":")
         rows.append(run_variant(track, int(k_pool), float(scale), int(n_train[0]) if n_train else None))
         print(rows[-1]["variant"], json.dumps(rows[-1]["checks"]), flush=True)
-    stamp = {"scored": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="minutes"),
-             "load_average_at_start": load}
+    stamp = {
+        "scored": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="minutes"),
+        "load_average_at_start": load,
+    }
     kept = json.loads(OUT.read_text())["rows"] if OUT.is_file() else []  # other variants' rows stay
     rows = [{**r, **stamp} for r in rows]
     names = {r["variant"] for r in rows}
     OUT.write_text(json.dumps({"rows": [r for r in kept if r["variant"] not in names] + rows}, indent=2) + "\n")
     for r in rows:
         ab = {a["output"]: a for a in r["ablation"]}
-        print(f"{r['variant']:<40} inside {r['checks']['inside_gain_over_best_baseline_db']:+.2f} "
-              f"outside drop {r['checks']['outside_drop_db']:.2f} | outside: K only "
-              f"{ab['K only: J / (1 + K)']['psnr_outside']:.2f}, D only {ab['D only: J - D']['psnr_outside']:.2f}, "
-              f"input {ab['input J']['psnr_outside']:.2f}")
+        print(
+            f"{r['variant']:<40} inside {r['checks']['inside_gain_over_best_baseline_db']:+.2f} "
+            f"outside drop {r['checks']['outside_drop_db']:.2f} | outside: K only "
+            f"{ab['K only: J / (1 + K)']['psnr_outside']:.2f}, D only {ab['D only: J - D']['psnr_outside']:.2f}, "
+            f"input {ab['input J']['psnr_outside']:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ Results (written after every run, so an interrupted sweep keeps what it measured
 bench/results/sdwnet.json. Run it under ``nice -n 19`` when the machine is shared; the seconds and
 the equal-time budget then include the other load (the JSON records the load average).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,23 +29,26 @@ import time
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
+from lib.tracks import get_track
+from lib.tracks.deblur.evaluate import load_pairs, score_restorer
+from lib.tracks.sdwnet import lab as sdwnet_lab
+
 import paddle
 
-from lib.tracks.sdwnet import lab as sdwnet_lab
-from lib.tracks.deblur.evaluate import load_pairs, score_restorer
-from lib.tracks import get_track
-
 OUT = Path(__file__).resolve().parent / "results" / "sdwnet.json"
-DEFAULTS = {"smoke": {"iters": 3, "seconds": 4.0, "batch": 2, "patch": 48, "eval_pages": 2},
-            "demo": {"iters": 120, "seconds": 120.0, "batch": 4, "patch": 64, "eval_pages": 6},
-            "full": {"iters": 20000, "seconds": 7200.0, "batch": 12, "patch": 256, "eval_pages": 50}}
+DEFAULTS = {
+    "smoke": {"iters": 3, "seconds": 4.0, "batch": 2, "patch": 48, "eval_pages": 2},
+    "demo": {"iters": 120, "seconds": 120.0, "batch": 4, "patch": 64, "eval_pages": 6},
+    "full": {"iters": 20000, "seconds": 7200.0, "batch": 12, "patch": 256, "eval_pages": 50},
+}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default="demo", choices=sorted(DEFAULTS))
-    parser.add_argument("--experiments", nargs="+", default=list(sdwnet_lab.EXPERIMENTS),
-                        choices=sdwnet_lab.EXPERIMENTS)
+    parser.add_argument(
+        "--experiments", nargs="+", default=list(sdwnet_lab.EXPERIMENTS), choices=sdwnet_lab.EXPERIMENTS
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--iters", type=int, default=None, help="iterations per run (equal-iteration experiments)")
     parser.add_argument("--seconds", type=float, default=None, help="training seconds per run (the nafnet experiment)")
@@ -69,22 +73,36 @@ def main(argv=None) -> int:
     ocr = False
     if not args.no_ocr and "nafnet" in args.experiments:
         from lib.ocr import OcrEngine
+
         ocr = OcrEngine()
     result = {
-        "command": "nice -n 19 .venv/bin/python bench/bench_sdwnet.py " + " ".join(map(shlex.quote, argv or sys.argv[1:])),
+        "command": "nice -n 19 .venv/bin/python bench/bench_sdwnet.py "
+        + " ".join(map(shlex.quote, argv or sys.argv[1:])),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "paddle": paddle.__version__,
-                    "load_average_at_start": list(os.getloadavg())},
-        "profile": args.profile, "settings": settings, "seeds": args.seeds, "experiments": args.experiments,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "paddle": paddle.__version__,
+            "load_average_at_start": list(os.getloadavg()),
+        },
+        "profile": args.profile,
+        "settings": settings,
+        "seeds": args.seeds,
+        "experiments": args.experiments,
         "evaluated_on": f"test_A, first {len(eval_pairs)} pages (held out: never trained on)",
-        "prepared": {"root": str(prepared.root), "patch_size": prepared.options["patch_size"],
-                     "stride": prepared.options["stride"], "kept_patches": prepared.stats["kept"],
-                     "train_pages": prepared.stats["train_images"]},
+        "prepared": {
+            "root": str(prepared.root),
+            "patch_size": prepared.options["patch_size"],
+            "stride": prepared.options["stride"],
+            "kept_patches": prepared.stats["kept"],
+            "train_pages": prepared.stats["train_images"],
+        },
         "input": score_restorer(lambda x: x, eval_pairs),
         "runs": [],
     }
     if ocr:
         from lib.tracks.deblur.evaluate import readability
+
         rows = readability({}, root, splits=("test_A",), ocr=ocr, limit=settings["eval_pages"], reference_pages=False)
         result["input"]["cer"] = rows[0]["cer"]
 
@@ -98,19 +116,40 @@ def main(argv=None) -> int:
                     spec, crops = sdwnet_lab.VARIANTS[experiment][variant]
                     key = (json.dumps(spec, sort_keys=True), crops, seed, experiment == "nafnet")
                     if key in done:
-                        row = {**done[key], "experiment": experiment, "variant": variant, "shared_with": done[key]["experiment"]}
+                        row = {
+                            **done[key],
+                            "experiment": experiment,
+                            "variant": variant,
+                            "shared_with": done[key]["experiment"],
+                        }
                     else:
                         row = sdwnet_lab.run_experiment(
-                            experiment, variant, seed, prepared, eval_pairs, tmp, iters=settings["iters"],
-                            batch=settings["batch"], patch=settings["patch"], seconds=settings["seconds"], root=root,
-                            ocr=ocr, eval_limit=settings["eval_pages"])
+                            experiment,
+                            variant,
+                            seed,
+                            prepared,
+                            eval_pairs,
+                            tmp,
+                            iters=settings["iters"],
+                            batch=settings["batch"],
+                            patch=settings["patch"],
+                            seconds=settings["seconds"],
+                            root=root,
+                            ocr=ocr,
+                            eval_limit=settings["eval_pages"],
+                        )
                         done[key] = row
                     result["runs"].append(row)
-                    print(f"{experiment:12s} {variant:22s} seed {seed}: PSNR {row['psnr']:.3f} "
-                          f"({row['iters']} it, {row['train_seconds']:.0f} s)"
-                          + (f", CER {row['cer']:.3f}" if "cer" in row else ""), flush=True)
+                    print(
+                        f"{experiment:12s} {variant:22s} seed {seed}: PSNR {row['psnr']:.3f} "
+                        f"({row['iters']} it, {row['train_seconds']:.0f} s)"
+                        + (f", CER {row['cer']:.3f}" if "cer" in row else ""),
+                        flush=True,
+                    )
                     result["summary"] = sdwnet_lab.summarize(result["runs"])
-                    result["verdicts"] = [v for v in (sdwnet_lab.verdict(result["summary"], e) for e in args.experiments) if v]
+                    result["verdicts"] = [
+                        v for v in (sdwnet_lab.verdict(result["summary"], e) for e in args.experiments) if v
+                    ]
                     if "nafnet" in args.experiments:
                         cer = sdwnet_lab.verdict(result["summary"], "nafnet", "cer")
                         if cer:

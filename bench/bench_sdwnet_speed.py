@@ -11,6 +11,7 @@ paper model), as a check of the script: its numbers are not a measurement.
 
 Results: bench/results/sdwnet_speed.json (measure when nothing else runs: the JSON records the load).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,13 +24,13 @@ import sys
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
-import paddle
-
-from lib.tracks.sdwnet import lab as sdwnet_lab
 from lib.models.sdwnet import EdgePadded
 from lib.tracks import get_track
 from lib.tracks.retouch.track import budget  # the deployment budget helper (exported bytes, MACs, ms per backend)
+from lib.tracks.sdwnet import lab as sdwnet_lab
 from lib.train.registry import build_model
+
+import paddle
 
 OUT = Path(__file__).resolve().parent / "results" / "sdwnet_speed.json"
 
@@ -45,15 +46,26 @@ def main(argv=None) -> int:
     paddle.set_device("cpu")
     os.environ.setdefault("COURSE_PROFILE", "demo")
     track = get_track("sdwnet")
-    models = {"sdwnet demo": track.model_spec(track.config("demo")),
-              "sdwnet paper (16 x 32)": {"name": "sdwnet", "num_blocks": 16, "d_mult": 32},
-              "NAFNet deblur demo": sdwnet_lab.model_spec("deblur")}
-    result = {"command": "nice -n 19 .venv/bin/python bench/bench_sdwnet_speed.py "
-                         + " ".join(map(shlex.quote, argv if argv is not None else sys.argv[1:])),
-              "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-              "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "paddle": paddle.__version__,
-                          "load_average_at_start": list(os.getloadavg())},
-              "size": args.size, "batch": args.batch, "patch": args.patch, "results": {}}
+    models = {
+        "sdwnet demo": track.model_spec(track.config("demo")),
+        "sdwnet paper (16 x 32)": {"name": "sdwnet", "num_blocks": 16, "d_mult": 32},
+        "NAFNet deblur demo": sdwnet_lab.model_spec("deblur"),
+    }
+    result = {
+        "command": "nice -n 19 .venv/bin/python bench/bench_sdwnet_speed.py "
+        + " ".join(map(shlex.quote, argv if argv is not None else sys.argv[1:])),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "paddle": paddle.__version__,
+            "load_average_at_start": list(os.getloadavg()),
+        },
+        "size": args.size,
+        "batch": args.batch,
+        "patch": args.patch,
+        "results": {},
+    }
     for name, spec in models.items():
         net = build_model(spec)
         net.eval()
@@ -62,13 +74,21 @@ def main(argv=None) -> int:
         b = budget(deployed, (args.size, args.size), repeats=args.repeats)
         its = sdwnet_lab.measure_speed(spec, args.batch, args.patch)
         megapixels = args.size * args.size / 1e6
-        row = {"spec": spec, **sdwnet_lab.describe_model(spec), "train_it_per_s": its,
-               "train_pixels_per_s": its * args.batch * args.patch ** 2,
-               "paddle_bytes": b["paddle_bytes"], "onnx_bytes": b.get("onnx_bytes"),
-               "ms_per_megapixel": {k: v / megapixels for k, v in b["cpu_ms"].items()}}
+        row = {
+            "spec": spec,
+            **sdwnet_lab.describe_model(spec),
+            "train_it_per_s": its,
+            "train_pixels_per_s": its * args.batch * args.patch**2,
+            "paddle_bytes": b["paddle_bytes"],
+            "onnx_bytes": b.get("onnx_bytes"),
+            "ms_per_megapixel": {k: v / megapixels for k, v in b["cpu_ms"].items()},
+        }
         result["results"][name] = row
-        print(f"{name}: {row['params']:,} params, {row['gmacs_256']:.2f} GMACs/256^2, train {row['train_pixels_per_s']:,.0f} px/s, "
-              + ", ".join(f"{k} {v:.0f} ms/MP" for k, v in row["ms_per_megapixel"].items()), flush=True)
+        print(
+            f"{name}: {row['params']:,} params, {row['gmacs_256']:.2f} GMACs/256^2, train {row['train_pixels_per_s']:,.0f} px/s, "
+            + ", ".join(f"{k} {v:.0f} ms/MP" for k, v in row["ms_per_megapixel"].items()),
+            flush=True,
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

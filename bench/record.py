@@ -1,5 +1,6 @@
 """What every benchmark records beside its numbers, and how it writes them: the machine, the date
 and the command (``stamp``), written atomically to its JSON under bench/results/ (``write_json``)."""
+
 from __future__ import annotations
 
 import datetime
@@ -23,15 +24,21 @@ def cpu_name() -> str:
 def machine() -> dict:
     import paddle
 
-    return {"cpu_count": os.cpu_count(),
-            "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-            "cpu": cpu_name(), "paddle": paddle.__version__, "python": platform.python_version()}
+    return {
+        "cpu_count": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "cpu": cpu_name(),
+        "paddle": paddle.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def stamp(argv=None) -> dict:
     """The date and the command line that made a result."""
-    return {"date": datetime.datetime.now().isoformat(timespec="seconds"),
-            "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:]))}
+    return {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
+    }
 
 
 def write_json(out: Path, result: dict) -> None:
@@ -52,5 +59,5 @@ def run_child(argv: list, log: Path, cwd: Path) -> tuple[dict | None, int]:
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as f:
         proc = subprocess.run([sys.executable, *map(str, argv)], stdout=subprocess.PIPE, stderr=f, text=True, cwd=cwd)
-    found = [line[len("RESULT "):] for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    found = [line[len("RESULT ") :] for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     return (json.loads(found[-1]) if found and not proc.returncode else None), proc.returncode

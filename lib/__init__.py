@@ -3,6 +3,7 @@
 Importing ``lib`` first keeps notebook output readable: Paddle's C++ glog messages are limited
 to errors and a few known-harmless warnings are silenced. It must come before ``import paddle``.
 """
+
 import os
 import warnings
 

@@ -33,6 +33,7 @@ CPU's own rate (3 x MACs / measured seconds) is printed beside it as a cross-che
 below the others' the network is bound by its elementwise work, and the GPU estimate is optimistic
 for it too.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,14 +49,18 @@ import time
 import zipfile
 from pathlib import Path
 
-GPU = {"name": "NVIDIA V100 SXM2 16 GB", "fp32_peak_flops": 15.7e12, "efficiency": 0.25,
-       "why": "fp32 peak 15.7 TFLOP/s (NVIDIA's datasheet) x 0.25: an assumed share for training small-kernel "
-              "and depthwise convolution networks with norms and gates in fp32 (stated, not measured: no GPU here)"}
+GPU = {
+    "name": "NVIDIA V100 SXM2 16 GB",
+    "fp32_peak_flops": 15.7e12,
+    "efficiency": 0.25,
+    "why": "fp32 peak 15.7 TFLOP/s (NVIDIA's datasheet) x 0.25: an assumed share for training small-kernel "
+    "and depthwise convolution networks with norms and gates in fp32 (stated, not measured: no GPU here)",
+}
 STEP_BUDGET_S = 45.0
 EVAL_BUDGET_S = 240.0
 MEMORY_BUDGET_GIB = 20.0
 DEFAULT_TRACKS = ("deblur", "sdwnet", "denoise", "retouch", "deocclusion", "deocclusion_seg")
-GIB = 1024 ** 3
+GIB = 1024**3
 
 
 # ---------------------------------------------------------------------------------------- memory
@@ -115,9 +120,16 @@ def step_options(options: dict, stage: dict, phase_index: int, steps: int) -> di
         scheduler.pop("warmup_iters", None)
         if isinstance(scheduler.get("eta_min"), (list, tuple)):  # one floor per period: the phase's
             scheduler["eta_min"] = scheduler["eta_min"][min(phase_index, len(scheduler["eta_min"]) - 1)]
-    return {"stages": [{**stage, "iters": steps}], "phases": [{**phase, "iters": steps}], "scheduler": scheduler,
-            **({"task": options["task"]} if options.get("task") else {}),
-            "amp": False, "val_every": 10 ** 9, "save_every": 10 ** 9, "log_every": 10 ** 9}
+    return {
+        "stages": [{**stage, "iters": steps}],
+        "phases": [{**phase, "iters": steps}],
+        "scheduler": scheduler,
+        **({"task": options["task"]} if options.get("task") else {}),
+        "amp": False,
+        "val_every": 10**9,
+        "save_every": 10**9,
+        "log_every": 10**9,
+    }
 
 
 def schedule_in_iterations(track, options: dict) -> tuple[dict, str]:
@@ -129,11 +141,15 @@ def schedule_in_iterations(track, options: dict) -> tuple[dict, str]:
         return options, ""
     samples = track.full_train_samples
     if not samples:
-        raise ValueError(f"track {track.name!r}: its schedule is in epochs but it states no full_train_samples "
-                         "(the real data's training samples) to count them")
+        raise ValueError(
+            f"track {track.name!r}: its schedule is in epochs but it states no full_train_samples "
+            "(the real data's training samples) to count them"
+        )
     resolved = resolve_epochs(options, samples)
-    return resolved, (f"the schedule in epochs counted over the real data's {samples:,} training samples: "
-                      f"{sum(s['iters'] for s in resolved['stages']):,} iterations")
+    return resolved, (
+        f"the schedule in epochs counted over the real data's {samples:,} training samples: "
+        f"{sum(s['iters'] for s in resolved['stages']):,} iterations"
+    )
 
 
 def _phase_at(options: dict, iteration: int) -> int:
@@ -146,8 +162,16 @@ def _phase_at(options: dict, iteration: int) -> int:
     return len(options["phases"]) - 1
 
 
-def measure_stage(track, profile: str, prepared, work: Path, stage_index: int, *,
-                  step_budget: float = STEP_BUDGET_S, memory_budget: float = MEMORY_BUDGET_GIB) -> tuple[dict, object]:
+def measure_stage(
+    track,
+    profile: str,
+    prepared,
+    work: Path,
+    stage_index: int,
+    *,
+    step_budget: float = STEP_BUDGET_S,
+    memory_budget: float = MEMORY_BUDGET_GIB,
+) -> tuple[dict, object]:
     """Optimizer steps at stage ``stage_index`` of the profile (see the module docstring). Returns
     (the measurement, the trainer)."""
     from .complexity import ConvMacCounter
@@ -157,12 +181,21 @@ def measure_stage(track, profile: str, prepared, work: Path, stage_index: int, *
     stage = options["stages"][stage_index]
     phase_index = _phase_at(options, sum(s["iters"] for s in options["stages"][:stage_index]))
     phase = options["phases"][phase_index]
-    trainer = track.trainer(profile, work / f"run_stage{stage_index}", prepared=prepared, quiet=True,
-                            **step_options(options, stage, phase_index, 2))
+    trainer = track.trainer(
+        profile,
+        work / f"run_stage{stage_index}",
+        prepared=prepared,
+        quiet=True,
+        **step_options(options, stage, phase_index, 2),
+    )
     samples = trainer.data.all if phase.get("all_data") else trainer.data.train
-    dataset = KeyedPatchDataset(samples, stage["patch_size"], seed=trainer.opts["seed"],
-                                kinds=trainer.task_class.sample_kinds,
-                                augment={**trainer.opts["augment"], **(phase.get("augment") or {})})
+    dataset = KeyedPatchDataset(
+        samples,
+        stage["patch_size"],
+        seed=trainer.opts["seed"],
+        kinds=trainer.task_class.sample_kinds,
+        augment={**trainer.opts["augment"], **(phase.get("augment") or {})},
+    )
     trainer.task_runner.start_phase(trainer.phases.at(0).options)
     for net in trainer.networks.values():
         net.train()
@@ -175,8 +208,15 @@ def measure_stage(track, profile: str, prepared, work: Path, stage_index: int, *
                 trainer._step(batch)  # the engine's own step: the task's update(s), EMA, schedulers
                 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
             trainer.iteration += 1
-            rows.append({"batch": batch_size, "seconds": seconds, "idle_seconds": cpu / cores,
-                         "forward_macs": macs.macs, "rss": rss.peak})
+            rows.append(
+                {
+                    "batch": batch_size,
+                    "seconds": seconds,
+                    "idle_seconds": cpu / cores,
+                    "forward_macs": macs.macs,
+                    "rss": rss.peak,
+                }
+            )
         return rows
 
     # the CPU time of a step over the usable cores: its wall time on this machine when nothing else runs
@@ -193,16 +233,24 @@ def measure_stage(track, profile: str, prepared, work: Path, stage_index: int, *
         rows = run(batch, 2)
     else:
         rows = run(1, 1)
-        why = (f"{predicted_seconds:.0f} s > {step_budget:g} s" if predicted_seconds > step_budget
-               else f"{predicted_rss / GIB:.1f} GiB > {memory_budget:g} GiB")
-        note = (f"stage {stage_index} measured at batch 1 and scaled x{batch} (batch {batch} predicted {why} "
-                f"on this CPU)")
+        why = (
+            f"{predicted_seconds:.0f} s > {step_budget:g} s"
+            if predicted_seconds > step_budget
+            else f"{predicted_rss / GIB:.1f} GiB > {memory_budget:g} GiB"
+        )
+        note = (
+            f"stage {stage_index} measured at batch 1 and scaled x{batch} (batch {batch} predicted {why} on this CPU)"
+        )
     last = rows[-1]
     scale = batch / last["batch"]
     sample_pixels = None if stage["patch_size"] is None else int(stage["patch_size"]) ** 2
     result = {
-        "stage": stage_index, "batch_size": batch, "patch_size": stage["patch_size"], "iters": stage["iters"],
-        "measured_batch": last["batch"], "steps_run": 1 + len(rows),
+        "stage": stage_index,
+        "batch_size": batch,
+        "patch_size": stage["patch_size"],
+        "iters": stage["iters"],
+        "measured_batch": last["batch"],
+        "steps_run": 1 + len(rows),
         "seconds_per_step": last["seconds"] * scale,
         "idle_seconds_per_step": last["idle_seconds"] * scale,
         "forward_gmacs_per_step": first["forward_macs"] * batch / 1e9,
@@ -232,11 +280,24 @@ def training_cost(options: dict, measured: list[dict], gpu: dict = GPU) -> dict:
         train_macs = 3 * forward * stage["iters"]
         total_macs += train_macs
         cpu_seconds += train_macs / rate
-        rows.append({"stage": index, "batch_size": stage["batch_size"], "patch_size": stage["patch_size"],
-                     "iters": stage["iters"], "train_tmacs": train_macs / 1e12, "measured": own is not None})
+        rows.append(
+            {
+                "stage": index,
+                "batch_size": stage["batch_size"],
+                "patch_size": stage["patch_size"],
+                "iters": stage["iters"],
+                "train_tmacs": train_macs / 1e12,
+                "measured": own is not None,
+            }
+        )
     gpu_seconds = 2 * total_macs / (gpu["fp32_peak_flops"] * gpu["efficiency"])
-    return {"iterations": sum(s["iters"] for s in stages), "train_pmacs": total_macs / 1e15,
-            "gpu_hours": gpu_seconds / 3600, "cpu_days": cpu_seconds / 86400, "stages": rows}
+    return {
+        "iterations": sum(s["iters"] for s in stages),
+        "train_pmacs": total_macs / 1e15,
+        "gpu_hours": gpu_seconds / 3600,
+        "cpu_days": cpu_seconds / 86400,
+        "stages": rows,
+    }
 
 
 # ---------------------------------------------------------------------------------------- evaluate, submission
@@ -259,13 +320,15 @@ def crop_to_budget(folder: Path, macs_per_pixel: float, rate: float, budget: flo
         side = max(16, int((budget * rate / macs_per_pixel) ** 0.5) // 16 * 16)
         ch, cw = min(h, side), min(w, side)
         y, x = (h - ch) // 2, (w - cw) // 2
-        ok, data = cv2.imencode(path.suffix or ".png", image[y:y + ch, x:x + cw])
+        ok, data = cv2.imencode(path.suffix or ".png", image[y : y + ch, x : x + cw])
         if not ok:
             raise OSError(f"cannot encode the crop of {path}")
         path.unlink()
         path.write_bytes(data.tobytes())
-        notes.append(f"{path.name}: the full {w} x {h} image is predicted at {seconds:.0f} s in dygraph here "
-                     f"({macs_per_pixel / 1e6:.2f} M MACs per pixel); evaluated on its centred {cw} x {ch} crop")
+        notes.append(
+            f"{path.name}: the full {w} x {h} image is predicted at {seconds:.0f} s in dygraph here "
+            f"({macs_per_pixel / 1e6:.2f} M MACs per pixel); evaluated on its centred {cw} x {ch} crop"
+        )
     return notes
 
 
@@ -278,14 +341,20 @@ def run_submission(zip_path: Path, inputs: Path, work: Path) -> dict:
     with zipfile.ZipFile(zip_path) as z:
         z.extractall(folder)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "predict.py", str(inputs.resolve()), str(out.resolve())], cwd=folder,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "predict.py", str(inputs.resolve()), str(out.resolve())],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - start
     wanted = sorted(p.name for p in inputs.rglob("*") if p.is_file())
     written = sorted(p.name for p in out.rglob("*") if p.is_file()) if out.is_dir() else []
     if done.returncode != 0 or written != wanted:
-        raise RuntimeError(f"{zip_path}: predict.py exited {done.returncode} and wrote {written} for {wanted}:\n"
-                           + (done.stdout + done.stderr)[-2000:])
+        raise RuntimeError(
+            f"{zip_path}: predict.py exited {done.returncode} and wrote {written} for {wanted}:\n"
+            + (done.stdout + done.stderr)[-2000:]
+        )
     return {"seconds": seconds, "images": len(written), "zip_bytes": zip_path.stat().st_size}
 
 
@@ -310,8 +379,10 @@ def random_weights_where_offline(notes: list):
         try:
             return vgg16_features(pretrained, **kwargs)
         except deepfillv2.PretrainedWeightsError:
-            notes.append(f"perceptual VGG-16: ImageNet weights not reachable ({deepfillv2.VGG16_URL}); "
-                         f"measured from random weights")
+            notes.append(
+                f"perceptual VGG-16: ImageNet weights not reachable ({deepfillv2.VGG16_URL}); "
+                f"measured from random weights"
+            )
             return vgg16_features(False, **kwargs)
 
     deeplab._build_backbone, deepfillv2.vgg16_features = backbone, vgg
@@ -321,8 +392,16 @@ def random_weights_where_offline(notes: list):
         deeplab._build_backbone, deepfillv2.vgg16_features = build_backbone, vgg16_features
 
 
-def check_track(name: str, work, profile: str = "full", data_dir=None, *, step_budget: float = STEP_BUDGET_S,
-                eval_budget: float = EVAL_BUDGET_S, memory_budget: float = MEMORY_BUDGET_GIB) -> dict:
+def check_track(
+    name: str,
+    work,
+    profile: str = "full",
+    data_dir=None,
+    *,
+    step_budget: float = STEP_BUDGET_S,
+    eval_budget: float = EVAL_BUDGET_S,
+    memory_budget: float = MEMORY_BUDGET_GIB,
+) -> dict:
     """Steps 1-4 of the module docstring for one track, in this process; returns its record."""
     import paddle
 
@@ -351,12 +430,18 @@ def check_track(name: str, work, profile: str = "full", data_dir=None, *, step_b
     last = len(options["stages"]) - 1
     measured, trainer = [], None
     for index in sorted({0, last}):
-        result, trainer = timed(f"steps stage {index}", lambda i=index: measure_stage(
-            track, profile, prepared, work, i, step_budget=step_budget, memory_budget=memory_budget))
+        result, trainer = timed(
+            f"steps stage {index}",
+            lambda i=index: measure_stage(
+                track, profile, prepared, work, i, step_budget=step_budget, memory_budget=memory_budget
+            ),
+        )
         measured.append(result)
         if "note" in result:
             record["notes"].append(result["note"])
-    record["parameters"] = {k: int(sum(int(p.numel()) for p in net.parameters())) for k, net in trainer.networks.items()}
+    record["parameters"] = {
+        k: int(sum(int(p.numel()) for p in net.parameters())) for k, net in trainer.networks.items()
+    }
     record["steps"] = measured
     record["cost"] = training_cost(options, measured)
 
@@ -366,10 +451,11 @@ def check_track(name: str, work, profile: str = "full", data_dir=None, *, step_b
     evaluate_options, submission_options = track.check_full_extras(profile)
     inputs = track.test_inputs(root)
     if track.cost_scales_with_pixels and measured[0]["forward_macs_per_pixel"]:
-        rate = measured[0]["cpu_gmac_per_s"] * 1e9 / 3          # forward only
+        rate = measured[0]["cpu_gmac_per_s"] * 1e9 / 3  # forward only
         record["notes"] += crop_to_budget(inputs, measured[0]["forward_macs_per_pixel"], rate, eval_budget)
-    evaluation = timed("evaluate", lambda: track.evaluate(model, profile, data=root, out=work / "predictions",
-                                                            **evaluate_options))
+    evaluation = timed(
+        "evaluate", lambda: track.evaluate(model, profile, data=root, out=work / "predictions", **evaluate_options)
+    )
     if evaluation.get("ground_truth") is not False or not evaluation.get("restored") or evaluation.get("failed"):
         raise RuntimeError(f"{name}: evaluate on a board without ground truth gave {evaluation}")
     record["evaluate"] = {k: evaluation[k] for k in ("evaluated_on", "restored", "seconds_per_image")}
@@ -384,9 +470,11 @@ def check_track(name: str, work, profile: str = "full", data_dir=None, *, step_b
 # ---------------------------------------------------------------------------------------- report
 def table(records: list[dict]) -> str:
     """The per-track table of bench/README.md (Markdown): one row per measured stage."""
-    lines = ["| track | params | stage: batch x patch | s / step: wall (idle) | CPU GMAC/s (idle) | peak RSS GiB | "
-             "iterations | GPU h (V100 est.) | wall s |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| track | params | stage: batch x patch | s / step: wall (idle) | CPU GMAC/s (idle) | peak RSS GiB | "
+        "iterations | GPU h (V100 est.) | wall s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in records:
         if "error" in r:
             lines.append(f"| {r['track']} | failed: {r['error']} |  |  |  |  |  |  |  |")
@@ -396,11 +484,25 @@ def table(records: list[dict]) -> str:
             patch = "whole" if s["patch_size"] is None else s["patch_size"]
             scaled = "" if s["measured_batch"] == s["batch_size"] else f" (batch 1 x {s['batch_size']})"
             own = [r["track"], params] if k == 0 else ["", ""]
-            total = ([f"{r['peak_rss_gib']:.1f}", str(r["cost"]["iterations"]), f"{r['cost']['gpu_hours']:.0f}",
-                      f"{r['seconds']['total']:.0f}"] if k == 0 else ["", "", "", ""])
-            cells = own + [f"{s['stage']}: {s['batch_size']} x {patch}",
-                           f"{s['seconds_per_step']:.1f} ({s['idle_seconds_per_step']:.1f}){scaled}",
-                           f"{s['cpu_gmac_per_s']:.1f}"] + total
+            total = (
+                [
+                    f"{r['peak_rss_gib']:.1f}",
+                    str(r["cost"]["iterations"]),
+                    f"{r['cost']['gpu_hours']:.0f}",
+                    f"{r['seconds']['total']:.0f}",
+                ]
+                if k == 0
+                else ["", "", "", ""]
+            )
+            cells = (
+                own
+                + [
+                    f"{s['stage']}: {s['batch_size']} x {patch}",
+                    f"{s['seconds_per_step']:.1f} ({s['idle_seconds_per_step']:.1f}){scaled}",
+                    f"{s['cpu_gmac_per_s']:.1f}",
+                ]
+                + total
+            )
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -410,9 +512,14 @@ def machine() -> dict:
 
     import paddle
 
-    return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-            "paddle": paddle.__version__, "load_average": list(os.getloadavg()),
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "paddle": paddle.__version__,
+        "load_average": list(os.getloadavg()),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
 
 
 def main(argv=None) -> int:
@@ -425,7 +532,7 @@ def main(argv=None) -> int:
     parser.add_argument("--step-budget", type=float, default=STEP_BUDGET_S)
     parser.add_argument("--eval-budget", type=float, default=EVAL_BUDGET_S)
     parser.add_argument("--memory-budget", type=float, default=MEMORY_BUDGET_GIB)
-    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)     # the child: one track
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # the child: one track
     parser.add_argument("--result", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     from .paths import RUNS_DIR
@@ -450,36 +557,60 @@ def main(argv=None) -> int:
         result = work / f"{name}.json"
         result.parent.mkdir(parents=True, exist_ok=True)
         result.unlink(missing_ok=True)
-        command = [sys.executable, "-m", "lib.check_full", name, "--one", "--result", str(result),
-                   "--profile", args.profile, "--work", str(work)] + [f"--{k.replace('_', '-')}={v}" for k, v in budgets.items()]
+        command = [
+            sys.executable,
+            "-m",
+            "lib.check_full",
+            name,
+            "--one",
+            "--result",
+            str(result),
+            "--profile",
+            args.profile,
+            "--work",
+            str(work),
+        ] + [f"--{k.replace('_', '-')}={v}" for k, v in budgets.items()]
         print(f"[check-full] {name} ({args.profile} profile) ...", flush=True)
         code = subprocess.run(command).returncode
         if code == 0 and result.is_file():
             record = json.loads(result.read_text(encoding="utf-8"))
-            print(f"[check-full] {name}: peak RSS {record['peak_rss_gib']:.1f} GiB, "
-                  + ", ".join(f"stage {s['stage']} {s['seconds_per_step']:.1f} s/step ({s['idle_seconds_per_step']:.1f} "
-                              f"idle)" for s in record["steps"])
-                  + f", {record['cost']['gpu_hours']:.0f} GPU hours (V100 est.)"
-                  + "".join(f"\n    note: {n}" for n in record["notes"]), flush=True)
+            print(
+                f"[check-full] {name}: peak RSS {record['peak_rss_gib']:.1f} GiB, "
+                + ", ".join(
+                    f"stage {s['stage']} {s['seconds_per_step']:.1f} s/step ({s['idle_seconds_per_step']:.1f} idle)"
+                    for s in record["steps"]
+                )
+                + f", {record['cost']['gpu_hours']:.0f} GPU hours (V100 est.)"
+                + "".join(f"\n    note: {n}" for n in record["notes"]),
+                flush=True,
+            )
         else:
             record = {"track": name, "error": f"exited {code} (its output above)"}
             print(f"[check-full] {name} FAILED (exit {code})", flush=True)
         records.append(record)
         if not args.keep:
             shutil.rmtree(work / name, ignore_errors=True)
-        report = {"machine": {**info, "load_average_end": list(os.getloadavg())}, "gpu": GPU, "budgets": budgets,
-                  "profile": args.profile, "command": "python -m lib.check_full " + " ".join(argv or sys.argv[1:]),
-                  "seconds": time.perf_counter() - started, "tracks": records}
+        report = {
+            "machine": {**info, "load_average_end": list(os.getloadavg())},
+            "gpu": GPU,
+            "budgets": budgets,
+            "profile": args.profile,
+            "command": "python -m lib.check_full " + " ".join(argv or sys.argv[1:]),
+            "seconds": time.perf_counter() - started,
+            "tracks": records,
+        }
         if args.json:  # after every track: a long run that is stopped keeps what it measured
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     if not args.keep:
         shutil.rmtree(work / "generated", ignore_errors=True)
     print("\n" + table(records))
-    print(f"\nGPU hours: 3 x forward conv MACs x iterations x 2 FLOP / ({GPU['fp32_peak_flops'] / 1e12:g} TFLOP/s x "
-          f"{GPU['efficiency']:g}), {GPU['name']}: {GPU['why']}. 'idle': the step's CPU time over the "
-          f"{usable_cores()} usable cores, its wall time on this machine with nothing else running. "
-          f"Total {report['seconds'] / 60:.1f} min.")
+    print(
+        f"\nGPU hours: 3 x forward conv MACs x iterations x 2 FLOP / ({GPU['fp32_peak_flops'] / 1e12:g} TFLOP/s x "
+        f"{GPU['efficiency']:g}), {GPU['name']}: {GPU['why']}. 'idle': the step's CPU time over the "
+        f"{usable_cores()} usable cores, its wall time on this machine with nothing else running. "
+        f"Total {report['seconds'] / 60:.1f} min."
+    )
     if args.json:
         print(f"written: {args.json}")
     failed = [r["track"] for r in records if "error" in r]

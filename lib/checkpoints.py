@@ -15,6 +15,7 @@ classical baselines). Building a network from a checkpoint is the track's job
 Version-1 files (the blurred-document track before the multi-track engine: one ``model`` state)
 read as ``networks = {"model": ...}``.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,8 +58,11 @@ def load_checkpoint(path, track: str | None = None) -> dict:
     if "networks" not in state:
         if "model" not in state:
             raise ValueError(f"checkpoint {path} has no network weights (keys: {list(state)[:8]})")
-        state = {**{k: v for k, v in state.items() if k not in ("model", "optimizer", "scheduler")},
-                 "networks": {"model": state["model"]}, "version": 1}
+        state = {
+            **{k: v for k, v in state.items() if k not in ("model", "optimizer", "scheduler")},
+            "networks": {"model": state["model"]},
+            "version": 1,
+        }
         for key in ("optimizer", "scheduler"):
             if key in state:
                 state[f"{key}s"] = {"model": state[key]}
@@ -104,8 +108,15 @@ def publish(run_dir, dest, metrics: dict) -> Path:
     source = run_dir / "best.pdparams" if (run_dir / "best.pdparams").is_file() else run_dir / "last.pdparams"
     state = load_checkpoint(source)
     dest.mkdir(parents=True, exist_ok=True)
-    atomic_save({"version": CHECKPOINT_VERSION, "track": state.get("track"), "networks": inference_weights(state),
-                 "iteration": state["iteration"]}, dest / "model.pdparams")
+    atomic_save(
+        {
+            "version": CHECKPOINT_VERSION,
+            "track": state.get("track"),
+            "networks": inference_weights(state),
+            "iteration": state["iteration"],
+        },
+        dest / "model.pdparams",
+    )
     atomic_write_text(dest / "options.json", json.dumps(state["options"], indent=2) + "\n")
     write_metrics(dest, metrics)
     shutil.copyfile(run_dir / "log.csv", dest / "log.csv.tmp")

@@ -8,6 +8,7 @@ training, all-data fine-tune and TLC; SDWNet's four claims). The three verdicts:
 - ``contradicts``: it goes against the claim and is larger than the spread;
 - ``not resolved``: smaller than the spread, or one seed per side (the spread is unknown).
 """
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,16 @@ def verdict(ours, theirs, *, higher_is_better: bool = True) -> dict:
     mean_b, std_b = mean_spread(theirs)
     diff = mean_a - mean_b
     spread = max(std_a, std_b) if not (math.isnan(std_a) or math.isnan(std_b)) else math.nan
-    return {"ours": mean_a, "ours_std": std_a, "theirs": mean_b, "theirs_std": std_b, "difference": diff,
-            "spread": spread, "seeds": [len(ours), len(theirs)], "verdict": decide(diff, spread, higher_is_better)}
+    return {
+        "ours": mean_a,
+        "ours_std": std_a,
+        "theirs": mean_b,
+        "theirs_std": std_b,
+        "difference": diff,
+        "spread": spread,
+        "seeds": [len(ours), len(theirs)],
+        "verdict": decide(diff, spread, higher_is_better),
+    }
 
 
 def decide(difference: float, spread: float, higher_is_better: bool = True) -> str:
@@ -52,7 +61,10 @@ def verdict_line_zh(claim: str, metric: str, difference: float, spread: float) -
     random seeds and the verdict (CER: lower is better)."""
     verdict = decide(difference, spread, higher_is_better=metric != "cer")
     unit = " dB" if metric == "psnr" else ""
-    state = {"supports": "支持冠军方案的说法", "contradicts": "与冠军方案的说法相反",
-             "not resolved": "只有一个随机种子，无法判定" if math.isnan(spread) else "不超过波动，无法判定"}[verdict]
+    state = {
+        "supports": "支持冠军方案的说法",
+        "contradicts": "与冠军方案的说法相反",
+        "not resolved": "只有一个随机种子，无法判定" if math.isnan(spread) else "不超过波动，无法判定",
+    }[verdict]
     shown = "未知" if math.isnan(spread) else f"{spread:.3f}{unit}"
     return f"{claim}（{METRIC_ZH.get(metric, metric)}）：差 {difference:+.3f}{unit}，随机种子间波动 {shown}：{state}"

@@ -11,6 +11,7 @@ need no padding), except convs on globally pooled 1 x 1 maps, so a 2K count can 
 ``measure_latency`` times forward passes without gradients: warm-up runs first, then the median
 of ``repeats`` runs. It is for notebooks and bench/, never for tests.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,8 +33,9 @@ def _conv_macs_split(model: nn.Layer, input_shape: Sequence[int]) -> tuple[int, 
         key = "pooled" if output.shape[2] * output.shape[3] == 1 else "spatial"
         totals[key] += math.prod(output.shape) * in_per_group * kh * kw
 
-    handles = [m.register_forward_post_hook(hook)
-               for m in model.sublayers(include_self=True) if isinstance(m, nn.Conv2D)]
+    handles = [
+        m.register_forward_post_hook(hook) for m in model.sublayers(include_self=True) if isinstance(m, nn.Conv2D)
+    ]
     was_training = model.training
     model.eval()
     try:
@@ -51,8 +53,9 @@ def conv_macs(model: nn.Layer, input_shape: Sequence[int]) -> int:
     return sum(_conv_macs_split(model, input_shape))
 
 
-def scaled_conv_macs(model: nn.Layer, target_hw: Sequence[int], probe_hw: Sequence[int] = (64, 64),
-                     channels: int = 3) -> float:
+def scaled_conv_macs(
+    model: nn.Layer, target_hw: Sequence[int], probe_hw: Sequence[int] = (64, 64), channels: int = 3
+) -> float:
     """Conv MACs at ``target_hw``, counted at ``probe_hw``: convs on feature maps scale with the
     pixel ratio, convs on 1 x 1 pooled maps (SCA) do not.
 
@@ -83,8 +86,12 @@ class ConvMacCounter:
         self.macs += math.prod(output.shape) * (inputs[0].shape[1] // layer._groups) * kh * kw
 
     def __enter__(self):
-        self._handles = [m.register_forward_post_hook(self._hook) for layer in self.layers
-                         for m in layer.sublayers(include_self=True) if isinstance(m, nn.Conv2D)]
+        self._handles = [
+            m.register_forward_post_hook(self._hook)
+            for layer in self.layers
+            for m in layer.sublayers(include_self=True)
+            if isinstance(m, nn.Conv2D)
+        ]
         return self
 
     def __exit__(self, *exc):
@@ -113,5 +120,4 @@ def measure_latency(model, input_shape: Sequence[int], repeats: int = 5, warmup:
             float(out.flatten()[0])  # wait for the result
             if i >= warmup:
                 times.append(time.perf_counter() - start)
-    return {"median_s": statistics.median(times), "times_s": times,
-            "input_shape": [int(s) for s in input_shape]}
+    return {"median_s": statistics.median(times), "times_s": times, "input_shape": [int(s) for s in input_shape]}

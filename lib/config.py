@@ -9,6 +9,7 @@ A profile scales every experiment of the course:
 Each track keeps its three profiles side by side in one YAML file, ``lib/configs/<track>.yaml``:
 every top-level section (``data``, ``prepare``, ``train`` ...) maps each profile to its options.
 """
+
 from __future__ import annotations
 
 import copy
@@ -32,8 +33,8 @@ def check_profile(name: str) -> str:
     """Return ``name`` if it is a known profile, else raise a ConfigError listing the valid ones."""
     if name not in PROFILES:
         raise ConfigError(
-            f"unknown profile {name!r}: valid profiles are {', '.join(PROFILES)} "
-            f"(set {PROFILE_ENV} or pass --profile)")
+            f"unknown profile {name!r}: valid profiles are {', '.join(PROFILES)} (set {PROFILE_ENV} or pass --profile)"
+        )
     return name
 
 
@@ -60,7 +61,8 @@ def load_track_file(track: str, path: str | Path | None = None) -> dict[str, Any
         if not isinstance(per_profile, dict) or set(per_profile) != set(PROFILES):
             found = sorted(per_profile) if isinstance(per_profile, dict) else type(per_profile).__name__
             raise ConfigError(
-                f"{path}: section {section!r} must give exactly the profiles {list(PROFILES)}, found {found}")
+                f"{path}: section {section!r} must give exactly the profiles {list(PROFILES)}, found {found}"
+            )
     return raw
 
 
@@ -96,14 +98,17 @@ def apply_settings(cfg: dict[str, Any], settings, sections) -> dict[str, Any]:
     for setting in settings:
         keys, value = parse_setting(setting)
         if keys[0] not in sections:
-            raise ConfigError(f"setting {setting!r}: only the sections {list(sections)} can be set here, "
-                              f"not {keys[0]!r}")
+            raise ConfigError(
+                f"setting {setting!r}: only the sections {list(sections)} can be set here, not {keys[0]!r}"
+            )
         node = cfg
         for depth, key in enumerate(keys[:-1]):
             node = node.get(key) if isinstance(node, dict) else None
             if not isinstance(node, dict):
-                raise ConfigError(f"setting {setting!r}: {'.'.join(keys[:depth + 1])} is not a section of "
-                                  f"options (profile {cfg.get('profile')!r})")
+                raise ConfigError(
+                    f"setting {setting!r}: {'.'.join(keys[: depth + 1])} is not a section of "
+                    f"options (profile {cfg.get('profile')!r})"
+                )
         node[keys[-1]] = value
     return cfg
 
@@ -115,8 +120,14 @@ def check_keys(options: dict[str, Any], allowed: set[str] | dict, where: str) ->
         raise ConfigError(f"{where}: unknown option(s) {unknown}; allowed: {sorted(allowed)}")
 
 
-def checked_section(track: str, section: str, keys: set[str], profile: str | None = None,
-                    overrides: dict | None = None, defaults: dict | None = None) -> tuple[dict, str]:
+def checked_section(
+    track: str,
+    section: str,
+    keys: set[str],
+    profile: str | None = None,
+    overrides: dict | None = None,
+    defaults: dict | None = None,
+) -> tuple[dict, str]:
     """A copy of ``section`` of ``lib/configs/<track>.yaml`` for ``profile`` with ``overrides``,
     every key known and none missing (ConfigError naming them); and where it came from.
     ``defaults``: optional keys and their values when neither the section nor ``overrides`` sets them."""
@@ -129,8 +140,9 @@ def checked_section(track: str, section: str, keys: set[str], profile: str | Non
     return options, where
 
 
-def named_or_given(config, named: dict, family: str, overrides: dict | None = None,
-                   section: str = "model: section") -> tuple[dict, str]:
+def named_or_given(
+    config, named: dict, family: str, overrides: dict | None = None, section: str = "model: section"
+) -> tuple[dict, str]:
     """A copy of the options of a model family: ``named[config]`` for a configuration name (an
     error listing the known ones otherwise) or the ``config`` dict itself, with ``overrides``; and
     where they came from, for error messages (e.g. ``"SDWNet config 'paper'"``)."""

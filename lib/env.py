@@ -1,4 +1,5 @@
 """What this machine offers: Paddle's version, the device to use, CPU cores."""
+
 from __future__ import annotations
 
 import os

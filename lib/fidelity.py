@@ -21,6 +21,7 @@ compared to 1e-9 relative, lists and mappings item by item. Rows with ``key: nul
 score, a rule of the competition) must say in ``reason`` where the course checks them or why it
 cannot. Exit code 1 when any row of the tracks asked for fails.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,7 @@ import yaml
 ROW_FIELDS = {"quote", "source", "stated", "key", "reason", "per"}
 REQUIRED_FIELDS = ("quote", "source", "stated", "key")
 PROFILE = "full"
-ROOT = Path(__file__).resolve().parents[1]       # the repository: tables name files relative to it
+ROOT = Path(__file__).resolve().parents[1]  # the repository: tables name files relative to it
 NUMBER_LIKE = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 PATH_PART = re.compile(r"\.?([A-Za-z_%][\w%-]*)|\[(\*|-?\d+|-?\d*:-?\d*)\]")
 
@@ -91,8 +92,9 @@ def _walk(value, parts: list, path: str, done: str):
         if part not in value:
             if not rest:
                 return NOT_SET
-            raise FidelityError(f"key {path!r}: {done + '.' if done else ''}{part} does not exist "
-                                f"(found {sorted(value)})")
+            raise FidelityError(
+                f"key {path!r}: {done + '.' if done else ''}{part} does not exist (found {sorted(value)})"
+            )
         return _walk(value[part], rest, path, f"{done}.{part}" if done else part)
     if not isinstance(value, list):
         raise FidelityError(f"key {path!r}: {done} is not a list (it holds {type(value).__name__} {value!r})")
@@ -192,9 +194,9 @@ def load_rows(path) -> list[dict]:
 @dataclass
 class Result:
     row: dict
-    full: Any = None        # the full profile's value (after ``per``), NOT_SET, or None for key null
+    full: Any = None  # the full profile's value (after ``per``), NOT_SET, or None for key null
     status: str = OK
-    note: str = ""          # the reason, or what went wrong
+    note: str = ""  # the reason, or what went wrong
 
     @property
     def failed(self) -> bool:
@@ -241,7 +243,7 @@ def _show(value) -> str:
         return "not set"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         value = int(value)
-    if isinstance(value, float) and 0 < abs(value) < 1e-3:      # 2e-4, not 0.0002
+    if isinstance(value, float) and 0 < abs(value) < 1e-3:  # 2e-4, not 0.0002
         mantissa, exponent = f"{value:.6e}".split("e")
         return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
     if isinstance(value, bool):
@@ -259,18 +261,39 @@ def format_table(name: str, path, results: list[Result]) -> str:
     """A Markdown table: #, the write-up's words, source, stated, key, full, check, reason."""
     path = Path(path)
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-    lines = [f"## {name} ({shown})", "",
-             "| # | write-up says | source | stated | key | full | check | reason |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"## {name} ({shown})",
+        "",
+        "| # | write-up says | source | stated | key | full | check | reason |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for i, r in enumerate(results, 1):
         key = r.row["key"] or "—"
         if r.row["key"] and "per" in r.row:
             key = f"{key} / {_show(r.row['per'])}"
-        lines.append("| " + " | ".join(_cell(c) for c in (
-            i, r.row["quote"], r.row["source"], _show(r.row["stated"]), key, _show(r.full), r.status, r.note)) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                _cell(c)
+                for c in (
+                    i,
+                    r.row["quote"],
+                    r.row["source"],
+                    _show(r.row["stated"]),
+                    key,
+                    _show(r.full),
+                    r.status,
+                    r.note,
+                )
+            )
+            + " |"
+        )
     counts = {status: sum(r.status == status for r in results) for status in (OK, DIFFERS, NOT_CONFIG, FAIL)}
-    lines += ["", f"{name}: {len(results)} rows: {counts[OK]} as stated, {counts[DIFFERS]} differ with a reason, "
-                  f"{counts[NOT_CONFIG]} not config values, {counts[FAIL]} failed"]
+    lines += [
+        "",
+        f"{name}: {len(results)} rows: {counts[OK]} as stated, {counts[DIFFERS]} differ with a reason, "
+        f"{counts[NOT_CONFIG]} not config values, {counts[FAIL]} failed",
+    ]
     return "\n".join(lines)
 
 
@@ -280,8 +303,9 @@ def notebook_table(name: str, sections: tuple = ()) -> str:
     every selection of their track only when ``sections`` is empty)."""
     path, results = track_results(name)
     if sections:
-        results = [r for r in results if r.row["key"] and re.split(r"[.\[(]", r.row["key"].removeprefix("sum("))[0]
-                   in sections]
+        results = [
+            r for r in results if r.row["key"] and re.split(r"[.\[(]", r.row["key"].removeprefix("sum("))[0] in sections
+        ]
     return format_table(name, path, results)
 
 
@@ -294,21 +318,29 @@ def check_full_record(name: str) -> dict | None:
         return None
     recorded = json.loads(path.read_text(encoding="utf-8"))
     track = next((t for t in recorded.get("tracks", []) if t.get("track") == name), None)
-    return {**track, "gpu": recorded.get("gpu", {}), "date": recorded.get("machine", {}).get("date", "")} if track else None
+    return (
+        {**track, "gpu": recorded.get("gpu", {}), "date": recorded.get("machine", {}).get("date", "")}
+        if track
+        else None
+    )
 
 
 def full_profile_markdown(name: str, sections: tuple = ()) -> str:
     """A notebook's first section on the ``full`` profile (Chinese): how to run it on a GPU with the
     real data, its cost measured by ``make check-full``, and the fidelity table of ``sections``."""
-    lines = [f"**在 GPU 上运行 `full`（{name}）**：在 notebook 第一格之前执行 `%env COURSE_PROFILE=full` 和 "
-             "`%env COURSE_DATA=/home/aistudio/data/<解压后的比赛数据目录>`（目录结构见 data/README.md）。"]
+    lines = [
+        f"**在 GPU 上运行 `full`（{name}）**：在 notebook 第一格之前执行 `%env COURSE_PROFILE=full` 和 "
+        "`%env COURSE_DATA=/home/aistudio/data/<解压后的比赛数据目录>`（目录结构见 data/README.md）。"
+    ]
     record = check_full_record(name)
     if record:
         gpu = record["gpu"]
-        lines.append(f"`make check-full` 在本机 CPU 上以 full 尺寸跑了第一个和最后一个阶段的训练步、评估与提交"
-                     f"（{record.get('date', '')}）：峰值内存 {record['peak_rss_gib']:.1f} GiB；"
-                     f"按 {gpu.get('name', 'GPU')} 估算，完整训练约 {record['cost']['gpu_hours']:.0f} GPU 小时"
-                     f"（{record['cost']['iterations']:,} 次迭代；假设：峰值算力 × {gpu.get('efficiency', '?')}，未在 GPU 上实测）。")
+        lines.append(
+            f"`make check-full` 在本机 CPU 上以 full 尺寸跑了第一个和最后一个阶段的训练步、评估与提交"
+            f"（{record.get('date', '')}）：峰值内存 {record['peak_rss_gib']:.1f} GiB；"
+            f"按 {gpu.get('name', 'GPU')} 估算，完整训练约 {record['cost']['gpu_hours']:.0f} GPU 小时"
+            f"（{record['cost']['iterations']:,} 次迭代；假设：峰值算力 × {gpu.get('efficiency', '?')}，未在 GPU 上实测）。"
+        )
     else:
         lines.append("`make check-full` 还没有记录这个赛道（bench/results/check_full.json）。")
     return "\n\n".join(lines + [notebook_table(name, sections)])

@@ -22,6 +22,7 @@ the training size and factor of the profile's ``tlc`` section (lib/configs/deblu
 winner's 256 px x 2.5), not the last training stage's patch: full's last stage is 1024 px, whose
 2560-px window would cover every tile and leave TLC without effect.
 """
+
 from __future__ import annotations
 
 import time
@@ -29,18 +30,55 @@ import time
 import numpy as np
 import paddle
 
-from .submission.predict import (DEFAULT_MULTIPLE, DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, TILINGS, ImageError,
-                                 OnnxRunner, PaddleRunner, blend_ramp, memory_estimate, plan_grid,
-                                 quadrant_grid, restore_array, restore_folder, tile_plan)
+from .submission.predict import (
+    DEFAULT_MULTIPLE,
+    DEFAULT_OVERLAP,
+    DEFAULT_TILE_PIXELS,
+    TILINGS,
+    ImageError,
+    OnnxRunner,
+    PaddleRunner,
+    blend_ramp,
+    memory_estimate,
+    plan_grid,
+    quadrant_grid,
+    restore_array,
+    restore_folder,
+    tile_plan,
+)
 
 TLC_FACTOR = 2.5  # the 1st-place solution's factor (the paper used 1.5); profiles set theirs in `tlc:`
 MODES = ("whole", "quadrants", "tiles")
 
-__all__ = ["DEFAULT_OVERLAP", "DEFAULT_TILE_PIXELS", "MODES", "TILINGS", "TLC_FACTOR", "DygraphRunner", "ImageError",
-           "OnnxRunner", "PaddleRunner", "as_runner", "blend_ramp", "compare_inference", "memory_estimate",
-           "plan_grid", "predict_folder", "predict_image", "quadrant_grid", "restore_array", "seam_error",
-           "seam_mask", "submission_tiling", "tile_grid", "tile_plan", "tlc_model", "tlc_options",
-           "training_options", "training_patch_size"]
+__all__ = [
+    "DEFAULT_OVERLAP",
+    "DEFAULT_TILE_PIXELS",
+    "MODES",
+    "TILINGS",
+    "TLC_FACTOR",
+    "DygraphRunner",
+    "ImageError",
+    "OnnxRunner",
+    "PaddleRunner",
+    "as_runner",
+    "blend_ramp",
+    "compare_inference",
+    "memory_estimate",
+    "plan_grid",
+    "predict_folder",
+    "predict_image",
+    "quadrant_grid",
+    "restore_array",
+    "seam_error",
+    "seam_mask",
+    "submission_tiling",
+    "tile_grid",
+    "tile_plan",
+    "tlc_model",
+    "tlc_options",
+    "training_options",
+    "training_patch_size",
+]
 
 
 class DygraphRunner:
@@ -74,9 +112,16 @@ def _multiple(model) -> int:
     return DEFAULT_MULTIPLE
 
 
-def tile_grid(height: int, width: int, mode: str = "whole", *, tile: int | None = None,
-              tile_pixels: int | None = None, overlap: int = DEFAULT_OVERLAP,
-              multiple: int = DEFAULT_MULTIPLE) -> tuple[list, list]:
+def tile_grid(
+    height: int,
+    width: int,
+    mode: str = "whole",
+    *,
+    tile: int | None = None,
+    tile_pixels: int | None = None,
+    overlap: int = DEFAULT_OVERLAP,
+    multiple: int = DEFAULT_MULTIPLE,
+) -> tuple[list, list]:
     """The tile plan of ``mode`` for an image: (row tiles, column tiles) of (start, size)."""
     if mode == "whole":
         return [(0, height)], [(0, width)]
@@ -89,8 +134,15 @@ def tile_grid(height: int, width: int, mode: str = "whole", *, tile: int | None 
     raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
 
 
-def predict_image(model, image: np.ndarray, mode: str = "whole", *, tile: int | None = None,
-                  tile_pixels: int | None = None, overlap: int = DEFAULT_OVERLAP) -> np.ndarray:
+def predict_image(
+    model,
+    image: np.ndarray,
+    mode: str = "whole",
+    *,
+    tile: int | None = None,
+    tile_pixels: int | None = None,
+    overlap: int = DEFAULT_OVERLAP,
+) -> np.ndarray:
     """Restore one H x W x 3 uint8 RGB image; returns H x W x 3 uint8, rounded and clipped.
 
     ``model``: a Paddle Layer (e.g. from ``lib.tracks.load_model()``, or ``tlc_model(...)`` of it) or a
@@ -101,13 +153,21 @@ def predict_image(model, image: np.ndarray, mode: str = "whole", *, tile: int | 
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f"expected an HxWx3 uint8 image, got shape {image.shape} dtype {image.dtype}")
     multiple = _multiple(model)
-    grid = tile_grid(image.shape[0], image.shape[1], mode, tile=tile, tile_pixels=tile_pixels,
-                     overlap=overlap, multiple=multiple)
+    grid = tile_grid(
+        image.shape[0], image.shape[1], mode, tile=tile, tile_pixels=tile_pixels, overlap=overlap, multiple=multiple
+    )
     return restore_array(as_runner(model), image, grid, multiple=multiple)
 
 
-def predict_folder(model, src_dir, save_dir, *, tile_pixels: int = DEFAULT_TILE_PIXELS,
-                   overlap: int = DEFAULT_OVERLAP, tiling: str = "overlap") -> dict:
+def predict_folder(
+    model,
+    src_dir,
+    save_dir,
+    *,
+    tile_pixels: int = DEFAULT_TILE_PIXELS,
+    overlap: int = DEFAULT_OVERLAP,
+    tiling: str = "overlap",
+) -> dict:
     """Restore every file of ``src_dir`` into ``save_dir`` with the same name, size and format
     (grayscale, RGBA and 16-bit files stay so), with a progress bar; a file that fails is
     reported and skipped. ``tiling``: "overlap" (tiles within ``tile_pixels``) or "quadrants"
@@ -118,8 +178,16 @@ def predict_folder(model, src_dir, save_dir, *, tile_pixels: int = DEFAULT_TILE_
     def wrap(files):
         return progress(files, desc="restoring", unit="image")
 
-    report = restore_folder(as_runner(model), src_dir, save_dir, tile_pixels=tile_pixels, overlap=overlap,
-                            multiple=_multiple(model), tiling=tiling, wrap=wrap)
+    report = restore_folder(
+        as_runner(model),
+        src_dir,
+        save_dir,
+        tile_pixels=tile_pixels,
+        overlap=overlap,
+        multiple=_multiple(model),
+        tiling=tiling,
+        wrap=wrap,
+    )
     return report
 
 
@@ -146,9 +214,15 @@ def compare_inference(models: dict, pairs, modes: dict, keep: int = 0) -> tuple[
                 if k < keep:
                     outputs.append(restored)
             kept[(model_name, mode_name)] = outputs
-            rows.append({"model": model_name, "mode": mode_name,
-                         **{key: float(np.mean([s[key] for s in scores])) for key in scores[0]},
-                         "seconds_per_image": seconds / len(pairs), "seconds_per_megapixel": seconds / megapixels})
+            rows.append(
+                {
+                    "model": model_name,
+                    "mode": mode_name,
+                    **{key: float(np.mean([s[key] for s in scores])) for key in scores[0]},
+                    "seconds_per_image": seconds / len(pairs),
+                    "seconds_per_megapixel": seconds / megapixels,
+                }
+            )
     return rows, kept
 
 

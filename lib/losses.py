@@ -21,6 +21,7 @@ variance is a small difference of two means (E[x^2] - E[x]^2), and on a white pa
 ~0.9 while the variance is ~1e-4, below C2 = 9e-4. In float16/bfloat16 (3-4 significant digits)
 that difference is rounding noise larger than C2, and the loss becomes noise too.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -38,8 +39,10 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def _check_pair(pred, target, where: str):
     if len(pred.shape) != 4 or list(pred.shape) != list(target.shape):
-        raise ValueError(f"{where}: expects two N x C x H x W tensors of the same shape, "
-                         f"got {list(pred.shape)} and {list(target.shape)}")
+        raise ValueError(
+            f"{where}: expects two N x C x H x W tensors of the same shape, "
+            f"got {list(pred.shape)} and {list(target.shape)}"
+        )
 
 
 def _reduce(loss, reduction: str):
@@ -60,7 +63,7 @@ def _check_reduction(reduction: str, where: str) -> str:
 def gaussian_window(win_size: int = SSIM_WIN_SIZE, sigma: float = SSIM_SIGMA) -> np.ndarray:
     """Normalised 1-D Gaussian of ``win_size`` taps (float64)."""
     coords = np.arange(win_size, dtype=np.float64) - (win_size - 1) / 2.0
-    g = np.exp(-(coords ** 2) / (2.0 * sigma ** 2))
+    g = np.exp(-(coords**2) / (2.0 * sigma**2))
     return g / g.sum()
 
 
@@ -110,8 +113,15 @@ def ms_ssim_min_size(num_scales: int = len(MS_SSIM_WEIGHTS), win_size: int = SSI
     return win_size * 2 ** (num_scales - 1)
 
 
-def ms_ssim(pred, target, data_range: float = 1.0, weights: Sequence[float] = MS_SSIM_WEIGHTS,
-            win_size: int = SSIM_WIN_SIZE, sigma: float = SSIM_SIGMA, eps: float = 1e-8):
+def ms_ssim(
+    pred,
+    target,
+    data_range: float = 1.0,
+    weights: Sequence[float] = MS_SSIM_WEIGHTS,
+    win_size: int = SSIM_WIN_SIZE,
+    sigma: float = SSIM_SIGMA,
+    eps: float = 1e-8,
+):
     """MS-SSIM of each image of the batch (N values, float32), averaged over channels.
 
     Images in [0, data_range]; computed in float32 with autocast off (module docstring). With the 5 standard weights both sides must be at least
@@ -128,7 +138,8 @@ def ms_ssim(pred, target, data_range: float = 1.0, weights: Sequence[float] = MS
         raise ValueError(
             f"ms_ssim: images of {h} x {w} are too small for {len(weights)} scales with a {win_size}-pixel "
             f"window (need at least {min_size} x {min_size}); use larger images, fewer scales "
-            f"(weights=MS_SSIM_WEIGHTS[:k]) or ssim()")
+            f"(weights=MS_SSIM_WEIGHTS[:k]) or ssim()"
+        )
     win_1d = gaussian_window(win_size, sigma)
     with paddle.amp.auto_cast(enable=False):
         pred, target, value = _float32(pred), _float32(target), None
@@ -169,7 +180,7 @@ class CharbonnierLoss(nn.Layer):
     def forward(self, pred, target):
         _check_pair(pred, target, "CharbonnierLoss")
         diff = pred - target
-        return self.loss_weight * _reduce(paddle.sqrt(diff * diff + self.eps ** 2), self.reduction)
+        return self.loss_weight * _reduce(paddle.sqrt(diff * diff + self.eps**2), self.reduction)
 
 
 SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
@@ -200,8 +211,12 @@ class StrokeWeightedL1Loss(nn.Layer):
 
     def __init__(self, edge_weight: float = 4.0, loss_weight: float = 1.0):
         super().__init__()
-        if isinstance(edge_weight, bool) or not isinstance(edge_weight, (int, float, np.integer, np.floating)) \
-                or not np.isfinite(edge_weight) or edge_weight < 0:
+        if (
+            isinstance(edge_weight, bool)
+            or not isinstance(edge_weight, (int, float, np.integer, np.floating))
+            or not np.isfinite(edge_weight)
+            or edge_weight < 0
+        ):
             raise ValueError(f"StrokeWeightedL1Loss: edge_weight must be a finite number >= 0, got {edge_weight!r}")
         self.edge_weight = float(edge_weight)
         self.loss_weight = loss_weight
@@ -252,8 +267,7 @@ class MSSSIMLoss(nn.Layer):
     Patches must be at least 176 px on each side for 5 scales (see ``ms_ssim``).
     """
 
-    def __init__(self, data_range: float = 1.0, weights: Sequence[float] = MS_SSIM_WEIGHTS,
-                 loss_weight: float = 1.0):
+    def __init__(self, data_range: float = 1.0, weights: Sequence[float] = MS_SSIM_WEIGHTS, loss_weight: float = 1.0):
         super().__init__()
         self.data_range = data_range
         self.weights = tuple(weights)
@@ -269,8 +283,13 @@ class CharbonnierMSSSIMLoss(nn.Layer):
     The winner used msssim_weight 1. Images in [0, 1] with data_range=1.0 (see module docstring).
     """
 
-    def __init__(self, msssim_weight: float = 1.0, eps: float = 1e-3, data_range: float = 1.0,
-                 weights: Sequence[float] = MS_SSIM_WEIGHTS):
+    def __init__(
+        self,
+        msssim_weight: float = 1.0,
+        eps: float = 1e-3,
+        data_range: float = 1.0,
+        weights: Sequence[float] = MS_SSIM_WEIGHTS,
+    ):
         super().__init__()
         self.msssim_weight = msssim_weight
         self.charbonnier = CharbonnierLoss(eps=eps)
@@ -302,7 +321,9 @@ class ColorLoss(nn.Layer):
         if pred.shape[1] < 2:
             raise ValueError(f"ColorLoss: needs colour images (C >= 2), got C = {pred.shape[1]}")
         dot = (pred * target).sum(axis=1)
-        norms = paddle.sqrt((pred * pred).sum(axis=1) + self.eps) * paddle.sqrt((target * target).sum(axis=1) + self.eps)
+        norms = paddle.sqrt((pred * pred).sum(axis=1) + self.eps) * paddle.sqrt(
+            (target * target).sum(axis=1) + self.eps
+        )
         return self.loss_weight * (1.0 - dot / norms).mean()
 
 
@@ -312,8 +333,9 @@ class CharbonnierSSIMLoss(nn.Layer):
     1:1 by default. Single-scale SSIM (11 x 11 Gaussian window) works on patches of 11 px and up,
     unlike 5-scale MS-SSIM. Images in [0, 1] with data_range=1.0 (see module docstring)."""
 
-    def __init__(self, charbonnier_weight: float = 1.0, ssim_weight: float = 1.0, eps: float = 1e-3,
-                 data_range: float = 1.0):
+    def __init__(
+        self, charbonnier_weight: float = 1.0, ssim_weight: float = 1.0, eps: float = 1e-3, data_range: float = 1.0
+    ):
         super().__init__()
         self.charbonnier_weight = float(charbonnier_weight)
         self.ssim_weight = float(ssim_weight)

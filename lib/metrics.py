@@ -14,13 +14,15 @@ Conventions (the competition scored saved 8-bit images):
   formula is the one the published leaderboard results fit (13th place: PSNR 20.32433,
   MS-SSIM 0.93676, score 0.57).
 """
+
 from __future__ import annotations
+
+from lib.losses import MS_SSIM_WEIGHTS, ms_ssim_min_size
+from lib.losses import ms_ssim as _ms_ssim_tensor
 
 import numpy as np
 import paddle
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
-
-from lib.losses import MS_SSIM_WEIGHTS, ms_ssim as _ms_ssim_tensor, ms_ssim_min_size
 
 DATA_RANGE = 255
 
@@ -54,8 +56,10 @@ def _check_pair(restored, target, where: str):
     restored, target = np.asarray(restored), np.asarray(target)
     for name, img in (("restored", restored), ("target", target)):
         if img.dtype != np.uint8:
-            raise ValueError(f"{where}: {name} image must be uint8 (data range 255), got {img.dtype}; "
-                             f"convert float outputs with lib.metrics.to_uint8")
+            raise ValueError(
+                f"{where}: {name} image must be uint8 (data range 255), got {img.dtype}; "
+                f"convert float outputs with lib.metrics.to_uint8"
+            )
         if img.ndim not in (2, 3):
             raise ValueError(f"{where}: {name} image must be H x W or H x W x C, got shape {img.shape}")
     if restored.shape != target.shape:
@@ -79,8 +83,10 @@ def region_psnr(restored, target, mask=None, cap: float | None = None) -> float:
     so that a mean over pages stays finite), ``nan`` for an empty mask."""
     for name, image in (("restored", restored), ("target", target)):
         if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-            raise ValueError(f"region_psnr: {name} must be an H x W x 3 uint8 RGB image, got "
-                             f"{getattr(image, 'shape', type(image).__name__)} {getattr(image, 'dtype', '')}")
+            raise ValueError(
+                f"region_psnr: {name} must be an H x W x 3 uint8 RGB image, got "
+                f"{getattr(image, 'shape', type(image).__name__)} {getattr(image, 'dtype', '')}"
+            )
     mask = np.ones(restored.shape[:2], bool) if mask is None else np.asarray(mask, dtype=bool)
     if restored.shape != target.shape or mask.shape != restored.shape[:2]:
         raise ValueError(f"region_psnr: shapes differ: {restored.shape}, {target.shape}, mask {mask.shape}")
@@ -88,16 +94,24 @@ def region_psnr(restored, target, mask=None, cap: float | None = None) -> float:
         return float("nan")
     diff = restored.astype(np.float64)[mask] - target.astype(np.float64)[mask]
     mse = float(np.mean(diff * diff))
-    value = float("inf") if mse == 0 else float(10.0 * np.log10(DATA_RANGE ** 2 / mse))
+    value = float("inf") if mse == 0 else float(10.0 * np.log10(DATA_RANGE**2 / mse))
     return value if cap is None else min(float(cap), value)
 
 
 def ssim(restored, target) -> float:
     """SSIM of two uint8 images (Gaussian window sigma 1.5, data range 255, channels averaged)."""
     restored, target = _check_pair(restored, target, "ssim")
-    return float(structural_similarity(
-        target, restored, data_range=DATA_RANGE, gaussian_weights=True, sigma=1.5,
-        use_sample_covariance=False, channel_axis=-1 if restored.ndim == 3 else None))
+    return float(
+        structural_similarity(
+            target,
+            restored,
+            data_range=DATA_RANGE,
+            gaussian_weights=True,
+            sigma=1.5,
+            use_sample_covariance=False,
+            channel_axis=-1 if restored.ndim == 3 else None,
+        )
+    )
 
 
 def ms_ssim(restored, target) -> float:
@@ -105,8 +119,10 @@ def ms_ssim(restored, target) -> float:
     restored, target = _check_pair(restored, target, "ms_ssim")
     h, w = restored.shape[:2]
     if min(h, w) < ms_ssim_min_size(len(MS_SSIM_WEIGHTS)):
-        raise ValueError(f"ms_ssim: images of {h} x {w} are too small for 5-scale MS-SSIM "
-                         f"(need at least {ms_ssim_min_size()} px on each side); report SSIM instead")
+        raise ValueError(
+            f"ms_ssim: images of {h} x {w} are too small for 5-scale MS-SSIM "
+            f"(need at least {ms_ssim_min_size()} px on each side); report SSIM instead"
+        )
 
     def to_tensor(img):
         img = img[..., None] if img.ndim == 2 else img

@@ -9,6 +9,7 @@ CER = Levenshtein distance(OCR text, reference text) / reference length, both wi
 removed and concatenated in reading order (OCR lines: top to bottom, then left to right). A page
 read perfectly has CER 0; CER can exceed 1 when the OCR invents text.
 """
+
 from __future__ import annotations
 
 import time
@@ -30,9 +31,13 @@ def levenshtein(a: str, b: str) -> int:
     for i, ca in enumerate(a, 1):
         current = [i]
         for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1,                # delete ca
-                               current[j - 1] + 1,             # insert cb
-                               previous[j - 1] + (ca != cb)))  # substitute (or keep)
+            current.append(
+                min(
+                    previous[j] + 1,  # delete ca
+                    current[j - 1] + 1,  # insert cb
+                    previous[j - 1] + (ca != cb),
+                )
+            )  # substitute (or keep)
         previous = current
     return previous[-1]
 
@@ -124,8 +129,10 @@ def reference_text(split_dir, image_name: str) -> str:
     """The rendered text of a page of the sample data: ``<split>/text/<stem>.txt``."""
     path = Path(split_dir) / "text" / f"{Path(image_name).stem}.txt"
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no reference text for {image_name} (only the course's sample "
-                                f"data has text/; a real competition download does not)")
+        raise FileNotFoundError(
+            f"{path}: no reference text for {image_name} (only the course's sample "
+            f"data has text/; a real competition download does not)"
+        )
     return path.read_text(encoding="utf-8")
 
 
@@ -135,5 +142,8 @@ def page_cer(engine: OcrEngine, images, references) -> dict:
     rates, start = [], time.perf_counter()
     for image, reference in zip(images, references, strict=True):
         rates.append(cer(engine.read(image), reference))
-    return {"cer": float(np.mean(rates)), "per_page": rates,
-            "seconds_per_page": (time.perf_counter() - start) / max(len(rates), 1)}
+    return {
+        "cer": float(np.mean(rates)),
+        "per_page": rates,
+        "seconds_per_page": (time.perf_counter() - start) / max(len(rates), 1),
+    }

@@ -6,6 +6,7 @@ course's generated sample data under ``data/``: ``data/deblur`` for the default 
 ``$COURSE_DATA_DIR`` and ``$COURSE_RUNS_DIR`` move the generated data and the run outputs elsewhere
 (the notebook tests run each notebook alone in empty ones).
 """
+
 from __future__ import annotations
 
 import os

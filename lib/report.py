@@ -3,6 +3,7 @@
 A notebook calls ``key_figure("test_A PSNR gain (dB)", 4.21)``; the value is printed for the
 learner and, when the notebook runs under ``python -m lib.runner``, recorded for the table.
 """
+
 from __future__ import annotations
 
 import json

@@ -9,6 +9,7 @@ own console output (Paddle's C++ messages, e.g. its report of the SIGTERM that e
 at shutdown) goes to ``runs/logs/<notebook>.kernel.log`` instead of the terminal; a failure
 names that log.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -92,8 +93,14 @@ def run_notebook(path: Path, run_dir: Path, timeout: int | None) -> dict:
     nbformat.write(nb, tmp)
     os.replace(tmp, out)
     figure = json.loads(figure_file.read_text(encoding="utf-8"))["text"] if figure_file.exists() else ""
-    return {"notebook": path.name, "track": notebook_tracks().get(path.stem, ""), "seconds": seconds,
-            "status": status, "key_figure": figure, "detail": detail}
+    return {
+        "notebook": path.name,
+        "track": notebook_tracks().get(path.stem, ""),
+        "seconds": seconds,
+        "status": status,
+        "key_figure": figure,
+        "detail": detail,
+    }
 
 
 def format_table(rows: list[dict]) -> str:
@@ -102,7 +109,9 @@ def format_table(rows: list[dict]) -> str:
     totals = {}
     for r in rows:
         totals[r.get("track", "")] = totals.get(r.get("track", ""), 0.0) + r["seconds"]
-    body += [[f"(all of {track})" if track else "(other)", track, f"{sec:.0f}", "", ""] for track, sec in totals.items()]
+    body += [
+        [f"(all of {track})" if track else "(other)", track, f"{sec:.0f}", "", ""] for track, sec in totals.items()
+    ]
     body.append(["(course)", "", f"{sum(r['seconds'] for r in rows):.0f}", "", ""])
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
     line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731

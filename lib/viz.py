@@ -1,4 +1,5 @@
 """Figures shared by the notebooks (matplotlib)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,17 +40,15 @@ def center_crop(image: np.ndarray, size: int, at: tuple[float, float] = (0.5, 0.
     size = min(size, h, w)
     y = int(np.clip(at[0] * h - size / 2, 0, h - size))
     x = int(np.clip(at[1] * w - size / 2, 0, w - size))
-    return image[y:y + size, x:x + size]
+    return image[y : y + size, x : x + size]
 
 
-def show_images(rows: list[list[np.ndarray]], titles: list[list[str]] | None = None,
-                cell_size: float = 3.0):
+def show_images(rows: list[list[np.ndarray]], titles: list[list[str]] | None = None, cell_size: float = 3.0):
     """A grid of images, one list per row; returns the figure."""
     import matplotlib.pyplot as plt
 
     n_rows, n_cols = len(rows), max(len(r) for r in rows)
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(cell_size * n_cols, cell_size * n_rows),
-                             squeeze=False)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(cell_size * n_cols, cell_size * n_rows), squeeze=False)
     for r, row in enumerate(rows):
         for c in range(n_cols):
             ax = axes[r][c]
@@ -96,8 +95,15 @@ def plot_schedule(options: dict, points: int = 2000):
             name = loss if isinstance(loss, str) else loss["name"]
             name += "（全部数据）" if span.options.get("all_data") else ""
             ax.axvspan(span.start, span.end, alpha=0.08 + 0.08 * span.index, color="gray")
-            ax.text((span.start + span.end) / 2, 0.97, name, transform=ax.get_xaxis_transform(),
-                    ha="center", va="top", fontsize=7)
+            ax.text(
+                (span.start + span.end) / 2,
+                0.97,
+                name,
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="top",
+                fontsize=7,
+            )
     fig.tight_layout()
     return fig
 
@@ -156,8 +162,16 @@ def show_tile_grids(image: np.ndarray, grids: dict, cell_size: float = 4.0):
     return fig
 
 
-def grouped_bars(groups: list[str], series: dict[str, list[float]], ax=None, *, title: str | None = None,
-                 ylabel: str | None = None, fmt: str = "{:.2f}", width: float = 0.8):
+def grouped_bars(
+    groups: list[str],
+    series: dict[str, list[float]],
+    ax=None,
+    *,
+    title: str | None = None,
+    ylabel: str | None = None,
+    fmt: str = "{:.2f}",
+    width: float = 0.8,
+):
     """One bar per (group, series): ``groups`` along x, ``series[name][i]`` the value of ``name`` in
     group ``i`` (NaN or None: no bar), each bar labelled with its value; returns the axes.
     A single series gives a plain bar chart."""
@@ -176,8 +190,13 @@ def grouped_bars(groups: list[str], series: dict[str, list[float]], ax=None, *, 
         offset = (k - (len(series) - 1) / 2) * bar
         bars = ax.bar(x[shown] + offset, heights[shown], bar, label=name, color=f"C{k % 10}")
         for rect, value in zip(bars, heights[shown]):
-            ax.annotate(fmt.format(value), (rect.get_x() + rect.get_width() / 2, rect.get_height()),
-                        ha="center", va="bottom", fontsize=7)
+            ax.annotate(
+                fmt.format(value),
+                (rect.get_x() + rect.get_width() / 2, rect.get_height()),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
     ax.set_xticks(x)
     ax.set_xticklabels(groups, fontsize=8)
     if title:

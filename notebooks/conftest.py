@@ -1,6 +1,7 @@
 """nbval runs every notebook alone: each one's kernel starts with its own empty data and runs
 folders (``COURSE_DATA_DIR``, ``COURSE_RUNS_DIR``, see lib/paths.py), so a notebook that reads
 what an earlier one made, instead of making it itself, fails here."""
+
 import os
 import shutil
 import tempfile

@@ -9,9 +9,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 import zipfile
 
 import lib  # noqa: F401
-import paddle
-import pytest
 
+import pytest
 from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS, make_tiny_nafnet
 
 
@@ -27,8 +26,15 @@ def tiny_submission(tmp_path_factory, tiny_nafnet):
     from lib.export import build_submission
 
     root = tmp_path_factory.mktemp("tiny_submission")
-    meta = build_submission(tiny_nafnet, root / "submission.zip", tlc=True, tlc_factor=2.5, tlc_train_size=TINY_PATCH,
-                            tile_pixels=TINY_TILE_PIXELS, overlap=TINY_OVERLAP)
+    meta = build_submission(
+        tiny_nafnet,
+        root / "submission.zip",
+        tlc=True,
+        tlc_factor=2.5,
+        tlc_train_size=TINY_PATCH,
+        tile_pixels=TINY_TILE_PIXELS,
+        overlap=TINY_OVERLAP,
+    )
     folder = root / "unzipped"
     with zipfile.ZipFile(root / "submission.zip") as archive:
         archive.extractall(folder)

@@ -1,5 +1,6 @@
 """A tiny feature extractor with fixed weights standing in for VGG-16 in the perceptual-loss tests
 (tests/test_deepfillv2.py, the de-occlusion task's), with the same features computed in NumPy."""
+
 import numpy as np
 import paddle
 
@@ -7,6 +8,7 @@ import paddle
 class StandInFeatures(paddle.nn.Layer):
     """A tiny feature extractor with fixed weights for the perceptual term: 1x1 conv 3 -> 2,
     ReLU, 2x2 average pooling (the role of VGG-16, small enough to compute by hand)."""
+
     W = np.array([[0.5, -1.0, 0.25], [1.0, 0.5, -0.5]], np.float32)
     B = np.array([0.1, -0.2], np.float32)
 

@@ -1,5 +1,6 @@
 """Helpers of the submission fault tests (tests/test_submission_faults.py and the de-occlusion
 track's): copy an unzipped submission, damage a file, run predict.py as the competition does."""
+
 import shutil
 from pathlib import Path
 

@@ -3,17 +3,18 @@ shared layers (the ``lib/`` root, ``lib/data``, ``lib/models``, ``lib/train``, `
 ``lib/submission`` and the registry ``lib/tracks/__init__.py`` + ``base.py``) are named after no
 track and import no track module (they reach tracks by name through the registry). No import
 cycles (counting imports inside functions too), and lib/README.md's map matches the tree."""
+
 import ast
 import re
 import shutil
 from pathlib import Path
 
-import pytest
-
 from lib.tracks import KNOWN_TRACKS, get_track
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
-TRACK_WORDS = sorted({name.split("_")[0] for name in KNOWN_TRACKS})   # deblur, denoise, deocclusion, ...
+TRACK_WORDS = sorted({name.split("_")[0] for name in KNOWN_TRACKS})  # deblur, denoise, deocclusion, ...
 REGISTRY = {"lib.tracks", "lib.tracks.base"}
 # lib/models/ files are named after the architecture they define (BasicSR's archs/), and one track,
 # sdwnet, after its architecture: those names are not a track's
@@ -104,7 +105,9 @@ def layout_problems(root: Path = ROOT) -> list[str]:
         words = re.split(r"[._]", name.removeprefix("lib."))
         named = [w for w in TRACK_WORDS if w in words and name not in ARCHITECTURES]
         if named:
-            problems.append(f"{name}: a shared module named after track {named[0]!r} (move it to lib/tracks/{named[0]}/)")
+            problems.append(
+                f"{name}: a shared module named after track {named[0]!r} (move it to lib/tracks/{named[0]}/)"
+            )
         for target in sorted(graph[name]):
             if is_track_module(target):
                 problems.append(f"{name} imports {target} (shared layers reach tracks by name: lib.tracks.get_track)")
@@ -122,14 +125,23 @@ def test_shared_layers_name_no_track_and_import_none():
     assert layout_problems() == []
 
 
-@pytest.mark.parametrize("probe, source, expected", [
-    ("lib/foo_deblur.py", "X = 1\n", "lib.foo_deblur: a shared module named after track 'deblur'"),
-    ("lib/data/retouch_masks.py", "X = 1\n", "lib.data.retouch_masks: a shared module named after track 'retouch'"),
-    ("lib/metrics_extra.py", "from lib.tracks.denoise import baselines\n",
-     "lib.metrics_extra imports lib.tracks.denoise.baselines"),
-    ("lib/train/probe.py", "def f():\n    from ..tracks.deocclusion.repair import PSNR_CAP\n",
-     "lib.train.probe imports lib.tracks.deocclusion.repair"),
-])
+@pytest.mark.parametrize(
+    "probe, source, expected",
+    [
+        ("lib/foo_deblur.py", "X = 1\n", "lib.foo_deblur: a shared module named after track 'deblur'"),
+        ("lib/data/retouch_masks.py", "X = 1\n", "lib.data.retouch_masks: a shared module named after track 'retouch'"),
+        (
+            "lib/metrics_extra.py",
+            "from lib.tracks.denoise import baselines\n",
+            "lib.metrics_extra imports lib.tracks.denoise.baselines",
+        ),
+        (
+            "lib/train/probe.py",
+            "def f():\n    from ..tracks.deocclusion.repair import PSNR_CAP\n",
+            "lib.train.probe imports lib.tracks.deocclusion.repair",
+        ),
+    ],
+)
 def test_layout_rule_catches_a_probe(tmp_path, probe, source, expected):
     """The rule above fails on a copy of lib/ with one offending module added."""
     shutil.copytree(ROOT / "lib", tmp_path / "lib", ignore=shutil.ignore_patterns("__pycache__", "configs"))
@@ -156,7 +168,7 @@ def readme_table(title: str) -> list[list[str]]:
     text = (ROOT / "lib" / "README.md").read_text(encoding="utf-8")
     section = text.split(f"## {title}", 1)[1].split("\n## ", 1)[0]
     rows = [line.strip().strip("|").split(" | ") for line in section.splitlines() if line.startswith("| ")]
-    return [[cell.strip() for cell in row] for row in rows[1:]]   # without the header
+    return [[cell.strip() for cell in row] for row in rows[1:]]  # without the header
 
 
 def test_readme_maps_every_track_to_its_folder_notebooks_and_models():
@@ -195,18 +207,22 @@ def test_readme_lists_every_shared_module_and_only_real_ones():
 def test_every_registered_model_builds_from_options():
     """Each network name a track config may use builds through lib.train.registry (the demo
     configurations of the model files), and an unknown name lists the known ones."""
-    import paddle
-    import pytest
-
     from lib.models import deepfillv2, gunet, mirnet_v2, sdwnet
     from lib.models.nafnet import count_parameters
     from lib.train.registry import MODELS, build_model
 
-    demo = {"nafnet": {"width": 8, "enc_blk_nums": [1, 1], "dec_blk_nums": [1, 1]},
-            "sdwnet": sdwnet.SDWNET_CONFIGS["demo"], "mirnet_v2": mirnet_v2.MIRNET_CONFIGS["demo"],
-            "gunet": gunet.GUNET_CONFIGS["retouch-demo"],
-            "deepfill_generator": deepfillv2.DEEPFILL_CONFIGS["demo"],
-            "deepfill_discriminator": {}, "deeplabv3": {"num_classes": 2, "backbone": "MobileNetV2_x0_25"}}
+    import paddle
+    import pytest
+
+    demo = {
+        "nafnet": {"width": 8, "enc_blk_nums": [1, 1], "dec_blk_nums": [1, 1]},
+        "sdwnet": sdwnet.SDWNET_CONFIGS["demo"],
+        "mirnet_v2": mirnet_v2.MIRNET_CONFIGS["demo"],
+        "gunet": gunet.GUNET_CONFIGS["retouch-demo"],
+        "deepfill_generator": deepfillv2.DEEPFILL_CONFIGS["demo"],
+        "deepfill_discriminator": {},
+        "deeplabv3": {"num_classes": 2, "backbone": "MobileNetV2_x0_25"},
+    }
     assert set(demo) <= set(MODELS)
     for name, options in demo.items():
         net = build_model({"name": name, **options})  # small: built for real (spectral norm needs weights)

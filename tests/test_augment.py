@@ -1,10 +1,11 @@
 """Paired augmentation (lib.data.augment) and the Paddle datasets over prepared data (lib.data.dataset)."""
-import cv2
-import numpy as np
-import pytest
 
 from lib.data.augment import augment_pair, pad_to, paired_flip_rotate, paired_random_crop
 from lib.data.pairs import DataError
+
+import cv2
+import numpy as np
+import pytest
 
 
 def coordinate_image(height, width):
@@ -30,7 +31,7 @@ def test_crop_is_the_same_window_of_both_images():
         assert b.shape == g.shape == (16, 16, 3)
         assert np.array_equal(b - 1000, g)
         y0, x0 = g[0, 0, 0], g[0, 0, 1]
-        assert np.array_equal(g, gt[y0:y0 + 16, x0:x0 + 16])  # a real window of the source
+        assert np.array_equal(g, gt[y0 : y0 + 16, x0 : x0 + 16])  # a real window of the source
 
 
 def test_every_crop_position_can_be_drawn():
@@ -135,9 +136,9 @@ def test_patch_dataset_items(meta_file):
 
 
 def test_patch_dataset_loader_batches(meta_file):
-    import paddle
-
     from lib.data.dataset import PairedPatchDataset
+
+    import paddle
 
     loader = paddle.io.DataLoader(PairedPatchDataset(meta_file, 16, seed=0), batch_size=2, shuffle=False)
     blur, gt = next(iter(loader))

@@ -1,19 +1,33 @@
 """The per-channel ops over an (N, C, H*W) view (lib.models.channel_ops) give plain broadcasting's numbers,
 in the layer itself and in every network that uses them, forward and backward."""
+
+from lib.models.channel_ops import (
+    CHANNEL_OPS_MODES,
+    Conv2D,
+    add_channel_bias,
+    add_channels,
+    channel_ops_mode,
+    scale_channels,
+)
+
 import numpy as np
 import paddle
 import pytest
-
-from lib.models.channel_ops import (CHANNEL_OPS_MODES, Conv2D, add_channel_bias, add_channels, channel_ops_mode,
-                                   scale_channels)
 
 
 def _rand(*shape, seed=0):
     return paddle.to_tensor(np.random.default_rng(seed).standard_normal(shape).astype("float32"))
 
 
-@pytest.mark.parametrize("kwargs", [dict(padding=1), dict(padding=2, padding_mode="reflect", dilation=2),
-                                    dict(padding=1, stride=2, groups=3), dict(padding=0, bias_attr=False)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(padding=1),
+        dict(padding=2, padding_mode="reflect", dilation=2),
+        dict(padding=1, stride=2, groups=3),
+        dict(padding=0, bias_attr=False),
+    ],
+)
 def test_conv2d_equals_paddles_layer_outputs_and_gradients(kwargs):
     """Same weights in paddle.nn.Conv2D and the course's Conv2D: the same output and gradients (zero and reflect
     padding, dilation, stride, groups, no bias), on an odd size."""
@@ -39,11 +53,18 @@ def test_conv2d_equals_paddles_layer_outputs_and_gradients(kwargs):
 @pytest.mark.parametrize("mode", CHANNEL_OPS_MODES)
 def test_channel_ops_equal_broadcasting_in_every_mode(mode):
     x = _rand(2, 5, 7, 3)
-    bias, term, shared, scale5 = _rand(5, seed=1), _rand(2, 5, 1, 1, seed=2), _rand(1, 5, 1, 1, seed=6), _rand(2, 4, 5, 1, 1, seed=3)
+    bias, term, shared, scale5 = (
+        _rand(5, seed=1),
+        _rand(2, 5, 1, 1, seed=2),
+        _rand(1, 5, 1, 1, seed=6),
+        _rand(2, 4, 5, 1, 1, seed=3),
+    )
     stack = _rand(2, 4, 5, 7, 3, seed=4)
     full = _rand(2, 5, 7, 3, seed=5)  # not per channel: multiplied as is
     with channel_ops_mode(mode):
-        np.testing.assert_allclose(add_channel_bias(x, bias).numpy(), (x + bias.reshape([1, -1, 1, 1])).numpy(), atol=1e-6)
+        np.testing.assert_allclose(
+            add_channel_bias(x, bias).numpy(), (x + bias.reshape([1, -1, 1, 1])).numpy(), atol=1e-6
+        )
         np.testing.assert_allclose(add_channels(x, term).numpy(), (x + term).numpy(), atol=1e-6)
         for scale in (term, shared, full):
             np.testing.assert_allclose(scale_channels(x, scale).numpy(), (x * scale).numpy(), atol=1e-6)
@@ -60,31 +81,41 @@ def test_an_unknown_mode_is_an_error_naming_the_known_ones():
 
 def _nafnet():
     from lib.models.nafnet import NAFNet
+
     return NAFNet(img_channel=3, width=4, middle_blk_num=1, enc_blk_nums=[1, 1], dec_blk_nums=[1, 1]), 1
 
 
 def _retouch_gunet():
     from lib.models.gunet import RetouchGUNet
+
     return RetouchGUNet(kernel_size=3, base_dim=4, depths=[1] * 7, inject_levels=3), 1
 
 
 def _mirnet():
     from lib.models.mirnet_v2 import MIRNetV2
+
     return MIRNetV2(n_feat=16, n_RRG=1, n_MRB=1), 1
 
 
 def _sdwnet():
     from lib.models.sdwnet import sdwnet_from_config
+
     return sdwnet_from_config("demo", num_blocks=2, d_mult=4, wavelet_widths=[8, 8]), 1
 
 
 def _deepfill():
     from lib.models.deepfillv2 import deepfill_from_config
+
     return deepfill_from_config("demo", latent_channels=4), 2
 
 
-NETWORKS = {"nafnet": _nafnet, "retouch_gunet": _retouch_gunet, "mirnet_v2": _mirnet, "sdwnet": _sdwnet,
-            "deepfillv2": _deepfill}
+NETWORKS = {
+    "nafnet": _nafnet,
+    "retouch_gunet": _retouch_gunet,
+    "mirnet_v2": _mirnet,
+    "sdwnet": _sdwnet,
+    "deepfillv2": _deepfill,
+}
 
 
 @pytest.mark.parametrize("mode", ["view", "expand"])
@@ -97,8 +128,11 @@ def test_networks_give_plain_broadcastings_outputs_and_gradients(name, mode):
     net.train()
     state = {k: v.clone() for k, v in net.state_dict().items()}  # BatchNorm statistics and spectral-norm vectors move
     size = (2, 3, 64, 64)
-    inputs = [_rand(*size)] + ([paddle.to_tensor((np.random.default_rng(1).random((2, 1, 64, 64)) > 0.7).astype("float32"))]
-                               if n_inputs == 2 else [])
+    inputs = [_rand(*size)] + (
+        [paddle.to_tensor((np.random.default_rng(1).random((2, 1, 64, 64)) > 0.7).astype("float32"))]
+        if n_inputs == 2
+        else []
+    )
     results = {}
     for plain in (False, True):
         net.set_state_dict(state)
@@ -106,8 +140,10 @@ def test_networks_give_plain_broadcastings_outputs_and_gradients(name, mode):
             out = net(*inputs)
             outs = out if isinstance(out, (tuple, list)) else [out]
             sum((o * o).mean() for o in outs).backward()
-        results[plain] = ([o.numpy() for o in outs], {n: p.grad.numpy().copy() for n, p in net.named_parameters()
-                                                      if p.grad is not None})
+        results[plain] = (
+            [o.numpy() for o in outs],
+            {n: p.grad.numpy().copy() for n, p in net.named_parameters() if p.grad is not None},
+        )
         net.clear_gradients()
     for fast, plain in zip(results[False][0], results[True][0]):
         np.testing.assert_allclose(fast, plain, rtol=1e-5, atol=1e-5)

@@ -2,16 +2,17 @@
 profile's run is ``make check-full`` itself, ~30+ minutes, recorded in bench/results/check_full.json).
 The GPU estimate is checked against the formula with MACs counted independently by
 lib.complexity.conv_macs, the batch-1 fallback by its choice and note, the crop by its pixels."""
-import os
 
-import cv2
-import numpy as np
-import pytest
+import os
 
 import lib  # noqa: F401
 from lib import check_full
 from lib.complexity import conv_macs
 from lib.tracks import get_track
+
+import cv2
+import numpy as np
+import pytest
 
 
 def test_one_track_end_to_end_on_the_smoke_profile(tmp_path):
@@ -24,6 +25,7 @@ def test_one_track_end_to_end_on_the_smoke_profile(tmp_path):
     assert step["measured_batch"] == stage["batch_size"] == 2 and step["steps_run"] == 3 and "note" not in step
     # forward conv MACs of a training step = the network's on a batch-1 patch x the batch
     from lib.train.registry import build_model
+
     per_sample = conv_macs(build_model(track.model_spec(cfg)), (1, 3, stage["patch_size"], stage["patch_size"]))
     assert step["forward_gmacs_per_step"] == pytest.approx(per_sample * 2 / 1e9, rel=1e-9)
     gpu = check_full.GPU
@@ -36,7 +38,7 @@ def test_one_track_end_to_end_on_the_smoke_profile(tmp_path):
     board = list((tmp_path / "retouch" / "data" / "test_A" / "image").iterdir())
     assert [p.name for p in out] == [p.name for p in board]
     assert cv2.imread(str(out[0])).shape == cv2.imread(str(board[0])).shape
-    assert not (tmp_path / "retouch" / "data" / "test_A" / "groundtruth").exists()   # the real layout
+    assert not (tmp_path / "retouch" / "data" / "test_A" / "groundtruth").exists()  # the real layout
 
 
 def test_a_step_over_budget_is_measured_at_batch_1_and_scaled(tmp_path):
@@ -48,16 +50,32 @@ def test_a_step_over_budget_is_measured_at_batch_1_and_scaled(tmp_path):
 
 
 def test_training_cost_takes_unmeasured_stages_per_pixel_from_the_nearest_measured_one():
-    options = {"stages": [{"batch_size": 4, "patch_size": 100, "iters": 10},
-                          {"batch_size": 2, "patch_size": 150, "iters": 20},
-                          {"batch_size": 1, "patch_size": 400, "iters": 5}]}
-    measured = [{"stage": 0, "patch_size": 100, "forward_gmacs_per_step": 4.0, "forward_macs_per_pixel": 1e5,
-                 "cpu_gmac_per_s": 2.0},
-                {"stage": 2, "patch_size": 400, "forward_gmacs_per_step": 32.0, "forward_macs_per_pixel": 2e5,
-                 "cpu_gmac_per_s": 4.0}]
+    options = {
+        "stages": [
+            {"batch_size": 4, "patch_size": 100, "iters": 10},
+            {"batch_size": 2, "patch_size": 150, "iters": 20},
+            {"batch_size": 1, "patch_size": 400, "iters": 5},
+        ]
+    }
+    measured = [
+        {
+            "stage": 0,
+            "patch_size": 100,
+            "forward_gmacs_per_step": 4.0,
+            "forward_macs_per_pixel": 1e5,
+            "cpu_gmac_per_s": 2.0,
+        },
+        {
+            "stage": 2,
+            "patch_size": 400,
+            "forward_gmacs_per_step": 32.0,
+            "forward_macs_per_pixel": 2e5,
+            "cpu_gmac_per_s": 4.0,
+        },
+    ]
     gpu = {"fp32_peak_flops": 1e12, "efficiency": 0.5}
     cost = check_full.training_cost(options, measured, gpu)
-    middle = 1e5 * 2 * 150 ** 2        # stage 1 is nearer stage 0 (patch 150: 50 from 100, 250 from 400)
+    middle = 1e5 * 2 * 150**2  # stage 1 is nearer stage 0 (patch 150: 50 from 100, 250 from 400)
     macs = 3 * (4e9 * 10 + middle * 20 + 32e9 * 5)
     assert cost["train_pmacs"] == pytest.approx(macs / 1e15)
     assert cost["gpu_hours"] == pytest.approx(2 * macs / 0.5e12 / 3600)
@@ -77,9 +95,11 @@ def test_crop_to_budget_crops_centred_and_never_writes_through_a_link(tmp_path):
     cropped = cv2.imread(str(board / "page.png"))
     assert cropped.shape == (96, 96, 3)
     np.testing.assert_array_equal(cropped, image[102:198, 52:148])
-    np.testing.assert_array_equal(cv2.imread(str(source)), image)        # the generated file is untouched
-    assert notes == ["page.png: the full 200 x 300 image is predicted at 60 s in dygraph here (0.00 M MACs per "
-                     "pixel); evaluated on its centred 96 x 96 crop"]
+    np.testing.assert_array_equal(cv2.imread(str(source)), image)  # the generated file is untouched
+    assert notes == [
+        "page.png: the full 200 x 300 image is predicted at 60 s in dygraph here (0.00 M MACs per "
+        "pixel); evaluated on its centred 96 x 96 crop"
+    ]
     assert check_full.crop_to_budget(board, 1000.0, 1e6, 10.0) == []
 
 
@@ -87,11 +107,11 @@ def test_offline_the_pretrained_networks_start_from_random_weights_and_say_so(mo
     """make check-full measures cost: where the full profile's ImageNet weights cannot be fetched (a
     failing download here), the same network is built from random weights and a note says so; outside
     the measurement the full profile still stops with the clear error."""
-    import paddleseg.utils.utils as seg_utils
-
     from lib.models import deeplab
     from lib.tracks import get_track
     from lib.train.registry import build_model
+
+    import paddleseg.utils.utils as seg_utils
 
     def no_network(url):
         raise ConnectionError(f"no network ({url})")
@@ -101,7 +121,7 @@ def test_offline_the_pretrained_networks_start_from_random_weights_and_say_so(mo
     notes = []
     with check_full.random_weights_where_offline(notes):
         net = build_model(spec)
-    assert sum(int(p.numel()) for p in net.parameters()) > 1e7   # the ResNet50_vd DeepLabV3, not a stand-in
+    assert sum(int(p.numel()) for p in net.parameters()) > 1e7  # the ResNet50_vd DeepLabV3, not a stand-in
     assert len(notes) == 1 and spec["pretrained"] in notes[0] and "random weights" in notes[0]
     with pytest.raises(deeplab.PretrainedWeightsError, match="pretrained: null"):
         build_model(spec)
@@ -124,8 +144,9 @@ def test_full_steps_build_a_trainer_whatever_the_schedule(name):
         phase = _phase_at(options, sum(s["iters"] for s in options["stages"][:index]))
         overrides = step_options(options, options["stages"][index], phase, 2)
         # what Track.trainer and the engine do with them, on a handful of samples
-        resolved = resolve_options(resolve_epochs(track.train_options(track.config("full"), **overrides), 3),
-                                   get_task(track.task))
+        resolved = resolve_options(
+            resolve_epochs(track.train_options(track.config("full"), **overrides), 3), get_task(track.task)
+        )
         assert resolved["stages"][0]["iters"] == 2 and not isinstance(resolved["scheduler"].get("eta_min"), list)
     if name == "deblur":  # the last phase's floor (its cosine period's), not the first's
         assert overrides["scheduler"]["eta_min"] == track.config("full")["train"]["scheduler"]["eta_min"][-1]
@@ -140,5 +161,7 @@ def test_an_epoch_schedule_without_a_sample_count_is_a_clear_error():
         name, full_train_samples = "toy", None
 
     with pytest.raises(ValueError, match="toy.*full_train_samples"):
-        schedule_in_iterations(NoCount(), {"stages": [{"batch_size": 2, "patch_size": 8, "epochs": 1}],
-                                           "phases": [{"loss": "l1", "epochs": 1}]})
+        schedule_in_iterations(
+            NoCount(),
+            {"stages": [{"batch_size": 2, "patch_size": 8, "epochs": 1}], "phases": [{"loss": "l1", "epochs": 1}]},
+        )

@@ -1,8 +1,8 @@
-import pytest
-import yaml
-
 from lib import config, paths
 from lib.config import ConfigError, active_profile, load_config
+
+import pytest
+import yaml
 
 
 def test_default_profile_is_demo(monkeypatch):
@@ -84,10 +84,10 @@ def test_checked_section_names_unknown_and_missing_options():
 def test_only_de_occlusion_trains_in_mixed_precision_in_full(monkeypatch):
     """`amp: auto` means float16 on any GPU; of the write-ups only de-occlusion's used mixed
     precision (混合精度), so every other full profile says `amp: false`."""
-    import paddle
-
     from lib.tracks import get_track
     from lib.train.engine import DEFAULTS, amp_enabled
+
+    import paddle
 
     monkeypatch.setattr(paddle, "is_compiled_with_cuda", lambda: True)  # as on AI Studio's GPU
     on_gpu = {}
@@ -95,8 +95,14 @@ def test_only_de_occlusion_trains_in_mixed_precision_in_full(monkeypatch):
         track = get_track(name)
         setting = track.train_options(track.config("full")).get("amp", DEFAULTS["amp"])
         on_gpu[name] = amp_enabled(setting, "gpu:0")
-    assert on_gpu == {"deblur": False, "denoise": False, "retouch": False, "sdwnet": False,
-                      "deocclusion": True, "deocclusion_seg": True}
+    assert on_gpu == {
+        "deblur": False,
+        "denoise": False,
+        "retouch": False,
+        "sdwnet": False,
+        "deocclusion": True,
+        "deocclusion_seg": True,
+    }
 
 
 def test_a_setting_is_a_dotted_option_path_and_a_yaml_value():

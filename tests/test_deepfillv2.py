@@ -1,27 +1,46 @@
 """DeepFillv2 (lib.models.deepfillv2): the reference's parameter counts, the gated convolution
 against a NumPy computation, spectral norm, shapes and size errors, the mask convention, one GAN
 training step, configs, and paddle.jit export."""
+
 import copy
 
 import lib  # noqa: F401  (quiet Paddle first)
+from lib.config import ConfigError
+from lib.models.deepfillv2 import (
+    DEEPFILL_CONFIGS,
+    DEEPFILL_D_PARAM_COUNTS,
+    DEEPFILL_LOSS_WEIGHTS,
+    DEEPFILL_PARAM_COUNTS,
+    GatedConv2d,
+    GatedGenerator,
+    PatchDiscriminator,
+    TransposeGatedConv2d,
+    composite,
+    count_parameters,
+    deepfill_from_config,
+    discriminator_from_config,
+    generator_loss,
+    hinge_d_loss,
+    hinge_g_loss,
+    reference_key,
+    remove_spectral_norm,
+    wgan_d_loss,
+)
+
 import numpy as np
 import paddle
 import pytest
-
 from stand_in_features import StandInFeatures
-from lib.config import ConfigError
-from lib.models.deepfillv2 import (DEEPFILL_CONFIGS, DEEPFILL_D_PARAM_COUNTS, DEEPFILL_LOSS_WEIGHTS,
-                                   DEEPFILL_PARAM_COUNTS, GatedConv2d, GatedGenerator, PatchDiscriminator,
-                                   TransposeGatedConv2d, composite, count_parameters, deepfill_from_config,
-                                   discriminator_from_config, generator_loss, hinge_d_loss, hinge_g_loss,
-                                   reference_key, remove_spectral_norm, wgan_d_loss)
 
 
 def generator_formula(L, c_in=4, c_out=3):
     """Trainable parameters of the reference GatedGenerator, read off its definition: two identical
     nets of 16 gated convs, each gated conv = 2 convs (features, gate) of c_in*c_out*k*k + c_out."""
-    layers = ([(c_in, L, 7), (L, 2 * L, 4), (2 * L, 4 * L, 3), (4 * L, 4 * L, 4)] + [(4 * L, 4 * L, 3)] * 8
-              + [(4 * L, 2 * L, 3), (2 * L, 2 * L, 3), (2 * L, L, 3), (L, c_out, 7)])
+    layers = (
+        [(c_in, L, 7), (L, 2 * L, 4), (2 * L, 4 * L, 3), (4 * L, 4 * L, 4)]
+        + [(4 * L, 4 * L, 3)] * 8
+        + [(4 * L, 2 * L, 3), (2 * L, 2 * L, 3), (2 * L, L, 3), (L, c_out, 7)]
+    )
     return 2 * 2 * sum(ci * co * k * k + co for ci, co, k in layers)
 
 
@@ -43,7 +62,7 @@ def masked_pair(n=1, size=64, seed=0):
     rng = np.random.default_rng(seed)
     img = paddle.to_tensor(rng.random((n, 3, size, size), dtype=np.float32))
     mask = np.zeros((n, 1, size, size), np.float32)
-    mask[:, :, size // 4: size // 2, size // 3: size - size // 4] = 1.0
+    mask[:, :, size // 4 : size // 2, size // 3 : size - size // 4] = 1.0
     return img, paddle.to_tensor(mask)
 
 
@@ -79,11 +98,17 @@ def test_small_config_parameter_counts(name):
 def test_parameter_names_map_to_the_reference():
     gen = deepfill_from_config("tiny")
     names = {n for n, _ in gen.named_parameters()}
-    assert {"coarse.0.conv2d.weight", "coarse.0.mask_conv2d.bias", "refinement.15.conv2d.weight",
-            "coarse.12.gated_conv2d.conv2d.weight_orig", "coarse.14.gated_conv2d.mask_conv2d.weight_orig"} <= names
+    assert {
+        "coarse.0.conv2d.weight",
+        "coarse.0.mask_conv2d.bias",
+        "refinement.15.conv2d.weight",
+        "coarse.12.gated_conv2d.conv2d.weight_orig",
+        "coarse.14.gated_conv2d.mask_conv2d.weight_orig",
+    } <= names
     assert len([n for n in names if n.startswith("coarse.")]) == 16 * 4  # 16 gated convs x 2 convs x (w, b)
-    assert (reference_key("coarse.12.gated_conv2d.conv2d.weight_orig")
-            == "coarse.12.gated_conv2d.conv2d.module.weight_bar")
+    assert (
+        reference_key("coarse.12.gated_conv2d.conv2d.weight_orig") == "coarse.12.gated_conv2d.conv2d.module.weight_bar"
+    )
     assert reference_key("block3.conv2d.weight_u") == "block3.conv2d.module.weight_u"
     assert reference_key("coarse.0.conv2d.weight") == "coarse.0.conv2d.weight"
     shapes = {n: list(p.shape) for n, p in gen.named_parameters()}
@@ -102,24 +127,28 @@ def numpy_conv(x, w, b, stride=1, dilation=1):
     out = np.zeros((n, o, oh, ow))
     for i in range(oh):
         for j in range(ow):
-            patch = x[:, :, i * stride: i * stride + eh: dilation, j * stride: j * stride + ew: dilation]
+            patch = x[:, :, i * stride : i * stride + eh : dilation, j * stride : j * stride + ew : dilation]
             out[:, :, i, j] = np.einsum("nckl,ockl->no", patch, w)
     return out + b[None, :, None, None]
 
 
 @pytest.mark.parametrize("fused", [True, False])
-@pytest.mark.parametrize("pad_type,activation,stride,dilation", [
-    ("zero", "none", 1, 1), ("reflect", "lrelu", 2, 1), ("replicate", "tanh", 1, 2)])
+@pytest.mark.parametrize(
+    "pad_type,activation,stride,dilation",
+    [("zero", "none", 1, 1), ("reflect", "lrelu", 2, 1), ("replicate", "tanh", 1, 2)],
+)
 def test_gated_conv_equals_manual_computation(pad_type, activation, stride, dilation, fused):
     paddle.seed(1)
-    layer = GatedConv2d(3, 5, 3, stride, dilation, dilation, pad_type=pad_type, activation=activation, norm="none",
-                        fused=fused)
+    layer = GatedConv2d(
+        3, 5, 3, stride, dilation, dilation, pad_type=pad_type, activation=activation, norm="none", fused=fused
+    )
     x = np.random.default_rng(2).standard_normal((2, 3, 7, 9)).astype(np.float32)
     mode = {"zero": "constant", "reflect": "reflect", "replicate": "edge"}[pad_type]
     xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (dilation,) * 2, (dilation,) * 2), mode=mode)
     feat = numpy_conv(xp, layer.conv2d.weight.numpy().astype(np.float64), layer.conv2d.bias.numpy(), stride, dilation)
-    gate = numpy_conv(xp, layer.mask_conv2d.weight.numpy().astype(np.float64), layer.mask_conv2d.bias.numpy(),
-                      stride, dilation)
+    gate = numpy_conv(
+        xp, layer.mask_conv2d.weight.numpy().astype(np.float64), layer.mask_conv2d.bias.numpy(), stride, dilation
+    )
     y = feat / (1.0 + np.exp(-gate))  # conv(x) * sigmoid(gate(x)), then the activation (reference order)
     y = {"none": y, "lrelu": np.where(y > 0, y, 0.2 * y), "tanh": np.tanh(y)}[activation]
     out = layer(paddle.to_tensor(x)).numpy()
@@ -299,8 +328,16 @@ def test_from_config_checks_keys_and_names():
         deepfill_from_config(64)
     gen = deepfill_from_config({"latent_channels": 2, "norm": "none", "up_sn": False})
     assert count_parameters(gen) == generator_formula(2) and spectral_buffers(gen) == 0
-    assert DEEPFILL_CONFIGS["reference"] == dict(in_channels=4, out_channels=3, latent_channels=64, pad_type="zero",
-                                                 activation="lrelu", norm="in", init_type="xavier", init_gain=0.02)
+    assert DEEPFILL_CONFIGS["reference"] == dict(
+        in_channels=4,
+        out_channels=3,
+        latent_channels=64,
+        pad_type="zero",
+        activation="lrelu",
+        norm="in",
+        init_type="xavier",
+        init_gain=0.02,
+    )
     assert isinstance(discriminator_from_config({"latent_channels": 2}), PatchDiscriminator)
 
 
@@ -314,8 +351,10 @@ def test_jit_save_matches_dygraph(tmp_path):
     assert sum(len(layer._forward_pre_hooks) for layer in gen.sublayers()) == 8  # original untouched
     assert sum(len(layer._forward_pre_hooks) for layer in export.sublayers()) == 0
     assert count_parameters(export) == count_parameters(gen) and spectral_buffers(export) == 0
-    spec = [paddle.static.InputSpec([None, 3, None, None], "float32", "img"),
-            paddle.static.InputSpec([None, 1, None, None], "float32", "mask")]
+    spec = [
+        paddle.static.InputSpec([None, 3, None, None], "float32", "img"),
+        paddle.static.InputSpec([None, 1, None, None], "float32", "mask"),
+    ]
     paddle.jit.save(export, str(tmp_path / "deepfill"), input_spec=spec)
     loaded = paddle.jit.load(str(tmp_path / "deepfill"))
     for n, size in ((1, 64), (2, 32)):
@@ -339,7 +378,8 @@ def test_discriminator_losses_follow_their_formulas():
     t = paddle.to_tensor
     assert float(discriminator_loss("wgan", t(real), t(fake))) == pytest.approx(-real.mean() + fake.mean(), rel=1e-5)
     assert float(discriminator_loss("hinge", t(real), t(fake))) == pytest.approx(
-        np.maximum(1 - real, 0).mean() + np.maximum(1 + fake, 0).mean(), rel=1e-5)
+        np.maximum(1 - real, 0).mean() + np.maximum(1 + fake, 0).mean(), rel=1e-5
+    )
     assert float(hinge_g_loss(t(fake))) == pytest.approx(-fake.mean(), rel=1e-5)
     with pytest.raises(ValueError, match="unknown GAN loss 'lsgan'"):
         discriminator_loss("lsgan", t(real), t(fake))
@@ -362,8 +402,17 @@ def test_perceptual_term_is_the_l1_of_the_features():
     img, mask = masked_pair(n=2, size=8)
     coarse, refined = paddle.full_like(img, 0.2), paddle.full_like(img, 0.7)
     fake = paddle.to_tensor([[0.5, -1.5]])
-    terms = generator_loss(img, mask, coarse, refined, fake, l1=1000, gan=1, perceptual=10,
-                           perceptual_fn=lambda p, t: perceptual_l1(features, p, t))
+    terms = generator_loss(
+        img,
+        mask,
+        coarse,
+        refined,
+        fake,
+        l1=1000,
+        gan=1,
+        perceptual=10,
+        perceptual_fn=lambda p, t: perceptual_l1(features, p, t),
+    )
     im, m = img.numpy(), mask.numpy()
     comp_c, comp_r = im * (1 - m) + 0.2 * m, im * (1 - m) + 0.7 * m
     p = np.abs(StandInFeatures.numpy(comp_r) - StandInFeatures.numpy(im)).mean()
@@ -375,17 +424,37 @@ def test_perceptual_term_is_the_l1_of_the_features():
 def test_vgg_features_are_the_reference_perceptualnet():
     """VGG-16 up to conv4_3 (its output before ReLU), no ReLU after conv3_3, three max pools; the
     convs are the given VGG's own (its ImageNet weights when pretrained)."""
-    from paddle.vision.models import vgg16
-
     from lib.models.deepfillv2 import VGG16Features
+
+    from paddle.vision.models import vgg16
 
     paddle.seed(0)
     vgg = vgg16(pretrained=False)
     net = VGG16Features(vgg)
     kinds = [type(layer).__name__ for layer in net.layers]
-    assert kinds == ["Conv2D", "ReLU", "Conv2D", "ReLU", "MaxPool2D", "Conv2D", "ReLU", "Conv2D", "ReLU", "MaxPool2D",
-                     "Conv2D", "ReLU", "Conv2D", "ReLU", "Conv2D", "MaxPool2D",
-                     "Conv2D", "ReLU", "Conv2D", "ReLU", "Conv2D"]
+    assert kinds == [
+        "Conv2D",
+        "ReLU",
+        "Conv2D",
+        "ReLU",
+        "MaxPool2D",
+        "Conv2D",
+        "ReLU",
+        "Conv2D",
+        "ReLU",
+        "MaxPool2D",
+        "Conv2D",
+        "ReLU",
+        "Conv2D",
+        "ReLU",
+        "Conv2D",
+        "MaxPool2D",
+        "Conv2D",
+        "ReLU",
+        "Conv2D",
+        "ReLU",
+        "Conv2D",
+    ]
     assert net.layers[-1] is vgg.features[21] and net.layers[14] is vgg.features[14]
     assert all(p.stop_gradient for p in net.parameters()) and not net.training
     x = paddle.rand([1, 3, 32, 32])
@@ -396,10 +465,10 @@ def test_vgg_features_are_the_reference_perceptualnet():
 
 
 def test_vgg16_offline_is_a_clear_error(monkeypatch):
+    from lib.models.deepfillv2 import VGG16_URL, PretrainedWeightsError, vgg16_features
+
     import paddle.vision.models.vgg as vgg_module
     import requests
-
-    from lib.models.deepfillv2 import VGG16_URL, PretrainedWeightsError, vgg16_features
 
     def no_network(url, md5sum=None):
         raise requests.exceptions.ConnectionError(f"Failed to resolve 'paddle-hapi.bj.bcebos.com' ({url})")

@@ -1,20 +1,26 @@
 """DeepLabV3 from PaddleSeg (lib.models.deeplab): offline builds of the small backbones, logits at
 the input size, parameter counts, backbone-name and index errors, repeated builds of explicitly
 named backbones, a few SGD steps, and paddle.jit export."""
+
 import socket
 
 import lib  # noqa: F401  (quiet Paddle first)
+from lib.models.deeplab import BACKBONE_ALIASES, SUPPORTED_BACKBONES, DeepLabV3Logits, deeplabv3, paddleseg_backbones
+from lib.models.nafnet import count_parameters
+
 import numpy as np
 import paddle
 import paddle.nn.functional as F
 import pytest
 
-from lib.models.deeplab import (BACKBONE_ALIASES, SUPPORTED_BACKBONES, DeepLabV3Logits, deeplabv3,
-                                paddleseg_backbones)
-from lib.models.nafnet import count_parameters
-
-SMALL_BACKBONES = ["ResNet18_vd", "MobileNetV2", "MobileNetV2_x0_5", "MobileNetV3_small_x1_0",
-                   "MobileNetV3_large_x1_0", "MobileNetV3_small_x1_0_os8"]
+SMALL_BACKBONES = [
+    "ResNet18_vd",
+    "MobileNetV2",
+    "MobileNetV2_x0_5",
+    "MobileNetV3_small_x1_0",
+    "MobileNetV3_large_x1_0",
+    "MobileNetV3_small_x1_0_os8",
+]
 # Trainable parameters with num_classes=2 and the defaults (measured; BatchNorm running statistics
 # are parameters in Paddle but not trainable, so they are left out).
 TRAINABLE_COUNTS = {
@@ -51,7 +57,7 @@ def toy_batch(n=2, h=64, w=96, seed=0):
     label = np.zeros((n, h, w), np.int64)
     for i in range(n):
         top, left = rng.integers(4, h // 2), rng.integers(4, w // 2)
-        label[i, top:top + h // 3, left:left + w // 3] = 1
+        label[i, top : top + h // 3, left : left + w // 3] = 1
     img[:, 0][label == 1] += 0.5
     return paddle.to_tensor(img), paddle.to_tensor(label)
 
@@ -83,7 +89,7 @@ def test_odd_input_size_and_other_class_counts(offline):
 def test_resnet_output_stride_16_and_defaults(offline):
     os8 = deeplabv3(2, "ResNet18_vd")
     os16 = deeplabv3(2, "ResNet18_vd", output_stride=16)
-    assert os8.model.head.aspp.aspp_blocks[1]._conv._dilation == [12, 12]   # PaddleSeg's os8 config
+    assert os8.model.head.aspp.aspp_blocks[1]._conv._dilation == [12, 12]  # PaddleSeg's os8 config
     assert os16.model.head.aspp.aspp_blocks[1]._conv._dilation == [6, 6]
     assert count_parameters(os8) == count_parameters(os16)
     mobile = deeplabv3(2, "MobileNetV2")
@@ -153,8 +159,9 @@ def test_jit_save_matches_dygraph(offline, tmp_path):
     paddle.seed(0)
     model = deeplabv3(2, "MobileNetV3_small_x0_5")
     model.eval()
-    paddle.jit.save(model, str(tmp_path / "seg"),
-                    input_spec=[paddle.static.InputSpec([None, 3, None, None], "float32", "x")])
+    paddle.jit.save(
+        model, str(tmp_path / "seg"), input_spec=[paddle.static.InputSpec([None, 3, None, None], "float32", "x")]
+    )
     loaded = paddle.jit.load(str(tmp_path / "seg"))
     for shape in ([1, 3, 64, 96], [2, 3, 48, 40]):
         x = paddle.rand(shape)
@@ -183,12 +190,12 @@ def test_full_segmenter_starts_from_paddlesegs_imagenet_backbone():
 
 def test_pretrained_backbone_offline_is_a_clear_error(monkeypatch):
     """Building full's segmenter without network stops at once, naming the URL and the option."""
-    import paddleseg.utils.utils as seg_utils
-    import requests
-
     from lib.models.deeplab import PretrainedWeightsError
     from lib.tracks import get_track
     from lib.train.registry import build_model
+
+    import paddleseg.utils.utils as seg_utils
+    import requests
 
     def no_network(url):
         raise requests.exceptions.ConnectionError(f"Failed to resolve 'bj.bcebos.com' ({url})")

@@ -1,4 +1,5 @@
 """The environment the course promises: pins agree, every package imports, nothing is broken."""
+
 import importlib.metadata as md
 import re
 import subprocess
@@ -12,17 +13,39 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Import name of each distribution the course uses (pip name -> module).
 IMPORT_NAMES = {
-    "paddlepaddle": "paddle", "paddleseg": "paddleseg", "opencv-python": "cv2", "numpy": "numpy",
-    "onnxruntime": "onnxruntime", "paddle2onnx": "paddle2onnx", "onnx": "onnx",
-    "onnxoptimizer": "onnxoptimizer", "onnx-graphsurgeon": "onnx_graphsurgeon",
-    "scikit-image": "skimage", "scipy": "scipy", "PyWavelets": "pywt",
-    "matplotlib": "matplotlib", "pillow": "PIL", "PyYAML": "yaml", "tqdm": "tqdm",
-    "visualdl": "visualdl", "mplfonts": "mplfonts",
-    "font-source-sans-pro": "font_source_sans_pro", "font-source-serif-pro": "font_source_serif_pro",
-    "font-lato": "font_lato", "font-caladea": "font_caladea", "font-manrope": "font_manrope",
-    "paperang-p2-fonts-cjk": "paperang_p2_fonts_cjk", "rapidocr-onnxruntime": "rapidocr_onnxruntime",
-    "jupyterlab": "jupyterlab", "ipywidgets": "ipywidgets", "ipykernel": "ipykernel", "nbclient": "nbclient",
-    "nbformat": "nbformat", "nbval": "nbval", "pytest": "pytest",
+    "paddlepaddle": "paddle",
+    "paddleseg": "paddleseg",
+    "opencv-python": "cv2",
+    "numpy": "numpy",
+    "onnxruntime": "onnxruntime",
+    "paddle2onnx": "paddle2onnx",
+    "onnx": "onnx",
+    "onnxoptimizer": "onnxoptimizer",
+    "onnx-graphsurgeon": "onnx_graphsurgeon",
+    "scikit-image": "skimage",
+    "scipy": "scipy",
+    "PyWavelets": "pywt",
+    "matplotlib": "matplotlib",
+    "pillow": "PIL",
+    "PyYAML": "yaml",
+    "tqdm": "tqdm",
+    "visualdl": "visualdl",
+    "mplfonts": "mplfonts",
+    "font-source-sans-pro": "font_source_sans_pro",
+    "font-source-serif-pro": "font_source_serif_pro",
+    "font-lato": "font_lato",
+    "font-caladea": "font_caladea",
+    "font-manrope": "font_manrope",
+    "paperang-p2-fonts-cjk": "paperang_p2_fonts_cjk",
+    "rapidocr-onnxruntime": "rapidocr_onnxruntime",
+    "jupyterlab": "jupyterlab",
+    "ipywidgets": "ipywidgets",
+    "ipykernel": "ipykernel",
+    "nbclient": "nbclient",
+    "nbformat": "nbformat",
+    "nbval": "nbval",
+    "pytest": "pytest",
+    "ruff": "ruff",
 }
 
 
@@ -85,13 +108,13 @@ def test_every_package_imports_in_a_fresh_interpreter():
 
 
 def test_pip_check_is_clean():
-    result = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_paddle_runs_a_tiny_op_on_cpu():
     import lib  # noqa: F401  (quiet logs first)
+
     import paddle
 
     x = paddle.to_tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -100,9 +123,13 @@ def test_paddle_runs_a_tiny_op_on_cpu():
 
 def test_importing_lib_quiets_paddle_logs():
     code = "import lib, os; import paddle; print(os.environ['GLOG_minloglevel'])"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                            env={k: v for k, v in __import__('os').environ.items()
-                                 if k != "GLOG_minloglevel"})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in __import__("os").environ.items() if k != "GLOG_minloglevel"},
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "2"
     assert "ccache" not in result.stderr

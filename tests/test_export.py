@@ -1,31 +1,34 @@
 """lib.export: the traceable TLC pooling against lib.models.tlc, the exported Paddle Inference
 and ONNX Runtime models against the dygraph model on odd-sized inputs (plain and TLC), the ONNX
 padding fix, and the contents of the submission zip."""
+
 import json
 import zipfile
 
 import lib  # noqa: F401
-import numpy as np
-import paddle
-import pytest
-
-from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
-from lib.export import (ExportableLocalAvgPool2d, _drop_constant_pad_values, export_model, exportable,
-                        max_abs_error)
+from lib.export import ExportableLocalAvgPool2d, _drop_constant_pad_values, export_model, exportable, max_abs_error
 from lib.infer import tlc_model
 from lib.models.tlc import LocalAvgPool2d, local_avg_pool
 from lib.submission.predict import OnnxRunner, PaddleRunner
 
+import numpy as np
+import paddle
+import pytest
+from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
+
 TOLERANCE = 1e-4  # float32 outputs in [0, 1]; measured ~5e-7
 
 
-@pytest.mark.parametrize("shape, kernel", [
-    ((1, 2, 13, 17), (5, 4)),    # odd sizes, even and odd windows
-    ((2, 3, 20, 9), (7, 12)),    # window wider than the map in one direction only
-    ((1, 1, 8, 8), (1, 1)),      # identity
-    ((1, 2, 11, 6), (11, 3)),    # window as tall as the map
-    ((1, 3, 9, 12), (30, 40)),   # window covers the map: global pooling
-])
+@pytest.mark.parametrize(
+    "shape, kernel",
+    [
+        ((1, 2, 13, 17), (5, 4)),  # odd sizes, even and odd windows
+        ((2, 3, 20, 9), (7, 12)),  # window wider than the map in one direction only
+        ((1, 1, 8, 8), (1, 1)),  # identity
+        ((1, 2, 11, 6), (11, 3)),  # window as tall as the map
+        ((1, 3, 9, 12), (30, 40)),  # window covers the map: global pooling
+    ],
+)
 def test_exportable_pool_equals_tlc_local_mean(shape, kernel):
     x = paddle.to_tensor(np.random.default_rng(0).standard_normal(shape).astype("float32") + 2.0)
     expected = local_avg_pool(x, kernel).numpy()
@@ -37,8 +40,9 @@ def test_exportable_swaps_only_the_tlc_pools(tiny_nafnet):
     converted = tlc_model(tiny_nafnet, 2.5, TINY_PATCH)
     clone = exportable(converted)
     assert not any(isinstance(m, LocalAvgPool2d) for m in clone.sublayers())
-    assert [m.kernel_size for m in clone.sublayers() if isinstance(m, ExportableLocalAvgPool2d)] == \
-        [m.kernel_size for m in converted.sublayers() if isinstance(m, LocalAvgPool2d)]
+    assert [m.kernel_size for m in clone.sublayers() if isinstance(m, ExportableLocalAvgPool2d)] == [
+        m.kernel_size for m in converted.sublayers() if isinstance(m, LocalAvgPool2d)
+    ]
     x = paddle.rand([1, 3, 97, 101])
     np.testing.assert_allclose(clone(x).numpy(), converted(x).numpy(), atol=1e-5)
 
@@ -51,7 +55,7 @@ def plain_export(tmp_path_factory, tiny_nafnet):
 def test_plain_model_exports_and_agrees_with_dygraph_on_odd_sizes(plain_export, tiny_nafnet):
     assert plain_export["paddle_max_abs_error"] < TOLERANCE
     assert plain_export["onnx_max_abs_error"] < TOLERANCE
-    prefix = plain_export["paddle"][0][:-len(".json")]
+    prefix = plain_export["paddle"][0][: -len(".json")]
     # Dynamic shapes: another batch size and size through the same exported files.
     assert max_abs_error(tiny_nafnet, PaddleRunner(prefix, device="cpu"), (2, 3, 37, 53), seed=1) < TOLERANCE
     assert max_abs_error(tiny_nafnet, OnnxRunner(plain_export["onnx"]), (2, 3, 37, 53), seed=1) < TOLERANCE
@@ -103,7 +107,7 @@ def test_onnx_export_installs_nothing(plain_export, tmp_path):
         return sorted((d.metadata["Name"], d.version) for d in distributions())
 
     before = installed()
-    export_onnx(plain_export["paddle"][0][:-len(".json")], tmp_path / "again.onnx")
+    export_onnx(plain_export["paddle"][0][: -len(".json")], tmp_path / "again.onnx")
     assert installed() == before
     assert (tmp_path / "again.onnx").stat().st_size > 0
 

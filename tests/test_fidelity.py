@@ -1,28 +1,47 @@
 """lib.fidelity: the write-ups' numbers beside the full profile. The engine (key paths, comparison,
 row checks, exit codes) on made-up configs and on a probe track; then every real track's table
 passes, and a probe row that changes one real number without a reason makes it fail."""
+
 import copy
 import subprocess
 import sys
 from pathlib import Path
 
+import lib.tracks
+from lib.fidelity import (
+    DIFFERS,
+    FAIL,
+    NOT_CONFIG,
+    NOT_SET,
+    OK,
+    FidelityError,
+    check_rows,
+    evaluate_row,
+    format_table,
+    load_rows,
+    lookup,
+    main,
+    same,
+    track_results,
+)
+from lib.tracks import KNOWN_TRACKS, Track, get_track
+
 import pytest
 import yaml
-
-import lib.tracks
-from lib.fidelity import (DIFFERS, FAIL, NOT_CONFIG, NOT_SET, OK, FidelityError, check_rows, evaluate_row,
-                          format_table, load_rows, lookup, main, same, track_results)
-from lib.tracks import KNOWN_TRACKS, Track, get_track
 
 ROOT = Path(__file__).resolve().parents[1]
 
 CONFIG = {
-    "train": {"stages": [{"batch_size": 8, "patch_size": 192, "iters": 184000},
-                         {"batch_size": 5, "patch_size": 256, "iters": 128000},
-                         {"batch_size": 4, "patch_size": 320, "iters": 96000}],
-              "optimizer": {"lr": 2.0e-4, "betas": [0.9, 0.9]},
-              "scheduler": {"periods": [184000, 232000, 184000]},
-              "amp": False},
+    "train": {
+        "stages": [
+            {"batch_size": 8, "patch_size": 192, "iters": 184000},
+            {"batch_size": 5, "patch_size": 256, "iters": 128000},
+            {"batch_size": 4, "patch_size": 320, "iters": 96000},
+        ],
+        "optimizer": {"lr": 2.0e-4, "betas": [0.9, 0.9]},
+        "scheduler": {"periods": [184000, 232000, 184000]},
+        "amp": False,
+    },
     "model": {"width": 32},
 }
 
@@ -32,17 +51,20 @@ def row(**fields):
 
 
 # ---------------------------------------------------------------- key paths
-@pytest.mark.parametrize("key, expected", [
-    ("model.width", 32),
-    ("train.stages[1].batch_size", 5),
-    ("train.stages[-1].patch_size", 320),
-    ("train.stages[*].batch_size", [8, 5, 4]),
-    ("train.scheduler.periods[0:2]", [184000, 232000]),
-    ("sum(train.stages[*].iters)", 408000),
-    ("sum(train.scheduler.periods[0:2])", 416000),
-    ("train.stages[0]", {"batch_size": 8, "patch_size": 192, "iters": 184000}),
-    ("train.amp", False),
-])
+@pytest.mark.parametrize(
+    "key, expected",
+    [
+        ("model.width", 32),
+        ("train.stages[1].batch_size", 5),
+        ("train.stages[-1].patch_size", 320),
+        ("train.stages[*].batch_size", [8, 5, 4]),
+        ("train.scheduler.periods[0:2]", [184000, 232000]),
+        ("sum(train.stages[*].iters)", 408000),
+        ("sum(train.scheduler.periods[0:2])", 416000),
+        ("train.stages[0]", {"batch_size": 8, "patch_size": 192, "iters": 184000}),
+        ("train.amp", False),
+    ],
+)
 def test_lookup_reads_the_value_at_a_key_path(key, expected):
     assert lookup(CONFIG, key) == expected
 
@@ -52,14 +74,17 @@ def test_a_missing_last_part_reads_as_not_set():
     assert lookup(CONFIG, "train.stages[0].lr") is NOT_SET
 
 
-@pytest.mark.parametrize("key, message", [
-    ("train.optimzer.lr", r"key 'train.optimzer.lr': train.optimzer does not exist \(found \['amp', 'optimizer'"),
-    ("train.stages[3].iters", r"train.stages has 3 items, no \[3\]"),
-    ("model.width.depth", r"model.width is not a mapping \(it holds 32\)"),
-    ("model[0]", r"model is not a list \(it holds dict \{'width': 32\}\)"),
-    ("train.stages[x]", r"cannot read '\[x\]'"),
-    ("sum(train.amp)", r"sum\(\) needs numbers"),
-])
+@pytest.mark.parametrize(
+    "key, message",
+    [
+        ("train.optimzer.lr", r"key 'train.optimzer.lr': train.optimzer does not exist \(found \['amp', 'optimizer'"),
+        ("train.stages[3].iters", r"train.stages has 3 items, no \[3\]"),
+        ("model.width.depth", r"model.width is not a mapping \(it holds 32\)"),
+        ("model[0]", r"model is not a list \(it holds dict \{'width': 32\}\)"),
+        ("train.stages[x]", r"cannot read '\[x\]'"),
+        ("sum(train.amp)", r"sum\(\) needs numbers"),
+    ],
+)
 def test_a_key_that_leads_nowhere_is_an_error_naming_it(key, message):
     with pytest.raises(FidelityError, match=message):
         lookup(CONFIG, key)
@@ -83,8 +108,7 @@ def test_a_difference_without_a_reason_fails_and_with_one_passes():
     failed = evaluate_row(row(stated=[0.9, 0.999], key="train.optimizer.betas"), CONFIG)
     assert failed.failed and failed.status == FAIL
     assert failed.note == "full has [0.9, 0.9], the write-up [0.9, 0.999], and no reason"
-    explained = evaluate_row(row(stated=[0.9, 0.999], key="train.optimizer.betas", reason="NAFNet's own betas"),
-                             CONFIG)
+    explained = evaluate_row(row(stated=[0.9, 0.999], key="train.optimizer.betas", reason="NAFNet's own betas"), CONFIG)
     assert (explained.status, explained.note, explained.failed) == (DIFFERS, "NAFNet's own betas", False)
 
 
@@ -109,15 +133,18 @@ def test_a_number_that_is_no_config_value_is_shown_with_its_reason():
     assert (result.status, result.full, result.failed) == (NOT_CONFIG, None, False)
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"source": "README.md", "stated": 1, "key": "a"}, r"row 1 \(''\): missing \['quote'\]"),
-    ({**row(stated=1, key="a"), "why": "x"}, r"unknown field\(s\) \['why'\]"),
-    (row(stated=1, key=None), r"key null needs a reason"),
-    (row(stated="2e-4", key="train.optimizer.lr"), r"stated '2e-4' is a string \(YAML reads 2e-4 as text"),
-    (row(stated=1, key="a", per=0), r"per must be a positive number"),
-    (row(stated=1, key="a", reason=""), r"reason must be a non-empty string"),
-    ({**row(stated=1, key="a"), "quote": ""}, r"quote must be a non-empty string"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"source": "README.md", "stated": 1, "key": "a"}, r"row 1 \(''\): missing \['quote'\]"),
+        ({**row(stated=1, key="a"), "why": "x"}, r"unknown field\(s\) \['why'\]"),
+        (row(stated=1, key=None), r"key null needs a reason"),
+        (row(stated="2e-4", key="train.optimizer.lr"), r"stated '2e-4' is a string \(YAML reads 2e-4 as text"),
+        (row(stated=1, key="a", per=0), r"per must be a positive number"),
+        (row(stated=1, key="a", reason=""), r"reason must be a non-empty string"),
+        ({**row(stated=1, key="a"), "quote": ""}, r"quote must be a non-empty string"),
+    ],
+)
 def test_a_malformed_row_is_an_error_naming_the_file_and_row(bad, message):
     with pytest.raises(FidelityError, match=r"^rows.yaml: .*" + message):
         check_rows([bad], "rows.yaml")
@@ -147,11 +174,12 @@ def probe(tmp_path, monkeypatch):
     (tmp_path / "probe.yaml").write_text(yaml.safe_dump(config))
     track = ProbeTrack()
     track.config_file = tmp_path / "probe.yaml"
-    track.fidelity_file = str(tmp_path / "fidelity.yaml")   # absolute: used as is
+    track.fidelity_file = str(tmp_path / "fidelity.yaml")  # absolute: used as is
     monkeypatch.setitem(lib.tracks._loaded, track.name, track)
 
     def write(rows):
         (tmp_path / "fidelity.yaml").write_text(yaml.safe_dump(rows, allow_unicode=True), encoding="utf-8")
+
     return write
 
 
@@ -181,8 +209,9 @@ def test_the_cli_exits_1_on_a_malformed_file_or_an_unknown_track(probe, capsys):
 # ---------------------------------------------------------------- the real tracks
 @pytest.mark.parametrize("name", sorted(KNOWN_TRACKS))
 def test_every_track_states_its_write_up_and_passes(name):
-    proc = subprocess.run([sys.executable, "-m", "lib.fidelity", name], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lib.fidelity", name], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert f"## {name} (lib/tracks/" in proc.stdout and " 0 failed" in proc.stdout
 
@@ -213,4 +242,4 @@ def test_notebook_table_keeps_the_rows_of_the_sections_asked_for():
     whole, tlc = notebook_table("deblur"), notebook_table("deblur", ("tlc", "submission"))
     assert "tlc.train_size" in tlc and "submission.tiling" in tlc and "train.stages" not in tlc
     assert "train.stages[0]" in whole and "sum(train.stages[*].iters)" in whole
-    assert notebook_table("deblur", ("train",)).count("\n| ") > 10   # sum(...) keys count as their section
+    assert notebook_table("deblur", ("train",)).count("\n| ") > 10  # sum(...) keys count as their section

@@ -1,17 +1,30 @@
 """gUNet and the face-retouching RetouchGUNet (lib.models.gunet): the reference's parameter counts,
 names, shapes and initialisation, any input size, export, bad inputs, and the K/D recovery."""
+
 import math
 
 import lib  # noqa: F401  (quiet Paddle first)
+from lib.config import ConfigError
+from lib.models.gunet import (
+    GUNET_CONFIGS,
+    GUNET_PARAM_COUNTS,
+    K_EPS,
+    BasicBlock,
+    ConvLayer,
+    PatchEmbed,
+    RetouchGUNet,
+    SKFusion,
+    count_parameters,
+    gConv,
+    gUNet,
+    gunet_from_config,
+    recover_clean,
+)
+
 import numpy as np
 import paddle
 import paddle.nn.functional as F
 import pytest
-
-from lib.config import ConfigError
-from lib.models.gunet import (GUNET_CONFIGS, GUNET_PARAM_COUNTS, K_EPS, BasicBlock, ConvLayer, PatchEmbed,
-                              RetouchGUNet, SKFusion, count_parameters, gConv, gUNet, gunet_from_config,
-                              recover_clean)
 
 # Counts measured with the reference PyTorch code (IDKiro/gUNet); see FIELD_NOTES.md.
 REFERENCE_COUNTS = {"gunet-t": 844_899, "gunet-s": 1_477_059, "gunet-b": 2_741_379, "gunet-d": 5_270_019}
@@ -65,28 +78,41 @@ def test_paper_configs_differ_only_in_depth():
 def _reference_keys(kernel_size, base_dim, depths):
     """Parameter names and shapes of the reference PyTorch gUNet (trainable ones), from its source."""
     half = len(depths) // 2
-    dims = [2 ** i * base_dim for i in range(half)]
-    dims = dims + [2 ** half * base_dim] + dims[::-1]
+    dims = [2**i * base_dim for i in range(half)]
+    dims = dims + [2**half * base_dim] + dims[::-1]
     keys = {"inconv.proj.weight": [dims[0], 3, 3, 3], "inconv.proj.bias": [dims[0]]}
     for i, (dim, depth) in enumerate(zip(dims, depths)):
         for j in range(depth):
             p = f"layers.{i}.blocks.{j}"
-            keys.update({
-                f"{p}.norm.weight": [dim], f"{p}.norm.bias": [dim],
-                f"{p}.conv.Wv.0.weight": [dim, dim, 1, 1], f"{p}.conv.Wv.0.bias": [dim],
-                f"{p}.conv.Wv.1.weight": [dim, 1, kernel_size, kernel_size], f"{p}.conv.Wv.1.bias": [dim],
-                f"{p}.conv.Wg.0.weight": [dim, dim, 1, 1], f"{p}.conv.Wg.0.bias": [dim],
-                f"{p}.conv.proj.weight": [dim, dim, 1, 1], f"{p}.conv.proj.bias": [dim],
-            })
+            keys.update(
+                {
+                    f"{p}.norm.weight": [dim],
+                    f"{p}.norm.bias": [dim],
+                    f"{p}.conv.Wv.0.weight": [dim, dim, 1, 1],
+                    f"{p}.conv.Wv.0.bias": [dim],
+                    f"{p}.conv.Wv.1.weight": [dim, 1, kernel_size, kernel_size],
+                    f"{p}.conv.Wv.1.bias": [dim],
+                    f"{p}.conv.Wg.0.weight": [dim, dim, 1, 1],
+                    f"{p}.conv.Wg.0.bias": [dim],
+                    f"{p}.conv.proj.weight": [dim, dim, 1, 1],
+                    f"{p}.conv.proj.bias": [dim],
+                }
+            )
     for i in range(half):
         c, c2 = dims[i], dims[i + 1]
         d = max(int(c / 8), 4)
-        keys.update({
-            f"downs.{i}.proj.weight": [c2, c, 2, 2], f"downs.{i}.proj.bias": [c2],
-            f"ups.{i}.proj.0.weight": [4 * c, c2, 1, 1], f"ups.{i}.proj.0.bias": [4 * c],
-            f"skips.{i}.weight": [c, c, 1, 1], f"skips.{i}.bias": [c],
-            f"fusions.{i}.mlp.1.weight": [d, c, 1, 1], f"fusions.{i}.mlp.3.weight": [2 * c, d, 1, 1],
-        })
+        keys.update(
+            {
+                f"downs.{i}.proj.weight": [c2, c, 2, 2],
+                f"downs.{i}.proj.bias": [c2],
+                f"ups.{i}.proj.0.weight": [4 * c, c2, 1, 1],
+                f"ups.{i}.proj.0.bias": [4 * c],
+                f"skips.{i}.weight": [c, c, 1, 1],
+                f"skips.{i}.bias": [c],
+                f"fusions.{i}.mlp.1.weight": [d, c, 1, 1],
+                f"fusions.{i}.mlp.3.weight": [2 * c, d, 1, 1],
+            }
+        )
     keys.update({"outconv.proj.0.weight": [3, dims[-1], 3, 3], "outconv.proj.0.bias": [3]})
     return keys
 
@@ -137,7 +163,7 @@ def test_skfusion_matches_formula():
     w1 = sk.mlp[1].weight.numpy()[:, :, 0, 0]
     w2 = sk.mlp[3].weight.numpy()[:, :, 0, 0]
     hidden = np.maximum(np.einsum("dc,nc->nd", w1, (a + b).mean(axis=(2, 3))), 0)
-    logits = np.einsum("od,nd->no", w2, hidden).reshape(2, 2, 8)       # (n, branch, channel)
+    logits = np.einsum("od,nd->no", w2, hidden).reshape(2, 2, 8)  # (n, branch, channel)
     weights = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     expected = a * weights[:, 0, :, None, None] + b * weights[:, 1, :, None, None]
     out = sk([paddle.to_tensor(a), paddle.to_tensor(b)]).numpy()
@@ -202,12 +228,15 @@ def test_jit_save_matches_dygraph(tmp_path):
     _export_and_compare(tiny_gunet(), tmp_path)
 
 
-@pytest.mark.parametrize("bad_shape, message", [
-    ((1, 1, 32, 32), "3 \\(RGB\\) channels"),
-    ((3, 32, 32), "N x 3 x H x W"),
-    ((1, 1, 3, 32, 32), "N x 3 x H x W"),
-    ((1, 3, 16, 40), "at least 17 pixels"),
-])
+@pytest.mark.parametrize(
+    "bad_shape, message",
+    [
+        ((1, 1, 32, 32), "3 \\(RGB\\) channels"),
+        ((3, 32, 32), "N x 3 x H x W"),
+        ((1, 1, 3, 32, 32), "N x 3 x H x W"),
+        ((1, 3, 16, 40), "at least 17 pixels"),
+    ],
+)
 def test_bad_input_gives_clear_error(bad_shape, message):
     paddle.seed(0)
     net = gUNet(kernel_size=5, base_dim=4, depths=[1] * 7)

@@ -2,28 +2,40 @@
 tile plans within a pixel budget, blending weights, plans that must not change a pointwise
 model's output, seams of the winning solution's quadrants against overlapping tiles, the memory bound on an
 8000 x 6000 image, TLC windows from the profile's `tlc` options, and folders of odd files."""
+
 import json
 import tracemalloc
 
 import lib  # noqa: F401
+from lib.infer import (
+    blend_ramp,
+    memory_estimate,
+    plan_grid,
+    predict_folder,
+    predict_image,
+    quadrant_grid,
+    restore_array,
+    seam_error,
+    tlc_model,
+    tlc_options,
+    training_patch_size,
+)
+from lib.metrics import tensor_to_uint8
+from lib.models.tlc import tlc_kernel_sizes
+from lib.submission.predict import tiles_for_side
+
 import cv2
 import numpy as np
 import paddle
 import pytest
-
 from tiny_nafnet import make_tiny_nafnet
-from lib.infer import (blend_ramp, memory_estimate, plan_grid, predict_folder, predict_image, quadrant_grid,
-                       restore_array, seam_error, tlc_model, tlc_options, training_patch_size)
-from lib.metrics import tensor_to_uint8
-from lib.models.tlc import tlc_kernel_sizes
-from lib.submission.predict import tiles_for_side
 
 
 def check_axis(tiles, length, overlap, multiple=16):
     covered = np.zeros(length, dtype=bool)
     for start, size in tiles:
         assert 0 <= start and start + size <= length
-        covered[start:start + size] = True
+        covered[start : start + size] = True
     assert covered.all(), "every pixel must be in a tile"
     if len(tiles) > 1:
         assert all(size % multiple == 0 for _, size in tiles)
@@ -31,14 +43,17 @@ def check_axis(tiles, length, overlap, multiple=16):
             assert s0 + n0 - s1 >= overlap, "neighbours overlap by at least `overlap`"
 
 
-@pytest.mark.parametrize("height, width, budget, overlap", [
-    (1, 1, 1 << 20, 64),
-    (577, 800, 1 << 20, 64),       # a demo test page: one tile
-    (1536, 2048, 1 << 20, 64),     # a 2K page: 2 x 2 overlapping tiles
-    (6000, 8000, 1 << 20, 64),
-    (301, 203, 128 * 128, 16),
-    (33, 1000, 64 * 64, 8),
-])
+@pytest.mark.parametrize(
+    "height, width, budget, overlap",
+    [
+        (1, 1, 1 << 20, 64),
+        (577, 800, 1 << 20, 64),  # a demo test page: one tile
+        (1536, 2048, 1 << 20, 64),  # a 2K page: 2 x 2 overlapping tiles
+        (6000, 8000, 1 << 20, 64),
+        (301, 203, 128 * 128, 16),
+        (33, 1000, 64 * 64, 8),
+    ],
+)
 def test_plan_covers_the_image_with_tiles_within_the_pixel_budget(height, width, budget, overlap):
     rows, cols = plan_grid(height, width, budget, overlap)
     check_axis(rows, height, overlap)
@@ -72,7 +87,7 @@ def test_blend_ramps_of_neighbouring_tiles_sum_to_one(shape):
     for i, (start, size) in enumerate(tiles):
         ramp = blend_ramp(tiles, i, shape)
         assert ramp.min() > 0 and ramp.max() <= 1
-        total[start:start + size] += ramp
+        total[start : start + size] += ramp
     np.testing.assert_allclose(total, 1.0, atol=1e-6)
     assert blend_ramp(tiles, 0, shape)[0] == 1 and blend_ramp(tiles, len(tiles) - 1, shape)[-1] == 1
 
@@ -86,19 +101,26 @@ def pointwise_model(batch):
 def test_every_plan_gives_a_pointwise_model_its_whole_image_output():
     image = np.random.default_rng(0).random((131, 97, 3), dtype=np.float32)
     whole = restore_array(pointwise_model, image, ([(0, 131)], [(0, 97)]))
-    np.testing.assert_allclose(whole, pointwise_model(image.transpose(2, 0, 1)[None])[0].transpose(1, 2, 0),
-                               atol=1e-6)
-    for grid in (quadrant_grid(131, 97), plan_grid(131, 97, tile=32, overlap=8),
-                 plan_grid(131, 97, tile=32, overlap=24), plan_grid(131, 97, 48 * 48, 16)):
+    np.testing.assert_allclose(whole, pointwise_model(image.transpose(2, 0, 1)[None])[0].transpose(1, 2, 0), atol=1e-6)
+    for grid in (
+        quadrant_grid(131, 97),
+        plan_grid(131, 97, tile=32, overlap=8),
+        plan_grid(131, 97, tile=32, overlap=24),
+        plan_grid(131, 97, 48 * 48, 16),
+    ):
         np.testing.assert_allclose(restore_array(pointwise_model, image, grid), whole, atol=1e-6)
 
 
 def conv_stack(seed=0):
     """Three zero-padded 3x3 convs: the output near a tile edge depends on pixels beyond it."""
     paddle.seed(seed)
-    net = paddle.nn.Sequential(paddle.nn.Conv2D(3, 8, 3, padding=1), paddle.nn.ReLU(),
-                               paddle.nn.Conv2D(8, 8, 3, padding=1), paddle.nn.ReLU(),
-                               paddle.nn.Conv2D(8, 3, 3, padding=1))
+    net = paddle.nn.Sequential(
+        paddle.nn.Conv2D(3, 8, 3, padding=1),
+        paddle.nn.ReLU(),
+        paddle.nn.Conv2D(8, 8, 3, padding=1),
+        paddle.nn.ReLU(),
+        paddle.nn.Conv2D(8, 3, 3, padding=1),
+    )
     net.eval()
     return net
 
@@ -172,7 +194,7 @@ def test_full_tlc_changes_the_competition_nafnet_where_the_last_stage_window_did
     full = tlc_options("full")
     side, scale = 1024 // 4, 4
     page = np.full((1, 3, side, side), 0.95, np.float32)  # white paper left, dark print right:
-    page[..., side // 2:] = 0.2                           # local means differ from the global one
+    page[..., side // 2 :] = 0.2  # local means differ from the global one
     page += np.random.default_rng(0).normal(0, 0.02, page.shape).astype(np.float32)
     x = paddle.to_tensor(page)
     with paddle.no_grad():
@@ -219,7 +241,7 @@ def test_predict_folder_keeps_names_sizes_formats_and_skips_bad_files(tmp_path, 
     src.mkdir()
     rng = np.random.default_rng(5)
     rgb = rng.integers(0, 256, (45, 67, 3), dtype=np.uint8)
-    write(src / "page 1.png", rgb[:, :, ::-1])                                  # BGR on disk
+    write(src / "page 1.png", rgb[:, :, ::-1])  # BGR on disk
     write(src / "灰度 扫描.png", rgb[:, :, 0])
     write(src / "rgba.png", np.dstack([rgb[:, :, ::-1], rng.integers(0, 256, (45, 67), dtype=np.uint8)]))
     write(src / "deep16.png", (rgb.astype(np.uint16) * 257)[:, :, ::-1])
@@ -229,8 +251,7 @@ def test_predict_folder_keeps_names_sizes_formats_and_skips_bad_files(tmp_path, 
     (src / ".DS_Store").write_bytes(b"\x00")
     report = predict_folder(tiny_nafnet, src, dst)
 
-    assert sorted(report["restored"]) == sorted(
-        ["page 1.png", "灰度 扫描.png", "rgba.png", "deep16.png", "photo.jpg"])
+    assert sorted(report["restored"]) == sorted(["page 1.png", "灰度 扫描.png", "rgba.png", "deep16.png", "photo.jpg"])
     assert sorted(name for name, _ in report["failed"]) == ["broken.png", "notes.txt"]
     assert "not an image file" in dict(report["failed"])["notes.txt"]
     assert "cannot decode" in dict(report["failed"])["broken.png"]
@@ -244,8 +265,9 @@ def test_predict_folder_keeps_names_sizes_formats_and_skips_bad_files(tmp_path, 
     np.testing.assert_array_equal(gray, cv2.cvtColor(predict_image(tiny_nafnet, replicated), cv2.COLOR_RGB2GRAY))
     rgba = read("rgba.png")
     assert rgba.shape == (45, 67, 4)
-    np.testing.assert_array_equal(rgba[:, :, 3], cv2.imdecode(np.fromfile(str(src / "rgba.png"), np.uint8),
-                                                              cv2.IMREAD_UNCHANGED)[:, :, 3])
+    np.testing.assert_array_equal(
+        rgba[:, :, 3], cv2.imdecode(np.fromfile(str(src / "rgba.png"), np.uint8), cv2.IMREAD_UNCHANGED)[:, :, 3]
+    )
     np.testing.assert_array_equal(rgba[:, :, 2::-1], expected)
     deep = read("deep16.png")
     assert deep.dtype == np.uint16 and deep.shape == (45, 67, 3)
@@ -260,8 +282,8 @@ def winner_quadrants(image):
     """The 1st-place test_code/predict.py cut (clip_img), written out independently: top rows
     [0, int(h/2)), bottom the rest; left columns [0, int(w/2)), right the rest."""
     h, w = image.shape[:2]
-    top, bottom = image[:int(h / 2)], image[int(h / 2):]
-    return [top[:, :int(w / 2)], top[:, int(w / 2):], bottom[:, :int(w / 2)], bottom[:, int(w / 2):]]
+    top, bottom = image[: int(h / 2)], image[int(h / 2) :]
+    return [top[:, : int(w / 2)], top[:, int(w / 2) :], bottom[:, : int(w / 2)], bottom[:, int(w / 2) :]]
 
 
 def winner_stitch(tiles):

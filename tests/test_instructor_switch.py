@@ -1,10 +1,11 @@
 """The instructor's switch COURSE_SHIPPED=1: training cells load the shipped model instead of
 training, even where a learner's own run exists; unset, the learner's run comes first."""
-import pytest
 
 import lib  # noqa: F401
 from lib.tracks import get_track
 from lib.train import launch
+
+import pytest
 
 
 @pytest.fixture
@@ -40,9 +41,9 @@ def test_switch_on_reuses_the_shipped_scores_only_on_the_generated_demo_data(mon
     monkeypatch.setenv("COURSE_SHIPPED", "1")
     scores = track.shipped_scores("demo")
     assert scores is not None and scores["command"] in recorded and scores["methods"]
-    assert track.shipped_scores("smoke") is None                 # another profile: score the model
+    assert track.shipped_scores("smoke") is None  # another profile: score the model
     monkeypatch.setenv("COURSE_DATA", str(tmp_path))
-    assert track.shipped_scores("demo") is None                  # the real data: score the model
+    assert track.shipped_scores("demo") is None  # the real data: score the model
     monkeypatch.delenv("COURSE_DATA")
     monkeypatch.setenv("COURSE_SHIPPED", "0")
-    assert track.shipped_scores("demo") is None                  # switch off
+    assert track.shipped_scores("demo") is None  # switch off

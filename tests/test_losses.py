@@ -2,18 +2,30 @@
 float64 NumPy MS-SSIM written here from the published formula; finite gradients on flat
 images; a tiny optimisation that lowers the loss; the effect of a wrong data_range; the
 stroke-weighted L1 against a SciPy Sobel reference."""
+
 import re
 
 import lib  # noqa: F401
+from lib.losses import (
+    MS_SSIM_WEIGHTS,
+    CharbonnierLoss,
+    CharbonnierMSSSIMLoss,
+    ColorLoss,
+    L1Loss,
+    MSSSIMLoss,
+    PSNRLoss,
+    SSIMLoss,
+    StrokeWeightedL1Loss,
+    ms_ssim,
+    ssim,
+)
+
 import numpy as np
 import paddle
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import gaussian_filter, sobel
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
-
-from lib.losses import (MS_SSIM_WEIGHTS, CharbonnierLoss, CharbonnierMSSSIMLoss, ColorLoss, L1Loss,
-                        MSSSIMLoss, PSNRLoss, SSIMLoss, StrokeWeightedL1Loss, ms_ssim, ssim)
 
 
 def image_pair(shape, seed=0, noise=0.08):
@@ -36,8 +48,7 @@ def test_l1_charbonnier_psnr_match_numpy():
     clean, degraded = image_pair((2, 3, 16, 20))
     diff = degraded.astype(np.float64) - clean
     assert float(L1Loss()(t(degraded), t(clean))) == pytest.approx(np.abs(diff).mean(), rel=1e-5)
-    assert float(CharbonnierLoss()(t(degraded), t(clean))) == pytest.approx(
-        np.sqrt(diff ** 2 + 1e-3 ** 2).mean(), rel=1e-5)
+    assert float(CharbonnierLoss()(t(degraded), t(clean))) == pytest.approx(np.sqrt(diff**2 + 1e-3**2).mean(), rel=1e-5)
     # PSNR loss = minus the mean per-image PSNR (peak 1), as in the NAFNet reference.
     psnrs = [peak_signal_noise_ratio(clean[i], degraded[i], data_range=1.0) for i in range(2)]
     assert float(PSNRLoss()(t(degraded), t(clean))) == pytest.approx(-np.mean(psnrs), abs=1e-3)
@@ -53,9 +64,18 @@ def test_charbonnier_near_zero_is_eps():
 def test_ssim_matches_scikit_image(shape):
     clean, degraded = image_pair(shape, seed=1)
     ours = ssim(t(degraded), t(clean), data_range=1.0).numpy()
-    reference = [structural_similarity(clean[i], degraded[i], gaussian_weights=True, sigma=1.5,
-                                       use_sample_covariance=False, data_range=1.0, channel_axis=0)
-                 for i in range(shape[0])]
+    reference = [
+        structural_similarity(
+            clean[i],
+            degraded[i],
+            gaussian_weights=True,
+            sigma=1.5,
+            use_sample_covariance=False,
+            data_range=1.0,
+            channel_axis=0,
+        )
+        for i in range(shape[0])
+    ]
     np.testing.assert_allclose(ours, reference, atol=2e-5)
     loss = float(SSIMLoss()(t(degraded), t(clean)))
     assert loss == pytest.approx(1 - np.mean(reference), abs=2e-5)
@@ -66,7 +86,7 @@ def numpy_ms_ssim(x, y, data_range=1.0, weights=MS_SSIM_WEIGHTS, win=11, sigma=1
     contrast-structure at scales 1..M-1, luminance*cs at scale M, 2x2 mean downsampling
     (odd last row/column dropped), 11x11 Gaussian window (sigma 1.5) over valid positions."""
     x, y = x.astype(np.float64), y.astype(np.float64)
-    g = np.exp(-((np.arange(win) - (win - 1) / 2) ** 2) / (2 * sigma ** 2))
+    g = np.exp(-((np.arange(win) - (win - 1) / 2) ** 2) / (2 * sigma**2))
     kernel = np.outer(g, g) / np.outer(g, g).sum()
     c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
 
@@ -76,9 +96,9 @@ def numpy_ms_ssim(x, y, data_range=1.0, weights=MS_SSIM_WEIGHTS, win=11, sigma=1
     result = np.ones(x.shape[0])
     for level, w in enumerate(weights):
         mx, my = filt(x), filt(y)
-        vx, vy, cxy = filt(x * x) - mx ** 2, filt(y * y) - my ** 2, filt(x * y) - mx * my
+        vx, vy, cxy = filt(x * x) - mx**2, filt(y * y) - my**2, filt(x * y) - mx * my
         cs = ((2 * cxy + c2) / (vx + vy + c2)).mean(axis=(1, 2))
-        full = ((2 * mx * my + c1) / (mx ** 2 + my ** 2 + c1) * (2 * cxy + c2) / (vx + vy + c2)).mean(axis=(1, 2))
+        full = ((2 * mx * my + c1) / (mx**2 + my**2 + c1) * (2 * cxy + c2) / (vx + vy + c2)).mean(axis=(1, 2))
         term = full if level == len(weights) - 1 else cs
         result *= np.maximum(term, 1e-8) ** w
         h, wd = x.shape[1] // 2 * 2, x.shape[2] // 2 * 2
@@ -101,8 +121,7 @@ def test_ms_ssim_too_small_is_a_clear_error_and_fewer_scales_work():
     with pytest.raises(ValueError, match="too small.*176"):
         ms_ssim(t(degraded), t(clean))
     three = ms_ssim(t(degraded), t(clean), weights=MS_SSIM_WEIGHTS[:3]).numpy()
-    np.testing.assert_allclose(three, [numpy_ms_ssim(degraded[0], clean[0], weights=MS_SSIM_WEIGHTS[:3])],
-                               atol=1e-4)
+    np.testing.assert_allclose(three, [numpy_ms_ssim(degraded[0], clean[0], weights=MS_SSIM_WEIGHTS[:3])], atol=1e-4)
 
 
 def test_data_range_255_on_unit_images_flattens_ms_ssim():
@@ -115,15 +134,20 @@ def test_data_range_255_on_unit_images_flattens_ms_ssim():
         loss.backward()
         values[data_range] = 1 - float(loss)
         grad_norms[data_range] = float(paddle.linalg.norm(pred.grad))
-    assert values[1.0] < 0.9            # a visibly degraded pair
-    assert values[255.0] > 0.999        # ... looks almost perfect with the wrong range
+    assert values[1.0] < 0.9  # a visibly degraded pair
+    assert values[255.0] > 0.999  # ... looks almost perfect with the wrong range
     assert grad_norms[255.0] < 1e-2 * grad_norms[1.0]  # and gives almost no gradient
 
 
 # ----------------------------------------------------------------- gradients and optimisation
 LOSSES = {
-    "l1": L1Loss(), "charbonnier": CharbonnierLoss(), "psnr": PSNRLoss(), "ssim": SSIMLoss(),
-    "ms_ssim": MSSSIMLoss(), "charbonnier+ms_ssim": CharbonnierMSSSIMLoss(), "color": ColorLoss(),
+    "l1": L1Loss(),
+    "charbonnier": CharbonnierLoss(),
+    "psnr": PSNRLoss(),
+    "ssim": SSIMLoss(),
+    "ms_ssim": MSSSIMLoss(),
+    "charbonnier+ms_ssim": CharbonnierMSSSIMLoss(),
+    "color": ColorLoss(),
     "stroke_l1": StrokeWeightedL1Loss(),
 }
 
@@ -149,8 +173,9 @@ def test_combined_loss_is_charbonnier_plus_weighted_ms_ssim():
 @pytest.mark.parametrize("name", ["charbonnier+ms_ssim", "psnr", "ssim"])
 def test_loss_goes_down_on_tiny_optimisation(name):
     clean, degraded = image_pair((1, 1, 176, 176), seed=5, noise=0.15)
-    pred = paddle.create_parameter([1, 1, 176, 176], "float32",
-                                   default_initializer=paddle.nn.initializer.Assign(degraded))
+    pred = paddle.create_parameter(
+        [1, 1, 176, 176], "float32", default_initializer=paddle.nn.initializer.Assign(degraded)
+    )
     opt = paddle.optimizer.Adam(learning_rate=0.01, parameters=[pred])
     target = t(clean)
     losses = []
@@ -217,9 +242,20 @@ def test_ms_ssim_loss_under_autocast_is_the_float32_loss(dtype):
         ssim_loss = SSIMLoss()(low, t(target))
     assert loss.dtype == paddle.float32
     assert float(loss) == pytest.approx(reference, abs=2e-5)  # float32 statistics vs float64
-    reference_ssim = 1 - np.mean([structural_similarity(rounded[i], target[i], gaussian_weights=True, sigma=1.5,
-                                                        use_sample_covariance=False, data_range=1.0, channel_axis=0)
-                                  for i in range(2)])
+    reference_ssim = 1 - np.mean(
+        [
+            structural_similarity(
+                rounded[i],
+                target[i],
+                gaussian_weights=True,
+                sigma=1.5,
+                use_sample_covariance=False,
+                data_range=1.0,
+                channel_axis=0,
+            )
+            for i in range(2)
+        ]
+    )
     assert float(ssim_loss) == pytest.approx(reference_ssim, abs=2e-5)
     loss.backward()
     assert low.grad is not None and np.isfinite(low.grad.astype("float32").numpy()).all()
@@ -231,8 +267,9 @@ def numpy_stroke_l1(pred, target, edge_weight):
     mode 'nearest' = replicate padding) of the target's channel mean, divided by 4;
     w = 1 + edge_weight * magnitude broadcast over channels; sum(w |pred - target|) / (C sum(w))."""
     grey = target.astype(np.float64).mean(axis=1)
-    magnitude = np.stack([np.hypot(sobel(g, axis=1, mode="nearest"), sobel(g, axis=0, mode="nearest")) / 4
-                          for g in grey])
+    magnitude = np.stack(
+        [np.hypot(sobel(g, axis=1, mode="nearest"), sobel(g, axis=0, mode="nearest")) / 4 for g in grey]
+    )
     w = (1.0 + edge_weight * magnitude)[:, None]
     return (w * np.abs(pred.astype(np.float64) - target)).sum() / (w.sum() * target.shape[1])
 
@@ -251,9 +288,12 @@ def blurred_random_pair(shape, seed):
 def test_stroke_l1_matches_numpy_scipy_reference(edge_weight):
     pred, target = blurred_random_pair((2, 3, 17, 23), seed=7)
     reference = numpy_stroke_l1(pred, target, edge_weight)
-    assert float(StrokeWeightedL1Loss(edge_weight=edge_weight)(t(pred), t(target))) == pytest.approx(reference, rel=1e-5)
+    assert float(StrokeWeightedL1Loss(edge_weight=edge_weight)(t(pred), t(target))) == pytest.approx(
+        reference, rel=1e-5
+    )
     assert float(StrokeWeightedL1Loss(edge_weight, loss_weight=2.5)(t(pred), t(target))) == pytest.approx(
-        2.5 * reference, rel=1e-5)
+        2.5 * reference, rel=1e-5
+    )
     # the weighting matters here (errors on edges), so the reference check is not just L1's
     assert abs(reference - np.abs(pred.astype(np.float64) - target).mean()) > 0.01 * reference
 
@@ -297,11 +337,12 @@ def test_stroke_l1_goes_down_when_a_small_net_trains_on_it():
     rng = np.random.default_rng(9)
     sharp = np.full((1, 1, 24, 24), 0.9)
     for r, c in rng.integers(2, 20, size=(6, 2)):  # a few ink bars
-        sharp[0, 0, r:r + 2, c:c + 4] = 0.1
+        sharp[0, 0, r : r + 2, c : c + 4] = 0.1
     blurred = gaussian_filter(sharp, sigma=(0, 0, 1, 1))
     x, y = t(blurred.astype("float32")), t(sharp.astype("float32"))
-    net = paddle.nn.Sequential(paddle.nn.Conv2D(1, 8, 3, padding=1), paddle.nn.ReLU(),
-                               paddle.nn.Conv2D(8, 1, 3, padding=1))
+    net = paddle.nn.Sequential(
+        paddle.nn.Conv2D(1, 8, 3, padding=1), paddle.nn.ReLU(), paddle.nn.Conv2D(8, 1, 3, padding=1)
+    )
     opt = paddle.optimizer.Adam(learning_rate=0.01, parameters=net.parameters())
     loss_fn = StrokeWeightedL1Loss(edge_weight=4.0)
     losses = []

@@ -1,18 +1,19 @@
 """Metrics (lib.metrics) on uint8 images: conversion, PSNR by its formula, SSIM against the
 independent Paddle implementation, MS-SSIM against the float64 NumPy reference, the score."""
+
 import lib  # noqa: F401
+from lib import losses, metrics
+
 import numpy as np
 import paddle
 import pytest
 from scipy.ndimage import gaussian_filter
-
-from lib import losses, metrics
 from test_losses import numpy_ms_ssim  # float64 reference written from the paper
 
 
 def uint8_pair(shape, seed=0, noise=12.0):
     rng = np.random.default_rng(seed)
-    smooth_sigma = (4, 4, 0)[:len(shape)]
+    smooth_sigma = (4, 4, 0)[: len(shape)]
     clean = gaussian_filter(rng.random(shape), sigma=smooth_sigma)
     clean = (clean - clean.min()) / (clean.max() - clean.min()) * 255
     noisy = clean + noise * rng.standard_normal(shape)
@@ -39,7 +40,7 @@ def test_tensor_to_uint8_is_hwc():
 def test_psnr_matches_formula(shape):
     restored, target = uint8_pair(shape)
     mse = np.mean((restored.astype(np.float64) - target.astype(np.float64)) ** 2)
-    assert metrics.psnr(restored, target) == pytest.approx(10 * np.log10(255 ** 2 / mse), rel=1e-9)
+    assert metrics.psnr(restored, target) == pytest.approx(10 * np.log10(255**2 / mse), rel=1e-9)
     assert metrics.psnr(target, target) == float("inf")
 
 
@@ -60,9 +61,8 @@ def test_ssim_agrees_with_the_paddle_implementation(shape):
 @pytest.mark.parametrize("shape", [(180, 190, 3), (200, 176)])
 def test_ms_ssim_matches_numpy_reference(shape):
     restored, target = uint8_pair(shape, seed=2, noise=25)
-    as_chw = (lambda img: img[None] if img.ndim == 2 else img.transpose(2, 0, 1))
-    expected = numpy_ms_ssim(as_chw(restored).astype(np.float64), as_chw(target).astype(np.float64),
-                             data_range=255.0)
+    as_chw = lambda img: img[None] if img.ndim == 2 else img.transpose(2, 0, 1)
+    expected = numpy_ms_ssim(as_chw(restored).astype(np.float64), as_chw(target).astype(np.float64), data_range=255.0)
     assert metrics.ms_ssim(restored, target) == pytest.approx(expected, abs=1e-4)
     assert metrics.ms_ssim(target, target) == pytest.approx(1.0, abs=1e-5)
 
@@ -96,11 +96,12 @@ def test_bad_inputs_give_clear_errors():
 
 def test_grid_artifact_finds_a_16_px_grid_and_ignores_pages():
     from lib.metrics import grid_artifact
+
     from skimage import data
 
     page = np.repeat(data.page()[:, :, None], 3, axis=2).astype(np.float64)
     assert grid_artifact(page) < 1.15  # a real page has no 16-px period (its text lines repeat in one direction only)
-    yy, xx = np.mgrid[:page.shape[0], :page.shape[1]]
+    yy, xx = np.mgrid[: page.shape[0], : page.shape[1]]
     grid = 12.0 * ((xx % 16 == 0) | (yy % 16 == 0))
     assert grid_artifact(np.clip(page + grid[:, :, None], 0, 255)) > 1.3
     assert grid_artifact(np.clip(page + grid[:, :, None], 0, 255), period=5) < 1.15  # another period: nothing

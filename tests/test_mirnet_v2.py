@@ -1,14 +1,23 @@
 """MIRNetV2 (lib.models.mirnet_v2): parameter counts of the official real-denoising model, of the
 PaddlePaddle reproduction's variant and of the course demo; the official parameter names and
 shapes; the blocks against NumPy; any input size; bad inputs; export with paddle.jit.save."""
+
 import lib  # noqa: F401  (quiet Paddle first)
+from lib.config import ConfigError
+from lib.models.mirnet_v2 import (
+    MIRNET_CONFIGS,
+    MIRNET_PARAM_COUNTS,
+    SKFF,
+    ContextBlock,
+    MIRNetV2,
+    count_parameters,
+    default_groups,
+    mirnet_v2_from_config,
+)
+
 import numpy as np
 import paddle
 import pytest
-
-from lib.config import ConfigError
-from lib.models.mirnet_v2 import (MIRNET_CONFIGS, MIRNET_PARAM_COUNTS, SKFF, ContextBlock, MIRNetV2,
-                                  count_parameters, default_groups, mirnet_v2_from_config)
 
 # Official real-denoising model (n_feat 80, chan_factor 1.5, 4 RRGs, n_MRB 2, bias False), measured
 # with the reference PyTorch code (swz30/MIRNetv2); see FIELD_NOTES.md.
@@ -22,7 +31,7 @@ DEMO_COUNT = 200_120
 def _reference_keys(n_feat, chan_factor, n_MRB, groups, inp=3, out=3):
     """Parameter names and shapes of the official MIRNet_v2 (bias=False), written out from its
     source: conv_in, body.<rrg>.body.<mrb>.<...>, body.<rrg>.body.<n_MRB> (3x3 conv), conv_out."""
-    top, mid, bot = n_feat, int(n_feat * chan_factor), int(n_feat * chan_factor ** 2)
+    top, mid, bot = n_feat, int(n_feat * chan_factor), int(n_feat * chan_factor**2)
     keys = {"conv_in.weight": [n_feat, inp, 3, 3], "conv_out.weight": [out, n_feat, 3, 3]}
 
     def rcb(prefix, c, g):
@@ -71,11 +80,14 @@ def small_net(seed=0, **options):
     return net
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("real-denoising", REAL_DENOISING_COUNT),
-    ("paddle-repro", PADDLE_REPRO_COUNT),
-    ("demo", DEMO_COUNT),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("real-denoising", REAL_DENOISING_COUNT),
+        ("paddle-repro", PADDLE_REPRO_COUNT),
+        ("demo", DEMO_COUNT),
+    ],
+)
 def test_parameter_counts(name, expected):
     with paddle.LazyGuard():  # shapes only, no weights allocated
         net = mirnet_v2_from_config(name)
@@ -91,8 +103,9 @@ def test_written_out_reference_layers_give_the_same_counts():
 def test_configs_are_the_official_and_the_reproduction_ones():
     official, repro = MIRNET_CONFIGS["real-denoising"], MIRNET_CONFIGS["paddle-repro"]
     assert official == dict(n_feat=80, chan_factor=1.5, n_RRG=4, n_MRB=2, height=3, width=2, bias=False)
-    assert {k: v for k, v in repro.items() if k not in ("n_feat", "n_RRG")} == \
-        {k: v for k, v in official.items() if k not in ("n_feat", "n_RRG")}
+    assert {k: v for k, v in repro.items() if k not in ("n_feat", "n_RRG")} == {
+        k: v for k, v in official.items() if k not in ("n_feat", "n_RRG")
+    }
     assert (repro["n_feat"], repro["n_RRG"]) == (64, 3)
     assert default_groups(4) == (1, 2, 4, 4) and default_groups(3) == (1, 2, 4)
 
@@ -101,7 +114,7 @@ def test_reproduction_parameter_file_is_under_20_mb():
     """float32 weights: 4 bytes a parameter (the reproduction reports 19.21 MB for its whole
     export folder, i.e. with the program file)."""
     size = MIRNET_PARAM_COUNTS["paddle-repro"] * 4
-    assert size < 20 * 1024 ** 2 and size < 20e6
+    assert size < 20 * 1024**2 and size < 20e6
     assert MIRNET_PARAM_COUNTS["real-denoising"] * 4 > 20e6  # the official model would not fit
 
 
@@ -112,8 +125,20 @@ def test_parameter_names_and_shapes_match_reference():
     assert list(dict.fromkeys(k.split(".")[0] for k in ours)) == ["conv_in", "body", "conv_out"]
     # MRB registers its layers in the reference's order.
     mrb = [k.split(".")[4] for k in ours if k.startswith("body.0.body.0.")]
-    assert list(dict.fromkeys(mrb)) == ["dau_top", "dau_mid", "dau_bot", "down2", "down4", "up21_1",
-                                        "up21_2", "up32_1", "up32_2", "conv_out", "skff_top", "skff_mid"]
+    assert list(dict.fromkeys(mrb)) == [
+        "dau_top",
+        "dau_mid",
+        "dau_bot",
+        "down2",
+        "down4",
+        "up21_1",
+        "up21_2",
+        "up32_1",
+        "up32_2",
+        "conv_out",
+        "skff_top",
+        "skff_mid",
+    ]
 
 
 def test_reference_state_dict_loads_one_to_one():
@@ -177,10 +202,10 @@ def test_context_block_matches_numpy():
     flat = x.reshape(2, 5, -1)
     logits = np.einsum("c,ncp->np", wm, flat)
     attn = np.exp(logits - logits.max(axis=1, keepdims=True))
-    attn /= attn.sum(axis=1, keepdims=True)                  # softmax over the H*W positions
+    attn /= attn.sum(axis=1, keepdims=True)  # softmax over the H*W positions
     context = np.einsum("ncp,np->nc", flat, attn)
     hidden = context @ w1.T
-    hidden = np.where(hidden > 0, hidden, 0.2 * hidden)      # LeakyReLU(0.2)
+    hidden = np.where(hidden > 0, hidden, 0.2 * hidden)  # LeakyReLU(0.2)
     expected = x + (hidden @ w2.T)[:, :, None, None]
     np.testing.assert_allclose(block(paddle.to_tensor(x)).numpy(), expected, rtol=1e-4, atol=1e-5)
 
@@ -190,9 +215,9 @@ def test_skff_fuses_then_selects():
     skff = SKFF(16, height=2)
     rng = np.random.default_rng(2)
     a, b = (rng.standard_normal((2, 16, 5, 6)).astype("float32") for _ in range(2))
-    wd = skff.conv_du[0].weight.numpy()[:, :, 0, 0]          # 4 x 16: max(16 / 8, 4) channels
+    wd = skff.conv_du[0].weight.numpy()[:, :, 0, 0]  # 4 x 16: max(16 / 8, 4) channels
     assert wd.shape == (4, 16)
-    z = (a + b).mean(axis=(2, 3)) @ wd.T                      # fuse: sum, global average pool, 1x1
+    z = (a + b).mean(axis=(2, 3)) @ wd.T  # fuse: sum, global average pool, 1x1
     z = np.where(z > 0, z, 0.2 * z)
     logits = np.stack([z @ fc.weight.numpy()[:, :, 0, 0].T for fc in skff.fcs], axis=1)  # N x 2 x C
     weights = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)  # select: softmax over streams
@@ -212,12 +237,15 @@ def test_mrb_streams_have_the_reference_widths_and_sizes():
     assert list(mrb(x).shape) == [1, 16, 12, 20]
 
 
-@pytest.mark.parametrize("bad_shape, message", [
-    ((1, 1, 16, 16), "inp_channels=3"),
-    ((3, 16, 16), "N x C x H x W"),
-    ((1, 1, 3, 16, 16), "N x C x H x W"),
-    ((1, 3, 2, 16), "at least 3"),
-])
+@pytest.mark.parametrize(
+    "bad_shape, message",
+    [
+        ((1, 1, 16, 16), "inp_channels=3"),
+        ((3, 16, 16), "N x C x H x W"),
+        ((1, 1, 3, 16, 16), "N x C x H x W"),
+        ((1, 3, 2, 16), "at least 3"),
+    ],
+)
 def test_bad_input_gives_clear_error(bad_shape, message):
     with pytest.raises(ValueError, match=message):
         small_net()(paddle.rand(list(bad_shape)))
@@ -225,9 +253,9 @@ def test_bad_input_gives_clear_error(bad_shape, message):
 
 def test_bad_construction_and_config():
     with pytest.raises(ValueError, match="inconsistent stream widths"):
-        MIRNetV2(n_feat=30)                      # 30 -> 45 -> 67, but 67 // 1.5 = 44
+        MIRNetV2(n_feat=30)  # 30 -> 45 -> 67, but 67 // 1.5 = 44
     with pytest.raises(ValueError, match="must divide"):
-        MIRNetV2(n_feat=8, n_RRG=3)              # groups 4 do not divide the 18-channel stream
+        MIRNetV2(n_feat=8, n_RRG=3)  # groups 4 do not divide the 18-channel stream
     with pytest.raises(ValueError, match="one value per RRG"):
         MIRNetV2(n_feat=8, n_RRG=2, groups=[1])
     with pytest.raises(ValueError, match="height=3"):

@@ -1,17 +1,26 @@
 """NAFNet (lib.models.nafnet): parameter counts of the paper and competition configs, the
 reference's parameter names and shapes, any input size, bad inputs, and the cost helpers."""
+
 import contextlib
 import io
 
 import lib  # noqa: F401  (quiet Paddle first)
+from lib.complexity import conv_macs, scaled_conv_macs
+from lib.config import PROFILES, ConfigError, load_config
+from lib.models.nafnet import (
+    NAFNET_CONFIGS,
+    LayerNorm2d,
+    NAFBlock,
+    NAFNet,
+    SimpleGate,
+    SimplifiedChannelAttention,
+    count_parameters,
+    nafnet_from_config,
+)
+
 import numpy as np
 import paddle
 import pytest
-
-from lib.complexity import conv_macs, scaled_conv_macs
-from lib.config import ConfigError, load_config, PROFILES
-from lib.models.nafnet import (NAFNET_CONFIGS, NAFBlock, NAFNet, LayerNorm2d, SimpleGate,
-                               SimplifiedChannelAttention, count_parameters, nafnet_from_config)
 
 # Counts measured with the reference PyTorch code (megvii-research/NAFNet); see FIELD_NOTES.md.
 REFERENCE_COUNTS = {
@@ -44,27 +53,43 @@ def test_parameter_counts_match_reference(name):
 def test_competition_config_is_gopro_width32_with_shallower_bottom():
     comp, gopro = NAFNET_CONFIGS["competition"], NAFNET_CONFIGS["gopro-width32"]
     assert comp["enc_blk_nums"] == [1, 1, 1, 10] and gopro["enc_blk_nums"] == [1, 1, 1, 28]
-    assert {k: v for k, v in comp.items() if k != "enc_blk_nums"} == \
-        {k: v for k, v in gopro.items() if k != "enc_blk_nums"}
+    assert {k: v for k, v in comp.items() if k != "enc_blk_nums"} == {
+        k: v for k, v in gopro.items() if k != "enc_blk_nums"
+    }
 
 
 def _reference_keys(width, enc, middle, dec, img_channel=3):
     """Parameter names and shapes of the reference PyTorch NAFNet, written out from its source."""
-    keys = {"intro.weight": [width, img_channel, 3, 3], "intro.bias": [width],
-            "ending.weight": [img_channel, width, 3, 3], "ending.bias": [img_channel]}
+    keys = {
+        "intro.weight": [width, img_channel, 3, 3],
+        "intro.bias": [width],
+        "ending.weight": [img_channel, width, 3, 3],
+        "ending.bias": [img_channel],
+    }
 
     def block(prefix, c):
-        keys.update({
-            f"{prefix}.beta": [1, c, 1, 1], f"{prefix}.gamma": [1, c, 1, 1],
-            f"{prefix}.conv1.weight": [2 * c, c, 1, 1], f"{prefix}.conv1.bias": [2 * c],
-            f"{prefix}.conv2.weight": [2 * c, 1, 3, 3], f"{prefix}.conv2.bias": [2 * c],
-            f"{prefix}.conv3.weight": [c, c, 1, 1], f"{prefix}.conv3.bias": [c],
-            f"{prefix}.sca.1.weight": [c, c, 1, 1], f"{prefix}.sca.1.bias": [c],
-            f"{prefix}.conv4.weight": [2 * c, c, 1, 1], f"{prefix}.conv4.bias": [2 * c],
-            f"{prefix}.conv5.weight": [c, c, 1, 1], f"{prefix}.conv5.bias": [c],
-            f"{prefix}.norm1.weight": [c], f"{prefix}.norm1.bias": [c],
-            f"{prefix}.norm2.weight": [c], f"{prefix}.norm2.bias": [c],
-        })
+        keys.update(
+            {
+                f"{prefix}.beta": [1, c, 1, 1],
+                f"{prefix}.gamma": [1, c, 1, 1],
+                f"{prefix}.conv1.weight": [2 * c, c, 1, 1],
+                f"{prefix}.conv1.bias": [2 * c],
+                f"{prefix}.conv2.weight": [2 * c, 1, 3, 3],
+                f"{prefix}.conv2.bias": [2 * c],
+                f"{prefix}.conv3.weight": [c, c, 1, 1],
+                f"{prefix}.conv3.bias": [c],
+                f"{prefix}.sca.1.weight": [c, c, 1, 1],
+                f"{prefix}.sca.1.bias": [c],
+                f"{prefix}.conv4.weight": [2 * c, c, 1, 1],
+                f"{prefix}.conv4.bias": [2 * c],
+                f"{prefix}.conv5.weight": [c, c, 1, 1],
+                f"{prefix}.conv5.bias": [c],
+                f"{prefix}.norm1.weight": [c],
+                f"{prefix}.norm1.bias": [c],
+                f"{prefix}.norm2.weight": [c],
+                f"{prefix}.norm2.bias": [c],
+            }
+        )
 
     chan = width
     for i, n in enumerate(enc):
@@ -130,8 +155,9 @@ def test_layernorm2d_matches_numpy():
     x = np.random.default_rng(1).standard_normal((2, 5, 4, 3)).astype("float32") * 3 + 1
     mu = x.mean(axis=1, keepdims=True)
     var = x.var(axis=1, keepdims=True)  # population variance, as the reference
-    expected = (x - mu) / np.sqrt(var + 1e-6) * np.arange(1, 6).reshape(1, 5, 1, 1) \
-        + np.linspace(-1, 1, 5).reshape(1, 5, 1, 1)
+    expected = (x - mu) / np.sqrt(var + 1e-6) * np.arange(1, 6).reshape(1, 5, 1, 1) + np.linspace(-1, 1, 5).reshape(
+        1, 5, 1, 1
+    )
     np.testing.assert_allclose(ln(paddle.to_tensor(x)).numpy(), expected, rtol=1e-4, atol=1e-4)
 
 
@@ -186,11 +212,14 @@ def test_initialisation_like_reference_keeps_fresh_output_near_input():
     assert float((net(x) - x).abs().mean()) < 0.5
 
 
-@pytest.mark.parametrize("bad_shape, message", [
-    ((1, 1, 16, 16), "img_channel=3"),
-    ((3, 16, 16), "N x C x H x W"),
-    ((1, 1, 3, 16, 16), "N x C x H x W"),
-])
+@pytest.mark.parametrize(
+    "bad_shape, message",
+    [
+        ((1, 1, 16, 16), "img_channel=3"),
+        ((3, 16, 16), "N x C x H x W"),
+        ((1, 1, 3, 16, 16), "N x C x H x W"),
+    ],
+)
 def test_bad_input_gives_clear_error(bad_shape, message):
     net = small_net()
     with pytest.raises(ValueError, match=message):
@@ -234,8 +263,10 @@ def test_conv_macs_match_formula_and_paddle_flops():
     macs = conv_macs(net, (1, 3, 64, 64))
     with contextlib.redirect_stdout(io.StringIO()):  # paddle.flops prints per-layer notes
         # the course's Conv2D (a subclass with a faster bias add) counted as paddle's own
-        from paddle.hapi.dynamic_flops import count_convNd
         from lib.models.channel_ops import Conv2D
+
+        from paddle.hapi.dynamic_flops import count_convNd
+
         flops = paddle.flops(net, [1, 3, 64, 64], custom_ops={Conv2D: count_convNd})
     # paddle.flops = conv MACs + one add per biased conv output + pooling adds. In this width-4 net
     # a depthwise 3x3 output costs 9 MACs + 1 bias add, so the extra is about 10%.

@@ -3,18 +3,19 @@
 rescoring a model on such a root used to crash ("no ground truth"); now the track restores the board
 into a folder (default ``runs/predict/<track>-<profile>/test_A``), says so in one line and records
 no metrics. The written images are checked against the network's own output on each image."""
+
 import json
 import shutil
 from pathlib import Path
-
-import cv2
-import numpy as np
-import pytest
 
 import lib  # noqa: F401
 from lib.data.pairs import read_image
 from lib.infer import predict_image
 from lib.tracks import get_track
+
+import cv2
+import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BOARDS = {"deblur": "blur_image", "sdwnet": "blur_image", "retouch": "image"}
@@ -47,7 +48,7 @@ def test_evaluate_restores_a_board_without_ground_truth(name, tmp_path, capsys):
     assert line[0].endswith("metrics skipped")
     assert result["ground_truth"] is False and result["restored"] == 2 and result["failed"] == []
     assert "methods" not in result and result["restored_dir"] == str(tmp_path / "out")
-    deployed = track.deployed(model, "smoke")           # NAFNet with TLC, SDWNet edge-padded, gUNet as is
+    deployed = track.deployed(model, "smoke")  # NAFNet with TLC, SDWNet edge-padded, gUNet as is
     for file in names:
         image = read_image(tmp_path / "data" / "test_A" / BOARDS[name] / file)
         written = read_image(tmp_path / "out" / file)

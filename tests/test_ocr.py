@@ -1,25 +1,29 @@
 """lib.ocr: the edit distance against hand-worked cases and an independent recursive definition,
 CER's whitespace handling, and the reading order of OCR boxes. (The OCR engine itself is
 exercised by notebook 04.)"""
+
 import functools
 import random
 
 import lib  # noqa: F401
-import pytest
-
 from lib.ocr import cer, in_reference_order, levenshtein, reading_order, strip_whitespace
 
+import pytest
 
-@pytest.mark.parametrize("a, b, distance", [
-    ("kitten", "sitting", 3),     # k->s, e->i, +g
-    ("flaw", "lawn", 2),          # -f, +n
-    ("", "abc", 3),
-    ("abc", "", 3),
-    ("same", "same", 0),
-    ("文档模糊", "文挡模糊", 1),   # one substituted character
-    ("合同总价", "合同价", 1),     # one deleted character
-    ("ab", "ba", 2),              # no transpositions in Levenshtein
-])
+
+@pytest.mark.parametrize(
+    "a, b, distance",
+    [
+        ("kitten", "sitting", 3),  # k->s, e->i, +g
+        ("flaw", "lawn", 2),  # -f, +n
+        ("", "abc", 3),
+        ("abc", "", 3),
+        ("same", "same", 0),
+        ("文档模糊", "文挡模糊", 1),  # one substituted character
+        ("合同总价", "合同价", 1),  # one deleted character
+        ("ab", "ba", 2),  # no transpositions in Levenshtein
+    ],
+)
 def test_levenshtein_hand_cases(a, b, distance):
     assert levenshtein(a, b) == distance
     assert levenshtein(b, a) == distance
@@ -27,11 +31,13 @@ def test_levenshtein_hand_cases(a, b, distance):
 
 def recursive_distance(a: str, b: str) -> int:
     """The textbook recursive definition (memoised), an independent reference."""
+
     @functools.lru_cache(maxsize=None)
     def d(i, j):
         if i == 0 or j == 0:
             return i + j
         return min(d(i - 1, j) + 1, d(i, j - 1) + 1, d(i - 1, j - 1) + (a[i - 1] != b[j - 1]))
+
     return d(len(a), len(b))
 
 
@@ -55,6 +61,7 @@ def test_cer_ignores_whitespace_and_divides_by_the_reference_length():
 def test_reading_order_is_lines_top_to_bottom_then_left_to_right():
     def box(x0, y0, x1, y1):
         return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+
     results = [
         (box(200, 52, 300, 70), "line2-right", 0.9),
         (box(10, 10, 100, 30), "line1-left", 0.9),
@@ -62,8 +69,13 @@ def test_reading_order_is_lines_top_to_bottom_then_left_to_right():
         (box(150, 12, 260, 31), "line1-right", 0.9),
         (box(10, 100, 90, 118), "line3", 0.9),
     ]
-    assert [text for text, _ in reading_order(results)] == \
-        ["line1-left", "line1-right", "line2-left", "line2-right", "line3"]
+    assert [text for text, _ in reading_order(results)] == [
+        "line1-left",
+        "line1-right",
+        "line2-left",
+        "line2-right",
+        "line3",
+    ]
 
 
 def test_order_free_cer_counts_misread_characters_not_the_column_order():
@@ -77,7 +89,9 @@ def test_order_free_cer_counts_misread_characters_not_the_column_order():
     misread = interleaved.replace("合同", "合间").replace("minutes", "rninutes")  # 1 + 2 edits
     assert cer(misread, reference, order_free=True) == pytest.approx(3 / len(strip_whitespace(reference)))
     one_column = "line one\nline two\nline three"
-    assert cer("line one\nline tvvo\nline three", one_column, order_free=True) == cer("line one\nline tvvo\nline three", one_column)
+    assert cer("line one\nline tvvo\nline three", one_column, order_free=True) == cer(
+        "line one\nline tvvo\nline three", one_column
+    )
     assert in_reference_order("line two\n\nline one", "line one\nline two") == "line one\nline two"
 
 

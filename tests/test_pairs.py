@@ -1,13 +1,14 @@
 """Listing, validating and reading blurred/ground-truth pairs (lib.data.pairs)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
+from lib.data import DataError, list_pairs, read_image, read_pair, validate_pairs
+
 import numpy as np
 import pytest
 from PIL import Image
-
-from lib.data import DataError, list_pairs, read_image, read_pair, validate_pairs
 
 
 def png(path: Path, size=(24, 16), color=(200, 30, 10), mode="RGB") -> Path:
@@ -150,8 +151,9 @@ def test_read_image_errors_name_the_file(tmp_path):
 def test_reads_the_generated_layout(tmp_path):
     from lib.tracks.deblur.data import ensure_dataset
 
-    root = ensure_dataset("smoke", tmp_path / "gen", workers=1,
-                          options={"n_train": 2, "n_test": 1, "test_long_side": 128})
+    root = ensure_dataset(
+        "smoke", tmp_path / "gen", workers=1, options={"n_train": 2, "n_test": 1, "test_long_side": 128}
+    )
     for name in ("train", "test_A"):
         pairs = validate_pairs(root / name)
         blur, gt = read_pair(pairs[0])

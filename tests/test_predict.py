@@ -2,6 +2,7 @@
 ``python predict.py src_image_dir save_dir`` in a fresh process, working directory there, no
 PYTHONPATH and ``lib`` made unimportable. Every kind of bad input is restored or reported, one
 bad file never stops the others, and the exit code says whether anything failed."""
+
 import ast
 import json
 import os
@@ -10,12 +11,12 @@ import subprocess
 import sys
 
 import lib  # noqa: F401
+from lib.infer import predict_image, tlc_model
+
 import cv2
 import numpy as np
 import pytest
-
 from tiny_nafnet import TINY_PATCH
-from lib.infer import predict_image, tlc_model
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +34,14 @@ def isolated(tiny_submission, tmp_path_factory):
 
 def run_predict(folder, *args, timeout=300):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "COURSE_PROFILE", "COURSE_DATA")}
-    return subprocess.run([sys.executable, "predict.py", *map(str, args)], cwd=folder, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "predict.py", *map(str, args)],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def write(path, array):
@@ -48,12 +55,14 @@ def read(path):
 
 
 def test_predict_py_imports_only_the_evaluation_environment():
-    source = (lib.__path__[0] + "/submission/predict.py")
+    source = lib.__path__[0] + "/submission/predict.py"
     tree = ast.parse(open(source, encoding="utf-8").read())
-    modules = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-               for alias in node.names}
-    modules |= {node.module.split(".")[0] for node in ast.walk(tree)
-                if isinstance(node, ast.ImportFrom) and node.module}
+    modules = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    modules |= {
+        node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
     standard = {"__future__", "argparse", "json", "math", "os", "sys", "time", "pathlib", "warnings"}
     # Pillow only to tell a truncated JPEG (Paddle depends on it; predict.py runs without it)
     assert modules <= standard | {"cv2", "numpy", "paddle", "onnxruntime", "PIL"}, modules
@@ -88,12 +97,13 @@ def test_restores_every_image_and_reports_each_bad_file(isolated, bad_inputs, ti
     assert "must not import" not in result.stderr
     out = result.stdout
     assert "restored 7 of 10 files" in out
-    failed = out[out.index("file(s) failed:"):]
+    failed = out[out.index("file(s) failed:") :]
     assert "broken.png: ImageError: cannot decode" in failed
     assert "empty.png: ImageError: empty file" in failed
     assert "notes.txt: ImageError: not an image file" in failed
     assert sorted(p.name for p in save.iterdir()) == sorted(
-        ["page 1.png", "扫描 第2页.png", "gray.png", "rgba.png", "deep16.png", "dot.png", "odd.jpg"])
+        ["page 1.png", "扫描 第2页.png", "gray.png", "rgba.png", "deep16.png", "dot.png", "odd.jpg"]
+    )
 
     assert read(save / "gray.png").shape == (45, 67)
     assert read(save / "rgba.png").shape == (45, 67, 4)
@@ -159,14 +169,23 @@ def quadrant_submission(tmp_path_factory):
     from lib/configs/deblur.yaml (submission.tiling: quadrants) into model_meta.json."""
     import zipfile
 
-    from tiny_nafnet import make_tiny_nafnet
     from lib.export import build_submission
+
+    from tiny_nafnet import make_tiny_nafnet
 
     model = make_tiny_nafnet()  # a fresh one: the session's tiny model has no track and must keep none
     model.track = "deblur"
     root = tmp_path_factory.mktemp("quadrant_submission")
-    meta = build_submission(model, root / "submission.zip", tlc=True, tlc_factor=2.5, tlc_train_size=TINY_PATCH,
-                            tile_pixels=128 * 128, overlap=16, profile="full")
+    meta = build_submission(
+        model,
+        root / "submission.zip",
+        tlc=True,
+        tlc_factor=2.5,
+        tlc_train_size=TINY_PATCH,
+        tile_pixels=128 * 128,
+        overlap=16,
+        profile="full",
+    )
     with zipfile.ZipFile(root / "submission.zip") as archive:
         archive.extractall(root / "unzipped")
     return root / "unzipped", meta, model
@@ -177,8 +196,10 @@ def test_full_deblur_zip_restores_in_the_winners_quadrants(quadrant_submission, 
     assert meta["tiling"] == "quadrants"
     assert json.loads((folder / "model_meta.json").read_text(encoding="utf-8"))["tiling"] == "quadrants"
     rng = np.random.default_rng(5)
-    pages = {"odd.png": cv2.resize(rng.integers(0, 256, (20, 30, 3), dtype=np.uint8), (233, 301)),  # 301 x 233
-             "even.png": cv2.resize(rng.integers(0, 256, (20, 30, 3), dtype=np.uint8), (160, 144))}
+    pages = {
+        "odd.png": cv2.resize(rng.integers(0, 256, (20, 30, 3), dtype=np.uint8), (233, 301)),  # 301 x 233
+        "even.png": cv2.resize(rng.integers(0, 256, (20, 30, 3), dtype=np.uint8), (160, 144)),
+    }
     (tmp_path / "src").mkdir()
     for name, rgb in pages.items():
         write(tmp_path / "src" / name, rgb[:, :, ::-1])
@@ -196,8 +217,10 @@ def test_full_deblur_zip_restores_in_the_winners_quadrants(quadrant_submission, 
     result = run_predict(folder, tmp_path / "src", tmp_path / "out2", "--tiling", "overlap")
     assert result.returncode == 0 and "tiles of at most 16384 pixels" in result.stdout
     restored = read(tmp_path / "out2" / "odd.png")[:, :, ::-1].astype(int)
-    assert np.abs(restored - predict_image(converted, pages["odd.png"], "tiles", tile_pixels=128 * 128,
-                                           overlap=16)).max() <= 1
+    assert (
+        np.abs(restored - predict_image(converted, pages["odd.png"], "tiles", tile_pixels=128 * 128, overlap=16)).max()
+        <= 1
+    )
 
 
 def test_unknown_tiling_in_the_metadata_is_a_clear_error(quadrant_submission, tmp_path):

@@ -3,20 +3,20 @@
 Tiny pages are drawn here (OpenCV text on paper-grey, a blank margin, blur = Gaussian blur of the
 page), in the competition layout, with training pages twice the side of the test pages.
 """
+
 import json
 import os
 from pathlib import Path
+
+from lib.config import ConfigError
+from lib.data.analysis import collect_sizes, mean_gradient, round_factor, size_summary
+from lib.data.pairs import DataError, read_image
+from lib.data.prepare import crop_windows, downsample, prepare_patches, read_meta_file, window_starts
 
 import cv2
 import numpy as np
 import pytest
 from skimage.filters import sobel_h, sobel_v
-
-from lib.config import ConfigError
-from lib.data.analysis import collect_sizes, mean_gradient, round_factor, size_summary
-from lib.data.pairs import DataError, read_image
-from lib.data.prepare import (crop_windows, downsample, prepare_patches, read_meta_file,
-                              window_starts)
 
 TINY = {"patch_size": 64, "stride": 32, "grad_threshold": 10, "val_count": 1, "workers": 1, "downsample": "auto"}
 
@@ -30,8 +30,16 @@ def text_page(height, width, seed, scale=1.0, blank_bottom=0.4):
     step = int(14 * scale)
     for y in range(int(12 * scale), int(height * (1 - blank_bottom)), step):
         words = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz0123456789 "), 40))
-        cv2.putText(page, words, (int(6 * scale), y), cv2.FONT_HERSHEY_SIMPLEX, 0.4 * scale, (20, 20, 20),
-                    max(1, int(scale)), cv2.LINE_AA)
+        cv2.putText(
+            page,
+            words,
+            (int(6 * scale), y),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.4 * scale,
+            (20, 20, 20),
+            max(1, int(scale)),
+            cv2.LINE_AA,
+        )
     return page
 
 
@@ -79,29 +87,40 @@ def test_mean_gradient_matches_scikit_image_and_a_ramp():
 
 def test_blank_paper_is_near_zero_and_text_far_above_the_threshold():
     page = text_page(128, 128, seed=0, blank_bottom=0.0)
-    blank = np.clip(np.full((128, 128, 3), 235.0) + np.random.default_rng(1).normal(0, 0.5, (128, 128, 3)),
-                    0, 255).astype(np.uint8)
+    blank = np.clip(
+        np.full((128, 128, 3), 235.0) + np.random.default_rng(1).normal(0, 0.5, (128, 128, 3)), 0, 255
+    ).astype(np.uint8)
     assert mean_gradient(blank) < 1.0
     assert mean_gradient(page) > 20.0
 
 
 # ---------------------------------------------------------------- windows
-@pytest.mark.parametrize("length, patch, stride, expected", [
-    (10, 4, 2, [0, 2, 4, 6]), (10, 4, 3, [0, 3, 6]), (11, 4, 3, [0, 3, 6, 7]), (4, 4, 2, [0]),
-    (3, 4, 2, [0]), (1024, 1024, 512, [0]), (2000, 1024, 512, [0, 512, 976])])
+@pytest.mark.parametrize(
+    "length, patch, stride, expected",
+    [
+        (10, 4, 2, [0, 2, 4, 6]),
+        (10, 4, 3, [0, 3, 6]),
+        (11, 4, 3, [0, 3, 6, 7]),
+        (4, 4, 2, [0]),
+        (3, 4, 2, [0]),
+        (1024, 1024, 512, [0]),
+        (2000, 1024, 512, [0, 512, 976]),
+    ],
+)
 def test_window_starts(length, patch, stride, expected):
     assert window_starts(length, patch, stride) == expected
 
 
-@pytest.mark.parametrize("height, width, patch, stride", [(100, 70, 32, 16), (64, 64, 64, 32), (50, 130, 64, 48),
-                                                          (33, 200, 40, 40)])
+@pytest.mark.parametrize(
+    "height, width, patch, stride", [(100, 70, 32, 16), (64, 64, 64, 32), (50, 130, 64, 48), (33, 200, 40, 40)]
+)
 def test_windows_cover_every_pixel_on_the_stride_grid(height, width, patch, stride):
     cover = np.zeros((height, width), int)
     windows = crop_windows(height, width, patch, stride)
     for y, x, h, w in windows:
         assert 0 <= y and y + h <= height and 0 <= x and x + w <= width
         assert h == min(patch, height) and w == min(patch, width)
-        cover[y:y + h, x:x + w] += 1
+        cover[y : y + h, x : x + w] += 1
     assert cover.min() >= 1
     ys, xs = sorted({w[0] for w in windows}), sorted({w[1] for w in windows})
     for starts, length in ((ys, height), (xs, width)):
@@ -141,15 +160,17 @@ def test_patches_are_aligned_crops_of_the_downsampled_pairs(layout, tmp_path):
         if row["source"] not in sources:
             stem = Path(row["source"]).stem
             # independent reference: cv2.resize to half size with INTER_AREA
-            sources[row["source"]] = [cv2.resize(read_image(layout / f"train/{d}/{stem}.png"), (96, 128),
-                                                 interpolation=cv2.INTER_AREA) for d in ("blur_image", "gt_image")]
+            sources[row["source"]] = [
+                cv2.resize(read_image(layout / f"train/{d}/{stem}.png"), (96, 128), interpolation=cv2.INTER_AREA)
+                for d in ("blur_image", "gt_image")
+            ]
         blur_full, gt_full = sources[row["source"]]
         y, x, h, w = row["y"], row["x"], row["height"], row["width"]
         assert row["patch"] == f"{Path(row['source']).stem}_y{y:04d}_x{x:04d}.png"
         blur = read_image(result.train_dir / "blur_image" / row["patch"])
         gt = read_image(result.train_dir / "gt_image" / row["patch"])
-        assert np.array_equal(blur, blur_full[y:y + h, x:x + w])
-        assert np.array_equal(gt, gt_full[y:y + h, x:x + w])
+        assert np.array_equal(blur, blur_full[y : y + h, x : x + w])
+        assert np.array_equal(gt, gt_full[y : y + h, x : x + w])
         assert row["gradient"] == pytest.approx(mean_gradient(gt), abs=1e-3)
     # 128 x 96 downsampled pages, 64 windows, stride 32: 3 x 2 windows per page
     assert len(rows) == 4 * 3 * 2
@@ -255,11 +276,16 @@ def test_threshold_dropping_every_patch_names_the_setting_and_keeps_the_old_outp
     assert leftovers(out) == []
 
 
-@pytest.mark.parametrize("options, setting", [({"val_count": 5}, "prepare.val_count"),
-                                              ({"stride": 128}, "prepare.stride"),
-                                              ({"patch_size": 0}, "prepare.patch_size"),
-                                              ({"downsample": 0.5}, "prepare.downsample"),
-                                              ({"grad_treshold": 10}, "grad_treshold")])
+@pytest.mark.parametrize(
+    "options, setting",
+    [
+        ({"val_count": 5}, "prepare.val_count"),
+        ({"stride": 128}, "prepare.stride"),
+        ({"patch_size": 0}, "prepare.patch_size"),
+        ({"downsample": 0.5}, "prepare.downsample"),
+        ({"grad_treshold": 10}, "grad_treshold"),
+    ],
+)
 def test_bad_options_name_the_setting(layout, tmp_path, options, setting):
     with pytest.raises(ConfigError, match=setting):
         run(layout, tmp_path / "out", **options)
@@ -324,13 +350,19 @@ def test_all_data_adds_the_validation_pages_as_filtered_crops_not_whole_pages(la
 
     result = run(layout, tmp_path / "out")
     data = get_track("deblur").train_data(result)
-    added = data.all[len(data.train):]
-    assert data.all[:len(data.train)] == data.train
+    added = data.all[len(data.train) :]
+    assert data.all[: len(data.train)] == data.train
     # independent reference: the validation page halved with INTER_AREA, 64-px windows every 32 px
-    page = [cv2.resize(read_image(layout / f"train/{d}/00004.png"), (96, 128), interpolation=cv2.INTER_AREA)
-            for d in ("blur_image", "gt_image")]
-    expected = {f"00004_y{y:04d}_x{x:04d}.png": [im[y:y + 64, x:x + 64] for im in page]
-                for y in (0, 32, 64) for x in (0, 32) if mean_gradient(page[1][y:y + 64, x:x + 64]) >= 10}
+    page = [
+        cv2.resize(read_image(layout / f"train/{d}/00004.png"), (96, 128), interpolation=cv2.INTER_AREA)
+        for d in ("blur_image", "gt_image")
+    ]
+    expected = {
+        f"00004_y{y:04d}_x{x:04d}.png": [im[y : y + 64, x : x + 64] for im in page]
+        for y in (0, 32, 64)
+        for x in (0, 32)
+        if mean_gradient(page[1][y : y + 64, x : x + 64]) >= 10
+    }
     assert 0 < len(expected) < 6  # the page's blank bottom is dropped like a training page's
     assert sorted(b.name for b, _ in added) == sorted(expected)
     for blur, gt in added:

@@ -1,8 +1,9 @@
 """`make run`'s runner: executed copies, the summary table, and a named failing cell."""
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from lib import runner
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 
 def write_notebook(path, cells):
@@ -14,18 +15,26 @@ def write_notebook(path, cells):
 def test_runner_summarises_and_names_the_failing_cell(tmp_path, monkeypatch, capfd):
     src = tmp_path / "notebooks"
     src.mkdir()
-    write_notebook(src / "00_ok.ipynb", [
-        new_code_cell("import lib, paddle\nfrom lib.report import key_figure\nkey_figure('answer', 42, '{:d}')")])
-    write_notebook(src / "01_broken.ipynb", [
-        new_markdown_cell("# title"), new_code_cell("x = 1"), new_code_cell("1 / 0")])
+    write_notebook(
+        src / "00_ok.ipynb",
+        [new_code_cell("import lib, paddle\nfrom lib.report import key_figure\nkey_figure('answer', 42, '{:d}')")],
+    )
+    write_notebook(
+        src / "01_broken.ipynb", [new_markdown_cell("# title"), new_code_cell("x = 1"), new_code_cell("1 / 0")]
+    )
     monkeypatch.setattr(runner, "NOTEBOOK_DIR", src)
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
     out = tmp_path / "runs"
     assert runner.main(["--out", str(out)]) == 1
     captured = capfd.readouterr()  # file descriptors: the kernels' own output too
     assert "FAILED: 01_broken.ipynb cell 3: ZeroDivisionError" in captured.err
-    for noise in ("Kernel is running over TCP", "C++ Traceback", "SIGTERM", "Executing notebook with kernel",
-                  "Could not destroy zmq context"):
+    for noise in (
+        "Kernel is running over TCP",
+        "C++ Traceback",
+        "SIGTERM",
+        "Executing notebook with kernel",
+        "Could not destroy zmq context",
+    ):
         assert noise not in captured.err + captured.out, noise
     assert (out / "logs" / "00_ok.kernel.log").is_file()
     summary = (out / "summary.md").read_text(encoding="utf-8")
@@ -40,9 +49,24 @@ def test_runner_summarises_and_names_the_failing_cell(tmp_path, monkeypatch, cap
 def test_course_notebooks_belong_to_their_tracks():
     tracks = runner.notebook_tracks()
     assert tracks["03_staged_training"] == "deblur"
-    table = runner.format_table([
-        {"notebook": "03_staged_training.ipynb", "track": "deblur", "seconds": 60.0, "status": "ok", "key_figure": "x"},
-        {"notebook": "04_tlc_inference.ipynb", "track": "deblur", "seconds": 30.0, "status": "ok", "key_figure": "y"}])
+    table = runner.format_table(
+        [
+            {
+                "notebook": "03_staged_training.ipynb",
+                "track": "deblur",
+                "seconds": 60.0,
+                "status": "ok",
+                "key_figure": "x",
+            },
+            {
+                "notebook": "04_tlc_inference.ipynb",
+                "track": "deblur",
+                "seconds": 30.0,
+                "status": "ok",
+                "key_figure": "y",
+            },
+        ]
+    )
     total = next(line for line in table.splitlines() if "(all of deblur)" in line)
     assert [c.strip() for c in total.strip("|").split("|")][1:3] == ["deblur", "90"] and "| (course)" in table
 
@@ -50,5 +74,6 @@ def test_course_notebooks_belong_to_their_tracks():
 def test_unknown_notebook_name_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "NOTEBOOK_DIR", tmp_path)
     import pytest
+
     with pytest.raises(SystemExit, match="no notebook matches"):
         runner.main(["--out", str(tmp_path / "r"), "99"])

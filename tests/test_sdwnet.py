@@ -1,17 +1,24 @@
 """SDWNet (lib.models.sdwnet): the reference's parameter counts, names and shapes, the wavelet
 branch, any input size, bad inputs, training and export."""
+
 import copy
 
 import lib  # noqa: F401  (quiet Paddle first)
+from lib.config import ConfigError
+from lib.models.nafnet import count_parameters
+from lib.models.sdwnet import (
+    SDWNET_CONFIGS,
+    SDWNET_PARAM_COUNTS,
+    AtrousBlock,
+    SDWNet,
+    WaveletBranch,
+    sdwnet_from_config,
+)
+from lib.models.wavelet import haar_dwt_bands, haar_idwt_bands
+
 import numpy as np
 import paddle
 import pytest
-
-from lib.config import ConfigError
-from lib.models.nafnet import count_parameters
-from lib.models.sdwnet import (SDWNET_CONFIGS, SDWNET_PARAM_COUNTS, AtrousBlock, SDWNet, WaveletBranch,
-                               sdwnet_from_config)
-from lib.models.wavelet import haar_dwt_bands, haar_idwt_bands
 
 # Measured with the reference PyTorch code (FlyEgle/SDWNet, AtrousNet_SRCNN_tail, width 32).
 REFERENCE_COUNTS = {16: 10_748_803, 10: 7_209_859}
@@ -43,11 +50,16 @@ def test_named_configs_have_their_counts(name):
 def _reference_keys(num_blocks, d, c=3):
     """Parameter names and shapes of the reference AtrousNet_SRCNN_tail, written out from its source
     (main-path convs have no bias; only the SRCNN convs do)."""
-    keys = {"downsampling_layers.0.conv.weight": [d, c, 7, 7],
-            "downsampling_layers.1.conv.weight": [2 * d, d, 3, 3],
-            "SRCNN.conv1.weight": [64, 7 * d, 9, 9], "SRCNN.conv1.bias": [64],
-            "SRCNN.conv2.weight": [32, 64, 5, 5], "SRCNN.conv2.bias": [32],
-            "SRCNN.conv3.weight": [c, 32, 5, 5], "SRCNN.conv3.bias": [c]}
+    keys = {
+        "downsampling_layers.0.conv.weight": [d, c, 7, 7],
+        "downsampling_layers.1.conv.weight": [2 * d, d, 3, 3],
+        "SRCNN.conv1.weight": [64, 7 * d, 9, 9],
+        "SRCNN.conv1.bias": [64],
+        "SRCNN.conv2.weight": [32, 64, 5, 5],
+        "SRCNN.conv2.bias": [32],
+        "SRCNN.conv3.weight": [c, 32, 5, 5],
+        "SRCNN.conv3.bias": [c],
+    }
     keys["blocks.0.projection.conv.weight"] = [4 * d, 2 * d, 1, 1]
     for i in range(num_blocks):
         for k in range(4):
@@ -86,8 +98,7 @@ def test_dilations_and_padding():
     assert net.min_size == 17
     # One block: it is both first and last, and the reference builds it with the first dilations.
     single = SDWNet(3, 3, num_blocks=1, d_mult=4)
-    assert [list(layer.conv._dilation) for layer in single.blocks[0].atrous_layers] == \
-        [[1, 1], [2, 2], [4, 4], [8, 8]]
+    assert [list(layer.conv._dilation) for layer in single.blocks[0].atrous_layers] == [[1, 1], [2, 2], [4, 4], [8, 8]]
     # The main path pads by reflection, the wavelet branch with zeros (as in the reference).
     assert net.blocks[1].atrous_layers[3].conv._padding_mode == "reflect"
     assert net.downsampling_layers[1].conv._stride == [2, 2]
@@ -140,12 +151,15 @@ def test_fresh_output_stays_near_input():
     assert float((net(x) - x).abs().mean()) < 0.5
 
 
-@pytest.mark.parametrize("bad_shape, message", [
-    ((1, 1, 32, 32), "in_channels=3"),
-    ((3, 32, 32), "N x C x H x W"),
-    ((1, 1, 3, 32, 32), "N x C x H x W"),
-    ((1, 3, 16, 40), "at least 17"),
-])
+@pytest.mark.parametrize(
+    "bad_shape, message",
+    [
+        ((1, 1, 32, 32), "in_channels=3"),
+        ((3, 32, 32), "N x C x H x W"),
+        ((1, 1, 3, 32, 32), "N x C x H x W"),
+        ((1, 3, 16, 40), "at least 17"),
+    ],
+)
 def test_bad_input_gives_clear_error(bad_shape, message):
     with pytest.raises(ValueError, match=message):
         tiny_net()(paddle.rand(list(bad_shape)))

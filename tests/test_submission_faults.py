@@ -4,22 +4,23 @@ images stay), damaged metadata, a truncated JPEG, a bad output folder (told befo
 and the zip records which model formats it holds. The single-network zip (tests/conftest.py
 ``tiny_submission``) runs as the competition runs it, in a fresh process from the unzipped folder;
 the de-occlusion one's faults are in tests/tracks/deocclusion/test_deocclusion_submission_faults.py."""
+
 import json
 import zipfile
 from pathlib import Path
+
+import lib  # noqa: F401
+from lib.export import model_files
+from lib.infer import predict_image, tlc_model
+from lib.submission import predict
+from lib.submission.predict import ImageError, read_image_file
 
 import cv2
 import numpy as np
 import paddle
 import pytest
-
-import lib  # noqa: F401
-from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
 from submission_helpers import damage, fresh_copy, run
-from lib.export import model_files
-from lib.infer import predict_image, tlc_model
-from lib.submission import predict
-from lib.submission.predict import ImageError, read_image_file
+from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
 
 
 def write_pages(folder: Path, count: int, shape=(45, 67)) -> dict:
@@ -45,9 +46,9 @@ def assert_deblurred(out: Path, pages: dict, tiny_nafnet) -> None:
 
 # ------------------------------------------------------------------ the deblurring predict.py
 
+
 @pytest.mark.parametrize("how", ["half", "empty"])
-def test_damaged_onnx_model_falls_back_to_paddle_and_restores_the_pages(how, tiny_submission, tiny_nafnet,
-                                                                        tmp_path):
+def test_damaged_onnx_model_falls_back_to_paddle_and_restores_the_pages(how, tiny_submission, tiny_nafnet, tmp_path):
     folder = fresh_copy(tiny_submission[0], tmp_path)
     damage(folder / "model.onnx", how)
     pages = write_pages(tmp_path / "src", 2)
@@ -61,8 +62,9 @@ def test_damaged_onnx_model_falls_back_to_paddle_and_restores_the_pages(how, tin
 
 
 @pytest.mark.parametrize("fault", ["damaged params", "Paddle 2 reads no model.json"])
-def test_on_a_gpu_an_unloadable_paddle_model_falls_back_to_onnx(fault, tiny_submission, tiny_nafnet, tmp_path,
-                                                               monkeypatch, capsys):
+def test_on_a_gpu_an_unloadable_paddle_model_falls_back_to_onnx(
+    fault, tiny_submission, tiny_nafnet, tmp_path, monkeypatch, capsys
+):
     """A GPU puts Paddle Inference first; the probe saw predict.py exit 2 there without trying ONNX."""
     folder = fresh_copy(tiny_submission[0], tmp_path)
     if fault == "damaged params":
@@ -165,8 +167,11 @@ def _unwritable_folder(tmp_path: Path) -> Path:
 def test_bad_output_folder_is_told_before_the_model_loads(case, tiny_submission, tmp_path):
     write_pages(tmp_path / "src", 2)
     (tmp_path / "notes.txt").write_text("a file")
-    save = {"a file": tmp_path / "notes.txt", "inside a file": tmp_path / "notes.txt" / "out",
-            "unwritable": _unwritable_folder(tmp_path) if case == "unwritable" else None}[case]
+    save = {
+        "a file": tmp_path / "notes.txt",
+        "inside a file": tmp_path / "notes.txt" / "out",
+        "unwritable": _unwritable_folder(tmp_path) if case == "unwritable" else None,
+    }[case]
     result = run(tiny_submission[0], tmp_path / "src", save)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "model:" not in result.stdout, "the folder must be checked before a model loads"
@@ -174,8 +179,9 @@ def test_bad_output_folder_is_told_before_the_model_loads(case, tiny_submission,
     assert (tmp_path / "notes.txt").read_text() == "a file"
 
 
-def test_a_backend_failing_mid_folder_hands_over_and_keeps_written_images(tiny_submission, tiny_nafnet, tmp_path,
-                                                                          monkeypatch, capsys):
+def test_a_backend_failing_mid_folder_hands_over_and_keeps_written_images(
+    tiny_submission, tiny_nafnet, tmp_path, monkeypatch, capsys
+):
     calls = {"n": 0}
     onnx_call = predict.OnnxRunner.__call__
 
@@ -191,8 +197,9 @@ def test_a_backend_failing_mid_folder_hands_over_and_keeps_written_images(tiny_s
     assert predict.main([args[0], str(tmp_path / "auto"), *args[1:]]) == 0
     lines = capsys.readouterr().out.splitlines()
     at = lines.index("[3/4] page 2.png")
-    assert lines[at + 1] == ("ONNX Runtime failed (RuntimeError: simulated CUDA error); "
-                             "Paddle Inference restored the image and takes over")
+    assert lines[at + 1] == (
+        "ONNX Runtime failed (RuntimeError: simulated CUDA error); Paddle Inference restored the image and takes over"
+    )
     assert_deblurred(tmp_path / "auto", pages, tiny_nafnet)
     # ONNX Runtime alone: the pages it restored stay, the others are reported
     calls["n"] = 0
@@ -205,7 +212,8 @@ def test_zip_records_the_formats_it_holds(tiny_submission):
     folder, meta, zip_path = tiny_submission
     formats = json.loads((folder / "model_meta.json").read_text())["formats"]
     assert formats == meta["formats"] and formats["paddle"] and formats["onnx"] == ["model.onnx"]
-    assert sorted(zipfile.ZipFile(zip_path).namelist()) == sorted(["predict.py", "model_meta.json",
-                                                                   *model_files(formats)])
+    assert sorted(zipfile.ZipFile(zip_path).namelist()) == sorted(
+        ["predict.py", "model_meta.json", *model_files(formats)]
+    )
     # Paddle 3.3's old-IR tracer cannot trace NAFNet's padding condition: said, not hidden
     assert formats["paddle_legacy"] or "cannot write this network as a .pdmodel" in formats["paddle_legacy_note"]

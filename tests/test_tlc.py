@@ -1,12 +1,13 @@
 """TLC (lib.models.tlc): the fast integral-image local mean against a naive sliding average,
 the window sizes fixed at the training size, and the converted model against the original."""
+
 import lib  # noqa: F401
+from lib.models.nafnet import NAFNet
+from lib.models.tlc import LocalAvgPool2d, local_avg_pool, tlc_kernel_sizes, to_tlc
+
 import numpy as np
 import paddle
 import pytest
-
-from lib.models.nafnet import NAFNet
-from lib.models.tlc import LocalAvgPool2d, local_avg_pool, tlc_kernel_sizes, to_tlc
 
 
 def naive_local_mean(x, kh, kw):
@@ -21,16 +22,19 @@ def naive_local_mean(x, kh, kw):
         r = min(max(i - top, 0), h - k1)
         for j in range(w):
             q = min(max(j - left, 0), w - k2)
-            out[:, :, i, j] = x[:, :, r:r + k1, q:q + k2].astype(np.float64).mean(axis=(2, 3))
+            out[:, :, i, j] = x[:, :, r : r + k1, q : q + k2].astype(np.float64).mean(axis=(2, 3))
     return out
 
 
-@pytest.mark.parametrize("shape, kernel", [
-    ((1, 2, 13, 17), (5, 4)),   # odd sizes, even and odd windows
-    ((2, 3, 20, 9), (7, 12)),   # window wider than the map in one direction only
-    ((1, 1, 8, 8), (1, 1)),     # 1 x 1 window: identity
-    ((1, 2, 11, 6), (11, 3)),   # window as tall as the map
-])
+@pytest.mark.parametrize(
+    "shape, kernel",
+    [
+        ((1, 2, 13, 17), (5, 4)),  # odd sizes, even and odd windows
+        ((2, 3, 20, 9), (7, 12)),  # window wider than the map in one direction only
+        ((1, 1, 8, 8), (1, 1)),  # 1 x 1 window: identity
+        ((1, 2, 11, 6), (11, 3)),  # window as tall as the map
+    ],
+)
 def test_fast_local_mean_equals_naive_sliding_average(shape, kernel):
     x = np.random.default_rng(0).standard_normal(shape).astype("float32") + 2.0
     fast = local_avg_pool(paddle.to_tensor(x), kernel).numpy()
@@ -71,10 +75,12 @@ def test_windows_are_factor_times_feature_size_at_training_size():
     expected = enc + [(3, 4)] + enc[::-1]  # middle: 2 * 48 // 32 = 3, 3 * 72 // 48 = 4 (integer rule)
     order = [m for m in net.sublayers() if isinstance(m, LocalAvgPool2d)]
     assert len(order) == 9
-    by_name = dict(zip([n for n, m in net.named_sublayers() if isinstance(m, LocalAvgPool2d)],
-                       tlc_kernel_sizes(net)))
-    forward_order = ([by_name[f"encoders.{i}.0.sca.0"] for i in range(4)] + [by_name["middle_blks.0.sca.0"]]
-                     + [by_name[f"decoders.{i}.0.sca.0"] for i in range(4)])
+    by_name = dict(zip([n for n, m in net.named_sublayers() if isinstance(m, LocalAvgPool2d)], tlc_kernel_sizes(net)))
+    forward_order = (
+        [by_name[f"encoders.{i}.0.sca.0"] for i in range(4)]
+        + [by_name["middle_blks.0.sca.0"]]
+        + [by_name[f"decoders.{i}.0.sca.0"] for i in range(4)]
+    )
     assert forward_order == expected
 
 

@@ -1,6 +1,7 @@
 """The multi-track engine: the registry, two tiny tracks of another kind (tests/tiny_tracks.py) that
 train, are killed and resume to the same weights, export and predict through the same code as the
 blurred-document track, and a clear error for each bad input before any work."""
+
 import json
 import os
 import signal
@@ -9,10 +10,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import numpy as np
-import pytest
-
-import tiny_tracks  # noqa: F401  (registers the tiny tracks)
 from lib.checkpoints import load_checkpoint
 from lib.config import ConfigError
 from lib.data.pairs import read_image
@@ -20,6 +17,10 @@ from lib.export import run_submission
 from lib.infer import predict_image
 from lib.tracks import KNOWN_TRACKS, get_track, load_model, register_track, track_names
 from lib.train.schedule import build_scheduler
+
+import numpy as np
+import pytest
+import tiny_tracks  # noqa: F401  (registers the tiny tracks)
 from tiny_tracks import DENOISE, GAN, TinyDenoiseTrack, weights
 
 pytestmark = pytest.mark.filterwarnings("ignore")
@@ -35,10 +36,14 @@ def tiny_data(tmp_path_factory):
 def test_unknown_track_is_an_error_listing_the_known_ones():
     with pytest.raises(ConfigError, match=r"unknown track 'nope'; known tracks: .*deblur"):
         get_track("nope")
-    for module, args in (("lib.data", ["nope"]), ("lib.train", ["--config", "nope"]),
-                         ("lib.export", ["--track", "nope"])):
-        proc = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
-                              cwd=TESTS.parent, timeout=120)
+    for module, args in (
+        ("lib.data", ["nope"]),
+        ("lib.train", ["--config", "nope"]),
+        ("lib.export", ["--track", "nope"]),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", module, *args], capture_output=True, text=True, cwd=TESTS.parent, timeout=120
+        )
         assert proc.returncode == 2, (module, proc.stderr)
         assert "invalid choice: 'nope'" in proc.stderr and "deblur" in proc.stderr, (module, proc.stderr)
 
@@ -67,7 +72,9 @@ def test_a_phase_option_the_task_does_not_know_is_an_error(tmp_path, tiny_data):
     cfg = DENOISE.config("smoke")
     phases = [dict(p) for p in cfg["train"]["phases"]]
     phases[0]["d_every"] = 3  # a GAN option, not the restoration task's
-    with pytest.raises(ConfigError, match=r"phases\[0\] \(task 'restoration_psnr_ssim'\): unknown option\(s\) \['d_every'\]"):
+    with pytest.raises(
+        ConfigError, match=r"phases\[0\] \(task 'restoration_psnr_ssim'\): unknown option\(s\) \['d_every'\]"
+    ):
         DENOISE.trainer("smoke", tmp_path / "a", prepared=tiny_data, phases=phases)
     gan_phases = [dict(p) for p in GAN.config("smoke")["train"]["phases"]]
     gan_phases[1]["loss"] = "l1"  # the GAN task builds its own losses
@@ -76,8 +83,7 @@ def test_a_phase_option_the_task_does_not_know_is_an_error(tmp_path, tiny_data):
     with pytest.raises(ConfigError, match="unknown option"):
         GAN.trainer("smoke", tmp_path / "c", prepared=tiny_data, task={"l1_wieght": 3})
     with pytest.raises(ValueError, match="per-phase 'lr' needs the cosine_restart scheduler"):
-        GAN.trainer("smoke", tmp_path / "d", prepared=tiny_data,
-                    phases=[{"iters": 5}, {"iters": 5, "lr": 1e-4}])
+        GAN.trainer("smoke", tmp_path / "d", prepared=tiny_data, phases=[{"iters": 5}, {"iters": 5, "lr": 1e-4}])
     with pytest.raises(ValueError, match="one spec per network"):
         GAN.trainer("smoke", tmp_path / "e", prepared=tiny_data, model={"generator": {"name": "tiny_conv"}})
     assert not any((tmp_path / name).exists() for name in "abcde")
@@ -96,11 +102,15 @@ def test_a_checkpoint_of_another_track_is_refused(tmp_path, tiny_data):
 
 # ---------------------------------------------------------------- the restoration task on another track
 def test_tiny_denoise_trains_with_per_phase_lr_and_augmentation(tmp_path, tiny_data):
-    trainer = DENOISE.trainer("smoke", tmp_path / "run", prepared=tiny_data, quiet=True,
-                              stages=[{"batch_size": 4, "patch_size": 32, "iters": 40}],
-                              phases=[{"loss": "l1", "iters": 30},
-                                      {"loss": "l1", "iters": 10, "lr": 5e-4, "augment": {"rotate": False}}],
-                              val_every=40)
+    trainer = DENOISE.trainer(
+        "smoke",
+        tmp_path / "run",
+        prepared=tiny_data,
+        quiet=True,
+        stages=[{"batch_size": 4, "patch_size": 32, "iters": 40}],
+        phases=[{"loss": "l1", "iters": 30}, {"loss": "l1", "iters": 10, "lr": 5e-4, "augment": {"rotate": False}}],
+        val_every=40,
+    )
     history = trainer.fit()
     losses = [r["loss"] for r in history if "loss" in r]
     assert np.mean(losses[-5:]) < 0.9 * np.mean(losses[:5]), losses
@@ -122,7 +132,7 @@ def test_step_decay_follows_paddles_formula():
         rates.append(scheduler.get_lr())
         scheduler.step()
     assert rates[0] == rates[99] == pytest.approx(1e-4)
-    assert rates[100] == pytest.approx(0.95e-4) and rates[349] == pytest.approx(1e-4 * 0.95 ** 3)
+    assert rates[100] == pytest.approx(0.95e-4) and rates[349] == pytest.approx(1e-4 * 0.95**3)
 
 
 KILL_SCRIPT = """
@@ -169,9 +179,9 @@ def test_gan_task_updates_the_discriminator_every_d_every_iterations(tmp_path, t
     history = trainer.fit()
     d_updates = [r["iteration"] for r in history if r.get("d_loss") is not None]
     assert d_updates[:5] == [1, 2, 3, 4, 5]  # phase 0: every iteration
-    assert d_updates[5:] == [7, 10]          # phase 1 (iterations 5..9): at 6 and 9, logged after the step
+    assert d_updates[5:] == [7, 10]  # phase 1 (iterations 5..9): at 6 and 9, logged after the step
     lrs = {name: s.get_lr() for name, s in trainer.schedulers.items()}
-    assert lrs == pytest.approx({"generator": 1e-3 * 0.9 ** 5, "discriminator": 4e-3 * 0.9 ** 5})
+    assert lrs == pytest.approx({"generator": 1e-3 * 0.9**5, "discriminator": 4e-3 * 0.9**5})
     assert trainer.best_path.is_file() and np.isfinite(trainer.best_score)
 
 

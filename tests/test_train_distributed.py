@@ -2,15 +2,16 @@
 (lib/train/__main__.py, as the README's multi-GPU command runs it): a stage's batch_size is the
 global batch, so each rank trains on half of it, the gradients are averaged, and the weights end
 where one process with the whole batch ends; the data is prepared once, not once per rank."""
+
 import subprocess
 import sys
 from pathlib import Path
 
+from lib.train.launch import prepare_once
+
 import numpy as np
 import paddle
-
 from helpers.counting_track import TRACK, preparations_file
-from lib.train.launch import prepare_once
 
 HELPER = Path(__file__).parent / "helpers" / "counting_track.py"
 
@@ -22,9 +23,27 @@ def weights(npz) -> dict:
 def test_two_ranks_split_the_global_batch_match_one_process_and_prepare_once(tmp_path):
     root, run = tmp_path / "data", tmp_path / "run"
     env = {**__import__("os").environ, "COURSE_DATA_DIR": str(tmp_path / "course-data")}  # where the lock lives
-    cmd = [sys.executable, "-m", "paddle.distributed.launch", "--nproc_per_node", "2", "--log_dir",
-           str(tmp_path / "logs"), str(HELPER), "--config", "tiny_counting", "--profile", "smoke", "--data", str(root),
-           "--out", str(run), "--nproc", "2", "--fresh"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "paddle.distributed.launch",
+        "--nproc_per_node",
+        "2",
+        "--log_dir",
+        str(tmp_path / "logs"),
+        str(HELPER),
+        "--config",
+        "tiny_counting",
+        "--profile",
+        "smoke",
+        "--data",
+        str(root),
+        "--out",
+        str(run),
+        "--nproc",
+        "2",
+        "--fresh",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
     logs = "".join(p.read_text(errors="replace")[-3000:] for p in (tmp_path / "logs").glob("workerlog.*"))
     assert proc.returncode == 0, proc.stdout[-2000:] + logs

@@ -1,19 +1,19 @@
 """The training engine on a tiny task: it learns, resumes exactly, and refuses bad input early."""
-import os
+
 import signal
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+from lib.data.prepare import read_meta_file
+from lib.train.data import KeyedPatchDataset
+from lib.train.engine import TrainData, Trainer, amp_enabled, load_checkpoint
+
 import cv2
 import numpy as np
 import paddle
 import pytest
-
-from lib.data.prepare import read_meta_file
-from lib.train.data import KeyedPatchDataset
-from lib.train.engine import Trainer, TrainData, amp_enabled, load_checkpoint
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -39,14 +39,19 @@ def make_pairs(folder: Path, n: int = 4, size: int = 48) -> list:
 
 def tiny_options(iters=(4, 4), **changes):
     opts = {
-        "model": {"name": "nafnet", "width": 4, "enc_blk_nums": [1, 1], "dec_blk_nums": [1, 1],
-                  "middle_blk_num": 1},
-        "stages": [{"batch_size": 2, "patch_size": 24, "iters": iters[0]},
-                   {"batch_size": 2, "patch_size": 32, "iters": iters[1]}],
-        "phases": [{"loss": "l1", "iters": iters[0]},
-                   {"loss": {"name": "charbonnier_msssim", "weights": [0.1356, 0.8644]}, "iters": iters[1],
-                    "all_data": True}],
-        "optimizer": {"lr": 2e-3}, "val_every": 4, "save_every": 2, "log_every": 1,
+        "model": {"name": "nafnet", "width": 4, "enc_blk_nums": [1, 1], "dec_blk_nums": [1, 1], "middle_blk_num": 1},
+        "stages": [
+            {"batch_size": 2, "patch_size": 24, "iters": iters[0]},
+            {"batch_size": 2, "patch_size": 32, "iters": iters[1]},
+        ],
+        "phases": [
+            {"loss": "l1", "iters": iters[0]},
+            {"loss": {"name": "charbonnier_msssim", "weights": [0.1356, 0.8644]}, "iters": iters[1], "all_data": True},
+        ],
+        "optimizer": {"lr": 2e-3},
+        "val_every": 4,
+        "save_every": 2,
+        "log_every": 1,
     }
     opts.update(changes)
     return opts
@@ -142,7 +147,7 @@ def test_killed_run_resumes_from_its_last_checkpoint(data, tmp_path):
     script = textwrap.dedent(f"""
         import os, signal, pickle
         from lib.train.engine import Trainer
-        data, options = pickle.load(open({str(tmp_path / 'job.pkl')!r}, "rb"))
+        data, options = pickle.load(open({str(tmp_path / "job.pkl")!r}, "rb"))
         trainer = Trainer(options, data, {str(out)!r}, quiet=True)
         step = trainer._step
         def dying_step(*args):
@@ -153,6 +158,7 @@ def test_killed_run_resumes_from_its_last_checkpoint(data, tmp_path):
         trainer.fit()
     """)
     import pickle
+
     pickle.dump((data, tiny_options()), open(tmp_path / "job.pkl", "wb"))
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
@@ -195,8 +201,9 @@ def test_bad_inputs_fail_before_training(data, tmp_path):
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(ValueError, match="corrupt"):
         load_checkpoint(bad)
-    big = tiny_options(stages=[{"batch_size": 2, "patch_size": 64, "iters": 4},
-                               {"batch_size": 2, "patch_size": 32, "iters": 4}])
+    big = tiny_options(
+        stages=[{"batch_size": 2, "patch_size": 64, "iters": 4}, {"batch_size": 2, "patch_size": 32, "iters": 4}]
+    )
     with pytest.raises(ValueError, match="patch size 64 is larger than"):
         Trainer(big, data, tmp_path / "big")
     empty = tmp_path / "meta_info.txt"
@@ -225,14 +232,15 @@ def test_keyed_samples_of_image_mask_and_label_stay_aligned(tmp_path):
     get the same crop, flips and rotation on every file, each converted to its kind."""
     rng = np.random.default_rng(1)
     image = rng.integers(0, 256, (40, 56, 3), dtype=np.uint8)
-    mask = (image[:, :, 0] > 128).astype(np.uint8) * 255   # derived from the image: alignment shows
-    label = (image[:, :, 1] // 64).astype(np.uint8)        # class ids 0..3
+    mask = (image[:, :, 0] > 128).astype(np.uint8) * 255  # derived from the image: alignment shows
+    label = (image[:, :, 1] // 64).astype(np.uint8)  # class ids 0..3
     paths = {name: tmp_path / f"{name}.png" for name in ("image", "mask", "label")}
     cv2.imwrite(str(paths["image"]), image[:, :, ::-1])
     cv2.imwrite(str(paths["mask"]), mask)
     cv2.imwrite(str(paths["label"]), label)
-    inpaint = KeyedPatchDataset([(paths["image"], paths["mask"], paths["image"])], 24, seed=5,
-                                kinds=("image", "mask", "image"))
+    inpaint = KeyedPatchDataset(
+        [(paths["image"], paths["mask"], paths["image"])], 24, seed=5, kinds=("image", "mask", "image")
+    )
     segment = KeyedPatchDataset([(paths["image"], paths["label"])], 24, seed=5, kinds=("image", "label"))
     for key in range(6):
         img, msk, gt = inpaint[key]
@@ -266,15 +274,16 @@ def test_inline_loader_gives_paddles_batches_and_raises_a_failing_sample(data, t
     """With no workers the engine batches in its own thread: the same tensors as paddle.io.DataLoader
     (which reads in a thread and, when a sample fails, waits forever), and a bad file is an error
     that names it."""
-    import paddle
+    from lib.train.data import InlineLoader, IterationBatchSampler, make_loader
 
-    from lib.train.data import IterationBatchSampler, InlineLoader, make_loader
+    import paddle
 
     ds = KeyedPatchDataset(data.train, 16, seed=3)
     inline = list(make_loader(ds, 5, 8, batch_size=2))
     assert isinstance(make_loader(ds, 5, 8, batch_size=2), InlineLoader) and len(inline) == 3
-    reference = list(paddle.io.DataLoader(ds, batch_sampler=IterationBatchSampler(5, 8, 2), num_workers=1,
-                                          use_shared_memory=False))
+    reference = list(
+        paddle.io.DataLoader(ds, batch_sampler=IterationBatchSampler(5, 8, 2), num_workers=1, use_shared_memory=False)
+    )
     for mine, theirs in zip(inline, reference, strict=True):
         assert [tuple(t.shape) for t in mine] == [(2, 3, 16, 16)] * 2
         for a, b in zip(mine, theirs, strict=True):

@@ -1,18 +1,19 @@
 """The engine's training data loader (lib.train.data): decoded samples kept in a cache bounded in
 bytes, loader workers that give the inline batches, samples smaller than the patch refused or
 padded, the loader: section of every track, and the global batch split over processes."""
+
 import tracemalloc
+
+from lib.config import ConfigError
+from lib.train.data import DecodedCache, KeyedPatchDataset, make_loader, parse_bytes
+from lib.train.engine import TrainData, Trainer, resolve_options
+from lib.train.schedule import resolve_epochs
 
 import cv2
 import numpy as np
 import paddle
 import pytest
-
 from test_train_engine import make_pairs, tiny_options
-from lib.config import ConfigError
-from lib.train.data import DecodedCache, KeyedPatchDataset, make_loader, parse_bytes
-from lib.train.engine import Trainer, TrainData, resolve_options
-from lib.train.schedule import resolve_epochs
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -30,7 +31,7 @@ def weights(trainer):
 
 def test_sizes_read_with_units():
     assert parse_bytes(1000) == 1000 and parse_bytes("0") == 0
-    assert parse_bytes("512 MiB") == 512 * 2 ** 20 and parse_bytes("2GiB") == 2 * 2 ** 30
+    assert parse_bytes("512 MiB") == 512 * 2**20 and parse_bytes("2GiB") == 2 * 2**30
     assert parse_bytes("1.5 GB") == 1_500_000_000 and parse_bytes("64kb") == 64_000
     for bad in ("lots", -1, "5 TiB", True):
         with pytest.raises(ValueError, match="expected a size in bytes"):
@@ -45,10 +46,10 @@ def test_cache_keeps_the_most_recently_used_samples_within_its_bytes():
     for index in range(3):
         cache.put(index, sample(300))
     assert len(cache) == 3 and cache.nbytes == 900
-    assert cache.get(0) is not None           # 0 is now the most recent, 1 the oldest
-    cache.put(3, sample(300))                 # 1200 > 1000: the oldest goes
+    assert cache.get(0) is not None  # 0 is now the most recent, 1 the oldest
+    cache.put(3, sample(300))  # 1200 > 1000: the oldest goes
     assert cache.get(1) is None and all(cache.get(i) is not None for i in (0, 2, 3)) and cache.nbytes == 900
-    cache.put(4, sample(1002))                # larger than the whole budget: not kept, nothing evicted
+    cache.put(4, sample(1002))  # larger than the whole budget: not kept, nothing evicted
     assert cache.get(4) is None and len(cache) == 3
     off = DecodedCache(0)
     off.put(0, sample(2))
@@ -60,7 +61,7 @@ def test_many_large_samples_train_in_memory_bounded_by_the_cache(tmp_path):
     16 MiB cache: the Python heap's peak (tracemalloc counts NumPy's and OpenCV's arrays) stays
     under the cache plus three samples in flight. The old cache kept every sample it decoded: here
     over 28 of them, more than three times that bound."""
-    side, n, cache_bytes, keys = 768, 40, 16 * 2 ** 20, 60
+    side, n, cache_bytes, keys = 768, 40, 16 * 2**20, 60
     y, x = np.mgrid[0:side, 0:side]
     page = np.dstack([x * 255 // side, y * 255 // side, (x + y) * 127 // side]).astype(np.uint8)
     paths = tmp_path / "blur.png", tmp_path / "gt.png"
@@ -77,7 +78,7 @@ def test_many_large_samples_train_in_memory_bounded_by_the_cache(tmp_path):
         tracemalloc.stop()
     bound = cache_bytes + 3 * sample_bytes
     assert dataset.cache.nbytes <= cache_bytes
-    assert peak < bound, f"peak {peak / 2 ** 20:.0f} MiB over the bound {bound / 2 ** 20:.0f} MiB"
+    assert peak < bound, f"peak {peak / 2**20:.0f} MiB over the bound {bound / 2**20:.0f} MiB"
     touched = {int(np.random.default_rng([0, key]).integers(n)) for key in range(keys)}  # as __getitem__ draws
     assert len(touched) * sample_bytes > 3 * bound  # what an unbounded cache would have kept
 
@@ -110,7 +111,7 @@ def test_a_run_with_loader_workers_trains_exactly_as_one_without(data, tmp_path)
     inline.fit()
     options = tiny_options(iters=(3, 2), loader={"num_workers": 2, "cache_bytes": "8 MiB"})
     workers = Trainer(options, data, tmp_path / "workers", quiet=True)
-    assert workers.opts["loader"] == {"num_workers": 2, "cache_bytes": 8 * 2 ** 20, "small_samples": "error"}
+    assert workers.opts["loader"] == {"num_workers": 2, "cache_bytes": 8 * 2**20, "small_samples": "error"}
     workers.fit()
     for key, value in weights(inline).items():
         np.testing.assert_array_equal(weights(workers)[key], value, err_msg=key)
@@ -124,11 +125,14 @@ def test_samples_smaller_than_the_patch_are_refused_by_name_or_mirror_padded(dat
         cv2.imwrite(str(path), small[:, :, ::-1])
     with_small = TrainData(train=[*data.train, paths], all=[*data.all, paths], val=data.val)
     # error (the default): before training, naming the file, its size, the patch and the way out
-    with pytest.raises(ValueError, match=r"patch size 32 is larger than .*small_blur\.png \(20x26\).*small_samples: pad"):
+    with pytest.raises(
+        ValueError, match=r"patch size 32 is larger than .*small_blur\.png \(20x26\).*small_samples: pad"
+    ):
         Trainer(tiny_options(), with_small, tmp_path / "refused")
     # pad: reported, then trained on
-    padded = Trainer(tiny_options(iters=(2, 2), loader={"small_samples": "pad"}), with_small, tmp_path / "pad",
-                     quiet=True)
+    padded = Trainer(
+        tiny_options(iters=(2, 2), loader={"small_samples": "pad"}), with_small, tmp_path / "pad", quiet=True
+    )
     assert "1 of 7 training samples are smaller than the patch size 32" in capsys.readouterr().out
     padded.fit()
     # the patch of the small sample: mirrored at the bottom and right (OpenCV's BORDER_REFLECT, fedcba|abcdef)
@@ -164,7 +168,7 @@ def test_every_track_gives_its_loader_options_per_profile(track_name):
         # a schedule in epochs (denoise, sdwnet full) becomes iterations once the data is counted
         loader = resolve_options(resolve_epochs(options, 1000), track.task)["loader"]
         assert (loader["num_workers"] > 0) == (profile == "full")
-        assert 0 < loader["cache_bytes"] * max(1, loader["num_workers"]) <= 4 * 2 ** 30
+        assert 0 < loader["cache_bytes"] * max(1, loader["num_workers"]) <= 4 * 2**30
     assert track.loader_section == ("seg_loader" if track_name == "deocclusion_seg" else "loader")
 
 
@@ -176,8 +180,11 @@ def test_a_global_batch_that_the_processes_cannot_share_is_an_error(monkeypatch,
     track = get_track("deblur")
     monkeypatch.setattr(paddle.distributed, "get_world_size", lambda: 2)
     options = track.train_options(track.config("full"))
-    with pytest.raises(ValueError, match=r"stages\[1\]: batch_size 5 is the global batch and cannot be split "
-                                         r"evenly over 2 processes.*\[8, 5, 4, 2, 1, 1\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"stages\[1\]: batch_size 5 is the global batch and cannot be split "
+        r"evenly over 2 processes.*\[8, 5, 4, 2, 1, 1\]",
+    ):
         Trainer(options, TrainData(train=[], all=[], val=[]), tmp_path / "never")
 
 
@@ -186,9 +193,9 @@ def test_the_two_process_demos_draw_the_patches_of_their_per_process_batches(tra
     """deblur and sdwnet demo train in two processes; their global batches are twice the
     per-process batches the shipped models trained with, so every rank draws the keys it drew then
     (rank r of iteration i: i * 2b + r * b onwards, b keys)."""
+    from lib.tracks import get_track
     from lib.train.data import IterationBatchSampler
     from lib.train.launch import default_nproc
-    from lib.tracks import get_track
 
     assert default_nproc(track_name, "demo") == 2
     stages = get_track(track_name).config("demo")["train"]["stages"]
@@ -197,5 +204,7 @@ def test_the_two_process_demos_draw_the_patches_of_their_per_process_batches(tra
     for stage, b in zip(stages, per_process):
         for rank in (0, 1):
             drawn = list(IterationBatchSampler(start, start + 5, stage["batch_size"], rank, 2))
-            assert drawn == [list(range(i * 2 * b + rank * b, i * 2 * b + rank * b + b)) for i in range(start, start + 5)]
+            assert drawn == [
+                list(range(i * 2 * b + rank * b, i * 2 * b + rank * b + b)) for i in range(start, start + 5)
+            ]
         start += stage["iters"]

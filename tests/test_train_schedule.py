@@ -1,11 +1,11 @@
 import math
 
-import pytest
-
 from lib.config import ConfigError, load_config
 from lib.train.data import IterationBatchSampler
 from lib.train.engine import resolve_options
 from lib.train.schedule import CosineRestartLR, PiecewiseSchedule, build_scheduler, fixed_patch_schedule
+
+import pytest
 
 
 def lr_curve(scheduler, n):
@@ -61,8 +61,14 @@ def test_warmup_ramps_the_first_period_linearly_then_follows_the_cosine():
 def test_full_profile_is_the_winning_schedule():
     opts = resolve_options(load_config("deblur", "full")["train"] | {"model": {"name": "nafnet"}})
     stages = [(s["batch_size"], s["patch_size"], s["iters"]) for s in opts["stages"]]
-    assert stages == [(8, 192, 184000), (5, 256, 128000), (4, 320, 96000), (2, 384, 72000),
-                      (1, 512, 72000), (1, 1024, 48000)]
+    assert stages == [
+        (8, 192, 184000),
+        (5, 256, 128000),
+        (4, 320, 96000),
+        (2, 384, 72000),
+        (1, 512, 72000),
+        (1, 1024, 48000),
+    ]
     assert opts["optimizer"]["lr"] == 2e-4 and opts["optimizer"]["weight_decay"] == 1e-4
     assert opts["optimizer"]["betas"] == [0.9, 0.999] and opts["grad_clip"] == 0.01
     phases = PiecewiseSchedule(opts["phases"], "phases")
@@ -74,8 +80,11 @@ def test_full_profile_is_the_winning_schedule():
     for it, lr in ((0, 2e-4), (183999, 1e-5), (184000, 1e-4), (415999, 1e-6), (416000, 2e-4), (599999, 1e-6)):
         sched.last_epoch = it
         assert sched.get_lr() == pytest.approx(lr, rel=1e-3), it
-    assert [p["loss"] if isinstance(p["loss"], str) else p["loss"]["name"] for p in opts["phases"]] == \
-        ["l1", "charbonnier_msssim", "charbonnier_msssim"]
+    assert [p["loss"] if isinstance(p["loss"], str) else p["loss"]["name"] for p in opts["phases"]] == [
+        "l1",
+        "charbonnier_msssim",
+        "charbonnier_msssim",
+    ]
     assert opts["phases"][2].get("all_data") is True
 
 
@@ -85,8 +94,11 @@ def test_every_profile_resolves():
 
 
 def base_options(**changes):
-    opts = {"model": {"name": "nafnet", "width": 4}, "stages": [{"batch_size": 2, "patch_size": 16, "iters": 4}],
-            "phases": [{"loss": "l1", "iters": 4}]}
+    opts = {
+        "model": {"name": "nafnet", "width": 4},
+        "stages": [{"batch_size": 2, "patch_size": 16, "iters": 4}],
+        "phases": [{"loss": "l1", "iters": 4}],
+    }
     opts.update(changes)
     return opts
 
@@ -132,8 +144,14 @@ def test_schedule_scale_keeps_the_shape_and_aligned_boundaries():
     assert [p["loss"] for p in longer["phases"]] == [p["loss"] for p in demo["phases"]]
     assert longer["val_every"] == 4 * demo["val_every"]
     resolve_options({**demo, **longer, "model": {"name": "nafnet"}})  # a valid schedule
-    odd = scale_schedule({"stages": [{"iters": 3}, {"iters": 4}], "phases": [{"iters": 7}],
-                          "scheduler": {"periods": [7], "warmup_iters": 2}}, 1.5)
+    odd = scale_schedule(
+        {
+            "stages": [{"iters": 3}, {"iters": 4}],
+            "phases": [{"iters": 7}],
+            "scheduler": {"periods": [7], "warmup_iters": 2},
+        },
+        1.5,
+    )
     assert [s["iters"] for s in odd["stages"]] == [4, 6] and odd["scheduler"] == {"periods": [10], "warmup_iters": 3}
     with pytest.raises(ValueError, match="positive"):
         scale_schedule(demo, 0)
@@ -149,8 +167,9 @@ def test_schedule_scale_of_the_cli_scales_the_tracks_own_training_section(track_
     own = track.train_options(track.config("demo"))
     longer = track.scaled_schedule("demo", 2)  # what lib.train --schedule-scale 2 passes to the trainer
     assert [s["iters"] for s in longer["stages"]] == [2 * s["iters"] for s in own["stages"]]
-    assert [{k: v for k, v in p.items() if k != "iters"} for p in longer["phases"]] == \
-        [{k: v for k, v in p.items() if k != "iters"} for p in own["phases"]]  # the segmenter's, not the GAN's
+    assert [{k: v for k, v in p.items() if k != "iters"} for p in longer["phases"]] == [
+        {k: v for k, v in p.items() if k != "iters"} for p in own["phases"]
+    ]  # the segmenter's, not the GAN's
 
 
 def test_training_processes_per_profile():
@@ -160,6 +179,7 @@ def test_training_processes_per_profile():
     assert default_nproc("denoise", "demo") == 1  # a track without a launch: section
     # a track whose options live in another track's file (lib/configs/deocclusion.yaml)
     from lib.tracks import get_track
+
     seg = get_track("deocclusion_seg").config("demo").get("launch") or {}
     assert default_nproc("deocclusion_seg", "demo") == int(seg.get("nproc", 1))
     cmd = launch_command(["--config", "deblur", "--nproc", "2", "--nproc=3", "--publish"], 2, "/tmp/x")
@@ -171,9 +191,12 @@ def test_training_processes_per_profile():
 def epoch_options(**changes):
     """Two stages in epochs of different batch sizes (2 epochs of batch 8, 1 of batch 4) and two
     phases whose boundary falls inside the first stage."""
-    opts = {"stages": [{"batch_size": 8, "patch_size": 16, "epochs": 2}, {"batch_size": 4, "patch_size": 32, "epochs": 1}],
-            "phases": [{"loss": "l1", "epochs": 1.5}, {"loss": "charbonnier", "epochs": 1.5}],
-            "scheduler": {"eta_min": 1e-6, "warmup_epochs": 0.5}, "task": {"mixup_from_epoch": 2.5, "other": 1}}
+    opts = {
+        "stages": [{"batch_size": 8, "patch_size": 16, "epochs": 2}, {"batch_size": 4, "patch_size": 32, "epochs": 1}],
+        "phases": [{"loss": "l1", "epochs": 1.5}, {"loss": "charbonnier", "epochs": 1.5}],
+        "scheduler": {"eta_min": 1e-6, "warmup_epochs": 0.5},
+        "task": {"mixup_from_epoch": 2.5, "other": 1},
+    }
     opts.update(changes)
     return opts
 
@@ -186,7 +209,10 @@ def test_epochs_become_iterations_of_the_training_samples():
     assert [(s["batch_size"], s["iters"]) for s in out["stages"]] == [(8, 25), (4, 25)]
     assert all("epochs" not in s for s in out["stages"] + out["phases"])
     # epoch 1.5 lies in the first stage: ceil(1.5 x 100 / 8) = 19; the rest of the 50
-    assert [p["iters"] for p in out["phases"]] == [19, 31] and [p["loss"] for p in out["phases"]] == ["l1", "charbonnier"]
+    assert [p["iters"] for p in out["phases"]] == [19, 31] and [p["loss"] for p in out["phases"]] == [
+        "l1",
+        "charbonnier",
+    ]
     assert out["scheduler"] == {"eta_min": 1e-6, "warmup_iters": 7}  # ceil(0.5 x 100 / 8)
     assert out["task"] == {"mixup_from_iter": 25 + 13, "other": 1}  # 2 epochs, then ceil(0.5 x 100 / 4)
     # two processes draw a batch each per iteration: half the iterations per epoch
@@ -221,9 +247,14 @@ def test_schedule_scale_multiplies_epochs():
 
 
 def test_fixed_patch_schedule_trains_the_same_pixels_at_one_size():
-    options = {"stages": [{"batch_size": 8, "patch_size": 64, "iters": 200}, {"batch_size": 4, "patch_size": 128, "iters": 50}],
-               "phases": [{"loss": "l1", "iters": 150}, {"loss": "psnr", "iters": 100, "all_data": True}],
-               "scheduler": {"eta_min": 1e-6, "warmup_iters": 10}}
+    options = {
+        "stages": [
+            {"batch_size": 8, "patch_size": 64, "iters": 200},
+            {"batch_size": 4, "patch_size": 128, "iters": 50},
+        ],
+        "phases": [{"loss": "l1", "iters": 150}, {"loss": "psnr", "iters": 100, "all_data": True}],
+        "scheduler": {"eta_min": 1e-6, "warmup_iters": 10},
+    }
     out = fixed_patch_schedule(options)
     # 8 x 64^2 x 200 + 4 x 128^2 x 50 = 9,830,400 pixels = 150 iterations of 4 x 128^2
     assert out["stages"] == [{"batch_size": 4, "patch_size": 128, "iters": 150}]

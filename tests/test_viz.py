@@ -1,14 +1,15 @@
 """lib.viz.grouped_bars: each bar stands where its group and series put it, at the value given."""
+
 import matplotlib
 
 matplotlib.use("Agg")
 
 import math
 
+from lib.viz import grouped_bars
+
 import matplotlib.pyplot as plt
 import pytest
-
-from lib.viz import grouped_bars
 
 
 def test_grouped_bars_heights_positions_and_gaps():
@@ -45,7 +46,10 @@ def test_training_seconds_adds_the_stretches_of_a_resumed_run(tmp_path):
     log = tmp_path / "log.csv"
     # 10 -> 20 in one stretch (30 s), resumed at 20 (clock back to 0) for 25 s, resumed again for 7 s; a validation row
     # repeats an iteration with a later reading
-    log.write_text("iteration,loss,psnr,seconds\n10,0.5,,12.0\n20,0.4,,30.0\n20,,21.0,31.5\n"
-                   "30,0.3,,11.0\n40,0.2,,25.0\n50,0.1,,7.0\n", encoding="utf-8")
+    log.write_text(
+        "iteration,loss,psnr,seconds\n10,0.5,,12.0\n20,0.4,,30.0\n20,,21.0,31.5\n"
+        "30,0.3,,11.0\n40,0.2,,25.0\n50,0.1,,7.0\n",
+        encoding="utf-8",
+    )
     assert training_seconds(read_training_log(log)) == pytest.approx(31.5 + 25.0 + 7.0)
     assert training_seconds(read_training_log(log)[:3]) == pytest.approx(31.5)  # never resumed: its last reading

@@ -1,11 +1,12 @@
 """Haar DWT / IDWT (lib.models.wavelet): SDWNet's sub-band order and scaling, checked against
 PyWavelets, perfect reconstruction, the batch layout, jit, and bad inputs."""
+
 import lib  # noqa: F401  (quiet Paddle first)
+from lib.models.wavelet import DWT, IDWT, haar_dwt, haar_dwt_bands, haar_idwt, haar_idwt_bands
+
 import numpy as np
 import paddle
 import pytest
-
-from lib.models.wavelet import DWT, IDWT, haar_dwt, haar_dwt_bands, haar_idwt, haar_idwt_bands
 
 pywt = pytest.importorskip("pywt")
 
@@ -41,7 +42,7 @@ def test_subbands_match_pywavelets(shape):
 def test_orthonormal_energy_is_kept():
     x = rand(2, 3, 8, 6)
     bands = haar_dwt_bands(paddle.to_tensor(x))
-    energy = sum(float((b ** 2).sum()) for b in bands)
+    energy = sum(float((b**2).sum()) for b in bands)
     np.testing.assert_allclose(energy, float((x.astype("float64") ** 2).sum()), rtol=1e-5)
 
 
@@ -52,7 +53,7 @@ def test_batch_layout_is_ll_hl_lh_hh_blocks():
     stacked = haar_dwt(x)
     assert list(stacked.shape) == [12, 2, 2, 3]
     for k, band in enumerate(haar_dwt_bands(x)):
-        np.testing.assert_array_equal(stacked[3 * k:3 * (k + 1)].numpy(), band.numpy())
+        np.testing.assert_array_equal(stacked[3 * k : 3 * (k + 1)].numpy(), band.numpy())
 
 
 @pytest.mark.parametrize("shape", [(1, 3, 2, 2), (2, 3, 16, 10), (3, 1, 6, 30)])
@@ -85,20 +86,22 @@ def test_to_static_with_dynamic_shape():
     def roundtrip(x):
         return haar_idwt(haar_dwt(x) * 2.0)
 
-    static = paddle.jit.to_static(roundtrip, input_spec=[InputSpec([None, 2, None, None], "float32")],
-                                  full_graph=True)
+    static = paddle.jit.to_static(roundtrip, input_spec=[InputSpec([None, 2, None, None], "float32")], full_graph=True)
     for shape in [(1, 2, 4, 6), (3, 2, 10, 2)]:
         x = paddle.to_tensor(rand(*shape))
         np.testing.assert_allclose(static(x).numpy(), 2 * x.numpy(), rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("shape, message", [
-    ((1, 3, 5, 8), "height must be even"),
-    ((1, 3, 8, 7), "width must be even"),
-    ((1, 3, 7, 7), "height and width must be even"),
-    ((3, 8, 8), "N x C x H x W"),
-    ((1, 1, 3, 8, 8), "N x C x H x W"),
-])
+@pytest.mark.parametrize(
+    "shape, message",
+    [
+        ((1, 3, 5, 8), "height must be even"),
+        ((1, 3, 8, 7), "width must be even"),
+        ((1, 3, 7, 7), "height and width must be even"),
+        ((3, 8, 8), "N x C x H x W"),
+        ((1, 1, 3, 8, 8), "N x C x H x W"),
+    ],
+)
 def test_bad_dwt_input(shape, message):
     with pytest.raises(ValueError, match=message):
         haar_dwt(paddle.zeros(list(shape)))

@@ -1,7 +1,8 @@
 """The tiny NAFNet of the inference, export and submission tests, and its deployment sizes."""
+
 import paddle
 
-TINY_PATCH = 32          # "training" patch of the tiny model: TLC windows of 2.5 x 32 = 80 px
+TINY_PATCH = 32  # "training" patch of the tiny model: TLC windows of 2.5 x 32 = 80 px
 TINY_TILE_PIXELS = 128 * 128
 TINY_OVERLAP = 16
 

@@ -8,21 +8,22 @@
 They go through the same entry points as the blurred-document track: the registry, Track.trainer,
 checkpoints, Track.load_model, lib.export.build_submission and predict.py.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
-
-import cv2
-import numpy as np
-import paddle
-import paddle.nn as nn
-import paddle.nn.functional as F
 
 from lib.data.pairs import DataError, read_image
 from lib.metrics import psnr
 from lib.tracks import Track, register_track
 from lib.train.registry import register_model
 from lib.train.tasks import Task, mean_metrics
+
+import cv2
+import numpy as np
+import paddle
+import paddle.nn as nn
+import paddle.nn.functional as F
 
 CONFIGS = Path(__file__).parent / "configs"
 
@@ -67,7 +68,7 @@ def smooth_image(rng: np.random.Generator, size: int) -> np.ndarray:
     base = rng.uniform(40, 215, (4, 4, 3)).astype(np.float32)
     image = cv2.resize(base, (size, size), interpolation=cv2.INTER_CUBIC)
     y0, x0 = rng.integers(0, size // 2, 2)
-    image[y0:y0 + size // 3, x0:x0 + size // 3] = rng.uniform(0, 255, 3)
+    image[y0 : y0 + size // 3, x0 : x0 + size // 3] = rng.uniform(0, 255, 3)
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
@@ -131,6 +132,7 @@ class TinyDenoiseTrack(Track):
 class TinyGANTask(Task):
     """Hinge GAN + L1: ``d_every`` sets how often the discriminator is updated (1: every
     iteration; 3: 3 generator updates per discriminator update)."""
+
     name = "tiny_gan"
     networks = ("generator", "discriminator")
     phase_keys = frozenset({"d_every"})
@@ -157,8 +159,9 @@ class TinyGANTask(Task):
             self.optimize(d_loss, "discriminator")
             losses["d_loss"] = float(d_loss)
         restored = gen(noisy)
-        g_loss = (self.settings["gan_weight"] * -disc(restored).mean()
-                  + self.settings["l1_weight"] * F.l1_loss(restored, clean))
+        g_loss = self.settings["gan_weight"] * -disc(restored).mean() + self.settings["l1_weight"] * F.l1_loss(
+            restored, clean
+        )
         self.optimize(g_loss, "generator")
         losses["loss"] = float(g_loss)
         return losses
@@ -166,8 +169,12 @@ class TinyGANTask(Task):
     def validate(self, samples):
         from lib.infer import predict_image
 
-        return mean_metrics([{"psnr": psnr(predict_image(self.nets["generator"], read_image(inp)), read_image(gt))}
-                             for _, inp, gt in samples])
+        return mean_metrics(
+            [
+                {"psnr": psnr(predict_image(self.nets["generator"], read_image(inp)), read_image(gt))}
+                for _, inp, gt in samples
+            ]
+        )
 
 
 class TinyGANTrack(TinyDenoiseTrack):

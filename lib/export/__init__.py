@@ -35,6 +35,7 @@ Two things had to be fixed to get there (each has a test in tests/test_export.py
   missing (it once upgraded NumPy to 2 in this venv; requirements.txt now pins it): export here
   does not use it at all, ONNX Runtime optimises the graph when it loads it.
 """
+
 from __future__ import annotations
 
 import copy
@@ -49,6 +50,7 @@ import zipfile
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet logs before paddle)
+
 import numpy as np
 import paddle
 import paddle.nn as nn
@@ -150,8 +152,9 @@ def export_paddle(model: nn.Layer, prefix) -> Path:
     channels = int(getattr(model, "img_channel", 3))
     with warnings.catch_warnings():  # dy2static's notes on NAFNet's padding branch, harmless
         warnings.simplefilter("ignore", UserWarning)
-        paddle.jit.save(exportable(model), str(prefix),
-                        input_spec=[InputSpec([None, channels, None, None], "float32", "x")])
+        paddle.jit.save(
+            exportable(model), str(prefix), input_spec=[InputSpec([None, channels, None, None], "float32", "x")]
+        )
     if not prefix.with_suffix(".pdiparams").exists():
         raise RuntimeError(f"paddle.jit.save wrote no {prefix}.pdiparams")
     return prefix
@@ -183,9 +186,10 @@ def export_paddle_legacy(model: nn.Layer, prefix) -> Path:
         # dy2static puts the user's code first and the tracer's own error on the last line
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
         reason = lines[-1] if lines else first_line(exc)
-        raise RuntimeError(f"Paddle {paddle.__version__} cannot write this network as a .pdmodel: "
-                           f"{reason if reason.startswith(type(exc).__name__) else type(exc).__name__ + ': ' + reason}"
-                           ) from exc
+        raise RuntimeError(
+            f"Paddle {paddle.__version__} cannot write this network as a .pdmodel: "
+            f"{reason if reason.startswith(type(exc).__name__) else type(exc).__name__ + ': ' + reason}"
+        ) from exc
     files[2].unlink(missing_ok=True)  # names for paddle.load only; inference does not read it
     if not (files[0].exists() and files[1].exists()):
         raise RuntimeError(f"paddle.jit.save wrote no {files[0].name} + {files[1].name}")
@@ -224,8 +228,14 @@ def export_onnx(prefix, onnx_path, opset: int = ONNX_OPSET) -> Path:
     prefix, onnx_path = Path(prefix), Path(onnx_path)
     graph = prefix.with_suffix(".json") if prefix.with_suffix(".json").exists() else prefix.with_suffix(".pdmodel")
     raw = onnx_path.with_name(onnx_path.name + ".raw")
-    paddle2onnx.export(str(graph), str(prefix.with_suffix(".pdiparams")), save_file=str(raw),
-                       opset_version=opset, enable_onnx_checker=True, optimize_tool="none")
+    paddle2onnx.export(
+        str(graph),
+        str(prefix.with_suffix(".pdiparams")),
+        save_file=str(raw),
+        opset_version=opset,
+        enable_onnx_checker=True,
+        optimize_tool="none",
+    )
     if not raw.exists():  # paddle2onnx logs conversion errors instead of raising them
         raise RuntimeError(f"paddle2onnx did not convert {graph} (see the log above)")
     model = onnx.load(str(raw))
@@ -255,8 +265,15 @@ def max_abs_error(reference, runner, shape=(1, 3, 101, 77), seed: int = 0) -> fl
     return float(np.abs(got - expected).max())
 
 
-def export_model(model: nn.Layer, out_dir, *, onnx: bool = True, check: tuple | None = None,
-                 onednn: bool = True, legacy: bool = False) -> dict:
+def export_model(
+    model: nn.Layer,
+    out_dir,
+    *,
+    onnx: bool = True,
+    check: tuple | None = None,
+    onednn: bool = True,
+    legacy: bool = False,
+) -> dict:
     """Export ``model`` (plain or TLC) to ``out_dir/model.{json,pdiparams[,onnx]}`` (and, with
     ``legacy``, ``model_legacy.{pdmodel,pdiparams}`` if this Paddle can write them) and compare each
     format with the dygraph model on a ``check`` input (Paddle Inference with oneDNN unless
@@ -266,8 +283,10 @@ def export_model(model: nn.Layer, out_dir, *, onnx: bool = True, check: tuple | 
     check = tuple(check or (1, 3, 101, 77))
     start = time.perf_counter()
     prefix = export_paddle(model, out_dir / "model")
-    info = {"paddle": [str(prefix.with_suffix(".json")), str(prefix.with_suffix(".pdiparams"))],
-            "check_shape": list(check)}
+    info = {
+        "paddle": [str(prefix.with_suffix(".json")), str(prefix.with_suffix(".pdiparams"))],
+        "check_shape": list(check),
+    }
     info["paddle_max_abs_error"] = max_abs_error(model, PaddleRunner(prefix, device="cpu", onednn=onednn), check)
     if legacy:
         try:
@@ -290,9 +309,11 @@ def formats_of(folder, legacy_note: str | None = None) -> dict:
     """Which deployment files ``folder`` holds, for ``model_meta.json``: {format: [file names] or
     None}, plus why there is no pre-PIR pair when ``legacy_note`` says."""
     folder = Path(folder)
-    pairs = {"paddle": ["model.json", "model.pdiparams"],
-             "paddle_legacy": [f"{LEGACY_PREFIX}.pdmodel", f"{LEGACY_PREFIX}.pdiparams"],
-             "onnx": ["model.onnx"]}
+    pairs = {
+        "paddle": ["model.json", "model.pdiparams"],
+        "paddle_legacy": [f"{LEGACY_PREFIX}.pdmodel", f"{LEGACY_PREFIX}.pdiparams"],
+        "onnx": ["model.onnx"],
+    }
     formats = {name: files if all((folder / f).is_file() for f in files) else None for name, files in pairs.items()}
     if formats["paddle_legacy"] is None and legacy_note:
         formats["paddle_legacy_note"] = legacy_note
@@ -335,10 +356,20 @@ def write_zip(out_zip: Path, folder: Path, names: list[str]) -> None:
     os.replace(tmp_zip, out_zip)
 
 
-def build_submission(model: nn.Layer, out_zip=None, *, tlc: bool = False, tlc_factor: float | None = None,
-                     tlc_train_size: int | None = None, profile: str | None = None,
-                     tile_pixels: int = DEFAULT_TILE_PIXELS, overlap: int = DEFAULT_OVERLAP, onnx: bool = True,
-                     tolerance: float = 1e-3, tiling: str | None = None) -> dict:
+def build_submission(
+    model: nn.Layer,
+    out_zip=None,
+    *,
+    tlc: bool = False,
+    tlc_factor: float | None = None,
+    tlc_train_size: int | None = None,
+    profile: str | None = None,
+    tile_pixels: int = DEFAULT_TILE_PIXELS,
+    overlap: int = DEFAULT_OVERLAP,
+    onnx: bool = True,
+    tolerance: float = 1e-3,
+    tiling: str | None = None,
+) -> dict:
     """Write ``out_zip`` (default dist/submission.zip): predict.py, the exported model (with TLC
     if ``tlc``: factor and training size as given, else from the ``tlc`` section of ``profile``'s
     config, see lib.infer.tlc_model) and model_meta.json, whose ``tiling`` predict.py follows
@@ -355,8 +386,13 @@ def build_submission(model: nn.Layer, out_zip=None, *, tlc: bool = False, tlc_fa
     with tempfile.TemporaryDirectory(prefix="submission_") as tmp:
         folder = Path(tmp)
         settings = getattr(deployed, "tlc", None) or {}
-        info = export_model(deployed, folder, onnx=onnx,
-                            check=check_shape(settings.get("train_size"), settings.get("factor")), legacy=True)
+        info = export_model(
+            deployed,
+            folder,
+            onnx=onnx,
+            check=check_shape(settings.get("train_size"), settings.get("factor")),
+            legacy=True,
+        )
         for key in ("paddle_max_abs_error", "paddle_legacy_max_abs_error", "onnx_max_abs_error"):
             if key in info and not info[key] <= tolerance:
                 raise RuntimeError(f"exported model disagrees with dygraph: {key} = {info[key]:.3g} > {tolerance}")
@@ -370,7 +406,8 @@ def build_submission(model: nn.Layer, out_zip=None, *, tlc: bool = False, tlc_fa
             "overlap": int(overlap),
             "tlc": getattr(deployed, "tlc", None),
             "source_checkpoint": str(Path(source).resolve().relative_to(REPO_ROOT))
-            if source and Path(source).resolve().is_relative_to(REPO_ROOT) else (str(source) if source else None),
+            if source and Path(source).resolve().is_relative_to(REPO_ROOT)
+            else (str(source) if source else None),
             "paddle_max_abs_error": info["paddle_max_abs_error"],
             "paddle_legacy_max_abs_error": info.get("paddle_legacy_max_abs_error"),
             "onnx_max_abs_error": info.get("onnx_max_abs_error"),
@@ -394,10 +431,14 @@ def predict_imports(path=PREDICT_TEMPLATE) -> list[str]:
     import ast
 
     tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    names = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-             for alias in node.names}
-    names |= {node.module.split(".")[0] for node in ast.walk(tree)
-              if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+    names = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    names |= {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+    }
     return sorted(names - {"__future__"})
 
 
@@ -437,6 +478,12 @@ def run_submission(folder, src_dir, save_dir, *args, timeout: float = 3600):
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "COURSE_PROFILE", "COURSE_DATA")}
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "predict.py", str(src_dir), str(save_dir), *map(str, args)],
-                            cwd=str(folder), env=env, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "predict.py", str(src_dir), str(save_dir), *map(str, args)],
+        cwd=str(folder),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     return result, time.perf_counter() - start

@@ -8,6 +8,7 @@ The model is your own run of the profile ($COURSE_PROFILE, else demo) if it exis
 published model; demo falls back to the track's shipped demo model. A full profile that was never
 trained is an error naming the command that trains it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,22 +24,42 @@ from lib.tracks import get_track, track_names
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.export", description="Build a track's submission zip.")
     parser.add_argument("--track", default="deblur", choices=track_names(), help="default: deblur")
-    parser.add_argument("--checkpoint", type=Path, default=None,
-                        help="model to export (default: your own run of the profile, else its published model; "
-                             "for demo, else the shipped demo model)")
-    parser.add_argument("--profile", default=None, choices=PROFILES,
-                        help="profile whose run to look for (default: $COURSE_PROFILE, else demo)")
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        help="model to export (default: your own run of the profile, else its published model; "
+        "for demo, else the shipped demo model)",
+    )
+    parser.add_argument(
+        "--profile",
+        default=None,
+        choices=PROFILES,
+        help="profile whose run to look for (default: $COURSE_PROFILE, else demo)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="zip to write (default: dist/<track>_submission.zip)")
     parser.add_argument("--no-tlc", action="store_true", help="export the plain model, without TLC")
-    parser.add_argument("--tlc-factor", type=float, default=None,
-                        help="TLC window / training size (default: the profile's tlc.factor in the track's config)")
-    parser.add_argument("--tlc-train-size", type=int, default=None,
-                        help="TLC training size in px (default: the profile's tlc.train_size; full: 256)")
+    parser.add_argument(
+        "--tlc-factor",
+        type=float,
+        default=None,
+        help="TLC window / training size (default: the profile's tlc.factor in the track's config)",
+    )
+    parser.add_argument(
+        "--tlc-train-size",
+        type=int,
+        default=None,
+        help="TLC training size in px (default: the profile's tlc.train_size; full: 256)",
+    )
     parser.add_argument("--tile-pixels", type=int, default=DEFAULT_TILE_PIXELS)
     parser.add_argument("--overlap", type=int, default=DEFAULT_OVERLAP)
-    parser.add_argument("--tiling", choices=("overlap", "quadrants"), default=None,
-                        help="how predict.py cuts a test image (default: the profile's submission.tiling in the "
-                             "track's config; deblur full: quadrants, the winner's 4 tiles; else overlap)")
+    parser.add_argument(
+        "--tiling",
+        choices=("overlap", "quadrants"),
+        default=None,
+        help="how predict.py cuts a test image (default: the profile's submission.tiling in the "
+        "track's config; deblur full: quadrants, the winner's 4 tiles; else overlap)",
+    )
     parser.add_argument("--no-onnx", action="store_true", help="Paddle inference model only")
     args = parser.parse_args(argv)
     track = get_track(args.track)
@@ -47,21 +68,40 @@ def main(argv=None) -> int:
     except FileNotFoundError as error:  # no model of this profile: say how to train one, no traceback
         print(f"python -m lib.export: {error}", file=sys.stderr)
         return 2
-    options = {"tile_pixels": args.tile_pixels, "overlap": args.overlap, "onnx": not args.no_onnx,
-               "profile": args.profile, **({"tiling": args.tiling} if args.tiling else {})}
+    options = {
+        "tile_pixels": args.tile_pixels,
+        "overlap": args.overlap,
+        "onnx": not args.no_onnx,
+        "profile": args.profile,
+        **({"tiling": args.tiling} if args.tiling else {}),
+    }
     if track.tlc:
         options.update(tlc=not args.no_tlc, tlc_factor=args.tlc_factor, tlc_train_size=args.tlc_train_size)
     meta = track.build_submission(model, args.out, **options)
     for name, net in (meta.get("networks") or {"model": meta}).items():  # one network, or a pipeline's
         print(f"{name}: {net['source_checkpoint']}" + (f", TLC {net['tlc']}" if "tlc" in net else ""))
-        print(f"  max |exported - dygraph| on {net['check_shape']}: Paddle Inference {net['paddle_max_abs_error']:.2e}"
-              + (f", ONNX Runtime {net['onnx_max_abs_error']:.2e}" if net["onnx_max_abs_error"] is not None else ""))
+        print(
+            f"  max |exported - dygraph| on {net['check_shape']}: Paddle Inference {net['paddle_max_abs_error']:.2e}"
+            + (f", ONNX Runtime {net['onnx_max_abs_error']:.2e}" if net["onnx_max_abs_error"] is not None else "")
+        )
         formats = net["formats"]
-        print("  pre-PIR model_legacy.pdmodel (for Paddle 2): " + ("included" if formats["paddle_legacy"] else
-              "not written" + (f" ({formats['paddle_legacy_note']})" if "paddle_legacy_note" in formats else "")))
+        print(
+            "  pre-PIR model_legacy.pdmodel (for Paddle 2): "
+            + (
+                "included"
+                if formats["paddle_legacy"]
+                else "not written" + (f" ({formats['paddle_legacy_note']})" if "paddle_legacy_note" in formats else "")
+            )
+        )
         if "tiling" in net:
-            print(f"  predict.py tiling: {net['tiling']}" + (" (the winner's 4 quadrants)" if net["tiling"] == "quadrants"
-                                                          else f" (at most {net['tile_pixels']} pixels per tile)"))
+            print(
+                f"  predict.py tiling: {net['tiling']}"
+                + (
+                    " (the winner's 4 quadrants)"
+                    if net["tiling"] == "quadrants"
+                    else f" (at most {net['tile_pixels']} pixels per tile)"
+                )
+            )
     print(f"wrote {meta['zip']} ({meta['zip_bytes'] / 1e6:.1f} MB: {', '.join(meta['files'])})")
     print(f"run it: unzip {Path(meta['zip']).name} -d sub && python sub/predict.py src_image_dir save_dir")
     return 0

@@ -7,6 +7,7 @@ an (N, C, H*W) view, and a per-channel parameter shared by the batch is expanded
 (the modes below; bench/bench_channel_ops.py). The arithmetic is unchanged, so every network of the
 course uses these for its conv biases and per-channel weights.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -15,8 +16,15 @@ import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 
-__all__ = ["CHANNEL_OPS_MODES", "channel_ops_mode", "broadcast_channel_ops", "add_channel_bias", "add_channels",
-           "scale_channels", "Conv2D"]
+__all__ = [
+    "CHANNEL_OPS_MODES",
+    "channel_ops_mode",
+    "broadcast_channel_ops",
+    "add_channel_bias",
+    "add_channels",
+    "scale_channels",
+    "Conv2D",
+]
 
 # How the ops below compute (the same numbers in every mode; tests/test_channel_ops.py):
 #   "broadcast": plain NCHW broadcasting, the slow path (for the benches and the tests);
@@ -93,6 +101,14 @@ class Conv2D(nn.Conv2D):
         if self._padding_mode != "zeros":
             x = F.pad(x, self._reversed_padding_repeated_twice, mode=self._padding_mode, data_format=self._data_format)
             padding = 0
-        out = F.conv2d(x, self.weight, None, stride=self._stride, padding=padding,
-                       dilation=self._dilation, groups=self._groups, data_format=self._data_format)
+        out = F.conv2d(
+            x,
+            self.weight,
+            None,
+            stride=self._stride,
+            padding=padding,
+            dilation=self._dilation,
+            groups=self._groups,
+            data_format=self._data_format,
+        )
         return out if self.bias is None else add_channel_bias(out, self.bias)

@@ -71,34 +71,65 @@ epochs, batch 1, 40 epochs, 256x256 images.
 
 Every ``forward`` takes ``self`` first (``paddle.jit.to_static`` needs it).
 """
+
 from __future__ import annotations
 
 import math
 from typing import Any, Callable
+
+from lib.config import check_keys, named_or_given
+from lib.models.channel_ops import Conv2D, add_channel_bias
+from lib.models.nafnet import count_parameters
 
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 from paddle.nn.utils.spectral_norm_hook import SpectralNorm as _SpectralNormHook
 
-from lib.config import check_keys, named_or_given
-from lib.models.channel_ops import Conv2D, add_channel_bias
-from lib.models.nafnet import count_parameters
-
 __all__ = [
-    "DEEPFILL_CONFIGS", "DEEPFILL_OPTIONS", "DEEPFILL_PARAM_COUNTS", "DEEPFILL_D_PARAM_COUNTS",
-    "DEEPFILL_LOSS_WEIGHTS", "GatedConv2d", "TransposeGatedConv2d", "Conv2dLayer", "LayerNorm",
-    "GatedGenerator", "PatchDiscriminator", "deepfill_from_config", "discriminator_from_config",
-    "composite", "hinge_d_loss", "hinge_g_loss", "wgan_d_loss", "generator_loss", "count_parameters",
-    "reference_key", "remove_spectral_norm", "GAN_LOSSES", "VGG16_URL", "VGG16Features", "PretrainedWeightsError",
-    "discriminator_loss", "perceptual_l1", "vgg16_features",
+    "DEEPFILL_CONFIGS",
+    "DEEPFILL_OPTIONS",
+    "DEEPFILL_PARAM_COUNTS",
+    "DEEPFILL_D_PARAM_COUNTS",
+    "DEEPFILL_LOSS_WEIGHTS",
+    "GatedConv2d",
+    "TransposeGatedConv2d",
+    "Conv2dLayer",
+    "LayerNorm",
+    "GatedGenerator",
+    "PatchDiscriminator",
+    "deepfill_from_config",
+    "discriminator_from_config",
+    "composite",
+    "hinge_d_loss",
+    "hinge_g_loss",
+    "wgan_d_loss",
+    "generator_loss",
+    "count_parameters",
+    "reference_key",
+    "remove_spectral_norm",
+    "GAN_LOSSES",
+    "VGG16_URL",
+    "VGG16Features",
+    "PretrainedWeightsError",
+    "discriminator_loss",
+    "perceptual_l1",
+    "vgg16_features",
 ]
 
 # The reference's options (train.py defaults), shared by the generator and the discriminator as the
 # reference's single ``opt`` is. ``reference``: the winning solution's model. ``demo``: narrower, for CPU
 # training at 256x256. ``tiny``: tests and the smoke profile.
-_REFERENCE_OPTIONS = dict(in_channels=4, out_channels=3, latent_channels=64, pad_type="zero",
-                          activation="lrelu", norm="in", init_type="xavier", init_gain=0.02)
+_REFERENCE_OPTIONS = dict(
+    in_channels=4,
+    out_channels=3,
+    latent_channels=64,
+    pad_type="zero",
+    activation="lrelu",
+    norm="in",
+    init_type="xavier",
+    init_gain=0.02,
+)
 DEEPFILL_CONFIGS: dict[str, dict[str, Any]] = {
     "reference": dict(_REFERENCE_OPTIONS),
     "demo": dict(_REFERENCE_OPTIONS, latent_channels=16),
@@ -139,10 +170,8 @@ class LayerNorm(nn.Layer):
         self.eps = eps
         self.affine = affine
         if affine:
-            self.gamma = self.create_parameter([num_features],
-                                               default_initializer=nn.initializer.Uniform(0.0, 1.0))
-            self.beta = self.create_parameter([num_features],
-                                              default_initializer=nn.initializer.Constant(0.0))
+            self.gamma = self.create_parameter([num_features], default_initializer=nn.initializer.Uniform(0.0, 1.0))
+            self.beta = self.create_parameter([num_features], default_initializer=nn.initializer.Constant(0.0))
 
     def forward(self, x):
         flat = x.flatten(1)
@@ -163,8 +192,7 @@ def _check_choice(value: str, choices, what: str) -> str:
 def _make_norm(norm: str, channels: int):
     _check_choice(norm, NORMS, "normalisation")
     if norm == "bn":  # the reference re-initialises BatchNorm weights ~ N(1, 0.02)
-        return nn.BatchNorm2D(channels, weight_attr=paddle.ParamAttr(
-            initializer=nn.initializer.Normal(1.0, 0.02)))
+        return nn.BatchNorm2D(channels, weight_attr=paddle.ParamAttr(initializer=nn.initializer.Normal(1.0, 0.02)))
     if norm == "in":  # PyTorch InstanceNorm2d default: no affine parameters, eps 1e-5
         return nn.InstanceNorm2D(channels, epsilon=1e-5, weight_attr=False, bias_attr=False)
     if norm == "ln":
@@ -175,8 +203,13 @@ def _make_norm(norm: str, channels: int):
 def _make_activation(activation: str):
     _check_choice(activation, ACTIVATIONS, "activation")
     return {
-        "relu": nn.ReLU, "lrelu": lambda: nn.LeakyReLU(0.2), "prelu": lambda: nn.PReLU(1, init=0.25),
-        "selu": nn.SELU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "none": lambda: None,
+        "relu": nn.ReLU,
+        "lrelu": lambda: nn.LeakyReLU(0.2),
+        "prelu": lambda: nn.PReLU(1, init=0.25),
+        "selu": nn.SELU,
+        "tanh": nn.Tanh,
+        "sigmoid": nn.Sigmoid,
+        "none": lambda: None,
     }[activation]()
 
 
@@ -197,15 +230,29 @@ def _weight_initializer(init_type: str, init_gain: float, fan_in: int, fan_out: 
     return nn.initializer.Orthogonal(gain=init_gain)
 
 
-def _conv(in_channels: int, out_channels: int, kernel_size: int, stride: int, dilation: int, sn: bool,
-          init_type: str, init_gain: float) -> nn.Conv2D:
+def _conv(
+    in_channels: int,
+    out_channels: int,
+    kernel_size: int,
+    stride: int,
+    dilation: int,
+    sn: bool,
+    init_type: str,
+    init_gain: float,
+) -> nn.Conv2D:
     """A padding-free Conv2D (the padding is a separate layer), optionally spectrally normalised."""
-    fan_in, fan_out = in_channels * kernel_size ** 2, out_channels * kernel_size ** 2
+    fan_in, fan_out = in_channels * kernel_size**2, out_channels * kernel_size**2
     bound = 1.0 / math.sqrt(fan_in)
-    conv = Conv2D(in_channels, out_channels, kernel_size, stride=stride, padding=0, dilation=dilation,
-                  weight_attr=paddle.ParamAttr(initializer=_weight_initializer(
-                      init_type, init_gain, fan_in, fan_out, sn)),
-                  bias_attr=paddle.ParamAttr(initializer=nn.initializer.Uniform(-bound, bound)))
+    conv = Conv2D(
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=stride,
+        padding=0,
+        dilation=dilation,
+        weight_attr=paddle.ParamAttr(initializer=_weight_initializer(init_type, init_gain, fan_in, fan_out, sn)),
+        bias_attr=paddle.ParamAttr(initializer=nn.initializer.Uniform(-bound, bound)),
+    )
     if sn:
         # Trainable weight_orig, buffers weight_u / weight_v; power iteration in train mode only.
         conv = nn.utils.spectral_norm(conv, n_power_iterations=1, eps=1e-12, dim=0)
@@ -232,9 +279,21 @@ class _PaddedConvBase(nn.Layer):
 class Conv2dLayer(_PaddedConvBase):
     """Plain conv block of the reference (used by the discriminator): pad, conv, norm, activation."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-                 padding: int = 0, dilation: int = 1, pad_type: str = "zero", activation: str = "lrelu",
-                 norm: str = "none", sn: bool = False, init_type: str = "xavier", init_gain: float = 0.02):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int = 0,
+        dilation: int = 1,
+        pad_type: str = "zero",
+        activation: str = "lrelu",
+        norm: str = "none",
+        sn: bool = False,
+        init_type: str = "xavier",
+        init_gain: float = 0.02,
+    ):
         super().__init__()
         self._setup(out_channels, padding, pad_type, activation, norm)
         self.conv2d = _conv(in_channels, out_channels, kernel_size, stride, dilation, sn, init_type, init_gain)
@@ -256,15 +315,26 @@ class GatedConv2d(_PaddedConvBase):
     the fused 16 -> 6, so the fused layer costs about half). ``fused=False`` is the literal form.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-                 padding: int = 0, dilation: int = 1, pad_type: str = "reflect", activation: str = "lrelu",
-                 norm: str = "none", sn: bool = False, init_type: str = "xavier", init_gain: float = 0.02,
-                 fused: bool = True):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int = 0,
+        dilation: int = 1,
+        pad_type: str = "reflect",
+        activation: str = "lrelu",
+        norm: str = "none",
+        sn: bool = False,
+        init_type: str = "xavier",
+        init_gain: float = 0.02,
+        fused: bool = True,
+    ):
         super().__init__()
         self._setup(out_channels, padding, pad_type, activation, norm)
         self.conv2d = _conv(in_channels, out_channels, kernel_size, stride, dilation, sn, init_type, init_gain)
-        self.mask_conv2d = _conv(in_channels, out_channels, kernel_size, stride, dilation, sn, init_type,
-                                 init_gain)
+        self.mask_conv2d = _conv(in_channels, out_channels, kernel_size, stride, dilation, sn, init_type, init_gain)
         self.fused = fused
         self.stride, self.dilation = stride, dilation
 
@@ -292,14 +362,38 @@ class TransposeGatedConv2d(nn.Layer):
     """Nearest-neighbour upsampling by ``scale_factor`` then a GatedConv2d (``sn`` defaults to True
     as in the reference)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-                 padding: int = 0, dilation: int = 1, pad_type: str = "zero", activation: str = "lrelu",
-                 norm: str = "none", sn: bool = True, scale_factor: int = 2, init_type: str = "xavier",
-                 init_gain: float = 0.02):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int = 0,
+        dilation: int = 1,
+        pad_type: str = "zero",
+        activation: str = "lrelu",
+        norm: str = "none",
+        sn: bool = True,
+        scale_factor: int = 2,
+        init_type: str = "xavier",
+        init_gain: float = 0.02,
+    ):
         super().__init__()
         self.scale_factor = scale_factor
-        self.gated_conv2d = GatedConv2d(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                                        pad_type, activation, norm, sn, init_type, init_gain)
+        self.gated_conv2d = GatedConv2d(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            pad_type,
+            activation,
+            norm,
+            sn,
+            init_type,
+            init_gain,
+        )
 
     def forward(self, x):
         # the output size, not scale_factor: an exported scale_factor is a list-of-doubles attribute
@@ -310,8 +404,17 @@ class TransposeGatedConv2d(nn.Layer):
 
 
 # --------------------------------------------------------------------------- generator
-def _gated_stage(in_channels: int, out_channels: int, L: int, pad_type: str, activation: str, norm: str,
-                 up_sn: bool, init_type: str, init_gain: float) -> nn.Sequential:
+def _gated_stage(
+    in_channels: int,
+    out_channels: int,
+    L: int,
+    pad_type: str,
+    activation: str,
+    norm: str,
+    up_sn: bool,
+    init_type: str,
+    init_gain: float,
+) -> nn.Sequential:
     """One 16-layer gated-conv net (the coarse and the refinement nets are identical)."""
     kw = dict(pad_type=pad_type, init_type=init_type, init_gain=init_gain)
     act = dict(activation=activation, norm=norm, **kw)
@@ -339,19 +442,29 @@ class GatedGenerator(nn.Layer):
     weight init), up_sn (spectral norm on the upsampling gated convs: True in the reference).
     """
 
-    def __init__(self, in_channels: int = 4, out_channels: int = 3, latent_channels: int = 64,
-                 pad_type: str = "zero", activation: str = "lrelu", norm: str = "in",
-                 init_type: str = "xavier", init_gain: float = 0.02, up_sn: bool = True):
+    def __init__(
+        self,
+        in_channels: int = 4,
+        out_channels: int = 3,
+        latent_channels: int = 64,
+        pad_type: str = "zero",
+        activation: str = "lrelu",
+        norm: str = "in",
+        init_type: str = "xavier",
+        init_gain: float = 0.02,
+        up_sn: bool = True,
+    ):
         super().__init__()
         if in_channels != out_channels + 1:
-            raise ValueError(f"GatedGenerator: in_channels ({in_channels}) must be out_channels "
-                             f"({out_channels}) + 1: the input is the masked image and the mask")
+            raise ValueError(
+                f"GatedGenerator: in_channels ({in_channels}) must be out_channels "
+                f"({out_channels}) + 1: the input is the masked image and the mask"
+            )
         if latent_channels < 1:
             raise ValueError(f"GatedGenerator: latent_channels must be positive, got {latent_channels}")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.pad_type = pad_type
-        args = (in_channels, out_channels, latent_channels, pad_type, activation, norm, up_sn, init_type,
-                init_gain)
+        args = (in_channels, out_channels, latent_channels, pad_type, activation, norm, up_sn, init_type, init_gain)
         self.coarse = _gated_stage(*args)
         self.refinement = _gated_stage(*args)
 
@@ -362,8 +475,10 @@ class GatedGenerator(nn.Layer):
             return
         si, sm = list(img.shape), list(mask.shape)
         if len(si) != 4 or len(sm) != 4:
-            raise ValueError(f"GatedGenerator expects img N x {self.out_channels} x H x W and mask "
-                             f"N x 1 x H x W, got shapes {si} and {sm}")
+            raise ValueError(
+                f"GatedGenerator expects img N x {self.out_channels} x H x W and mask "
+                f"N x 1 x H x W, got shapes {si} and {sm}"
+            )
         known = lambda d: d not in (-1, None)  # noqa: E731
         if known(si[1]) and si[1] != self.out_channels:
             raise ValueError(f"GatedGenerator was built for {self.out_channels}-channel images, got {si}")
@@ -376,11 +491,15 @@ class GatedGenerator(nn.Layer):
             if known(sm[axis]) and sm[axis] != size:
                 raise ValueError(f"img and mask sizes differ: {si} vs {sm}")
             if size % 4:
-                raise ValueError(f"GatedGenerator: image {name} {size} is not a multiple of 4 (two stride-2 "
-                                 f"layers, then two x2 upsamplings); crop or pad the input to a multiple of 4")
+                raise ValueError(
+                    f"GatedGenerator: image {name} {size} is not a multiple of 4 (two stride-2 "
+                    f"layers, then two x2 upsamplings); crop or pad the input to a multiple of 4"
+                )
             if self.pad_type == "reflect" and size // 4 <= 16:
-                raise ValueError(f"GatedGenerator with pad_type='reflect': image {name} {size} too small; "
-                                 f"the dilation-16 layer needs the 1/4-scale map larger than 16 (>= 68)")
+                raise ValueError(
+                    f"GatedGenerator with pad_type='reflect': image {name} {size} too small; "
+                    f"the dilation-16 layer needs the 1/4-scale map larger than 16 (>= 68)"
+                )
 
     def forward(self, img, mask):
         self.check_inputs(img, mask)
@@ -398,9 +517,16 @@ class PatchDiscriminator(nn.Layer):
     """SN-PatchGAN of the reference: input ``[image, mask]`` (in_channels = image channels + 1),
     six spectrally normalised convs, output N x 1 x H/32 x W/32 scores (8 x 8 at 256 x 256)."""
 
-    def __init__(self, in_channels: int = 4, latent_channels: int = 64, pad_type: str = "zero",
-                 activation: str = "lrelu", norm: str = "in", init_type: str = "xavier",
-                 init_gain: float = 0.02):
+    def __init__(
+        self,
+        in_channels: int = 4,
+        latent_channels: int = 64,
+        pad_type: str = "zero",
+        activation: str = "lrelu",
+        norm: str = "in",
+        init_type: str = "xavier",
+        init_gain: float = 0.02,
+    ):
         super().__init__()
         L = latent_channels
         kw = dict(pad_type=pad_type, sn=True, init_type=init_type, init_gain=init_gain)
@@ -416,8 +542,9 @@ class PatchDiscriminator(nn.Layer):
     def forward(self, img, mask):
         shape = list(img.shape)
         if paddle.in_dynamic_mode() and (len(shape) != 4 or min(shape[2], shape[3]) < 32):
-            raise ValueError(f"PatchDiscriminator expects N x C x H x W images with H, W >= 32 "
-                             f"(five stride-2 convs), got {shape}")
+            raise ValueError(
+                f"PatchDiscriminator expects N x C x H x W images with H, W >= 32 (five stride-2 convs), got {shape}"
+            )
         x = paddle.concat([img, mask], axis=1)
         for block in (self.block1, self.block2, self.block3, self.block4, self.block5, self.block6):
             x = block(x)
@@ -452,8 +579,11 @@ def reference_key(paddle_key: str) -> str:
     ``<conv>.module.weight_bar`` / ``weight_u`` / ``weight_v`` / ``bias`` there, ``<conv>.weight_orig``
     / ``weight_u`` / ``weight_v`` / ``bias`` here; every other name is identical (conv weights are
     [out, in, kh, kw] in both frameworks)."""
-    for suffix, ref in ((".weight_orig", ".module.weight_bar"), (".weight_u", ".module.weight_u"),
-                        (".weight_v", ".module.weight_v")):
+    for suffix, ref in (
+        (".weight_orig", ".module.weight_bar"),
+        (".weight_u", ".module.weight_u"),
+        (".weight_v", ".module.weight_v"),
+    ):
         if paddle_key.endswith(suffix):
             return paddle_key[: -len(suffix)] + ref
     return paddle_key
@@ -482,8 +612,9 @@ def remove_spectral_norm(model: nn.Layer) -> nn.Layer:
             for buffer in (name, name + "_u", name + "_v"):
                 layer._buffers.pop(buffer, None)
                 layer._non_persistable_buffer_names_set.discard(buffer)
-            param = layer.create_parameter(list(weight.shape), dtype=weight.dtype,
-                                           default_initializer=nn.initializer.Assign(weight.numpy()))
+            param = layer.create_parameter(
+                list(weight.shape), dtype=weight.dtype, default_initializer=nn.initializer.Assign(weight.numpy())
+            )
             param.stop_gradient = orig.stop_gradient
             layer.add_parameter(name, param)
     return model
@@ -510,9 +641,17 @@ def wgan_d_loss(d_real, d_fake):
     return d_fake.mean() - d_real.mean()
 
 
-def generator_loss(img, mask, coarse, refined, d_fake, l1: float = DEEPFILL_LOSS_WEIGHTS["l1"],
-                   gan: float = DEEPFILL_LOSS_WEIGHTS["gan"], perceptual: float = 0.0,
-                   perceptual_fn: Callable | None = None) -> dict[str, Any]:
+def generator_loss(
+    img,
+    mask,
+    coarse,
+    refined,
+    d_fake,
+    l1: float = DEEPFILL_LOSS_WEIGHTS["l1"],
+    gan: float = DEEPFILL_LOSS_WEIGHTS["gan"],
+    perceptual: float = 0.0,
+    perceptual_fn: Callable | None = None,
+) -> dict[str, Any]:
     """The reference's generator objective on the composited outputs:
     ``l1 * L1(comp(coarse), img) + l1 * L1(comp(refined), img) + perceptual * P + gan * (-mean(d_fake))``
     (reference weights 100, 100, 10, 1). ``d_fake`` = D(comp(refined), mask) without detaching.
@@ -583,7 +722,9 @@ class VGG16Features(nn.Layer):
         return self.layers(x)
 
 
-def vgg16_features(pretrained: bool = True, normalize: bool = False, option: str = "perceptual_weight: 0") -> VGG16Features:
+def vgg16_features(
+    pretrained: bool = True, normalize: bool = False, option: str = "perceptual_weight: 0"
+) -> VGG16Features:
     """:class:`VGG16Features` of ``paddle.vision.models.vgg16(pretrained=pretrained)`` (ImageNet
     weights from :data:`VGG16_URL`, downloaded once into ~/.cache/paddle/hapi/weights). A failed
     download is a :class:`PretrainedWeightsError` naming the URL and ``option`` (how to do without)."""
@@ -598,7 +739,8 @@ def vgg16_features(pretrained: bool = True, normalize: bool = False, option: str
         raise PretrainedWeightsError(
             f"cannot load the ImageNet VGG-16 of the perceptual loss from {VGG16_URL} ({type(exc).__name__}: "
             f"{reason}); Paddle looks for a downloaded copy in {WEIGHTS_HOME}. Without network, copy vgg16.pdparams "
-            f"there, or train without the perceptual term ({option})") from exc
+            f"there, or train without the perceptual term ({option})"
+        ) from exc
     return VGG16Features(vgg, normalize)
 
 

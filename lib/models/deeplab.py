@@ -47,6 +47,7 @@ attribute paths) are unchanged, so PaddleSeg checkpoints still load.
 
 Every ``forward`` takes ``self`` first (``paddle.jit`` needs it).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -56,14 +57,23 @@ from typing import Sequence
 import paddle
 import paddle.nn as nn
 
-__all__ = ["SUPPORTED_BACKBONES", "BACKBONE_ALIASES", "BACKBONE_DEFAULTS", "PRETRAINED_URLS", "DeepLabV3Logits",
-           "PretrainedWeightsError", "deeplabv3", "paddleseg_backbones", "backbone_family"]
+__all__ = [
+    "SUPPORTED_BACKBONES",
+    "BACKBONE_ALIASES",
+    "BACKBONE_DEFAULTS",
+    "PRETRAINED_URLS",
+    "DeepLabV3Logits",
+    "PretrainedWeightsError",
+    "deeplabv3",
+    "paddleseg_backbones",
+    "backbone_family",
+]
 
 _RESNETS = ("ResNet18_vd", "ResNet34_vd", "ResNet50_vd", "ResNet101_vd")
 _MOBILENETV2 = tuple(f"MobileNetV2_x{s}" for s in ("0_25", "0_5", "0_75", "1_0", "1_5", "2_0"))
-_MOBILENETV3 = tuple(f"MobileNetV3_{size}_x{s}" for size in ("large", "small")
-                     for s in ("0_35", "0_5", "0_75", "1_0", "1_25")) + \
-    ("MobileNetV3_large_x1_0_os8", "MobileNetV3_small_x1_0_os8")
+_MOBILENETV3 = tuple(
+    f"MobileNetV3_{size}_x{s}" for size in ("large", "small") for s in ("0_35", "0_5", "0_75", "1_0", "1_25")
+) + ("MobileNetV3_large_x1_0_os8", "MobileNetV3_small_x1_0_os8")
 SUPPORTED_BACKBONES: tuple[str, ...] = _RESNETS + _MOBILENETV2 + _MOBILENETV3
 BACKBONE_ALIASES = {"MobileNetV2": "MobileNetV2_x1_0", "MobileNetV3": "MobileNetV3_large_x1_0"}
 
@@ -92,8 +102,8 @@ class PretrainedWeightsError(RuntimeError):
 
 def paddleseg_backbones() -> list[str]:
     """Every backbone name PaddleSeg 2.8 registers (its ``manager.BACKBONES``), supported here or not."""
-    from paddleseg.cvlibs import manager
     import paddleseg.models  # noqa: F401  (registers the components)
+    from paddleseg.cvlibs import manager
 
     return sorted(manager.BACKBONES.components_dict)
 
@@ -106,7 +116,8 @@ def _resolve(backbone: str) -> str:
             f"unknown DeepLabV3 backbone {backbone!r}; supported (PaddleSeg 2.8, offline): "
             f"{', '.join(SUPPORTED_BACKBONES)} (aliases: "
             f"{', '.join(f'{a} = {b}' for a, b in BACKBONE_ALIASES.items())}). Other PaddleSeg 2.8 backbones, "
-            f"not wired for DeepLabV3 here: {', '.join(others)}")
+            f"not wired for DeepLabV3 here: {', '.join(others)}"
+        )
     return name
 
 
@@ -160,7 +171,8 @@ def _build_backbone(name: str, in_channels: int, output_stride: int | None, mult
                     f"cannot load the pretrained {name} weights from {pretrained} ({type(exc).__name__}: {reason}); "
                     f"PaddleSeg looks for a downloaded copy under {seg_env.PRETRAINED_MODEL_HOME}. Without network, "
                     f"copy the unpacked archive there, or train from random initialisation with "
-                    f"`pretrained: null` ({PRETRAINED_OPTION})") from exc
+                    f"`pretrained: null` ({PRETRAINED_OPTION})"
+                ) from exc
     for p in net.parameters():
         p.name = paddle.utils.unique_name.generate(p.name)
     return net
@@ -179,10 +191,18 @@ class DeepLabV3Logits(nn.Layer):
         return self.model(x)[0]
 
 
-def deeplabv3(num_classes: int = 2, backbone: str = "ResNet18_vd", backbone_indices: Sequence[int] | None = None,
-              aspp_ratios: Sequence[int] | None = None, aspp_out_channels: int = 256, align_corners: bool = False,
-              output_stride: int | None = None, multi_grid: Sequence[int] | None = None,
-              in_channels: int = 3, pretrained: str | None = None) -> DeepLabV3Logits:
+def deeplabv3(
+    num_classes: int = 2,
+    backbone: str = "ResNet18_vd",
+    backbone_indices: Sequence[int] | None = None,
+    aspp_ratios: Sequence[int] | None = None,
+    aspp_out_channels: int = 256,
+    align_corners: bool = False,
+    output_stride: int | None = None,
+    multi_grid: Sequence[int] | None = None,
+    in_channels: int = 3,
+    pretrained: str | None = None,
+) -> DeepLabV3Logits:
     """PaddleSeg DeepLabV3, its backbone randomly initialised (``pretrained=None``, offline) or loaded
     from ``pretrained`` (a URL, e.g. :data:`PRETRAINED_URLS`, or a local .pdparams) by PaddleSeg.
 
@@ -204,11 +224,19 @@ def deeplabv3(num_classes: int = 2, backbone: str = "ResNet18_vd", backbone_indi
         indices = tuple(backbone_indices if backbone_indices is not None else defaults["backbone_indices"])
         n_feats = len(net.feat_channels)
         if len(indices) != 1 or not 0 <= indices[0] < n_feats:
-            raise ValueError(f"backbone_indices {list(indices)}: DeepLabV3 reads one feature map and {name} gives "
-                             f"{n_feats} (channels {list(net.feat_channels)}); pass one index in 0..{n_feats - 1}")
-        model = DeepLabV3(num_classes, net, backbone_indices=indices,
-                          aspp_ratios=tuple(aspp_ratios or defaults["aspp_ratios"]),
-                          aspp_out_channels=aspp_out_channels, align_corners=align_corners, pretrained=None)
+            raise ValueError(
+                f"backbone_indices {list(indices)}: DeepLabV3 reads one feature map and {name} gives "
+                f"{n_feats} (channels {list(net.feat_channels)}); pass one index in 0..{n_feats - 1}"
+            )
+        model = DeepLabV3(
+            num_classes,
+            net,
+            backbone_indices=indices,
+            aspp_ratios=tuple(aspp_ratios or defaults["aspp_ratios"]),
+            aspp_out_channels=aspp_out_channels,
+            align_corners=align_corners,
+            pretrained=None,
+        )
     return DeepLabV3Logits(model, name)
 
 

@@ -43,22 +43,39 @@ image): one more down/up-sampling level, the input image injected at the first t
 
 Every ``forward`` takes ``self`` as its first argument because ``paddle.jit`` needs it.
 """
+
 from __future__ import annotations
 
 import math
 from typing import Any, Sequence
 
-import paddle
-import paddle.nn as nn
-import paddle.nn.functional as F
-
 from lib.config import check_keys, named_or_given
 from lib.models.channel_ops import Conv2D, scale_channels
 from lib.models.nafnet import count_parameters
 
-__all__ = ["ConvLayer", "gConv", "BasicBlock", "BasicLayer", "PatchEmbed", "PatchUnEmbed", "SKFusion",
-           "gUNet", "RetouchGUNet", "recover_clean", "GUNET_CONFIGS", "GUNET_PARAM_COUNTS",
-           "GUNET_OPTIONS", "RETOUCH_OPTIONS", "K_EPS", "gunet_from_config", "count_parameters"]
+import paddle
+import paddle.nn as nn
+import paddle.nn.functional as F
+
+__all__ = [
+    "ConvLayer",
+    "gConv",
+    "BasicBlock",
+    "BasicLayer",
+    "PatchEmbed",
+    "PatchUnEmbed",
+    "SKFusion",
+    "gUNet",
+    "RetouchGUNet",
+    "recover_clean",
+    "GUNET_CONFIGS",
+    "GUNET_PARAM_COUNTS",
+    "GUNET_OPTIONS",
+    "RETOUCH_OPTIONS",
+    "K_EPS",
+    "gunet_from_config",
+    "count_parameters",
+]
 
 # The paper's four models (kernel 5, base dim 24, depths [2,2,2,4,2,2,2] x 1/2/4/8) and the
 # face-retouching variants ("arch": "retouch"). Counts: trainable parameters; the gUNet ones are
@@ -70,11 +87,11 @@ GUNET_CONFIGS: dict[str, dict[str, Any]] = {
     "gunet-d": dict(kernel_size=5, base_dim=24, depths=[16, 16, 16, 32, 16, 16, 16]),
     # gUNet-T with a 4th level (9 stages) at base dim 16: 1.50M parameters, 6.0 MB float32 with the
     # BatchNorm statistics (base dim 20: 9.3 MB, too close to the 10 MB limit; 24: 13.3 MB).
-    "retouch": dict(arch="retouch", kernel_size=5, base_dim=16, depths=[2, 2, 2, 2, 4, 2, 2, 2, 2],
-                    inject_levels=3),
+    "retouch": dict(arch="retouch", kernel_size=5, base_dim=16, depths=[2, 2, 2, 2, 4, 2, 2, 2, 2], inject_levels=3),
     # Small enough to train on a CPU in a lesson (244k parameters, ~1 MB).
-    "retouch-demo": dict(arch="retouch", kernel_size=5, base_dim=8, depths=[1, 1, 1, 1, 2, 1, 1, 1, 1],
-                         inject_levels=3),
+    "retouch-demo": dict(
+        arch="retouch", kernel_size=5, base_dim=8, depths=[1, 1, 1, 1, 2, 1, 1, 1, 1], inject_levels=3
+    ),
 }
 GUNET_PARAM_COUNTS = {
     "gunet-t": 844_899,
@@ -94,8 +111,17 @@ K_EPS = 0.1
 # ----------------------------------------------------------------------------------------------
 # Convolutions initialised like the reference
 # ----------------------------------------------------------------------------------------------
-def _conv(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0,
-          groups: int = 1, bias: bool = True, padding_mode: str = "zeros", zero_init: bool = False) -> nn.Conv2D:
+def _conv(
+    in_channels: int,
+    out_channels: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    groups: int = 1,
+    bias: bool = True,
+    padding_mode: str = "zeros",
+    zero_init: bool = False,
+) -> nn.Conv2D:
     """A Conv2D with PyTorch's default initialisation: weight, bias ~ U(-b, b), b = 1/sqrt(fan_in)
     (``zero_init``: weight and bias 0)."""
     bound = 1.0 / math.sqrt(in_channels // groups * kernel_size * kernel_size)
@@ -103,12 +129,22 @@ def _conv(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1
     uniform = lambda: paddle.ParamAttr(initializer=init())  # noqa: E731
     if padding == 0:
         padding_mode = "zeros"  # nothing to pad: skip Paddle's separate pad op
-    return Conv2D(in_channels, out_channels, kernel_size, stride=stride, padding=padding, groups=groups,
-                  padding_mode=padding_mode, weight_attr=uniform(), bias_attr=uniform() if bias else False)
+    return Conv2D(
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=stride,
+        padding=padding,
+        groups=groups,
+        padding_mode=padding_mode,
+        weight_attr=uniform(),
+        bias_attr=uniform() if bias else False,
+    )
 
 
-def _gconv_conv(in_channels: int, out_channels: int, kernel_size: int, net_depth: int, groups: int = 1,
-                padding_mode: str = "zeros") -> nn.Conv2D:
+def _gconv_conv(
+    in_channels: int, out_channels: int, kernel_size: int, net_depth: int, groups: int = 1, padding_mode: str = "zeros"
+) -> nn.Conv2D:
     """A Conv2D of a gConv: truncated normal weight with the reference's depth-scaled std, zero bias.
 
     std = (8 * net_depth) ** (-1/4) * sqrt(2 / (fan_in + fan_out)), with PyTorch's fans of a conv
@@ -119,10 +155,16 @@ def _gconv_conv(in_channels: int, out_channels: int, kernel_size: int, net_depth
     fan_out = out_channels * kernel_size * kernel_size
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     padding = kernel_size // 2
-    return Conv2D(in_channels, out_channels, kernel_size, padding=padding, groups=groups,
-                  padding_mode=padding_mode if padding else "zeros",
-                  weight_attr=paddle.ParamAttr(initializer=nn.initializer.TruncatedNormal(0.0, std, -2.0, 2.0)),
-                  bias_attr=paddle.ParamAttr(initializer=nn.initializer.Constant(0.0)))
+    return Conv2D(
+        in_channels,
+        out_channels,
+        kernel_size,
+        padding=padding,
+        groups=groups,
+        padding_mode=padding_mode if padding else "zeros",
+        weight_attr=paddle.ParamAttr(initializer=nn.initializer.TruncatedNormal(0.0, std, -2.0, 2.0)),
+        bias_attr=paddle.ParamAttr(initializer=nn.initializer.Constant(0.0)),
+    )
 
 
 def _batch_norm(dim: int) -> nn.BatchNorm2D:
@@ -197,8 +239,14 @@ class PatchEmbed(nn.Layer):
         self.embed_dim = embed_dim
         if kernel_size is None:
             kernel_size = patch_size
-        self.proj = _conv(in_chans, embed_dim, kernel_size, stride=patch_size,
-                          padding=(kernel_size - patch_size + 1) // 2, padding_mode="reflect")
+        self.proj = _conv(
+            in_chans,
+            embed_dim,
+            kernel_size,
+            stride=patch_size,
+            padding=(kernel_size - patch_size + 1) // 2,
+            padding_mode="reflect",
+        )
 
     def forward(self, x):
         return self.proj(x)
@@ -209,16 +257,28 @@ class PatchUnEmbed(nn.Layer):
     (``proj.0`` / ``proj.1``). patch 2 / kernel 1: the 2x upsampling; patch 1 / kernel 3: the output conv.
     ``zero_init`` (not in the reference; RetouchGUNet's head): the conv starts at zero."""
 
-    def __init__(self, patch_size: int = 4, out_chans: int = 3, embed_dim: int = 96, kernel_size: int | None = None,
-                 zero_init: bool = False):
+    def __init__(
+        self,
+        patch_size: int = 4,
+        out_chans: int = 3,
+        embed_dim: int = 96,
+        kernel_size: int | None = None,
+        zero_init: bool = False,
+    ):
         super().__init__()
         self.out_chans = out_chans
         self.embed_dim = embed_dim
         if kernel_size is None:
             kernel_size = 1
         self.proj = nn.Sequential(
-            _conv(embed_dim, out_chans * patch_size ** 2, kernel_size, padding=kernel_size // 2,
-                  padding_mode="reflect", zero_init=zero_init),
+            _conv(
+                embed_dim,
+                out_chans * patch_size**2,
+                kernel_size,
+                padding=kernel_size // 2,
+                padding_mode="reflect",
+                zero_init=zero_init,
+            ),
             nn.PixelShuffle(patch_size),
         )
 
@@ -245,8 +305,8 @@ class SKFusion(nn.Layer):
         self.softmax = nn.Softmax(axis=1)
 
     def forward(self, in_feats):
-        feats = paddle.stack(list(in_feats), axis=1)                  # B x height x C x H x W
-        attn = self.mlp(paddle.sum(feats, axis=1))                     # B x (height * C) x 1 x 1
+        feats = paddle.stack(list(in_feats), axis=1)  # B x height x C x H x W
+        attn = self.mlp(paddle.sum(feats, axis=1))  # B x (height * C) x 1 x 1
         attn = self.softmax(attn.reshape([-1, self.height, self.dim, 1, 1]))
         return paddle.sum(scale_channels(feats, attn), axis=1)
 
@@ -271,21 +331,24 @@ class gUNet(nn.Layer):  # noqa: N801  (the reference's name)
         super().__init__()
         depths = [int(d) for d in depths]
         if len(depths) % 2 != 1 or len(depths) < 3:
-            raise ValueError(f"gUNet: depths {depths} must have an odd length >= 3 "
-                             "(encoder stages, bottom, decoder stages)")
+            raise ValueError(
+                f"gUNet: depths {depths} must have an odd length >= 3 (encoder stages, bottom, decoder stages)"
+            )
         if min(depths) < 1 or base_dim < 1 or kernel_size < 1 or kernel_size % 2 != 1:
-            raise ValueError(f"gUNet: depths {depths} and base_dim {base_dim} must be positive and "
-                             f"kernel_size {kernel_size} a positive odd number")
+            raise ValueError(
+                f"gUNet: depths {depths} and base_dim {base_dim} must be positive and "
+                f"kernel_size {kernel_size} a positive odd number"
+            )
         stage_num = len(depths)
         half_num = stage_num // 2
         net_depth = sum(depths)
-        embed_dims = [2 ** i * base_dim for i in range(half_num)]
-        embed_dims = embed_dims + [2 ** half_num * base_dim] + embed_dims[::-1]
+        embed_dims = [2**i * base_dim for i in range(half_num)]
+        embed_dims = embed_dims + [2**half_num * base_dim] + embed_dims[::-1]
 
         self.kernel_size = kernel_size
         self.depths = depths
         self.embed_dims = embed_dims
-        self.patch_size = 2 ** half_num
+        self.patch_size = 2**half_num
         self.stage_num = stage_num
         self.half_num = half_num
         # Reflect padding of the bottom level's kxk convs needs a map of at least k // 2 + 1 pixels.
@@ -349,8 +412,10 @@ class gUNet(nn.Layer):  # noqa: N801  (the reference's name)
             raise ValueError(f"{name} expects 3 (RGB) channels, got an input with {shape[1]} (shape {shape})")
         for side in shape[2:]:
             if isinstance(side, int) and 0 < side < self.min_size:
-                raise ValueError(f"{name}: input sides must be at least {self.min_size} pixels (reflect "
-                                 f"padding at the 1/{self.patch_size} bottom level), got shape {shape}")
+                raise ValueError(
+                    f"{name}: input sides must be at least {self.min_size} pixels (reflect "
+                    f"padding at the 1/{self.patch_size} bottom level), got shape {shape}"
+                )
 
     def pad_input(self, x):
         """Reflect-pad bottom/right to a multiple of ``patch_size`` (the reference's ``pad_img``)."""
@@ -402,22 +467,32 @@ class RetouchGUNet(gUNet):
     for losses on the maps. Images in [0, 1]: the multiplicative model depends on the range.
     """
 
-    def __init__(self, kernel_size: int = 5, base_dim: int = 16, depths: Sequence[int] = (2, 2, 2, 2, 4, 2, 2, 2, 2),
-                 inject_levels: int = 3, k_eps: float = K_EPS, k_pool: int = 1):
+    def __init__(
+        self,
+        kernel_size: int = 5,
+        base_dim: int = 16,
+        depths: Sequence[int] = (2, 2, 2, 2, 4, 2, 2, 2, 2),
+        inject_levels: int = 3,
+        k_eps: float = K_EPS,
+        k_pool: int = 1,
+    ):
         super().__init__(kernel_size, base_dim, depths)
         if k_pool < 1 or k_pool & (k_pool - 1) or self.patch_size % k_pool:
             raise ValueError(f"RetouchGUNet: k_pool must be a power of 2 dividing {self.patch_size}, got {k_pool}")
         self.k_pool = int(k_pool)
         if not 1 <= inject_levels <= self.half_num + 1:
-            raise ValueError(f"RetouchGUNet: inject_levels must be in [1, {self.half_num + 1}] for "
-                             f"{self.half_num} levels, got {inject_levels}")
+            raise ValueError(
+                f"RetouchGUNet: inject_levels must be in [1, {self.half_num + 1}] for "
+                f"{self.half_num} levels, got {inject_levels}"
+            )
         if not 0.0 < k_eps <= 1.0:
             raise ValueError(f"RetouchGUNet: k_eps must be in (0, 1], got {k_eps}")
         self.inject_levels = inject_levels
         self.k_eps = float(k_eps)
 
-        self.outconv = PatchUnEmbed(patch_size=1, out_chans=6, embed_dim=self.embed_dims[-1], kernel_size=3,
-                                    zero_init=True)
+        self.outconv = PatchUnEmbed(
+            patch_size=1, out_chans=6, embed_dim=self.embed_dims[-1], kernel_size=3, zero_init=True
+        )
 
         self.injects = nn.LayerList()
         self.inject_fusions = nn.LayerList()
@@ -447,8 +522,12 @@ class RetouchGUNet(gUNet):
         maps = self.outconv(self.decode(feat, skips))
         K, D = maps[:, :3], maps[:, 3:]
         if self.k_pool > 1:  # the padded sides are multiples of patch_size, hence of k_pool: exact cells
-            K = F.interpolate(F.avg_pool2d(K, self.k_pool, stride=self.k_pool), scale_factor=self.k_pool,
-                              mode="bilinear", align_corners=False)
+            K = F.interpolate(
+                F.avg_pool2d(K, self.k_pool, stride=self.k_pool),
+                scale_factor=self.k_pool,
+                mode="bilinear",
+                align_corners=False,
+            )
         clean = recover_clean(x, K, D, self.k_eps)
         return K[:, :, :H, :W], D[:, :, :H, :W], clean[:, :, :H, :W]
 

@@ -38,21 +38,38 @@ with the official YAML options, but the official MRB hard-codes them, so other v
 Every ``forward`` takes ``self`` first (``paddle.jit.to_static`` needs it) and only uses shape-free
 reshapes (flatten, stack), so the model exports with a dynamic ``[N, C, H, W]`` input.
 """
+
 from __future__ import annotations
 
 from typing import Any, Sequence
-
-import paddle
-import paddle.nn as nn
-import paddle.nn.functional as F
 
 from lib.config import check_keys, named_or_given
 from lib.models.channel_ops import add_channels, scale_channels
 from lib.models.nafnet import conv2d, count_parameters
 
-__all__ = ["MIRNET_CONFIGS", "MIRNET_PARAM_COUNTS", "MIRNET_OPTIONS", "MIRNetV2", "RRG", "MRB", "RCB",
-           "ContextBlock", "SKFF", "Down", "DownSample", "Up", "UpSample", "count_parameters",
-           "default_groups", "mirnet_v2_from_config", "stream_channels"]
+import paddle
+import paddle.nn as nn
+import paddle.nn.functional as F
+
+__all__ = [
+    "MIRNET_CONFIGS",
+    "MIRNET_PARAM_COUNTS",
+    "MIRNET_OPTIONS",
+    "MIRNetV2",
+    "RRG",
+    "MRB",
+    "RCB",
+    "ContextBlock",
+    "SKFF",
+    "Down",
+    "DownSample",
+    "Up",
+    "UpSample",
+    "count_parameters",
+    "default_groups",
+    "mirnet_v2_from_config",
+    "stream_channels",
+]
 
 # Named configurations with their parameter counts. "real-denoising" is the official SIDD model
 # (Real_Denoising/Options/RealDenoising_MIRNet_v2.yml; the same network is used for every task of
@@ -70,10 +87,22 @@ MIRNET_PARAM_COUNTS = {
     "paddle-repro": 3_120_288,
     "demo": 200_120,
 }
-MIRNET_OPTIONS = ("inp_channels", "out_channels", "n_feat", "chan_factor", "n_RRG", "n_MRB", "height",
-                  "width", "scale", "bias", "task", "groups")
+MIRNET_OPTIONS = (
+    "inp_channels",
+    "out_channels",
+    "n_feat",
+    "chan_factor",
+    "n_RRG",
+    "n_MRB",
+    "height",
+    "width",
+    "scale",
+    "bias",
+    "task",
+    "groups",
+)
 REFERENCE_RRG_GROUPS = (1, 2, 4, 4)  # conv groups of the official RRGs, in order
-PAD_MULTIPLE = 4                    # two 2x average poolings in every MRB
+PAD_MULTIPLE = 4  # two 2x average poolings in every MRB
 
 
 def _leaky_relu():
@@ -99,11 +128,11 @@ class SKFF(nn.Layer):
     def forward(self, inp_feats):
         if len(inp_feats) != self.height:
             raise ValueError(f"SKFF was built for {self.height} streams, got {len(inp_feats)}")
-        feats = paddle.stack(list(inp_feats), axis=1)           # N x height x C x H x W
-        feats_u = feats.sum(axis=1)                             # fuse
-        feats_z = self.conv_du(self.avg_pool(feats_u))          # N x d x 1 x 1
+        feats = paddle.stack(list(inp_feats), axis=1)  # N x height x C x H x W
+        feats_u = feats.sum(axis=1)  # fuse
+        feats_z = self.conv_du(self.avg_pool(feats_u))  # N x d x 1 x 1
         attention = paddle.stack([fc(feats_z) for fc in self.fcs], axis=1)  # N x height x C x 1 x 1
-        attention = F.softmax(attention, axis=1)                # select: across the streams
+        attention = F.softmax(attention, axis=1)  # select: across the streams
         return scale_channels(feats, attention).sum(axis=1)
 
 
@@ -122,9 +151,9 @@ class ContextBlock(nn.Layer):
 
     def modeling(self, x):
         """The context vector, N x C x 1 x 1: sum over positions of x weighted by softmax(mask)."""
-        values = x.flatten(start_axis=2)                                # N x C x HW
+        values = x.flatten(start_axis=2)  # N x C x HW
         mask = F.softmax(self.conv_mask(x).flatten(start_axis=2), axis=2)  # N x 1 x HW
-        context = paddle.matmul(values, mask, transpose_y=True)        # N x C x 1
+        context = paddle.matmul(values, mask, transpose_y=True)  # N x C x 1
         return context.unsqueeze(-1)
 
     def forward(self, x):
@@ -216,14 +245,15 @@ def stream_channels(n_feat: int, chan_factor: float) -> tuple[int, int, int]:
     """Channels of the full, 1/2 and 1/4 resolution streams of an MRB, checked for consistency:
     the down path (int(int(n*f)*f)), the RCBs (int(n*f**2)) and the up path (int(c // f)) must
     agree, as they do in every official config."""
-    top, mid, bot = int(n_feat), int(n_feat * chan_factor), int(n_feat * chan_factor ** 2)
+    top, mid, bot = int(n_feat), int(n_feat * chan_factor), int(n_feat * chan_factor**2)
     down_mid, down_bot = int(top * chan_factor), int(int(top * chan_factor) * chan_factor)
     up_mid, up_top = int(bot // chan_factor), int(mid // chan_factor)
     if (down_mid, down_bot, up_mid, up_top) != (mid, bot, mid, top):
         raise ValueError(
             f"MIRNetV2: n_feat={n_feat} with chan_factor={chan_factor} gives inconsistent stream widths "
             f"(RCBs {top}/{mid}/{bot}, down path {top}/{down_mid}/{down_bot}, up path {up_top}/{up_mid}/{bot}); "
-            f"with chan_factor 1.5 use a multiple of 4 such as 32, 48, 64 or 80")
+            f"with chan_factor 1.5 use a multiple of 4 such as 32, 48, 64 or 80"
+        )
     return top, mid, bot
 
 
@@ -278,8 +308,9 @@ class MRB(nn.Layer):
 class RRG(nn.Layer):
     """Recursive residual group: ``x + conv3x3(MRB(...MRB(x)))`` with ``n_MRB`` MRBs."""
 
-    def __init__(self, n_feat: int, n_MRB: int, height: int, width: int, chan_factor: float,
-                 bias: bool = False, groups: int = 1):
+    def __init__(
+        self, n_feat: int, n_MRB: int, height: int, width: int, chan_factor: float, bias: bool = False, groups: int = 1
+    ):
         super().__init__()
         layers = [MRB(n_feat, height, width, chan_factor, bias, groups) for _ in range(n_MRB)]
         layers.append(conv2d(n_feat, n_feat, 3, padding=1, bias=bias))
@@ -291,8 +322,9 @@ class RRG(nn.Layer):
 
 def default_groups(n_RRG: int) -> tuple[int, ...]:
     """Conv groups of each RRG: the official sequence 1, 2, 4, 4, continued with 4."""
-    return tuple(REFERENCE_RRG_GROUPS[i] if i < len(REFERENCE_RRG_GROUPS) else REFERENCE_RRG_GROUPS[-1]
-                 for i in range(n_RRG))
+    return tuple(
+        REFERENCE_RRG_GROUPS[i] if i < len(REFERENCE_RRG_GROUPS) else REFERENCE_RRG_GROUPS[-1] for i in range(n_RRG)
+    )
 
 
 class MIRNetV2(nn.Layer):
@@ -313,13 +345,27 @@ class MIRNetV2(nn.Layer):
         groups: conv groups per RRG (default 1, 2, 4, 4, 4 ...); must divide every stream's width.
     """
 
-    def __init__(self, inp_channels: int = 3, out_channels: int = 3, n_feat: int = 80, chan_factor: float = 1.5,
-                 n_RRG: int = 4, n_MRB: int = 2, height: int = 3, width: int = 2, scale: int = 1,
-                 bias: bool = False, task: str | None = None, groups: Sequence[int] | None = None):
+    def __init__(
+        self,
+        inp_channels: int = 3,
+        out_channels: int = 3,
+        n_feat: int = 80,
+        chan_factor: float = 1.5,
+        n_RRG: int = 4,
+        n_MRB: int = 2,
+        height: int = 3,
+        width: int = 2,
+        scale: int = 1,
+        bias: bool = False,
+        task: str | None = None,
+        groups: Sequence[int] | None = None,
+    ):
         super().__init__()
         if height != 3 or width != 2:
-            raise ValueError(f"MIRNetV2: the reference MRB has height=3 streams and width=2 passes; "
-                             f"got height={height}, width={width}")
+            raise ValueError(
+                f"MIRNetV2: the reference MRB has height=3 streams and width=2 passes; "
+                f"got height={height}, width={width}"
+            )
         if scale != 1:
             raise ValueError(f"MIRNetV2: scale={scale} is not supported (the reference ignores it; only 1)")
         if task not in (None, "defocus_deblurring"):
@@ -327,16 +373,20 @@ class MIRNetV2(nn.Layer):
         if min(inp_channels, out_channels, n_feat, n_RRG, n_MRB) < 1:
             raise ValueError("MIRNetV2: inp_channels, out_channels, n_feat, n_RRG and n_MRB must be positive")
         if task is None and inp_channels != out_channels:
-            raise ValueError(f"MIRNetV2: the image residual I + R needs inp_channels == out_channels, got "
-                             f"{inp_channels} and {out_channels} (only task='defocus_deblurring' differs)")
+            raise ValueError(
+                f"MIRNetV2: the image residual I + R needs inp_channels == out_channels, got "
+                f"{inp_channels} and {out_channels} (only task='defocus_deblurring' differs)"
+            )
         widths = stream_channels(n_feat, chan_factor)
         groups = default_groups(n_RRG) if groups is None else tuple(int(g) for g in groups)
         if len(groups) != n_RRG:
             raise ValueError(f"MIRNetV2: groups {list(groups)} must give one value per RRG (n_RRG={n_RRG})")
         for g in groups:
             if g < 1 or any(c % g for c in widths):
-                raise ValueError(f"MIRNetV2: groups={g} must divide every stream width {list(widths)} "
-                                 f"(n_feat={n_feat}, chan_factor={chan_factor})")
+                raise ValueError(
+                    f"MIRNetV2: groups={g} must divide every stream width {list(widths)} "
+                    f"(n_feat={n_feat}, chan_factor={chan_factor})"
+                )
         self.inp_channels, self.out_channels = inp_channels, out_channels
         self.task = task
         self.groups = groups
@@ -364,8 +414,10 @@ class MIRNetV2(nn.Layer):
             raise ValueError(f"MIRNetV2 expects an N x C x H x W tensor, got shape {shape} ({len(shape)}-D)")
         # -1 / None: a dynamic dimension under paddle.jit, checked at run time by the convs.
         if shape[1] not in (-1, None) and shape[1] != self.inp_channels:
-            raise ValueError(f"MIRNetV2 was built for inp_channels={self.inp_channels}, got an input with "
-                             f"{shape[1]} channels (shape {shape})")
+            raise ValueError(
+                f"MIRNetV2 was built for inp_channels={self.inp_channels}, got an input with "
+                f"{shape[1]} channels (shape {shape})"
+            )
         # H and W are tensors when traced with a dynamic size: checked in dygraph only.
         if paddle.in_dynamic_mode() and min(shape[2:]) < 3:
             raise ValueError(f"MIRNetV2 needs H and W of at least 3 (reflect padding), got shape {shape}")

@@ -15,17 +15,18 @@ The network is a U-Net of NAFBlocks without nonlinear activations:
 
 Every ``forward`` takes ``self`` as its first argument because ``paddle.jit.to_static`` needs it.
 """
+
 from __future__ import annotations
 
 import math
 from typing import Any, Sequence
 
+from lib.config import check_keys, named_or_given
+from lib.models.channel_ops import Conv2D, scale_channels
+
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
-
-from lib.config import check_keys, named_or_given
-from lib.models.channel_ops import Conv2D, scale_channels
 
 # Configurations of the paper's released models and of the 1st-place blurred-document solution,
 # with their parameter counts (measured with the reference code; tests/test_nafnet.py asserts them).
@@ -47,8 +48,15 @@ NAFNET_PARAM_COUNTS = {
 NAFNET_OPTIONS = ("img_channel", "width", "middle_blk_num", "enc_blk_nums", "dec_blk_nums", "drop_out_rate")
 
 
-def conv2d(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0,
-           groups: int = 1, bias: bool = True) -> nn.Conv2D:
+def conv2d(
+    in_channels: int,
+    out_channels: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    groups: int = 1,
+    bias: bool = True,
+) -> nn.Conv2D:
     """A Conv2D initialised like the reference's PyTorch layers: weight and bias ~ U(-b, b) with
     b = 1 / sqrt(fan_in). (Paddle's default, Normal(0, sqrt(2 / (k*k*in_channels))) and zero bias,
     compounds through the U-Net: a fresh competition-size NAFNet's output would sit far from its
@@ -56,8 +64,16 @@ def conv2d(in_channels: int, out_channels: int, kernel_size: int, stride: int = 
     """
     bound = 1.0 / math.sqrt(in_channels // groups * kernel_size * kernel_size)
     uniform = lambda: paddle.ParamAttr(initializer=nn.initializer.Uniform(-bound, bound))  # noqa: E731
-    return Conv2D(in_channels, out_channels, kernel_size, stride=stride, padding=padding, groups=groups,
-                     weight_attr=uniform(), bias_attr=uniform() if bias else False)
+    return Conv2D(
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=stride,
+        padding=padding,
+        groups=groups,
+        weight_attr=uniform(),
+        bias_attr=uniform() if bias else False,
+    )
 
 
 class LayerNorm2d(nn.Layer):
@@ -76,8 +92,9 @@ class LayerNorm2d(nn.Layer):
         self.eps = eps
 
     def forward(self, x):
-        y = F.layer_norm(x.transpose([0, 2, 3, 1]), [self.channels], weight=self.weight,
-                         bias=self.bias, epsilon=self.eps)
+        y = F.layer_norm(
+            x.transpose([0, 2, 3, 1]), [self.channels], weight=self.weight, bias=self.bias, epsilon=self.eps
+        )
         return y.transpose([0, 3, 1, 2])
 
 
@@ -162,13 +179,21 @@ class NAFNet(nn.Layer):
         drop_out_rate: dropout inside the blocks (0 in every released config).
     """
 
-    def __init__(self, img_channel: int = 3, width: int = 16, middle_blk_num: int = 1,
-                 enc_blk_nums: Sequence[int] = (), dec_blk_nums: Sequence[int] = (),
-                 drop_out_rate: float = 0.0):
+    def __init__(
+        self,
+        img_channel: int = 3,
+        width: int = 16,
+        middle_blk_num: int = 1,
+        enc_blk_nums: Sequence[int] = (),
+        dec_blk_nums: Sequence[int] = (),
+        drop_out_rate: float = 0.0,
+    ):
         super().__init__()
         if len(enc_blk_nums) != len(dec_blk_nums):
-            raise ValueError(f"NAFNet: enc_blk_nums {list(enc_blk_nums)} and dec_blk_nums "
-                             f"{list(dec_blk_nums)} must have the same length (one per level)")
+            raise ValueError(
+                f"NAFNet: enc_blk_nums {list(enc_blk_nums)} and dec_blk_nums "
+                f"{list(dec_blk_nums)} must have the same length (one per level)"
+            )
         if img_channel < 1 or width < 1:
             raise ValueError(f"NAFNet: img_channel ({img_channel}) and width ({width}) must be positive")
         self.img_channel = img_channel
@@ -191,10 +216,12 @@ class NAFNet(nn.Layer):
         self.middle_blks = nn.Sequential(*[NAFBlock(chan, drop_out_rate=drop_out_rate) for _ in range(middle_blk_num)])
 
         for num in dec_blk_nums:
-            self.ups.append(nn.Sequential(
-                conv2d(chan, chan * 2, kernel_size=1, bias=False),
-                nn.PixelShuffle(2),
-            ))
+            self.ups.append(
+                nn.Sequential(
+                    conv2d(chan, chan * 2, kernel_size=1, bias=False),
+                    nn.PixelShuffle(2),
+                )
+            )
             chan = chan // 2
             self.decoders.append(nn.Sequential(*[NAFBlock(chan, drop_out_rate=drop_out_rate) for _ in range(num)]))
 
@@ -231,8 +258,10 @@ class NAFNet(nn.Layer):
             raise ValueError(f"NAFNet expects an N x C x H x W tensor, got shape {shape} ({len(shape)}-D)")
         # -1 / None: a dynamic dimension under paddle.jit, checked at run time by the convs.
         if shape[1] not in (-1, None) and shape[1] != self.img_channel:
-            raise ValueError(f"NAFNet was built for img_channel={self.img_channel}, got an input with "
-                             f"{shape[1]} channels (shape {shape})")
+            raise ValueError(
+                f"NAFNet was built for img_channel={self.img_channel}, got an input with "
+                f"{shape[1]} channels (shape {shape})"
+            )
 
     def check_image_size(self, x):
         """Pad bottom/right with zeros to a multiple of ``padder_size`` (as the reference does)."""
@@ -250,8 +279,7 @@ def count_parameters(model: nn.Layer, trainable_only: bool = False) -> int:
     Reads shapes only, so it also works on a model built under ``paddle.LazyGuard()`` (no weights
     allocated: counting the 116M-parameter SIDD-width64 takes milliseconds).
     """
-    return int(sum(math.prod(p.shape) for p in model.parameters()
-                   if not (trainable_only and p.stop_gradient)))
+    return int(sum(math.prod(p.shape) for p in model.parameters() if not (trainable_only and p.stop_gradient)))
 
 
 def nafnet_from_config(config: str | dict[str, Any], **overrides) -> NAFNet:

@@ -55,19 +55,20 @@ too small for the reflection padding of the dilated convs (a side must be at lea
 2 * max dilation + 1, 17 px for the default dilations). Every ``forward`` takes ``self`` first
 (``paddle.jit.to_static`` needs it).
 """
+
 from __future__ import annotations
 
 import math
 from typing import Any, Sequence
 
-import paddle
-import paddle.nn as nn
-import paddle.nn.functional as F
-
 from lib.config import check_keys, named_or_given
 from lib.models.channel_ops import Conv2D
 from lib.models.nafnet import count_parameters  # noqa: F401  (re-exported for callers)
 from lib.models.wavelet import haar_dwt, haar_idwt
+
+import paddle
+import paddle.nn as nn
+import paddle.nn.functional as F
 
 # The paper's model, the reference class's default depth, and the course's CPU-sized model.
 # Counts of the first two were measured with the reference code; tests/test_sdwnet.py asserts all.
@@ -89,17 +90,32 @@ DEFAULT_WAVELET_WIDTHS = (64, 32)  # the reference SRCNN's fixed widths
 DEFAULT_ATROUS_DIM = ((1, 2, 4, 8), (1, 3, 5, 7))
 
 
-def torch_like_conv(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-                    padding: int = 0, dilation: int = 1, bias: bool = False,
-                    padding_mode: str = "zeros") -> nn.Conv2D:
+def torch_like_conv(
+    in_channels: int,
+    out_channels: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    bias: bool = False,
+    padding_mode: str = "zeros",
+) -> nn.Conv2D:
     """A Conv2D initialised like PyTorch's default (weight and bias ~ U(-b, b), b = 1/sqrt(fan_in)),
     as the reference trains from. Paddle's default normal init makes a fresh net's output drift far
     from its global residual."""
     bound = 1.0 / math.sqrt(in_channels * kernel_size * kernel_size)
     uniform = lambda: paddle.ParamAttr(initializer=nn.initializer.Uniform(-bound, bound))  # noqa: E731
-    return Conv2D(in_channels, out_channels, kernel_size, stride=stride, padding=padding,
-                  dilation=dilation, padding_mode=padding_mode, weight_attr=uniform(),
-                  bias_attr=uniform() if bias else False)
+    return Conv2D(
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        padding_mode=padding_mode,
+        weight_attr=uniform(),
+        bias_attr=uniform() if bias else False,
+    )
 
 
 class ConvReflect(nn.Layer):
@@ -107,13 +123,28 @@ class ConvReflect(nn.Layer):
     reflection padding, then ELU (or nothing). The conv is the sublayer ``conv``, as in the
     reference, so its weight is ``<name>.conv.weight``."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-                 padding: int | None = None, dilation: int = 1, act: bool = True):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        padding: int | None = None,
+        dilation: int = 1,
+        act: bool = True,
+    ):
         super().__init__()
         if padding is None:  # "same" for stride 1; the dilated convs pad by their dilation
             padding = dilation * (kernel_size // 2)
-        self.conv = torch_like_conv(in_channels, out_channels, kernel_size, stride=stride,
-                                    padding=padding, dilation=dilation, padding_mode="reflect")
+        self.conv = torch_like_conv(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            padding_mode="reflect",
+        )
         self.act = nn.ELU(alpha=1.0) if act else nn.Identity()
 
     def forward(self, x):
@@ -128,8 +159,7 @@ class AtrousBlock(nn.Layer):
     residual is then taken around the projected input, as in the reference.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, dilations: Sequence[int],
-                 needs_projection: bool = False):
+    def __init__(self, in_channels: int, out_channels: int, dilations: Sequence[int], needs_projection: bool = False):
         super().__init__()
         if len(dilations) != 4:
             raise ValueError(f"an atrous block has 4 parallel convs, got dilations {list(dilations)}")
@@ -139,7 +169,8 @@ class AtrousBlock(nn.Layer):
         if needs_projection:
             self.projection = ConvReflect(in_channels, out_channels, kernel_size=1)
         self.atrous_layers = nn.LayerList(
-            [ConvReflect(out_channels, out_channels // 2, kernel_size=3, dilation=d) for d in dilations])
+            [ConvReflect(out_channels, out_channels // 2, kernel_size=3, dilation=d) for d in dilations]
+        )
         self.conv1 = ConvReflect(out_channels * 2, out_channels, kernel_size=3)
 
     def forward(self, x):
@@ -214,26 +245,38 @@ class SDWNet(nn.Layer):
             a CPU-sized model whose compute is not dominated by the branch's 9x9 conv (course option).
     """
 
-    def __init__(self, in_channels: int = 3, out_channels: int = 3, num_blocks: int = 10,
-                 d_mult: int = 32, atrousDim: Sequence[Sequence[int]] = DEFAULT_ATROUS_DIM,
-                 wavelet: bool = True, wavelet_widths: Sequence[int] = DEFAULT_WAVELET_WIDTHS):
+    def __init__(
+        self,
+        in_channels: int = 3,
+        out_channels: int = 3,
+        num_blocks: int = 10,
+        d_mult: int = 32,
+        atrousDim: Sequence[Sequence[int]] = DEFAULT_ATROUS_DIM,
+        wavelet: bool = True,
+        wavelet_widths: Sequence[int] = DEFAULT_WAVELET_WIDTHS,
+    ):
         super().__init__()
         if in_channels != out_channels:
-            raise ValueError(f"SDWNet adds its input to its output: in_channels ({in_channels}) must "
-                             f"equal out_channels ({out_channels})")
+            raise ValueError(
+                f"SDWNet adds its input to its output: in_channels ({in_channels}) must "
+                f"equal out_channels ({out_channels})"
+            )
         if num_blocks < 1 or d_mult < 1 or in_channels < 1:
-            raise ValueError(f"SDWNet: num_blocks ({num_blocks}), d_mult ({d_mult}) and in_channels "
-                             f"({in_channels}) must be positive")
+            raise ValueError(
+                f"SDWNet: num_blocks ({num_blocks}), d_mult ({d_mult}) and in_channels ({in_channels}) must be positive"
+            )
         if len(atrousDim) != 2 or any(len(dims) != 4 for dims in atrousDim):
             raise ValueError(f"SDWNet: atrousDim must be two lists of 4 dilations, got {atrousDim}")
         self.in_channels = in_channels
         self.out_channels = out_channels
         d = d_mult
 
-        self.downsampling_layers = nn.LayerList([
-            ConvReflect(in_channels, d, kernel_size=7),
-            ConvReflect(d, 2 * d, kernel_size=3, stride=2, padding=1),
-        ])
+        self.downsampling_layers = nn.LayerList(
+            [
+                ConvReflect(in_channels, d, kernel_size=7),
+                ConvReflect(d, 2 * d, kernel_size=3, stride=2, padding=1),
+            ]
+        )
         # Registered before the blocks, as in the reference (state-dict order).
         self.wavelet = bool(wavelet)
         if self.wavelet:
@@ -247,10 +290,12 @@ class SDWNet(nn.Layer):
         self.blocks = nn.Sequential(*blocks)
 
         # The reference's upsampling_layers [Upsample, ELU], applied after concatenating the skips.
-        self.upsampling_layers = nn.LayerList([
-            BilinearUp2x(),  # = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
-            nn.ELU(alpha=1.0),
-        ])
+        self.upsampling_layers = nn.LayerList(
+            [
+                BilinearUp2x(),  # = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
+                nn.ELU(alpha=1.0),
+            ]
+        )
         self.output_layer = nn.Sequential(
             ConvReflect(7 * d, d, kernel_size=3),
             ConvReflect(d, out_channels, kernel_size=3, act=False),
@@ -265,11 +310,11 @@ class SDWNet(nn.Layer):
         h, w = x.shape[2], x.shape[3]
         inp = self.pad_to_even(x)
 
-        down0 = self.downsampling_layers[0](inp)       # d, full resolution
-        down1 = self.downsampling_layers[1](down0)     # 2d, half resolution
-        net = self.blocks(down1)                       # 4d, half resolution
+        down0 = self.downsampling_layers[0](inp)  # d, full resolution
+        down1 = self.downsampling_layers[1](down0)  # 2d, half resolution
+        net = self.blocks(down1)  # 4d, half resolution
 
-        net = self.upsampling_layers[0](paddle.concat([net, down1], axis=1))   # 6d, full
+        net = self.upsampling_layers[0](paddle.concat([net, down1], axis=1))  # 6d, full
         feats = self.upsampling_layers[1](paddle.concat([net, down0], axis=1))  # 7d, full
 
         out = inp + self.output_layer(feats)
@@ -284,12 +329,16 @@ class SDWNet(nn.Layer):
             raise ValueError(f"SDWNet expects an N x C x H x W tensor, got shape {shape} ({len(shape)}-D)")
         # -1 / None: a dynamic dimension under paddle.jit, checked at run time by the ops.
         if shape[1] not in (-1, None) and shape[1] != self.in_channels:
-            raise ValueError(f"SDWNet was built for in_channels={self.in_channels}, got an input with "
-                             f"{shape[1]} channels (shape {shape})")
+            raise ValueError(
+                f"SDWNet was built for in_channels={self.in_channels}, got an input with "
+                f"{shape[1]} channels (shape {shape})"
+            )
         # H and W are tensors when traced with a dynamic size: checked in dygraph only.
         if paddle.in_dynamic_mode() and min(shape[2:]) < self.min_size:
-            raise ValueError(f"SDWNet needs H and W of at least {self.min_size} (reflection padding of "
-                             f"its dilated convs at half resolution), got shape {shape}")
+            raise ValueError(
+                f"SDWNet needs H and W of at least {self.min_size} (reflection padding of "
+                f"its dilated convs at half resolution), got shape {shape}"
+            )
 
     def pad_to_even(self, x):
         """Reflect-pad bottom/right by one row/column where a side is odd (stride 2 and the DWT)."""
@@ -314,7 +363,7 @@ class EdgePadded(nn.Layer):
         m = self.margin
         h, w = x.shape[2], x.shape[3]
         out = self.net(F.pad(x, [m, m, m, m], mode="replicate", data_format="NCHW"))
-        return out[:, :, m:m + h, m:m + w]
+        return out[:, :, m : m + h, m : m + w]
 
 
 def sdwnet_from_config(config: str | dict[str, Any], **overrides) -> SDWNet:

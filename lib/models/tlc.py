@@ -13,6 +13,7 @@ integral image (two cumsums), the valid-size result is edge-replicated back to t
 and a window covering the whole map falls back to global pooling. In training mode the pool stays
 global, so training is unchanged.
 """
+
 from __future__ import annotations
 
 import copy
@@ -71,8 +72,10 @@ class LocalAvgPool2d(nn.Layer):
 
     def forward(self, x):
         if self.kernel_size is None:
-            self.kernel_size = (x.shape[2] * self.base_size[0] // self.train_size[-2],
-                                x.shape[3] * self.base_size[1] // self.train_size[-1])
+            self.kernel_size = (
+                x.shape[2] * self.base_size[0] // self.train_size[-2],
+                x.shape[3] * self.base_size[1] // self.train_size[-1],
+            )
         if self.training:
             return F.adaptive_avg_pool2d(x, 1)
         return local_avg_pool(x, self.kernel_size)
@@ -93,8 +96,9 @@ def _replace_global_pools(layer: nn.Layer, base_size, train_size) -> int:
     return replaced
 
 
-def to_tlc(model: nn.Layer, train_size: Sequence[int] = (1, 3, 256, 256), factor: float = 1.5,
-           inplace: bool = False) -> nn.Layer:
+def to_tlc(
+    model: nn.Layer, train_size: Sequence[int] = (1, 3, 256, 256), factor: float = 1.5, inplace: bool = False
+) -> nn.Layer:
     """Return ``model`` with every global average pooling turned into TLC's local pooling.
 
     Args:

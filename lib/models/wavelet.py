@@ -31,6 +31,7 @@ Height and width must be even (the reference has no padding of its own); an odd 
 ValueError, as does an input that is not 4-D. All functions work under ``paddle.jit.to_static``
 with dynamic batch, height and width (they use slicing, stack, flatten, concat and split only).
 """
+
 from __future__ import annotations
 
 import paddle
@@ -48,8 +49,10 @@ def _check_image(x, what: str) -> None:
         return
     odd = [name for name, n in (("height", shape[2]), ("width", shape[3])) if n % 2 != 0]
     if odd:
-        raise ValueError(f"{what}: the Haar DWT halves each side, so {' and '.join(odd)} must be even; "
-                         f"got shape {shape} (pad the image first)")
+        raise ValueError(
+            f"{what}: the Haar DWT halves each side, so {' and '.join(odd)} must be even; "
+            f"got shape {shape} (pad the image first)"
+        )
 
 
 def haar_dwt_bands(x):
@@ -78,7 +81,7 @@ def haar_idwt_bands(ll, hl, lh, hh):
     c = ll - hl + lh - hh
     d = ll + hl + lh + hh
     # Interleave columns (a b / c d), then rows: stack + flatten keeps every size dynamic for jit.
-    top = paddle.stack([a, b], axis=-1).flatten(start_axis=3, stop_axis=4)      # N, C, h, 2w
+    top = paddle.stack([a, b], axis=-1).flatten(start_axis=3, stop_axis=4)  # N, C, h, 2w
     bottom = paddle.stack([c, d], axis=-1).flatten(start_axis=3, stop_axis=4)
     return paddle.stack([top, bottom], axis=3).flatten(start_axis=2, stop_axis=3)  # N, C, 2h, 2w
 
@@ -94,11 +97,13 @@ def haar_idwt(x):
     if len(shape) != 4:
         raise ValueError(f"haar_idwt expects a 4N x C x H x W tensor, got shape {shape} ({len(shape)}-D)")
     if paddle.in_dynamic_mode() and shape[0] % 4 != 0:
-        raise ValueError(f"haar_idwt: the batch holds the 4 sub-bands of each image, so it must be a "
-                         f"multiple of 4; got shape {shape}")
+        raise ValueError(
+            f"haar_idwt: the batch holds the 4 sub-bands of each image, so it must be a "
+            f"multiple of 4; got shape {shape}"
+        )
     # Slices rather than paddle.split: paddle2onnx cannot convert a split of a dynamic axis.
     n = shape[0] // 4 if paddle.in_dynamic_mode() else paddle.shape(x)[0] // 4
-    return haar_idwt_bands(*(x[i * n:(i + 1) * n] for i in range(4)))
+    return haar_idwt_bands(*(x[i * n : (i + 1) * n] for i in range(4)))
 
 
 class DWT(nn.Layer):

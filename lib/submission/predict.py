@@ -52,6 +52,7 @@ Behaviour:
     memory for one tile, the image itself costs its input and output arrays plus a float32 band
     one tile high (see :func:`memory_estimate`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,11 +70,11 @@ os.environ.setdefault("GLOG_minloglevel", "2")  # Paddle's C++ log: errors only
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 MODEL_META = "model_meta.json"
-DEFAULT_MULTIPLE = 16                 # NAFNet with 4 levels pads its input to a multiple of 2 ** 4
-DEFAULT_TILE_PIXELS = 1024 * 1024     # the winner's tile: a quarter of a 2K image
+DEFAULT_MULTIPLE = 16  # NAFNet with 4 levels pads its input to a multiple of 2 ** 4
+DEFAULT_TILE_PIXELS = 1024 * 1024  # the winner's tile: a quarter of a 2K image
 DEFAULT_OVERLAP = 64
-TILINGS = ("overlap", "quadrants")    # model_meta.json "tiling": see the module docstring
-FINISH_ROWS = 64                      # rows converted back to the output dtype at a time
+TILINGS = ("overlap", "quadrants")  # model_meta.json "tiling": see the module docstring
+FINISH_ROWS = 64  # rows converted back to the output dtype at a time
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 BACKEND_NAMES = {"paddle": "Paddle Inference", "onnx": "ONNX Runtime"}
 
@@ -100,6 +101,7 @@ def first_line(exc: BaseException) -> str:
 # Tiling: which rectangles the network sees, and how their outputs are blended.
 # --------------------------------------------------------------------------------------------
 
+
 def _round_up(value: int, multiple: int) -> int:
     return -(-int(value) // multiple) * multiple
 
@@ -124,9 +126,14 @@ def tiles_for_side(length: int, tile: int, overlap: int) -> list[tuple[int, int]
     return axis_tiles(length, max(count, 2), tile)
 
 
-def plan_grid(height: int, width: int, tile_pixels: int = DEFAULT_TILE_PIXELS,
-              overlap: int = DEFAULT_OVERLAP, multiple: int = DEFAULT_MULTIPLE,
-              tile: int | None = None) -> tuple[list, list]:
+def plan_grid(
+    height: int,
+    width: int,
+    tile_pixels: int = DEFAULT_TILE_PIXELS,
+    overlap: int = DEFAULT_OVERLAP,
+    multiple: int = DEFAULT_MULTIPLE,
+    tile: int | None = None,
+) -> tuple[list, list]:
     """The tile grid of an image: (row tiles, column tiles), each a list of (start, size).
 
     * ``tile`` given: square tiles of that side (rounded up to ``multiple``).
@@ -181,8 +188,14 @@ def quadrant_grid(height: int, width: int) -> tuple[list, list]:
     return halves(height), halves(width)
 
 
-def tile_plan(height: int, width: int, tiling: str = "overlap", tile_pixels: int = DEFAULT_TILE_PIXELS,
-              overlap: int = DEFAULT_OVERLAP, multiple: int = DEFAULT_MULTIPLE) -> tuple[list, list]:
+def tile_plan(
+    height: int,
+    width: int,
+    tiling: str = "overlap",
+    tile_pixels: int = DEFAULT_TILE_PIXELS,
+    overlap: int = DEFAULT_OVERLAP,
+    multiple: int = DEFAULT_MULTIPLE,
+) -> tuple[list, list]:
     """The grid ``tiling`` gives an image: "quadrants" (:func:`quadrant_grid`) or "overlap"
     (:func:`plan_grid` within ``tile_pixels``)."""
     if tiling == "quadrants":
@@ -217,7 +230,7 @@ def blend_ramp(tiles: list[tuple[int, int]], index: int, shape: str = "linear") 
     if index < len(tiles) - 1:
         n = min(start + size - tiles[index + 1][0], size)
         if n > 0:
-            w[size - n:] = np.minimum(w[size - n:], rise(n)[::-1])
+            w[size - n :] = np.minimum(w[size - n :], rise(n)[::-1])
     return w
 
 
@@ -243,9 +256,17 @@ def from_unit(array: np.ndarray, dtype) -> np.ndarray:
     return np.clip(array, 0.0, 1.0).astype(dtype)
 
 
-def restore_array(run, image: np.ndarray, grid: tuple[list, list] | None = None, *,
-                  tile_pixels: int = DEFAULT_TILE_PIXELS, overlap: int = DEFAULT_OVERLAP,
-                  multiple: int = DEFAULT_MULTIPLE, blend: str = "linear", tiling: str = "overlap") -> np.ndarray:
+def restore_array(
+    run,
+    image: np.ndarray,
+    grid: tuple[list, list] | None = None,
+    *,
+    tile_pixels: int = DEFAULT_TILE_PIXELS,
+    overlap: int = DEFAULT_OVERLAP,
+    multiple: int = DEFAULT_MULTIPLE,
+    blend: str = "linear",
+    tiling: str = "overlap",
+) -> np.ndarray:
     """Restore an H x W x 3 image (uint8, uint16 or float in [0, 1]) with ``run``.
 
     ``run`` maps a float32 1 x 3 x h x w array in [0, 1] to one of the same shape (it pads to its
@@ -275,32 +296,38 @@ def restore_array(run, image: np.ndarray, grid: tuple[list, list] | None = None,
     for i, (y0, th) in enumerate(rows):
         row_w = blend_ramp(rows, i, blend)
         for j, (x0, tw) in enumerate(cols):
-            tile = to_unit(image[y0:y0 + th, x0:x0 + tw])
+            tile = to_unit(image[y0 : y0 + th, x0 : x0 + tw])
             batch = np.ascontiguousarray(tile.transpose(2, 0, 1)[None])
             result = np.asarray(run(batch), dtype=np.float32)
             if result.shape != batch.shape:
                 raise RuntimeError(f"the model returned shape {result.shape} for input {batch.shape}")
             w = row_w[:, None, None] * col_weights[j][None, :, None]
-            acc[:th, x0:x0 + tw] += result[0].transpose(1, 2, 0) * w
-            weight[:th, x0:x0 + tw] += w
+            acc[:th, x0 : x0 + tw] += result[0].transpose(1, 2, 0) * w
+            weight[:th, x0 : x0 + tw] += w
         # Rows above the next tile row get no more contributions: finish them, a few at a time
         # (float64 rounding temporaries stay small), then move the overlap rows to the top.
         done = (rows[i + 1][0] if i + 1 < len(rows) else y0 + th) - y0
         for r in range(0, min(done, height - y0), FINISH_ROWS):
             r_end = min(r + FINISH_ROWS, done, height - y0)
-            out[y0 + r:y0 + r_end] = from_unit(acc[r:r_end, :width] / weight[r:r_end, :width], out.dtype)
+            out[y0 + r : y0 + r_end] = from_unit(acc[r:r_end, :width] / weight[r:r_end, :width], out.dtype)
         left = th - done
         if left > 0:
             acc[:left] = acc[done:th].copy()
             weight[:left] = weight[done:th].copy()
-        acc[max(left, 0):] = 0.0
-        weight[max(left, 0):] = 0.0
+        acc[max(left, 0) :] = 0.0
+        weight[max(left, 0) :] = 0.0
     return out
 
 
-def memory_estimate(height: int, width: int, tile_pixels: int = DEFAULT_TILE_PIXELS,
-                    overlap: int = DEFAULT_OVERLAP, multiple: int = DEFAULT_MULTIPLE,
-                    bytes_per_channel: int = 1, model_bytes_per_pixel: float | None = None) -> dict:
+def memory_estimate(
+    height: int,
+    width: int,
+    tile_pixels: int = DEFAULT_TILE_PIXELS,
+    overlap: int = DEFAULT_OVERLAP,
+    multiple: int = DEFAULT_MULTIPLE,
+    bytes_per_channel: int = 1,
+    model_bytes_per_pixel: float | None = None,
+) -> dict:
     """Upper bound of the bytes :func:`restore_array` holds for an image with the default plan, by
     part: the output array (the input is the caller's), the float32 band (one tile row, 3
     channels + 1 weight) and the overlap rows copied out of it, one tile's float32 arrays
@@ -319,8 +346,13 @@ def memory_estimate(height: int, width: int, tile_pixels: int = DEFAULT_TILE_PIX
     }
     if model_bytes_per_pixel is not None:
         parts["model_activations"] = int(model_bytes_per_pixel * tile_area)
-    return {"tiles": len(rows) * len(cols), "tile_hw": (th, tw), "tile_pixels": tile_area,
-            "bytes": parts, "total_bytes": sum(parts.values())}
+    return {
+        "tiles": len(rows) * len(cols),
+        "tile_hw": (th, tw),
+        "tile_pixels": tile_area,
+        "bytes": parts,
+        "total_bytes": sum(parts.values()),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -358,18 +390,23 @@ def read_image_file(path: Path) -> tuple[np.ndarray, dict]:
     """(RGB H x W x 3 array in the file's dtype, how to write it back). Raises ImageError."""
     path = Path(path)
     if path.suffix.lower() not in IMAGE_SUFFIXES:
-        raise ImageError(f"not an image file (suffix {path.suffix or 'none'!r}; expected one of "
-                         f"{', '.join(IMAGE_SUFFIXES)})")
+        raise ImageError(
+            f"not an image file (suffix {path.suffix or 'none'!r}; expected one of {', '.join(IMAGE_SUFFIXES)})"
+        )
     data = np.fromfile(str(path), dtype=np.uint8)
     if data.size == 0:
         raise ImageError("empty file (0 bytes)")
     if data[:3].tobytes() == JPEG_START and jpeg_truncated(path, data):
-        raise ImageError(f"truncated JPEG: the file ends before its image data does ({data.size} bytes; "
-                         "decoded, its missing rows would come out grey)")
+        raise ImageError(
+            f"truncated JPEG: the file ends before its image data does ({data.size} bytes; "
+            "decoded, its missing rows would come out grey)"
+        )
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if image is None:
-        raise ImageError(f"cannot decode the file as an image ({data.size} bytes: corrupt, truncated "
-                         f"or not a {path.suffix.lower()} file)")
+        raise ImageError(
+            f"cannot decode the file as an image ({data.size} bytes: corrupt, truncated "
+            f"or not a {path.suffix.lower()} file)"
+        )
     if image.dtype not in (np.uint8, np.uint16, np.float32):
         raise ImageError(f"unsupported pixel type {image.dtype} (uint8, uint16 and float32 are restored)")
     if image.ndim == 3 and image.shape[2] == 1:
@@ -379,8 +416,10 @@ def read_image_file(path: Path) -> tuple[np.ndarray, dict]:
     if image.ndim == 3 and image.shape[2] == 3:
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB), {"layout": "bgr", "dtype": image.dtype}
     if image.ndim == 3 and image.shape[2] == 4:
-        return (cv2.cvtColor(np.ascontiguousarray(image[:, :, :3]), cv2.COLOR_BGR2RGB),
-                {"layout": "bgra", "dtype": image.dtype, "alpha": image[:, :, 3].copy()})
+        return (
+            cv2.cvtColor(np.ascontiguousarray(image[:, :, :3]), cv2.COLOR_BGR2RGB),
+            {"layout": "bgra", "dtype": image.dtype, "alpha": image[:, :, 3].copy()},
+        )
     raise ImageError(f"unsupported image layout: shape {image.shape}")
 
 
@@ -395,8 +434,11 @@ def write_image_file(path: Path, rgb: np.ndarray, info: dict) -> None:
         if info["layout"] == "bgra":
             pixels = np.dstack([pixels, info["alpha"]])
     suffix = path.suffix.lower()
-    params = {".jpg": [cv2.IMWRITE_JPEG_QUALITY, 100], ".jpeg": [cv2.IMWRITE_JPEG_QUALITY, 100],
-              ".webp": [cv2.IMWRITE_WEBP_QUALITY, 101]}.get(suffix, [])  # 101: lossless WebP
+    params = {
+        ".jpg": [cv2.IMWRITE_JPEG_QUALITY, 100],
+        ".jpeg": [cv2.IMWRITE_JPEG_QUALITY, 100],
+        ".webp": [cv2.IMWRITE_WEBP_QUALITY, 101],
+    }.get(suffix, [])  # 101: lossless WebP
     ok, encoded = cv2.imencode(suffix, pixels, params)
     if not ok:
         raise ImageError(f"OpenCV could not encode a {pixels.dtype} image as {suffix}")
@@ -412,8 +454,9 @@ def write_image_file(path: Path, rgb: np.ndarray, info: dict) -> None:
 def list_inputs(src_dir: Path) -> list[Path]:
     """Every visible regular file of ``src_dir``, sorted by name (hidden files such as
     ``.DS_Store`` are skipped; subfolders are not entered)."""
-    return sorted((p for p in Path(src_dir).iterdir() if p.is_file() and not p.name.startswith(".")),
-                  key=lambda p: p.name)
+    return sorted(
+        (p for p in Path(src_dir).iterdir() if p.is_file() and not p.name.startswith(".")), key=lambda p: p.name
+    )
 
 
 def prepare_save_dir(save_dir, src_dir=None) -> Path:
@@ -434,9 +477,19 @@ def prepare_save_dir(save_dir, src_dir=None) -> Path:
     return save_dir
 
 
-def restore_folder(run, src_dir, save_dir, *, tile_pixels: int = DEFAULT_TILE_PIXELS,
-                   overlap: int = DEFAULT_OVERLAP, multiple: int = DEFAULT_MULTIPLE, tiling: str = "overlap",
-                   wrap=None, log=print, restore=None) -> dict:
+def restore_folder(
+    run,
+    src_dir,
+    save_dir,
+    *,
+    tile_pixels: int = DEFAULT_TILE_PIXELS,
+    overlap: int = DEFAULT_OVERLAP,
+    multiple: int = DEFAULT_MULTIPLE,
+    tiling: str = "overlap",
+    wrap=None,
+    log=print,
+    restore=None,
+) -> dict:
     """Restore every file of ``src_dir`` into ``save_dir`` (same names); one failure never stops
     the rest. ``wrap`` wraps the file list (a progress bar); ``log`` prints each failure.
     ``restore``: image -> restored image, instead of :func:`restore_array` with ``run`` (a
@@ -449,27 +502,33 @@ def restore_folder(run, src_dir, save_dir, *, tile_pixels: int = DEFAULT_TILE_PI
     prepare_save_dir(save_dir, src_dir)
     files = list_inputs(src_dir)
     report = {"restored": [], "failed": [], "timings": [], "files": len(files)}
-    for path in (wrap(files) if wrap else files):
+    for path in wrap(files) if wrap else files:
         start = time.perf_counter()
         try:
             image, info = read_image_file(path)
-            restored = restore(image) if restore else restore_array(run, image, tile_pixels=tile_pixels,
-                                                                    overlap=overlap, multiple=multiple,
-                                                                    tiling=tiling)
+            restored = (
+                restore(image)
+                if restore
+                else restore_array(
+                    run, image, tile_pixels=tile_pixels, overlap=overlap, multiple=multiple, tiling=tiling
+                )
+            )
             write_image_file(save_dir / path.name, restored, info)
         except Exception as exc:  # noqa: BLE001 -- one bad file must not stop the others
             report["failed"].append((path.name, first_line(exc)))
             log(f"FAILED {path.name}: {first_line(exc)}")
             continue
         report["restored"].append(path.name)
-        report["timings"].append({"name": path.name, "seconds": time.perf_counter() - start,
-                                  "pixels": int(image.shape[0] * image.shape[1])})
+        report["timings"].append(
+            {"name": path.name, "seconds": time.perf_counter() - start, "pixels": int(image.shape[0] * image.shape[1])}
+        )
     return report
 
 
 # --------------------------------------------------------------------------------------------
 # Backends: Paddle Inference (oneDNN on CPU, GPU when there is one) and ONNX Runtime.
 # --------------------------------------------------------------------------------------------
+
 
 def _usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -489,15 +548,24 @@ class PaddleRunner:
     def __init__(self, prefix, device: str = "auto", threads: int | None = None, onednn: bool = True):
         paddle = _import_paddle()
         prefix = str(prefix)
-        pairs = [(graph, params) for graph, params in ((prefix + ".json", prefix + ".pdiparams"),
-                                                       (prefix + "_legacy.pdmodel", prefix + "_legacy.pdiparams"),
-                                                       (prefix + ".pdmodel", prefix + ".pdiparams"))
-                 if os.path.exists(graph) and os.path.exists(params)]
+        pairs = [
+            (graph, params)
+            for graph, params in (
+                (prefix + ".json", prefix + ".pdiparams"),
+                (prefix + "_legacy.pdmodel", prefix + "_legacy.pdiparams"),
+                (prefix + ".pdmodel", prefix + ".pdiparams"),
+            )
+            if os.path.exists(graph) and os.path.exists(params)
+        ]
         if not pairs:
-            raise FileNotFoundError(f"Paddle inference model not found: {prefix}.json (or .pdmodel) "
-                                    f"and {prefix}.pdiparams")
-        use_gpu = device in ("gpu", "auto") and paddle.device.is_compiled_with_cuda() \
+            raise FileNotFoundError(
+                f"Paddle inference model not found: {prefix}.json (or .pdmodel) and {prefix}.pdiparams"
+            )
+        use_gpu = (
+            device in ("gpu", "auto")
+            and paddle.device.is_compiled_with_cuda()
             and paddle.device.cuda.device_count() > 0
+        )
         if device == "gpu" and not use_gpu:
             raise RuntimeError("device 'gpu' asked for, but this Paddle has no usable GPU")
         self.device = "gpu" if use_gpu else ("cpu+onednn" if onednn else "cpu")
@@ -509,7 +577,8 @@ class PaddleRunner:
                 continue
             try:
                 self.predictor = paddle.inference.create_predictor(
-                    self._config(paddle.inference, graph, params, use_gpu, onednn, threads))
+                    self._config(paddle.inference, graph, params, use_gpu, onednn, threads)
+                )
             except Exception as exc:  # noqa: BLE001 -- the next pair may load; all reasons are reported
                 errors.append(f"{graph} + {params}: {first_line(exc)}")
                 continue
@@ -639,11 +708,12 @@ def read_json(path, what: str = "metadata") -> dict:
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MetaError(f"the {what} file {path} is damaged ({first_line(exc)}); "
-                        "unzip the submission again") from exc
+        raise MetaError(f"the {what} file {path} is damaged ({first_line(exc)}); unzip the submission again") from exc
     if not isinstance(value, dict):
-        raise MetaError(f"the {what} file {path} is damaged (a JSON {type(value).__name__}, not an object); "
-                        "unzip the submission again")
+        raise MetaError(
+            f"the {what} file {path} is damaged (a JSON {type(value).__name__}, not an object); "
+            "unzip the submission again"
+        )
     return value
 
 
@@ -668,8 +738,10 @@ class Backends:
         self.skipped, self.loaded = [], []  # (backend, reason); [model] in the order loaded
         self.current = self._load_next()
         if self.current is None:
-            raise ModelError("no backend could load it: " + "; ".join(
-                f"{BACKEND_NAMES.get(name, name)}: {reason}" for name, reason in self.skipped))
+            raise ModelError(
+                "no backend could load it: "
+                + "; ".join(f"{BACKEND_NAMES.get(name, name)}: {reason}" for name, reason in self.skipped)
+            )
 
     def _load_next(self):
         while self.waiting:
@@ -701,8 +773,10 @@ class Backends:
                 restored = self.restore_with(spare, image)
             except Exception:  # noqa: BLE001 -- both fail: the image is the problem, keep the first
                 continue
-            self.log(f"{BACKEND_NAMES[self.current.backend]} failed ({first_line(error)}); "
-                     f"{BACKEND_NAMES[spare.backend]} restored the image and takes over")
+            self.log(
+                f"{BACKEND_NAMES[self.current.backend]} failed ({first_line(error)}); "
+                f"{BACKEND_NAMES[spare.backend]} restored the image and takes over"
+            )
             self.current = spare
             return restored
         raise error
@@ -715,18 +789,33 @@ def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
     parser = argparse.ArgumentParser(description=description or "Restore every image of src_image_dir into save_dir.")
     parser.add_argument("src_image_dir", help="folder of input images")
     parser.add_argument("save_dir", help="folder for the restored images (created if missing)")
-    parser.add_argument("--backend", choices=["auto", "paddle", "onnx"], default="auto",
-                        help="auto: Paddle Inference on a GPU, else ONNX Runtime (else Paddle + oneDNN), "
-                             "then the other if the first fails; paddle or onnx: that one only")
+    parser.add_argument(
+        "--backend",
+        choices=["auto", "paddle", "onnx"],
+        default="auto",
+        help="auto: Paddle Inference on a GPU, else ONNX Runtime (else Paddle + oneDNN), "
+        "then the other if the first fails; paddle or onnx: that one only",
+    )
     parser.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto")
-    parser.add_argument("--model-dir", default=str(Path(__file__).resolve().parent),
-                        help="folder with the model files (default: next to this script)")
-    parser.add_argument("--tile-pixels", type=int, default=None,
-                        help="largest tile in pixels (memory bound); default from model_meta.json")
+    parser.add_argument(
+        "--model-dir",
+        default=str(Path(__file__).resolve().parent),
+        help="folder with the model files (default: next to this script)",
+    )
+    parser.add_argument(
+        "--tile-pixels",
+        type=int,
+        default=None,
+        help="largest tile in pixels (memory bound); default from model_meta.json",
+    )
     parser.add_argument("--overlap", type=int, default=None, help="tile overlap in pixels")
-    parser.add_argument("--tiling", choices=TILINGS, default=None,
-                        help="quadrants: the winner's 4 tiles; overlap: blended tiles within --tile-pixels "
-                             "(default: model_meta.json's tiling, else overlap)")
+    parser.add_argument(
+        "--tiling",
+        choices=TILINGS,
+        default=None,
+        help="quadrants: the winner's 4 tiles; overlap: blended tiles within --tile-pixels "
+        "(default: model_meta.json's tiling, else overlap)",
+    )
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all usable cores)")
     parser.add_argument("--timings", default=None, help="write per-image seconds and pixels to this JSON file")
     parser.add_argument("--quiet", action="store_true", help="print only failures and the summary")
@@ -750,11 +839,14 @@ def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
     multiple = meta.get("multiple", DEFAULT_MULTIPLE)
     tiling = args.tiling or meta.get("tiling", "overlap")
     if tiling not in TILINGS:
-        return fail(f"{Path(args.model_dir) / MODEL_META}: unknown tiling {tiling!r} (expected "
-                    f"{' or '.join(TILINGS)}); unzip the submission again")
+        return fail(
+            f"{Path(args.model_dir) / MODEL_META}: unknown tiling {tiling!r} (expected "
+            f"{' or '.join(TILINGS)}); unzip the submission again"
+        )
     if not list_inputs(src):
-        return fail(f"no files in the source folder {src}; nothing restored (the output folder {save} is empty)",
-                    EXIT_FAILED)
+        return fail(
+            f"no files in the source folder {src}; nothing restored (the output folder {save} is empty)", EXIT_FAILED
+        )
 
     def load(backend):
         if load_pipeline:
@@ -764,8 +856,7 @@ def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
     def restore_with(model, image):
         if load_pipeline:
             return model.restore_image(image)
-        return restore_array(model, image, tile_pixels=tile_pixels, overlap=overlap, multiple=multiple,
-                             tiling=tiling)
+        return restore_array(model, image, tile_pixels=tile_pixels, overlap=overlap, multiple=multiple, tiling=tiling)
 
     order = backend_order(args.device) if args.backend == "auto" else [args.backend]
     try:
@@ -780,14 +871,27 @@ def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
         print(f"{BACKEND_NAMES[name]} not used: {reason}")
     if not args.quiet:
         reserve = [BACKEND_NAMES[name] for name in backends.waiting]
-        why = (f"--backend {args.backend}" if args.backend != "auto" else
-               "auto: " + ("the first choice did not load" if backends.skipped else "the first choice here")
-               + (f"; {', '.join(reserve)} in reserve" if reserve else ""))
+        why = (
+            f"--backend {args.backend}"
+            if args.backend != "auto"
+            else "auto: "
+            + ("the first choice did not load" if backends.skipped else "the first choice here")
+            + (f"; {', '.join(reserve)} in reserve" if reserve else "")
+        )
         print(f"backend: {BACKEND_NAMES[run.backend]} ({why})")
-        print(f"model: {type(run).__name__} on {run.device}, loaded in {load_s:.1f} s"
-              + ("" if load_pipeline else "; " + (
-                  "the winner's 4 quadrants (cut at half height and width, stitched edge to edge)"
-                  if tiling == "quadrants" else f"tiles of at most {tile_pixels} pixels, overlap {overlap}")))
+        print(
+            f"model: {type(run).__name__} on {run.device}, loaded in {load_s:.1f} s"
+            + (
+                ""
+                if load_pipeline
+                else "; "
+                + (
+                    "the winner's 4 quadrants (cut at half height and width, stitched edge to edge)"
+                    if tiling == "quadrants"
+                    else f"tiles of at most {tile_pixels} pixels, overlap {overlap}"
+                )
+            )
+        )
 
     def log_each(paths):  # the progress line first, so a file's FAILED line follows its own
         for k, path in enumerate(paths, 1):
@@ -796,8 +900,9 @@ def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
             yield path
 
     try:
-        report = restore_folder(None, src, save, wrap=log_each, log=(lambda *_: None) if args.quiet else print,
-                                restore=backends.restore)
+        report = restore_folder(
+            None, src, save, wrap=log_each, log=(lambda *_: None) if args.quiet else print, restore=backends.restore
+        )
     except (FileNotFoundError, ValueError, OSError) as exc:
         return fail(str(exc))
     seconds = sum(t["seconds"] for t in report["timings"])
@@ -809,8 +914,12 @@ def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
     print(summary)
     if args.timings:
         run = backends.current
-        Path(args.timings).write_text(json.dumps({"device": run.device, "backend": type(run).__name__,
-                                                  "load_seconds": load_s, **report}, indent=1), encoding="utf-8")
+        Path(args.timings).write_text(
+            json.dumps(
+                {"device": run.device, "backend": type(run).__name__, "load_seconds": load_s, **report}, indent=1
+            ),
+            encoding="utf-8",
+        )
     if report["failed"]:
         print(f"{len(report['failed'])} file(s) failed:")
         for name, reason in report["failed"]:

@@ -10,6 +10,7 @@ imported on first use, so ``import lib.tracks`` stays light; shared layers reach
 this registry, by name. Tests and experiments add their own with :func:`register_track`.
 lib/README.md maps every track to its folder, notebooks and models.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -68,5 +69,13 @@ def load_model(track="deblur", path=None, profile: str | None = None, network: s
     return get_track(track).load_model(path, profile=profile, network=network)
 
 
-__all__ = ["KNOWN_TRACKS", "Track", "UnknownTrackError", "all_tracks", "get_track", "load_model",
-           "register_track", "track_names"]
+__all__ = [
+    "KNOWN_TRACKS",
+    "Track",
+    "UnknownTrackError",
+    "all_tracks",
+    "get_track",
+    "load_model",
+    "register_track",
+    "track_names",
+]

@@ -11,6 +11,7 @@ submission is packed. Every entry point goes through it: ``python -m lib.data <t
 The defaults here are the single-network image-to-image case (deblurring, denoising,
 retouching); a track overrides what differs.
 """
+
 from __future__ import annotations
 
 import copy
@@ -25,19 +26,19 @@ from ..paths import CHECKPOINT_DIR, RUNS_DIR, data_root
 class Track:
     name: str = ""
     title: str = ""
-    model_name: str = ""               # names the shipped folder checkpoints/<name>_<model_name>_demo
-    notebooks: tuple = ()              # the notebooks that teach it, e.g. ("03_staged_training",)
-    models: tuple = ()                 # the lib.models architectures it trains (for lib/README.md's map)
-    task = "restoration"               # a name of lib.train.tasks.TASKS or a Task subclass
+    model_name: str = ""  # names the shipped folder checkpoints/<name>_<model_name>_demo
+    notebooks: tuple = ()  # the notebooks that teach it, e.g. ("03_staged_training",)
+    models: tuple = ()  # the lib.models architectures it trains (for lib/README.md's map)
+    task = "restoration"  # a name of lib.train.tasks.TASKS or a Task subclass
     sections: tuple = ("data", "model", "train")
-    train_section: str = "train"       # the engine's options (lib.train.engine)
-    loader_section: str = "loader"     # its data loader's (workers, cache, small samples); optional
-    config_file: Path | None = None    # default lib/configs/<name>.yaml
+    train_section: str = "train"  # the engine's options (lib.train.engine)
+    loader_section: str = "loader"  # its data loader's (workers, cache, small samples); optional
+    config_file: Path | None = None  # default lib/configs/<name>.yaml
     submission_zip: str | None = None  # default <name>_submission.zip under dist/
-    tlc: bool = False                  # deploy with TLC (lib.models.tlc): networks with global pooling
-    data_track: str = ""               # whose generated sample data it reads (default: its own, data/<name>)
+    tlc: bool = False  # deploy with TLC (lib.models.tlc): networks with global pooling
+    data_track: str = ""  # whose generated sample data it reads (default: its own, data/<name>)
     fidelity_file: str = "fidelity.yaml"  # the write-up's numbers vs full (lib.fidelity), next to the track's module
-    settings: tuple = ()               # "section.key=value" changes to the options file (python -m lib.train --set)
+    settings: tuple = ()  # "section.key=value" changes to the options file (python -m lib.train --set)
 
     @property
     def package(self) -> str:
@@ -57,8 +58,7 @@ class Track:
         missing = [s for s in self.sections if s not in cfg]
         if missing:
             where = self.config_file or f"lib/configs/{self.name}.yaml"
-            raise ConfigError(f"{where}: missing section(s) {missing}; track {self.name!r} needs "
-                              f"{list(self.sections)}")
+            raise ConfigError(f"{where}: missing section(s) {missing}; track {self.name!r} needs {list(self.sections)}")
         return cfg
 
     @property
@@ -110,8 +110,9 @@ class Track:
         """``$COURSE_DATA`` if set, else the generated sample data of ``profile`` (``data_track``'s)."""
         return data_root(self.data_track or self.name, profile)
 
-    def generate_data(self, profile: str | None = None, out=None, *, seed: int = 0, force: bool = False,
-                      workers: int | None = None) -> Path:
+    def generate_data(
+        self, profile: str | None = None, out=None, *, seed: int = 0, force: bool = False, workers: int | None = None
+    ) -> Path:
         """Write the sample data (deterministic for a seed) in the competition's layout under ``out``
         (default: the generated root of the profile; with ``out=None`` and ``$COURSE_DATA`` set,
         return the real download instead). Returns the root."""
@@ -134,8 +135,7 @@ class Track:
     def run_dir(self, profile: str | None = None) -> Path:
         return RUNS_DIR / "train" / f"{self.name}-{active_profile(profile)}"
 
-    def trainer(self, profile: str | None = None, out_dir=None, prepared=None, quiet: bool | None = None,
-                **overrides):
+    def trainer(self, profile: str | None = None, out_dir=None, prepared=None, quiet: bool | None = None, **overrides):
         """A Trainer for this track: options from the profile's ``model`` and ``train`` sections
         (``overrides`` replace train options), data from the prepared folder (made if needed). A
         schedule in epochs becomes iterations over the prepared training samples
@@ -149,8 +149,9 @@ class Track:
         prepared = prepared if prepared is not None else self.prepare(cfg["profile"])
         out_dir = Path(out_dir) if out_dir else self.run_dir(cfg["profile"])
         data = self.train_data(prepared)
-        options = resolve_epochs(self.train_options(cfg, **overrides), len(data.train),
-                                 paddle.distributed.get_world_size())
+        options = resolve_epochs(
+            self.train_options(cfg, **overrides), len(data.train), paddle.distributed.get_world_size()
+        )
         return Trainer(options, data, out_dir, quiet=quiet, task=self.task, track=self.name)
 
     def evaluate(self, model, profile: str | None = None, data=None, val=None, out=None) -> dict:
@@ -187,8 +188,9 @@ class Track:
         """The folder of a test board's input images (what the competition's ``predict.py`` is given)."""
         return Path(root) / board
 
-    def predict_board(self, model, inputs, profile: str | None = None, board: str = "test_A", out=None,
-                      **predict_options) -> dict:
+    def predict_board(
+        self, model, inputs, profile: str | None = None, board: str = "test_A", out=None, **predict_options
+    ) -> dict:
         """A test board without ground truth: :meth:`predict` its ``inputs`` folder into ``out``
         (default :meth:`predictions_dir`; ``predict_options`` go to :meth:`predict`), say so in one
         line, and return what ``evaluate`` records instead of metrics."""
@@ -196,22 +198,36 @@ class Track:
         report = self.predict(model, inputs, out, profile, **predict_options)
         restored, failed = report["restored"], report["failed"]
         seconds = [t["seconds"] for t in report["timings"]]
-        print(f"{self.name}: {board} has no ground truth: restored {len(restored)} image(s) of {inputs} into {out}"
-              + (f", {len(failed)} failed" if failed else "") + "; metrics skipped", flush=True)
-        return {"evaluated_on": f"{board} (no ground truth)", "ground_truth": False, "inputs": str(inputs),
-                "metrics": "skipped: the board has no ground truth", "restored": len(restored),
-                "failed": [list(f) for f in failed], "restored_dir": str(out),
-                "seconds_per_image": float(sum(seconds) / len(seconds)) if seconds else None}
+        print(
+            f"{self.name}: {board} has no ground truth: restored {len(restored)} image(s) of {inputs} into {out}"
+            + (f", {len(failed)} failed" if failed else "")
+            + "; metrics skipped",
+            flush=True,
+        )
+        return {
+            "evaluated_on": f"{board} (no ground truth)",
+            "ground_truth": False,
+            "inputs": str(inputs),
+            "metrics": "skipped: the board has no ground truth",
+            "restored": len(restored),
+            "failed": [list(f) for f in failed],
+            "restored_dir": str(out),
+            "seconds_per_image": float(sum(seconds) / len(seconds)) if seconds else None,
+        }
 
     def publish(self, trainer, profile: str | None = None, dest=None, data=None, command: str | None = None) -> Path:
         """Score the run's best model with :meth:`evaluate` and copy it, its options, log and
         metrics (with the ``command`` that trained it) to ``checkpoints/<track>_<model>_<profile>/``."""
         profile = active_profile(profile)
         model = self.load_model(trainer.best_path if trainer.best_path.exists() else trainer.last_path)
-        metrics = {"track": self.name, "profile": profile, "iterations": trainer.iteration,
-                   **({"model_iteration": model.checkpoint_iteration} if model.checkpoint_iteration else {}),
-                   **({"command": command} if command else {}),
-                   **self.evaluate(model, profile, data=data, val=trainer.data.val)}
+        metrics = {
+            "track": self.name,
+            "profile": profile,
+            "iterations": trainer.iteration,
+            **({"model_iteration": model.checkpoint_iteration} if model.checkpoint_iteration else {}),
+            **({"command": command} if command else {}),
+            **self.evaluate(model, profile, data=data, val=trainer.data.val),
+        }
         return publish(trainer.out_dir, dest or self.published_dir(profile), metrics)
 
     def rescore(self, dest=None, data=None, **evaluate_options) -> Path:
@@ -227,13 +243,17 @@ class Track:
             raise FileNotFoundError(f"{dest}: no published model (model.pdparams and metrics.json) to score again")
         old = json.loads((dest / "metrics.json").read_text())
         kept = {k: old[k] for k in ("track", "profile", "iterations", "model_iteration", "command") if k in old}
-        metrics = {**kept, **self.evaluate(self.load_model(dest / "model.pdparams"), old.get("profile"), data=data,
-                                           **evaluate_options)}
+        metrics = {
+            **kept,
+            **self.evaluate(
+                self.load_model(dest / "model.pdparams"), old.get("profile"), data=data, **evaluate_options
+            ),
+        }
         write_metrics(dest, metrics)
         return dest
 
     # ------------------------------------------------------------------ python -m lib.check_full
-    cost_scales_with_pixels: bool = True   # restoring an image costs its pixels x the network's MACs per pixel
+    cost_scales_with_pixels: bool = True  # restoring an image costs its pixels x the network's MACs per pixel
     full_train_samples: int | None = None  # the real data's prepared training samples: counts a full schedule in epochs
 
     def check_full_data(self, data_dir, work, profile: str = "full"):
@@ -263,8 +283,12 @@ class Track:
         from ..paths import generated_data_root, shipped_only
 
         recorded = self.shipped_dir / "metrics.json"
-        if (not shipped_only() or active_profile(profile) != "demo" or not recorded.is_file()
-                or data_root(self.name, profile) != generated_data_root(self.name, profile)):
+        if (
+            not shipped_only()
+            or active_profile(profile) != "demo"
+            or not recorded.is_file()
+            or data_root(self.name, profile) != generated_data_root(self.name, profile)
+        ):
             return None
         return json.loads(recorded.read_text(encoding="utf-8"))
 
@@ -292,9 +316,11 @@ class Track:
             return shipped
         raise FileNotFoundError(
             f"no trained {self.name} model for profile {profile!r}: neither {own} nor {published} exists"
-            + ("" if profile == "full" else f" (nor the shipped {shipped})") + "; train it with "
+            + ("" if profile == "full" else f" (nor the shipped {shipped})")
+            + "; train it with "
             f"`make train TRACK={self.name} COURSE_PROFILE={profile}` or "
-            f"`python -m lib.train --config {self.name} --profile {profile} --publish`")
+            f"`python -m lib.train --config {self.name} --profile {profile} --publish`"
+        )
 
     def load_model(self, path=None, profile: str | None = None, network: str | None = None):
         """A trained network of this track in eval mode: the weights of ``path`` (a training
@@ -316,8 +342,10 @@ class Track:
         model = build_model({k: v for k, v in specs[network].items() if k != "pretrained"})
         missing, unexpected = model.set_state_dict(inference_weights(state)[network])
         if missing or unexpected:
-            raise ValueError(f"{path} does not fit the {network!r} network of its options: missing "
-                             f"{list(missing)[:5]}, unexpected {list(unexpected)[:5]}")
+            raise ValueError(
+                f"{path} does not fit the {network!r} network of its options: missing "
+                f"{list(missing)[:5]}, unexpected {list(unexpected)[:5]}"
+            )
         model.eval()
         model.checkpoint_path = path
         model.checkpoint_iteration = state.get("iteration")  # the best model's may precede the run's end

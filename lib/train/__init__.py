@@ -5,11 +5,20 @@ one training step). A track (:mod:`lib.tracks`) puts them together with its data
     python -m lib.train --config deblur --profile demo        # train (resumes if interrupted)
     python -m lib.train --config deblur --profile full        # the 1st-place schedule, on a GPU
 """
+
 from __future__ import annotations
 
 from ..checkpoints import load_checkpoint
-from .engine import Trainer, TrainData, resolve_options
+from .engine import TrainData, Trainer, resolve_options
 from .tasks import RestorationTask, Task, get_task, register_task
 
-__all__ = ["RestorationTask", "Task", "Trainer", "TrainData", "get_task", "load_checkpoint", "register_task",
-           "resolve_options"]
+__all__ = [
+    "RestorationTask",
+    "Task",
+    "Trainer",
+    "TrainData",
+    "get_task",
+    "load_checkpoint",
+    "register_task",
+    "resolve_options",
+]

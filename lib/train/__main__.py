@@ -17,6 +17,7 @@ prepares it in one rank while the others wait.
 
 Imports are absolute so that the launcher can run this file as a script.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,11 +27,11 @@ import sys
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet logs before paddle)
-import paddle
-
 from lib.config import PROFILES, ConfigError, active_profile, parse_setting
 from lib.env import select_device
 from lib.tracks import get_track, track_names
+
+import paddle
 
 
 def default_run_folder(track, profile: str, schedule_scale: float | None, settings) -> Path:
@@ -45,30 +46,58 @@ def default_run_folder(track, profile: str, schedule_scale: float | None, settin
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.train", description="Train a track's model.")
-    parser.add_argument("--config", default="deblur", choices=track_names(),
-                        help="track (options in lib/configs/<track>.yaml); default deblur")
+    parser.add_argument(
+        "--config",
+        default="deblur",
+        choices=track_names(),
+        help="track (options in lib/configs/<track>.yaml); default deblur",
+    )
     parser.add_argument("--profile", choices=PROFILES, default=None, help="default: $COURSE_PROFILE, else demo")
-    parser.add_argument("--data", type=Path, default=None,
-                        help="competition-layout data root (default: $COURSE_DATA, else the generated sample data)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="competition-layout data root (default: $COURSE_DATA, else the generated sample data)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="run folder (default: runs/train/<track>-<profile>)")
     parser.add_argument("--fresh", action="store_true", help="delete the run folder and start over")
     parser.add_argument("--iters", type=int, default=None, help="stop after this many more iterations")
-    parser.add_argument("--nproc", type=int, default=None,
-                        help="data-parallel processes (relaunches under paddle.distributed.launch; on a CPU "
-                             "machine one per core; each takes batch_size / N of every global batch); default: "
-                             "the profile's launch: nproc in lib/configs/<track>.yaml, else 1")
-    parser.add_argument("--schedule-scale", type=float, default=None, metavar="X",
-                        help="run the profile's schedule X times longer (every stage and phase; e.g. 4 for "
-                             "the shipped demo model); the run folder gets a -xX suffix")
-    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                        help="change one option of the model or train section for this run, e.g. "
-                             "model.width=32 or train.seed=1 (repeatable; the value is YAML); the run "
-                             "folder gets a -<key><value> suffix per setting")
-    parser.add_argument("--publish", action="store_true",
-                        help="then score on held-out data and copy the model to checkpoints/<track>_<model>_<profile>/")
-    parser.add_argument("--rescore", action="store_true",
-                        help="train nothing: score the shipped demo model again and rewrite its metrics.json "
-                             "(de-occlusion: the inpainter with the shipped segmenter's masks)")
+    parser.add_argument(
+        "--nproc",
+        type=int,
+        default=None,
+        help="data-parallel processes (relaunches under paddle.distributed.launch; on a CPU "
+        "machine one per core; each takes batch_size / N of every global batch); default: "
+        "the profile's launch: nproc in lib/configs/<track>.yaml, else 1",
+    )
+    parser.add_argument(
+        "--schedule-scale",
+        type=float,
+        default=None,
+        metavar="X",
+        help="run the profile's schedule X times longer (every stage and phase; e.g. 4 for "
+        "the shipped demo model); the run folder gets a -xX suffix",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="change one option of the model or train section for this run, e.g. "
+        "model.width=32 or train.seed=1 (repeatable; the value is YAML); the run "
+        "folder gets a -<key><value> suffix per setting",
+    )
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="then score on held-out data and copy the model to checkpoints/<track>_<model>_<profile>/",
+    )
+    parser.add_argument(
+        "--rescore",
+        action="store_true",
+        help="train nothing: score the shipped demo model again and rewrite its metrics.json "
+        "(de-occlusion: the inpainter with the shipped segmenter's masks)",
+    )
     args = parser.parse_args(argv)
     if args.rescore:
         if args.set:
@@ -78,6 +107,7 @@ def main(argv=None) -> int:
     profile = active_profile(args.profile)
     if args.nproc is None:
         from lib.train.launch import default_nproc
+
         args.nproc = default_nproc(args.config, profile)
     from lib.train.launch import prepare_once
 
@@ -87,6 +117,7 @@ def main(argv=None) -> int:
         parser.error(str(err))
     if args.nproc > 1 and paddle.distributed.get_world_size() == 1:
         from lib.train.launch import relaunch
+
         prepare_once(track, profile, source=args.data)  # here, once, before the ranks start (they find it done)
         given = sys.argv[1:] if argv is None else list(argv)
         return relaunch([*given, "--profile", profile] if args.profile is None else given, args.nproc)
@@ -104,9 +135,12 @@ def main(argv=None) -> int:
         paddle.distributed.barrier()  # no rank may resume from the folder rank 0 is deleting
     trainer = track.trainer(profile, out, prepared=prepared, **overrides)
     resumed = trainer.resume()
-    print(f"[{track.name} {profile}] {device}, rank {trainer.rank}/{trainer.world_size}, run folder {out}, "
-          + (f"resumed at iteration {trainer.iteration}" if resumed else "new run")
-          + f", {trainer.total_iters} iterations in all", flush=True)
+    print(
+        f"[{track.name} {profile}] {device}, rank {trainer.rank}/{trainer.world_size}, run folder {out}, "
+        + (f"resumed at iteration {trainer.iteration}" if resumed else "new run")
+        + f", {trainer.total_iters} iterations in all",
+        flush=True,
+    )
     trainer.fit(stop_after=args.iters)
     last = [r for r in trainer.history if trainer.best_metric in r]
     if last and trainer.rank == 0:

@@ -17,6 +17,7 @@ A sample is a tuple of aligned files, read by its ``kinds`` (see SAMPLE_KINDS): 
 inpainting, ``("image", "label")`` for segmentation. Every file of a sample gets the same crop,
 flips and rotations.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -32,7 +33,7 @@ from ..data.dataset import to_chw_float
 from ..data.pairs import decode_image, read_image
 
 AUGMENT_DEFAULTS = {"flip": True, "rotate": True, "vflip": True}
-DEFAULT_CACHE_BYTES = 2 ** 30  # 1 GiB of decoded samples per process unless the track's loader: says otherwise
+DEFAULT_CACHE_BYTES = 2**30  # 1 GiB of decoded samples per process unless the track's loader: says otherwise
 
 
 def read_gray(path) -> np.ndarray:
@@ -51,14 +52,14 @@ def label_to_int64(label: np.ndarray) -> np.ndarray:
 
 # kind -> (read a file into an H x W [x C] array, that array -> what the loader batches)
 SAMPLE_KINDS = {
-    "image": (read_image, to_chw_float),      # RGB uint8 -> float32 3 x H x W in [0, 1]
-    "mask": (read_gray, mask_to_float),       # 0 / 255 -> float32 1 x H x W of 0 / 1
-    "label": (read_gray, label_to_int64),     # class ids -> int64 H x W
+    "image": (read_image, to_chw_float),  # RGB uint8 -> float32 3 x H x W in [0, 1]
+    "mask": (read_gray, mask_to_float),  # 0 / 255 -> float32 1 x H x W of 0 / 1
+    "label": (read_gray, label_to_int64),  # class ids -> int64 H x W
 }
 
 
-SMALL_SAMPLES = ("error", "pad")    # what the engine does with a sample smaller than the patch
-_UNITS = {"": 1, "b": 1, "kib": 2 ** 10, "mib": 2 ** 20, "gib": 2 ** 30, "kb": 10 ** 3, "mb": 10 ** 6, "gb": 10 ** 9}
+SMALL_SAMPLES = ("error", "pad")  # what the engine does with a sample smaller than the patch
+_UNITS = {"": 1, "b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "kb": 10**3, "mb": 10**6, "gb": 10**9}
 
 
 def parse_bytes(value, where: str = "cache_bytes") -> int:
@@ -119,8 +120,15 @@ class KeyedPatchDataset(paddle.io.Dataset):
     ``cache_bytes``: decoded arrays kept for reuse, in bytes (0: decode every time).
     """
 
-    def __init__(self, samples: list[tuple], patch_size: int | None, seed: int = 0, cache_bytes=DEFAULT_CACHE_BYTES,
-                 kinds=("image", "image"), augment: dict | None = None):
+    def __init__(
+        self,
+        samples: list[tuple],
+        patch_size: int | None,
+        seed: int = 0,
+        cache_bytes=DEFAULT_CACHE_BYTES,
+        kinds=("image", "image"),
+        augment: dict | None = None,
+    ):
         if not samples:
             raise ValueError("no training samples")
         self.kinds = check_kinds(kinds)
@@ -143,8 +151,9 @@ class KeyedPatchDataset(paddle.io.Dataset):
         paths = self.samples[index]
         arrays = tuple(SAMPLE_KINDS[kind][0](path) for kind, path in zip(self.kinds, paths))
         if any(a.shape[:2] != arrays[0].shape[:2] for a in arrays):
-            raise ValueError(f"{' and '.join(map(str, paths))} differ in size: "
-                             f"{' vs '.join(str(a.shape) for a in arrays)}")
+            raise ValueError(
+                f"{' and '.join(map(str, paths))} differ in size: {' vs '.join(str(a.shape) for a in arrays)}"
+            )
         return arrays
 
     def _load(self, index: int) -> tuple:
@@ -167,11 +176,12 @@ class KeyedPatchDataset(paddle.io.Dataset):
             sizes = list(pool.map(size, range(len(self.samples))))
         if self.patch_size is None:
             return []
-        return [(paths, h, w) for paths, (h, w) in zip(self.samples, sizes)
-                if h < self.patch_size or w < self.patch_size]
+        return [
+            (paths, h, w) for paths, (h, w) in zip(self.samples, sizes) if h < self.patch_size or w < self.patch_size
+        ]
 
     def __len__(self):  # keys are unbounded; the batch sampler decides which are drawn
-        return 2 ** 62
+        return 2**62
 
     def __getitem__(self, key: int):
         rng = np.random.default_rng([self.seed, int(key)])
@@ -185,8 +195,10 @@ def rank_batch_size(batch_size: int, world_size: int) -> int:
     error if it does not divide (rounding would change the batch the recipe was written for)."""
     batch_size, world_size = int(batch_size), int(world_size)
     if batch_size < 1 or world_size < 1 or batch_size % world_size:
-        raise ValueError(f"batch_size {batch_size} is the global batch and cannot be split evenly over "
-                         f"{world_size} processes; use a number of processes that divides it")
+        raise ValueError(
+            f"batch_size {batch_size} is the global batch and cannot be split evenly over "
+            f"{world_size} processes; use a number of processes that divides it"
+        )
     return batch_size // world_size
 
 
@@ -244,14 +256,15 @@ class WorkerLoader:
 
     def __iter__(self):
         # batches go back through pipes, not /dev/shm (often 64 MB in containers, too small for them)
-        loader = paddle.io.DataLoader(self.dataset, batch_sampler=self.batch_sampler, num_workers=self.num_workers,
-                                      use_shared_memory=False)
+        loader = paddle.io.DataLoader(
+            self.dataset, batch_sampler=self.batch_sampler, num_workers=self.num_workers, use_shared_memory=False
+        )
         delivered = 0
         try:
             for batch in loader:
                 yield batch
                 delivered += 1
-        except Exception as exc:
+        except Exception:
             in_flight = itertools.islice(iter(self.batch_sampler), delivered, delivered + 4 * self.num_workers + 2)
             for keys in in_flight:  # the batches the workers had started on
                 for key in keys:
@@ -259,8 +272,15 @@ class WorkerLoader:
             raise
 
 
-def make_loader(dataset: KeyedPatchDataset, start: int, end: int, batch_size: int, num_workers: int = 0,
-                rank: int = 0, world_size: int = 1):
+def make_loader(
+    dataset: KeyedPatchDataset,
+    start: int,
+    end: int,
+    batch_size: int,
+    num_workers: int = 0,
+    rank: int = 0,
+    world_size: int = 1,
+):
     """This rank's batches of iterations ``[start, end)`` (``batch_size``: the global batch). No
     workers: :class:`InlineLoader`; else :class:`WorkerLoader`, whose ``num_workers`` processes give
     the same batches (every key fixes its sample) while decoding in parallel."""

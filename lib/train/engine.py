@@ -54,6 +54,7 @@ is damaged (a full disk, a bad copy: the writes themselves are atomic), the run 
 newest readable checkpoint beside it instead (``best.pdparams``, ``phase<k>_end.pdparams``), which
 holds the same full state at an earlier iteration.
 """
+
 from __future__ import annotations
 
 import copy
@@ -70,8 +71,15 @@ import paddle
 from ..checkpoints import CHECKPOINT_VERSION, atomic_save, check_track, load_checkpoint
 from ..config import check_keys
 from ..report import progress
-from .data import (AUGMENT_DEFAULTS, DEFAULT_CACHE_BYTES, SMALL_SAMPLES, KeyedPatchDataset, make_loader, parse_bytes,
-                   rank_batch_size)
+from .data import (
+    AUGMENT_DEFAULTS,
+    DEFAULT_CACHE_BYTES,
+    SMALL_SAMPLES,
+    KeyedPatchDataset,
+    make_loader,
+    parse_bytes,
+    rank_batch_size,
+)
 from .registry import build_model
 from .schedule import SCHEDULER_KEYS, PiecewiseSchedule, build_scheduler, optimizer_spec
 from .tasks import RestorationTask, Task, get_task
@@ -79,13 +87,23 @@ from .tasks import RestorationTask, Task, get_task
 OPTIMIZER_DEFAULTS = {"name": "adamw", "lr": 2e-4, "weight_decay": 1e-4, "betas": [0.9, 0.999]}
 OPTIMIZERS = {"adamw": paddle.optimizer.AdamW, "adam": paddle.optimizer.Adam}
 DEFAULTS = {
-    "model": None, "stages": None, "phases": None,
+    "model": None,
+    "stages": None,
+    "phases": None,
     "optimizer": None,
     "scheduler": {"name": "cosine_restart", "periods": None, "restart_weights": None, "eta_min": 1e-7},
-    "augment": dict(AUGMENT_DEFAULTS), "task": {},
+    "augment": dict(AUGMENT_DEFAULTS),
+    "task": {},
     "loader": {"num_workers": 0, "cache_bytes": DEFAULT_CACHE_BYTES, "small_samples": "error"},
-    "val_every": 1000, "save_every": 1000, "log_every": 50, "seed": 0,
-    "amp": "auto", "grad_clip": None, "val_max_images": None, "best_metric": None, "ema": None,
+    "val_every": 1000,
+    "save_every": 1000,
+    "log_every": 50,
+    "seed": 0,
+    "amp": "auto",
+    "grad_clip": None,
+    "val_max_images": None,
+    "best_metric": None,
+    "ema": None,
     "keep_phase_ends": False,
 }
 STAGE_KEYS = {"batch_size", "patch_size", "iters"}
@@ -164,8 +182,9 @@ def resolve_options(options: dict, task=RestorationTask) -> dict:
         raise ValueError(f"train options 'ema' must be a decay in (0, 1) (e.g. 0.999) or null, got {ema!r}")
     best = opts["best_metric"] or task.best_metric
     if task.metric_keys and best not in task.metric_keys:
-        raise ValueError(f"best_metric {best!r} is not a validation metric of task {task.name!r}: "
-                         f"{list(task.metric_keys)}")
+        raise ValueError(
+            f"best_metric {best!r} is not a validation metric of task {task.name!r}: {list(task.metric_keys)}"
+        )
     opts["best_metric"] = best
     return opts
 
@@ -176,8 +195,10 @@ def _check_loader(loader: dict) -> None:
         raise ValueError(f"train options 'loader': num_workers must be an integer >= 0, got {workers!r}")
     loader["cache_bytes"] = parse_bytes(loader["cache_bytes"], "train options 'loader': cache_bytes")
     if loader["small_samples"] not in SMALL_SAMPLES:
-        raise ValueError(f"train options 'loader': small_samples must be one of {', '.join(SMALL_SAMPLES)}, "
-                         f"got {loader['small_samples']!r}")
+        raise ValueError(
+            f"train options 'loader': small_samples must be one of {', '.join(SMALL_SAMPLES)}, "
+            f"got {loader['small_samples']!r}"
+        )
 
 
 def amp_enabled(setting, device: str | None = None) -> bool:
@@ -196,9 +217,10 @@ def amp_enabled(setting, device: str | None = None) -> bool:
 class TrainData:
     """What the engine trains and validates on. Samples are tuples of aligned files, one per
     entry of the task's ``sample_kinds`` (a restoration pair: (input, ground truth))."""
-    train: list                 # samples of the training split (patches)
-    all: list                   # train + validation samples, for an all-data fine-tune
-    val: list                   # (name, *paths) whole validation samples
+
+    train: list  # samples of the training split (patches)
+    all: list  # train + validation samples, for an all-data fine-tune
+    val: list  # (name, *paths) whole validation samples
 
 
 @dataclass
@@ -206,9 +228,9 @@ class Trainer:
     options: dict
     data: TrainData
     out_dir: Path
-    quiet: bool | None = None      # True: no progress bar or lines (tests)
+    quiet: bool | None = None  # True: no progress bar or lines (tests)
     task: type | str = "restoration"
-    track: str | None = None       # saved in checkpoints; resuming another track's run is an error
+    track: str | None = None  # saved in checkpoints; resuming another track's run is an error
     history: list = field(default_factory=list)
 
     def __post_init__(self):
@@ -236,15 +258,20 @@ class Trainer:
             self.schedulers[name] = build_scheduler(self.opts["scheduler"], spec["lr"], self.opts["phases"], name)
             extra = {"weight_decay": spec["weight_decay"]} if spec["name"] == "adamw" else {}
             self.optimizers[name] = OPTIMIZERS[spec["name"]](
-                learning_rate=self.schedulers[name], parameters=self.networks[name].parameters(),
-                beta1=spec["betas"][0], beta2=spec["betas"][1], grad_clip=clip, **extra)
+                learning_rate=self.schedulers[name],
+                parameters=self.networks[name].parameters(),
+                beta1=spec["betas"][0],
+                beta2=spec["betas"][1],
+                grad_clip=clip,
+                **extra,
+            )
         self.use_amp = amp_enabled(self.opts["amp"])
         scalers = {name: paddle.amp.GradScaler() for name in self.optimizers} if self.use_amp else {}
         self.iteration, self.best_score = 0, -math.inf
-        train_nets = {name: paddle.DataParallel(net) if self.world_size > 1 else net
-                      for name, net in self.networks.items()}
-        self.task_runner = self.task_class(self.opts, self.networks, train_nets, self.optimizers, scalers,
-                                           self.use_amp)
+        train_nets = {
+            name: paddle.DataParallel(net) if self.world_size > 1 else net for name, net in self.networks.items()
+        }
+        self.task_runner = self.task_class(self.opts, self.networks, train_nets, self.optimizers, scalers, self.use_amp)
         self.ema = WeightAverage(self.model, self.opts["ema"]) if self.opts["ema"] else None
 
     @property
@@ -268,9 +295,11 @@ class Trainer:
                 rank_batch_size(stage["batch_size"], self.world_size)
             except ValueError as exc:
                 batches = [s["batch_size"] for s in self.opts["stages"]]
-                raise ValueError(f"stages[{i}]: {exc} (the stages' global batches are {batches}; the recipe "
-                                 f"was written for one GPU: train it on a number of processes dividing every "
-                                 f"batch, e.g. 1)") from None
+                raise ValueError(
+                    f"stages[{i}]: {exc} (the stages' global batches are {batches}; the recipe "
+                    f"was written for one GPU: train it on a number of processes dividing every "
+                    f"batch, e.g. 1)"
+                ) from None
 
     def _check_data(self):
         """Every training file decodes, the files of a sample align, and samples smaller than the
@@ -289,12 +318,17 @@ class Trainer:
         shown = "; ".join(f"{paths[0]} ({sh}x{sw})" for paths, sh, sw in small[1:4]) + (" ..." if more > 3 else "")
         also = f" and {more} more sample(s): {shown}" if more else ""
         if self.opts["loader"]["small_samples"] == "error":
-            raise ValueError(f"patch size {largest} is larger than {first[0]} ({h}x{w}){also}. Prepare the data "
-                             f"with windows of at least {largest} px, or set small_samples: pad in the track's "
-                             f"loader: section to mirror-pad such samples to the patch")
+            raise ValueError(
+                f"patch size {largest} is larger than {first[0]} ({h}x{w}){also}. Prepare the data "
+                f"with windows of at least {largest} px, or set small_samples: pad in the track's "
+                f"loader: section to mirror-pad such samples to the patch"
+            )
         if self.rank == 0:
-            print(f"{len(small)} of {len(samples)} training samples are smaller than the patch size {largest} and "
-                  f"are mirror-padded to it (loader small_samples: pad): {first[0]} ({h}x{w}){also}", flush=True)
+            print(
+                f"{len(small)} of {len(samples)} training samples are smaller than the patch size {largest} and "
+                f"are mirror-padded to it (loader small_samples: pad): {first[0]} ({h}x{w}){also}",
+                flush=True,
+            )
 
     @property
     def last_path(self) -> Path:
@@ -307,12 +341,18 @@ class Trainer:
     def state(self) -> dict:
         at = min(self.iteration, self.total_iters - 1)
         return {
-            "version": CHECKPOINT_VERSION, "track": self.track, "task": self.task_class.name,
+            "version": CHECKPOINT_VERSION,
+            "track": self.track,
+            "task": self.task_class.name,
             "networks": {k: v.state_dict() for k, v in self.networks.items()},
             "optimizers": {k: v.state_dict() for k, v in self.optimizers.items()},
             "schedulers": {k: v.state_dict() for k, v in self.schedulers.items()},
-            "iteration": self.iteration, "stage": self.stages.at(at).index, "phase": self.phases.at(at).index,
-            "best_score": self.best_score, "best_metric": self.best_metric, "options": self.opts,
+            "iteration": self.iteration,
+            "stage": self.stages.at(at).index,
+            "phase": self.phases.at(at).index,
+            "best_score": self.best_score,
+            "best_metric": self.best_metric,
+            "options": self.opts,
             **({"ema": {self.main_network: self.ema.state_dict()}, "ema_steps": self.ema.steps} if self.ema else {}),
             "rng": {"numpy": np.random.get_state(), "paddle_seed": self.opts["seed"]},
         }
@@ -330,12 +370,16 @@ class Trainer:
         path, state = self._readable_checkpoint()
         check_track(state, path, self.track)
         if state.get("options", {}).get("stages") != self.opts["stages"]:
-            raise ValueError(f"{path} was written with a different schedule; "
-                             "use a new output folder or delete it to start over")
+            raise ValueError(
+                f"{path} was written with a different schedule; use a new output folder or delete it to start over"
+            )
         if state.get("task", self.task_class.name) != self.task_class.name:
             raise ValueError(f"{path} was written by task {state['task']!r}, not {self.task_class.name!r}")
-        for kind, objects in (("networks", self.networks), ("optimizers", self.optimizers),
-                              ("schedulers", self.schedulers)):
+        for kind, objects in (
+            ("networks", self.networks),
+            ("optimizers", self.optimizers),
+            ("schedulers", self.schedulers),
+        ):
             saved = state.get(kind, {})
             if set(saved) != set(objects):
                 raise ValueError(f"{path}: {kind} {sorted(saved)} do not match this task's {sorted(objects)}")
@@ -367,13 +411,18 @@ class Trainer:
                 continue
             readable.append((int(state.get("iteration", -1)), path.name, path, state))
         if not readable:
-            raise ValueError(f"{damage}; no other checkpoint in {self.out_dir} is readable. To start afresh, "
-                             f"delete the run folder {self.out_dir} (python -m lib.train ... --fresh does) "
-                             f"or at least {self.last_path}")
+            raise ValueError(
+                f"{damage}; no other checkpoint in {self.out_dir} is readable. To start afresh, "
+                f"delete the run folder {self.out_dir} (python -m lib.train ... --fresh does) "
+                f"or at least {self.last_path}"
+            )
         iteration, _, path, state = max(readable, key=lambda r: r[:2])
         if self.rank == 0:
-            print(f"{self.last_path} is damaged; resuming from {path.name} at iteration {iteration}, "
-                  f"the newest readable checkpoint", flush=True)
+            print(
+                f"{self.last_path} is damaged; resuming from {path.name} at iteration {iteration}, "
+                f"the newest readable checkpoint",
+                flush=True,
+            )
         return path, state
 
     # ------------------------------------------------------------------ validation
@@ -395,8 +444,15 @@ class Trainer:
 
     # ------------------------------------------------------------------ logging
     def _log_fields(self) -> list:
-        return ["iteration", "stage", "phase", *self.task_class.loss_keys, "lr", *self.task_class.metric_keys,
-                "seconds"]
+        return [
+            "iteration",
+            "stage",
+            "phase",
+            *self.task_class.loss_keys,
+            "lr",
+            *self.task_class.metric_keys,
+            "seconds",
+        ]
 
     def _log(self, row: dict, writer) -> None:
         self.history.append(row)
@@ -432,12 +488,17 @@ class Trainer:
         if self.rank == 0:
             try:
                 from visualdl import LogWriter
+
                 writer = LogWriter(logdir=str(self.out_dir / "vdl"))
             except Exception as exc:  # logging must never stop training
                 print(f"VisualDL unavailable ({exc}); logging to CSV only")
         end = self.total_iters if stop_after is None else min(self.total_iters, self.iteration + stop_after)
-        bar = progress(total=end - self.iteration, desc="train", unit="it",
-                       **({"disable": True} if self.quiet or self.rank else {}))
+        bar = progress(
+            total=end - self.iteration,
+            desc="train",
+            unit="it",
+            **({"disable": True} if self.quiet or self.rank else {}),
+        )
         # without a bar (a log file, a launched worker), one line per log interval instead
         print_lines = bar.disable and not self.quiet and self.rank == 0
         for net in self.networks.values():
@@ -448,11 +509,23 @@ class Trainer:
             seg_end = min(end, stage.end, phase.end)
             samples = self.data.all if phase.options.get("all_data") else self.data.train
             augment = {**self.opts["augment"], **(phase.options.get("augment") or {})}
-            dataset = KeyedPatchDataset(samples, stage.options["patch_size"], seed=self.opts["seed"],
-                                        cache_bytes=self.opts["loader"]["cache_bytes"],
-                                        kinds=self.task_class.sample_kinds, augment=augment)
-            loader = make_loader(dataset, self.iteration, seg_end, stage.options["batch_size"],
-                                 self.opts["loader"]["num_workers"], self.rank, self.world_size)
+            dataset = KeyedPatchDataset(
+                samples,
+                stage.options["patch_size"],
+                seed=self.opts["seed"],
+                cache_bytes=self.opts["loader"]["cache_bytes"],
+                kinds=self.task_class.sample_kinds,
+                augment=augment,
+            )
+            loader = make_loader(
+                dataset,
+                self.iteration,
+                seg_end,
+                stage.options["batch_size"],
+                self.opts["loader"]["num_workers"],
+                self.rank,
+                self.world_size,
+            )
             self.task_runner.start_phase(phase.options)
             for batch in loader:
                 losses = self._step(batch)
@@ -467,10 +540,22 @@ class Trainer:
                         elapsed = time.perf_counter() - start_time
                         eta = elapsed / (self.iteration - first) * (end - self.iteration)
                         shown = " ".join(f"{k} {v:.4f}" for k, v in means.items())
-                        print(f"iter {self.iteration}/{self.total_iters} stage {stage.index} phase {phase.index} "
-                              f"{shown} lr {self._lr():.2e} elapsed {elapsed:.0f}s eta {eta:.0f}s", flush=True)
-                    self._log({"iteration": self.iteration, "stage": stage.index, "phase": phase.index,
-                               **means, "lr": self._lr(), "seconds": time.perf_counter() - start_time}, writer)
+                        print(
+                            f"iter {self.iteration}/{self.total_iters} stage {stage.index} phase {phase.index} "
+                            f"{shown} lr {self._lr():.2e} elapsed {elapsed:.0f}s eta {eta:.0f}s",
+                            flush=True,
+                        )
+                    self._log(
+                        {
+                            "iteration": self.iteration,
+                            "stage": stage.index,
+                            "phase": phase.index,
+                            **means,
+                            "lr": self._lr(),
+                            "seconds": time.perf_counter() - start_time,
+                        },
+                        writer,
+                    )
                     running = {}
                 if self.iteration % self.opts["val_every"] == 0 or self.iteration == self.total_iters:
                     self._validate_and_keep_best(stage, phase, start_time, writer, print_lines)
@@ -487,8 +572,16 @@ class Trainer:
         metrics = self.validate()
         if not metrics:
             return
-        self._log({"iteration": self.iteration, "stage": stage.index, "phase": phase.index,
-                   **metrics, "seconds": time.perf_counter() - start_time}, writer)
+        self._log(
+            {
+                "iteration": self.iteration,
+                "stage": stage.index,
+                "phase": phase.index,
+                **metrics,
+                "seconds": time.perf_counter() - start_time,
+            },
+            writer,
+        )
         if print_lines:
             shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
             print(f"validation at {self.iteration}: {shown}", flush=True)
@@ -506,8 +599,9 @@ class Trainer:
             scheduler.step()
         for key, value in losses.items():
             if not math.isfinite(value):
-                raise FloatingPointError(f"{key} became {value} at iteration {self.iteration}; "
-                                         f"lower the learning rate or check the data")
+                raise FloatingPointError(
+                    f"{key} became {value} at iteration {self.iteration}; lower the learning rate or check the data"
+                )
         return losses
 
 
@@ -518,8 +612,7 @@ class WeightAverage:
 
     def __init__(self, network, decay: float):
         self.network, self.decay, self.steps = network, float(decay), 0
-        self.average = {k: v.detach().clone() for k, v in network.state_dict().items()
-                        if paddle.is_floating_point(v)}
+        self.average = {k: v.detach().clone() for k, v in network.state_dict().items() if paddle.is_floating_point(v)}
 
     def update(self) -> None:
         self.steps += 1

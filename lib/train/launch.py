@@ -6,6 +6,7 @@ over the gloo backend. :func:`train_track` is what notebooks call: the profile's
 processes (``launch: nproc`` in ``lib/configs/<track>.yaml``), a live progress bar fed by rank 0's
 ``iter N/T`` lines, and the run folder back.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -23,8 +24,17 @@ ITER_LINE = re.compile(r"^iter (\d+)/(\d+) ")
 
 def launch_command(args: list[str], nproc: int, log_dir: Path) -> list[str]:
     args = [a for a in _strip_nproc(args)]
-    return [sys.executable, "-m", "paddle.distributed.launch", "--nproc_per_node", str(nproc),
-            "--log_dir", str(log_dir), str(MAIN), *args]
+    return [
+        sys.executable,
+        "-m",
+        "paddle.distributed.launch",
+        "--nproc_per_node",
+        str(nproc),
+        "--log_dir",
+        str(log_dir),
+        str(MAIN),
+        *args,
+    ]
 
 
 def _strip_nproc(args: list[str]):
@@ -100,16 +110,21 @@ def relaunch(args: list[str], nproc: int, log_dir: Path | None = None, bar: bool
 def run_single(args: list[str], bar: bool = False) -> int:
     """Run ``python -m lib.train ARGS`` in one child process, following its output."""
     follower = _Follower(bar)
-    proc = subprocess.Popen([sys.executable, str(MAIN), *_strip_nproc(args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, bufsize=1)
+    proc = subprocess.Popen(
+        [sys.executable, str(MAIN), *_strip_nproc(args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
     for line in proc.stdout:
         follower.line(line.rstrip("\n"))
     follower.close()
     return proc.wait()
 
 
-PREPARE_LOCK = ".prepare.lock"   # in the data folder (lib.paths.DATA_DIR)
-OTHER_RANKS_DELAY = 3.0          # seconds the ranks > 0 let rank 0 take the lock first (its log is the one shown)
+PREPARE_LOCK = ".prepare.lock"  # in the data folder (lib.paths.DATA_DIR)
+OTHER_RANKS_DELAY = 3.0  # seconds the ranks > 0 let rank 0 take the lock first (its log is the one shown)
 
 
 @contextmanager
@@ -173,6 +188,8 @@ def train_track(track: str, profile: str | None = None, nproc: int | None = None
     args = ["--config", track, "--profile", profile, *extra]
     code = relaunch(args, nproc, bar=True) if nproc > 1 else run_single(args, bar=True)
     if code:
-        raise RuntimeError(f"training {track} ({profile}, {nproc} process(es)) failed with exit code {code}; "
-                           f"the output above says why; run again to resume from the last checkpoint")
+        raise RuntimeError(
+            f"training {track} ({profile}, {nproc} process(es)) failed with exit code {code}; "
+            f"the output above says why; run again to resume from the last checkpoint"
+        )
     return get_track(track).run_dir(profile)

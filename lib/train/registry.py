@@ -1,5 +1,6 @@
 """Names in the options -> networks and losses. Tracks (and tests) add their own with
 :func:`register_model` and :func:`register_loss`."""
+
 from __future__ import annotations
 
 import copy

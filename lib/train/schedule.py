@@ -6,6 +6,7 @@ The winning schedule (``full`` profile) in these terms::
     phases  (loss, iters):          L1 184k | Charbonnier + MS-SSIM 232k | same loss on all data 184k
     lr      AdamW 2e-4, cosine annealing restarted at 184k and 416k (periods 184k, 232k, 184k)
 """
+
 from __future__ import annotations
 
 import bisect
@@ -19,6 +20,7 @@ import paddle
 @dataclass(frozen=True)
 class Span:
     """One entry of a piecewise schedule: ``index``-th piece covering [start, end) iterations."""
+
     index: int
     start: int
     end: int
@@ -62,9 +64,16 @@ class CosineRestartLR(paddle.optimizer.lr.LRScheduler):
     ``last_epoch`` counts iterations.
     """
 
-    def __init__(self, learning_rate: float, periods: list[int], restart_weights: list[float] | None = None,
-                 eta_min: float | list[float] = 1e-7, warmup_iters: int = 0, last_epoch: int = -1,
-                 verbose: bool = False):
+    def __init__(
+        self,
+        learning_rate: float,
+        periods: list[int],
+        restart_weights: list[float] | None = None,
+        eta_min: float | list[float] = 1e-7,
+        warmup_iters: int = 0,
+        last_epoch: int = -1,
+        verbose: bool = False,
+    ):
         if not periods or any(int(p) <= 0 for p in periods):
             raise ValueError(f"periods must be positive integers, got {periods}")
         if not 0 <= int(warmup_iters) < int(periods[0]):
@@ -78,7 +87,7 @@ class CosineRestartLR(paddle.optimizer.lr.LRScheduler):
         if len(floors) != len(self.periods):
             raise ValueError(f"eta_min must be one number or one per period ({len(self.periods)}), got {eta_min}")
         self.eta_mins = [float(e) for e in floors]
-        self.cumulative = [sum(self.periods[:i + 1]) for i in range(len(self.periods))]
+        self.cumulative = [sum(self.periods[: i + 1]) for i in range(len(self.periods))]
         super().__init__(learning_rate, last_epoch, verbose)
 
     def get_lr(self) -> float:
@@ -143,8 +152,10 @@ def build_scheduler(spec: dict, base_lr: float, phases: list[dict], optimizer: s
         phase_periods = [int(p["iters"]) for p in phases]
         periods = [int(p) for p in given.get("periods") or phase_periods]
         if periods != phase_periods and any(r != base_lr for r in rates):
-            raise ValueError("per-phase 'lr' restarts the cosine at every phase: scheduler.periods must "
-                             "be the phases' iterations (leave it unset)")
+            raise ValueError(
+                "per-phase 'lr' restarts the cosine at every phase: scheduler.periods must "
+                "be the phases' iterations (leave it unset)"
+            )
         if sum(periods) != total:
             raise ValueError(f"scheduler periods sum to {sum(periods)}, the schedule has {total} iterations")
         weights = given.get("restart_weights")
@@ -207,8 +218,10 @@ def fixed_patch_schedule(options: dict, stage: int = -1) -> dict:
     pixels = sum(s["batch_size"] * s["patch_size"] ** 2 * s["iters"] for s in stages)
     chosen = stages[stage]
     iters = max(1, round(pixels / (chosen["batch_size"] * chosen["patch_size"] ** 2)))
-    out = scale_schedule({**options, "stages": [{**chosen, "iters": sum(s["iters"] for s in stages)}]},
-                         iters / sum(s["iters"] for s in stages))
+    out = scale_schedule(
+        {**options, "stages": [{**chosen, "iters": sum(s["iters"] for s in stages)}]},
+        iters / sum(s["iters"] for s in stages),
+    )
     out["stages"] = [{**chosen, "iters": iters}]  # exact, not rounded twice
     return {k: v for k, v in out.items() if k in ("stages", "phases", "scheduler")}
 
@@ -248,8 +261,12 @@ def resolve_epochs(options: dict, n_samples: int, world_size: int = 1) -> dict:
     scheduler, task = options.get("scheduler") or {}, options.get("task") or {}
     task_epochs = [k for k in task if k.endswith("_epoch")]
     in_epochs = [("epochs" in s) for s in stages]
-    if not any(in_epochs) and not any("epochs" in p for p in phases) and "warmup_epochs" not in scheduler \
-            and not task_epochs:
+    if (
+        not any(in_epochs)
+        and not any("epochs" in p for p in phases)
+        and "warmup_epochs" not in scheduler
+        and not task_epochs
+    ):
         return options
     if not stages or not all(in_epochs):
         raise ValueError("a schedule in epochs needs every stage in epochs (stages[i].epochs, no iters)")
@@ -288,5 +305,5 @@ def resolve_epochs(options: dict, n_samples: int, world_size: int = 1) -> dict:
     if "warmup_epochs" in scheduler:
         scheduler["warmup_iters"] = max(1, iteration_at(float(scheduler.pop("warmup_epochs"))))
     for key in task_epochs:
-        task[key[:-len("_epoch")] + "_iter"] = iteration_at(float(task.pop(key)))
+        task[key[: -len("_epoch")] + "_iter"] = iteration_at(float(task.pop(key)))
     return options

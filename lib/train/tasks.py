@@ -20,6 +20,7 @@ iteration on one batch, calling :meth:`Task.optimize` for each update) and ``val
 :class:`RestorationTask` is the image-to-image case (deblurring, denoising, retouching): one
 network, one optimizer, a loss per phase, PSNR / MS-SSIM / competition score on whole images.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,14 +40,15 @@ class Task:
     metric_keys: tuple = ()
     best_metric: str | None = None
 
-    def __init__(self, options: dict, nets: dict, train_nets: dict, optimizers: dict, scalers: dict,
-                 use_amp: bool = False):
-        self.options = options               # the resolved train options
+    def __init__(
+        self, options: dict, nets: dict, train_nets: dict, optimizers: dict, scalers: dict, use_amp: bool = False
+    ):
+        self.options = options  # the resolved train options
         self.settings = options.get("task", {})
-        self.nets = nets                     # name -> Layer (what is saved and validated)
-        self.train_nets = train_nets         # name -> Layer or its DataParallel wrapper (what trains)
+        self.nets = nets  # name -> Layer (what is saved and validated)
+        self.train_nets = train_nets  # name -> Layer or its DataParallel wrapper (what trains)
         self.optimizers = optimizers
-        self.scalers = scalers               # name -> GradScaler under AMP, else empty
+        self.scalers = scalers  # name -> GradScaler under AMP, else empty
         self.use_amp = use_amp
 
     # ------------------------------------------------------------------ declared by the options
@@ -63,8 +65,9 @@ class Task:
             return {"model": spec}
         if not isinstance(spec, dict) or set(spec) != set(cls.networks):
             found = sorted(spec) if isinstance(spec, dict) else spec
-            raise ValueError(f"task {cls.name!r}: 'model' must give one spec per network {list(cls.networks)}, "
-                             f"found {found}")
+            raise ValueError(
+                f"task {cls.name!r}: 'model' must give one spec per network {list(cls.networks)}, found {found}"
+            )
         return {name: spec[name] for name in cls.networks}
 
     @classmethod
@@ -107,6 +110,7 @@ def mean_metrics(rows: list[dict]) -> dict:
 class RestorationTask(Task):
     """One image-to-image network trained on (input, ground truth) patches with a loss per phase
     (``phases[i].loss``: a name or ``{name, ...options}`` of lib.train.registry.LOSSES)."""
+
     name = "restoration"
     phase_keys = frozenset({"loss"})
     metric_keys = ("psnr", "ms_ssim", "score")
@@ -133,13 +137,18 @@ class RestorationTask(Task):
         from ..infer import predict_image
         from ..metrics import evaluate_pair
 
-        return mean_metrics([evaluate_pair(predict_image(self.nets["model"], read_image(inp)), read_image(gt))
-                             for _, inp, gt in samples])
+        return mean_metrics(
+            [
+                evaluate_pair(predict_image(self.nets["model"], read_image(inp)), read_image(gt))
+                for _, inp, gt in samples
+            ]
+        )
 
 
 class PSNRSSIMRestorationTask(RestorationTask):
     """:class:`RestorationTask` validated by PSNR and SSIM only (denoising; images too small for
     5-scale MS-SSIM), the best model by PSNR."""
+
     name = "restoration_psnr_ssim"
     metric_keys = ("psnr", "ssim")
     best_metric = "psnr"

@@ -9,6 +9,7 @@ Run as a script (under ``python -m paddle.distributed.launch``), it is ``python 
 with this track registered: each rank also writes the per-rank batch sizes it trained on and its
 final weights to ``<out folder>/rank<r>.npz``.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,9 +22,10 @@ sys.path.insert(0, str(HERE.parent))  # tests/: tiny_tracks
 
 import lib  # noqa: E402,F401
 from lib.tracks import register_track  # noqa: E402
+
 from tiny_tracks import TinyDenoiseTrack  # noqa: E402
 
-PREPARE_SECONDS = 1.5   # long enough for a second process to start the same preparation unless it waits
+PREPARE_SECONDS = 1.5  # long enough for a second process to start the same preparation unless it waits
 
 
 class CountingTrack(TinyDenoiseTrack):
@@ -50,11 +52,11 @@ TRACK = register_track(CountingTrack())
 
 
 def main(argv: list[str]) -> int:
-    import numpy as np
-
     from lib.train import launch
     from lib.train.__main__ import main as train_main
     from lib.train.engine import Trainer
+
+    import numpy as np
 
     launch.OTHER_RANKS_DELAY = 0.0  # every rank races for the preparation: only the lock keeps it to one
     out = Path(argv[argv.index("--out") + 1])

@@ -9,6 +9,7 @@ patches as training does and prints the Python heap's peak (tracemalloc) and the
 RSS. Runs with whichever lib/ is first on PYTHONPATH: the old KeyedPatchDataset (cache: bool,
 unbounded) or the new one (cache_bytes).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,7 +55,7 @@ def measure(samples: list, cache_bytes: int | None, keys: int) -> dict:
     seconds = time.perf_counter() - start
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"heap_peak_mib": peak / 2 ** 20, "seconds": seconds, "dataset": dataset}
+    return {"heap_peak_mib": peak / 2**20, "seconds": seconds, "dataset": dataset}
 
 
 def main(argv=None) -> int:
@@ -68,14 +69,18 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         pair = write_pair(Path(tmp), args.side)
-        result = measure([pair] * args.samples, int(args.cache_mib * 2 ** 20), args.keys)
+        result = measure([pair] * args.samples, int(args.cache_mib * 2**20), args.keys)
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-    sample_mib = 2 * args.side ** 2 * 3 / 2 ** 20
-    print(f"lib.train.data from {Path(data.__file__).parent.parent.parent}: {args.samples} samples of "
-          f"{sample_mib:.1f} MiB decoded ({args.samples * sample_mib:.0f} MiB in all), {args.keys} patches, "
-          f"cache bound {args.cache_mib:g} MiB ({'honoured' if hasattr(result['dataset'], 'cache') else 'none: old code'})")
-    print(f"  Python heap peak {result['heap_peak_mib']:.0f} MiB, process peak RSS {rss_mib:.0f} MiB, "
-          f"{result['seconds']:.1f} s")
+    sample_mib = 2 * args.side**2 * 3 / 2**20
+    print(
+        f"lib.train.data from {Path(data.__file__).parent.parent.parent}: {args.samples} samples of "
+        f"{sample_mib:.1f} MiB decoded ({args.samples * sample_mib:.0f} MiB in all), {args.keys} patches, "
+        f"cache bound {args.cache_mib:g} MiB ({'honoured' if hasattr(result['dataset'], 'cache') else 'none: old code'})"
+    )
+    print(
+        f"  Python heap peak {result['heap_peak_mib']:.0f} MiB, process peak RSS {rss_mib:.0f} MiB, "
+        f"{result['seconds']:.1f} s"
+    )
     return 0
 
 

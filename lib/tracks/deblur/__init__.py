@@ -17,6 +17,7 @@ lib.models.tlc, lib.infer (whole / tiles / TLC), lib.submission.predict, lib.exp
 track (lib.tracks.sdwnet) is a second solution of this competition: it reads this track's data and
 scores with its evaluation.
 """
+
 from .track import TRACK, DeblurTrack
 
 TRACKS = (TRACK,)

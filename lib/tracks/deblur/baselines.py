@@ -7,21 +7,22 @@
 The real blur is unknown at test time, so each method's parameters (the PSF width and strength)
 are tuned on the validation images by PSNR, then applied unchanged to the test images.
 """
+
 from __future__ import annotations
 
 import itertools
 
+from lib.metrics import psnr, to_uint8
+
 import numpy as np
 from skimage import filters, restoration
-
-from lib.metrics import psnr, to_uint8
 
 
 def gaussian_psf(sigma: float) -> np.ndarray:
     """Normalised 2-D Gaussian kernel, radius 3 sigma (odd size)."""
     radius = max(1, int(np.ceil(3 * sigma)))
     ax = np.arange(-radius, radius + 1)
-    g = np.exp(-(ax ** 2) / (2 * sigma ** 2))
+    g = np.exp(-(ax**2) / (2 * sigma**2))
     psf = np.outer(g, g)
     return psf / psf.sum()
 

@@ -10,16 +10,24 @@ are not candidates and are left out.
 
     python -m lib.tracks.deblur.candidates          # prints the table from bench/results
 """
+
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+from lib.tracks.deblur.strokes import (
+    BENCH30_TAGS,
+    BLURRED,
+    CROSS_MACHINE_PAGE_CER_TOLERANCE,
+    SHARP,
+    SHIPPED_BENCH30,
+    merged_page_cer,
+    paired_cer_difference,
+)
 
-from lib.tracks.deblur.strokes import (BENCH30_TAGS, BLURRED, CROSS_MACHINE_PAGE_CER_TOLERANCE, SHARP, SHIPPED_BENCH30,
-                                       merged_page_cer, paired_cer_difference)
+import numpy as np
 
 BENCH_RESULTS = Path(__file__).resolve().parents[3] / "bench" / "results"
 SPLITS = ("heldout", "heldout_tilt", "test_A")
@@ -29,14 +37,17 @@ STROKE_TOLERANCE = 0.10  # the goal: restored stroke width within 10 % of the sh
 
 @dataclass(frozen=True)
 class Candidate:
-    name: str          # English, for the bench files and logs
-    label_zh: str      # for notebook 04
-    methods: dict      # train seed -> the bench's method name (the run's label + " + TLC")
+    name: str  # English, for the bench files and logs
+    label_zh: str  # for notebook 04
+    methods: dict  # train seed -> the bench's method name (the run's label + " + TLC")
 
 
 CANDIDATES = (
-    Candidate("recipe (the shipped model is seed 0)", "附带做法（附带模型是随机种子 0）",
-              {0: "shipped + TLC", 1: "shipped_x4_s1 + TLC", 2: "recipe_s2_x4 + TLC"}),
+    Candidate(
+        "recipe (the shipped model is seed 0)",
+        "附带做法（附带模型是随机种子 0）",
+        {0: "shipped + TLC", 1: "shipped_x4_s1 + TLC", 2: "recipe_s2_x4 + TLC"},
+    ),
     Candidate("milder training blur", "训练页加入轻的模糊", {0: "wide_x4 + TLC"}),
     Candidate("L1 only + milder training blur", "只用 L1 + 轻的模糊", {0: "l1_wide_x4 + TLC"}),
     Candidate("stroke-weight variation", "笔画粗细变化", {0: "stroke_x4 + TLC", 1: "stroke_x4_s1 + TLC"}),
@@ -49,13 +60,22 @@ CANDIDATES = (
     Candidate("camera shake on 15 % of pages", "15% 训练页换成相机抖动", {0: "shake015_x4 + TLC"}),
     Candidate("camera shake 30 % + stroke weight", "30% 相机抖动 + 笔画粗细", {0: "shake_stroke_x4 + TLC"}),
     Candidate("shaken copies", "抖动副本", {0: "shake_copies_x4 + TLC", 1: "shake_copies_s1_x4 + TLC"}),
-    Candidate("shaken copies + stroke weight", "抖动副本 + 笔画粗细",
-              {0: "copies_stroke_x4 + TLC", 1: "copies_stroke_s1_x4 + TLC", 2: "copies_stroke_s2_x4 + TLC"}),
+    Candidate(
+        "shaken copies + stroke weight",
+        "抖动副本 + 笔画粗细",
+        {0: "copies_stroke_x4 + TLC", 1: "copies_stroke_s1_x4 + TLC", 2: "copies_stroke_s2_x4 + TLC"},
+    ),
     Candidate("160 training pages", "160 张训练页", {0: "pages160_x4 + TLC", 2: "pages160_s2_x4 + TLC"}),
-    Candidate("160 pages + shaken copies + stroke weight", "160 页 + 抖动副本 + 笔画粗细",
-              {0: "pages160_cs_x4 + TLC", 2: "pages160_cs_s2_x4 + TLC"}),
-    Candidate("160 pages + shaken copies + stroke weight, PSNR loss", "160 页 + 抖动副本 + 笔画粗细，PSNR 损失",
-              {0: "pages160_cs_psnr_x4 + TLC", 2: "pages160_cs_psnr_s2_x4 + TLC"}),
+    Candidate(
+        "160 pages + shaken copies + stroke weight",
+        "160 页 + 抖动副本 + 笔画粗细",
+        {0: "pages160_cs_x4 + TLC", 2: "pages160_cs_s2_x4 + TLC"},
+    ),
+    Candidate(
+        "160 pages + shaken copies + stroke weight, PSNR loss",
+        "160 页 + 抖动副本 + 笔画粗细，PSNR 损失",
+        {0: "pages160_cs_psnr_x4 + TLC", 2: "pages160_cs_psnr_s2_x4 + TLC"},
+    ),
     Candidate("the 冠军方案's 10-block bottleneck", "冠军方案的 10 块瓶颈", {0: "deep10_x4 + TLC"}),
 )
 
@@ -70,8 +90,10 @@ def bench_files(split: str, results_dir=None) -> list[Path]:
     files = sorted(folder.glob(f"deblur_strokes_{tag}.json")) + sorted(folder.glob(f"deblur_strokes_{tag}_*.json"))
     files.sort(key=lambda path: path.name != SHIPPED_BENCH30[split])  # stable: the shipped model's bench first
     if not files:
-        raise FileNotFoundError(f"{folder}: no 30-page bench of {split} (deblur_strokes_{tag}*.json); "
-                                f"run bench/bench_deblur_strokes.py --{split.replace('_', '-').lower()} 30 first")
+        raise FileNotFoundError(
+            f"{folder}: no 30-page bench of {split} (deblur_strokes_{tag}*.json); "
+            f"run bench/bench_deblur_strokes.py --{split.replace('_', '-').lower()} 30 first"
+        )
     return files
 
 
@@ -86,8 +108,9 @@ def load_benches(split: str, results_dir=None) -> list[dict]:
     return results
 
 
-def page_cers(split: str, results_dir=None, tolerance: float = CROSS_MACHINE_PAGE_CER_TOLERANCE,
-              benches: list[dict] | None = None) -> dict[str, np.ndarray]:
+def page_cers(
+    split: str, results_dir=None, tolerance: float = CROSS_MACHINE_PAGE_CER_TOLERANCE, benches: list[dict] | None = None
+) -> dict[str, np.ndarray]:
     """Every method's per-page CER on ``split``, merged over all its recorded benches (recorded on two machines,
     hence the cross-machine tolerance for the methods they share)."""
     return merged_page_cer(load_benches(split, results_dir) if benches is None else benches, split, tolerance)
@@ -129,16 +152,30 @@ def scoreboard(results_dir=None, candidates=CANDIDATES, splits=SPLITS) -> list[d
                 continue
             found = True
             cer, seeds = pooled
-            rows.append({"candidate": candidate.name, "label_zh": candidate.label_zh, "split": split, "seeds": seeds,
-                         "pages": int(cer.size), "mean_cer": float(cer.mean()),
-                         "blurred_cer": float(cers[split][BLURRED].mean()), "sharp_cer": float(cers[split][SHARP].mean()),
-                         "vs_blurred": paired_cer_difference(cer, cers[split][BLURRED]),
-                         "vs_unsharp": paired_cer_difference(cer, cers[split][UNSHARP]),
-                         "stroke_ratio": (float(np.mean([ratios[split][candidate.methods[seed]] for seed in seeds]))
-                                          if all(candidate.methods[seed] in ratios[split] for seed in seeds) else None)})
+            rows.append(
+                {
+                    "candidate": candidate.name,
+                    "label_zh": candidate.label_zh,
+                    "split": split,
+                    "seeds": seeds,
+                    "pages": int(cer.size),
+                    "mean_cer": float(cer.mean()),
+                    "blurred_cer": float(cers[split][BLURRED].mean()),
+                    "sharp_cer": float(cers[split][SHARP].mean()),
+                    "vs_blurred": paired_cer_difference(cer, cers[split][BLURRED]),
+                    "vs_unsharp": paired_cer_difference(cer, cers[split][UNSHARP]),
+                    "stroke_ratio": (
+                        float(np.mean([ratios[split][candidate.methods[seed]] for seed in seeds]))
+                        if all(candidate.methods[seed] in ratios[split] for seed in seeds)
+                        else None
+                    ),
+                }
+            )
         if not found:
-            raise KeyError(f"scoreboard: no bench in {results_dir or BENCH_RESULTS} holds any method of "
-                           f"{candidate.name!r} ({sorted(candidate.methods.values())})")
+            raise KeyError(
+                f"scoreboard: no bench in {results_dir or BENCH_RESULTS} holds any method of "
+                f"{candidate.name!r} ({sorted(candidate.methods.values())})"
+            )
     return rows
 
 
@@ -153,15 +190,24 @@ def goal_status(rows: list[dict], splits=SPLITS) -> dict[str, dict]:
     every one, whether its strokes are within 10 % of the sharp width on every one; and the splits it was not read on."""
     status: dict[str, dict] = {}
     for row in rows:
-        entry = status.setdefault(row["candidate"], {"label_zh": row["label_zh"], "mean_below": True, "resolved_below": True,
-                                                     "at_or_below_unsharp": True, "strokes_within_10_percent": True,
-                                                     "splits": []})
+        entry = status.setdefault(
+            row["candidate"],
+            {
+                "label_zh": row["label_zh"],
+                "mean_below": True,
+                "resolved_below": True,
+                "at_or_below_unsharp": True,
+                "strokes_within_10_percent": True,
+                "splits": [],
+            },
+        )
         entry["splits"].append(row["split"])
         entry["mean_below"] &= row["vs_blurred"]["mean_difference"] < 0
         entry["resolved_below"] &= reads_below(row["vs_blurred"])
         entry["at_or_below_unsharp"] &= row["vs_unsharp"]["mean_difference"] <= 0
-        entry["strokes_within_10_percent"] &= (row["stroke_ratio"] is not None
-                                               and abs(row["stroke_ratio"] - 1) <= STROKE_TOLERANCE)
+        entry["strokes_within_10_percent"] &= (
+            row["stroke_ratio"] is not None and abs(row["stroke_ratio"] - 1) <= STROKE_TOLERANCE
+        )
     for entry in status.values():
         entry["missing"] = [s for s in splits if s not in entry["splits"]]
     return status
@@ -172,8 +218,11 @@ def _interval(d: dict) -> str:
     return f"**{text}**" if reads_below(d) else text
 
 
-AGAINST = {"vs_blurred": ("减模糊输入", "minus blurred"), "vs_unsharp": ("减反锐化掩模", "minus unsharp"),
-           "stroke_ratio": ("笔画宽 / 清晰", "stroke width / sharp")}
+AGAINST = {
+    "vs_blurred": ("减模糊输入", "minus blurred"),
+    "vs_unsharp": ("减反锐化掩模", "minus unsharp"),
+    "stroke_ratio": ("笔画宽 / 清晰", "stroke width / sharp"),
+}
 
 
 def _stroke(ratio: float | None) -> str:
@@ -195,16 +244,30 @@ def scoreboard_markdown(rows: list[dict], splits=SPLITS, against: str = "vs_blur
     head = "改法（逐页平均其随机种子）" if zh else "candidate (its seeds pooled per page)"
     what = AGAINST[against][0 if zh else 1] + ("" if against == "stroke_ratio" else " [95%]" if zh else " [95 %]")
     cell = sep.join(("随机种子", "平均 CER", what) if zh else ("seeds", "mean CER", what))
-    lines = [f"| {head} | " + " | ".join(f"{s}{'：' if zh else ': '}{cell}" for s in splits) + " |",
-             "|---" * (len(splits) + 1) + "|"]
-    for key, label in (("sharp_cer", "清晰原图" if zh else "sharp page"), ("blurred_cer", "模糊输入" if zh else "blurred input")):
+    lines = [
+        f"| {head} | " + " | ".join(f"{s}{'：' if zh else ': '}{cell}" for s in splits) + " |",
+        "|---" * (len(splits) + 1) + "|",
+    ]
+    for key, label in (
+        ("sharp_cer", "清晰原图" if zh else "sharp page"),
+        ("blurred_cer", "模糊输入" if zh else "blurred input"),
+    ):
         cer = {s: next((r[key] for r in rows if r["split"] == s), None) for s in splits}
         lines.append(f"| {label} | " + " | ".join("" if cer[s] is None else f"{cer[s]:.3f}" for s in splits) + " |")
     for name in names:
         label = next(r["label_zh"] for r in rows if r["candidate"] == name) if zh else name
-        cells = ["—" if (r := by.get((name, s))) is None else
-                 sep.join(("+".join(map(str, r["seeds"])), f"{r['mean_cer']:.3f}", _stroke(r[against]) if against == "stroke_ratio"
-                           else _interval(r[against]))) for s in splits]
+        cells = [
+            "—"
+            if (r := by.get((name, s))) is None
+            else sep.join(
+                (
+                    "+".join(map(str, r["seeds"])),
+                    f"{r['mean_cer']:.3f}",
+                    _stroke(r[against]) if against == "stroke_ratio" else _interval(r[against]),
+                )
+            )
+            for s in splits
+        ]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -226,8 +289,15 @@ def plot_scoreboard(rows: list[dict], splits=SPLITS, axes=None, zh: bool = True)
                 continue
             d = r["vs_blurred"]
             colour = "tab:green" if reads_below(d) else "tab:red" if d["low"] > 0 else "tab:grey"
-            ax.errorbar(d["mean_difference"], y, xerr=[[d["mean_difference"] - d["low"]], [d["high"] - d["mean_difference"]]],
-                        fmt="o", color=colour, capsize=2, markersize=4)
+            ax.errorbar(
+                d["mean_difference"],
+                y,
+                xerr=[[d["mean_difference"] - d["low"]], [d["high"] - d["mean_difference"]]],
+                fmt="o",
+                color=colour,
+                capsize=2,
+                markersize=4,
+            )
         ax.axvline(0, color="k", linestyle="--", linewidth=0.8)
         ax.set_title(split)
         ax.set_xlabel("CER − 模糊输入" if zh else "CER minus blurred input")
@@ -242,8 +312,14 @@ if __name__ == "__main__":
     print(scoreboard_markdown(board, zh=False))
     status = goal_status(board)
     print(f"\nbelow the blurred input on every split read (mean): {[n for n, s in status.items() if s['mean_below']]}")
-    print(f"resolved below on every split read (95 % interval): {[n for n, s in status.items() if s['resolved_below']]}")
-    print(f"at or below unsharp masking on every split read (mean): {[n for n, s in status.items() if s['at_or_below_unsharp']]}")
+    print(
+        f"resolved below on every split read (95 % interval): {[n for n, s in status.items() if s['resolved_below']]}"
+    )
+    print(
+        f"at or below unsharp masking on every split read (mean): {[n for n, s in status.items() if s['at_or_below_unsharp']]}"
+    )
     print("\n" + scoreboard_markdown(board, against="stroke_ratio", zh=False))
-    print(f"\nstrokes within 10 % of sharp on every split read: "
-          f"{[n for n, s in status.items() if s['strokes_within_10_percent']]}")
+    print(
+        f"\nstrokes within 10 % of sharp on every split read: "
+        f"{[n for n, s in status.items() if s['strokes_within_10_percent']]}"
+    )

@@ -1,6 +1,7 @@
 """The 冠军方案's claims as measured ablations (bench/bench_deblur_claims.py ->
 bench/results/deblur_claims.json): the verdicts per split and metric, a table and a figure for
 notebooks 01, 03 and 04."""
+
 from __future__ import annotations
 
 import json
@@ -10,17 +11,34 @@ from lib.paths import REPO_ROOT
 
 RESULTS = REPO_ROOT / "bench" / "results" / "deblur_claims.json"
 SPLITS = ("test_A", "heldout", "scans", "heldout_fonts", "heldout_blur", "mild_blur")  # the last three: cause splits
-SPLIT_ZH = {"test_A": "test_A", "heldout": "未见字体与模糊", "scans": "真实扫描页", "heldout_fonts": "未见字体（训练模糊）",
-            "heldout_blur": "未见模糊（训练字体）", "mild_blur": "训练模糊减半"}
+SPLIT_ZH = {
+    "test_A": "test_A",
+    "heldout": "未见字体与模糊",
+    "scans": "真实扫描页",
+    "heldout_fonts": "未见字体（训练模糊）",
+    "heldout_blur": "未见模糊（训练字体）",
+    "mild_blur": "训练模糊减半",
+}
 # variant of the bench -> the claim that the recipe beats it, in the notebooks' words
-CLAIMS_ZH = {"no_downsample": "2 倍下采样", "no_gradient_filter": "梯度过滤", "fixed_patch": "渐进式图块",
-             "no_all_data": "全量数据微调", "l1_only": "Charbonnier + MS-SSIM 阶段",
-             "wide_blur": "只用测试页强度的模糊训练", "wide_blur_l1": "冠军方案（对 L1 + 0.3–1 倍模糊训练页）", "tlc": "TLC（演示窗口）"}
+CLAIMS_ZH = {
+    "no_downsample": "2 倍下采样",
+    "no_gradient_filter": "梯度过滤",
+    "fixed_patch": "渐进式图块",
+    "no_all_data": "全量数据微调",
+    "l1_only": "Charbonnier + MS-SSIM 阶段",
+    "wide_blur": "只用测试页强度的模糊训练",
+    "wide_blur_l1": "冠军方案（对 L1 + 0.3–1 倍模糊训练页）",
+    "tlc": "TLC（演示窗口）",
+}
 
 
 # the runs' training recipes, for tables of their means
-VARIANT_ZH = {"recipe": "冠军方案损失", "l1_only": "三段都用 L1", "wide_blur": "冠军方案损失 + 0.3–1 倍模糊训练页",
-              "wide_blur_l1": "L1 + 0.3–1 倍模糊训练页"}
+VARIANT_ZH = {
+    "recipe": "冠军方案损失",
+    "l1_only": "三段都用 L1",
+    "wide_blur": "冠军方案损失 + 0.3–1 倍模糊训练页",
+    "wide_blur_l1": "L1 + 0.3–1 倍模糊训练页",
+}
 
 
 def load(path=RESULTS) -> dict:
@@ -60,10 +78,18 @@ def claim_verdicts(runs, claims: dict) -> list[dict]:
                     continue
                 v = verdict(ours, theirs, higher_is_better=metric == "psnr")
                 unit = " dB" if metric == "psnr" else ""
-                out.append({"variant": name, "claim": text, "split": split, "metric": metric, **v,
-                            "text": f"{text} ({split}, {'PSNR gain' if metric == 'psnr' else 'CER'}): "
-                                    f"{v['difference']:+.3f}{unit}, spread {v['spread']:.3f}{unit}, "
-                                    f"{v['seeds'][0]}+{v['seeds'][1]} seeds: {v['verdict']}"})
+                out.append(
+                    {
+                        "variant": name,
+                        "claim": text,
+                        "split": split,
+                        "metric": metric,
+                        **v,
+                        "text": f"{text} ({split}, {'PSNR gain' if metric == 'psnr' else 'CER'}): "
+                        f"{v['difference']:+.3f}{unit}, spread {v['spread']:.3f}{unit}, "
+                        f"{v['seeds'][0]}+{v['seeds'][1]} seeds: {v['verdict']}",
+                    }
+                )
     return out
 
 
@@ -74,14 +100,21 @@ def means_markdown(runs, rows, splits=SPLITS) -> str:
 
     present = [s for s in splits if any(values(runs, n, s, "cer", m) for n, m in rows)]
     blurred = {s: next(v[0] for n, _ in rows if (v := values(runs, n, s, "cer", "blurred input"))) for s in present}
-    lines = ["| 做法 | " + " | ".join(SPLIT_ZH[s] for s in present) + " |", "|---" * (len(present) + 1) + "|",
-             "| 模糊输入 | " + " | ".join(f"+0.00 dB / {blurred[s]:.3f}" for s in present) + " |"]
+    lines = [
+        "| 做法 | " + " | ".join(SPLIT_ZH[s] for s in present) + " |",
+        "|---" * (len(present) + 1) + "|",
+        "| 模糊输入 | " + " | ".join(f"+0.00 dB / {blurred[s]:.3f}" for s in present) + " |",
+    ]
     for name, method in rows:
         seeds = sum(r["name"] == name for r in runs)
         label = VARIANT_ZH[name] + (" + TLC" if method == "model + TLC" else "") + f"（{seeds} 个随机种子）"
-        cells = [f"{mean_spread(values(runs, name, s, 'psnr', method))[0]:+.2f} dB / "
-                 f"{mean_spread(values(runs, name, s, 'cer', method))[0]:.3f}"
-                 if values(runs, name, s, "cer", method) else "—" for s in present]
+        cells = [
+            f"{mean_spread(values(runs, name, s, 'psnr', method))[0]:+.2f} dB / "
+            f"{mean_spread(values(runs, name, s, 'cer', method))[0]:.3f}"
+            if values(runs, name, s, "cer", method)
+            else "—"
+            for s in present
+        ]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -92,15 +125,20 @@ def spread_text(spread: float) -> str:
 
 def verdict_markdown(verdicts: list[dict], variants) -> str:
     """A Markdown table of the verdicts of ``variants`` (bench names, e.g. ``["no_downsample"]``)."""
-    lines = ["| 结论 | 数据 | 指标 | 冠军方案做法 | 去掉后 | 差 | 随机种子间波动 | 判定 |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| 结论 | 数据 | 指标 | 冠军方案做法 | 去掉后 | 差 | 随机种子间波动 | 判定 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for v in verdicts:
         if v["variant"] not in variants:
             continue
         fmt = "{:+.2f} dB" if v["metric"] == "psnr" else "{:.3f}"
         metric = "PSNR 增益" if v["metric"] == "psnr" else "CER（越低越好）"
-        lines.append(f"| {CLAIMS_ZH[v['variant']]} | {SPLIT_ZH[v['split']]} | {metric} | {fmt.format(v['ours'])} | "
-                     f"{fmt.format(v['theirs'])} | {v['difference']:+.3f} | {spread_text(v['spread'])} | "
-                     f"{VERDICT_ZH[v['verdict']]} |")
+        lines.append(
+            f"| {CLAIMS_ZH[v['variant']]} | {SPLIT_ZH[v['split']]} | {metric} | {fmt.format(v['ours'])} | "
+            f"{fmt.format(v['theirs'])} | {v['difference']:+.3f} | {spread_text(v['spread'])} | "
+            f"{VERDICT_ZH[v['verdict']]} |"
+        )
     return "\n".join(lines)
 
 
@@ -114,12 +152,29 @@ def plot_claims(verdicts: list[dict], variants, ax=None, metric: str = "psnr"):
         _, ax = plt.subplots(figsize=(1.6 + 1.9 * len(chosen), 3.2))
     x = np.arange(len(chosen))
     spread = lambda s: 0.0 if s != s else s  # NaN (one seed) draws no error bar
-    ax.bar(x - 0.2, [v["ours"] for v in chosen], 0.4, yerr=[spread(v["ours_std"]) for v in chosen],
-           label="冠军方案做法", color="#4c72b0", capsize=3)
-    ax.bar(x + 0.2, [v["theirs"] for v in chosen], 0.4, yerr=[spread(v["theirs_std"]) for v in chosen],
-           label="去掉这一步", color="#dd8452", capsize=3)
-    ax.set_xticks(x, [f"{CLAIMS_ZH[v['variant']]}\n{SPLIT_ZH[v['split']]}\n{VERDICT_ZH[v['verdict']]}" for v in chosen],
-                  fontsize=8)
+    ax.bar(
+        x - 0.2,
+        [v["ours"] for v in chosen],
+        0.4,
+        yerr=[spread(v["ours_std"]) for v in chosen],
+        label="冠军方案做法",
+        color="#4c72b0",
+        capsize=3,
+    )
+    ax.bar(
+        x + 0.2,
+        [v["theirs"] for v in chosen],
+        0.4,
+        yerr=[spread(v["theirs_std"]) for v in chosen],
+        label="去掉这一步",
+        color="#dd8452",
+        capsize=3,
+    )
+    ax.set_xticks(
+        x,
+        [f"{CLAIMS_ZH[v['variant']]}\n{SPLIT_ZH[v['split']]}\n{VERDICT_ZH[v['verdict']]}" for v in chosen],
+        fontsize=8,
+    )
     ax.set_ylabel("PSNR 增益 (dB)" if metric == "psnr" else "CER（越低越好）")
     ax.axhline(0, color="grey", lw=0.8)
     ax.legend(fontsize=8)
@@ -134,8 +189,10 @@ def claim_summary_zh(verdicts: list[dict], variant: str) -> str:
         by = {v["metric"]: v for v in verdicts if v["variant"] == variant and v["split"] == split}
         if "psnr" not in by:
             continue
-        text = (f"{SPLIT_ZH[split]} PSNR 增益 {by['psnr']['ours']:+.2f} 对 {by['psnr']['theirs']:+.2f} dB"
-                f"（{VERDICT_ZH[by['psnr']['verdict']]}）")
+        text = (
+            f"{SPLIT_ZH[split]} PSNR 增益 {by['psnr']['ours']:+.2f} 对 {by['psnr']['theirs']:+.2f} dB"
+            f"（{VERDICT_ZH[by['psnr']['verdict']]}）"
+        )
         if "cer" in by:
             text += f"、CER {by['cer']['ours']:.3f} 对 {by['cer']['theirs']:.3f}（{VERDICT_ZH[by['cer']['verdict']]}）"
         parts.append(text)
@@ -149,8 +206,13 @@ def trust_note_zh(data: dict) -> str:
     seeds = sorted({r["seed"] for r in runs})
     minutes = [r["train_minutes"] for r in runs]
     spreads = [v["spread"] for v in data["verdicts"] if v["metric"] == "psnr" and v["spread"] == v["spread"]]
-    return (f"每次训练 {iters[0]}–{iters[-1]} 次迭代（演示计划的 {runs[0]['scale']:.0%}，一个进程的 batch，"
-            f"各变体训练的像素数相同），{min(minutes):.0f}–{max(minutes):.0f} 分钟（机器同时有其它任务，分钟数不代表速度）；随机种子 {'、'.join(map(str, seeds))}。"
-            + (f"每组比较以两种做法中较大的随机种子间标准差为门槛（PSNR 增益的门槛最大 {max(spreads):.2f} dB），差别不超过门槛判为“无法判定”。"
-               if spreads else "只有一个随机种子，无法估计波动。")
-            + "这是很短的训练，结论只说明训练早期；冠军方案的 60 万次迭代下差别可能不同。")
+    return (
+        f"每次训练 {iters[0]}–{iters[-1]} 次迭代（演示计划的 {runs[0]['scale']:.0%}，一个进程的 batch，"
+        f"各变体训练的像素数相同），{min(minutes):.0f}–{max(minutes):.0f} 分钟（机器同时有其它任务，分钟数不代表速度）；随机种子 {'、'.join(map(str, seeds))}。"
+        + (
+            f"每组比较以两种做法中较大的随机种子间标准差为门槛（PSNR 增益的门槛最大 {max(spreads):.2f} dB），差别不超过门槛判为“无法判定”。"
+            if spreads
+            else "只有一个随机种子，无法估计波动。"
+        )
+        + "这是很短的训练，结论只说明训练早期；冠军方案的 60 万次迭代下差别可能不同。"
+    )

@@ -1,13 +1,14 @@
 """Scoring restorations on a folder of pairs: the model against the input and classical baselines."""
+
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-import numpy as np
-
 from lib.data.pairs import list_pairs, read_image
 from lib.metrics import evaluate_pair, grid_artifact
+
+import numpy as np
 
 from . import baselines
 
@@ -44,8 +45,9 @@ def compare_methods(test_pairs, val_pairs, model=None, methods=None, model_name:
         rows.append({"method": name, "params": params, **score_restorer(lambda x: fn(x, **params), test_pairs)})
     if model is not None:
         model.eval()
-        rows.append({"method": model_name, "params": "", **score_restorer(lambda x: predict_image(model, x),
-                                                                        test_pairs)})
+        rows.append(
+            {"method": model_name, "params": "", **score_restorer(lambda x: predict_image(model, x), test_pairs)}
+        )
     return rows
 
 
@@ -66,8 +68,16 @@ def split_pages(root, split: str, limit: int | None = None) -> list[tuple[str, n
     return pages
 
 
-def readability(restorers: dict, root, splits=EVAL_SPLITS, *, ocr=None, limit: int | None = None,
-                reference_pages: bool = True, input_rows: bool = True) -> list[dict]:
+def readability(
+    restorers: dict,
+    root,
+    splits=EVAL_SPLITS,
+    *,
+    ocr=None,
+    limit: int | None = None,
+    reference_pages: bool = True,
+    input_rows: bool = True,
+) -> list[dict]:
     """PSNR / MS-SSIM / score, OCR character error rate and periodic grid strength
     (:func:`lib.metrics.grid_artifact`) of each ``restorers[name](blurred) -> restored`` on each split of ``root``; one row per (split, method), the blurred input and the
     sharp page (``reference_pages``) included (``input_rows=False``: without the blurred input).
@@ -104,8 +114,10 @@ def readability(restorers: dict, root, splits=EVAL_SPLITS, *, ocr=None, limit: i
             if engine:
                 texts = [engine.read(out) if ref.strip() else None for out, ref in zip(outputs, references)]
                 for key, order_free in (("cer", False), ("cer_order_free", True)):
-                    rates = [cer(t, ref, order_free=order_free) if t is not None else float("nan")
-                             for t, ref in zip(texts, references)]
+                    rates = [
+                        cer(t, ref, order_free=order_free) if t is not None else float("nan")
+                        for t, ref in zip(texts, references)
+                    ]
                     row[key] = float(np.nanmean(rates))
             rows.append(row)
     return rows

@@ -12,6 +12,7 @@ on the held-out fonts and the scans. Two measurable suspects:
 ``bench/results/deblur_strokes.json``; :func:`load_results` and :func:`plot_stroke_widths` show it
 in notebook 04.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -26,19 +27,34 @@ RESULTS_FILE = Path(__file__).resolve().parents[3] / "bench" / "results" / "debl
 
 # The method names of lib.tracks.deblur.evaluate.readability, in the order the tables show them.
 BLURRED, SHARP = "blurred input", "sharp (ground truth)"
-METHOD_LABELS_ZH = {SHARP: "清晰原图", BLURRED: "模糊输入", "NAFNet": "NAFNet", "NAFNet + TLC": "NAFNet + TLC",
-                    "unsharp mask": "反锐化掩模", "shipped": "随课程发布的模型"}
-SPLIT_LABELS_ZH = {"test_A": "test_A（训练字体）", "heldout": "heldout（未见字体与抖动模糊）", "scans": "scans（真实扫描）",
-                   "heldout_fonts": "未见字体 + 训练模糊", "heldout_blur": "训练字体 + 未见抖动模糊",
-                   "mild_blur": "训练字体 + 训练模糊减半", "heldout_fonts_mild": "未见字体 + 训练模糊减半"}
+METHOD_LABELS_ZH = {
+    SHARP: "清晰原图",
+    BLURRED: "模糊输入",
+    "NAFNet": "NAFNet",
+    "NAFNet + TLC": "NAFNet + TLC",
+    "unsharp mask": "反锐化掩模",
+    "shipped": "随课程发布的模型",
+}
+SPLIT_LABELS_ZH = {
+    "test_A": "test_A（训练字体）",
+    "heldout": "heldout（未见字体与抖动模糊）",
+    "scans": "scans（真实扫描）",
+    "heldout_fonts": "未见字体 + 训练模糊",
+    "heldout_blur": "训练字体 + 未见抖动模糊",
+    "mild_blur": "训练字体 + 训练模糊减半",
+    "heldout_fonts_mild": "未见字体 + 训练模糊减半",
+}
 
 # The 30-page benches (bench/bench_deblur_strokes.py --heldout 30 | --heldout-tilt 30 | --test-a 30 --out
 # bench/results/deblur_strokes_<tag>_<run>.json): the file tag of each split, and the bench that holds the
 # shipped model's and the blurred input's per-page CER on it.
 BENCH30_TAGS = {"heldout": "heldout30", "heldout_tilt": "heldout_tilt30", "test_A": "test_a30"}
 SMALL_BODY_PX = 14  # body text below this many pixels: where the held-out pages lose most to every model
-SHIPPED_BENCH30 = {"heldout": "deblur_strokes_heldout30.json", "heldout_tilt": "deblur_strokes_heldout_tilt30_shipped.json",
-                   "test_A": "deblur_strokes_test_a30.json"}
+SHIPPED_BENCH30 = {
+    "heldout": "deblur_strokes_heldout30.json",
+    "heldout_tilt": "deblur_strokes_heldout_tilt30_shipped.json",
+    "test_A": "deblur_strokes_test_a30.json",
+}
 
 
 def bench30_file(split: str, run: str) -> str:
@@ -163,12 +179,24 @@ def evaluation_pages(root, splits=None, limit: int | None = None) -> list[dict]:
             meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
             layout = meta.get("page", {})
             parsed = [font_family(f) for f in meta.get("fonts", [])]
-            pages.append({"split": split, "name": name, "blurred": blurred, "sharp": sharp, "text": text,
-                          "families": sorted({f for f, _ in parsed}) or ["(scan)"],
-                          "weights": sorted({w for _, w in parsed}),
-                          "info": {"language": layout.get("language"), "columns": layout.get("columns"),
-                                   "body_px": layout.get("body_px"), "fonts": meta.get("fonts", []),
-                                   "kernel": meta.get("kernel", [])}})
+            pages.append(
+                {
+                    "split": split,
+                    "name": name,
+                    "blurred": blurred,
+                    "sharp": sharp,
+                    "text": text,
+                    "families": sorted({f for f, _ in parsed}) or ["(scan)"],
+                    "weights": sorted({w for _, w in parsed}),
+                    "info": {
+                        "language": layout.get("language"),
+                        "columns": layout.get("columns"),
+                        "body_px": layout.get("body_px"),
+                        "fonts": meta.get("fonts", []),
+                        "kernel": meta.get("kernel", []),
+                    },
+                }
+            )
     return pages
 
 
@@ -205,12 +233,22 @@ def stroke_table(pages: list[dict], restorers: dict) -> list[dict]:
                 image = restore[index] if isinstance(restore, (list, tuple)) else restore(page["blurred"])
             mask = binarize_text(image)
             width, width_by_area = stroke_width(mask), stroke_width_by_area(mask)
-            rows.append({"split": page["split"], "page": page["name"], "family": " + ".join(page["families"]),
-                         "families": page["families"], "weights": page["weights"], "method": method,
-                         "stroke_width": width, "ink_fraction": ink_fraction(mask),
-                         "stroke_width_at_sharp_threshold": stroke_width(binarize_text(image, sharp_threshold)),
-                         "ratio_to_sharp": width / sharp_width, "stroke_width_by_area": width_by_area,
-                         "ratio_to_sharp_by_area": width_by_area / sharp_by_area})
+            rows.append(
+                {
+                    "split": page["split"],
+                    "page": page["name"],
+                    "family": " + ".join(page["families"]),
+                    "families": page["families"],
+                    "weights": page["weights"],
+                    "method": method,
+                    "stroke_width": width,
+                    "ink_fraction": ink_fraction(mask),
+                    "stroke_width_at_sharp_threshold": stroke_width(binarize_text(image, sharp_threshold)),
+                    "ratio_to_sharp": width / sharp_width,
+                    "stroke_width_by_area": width_by_area,
+                    "ratio_to_sharp_by_area": width_by_area / sharp_by_area,
+                }
+            )
     return rows
 
 
@@ -225,10 +263,20 @@ def summarize_strokes(rows: list[dict], by: str = "split") -> list[dict]:
             groups.setdefault(key + (row["method"],), []).append(row)
     out = []
     for key, members in groups.items():
-        summary = {"split": key[0], **({"family": key[1]} if by == "family" else {}), "method": key[-1],
-                   "pages": len(members)}
-        for field in ("stroke_width", "stroke_width_at_sharp_threshold", "ink_fraction", "ratio_to_sharp",
-                      "stroke_width_by_area", "ratio_to_sharp_by_area"):
+        summary = {
+            "split": key[0],
+            **({"family": key[1]} if by == "family" else {}),
+            "method": key[-1],
+            "pages": len(members),
+        }
+        for field in (
+            "stroke_width",
+            "stroke_width_at_sharp_threshold",
+            "ink_fraction",
+            "ratio_to_sharp",
+            "stroke_width_by_area",
+            "ratio_to_sharp_by_area",
+        ):
             summary[field] = float(np.nanmean([m[field] for m in members]))
         out.append(summary)
     return out
@@ -273,9 +321,16 @@ def align_confusions(read: str, reference: str) -> dict:
             else:
                 substitutions[(a, b)] += 1
                 spaces_deleted += max(0, a.count(" ") - b.count(" "))
-    return {"substitutions": substitutions, "deletions": deletions, "insertions": insertions,
-            "spaces_deleted": spaces_deleted, "reference_spaces": ref.count(" "), "reference_chars": len(ref),
-            "unaligned_reference_chars": unaligned_ref, "unaligned_read_chars": unaligned_read}
+    return {
+        "substitutions": substitutions,
+        "deletions": deletions,
+        "insertions": insertions,
+        "spaces_deleted": spaces_deleted,
+        "reference_spaces": ref.count(" "),
+        "reference_chars": len(ref),
+        "unaligned_reference_chars": unaligned_ref,
+        "unaligned_read_chars": unaligned_read,
+    }
 
 
 def merge_confusions(counts: list[dict]) -> dict:
@@ -334,8 +389,12 @@ def page_cers(texts: list[str], references: list[str]) -> dict:
 
     plain = [float(cer(t, r)) for t, r in zip(texts, references)]
     free = [float(cer(t, r, order_free=True)) for t, r in zip(texts, references)]
-    return {"cer": float(np.mean(plain)), "page_cer": plain, "cer_order_free": float(np.mean(free)),
-            "page_cer_order_free": free}
+    return {
+        "cer": float(np.mean(plain)),
+        "page_cer": plain,
+        "cer_order_free": float(np.mean(free)),
+        "page_cer_order_free": free,
+    }
 
 
 def paired_cer_difference(cer_a, cer_b, *, confidence: float = 0.95, resamples: int = 10000, seed: int = 0) -> dict:
@@ -347,16 +406,31 @@ def paired_cer_difference(cer_a, cer_b, *, confidence: float = 0.95, resamples: 
 
     a, b = np.asarray(cer_a, dtype=np.float64), np.asarray(cer_b, dtype=np.float64)
     if a.shape != b.shape or a.ndim != 1 or a.size < 2:
-        raise ValueError(f"paired_cer_difference: need two equal-length lists of >= 2 page CERs, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"paired_cer_difference: need two equal-length lists of >= 2 page CERs, got {a.shape} and {b.shape}"
+        )
     diff = a - b
     if np.ptp(diff) == 0:  # every page differs by the same amount: no spread to resample
         low = high = float(diff[0])
     else:
-        ci = bootstrap((diff,), np.mean, confidence_level=confidence, n_resamples=resamples, method="percentile",
-                       random_state=np.random.default_rng(seed)).confidence_interval
+        ci = bootstrap(
+            (diff,),
+            np.mean,
+            confidence_level=confidence,
+            n_resamples=resamples,
+            method="percentile",
+            random_state=np.random.default_rng(seed),
+        ).confidence_interval
         low, high = float(ci.low), float(ci.high)
-    return {"mean_difference": float(diff.mean()), "low": low, "high": high, "confidence": confidence,
-            "pages": int(diff.size), "better_pages": int((diff < 0).sum()), "worse_pages": int((diff > 0).sum())}
+    return {
+        "mean_difference": float(diff.mean()),
+        "low": low,
+        "high": high,
+        "confidence": confidence,
+        "pages": int(diff.size),
+        "better_pages": int((diff < 0).sum()),
+        "worse_pages": int((diff > 0).sum()),
+    }
 
 
 # ---------------------------------------------------------------- the recorded benchmark, for notebook 04
@@ -377,8 +451,14 @@ def plot_stroke_widths(results: dict, ax=None, methods=None):
     splits = list(dict.fromkeys(r["split"] for r in results["by_split"]))
     width = {(r["split"], r["method"]): r["stroke_width"] for r in results["by_split"]}
     series = {METHOD_LABELS_ZH.get(m, m): [width.get((s, m)) for s in splits] for m in methods}
-    return grouped_bars([SPLIT_LABELS_ZH.get(s, s) for s in splits], series, ax,
-                        title="文字笔画平均宽度（骨架上距离变换 × 2 − 1）", ylabel="笔画宽度（像素）", fmt="{:.2f}")
+    return grouped_bars(
+        [SPLIT_LABELS_ZH.get(s, s) for s in splits],
+        series,
+        ax,
+        title="文字笔画平均宽度（骨架上距离变换 × 2 − 1）",
+        ylabel="笔画宽度（像素）",
+        fmt="{:.2f}",
+    )
 
 
 def stroke_lines_zh(results: dict, methods=None) -> list[str]:
@@ -387,10 +467,15 @@ def stroke_lines_zh(results: dict, methods=None) -> list[str]:
     by = {(r["split"], r["method"]): r for r in results["by_split"]}
     lines = []
     for split in dict.fromkeys(r["split"] for r in results["by_split"]):
-        parts = [f"{METHOD_LABELS_ZH.get(m, m)} {by[split, m]['stroke_width']:.2f}（×{by[split, m]['ratio_to_sharp']:.2f}）"
-                 for m in methods if (split, m) in by]
-        lines.append(f"{SPLIT_LABELS_ZH.get(split, split)}，{by[split, methods[0]]['pages']} 页，笔画宽度/像素（相对清晰原图）："
-                     + "，".join(parts))
+        parts = [
+            f"{METHOD_LABELS_ZH.get(m, m)} {by[split, m]['stroke_width']:.2f}（×{by[split, m]['ratio_to_sharp']:.2f}）"
+            for m in methods
+            if (split, m) in by
+        ]
+        lines.append(
+            f"{SPLIT_LABELS_ZH.get(split, split)}，{by[split, methods[0]]['pages']} 页，笔画宽度/像素（相对清晰原图）："
+            + "，".join(parts)
+        )
     return lines
 
 
@@ -399,16 +484,23 @@ def reading_table_markdown(results: dict, methods=None) -> str:
     page (``CER / ×ratio``); the best CER of each row in bold (the sharp page excluded)."""
     methods = methods or [m for m in results["ocr"] if m != SHARP]
     by = {(r["split"], r["method"]): r for r in results["by_split"]}
-    lines = ["| 分组 | " + " | ".join(METHOD_LABELS_ZH.get(m, m) for m in methods) + " | 清晰原图 |",
-             "|---" * (len(methods) + 2) + "|"]
+    lines = [
+        "| 分组 | " + " | ".join(METHOD_LABELS_ZH.get(m, m) for m in methods) + " | 清晰原图 |",
+        "|---" * (len(methods) + 2) + "|",
+    ]
     for split in dict.fromkeys(r["split"] for r in results["by_split"]):
         best = min(results["ocr"][m][split]["cer"] for m in methods)
         cells = []
         for m in methods:
             cer = results["ocr"][m][split]["cer"]
-            cells.append((f"**{cer:.3f}**" if cer == best else f"{cer:.3f}") + f" / ×{by[split, m]['ratio_to_sharp']:.2f}")
-        lines.append(f"| {SPLIT_LABELS_ZH.get(split, split)} | " + " | ".join(cells)
-                     + f" | {results['ocr'][SHARP][split]['cer']:.3f} |")
+            cells.append(
+                (f"**{cer:.3f}**" if cer == best else f"{cer:.3f}") + f" / ×{by[split, m]['ratio_to_sharp']:.2f}"
+            )
+        lines.append(
+            f"| {SPLIT_LABELS_ZH.get(split, split)} | "
+            + " | ".join(cells)
+            + f" | {results['ocr'][SHARP][split]['cer']:.3f} |"
+        )
     return "\n".join(lines)
 
 
@@ -422,10 +514,12 @@ def confusion_lines_zh(results: dict, methods=(BLURRED, "NAFNet"), top: int = 5)
             if o is None:
                 continue
             subs = "，".join(f"“{a}”→“{b}”×{n}" for a, b, n in o["substitutions"][:top]) or "无"
-            lines.append(f"{SPLIT_LABELS_ZH.get(split, split)} · {METHOD_LABELS_ZH.get(method, method)}：CER {o['cer']:.3f}，"
-                         f"空格 删 {o['spaces_deleted']} / 增 {o['spaces_inserted']}（参考文本 {o['reference_spaces']} 个），"
-                         f"替换 {o['substitution_count']} 处，"
-                         f"最常见：{subs}")
+            lines.append(
+                f"{SPLIT_LABELS_ZH.get(split, split)} · {METHOD_LABELS_ZH.get(method, method)}：CER {o['cer']:.3f}，"
+                f"空格 删 {o['spaces_deleted']} / 增 {o['spaces_inserted']}（参考文本 {o['reference_spaces']} 个），"
+                f"替换 {o['substitution_count']} 处，"
+                f"最常见：{subs}"
+            )
     return lines
 
 
@@ -444,21 +538,39 @@ def width_excess_vs_blur(results: dict, method: str, split: str | None = None, g
             by_page.setdefault((r["split"], r["page"]), {})[r["method"]] = r
     pages = [k for k, v in by_page.items() if {BLURRED, SHARP, method} <= v.keys()]
     if len(pages) < 2 * groups:
-        raise ValueError(f"width_excess_vs_blur: {len(pages)} pages with {method!r}, {BLURRED!r} and {SHARP!r} rows "
-                         f"(split {split!r}); need at least {2 * groups}")
+        raise ValueError(
+            f"width_excess_vs_blur: {len(pages)} pages with {method!r}, {BLURRED!r} and {SHARP!r} rows "
+            f"(split {split!r}); need at least {2 * groups}"
+        )
     blur = np.array([by_page[k][BLURRED]["ratio_to_sharp"] for k in pages])
     restored = np.array([by_page[k][method]["ratio_to_sharp"] for k in pages])
     sharp = np.array([by_page[k][SHARP]["stroke_width"] for k in pages])
     rho_blur, p_blur = spearmanr(blur, restored)
     rho_sharp, p_sharp = spearmanr(sharp, restored)
     order = np.argsort(blur, kind="stable")
-    cut = [{"blur_low": float(blur[g].min()), "blur_high": float(blur[g].max()), "pages": int(g.size),
-            "restored_ratio": float(restored[g].mean()), "sharp_width": float(sharp[g].mean())}
-           for g in np.array_split(order, groups)]
-    return {"method": method, "split": split, "pages": len(pages), "blurred_ratio": blur.tolist(),
-            "restored_ratio": restored.tolist(), "sharp_width": sharp.tolist(),
-            "rho_blur": float(rho_blur), "p_blur": float(p_blur), "rho_sharp": float(rho_sharp),
-            "p_sharp": float(p_sharp), "groups": cut}
+    cut = [
+        {
+            "blur_low": float(blur[g].min()),
+            "blur_high": float(blur[g].max()),
+            "pages": int(g.size),
+            "restored_ratio": float(restored[g].mean()),
+            "sharp_width": float(sharp[g].mean()),
+        }
+        for g in np.array_split(order, groups)
+    ]
+    return {
+        "method": method,
+        "split": split,
+        "pages": len(pages),
+        "blurred_ratio": blur.tolist(),
+        "restored_ratio": restored.tolist(),
+        "sharp_width": sharp.tolist(),
+        "rho_blur": float(rho_blur),
+        "p_blur": float(p_blur),
+        "rho_sharp": float(rho_sharp),
+        "p_sharp": float(p_sharp),
+        "groups": cut,
+    }
 
 
 # Across machines the OCR can read a page one character differently (its floating point differs): measured, one
@@ -492,10 +604,13 @@ def merged_page_cer(results: list[dict], split: str, tolerance: float = 0.0) -> 
             if split not in by_split:
                 continue
             cers = np.asarray(by_split[split]["page_cer"], dtype=np.float64)
-            if method in merged and (merged[method].shape != cers.shape
-                                     or np.abs(merged[method] - cers).max() > tolerance + 1e-12):
-                raise ValueError(f"merged_page_cer: {method!r} on {split} differs between bench {k} and an earlier one "
-                                 f"by more than {tolerance} on a page (not the same pages or not the same OCR)")
+            if method in merged and (
+                merged[method].shape != cers.shape or np.abs(merged[method] - cers).max() > tolerance + 1e-12
+            ):
+                raise ValueError(
+                    f"merged_page_cer: {method!r} on {split} differs between bench {k} and an earlier one "
+                    f"by more than {tolerance} on a page (not the same pages or not the same OCR)"
+                )
             merged.setdefault(method, cers)
     if not merged:
         raise ValueError(f"merged_page_cer: no bench has split {split!r}")

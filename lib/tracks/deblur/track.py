@@ -7,6 +7,7 @@ the engine's restoration task with the winner's stages and loss phases (lib/conf
 Evaluation: test_A against the blurred input and the classical baselines of :mod:`lib.tracks.deblur.baselines`
 tuned on the validation pages. Submission: :mod:`lib.export` with TLC and ``predict.py``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -66,8 +67,14 @@ class DeblurTrack(BlurredPages, Track):
     name = "deblur"
     title = "Blurred-document restoration (1st place): NAFNet, progressive training, TLC"
     model_name = "nafnet"
-    notebooks = ("00_setup_and_data", "01_data_analysis", "02_model_nafnet", "03_staged_training",
-                 "04_tlc_inference", "05_submission")
+    notebooks = (
+        "00_setup_and_data",
+        "01_data_analysis",
+        "02_model_nafnet",
+        "03_staged_training",
+        "04_tlc_inference",
+        "05_submission",
+    )
     models = ("lib.models.nafnet", "lib.models.tlc")
     sections = ("data", "model", "prepare", "train", "tlc")
     submission_zip = "submission.zip"
@@ -91,11 +98,12 @@ class DeblurTrack(BlurredPages, Track):
         NAFNet + TLC on test_A and on the evaluation-only splits (held-out fonts and blur, blurred
         real scans) where the data has them. A test_A without ``gt_image`` (the competition's):
         NAFNet + TLC restores it into ``out`` and nothing is scored (:meth:`Track.predict_board`)."""
-        from . import baselines
-        from .evaluate import compare_methods, load_pairs, readability, readability_summary
         from lib.data.pairs import has_ground_truth
         from lib.infer import predict_image, tlc_model
         from lib.paths import data_root
+
+        from . import baselines
+        from .evaluate import compare_methods, load_pairs, readability, readability_summary
 
         root = Path(data or data_root(self.name, profile))
         if not has_ground_truth(root / "test_A"):
@@ -103,16 +111,26 @@ class DeblurTrack(BlurredPages, Track):
         test = load_pairs(root / "test_A")
         if val is None:
             from lib.data.pairs import list_pairs
+
             val = list_pairs(self.prepare(profile).val_dir)
         methods = compare_methods(test, load_pairs(val), model)
         best = max((r for r in methods if r["method"] in baselines.METHODS), key=lambda r: r["psnr"])
         classical = baselines.METHODS[best["method"]][0]
         with_tlc = tlc_model(model, profile=profile)  # the profile's TLC window (config `tlc`)
-        rows = readability({"NAFNet": lambda x: predict_image(model, x),
-                            "NAFNet + TLC": lambda x: predict_image(with_tlc, x),
-                            best["method"]: lambda x: classical(x, **best["params"])}, root)
-        return {"evaluated_on": "test_A", "methods": methods, "readability": rows,
-                "readability_gain": {m: readability_summary(rows, m) for m in ("NAFNet", "NAFNet + TLC")}}
+        rows = readability(
+            {
+                "NAFNet": lambda x: predict_image(model, x),
+                "NAFNet + TLC": lambda x: predict_image(with_tlc, x),
+                best["method"]: lambda x: classical(x, **best["params"]),
+            },
+            root,
+        )
+        return {
+            "evaluated_on": "test_A",
+            "methods": methods,
+            "readability": rows,
+            "readability_gain": {m: readability_summary(rows, m) for m in ("NAFNet", "NAFNet + TLC")},
+        }
 
 
 TRACK = DeblurTrack()

@@ -9,6 +9,7 @@
 
 Model: lib.models.mirnet_v2.
 """
+
 from .track import TRACK, DenoiseTrack, main
 
 TRACKS = (TRACK,)

@@ -1,4 +1,5 @@
 """``python -m lib.tracks.denoise export|infer ...`` (see lib.tracks.denoise.track)."""
+
 import sys
 
 from .track import main

@@ -12,15 +12,16 @@ the validation images by mean PSNR (:func:`tune`) and applied unchanged to the t
 estimate assumes white noise; camera noise after demosaicking is spatially correlated and is
 under-estimated, so the grids reach well above 1.
 """
+
 from __future__ import annotations
 
 import itertools
 
+from lib.metrics import psnr, to_uint8
+
 import cv2
 import numpy as np
 from skimage import restoration
-
-from lib.metrics import psnr, to_uint8
 
 
 def noise_sigma(image: np.ndarray) -> float:
@@ -40,16 +41,26 @@ def nl_means(image: np.ndarray, h_factor: float) -> np.ndarray:
     """scikit-image non-local means with ``h = h_factor * sigma`` (sigma estimated, also passed)."""
     sigma = noise_sigma(_check(image))
     x = image.astype(np.float64) / 255.0
-    return to_uint8(restoration.denoise_nl_means(x, h=h_factor * sigma, sigma=sigma, fast_mode=True, patch_size=5,
-                                                 patch_distance=6, channel_axis=-1))
+    return to_uint8(
+        restoration.denoise_nl_means(
+            x, h=h_factor * sigma, sigma=sigma, fast_mode=True, patch_size=5, patch_distance=6, channel_axis=-1
+        )
+    )
 
 
 def wavelet(image: np.ndarray, sigma_factor: float) -> np.ndarray:
     """scikit-image BayesShrink wavelet denoising (YCbCr, soft) with ``sigma_factor * sigma``."""
     sigma = noise_sigma(_check(image))
     x = image.astype(np.float64) / 255.0
-    out = restoration.denoise_wavelet(x, sigma=sigma_factor * sigma, method="BayesShrink", mode="soft",
-                                      channel_axis=-1, convert2ycbcr=True, rescale_sigma=True)
+    out = restoration.denoise_wavelet(
+        x,
+        sigma=sigma_factor * sigma,
+        method="BayesShrink",
+        mode="soft",
+        channel_axis=-1,
+        convert2ycbcr=True,
+        rescale_sigma=True,
+    )
     return to_uint8(np.clip(out, 0.0, 1.0))
 
 

@@ -42,6 +42,7 @@ rounding, wherever no clipping happened, the grey level stays <= 0.9 and demosai
     >>> rng = np.random.default_rng(0)
     >>> clean, noisy, meta = synthesize(image_uint8, rng, iso=3200)   # uint8 in, uint8 out
 """
+
 from __future__ import annotations
 
 import math
@@ -50,36 +51,38 @@ from typing import Any
 import numpy as np
 
 # XYZ -> camera matrices of four real cameras, from the reference code.
-XYZ2CAMS = np.array([
-    [[1.0234, -0.2969, -0.2266], [-0.5625, 1.6328, -0.0469], [-0.0703, 0.2188, 0.6406]],
-    [[0.4913, -0.0541, -0.0202], [-0.613, 1.3513, 0.2906], [-0.1564, 0.2151, 0.7183]],
-    [[0.838, -0.263, -0.0639], [-0.2887, 1.0725, 0.2496], [-0.0627, 0.1427, 0.5438]],
-    [[0.6596, -0.2079, -0.0562], [-0.4782, 1.3016, 0.1933], [-0.097, 0.1581, 0.5181]],
-])
+XYZ2CAMS = np.array(
+    [
+        [[1.0234, -0.2969, -0.2266], [-0.5625, 1.6328, -0.0469], [-0.0703, 0.2188, 0.6406]],
+        [[0.4913, -0.0541, -0.0202], [-0.613, 1.3513, 0.2906], [-0.1564, 0.2151, 0.7183]],
+        [[0.838, -0.263, -0.0639], [-0.2887, 1.0725, 0.2496], [-0.0627, 0.1427, 0.5438]],
+        [[0.6596, -0.2079, -0.0562], [-0.4782, 1.3016, 0.1933], [-0.097, 0.1581, 0.5181]],
+    ]
+)
 # Linear sRGB (D65) -> XYZ.
-RGB2XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
-                    [0.2126729, 0.7151522, 0.0721750],
-                    [0.0193339, 0.1191920, 0.9503041]])
-CCM_WEIGHT_RANGE = (1e-8, 1e8)   # uniform weights of the convex combination of XYZ2CAMS
+RGB2XYZ = np.array(
+    [[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750], [0.0193339, 0.1191920, 0.9503041]]
+)
+CCM_WEIGHT_RANGE = (1e-8, 1e8)  # uniform weights of the convex combination of XYZ2CAMS
 RGB_GAIN_INV_MEAN_STD = (0.8, 0.1)  # rgb_gain = 1 / N(0.8, 0.1): brightening
-RED_GAIN_RANGE = (1.9, 2.4)      # white balance gains, uniform
+RED_GAIN_RANGE = (1.9, 2.4)  # white balance gains, uniform
 BLUE_GAIN_RANGE = (1.5, 1.9)
-HIGHLIGHT_INFLECTION = 0.9       # grey level above which inverse gains fade towards 1
+HIGHLIGHT_INFLECTION = 0.9  # grey level above which inverse gains fade towards 1
 GAMMA = 2.2
 SHOT_NOISE_RANGE = (1e-4, 0.012)  # log-uniform in the reference
-READ_NOISE_LINE = (2.18, 1.20)   # log(read) = 2.18 * log(shot) + 1.20 ...
-READ_NOISE_LOG_STD = 0.26        # ... + N(0, 0.26)
-ISO_RANGE = (100.0, 12000.0)     # course convention: ISO maps linearly onto SHOT_NOISE_RANGE
+READ_NOISE_LINE = (2.18, 1.20)  # log(read) = 2.18 * log(shot) + 1.20 ...
+READ_NOISE_LOG_STD = 0.26  # ... + N(0, 0.26)
+ISO_RANGE = (100.0, 12000.0)  # course convention: ISO maps linearly onto SHOT_NOISE_RANGE
 BAYER_PATTERN = "RGGB"
 FLOAT_DTYPES = (np.float32, np.float64)
 
 
 # ----------------------------------------------------------------------------- input checks
 
+
 def _check_rng(rng) -> np.random.Generator:
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                        f"got {type(rng).__name__}")
+        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
     return rng
 
 
@@ -99,8 +102,10 @@ def as_float_image(image, name: str = "image") -> np.ndarray:
         raise ValueError(f"{name} contains NaN or infinite values")
     lo, hi = float(image.min()), float(image.max())
     if lo < 0.0 or hi > 1.0:
-        raise ValueError(f"float {name} must lie in [0, 1], got values in [{lo:.4g}, {hi:.4g}] "
-                         f"(a 0-255 image should be uint8, or divided by 255)")
+        raise ValueError(
+            f"float {name} must lie in [0, 1], got values in [{lo:.4g}, {hi:.4g}] "
+            f"(a 0-255 image should be uint8, or divided by 255)"
+        )
     return image
 
 
@@ -119,6 +124,7 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- random metadata
+
 
 def random_ccm(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """A random RGB -> camera matrix (rows normalised to sum to 1) and the XYZ -> camera matrix it
@@ -173,6 +179,7 @@ def noise_levels_for_iso(iso: float, rng: np.random.Generator | None = None) -> 
 
 # ----------------------------------------------------------------------------- colour steps
 
+
 def smoothstep(x: np.ndarray) -> np.ndarray:
     """Global tone curve ``3x^2 - 2x^3`` on [0, 1]."""
     x = np.clip(x, 0.0, 1.0)
@@ -223,6 +230,7 @@ def apply_gains(bayer: np.ndarray, red_gain: float, blue_gain: float, rgb_gain: 
 
 # ----------------------------------------------------------------------------- Bayer
 
+
 def mosaic(image: np.ndarray) -> np.ndarray:
     """RGGB Bayer sampling of an H x W x 3 image (H, W even) packed to H/2 x W/2 x 4 planes:
     R at (even row, even col), G at (even, odd), G at (odd, even), B at (odd, odd)."""
@@ -230,10 +238,10 @@ def mosaic(image: np.ndarray) -> np.ndarray:
         raise ValueError(f"mosaic expects an H x W x 3 image, got shape {image.shape}")
     h, w = image.shape[:2]
     if h % 2 or w % 2:
-        raise ValueError(f"an RGGB mosaic needs an even height and width, got {h} x {w} "
-                         f"(synthesize() pads odd sizes itself)")
-    return np.stack([image[0::2, 0::2, 0], image[0::2, 1::2, 1],
-                     image[1::2, 0::2, 1], image[1::2, 1::2, 2]], axis=-1)
+        raise ValueError(
+            f"an RGGB mosaic needs an even height and width, got {h} x {w} (synthesize() pads odd sizes itself)"
+        )
+    return np.stack([image[0::2, 0::2, 0], image[0::2, 1::2, 1], image[1::2, 0::2, 1], image[1::2, 1::2, 2]], axis=-1)
 
 
 def unpack_bayer(bayer: np.ndarray) -> np.ndarray:
@@ -254,7 +262,7 @@ def _convolve3x3(plane: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     for dy in range(3):
         for dx in range(3):
             if kernel[dy, dx]:
-                out += kernel[dy, dx] * padded[dy:dy + h, dx:dx + w]
+                out += kernel[dy, dx] * padded[dy : dy + h, dx : dx + w]
     return out
 
 
@@ -282,6 +290,7 @@ def demosaic(bayer: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- pipeline
 
+
 def unprocess(image, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
     """sRGB (uint8, or float in [0, 1]; H, W even) -> packed RGGB raw (H/2 x W/2 x 4, float32 for
     uint8 input, else the input's float dtype) and its metadata: ``rgb2cam``, ``cam2rgb``,
@@ -298,8 +307,14 @@ def unprocess(image, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, An
     x = safe_invert_gains(x, rgb_gain, red_gain, blue_gain)
     x = np.clip(x, 0.0, 1.0)
     raw = mosaic(x)
-    metadata = {"rgb2cam": rgb2cam, "cam2rgb": np.linalg.inv(rgb2cam), "xyz2cam": xyz2cam,
-                "rgb_gain": rgb_gain, "red_gain": red_gain, "blue_gain": blue_gain}
+    metadata = {
+        "rgb2cam": rgb2cam,
+        "cam2rgb": np.linalg.inv(rgb2cam),
+        "xyz2cam": xyz2cam,
+        "rgb_gain": rgb_gain,
+        "red_gain": red_gain,
+        "blue_gain": blue_gain,
+    }
     return raw, metadata
 
 
@@ -339,8 +354,15 @@ def process(raw: np.ndarray, metadata: dict[str, Any], *, brighten: bool = True,
     return x
 
 
-def synthesize(image, rng: np.random.Generator, *, iso: float | None = None, shot_noise: float | None = None,
-               read_noise: float | None = None, out_dtype=None) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+def synthesize(
+    image,
+    rng: np.random.Generator,
+    *,
+    iso: float | None = None,
+    shot_noise: float | None = None,
+    read_noise: float | None = None,
+    out_dtype=None,
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """A (clean, noisy) sRGB pair from one sRGB image, and the metadata.
 
     Both images go through the same unprocess -> process pipeline, the noisy one with noise added

@@ -13,12 +13,13 @@ training-time extras (sldyns/MIRNetV2_paddle, ``train_denoising_1card.py``), bot
 The draws come from a generator seeded by (run seed, iteration, process rank), so a resumed run
 mixes exactly as an uninterrupted one.
 """
+
 from __future__ import annotations
+
+from lib.train.tasks import PSNRSSIMRestorationTask, register_task
 
 import numpy as np
 import paddle
-
-from lib.train.tasks import PSNRSSIMRestorationTask, register_task
 
 
 def mixup_draw(batch_size: int, beta: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -36,12 +37,12 @@ def mixup_pairs(inputs, target, order, lam):
 
 class DenoiseTask(PSNRSSIMRestorationTask):
     """``restoration_psnr_ssim`` plus the winning solution's output clipping and MixUp (module docstring)."""
+
     name = "mirnet_denoise"
     option_defaults = {"clip_output": False, "mixup_from_iter": None, "mixup_beta": 1.2}
 
     def mixup_rng(self, iteration: int) -> np.random.Generator:
-        return np.random.default_rng([int(self.options.get("seed", 0)), int(iteration),
-                                      paddle.distributed.get_rank()])
+        return np.random.default_rng([int(self.options.get("seed", 0)), int(iteration), paddle.distributed.get_rank()])
 
     def train_step(self, batch: tuple, iteration: int) -> dict:
         inputs, target = batch

@@ -13,6 +13,7 @@ single-image path through the exported model::
     python -m lib.tracks.denoise export DIR [--checkpoint CKPT]              # DIR/model.{json,pdiparams,onnx}
     python -m lib.tracks.denoise infer NOISY.png OUT.png [--model-dir DIR]   # through the exported model
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,16 +22,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from lib.tracks.base import Track
+
+import numpy as np
 
 from .tasks import DenoiseTask
 
-TUNE_MAX_IMAGES = 8           # validation patches the classical denoisers are tuned on
+TUNE_MAX_IMAGES = 8  # validation patches the classical denoisers are tuned on
 SWEEP_ISOS = (200, 400, 800, 1600, 3200, 6400, 9600, 12800)
 SEED_EPOCHS, SEED_BATCHES, SEED_PATCHES = (30, 15, 10, 5), (8, 6, 4, 2), (128, 160, 192, 256)
-SIDD_MEDIUM_PATCHES = 320 * 300   # SIDD-Medium's 320 image pairs x the winning solution's --num_patches 300
+SIDD_MEDIUM_PATCHES = 320 * 300  # SIDD-Medium's 320 image pairs x the winning solution's --num_patches 300
 
 
 def epochs_to_iters(epochs, batch_sizes, n_patches: int) -> list[int]:
@@ -61,7 +62,9 @@ class DenoiseTrack(Track):
         spec = dict(cfg["model"])
         name = spec.pop("config", None)
         if name is not None and name not in MIRNET_CONFIGS:
-            raise ValueError(f"lib/configs/denoise.yaml model: unknown config {name!r}; known: {', '.join(MIRNET_CONFIGS)}")
+            raise ValueError(
+                f"lib/configs/denoise.yaml model: unknown config {name!r}; known: {', '.join(MIRNET_CONFIGS)}"
+            )
         return {"name": "mirnet_v2", **(MIRNET_CONFIGS[name] if name else {}), **spec}
 
     # ------------------------------------------------------------------ data
@@ -116,14 +119,18 @@ class DenoiseTrack(Track):
         per ISO (levels outside the training range marked), plus the noise-level sweep
         (:func:`noise_sweep`). ``SIDD_patches/val`` without ``groundtruth/``: the model restores it
         into ``out`` and nothing is scored (:meth:`Track.predict_board`)."""
-        from .data import GT_DIR, INPUT_DIR, SIDD_VAL, TEST_DATA, scene_iso, test_scenes
         from lib.data.pairs import has_ground_truth, read_image
         from lib.paths import data_root
 
+        from .data import GT_DIR, INPUT_DIR, SIDD_VAL, TEST_DATA, scene_iso, test_scenes
+
         root = Path(data or data_root(self.name, profile))
         board = root / SIDD_VAL
-        if not (root / TEST_DATA).is_dir() and (board / INPUT_DIR).is_dir() \
-                and not has_ground_truth(board, input_dir=INPUT_DIR, gt_dir=GT_DIR):
+        if (
+            not (root / TEST_DATA).is_dir()
+            and (board / INPUT_DIR).is_dir()
+            and not has_ground_truth(board, input_dir=INPUT_DIR, gt_dir=GT_DIR)
+        ):
             return self.predict_board(model, self.test_inputs(root), profile, SIDD_VAL, out)
         if val is None:
             prepared = self.prepare(profile, source=data)
@@ -134,14 +141,16 @@ class DenoiseTrack(Track):
         test_images = [(name, read_image(n), read_image(g)) for name, n, g in test]
         tuning = [(read_image(n), read_image(g)) for _, n, g in spread(val, TUNE_MAX_IMAGES)]
         lo, hi = self.trained_iso_range(profile)
-        result = compare_denoisers(test_images, tuning, model, isos=[scene_iso(n) for n, _, _ in test],
-                                   trained_range=(lo, hi))
+        result = compare_denoisers(
+            test_images, tuning, model, isos=[scene_iso(n) for n, _, _ in test], trained_range=(lo, hi)
+        )
         result["evaluated_on"] = where
         result["trained_iso_range"] = [lo, hi]
         if sweep:
             best = best_classical(result["methods"])
-            result["sweep"] = noise_sweep(model, [clean for _, _, clean in test_images], SWEEP_ISOS,
-                                          classical=(best["method"], best["params"]))
+            result["sweep"] = noise_sweep(
+                model, [clean for _, _, clean in test_images], SWEEP_ISOS, classical=(best["method"], best["params"])
+            )
         return result
 
 
@@ -163,9 +172,10 @@ def compare_denoisers(test_images, tuning_pairs, model=None, methods=None, isos=
     Returns ``{"methods": rows, "by_iso": [...]}``: rows of method, kind, params, psnr, ssim,
     seconds_per_image; per ISO (``isos``, one per test image, e.g. from the scene names) the same
     rows and whether the level lies in ``trained_range``."""
-    from . import baselines as db
     from lib.infer import predict_image
     from lib.metrics import psnr, ssim
+
+    from . import baselines as db
 
     restorers = [("noisy input", "input", {}, lambda x: x)]
     for name in methods or db.METHODS:
@@ -184,19 +194,26 @@ def compare_denoisers(test_images, tuning_pairs, model=None, methods=None, isos=
             scores[name].append((psnr(out, clean), ssim(out, clean), seconds))
 
     def rows(indices):
-        return [{"method": name, "kind": kind, "params": params,
-                 "psnr": float(np.mean([scores[name][i][0] for i in indices])),
-                 "ssim": float(np.mean([scores[name][i][1] for i in indices])),
-                 "seconds_per_image": float(np.mean([scores[name][i][2] for i in indices]))}
-                for name, kind, params, _ in restorers]
+        return [
+            {
+                "method": name,
+                "kind": kind,
+                "params": params,
+                "psnr": float(np.mean([scores[name][i][0] for i in indices])),
+                "ssim": float(np.mean([scores[name][i][1] for i in indices])),
+                "seconds_per_image": float(np.mean([scores[name][i][2] for i in indices])),
+            }
+            for name, kind, params, _ in restorers
+        ]
 
     result = {"methods": rows(range(len(test_images))), "images": len(test_images), "by_iso": []}
     if isos is not None and all(i is not None for i in isos):
         for iso in sorted(set(isos)):
             indices = [k for k, v in enumerate(isos) if v == iso]
             trained = None if trained_range is None else bool(trained_range[0] <= iso <= trained_range[1])
-            result["by_iso"].append({"iso": int(iso), "trained": trained, "images": len(indices),
-                                     "methods": rows(indices)})
+            result["by_iso"].append(
+                {"iso": int(iso), "trained": trained, "images": len(indices), "methods": rows(indices)}
+            )
     return result
 
 
@@ -204,10 +221,11 @@ def noise_sweep(model, clean_images, isos=SWEEP_ISOS, classical=None, seed: int 
     """PSNR of the noisy input, ``model`` and (optionally) a tuned classical denoiser
     ``(method name, params)`` at each ISO: every clean image is made noisy anew at that level
     (:func:`lib.tracks.denoise.camera_noise.synthesize`, generator ``(seed, ISO, image)``)."""
-    from . import baselines as db
-    from .camera_noise import synthesize
     from lib.infer import predict_image
     from lib.metrics import psnr
+
+    from . import baselines as db
+    from .camera_noise import synthesize
 
     out = {"isos": [int(i) for i in isos], "noisy_psnr": [], "model_psnr": [], "classical": None, "classical_psnr": []}
     if classical:
@@ -332,8 +350,13 @@ def infer_image(src, dst, model_dir=None, backend: str = "auto", checkpoint=None
         done = time.perf_counter()
     dst.parent.mkdir(parents=True, exist_ok=True)
     write_image_file(dst, restored, info)
-    return {"backend": type(runner).__name__, "device": runner.device, "shape": list(image.shape),
-            "load_seconds": loaded - start, "seconds": done - loaded}
+    return {
+        "backend": type(runner).__name__,
+        "device": runner.device,
+        "shape": list(image.shape),
+        "load_seconds": loaded - start,
+        "seconds": done - loaded,
+    }
 
 
 def main(argv=None) -> int:
@@ -353,13 +376,17 @@ def main(argv=None) -> int:
     try:
         if args.command == "export":
             info = export_for_inference(TRACK.load_model(args.checkpoint), args.out_dir, onnx=not args.no_onnx)
-            print(f"exported to {args.out_dir}: max |exported - dygraph| Paddle Inference "
-                  f"{info['paddle_max_abs_error']:.2e}" + (f", ONNX Runtime {info['onnx_max_abs_error']:.2e}"
-                                                           if "onnx_max_abs_error" in info else ""))
+            print(
+                f"exported to {args.out_dir}: max |exported - dygraph| Paddle Inference "
+                f"{info['paddle_max_abs_error']:.2e}"
+                + (f", ONNX Runtime {info['onnx_max_abs_error']:.2e}" if "onnx_max_abs_error" in info else "")
+            )
         else:
             info = infer_image(args.image, args.out, args.model_dir, args.backend, args.checkpoint)
-            print(f"{args.image} -> {args.out}: {info['shape'][1]} x {info['shape'][0]}, {info['backend']} on "
-                  f"{info['device']}, {info['seconds']:.3f} s")
+            print(
+                f"{args.image} -> {args.out}: {info['shape'][1]} x {info['shape'][0]}, {info['backend']} on "
+                f"{info['device']}, {info['seconds']:.3f} s"
+            )
     except (FileNotFoundError, ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

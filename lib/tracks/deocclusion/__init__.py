@@ -15,6 +15,7 @@ repairs a local crop. Two tracks, one folder: ``deocclusion`` (the inpainter) an
 
 Models: lib.models.deeplab (PaddleSeg DeepLabV3), lib.models.deepfillv2.
 """
+
 from .track import SEG_TRACK, TRACK, DeocclusionSegTrack, DeocclusionTrack
 
 TRACKS = (TRACK, SEG_TRACK)

@@ -15,6 +15,7 @@ the two helpers it imports (``restore_common.py`` = lib/submission/predict.py: i
 runners, the folder loop; ``deocclusion_repair.py`` = lib/tracks/deocclusion/repair.py: the local repair), both
 model folders and ``deocclusion_meta.json`` (segmenter input size, repair options, export checks).
 """
+
 from __future__ import annotations
 
 import copy
@@ -25,11 +26,11 @@ import time
 import zipfile
 from pathlib import Path
 
-import paddle
-import paddle.nn as nn
-
 from lib.export import DIST_DIR, MODEL_META, PREDICT_TEMPLATE, REPO_ROOT, export_model, model_files, write_zip
 from lib.models.deepfillv2 import remove_spectral_norm
+
+import paddle
+import paddle.nn as nn
 
 from .predict import NETWORKS, PIPELINE_META
 from .repair import RepairOptions
@@ -46,6 +47,7 @@ SCRIPTS = {
 
 class SegmenterExport(nn.Layer):
     """A segmentation network (N x 2 logits) as one occluder score map N x 1 x H x W."""
+
     img_channel = 3
 
     def __init__(self, segmenter: nn.Layer):
@@ -61,6 +63,7 @@ class InpainterExport(nn.Layer):
     """A DeepFillv2 generator with one input: RGB and the hole mask concatenated (N x 4 x H x W);
     returns its refined output (the caller keeps the known pixels). Spectral norms are folded on
     a copy, so the trained generator is left as it was."""
+
     img_channel = 4
 
     def __init__(self, generator: nn.Layer):
@@ -80,16 +83,19 @@ def _relative(path) -> str | None:
     return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
 
 
-def export_networks(segmenter: nn.Layer, generator: nn.Layer, out_dir, *, onnx: bool = True,
-                    tolerance: float = 1e-3) -> dict:
+def export_networks(
+    segmenter: nn.Layer, generator: nn.Layer, out_dir, *, onnx: bool = True, tolerance: float = 1e-3
+) -> dict:
     """``out_dir/segmenter`` and ``out_dir/inpainter`` (Paddle Inference + ONNX), each compared with
     dygraph on an odd-sized input (the inpainter's sides: multiples of 4, as it requires); raises
     if a format is off by more than ``tolerance``. Returns each network's export info."""
     out_dir = Path(out_dir)
     segmenter.eval()
     generator.eval()
-    wrapped = {"segmenter": (SegmenterExport(segmenter), (1, 3, 97, 75)),
-               "inpainter": (InpainterExport(generator), (1, 4, 92, 68))}
+    wrapped = {
+        "segmenter": (SegmenterExport(segmenter), (1, 3, 97, 75)),
+        "inpainter": (InpainterExport(generator), (1, 4, 92, 68)),
+    }
     infos = {}
     for name, (layer, check) in wrapped.items():
         layer.eval()
@@ -105,8 +111,16 @@ def export_networks(segmenter: nn.Layer, generator: nn.Layer, out_dir, *, onnx: 
     return infos
 
 
-def export_pipeline(segmenter: nn.Layer, generator: nn.Layer, folder, *, seg_size, repair: dict,
-                    onnx: bool = True, tolerance: float = 1e-3) -> dict:
+def export_pipeline(
+    segmenter: nn.Layer,
+    generator: nn.Layer,
+    folder,
+    *,
+    seg_size,
+    repair: dict,
+    onnx: bool = True,
+    tolerance: float = 1e-3,
+) -> dict:
     """Both networks exported into ``folder`` (:func:`export_networks`) and the pipeline's metadata
     beside them (``seg_size`` = the segmenter's input (h, w), ``repair`` = the ``repair`` options of
     lib/configs/deocclusion.yaml): a folder ``predict.py``'s ``Pipeline`` loads. Returns the metadata."""
@@ -117,38 +131,56 @@ def export_pipeline(segmenter: nn.Layer, generator: nn.Layer, folder, *, seg_siz
         "pipeline": "deocclusion",
         "seg_size": [int(v) for v in seg_size],
         "repair": RepairOptions.from_config(repair).as_dict(),
-        "networks": {name: {"input": ("float32 N x 3 x H x W, RGB in [0, 1]" if name == "segmenter" else
-                                      "float32 N x 4 x H x W: RGB in [0, 1], hole mask (1 = hole); H, W multiples of 4"),
-                            "source_checkpoint": _relative(getattr(net, "checkpoint_path", None)),
-                            "paddle_max_abs_error": infos[name]["paddle_max_abs_error"],
-                            "paddle_legacy_max_abs_error": infos[name].get("paddle_legacy_max_abs_error"),
-                            "onnx_max_abs_error": infos[name].get("onnx_max_abs_error"),
-                            "check_shape": infos[name]["check_shape"],
-                            "formats": infos[name]["formats"]}
-                     for name, net in (("segmenter", segmenter), ("inpainter", generator))},
+        "networks": {
+            name: {
+                "input": (
+                    "float32 N x 3 x H x W, RGB in [0, 1]"
+                    if name == "segmenter"
+                    else "float32 N x 4 x H x W: RGB in [0, 1], hole mask (1 = hole); H, W multiples of 4"
+                ),
+                "source_checkpoint": _relative(getattr(net, "checkpoint_path", None)),
+                "paddle_max_abs_error": infos[name]["paddle_max_abs_error"],
+                "paddle_legacy_max_abs_error": infos[name].get("paddle_legacy_max_abs_error"),
+                "onnx_max_abs_error": infos[name].get("onnx_max_abs_error"),
+                "check_shape": infos[name]["check_shape"],
+                "formats": infos[name]["formats"],
+            }
+            for name, net in (("segmenter", segmenter), ("inpainter", generator))
+        },
         "paddle_version": paddle.__version__,
     }
     (folder / PIPELINE_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return meta
 
 
-def build_submission(segmenter: nn.Layer, generator: nn.Layer, out_zip=None, *, seg_size, repair: dict,
-                     onnx: bool = True, tolerance: float = 1e-3) -> dict:
+def build_submission(
+    segmenter: nn.Layer,
+    generator: nn.Layer,
+    out_zip=None,
+    *,
+    seg_size,
+    repair: dict,
+    onnx: bool = True,
+    tolerance: float = 1e-3,
+) -> dict:
     """Write ``out_zip`` (default dist/deocclusion_submission.zip): the scripts and the folder of
     :func:`export_pipeline`. Returns the metadata."""
     out_zip = Path(out_zip) if out_zip else DIST_DIR / SUBMISSION_ZIP
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="deocclusion_submission_") as tmp:
         folder = Path(tmp)
-        meta = export_pipeline(segmenter, generator, folder, seg_size=seg_size, repair=repair, onnx=onnx,
-                               tolerance=tolerance)
+        meta = export_pipeline(
+            segmenter, generator, folder, seg_size=seg_size, repair=repair, onnx=onnx, tolerance=tolerance
+        )
         for name, source in SCRIPTS.items():
             shutil.copyfile(source, folder / name)
-        names = [*SCRIPTS, PIPELINE_META] + [f"{net}/{f}" for net in NETWORKS
-                                             for f in [MODEL_META, *model_files(meta["networks"][net]["formats"])]]
+        names = [*SCRIPTS, PIPELINE_META] + [
+            f"{net}/{f}" for net in NETWORKS for f in [MODEL_META, *model_files(meta["networks"][net]["formats"])]
+        ]
         write_zip(out_zip, folder, names)
-    meta.update(zip=str(out_zip), files=names, zip_bytes=out_zip.stat().st_size,
-                export_seconds=time.perf_counter() - start)
+    meta.update(
+        zip=str(out_zip), files=names, zip_bytes=out_zip.stat().st_size, export_seconds=time.perf_counter() - start
+    )
     return meta
 
 
@@ -160,5 +192,13 @@ def unpack(zip_path, folder) -> Path:
     return folder
 
 
-__all__ = ["SegmenterExport", "InpainterExport", "export_networks", "export_pipeline", "build_submission", "unpack",
-           "PIPELINE_META", "SUBMISSION_ZIP"]
+__all__ = [
+    "SegmenterExport",
+    "InpainterExport",
+    "export_networks",
+    "export_pipeline",
+    "build_submission",
+    "unpack",
+    "PIPELINE_META",
+    "SUBMISSION_ZIP",
+]

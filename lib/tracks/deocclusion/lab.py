@@ -1,6 +1,7 @@
 """Measurements of the de-occlusion notebook (09): a short training run through the engine when no
 trained model exists, the data's categories, the dilation study, the network's view of one crop,
 the update counts of the 3:1 round and the pipeline's time per page. Figures: lib.tracks.deocclusion.viz."""
+
 from __future__ import annotations
 
 import math
@@ -8,9 +9,9 @@ import shutil
 import time
 from pathlib import Path
 
-import numpy as np
-
 from lib.paths import RUNS_DIR
+
+import numpy as np
 
 
 def short_run_dir(track_name: str, profile: str) -> Path:
@@ -35,8 +36,16 @@ def short_run(track, profile: str, iters: int, batch_size: int | None = None, ou
     every = max(1, iters // 6)
     out = Path(out_dir) if out_dir else short_run_dir(track.name, cfg["profile"])
     shutil.rmtree(out, ignore_errors=True)
-    trainer = track.trainer(cfg["profile"], out, quiet=True, stages=[stage], phases=phases, val_every=every,
-                            save_every=iters, log_every=every)
+    trainer = track.trainer(
+        cfg["profile"],
+        out,
+        quiet=True,
+        stages=[stage],
+        phases=phases,
+        val_every=every,
+        save_every=iters,
+        log_every=every,
+    )
     trainer.fit()
     return trainer
 
@@ -69,8 +78,14 @@ def category_table(root, splits=("train", "val", "test_A"), max_masks: int = 30)
             group = [s for s in samples if s.category == category]
             masks = [read_mask(s.mask) if s.mask is not None else load_sample(s)[2] for s in group[:max_masks]]
             fractions = [float(m.mean()) for m in masks if m is not None]
-            rows.append({"split": split, "category": category, "photos": len(group),
-                         "occluded %": 100 * float(np.mean(fractions)) if fractions else float("nan")})
+            rows.append(
+                {
+                    "split": split,
+                    "category": category,
+                    "photos": len(group),
+                    "occluded %": 100 * float(np.mean(fractions)) if fractions else float("nan"),
+                }
+            )
     return rows
 
 
@@ -78,16 +93,22 @@ def dilation_study(photos, radii, method: str = "telea", radius: int = 5) -> lis
     """``photos``: (image, clean, true mask, predicted mask) tuples. For each mask kind and dilation
     radius, the mean PSNR inside the true mask (and on the page) of OpenCV's repair at full
     resolution over the dilated mask (lib.tracks.deocclusion.repair.opencv_inpaint_page)."""
-    from .repair import PSNR_CAP, opencv_inpaint_page
     from lib.metrics import region_psnr
+
+    from .repair import PSNR_CAP, opencv_inpaint_page
 
     rows = []
     for kind, index in (("true", 2), ("predicted", 3)):
         for r in radii:
             outs = [(opencv_inpaint_page(p[0], p[index], method, radius, dilate=int(r)), p) for p in photos]
-            rows.append({"mask": kind, "dilate": int(r),
-                         "psnr_mask": float(np.mean([region_psnr(o, p[1], p[2], cap=PSNR_CAP) for o, p in outs])),
-                         "psnr": float(np.mean([region_psnr(o, p[1], cap=PSNR_CAP) for o, p in outs]))})
+            rows.append(
+                {
+                    "mask": kind,
+                    "dilate": int(r),
+                    "psnr_mask": float(np.mean([region_psnr(o, p[1], p[2], cap=PSNR_CAP) for o, p in outs])),
+                    "psnr": float(np.mean([region_psnr(o, p[1], cap=PSNR_CAP) for o, p in outs])),
+                }
+            )
     return rows
 
 
@@ -126,12 +147,24 @@ def update_counts(options: dict) -> dict:
     d_step = np.arange(phases.total) % d_every == 0
     rows = []
     for span in phases.spans:
-        n_d = int(d_step[span.start:span.end].sum())
-        rows.append({"phase": span.index, "iterations": f"{span.start}-{span.end}",
-                     "d_every": int(span.options.get("d_every", 1)), "G updates": span.end - span.start, "D updates": n_d,
-                     "G : D": round((span.end - span.start) / max(n_d, 1), 2)})
-    return {"iterations": np.arange(1, phases.total + 1), "generator": np.arange(1, phases.total + 1),
-            "discriminator": np.cumsum(d_step), "boundaries": phases.boundaries(), "phases": rows}
+        n_d = int(d_step[span.start : span.end].sum())
+        rows.append(
+            {
+                "phase": span.index,
+                "iterations": f"{span.start}-{span.end}",
+                "d_every": int(span.options.get("d_every", 1)),
+                "G updates": span.end - span.start,
+                "D updates": n_d,
+                "G : D": round((span.end - span.start) / max(n_d, 1), 2),
+            }
+        )
+    return {
+        "iterations": np.arange(1, phases.total + 1),
+        "generator": np.arange(1, phases.total + 1),
+        "discriminator": np.cumsum(d_step),
+        "boundaries": phases.boundaries(),
+        "phases": rows,
+    }
 
 
 def flip_effect(segmenter, photos, clean_pages, seg_size) -> list[dict]:
@@ -145,11 +178,16 @@ def flip_effect(segmenter, photos, clean_pages, seg_size) -> list[dict]:
         preds = [(predict_mask_logits(segmenter, image, seg_size, flip) > 0, true) for image, true in photos]
         clean = [100 * float((predict_mask_logits(segmenter, page, seg_size, flip) > 0).mean()) for page in clean_pages]
         scores = [mask_scores(p, t) for p, t in preds]
-        rows.append({"test-time flip": flip, "miou": float(np.mean([m["miou"] for m in scores])),
-                     "boundary_f": float(np.mean([m["boundary_f"] for m in scores])),
-                     "recall": float(np.mean([(p & t).sum() / max(t.sum(), 1) for p, t in preds])),
-                     "clean: max % called occluded": max(clean, default=0.0),
-                     "clean pages over 0.1 %": int(sum(c > 0.1 for c in clean))})
+        rows.append(
+            {
+                "test-time flip": flip,
+                "miou": float(np.mean([m["miou"] for m in scores])),
+                "boundary_f": float(np.mean([m["boundary_f"] for m in scores])),
+                "recall": float(np.mean([(p & t).sum() / max(t.sum(), 1) for p, t in preds])),
+                "clean: max % called occluded": max(clean, default=0.0),
+                "clean pages over 0.1 %": int(sum(c > 0.1 for c in clean)),
+            }
+        )
     return rows
 
 
@@ -168,9 +206,15 @@ def time_pipeline(segmenter, inpaint, image: np.ndarray, seg_size, opts, mask=No
     repair_local(image, used, inpaint, opts, info)
     t2 = time.perf_counter()
     mp = image.shape[0] * image.shape[1] / 1e6
-    return {"segmentation_s": t1 - t0, "repair_s": t2 - t1, "total_s": t2 - t0, "megapixels": mp,
-            "seconds_per_megapixel": (t2 - t0) / mp, "crops": info.components,
-            "masked %": 100 * float(used.mean())}
+    return {
+        "segmentation_s": t1 - t0,
+        "repair_s": t2 - t1,
+        "total_s": t2 - t0,
+        "megapixels": mp,
+        "seconds_per_megapixel": (t2 - t0) / mp,
+        "crops": info.components,
+        "masked %": 100 * float(used.mean()),
+    }
 
 
 def phase_ends(rows: list[dict], metric: str = "psnr_hole") -> list[dict]:
@@ -211,16 +255,24 @@ def per_photo_comparison(photos, inpaint, opts, ocv_radius: int) -> list[dict]:
     """Where the model wins or loses against OpenCV Telea: for each (name, image, clean, true mask,
     predicted mask), the share of pixels each mask covers and the PSNR on the page and inside the
     true mask of the local repair and of Telea, both over the predicted mask dilated the same."""
-    from .repair import PSNR_CAP, opencv_inpaint_page, repair_local
     from lib.metrics import region_psnr
+
+    from .repair import PSNR_CAP, opencv_inpaint_page, repair_local
 
     rows = []
     for name, image, gt, true, pred in photos:
         model = repair_local(image, pred, inpaint, opts)
         telea = opencv_inpaint_page(image, pred, "telea", ocv_radius, dilate=opts.dilate)
-        rows.append({"photo": name, "true %": 100 * float(true.mean()), "predicted %": 100 * float(pred.mean()),
-                     "page model": region_psnr(model, gt, cap=PSNR_CAP), "page Telea": region_psnr(telea, gt, cap=PSNR_CAP),
-                     "mask model": region_psnr(model, gt, true, cap=PSNR_CAP),
-                     "mask Telea": region_psnr(telea, gt, true, cap=PSNR_CAP)})
+        rows.append(
+            {
+                "photo": name,
+                "true %": 100 * float(true.mean()),
+                "predicted %": 100 * float(pred.mean()),
+                "page model": region_psnr(model, gt, cap=PSNR_CAP),
+                "page Telea": region_psnr(telea, gt, cap=PSNR_CAP),
+                "mask model": region_psnr(model, gt, true, cap=PSNR_CAP),
+                "mask Telea": region_psnr(telea, gt, true, cap=PSNR_CAP),
+            }
+        )
         rows[-1]["page model - Telea"] = rows[-1]["page model"] - rows[-1]["page Telea"]
     return rows

@@ -14,6 +14,7 @@ only there), shaded as volumes from their distance transform (rounded things are
 their middle) and lit from the same side as their shadow. Sizes are fractions of the page's long
 side, so a smoke page and a 4000 px page get the same composition.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,27 +25,50 @@ import numpy as np
 
 KINDS = ("hand", "finger", "head", "pen", "sticky_note", "coin", "phone_edge")
 # folder of each kind in the competition's layout (``object`` is the course's own addition)
-CATEGORY = {"hand": "hand", "finger": "hand", "head": "head", "pen": "object", "sticky_note": "object",
-            "coin": "object", "phone_edge": "object"}
-MASK_ALPHA = 0.1          # pixels covered more than this are 'occluded' in the saved mask
+CATEGORY = {
+    "hand": "hand",
+    "finger": "hand",
+    "head": "head",
+    "pen": "object",
+    "sticky_note": "object",
+    "coin": "object",
+    "phone_edge": "object",
+}
+MASK_ALPHA = 0.1  # pixels covered more than this are 'occluded' in the saved mask
 
 # sRGB skin tones from very light to very dark (each jittered per hand)
-SKIN_TONES = np.array([(250, 218, 190), (238, 193, 160), (224, 172, 135), (198, 140, 100), (170, 112, 76),
-                       (130, 84, 56), (95, 62, 42)], np.float32) / 255.0
+SKIN_TONES = (
+    np.array(
+        [
+            (250, 218, 190),
+            (238, 193, 160),
+            (224, 172, 135),
+            (198, 140, 100),
+            (170, 112, 76),
+            (130, 84, 56),
+            (95, 62, 42),
+        ],
+        np.float32,
+    )
+    / 255.0
+)
 HAIR_COLORS = np.array([(22, 18, 16), (40, 30, 24), (70, 50, 35), (110, 80, 50), (150, 140, 130)], np.float32) / 255.0
-NOTE_COLORS = np.array([(252, 238, 120), (250, 190, 200), (180, 235, 170), (170, 215, 245), (252, 200, 120)],
-                       np.float32) / 255.0
-PEN_COLORS = np.array([(25, 40, 110), (20, 20, 22), (170, 30, 35), (190, 190, 195), (240, 240, 238), (30, 110, 60)],
-                      np.float32) / 255.0
+NOTE_COLORS = (
+    np.array([(252, 238, 120), (250, 190, 200), (180, 235, 170), (170, 215, 245), (252, 200, 120)], np.float32) / 255.0
+)
+PEN_COLORS = (
+    np.array([(25, 40, 110), (20, 20, 22), (170, 30, 35), (190, 190, 195), (240, 240, 238), (30, 110, 60)], np.float32)
+    / 255.0
+)
 COIN_COLORS = np.array([(200, 165, 90), (185, 185, 180), (170, 110, 70)], np.float32) / 255.0
 
 
 @dataclass
 class Occluder:
     kind: str
-    color: np.ndarray   # H x W x 3 float32 in [0, 1]
-    alpha: np.ndarray   # H x W float32 in [0, 1]
-    height: float       # how far above the paper, as a fraction of the long side (shadow offset and blur)
+    color: np.ndarray  # H x W x 3 float32 in [0, 1]
+    alpha: np.ndarray  # H x W float32 in [0, 1]
+    height: float  # how far above the paper, as a fraction of the long side (shadow offset and blur)
 
     @property
     def category(self) -> str:
@@ -104,13 +128,13 @@ def _edge_point(rng: np.random.Generator, h: int, w: int, side: int | None = Non
     """A point just outside one page edge and the inward direction (unit vector), jittered."""
     side = int(rng.integers(4)) if side is None else side
     t = rng.uniform(0.15, 0.85)
-    if side == 0:   # top
+    if side == 0:  # top
         p, n = (t * w, -0.02 * h), (0.0, 1.0)
     elif side == 1:  # bottom
         p, n = (t * w, 1.02 * h), (0.0, -1.0)
     elif side == 2:  # left
         p, n = (-0.02 * w, t * h), (1.0, 0.0)
-    else:            # right
+    else:  # right
         p, n = (1.02 * w, t * h), (-1.0, 0.0)
     angle = math.atan2(n[1], n[0]) + rng.uniform(-0.6, 0.6)
     return np.array(p, np.float64), np.array([math.cos(angle), math.sin(angle)])
@@ -130,8 +154,9 @@ def _finger(canvas, nails, creases, base, direction, length, width) -> np.ndarra
     normal = np.array([-direction[1], direction[0]])
     nail_c = tip - direction * width * 0.45
     axes = (max(1, int(width * 0.34 * 16)), max(1, int(width * 0.26 * 16)))
-    cv2.ellipse(nails, _pt(nail_c), axes, math.degrees(math.atan2(direction[1], direction[0])), 0, 360, 255,
-                -1, cv2.LINE_AA, 4)
+    cv2.ellipse(
+        nails, _pt(nail_c), axes, math.degrees(math.atan2(direction[1], direction[0])), 0, 360, 255, -1, cv2.LINE_AA, 4
+    )
     for f in (0.45, 0.7):
         c = tip - direction * length * (1 - f) * 0.8
         a, b = c + normal * width * 0.3, c - normal * width * 0.3
@@ -158,8 +183,18 @@ def draw_hand(rng: np.random.Generator, h: int, w: int, fingers_only: bool = Fal
         palm_c = base - direction * width * rng.uniform(0.0, 1.0)
         along = width * rng.uniform(2.0, 2.6)
         palm = (int(width * rng.uniform(1.9, 2.4) * 16), int(along * 16))
-        cv2.ellipse(body, _pt(palm_c), palm, math.degrees(math.atan2(direction[1], direction[0])) + 90, 0, 360, 255,
-                    -1, cv2.LINE_AA, 4)
+        cv2.ellipse(
+            body,
+            _pt(palm_c),
+            palm,
+            math.degrees(math.atan2(direction[1], direction[0])) + 90,
+            0,
+            360,
+            255,
+            -1,
+            cv2.LINE_AA,
+            4,
+        )
         n = int(rng.integers(1, 5))
         spread = rng.uniform(0.18, 0.3)
         normal = np.array([-direction[1], direction[0]])
@@ -189,7 +224,7 @@ def draw_head(rng: np.random.Generator, h: int, w: int) -> Occluder:
     base, direction = _edge_point(rng, h, w)
     body = _canvas(h, w)
     r = long_side * rng.uniform(0.12, 0.2)
-    centre = base + direction * r * rng.uniform(-0.4, 0.3)   # mostly outside the page
+    centre = base + direction * r * rng.uniform(-0.4, 0.3)  # mostly outside the page
     axes = (int(r * 16), int(r * rng.uniform(0.8, 1.0) * 16))
     cv2.ellipse(body, _pt(centre), axes, rng.uniform(0, 180), 0, 360, 255, -1, cv2.LINE_AA, 4)
     alpha = _alpha(cv2.GaussianBlur(body, (5, 5), 0))
@@ -215,8 +250,15 @@ def draw_pen(rng: np.random.Generator, h: int, w: int) -> Occluder:
     cone = np.array([b + n * width / 2, b - n * width / 2, b + d * width * 2.2])
     cv2.fillPoly(tip, [np.array([_pt(p) for p in cone], np.int32)], 255, cv2.LINE_AA, 4)
     c0 = a + d * length * 0.08
-    cv2.line(clip, _pt(c0 + n * width * 0.1), _pt(c0 + d * length * 0.25 + n * width * 0.1), 255,
-             max(1, int(round(width * 0.3))), cv2.LINE_AA, 4)
+    cv2.line(
+        clip,
+        _pt(c0 + n * width * 0.1),
+        _pt(c0 + d * length * 0.25 + n * width * 0.1),
+        255,
+        max(1, int(round(width * 0.3))),
+        cv2.LINE_AA,
+        4,
+    )
     alpha = _alpha(np.maximum(body, tip))
     pen = PEN_COLORS[int(rng.integers(len(PEN_COLORS)))]
     shade = _volume_shade(alpha, width * 0.5, 0.5)
@@ -247,7 +289,7 @@ def draw_sticky_note(rng: np.random.Generator, h: int, w: int) -> Occluder:
     alpha = _alpha(body)
     paper = NOTE_COLORS[int(rng.integers(len(NOTE_COLORS)))]
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    v = ((xx - centre[0]) * n[0] + (yy - centre[1]) * n[1]) / side + 0.5   # 0 at the glued edge
+    v = ((xx - centre[0]) * n[0] + (yy - centre[1]) * n[1]) / side + 0.5  # 0 at the glued edge
     shade = 1.0 - 0.07 * np.clip(v, 0, 1) - 0.06 * (np.clip(v, 0, 0.12) < 0.12)
     color = paper[None, None, :] * shade[..., None]
     ink = _canvas(h, w)
@@ -327,9 +369,15 @@ def _rounded_rect(canvas, box, radius) -> None:
     cv2.fillPoly(canvas, [np.array(pts, np.int32)], 255, cv2.LINE_AA, 4)
 
 
-DRAW = {"hand": draw_hand, "finger": lambda rng, h, w: draw_hand(rng, h, w, fingers_only=True),
-        "head": draw_head, "pen": draw_pen, "sticky_note": draw_sticky_note, "coin": draw_coin,
-        "phone_edge": draw_phone_edge}
+DRAW = {
+    "hand": draw_hand,
+    "finger": lambda rng, h, w: draw_hand(rng, h, w, fingers_only=True),
+    "head": draw_head,
+    "pen": draw_pen,
+    "sticky_note": draw_sticky_note,
+    "coin": draw_coin,
+    "phone_edge": draw_phone_edge,
+}
 
 
 # ---------------------------------------------------------------------------------------------- compositing

@@ -25,6 +25,7 @@ format, channel layout and bit depth; one bad file is reported and skipped; exit
 file was restored, 1 when any failed (listed at the end), 2 for a missing folder or model.
 If one backend cannot load or run the networks, the other is tried (``restore_common.Backends``).
 """
+
 from __future__ import annotations
 
 import sys
@@ -55,8 +56,10 @@ class Pipeline(repair.Deoccluder):
         try:
             seg_size, options = meta["seg_size"], repair.RepairOptions(**meta["repair"])
         except (KeyError, TypeError) as exc:
-            raise common.MetaError(f"the de-occlusion metadata file {meta_path} is damaged "
-                                   f"({common.first_line(exc)}); unzip the submission again") from exc
+            raise common.MetaError(
+                f"the de-occlusion metadata file {meta_path} is damaged "
+                f"({common.first_line(exc)}); unzip the submission again"
+            ) from exc
         runners = {}
         for name in NETWORKS:
             try:
@@ -64,18 +67,22 @@ class Pipeline(repair.Deoccluder):
             except common.MetaError:
                 raise
             except Exception as exc:  # noqa: BLE001 -- say which of the two networks failed
-                raise common.ModelError(f"the {name} network did not load: "
-                                        f"{common.first_line(exc) if not isinstance(exc, common.ModelError) else exc}"
-                                        ) from exc
+                raise common.ModelError(
+                    f"the {name} network did not load: "
+                    f"{common.first_line(exc) if not isinstance(exc, common.ModelError) else exc}"
+                ) from exc
         segment, inpaint = runners["segmenter"], runners["inpainter"]
         super().__init__(segment, inpaint, seg_size, options)
         self.device = f"{type(segment).__name__} on {segment.device}"
 
 
 def main(argv=None) -> int:
-    return common.main(argv, load_pipeline=Pipeline,
-                       description="Remove hands, heads and objects covering the document in every photo "
-                                   "of src_image_dir; write the repaired photos to save_dir.")
+    return common.main(
+        argv,
+        load_pipeline=Pipeline,
+        description="Remove hands, heads and objects covering the document in every photo "
+        "of src_image_dir; write the repaired photos to save_dir.",
+    )
 
 
 if __name__ == "__main__":

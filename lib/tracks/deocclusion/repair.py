@@ -18,6 +18,7 @@ An inpainting function takes (RGB uint8 H x W x 3, bool mask H x W; H, W multipl
 returns RGB uint8 of the same size: :func:`opencv_inpainter` (Telea / Navier-Stokes) or
 :func:`network_inpainter` (a DeepFillv2 generator).
 """
+
 from __future__ import annotations
 
 import math
@@ -26,17 +27,17 @@ from dataclasses import asdict, dataclass, field, fields
 import cv2
 import numpy as np
 
-MULTIPLE = 4   # DeepFillv2 halves twice: its input sides must be multiples of 4
+MULTIPLE = 4  # DeepFillv2 halves twice: its input sides must be multiples of 4
 PSNR_CAP = 100.0  # lib.metrics.region_psnr of identical pixels: a mean over pages stays finite
 
 
 @dataclass(frozen=True)
 class RepairOptions:
-    crop: int = 1536        # l: side of the crop around each component, photo pixels
-    shrink: float = 6.0     # r: the crop is shrunk by this before inpainting (1536 / 6 = 256)
-    dilate: int = 15        # the mask grown by this many px first
-    feather: int = 8        # blend ramp inside the dilated mask, px (<= dilate)
-    min_area: int = 0       # components of the (dilated) mask smaller than this are left alone
+    crop: int = 1536  # l: side of the crop around each component, photo pixels
+    shrink: float = 6.0  # r: the crop is shrunk by this before inpainting (1536 / 6 = 256)
+    dilate: int = 15  # the mask grown by this many px first
+    feather: int = 8  # blend ramp inside the dilated mask, px (<= dilate)
+    min_area: int = 0  # components of the (dilated) mask smaller than this are left alone
     seg_flip: bool = False  # the occluder score averaged with the mirrored photo's (test-time flip)
 
     def __post_init__(self):
@@ -59,7 +60,7 @@ class RepairOptions:
 
 @dataclass
 class RepairInfo:
-    boxes: list = field(default_factory=list)     # (x0, y0, x1, y1) of each crop, photo pixels
+    boxes: list = field(default_factory=list)  # (x0, y0, x1, y1) of each crop, photo pixels
     net_sizes: list = field(default_factory=list)  # (h, w) given to the inpainting function
     components: int = 0
 
@@ -121,8 +122,9 @@ def crop_boxes(mask: np.ndarray, opts: RepairOptions) -> list[tuple[int, int, in
     return boxes
 
 
-def repair_local(image: np.ndarray, mask: np.ndarray, inpaint, opts: RepairOptions = RepairOptions(),
-                 info: RepairInfo | None = None) -> np.ndarray:
+def repair_local(
+    image: np.ndarray, mask: np.ndarray, inpaint, opts: RepairOptions = RepairOptions(), info: RepairInfo | None = None
+) -> np.ndarray:
     """The winning solution's local repair (module doc): returns a new RGB uint8 photo; only pixels inside the
     dilated mask differ from ``image``. ``info`` (optional) receives the crops and network sizes."""
     mask = _check(image, mask)
@@ -145,8 +147,9 @@ def repair_local(image: np.ndarray, mask: np.ndarray, inpaint, opts: RepairOptio
         small_hole = cv2.resize(hole.astype(np.float32), (nw, nh), interpolation=cv2.INTER_AREA) > 0
         repaired = np.asarray(inpaint(small, small_hole))
         if repaired.shape != small.shape or repaired.dtype != np.uint8:
-            raise ValueError(f"the inpainting function returned {repaired.dtype} {repaired.shape}, "
-                             f"expected uint8 {small.shape}")
+            raise ValueError(
+                f"the inpainting function returned {repaired.dtype} {repaired.shape}, expected uint8 {small.shape}"
+            )
         big = cv2.resize(repaired, (x1 - x0, y1 - y0), interpolation=cv2.INTER_CUBIC)
         weight = feather_weights(hole, opts.feather)[..., None]
         blended = np.round(crop.astype(np.float32) * (1 - weight) + big.astype(np.float32) * weight)
@@ -157,13 +160,15 @@ def repair_local(image: np.ndarray, mask: np.ndarray, inpaint, opts: RepairOptio
     return result
 
 
-def repair_global(image: np.ndarray, mask: np.ndarray, inpaint, net_size: int = 256,
-                  opts: RepairOptions = RepairOptions()) -> np.ndarray:
+def repair_global(
+    image: np.ndarray, mask: np.ndarray, inpaint, net_size: int = 256, opts: RepairOptions = RepairOptions()
+) -> np.ndarray:
     """The alternative the winner rejected: the whole photo shrunk so its long side is ``net_size``,
     repaired, enlarged and pasted with the same dilation and feather."""
     long_side = max(image.shape[:2])
-    whole = RepairOptions(crop=long_side, shrink=long_side / net_size, dilate=opts.dilate, feather=opts.feather,
-                          min_area=0)
+    whole = RepairOptions(
+        crop=long_side, shrink=long_side / net_size, dilate=opts.dilate, feather=opts.feather, min_area=0
+    )
     mask = _check(image, mask)
     if not mask.any():
         return image.copy()
@@ -191,8 +196,9 @@ def opencv_inpainter(method: str = "telea", radius: int = 5):
     return inpaint
 
 
-def opencv_inpaint_page(image: np.ndarray, mask: np.ndarray, method: str = "telea", radius: int = 5,
-                        dilate: int = 0) -> np.ndarray:
+def opencv_inpaint_page(
+    image: np.ndarray, mask: np.ndarray, method: str = "telea", radius: int = 5, dilate: int = 0
+) -> np.ndarray:
     """The classical baseline at full resolution: ``cv2.inpaint`` over the (dilated) mask."""
     mask = _check(image, mask)
     if not mask.any():
@@ -265,8 +271,9 @@ def _score(output) -> np.ndarray:
     return (logits[0] if logits.shape[0] == 1 else logits[1] - logits[0]).astype(np.float32)
 
 
-def predict_mask_logits(model, image: np.ndarray, size: tuple[int, int] | None = None,
-                        flip: bool = False) -> np.ndarray:
+def predict_mask_logits(
+    model, image: np.ndarray, size: tuple[int, int] | None = None, flip: bool = False
+) -> np.ndarray:
     """:func:`occluder_score` of a dygraph segmentation network (N x 2 logits)."""
     import paddle
 

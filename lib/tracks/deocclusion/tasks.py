@@ -2,6 +2,7 @@
 the segmenter's (``segmentation``: cross-entropy [+ Dice], mIoU / boundary F) and the inpainter's
 (``deepfill_gan``: DeepFillv2 generator + SN-PatchGAN discriminator, two optimizers). Registered by
 name when the track is imported, so ``task: deepfill_gan`` works wherever the track is loaded."""
+
 from __future__ import annotations
 
 from lib.train.tasks import Task, mean_metrics, register_task
@@ -13,6 +14,7 @@ class SegmentationTask(Task):
     F-score of the predicted foreground (class 1; :func:`.repair.mask_scores`). ``dice_weight``
     (task option, default 0) adds PaddleSeg's Dice loss: with a small foreground (an occluder is
     ~3 % of a page) cross-entropy alone first learns "all page" and stalls there."""
+
     name = "segmentation"
     sample_kinds = ("image", "label")
     option_defaults = {"dice_weight": 0.0}
@@ -42,8 +44,12 @@ class SegmentationTask(Task):
 
         from .repair import mask_scores, predict_mask_logits
 
-        return mean_metrics([mask_scores(predict_mask_logits(self.nets["model"], read_image(inp)) > 0,
-                                         read_gray(label) > 0) for _, inp, label in samples])
+        return mean_metrics(
+            [
+                mask_scores(predict_mask_logits(self.nets["model"], read_image(inp)) > 0, read_gray(label) > 0)
+                for _, inp, label in samples
+            ]
+        )
 
 
 class InpaintingGANTask(Task):
@@ -57,6 +63,7 @@ class InpaintingGANTask(Task):
     ImageNet VGG-16 is downloaded when the weight is not 0) + ``gan_weight`` x (-mean D(fake)), as
     lib.models.deepfillv2.generator_loss. One generator forward per iteration serves both updates.
     Validated by PSNR of the refined composite on the whole sample and inside the hole."""
+
     name = "deepfill_gan"
     networks = ("generator", "discriminator")
     sample_kinds = ("image", "mask")
@@ -69,13 +76,19 @@ class InpaintingGANTask(Task):
         from lib.models import deepfillv2
 
         if self.settings["gan_loss"] not in deepfillv2.GAN_LOSSES:
-            raise ValueError(f"task option gan_loss must be one of {', '.join(deepfillv2.GAN_LOSSES)}, "
-                             f"got {self.settings['gan_loss']!r}")
+            raise ValueError(
+                f"task option gan_loss must be one of {', '.join(deepfillv2.GAN_LOSSES)}, "
+                f"got {self.settings['gan_loss']!r}"
+            )
         weight = self.settings["perceptual_weight"]
         if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
             raise ValueError(f"task option perceptual_weight must be a number >= 0, got {weight!r}")
-        self.perceptual = deepfillv2.vgg16_features(
-            option="train: task: perceptual_weight: 0 in lib/configs/deocclusion.yaml") if weight else None
+        self.perceptual = (
+            deepfillv2.vgg16_features(option="train: task: perceptual_weight: 0 in lib/configs/deocclusion.yaml")
+            if weight
+            else None
+        )
+
     metric_keys = ("psnr", "psnr_hole")
     best_metric = "psnr_hole"
 
@@ -104,10 +117,19 @@ class InpaintingGANTask(Task):
             losses["d_loss"] = float(d_loss)
         with self.autocast():
             d_fake = disc(composite(img, refined, mask), mask)
-            terms = generator_loss(img, mask, coarse, refined, d_fake, l1=self.settings["l1_weight"],
-                                   gan=self.settings["gan_weight"], perceptual=self.settings["perceptual_weight"],
-                                   perceptual_fn=(lambda pred, target: perceptual_l1(self.perceptual, pred, target))
-                                   if self.perceptual is not None else None)
+            terms = generator_loss(
+                img,
+                mask,
+                coarse,
+                refined,
+                d_fake,
+                l1=self.settings["l1_weight"],
+                gan=self.settings["gan_weight"],
+                perceptual=self.settings["perceptual_weight"],
+                perceptual_fn=(lambda pred, target: perceptual_l1(self.perceptual, pred, target))
+                if self.perceptual is not None
+                else None,
+            )
         self.optimize(terms["total"], "generator")
         losses.update(loss=float(terms["total"]), l1=float(terms["l1_refined"]), gan=float(terms["gan"]))
         if "perceptual" in terms:
@@ -126,8 +148,12 @@ class InpaintingGANTask(Task):
         for _, image_path, mask_path in samples:
             image, hole = read_image(image_path), read_gray(mask_path) > 0
             out = inpaint(image, hole)
-            rows.append({"psnr": region_psnr(out, image, cap=PSNR_CAP),
-                         "psnr_hole": region_psnr(out, image, hole, cap=PSNR_CAP)})
+            rows.append(
+                {
+                    "psnr": region_psnr(out, image, cap=PSNR_CAP),
+                    "psnr_hole": region_psnr(out, image, hole, cap=PSNR_CAP),
+                }
+            )
         return mean_metrics(rows)
 
 

@@ -17,15 +17,16 @@ Data: :mod:`lib.tracks.deocclusion.data` (rendered pages photographed with proce
 :mod:`lib.tracks.deocclusion.occluders`) in the competition's layout; ``prepare`` cuts what each network trains on
 (photos at 1/6, crops around the occluders at l / r) into ``data/deocclusion[-<profile>]-prepared``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from lib.config import CONFIG_DIR
 from lib.paths import DATA_DIR
 from lib.tracks.base import Track
+
+import numpy as np
 
 from .tasks import InpaintingGANTask, SegmentationTask
 
@@ -46,10 +47,10 @@ class DeocclusionTrack(Track):
     models = ("lib.models.deepfillv2", "lib.models.deeplab")
     task = InpaintingGANTask
     sections = ("data", "repair", "prepare", "model", "train", "evaluate")
-    config_file = None                 # lib/configs/deocclusion.yaml
-    data_track = "deocclusion"         # both tracks read data/deocclusion[-<profile>]
-    network = "inpaint"                # which prepared set it trains on
-    cost_scales_with_pixels = False    # the networks see the photo at seg_size and crops shrunk by r
+    config_file = None  # lib/configs/deocclusion.yaml
+    data_track = "deocclusion"  # both tracks read data/deocclusion[-<profile>]
+    network = "inpaint"  # which prepared set it trains on
+    cost_scales_with_pixels = False  # the networks see the photo at seg_size and crops shrunk by r
 
     # ------------------------------------------------------------------ data
     def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
@@ -68,10 +69,12 @@ class DeocclusionTrack(Track):
 
         if source is not None:
             import hashlib
+
             tag = hashlib.sha256(str(Path(source).resolve()).encode()).hexdigest()[:8]
             return DATA_DIR / f"deocclusion-{active_profile(profile)}-prepared-{tag}"
         return generated_data_root("deocclusion", profile).with_name(
-            generated_data_root("deocclusion", profile).name + "-prepared")
+            generated_data_root("deocclusion", profile).name + "-prepared"
+        )
 
     def prepare(self, profile=None, source=None, force=False) -> Path:
         """Both networks' training sets (lib.tracks.deocclusion.data.prepare) from ``source`` (default:
@@ -81,8 +84,15 @@ class DeocclusionTrack(Track):
         cfg = self.config(profile)
         root = Path(source) if source else self.generate_data(cfg["profile"])
         # a download has no val/: as many pages as the generated set's val/ are held out of training
-        return prepare(root, self.prepared_dir(cfg["profile"], source), cfg["prepare"]["seg_size"], cfg["repair"],
-                       force=force, desk_variants=cfg["prepare"]["desk_variants"], val_pages=max(1, cfg["data"]["n_val"]))
+        return prepare(
+            root,
+            self.prepared_dir(cfg["profile"], source),
+            cfg["prepare"]["seg_size"],
+            cfg["repair"],
+            force=force,
+            desk_variants=cfg["prepare"]["desk_variants"],
+            val_pages=max(1, cfg["data"]["n_val"]),
+        )
 
     def check_full_data(self, data_dir, work, profile="full"):
         """:func:`lib.tracks.deocclusion.data.check_full_root` (``train_data_1/``, no ``val/``, a flat
@@ -91,8 +101,14 @@ class DeocclusionTrack(Track):
 
         cfg = self.config(profile)
         root = check_full_root(data_dir, work, profile)
-        return root, prepare(root, Path(work) / "prepared", cfg["prepare"]["seg_size"], cfg["repair"],
-                             desk_variants=cfg["prepare"]["desk_variants"], val_pages=1)
+        return root, prepare(
+            root,
+            Path(work) / "prepared",
+            cfg["prepare"]["seg_size"],
+            cfg["repair"],
+            desk_variants=cfg["prepare"]["desk_variants"],
+            val_pages=1,
+        )
 
     def check_full_extras(self, profile="full") -> tuple[dict, dict]:
         """The segmenter the pipeline needs, untrained, from the profile's ``seg_model``."""
@@ -115,8 +131,9 @@ class DeocclusionTrack(Track):
         return super().rescore(dest, data, **evaluate_options)
 
     def train_data(self, prepared):
-        from .data import prepared_samples
         from lib.train.engine import TrainData
+
+        from .data import prepared_samples
 
         train = prepared_samples(prepared, self.network, "train")
         val = [(a.name, a, b) for a, b in prepared_samples(prepared, self.network, "val")]
@@ -139,10 +156,18 @@ class DeocclusionTrack(Track):
         model's local repair, all with that mask dilated the same, by PSNR on the page and inside
         the true mask. A test_A without clean pages (the competition's): the whole pipeline repairs
         it into ``out`` and nothing is scored (:meth:`predict`, :meth:`Track.predict_board`)."""
-        from .data import list_samples, load_sample
-        from .repair import (PSNR_CAP, RepairOptions, dilate_mask, mask_scores, network_inpainter,
-                             opencv_inpaint_page, predict_mask_logits, repair_local)
         from lib.metrics import region_psnr
+
+        from .data import list_samples, load_sample
+        from .repair import (
+            PSNR_CAP,
+            RepairOptions,
+            mask_scores,
+            network_inpainter,
+            opencv_inpaint_page,
+            predict_mask_logits,
+            repair_local,
+        )
 
         cfg = self.config(profile)
         opts, repair = cfg["evaluate"], RepairOptions.from_config(cfg["repair"])
@@ -179,10 +204,14 @@ class DeocclusionTrack(Track):
                     out = opencv_inpaint_page(image, pred, how, opts["opencv_radius"], dilate=repair.dilate)
                 rows[name]["psnr"].append(region_psnr(out, gt, cap=PSNR_CAP))
                 rows[name]["psnr_mask"].append(region_psnr(out, gt, true, cap=PSNR_CAP))
-        table = [{"method": name, **{k: float(np.mean(v)) for k, v in r.items()}} for name, r in rows.items() if r["psnr"]]
-        result = {"evaluated_on": f"{board.name} ({len(samples)} photos)",
-                  "mask": "predicted (DeepLabV3)" if segmenter is not None else "true (no trained segmenter)",
-                  "methods": table}
+        table = [
+            {"method": name, **{k: float(np.mean(v)) for k, v in r.items()}} for name, r in rows.items() if r["psnr"]
+        ]
+        result = {
+            "evaluated_on": f"{board.name} ({len(samples)} photos)",
+            "mask": "predicted (DeepLabV3)" if segmenter is not None else "true (no trained segmenter)",
+            "methods": table,
+        }
         if masks:
             result["segmentation"] = {k: float(np.mean([m[k] for m in masks])) for k in masks[0]}
         if segmenter is not None:
@@ -197,19 +226,22 @@ class DeocclusionTrack(Track):
         Returns the report of :meth:`Track.predict` (restored, failed, timings)."""
         import time
 
+        from lib.data.pairs import read_image
+        from lib.submission.predict import first_line
+
         import cv2
 
         from .data import list_samples
         from .repair import RepairOptions, network_inpainter, opencv_inpaint_page, predict_mask_logits, repair_local
-        from lib.data.pairs import read_image
-        from lib.submission.predict import first_line
 
         cfg = self.config(profile)
         repair = RepairOptions.from_config(cfg["repair"])
         segmenter = self.segmenter(profile) if segmenter == "auto" else segmenter
         if segmenter is None:
-            raise FileNotFoundError(f"{src_dir}: no clean pages and no trained segmenter to find the occluders: "
-                                    "train one first (`make train TRACK=deocclusion_seg`)")
+            raise FileNotFoundError(
+                f"{src_dir}: no clean pages and no trained segmenter to find the occluders: "
+                "train one first (`make train TRACK=deocclusion_seg`)"
+            )
         inpaint = network_inpainter(model) if model is not None else None
 
         def pipeline(image):
@@ -237,8 +269,13 @@ class DeocclusionTrack(Track):
                 print(f"FAILED {rel}: {first_line(exc)}")
                 continue
             report["restored"].append(str(rel))
-            report["timings"].append({"name": str(rel), "seconds": time.perf_counter() - start,
-                                      "pixels": int(image.shape[0] * image.shape[1])})
+            report["timings"].append(
+                {
+                    "name": str(rel),
+                    "seconds": time.perf_counter() - start,
+                    "pixels": int(image.shape[0] * image.shape[1]),
+                }
+            )
         return report
 
     def _clean_pages(self, samples, segmenter, inpaint, cfg, repair) -> dict:
@@ -247,31 +284,44 @@ class DeocclusionTrack(Track):
         else OpenCV Telea's) and the PSNR of the result against the page itself; a page is within the
         options' ``clean_tolerance`` when both its changed share and its PSNR are."""
         from lib.data.pairs import read_image
-        from .repair import PSNR_CAP, opencv_inpaint_page, predict_mask_logits, repair_local
         from lib.metrics import region_psnr
+
+        from .repair import PSNR_CAP, opencv_inpaint_page, predict_mask_logits, repair_local
 
         rows = []
         for gt_path in sorted({s.gt for s in samples}):
             page = read_image(gt_path)
             pred = predict_mask_logits(segmenter, page, seg_input_size(segmenter, cfg), repair.seg_flip) > 0
-            out = (repair_local(page, pred, inpaint, repair) if inpaint is not None else
-                   opencv_inpaint_page(page, pred, "telea", cfg["evaluate"]["opencv_radius"], dilate=repair.dilate))
-            rows.append({"predicted_occluded_%": 100 * float(pred.mean()),
-                         "changed_pixels_%": 100 * float((out != page).any(axis=2).mean()),
-                         "psnr": region_psnr(out, page, cap=PSNR_CAP)})
+            out = (
+                repair_local(page, pred, inpaint, repair)
+                if inpaint is not None
+                else opencv_inpaint_page(page, pred, "telea", cfg["evaluate"]["opencv_radius"], dilate=repair.dilate)
+            )
+            rows.append(
+                {
+                    "predicted_occluded_%": 100 * float(pred.mean()),
+                    "changed_pixels_%": 100 * float((out != page).any(axis=2).mean()),
+                    "psnr": region_psnr(out, page, cap=PSNR_CAP),
+                }
+            )
         tol = cfg["evaluate"]["clean_tolerance"]
         within = [r["changed_pixels_%"] <= tol["max_changed_%"] and r["psnr"] >= tol["min_psnr"] for r in rows]
-        return {"pages": len(rows), "repaired_by": MODEL_ROW if inpaint is not None else "OpenCV Telea",
-                **{k: float(np.mean([r[k] for r in rows])) for k in rows[0]},
-                "pages_unchanged": int(sum(r["changed_pixels_%"] == 0 for r in rows)),
-                "worst_changed_pixels_%": max(r["changed_pixels_%"] for r in rows),
-                "worst_psnr": min(r["psnr"] for r in rows),
-                "tolerance": dict(tol), "pages_within_tolerance": int(sum(within)), "all_within_tolerance": all(within)}
-
+        return {
+            "pages": len(rows),
+            "repaired_by": MODEL_ROW if inpaint is not None else "OpenCV Telea",
+            **{k: float(np.mean([r[k] for r in rows])) for k in rows[0]},
+            "pages_unchanged": int(sum(r["changed_pixels_%"] == 0 for r in rows)),
+            "worst_changed_pixels_%": max(r["changed_pixels_%"] for r in rows),
+            "worst_psnr": min(r["psnr"] for r in rows),
+            "tolerance": dict(tol),
+            "pages_within_tolerance": int(sum(within)),
+            "all_within_tolerance": all(within),
+        }
 
     # ------------------------------------------------------------------ deployment
-    def build_submission(self, model, out_zip=None, segmenter="auto", profile=None, onnx: bool = True,
-                         **ignored) -> dict:
+    def build_submission(
+        self, model, out_zip=None, segmenter="auto", profile=None, onnx: bool = True, **ignored
+    ) -> dict:
         """Export the generator ``model`` and the segmenter (default: the trained one) and pack
         ``dist/deocclusion_submission.zip`` (lib.tracks.deocclusion.export) with the profile's segmenter
         input size and repair options. ``ignored``: the single-network options (tiles, TLC)."""
@@ -280,11 +330,13 @@ class DeocclusionTrack(Track):
         if segmenter == "auto":
             segmenter = self.segmenter(profile)
         if segmenter is None:
-            raise FileNotFoundError("no trained segmenter: run `make train TRACK=deocclusion_seg` first "
-                                    "(or pass segmenter=...)")
+            raise FileNotFoundError(
+                "no trained segmenter: run `make train TRACK=deocclusion_seg` first (or pass segmenter=...)"
+            )
         cfg = self.config(profile)
-        return build_submission(segmenter, model, out_zip, seg_size=seg_input_size(segmenter, cfg),
-                                repair=cfg["repair"], onnx=onnx)
+        return build_submission(
+            segmenter, model, out_zip, seg_size=seg_input_size(segmenter, cfg), repair=cfg["repair"], onnx=onnx
+        )
 
 
 class DeocclusionSegTrack(DeocclusionTrack):
@@ -298,7 +350,7 @@ class DeocclusionSegTrack(DeocclusionTrack):
     train_section, loader_section = "seg_train", "seg_loader"
     network = "seg"
     config_file = CONFIG_DIR / "deocclusion.yaml"
-    fidelity_file = "fidelity_seg.yaml"   # the segmenter's rows (fidelity.yaml holds the inpainter's and the data's)
+    fidelity_file = "fidelity_seg.yaml"  # the segmenter's rows (fidelity.yaml holds the inpainter's and the data's)
 
     def model_spec(self, cfg: dict) -> dict:
         # the network remembers the size it trains on (prepare's seg_size): other profiles feed it that
@@ -339,8 +391,7 @@ class DeocclusionSegTrack(DeocclusionTrack):
 
         if generator == "auto":
             generator = get_track("deocclusion").load_model(profile=profile)
-        return DeocclusionTrack.build_submission(self, generator, out_zip, segmenter=model, profile=profile,
-                                                 **options)
+        return DeocclusionTrack.build_submission(self, generator, out_zip, segmenter=model, profile=profile, **options)
 
 
 TRACK = DeocclusionTrack()

@@ -2,6 +2,7 @@
 masks, the dilation study, coarse vs refined output, local vs global repair, the 3:1 schedule and
 the training log. Each function returns a matplotlib figure; the numbers come from
 lib.tracks.deocclusion.lab and lib.tracks.deocclusion.repair."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,11 @@ def show_samples(samples):
 
     fig, axes = plt.subplots(len(samples), 3, figsize=(9, 3.4 * len(samples)), squeeze=False)
     for row, (title, image, clean, mask) in zip(axes, samples):
-        panels = ((image, f"{title}: photo"), (mask, f"mask ({100 * mask.mean():.1f} % occluded)"),
-                  (clean, "clean page (ground truth)"))
+        panels = (
+            (image, f"{title}: photo"),
+            (mask, f"mask ({100 * mask.mean():.1f} % occluded)"),
+            (clean, "clean page (ground truth)"),
+        )
         for ax, (picture, label) in zip(row, panels):
             ax.imshow(picture, cmap="gray" if picture.ndim == 2 else None, interpolation="antialiased")
             ax.set_title(label, fontsize=9)
@@ -58,8 +62,13 @@ def show_masks(rows):
         r[2].set_title("预测 vs 真实", fontsize=9)
         for ax in r:
             _off(ax)
-    fig.legend(handles=[Patch(color=c, label=MASK_LABELS[k]) for k, c in MASK_COLOURS.items()], loc="lower center", ncol=3,
-               fontsize=8, facecolor="0.6")
+    fig.legend(
+        handles=[Patch(color=c, label=MASK_LABELS[k]) for k, c in MASK_COLOURS.items()],
+        loc="lower center",
+        ncol=3,
+        fontsize=8,
+        facecolor="0.6",
+    )
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
 
@@ -83,16 +92,21 @@ def plot_dilation(rows, input_psnr: float | None = None, chosen: int | None = No
     return fig
 
 
-def show_coarse_refined(small: np.ndarray, hole: np.ndarray, coarse: np.ndarray, refined: np.ndarray,
-                        clean: np.ndarray):
+def show_coarse_refined(
+    small: np.ndarray, hole: np.ndarray, coarse: np.ndarray, refined: np.ndarray, clean: np.ndarray
+):
     """The network's input (hole painted white, as the coarse net sees it), its coarse and refined
     outputs (composited) and the clean crop, all at the network's size."""
     import matplotlib.pyplot as plt
 
     shown = small.copy()
     shown[np.asarray(hole, bool)] = 255
-    panels = ((shown, f"input {small.shape[1]}x{small.shape[0]} (hole white)"), (coarse, "coarse"),
-              (refined, "refined"), (clean, "clean crop"))
+    panels = (
+        (shown, f"input {small.shape[1]}x{small.shape[0]} (hole white)"),
+        (coarse, "coarse"),
+        (refined, "refined"),
+        (clean, "clean crop"),
+    )
     fig, axes = plt.subplots(1, 4, figsize=(12, 3.4))
     for ax, (picture, title) in zip(axes, panels):
         ax.imshow(picture, interpolation="nearest")
@@ -127,9 +141,9 @@ def plot_gan_schedule(options: dict, counts: dict, title: str = ""):
     """Left: both learning rates over the iterations (the optimizers' schedulers); right: the
     cumulative generator and discriminator updates (``counts`` from
     lib.tracks.deocclusion.lab.update_counts); the phase boundaries dashed."""
-    import matplotlib.pyplot as plt
-
     from lib.train.schedule import build_scheduler, optimizer_spec
+
+    import matplotlib.pyplot as plt
 
     total = int(counts["iterations"][-1])
     its = np.unique(np.linspace(0, total - 1, 600).astype(int))

@@ -12,6 +12,7 @@
 
 Model: lib.models.gunet (RetouchGUNet).
 """
+
 from .track import TRACK, RetouchTrack
 
 TRACKS = (TRACK,)

@@ -11,12 +11,13 @@ that estimate finds part of the painted blemishes (the bench measures how much a
 
     Trainer(options_with({"task": {"mask_loss": 1.0}}), data, out, task=RetouchAttemptTask, track="retouch")
 """
+
 from __future__ import annotations
+
+from lib.train.tasks import RestorationTask, register_task
 
 import numpy as np
 import paddle
-
-from lib.train.tasks import RestorationTask, register_task
 
 MASK_THRESHOLD = 16 / 255  # chosen: the threshold with the best overlap with the painted masks (bench)
 
@@ -38,14 +39,16 @@ def shift_blemishes(inputs, target, mask, shifts):
     for sample i (wrapping at the patch's edges); the unmasked residual stays where it was."""
     residual = inputs - target
     blemishes = mask * residual
-    moved = paddle.stack([paddle.roll(b, shifts=(int(dy), int(dx)), axis=(1, 2))
-                          for b, (dy, dx) in zip(blemishes, shifts)])
+    moved = paddle.stack(
+        [paddle.roll(b, shifts=(int(dy), int(dx)), axis=(1, 2)) for b, (dy, dx) in zip(blemishes, shifts)]
+    )
     return paddle.clip(target + residual - blemishes + moved, 0.0, 1.0)
 
 
 class RetouchAttemptTask(RestorationTask):
     """:class:`RestorationTask` with the write-up's two dropped ideas (``task:`` options, both off by
     default, which is the shipped recipe's step exactly)."""
+
     name = "retouch_attempt"
     option_defaults = {"mask_loss": 0.0, "mask_shift": 0.0, "mask_threshold": MASK_THRESHOLD}
 
@@ -57,8 +60,12 @@ class RetouchAttemptTask(RestorationTask):
         if self.settings["mask_shift"]:
             rng = np.random.default_rng([self.options["seed"], iteration, paddle.distributed.get_rank()])
             size = inputs.shape[-2:]
-            shifts = [(rng.integers(size[0]), rng.integers(size[1])) if rng.uniform() < self.settings["mask_shift"]
-                      else (0, 0) for _ in range(inputs.shape[0])]
+            shifts = [
+                (rng.integers(size[0]), rng.integers(size[1]))
+                if rng.uniform() < self.settings["mask_shift"]
+                else (0, 0)
+                for _ in range(inputs.shape[0])
+            ]
             inputs = shift_blemishes(inputs, target, mask, shifts)
             mask = estimate_mask(inputs, target, self.settings["mask_threshold"])
         with self.autocast():

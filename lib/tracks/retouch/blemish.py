@@ -20,18 +20,26 @@ Rounding: ``degraded = np.rint(255 * np.clip(K * I + D + I, 0, 1)).astype(np.uin
 with :func:`compose` gives the same bytes. Outside the blemish mask ``D == 0`` exactly, so there
 the change is only the K term: ``|degraded - clean| <= k_max * clean + 0.5`` (uint8 units).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from typing import Any, NamedTuple
 
+from lib.config import check_keys
+
 import cv2
 import numpy as np
 
-from lib.config import check_keys
-
-__all__ = ["BlemishOptions", "BlemishSample", "BLEMISH_KINDS", "skin_mask", "synthesize_blemishes",
-           "degradation_maps", "compose"]
+__all__ = [
+    "BlemishOptions",
+    "BlemishSample",
+    "BLEMISH_KINDS",
+    "skin_mask",
+    "synthesize_blemishes",
+    "degradation_maps",
+    "compose",
+]
 
 BLEMISH_KINDS = ("spot", "acne", "mark")
 
@@ -42,18 +50,18 @@ class BlemishOptions:
     blemish (density and radius: log-uniformly). Pixel sizes are for the image as given: scale ``radius`` with
     the face size (the defaults suit a face ~100-250 px wide, as in skimage's astronaut)."""
 
-    density: tuple[float, float] = (3.0, 30.0)     # blemishes per 10,000 skin pixels (log-uniform per image)
-    max_count: int = 300                           # at most this many blemishes per image
-    radius: tuple[float, float] = (1.0, 5.0)       # core radius in pixels (log-uniform per blemish)
+    density: tuple[float, float] = (3.0, 30.0)  # blemishes per 10,000 skin pixels (log-uniform per image)
+    max_count: int = 300  # at most this many blemishes per image
+    radius: tuple[float, float] = (1.0, 5.0)  # core radius in pixels (log-uniform per blemish)
     kinds: tuple[float, float, float] = (0.35, 0.45, 0.20)  # weights of "spot", "acne", "mark"
-    softness: tuple[float, float] = (0.0, 1.0)     # 0: sharp edge, 1: Gaussian fall-off
-    strength: tuple[float, float] = (0.5, 1.0)     # opacity of a blemish
-    cluster: float = 0.4                           # probability that a blemish sits next to the previous one
-    k_max: float = 0.12                            # bound on |K| everywhere
-    tone: tuple[float, float] = (0.0, 0.08)        # amplitude of the uneven-tone field (all pixels)
-    redness: tuple[float, float] = (0.0, 0.10)     # amplitude of the redness field (on skin, soft)
-    cast: float = 0.02                             # global colour cast: per-channel constant in +-cast
-    k_grid: tuple[int, int] = (2, 6)               # coarse cells of the K fields (low frequency)
+    softness: tuple[float, float] = (0.0, 1.0)  # 0: sharp edge, 1: Gaussian fall-off
+    strength: tuple[float, float] = (0.5, 1.0)  # opacity of a blemish
+    cluster: float = 0.4  # probability that a blemish sits next to the previous one
+    k_max: float = 0.12  # bound on |K| everywhere
+    tone: tuple[float, float] = (0.0, 0.08)  # amplitude of the uneven-tone field (all pixels)
+    redness: tuple[float, float] = (0.0, 0.10)  # amplitude of the redness field (on skin, soft)
+    cast: float = 0.02  # global colour cast: per-channel constant in +-cast
+    k_grid: tuple[int, int] = (2, 6)  # coarse cells of the K fields (low frequency)
 
     @classmethod
     def from_any(cls, options: "BlemishOptions | dict[str, Any] | None") -> "BlemishOptions":
@@ -80,13 +88,17 @@ class BlemishOptions:
             if getattr(self, name)[1] > 1:
                 raise ValueError(f"blemish option {name} must lie in [0, 1], got {getattr(self, name)}")
         if len(self.kinds) != len(BLEMISH_KINDS) or min(self.kinds) < 0 or sum(self.kinds) <= 0:
-            raise ValueError(f"blemish option kinds: {len(BLEMISH_KINDS)} non-negative weights for "
-                             f"{BLEMISH_KINDS}, not all zero, got {self.kinds}")
+            raise ValueError(
+                f"blemish option kinds: {len(BLEMISH_KINDS)} non-negative weights for "
+                f"{BLEMISH_KINDS}, not all zero, got {self.kinds}"
+            )
         if not 0 <= self.k_max < 1:
             raise ValueError(f"blemish option k_max must be in [0, 1), got {self.k_max}")
         if not 0 <= self.cluster <= 1 or self.max_count < 0 or self.cast < 0:
-            raise ValueError(f"blemish options: cluster in [0, 1], max_count >= 0, cast >= 0 (got "
-                             f"{self.cluster}, {self.max_count}, {self.cast})")
+            raise ValueError(
+                f"blemish options: cluster in [0, 1], max_count >= 0, cast >= 0 (got "
+                f"{self.cluster}, {self.max_count}, {self.cast})"
+            )
         if self.k_grid[0] < 1:
             raise ValueError(f"blemish option k_grid must be at least 1 cell, got {self.k_grid}")
 
@@ -96,9 +108,9 @@ class BlemishOptions:
 
 class BlemishSample(NamedTuple):
     degraded: np.ndarray  # uint8 H x W x 3
-    K: np.ndarray         # float32 H x W x 3, |K| <= k_max
-    D: np.ndarray         # float32 H x W x 3, zero outside ``mask``
-    mask: np.ndarray      # bool H x W, where blemishes were painted (inside the skin mask)
+    K: np.ndarray  # float32 H x W x 3, |K| <= k_max
+    D: np.ndarray  # float32 H x W x 3, zero outside ``mask``
+    mask: np.ndarray  # bool H x W, where blemishes were painted (inside the skin mask)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -127,8 +139,9 @@ def _components(mask: np.ndarray):
     return count, labels, stats
 
 
-def skin_mask(rgb: np.ndarray, max_components: int = 3, min_fraction: float = 0.2,
-              hole_fraction: float = 0.01) -> np.ndarray:
+def skin_mask(
+    rgb: np.ndarray, max_components: int = 3, min_fraction: float = 0.2, hole_fraction: float = 0.01
+) -> np.ndarray:
     """A simple skin detector: bool H x W mask.
 
     1. Colour: YCrCb 135 <= Cr <= 180, 77 <= Cb <= 127, Y >= 40 (the classic Chai-Ngan box, Cr
@@ -147,8 +160,16 @@ def skin_mask(rgb: np.ndarray, max_components: int = 3, min_fraction: float = 0.
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).astype(np.int16)
     y, cr, cb = ycc[..., 0], ycc[..., 1], ycc[..., 2]
     hue, sat = hsv[..., 0], hsv[..., 1]
-    mask = ((cr >= 135) & (cr <= 180) & (cb >= 77) & (cb <= 127) & (y >= 40)
-            & ((hue <= 20) | (hue >= 165)) & (sat >= 35) & (sat <= 200)).astype(np.uint8)
+    mask = (
+        (cr >= 135)
+        & (cr <= 180)
+        & (cb >= 77)
+        & (cb <= 127)
+        & (y >= 40)
+        & ((hue <= 20) | (hue >= 165))
+        & (sat >= 35)
+        & (sat <= 200)
+    ).astype(np.uint8)
 
     side = max(3, int(round(min(rgb.shape[:2]) / 100)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
@@ -187,8 +208,9 @@ def _smooth_field(rng: np.random.Generator, shape: tuple[int, int], grid: tuple[
     return np.clip(field, -1.0, 1.0)
 
 
-def degradation_maps(rng: np.random.Generator, shape: tuple[int, int], skin: np.ndarray,
-                     opts: BlemishOptions) -> np.ndarray:
+def degradation_maps(
+    rng: np.random.Generator, shape: tuple[int, int], skin: np.ndarray, opts: BlemishOptions
+) -> np.ndarray:
     """K (float64 H x W x 3): uneven tone (same on all channels, whole image) + a redness field
     (R up, G and B down, on a blurred skin mask) + a global colour cast, clipped to +-k_max."""
     h, w = shape
@@ -221,7 +243,7 @@ def _profile(rng, r: float, softness: float, window: int):
     aspect = rng.uniform(0.65, 1.0)
     angle = rng.uniform(0, np.pi)
     jitter = rng.uniform(-0.5, 0.5, size=2)  # sub-pixel centre
-    yy, xx = np.mgrid[-window:window + 1, -window:window + 1].astype(np.float64)
+    yy, xx = np.mgrid[-window : window + 1, -window : window + 1].astype(np.float64)
     yy, xx = yy - jitter[0], xx - jitter[1]
     c, s = np.cos(angle), np.sin(angle)
     u, v = c * xx + s * yy, (-s * xx + c * yy) / aspect
@@ -232,8 +254,9 @@ def _profile(rng, r: float, softness: float, window: int):
     return alpha
 
 
-def _paint(rng, base: np.ndarray, alpha_total: np.ndarray, skin: np.ndarray, cy: int, cx: int,
-           kind: str, opts: BlemishOptions) -> None:
+def _paint(
+    rng, base: np.ndarray, alpha_total: np.ndarray, skin: np.ndarray, cy: int, cx: int, kind: str, opts: BlemishOptions
+) -> None:
     """Composite one blemish into ``base`` (H x W x 3 float64, in place): base = base (1 - a) + a C,
     C = clip(base * tint + offset). Alpha is cut by the skin mask."""
     h, w = skin.shape
@@ -252,19 +275,21 @@ def _paint(rng, base: np.ndarray, alpha_total: np.ndarray, skin: np.ndarray, cy:
         layers.append((r * 0.8, softness, strength, np.array([0.95, 0.8, 0.8]), np.zeros(3)))  # raised core
         if rng.uniform() < 0.4:
             head = np.array([0.95, 0.9, rng.uniform(0.65, 0.8)])
-            layers.append((max(0.6, r * rng.uniform(0.25, 0.45)), softness * 0.5, rng.uniform(0.5, 0.9),
-                           np.zeros(3), head))
+            layers.append(
+                (max(0.6, r * rng.uniform(0.25, 0.45)), softness * 0.5, rng.uniform(0.5, 0.9), np.zeros(3), head)
+            )
     else:  # "mark": post-acne mark, flat, larger, soft, red-brown to purple
         tint = np.array([rng.uniform(0.75, 0.92), rng.uniform(0.5, 0.7), rng.uniform(0.52, 0.8)])
-        layers.append((r * rng.uniform(1.3, 2.0), 0.6 + 0.4 * softness, strength * rng.uniform(0.5, 0.9),
-                       tint, np.zeros(3)))
+        layers.append(
+            (r * rng.uniform(1.3, 2.0), 0.6 + 0.4 * softness, strength * rng.uniform(0.5, 0.9), tint, np.zeros(3))
+        )
     for radius, soft, opacity, tint, offset in layers:
         # The footprint reaches 2.15 r (Gaussian, alpha 1/100) / 0.65 (the flattest ellipse) = 3.3 r.
         window = int(np.ceil(radius * 3.5)) + 1
         alpha = opacity * _profile(rng, radius, soft, window)
         y0, y1 = max(0, cy - window), min(h, cy + window + 1)
         x0, x1 = max(0, cx - window), min(w, cx + window + 1)
-        a = alpha[y0 - (cy - window):y1 - (cy - window), x0 - (cx - window):x1 - (cx - window)]
+        a = alpha[y0 - (cy - window) : y1 - (cy - window), x0 - (cx - window) : x1 - (cx - window)]
         a = a * skin[y0:y1, x0:x1]
         if not a.any():
             continue
@@ -282,8 +307,12 @@ def compose(clean_rgb_uint8: np.ndarray, K: np.ndarray, D: np.ndarray) -> np.nda
     return np.rint(255.0 * np.clip(J, 0.0, 1.0)).astype(np.uint8)
 
 
-def synthesize_blemishes(rng: np.random.Generator, clean_rgb_uint8: np.ndarray, skin: np.ndarray,
-                         options: BlemishOptions | dict[str, Any] | None = None) -> BlemishSample:
+def synthesize_blemishes(
+    rng: np.random.Generator,
+    clean_rgb_uint8: np.ndarray,
+    skin: np.ndarray,
+    options: BlemishOptions | dict[str, Any] | None = None,
+) -> BlemishSample:
     """Paint spots, acne and marks on the skin of a clean face, plus a mild global K.
 
     Returns ``BlemishSample(degraded, K, D, mask)``: ``degraded`` uint8 = :func:`compose` (clean,
@@ -293,15 +322,19 @@ def synthesize_blemishes(rng: np.random.Generator, clean_rgb_uint8: np.ndarray, 
     an empty skin mask (nothing to paint on) or inputs of the wrong type or shape.
     """
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"synthesize_blemishes: rng must be a numpy.random.Generator "
-                        f"(np.random.default_rng(seed)), got {type(rng).__name__}")
+        raise TypeError(
+            f"synthesize_blemishes: rng must be a numpy.random.Generator "
+            f"(np.random.default_rng(seed)), got {type(rng).__name__}"
+        )
     _check_rgb(clean_rgb_uint8, "synthesize_blemishes")
     if not isinstance(skin, np.ndarray) or skin.dtype != bool:
-        raise ValueError(f"synthesize_blemishes: skin must be a bool NumPy mask, got "
-                         f"{getattr(skin, 'dtype', type(skin).__name__)}")
+        raise ValueError(
+            f"synthesize_blemishes: skin must be a bool NumPy mask, got {getattr(skin, 'dtype', type(skin).__name__)}"
+        )
     if skin.shape != clean_rgb_uint8.shape[:2]:
-        raise ValueError(f"synthesize_blemishes: skin mask shape {skin.shape} != image shape "
-                         f"{clean_rgb_uint8.shape[:2]}")
+        raise ValueError(
+            f"synthesize_blemishes: skin mask shape {skin.shape} != image shape {clean_rgb_uint8.shape[:2]}"
+        )
     if not skin.any():
         raise ValueError("synthesize_blemishes: the skin mask is empty (no skin found: check skin_mask)")
     opts = BlemishOptions.from_any(options)

@@ -22,6 +22,7 @@ A real download is read unchanged: :func:`list_pairs` / :func:`validate_split` k
 ``image/`` and ``groundtruth/`` (other folders such as ``mask/`` are ignored; files are matched by
 name without extension).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,14 +30,14 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-import cv2
-import numpy as np
-from PIL import Image
-
 from lib.config import active_profile, load_config
 from lib.data import pairs
 from lib.data.folders import build_atomically, data_root, ensure_generated, run_jobs
 from lib.data.pairs import DataError, check_each, read_image, split_folders
+
+import cv2
+import numpy as np
+from PIL import Image
 
 from .blemish import BlemishOptions, compose, degradation_maps, skin_mask, synthesize_blemishes
 
@@ -50,8 +51,20 @@ HOLDOUT = {"train": "astronaut", "val": "astronaut", "test_A": "grace_hopper"}
 # per-image log-MSE of the PSNR loss would reward exact identity on them without bound.
 NEGATIVES = ("coffee", "chelsea", "rocket")
 GENERATOR_VERSION = 1
-DATA_KEYS = {"size", "n_train", "n_val", "n_test", "face_width", "gamma", "gain", "saturation",
-             "channel_gain", "density", "negatives", "workers"}
+DATA_KEYS = {
+    "size",
+    "n_train",
+    "n_val",
+    "n_test",
+    "face_width",
+    "gamma",
+    "gain",
+    "saturation",
+    "channel_gain",
+    "density",
+    "negatives",
+    "workers",
+}
 
 Pair = pairs.Pair  # (name, image path, groundtruth path or None)
 
@@ -65,13 +78,16 @@ def source_face(name: str) -> tuple[np.ndarray, np.ndarray]:
     ``grace_hopper``, or a scene of NEGATIVES."""
     if name == "astronaut":
         from skimage.data import astronaut
+
         rgb = np.ascontiguousarray(astronaut()[..., :3])
     elif name == "grace_hopper":
         from matplotlib import cbook
+
         with Image.open(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)) as im:
             rgb = np.asarray(im.convert("RGB")).copy()
     elif name in NEGATIVES:
         import skimage.data
+
         rgb = np.ascontiguousarray(getattr(skimage.data, name)()[..., :3])
     else:
         raise ValueError(f"unknown source image {name!r}; known: astronaut, grace_hopper, {', '.join(NEGATIVES)}")
@@ -107,7 +123,7 @@ def augment_face(rng: np.random.Generator, rgb: np.ndarray, skin: np.ndarray, op
     jitter = rng.uniform(-0.15, 0.15, size=2) * size
     y0 = int(np.clip(round(cy + jitter[0] - size / 2), 0, h - size))
     x0 = int(np.clip(round(cx + jitter[1] - size / 2), 0, w - size))
-    image, mask = image[y0:y0 + size, x0:x0 + size], mask[y0:y0 + size, x0:x0 + size]
+    image, mask = image[y0 : y0 + size, x0 : x0 + size], mask[y0 : y0 + size, x0 : x0 + size]
     if rng.uniform() < 0.5:
         image, mask = image[:, ::-1], mask[:, ::-1]
     return _jitter(rng, image, opts), np.ascontiguousarray(mask), face
@@ -130,7 +146,7 @@ def augment_scene(rng: np.random.Generator, rgb: np.ndarray, opts: dict) -> np.n
     h, w = int(round(rgb.shape[0] * scale)), int(round(rgb.shape[1] * scale))
     image = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_CUBIC)
     y0, x0 = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
-    image = image[y0:y0 + size, x0:x0 + size]
+    image = image[y0 : y0 + size, x0 : x0 + size]
     return _jitter(rng, image[:, ::-1] if rng.uniform() < 0.5 else image, opts)
 
 
@@ -176,8 +192,13 @@ def _write_job(job) -> dict:
 
 
 def _params(profile: str, seed: int, opts: dict) -> dict:
-    return {"generator": f"retouch v{GENERATOR_VERSION}", "profile": profile, "seed": int(seed),
-            "options": {k: v for k, v in opts.items() if k != "workers"}, "holdout": HOLDOUT}
+    return {
+        "generator": f"retouch v{GENERATOR_VERSION}",
+        "profile": profile,
+        "seed": int(seed),
+        "options": {k: v for k, v in opts.items() if k != "workers"},
+        "holdout": HOLDOUT,
+    }
 
 
 def generate(root, profile: str, seed: int, opts: dict, workers: int) -> dict:
@@ -187,25 +208,43 @@ def generate(root, profile: str, seed: int, opts: dict, workers: int) -> dict:
         jobs = [(str(tmp), seed, split, i, opts) for split in SPLITS for i in range(counts[split])]
         results = run_jobs(_write_job, jobs, workers, "retouch faces", "face")
         files = {k: v for r in results for k, v in r["files"].items()}
-        return {**_params(profile, seed, opts), "counts": counts, "files": files,
-                "mean_blemish_fraction": float(np.mean([r["blemish_fraction"] for r in results]))}
+        return {
+            **_params(profile, seed, opts),
+            "counts": counts,
+            "files": files,
+            "mean_blemish_fraction": float(np.mean([r["blemish_fraction"] for r in results])),
+        }
 
     return build_atomically(root, build)
 
 
-def ensure_dataset(profile: str | None = None, root=None, *, seed: int = 0, force: bool = False,
-                   workers: int | None = None, options: dict | None = None) -> Path:
+def ensure_dataset(
+    profile: str | None = None,
+    root=None,
+    *,
+    seed: int = 0,
+    force: bool = False,
+    workers: int | None = None,
+    options: dict | None = None,
+) -> Path:
     """The data root: ``$COURSE_DATA`` (a real download, untouched) when ``root`` is None and it is
     set; else the generated set under ``root`` (default ``data/retouch[-profile]``), written
     unless its manifest already matches profile, seed and options."""
     profile = active_profile(profile)
-    root, real = data_root(TRACK, profile, root, "train/ and test_A/ of the competition download (image/, groundtruth/)")
+    root, real = data_root(
+        TRACK, profile, root, "train/ and test_A/ of the competition download (image/, groundtruth/)"
+    )
     if real:
         return root
     opts = data_options(profile, options)
     workers = workers or int(opts.get("workers") or os.cpu_count() or 1)
-    return ensure_generated(root, _params(profile, seed, opts), lambda: generate(root, profile, seed, opts, workers),
-                            lambda manifest: str(manifest["counts"]), force)
+    return ensure_generated(
+        root,
+        _params(profile, seed, opts),
+        lambda: generate(root, profile, seed, opts, workers),
+        lambda manifest: str(manifest["counts"]),
+        force,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -232,6 +271,7 @@ def validate_split(split_dir, require_gt: bool = True) -> list[Pair]:
 def check_root(root) -> list[str]:
     """Every split folder of ``root`` (ground truth required except on test boards without one)."""
     splits = split_folders(root)
+
     def check(split):
         pairs = validate_split(split, require_gt=split.name == "train")
         return f"{split.name}: {len(pairs)} images, {sum(g is not None for _, _, g in pairs)} with {GT_DIR}"

@@ -15,15 +15,16 @@ baselines a model has to beat (NumPy / OpenCV).
   ``tolerance_db`` below the input's (texture kept where nothing was wrong); inside, its PSNR beats
   every classical baseline's.
 """
+
 from __future__ import annotations
 
 import itertools
 import time
 
+from lib.metrics import ms_ssim, psnr, region_psnr, ssim, tensor_to_uint8
+
 import cv2
 import numpy as np
-
-from lib.metrics import ms_ssim, psnr, region_psnr, ssim, tensor_to_uint8
 
 from .blemish import skin_mask
 
@@ -33,8 +34,10 @@ METRIC_KEYS = ("psnr", "ssim", "ms_ssim", "psnr_inside", "psnr_outside")
 
 def _check_image(image, where: str) -> None:
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"{where}: expected an H x W x 3 uint8 RGB image, got "
-                         f"{getattr(image, 'shape', type(image).__name__)} {getattr(image, 'dtype', '')}")
+        raise ValueError(
+            f"{where}: expected an H x W x 3 uint8 RGB image, got "
+            f"{getattr(image, 'shape', type(image).__name__)} {getattr(image, 'dtype', '')}"
+        )
 
 
 def derived_mask(inp: np.ndarray, gt: np.ndarray, levels: int = DERIVED_MASK_LEVELS, grow: int = 2) -> np.ndarray:
@@ -46,8 +49,13 @@ def derived_mask(inp: np.ndarray, gt: np.ndarray, levels: int = DERIVED_MASK_LEV
 
 def evaluate_regions(restored: np.ndarray, target: np.ndarray, mask: np.ndarray) -> dict:
     """PSNR / SSIM / MS-SSIM of the whole image and PSNR inside and outside ``mask``."""
-    return {"psnr": psnr(restored, target), "ssim": ssim(restored, target), "ms_ssim": ms_ssim(restored, target),
-            "psnr_inside": region_psnr(restored, target, mask), "psnr_outside": region_psnr(restored, target, ~mask)}
+    return {
+        "psnr": psnr(restored, target),
+        "ssim": ssim(restored, target),
+        "ms_ssim": ms_ssim(restored, target),
+        "psnr_inside": region_psnr(restored, target, mask),
+        "psnr_outside": region_psnr(restored, target, ~mask),
+    }
 
 
 # ----------------------------------------------------------------------------------------------
@@ -102,10 +110,16 @@ BASELINES = {
 
 def baseline_grids(options: dict) -> dict:
     """Parameter grids of the baselines from the track's ``evaluate`` options."""
-    return {"OpenCV inpainting (detected blemishes)": {"threshold": options["inpaint_threshold"],
-                                                        "radius": options["inpaint_radius"]},
-            "bilateral skin smoothing": {"diameter": options["smooth_diameter"],
-                                         "sigma_color": options["smooth_sigma_color"]}}
+    return {
+        "OpenCV inpainting (detected blemishes)": {
+            "threshold": options["inpaint_threshold"],
+            "radius": options["inpaint_radius"],
+        },
+        "bilateral skin smoothing": {
+            "diameter": options["smooth_diameter"],
+            "sigma_color": options["smooth_sigma_color"],
+        },
+    }
 
 
 def tune(method: str, grid: dict, pairs) -> tuple[dict, float]:
@@ -157,11 +171,13 @@ def quality_checks(rows: list[dict], tolerance_db: float, model_name: str = "Ret
     model, inp = by[model_name], by["input (blemished)"]
     baselines = [r for r in rows if r["method"] in BASELINES]
     best_baseline = max(r["psnr_inside"] for r in baselines)
-    return {"outside_tolerance_db": tolerance_db,
-            "outside_drop_db": inp["psnr_outside"] - model["psnr_outside"],
-            "outside_ok": bool(model["psnr_outside"] >= inp["psnr_outside"] - tolerance_db),
-            "inside_gain_over_best_baseline_db": model["psnr_inside"] - best_baseline,
-            "inside_beats_baselines": bool(model["psnr_inside"] > best_baseline)}
+    return {
+        "outside_tolerance_db": tolerance_db,
+        "outside_drop_db": inp["psnr_outside"] - model["psnr_outside"],
+        "outside_ok": bool(model["psnr_outside"] >= inp["psnr_outside"] - tolerance_db),
+        "inside_gain_over_best_baseline_db": model["psnr_inside"] - best_baseline,
+        "inside_beats_baselines": bool(model["psnr_inside"] > best_baseline),
+    }
 
 
 def format_table(rows: list[dict]) -> str:
@@ -169,8 +185,10 @@ def format_table(rows: list[dict]) -> str:
     head = f"{'method':<40}{'PSNR':>8}{'SSIM':>8}{'MS-SSIM':>9}{'PSNR in':>9}{'PSNR out':>10}{'s/img':>7}"
     lines = [head, "-" * len(head)]
     for r in rows:
-        lines.append(f"{r['method']:<40}{r['psnr']:>8.2f}{r['ssim']:>8.4f}{r['ms_ssim']:>9.4f}"
-                     f"{r['psnr_inside']:>9.2f}{r['psnr_outside']:>10.2f}{r['seconds_per_image']:>7.2f}")
+        lines.append(
+            f"{r['method']:<40}{r['psnr']:>8.2f}{r['ssim']:>8.4f}{r['ms_ssim']:>9.4f}"
+            f"{r['psnr_inside']:>9.2f}{r['psnr_outside']:>10.2f}{r['seconds_per_image']:>7.2f}"
+        )
     return "\n".join(lines)
 
 
@@ -181,9 +199,9 @@ def decomposition_ablation(model, samples) -> list[dict]:
     """Which of the predicted maps helps where: PSNR inside / outside the blemishes of the input,
     the model's output, and the recovery with only K (D set to 0) or only D (K set to 0), each
     rounded to uint8 like a saved image. ``model``: a RetouchGUNet; samples (name, input, gt, mask)."""
-    import paddle
-
     from lib.models.gunet import recover_clean
+
+    import paddle
 
     scores = {name: {"psnr_inside": [], "psnr_outside": []} for name in ABLATION_OUTPUTS}
     model.eval()

@@ -10,20 +10,28 @@ the RGB angle), ``psnr`` (:class:`lib.losses.PSNRLoss`, negative PSNR in dB) and
 ``sum_t weight_t * loss_t(pred, target)``. The track that uses it registers it by name
 (lib.train.registry.register_loss).
 """
+
 from __future__ import annotations
 
 from typing import Sequence
 
-import paddle.nn as nn
-
 from lib import losses
+
+import paddle.nn as nn
 
 TERMS = ("l1", "charbonnier", "color", "psnr", "msssim")
 
 
 class LossMix(nn.Layer):
-    def __init__(self, l1: float = 0.0, charbonnier: float = 0.0, color: float = 0.0, psnr: float = 0.0,
-                 msssim: float = 0.0, msssim_weights: Sequence[float] | None = None):
+    def __init__(
+        self,
+        l1: float = 0.0,
+        charbonnier: float = 0.0,
+        color: float = 0.0,
+        psnr: float = 0.0,
+        msssim: float = 0.0,
+        msssim_weights: Sequence[float] | None = None,
+    ):
         super().__init__()
         weights = {"l1": l1, "charbonnier": charbonnier, "color": color, "psnr": psnr, "msssim": msssim}
         bad = {k: v for k, v in weights.items() if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0}
@@ -32,9 +40,13 @@ class LossMix(nn.Layer):
         if not any(weights.values()):
             raise ValueError(f"loss_mix: give at least one positive weight among {list(TERMS)}")
         self.weights = {k: float(v) for k, v in weights.items() if v > 0}
-        build = {"l1": losses.L1Loss, "charbonnier": losses.CharbonnierLoss, "color": losses.ColorLoss,
-                 "psnr": losses.PSNRLoss,
-                 "msssim": lambda: losses.MSSSIMLoss(weights=msssim_weights or losses.MS_SSIM_WEIGHTS)}
+        build = {
+            "l1": losses.L1Loss,
+            "charbonnier": losses.CharbonnierLoss,
+            "color": losses.ColorLoss,
+            "psnr": losses.PSNRLoss,
+            "msssim": lambda: losses.MSSSIMLoss(weights=msssim_weights or losses.MS_SSIM_WEIGHTS),
+        }
         self.terms = nn.LayerDict({k: build[k]() for k in self.weights})
 
     def extra_repr(self):

@@ -11,6 +11,7 @@ blemishes, for the input, OpenCV inpainting over detected blemishes, bilateral s
 (both tuned on val) and the model, with the track's two quality bars. Submission: lib.export
 (Paddle Inference + ONNX, predict.py), dist/retouch_submission.zip.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -62,8 +63,9 @@ class RetouchTrack(Track):
 
     def train_data(self, prepared):
         """train/ pairs; val/ for validation (a real download without val/: the last 10 % of train)."""
-        from .data import list_pairs
         from lib.train.engine import TrainData
+
+        from .data import list_pairs
 
         root = Path(prepared)
         train = [(i, g) for _, i, g in list_pairs(root / "train") if g is not None]
@@ -80,6 +82,7 @@ class RetouchTrack(Track):
         val/ when the root has no test_A), val/ (or ``val``, engine validation entries) for tuning.
         A test_A without ground truth is an error here: :meth:`evaluate` predicts it instead."""
         from lib.data.pairs import read_image
+
         from .data import load_split
 
         root = Path(data or self.data_root(profile))
@@ -97,9 +100,10 @@ class RetouchTrack(Track):
         overall and inside / outside the blemishes, with the quality bars. A test_A without
         ``groundtruth/`` (the competition's): the model restores it into ``out`` and nothing is
         scored (:meth:`Track.predict_board`)."""
+        from lib.data.pairs import has_ground_truth
+
         from .data import GT_DIR, IMAGE_DIR
         from .evaluate import baseline_grids, compare_retouch, quality_checks
-        from lib.data.pairs import has_ground_truth
 
         board = Path(data or self.data_root(profile)) / "test_A"
         if board.is_dir() and not has_ground_truth(board, input_dir=IMAGE_DIR, gt_dir=GT_DIR):
@@ -130,28 +134,36 @@ def budget(model, size=(512, 512), repeats: int = 5, backends=("dygraph", "paddl
     import tempfile
     import time
 
-    import numpy as np
-
     from lib.complexity import conv_macs
     from lib.export import export_model
     from lib.infer import DygraphRunner
     from lib.submission.predict import OnnxRunner, PaddleRunner
 
+    import numpy as np
+
     model.eval()
     shape = (1, 3, int(size[0]), int(size[1]))
     macs = conv_macs(model, shape)
-    result = {"size": list(size), "conv_macs": int(macs), "gflops": 2 * macs / 1e9, "cpu_ms": {},
-              "limit_bytes": SIZE_LIMIT_BYTES, "v100_budget_ms": LATENCY_BUDGET_MS,
-              "v100_efficiency_assumed": V100_EFFICIENCY}
+    result = {
+        "size": list(size),
+        "conv_macs": int(macs),
+        "gflops": 2 * macs / 1e9,
+        "cpu_ms": {},
+        "limit_bytes": SIZE_LIMIT_BYTES,
+        "v100_budget_ms": LATENCY_BUDGET_MS,
+        "v100_efficiency_assumed": V100_EFFICIENCY,
+    }
     x = np.random.default_rng(0).random(shape, dtype=np.float32)
     with tempfile.TemporaryDirectory(prefix="retouch_budget_") as tmp:
         info = export_model(model, tmp, onnx="onnx" in backends)
         result["paddle_bytes"] = Path(info["paddle"][1]).stat().st_size
         if "onnx" in info:
             result["onnx_bytes"] = Path(info["onnx"]).stat().st_size
-        runners = {"dygraph": lambda: DygraphRunner(model),
-                   "paddle": lambda: PaddleRunner(Path(tmp) / "model", device="cpu"),
-                   "onnx": lambda: OnnxRunner(info["onnx"], device="cpu")}
+        runners = {
+            "dygraph": lambda: DygraphRunner(model),
+            "paddle": lambda: PaddleRunner(Path(tmp) / "model", device="cpu"),
+            "onnx": lambda: OnnxRunner(info["onnx"], device="cpu"),
+        }
         for name in backends:
             run = runners[name]()
             run(x)  # warm-up

@@ -1,5 +1,6 @@
 """Figures of the face-retouching notebook (08): the degradation maps, crops at 100 %, the three
 stages and the inside / outside comparison. Each function returns a matplotlib figure."""
+
 from __future__ import annotations
 
 import copy
@@ -39,9 +40,13 @@ def show_degradation(clean, degraded, K, D, mask):
     fig, axes = plt.subplots(1, 5, figsize=(16, 3.6))
     k = K.mean(axis=2)
     lim = max(float(np.abs(k).max()), 1e-6)
-    panels = [(clean, "I（干净）", None), (degraded, "J（输入）", None),
-              (k, f"K，RGB 平均（|K| <= {lim:.3f}）", "coolwarm"),
-              (np.abs(D).sum(axis=2), "|D|（RGB 求和）", "magma"), (mask, "瑕疵掩码", "gray")]
+    panels = [
+        (clean, "I（干净）", None),
+        (degraded, "J（输入）", None),
+        (k, f"K，RGB 平均（|K| <= {lim:.3f}）", "coolwarm"),
+        (np.abs(D).sum(axis=2), "|D|（RGB 求和）", "magma"),
+        (mask, "瑕疵掩码", "gray"),
+    ]
     for ax, (image, title, cmap) in zip(axes, panels):
         shown = ax.imshow(image, cmap=cmap, **({"vmin": -lim, "vmax": lim} if cmap == "coolwarm" else {}))
         if cmap in ("coolwarm", "magma"):
@@ -72,7 +77,7 @@ def show_crops_100(images: dict, mask: np.ndarray, size: int = 96, dpi: int = 80
     fig = plt.figure(figsize=(n * cell_w / dpi, cell_h / dpi), dpi=dpi)
     for i, (title, image) in enumerate(images.items()):
         ax = fig.add_axes([i * cell_w / (n * cell_w), 0, size / (n * cell_w), size / cell_h])
-        ax.imshow(image[y:y + size, x:x + size], interpolation="nearest")
+        ax.imshow(image[y : y + size, x : x + size], interpolation="nearest")
         ax.set_title(title, fontsize=7)
         ax.axis("off")
     return fig
@@ -84,8 +89,7 @@ def plot_inside_outside(rows: list[dict], input_name: str = "input (blemished)")
 
     names = [r["method"] for r in rows]
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.2))
-    for ax, key, title in ((axes[0], "psnr_inside", "瑕疵内"),
-                           (axes[1], "psnr_outside", "瑕疵外")):
+    for ax, key, title in ((axes[0], "psnr_inside", "瑕疵内"), (axes[1], "psnr_outside", "瑕疵外")):
         values = [r[key] for r in rows]
         ax.barh(range(len(rows)), values, color=["C7" if n == input_name else "C0" for n in names])
         ax.set_yticks(range(len(rows)), names, fontsize=8)

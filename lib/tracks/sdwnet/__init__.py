@@ -8,6 +8,7 @@ Charbonnier + SSIM, offline sliding-window vs online crops.
 Same competition as lib.tracks.deblur: its data (data/deblur) and its evaluation (deblur.evaluate,
 deblur.baselines). Model: lib.models.sdwnet (+ lib.models.wavelet).
 """
+
 from .track import TRACK, SDWNetTrack
 
 TRACKS = (TRACK,)

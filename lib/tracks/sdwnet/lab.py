@@ -13,6 +13,7 @@ Every variant trains with the same loss (Charbonnier + SSIM, 1:1), batch, patch 
 differs is named by the experiment. :func:`summarize` gives mean and spread (sample standard
 deviation over seeds) per variant, :func:`verdict` says whether a difference exceeds the spread.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,27 +21,35 @@ import math
 import time
 from pathlib import Path
 
-import numpy as np
-
 from lib.claims import decide
+
+import numpy as np
 
 # The variants (model options of lib.models.sdwnet unless "name" says otherwise).
 BASE = {"name": "sdwnet", "num_blocks": 4, "d_mult": 8, "wavelet": True, "wavelet_widths": [16, 8]}
 VARIANTS = {
     "crops": {"offline": (BASE, "offline"), "online": (BASE, "online")},
     # about 230 k parameters each (wide 256 k, base 231 k, deep 228 k): lib.models.nafnet.count_parameters
-    "width_depth": {"wide d11 x2": ({**BASE, "d_mult": 11, "num_blocks": 2}, "offline"),
-                    "base d8 x4": (BASE, "offline"),
-                    "deep d6 x8": ({**BASE, "d_mult": 6, "num_blocks": 8}, "offline")},
+    "width_depth": {
+        "wide d11 x2": ({**BASE, "d_mult": 11, "num_blocks": 2}, "offline"),
+        "base d8 x4": (BASE, "offline"),
+        "deep d6 x8": ({**BASE, "d_mult": 6, "num_blocks": 8}, "offline"),
+    },
     "wavelet": {"with wavelet": (BASE, "offline"), "without wavelet": ({**BASE, "wavelet": False}, "offline")},
     # conv MACs at 256 x 256: this SDWNet 1.75 G, the deblur demo NAFNet 1.41 G (lib.complexity.conv_macs)
-    "nafnet": {"SDWNet d4 x2": ({**BASE, "d_mult": 4, "num_blocks": 2, "wavelet_widths": [8, 8]}, "offline"),
-               "NAFNet (deblur demo)": ("deblur", "offline")},
+    "nafnet": {
+        "SDWNet d4 x2": ({**BASE, "d_mult": 4, "num_blocks": 2, "wavelet_widths": [8, 8]}, "offline"),
+        "NAFNet (deblur demo)": ("deblur", "offline"),
+    },
 }
 EXPERIMENTS = tuple(VARIANTS)
 # which variant of an experiment is the winning solution's claim, and which it should beat
-CLAIMS = {"crops": ("offline", "online"), "width_depth": ("wide d11 x2", "deep d6 x8"),
-          "wavelet": ("with wavelet", "without wavelet"), "nafnet": ("SDWNet d4 x2", "NAFNet (deblur demo)")}
+CLAIMS = {
+    "crops": ("offline", "online"),
+    "width_depth": ("wide d11 x2", "deep d6 x8"),
+    "wavelet": ("with wavelet", "without wavelet"),
+    "nafnet": ("SDWNet d4 x2", "NAFNet (deblur demo)"),
+}
 
 
 def model_spec(spec) -> dict:
@@ -55,11 +64,11 @@ def model_spec(spec) -> dict:
 
 def describe_model(spec: dict) -> dict:
     """Parameters and conv MACs at 256 x 256 of a model spec."""
-    import paddle
-
     from lib.complexity import conv_macs
     from lib.models.nafnet import count_parameters
     from lib.train.registry import build_model
+
+    import paddle
 
     net = build_model(spec)
     net.eval()
@@ -79,9 +88,16 @@ def train_options(spec: dict, iters: int, batch: int, patch: int, seed: int, lr:
         opts["optimizer"] = copy.deepcopy(get_track("deblur").config()["train"]["optimizer"])
     if lr is not None:
         opts["optimizer"]["lr"] = lr
-    opts.update(stages=[{"batch_size": batch, "patch_size": patch, "iters": iters}],
-                phases=[{"loss": "charbonnier_ssim", "iters": iters}], model=spec, seed=seed,
-                val_every=iters, save_every=iters, log_every=max(1, iters // 10), val_max_images=1)
+    opts.update(
+        stages=[{"batch_size": batch, "patch_size": patch, "iters": iters}],
+        phases=[{"loss": "charbonnier_ssim", "iters": iters}],
+        model=spec,
+        seed=seed,
+        val_every=iters,
+        save_every=iters,
+        log_every=max(1, iters // 10),
+        val_max_images=1,
+    )
     opts["scheduler"] = {**opts.get("scheduler", {}), "warmup_iters": max(1, iters // 10)}
     opts["scheduler"].pop("periods", None)
     return opts
@@ -90,10 +106,10 @@ def train_options(spec: dict, iters: int, batch: int, patch: int, seed: int, lr:
 def measure_speed(spec: dict, batch: int, patch: int, steps: int = 4) -> float:
     """Training iterations per second of ``spec`` (AdamW, Charbonnier + SSIM) on random batches,
     after two warm-up steps."""
-    import paddle
-
     from lib.losses import CharbonnierSSIMLoss
     from lib.train.registry import build_model
+
+    import paddle
 
     net = build_model(spec)
     opt = paddle.optimizer.AdamW(parameters=net.parameters(), learning_rate=1e-4)
@@ -109,8 +125,9 @@ def measure_speed(spec: dict, batch: int, patch: int, steps: int = 4) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def train_variant(spec: dict, prepared, crops: str, *, iters: int, batch: int, patch: int, seed: int, out_dir,
-                  lr: float | None = None):
+def train_variant(
+    spec: dict, prepared, crops: str, *, iters: int, batch: int, patch: int, seed: int, out_dir, lr: float | None = None
+):
     """Train one variant through the engine (sdwnet track data, ``crops``); returns the network in
     eval mode with its weight average swapped in, and the training seconds."""
     from lib.tracks import get_track
@@ -118,8 +135,9 @@ def train_variant(spec: dict, prepared, crops: str, *, iters: int, batch: int, p
 
     track = get_track("sdwnet")
     opts = train_options(spec, iters, batch, patch, seed, lr)
-    trainer = Trainer(opts, track.train_data(prepared, crops), Path(out_dir), quiet=True, task=track.task,
-                      track=track.name)
+    trainer = Trainer(
+        opts, track.train_data(prepared, crops), Path(out_dir), quiet=True, task=track.task, track=track.name
+    )
     start = time.perf_counter()
     trainer.fit()
     seconds = time.perf_counter() - start
@@ -132,39 +150,73 @@ def train_variant(spec: dict, prepared, crops: str, *, iters: int, batch: int, p
 
 def score(model, pairs) -> dict:
     """Mean PSNR / MS-SSIM / score of the model on (name, blurred, sharp) pages, whole-image inference."""
-    from lib.tracks.deblur.evaluate import score_restorer
     from lib.infer import predict_image
+    from lib.tracks.deblur.evaluate import score_restorer
 
     return score_restorer(lambda x: predict_image(model, x), pairs)
 
 
 def character_error_rate(model, root, limit: int | None, ocr) -> float:
     """Notebook 04's OCR character error rate of the model's restorations of test_A."""
-    from lib.tracks.deblur.evaluate import readability
     from lib.infer import predict_image
+    from lib.tracks.deblur.evaluate import readability
 
-    rows = readability({"model": lambda x: predict_image(model, x)}, root, splits=("test_A",), ocr=ocr, limit=limit,
-                       reference_pages=False, input_rows=False)
+    rows = readability(
+        {"model": lambda x: predict_image(model, x)},
+        root,
+        splits=("test_A",),
+        ocr=ocr,
+        limit=limit,
+        reference_pages=False,
+        input_rows=False,
+    )
     return float(rows[0]["cer"])
 
 
-def run_experiment(experiment: str, variant: str, seed: int, prepared, eval_pairs, out_dir, *, iters: int,
-                   batch: int, patch: int, seconds: float | None = None, root=None, ocr=None,
-                   eval_limit: int | None = None) -> dict:
+def run_experiment(
+    experiment: str,
+    variant: str,
+    seed: int,
+    prepared,
+    eval_pairs,
+    out_dir,
+    *,
+    iters: int,
+    batch: int,
+    patch: int,
+    seconds: float | None = None,
+    root=None,
+    ocr=None,
+    eval_limit: int | None = None,
+) -> dict:
     """One (experiment, variant, seed) run: train, score on ``eval_pairs``; for ``nafnet`` the
     iterations come from ``seconds`` of training at the measured speed (equal time), and the OCR
     character error rate is added. Returns one result row."""
     spec_or_name, crops = VARIANTS[experiment][variant]
     spec = model_spec(spec_or_name)
-    row = {"experiment": experiment, "variant": variant, "seed": seed, "crops": crops, "model": spec,
-           **describe_model(spec)}
+    row = {
+        "experiment": experiment,
+        "variant": variant,
+        "seed": seed,
+        "crops": crops,
+        "model": spec,
+        **describe_model(spec),
+    }
     if experiment == "nafnet" and seconds:
         speed = measure_speed(spec, batch, patch)
         row["measured_it_per_s"] = speed
         iters = max(5, int(seconds * speed))
     row["iters"] = iters
-    model, train_seconds, _ = train_variant(spec, prepared, crops, iters=iters, batch=batch, patch=patch, seed=seed,
-                                            out_dir=Path(out_dir) / f"{experiment}-{variant.replace(' ', '_')}-s{seed}")
+    model, train_seconds, _ = train_variant(
+        spec,
+        prepared,
+        crops,
+        iters=iters,
+        batch=batch,
+        patch=patch,
+        seed=seed,
+        out_dir=Path(out_dir) / f"{experiment}-{variant.replace(' ', '_')}-s{seed}",
+    )
     row["train_seconds"] = train_seconds
     row.update({k: v for k, v in score(model, eval_pairs).items()})
     if experiment == "nafnet" and root is not None and ocr is not False:
@@ -179,8 +231,14 @@ def summarize(runs: list[dict]) -> list[dict]:
     keys = list(dict.fromkeys((r["experiment"], r["variant"]) for r in runs))
     for experiment, variant in keys:
         rows = [r for r in runs if r["experiment"] == experiment and r["variant"] == variant]
-        entry = {"experiment": experiment, "variant": variant, "seeds": len(rows), "params": rows[0]["params"],
-                 "gmacs_256": rows[0]["gmacs_256"], "iters": float(np.mean([r["iters"] for r in rows]))}
+        entry = {
+            "experiment": experiment,
+            "variant": variant,
+            "seeds": len(rows),
+            "params": rows[0]["params"],
+            "gmacs_256": rows[0]["gmacs_256"],
+            "iters": float(np.mean([r["iters"] for r in rows])),
+        }
         for key in ("psnr", "score", "cer", "train_seconds"):
             values = [r[key] for r in rows if key in r and r[key] is not None and not math.isnan(r[key])]
             if values:
@@ -202,8 +260,16 @@ def verdict(summary: list[dict], experiment: str, key: str = "psnr") -> dict:
     spread = max(by[a][f"{key}_std"], by[b][f"{key}_std"])
     state = decide(diff, spread, higher_is_better=key != "cer")
     resolved = None if math.isnan(spread) else state != "not resolved"
-    return {"experiment": experiment, "claim": f"{a} > {b}", "metric": key, "difference": diff, "spread": spread,
-            "resolved": resolved, "agrees": (diff > 0) if key != "cer" else (diff < 0), "verdict": state}
+    return {
+        "experiment": experiment,
+        "claim": f"{a} > {b}",
+        "metric": key,
+        "difference": diff,
+        "spread": spread,
+        "resolved": resolved,
+        "agrees": (diff > 0) if key != "cer" else (diff < 0),
+        "verdict": state,
+    }
 
 
 def verdict_text(v: dict) -> str:
@@ -218,5 +284,4 @@ def verdict_text(v: dict) -> str:
         state = f"larger than the run-to-run spread: {'supports' if v['agrees'] else 'CONTRADICTS'} the claim"
     else:
         state = "smaller than the run-to-run spread: not resolved by these runs"
-    return (f"{v['claim']} ({metric}): difference {v['difference']:+.3f}{unit}, spread {v['spread']:.3f}{unit}, "
-            f"{state}")
+    return f"{v['claim']} ({metric}): difference {v['difference']:+.3f}{unit}, spread {v['spread']:.3f}{unit}, {state}"

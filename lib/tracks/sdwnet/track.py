@@ -13,6 +13,7 @@ OCR CER on test_A, held-out fonts and blur, real scans). Submission: :mod:`lib.e
 SDWNet has no global pooling), the network edge-padded by a fixed margin so any size goes through
 (:class:`lib.models.sdwnet.EdgePadded`), ``dist/sdwnet_submission.zip``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,7 +35,7 @@ class SDWNetTrack(BlurredPages, Track):
     submission_zip = "sdwnet_submission.zip"
     tlc = False
 
-    data_track = "deblur"              # the document pages of data/deblur[-<profile>]
+    data_track = "deblur"  # the document pages of data/deblur[-<profile>]
     # the epochs of full's schedule count the real data's windows: 1000 pairs less 100 for validation,
     # each 2048 x 1448 after the 2x downsample, 48 windows of 480 px at step 240 (lib/configs/sdwnet.yaml)
     full_train_samples = 900 * 48
@@ -66,18 +67,19 @@ class SDWNetTrack(BlurredPages, Track):
     def trainer(self, profile=None, out_dir=None, prepared=None, quiet=None, crops: str | None = None, **overrides):
         """:meth:`Track.trainer` with the crops of the profile (``crops`` overrides them); a schedule
         in epochs (full) counts them over those crops' samples (offline: the prepared windows)."""
-        import paddle
-
         from lib.train.engine import Trainer
         from lib.train.schedule import resolve_epochs
+
+        import paddle
 
         cfg = self.config(profile)
         crops = crops or self.crop_mode(cfg["profile"])
         prepared = prepared if prepared is not None else self.prepare(cfg["profile"])
         out_dir = Path(out_dir) if out_dir else self.run_dir(cfg["profile"])
         data = self.train_data(prepared, crops)
-        options = resolve_epochs(self.train_options(cfg, **overrides), len(data.train),
-                                 paddle.distributed.get_world_size())
+        options = resolve_epochs(
+            self.train_options(cfg, **overrides), len(data.train), paddle.distributed.get_world_size()
+        )
         return Trainer(options, data, out_dir, quiet=quiet, task=self.task, track=self.name)
 
     def evaluate(self, model, profile=None, data=None, val=None, ocr=None, out=None) -> dict:
@@ -86,10 +88,10 @@ class SDWNetTrack(BlurredPages, Track):
         test_A and the evaluation-only splits; the issue's quality bar (beats the input and the best
         classical method on test_A). A test_A without ``gt_image`` (the competition's): SDWNet
         restores it into ``out`` and nothing is scored (:meth:`Track.predict_board`)."""
-        from lib.tracks.deblur import baselines
-        from lib.tracks.deblur.evaluate import compare_methods, load_pairs, readability, readability_summary
         from lib.data.pairs import has_ground_truth
         from lib.infer import predict_image
+        from lib.tracks.deblur import baselines
+        from lib.tracks.deblur.evaluate import compare_methods, load_pairs, readability, readability_summary
 
         root = Path(data or self.data_root(profile))
         if not has_ground_truth(root / "test_A"):
@@ -97,15 +99,23 @@ class SDWNetTrack(BlurredPages, Track):
         test = load_pairs(root / "test_A")
         if val is None:
             from lib.data.pairs import list_pairs
+
             val = list_pairs(self.prepare(profile, source=data).val_dir)
         methods = compare_methods(test, load_pairs(val), model, model_name=MODEL_ROW)
         best = max((r for r in methods if r["method"] in baselines.METHODS), key=lambda r: r["psnr"])
         classical = baselines.METHODS[best["method"]][0]
-        rows = readability({MODEL_ROW: lambda x: predict_image(model, x),
-                            best["method"]: lambda x: classical(x, **best["params"])}, root, ocr=ocr)
-        return {"evaluated_on": "test_A", "methods": methods, "readability": rows,
-                "readability_gain": {MODEL_ROW: readability_summary(rows, MODEL_ROW)},
-                "checks": quality_checks(methods)}
+        rows = readability(
+            {MODEL_ROW: lambda x: predict_image(model, x), best["method"]: lambda x: classical(x, **best["params"])},
+            root,
+            ocr=ocr,
+        )
+        return {
+            "evaluated_on": "test_A",
+            "methods": methods,
+            "readability": rows,
+            "readability_gain": {MODEL_ROW: readability_summary(rows, MODEL_ROW)},
+            "checks": quality_checks(methods),
+        }
 
     # ------------------------------------------------------------------ deployment
     def deployed(self, model, profile=None):
@@ -139,11 +149,13 @@ def quality_checks(methods: list[dict], model_row: str = MODEL_ROW) -> dict:
         return {}
     best = max((r for r in methods if r["method"] in baselines.METHODS), key=lambda r: r["psnr"])
     model, blurred = by[model_row], by["blurred input"]
-    return {"best_classical": best["method"],
-            "psnr_gain_over_input": model["psnr"] - blurred["psnr"],
-            "psnr_gain_over_best_classical": model["psnr"] - best["psnr"],
-            "beats_input": bool(model["psnr"] > blurred["psnr"] and model["score"] > blurred["score"]),
-            "beats_best_classical": bool(model["psnr"] > best["psnr"] and model["score"] > best["score"])}
+    return {
+        "best_classical": best["method"],
+        "psnr_gain_over_input": model["psnr"] - blurred["psnr"],
+        "psnr_gain_over_best_classical": model["psnr"] - best["psnr"],
+        "beats_input": bool(model["psnr"] > blurred["psnr"] and model["score"] > blurred["score"]),
+        "beats_best_classical": bool(model["psnr"] > best["psnr"] and model["score"] > best["score"]),
+    }
 
 
 TRACK = SDWNetTrack()

@@ -7,6 +7,7 @@ activation every path adds up, so the non-zero area is the theoretical receptive
 a stack of 3x3 convs with dilations d_1..d_L is ``1 + 2 * sum(d_i)`` pixels wide
 (:func:`theoretical_receptive_field`; tests/tracks/sdwnet/test_sdwnet_viz.py checks one against the other).
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -85,9 +86,9 @@ def receptive_field_figure(maps: dict, title: str = "感受野：|d 输出(中�
 def haar_subbands(gray: np.ndarray) -> dict:
     """The four one-level Haar sub-bands (lib.models.wavelet: the branch's own transform, LL, HL,
     LH, HH) of a grayscale H x W image in [0, 1]; odd sides are cropped to even."""
-    import paddle
-
     from lib.models.wavelet import haar_dwt_bands
+
+    import paddle
 
     h, w = gray.shape[0] // 2 * 2, gray.shape[1] // 2 * 2
     x = paddle.to_tensor(np.ascontiguousarray(gray[:h, :w], dtype=np.float32)[None, None])
@@ -99,8 +100,10 @@ def detail_energy(bands: dict) -> dict:
     detail's share of the whole energy (the Haar transform keeps the energy: LL + details = image)."""
     energy = {k: float((v.astype(np.float64) ** 2).sum()) for k, v in bands.items()}
     detail = energy["HL"] + energy["LH"] + energy["HH"]
-    return {"detail_share": detail / (detail + energy["LL"]),
-            **{f"{k}_share_of_detail": energy[k] / detail for k in ("HL", "LH", "HH")}}
+    return {
+        "detail_share": detail / (detail + energy["LL"]),
+        **{f"{k}_share_of_detail": energy[k] / detail for k in ("HL", "LH", "HH")},
+    }
 
 
 def subband_figure(pages: dict):
@@ -134,8 +137,14 @@ def _mean_std(entry: dict, key: str, digits: int) -> str:
     return f"{entry[f'{key}_mean']:.{digits}f}{spread}"
 
 
-BENCH_HEADERS_ZH = {"variant": "变体", "seeds": "随机种子数", "params": "参数量", "iterations": "迭代", "train s": "训练秒数",
-                    "score": "得分"}
+BENCH_HEADERS_ZH = {
+    "variant": "变体",
+    "seeds": "随机种子数",
+    "params": "参数量",
+    "iterations": "迭代",
+    "train s": "训练秒数",
+    "score": "得分",
+}
 
 
 def bench_table(summary: list[dict], experiment: str, zh: bool = False):
@@ -147,10 +156,19 @@ def bench_table(summary: list[dict], experiment: str, zh: bool = False):
     for e in summary:
         if e["experiment"] != experiment:
             continue
-        rows.append({"variant": e["variant"], "seeds": e["seeds"], "params": f"{e['params']:,}",
-                     "GMACs @256": f"{e['gmacs_256']:.2f}", "iterations": f"{e['iters']:.0f}",
-                     "train s": _mean_std(e, "train_seconds", 0), "PSNR (dB)": _mean_std(e, "psnr", 3),
-                     "score": _mean_std(e, "score", 4), "OCR CER": _mean_std(e, "cer", 3)})
+        rows.append(
+            {
+                "variant": e["variant"],
+                "seeds": e["seeds"],
+                "params": f"{e['params']:,}",
+                "GMACs @256": f"{e['gmacs_256']:.2f}",
+                "iterations": f"{e['iters']:.0f}",
+                "train s": _mean_std(e, "train_seconds", 0),
+                "PSNR (dB)": _mean_std(e, "psnr", 3),
+                "score": _mean_std(e, "score", 4),
+                "OCR CER": _mean_std(e, "cer", 3),
+            }
+        )
     table = pd.DataFrame(rows)
     table = table.loc[:, (table != "").any(axis=0)] if len(table) else table
     return table.rename(columns=BENCH_HEADERS_ZH) if zh else table
@@ -166,8 +184,15 @@ def plot_psnr_vs_params(runs: list[dict], experiment: str = "width_depth", input
         rows = [r for r in runs if r["experiment"] == experiment and r["variant"] == variant]
         xs, ys = [r["params"] for r in rows], [r["psnr"] for r in rows]
         ax.scatter(xs, ys, s=18, alpha=0.6)
-        ax.errorbar(xs[0], np.mean(ys), yerr=np.std(ys, ddof=1) if len(ys) > 1 else None, fmt="o", capsize=4,
-                    color="black", markersize=4)
+        ax.errorbar(
+            xs[0],
+            np.mean(ys),
+            yerr=np.std(ys, ddof=1) if len(ys) > 1 else None,
+            fmt="o",
+            capsize=4,
+            color="black",
+            markersize=4,
+        )
         ax.annotate(variant, (xs[0], np.mean(ys)), textcoords="offset points", xytext=(6, 4), fontsize=8)
     if input_psnr is not None:
         ax.axhline(input_psnr, color="grey", linestyle="--", linewidth=1, label="模糊输入")

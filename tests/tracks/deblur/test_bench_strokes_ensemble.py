@@ -1,4 +1,5 @@
 """bench/bench_deblur_strokes.py --models label=a+b: the mean of several models' restorations."""
+
 import importlib.util
 import sys
 from pathlib import Path
@@ -13,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[3]
 def bench():
     sys.path.insert(0, str(ROOT / "bench"))  # the bench imports record.py from beside it
     try:
-        spec = importlib.util.spec_from_file_location("bench_deblur_strokes", ROOT / "bench" / "bench_deblur_strokes.py")
+        spec = importlib.util.spec_from_file_location(
+            "bench_deblur_strokes", ROOT / "bench" / "bench_deblur_strokes.py"
+        )
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     finally:
@@ -38,15 +41,20 @@ def test_several_models_average_and_round_to_uint8(bench):
     out = restore(image)
     assert out.dtype == np.uint8 and out.shape == image.shape
     assert np.all(out == 74)  # (10 + 13 + 200) / 3 = 74.33
-    assert np.all(bench.ensemble_restorer([constant(0), constant(1)], predict=lambda net, x: net(x))(image) == 0)  # 0.5 rounds to even
+    assert np.all(
+        bench.ensemble_restorer([constant(0), constant(1)], predict=lambda net, x: net(x))(image) == 0
+    )  # 0.5 rounds to even
 
 
 def recorded_bench(tmp_path, pages, unsharp=None):
     """A recorded bench file: page_info and baseline OCR for the pages [(split, name)]."""
     splits = list(dict.fromkeys(s for s, _ in pages))
     read = lambda m: {s: {"page_cer": [0.1] * sum(x == s for x, _ in pages), "who": m} for s in splits}  # noqa: E731
-    result = {"page_info": [{"split": s, "page": n} for s, n in pages], "unsharp_params": unsharp or {"radius": 3.0, "amount": 1.0},
-              "ocr": {m: read(m) for m in ("blurred input", "sharp (ground truth)", "unsharp mask", "some model + TLC")}}
+    result = {
+        "page_info": [{"split": s, "page": n} for s, n in pages],
+        "unsharp_params": unsharp or {"radius": 3.0, "amount": 1.0},
+        "ocr": {m: read(m) for m in ("blurred input", "sharp (ground truth)", "unsharp mask", "some model + TLC")},
+    }
     path = tmp_path / "bench.json"
     path.write_text(__import__("json").dumps(result))
     return path
@@ -74,10 +82,13 @@ def test_read_pages_does_not_read_a_reused_method_again(bench, monkeypatch):
         def read(self, image):
             read.append(image)
             return "x"
+
     monkeypatch.setattr(lib.ocr, "OcrEngine", Engine)
+
     def confusions(engine, chosen, refs, top):
         read.extend(img for images in chosen.values() for img in images)
         return {s: {"cer": 0.5} for s in chosen}
+
     monkeypatch.setattr(bench, "ocr_confusions", confusions)
     pages = [{"split": "heldout", "text": "x", "blurred": "blurred page", "sharp": "sharp page"}]
     kept = {m: {"heldout": {"cer": 0.1}} for m in (bench.BLURRED, bench.SHARP)}

@@ -1,11 +1,12 @@
 """lib.tracks.deblur.candidates: every candidate's seeds pooled page by page and read against the blurred input."""
-import json
 
-import numpy as np
-import pytest
+import json
 
 from lib.tracks.deblur import candidates as cand
 from lib.tracks.deblur.strokes import BLURRED, SHARP
+
+import numpy as np
+import pytest
 
 BLURRED_CER = [0.10, 0.20, 0.30, 0.40]
 UNSHARP_CER = [0.12, 0.18, 0.33, 0.41]
@@ -21,12 +22,27 @@ def write_bench(folder, name, split, methods, ratios=None):
 def benches(tmp_path):
     """Two heldout benches of the same 4 pages (a seed each) and one test_A bench of seed 0 only."""
     shared = {BLURRED: BLURRED_CER, SHARP: [0.0] * 4, "unsharp mask": UNSHARP_CER}
-    write_bench(tmp_path, "deblur_strokes_heldout30.json", "heldout", {**shared, "m0 + TLC": [0.05, 0.25, 0.20, 0.50]},
-                {"m0 + TLC": 1.30})
-    write_bench(tmp_path, "deblur_strokes_heldout30_s1.json", "heldout", {**shared, "m1 + TLC": [0.07, 0.15, 0.20, 0.34]},
-                {"m1 + TLC": 1.10})
-    write_bench(tmp_path, "deblur_strokes_test_a30.json", "test_A", {**shared, "m0 + TLC": [0.0, 0.1, 0.2, 0.3]},
-                {"m0 + TLC": 1.05})
+    write_bench(
+        tmp_path,
+        "deblur_strokes_heldout30.json",
+        "heldout",
+        {**shared, "m0 + TLC": [0.05, 0.25, 0.20, 0.50]},
+        {"m0 + TLC": 1.30},
+    )
+    write_bench(
+        tmp_path,
+        "deblur_strokes_heldout30_s1.json",
+        "heldout",
+        {**shared, "m1 + TLC": [0.07, 0.15, 0.20, 0.34]},
+        {"m1 + TLC": 1.10},
+    )
+    write_bench(
+        tmp_path,
+        "deblur_strokes_test_a30.json",
+        "test_A",
+        {**shared, "m0 + TLC": [0.0, 0.1, 0.2, 0.3]},
+        {"m0 + TLC": 1.05},
+    )
     return tmp_path
 
 
@@ -57,7 +73,9 @@ def test_goal_status_and_table(benches):
     assert status["missing"] == ["heldout_tilt"]
     assert not status["strokes_within_10_percent"]  # heldout x1.20; test_A x1.05 alone would pass
     assert status["at_or_below_unsharp"]  # heldout -0.04, test_A -0.16 against unsharp masking
-    worse = [{**r, "vs_unsharp": {**r["vs_unsharp"], "mean_difference": 0.01}} if r["split"] == "test_A" else r for r in rows]
+    worse = [
+        {**r, "vs_unsharp": {**r["vs_unsharp"], "mean_difference": 0.01}} if r["split"] == "test_A" else r for r in rows
+    ]
     assert not cand.goal_status(worse)["two seeds"]["at_or_below_unsharp"]
     only_test = cand.goal_status([r for r in rows if r["split"] == "test_A"])["two seeds"]
     assert only_test["strokes_within_10_percent"] and only_test["mean_below"] and only_test["resolved_below"]
@@ -87,8 +105,12 @@ def test_missing_and_broken_benches_name_the_file(tmp_path, benches):
 
 
 def test_benches_of_other_pages_are_refused(benches):
-    write_bench(benches, "deblur_strokes_heldout30_other.json", "heldout",
-                {BLURRED: [0.5, 0.2, 0.3, 0.4], "m2 + TLC": [0.1] * 4})  # a blurred page reads otherwise
+    write_bench(
+        benches,
+        "deblur_strokes_heldout30_other.json",
+        "heldout",
+        {BLURRED: [0.5, 0.2, 0.3, 0.4], "m2 + TLC": [0.1] * 4},
+    )  # a blurred page reads otherwise
     with pytest.raises(ValueError, match="blurred input"):
         cand.page_cers("heldout", benches)
 
@@ -105,19 +127,31 @@ def test_the_recorded_candidates_are_all_in_the_benches():
         assert not missing, f"{candidate.name}: no heldout bench holds {missing}"
     recipe = next(r for r in rows if r["candidate"].startswith("recipe") and r["split"] == "heldout")
     raw = []
-    for name, method in (("deblur_strokes_heldout30.json", "shipped + TLC"),
-                         ("deblur_strokes_heldout30_seed1_recipe.json", "shipped_x4_s1 + TLC"),
-                         ("deblur_strokes_heldout30_seed2.json", "recipe_s2_x4 + TLC")):
-        raw.append(json.loads((cand.BENCH_RESULTS / name).read_text(encoding="utf-8"))["ocr"][method]["heldout"]["page_cer"])
+    for name, method in (
+        ("deblur_strokes_heldout30.json", "shipped + TLC"),
+        ("deblur_strokes_heldout30_seed1_recipe.json", "shipped_x4_s1 + TLC"),
+        ("deblur_strokes_heldout30_seed2.json", "recipe_s2_x4 + TLC"),
+    ):
+        raw.append(
+            json.loads((cand.BENCH_RESULTS / name).read_text(encoding="utf-8"))["ocr"][method]["heldout"]["page_cer"]
+        )
     assert recipe["seeds"] == [0, 1, 2] and recipe["mean_cer"] == pytest.approx(np.mean(raw))
 
 
 def test_the_shipped_models_bench_comes_first(tmp_path):
     """Its blurred / unsharp CERs are the ones kept when benches of two machines differ within the tolerance."""
     shared = {BLURRED: BLURRED_CER, "unsharp mask": UNSHARP_CER}
-    write_bench(tmp_path, "deblur_strokes_heldout_tilt30_a.json", "heldout_tilt",
-                {**shared, BLURRED: [0.101, 0.20, 0.30, 0.40], "a + TLC": [0.1] * 4})
-    write_bench(tmp_path, "deblur_strokes_heldout_tilt30_shipped.json", "heldout_tilt", {**shared, "shipped + TLC": [0.2] * 4})
+    write_bench(
+        tmp_path,
+        "deblur_strokes_heldout_tilt30_a.json",
+        "heldout_tilt",
+        {**shared, BLURRED: [0.101, 0.20, 0.30, 0.40], "a + TLC": [0.1] * 4},
+    )
+    write_bench(
+        tmp_path, "deblur_strokes_heldout_tilt30_shipped.json", "heldout_tilt", {**shared, "shipped + TLC": [0.2] * 4}
+    )
     assert [p.name for p in cand.bench_files("heldout_tilt", tmp_path)] == [
-        "deblur_strokes_heldout_tilt30_shipped.json", "deblur_strokes_heldout_tilt30_a.json"]
+        "deblur_strokes_heldout_tilt30_shipped.json",
+        "deblur_strokes_heldout_tilt30_a.json",
+    ]
     assert cand.page_cers("heldout_tilt", tmp_path)[BLURRED][0] == 0.10

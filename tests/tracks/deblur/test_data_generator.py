@@ -1,4 +1,5 @@
 """The blurred-document sample-data generator (lib.tracks.deblur.data, pages, degrade, fonts)."""
+
 from __future__ import annotations
 
 import json
@@ -7,16 +8,15 @@ import re
 import time
 from pathlib import Path
 
+from lib.config import ConfigError
+from lib.data import DataError, degrade, fonts, list_pairs, read_image, validate_pairs
+from lib.data.__main__ import main as cli
+from lib.tracks.deblur import data as deblur
+from lib.tracks.deblur.data import ensure_dataset
+
 import cv2
 import numpy as np
 import pytest
-
-from lib.config import ConfigError
-from lib.data import DataError, list_pairs, read_image, validate_pairs
-from lib.tracks.deblur.data import ensure_dataset
-from lib.tracks.deblur import data as deblur
-from lib.data import degrade, fonts
-from lib.data.__main__ import main as cli
 
 TINY = {"n_train": 3, "n_test": 2, "test_long_side": 192}
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -40,8 +40,9 @@ def reblur(gt_u8: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     from scipy.ndimage import convolve
 
     linear = (gt_u8.astype(np.float64) / 255.0) ** 2.2
-    out = np.stack([convolve(linear[:, :, c], kernel.astype(np.float64), mode="reflect")
-                    for c in range(linear.shape[2])], axis=2)
+    out = np.stack(
+        [convolve(linear[:, :, c], kernel.astype(np.float64), mode="reflect") for c in range(linear.shape[2])], axis=2
+    )
     return np.clip(out, 0, 1) ** (1 / 2.2)
 
 
@@ -58,7 +59,8 @@ def test_layout_names_and_files(tiny):
             assert sorted(p.name for p in (tiny / split / folder).iterdir()) == [f"{s}.png" for s in names]
         assert sorted(p.name for p in (tiny / split / "text").iterdir()) == [f"{s}.txt" for s in names]
         assert sorted(p.name for p in (tiny / split / "meta").iterdir()) == sorted(
-            [f"{s}.json" for s in names] + [f"{s}_kernel.npy" for s in names])
+            [f"{s}.json" for s in names] + [f"{s}_kernel.npy" for s in names]
+        )
         for s in names:
             text = (tiny / split / "text" / f"{s}.txt").read_text(encoding="utf-8")
             assert len(text.strip()) > 20, (split, s)
@@ -121,8 +123,12 @@ def test_pairs_are_pixel_aligned(tiny):
             inner = (slice(2, -2), slice(2, -2))
             aligned = psnr(rep[inner], blur[inner])
             assert aligned > psnr(gt / 255.0, blur) + 8, (split, name)
-            shifted = [psnr(np.roll(rep, (dy, dx), axis=(0, 1))[inner], blur[inner])
-                       for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
+            shifted = [
+                psnr(np.roll(rep, (dy, dx), axis=(0, 1))[inner], blur[inner])
+                for dy in (-1, 0, 1)
+                for dx in (-1, 0, 1)
+                if dy or dx
+            ]
             assert aligned > max(shifted), (split, name, aligned, shifted)
             if split in ("test_A", "heldout"):  # little noise at test scale: a 1-px shift is far worse
                 assert aligned > max(shifted) + 5, (split, name, aligned, shifted)
@@ -131,8 +137,10 @@ def test_pairs_are_pixel_aligned(tiny):
 def test_blur_lowers_sharpness(tiny):
     for split in ("train", "test_A"):
         for name, blur_path, gt_path in list_pairs(tiny / split):
+
             def lap_var(path):
                 return cv2.Laplacian(cv2.cvtColor(read_image(path), cv2.COLOR_RGB2GRAY), cv2.CV_64F).var()
+
             assert lap_var(blur_path) < 0.6 * lap_var(gt_path), (split, name)
 
 
@@ -143,8 +151,10 @@ def test_same_seed_same_bytes_other_seed_differs(tiny, tmp_path):
     other = make(tmp_path / "other", seed=1)
     gts = lambda root: [p.read_bytes() for p in sorted((root / "train" / "gt_image").iterdir())]
     assert all(a != b for a, b in zip(gts(other), gts(tiny)))
-    assert json.loads((other / "manifest.json").read_text())["combined_sha256"] != \
-        json.loads((tiny / "manifest.json").read_text())["combined_sha256"]
+    assert (
+        json.loads((other / "manifest.json").read_text())["combined_sha256"]
+        != json.loads((tiny / "manifest.json").read_text())["combined_sha256"]
+    )
 
 
 def test_worker_count_does_not_change_bytes(tiny, tmp_path, monkeypatch):
@@ -165,6 +175,7 @@ def test_latin_only_pages_without_cjk_font(tmp_path, monkeypatch):
     for meta in root.rglob("meta/*.json"):
         assert json.loads(meta.read_text(encoding="utf-8"))["page"]["language"] == "en"
     import warnings
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # warned once per process, not on every call
         fonts.discover_fonts()
@@ -180,13 +191,19 @@ def test_cjk_fonts_are_found_and_used(tiny):
 # ------------------------------------------------------------------ kernels vs analytic references
 def _moments(k):
     c = k.shape[0] // 2
-    yy, xx = np.mgrid[-c:c + 1, -c:c + 1]
+    yy, xx = np.mgrid[-c : c + 1, -c : c + 1]
     return yy, xx, (k * xx).sum(), (k * yy).sum()
 
 
-@pytest.mark.parametrize("kernel", [degrade.disk_kernel(3.3), degrade.gaussian_kernel(1.7),
-                                    degrade.motion_kernel(7.5, 33.0),
-                                    degrade.combine([degrade.disk_kernel(2.2), degrade.motion_kernel(5, 100)])])
+@pytest.mark.parametrize(
+    "kernel",
+    [
+        degrade.disk_kernel(3.3),
+        degrade.gaussian_kernel(1.7),
+        degrade.motion_kernel(7.5, 33.0),
+        degrade.combine([degrade.disk_kernel(2.2), degrade.motion_kernel(5, 100)]),
+    ],
+)
 def test_kernels_are_centred_normalised_odd(kernel):
     assert kernel.shape[0] == kernel.shape[1] and kernel.shape[0] % 2 == 1
     assert abs(kernel.sum() - 1) < 1e-9 and kernel.min() >= 0
@@ -195,8 +212,9 @@ def test_kernels_are_centred_normalised_odd(kernel):
     assert abs(mx) < 1e-9 and abs(my) < 1e-9
 
 
-@pytest.mark.parametrize("kernel", [degrade.gaussian_kernel(1.7, aspect=2.0, angle_deg=30.0),
-                                    degrade.motion_kernel(7.5, 33.0, decay=2.5)])
+@pytest.mark.parametrize(
+    "kernel", [degrade.gaussian_kernel(1.7, aspect=2.0, angle_deg=30.0), degrade.motion_kernel(7.5, 33.0, decay=2.5)]
+)
 def test_elliptical_and_slowing_kernels_are_centred_normalised_odd(kernel):
     assert kernel.shape[0] == kernel.shape[1] and kernel.shape[0] % 2 == 1
     assert abs(kernel.sum() - 1) < 1e-9 and kernel.min() >= 0
@@ -210,17 +228,17 @@ def test_elliptical_gaussian_has_its_two_widths():
     yy, xx, _, _ = _moments(k)
     a = np.radians(angle)
     along, across = xx * np.cos(a) - yy * np.sin(a), xx * np.sin(a) + yy * np.cos(a)
-    assert abs((k * along ** 2).sum() - sigma ** 2) < 0.05
-    assert abs((k * across ** 2).sum() - (sigma / aspect) ** 2) < 0.05
+    assert abs((k * along**2).sum() - sigma**2) < 0.05
+    assert abs((k * across**2).sum() - (sigma / aspect) ** 2) < 0.05
 
 
 def test_slowing_streak_is_asymmetric_along_its_line():
     k = degrade.motion_kernel(9.0, 0.0, decay=3.0)
     c = k.shape[0] // 2
     row = k[c]
-    assert 0.5 * np.abs(k - k[::-1, ::-1]).sum() > 0.1           # not centrally symmetric
-    assert row[c + 2] > 2 * row[c - 2]                            # more exposure where it slows down
-    assert k[:c - 1].sum() < 1e-9 and k[c + 2:].sum() < 1e-9       # still a horizontal streak
+    assert 0.5 * np.abs(k - k[::-1, ::-1]).sum() > 0.1  # not centrally symmetric
+    assert row[c + 2] > 2 * row[c - 2]  # more exposure where it slows down
+    assert k[: c - 1].sum() < 1e-9 and k[c + 2 :].sum() < 1e-9  # still a horizontal streak
 
 
 def test_shake_kernel_is_centred_normalised_and_not_symmetric():
@@ -232,8 +250,8 @@ def test_shake_kernel_is_centred_normalised_and_not_symmetric():
         assert k.shape[0] == k.shape[1] and k.shape[0] % 2 == 1
         assert abs(k.sum() - 1) < 1e-9 and k.min() >= 0
         _, _, mx, my = _moments(k)
-        assert abs(mx) < 1e-9 and abs(my) < 1e-9              # centroid on the centre pixel
-        assert k.shape[0] <= 2 * length + 5                   # no farther than the path length
+        assert abs(mx) < 1e-9 and abs(my) < 1e-9  # centroid on the centre pixel
+        assert k.shape[0] <= 2 * length + 5  # no farther than the path length
         moved.append(0.5 * np.abs(k - k[::-1, ::-1]).sum())
     assert np.mean(moved) > 0.1 and max(moved) > 0.3, moved  # curved paths: mostly not symmetric
 
@@ -242,18 +260,18 @@ def test_kernel_shapes_match_their_definitions():
     r = 3.3
     disk = degrade.disk_kernel(r)
     assert abs((disk > 0).sum() - np.pi * r * r) < 2 * np.pi * r  # support ~ disk area (+ rim)
-    assert abs(disk.max() * np.pi * r * r - 1) < 0.05                # flat inside
+    assert abs(disk.max() * np.pi * r * r - 1) < 0.05  # flat inside
     sigma = 1.7
     yy, xx, _, _ = _moments(g := degrade.gaussian_kernel(sigma))
-    assert abs((g * xx ** 2).sum() - sigma ** 2) < 0.01
+    assert abs((g * xx**2).sum() - sigma**2) < 0.01
     length, angle = 7.5, 33.0
     m = degrade.motion_kernel(length, angle)
     yy, xx, _, _ = _moments(m)
     a = np.radians(angle)
-    along = xx * np.cos(a) - yy * np.sin(a)      # image y points down
+    along = xx * np.cos(a) - yy * np.sin(a)  # image y points down
     across = xx * np.sin(a) + yy * np.cos(a)
-    assert abs((m * along ** 2).sum() - length ** 2 / 12) < 0.3     # uniform segment variance
-    assert (m * across ** 2).sum() < 0.2
+    assert abs((m * along**2).sum() - length**2 / 12) < 0.3  # uniform segment variance
+    assert (m * across**2).sum() < 0.2
 
 
 def test_kernel_combination_is_a_full_convolution():
@@ -355,9 +373,19 @@ def test_course_data_is_used_as_is(tmp_path, monkeypatch):
 
 
 def test_cli_generates_and_checks(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(deblur, "data_options", lambda profile, overrides=None: {
-        **TINY, "n_train": 1, "n_test": 1, "n_heldout": 1, "n_scans": 0, "train_scale": 2.0,
-        "jpeg_quality": [70, 95]})
+    monkeypatch.setattr(
+        deblur,
+        "data_options",
+        lambda profile, overrides=None: {
+            **TINY,
+            "n_train": 1,
+            "n_test": 1,
+            "n_heldout": 1,
+            "n_scans": 0,
+            "train_scale": 2.0,
+            "jpeg_quality": [70, 95],
+        },
+    )
     assert cli(["deblur", "--profile", "smoke", "--seed", "3", "--out", str(tmp_path / "d")]) == 0
     assert json.loads((tmp_path / "d" / "manifest.json").read_text())["seed"] == 3
     assert cli(["check", str(tmp_path / "d")]) == 0
@@ -376,7 +404,9 @@ def test_milder_training_blur_changes_only_the_training_blur(tiny, tmp_path):
     """train_blur_strength [0.3, 0.3]: every training kernel part is 0.3x as large as the default
     set's (same page, same draws), the pages' text and the test pages are byte for byte the same."""
     mild = make(tmp_path / "mild", options={"train_blur_strength": [0.3, 0.3]})
-    assert deblur.data_options("smoke", {**TINY}) == deblur.data_options("smoke", {**TINY, "train_blur_strength": [1, 1]})
+    assert deblur.data_options("smoke", {**TINY}) == deblur.data_options(
+        "smoke", {**TINY, "train_blur_strength": [1, 1]}
+    )
     files, default = all_files(mild), all_files(tiny)
     for rel in default:
         if not rel.startswith("train/") or rel.startswith(("train/gt_image", "train/text")):
@@ -386,8 +416,10 @@ def test_milder_training_blur_changes_only_the_training_blur(tiny, tmp_path):
         before = json.loads((tiny / "train" / "meta" / meta_path.name).read_text(encoding="utf-8"))
         assert meta["blur_strength"] == 0.3 and "blur_strength" not in before
         assert np.allclose(kernel_sizes(meta), [0.3 * s for s in kernel_sizes(before)], rtol=1e-3, atol=1e-3)
-        assert (np.load(mild / "train" / "meta" / meta["kernel_file"]).shape[0]
-                < np.load(tiny / "train" / "meta" / before["kernel_file"]).shape[0])
+        assert (
+            np.load(mild / "train" / "meta" / meta["kernel_file"]).shape[0]
+            < np.load(tiny / "train" / "meta" / before["kernel_file"]).shape[0]
+        )
 
 
 @pytest.mark.parametrize("bad", [[0.0, 1.0], [0.8, 0.5], [0.5, 1.2], "mild", [0.5]])
@@ -403,8 +435,10 @@ def test_stroke_weight_change_moves_each_edge_by_the_asked_pixels():
 
     page = np.ones((20, 30, 3), np.float32)
     page[:, 12:18] = 0.1
+
     def dark_columns(img):
         return int((img[10, :, 0] < 0.5).sum())
+
     assert np.array_equal(change_stroke_weight(page, 0.0), page)
     assert dark_columns(change_stroke_weight(page, 1.0)) == 8
     assert dark_columns(change_stroke_weight(page, -1.0)) == 4
@@ -430,10 +464,15 @@ def test_stroke_weight_variation_changes_only_the_training_pages_ink(tiny, tmp_p
         assert meta["stroke_grow"] == 0.15 and "stroke_grow" not in before
         assert {k: v for k, v in meta.items() if k != "stroke_grow"} == before
         name = meta["name"]
-        gt, gt_before = (cv2.imread(str(root / "train" / "gt_image" / name), cv2.IMREAD_GRAYSCALE) for root in (bold, tiny))
+        gt, gt_before = (
+            cv2.imread(str(root / "train" / "gt_image" / name), cv2.IMREAD_GRAYSCALE) for root in (bold, tiny)
+        )
         assert gt.mean() < gt_before.mean() and (gt < 128).sum() > 1.05 * (gt_before < 128).sum(), name
     mixed = make(tmp_path / "mixed", options={"train_stroke_grow": [-0.25, 0.15]})
-    grows = [json.loads(p.read_text(encoding="utf-8"))["stroke_grow"] for p in sorted((mixed / "train" / "meta").glob("*.json"))]
+    grows = [
+        json.loads(p.read_text(encoding="utf-8"))["stroke_grow"]
+        for p in sorted((mixed / "train" / "meta").glob("*.json"))
+    ]
     assert all(-0.25 <= g <= 0.15 for g in grows) and len(set(grows)) == len(grows)
 
 
@@ -490,9 +529,16 @@ def test_evaluation_pages_carry_what_each_page_is(tiny):
     pages = evaluation_pages(tiny, splits=["test_A", "heldout"])
     assert [p["split"] for p in pages] == ["test_A"] * 2 + ["heldout"] * deblur.data_options("smoke")["n_heldout"]
     for page in pages:
-        meta = json.loads((tiny / page["split"] / "meta" / page["name"].replace(".png", ".json")).read_text(encoding="utf-8"))
-        assert page["info"] == {"language": meta["page"]["language"], "columns": meta["page"]["columns"],
-                                "body_px": meta["page"]["body_px"], "fonts": meta["fonts"], "kernel": meta["kernel"]}
+        meta = json.loads(
+            (tiny / page["split"] / "meta" / page["name"].replace(".png", ".json")).read_text(encoding="utf-8")
+        )
+        assert page["info"] == {
+            "language": meta["page"]["language"],
+            "columns": meta["page"]["columns"],
+            "body_px": meta["page"]["body_px"],
+            "fonts": meta["fonts"],
+            "kernel": meta["kernel"],
+        }
         assert page["info"]["language"] in ("zh", "en", "mixed") and page["info"]["columns"] in (1, 2)
 
 
@@ -509,16 +555,22 @@ def fake_extra_fonts(root: Path) -> Path:
 
 
 def test_extra_cjk_fonts_missing_or_unusable_is_a_clear_error(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"15 extra Chinese font file\(s\) missing.*LXGWWenKai-Regular\.ttf"
-                                                r".*python -m lib\.data\.fonts --fetch-extra-cjk"):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"15 extra Chinese font file\(s\) missing.*LXGWWenKai-Regular\.ttf"
+        r".*python -m lib\.data\.fonts --fetch-extra-cjk",
+    ):
         fonts.find_extra_cjk_fonts(tmp_path)
     root = fake_extra_fonts(tmp_path / "fonts")
     assert len(fonts.find_extra_cjk_fonts(root)) == len(fonts._EXTRA_CJK)
     latin = next(f.path for f in fonts.find_latin_fonts() if f.name == "DejaVu Sans")
     (root / fonts._EXTRA_CJK[3][0]).unlink()
     (root / fonts._EXTRA_CJK[3][0]).symlink_to(latin)  # a file without Chinese glyphs
-    with pytest.raises(FileNotFoundError, match=r"1 extra Chinese font file\(s\) missing or without Chinese glyphs, "
-                                                r"first .*ukai\.ttc"):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"1 extra Chinese font file\(s\) missing or without Chinese glyphs, "
+        r"first .*ukai\.ttc",
+    ):
         fonts.find_extra_cjk_fonts(root)
 
 
@@ -537,8 +589,11 @@ def assert_only_training_pages_differ(changed: Path, default: Path) -> None:
 
 def families_used(root: Path, split: str) -> set[str]:
     """The font families the pages of ``split`` name in their meta files (weights stripped)."""
-    return {re.sub(r" (Bold|\(faux bold\))$", "", f) for p in (root / split / "meta").glob("0*.json")
-            for f in json.loads(p.read_text(encoding="utf-8"))["fonts"]}
+    return {
+        re.sub(r" (Bold|\(faux bold\))$", "", f)
+        for p in (root / split / "meta").glob("0*.json")
+        for f in json.loads(p.read_text(encoding="utf-8"))["fonts"]
+    }
 
 
 def test_extra_cjk_fonts_change_only_the_training_pages(tiny, tmp_path, monkeypatch):
@@ -548,13 +603,16 @@ def test_extra_cjk_fonts_change_only_the_training_pages(tiny, tmp_path, monkeypa
 
     monkeypatch.setattr(paths, "DATA_DIR", tmp_path)
     fake_extra_fonts(tmp_path / "fonts")
-    assert deblur.data_options("smoke", {**TINY}) == deblur.data_options("smoke", {**TINY, "train_extra_cjk_fonts": False})
+    assert deblur.data_options("smoke", {**TINY}) == deblur.data_options(
+        "smoke", {**TINY, "train_extra_cjk_fonts": False}
+    )
     wide = make(tmp_path / "wide", options={"n_train": 6, "train_extra_cjk_fonts": True})
     assert_only_training_pages_differ(wide, tiny)
     manifest = json.loads((wide / "manifest.json").read_text())
     extra = {name for _, name, _, _ in fonts._EXTRA_CJK} - {f.name for f in fonts.find_cjk_fonts()}
     assert {n.split(" [")[0] for n in manifest["train_fonts"]} >= extra and "train_fonts" not in json.loads(
-        (tiny / "manifest.json").read_text())
+        (tiny / "manifest.json").read_text()
+    )
     used = families_used(wide, "train")
     assert used & extra, used
     for split in ("test_A", "heldout"):
@@ -565,7 +623,9 @@ def test_extra_cjk_fonts_change_only_the_training_pages(tiny, tmp_path, monkeypa
 def test_heldout_fonts_diagnostic_puts_the_heldout_families_in_training_only(tiny, tmp_path):
     """train_heldout_fonts (a diagnostic): the training pages also draw from the held-out families (recorded in
     the manifest); the test and held-out pages are byte for byte the default set's."""
-    assert deblur.data_options("smoke", {**TINY}) == deblur.data_options("smoke", {**TINY, "train_heldout_fonts": False})
+    assert deblur.data_options("smoke", {**TINY}) == deblur.data_options(
+        "smoke", {**TINY, "train_heldout_fonts": False}
+    )
     seen = make(tmp_path / "seen", options={"n_train": 8, "train_heldout_fonts": True})
     assert_only_training_pages_differ(seen, tiny)
     heldout = {f.name for f in (*fonts.discover_fonts(heldout=True).latin, *fonts.discover_fonts(heldout=True).cjk)}
@@ -596,7 +656,9 @@ def test_failed_extra_font_fetch_leaves_nothing_behind(tmp_path, monkeypatch):
     (bin_dir / "apt-get").write_text("#!/bin/sh\necho 'E: Unable to locate package fonts-lxgw-wenkai' >&2\nexit 100\n")
     (bin_dir / "apt-get").chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
-    with pytest.raises(RuntimeError, match=r"apt-get download fonts-lxgw-wenkai .* failed: E: Unable to locate package"):
+    with pytest.raises(
+        RuntimeError, match=r"apt-get download fonts-lxgw-wenkai .* failed: E: Unable to locate package"
+    ):
         fonts.fetch_extra_cjk_fonts(tmp_path / "data" / "fonts")
     assert [p.name for p in (tmp_path / "data").iterdir()] == []
 
@@ -618,8 +680,10 @@ def test_training_shake_share_changes_only_the_training_blur(tiny, tmp_path):
         assert "shake" not in [p["type"] for p in before["kernel"]]
         assert files[f"train/blur_image/{meta['name']}"] != default[f"train/blur_image/{meta['name']}"]
     mixed = make(tmp_path / "mixed", options={"train_shake_share": 0.5, "n_train": 8})
-    families = [json.loads(p.read_text(encoding="utf-8"))["kernel"][0]["type"] == "shake"
-                for p in sorted((mixed / "train" / "meta").glob("*.json"))]
+    families = [
+        json.loads(p.read_text(encoding="utf-8"))["kernel"][0]["type"] == "shake"
+        for p in sorted((mixed / "train" / "meta").glob("*.json"))
+    ]
     assert 0 < sum(families) < len(families)
 
 
@@ -659,8 +723,9 @@ def test_varying_disk_blur_matches_a_per_pixel_reference_at_its_levels():
     out = degrade.varying_disk_blur(img, radius, levels=3)
     for r, cols in ((1.0, slice(0, 12)), (2.0, slice(12, 24)), (3.0, slice(24, 36))):
         np.testing.assert_allclose(out[:, cols], _disk_blur_reference(img, r)[:, cols], atol=2e-5)
-    np.testing.assert_allclose(degrade.varying_disk_blur(img, np.full((30, 36), 2.0)),
-                               _disk_blur_reference(img, 2.0), atol=2e-5)
+    np.testing.assert_allclose(
+        degrade.varying_disk_blur(img, np.full((30, 36), 2.0)), _disk_blur_reference(img, 2.0), atol=2e-5
+    )
     between = degrade.varying_disk_blur(img, np.full((30, 36), 2.0) + np.linspace(0, 1e-3, 36), levels=2)
     assert np.abs(between - _disk_blur_reference(img, 2.0)).max() < 1e-3  # blends of near-equal radii
 
@@ -668,6 +733,7 @@ def test_varying_disk_blur_matches_a_per_pixel_reference_at_its_levels():
 def test_tilted_pages_are_sharper_at_their_near_edge(tmp_path):
     """heldout_tilt pages: held-out fonts, one 'tilt' recipe with near < far, and the text keeps more of
     its detail (Sobel magnitude of the blurred page over the sharp page's) at the near edge."""
+
     def sobel(img):
         g = img.astype(np.float32)
         return np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
@@ -679,9 +745,13 @@ def test_tilted_pages_are_sharper_at_their_near_edge(tmp_path):
         assert meta["spatially_varying"]
         (part,) = meta["kernel"]
         assert part["type"] == "tilt" and part["near_radius_px"] < part["far_radius_px"]
-        blurred, sharp = (cv2.imread(str(root / "heldout_tilt" / d / meta["name"]), cv2.IMREAD_GRAYSCALE)
-                          for d in ("blur_image", "gt_image"))
-        radius = degrade.tilt_radius_map(*blurred.shape, part["near_radius_px"], part["far_radius_px"], part["angle_deg"])
+        blurred, sharp = (
+            cv2.imread(str(root / "heldout_tilt" / d / meta["name"]), cv2.IMREAD_GRAYSCALE)
+            for d in ("blur_image", "gt_image")
+        )
+        radius = degrade.tilt_radius_map(
+            *blurred.shape, part["near_radius_px"], part["far_radius_px"], part["angle_deg"]
+        )
         near, far = radius < np.quantile(radius, 0.3), radius > np.quantile(radius, 0.7)
         detail = [sobel(blurred)[m].mean() / sobel(sharp)[m].mean() for m in (near, far)]
         assert detail[0] > 1.2 * detail[1], (meta["name"], detail)
@@ -698,9 +768,11 @@ def test_training_shake_copies_add_the_shaken_pages_beside_their_originals(tmp_p
     files, before, replaced_files = all_files(added), all_files(default), all_files(replaced)
     for rel in before:
         assert rel == "manifest.json" or files[rel] == before[rel], rel
-    shaken = sorted(json.loads(p.read_text(encoding="utf-8"))["name"]
-                    for p in (replaced / "train" / "meta").glob("*.json")
-                    if json.loads(p.read_text(encoding="utf-8"))["kernel"][0]["type"] == "shake")
+    shaken = sorted(
+        json.loads(p.read_text(encoding="utf-8"))["name"]
+        for p in (replaced / "train" / "meta").glob("*.json")
+        if json.loads(p.read_text(encoding="utf-8"))["kernel"][0]["type"] == "shake"
+    )
     copies = sorted(rel.split("/")[-1] for rel in files if rel.startswith("train/blur_image/") and rel not in before)
     assert 0 < len(shaken) < 8 and copies == [name.replace(".png", "_shake.png") for name in shaken]
     for name in shaken:
@@ -712,9 +784,13 @@ def test_training_shake_copies_add_the_shaken_pages_beside_their_originals(tmp_p
     assert manifest["shaken_copies"] == len(shaken) and manifest["counts"]["train"] == 8
 
 
-@pytest.mark.parametrize("options, problem", [({"train_shake_copies": True}, r"train_shake_copies needs train_shake_share above 0"),
-                                              ({"train_shake_share": 0.3, "train_shake_copies": "yes"},
-                                               r"train_shake_copies must be true or false")])
+@pytest.mark.parametrize(
+    "options, problem",
+    [
+        ({"train_shake_copies": True}, r"train_shake_copies needs train_shake_share above 0"),
+        ({"train_shake_share": 0.3, "train_shake_copies": "yes"}, r"train_shake_copies must be true or false"),
+    ],
+)
 def test_bad_training_shake_copies_is_a_clear_error(options, problem):
     with pytest.raises(ConfigError, match=rf"deblur\.yaml data: {problem}"):
         deblur.data_options("smoke", options)

@@ -1,14 +1,17 @@
 """lib.tracks.deblur.claims: verdicts of the bench's runs (synthetic runs with known numbers)."""
-import pytest
 
 from lib.tracks.deblur.claims import claim_verdicts, load, values, verdict_markdown
+
+import pytest
 
 
 def run(name, seed, gain, cer, tlc_gain=None):
     rows = []
     for split in ("test_A", "heldout"):
-        rows += [{"split": split, "method": "blurred input", "psnr": 20.0, "cer": 0.4},
-                 {"split": split, "method": "model", "psnr": 20.0 + gain, "cer": cer}]
+        rows += [
+            {"split": split, "method": "blurred input", "psnr": 20.0, "cer": 0.4},
+            {"split": split, "method": "model", "psnr": 20.0 + gain, "cer": cer},
+        ]
         if tlc_gain is not None:
             rows.append({"split": split, "method": "model + TLC", "psnr": 20.0 + tlc_gain, "cer": cer})
     return {"name": name, "seed": seed, "rows": rows}
@@ -22,8 +25,12 @@ def test_values_are_gains_over_the_blurred_input_per_seed():
 
 
 def test_verdicts_per_claim_split_and_metric():
-    runs = [run("recipe", 0, 1.0, 0.30, 1.5), run("recipe", 1, 1.1, 0.31, 1.6),
-            run("no_downsample", 0, 0.1, 0.50), run("no_downsample", 1, 0.2, 0.52)]
+    runs = [
+        run("recipe", 0, 1.0, 0.30, 1.5),
+        run("recipe", 1, 1.1, 0.31, 1.6),
+        run("no_downsample", 0, 0.1, 0.50),
+        run("no_downsample", 1, 0.2, 0.52),
+    ]
     verdicts = claim_verdicts(runs, {"no_downsample": "the 2x downsample helps", "fixed_patch": "progressive"})
     by = {(v["variant"], v["split"], v["metric"]): v for v in verdicts}
     assert by[("no_downsample", "test_A", "psnr")]["verdict"] == "supports"
@@ -42,10 +49,13 @@ def test_load_names_the_missing_file(tmp_path):
 def test_chinese_summaries_quote_the_verdict_numbers():
     from lib.tracks.deblur.claims import claim_summary_zh, trust_note_zh
 
-    runs = [{**run("recipe", s, 1.0 + s / 10, 0.30), "iterations": 356, "scale": 0.25, "train_minutes": 7.1}
-            for s in (0, 1)]
-    runs += [{**run("no_downsample", s, 0.1 + s / 10, 0.50), "iterations": 356, "scale": 0.25, "train_minutes": 7.4}
-             for s in (0, 1)]
+    runs = [
+        {**run("recipe", s, 1.0 + s / 10, 0.30), "iterations": 356, "scale": 0.25, "train_minutes": 7.1} for s in (0, 1)
+    ]
+    runs += [
+        {**run("no_downsample", s, 0.1 + s / 10, 0.50), "iterations": 356, "scale": 0.25, "train_minutes": 7.4}
+        for s in (0, 1)
+    ]
     verdicts = claim_verdicts(runs, {"no_downsample": "the 2x downsample helps"})
     text = claim_summary_zh(verdicts, "no_downsample")
     assert "+1.05 对 +0.15 dB（支持）" in text and "0.300 对 0.500" in text

@@ -1,21 +1,35 @@
 """Stroke geometry and OCR confusions (lib.tracks.deblur.strokes) against references drawn by hand:
 bars of known thickness, text drawn on a known page, strings with known edits."""
+
 from __future__ import annotations
+
+from lib.tracks.deblur.strokes import (
+    CROSS_MACHINE_PAGE_CER_TOLERANCE,
+    SHARP,
+    align_confusions,
+    binarize_text,
+    font_family,
+    ink_fraction,
+    merged_page_cer,
+    ocr_confusions,
+    paired_cer_difference,
+    stroke_table,
+    stroke_width,
+    stroke_width_by_area,
+    summarize_strokes,
+    width_excess_vs_blur,
+)
 
 import cv2
 import numpy as np
 import pytest
-
-from lib.tracks.deblur.strokes import (SHARP, align_confusions, binarize_text, font_family, ink_fraction,
-                                       ocr_confusions, paired_cer_difference, stroke_table, stroke_width, stroke_width_by_area,
-                                       merged_page_cer, summarize_strokes, CROSS_MACHINE_PAGE_CER_TOLERANCE, width_excess_vs_blur)
 
 
 def page_with_bar(thickness: int, size: int = 240, length: int = 200) -> np.ndarray:
     """A white RGB page with one black horizontal bar of ``thickness`` rows."""
     page = np.full((size, size, 3), 255, np.uint8)
     top = size // 2 - thickness // 2
-    page[top:top + thickness, 20:20 + length] = 0
+    page[top : top + thickness, 20 : 20 + length] = 0
     return page
 
 
@@ -76,8 +90,16 @@ def test_binarize_ignores_uneven_lighting():
 
 def test_stroke_table_ratios_to_the_sharp_page():
     sharp = page_with_text()
-    pages = [{"split": "s", "name": "p.png", "blurred": cv2.GaussianBlur(sharp, (5, 5), 1.5), "sharp": sharp,
-              "families": ["DejaVu Serif"], "weights": ["Regular"]}]
+    pages = [
+        {
+            "split": "s",
+            "name": "p.png",
+            "blurred": cv2.GaussianBlur(sharp, (5, 5), 1.5),
+            "sharp": sharp,
+            "families": ["DejaVu Serif"],
+            "weights": ["Regular"],
+        }
+    ]
     rows = stroke_table(pages, {"bolder": lambda x: cv2.erode(sharp, np.ones((3, 3), np.uint8))})
     by = {r["method"]: r for r in rows}
     assert set(by) == {"blurred input", SHARP, "bolder"}
@@ -106,8 +128,9 @@ class ScriptedOcr:
 
 def test_ocr_confusions_counts_the_substitution_and_the_vanished_space():
     blank = np.full((8, 8, 3), 255, np.uint8)
-    result = ocr_confusions(ScriptedOcr(["hollo world", "ab"]), {"t": [blank, blank]},
-                            {"t": ["hello world", "a b"]})["t"]
+    result = ocr_confusions(ScriptedOcr(["hollo world", "ab"]), {"t": [blank, blank]}, {"t": ["hello world", "a b"]})[
+        "t"
+    ]
     assert result["substitutions"] == [["e", "o", 1]] and result["substitution_count"] == 1
     assert result["deletions"] == [[" ", 1]] and result["spaces_deleted"] == 1
     assert result["insertions"] == [] and result["insertion_count"] == 0
@@ -142,9 +165,11 @@ def bench_rows(blur_ratios, restored_ratios, sharp_widths, method="model"):
     rows = []
     for i, (b, r, w) in enumerate(zip(blur_ratios, restored_ratios, sharp_widths)):
         page = f"{i:05d}.png"
-        rows += [{"split": "heldout", "page": page, "method": "blurred input", "ratio_to_sharp": b, "stroke_width": b * w},
-                 {"split": "heldout", "page": page, "method": SHARP, "ratio_to_sharp": 1.0, "stroke_width": w},
-                 {"split": "heldout", "page": page, "method": method, "ratio_to_sharp": r, "stroke_width": r * w}]
+        rows += [
+            {"split": "heldout", "page": page, "method": "blurred input", "ratio_to_sharp": b, "stroke_width": b * w},
+            {"split": "heldout", "page": page, "method": SHARP, "ratio_to_sharp": 1.0, "stroke_width": w},
+            {"split": "heldout", "page": page, "method": method, "ratio_to_sharp": r, "stroke_width": r * w},
+        ]
     return {"rows": rows}
 
 
@@ -155,7 +180,9 @@ def test_width_excess_vs_blur_ranks_pages_and_cuts_them_by_blur():
     got = width_excess_vs_blur(bench_rows(blur, restored, sharp), "model", groups=3)
     assert got["pages"] == 6 and got["rho_blur"] == pytest.approx(1.0)
     ranks = lambda x: np.argsort(np.argsort(x)).astype(float)  # noqa: E731
-    assert got["rho_sharp"] == pytest.approx(np.corrcoef(ranks(sharp), ranks(restored))[0, 1])  # Spearman = Pearson of ranks
+    assert got["rho_sharp"] == pytest.approx(
+        np.corrcoef(ranks(sharp), ranks(restored))[0, 1]
+    )  # Spearman = Pearson of ranks
     # by blur: pages (1.5, 2.0), (3.0, 4.0), (5.0, 6.0)
     assert [(g["blur_low"], g["blur_high"]) for g in got["groups"]] == [(1.5, 2.0), (3.0, 4.0), (5.0, 6.0)]
     assert [g["restored_ratio"] for g in got["groups"]] == pytest.approx([1.05, 1.25, 1.45])
@@ -169,6 +196,7 @@ def test_width_excess_vs_blur_ranks_pages_and_cuts_them_by_blur():
 def test_merged_page_cer_joins_benches_of_the_same_pages_and_refuses_others():
     def bench(**methods):
         return {"ocr": {m: {"heldout": {"page_cer": cers}} for m, cers in methods.items()}}
+
     first = bench(blurred=[0.1, 0.2, 0.3], a=[0.0, 0.1, 0.2])
     second = bench(blurred=[0.1, 0.2, 0.3], b=[0.3, 0.2, 0.1])
     merged = merged_page_cer([first, second], "heldout")
@@ -182,11 +210,11 @@ def test_merged_page_cer_joins_benches_of_the_same_pages_and_refuses_others():
         merged_page_cer([first], "test_A")
 
 
-
 def test_merged_page_cer_accepts_a_stated_cross_machine_tolerance_and_checks_page_names():
     def bench(pages, **methods):
         rows = [{"split": "heldout", "page": p, "method": m} for p in pages for m in methods]
         return {"rows": rows, "ocr": {m: {"heldout": {"page_cer": cers}} for m, cers in methods.items()}}
+
     pages = ["00001.png", "00002.png", "00003.png"]
     intel = bench(pages, blurred=[0.1, 0.2, 0.3], a=[0.0, 0.1, 0.2])
     amd = bench(pages, blurred=[0.1, 0.2003, 0.3], b=[0.3, 0.2, 0.1])  # one character read differently
@@ -196,13 +224,16 @@ def test_merged_page_cer_accepts_a_stated_cross_machine_tolerance_and_checks_pag
     np.testing.assert_array_equal(merged["blurred"], [0.1, 0.2, 0.3])  # the first bench's CERs are kept
     np.testing.assert_array_equal(merged["b"], [0.3, 0.2, 0.1])
     with pytest.raises(ValueError, match="by more than 0.002"):
-        merged_page_cer([intel, bench(pages, blurred=[0.1, 0.21, 0.3])], "heldout",
-                        tolerance=CROSS_MACHINE_PAGE_CER_TOLERANCE)
+        merged_page_cer(
+            [intel, bench(pages, blurred=[0.1, 0.21, 0.3])], "heldout", tolerance=CROSS_MACHINE_PAGE_CER_TOLERANCE
+        )
     with pytest.raises(ValueError, match="bench 1 names other heldout pages"):
-        merged_page_cer([intel, bench(pages[::-1], blurred=[0.3, 0.2, 0.1])], "heldout",
-                        tolerance=CROSS_MACHINE_PAGE_CER_TOLERANCE)
+        merged_page_cer(
+            [intel, bench(pages[::-1], blurred=[0.3, 0.2, 0.1])], "heldout", tolerance=CROSS_MACHINE_PAGE_CER_TOLERANCE
+        )
     with pytest.raises(ValueError, match="tolerance must be >= 0"):
         merged_page_cer([intel], "heldout", tolerance=-0.1)
+
 
 def test_alignment_separates_insertions_merges_and_line_breaks():
     counts = align_confusions("the cat sat\non a mat", "the cat sat on a\nmat")  # only the line break moved
@@ -217,16 +248,30 @@ def test_the_notebook_helpers_draw_and_print_the_recorded_numbers():
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from lib.tracks.deblur.strokes import confusion_lines_zh, plot_stroke_widths, stroke_lines_zh
 
-    by_split = [{"split": s, "method": m, "pages": 2, "stroke_width": w, "ratio_to_sharp": w / base}
-                for s, base in (("test_A", 1.0), ("scans", 2.0))
-                for m, w in ((SHARP, base), ("blurred input", 3 * base), ("NAFNet", 1.5 * base))]
-    results = {"by_split": by_split, "ocr": {"NAFNet": {"test_A": {
-        "cer": 0.25, "spaces_deleted": 3, "spaces_inserted": 1, "reference_spaces": 9, "substitution_count": 4,
-        "substitutions": [["e", "o", 3], ["i", "l", 1]]}}}}
+    import matplotlib.pyplot as plt
+
+    by_split = [
+        {"split": s, "method": m, "pages": 2, "stroke_width": w, "ratio_to_sharp": w / base}
+        for s, base in (("test_A", 1.0), ("scans", 2.0))
+        for m, w in ((SHARP, base), ("blurred input", 3 * base), ("NAFNet", 1.5 * base))
+    ]
+    results = {
+        "by_split": by_split,
+        "ocr": {
+            "NAFNet": {
+                "test_A": {
+                    "cer": 0.25,
+                    "spaces_deleted": 3,
+                    "spaces_inserted": 1,
+                    "reference_spaces": 9,
+                    "substitution_count": 4,
+                    "substitutions": [["e", "o", 3], ["i", "l", 1]],
+                }
+            }
+        },
+    }
     ax = plot_stroke_widths(results)
     heights = sorted(round(bar.get_height(), 6) for bar in ax.patches)
     assert heights == sorted([1.0, 3.0, 1.5, 2.0, 6.0, 3.0])
@@ -240,10 +285,19 @@ def test_the_notebook_helpers_draw_and_print_the_recorded_numbers():
 def test_reading_table_bolds_the_best_cer_of_each_split_and_shows_the_width_ratio():
     from lib.tracks.deblur.strokes import reading_table_markdown
 
-    by_split = [{"split": s, "method": m, "ratio_to_sharp": r}
-                for s in ("mild_blur", "heldout_fonts") for m, r in ((SHARP, 1.0), ("blurred input", 2.0), ("shipped", 1.1))]
-    cer = {("mild_blur", "blurred input"): 0.03, ("mild_blur", "shipped"): 0.05, ("mild_blur", SHARP): 0.02,
-           ("heldout_fonts", "blurred input"): 0.5, ("heldout_fonts", "shipped"): 0.3, ("heldout_fonts", SHARP): 0.1}
+    by_split = [
+        {"split": s, "method": m, "ratio_to_sharp": r}
+        for s in ("mild_blur", "heldout_fonts")
+        for m, r in ((SHARP, 1.0), ("blurred input", 2.0), ("shipped", 1.1))
+    ]
+    cer = {
+        ("mild_blur", "blurred input"): 0.03,
+        ("mild_blur", "shipped"): 0.05,
+        ("mild_blur", SHARP): 0.02,
+        ("heldout_fonts", "blurred input"): 0.5,
+        ("heldout_fonts", "shipped"): 0.3,
+        ("heldout_fonts", SHARP): 0.1,
+    }
     ocr = {}
     for (split, method), value in cer.items():
         ocr.setdefault(method, {})[split] = {"cer": value}

@@ -1,4 +1,5 @@
 """bench/bench_deblur_gate_oracle.py: the per-page switch and its threshold, on hand-made pages."""
+
 import importlib.util
 from pathlib import Path
 
@@ -10,7 +11,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 @pytest.fixture(scope="module")
 def gate():
-    spec = importlib.util.spec_from_file_location("bench_deblur_gate_oracle", ROOT / "bench" / "bench_deblur_gate_oracle.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_deblur_gate_oracle", ROOT / "bench" / "bench_deblur_gate_oracle.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -44,6 +47,8 @@ def test_an_unknown_method_names_the_benches(gate):
 
 def test_the_tag_picks_the_models_benches_beside_the_base_bench(gate):
     benches = gate.split_benches("copies_stroke_s1")
-    assert benches["heldout_tilt"] == ["deblur_strokes_heldout_tilt30_shipped.json",
-                                       "deblur_strokes_heldout_tilt30_copies_stroke_s1.json"]
+    assert benches["heldout_tilt"] == [
+        "deblur_strokes_heldout_tilt30_shipped.json",
+        "deblur_strokes_heldout_tilt30_copies_stroke_s1.json",
+    ]
     assert all((gate.RESULTS / f).is_file() for files in benches.values() for f in files)

@@ -1,14 +1,15 @@
 """Readability beyond the generator (lib.tracks.deblur.evaluate.readability): every split, every method, CER
 against the rendered text or, for a scan, against what OCR reads on the sharp scan."""
+
 from __future__ import annotations
+
+from lib.metrics import evaluate_pair
+from lib.ocr import cer
+from lib.tracks.deblur.data import ensure_dataset
+from lib.tracks.deblur.evaluate import EVAL_SPLITS, readability, readability_summary, split_pages
 
 import numpy as np
 import pytest
-
-from lib.tracks.deblur.data import ensure_dataset
-from lib.tracks.deblur.evaluate import EVAL_SPLITS, readability, readability_summary, split_pages
-from lib.metrics import evaluate_pair
-from lib.ocr import cer
 
 
 class FakeOcr:
@@ -27,8 +28,12 @@ class FakeOcr:
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    return ensure_dataset("smoke", tmp_path_factory.mktemp("read") / "set", workers=1,
-                          options={"n_train": 1, "n_test": 2, "n_heldout": 2, "n_scans": 2, "test_long_side": 300})
+    return ensure_dataset(
+        "smoke",
+        tmp_path_factory.mktemp("read") / "set",
+        workers=1,
+        options={"n_train": 1, "n_test": 2, "n_heldout": 2, "n_scans": 2, "test_long_side": 300},
+    )
 
 
 def test_every_split_every_method_and_cer_references(data):
@@ -36,8 +41,11 @@ def test_every_split_every_method_and_cer_references(data):
     assert [len(pages[s]) for s in EVAL_SPLITS] == [2, 2, 2]
     assert all(text for *_, text in pages["heldout"]) and all(text is None for *_, text in pages["scans"])
     sharp_of = {name: sharp for split in EVAL_SPLITS for name, _, sharp, _ in pages[split]}
-    texts = {f"{split}/{name}": (sharp, text if text is not None else f"scan {name} text")
-             for split in EVAL_SPLITS for name, _, sharp, text in pages[split]}
+    texts = {
+        f"{split}/{name}": (sharp, text if text is not None else f"scan {name} text")
+        for split in EVAL_SPLITS
+        for name, _, sharp, text in pages[split]
+    }
     engine = FakeOcr(texts)
     oracle = {id(blur): sharp_of[name] for split in EVAL_SPLITS for name, blur, _, _ in pages[split]}
     rows = readability({"identity": lambda x: x.copy()}, data, ocr=engine)
@@ -74,5 +82,7 @@ def test_order_free_cer_forgives_line_order_only(data):
     for row in rows:
         assert row["cer_order_free"] <= row["cer"] + 1e-12, row
         if row["method"] == "sharp (ground truth)":
-            expected = np.mean([cer(reversed_texts[f"{row['split']}/{name}"][1], text) for name, _, _, text in pages[row["split"]]])
+            expected = np.mean(
+                [cer(reversed_texts[f"{row['split']}/{name}"][1], text) for name, _, _, text in pages[row["split"]]]
+            )
             assert row["cer"] == pytest.approx(expected) and row["cer"] > 0.5 and row["cer_order_free"] < row["cer"] / 5

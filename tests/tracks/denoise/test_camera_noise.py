@@ -2,27 +2,52 @@
 inverts exactly, demosaicking is exact where bilinear interpolation is, the noise-free round trip
 returns the image, the noise variance is linear in the signal with the model's slope and
 intercept, the reference's random ranges, reproducibility from a seed, and clear input errors."""
+
+from lib.tracks.denoise.camera_noise import (
+    READ_NOISE_LINE,
+    READ_NOISE_LOG_STD,
+    SHOT_NOISE_RANGE,
+    XYZ2CAMS,
+    add_noise,
+    apply_ccm,
+    apply_gains,
+    demosaic,
+    gamma_compression,
+    gamma_expansion,
+    inverse_smoothstep,
+    mosaic,
+    noise_levels_for_iso,
+    process,
+    random_ccm,
+    random_gains,
+    random_noise_levels,
+    read_noise_for_shot,
+    safe_invert_gains,
+    smoothstep,
+    synthesize,
+    unpack_bayer,
+    unprocess,
+)
+
 import numpy as np
 import pytest
 
-from lib.tracks.denoise.camera_noise import (READ_NOISE_LINE, READ_NOISE_LOG_STD, SHOT_NOISE_RANGE, XYZ2CAMS,
-                                             add_noise, apply_ccm, apply_gains, demosaic, gamma_compression,
-                                             gamma_expansion, inverse_smoothstep, mosaic,
-                                             noise_levels_for_iso, process, random_ccm, random_gains,
-                                             random_noise_levels, read_noise_for_shot, safe_invert_gains,
-                                             smoothstep, synthesize, unpack_bayer, unprocess)
-
-STEP_TOLERANCE = 1e-5        # each colour step against its inverse
-ROUND_TRIP_INTERIOR = 1e-3   # smooth image, noise-free unprocess -> process, one-pixel border excluded (measured 5e-4)
-ROUND_TRIP_ALL = 0.02        # ... including the border, where the mirrored demosaic is not exact (measured 0.0125)
+STEP_TOLERANCE = 1e-5  # each colour step against its inverse
+ROUND_TRIP_INTERIOR = 1e-3  # smooth image, noise-free unprocess -> process, one-pixel border excluded (measured 5e-4)
+ROUND_TRIP_ALL = 0.02  # ... including the border, where the mirrored demosaic is not exact (measured 0.0125)
 
 
 def smooth_image(h=64, w=96, dtype=np.float64):
     """Low-frequency colours in [0.2, 0.7]: no clipping, grey level far below the 0.9 highlight knee."""
     yy, xx = np.mgrid[0:h, 0:w] / np.array([h, w])[:, None, None]
-    return np.stack([0.45 + 0.25 * np.sin(2 * np.pi * (0.7 * xx + 0.1)),
-                     0.40 + 0.20 * np.cos(2 * np.pi * 0.8 * yy),
-                     0.35 + 0.15 * np.sin(np.pi * (xx + yy))], axis=-1).astype(dtype)
+    return np.stack(
+        [
+            0.45 + 0.25 * np.sin(2 * np.pi * (0.7 * xx + 0.1)),
+            0.40 + 0.20 * np.cos(2 * np.pi * 0.8 * yy),
+            0.35 + 0.15 * np.sin(np.pi * (xx + yy)),
+        ],
+        axis=-1,
+    ).astype(dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -35,13 +60,15 @@ def test_each_colour_step_is_inverted_exactly(dtype):
 
     linear = rng.uniform(0.0, 0.85, size=(32, 32, 3)).astype(dtype)
     rgb2cam, _ = random_ccm(rng)
-    np.testing.assert_allclose(apply_ccm(apply_ccm(linear, rgb2cam), np.linalg.inv(rgb2cam)), linear,
-                               atol=STEP_TOLERANCE)
+    np.testing.assert_allclose(
+        apply_ccm(apply_ccm(linear, rgb2cam), np.linalg.inv(rgb2cam)), linear, atol=STEP_TOLERANCE
+    )
 
     rgb_gain, red_gain, blue_gain = random_gains(rng)
     dimmed = safe_invert_gains(linear, rgb_gain, red_gain, blue_gain)  # grey level <= 0.85: plain gains
-    np.testing.assert_allclose(dimmed, linear * np.array([1 / red_gain, 1, 1 / blue_gain]) / rgb_gain,
-                               atol=STEP_TOLERANCE)
+    np.testing.assert_allclose(
+        dimmed, linear * np.array([1 / red_gain, 1, 1 / blue_gain]) / rgb_gain, atol=STEP_TOLERANCE
+    )
     restored = apply_gains(mosaic(dimmed), red_gain, blue_gain, rgb_gain)
     np.testing.assert_allclose(restored, mosaic(linear), atol=STEP_TOLERANCE)
     assert smoothstep(y).dtype == dtype and apply_ccm(linear, rgb2cam).dtype == dtype
@@ -192,7 +219,7 @@ def test_bad_inputs_give_clear_errors():
     with pytest.raises(TypeError, match="uint8"):
         synthesize(np.zeros((8, 8, 3), np.uint16), rng)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        synthesize(np.full((8, 8, 3), 200.0), rng)          # a 0-255 image as floats
+        synthesize(np.full((8, 8, 3), 200.0), rng)  # a 0-255 image as floats
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         synthesize(np.full((8, 8, 3), -0.1), rng)
     with pytest.raises(ValueError, match="NaN"):

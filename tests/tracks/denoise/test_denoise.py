@@ -1,6 +1,7 @@
 """Track ``denoise`` (issue 12): the winning solution's numbers in the config, the SIDD-layout generator and
 loader, the winning solution's patch cutting, the tuned classical denoisers, export size, the TIPC chain (lite
 train -> export -> infer on the exported model) and the shipped checkpoint's quality bar."""
+
 import csv
 import json
 import shutil
@@ -9,19 +10,25 @@ import sys
 import zipfile
 from pathlib import Path
 
+import lib  # noqa: F401
+from lib.config import load_config
+from lib.data.pairs import DataError, read_image
+from lib.tracks import get_track
+from lib.tracks.denoise import data as dd
+from lib.tracks.denoise.track import (
+    SEED_BATCHES,
+    SEED_EPOCHS,
+    SEED_PATCHES,
+    SIDD_MEDIUM_PATCHES,
+    TRACK,
+    epochs_to_iters,
+)
+
 import cv2
 import numpy as np
 import pytest
 from skimage import restoration
 from skimage.metrics import peak_signal_noise_ratio
-
-import lib  # noqa: F401
-from lib.config import load_config
-from lib.tracks.denoise import data as dd
-from lib.data.pairs import DataError, read_image
-from lib.tracks import get_track
-from lib.tracks.denoise.track import (SEED_BATCHES, SEED_EPOCHS, SEED_PATCHES, SIDD_MEDIUM_PATCHES, TRACK,
-                                      epochs_to_iters)
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -85,9 +92,9 @@ def test_full_profile_holds_the_seeds_numbers():
 
 # ----------------------------------------------------------------------------- MixUp and clipping
 def test_mixup_blends_each_sample_with_its_partner_as_the_seed():
-    import paddle
-
     from lib.tracks.denoise.tasks import mixup_draw, mixup_pairs
+
+    import paddle
 
     rng = np.random.default_rng(0)
     noisy, clean = rng.random((5, 3, 4, 6), dtype=np.float32), rng.random((5, 3, 4, 6), dtype=np.float32)
@@ -105,9 +112,9 @@ def test_mixup_blends_each_sample_with_its_partner_as_the_seed():
 def test_training_step_clips_the_output_and_mixes_from_the_given_iteration():
     """The task as full runs it: before ``mixup_from_iter`` the loss sees the batch as drawn, from
     then on the MixUp of (run seed, iteration, rank); always the network's output clipped to [0, 1]."""
-    import paddle
-
     from lib.tracks.denoise.tasks import DenoiseTask, mixup_draw
+
+    import paddle
 
     paddle.seed(0)
     net = paddle.nn.Conv2D(3, 3, 1)
@@ -160,7 +167,10 @@ def test_generator_writes_sidd_scenes_deterministically(tmp_path, smoke_data):
     for name, noisy, gt in train + test:
         scene = name.split("/")[0]
         fields = dd.parse_scene_name(scene)
-        assert noisy.name == f"{fields['instance']:04d}_NOISY_SRGB_010.PNG" and gt.name == f"{fields['instance']:04d}_GT_SRGB_010.PNG"
+        assert (
+            noisy.name == f"{fields['instance']:04d}_NOISY_SRGB_010.PNG"
+            and gt.name == f"{fields['instance']:04d}_GT_SRGB_010.PNG"
+        )
         assert fields["iso"] == recipes[scene]["iso"]
         assert read_image(noisy).shape == read_image(gt).shape
     lo, hi = opts["iso_range"]
@@ -201,8 +211,10 @@ def _fake_sidd(root: Path) -> Path:
     data = root / "SIDD_Medium_Srgb" / "Data"
     rng = np.random.default_rng(0)
     image = lambda h=40, w=52: rng.integers(0, 256, (h, w, 3), dtype=np.uint8)  # noqa: E731
-    for scene, prefix, suffix in (("0001_001_S6_00100_00060_3200_L", "0001_", ".PNG"),
-                                  ("0002_002_GP_01600_03200_5500_N", "", ".png")):
+    for scene, prefix, suffix in (
+        ("0001_001_S6_00100_00060_3200_L", "0001_", ".PNG"),
+        ("0002_002_GP_01600_03200_5500_N", "", ".png"),
+    ):
         for capture in ("010", "011"):
             _write(data / scene / f"{prefix}NOISY_SRGB_{capture}{suffix}", image())
             _write(data / scene / f"{prefix}GT_SRGB_{capture}{suffix}", image())
@@ -212,8 +224,12 @@ def _fake_sidd(root: Path) -> Path:
 def test_loader_reads_a_real_sidd_medium_layout_unchanged(tmp_path):
     data = _fake_sidd(tmp_path)
     pairs = dd.list_scenes(data, check_sizes=True)
-    assert [n for n, _, _ in pairs] == ["0001_001_S6_00100_00060_3200_L/010", "0001_001_S6_00100_00060_3200_L/011",
-                                        "0002_002_GP_01600_03200_5500_N/010", "0002_002_GP_01600_03200_5500_N/011"]
+    assert [n for n, _, _ in pairs] == [
+        "0001_001_S6_00100_00060_3200_L/010",
+        "0001_001_S6_00100_00060_3200_L/011",
+        "0002_002_GP_01600_03200_5500_N/010",
+        "0002_002_GP_01600_03200_5500_N/011",
+    ]
     assert [dd.scene_iso(n) for n, _, _ in pairs] == [100, 100, 1600, 1600]
     assert pairs[1][1].name == "0001_NOISY_SRGB_011.PNG" and pairs[1][2].name == "0001_GT_SRGB_011.PNG"
     assert dd.parse_scene_name("0001_001_S6_00100_00060_3200_L")["phone"] == "S6"
@@ -259,8 +275,8 @@ def test_patches_are_the_seeds_random_windows_of_their_source(tmp_path, smoke_da
         noisy = read_image(row["source"])
         gt = read_image(row["source"].replace("_NOISY_", "_GT_"))
         folder = prepared.root / row["split"]
-        assert np.array_equal(read_image(folder / "input" / row["patch"]), noisy[y:y + ps, x:x + ps])
-        assert np.array_equal(read_image(folder / "groundtruth" / row["patch"]), gt[y:y + ps, x:x + ps])
+        assert np.array_equal(read_image(folder / "input" / row["patch"]), noisy[y : y + ps, x : x + ps])
+        assert np.array_equal(read_image(folder / "groundtruth" / row["patch"]), gt[y : y + ps, x : x + ps])
     assert prepared.pairs("train")[0][0].name == "1_1.png"  # the winning solution's <image>_<patch>.png
     assert dd.prepare_patches("smoke", source=smoke_data, out=tmp_path / "p1").skipped
     # the same bytes from worker processes (forced on for this tiny set)
@@ -276,16 +292,19 @@ def test_a_patch_larger_than_an_image_names_the_image(tmp_path, smoke_data):
 
 # ----------------------------------------------------------------------------- classical denoisers
 def test_classical_denoisers_match_their_libraries_and_tuning_picks_the_best():
+    from lib.metrics import psnr, to_uint8
     from lib.tracks.denoise import baselines as db
     from lib.tracks.denoise.camera_noise import synthesize
-    from lib.metrics import psnr, to_uint8
 
     photo = dd.resized_photo("astronaut", 128)[:96, :96]
     clean, noisy, _ = synthesize(photo, np.random.default_rng(0), iso=3200)
     sigma = float(restoration.estimate_sigma(noisy / 255.0, channel_axis=-1, average_sigmas=True))
     assert db.noise_sigma(noisy) == pytest.approx(sigma)
-    direct = to_uint8(restoration.denoise_nl_means(noisy / 255.0, h=1.5 * sigma, sigma=sigma, fast_mode=True,
-                                                   patch_size=5, patch_distance=6, channel_axis=-1))
+    direct = to_uint8(
+        restoration.denoise_nl_means(
+            noisy / 255.0, h=1.5 * sigma, sigma=sigma, fast_mode=True, patch_size=5, patch_distance=6, channel_axis=-1
+        )
+    )
     assert np.array_equal(db.nl_means(noisy, 1.5), direct)
     ocv = cv2.fastNlMeansDenoisingColored(noisy[..., ::-1].copy(), None, 2 * sigma * 255, 2 * sigma * 255, 7, 21)
     assert np.array_equal(db.opencv_nl_means(noisy, 2.0), ocv[..., ::-1])
@@ -315,10 +334,10 @@ def test_exported_size_of_the_seed_variant_and_the_demo_is_under_20_mb(tmp_path)
 
 
 def test_deployable_copy_computes_the_same_network():
-    import paddle
-
     from lib.models.mirnet_v2 import mirnet_v2_from_config
     from lib.tracks.denoise.track import deployable
+
+    import paddle
 
     paddle.seed(0)
     model = mirnet_v2_from_config("demo", n_feat=16)
@@ -352,26 +371,59 @@ def test_lite_train_export_and_infer_on_the_exported_model(tmp_path, smoke_data)
     metrics = TRACK.evaluate(model, "smoke", data=smoke_data, val=trainer.data.val)
     rows = {r["method"]: r for r in metrics["methods"]}
     test = dd.list_scenes(smoke_data / dd.TEST_DATA)
-    assert rows["noisy input"]["psnr"] == pytest.approx(np.mean([psnr(read_image(n), read_image(g)) for _, n, g in test]))
+    assert rows["noisy input"]["psnr"] == pytest.approx(
+        np.mean([psnr(read_image(n), read_image(g)) for _, n, g in test])
+    )
     assert set(rows) == {"noisy input", "MIRNetV2", *db.METHODS}
     assert [b["trained"] for b in metrics["by_iso"]] == [True, False]  # ISO 1600 in, 9600 outside [400, 6400]
     assert len(metrics["sweep"]["model_psnr"]) == len(metrics["sweep"]["isos"])
 
     export_dir = tmp_path / "export"
-    result = subprocess.run([sys.executable, "-m", "lib.tracks.denoise", "export", str(export_dir),
-                             "--checkpoint", str(trainer.best_path)], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "lib.tracks.denoise", "export", str(export_dir), "--checkpoint", str(trainer.best_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert {"model.json", "model.pdiparams", "model.onnx"} <= {p.name for p in export_dir.iterdir()}
     noisy_path, _ = test[0][1], test[0][2]
     out = tmp_path / "denoised.png"
-    result = subprocess.run([sys.executable, "-m", "lib.tracks.denoise", "infer", str(noisy_path), str(out),
-                             "--model-dir", str(export_dir), "--backend", "paddle"], cwd=ROOT, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lib.tracks.denoise",
+            "infer",
+            str(noisy_path),
+            str(out),
+            "--model-dir",
+            str(export_dir),
+            "--backend",
+            "paddle",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     expected = predict_image(model, read_image(noisy_path))
     assert np.abs(read_image(out).astype(int) - expected.astype(int)).max() <= 1
-    missing = subprocess.run([sys.executable, "-m", "lib.tracks.denoise", "infer", str(tmp_path / "no.png"),
-                              str(out), "--model-dir", str(export_dir)], cwd=ROOT, capture_output=True, text=True)
+    missing = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lib.tracks.denoise",
+            "infer",
+            str(tmp_path / "no.png"),
+            str(out),
+            "--model-dir",
+            str(export_dir),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert missing.returncode == 2 and "no input image" in missing.stderr
 
     meta = TRACK.build_submission(model, tmp_path / "denoise_submission.zip")
@@ -425,17 +477,22 @@ def test_shipped_demo_model_is_published_by_make_train_and_beats_the_noisy_input
 def test_shipped_demo_model_beats_the_best_tuned_classical_denoiser_overall_and_where_it_never_trained():
     # issue 12's bar: on the held-out images, and at every noise level outside the training range
     metrics = _shipped_metrics()
-    groups = [("all", metrics["methods"])] + [(b["iso"], b["methods"]) for b in metrics["by_iso"] if b["trained"] is False]
+    groups = [("all", metrics["methods"])] + [
+        (b["iso"], b["methods"]) for b in metrics["by_iso"] if b["trained"] is False
+    ]
     assert len(groups) >= 2
     for label, rows in groups:
         model, noisy, best = _rows(rows)
         assert model["psnr"] > noisy["psnr"] and model["psnr"] > best["psnr"], (label, model, best)
 
 
-@pytest.mark.xfail(strict=True, reason="beyond issue 12's bar, not met: the demo model of `make train TRACK=denoise "
-                   "SCALE=8` (4320 iterations, 240 training scenes; 29.80 dB on test/Data vs tuned skimage NL-means "
-                   "29.28) wins at ISO 3200 (30.00 vs 29.36) and at the untrained ISO 9600 (26.63 vs 25.52) but "
-                   "trails NL-means at ISO 800 (32.78 vs 32.95 dB; SSIM 0.911 vs 0.902)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="beyond issue 12's bar, not met: the demo model of `make train TRACK=denoise "
+    "SCALE=8` (4320 iterations, 240 training scenes; 29.80 dB on test/Data vs tuned skimage NL-means "
+    "29.28) wins at ISO 3200 (30.00 vs 29.36) and at the untrained ISO 9600 (26.63 vs 25.52) but "
+    "trails NL-means at ISO 800 (32.78 vs 32.95 dB; SSIM 0.911 vs 0.902)",
+)
 def test_shipped_demo_model_beats_the_tuned_classical_denoisers_at_every_noise_level():
     metrics = _shipped_metrics()
     groups = [("all", metrics["methods"])] + [(b["iso"], b["methods"]) for b in metrics["by_iso"]]

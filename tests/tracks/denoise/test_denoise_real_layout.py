@@ -3,15 +3,16 @@
 ``SIDD_patches/val`` (SIDD's validation blocks ``0000-0000.png``), each ``input/`` +
 ``groundtruth/``. They are trained on as they are, the validation blocks are the test set the
 seed reports, and without their ground truth they are predicted instead."""
-from pathlib import Path
 
-import cv2
-import numpy as np
-import pytest
+from pathlib import Path
 
 import lib  # noqa: F401
 from lib.data.pairs import DataError, read_image
 from lib.tracks.denoise import data as dd
+
+import cv2
+import numpy as np
+import pytest
 
 TRAIN = ["1_1", "1_2", "1_10", "2_1"]
 VAL = ["0000-0000", "0000-0001", "0001-0000"]
@@ -51,6 +52,7 @@ def test_precut_patches_are_trained_on_as_they_are_in_the_seeds_order(tmp_path):
 def test_precut_patches_without_validation_blocks_are_an_error_saying_so(tmp_path):
     root = make_patches(tmp_path)
     import shutil
+
     shutil.rmtree(root / dd.PATCHES_DIR / "val")
     with pytest.raises(DataError, match="train/ but no val/"):
         dd.prepare_patches("smoke", source=root)
@@ -61,8 +63,10 @@ def test_validation_blocks_are_the_test_set_and_checked(tmp_path):
     where, pairs = dd.test_scenes(root)
     assert where == "SIDD_patches/val (SIDD's validation blocks)"
     assert [n for n, _, _ in pairs] == [f"val/{v}.png" for v in VAL]
-    assert dd.check_root(root) == ["SIDD_patches/train: 4 noisy patches, 4 with groundtruth",
-                                   "SIDD_patches/val: 3 noisy patches, 3 with groundtruth"]
+    assert dd.check_root(root) == [
+        "SIDD_patches/train: 4 noisy patches, 4 with groundtruth",
+        "SIDD_patches/val: 3 noisy patches, 3 with groundtruth",
+    ]
     (root / dd.PATCHES_DIR / "train" / "groundtruth" / "1_10.png").unlink()
     with pytest.raises(DataError, match="1_10"):
         dd.check_root(root)
@@ -73,11 +77,11 @@ def test_validation_blocks_are_the_test_set_and_checked(tmp_path):
 def test_validation_blocks_without_ground_truth_are_predicted(tmp_path, capsys):
     """Evaluation writes the denoised blocks (the network's own output, same names and sizes) and
     no metrics; the old evaluation prepared SIDD-Medium's scenes first and failed."""
-    import paddle
-
     from lib.infer import predict_image
     from lib.tracks import get_track
     from lib.train.registry import build_model
+
+    import paddle
 
     root = make_patches(tmp_path / "data", gt_in_val=False)
     track = get_track("denoise")

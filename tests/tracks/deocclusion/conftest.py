@@ -1,5 +1,6 @@
 """Session fixtures of the de-occlusion submission tests: the smoke profile's untrained networks and
 their submission zip, exported once per session."""
+
 import zipfile
 
 import paddle
@@ -31,8 +32,9 @@ def deocclusion_submission(tmp_path_factory, deocclusion_networks):
 
     segmenter, generator, cfg = deocclusion_networks
     root = tmp_path_factory.mktemp("deocclusion_submission")
-    meta = build_submission(segmenter, generator, root / "sub.zip", seg_size=cfg["prepare"]["seg_size"],
-                            repair=cfg["repair"])
+    meta = build_submission(
+        segmenter, generator, root / "sub.zip", seg_size=cfg["prepare"]["seg_size"], repair=cfg["repair"]
+    )
     folder = root / "unzipped"
     with zipfile.ZipFile(root / "sub.zip") as archive:
         archive.extractall(folder)

@@ -2,20 +2,31 @@
 occluders only where the mask says, with their shadows near them), the loader of a real download
 (annotation.txt with paths or bare names, folders without it, masks derived from |input - gt|),
 and errors that name the bad file."""
+
 import shutil
 from pathlib import Path
+
+import lib  # noqa: F401
+from lib.data.__main__ import main as data_main
+from lib.data.pairs import DataError, read_image
+from lib.tracks.deocclusion.data import (
+    ANNOTATION,
+    GT_DIR,
+    check_root,
+    desk_texture,
+    desk_variant,
+    ensure_dataset,
+    list_samples,
+    load_sample,
+    mask_from_difference,
+    read_mask,
+    validate_split,
+)
+from lib.tracks.deocclusion.occluders import DRAW, KINDS, MASK_ALPHA, composite
 
 import cv2
 import numpy as np
 import pytest
-
-import lib  # noqa: F401
-from lib.data.__main__ import main as data_main
-from lib.tracks.deocclusion.data import (ANNOTATION, GT_DIR, check_root, desk_texture, desk_variant,
-                                         ensure_dataset, list_samples, load_sample, mask_from_difference,
-                                         read_mask, validate_split)
-from lib.tracks.deocclusion.occluders import DRAW, KINDS, MASK_ALPHA, composite
-from lib.data.pairs import DataError, read_image
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +62,8 @@ def test_layout_is_the_competitions(smoke_root):
             assert set(np.unique(mask)) <= {0, 255} and 0 < (mask > 0).mean() < 0.5
             assert max(image.shape[:2]) == 256
     assert "train: 6 occluded photos" in check_root(smoke_root)[-1] or any(
-        line.startswith("train: 6 occluded photos") for line in check_root(smoke_root))
+        line.startswith("train: 6 occluded photos") for line in check_root(smoke_root)
+    )
 
 
 def test_occluded_photo_differs_from_the_clean_page_only_near_the_occluders(smoke_root):
@@ -102,7 +114,7 @@ def test_desk_variant_moves_the_label_with_the_page_and_the_desk_is_background(s
     assert image.shape == page.shape and image.dtype == np.uint8 and label.dtype == np.uint8
     blue = image[..., 2].astype(int) > image[..., 0].astype(int) + 20
     np.testing.assert_array_equal(label.astype(bool), blue)
-    assert 0.7 ** 2 * 0.85 < label.mean() < 0.92 ** 2 * 1.05    # shrunk to 70-92 %, a little cut at an edge
+    assert 0.7**2 * 0.85 < label.mean() < 0.92**2 * 1.05  # shrunk to 70-92 %, a little cut at an edge
     # the label moves with the image: a marked patch keeps its mark
     mark = np.zeros((h, w), np.uint8)
     mark[40:70, 30:60] = 1
@@ -118,8 +130,8 @@ def test_desk_texture_is_an_opaque_desk_colour_with_grain():
         desk = desk_texture(np.random.default_rng(seed), 64, 48).astype(float)
         assert desk.shape == (64, 48, 3)
         r, g, b = desk.reshape(-1, 3).mean(0)
-        assert r + 3 >= g + 0 and r + 6 >= b, (seed, r, g, b)   # brown (R >= G >= B) or grey
-        assert desk.std() > 0                                      # grain and light, not a flat fill
+        assert r + 3 >= g + 0 and r + 6 >= b, (seed, r, g, b)  # brown (R >= G >= B) or grey
+        assert desk.std() > 0  # grain and light, not a flat fill
 
 
 def test_real_download_without_annotation_or_masks_derives_the_masks(smoke_root, tmp_path):
@@ -145,8 +157,9 @@ def test_annotation_with_bare_names_and_a_test_board_without_gt(smoke_root, tmp_
     (real / "train" / ANNOTATION).write_text("\n".join(" ".join(Path(f).name for f in l.split()) for l in lines))
     assert [s.name for s in list_samples(real / "train")] == [s.name for s in list_samples(smoke_root / "train")]
     board = real / "test_A"
-    shutil.copytree(smoke_root / "test_A" / "hand", board / "hand") if (smoke_root / "test_A" / "hand").is_dir() \
-        else shutil.copytree(smoke_root / "test_A" / "object", board / "object")
+    shutil.copytree(smoke_root / "test_A" / "hand", board / "hand") if (
+        smoke_root / "test_A" / "hand"
+    ).is_dir() else shutil.copytree(smoke_root / "test_A" / "object", board / "object")
     samples = validate_split(board, require_gt=False)
     assert samples and all(s.gt is None for s in samples)
     image, gt, mask = load_sample(samples[0])
@@ -175,8 +188,10 @@ def test_bad_files_are_named_all_at_once(smoke_root, tmp_path):
 
 
 def test_command_line_writes_the_set(tmp_path, capsys):
-    assert data_main(["deocclusion", "--profile", "smoke", "--seed", "0", "--out", str(tmp_path / "d"),
-                      "--workers", "1"]) == 0
+    assert (
+        data_main(["deocclusion", "--profile", "smoke", "--seed", "0", "--out", str(tmp_path / "d"), "--workers", "1"])
+        == 0
+    )
     assert (tmp_path / "d" / "train" / ANNOTATION).is_file()
     assert data_main(["check", str(tmp_path / "d"), "--track", "deocclusion"]) == 0
     assert "train: 6 occluded photos" in capsys.readouterr().out

@@ -2,15 +2,24 @@
 the same bytes; only pixels inside the dilated mask change (no seam at crop borders); crops are
 clipped at page borders and grown for large components; one crop per component; the full
 profile's numbers give the network 256 x 256 (1536 / 6)."""
+
+import lib  # noqa: F401
+from lib.tracks import get_track
+from lib.tracks.deocclusion.repair import (
+    RepairInfo,
+    RepairOptions,
+    crop_boxes,
+    dilate_mask,
+    feather_weights,
+    opencv_inpaint_page,
+    opencv_inpainter,
+    repair_global,
+    repair_local,
+)
+
 import cv2
 import numpy as np
 import pytest
-
-import lib  # noqa: F401
-from lib.tracks.deocclusion.repair import (RepairInfo, RepairOptions, crop_boxes, dilate_mask,
-                                           feather_weights, opencv_inpaint_page, opencv_inpainter,
-                                           repair_global, repair_local)
-from lib.tracks import get_track
 
 
 def synthetic_page(h=300, w=240, seed=0):
@@ -20,7 +29,7 @@ def synthetic_page(h=300, w=240, seed=0):
     page = np.stack([200 + 40 * xx / w, 210 + 30 * yy / h, 190 + 20 * (xx + yy) / (h + w)], axis=2)
     for y in range(12, h - 12, 14):
         x0 = int(rng.integers(5, 30))
-        page[y:y + 5, x0:w - int(rng.integers(5, 40))] = 40
+        page[y : y + 5, x0 : w - int(rng.integers(5, 40))] = 40
     return np.clip(page + rng.normal(0, 2, page.shape), 0, 255).astype(np.uint8)
 
 
@@ -90,7 +99,7 @@ def test_crops_are_clipped_inside_the_page_and_grow_for_large_components():
     info = RepairInfo()
     repair_local(page, corner, fill, OPTS, info)
     assert info.components == 2
-    for (x0, y0, x1, y1) in info.boxes:
+    for x0, y0, x1, y1 in info.boxes:
         assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h and (x1 - x0, y1 - y0) == (96, 96)
     assert (0, 0) == info.boxes[0][:2] or (0, 0) == info.boxes[1][:2]
     big = np.zeros(page.shape[:2], bool)

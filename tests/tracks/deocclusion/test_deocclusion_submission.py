@@ -2,22 +2,28 @@
 with dygraph), ``Deoccluder`` on any bit depth (untouched pixels keep their exact values), and
 ``dist/deocclusion_submission.zip`` run as the competition runs it: the same photos as the dygraph
 pipeline, every awkward file handled, never importing ``lib``."""
+
 import json
 import zipfile
+
+import lib  # noqa: F401
+from lib.export import predict_imports, run_submission, write_awkward_inputs
+from lib.infer import DygraphRunner
+from lib.submission.predict import read_image_file
+from lib.tracks import get_track
+from lib.tracks.deocclusion.data import ensure_dataset, list_samples, load_sample
+from lib.tracks.deocclusion.export import PIPELINE_META, InpainterExport, SegmenterExport
+from lib.tracks.deocclusion.repair import (
+    Deoccluder,
+    RepairOptions,
+    network_inpainter,
+    occluder_score,
+    predict_mask_logits,
+)
 
 import cv2
 import numpy as np
 import pytest
-
-import lib  # noqa: F401
-from lib.tracks.deocclusion.data import ensure_dataset, list_samples, load_sample
-from lib.tracks.deocclusion.repair import (Deoccluder, RepairOptions, network_inpainter, occluder_score,
-                                           predict_mask_logits)
-from lib.export import predict_imports, run_submission, write_awkward_inputs
-from lib.tracks.deocclusion.export import PIPELINE_META, InpainterExport, SegmenterExport
-from lib.infer import DygraphRunner
-from lib.submission.predict import read_image_file
-from lib.tracks import get_track
 
 GAN = get_track("deocclusion")
 
@@ -38,8 +44,11 @@ def test_wrappers_compute_what_the_pipeline_uses(networks, photos):
     image, _, _ = load_sample(photos[0])
     size = cfg["prepare"]["seg_size"]
     # the exported segmenter's one-channel score = the two-logit difference of the dygraph model
-    np.testing.assert_allclose(occluder_score(DygraphRunner(SegmenterExport(segmenter)), image, size),
-                               predict_mask_logits(segmenter, image, size), atol=1e-5)
+    np.testing.assert_allclose(
+        occluder_score(DygraphRunner(SegmenterExport(segmenter)), image, size),
+        predict_mask_logits(segmenter, image, size),
+        atol=1e-5,
+    )
     # the exported inpainter (spectral norm folded) repairs a hole as the dygraph generator does
     crop = np.ascontiguousarray(image[:64, :64])
     hole = np.zeros((64, 64), bool)
@@ -76,8 +85,9 @@ def test_test_time_flip_averages_the_score_with_the_mirrored_photos(shape):
     np.testing.assert_allclose(flipped, (min(shape[:2]) - 1) / 2, atol=1e-5)  # mean of column j and w-1-j
     # a mirror-symmetric segmenter (score from the pixel values alone) gives the same score either way
     by_pixel = lambda batch: batch.mean(axis=1, keepdims=True) - 0.5  # noqa: E731
-    np.testing.assert_allclose(occluder_score(by_pixel, image, (20, 16), flip=True),
-                               occluder_score(by_pixel, image, (20, 16)), atol=1e-6)
+    np.testing.assert_allclose(
+        occluder_score(by_pixel, image, (20, 16), flip=True), occluder_score(by_pixel, image, (20, 16)), atol=1e-6
+    )
 
 
 def test_repair_options_from_the_config_need_every_option():
@@ -93,8 +103,11 @@ def test_deoccluder_keeps_every_untouched_pixel_at_any_depth(dtype, networks):
     _, generator, _ = networks
     rng = np.random.default_rng(1)
     eight = rng.integers(0, 256, (90, 70, 3), dtype=np.uint8)
-    image = {np.uint8: eight, np.uint16: eight.astype(np.uint16) * 257 + 3,
-             np.float32: eight.astype(np.float32) / 255.0}[dtype]
+    image = {
+        np.uint8: eight,
+        np.uint16: eight.astype(np.uint16) * 257 + 3,
+        np.float32: eight.astype(np.float32) / 255.0,
+    }[dtype]
     inpaint = DygraphRunner(InpainterExport(generator))
     opts = RepairOptions(crop=48, shrink=1.5, dilate=2, feather=2)
     # nothing covers the page: the very same array values come back
@@ -126,8 +139,14 @@ def test_submission_runs_alone_and_matches_the_dygraph_pipeline(networks, deoccl
         info = meta["networks"][name]
         assert info["paddle_max_abs_error"] < 1e-4 and info["onnx_max_abs_error"] < 1e-4, (name, info)
     names = set(zipfile.ZipFile(zip_path).namelist())
-    assert {"predict.py", "restore_common.py", "deocclusion_repair.py", PIPELINE_META,
-            "segmenter/model.onnx", "inpainter/model.pdiparams"} <= names
+    assert {
+        "predict.py",
+        "restore_common.py",
+        "deocclusion_repair.py",
+        PIPELINE_META,
+        "segmenter/model.onnx",
+        "inpainter/model.pdiparams",
+    } <= names
     shipped_meta = json.loads((folder / PIPELINE_META).read_text())
     assert shipped_meta["seg_size"] == cfg["prepare"]["seg_size"]
     assert shipped_meta["repair"] == RepairOptions.from_config(cfg["repair"]).as_dict()
@@ -148,8 +167,12 @@ def test_submission_runs_alone_and_matches_the_dygraph_pipeline(networks, deoccl
         out, _ = read_image_file(tmp_path / "out" / name)
         assert out.shape == original.shape and out.dtype == original.dtype, name
 
-    dygraph = Deoccluder(DygraphRunner(SegmenterExport(segmenter)), DygraphRunner(InpainterExport(generator)),
-                         cfg["prepare"]["seg_size"], RepairOptions.from_config(cfg["repair"]))
+    dygraph = Deoccluder(
+        DygraphRunner(SegmenterExport(segmenter)),
+        DygraphRunner(InpainterExport(generator)),
+        cfg["prepare"]["seg_size"],
+        RepairOptions.from_config(cfg["repair"]),
+    )
     changed = []
     for s in photos:
         name = s.image.stem + ".png"
@@ -171,9 +194,22 @@ def test_submission_helpers_never_import_lib():
 
     for name in ("restore_common.py", "deocclusion_repair.py"):
         imports = set(predict_imports(SCRIPTS[name]))
-        assert "lib" not in imports and imports <= {"argparse", "json", "math", "os", "sys", "time", "pathlib",
-                                                    "dataclasses", "cv2", "numpy", "warnings", "onnxruntime",
-                                                    "paddle", "PIL"}, (name, imports)
+        assert "lib" not in imports and imports <= {
+            "argparse",
+            "json",
+            "math",
+            "os",
+            "sys",
+            "time",
+            "pathlib",
+            "dataclasses",
+            "cv2",
+            "numpy",
+            "warnings",
+            "onnxruntime",
+            "paddle",
+            "PIL",
+        }, (name, imports)
 
 
 def test_export_cli_packs_the_pipeline(tmp_path, capsys):

@@ -3,14 +3,11 @@
 pre-PIR program used when model.json cannot be read; the zip records the formats of both networks.
 The zip of the smoke profile's untrained networks (tests/tracks/deocclusion/conftest.py) runs as
 the competition runs it, in a fresh process from the unzipped folder."""
+
 import json
 import shutil
 import zipfile
 from pathlib import Path
-
-import cv2
-import numpy as np
-import pytest
 
 import lib  # noqa: F401
 from lib.export import model_files
@@ -18,6 +15,10 @@ from lib.infer import DygraphRunner
 from lib.submission.predict import PaddleRunner
 from lib.tracks.deocclusion.export import InpainterExport, SegmenterExport
 from lib.tracks.deocclusion.repair import Deoccluder, RepairOptions
+
+import cv2
+import numpy as np
+import pytest
 from submission_helpers import damage, fresh_copy, run
 
 
@@ -27,13 +28,15 @@ def test_zip_records_the_formats_of_both_networks(deocclusion_submission):
     shipped = json.loads((folder / "deocclusion_meta.json").read_text())["networks"]
     for net in ("segmenter", "inpainter"):
         formats = shipped[net]["formats"]
-        assert {f"{net}/{f}" for f in model_files(formats)} == {n for n in names if n.startswith(f"{net}/model.")
-                                                               or n.startswith(f"{net}/model_legacy.")}
+        assert {f"{net}/{f}" for f in model_files(formats)} == {
+            n for n in names if n.startswith(f"{net}/model.") or n.startswith(f"{net}/model_legacy.")
+        }
         assert formats["paddle_legacy"] or formats["paddle_legacy_note"]
 
 
-def test_the_pre_pir_program_runs_when_model_json_cannot_be_read(deocclusion_submission, deocclusion_networks,
-                                                                  tmp_path):
+def test_the_pre_pir_program_runs_when_model_json_cannot_be_read(
+    deocclusion_submission, deocclusion_networks, tmp_path
+):
     segmenter = fresh_copy(deocclusion_submission[0], tmp_path) / "segmenter"
     if not (segmenter / "model_legacy.pdmodel").exists():
         pytest.skip("this Paddle could not write the segmenter's .pdmodel")
@@ -56,14 +59,19 @@ def photo(tmp_path):
 
 def assert_deoccluded(out: Path, rgb, networks) -> None:
     segmenter, generator, cfg = networks
-    dygraph = Deoccluder(DygraphRunner(SegmenterExport(segmenter)), DygraphRunner(InpainterExport(generator)),
-                         cfg["prepare"]["seg_size"], RepairOptions.from_config(cfg["repair"]))
+    dygraph = Deoccluder(
+        DygraphRunner(SegmenterExport(segmenter)),
+        DygraphRunner(InpainterExport(generator)),
+        cfg["prepare"]["seg_size"],
+        RepairOptions.from_config(cfg["repair"]),
+    )
     got = cv2.imread(str(out / "photo.png"))[:, :, ::-1]
     assert ((got != dygraph.restore_image(rgb)).any(axis=2)).mean() < 0.01
 
 
-def test_deocclusion_survives_a_damaged_network_file_and_names_the_network(deocclusion_submission,
-                                                                           deocclusion_networks, photo, tmp_path):
+def test_deocclusion_survives_a_damaged_network_file_and_names_the_network(
+    deocclusion_submission, deocclusion_networks, photo, tmp_path
+):
     folder = fresh_copy(deocclusion_submission[0], tmp_path)
     src, rgb = photo
     damage(folder / "segmenter" / "model.onnx")

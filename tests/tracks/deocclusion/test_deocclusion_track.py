@@ -2,19 +2,20 @@
 ``full``, the prepared training sets, a few training steps of each task through the engine (loss
 down on a fixed batch), a smoke run with checkpoints, the mask scores against hand-counted values,
 and the evaluation table (input, OpenCV Telea / NS, the model)."""
+
 import json
+
+import lib  # noqa: F401
+from lib.metrics import region_psnr
+from lib.tracks import KNOWN_TRACKS, get_track
+from lib.tracks.deocclusion.data import ensure_dataset, prepare, prepared_samples
+from lib.tracks.deocclusion.repair import PSNR_CAP, mask_scores
+from lib.train.data import KeyedPatchDataset, make_loader
+from lib.train.engine import resolve_options
 
 import numpy as np
 import paddle
 import pytest
-
-import lib  # noqa: F401
-from lib.tracks.deocclusion.data import ensure_dataset, prepare, prepared_samples
-from lib.tracks.deocclusion.repair import PSNR_CAP, mask_scores
-from lib.metrics import region_psnr
-from lib.tracks import KNOWN_TRACKS, get_track
-from lib.train.data import make_loader, KeyedPatchDataset
-from lib.train.engine import resolve_options
 
 GAN, SEG = get_track("deocclusion"), get_track("deocclusion_seg")
 
@@ -24,8 +25,13 @@ def prepared(tmp_path_factory):
     base = tmp_path_factory.mktemp("deocc_track")
     root = ensure_dataset("smoke", base / "data", seed=0, workers=1)
     cfg = GAN.config("smoke")
-    return root, prepare(root, base / "prepared", cfg["prepare"]["seg_size"], cfg["repair"],
-                         desk_variants=cfg["prepare"]["desk_variants"])
+    return root, prepare(
+        root,
+        base / "prepared",
+        cfg["prepare"]["seg_size"],
+        cfg["repair"],
+        desk_variants=cfg["prepare"]["desk_variants"],
+    )
 
 
 def test_registered_and_full_profile_holds_the_seeds_numbers():
@@ -59,8 +65,8 @@ def test_prepared_sets(prepared):
     _, out = prepared
     seg = prepared_samples(out, "seg", "train")
     crops = prepared_samples(out, "inpaint", "train")
-    from lib.tracks.deocclusion.data import list_samples
     from lib.data.pairs import read_image
+    from lib.tracks.deocclusion.data import list_samples
     from lib.train.data import read_gray
 
     photos = list_samples(prepared[0] / "train")
@@ -70,12 +76,17 @@ def test_prepared_sets(prepared):
     assert len(originals) == len(photos) + len(pages) and len(crops) >= len(photos)
     assert sorted(i.stem for i, _ in negatives) == sorted(f"gt_{p}" for p in pages)
     assert GAN.config("smoke")["prepare"]["desk_variants"] == 1
-    assert sorted(i.name for i, _ in seg if i.name.startswith("desk")) == sorted(f"desk0_{i.name}" for i, _ in originals)
+    assert sorted(i.name for i, _ in seg if i.name.startswith("desk")) == sorted(
+        f"desk0_{i.name}" for i, _ in originals
+    )
     for image, label in seg:
         assert read_image(image).shape == (128, 96, 3) and set(np.unique(read_gray(label))) <= {0, 1}
         # a photo's label marks its occluder (on another desk too); a clean page (negative) is all background
-        assert read_gray(label).any() != image.name.split("_", 1)[-1].startswith("gt_") if image.name.startswith("desk") \
+        assert (
+            read_gray(label).any() != image.name.split("_", 1)[-1].startswith("gt_")
+            if image.name.startswith("desk")
             else read_gray(label).any() != image.name.startswith("gt_")
+        )
     for image, mask in crops:
         assert read_image(image).shape == (64, 64, 3)  # 96 / 1.5
         m = read_gray(mask)
@@ -84,8 +95,9 @@ def test_prepared_sets(prepared):
 
 def _fixed_batch(trainer, samples):
     stage = trainer.opts["stages"][0]
-    dataset = KeyedPatchDataset(samples, stage["patch_size"], kinds=trainer.task_class.sample_kinds,
-                                augment={"rotate": False})
+    dataset = KeyedPatchDataset(
+        samples, stage["patch_size"], kinds=trainer.task_class.sample_kinds, augment={"rotate": False}
+    )
     return next(iter(make_loader(dataset, 0, 1, stage["batch_size"])))
 
 
@@ -103,8 +115,10 @@ def test_task_loss_goes_down_on_a_fixed_batch(prepared, tmp_path, track, key, st
 def test_smoke_runs_save_both_networks_and_validate(prepared, tmp_path):
     root, out = prepared
     trained = {}
-    for track, metrics, nets in ((SEG, ("miou", "boundary_f"), {"model"}),
-                                 (GAN, ("psnr", "psnr_hole"), {"generator", "discriminator"})):
+    for track, metrics, nets in (
+        (SEG, ("miou", "boundary_f"), {"model"}),
+        (GAN, ("psnr", "psnr_hole"), {"generator", "discriminator"}),
+    ):
         trainer = track.trainer("smoke", tmp_path / track.name, prepared=out, quiet=True)
         history = trainer.fit()
         assert trainer.iteration == trainer.total_iters and trainer.last_path.is_file()
@@ -118,8 +132,11 @@ def test_smoke_runs_save_both_networks_and_validate(prepared, tmp_path):
     from lib.checkpoints import publish
 
     gan_trainer, segmenter = trained["deocclusion"][0], trained["deocclusion_seg"][1]
-    dest = publish(gan_trainer.out_dir, tmp_path / "shipped", {"track": "deocclusion", "profile": "smoke",
-                                                                "iterations": 3, "command": "make it", "stale": 1})
+    dest = publish(
+        gan_trainer.out_dir,
+        tmp_path / "shipped",
+        {"track": "deocclusion", "profile": "smoke", "iterations": 3, "command": "make it", "stale": 1},
+    )
     GAN.rescore(dest, data=root, segmenter=None)
     first = json.loads((dest / "metrics.json").read_text())
     assert first["mask"].startswith("true") and first["command"] == "make it" and "stale" not in first
@@ -146,8 +163,8 @@ def test_mask_scores_against_hand_counts():
     a = np.full((4, 4, 3), 100, np.uint8)
     b = a.copy()
     b[0, 0] = 110  # three values off by 10
-    assert region_psnr(a, b, cap=PSNR_CAP) == pytest.approx(10 * np.log10(255 ** 2 / (300 / 48)))
-    assert region_psnr(a, b, np.eye(4, dtype=bool), cap=PSNR_CAP) == pytest.approx(10 * np.log10(255 ** 2 / (300 / 12)))
+    assert region_psnr(a, b, cap=PSNR_CAP) == pytest.approx(10 * np.log10(255**2 / (300 / 48)))
+    assert region_psnr(a, b, np.eye(4, dtype=bool), cap=PSNR_CAP) == pytest.approx(10 * np.log10(255**2 / (300 / 12)))
     assert region_psnr(a, a, cap=PSNR_CAP) == PSNR_CAP and region_psnr(a, a) == float("inf")
 
 
@@ -181,7 +198,7 @@ class _Constant(paddle.nn.Layer):
         score = -paddle.ones_like(x[:, :1])
         if self.occluded:
             h = x.shape[2]
-            score[:, :, h // 3: 2 * h // 3] = 1.0
+            score[:, :, h // 3 : 2 * h // 3] = 1.0
         return paddle.concat([-score, score], axis=1)
 
 
@@ -193,7 +210,10 @@ def test_clean_pages_report_what_the_pipeline_changes(prepared):
     everything = GAN.evaluate(None, "smoke", data=root, segmenter=_Constant(True))["clean_pages"]
     assert 30 < everything["predicted_occluded_%"] < 37 and 5 < everything["changed_pixels_%"] < 45
     assert everything["pages_unchanged"] == 0 and everything["psnr"] < PSNR_CAP
-    assert everything["worst_psnr"] <= everything["psnr"] and everything["worst_changed_pixels_%"] >= everything["changed_pixels_%"]
+    assert (
+        everything["worst_psnr"] <= everything["psnr"]
+        and everything["worst_changed_pixels_%"] >= everything["changed_pixels_%"]
+    )
     assert nothing["worst_psnr"] == PSNR_CAP and nothing["worst_changed_pixels_%"] == 0
     # the stated tolerance (options evaluate.clean_tolerance) is applied page by page
     assert nothing["tolerance"] == GAN.config("smoke")["evaluate"]["clean_tolerance"]
@@ -231,9 +251,9 @@ def test_shipped_demo_pair_meets_the_quality_bars():
 def test_a_segmenter_trained_from_pretrained_weights_loads_without_them(prepared, tmp_path, monkeypatch):
     """full starts the backbone from PaddleSeg's URL; a trained checkpoint carries that option, but
     loading it never fetches the initial weights again (the checkpoint replaces them all)."""
-    import paddleseg.utils.utils as seg_utils
-
     from lib.train.registry import build_model
+
+    import paddleseg.utils.utils as seg_utils
 
     _, out = prepared
     spec = SEG.model_spec(SEG.config("smoke"))
@@ -271,6 +291,7 @@ def test_full_gan_step_is_the_base_repositorys_wgan_with_the_perceptual_term(pre
     G loss = l1 x (L1 coarse + L1 refined composites) + perceptual x L1(features) + gan x -mean D(fake).
     The VGG-16 is replaced by a fixed stand-in (no download here)."""
     import lib.models.deepfillv2 as deepfillv2
+
     from stand_in_features import StandInFeatures
 
     _, out = prepared
@@ -280,14 +301,16 @@ def test_full_gan_step_is_the_base_repositorys_wgan_with_the_perceptual_term(pre
     runner = trainer.task_runner
     assert isinstance(runner.perceptual, StandInFeatures)
     gen_out, disc_out = [], []
-    runner.train_nets = {"generator": _Recording(runner.train_nets["generator"], gen_out),
-                         "discriminator": _Recording(runner.train_nets["discriminator"], disc_out)}
+    runner.train_nets = {
+        "generator": _Recording(runner.train_nets["generator"], gen_out),
+        "discriminator": _Recording(runner.train_nets["discriminator"], disc_out),
+    }
     runner.start_phase({"d_every": 1})
     img, mask = _fixed_batch(trainer, trainer.data.train)
     losses = runner.train_step((img, mask), 0)
     real, fake_for_d, fake_for_g = disc_out
     assert losses["d_loss"] == pytest.approx(-real.mean() + fake_for_d.mean(), rel=1e-4, abs=1e-6)
-    (coarse, refined), = gen_out
+    ((coarse, refined),) = gen_out
     im, m = img.numpy(), mask.numpy()
     comp_c, comp_r = im * (1 - m) + coarse * m, im * (1 - m) + refined * m
     perceptual = np.abs(StandInFeatures.numpy(comp_r) - StandInFeatures.numpy(im)).mean()
@@ -297,9 +320,9 @@ def test_full_gan_step_is_the_base_repositorys_wgan_with_the_perceptual_term(pre
 
 
 def test_gan_task_options_are_checked_and_the_vgg_download_named(prepared, tmp_path, monkeypatch):
-    import paddle.vision.models.vgg as vgg_module
-
     from lib.models.deepfillv2 import VGG16_URL, PretrainedWeightsError
+
+    import paddle.vision.models.vgg as vgg_module
 
     _, out = prepared
     with pytest.raises(ValueError, match="gan_loss must be one of wgan, hinge"):

@@ -1,19 +1,27 @@
 """Notebook 09's figures (lib.tracks.deocclusion.viz) and measurements (lib.tracks.deocclusion.lab) on tiny
 synthetic inputs: every figure function returns a Figure with the expected axes; the recorded
 network inputs are the local repair's own crops; the update counts follow ``d_every``."""
+
 import lib  # noqa: F401
+
 import matplotlib
 
 matplotlib.use("Agg")
+from lib.tracks.deocclusion import lab  # noqa: E402
+from lib.tracks.deocclusion import viz as dv
+from lib.tracks.deocclusion.repair import (
+    RepairOptions,
+    crop_boxes,
+    dilate_mask,  # noqa: E402
+    opencv_inpainter,
+    repair_local,
+)
+from lib.viz import read_training_log, setup_matplotlib  # noqa: E402
+
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-
-from lib.tracks.deocclusion import lab, viz as dv  # noqa: E402
-from lib.viz import read_training_log, setup_matplotlib  # noqa: E402
-from lib.tracks.deocclusion.repair import (RepairOptions, crop_boxes, dilate_mask,  # noqa: E402
-                                           opencv_inpainter, repair_local)
 
 setup_matplotlib()  # the figures' labels are Chinese: the CJK font, as in the notebook
 
@@ -22,7 +30,7 @@ setup_matplotlib()  # the figures' labels are Chinese: the CJK font, as in the n
 def page():
     rng = np.random.default_rng(0)
     clean = np.full((64, 48, 3), 230, np.uint8)
-    clean[8:56:6, 4:44] = 30                          # text-like lines
+    clean[8:56:6, 4:44] = 30  # text-like lines
     image = clean.copy()
     mask = np.zeros((64, 48), bool)
     mask[20:34, 10:26] = True
@@ -66,20 +74,23 @@ def test_per_photo_comparison_scores_the_model_against_telea(page):
     """An 'inpainter' that paints the hole with the paper colour, at scale 1 without feathering: its
     row is the PSNR of the photo with the dilated mask painted; with an empty predicted mask both
     methods leave the photo as it is and tie."""
-    from lib.tracks.deocclusion.repair import PSNR_CAP
     from lib.metrics import region_psnr
+    from lib.tracks.deocclusion.repair import PSNR_CAP
 
     image, clean, mask, pred = page
     paper = lambda crop, hole: np.where(hole[..., None] > 0, np.uint8(230), crop)  # noqa: E731
     opts = RepairOptions(crop=32, shrink=1, dilate=2, feather=0, min_area=0)
-    rows = lab.per_photo_comparison([("a", image, clean, mask, mask), ("b", image, clean, mask, np.zeros_like(pred))],
-                                    paper, opts, ocv_radius=3)
+    rows = lab.per_photo_comparison(
+        [("a", image, clean, mask, mask), ("b", image, clean, mask, np.zeros_like(pred))], paper, opts, ocv_radius=3
+    )
     a, b = rows
     painted = image.copy()
     painted[dilate_mask(mask, 2)] = 230
     assert a["mask model"] == pytest.approx(region_psnr(painted, clean, mask, cap=PSNR_CAP))
     assert a["page model"] == pytest.approx(region_psnr(painted, clean, cap=PSNR_CAP))
-    assert a["page model - Telea"] == a["page model"] - a["page Telea"] and a["mask Telea"] > region_psnr(image, clean, mask)
+    assert a["page model - Telea"] == a["page model"] - a["page Telea"] and a["mask Telea"] > region_psnr(
+        image, clean, mask
+    )
     assert b["predicted %"] == 0 and b["page model - Telea"] == 0
     assert b["page model"] == pytest.approx(region_psnr(image, clean, cap=PSNR_CAP))
 
@@ -93,8 +104,12 @@ def test_network_inputs_are_the_repairs_crops(page):
     assert small.shape == (16, 16, 3) and hole.shape == (16, 16) and hole.any()
     assert lab.shrink_like(clean, box, hole.shape).shape == small.shape
     inpaint = opencv_inpainter("telea", 3)
-    _check(dv.show_coarse_refined(small, hole, inpaint(small, hole), inpaint(small, hole),
-                                  lab.shrink_like(clean, box, hole.shape)), 4)
+    _check(
+        dv.show_coarse_refined(
+            small, hole, inpaint(small, hole), inpaint(small, hole), lab.shrink_like(clean, box, hole.shape)
+        ),
+        4,
+    )
     out = repair_local(image, mask, inpaint, opts)
     _check(dv.show_repair({"input": image, "local": out, "clean": clean}, [box], box), 6)
 
@@ -116,13 +131,18 @@ def test_gan_schedule_and_log_figures(tmp_path):
     options = resolve_options(track.train_options(track.config("smoke")), track.task)
     _check(dv.plot_gan_schedule(options, lab.update_counts(options), "smoke"), 2)
     log = tmp_path / "log.csv"
-    log.write_text("iteration,stage,phase,loss,l1,gan,d_loss,lr,psnr,psnr_hole,seconds\n"
-                   "1,0,0,9,0.2,0.1,2.0,1e-4,,,0.1\n2,0,0,8,0.2,0.1,1.9,1e-4,,,0.2\n"
-                   "2,0,0,,,,,,12.0,5.0,0.3\n3,0,1,7,0.1,0.1,,1e-4,,,0.4\n4,0,1,6,0.1,0.1,1.8,1e-4,,,0.5\n"
-                   "4,0,1,,,,,,13.0,6.5,0.6\n", encoding="utf-8")
+    log.write_text(
+        "iteration,stage,phase,loss,l1,gan,d_loss,lr,psnr,psnr_hole,seconds\n"
+        "1,0,0,9,0.2,0.1,2.0,1e-4,,,0.1\n2,0,0,8,0.2,0.1,1.9,1e-4,,,0.2\n"
+        "2,0,0,,,,,,12.0,5.0,0.3\n3,0,1,7,0.1,0.1,,1e-4,,,0.4\n4,0,1,6,0.1,0.1,1.8,1e-4,,,0.5\n"
+        "4,0,1,,,,,,13.0,6.5,0.6\n",
+        encoding="utf-8",
+    )
     rows = read_training_log(log)
-    assert lab.phase_ends(rows) == [{"phase": 0, "iteration": 2, "psnr_hole": 5.0},
-                                    {"phase": 1, "iteration": 4, "psnr_hole": 6.5}]
+    assert lab.phase_ends(rows) == [
+        {"phase": 0, "iteration": 2, "psnr_hole": 5.0},
+        {"phase": 1, "iteration": 4, "psnr_hole": 6.5},
+    ]
     _check(dv.plot_gan_log(rows, [2], "tiny"), 2)
 
 

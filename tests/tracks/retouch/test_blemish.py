@@ -1,13 +1,14 @@
 """Synthetic face blemishes (lib.tracks.retouch.blemish): skin detection on offline faces, determinism, the
 image model J = K * I + D + I with its rounding, where blemishes may go, and bad inputs."""
+
+from lib.config import ConfigError
+from lib.tracks.retouch.blemish import BlemishOptions, compose, skin_mask, synthesize_blemishes
+
 import numpy as np
 import pytest
 import skimage.data
 from matplotlib import cbook
 from matplotlib import image as mpimg
-
-from lib.config import ConfigError
-from lib.tracks.retouch.blemish import BlemishOptions, compose, skin_mask, synthesize_blemishes
 
 K_MAX = BlemishOptions().k_max
 
@@ -33,15 +34,15 @@ def faces(astronaut, grace):
 def test_skin_mask_finds_the_faces(faces):
     img, skin = faces["astronaut"]
     assert skin.dtype == bool and skin.shape == img.shape[:2]
-    assert skin[150, 205] and skin[100, 215]            # cheek, forehead
-    assert not skin[50, 320] and not skin[230, 30]      # wall, flag
-    assert skin[180, 215]                               # neck
-    assert not skin[350, 150] and not skin[220, 215]    # orange suit, black collar
+    assert skin[150, 205] and skin[100, 215]  # cheek, forehead
+    assert not skin[50, 320] and not skin[230, 30]  # wall, flag
+    assert skin[180, 215]  # neck
+    assert not skin[350, 150] and not skin[220, 215]  # orange suit, black collar
     assert 5_000 < skin.sum() < 25_000
 
     img, skin = faces["grace"]
-    assert skin[265, 205] and skin[300, 260]            # cheek, chin
-    assert not skin[100, 450] and not skin[500, 100]    # sky, jacket
+    assert skin[265, 205] and skin[300, 260]  # cheek, chin
+    assert not skin[100, 450] and not skin[500, 100]  # sky, jacket
     assert 20_000 < skin.sum() < 70_000
 
 
@@ -90,13 +91,13 @@ def test_blemishes_only_on_skin(faces, name):
         _, _, D, mask = synthesize_blemishes(np.random.default_rng(seed), img, skin)
         assert mask.any()
         assert not (mask & ~skin).any()
-        assert not D[~mask].any()          # exactly zero outside the blemish mask
+        assert not D[~mask].any()  # exactly zero outside the blemish mask
         assert not D[~skin].any()
 
 
 def test_blemishes_follow_any_given_mask(astronaut):
     skin = np.zeros(astronaut.shape[:2], bool)
-    skin[300:380, 100:200] = True            # a patch of the orange suit, called "skin"
+    skin[300:380, 100:200] = True  # a patch of the orange suit, called "skin"
     _, _, D, mask = synthesize_blemishes(np.random.default_rng(0), astronaut, skin, {"density": (40, 40)})
     assert mask.any() and not (mask & ~skin).any() and not D[~skin].any()
 
@@ -119,8 +120,10 @@ def test_outside_blemishes_only_the_mild_K(faces, name):
 
 def test_kinds_of_damage(faces):
     img, skin = faces["grace"]
-    only = lambda kind: {"kinds": tuple(float(k == kind) for k in ("spot", "acne", "mark")),  # noqa: E731
-                         "density": (20, 20)}
+    only = lambda kind: {
+        "kinds": tuple(float(k == kind) for k in ("spot", "acne", "mark")),  # noqa: E731
+        "density": (20, 20),
+    }
     _, _, D_spot, _ = synthesize_blemishes(np.random.default_rng(0), img, skin, only("spot"))
     _, _, D_acne, _ = synthesize_blemishes(np.random.default_rng(0), img, skin, only("acne"))
     # Spots darken every channel; acne reddens: green and blue lose more than red.

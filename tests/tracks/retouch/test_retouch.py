@@ -1,23 +1,39 @@
 """Track ``retouch``: options (the winning solution's numbers), the loss mix against NumPy, the data generator
 (same seed, same bytes; layout; held-out face), validation and the loader of a real download, the
 region metrics and baselines against NumPy, and the evaluation table on the smoke data."""
+
 import shutil
-from pathlib import Path
+
+import lib  # noqa: F401
+from lib.data.pairs import DataError
+from lib.tracks import KNOWN_TRACKS, get_track
+from lib.tracks.retouch.data import (
+    GT_DIR,
+    HOLDOUT,
+    IMAGE_DIR,
+    check_root,
+    ensure_dataset,
+    list_pairs,
+    load_split,
+    make_sample,
+    validate_split,
+)
+from lib.tracks.retouch.evaluate import (
+    BASELINES,
+    derived_mask,
+    detect_blemishes,
+    inpaint_baseline,
+    quality_checks,
+    region_psnr,
+    smooth_baseline,
+)
+from lib.tracks.retouch.loss_mix import LossMix
+from lib.train.engine import resolve_options
 
 import cv2
 import numpy as np
 import paddle
 import pytest
-
-import lib  # noqa: F401
-from lib.data.pairs import DataError
-from lib.tracks.retouch.data import (GT_DIR, HOLDOUT, IMAGE_DIR, MASK_DIR, check_root, ensure_dataset,
-                                     list_pairs, load_split, make_sample, validate_split)
-from lib.tracks.retouch.loss_mix import LossMix
-from lib.tracks.retouch.evaluate import (BASELINES, derived_mask, detect_blemishes, inpaint_baseline,
-                                         quality_checks, region_psnr, smooth_baseline)
-from lib.tracks import KNOWN_TRACKS, get_track
-from lib.train.engine import resolve_options
 
 TRACK = get_track("retouch")
 
@@ -48,6 +64,7 @@ def test_full_profile_is_the_seeds_three_stages():
     assert opts["augment"] == {"flip": True, "rotate": True, "vflip": True}
     spec = TRACK.model_spec(cfg)
     from lib.models.gunet import GUNET_CONFIGS, count_parameters, gunet_from_config
+
     assert {k: v for k, v in spec.items() if k != "name"} == GUNET_CONFIGS["retouch"]
     assert count_parameters(gunet_from_config(GUNET_CONFIGS["retouch"]), trainable_only=True) == 1_494_838
 
@@ -82,8 +99,11 @@ def test_loss_mix_bad_weights(kwargs):
 
 # ---------------------------------------------------------------------------------------------- data
 def test_layout_and_same_seed_same_bytes(smoke_root, tmp_path):
-    assert check_root(smoke_root) == ["test_A: 2 images, 2 with groundtruth", "train: 4 images, 4 with groundtruth",
-                                      "val: 2 images, 2 with groundtruth"]
+    assert check_root(smoke_root) == [
+        "test_A: 2 images, 2 with groundtruth",
+        "train: 4 images, 4 with groundtruth",
+        "val: 2 images, 2 with groundtruth",
+    ]
     again = ensure_dataset("smoke", tmp_path / "again", seed=0, workers=1)
     other = ensure_dataset("smoke", tmp_path / "other", seed=1, workers=1)
     files = sorted(p.relative_to(smoke_root) for p in smoke_root.rglob("*.png"))
@@ -94,6 +114,7 @@ def test_layout_and_same_seed_same_bytes(smoke_root, tmp_path):
 
 def test_held_out_face_and_blemishes_on_skin():
     from lib.tracks.retouch.data import data_options, source_face
+
     assert HOLDOUT == {"train": "astronaut", "val": "astronaut", "test_A": "grace_hopper"}
     opts = data_options("smoke")
     _, degraded, clean, mask = make_sample(0, "test_A", 0, opts)
@@ -111,17 +132,22 @@ def test_held_out_face_and_blemishes_on_skin():
 def test_validation_lists_every_problem(smoke_root, tmp_path):
     split = tmp_path / "train"
     shutil.copytree(smoke_root / "train", split)
-    (split / GT_DIR / "00000.png").unlink()                                  # input without ground truth
-    (split / IMAGE_DIR / "notes.txt").write_text("x")                        # not an image
+    (split / GT_DIR / "00000.png").unlink()  # input without ground truth
+    (split / IMAGE_DIR / "notes.txt").write_text("x")  # not an image
     (split / GT_DIR / "00001.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 8)  # corrupt
     small = cv2.imread(str(split / GT_DIR / "00002.png"))[:100]
-    cv2.imwrite(str(split / GT_DIR / "00002.png"), small)                    # size mismatch
-    cv2.imwrite(str(split / GT_DIR / "09999.png"), small)                    # ground truth without input
+    cv2.imwrite(str(split / GT_DIR / "00002.png"), small)  # size mismatch
+    cv2.imwrite(str(split / GT_DIR / "09999.png"), small)  # ground truth without input
     with pytest.raises(DataError) as info:
         validate_split(split)
     text = str(info.value)
-    for part in ("image/00000.png: no ground truth", "image/notes.txt: not an image", "groundtruth/00001.png: unreadable",
-                 "image/00002.png is 192x192 but groundtruth/00002.png is 192x100", "groundtruth/09999.png: no input"):
+    for part in (
+        "image/00000.png: no ground truth",
+        "image/notes.txt: not an image",
+        "groundtruth/00001.png: unreadable",
+        "image/00002.png is 192x192 but groundtruth/00002.png is 192x100",
+        "groundtruth/09999.png: no input",
+    ):
         assert part in text
     assert "5 problem(s)" in text
     with pytest.raises(DataError, match="split folder not found"):
@@ -150,7 +176,7 @@ def test_region_psnr_matches_numpy():
     a, b = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8), rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
     mask = rng.uniform(size=(20, 30)) < 0.3
     mse = np.mean((a[mask].astype(np.float64) - b[mask]) ** 2)
-    assert region_psnr(a, b, mask) == pytest.approx(10 * np.log10(255 ** 2 / mse), rel=1e-12)
+    assert region_psnr(a, b, mask) == pytest.approx(10 * np.log10(255**2 / mse), rel=1e-12)
     assert region_psnr(a, a, mask) == float("inf")
     assert np.isnan(region_psnr(a, b, np.zeros((20, 30), bool)))
     with pytest.raises(ValueError, match="region_psnr"):
@@ -197,11 +223,11 @@ def test_evaluation_table_on_smoke_data(smoke_root):
 
 def test_decomposition_ablation_scores_each_map_alone(smoke_root):
     """A head with constant maps K = k, D = d: each row equals the numpy recovery it names."""
-    import paddle
-
     from lib.metrics import region_psnr
     from lib.tracks.retouch.evaluate import ABLATION_OUTPUTS, decomposition_ablation
     from lib.train.registry import build_model
+
+    import paddle
 
     model = build_model(TRACK.model_spec(TRACK.config("smoke")))
     head = model.outconv.proj[0]
@@ -211,11 +237,14 @@ def test_decomposition_ablation_scores_each_map_alone(smoke_root):
     rows = {r["output"]: r for r in decomposition_ablation(model, samples)}
     assert list(rows) == list(ABLATION_OUTPUTS)
     q = lambda a: np.clip(np.rint(a * 255.0), 0, 255).astype(np.uint8)  # noqa: E731
-    for name, recover in zip(ABLATION_OUTPUTS, (lambda J: J, lambda J: (J - d) / (1 + k),
-                                                lambda J: J / (1 + k), lambda J: J - d)):
+    for name, recover in zip(
+        ABLATION_OUTPUTS, (lambda J: J, lambda J: (J - d) / (1 + k), lambda J: J / (1 + k), lambda J: J - d)
+    ):
         outs = [(q(recover(inp.astype(np.float32) / 255.0)), gt, mask) for _, inp, gt, mask in samples]
         assert rows[name]["psnr_inside"] == pytest.approx(np.mean([region_psnr(o, g, m) for o, g, m in outs]), abs=0.05)
-        assert rows[name]["psnr_outside"] == pytest.approx(np.mean([region_psnr(o, g, ~m) for o, g, m in outs]), abs=0.05)
+        assert rows[name]["psnr_outside"] == pytest.approx(
+            np.mean([region_psnr(o, g, ~m) for o, g, m in outs]), abs=0.05
+        )
     assert rows["K only: J / (1 + K)"]["psnr_outside"] != rows["D only: J - D"]["psnr_outside"]
 
 
@@ -225,9 +254,9 @@ def test_crop_box_is_the_densest_window_and_stage_labels():
     mask = np.random.default_rng(2).uniform(size=(40, 50)) < 0.2
     mask[25:32, 30:38] = True
     size = 10
-    sums = {(y, x): mask[y:y + size, x:x + size].sum() for y in range(31) for x in range(41)}
+    sums = {(y, x): mask[y : y + size, x : x + size].sum() for y in range(31) for x in range(41)}
     y, x = blemish_crop_box(mask, size)
-    assert mask[y:y + size, x:x + size].sum() == max(sums.values())
+    assert mask[y : y + size, x : x + size].sum() == max(sums.values())
     full = resolve_options(TRACK.train_options(TRACK.config("full")), TRACK.task)
     assert stage_labels(full) == ["l1 + color | all flips", "psnr | h-flips", "psnr + msssim | h-flips"]
 

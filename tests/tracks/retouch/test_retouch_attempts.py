@@ -1,16 +1,17 @@
 """The write-up's two dropped ideas (lib.tracks.retouch.attempts): the mask estimate, the masked L1, the
 blemish shift against NumPy, and the task that trains them (off: the shipped recipe's step exactly)."""
+
 from __future__ import annotations
+
+import lib  # noqa: F401
+from lib.tracks import get_track
+from lib.tracks.retouch.attempts import RetouchAttemptTask, estimate_mask, masked_l1, shift_blemishes
+from lib.tracks.retouch.data import ensure_dataset
+from lib.train.engine import Trainer
 
 import numpy as np
 import paddle
 import pytest
-
-import lib  # noqa: F401
-from lib.train.engine import Trainer
-from lib.tracks import get_track
-from lib.tracks.retouch.attempts import RetouchAttemptTask, estimate_mask, masked_l1, shift_blemishes
-from lib.tracks.retouch.data import ensure_dataset
 
 TRACK = get_track("retouch")
 
@@ -24,8 +25,8 @@ def pair(seed=0, n=2, size=12):
     rng = np.random.default_rng(seed)
     target = rng.uniform(0.1, 0.6, (n, 3, size, size)).astype(np.float32)  # room for the +0.3 blemish
     inputs = target.copy()
-    inputs[:, 1, 2:5, 3:6] += 0.3   # a blemish in one channel only
-    inputs[:, :, 8, 8] += 0.01       # a difference under the threshold
+    inputs[:, 1, 2:5, 3:6] += 0.3  # a blemish in one channel only
+    inputs[:, :, 8, 8] += 0.01  # a difference under the threshold
     return np.clip(inputs, 0, 1), target
 
 
@@ -51,22 +52,34 @@ def test_shift_moves_only_the_masked_residual():
     residual, m = inputs - target, mask.numpy()
     moved = np.roll(m[0] * residual[0], (4, -3), axis=(1, 2))
     np.testing.assert_allclose(shifted[0], np.clip(target[0] + residual[0] * (1 - m[0]) + moved, 0, 1), atol=1e-6)
-    np.testing.assert_allclose(shifted[1], inputs[1], atol=1e-6)   # no shift: the input unchanged
+    np.testing.assert_allclose(shifted[1], inputs[1], atol=1e-6)  # no shift: the input unchanged
     assert np.abs(shifted[0] - target[0])[1, 6:9, 0:3].min() > 0.2  # the blemish is at its new place
     assert np.abs(shifted[0] - target[0])[1, 2:5, 3:6].max() < 1e-6  # and gone from the old one
 
 
 def train(root, tmp_path, task_options, name):
     cfg = TRACK.config("smoke")
-    trainer = Trainer(TRACK.train_options(cfg, task=task_options), TRACK.train_data(root), tmp_path / name,
-                      quiet=True, task=RetouchAttemptTask, track="retouch")
+    trainer = Trainer(
+        TRACK.train_options(cfg, task=task_options),
+        TRACK.train_data(root),
+        tmp_path / name,
+        quiet=True,
+        task=RetouchAttemptTask,
+        track="retouch",
+    )
     trainer.fit()
     return trainer
 
 
 def test_the_task_off_is_the_recipe_and_on_changes_training(smoke_root, tmp_path):
-    recipe = Trainer(TRACK.train_options(TRACK.config("smoke")), TRACK.train_data(smoke_root), tmp_path / "plain",
-                     quiet=True, task=TRACK.task, track="retouch")
+    recipe = Trainer(
+        TRACK.train_options(TRACK.config("smoke")),
+        TRACK.train_data(smoke_root),
+        tmp_path / "plain",
+        quiet=True,
+        task=TRACK.task,
+        track="retouch",
+    )
     recipe.fit()
     off = train(smoke_root, tmp_path, {}, "off")
     weights = lambda t: np.concatenate([p.numpy().ravel() for p in t.model.parameters()])  # noqa: E731

@@ -1,12 +1,8 @@
 """Track ``retouch``: the exported model is under the winning solution's 10 MB limit (the full 'retouch'
 configuration and the demo one), the submission (shared lib.export path) agrees with dygraph, and
 its predict.py restores faces from a clean folder."""
-import zipfile
 
-import cv2
-import numpy as np
-import paddle
-import pytest
+import zipfile
 
 import lib  # noqa: F401
 from lib.export import export_paddle, run_submission
@@ -14,6 +10,11 @@ from lib.models.gunet import GUNET_CONFIGS, gunet_from_config
 from lib.tracks import get_track
 from lib.tracks.retouch.track import SIZE_LIMIT_BYTES
 from lib.train.registry import build_model
+
+import cv2
+import numpy as np
+import paddle
+import pytest
 
 TRACK = get_track("retouch")
 
@@ -48,6 +49,7 @@ def test_submission_zip_agrees_with_dygraph_and_predicts(tmp_path):
     src = tmp_path / "faces"
     src.mkdir()
     from lib.tracks.retouch.data import data_options, make_sample
+
     _, degraded, _, _ = make_sample(0, "test_A", 0, data_options("smoke"))
     cv2.imwrite(str(src / "face.png"), cv2.cvtColor(degraded, cv2.COLOR_RGB2BGR))
     cv2.imwrite(str(src / "odd size.jpg"), cv2.cvtColor(degraded[:101, :77], cv2.COLOR_RGB2BGR))
@@ -56,6 +58,14 @@ def test_submission_zip_agrees_with_dygraph_and_predicts(tmp_path):
     assert result.returncode != 0 and "notes.txt" in result.stdout + result.stderr  # one bad file reported
     out = cv2.imread(str(tmp_path / "out" / "face.png"))
     assert out.shape == degraded.shape and (tmp_path / "out" / "odd size.jpg").is_file()
-    expected = np.clip(np.rint(model(paddle.to_tensor(degraded.transpose(2, 0, 1)[None] / 255.0, dtype="float32"))
-                               .numpy()[0].transpose(1, 2, 0) * 255), 0, 255)
+    expected = np.clip(
+        np.rint(
+            model(paddle.to_tensor(degraded.transpose(2, 0, 1)[None] / 255.0, dtype="float32"))
+            .numpy()[0]
+            .transpose(1, 2, 0)
+            * 255
+        ),
+        0,
+        255,
+    )
     assert np.abs(out[..., ::-1].astype(float) - expected).max() <= 2

@@ -1,14 +1,14 @@
 """lib.tracks.sdwnet.lab: the experiments' variants are what they claim (equal parameter budget, MACs near
 the NAFNet's, one difference per experiment), and the summary's mean / spread / verdict against NumPy."""
+
 import math
 
 import lib  # noqa: F401
+from lib.tracks.sdwnet import lab as sdwnet_lab
+from lib.tracks.sdwnet.lab import VARIANTS, describe_model, model_spec, summarize, train_options, verdict, verdict_text
+
 import numpy as np
 import pytest
-
-from lib.tracks.sdwnet import lab as sdwnet_lab
-from lib.tracks.sdwnet.lab import (VARIANTS, describe_model, model_spec, summarize, train_options, verdict,
-                                   verdict_text)
 
 
 def test_width_depth_variants_share_a_parameter_budget():
@@ -32,6 +32,7 @@ def test_each_experiment_changes_one_thing(monkeypatch):
 
 def test_train_options_resolve_for_both_families():
     from lib.train.engine import resolve_options
+
     for spec in (sdwnet_lab.BASE, model_spec("deblur")):
         opts = resolve_options(train_options(spec, iters=7, batch=2, patch=48, seed=3))
         assert opts["stages"] == [{"batch_size": 2, "patch_size": 48, "iters": 7}] and opts["seed"] == 3
@@ -40,10 +41,33 @@ def test_train_options_resolve_for_both_families():
 
 
 def _runs():
-    return [{"experiment": "crops", "variant": "offline", "seed": s, "params": 1, "gmacs_256": 1.0, "iters": 10,
-             "psnr": p, "score": 0.5, "train_seconds": 1.0} for s, p in enumerate([20.0, 20.4, 20.2])] + \
-           [{"experiment": "crops", "variant": "online", "seed": s, "params": 1, "gmacs_256": 1.0, "iters": 10,
-             "psnr": p, "score": 0.5, "train_seconds": 1.0} for s, p in enumerate([19.0, 19.1, 19.2])]
+    return [
+        {
+            "experiment": "crops",
+            "variant": "offline",
+            "seed": s,
+            "params": 1,
+            "gmacs_256": 1.0,
+            "iters": 10,
+            "psnr": p,
+            "score": 0.5,
+            "train_seconds": 1.0,
+        }
+        for s, p in enumerate([20.0, 20.4, 20.2])
+    ] + [
+        {
+            "experiment": "crops",
+            "variant": "online",
+            "seed": s,
+            "params": 1,
+            "gmacs_256": 1.0,
+            "iters": 10,
+            "psnr": p,
+            "score": 0.5,
+            "train_seconds": 1.0,
+        }
+        for s, p in enumerate([19.0, 19.1, 19.2])
+    ]
 
 
 def test_summary_is_mean_and_sample_std():
@@ -55,8 +79,15 @@ def test_summary_is_mean_and_sample_std():
     assert v["difference"] == pytest.approx(1.1) and v["spread"] == pytest.approx(0.2) and v["resolved"] and v["agrees"]
     assert "larger than the run-to-run spread: supports the claim" in verdict_text(v)
     # the CER is lower-is-better: a higher CER for the claimed winner contradicts the claim
-    cer = [{**r, "experiment": "nafnet", "variant": {"offline": "SDWNet d4 x2", "online": "NAFNet (deblur demo)"}[r["variant"]],
-            "cer": r["psnr"] / 100} for r in _runs()]
+    cer = [
+        {
+            **r,
+            "experiment": "nafnet",
+            "variant": {"offline": "SDWNet d4 x2", "online": "NAFNet (deblur demo)"}[r["variant"]],
+            "cer": r["psnr"] / 100,
+        }
+        for r in _runs()
+    ]
     w = verdict(summarize(cer), "nafnet", "cer")
     assert w["difference"] == pytest.approx(0.011) and w["resolved"] and not w["agrees"]
     assert "CONTRADICTS the claim" in verdict_text(w) and "lower is better" in verdict_text(w)

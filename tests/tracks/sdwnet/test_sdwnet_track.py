@@ -2,25 +2,26 @@
 scikit-image, the model options of the ablations (no wavelet branch, branch widths), the gather
 upsampling and the edge-padded deployment network, offline vs online crops, training through the
 engine, the evaluation table and its quality bar, and the submission's predict.py on awkward files."""
+
 import zipfile
 
 import lib  # noqa: F401
-import numpy as np
-import paddle
-import paddle.nn.functional as F
-import pytest
-from skimage.metrics import structural_similarity
-
-from lib.data.prepare import downsample, prepare_patches, read_meta_file, training_pages
 from lib.data.pairs import read_image
+from lib.data.prepare import downsample, prepare_patches, read_meta_file, training_pages
 from lib.losses import CharbonnierSSIMLoss
 from lib.models.nafnet import count_parameters
 from lib.models.sdwnet import SDWNET_PARAM_COUNTS, BilinearUp2x, EdgePadded, SDWNet, sdwnet_from_config
 from lib.tracks import KNOWN_TRACKS, get_track
 from lib.tracks.sdwnet.track import quality_checks
 from lib.train.engine import resolve_options
-from lib.train.schedule import resolve_epochs
 from lib.train.registry import build_loss
+from lib.train.schedule import resolve_epochs
+
+import numpy as np
+import paddle
+import paddle.nn.functional as F
+import pytest
+from skimage.metrics import structural_similarity
 
 TRACK = get_track("sdwnet")
 
@@ -53,12 +54,18 @@ def test_full_profile_is_the_reference_repository():
     assert opts["optimizer"] == {"name": "adamw", "lr": 4e-4, "weight_decay": 1e-4, "betas": [0.9, 0.999]}
     assert opts["scheduler"]["name"] == "cosine_restart" and opts["scheduler"]["periods"] == [1_800_000]
     assert opts["augment"] == {"flip": True, "rotate": True, "vflip": True}
-    assert {k: cfg["prepare"][k] for k in ("patch_size", "stride", "grad_threshold")} == \
-        {"patch_size": 480, "stride": 240, "grad_threshold": 0}
+    assert {k: cfg["prepare"][k] for k in ("patch_size", "stride", "grad_threshold")} == {
+        "patch_size": 480,
+        "stride": 240,
+        "grad_threshold": 0,
+    }
     spec = TRACK.model_spec(cfg)
     with paddle.LazyGuard():
-        assert count_parameters(sdwnet_from_config({k: v for k, v in spec.items() if k != "name"})) == \
-            SDWNET_PARAM_COUNTS["paper"] == 10_748_803
+        assert (
+            count_parameters(sdwnet_from_config({k: v for k, v in spec.items() if k != "name"}))
+            == SDWNET_PARAM_COUNTS["paper"]
+            == 10_748_803
+        )
 
 
 @pytest.mark.parametrize("profile", ["smoke", "demo", "full"])
@@ -78,8 +85,20 @@ def test_charbonnier_ssim_matches_numpy_and_scikit_image():
     clean = rng.uniform(0, 1, (2, 3, 32, 32))
     noisy = np.clip(clean + rng.normal(0, 0.1, clean.shape), 0, 1)
     charbonnier = np.sqrt((noisy - clean) ** 2 + 1e-6).mean()
-    ssim = np.mean([structural_similarity(noisy[i], clean[i], channel_axis=0, data_range=1.0, gaussian_weights=True,
-                                          sigma=1.5, use_sample_covariance=False) for i in range(2)])
+    ssim = np.mean(
+        [
+            structural_similarity(
+                noisy[i],
+                clean[i],
+                channel_axis=0,
+                data_range=1.0,
+                gaussian_weights=True,
+                sigma=1.5,
+                use_sample_covariance=False,
+            )
+            for i in range(2)
+        ]
+    )
     t = lambda a: paddle.to_tensor(a, dtype="float32")  # noqa: E731
     assert float(build_loss("charbonnier_ssim")(t(noisy), t(clean))) == pytest.approx(charbonnier + 1 - ssim, abs=1e-4)
     weighted = CharbonnierSSIMLoss(charbonnier_weight=2.0, ssim_weight=0.5)(t(noisy), t(clean))
@@ -136,7 +155,7 @@ def test_edge_padded_takes_any_size_and_matches_a_replicate_pad_by_hand(size):
     x = np.random.default_rng(0).random((1, 3) + size).astype("float32")
     out = deployed(paddle.to_tensor(x)).numpy()
     padded = np.pad(x, ((0, 0), (0, 0), (17, 17), (17, 17)), mode="edge")
-    expected = net(paddle.to_tensor(padded)).numpy()[:, :, 17:17 + size[0], 17:17 + size[1]]
+    expected = net(paddle.to_tensor(padded)).numpy()[:, :, 17 : 17 + size[0], 17 : 17 + size[1]]
     assert out.shape == x.shape
     np.testing.assert_allclose(out, expected, atol=1e-5)
 
@@ -178,18 +197,25 @@ def test_a_schedule_in_epochs_counts_the_prepared_windows(smoke, tmp_path):
     trains on (here the smoke windows, batch 2: 3 epochs = ceil(3 n / 2))."""
     _, prepared = smoke
     n = len(read_meta_file(prepared.meta_file))
-    trainer = TRACK.trainer("smoke", tmp_path / "epochs", prepared=prepared, quiet=True,
-                            stages=[{"batch_size": 2, "patch_size": 48, "epochs": 3}],
-                            phases=[{"loss": "charbonnier_ssim", "epochs": 3}])
+    trainer = TRACK.trainer(
+        "smoke",
+        tmp_path / "epochs",
+        prepared=prepared,
+        quiet=True,
+        stages=[{"batch_size": 2, "patch_size": 48, "epochs": 3}],
+        phases=[{"loss": "charbonnier_ssim", "epochs": 3}],
+    )
     assert trainer.total_iters == -(-3 * n // 2) and trainer.opts["scheduler"]["periods"] == [trainer.total_iters]
 
 
 # ---------------------------------------------------------------------------------------------- evaluation
 def test_quality_checks_compare_with_input_and_best_classical():
-    rows = [{"method": "blurred input", "psnr": 20.0, "score": 0.55},
-            {"method": "unsharp mask", "psnr": 21.0, "score": 0.56},
-            {"method": "Wiener", "psnr": 20.5, "score": 0.57},
-            {"method": "SDWNet", "psnr": 20.8, "score": 0.58}]
+    rows = [
+        {"method": "blurred input", "psnr": 20.0, "score": 0.55},
+        {"method": "unsharp mask", "psnr": 21.0, "score": 0.56},
+        {"method": "Wiener", "psnr": 20.5, "score": 0.57},
+        {"method": "SDWNet", "psnr": 20.8, "score": 0.58},
+    ]
     checks = quality_checks(rows)
     assert checks["best_classical"] == "unsharp mask"
     assert checks["beats_input"] and not checks["beats_best_classical"]
@@ -204,6 +230,7 @@ def test_evaluation_table_on_smoke_pages(smoke):
     model = SDWNet(num_blocks=1, d_mult=4, wavelet_widths=(4, 4))
     model.eval()
     from lib.data.pairs import list_pairs
+
     result = TRACK.evaluate(model, "smoke", data=data, val=list_pairs(prepared.val_dir), ocr=False)
     methods = [r["method"] for r in result["methods"]]
     assert methods[0] == "blurred input" and methods[-1] == "SDWNet" and len(methods) == 5
@@ -212,7 +239,8 @@ def test_evaluation_table_on_smoke_pages(smoke):
     assert set(result["checks"]) >= {"beats_input", "beats_best_classical", "best_classical"}
     assert result["readability_gain"]["SDWNet"]["test_A"]["psnr_gain"] == pytest.approx(
         next(r["psnr"] for r in result["readability"] if r["split"] == "test_A" and r["method"] == "SDWNet")
-        - next(r["psnr"] for r in result["readability"] if r["split"] == "test_A" and r["method"] == "blurred input"))
+        - next(r["psnr"] for r in result["readability"] if r["split"] == "test_A" and r["method"] == "blurred input")
+    )
 
 
 # ---------------------------------------------------------------------------------------------- submission

@@ -1,13 +1,21 @@
 """Notebook 06's measurements (lib.tracks.sdwnet.viz): the measured receptive field of conv stacks equals
 the formula, SDWNet's dilated blocks see farther than plain ones, and the Haar sub-bands keep the
 image's energy and show less detail on a blurred page."""
+
 import lib  # noqa: F401
+from lib.tracks.sdwnet.viz import (
+    conv_stack,
+    detail_energy,
+    extent,
+    gradient_map,
+    haar_subbands,
+    sdwnet_gradient_map,
+    theoretical_receptive_field,
+)
+
 import numpy as np
 import pytest
 from scipy import ndimage
-
-from lib.tracks.sdwnet.viz import (conv_stack, detail_energy, extent, gradient_map, haar_subbands,
-                                   sdwnet_gradient_map, theoretical_receptive_field)
 
 
 @pytest.mark.parametrize("dilations", [[1], [1, 1, 1, 1], [1, 2, 4, 8], [1, 3, 5, 7], [2, 2]])
@@ -17,8 +25,9 @@ def test_measured_receptive_field_is_the_formula(dilations):
 
 
 def test_dilated_sdwnet_sees_farther_than_undilated():
-    import paddle
     from lib.models.sdwnet import SDWNet
+
+    import paddle
 
     widths = {}
     for name, dims in (("dilated", ((1, 2, 4, 8), (1, 3, 5, 7))), ("plain", ((1, 1, 1, 1), (1, 1, 1, 1)))):
@@ -36,7 +45,7 @@ def test_subbands_keep_energy_and_blur_lowers_detail():
     bands = haar_subbands(sharp)
     assert set(bands) == {"LL", "HL", "LH", "HH"} and bands["LL"].shape == (32, 40)
     total = sum(float((b.astype(np.float64) ** 2).sum()) for b in bands.values())
-    assert total == pytest.approx(float((sharp ** 2).sum()), rel=1e-5)
+    assert total == pytest.approx(float((sharp**2).sum()), rel=1e-5)
     assert detail_energy(haar_subbands(blurred))["detail_share"] < detail_energy(bands)["detail_share"]
     shares = detail_energy(bands)
     assert sum(shares[f"{k}_share_of_detail"] for k in ("HL", "LH", "HH")) == pytest.approx(1.0)
@@ -46,10 +55,21 @@ def test_bench_table_shows_mean_and_spread_of_each_variant():
     from lib.tracks.sdwnet.lab import summarize
     from lib.tracks.sdwnet.viz import bench_table, plot_psnr_vs_params
 
-    runs = [{"experiment": "wavelet", "variant": v, "seed": s, "params": n, "gmacs_256": 1.0, "iters": 10,
-             "psnr": p, "score": 0.5, "train_seconds": 3.0}
-            for v, n, ps in (("with wavelet", 200, [21.0, 21.2]), ("without wavelet", 150, [20.5, 20.5]))
-            for s, p in enumerate(ps)]
+    runs = [
+        {
+            "experiment": "wavelet",
+            "variant": v,
+            "seed": s,
+            "params": n,
+            "gmacs_256": 1.0,
+            "iters": 10,
+            "psnr": p,
+            "score": 0.5,
+            "train_seconds": 3.0,
+        }
+        for v, n, ps in (("with wavelet", 200, [21.0, 21.2]), ("without wavelet", 150, [20.5, 20.5]))
+        for s, p in enumerate(ps)
+    ]
     table = bench_table(summarize(runs), "wavelet")
     assert list(table["variant"]) == ["with wavelet", "without wavelet"]
     assert list(table["PSNR (dB)"]) == [f"21.100 ± {np.std([21.0, 21.2], ddof=1):.3f}", "20.500 ± 0.000"]
