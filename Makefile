@@ -64,7 +64,7 @@ test-notebooks: setup
 # the real layout, 2 optimizer steps at the first and last stage, evaluate, export, predict.py; seconds per step,
 # peak memory and the V100 hours of the whole schedule (lib/check_full.py, bench/README.md).
 check-full: setup
-	$(PY) -m lib.check_full --json bench/results/check_full.json
+	$(PY) -m lib.check_full --json lib/records/check_full.json
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks

@@ -1,7 +1,7 @@
 """``make check-full``: every track's ``full`` profile end to end at full size on this CPU, and what
 its training would cost on a GPU.
 
-    python -m lib.check_full [track ...] [--json bench/results/check_full.json] [--work runs/check_full]
+    python -m lib.check_full [track ...] [--json lib/records/check_full.json] [--work runs/check_full]
 
 For each track (default: all of the course's), in a process of its own (so its peak memory is its
 own):

@@ -310,10 +310,10 @@ def notebook_table(name: str, sections: tuple = ()) -> str:
 
 
 def check_full_record(name: str) -> dict | None:
-    """The track's row of ``make check-full``'s recorded run (bench/results/check_full.json), if any."""
+    """The track's row of ``make check-full``'s recorded run (lib/records/check_full.json), if any."""
     import json
 
-    path = ROOT / "bench" / "results" / "check_full.json"
+    path = Path(__file__).resolve().parent / "records" / "check_full.json"
     if not path.is_file():
         return None
     recorded = json.loads(path.read_text(encoding="utf-8"))
@@ -342,7 +342,7 @@ def full_profile_markdown(name: str, sections: tuple = ()) -> str:
             f"（{record['cost']['iterations']:,} 次迭代；假设：峰值算力 × {gpu.get('efficiency', '?')}，未在 GPU 上实测）。"
         )
     else:
-        lines.append("`make check-full` 还没有记录这个赛道（bench/results/check_full.json）。")
+        lines.append("`make check-full` 还没有记录这个赛道（lib/records/check_full.json）。")
     return "\n\n".join(lines + [notebook_table(name, sections)])
 
 

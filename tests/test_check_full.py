@@ -1,5 +1,5 @@
 """``python -m lib.check_full`` (``make check-full``): its plumbing on the smoke profile (the full
-profile's run is ``make check-full`` itself, ~30+ minutes, recorded in bench/results/check_full.json).
+profile's run is ``make check-full`` itself, ~30+ minutes, recorded in lib/records/check_full.json).
 The GPU estimate is checked against the formula with MACs counted independently by
 lib.complexity.conv_macs, the batch-1 fallback by its choice and note, the crop by its pixels."""
 
