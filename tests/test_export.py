@@ -6,7 +6,8 @@ import json
 import zipfile
 
 import lib  # noqa: F401
-from lib.export import ExportableLocalAvgPool2d, _drop_constant_pad_values, export_model, exportable, max_abs_error
+from lib.export import ExportableLocalAvgPool2d, export_model, exportable, max_abs_error
+from lib.export.onnx import _drop_constant_pad_values
 from lib.infer import tlc_model
 from lib.models.tlc import LocalAvgPool2d, local_avg_pool
 from lib.submission.predict import OnnxRunner, PaddleRunner

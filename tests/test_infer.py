@@ -1,4 +1,4 @@
-"""lib.infer and the tiling core it shares with the submission (lib/submission/predict.py):
+"""lib.infer, whose tiling the submission (lib/submission/predict.py) copies (tests/test_infer_mirror.py):
 tile plans within a pixel budget, blending weights, plans that must not change a pointwise
 model's output, seams of the winning solution's quadrants against overlapping tiles, the memory bound on an
 8000 x 6000 image, TLC windows from the profile's `tlc` options, and folders of odd files."""
@@ -16,13 +16,13 @@ from lib.infer import (
     quadrant_grid,
     restore_array,
     seam_error,
+    tiles_for_side,
     tlc_model,
     tlc_options,
     training_patch_size,
 )
 from lib.metrics import tensor_to_uint8
 from lib.models.tlc import tlc_kernel_sizes
-from lib.submission.predict import tiles_for_side
 
 import cv2
 import numpy as np

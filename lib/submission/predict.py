@@ -14,9 +14,10 @@ model files that sit next to it:
                                    quadrants or overlapping tiles), tile budget, overlap, TLC;
                                    ``formats`` lists which of the files above the zip holds
 
-(In the course repository this file is ``lib/submission/predict.py``; ``lib.infer`` imports its
-NumPy core, so notebooks, tests and the submission run the same tiling code. It must never
-import ``lib``: the competition unzips it alone.)
+(In the course repository this file is ``lib/submission/predict.py``. It must never import
+``lib``: the competition unzips it alone. So it carries a copy of ``lib.infer``'s tiling,
+blending, image-file, folder and runtime code, and tests/test_infer_mirror.py checks that the copy
+cuts the same tiles, stitches the same output and has the same source as the library.)
 
 Behaviour:
 

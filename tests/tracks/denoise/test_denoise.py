@@ -280,7 +280,7 @@ def test_patches_are_the_seeds_random_windows_of_their_source(tmp_path, smoke_da
     assert prepared.pairs("train")[0][0].name == "1_1.png"  # the winning solution's <image>_<patch>.png
     assert dd.prepare_patches("smoke", source=smoke_data, out=tmp_path / "p1").skipped
     # the same bytes from worker processes (forced on for this tiny set)
-    monkeypatch.setattr(dd, "MIN_PARALLEL_PIXELS", 0)
+    monkeypatch.setattr(dd.patches, "MIN_PARALLEL_PIXELS", 0)
     parallel = dd.prepare_patches("smoke", source=smoke_data, out=tmp_path / "p2")
     assert _files(parallel.root / "train") == _files(prepared.root / "train")
 
