@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 
-import lib  # noqa: F401  (quiet Paddle's logs before it is imported)
+import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
 
 
 def select_device(prefer: str = "gpu") -> str:

@@ -2,7 +2,8 @@
 
 Executed copies go to ``runs/`` (the sources stay untouched); the run ends with a table of
 notebook, track, seconds, status and key figure (see ``lib.report.key_figure``), with the seconds
-of each track added up, also written to ``runs/summary.md``. Exit status is 1 if any notebook failed, naming the notebook and the cell.
+of each track added up, also written to ``runs/summary.md``. Exit status is 1 if any notebook
+failed, naming the notebook and the cell.
 
 Each kernel talks to the runner over local IPC sockets (no TCP, so no transport warning), and its
 own console output (Paddle's C++ messages, e.g. its report of the SIGTERM that ends the kernel
@@ -114,7 +115,10 @@ def format_table(rows: list[dict]) -> str:
     ]
     body.append(["(course)", "", f"{sum(r['seconds'] for r in rows):.0f}", "", ""])
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
-    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+
+    def line(cells):
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+
     sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(header), sep] + [line(b) for b in body])
 

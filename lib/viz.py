@@ -117,8 +117,9 @@ def read_training_log(log_csv) -> list[dict]:
 
 
 def training_seconds(rows: list[dict]) -> float:
-    """Wall-clock seconds a run trained, from its :func:`read_training_log` rows. A resumed run's clock starts again
-    at 0 (the engine keeps only the rows up to the checkpoint it resumed from), so each stretch's last reading counts."""
+    """Wall-clock seconds a run trained, from its :func:`read_training_log` rows. A resumed run's
+    clock starts again at 0 (the engine keeps only the rows up to the checkpoint it resumed from),
+    so each stretch's last reading counts."""
     total, previous = 0.0, 0.0
     for row in rows:
         if row["seconds"] < previous:  # a resume: the stretch before it ended at ``previous``

@@ -4,7 +4,7 @@ training step, configs, and paddle.jit export."""
 
 import copy
 
-import lib  # noqa: F401  (quiet Paddle first)
+import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
 from lib.config import ConfigError
 from lib.models.deepfillv2 import (
     DEEPFILL_CONFIGS,
@@ -367,7 +367,7 @@ def test_jit_save_matches_dygraph(tmp_path):
             np.testing.assert_allclose(g.numpy(), e.numpy(), atol=1e-5)
 
 
-# --------------------------------------------------------------------------- the base repository's WGAN + perceptual terms
+# ------------------------------------------------------------- the base repository's WGAN + perceptual terms
 def test_discriminator_losses_follow_their_formulas():
     """WGAN (the base repository's WGAN_trainer): D = -mean(D(real)) + mean(D(fake)); hinge (the
     paper): mean(relu(1 - D(real))) + mean(relu(1 + D(fake))); G = -mean(D(fake)) for both."""

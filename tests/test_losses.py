@@ -5,7 +5,7 @@ stroke-weighted L1 against a SciPy Sobel reference."""
 
 import re
 
-import lib  # noqa: F401
+import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
 from lib.losses import (
     MS_SSIM_WEIGHTS,
     CharbonnierLoss,

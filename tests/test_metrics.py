@@ -1,7 +1,7 @@
 """Metrics (lib.metrics) on uint8 images: conversion, PSNR by its formula, SSIM against the
 independent Paddle implementation, MS-SSIM against the float64 NumPy reference, the score."""
 
-import lib  # noqa: F401
+import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
 from lib import losses, metrics
 
 import numpy as np
@@ -61,7 +61,10 @@ def test_ssim_agrees_with_the_paddle_implementation(shape):
 @pytest.mark.parametrize("shape", [(180, 190, 3), (200, 176)])
 def test_ms_ssim_matches_numpy_reference(shape):
     restored, target = uint8_pair(shape, seed=2, noise=25)
-    as_chw = lambda img: img[None] if img.ndim == 2 else img.transpose(2, 0, 1)
+
+    def as_chw(img):
+        return img[None] if img.ndim == 2 else img.transpose(2, 0, 1)
+
     expected = numpy_ms_ssim(as_chw(restored).astype(np.float64), as_chw(target).astype(np.float64), data_range=255.0)
     assert metrics.ms_ssim(restored, target) == pytest.approx(expected, abs=1e-4)
     assert metrics.ms_ssim(target, target) == pytest.approx(1.0, abs=1e-5)

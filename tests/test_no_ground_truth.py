@@ -8,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-import lib  # noqa: F401
+import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
 from lib.data.pairs import read_image
 from lib.infer import predict_image
 from lib.tracks import get_track
@@ -43,7 +43,7 @@ def test_evaluate_restores_a_board_without_ground_truth(name, tmp_path, capsys):
     track, model = shipped_model(name)
     names = make_board(tmp_path / "data", BOARDS[name])
     result = track.evaluate(model, "smoke", data=tmp_path / "data", out=tmp_path / "out")
-    line = [l for l in capsys.readouterr().out.splitlines() if "no ground truth" in l]
+    line = [text for text in capsys.readouterr().out.splitlines() if "no ground truth" in text]
     assert len(line) == 1 and f"{name}: test_A has no ground truth: restored 2 image(s)" in line[0]
     assert line[0].endswith("metrics skipped")
     assert result["ground_truth"] is False and result["restored"] == 2 and result["failed"] == []

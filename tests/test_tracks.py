@@ -20,7 +20,6 @@ from lib.train.schedule import build_scheduler
 
 import numpy as np
 import pytest
-import tiny_tracks  # noqa: F401  (registers the tiny tracks)
 from tiny_tracks import DENOISE, GAN, TinyDenoiseTrack, weights
 
 pytestmark = pytest.mark.filterwarnings("ignore")
@@ -138,7 +137,7 @@ def test_step_decay_follows_paddles_formula():
 KILL_SCRIPT = """
 import os, signal, sys
 sys.path.insert(0, {tests!r})
-import tiny_tracks  # noqa: F401  (registers the tiny tracks)
+import tiny_tracks  # registers the tiny tracks
 from lib.tracks import get_track
 track = get_track({track!r})
 trainer = track.trainer("smoke", {out!r}, prepared=__import__("pathlib").Path({data!r}), quiet=True)

@@ -9,6 +9,7 @@ lives in its folder (e.g. :mod:`lib.tracks.deblur.data`); reach it by name throu
     >>> root = get_track("deblur").generate_data()    # data/deblur (demo), or $COURSE_DATA
     >>> name, blur_path, gt_path = list_pairs(root / "train")[0]
 """
+
 from .pairs import BLUR_DIR, GT_DIR, DataError, list_pairs, read_image, read_pair, validate_pairs
 
 __all__ = ["BLUR_DIR", "GT_DIR", "DataError", "list_pairs", "read_image", "read_pair", "validate_pairs"]

@@ -1,10 +1,13 @@
 """Command line of the data step, for every track.
 
+Examples::
+
     python -m lib.data deblur --profile demo --seed 0            # -> data/deblur (skips if up to date)
     python -m lib.data deblur --profile smoke --out /tmp/d --force
     python -m lib.data deblur --prepare                          # then the track's preparation (notebook 01)
     python -m lib.data check [ROOT] [--track deblur]             # validate the splits of a data root
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,23 +20,38 @@ from .pairs import DataError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lib.data", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{TRACK,check}",
-                                help=f"a track ({', '.join(track_names())}) or check")
+    parser = argparse.ArgumentParser(
+        prog="python -m lib.data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="{TRACK,check}", help=f"a track ({', '.join(track_names())}) or check"
+    )
     for name in track_names():
         gen = sub.add_parser(name, help=f"generate the {name} sample data")
-        gen.add_argument("--profile", choices=PROFILES, default=None,
-                         help="smoke | demo | full (default: $COURSE_PROFILE, else demo)")
+        gen.add_argument(
+            "--profile",
+            choices=PROFILES,
+            default=None,
+            help="smoke | demo | full (default: $COURSE_PROFILE, else demo)",
+        )
         gen.add_argument("--seed", type=int, default=0)
-        gen.add_argument("--out", type=Path, default=None,
-                         help=f"output folder (default: data/{name} for demo, data/{name}-<profile> otherwise)")
-        gen.add_argument("--force", action="store_true", help="regenerate (and with --prepare re-prepare) even if up to date")
+        gen.add_argument(
+            "--out",
+            type=Path,
+            default=None,
+            help=f"output folder (default: data/{name} for demo, data/{name}-<profile> otherwise)",
+        )
+        gen.add_argument(
+            "--force", action="store_true", help="regenerate (and with --prepare re-prepare) even if up to date"
+        )
         gen.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-        gen.add_argument("--prepare", action="store_true", help="then prepare it for training (a no-op when up to date)")
+        gen.add_argument(
+            "--prepare", action="store_true", help="then prepare it for training (a no-op when up to date)"
+        )
     chk = sub.add_parser("check", help="validate a data root")
-    chk.add_argument("root", type=Path, nargs="?", default=None,
-                     help="default: $COURSE_DATA, else the generated data of the profile")
+    chk.add_argument(
+        "root", type=Path, nargs="?", default=None, help="default: $COURSE_DATA, else the generated data of the profile"
+    )
     chk.add_argument("--track", default="deblur", choices=track_names())
     args = parser.parse_args(argv)
     try:
@@ -50,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         out = args.out
         if out is None:  # never $COURSE_DATA: do not write into a download
             from ..paths import generated_data_root
+
             out = generated_data_root(track.data_track or track.name, args.profile)
         root = track.generate_data(args.profile, out, seed=args.seed, force=args.force, workers=args.workers)
         if args.prepare:  # the data just written if --out was given, else $COURSE_DATA or the sample data

@@ -8,6 +8,7 @@ factor it implies (the square root, rounded to a half).
 
 Nothing here needs Paddle; matplotlib is imported inside the plotting functions only.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
 from .pairs import DataError, list_pairs
 from .pairs import image_size as _header_size
 
@@ -83,10 +85,12 @@ def size_summary(records: list[ImageSize], train_split: str = TRAIN_SPLIT) -> di
         raise DataError("no test images among the size records: cannot measure the train/test gap")
 
     def medians(items):
-        return {"count": len(items),
-                "median_width": float(np.median([r.width for r in items])),
-                "median_height": float(np.median([r.height for r in items])),
-                "median_area": float(np.median([r.area for r in items]))}
+        return {
+            "count": len(items),
+            "median_width": float(np.median([r.width for r in items])),
+            "median_height": float(np.median([r.height for r in items])),
+            "median_area": float(np.median([r.area for r in items])),
+        }
 
     summary = {split: medians(items) for split, items in sorted(by_split.items())}
     summary["test"] = medians(test)
@@ -139,14 +143,22 @@ def plot_sizes(records: list[ImageSize], train_split: str = TRAIN_SPLIT):
     test = [r for r in records if r.split != train_split]
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     for items, label, color in ((train, "训练", "tab:blue"), (test, "测试", "tab:orange")):
-        axes[0].scatter([r.width for r in items], [r.height for r in items], s=12, alpha=0.6,
-                        label=f"{label} ({len(items)})", color=color)
+        axes[0].scatter(
+            [r.width for r in items],
+            [r.height for r in items],
+            s=12,
+            alpha=0.6,
+            label=f"{label} ({len(items)})",
+            color=color,
+        )
     axes[0].set_xlabel("宽 (px)")
     axes[0].set_ylabel("高 (px)")
     axes[0].set_title("图像尺寸")
     axes[0].legend()
-    for ax, key, title in ((axes[1], lambda r: max(r.width, r.height), "长边 (px)"),
-                           (axes[2], lambda r: r.area / 1e6, "面积（百万像素）")):
+    for ax, key, title in (
+        (axes[1], lambda r: max(r.width, r.height), "长边 (px)"),
+        (axes[2], lambda r: r.area / 1e6, "面积（百万像素）"),
+    ):
         values = [key(r) for r in records]
         bins = np.linspace(min(values), max(values), 25) if max(values) > min(values) else 10
         ax.hist([key(r) for r in train], bins=bins, alpha=0.6, label="训练", color="tab:blue")
@@ -163,8 +175,11 @@ def show_scale_gap(train_image: np.ndarray, test_image: np.ndarray, window: int 
     image: the characters of the training image look about ``factor`` times larger."""
     from ..viz import center_crop, show_images
 
-    return show_images([[center_crop(train_image, window), center_crop(test_image, window)]],
-                       [[f"训练图，{window}x{window} px", f"测试图，{window}x{window} px"]], cell_size=3.5)
+    return show_images(
+        [[center_crop(train_image, window), center_crop(test_image, window)]],
+        [[f"训练图，{window}x{window} px", f"测试图，{window}x{window} px"]],
+        cell_size=3.5,
+    )
 
 
 def plot_windows(image: np.ndarray, windows: list[tuple[int, int, int, int]], title: str = ""):
@@ -178,8 +193,16 @@ def plot_windows(image: np.ndarray, windows: list[tuple[int, int, int, int]], ti
     for i, (y, x, h, w) in enumerate(windows):
         # a small inset per window so overlapping outlines stay distinguishable
         inset = 2 + 3 * (i % 3)
-        ax.add_patch(Rectangle((x + inset, y + inset), w - 2 * inset, h - 2 * inset, fill=False,
-                               lw=1.5, edgecolor=colors[i % len(colors)]))
+        ax.add_patch(
+            Rectangle(
+                (x + inset, y + inset),
+                w - 2 * inset,
+                h - 2 * inset,
+                fill=False,
+                lw=1.5,
+                edgecolor=colors[i % len(colors)],
+            )
+        )
     ax.set_title(title, fontsize=10)
     ax.axis("off")
     fig.tight_layout()
@@ -194,8 +217,13 @@ def plot_gradient_histogram(gradients, threshold: float, bins: int = 40):
     fig, ax = plt.subplots(figsize=(7, 3.2))
     upper = max(float(gradients.max()) if gradients.size else 1.0, threshold) * 1.05
     ax.hist(gradients, bins=np.linspace(0, upper, bins), color="tab:blue", alpha=0.8)
-    ax.axvline(threshold, color="tab:red", ls="--", lw=2,
-               label=f"阈值 {threshold:g}：{gradients.size} 个中丢弃 {int((gradients < threshold).sum())} 个")
+    ax.axvline(
+        threshold,
+        color="tab:red",
+        ls="--",
+        lw=2,
+        label=f"阈值 {threshold:g}：{gradients.size} 个中丢弃 {int((gradients < threshold).sum())} 个",
+    )
     ax.set_xlabel("清晰图块的平均梯度 G（灰度 0-255）")
     ax.set_ylabel("图块数")
     ax.legend()
@@ -206,9 +234,14 @@ def plot_gradient_histogram(gradients, threshold: float, bins: int = 40):
 def threshold_sweep(gradients, thresholds) -> list[dict]:
     """How many patches each threshold keeps: ``[{"threshold", "kept", "kept_pct"}]``."""
     gradients = np.asarray(gradients, dtype=float)
-    return [{"threshold": float(t), "kept": int((gradients >= t).sum()),
-             "kept_pct": 100.0 * float((gradients >= t).mean()) if gradients.size else 0.0}
-            for t in thresholds]
+    return [
+        {
+            "threshold": float(t),
+            "kept": int((gradients >= t).sum()),
+            "kept_pct": 100.0 * float((gradients >= t).mean()) if gradients.size else 0.0,
+        }
+        for t in thresholds
+    ]
 
 
 def show_patch_extremes(patch_rows: list[dict], patch_dir: Path, threshold: float, n: int = 6):
@@ -220,10 +253,11 @@ def show_patch_extremes(patch_rows: list[dict], patch_dir: Path, threshold: floa
     ordered = sorted(patch_rows, key=lambda r: r["gradient"])
     n = min(n, len(ordered))
     rows, titles = [], []
-    for label, chosen in (("low", ordered[:n]), ("high", ordered[::-1][:n])):
+    for chosen in (ordered[:n], ordered[::-1][:n]):  # lowest first, then highest
         rows.append([read_image(Path(patch_dir) / "gt_image" / r["patch"]) for r in chosen])
-        titles.append([f"{r['gradient']:.1f} {'dropped' if r['gradient'] < threshold else 'kept'}\n"
-                       f"{r['patch']}" for r in chosen])
+        titles.append(
+            [f"{r['gradient']:.1f} {'dropped' if r['gradient'] < threshold else 'kept'}\n{r['patch']}" for r in chosen]
+        )
     return show_images(rows, titles, cell_size=2.3)
 
 
@@ -234,5 +268,8 @@ def show_augmentations(blur: np.ndarray, gt: np.ndarray, size: int, seeds=range(
     from .augment import augment_pair
 
     pairs = [augment_pair(blur, gt, size, np.random.default_rng(seed)) for seed in seeds]
-    return show_images([[b for b, _ in pairs], [g for _, g in pairs]],
-                       [[f"随机种子 {s}：模糊" for s in seeds], [f"随机种子 {s}：清晰" for s in seeds]], cell_size=2.3)
+    return show_images(
+        [[b for b, _ in pairs], [g for _, g in pairs]],
+        [[f"随机种子 {s}：模糊" for s in seeds], [f"随机种子 {s}：清晰" for s in seeds]],
+        cell_size=2.3,
+    )

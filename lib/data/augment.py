@@ -6,6 +6,7 @@ number of aligned arrays (an image, its mask and its ground truth; an image and 
 Every random choice is drawn from the ``numpy.random.Generator`` passed in: the same generator
 state gives the same patch. No Paddle here; :mod:`lib.data.dataset` wraps it in a Dataset.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,16 +14,20 @@ import numpy as np
 
 def _check_pair(blur: np.ndarray, gt: np.ndarray) -> None:
     if blur.shape[:2] != gt.shape[:2]:
-        raise ValueError(f"blurred {blur.shape} and sharp {gt.shape} images differ in size; "
-                         "a pair must be aligned before augmentation")
+        raise ValueError(
+            f"blurred {blur.shape} and sharp {gt.shape} images differ in size; "
+            "a pair must be aligned before augmentation"
+        )
 
 
 def _check_aligned(arrays) -> None:
     if not arrays:
         raise ValueError("nothing to augment: no arrays given")
     if any(a.shape[:2] != arrays[0].shape[:2] for a in arrays):
-        raise ValueError(f"arrays of one sample differ in size: {[a.shape for a in arrays]}; "
-                         "they must be aligned before augmentation")
+        raise ValueError(
+            f"arrays of one sample differ in size: {[a.shape for a in arrays]}; "
+            "they must be aligned before augmentation"
+        )
 
 
 def _check_rng(rng) -> None:
@@ -51,18 +56,18 @@ def random_crop(arrays, size: int, rng: np.random.Generator) -> tuple:
     height, width = arrays[0].shape[:2]
     y = int(rng.integers(0, height - size + 1))
     x = int(rng.integers(0, width - size + 1))
-    return tuple(a[y:y + size, x:x + size] for a in arrays)
+    return tuple(a[y : y + size, x : x + size] for a in arrays)
 
 
-def paired_random_crop(blur: np.ndarray, gt: np.ndarray, size: int,
-                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def paired_random_crop(
+    blur: np.ndarray, gt: np.ndarray, size: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """The same random ``size`` x ``size`` window of both images (padded first if smaller)."""
     _check_pair(blur, gt)
     return random_crop((blur, gt), size, rng)
 
 
-def flip_rotate(arrays, rng: np.random.Generator, flip: bool = True, rotate: bool = True,
-                vflip: bool = True) -> tuple:
+def flip_rotate(arrays, rng: np.random.Generator, flip: bool = True, rotate: bool = True, vflip: bool = True) -> tuple:
     """Random horizontal flip, vertical flip (``flip``) and rotation by 0/90/180/270 degrees
     (``rotate``), the same for every array. Together they reach all 8 symmetries of a square.
     ``vflip=False`` keeps the vertical flip off while ``flip`` is on (horizontal flips only: a
@@ -85,15 +90,17 @@ def flip_rotate(arrays, rng: np.random.Generator, flip: bool = True, rotate: boo
     return tuple(apply(a) for a in arrays)
 
 
-def paired_flip_rotate(blur: np.ndarray, gt: np.ndarray, rng: np.random.Generator, flip: bool = True,
-                       rotate: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def paired_flip_rotate(
+    blur: np.ndarray, gt: np.ndarray, rng: np.random.Generator, flip: bool = True, rotate: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """:func:`flip_rotate` of a blurred/sharp pair."""
     _check_pair(blur, gt)
     return flip_rotate((blur, gt), rng, flip=flip, rotate=rotate)
 
 
-def augment_arrays(arrays, size: int | None, rng: np.random.Generator, flip: bool = True,
-                   rotate: bool = True, vflip: bool = True) -> tuple:
+def augment_arrays(
+    arrays, size: int | None, rng: np.random.Generator, flip: bool = True, rotate: bool = True, vflip: bool = True
+) -> tuple:
     """Random crop of ``size`` (None: keep the whole arrays), then flips and rotations, the same
     for every array of one sample (see :func:`flip_rotate` for the options)."""
     if size is not None:
@@ -101,8 +108,9 @@ def augment_arrays(arrays, size: int | None, rng: np.random.Generator, flip: boo
     return flip_rotate(arrays, rng, flip=flip, rotate=rotate, vflip=vflip)
 
 
-def augment_pair(blur: np.ndarray, gt: np.ndarray, size: int | None, rng: np.random.Generator,
-                 flip: bool = True, rotate: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def augment_pair(
+    blur: np.ndarray, gt: np.ndarray, size: int | None, rng: np.random.Generator, flip: bool = True, rotate: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Random crop of ``size`` (None: keep the whole image), then flips and rotations."""
     _check_pair(blur, gt)
     return augment_arrays((blur, gt), size, rng, flip=flip, rotate=rotate)

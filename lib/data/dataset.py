@@ -8,6 +8,7 @@
 Items are ``(blur, gt)`` float32 arrays, CHW, RGB, in [0, 1]; ``paddle.io.DataLoader`` stacks them
 into tensors. This is the only data module that imports Paddle.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -61,8 +62,7 @@ class PairedPatchDataset(paddle.io.Dataset):
         blur, gt = read_image(blur_path), read_image(gt_path)
         if blur.shape != gt.shape:
             raise DataError(f"pair {blur_path} / {gt_path}: sizes {blur.shape} and {gt.shape} differ")
-        blur, gt = augment_pair(blur, gt, self.patch_size, self.rng(index),
-                                flip=self.augment, rotate=self.augment)
+        blur, gt = augment_pair(blur, gt, self.patch_size, self.rng(index), flip=self.augment, rotate=self.augment)
         return to_chw_float(blur), to_chw_float(gt)
 
 

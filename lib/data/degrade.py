@@ -14,6 +14,7 @@ A second held-out family, for when training is given camera shake too: a page ti
 plane (:func:`tilt_blur`), whose defocus grows across the page from almost none to strong; no
 training kernel varies over the page.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,10 +29,10 @@ DISK_RADIUS = (2.0, 4.0)
 GAUSS_SIGMA = (1.3, 2.5)
 MOTION_LENGTH = (4.0, 9.0)
 TILT_NEAR_RADIUS = (0.2, 1.0)  # the tilted page's defocus radius at its sharpest edge ...
-TILT_FAR_RADIUS = (2.5, 4.5)   # ... and at the opposite edge
-TILT_LEVELS = 9                # disk blurs the varying radius is interpolated between
+TILT_FAR_RADIUS = (2.5, 4.5)  # ... and at the opposite edge
+TILT_LEVELS = 9  # disk blurs the varying radius is interpolated between
 KIND_WEIGHTS = {"disk": 0.45, "gaussian": 0.30, "motion": 0.25}
-READ_NOISE = (0.002, 0.012)    # Gaussian noise sigma, fraction of full scale
+READ_NOISE = (0.002, 0.012)  # Gaussian noise sigma, fraction of full scale
 SHOT_GAIN = (0.00005, 0.0004)  # signal-dependent variance per unit intensity (shot noise)
 
 
@@ -48,7 +49,7 @@ def disk_kernel(radius: float, supersample: int = 8) -> np.ndarray:
     grid = np.arange(size) - c
     fine = (grid[:, None] + offsets[None, :]).ravel()
     yy, xx = np.meshgrid(fine, fine, indexing="ij")
-    inside = (xx ** 2 + yy ** 2 <= radius ** 2).astype(np.float64)
+    inside = (xx**2 + yy**2 <= radius**2).astype(np.float64)
     k = inside.reshape(size, supersample, size, supersample).mean(axis=(1, 3))
     return k / k.sum()
 
@@ -63,7 +64,7 @@ def gaussian_kernel(sigma: float, aspect: float = 1.0, angle_deg: float = 0.0) -
         return k / k.sum()
     size = _odd(6 * sigma + 1)
     c = size // 2
-    yy, xx = np.mgrid[-c:c + 1, -c:c + 1].astype(np.float64)
+    yy, xx = np.mgrid[-c : c + 1, -c : c + 1].astype(np.float64)
     a = math.radians(angle_deg)
     u, v = xx * math.cos(a) - yy * math.sin(a), xx * math.sin(a) + yy * math.cos(a)
     k = np.exp(-0.5 * ((u / sigma) ** 2 + (v * aspect / sigma) ** 2))
@@ -142,7 +143,7 @@ def convolve_full(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = np.zeros((a.shape[0] + b.shape[0] - 1, a.shape[1] + b.shape[1] - 1), np.float64)
     for (i, j), w in np.ndenumerate(b):
         if w:
-            out[i:i + a.shape[0], j:j + a.shape[1]] += w * a
+            out[i : i + a.shape[0], j : j + a.shape[1]] += w * a
     return out
 
 
@@ -172,15 +173,27 @@ def sample_kernel(rng: np.random.Generator, px: float) -> tuple[np.ndarray, list
             aspect = 1.0 if rng.random() < 0.5 else float(rng.uniform(1.2, 2.5))
             angle = float(rng.uniform(0, 180))
             kernels.append(gaussian_kernel(sigma, aspect, angle))
-            parts.append({"type": "gaussian", "sigma_px": round(float(sigma), 4), "aspect": round(aspect, 3),
-                          "angle_deg": round(angle, 2)})
+            parts.append(
+                {
+                    "type": "gaussian",
+                    "sigma_px": round(float(sigma), 4),
+                    "aspect": round(aspect, 3),
+                    "angle_deg": round(angle, 2),
+                }
+            )
         else:  # half of them with a hand that slows down (an asymmetric streak)
             length = rng.uniform(*MOTION_LENGTH) * weaken * px
             angle = rng.uniform(0, 180)
             decay = 0.0 if rng.random() < 0.5 else float(rng.uniform(1.0, 3.0))
             kernels.append(motion_kernel(length, angle, decay=decay))
-            parts.append({"type": "motion", "length_px": round(float(length), 4),
-                          "angle_deg": round(float(angle), 2), "decay": round(decay, 3)})
+            parts.append(
+                {
+                    "type": "motion",
+                    "length_px": round(float(length), 4),
+                    "angle_deg": round(float(angle), 2),
+                    "decay": round(decay, 3),
+                }
+            )
     return combine(kernels).astype(np.float32), parts
 
 
@@ -189,8 +202,10 @@ def sample_heldout_kernel(rng: np.random.Generator, px: float) -> tuple[np.ndarr
     length = rng.uniform(*MOTION_LENGTH) * px
     sigma = rng.uniform(0.4, 0.9) * px
     kernel = combine([shake_kernel(rng, length), gaussian_kernel(sigma)])
-    return kernel.astype(np.float32), [{"type": "shake", "length_px": round(float(length), 4)},
-                                       {"type": "gaussian", "sigma_px": round(float(sigma), 4)}]
+    return kernel.astype(np.float32), [
+        {"type": "shake", "length_px": round(float(length), 4)},
+        {"type": "gaussian", "sigma_px": round(float(sigma), 4)},
+    ]
 
 
 KERNEL_FAMILIES = {"train": sample_kernel, "heldout": sample_heldout_kernel}
@@ -217,8 +232,12 @@ def varying_disk_blur(sharp: np.ndarray, radius: np.ndarray, levels: int = TILT_
     if high_r - low_r < 1e-6:
         return apply_blur(sharp, disk_kernel(low_r))
     linear = to_linear(sharp)
-    stack = np.stack([cv2.filter2D(linear, -1, disk_kernel(r).astype(np.float32), borderType=cv2.BORDER_REFLECT)
-                      for r in np.linspace(low_r, high_r, levels)])
+    stack = np.stack(
+        [
+            cv2.filter2D(linear, -1, disk_kernel(r).astype(np.float32), borderType=cv2.BORDER_REFLECT)
+            for r in np.linspace(low_r, high_r, levels)
+        ]
+    )
     position = (radius - low_r) / (high_r - low_r) * (levels - 1)
     low = np.clip(np.floor(position).astype(np.int64), 0, levels - 2)
     frac = (position - low)[..., None].astype(np.float32)
@@ -233,8 +252,14 @@ def tilt_blur(rng: np.random.Generator, sharp: np.ndarray, px: float) -> tuple[n
     near, far = rng.uniform(*TILT_NEAR_RADIUS) * px, rng.uniform(*TILT_FAR_RADIUS) * px
     angle = float(rng.uniform(0, 360))
     radius = tilt_radius_map(sharp.shape[0], sharp.shape[1], near, far, angle)
-    parts = [{"type": "tilt", "near_radius_px": round(float(near), 4), "far_radius_px": round(float(far), 4),
-              "angle_deg": round(angle, 2)}]
+    parts = [
+        {
+            "type": "tilt",
+            "near_radius_px": round(float(near), 4),
+            "far_radius_px": round(float(far), 4),
+            "angle_deg": round(angle, 2),
+        }
+    ]
     return varying_disk_blur(sharp, radius), disk_kernel(float(radius.mean())).astype(np.float32), parts
 
 
@@ -256,7 +281,7 @@ def apply_blur(img_u8: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
 def add_noise(rng: np.random.Generator, img: np.ndarray, read_sigma: float, shot_gain: float) -> np.ndarray:
     """Sensor noise: Gaussian read noise plus shot noise whose variance grows with the signal."""
-    std = np.sqrt(read_sigma ** 2 + shot_gain * np.clip(img, 0, 1)).astype(np.float32)
+    std = np.sqrt(read_sigma**2 + shot_gain * np.clip(img, 0, 1)).astype(np.float32)
     return img + std * rng.standard_normal(img.shape, dtype=np.float32)
 
 
@@ -268,8 +293,14 @@ def jpeg(img_u8: np.ndarray, quality: int) -> np.ndarray:
     return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
-def degrade(rng: np.random.Generator, sharp: np.ndarray, px: float, noise_scale: float,
-            jpeg_quality: tuple[int, int], family: str = "train") -> tuple[np.ndarray, np.ndarray, dict]:
+def degrade(
+    rng: np.random.Generator,
+    sharp: np.ndarray,
+    px: float,
+    noise_scale: float,
+    jpeg_quality: tuple[int, int],
+    family: str = "train",
+) -> tuple[np.ndarray, np.ndarray, dict]:
     """Blurred capture of ``sharp`` (RGB uint8): returns (blurred uint8, kernel, recipe).
 
     ``noise_scale`` multiplies the noise sigmas: a training page rendered at 2x gets twice the
@@ -283,14 +314,19 @@ def degrade(rng: np.random.Generator, sharp: np.ndarray, px: float, noise_scale:
         kernel, parts = KERNEL_FAMILIES[family](rng, px)
         blurred = apply_blur(sharp, kernel)
     read_sigma = rng.uniform(*READ_NOISE) * noise_scale
-    shot_gain = rng.uniform(*SHOT_GAIN) * noise_scale ** 2
+    shot_gain = rng.uniform(*SHOT_GAIN) * noise_scale**2
     noisy = add_noise(rng, blurred, read_sigma, shot_gain)
     noisy_u8 = np.clip(np.round(noisy * 255), 0, 255).astype(np.uint8)
     quality = int(rng.integers(int(jpeg_quality[0]), int(jpeg_quality[1]) + 1))
     out = jpeg(noisy_u8, quality)
-    recipe = {"kernel": parts, "kernel_size": int(kernel.shape[0]), "blur_space": "linear",
-              **({"spatially_varying": True} if family in SPATIAL_FAMILIES else {}),
-              "gamma": GAMMA, "border": "reflect",
-              "noise": {"read_sigma": round(float(read_sigma), 6), "shot_gain": round(float(shot_gain), 7)},
-              "jpeg_quality": quality}
+    recipe = {
+        "kernel": parts,
+        "kernel_size": int(kernel.shape[0]),
+        "blur_space": "linear",
+        **({"spatially_varying": True} if family in SPATIAL_FAMILIES else {}),
+        "gamma": GAMMA,
+        "border": "reflect",
+        "noise": {"read_sigma": round(float(read_sigma), 6), "shot_gain": round(float(shot_gain), 7)},
+        "jpeg_quality": quality,
+    }
     return out, kernel, recipe

@@ -9,6 +9,7 @@
 * Per-item work runs in worker processes (spawned, not forked: a forked child deadlocks in OpenCV
   when the parent already used OpenCV's thread pool, and a notebook kernel always has).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,6 +39,7 @@ def write_files(out_dir, outputs: dict[str, bytes]) -> dict[str, str]:
         path.write_bytes(data)
         hashes[rel] = hashlib.sha256(data).hexdigest()
     return hashes
+
 
 def read_manifest(root) -> dict | None:
     try:
@@ -140,8 +142,9 @@ def real_download(holds: str) -> Path | None:
         return None
     path = Path(real).expanduser()
     if not path.is_dir():
-        raise DataError(f"${DATA_ENV}={real}: folder not found (it should hold {holds}); "
-                        f"unset {DATA_ENV} to use generated data")
+        raise DataError(
+            f"${DATA_ENV}={real}: folder not found (it should hold {holds}); unset {DATA_ENV} to use generated data"
+        )
     print(f"using the data in ${DATA_ENV} = {path}")
     return path
 
@@ -158,9 +161,11 @@ def ensure_generated(root, params: dict, generate, summary=lambda manifest: "", 
         print(f"{root}: up to date ({summary(read_manifest(root))})")
         return root
     if root.is_dir() and any(root.iterdir()) and read_manifest(root) is None and not force:
-        raise DataError(f"{root}: exists, is not empty and has no {MANIFEST}, so it was not written by "
-                        f"this generator (a real download?); refusing to replace it. Choose another "
-                        f"folder, or pass --force / force=True to overwrite it.")
+        raise DataError(
+            f"{root}: exists, is not empty and has no {MANIFEST}, so it was not written by "
+            f"this generator (a real download?); refusing to replace it. Choose another "
+            f"folder, or pass --force / force=True to overwrite it."
+        )
     start = time.perf_counter()
     manifest = generate()
     print(f"{root}: wrote {summary(manifest)} in {time.perf_counter() - start:.1f} s")

@@ -19,6 +19,7 @@
 Discovery runs once in the parent process; the resulting :class:`FontSpec` list is passed to the
 page workers, so every worker renders with the same fonts (and tests can replace the discovery).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -33,9 +34,9 @@ from PIL import ImageFont
 class FontSpec:
     """One font face: where it is and what it is good for."""
 
-    name: str          # e.g. "Noto Serif CJK SC"
+    name: str  # e.g. "Noto Serif CJK SC"
     path: str
-    index: int = 0     # face index inside a .ttc collection
+    index: int = 0  # face index inside a .ttc collection
     style: str = "sans"  # sans | serif | mono | kai
     bold: bool = False
     cjk: bool = False
@@ -55,8 +56,9 @@ class FontSet:
 
     def names(self) -> list[str]:
         """Stable identifiers of every face (recorded in the manifest: other fonts, other pages)."""
-        return [f"{f.name}{' Bold' if f.bold else ''} [{Path(f.path).name}#{f.index}]"
-                for f in (*self.latin, *self.cjk)]
+        return [
+            f"{f.name}{' Bold' if f.bold else ''} [{Path(f.path).name}#{f.index}]" for f in (*self.latin, *self.cjk)
+        ]
 
 
 # (file name, family name, style, bold) inside matplotlib's fonts/ttf
@@ -125,8 +127,15 @@ CJK_PROBE = "合同通知报告"
 # packages unpacked into a course folder (:func:`fetch_extra_cjk_fonts`, no root needed), never from
 # /usr/share, so installing a system font package never changes the default training pages.
 # None is related to the held-out WenQuanYi (or its ancestor Droid Sans Fallback).
-EXTRA_CJK_PACKAGES = ("fonts-lxgw-wenkai", "fonts-arphic-ukai", "fonts-arphic-uming", "fonts-arphic-gbsn00lp",
-                      "fonts-arphic-gkai00mp", "fonts-noto-cjk", "fonts-noto-cjk-extra")
+EXTRA_CJK_PACKAGES = (
+    "fonts-lxgw-wenkai",
+    "fonts-arphic-ukai",
+    "fonts-arphic-uming",
+    "fonts-arphic-gbsn00lp",
+    "fonts-arphic-gkai00mp",
+    "fonts-noto-cjk",
+    "fonts-noto-cjk-extra",
+)
 # (path inside the unpacked packages' usr/share/fonts, family, style, bold); light, medium and black cuts
 # count as regular faces of their family, like the Latin light and semibold cuts
 _EXTRA_CJK = [
@@ -195,8 +204,11 @@ def find_latin_fonts() -> list[FontSpec]:
     import matplotlib
 
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    found = [FontSpec(name, str(folder / file), 0, style, bold)
-             for file, name, style, bold in _MATPLOTLIB_LATIN if (folder / file).is_file()]
+    found = [
+        FontSpec(name, str(folder / file), 0, style, bold)
+        for file, name, style, bold in _MATPLOTLIB_LATIN
+        if (folder / file).is_file()
+    ]
     for module, file, name, style, bold in _PIP_LATIN:
         package = _package_dir(module)
         if package is not None and (package / "files" / file).is_file():
@@ -247,10 +259,14 @@ def discover_fonts(heldout: bool = False) -> FontSet:
     latin = keep(find_latin_fonts())
     if not latin:
         if heldout:
-            raise RuntimeError("no held-out Latin font found: the pip packages font-caladea and font-manrope "
-                               "are missing (reinstall the course requirements with `make setup`)")
-        raise RuntimeError("no Latin font found: matplotlib's DejaVu fonts are missing "
-                           "(reinstall the course requirements with `make setup`)")
+            raise RuntimeError(
+                "no held-out Latin font found: the pip packages font-caladea and font-manrope "
+                "are missing (reinstall the course requirements with `make setup`)"
+            )
+        raise RuntimeError(
+            "no Latin font found: matplotlib's DejaVu fonts are missing "
+            "(reinstall the course requirements with `make setup`)"
+        )
     cjk = keep(find_cjk_fonts())
     if not cjk and not _warned_no_cjk:
         _warned_no_cjk = True
@@ -258,7 +274,9 @@ def discover_fonts(heldout: bool = False) -> FontSet:
             "No Chinese (CJK) font found -- neither the pip package `mplfonts` nor Debian fonts "
             "(fonts-wqy-microhei, fonts-noto-cjk). Generating LATIN-ONLY document pages; "
             "run `make setup` to install mplfonts for pages with Chinese text.",
-            RuntimeWarning, stacklevel=2)
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return FontSet(tuple(latin), tuple(cjk))
 
 
@@ -268,8 +286,7 @@ def load_font(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
 
     The BASIC layout engine keeps the rendering independent of whether libraqm is installed.
     """
-    return ImageFont.truetype(path, max(int(size), 4), index=index,
-                              layout_engine=ImageFont.Layout.BASIC)
+    return ImageFont.truetype(path, max(int(size), 4), index=index, layout_engine=ImageFont.Layout.BASIC)
 
 
 def extra_cjk_fonts_dir() -> Path:
@@ -296,7 +313,8 @@ def find_extra_cjk_fonts(root: str | Path | None = None) -> list[FontSpec]:
         raise FileNotFoundError(
             f"{len(missing)} extra Chinese font file(s) missing or without Chinese glyphs, first {missing[0]}; "
             f"unpack them with `python -m lib.data.fonts --fetch-extra-cjk` (Debian packages "
-            f"{', '.join(EXTRA_CJK_PACKAGES)}, via apt-get download)")
+            f"{', '.join(EXTRA_CJK_PACKAGES)}, via apt-get download)"
+        )
     return found
 
 
@@ -316,15 +334,19 @@ def fetch_extra_cjk_fonts(root: str | Path | None = None) -> Path:
         pass
     for tool in ("apt-get", "dpkg-deb"):
         if shutil.which(tool) is None:
-            raise RuntimeError(f"{tool} not found: the extra Chinese fonts come from Debian packages "
-                               f"({', '.join(EXTRA_CJK_PACKAGES)}); unpack their usr/share/fonts into {root}")
+            raise RuntimeError(
+                f"{tool} not found: the extra Chinese fonts come from Debian packages "
+                f"({', '.join(EXTRA_CJK_PACKAGES)}); unpack their usr/share/fonts into {root}"
+            )
     root.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=root.parent, prefix=".fonts-") as tmp:
         debs, unpacked = Path(tmp, "debs"), Path(tmp, "unpacked")
         debs.mkdir()
         result = subprocess.run(["apt-get", "download", *EXTRA_CJK_PACKAGES], cwd=debs, capture_output=True, text=True)
         if result.returncode != 0:
-            raise RuntimeError(f"apt-get download {' '.join(EXTRA_CJK_PACKAGES)} failed: {result.stderr.strip()[-500:]}")
+            raise RuntimeError(
+                f"apt-get download {' '.join(EXTRA_CJK_PACKAGES)} failed: {result.stderr.strip()[-500:]}"
+            )
         for deb in sorted(debs.glob("*.deb")):
             subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
         fonts, staged = unpacked / "usr" / "share" / "fonts", Path(tmp, "fonts")
@@ -342,8 +364,11 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m lib.data.fonts", description=__doc__.splitlines()[0])
-    parser.add_argument("--fetch-extra-cjk", action="store_true",
-                        help="unpack the extra Chinese training faces (Debian packages) into data/fonts")
+    parser.add_argument(
+        "--fetch-extra-cjk",
+        action="store_true",
+        help="unpack the extra Chinese training faces (Debian packages) into data/fonts",
+    )
     args = parser.parse_args(argv)
     if args.fetch_extra_cjk:
         root = fetch_extra_cjk_fonts()

@@ -6,6 +6,7 @@ competition download and the course's generated sample data (which adds ``meta/`
 next to the image folders; they are ignored here). Another competition's names for the two
 folders are given with ``input_dir`` / ``gt_dir`` (face retouching: ``image/`` and ``groundtruth/``).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,8 +45,9 @@ def list_pairs(split_dir: str | Path, *, input_dir: str = BLUR_DIR, gt_dir: str 
     split_dir = Path(split_dir)
     inputs, gt_folder = split_dir / input_dir, split_dir / gt_dir
     if not inputs.is_dir():
-        raise DataError(f"{inputs}: folder not found (expected the competition layout "
-                        f"<split>/{input_dir}/ and <split>/{gt_dir}/)")
+        raise DataError(
+            f"{inputs}: folder not found (expected the competition layout <split>/{input_dir}/ and <split>/{gt_dir}/)"
+        )
     blurs = _images(inputs)
     gts = _images(gt_folder) if gt_folder.is_dir() else {}
     return [(blurs[stem].name, blurs[stem], gts.get(stem)) for stem in sorted(blurs)]
@@ -65,8 +67,15 @@ def image_size(path: Path) -> tuple[int, int]:
         return im.size
 
 
-def validate_pairs(split_dir: str | Path, require_gt: bool = True, deep: bool = False, *, input_dir: str = BLUR_DIR,
-                   gt_dir: str = GT_DIR, input_noun: str = "blurred image") -> list[Pair]:
+def validate_pairs(
+    split_dir: str | Path,
+    require_gt: bool = True,
+    deep: bool = False,
+    *,
+    input_dir: str = BLUR_DIR,
+    gt_dir: str = GT_DIR,
+    input_noun: str = "blurred image",
+) -> list[Pair]:
     """Check a split folder and return :func:`list_pairs`; raise one :class:`DataError` listing
     every problem found, each with its file name.
 
@@ -120,8 +129,10 @@ def validate_pairs(split_dir: str | Path, require_gt: bool = True, deep: bool = 
         for stem in sorted(set(blurs) & set(gts)):
             b, g = blurs[stem], gts[stem]
             if b in sizes and g in sizes and sizes[b] != sizes[g]:
-                problems.append(f"{input_dir}/{b.name} is {sizes[b][0]}x{sizes[b][1]} but "
-                                f"{gt_dir}/{g.name} is {sizes[g][0]}x{sizes[g][1]} (width x height)")
+                problems.append(
+                    f"{input_dir}/{b.name} is {sizes[b][0]}x{sizes[b][1]} but "
+                    f"{gt_dir}/{g.name} is {sizes[g][0]}x{sizes[g][1]} (width x height)"
+                )
     if problems:
         raise DataError(f"{split_dir}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems))
     return list_pairs(split_dir, input_dir=input_dir, gt_dir=gt_dir)
@@ -145,8 +156,9 @@ def decode_image(path: str | Path, flags: int) -> np.ndarray:
     data = np.fromfile(str(path), dtype=np.uint8)
     image = cv2.imdecode(data, flags) if data.size else None
     if image is None:
-        raise DataError(f"{path}: cannot decode the file as an image "
-                        f"({data.size} bytes; corrupt, truncated or not an image)")
+        raise DataError(
+            f"{path}: cannot decode the file as an image ({data.size} bytes; corrupt, truncated or not an image)"
+        )
     return image
 
 

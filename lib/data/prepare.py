@@ -1,7 +1,8 @@
 """Training-data preparation of the blurred-document track (1st-place solution, step one).
 
-One call, :func:`prepare_patches` (through a track: ``get_track("deblur").prepare()``), turns the competition layout (``train/blur_image``,
-``train/gt_image``, ``test_A/blur_image``) into what training reads:
+One call, :func:`prepare_patches` (through a track: ``get_track("deblur").prepare()``), turns the
+competition layout (``train/blur_image``, ``train/gt_image``, ``test_A/blur_image``) into what
+training reads:
 
 1. **split**: the last ``val_count`` training pairs (sorted by name) are held out for validation,
    the rest train (the winner: the last 100 of 1000). Written to ``split.json``.
@@ -41,6 +42,7 @@ same parameters and unchanged source files (names, sizes, modification times) re
 
 Command line: ``python -m lib.data deblur --prepare`` (or ``make prepare``), through the track.
 """
+
 from __future__ import annotations
 
 import csv
@@ -84,8 +86,10 @@ def check_options(options: dict) -> dict:
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ConfigError(f"prepare.{key} must be a positive integer, got {value!r}")
     if options["stride"] > options["patch_size"]:
-        raise ConfigError(f"prepare.stride ({options['stride']}) is larger than prepare.patch_size "
-                          f"({options['patch_size']}): pixels between windows would never be cropped")
+        raise ConfigError(
+            f"prepare.stride ({options['stride']}) is larger than prepare.patch_size "
+            f"({options['patch_size']}): pixels between windows would never be cropped"
+        )
     threshold = options["grad_threshold"]
     if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or threshold < 0:
         raise ConfigError(f"prepare.grad_threshold must be a number >= 0, got {threshold!r}")
@@ -129,9 +133,11 @@ def window_starts(length: int, patch: int, stride: int) -> list[int]:
 
 def crop_windows(height: int, width: int, patch: int, stride: int) -> list[tuple[int, int, int, int]]:
     """Windows ``(y, x, h, w)`` covering a ``height`` x ``width`` image, row by row."""
-    return [(y, x, min(patch, height), min(patch, width))
-            for y in window_starts(height, patch, stride)
-            for x in window_starts(width, patch, stride)]
+    return [
+        (y, x, min(patch, height), min(patch, width))
+        for y in window_starts(height, patch, stride)
+        for x in window_starts(width, patch, stride)
+    ]
 
 
 def downsample(image: np.ndarray, factor: float) -> np.ndarray:
@@ -157,8 +163,10 @@ def read_pair(name: str, blur_path: Path, gt_path: Path) -> tuple[np.ndarray, np
     """Both images of a pair; a DataError naming both files if their sizes differ."""
     blur, gt = read_image(blur_path), read_image(gt_path)
     if blur.shape != gt.shape:
-        raise DataError(f"pair {name!r}: blurred image {blur_path} is {blur.shape[1]}x{blur.shape[0]} "
-                        f"but sharp image {gt_path} is {gt.shape[1]}x{gt.shape[0]}; a pair must have one size")
+        raise DataError(
+            f"pair {name!r}: blurred image {blur_path} is {blur.shape[1]}x{blur.shape[0]} "
+            f"but sharp image {gt_path} is {gt.shape[1]}x{gt.shape[0]}; a pair must have one size"
+        )
     return blur, gt
 
 
@@ -167,21 +175,32 @@ def crop_training_pair(job: tuple) -> list[dict]:
     """Downsample one training pair, write all its patches, return one record per patch."""
     name, blur_path, gt_path, out_dir, factor, patch, stride = job
     blur, gt = read_pair(name, Path(blur_path), Path(gt_path))
-    return write_patches(name, Path(blur_path).stem, downsample(blur, factor), downsample(gt, factor),
-                         out_dir, patch, stride)
+    return write_patches(
+        name, Path(blur_path).stem, downsample(blur, factor), downsample(gt, factor), out_dir, patch, stride
+    )
 
 
-def write_patches(name: str, stem: str, blur: np.ndarray, gt: np.ndarray, out_dir, patch: int,
-                  stride: int) -> list[dict]:
+def write_patches(
+    name: str, stem: str, blur: np.ndarray, gt: np.ndarray, out_dir, patch: int, stride: int
+) -> list[dict]:
     """Crop a downsampled pair into ``out_dir/{blur_image,gt_image}``; one record per patch."""
     records = []
     for y, x, h, w in crop_windows(gt.shape[0], gt.shape[1], patch, stride):
-        crop_blur, crop_gt = blur[y:y + h, x:x + w], gt[y:y + h, x:x + w]
+        crop_blur, crop_gt = blur[y : y + h, x : x + w], gt[y : y + h, x : x + w]
         file_name = patch_name(stem, y, x)
         write_png(Path(out_dir) / "blur_image" / file_name, crop_blur)
         write_png(Path(out_dir) / "gt_image" / file_name, crop_gt)
-        records.append({"patch": file_name, "source": name, "y": y, "x": x, "height": h, "width": w,
-                        "gradient": round(mean_gradient(crop_gt), 4)})
+        records.append(
+            {
+                "patch": file_name,
+                "source": name,
+                "y": y,
+                "x": x,
+                "height": h,
+                "width": w,
+                "gradient": round(mean_gradient(crop_gt), 4),
+            }
+        )
     return records
 
 
@@ -194,8 +213,13 @@ def downsample_validation_pair(job: tuple) -> dict:
     stem = Path(blur_path).stem
     write_png(Path(out_dir) / "blur_image" / f"{stem}.png", blur)
     write_png(Path(out_dir) / "gt_image" / f"{stem}.png", gt)
-    return {"name": name, "file": f"{stem}.png", "height": gt.shape[0], "width": gt.shape[1],
-            "patches": write_patches(name, stem, blur, gt, patch_dir, patch, stride)}
+    return {
+        "name": name,
+        "file": f"{stem}.png",
+        "height": gt.shape[0],
+        "width": gt.shape[1],
+        "patches": write_patches(name, stem, blur, gt, patch_dir, patch, stride),
+    }
 
 
 # ---------------------------------------------------------------- fingerprint, manifest
@@ -216,9 +240,12 @@ def source_fingerprint(source: Path) -> dict:
 
 
 def _manifest_key(source: Path, options: dict) -> dict:
-    return {"version": PREPARE_VERSION, "source": str(Path(source).resolve()),
-            "options": {k: options[k] for k in sorted(OPTION_KEYS - {"workers"})},
-            "fingerprint": source_fingerprint(source)}
+    return {
+        "version": PREPARE_VERSION,
+        "source": str(Path(source).resolve()),
+        "options": {k: options[k] for k in sorted(OPTION_KEYS - {"workers"})},
+        "fingerprint": source_fingerprint(source),
+    }
 
 
 def _write_json(path: Path, data) -> None:
@@ -260,6 +287,7 @@ def read_meta_file(meta_file: Path, check_files: bool = True) -> list[tuple[Path
 @dataclass
 class PrepareResult:
     """Paths and statistics of a prepared folder."""
+
     root: Path
     source: Path
     profile: str
@@ -315,13 +343,15 @@ class PrepareResult:
     def summary(self) -> str:
         s = self.stats
         state = "up to date, reused" if self.skipped else f"prepared in {self.seconds:.1f} s"
-        return (f"{self.root} ({state})\n"
-                f"  downsample x{self.factor:g}, patch {self.options['patch_size']}, stride "
-                f"{self.options['stride']}, gradient threshold {self.options['grad_threshold']:g}\n"
-                f"  train images {s['train_images']}, validation images {s['val_images']}\n"
-                f"  patches {s['patches']}: kept {s['kept']} ({s['kept_pct']:.1f}%), "
-                f"dropped {s['dropped']} ({100 - s['kept_pct']:.1f}%)\n"
-                f"  validation patches (all-data fine-tune) {s['val_patches']}: kept {s['val_kept']}")
+        return (
+            f"{self.root} ({state})\n"
+            f"  downsample x{self.factor:g}, patch {self.options['patch_size']}, stride "
+            f"{self.options['stride']}, gradient threshold {self.options['grad_threshold']:g}\n"
+            f"  train images {s['train_images']}, validation images {s['val_images']}\n"
+            f"  patches {s['patches']}: kept {s['kept']} ({s['kept_pct']:.1f}%), "
+            f"dropped {s['dropped']} ({100 - s['kept_pct']:.1f}%)\n"
+            f"  validation patches (all-data fine-tune) {s['val_patches']}: kept {s['val_kept']}"
+        )
 
 
 def read_patch_table(path: Path) -> list[dict]:
@@ -335,15 +365,31 @@ def read_patch_table(path: Path) -> list[dict]:
     return rows
 
 
-def _result_from_manifest(root: Path, manifest: dict, profile: str, options: dict, skipped: bool,
-                          seconds: float) -> PrepareResult:
-    return PrepareResult(root=root, source=Path(manifest["source"]), profile=profile, options=options,
-                         factor=manifest["factor"], stats=manifest["stats"], skipped=skipped,
-                         seconds=seconds, size_summary=manifest.get("size_summary", {}))
+def _result_from_manifest(
+    root: Path, manifest: dict, profile: str, options: dict, skipped: bool, seconds: float
+) -> PrepareResult:
+    return PrepareResult(
+        root=root,
+        source=Path(manifest["source"]),
+        profile=profile,
+        options=options,
+        factor=manifest["factor"],
+        stats=manifest["stats"],
+        skipped=skipped,
+        seconds=seconds,
+        size_summary=manifest.get("size_summary", {}),
+    )
 
 
-def prepare_patches(profile: str | None = None, force: bool = False, *, source: Path | None = None,
-                    out: Path | None = None, track: str = "deblur", **overrides) -> PrepareResult:
+def prepare_patches(
+    profile: str | None = None,
+    force: bool = False,
+    *,
+    source: Path | None = None,
+    out: Path | None = None,
+    track: str = "deblur",
+    **overrides,
+) -> PrepareResult:
     """Split, downsample, crop and filter the training data (see the module docstring).
 
     ``track`` names the options file (the ``prepare`` section of lib/configs/<track>.yaml; every
@@ -358,15 +404,16 @@ def prepare_patches(profile: str | None = None, force: bool = False, *, source: 
     profile = active_profile(profile)
     options = prepare_options(profile, track, **overrides)
     if source is None:
-        raise ValueError("prepare_patches needs the data root (source=...): the track's prepare() passes "
-                         "$COURSE_DATA or its generated sample data")
+        raise ValueError(
+            "prepare_patches needs the data root (source=...): the track's prepare() passes "
+            "$COURSE_DATA or its generated sample data"
+        )
     source = Path(source)
     out = Path(out) if out is not None else prepared_root(source, profile, track)
 
     key = _manifest_key(source, options)
     if not force and is_up_to_date(out, key, required=(META_NAME, VAL_META_NAME, SPLIT_NAME, PATCHES_NAME)):
-        return _result_from_manifest(out, read_manifest(out), profile, options, True,
-                                     time.perf_counter() - start)
+        return _result_from_manifest(out, read_manifest(out), profile, options, True, time.perf_counter() - start)
 
     # --- check the input before writing anything
     train_pairs = validate_pairs(source / "train", require_gt=True)
@@ -383,29 +430,40 @@ def prepare_patches(profile: str | None = None, force: bool = False, *, source: 
             sizes = {}
     val_count = options["val_count"]
     if val_count >= len(train_pairs):
-        raise ConfigError(f"prepare.val_count = {val_count} leaves no training pair: {source / 'train'} "
-                          f"has {len(train_pairs)} pairs")
-    train_part = train_pairs[:len(train_pairs) - val_count]
-    val_part = train_pairs[len(train_pairs) - val_count:]
+        raise ConfigError(
+            f"prepare.val_count = {val_count} leaves no training pair: {source / 'train'} has {len(train_pairs)} pairs"
+        )
+    train_part = train_pairs[: len(train_pairs) - val_count]
+    val_part = train_pairs[len(train_pairs) - val_count :]
 
     def build(tmp: Path) -> dict:  # in a hidden temporary folder, renamed into place when complete
-        for sub in ("train/blur_image", "train/gt_image", "val/blur_image", "val/gt_image",
-                    f"{VAL_PATCHES_DIR}/blur_image", f"{VAL_PATCHES_DIR}/gt_image"):
+        for sub in (
+            "train/blur_image",
+            "train/gt_image",
+            "val/blur_image",
+            "val/gt_image",
+            f"{VAL_PATCHES_DIR}/blur_image",
+            f"{VAL_PATCHES_DIR}/gt_image",
+        ):
             (tmp / sub).mkdir(parents=True)
         workers = options["workers"]
         patch, stride = options["patch_size"], options["stride"]
         jobs = [(name, str(b), str(g), str(tmp / "train"), factor, patch, stride) for name, b, g in train_part]
         records = [r for per_image in run_jobs(crop_training_pair, jobs, workers, "crop") for r in per_image]
-        val_jobs = [(name, str(b), str(g), str(tmp / "val"), str(tmp / VAL_PATCHES_DIR), factor, patch, stride)
-                    for name, b, g in val_part]
+        val_jobs = [
+            (name, str(b), str(g), str(tmp / "val"), str(tmp / VAL_PATCHES_DIR), factor, patch, stride)
+            for name, b, g in val_part
+        ]
         val_records = run_jobs(downsample_validation_pair, val_jobs, workers, "validation") if val_jobs else []
 
         threshold = float(options["grad_threshold"])
         kept = [r["patch"] for r in records if r["gradient"] >= threshold]
         if not kept:
             highest = max(r["gradient"] for r in records)
-            raise ConfigError(f"prepare.grad_threshold = {threshold:g} drops every one of the {len(records)} "
-                              f"patches (highest mean gradient {highest:.2f}); lower the threshold")
+            raise ConfigError(
+                f"prepare.grad_threshold = {threshold:g} drops every one of the {len(records)} "
+                f"patches (highest mean gradient {highest:.2f}); lower the threshold"
+            )
         with open(tmp / PATCHES_NAME, "w", encoding="utf-8", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=["patch", "source", "y", "x", "height", "width", "gradient", "kept"])
             writer.writeheader()
@@ -415,19 +473,35 @@ def prepare_patches(profile: str | None = None, force: bool = False, *, source: 
         val_patches = [r for v in val_records for r in v["patches"]]
         val_kept = [r["patch"] for r in val_patches if r["gradient"] >= threshold]
         write_meta_file(tmp / VAL_META_NAME, val_kept, VAL_PATCHES_DIR)
-        _write_json(tmp / SPLIT_NAME, {
-            "source": str(source.resolve()), "val_count": val_count,
-            "rule": "sorted by name; the last val_count pairs are validation",
-            "train": [name for name, _, _ in train_part],
-            "val": [name for name, _, _ in val_part],
-            "val_files": [r["file"] for r in val_records]})
-        stats = {"train_images": len(train_part), "val_images": len(val_part), "patches": len(records),
-                 "kept": len(kept), "dropped": len(records) - len(kept),
-                 "kept_pct": 100.0 * len(kept) / len(records),
-                 "val_patches": len(val_patches), "val_kept": len(val_kept),
-                 "gradient_median": float(np.median([r["gradient"] for r in records]))}
-        return {**key, "factor": factor, "stats": stats, "size_summary": sizes,
-                "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+        _write_json(
+            tmp / SPLIT_NAME,
+            {
+                "source": str(source.resolve()),
+                "val_count": val_count,
+                "rule": "sorted by name; the last val_count pairs are validation",
+                "train": [name for name, _, _ in train_part],
+                "val": [name for name, _, _ in val_part],
+                "val_files": [r["file"] for r in val_records],
+            },
+        )
+        stats = {
+            "train_images": len(train_part),
+            "val_images": len(val_part),
+            "patches": len(records),
+            "kept": len(kept),
+            "dropped": len(records) - len(kept),
+            "kept_pct": 100.0 * len(kept) / len(records),
+            "val_patches": len(val_patches),
+            "val_kept": len(val_kept),
+            "gradient_median": float(np.median([r["gradient"] for r in records])),
+        }
+        return {
+            **key,
+            "factor": factor,
+            "stats": stats,
+            "size_summary": sizes,
+            "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
 
     manifest = build_atomically(out, build)
     return _result_from_manifest(out, manifest, profile, options, False, time.perf_counter() - start)

@@ -66,8 +66,9 @@ with the reference's generator weights: 100 x L1(coarse composite, img) + 100 x 
 composite, img) + 10 x perceptual + 1 x GAN. The perceptual term is the L1 distance of
 :class:`VGG16Features` (the reference's ``PerceptualNet``: VGG-16 up to conv4_3) of the refined
 composite and the image, :func:`perceptual_l1`; its ImageNet weights are downloaded by
-``paddle.vision.models.vgg16(pretrained=True)`` (:func:`vgg16_features`), so it is optional. Reference optimiser: Adam, lr_g 1e-4, lr_d 4e-4, betas (0.5, 0.999), halved every 10
-epochs, batch 1, 40 epochs, 256x256 images.
+``paddle.vision.models.vgg16(pretrained=True)`` (:func:`vgg16_features`), so it is optional.
+Reference optimiser: Adam, lr_g 1e-4, lr_d 4e-4, betas (0.5, 0.999), halved every 10 epochs,
+batch 1, 40 epochs, 256x256 images.
 
 Every ``forward`` takes ``self`` first (``paddle.jit.to_static`` needs it).
 """
@@ -479,7 +480,10 @@ class GatedGenerator(nn.Layer):
                 f"GatedGenerator expects img N x {self.out_channels} x H x W and mask "
                 f"N x 1 x H x W, got shapes {si} and {sm}"
             )
-        known = lambda d: d not in (-1, None)  # noqa: E731
+
+        def known(d):  # -1 or None: a dynamic axis of a static graph
+            return d not in (-1, None)
+
         if known(si[1]) and si[1] != self.out_channels:
             raise ValueError(f"GatedGenerator was built for {self.out_channels}-channel images, got {si}")
         if known(sm[1]) and sm[1] != 1:
@@ -732,7 +736,7 @@ def vgg16_features(
 
     try:
         vgg = vgg16(pretrained=pretrained)
-    except Exception as exc:  # noqa: BLE001 -- requests' ConnectionError, a bad md5, a damaged file
+    except Exception as exc:  # requests' ConnectionError, a bad md5, a damaged file
         from paddle.utils.download import WEIGHTS_HOME
 
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -102,7 +102,7 @@ class PretrainedWeightsError(RuntimeError):
 
 def paddleseg_backbones() -> list[str]:
     """Every backbone name PaddleSeg 2.8 registers (its ``manager.BACKBONES``), supported here or not."""
-    import paddleseg.models  # noqa: F401  (registers the components)
+    import paddleseg.models  # noqa: F401 (registers the components)
     from paddleseg.cvlibs import manager
 
     return sorted(manager.BACKBONES.components_dict)
@@ -163,7 +163,7 @@ def _build_backbone(name: str, in_channels: int, output_stride: int | None, mult
         else:  # the backbone's init_weight: PaddleSeg's load_pretrained_model (download, then load)
             try:
                 net = factory(**kwargs)
-            except Exception as exc:  # noqa: BLE001 -- requests' ConnectionError, a bad archive, a missing file
+            except Exception as exc:  # requests' ConnectionError, a bad archive, a missing file
                 from paddleseg.utils.env import seg_env
 
                 reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -125,8 +125,11 @@ def _conv(
     """A Conv2D with PyTorch's default initialisation: weight, bias ~ U(-b, b), b = 1/sqrt(fan_in)
     (``zero_init``: weight and bias 0)."""
     bound = 1.0 / math.sqrt(in_channels // groups * kernel_size * kernel_size)
-    init = (lambda: nn.initializer.Constant(0.0)) if zero_init else (lambda: nn.initializer.Uniform(-bound, bound))
-    uniform = lambda: paddle.ParamAttr(initializer=init())  # noqa: E731
+
+    def param_attr():  # a fresh one per parameter
+        init = nn.initializer.Constant(0.0) if zero_init else nn.initializer.Uniform(-bound, bound)
+        return paddle.ParamAttr(initializer=init)
+
     if padding == 0:
         padding_mode = "zeros"  # nothing to pad: skip Paddle's separate pad op
     return Conv2D(
@@ -137,8 +140,8 @@ def _conv(
         padding=padding,
         groups=groups,
         padding_mode=padding_mode,
-        weight_attr=uniform(),
-        bias_attr=uniform() if bias else False,
+        weight_attr=param_attr(),
+        bias_attr=param_attr() if bias else False,
     )
 
 
@@ -314,7 +317,7 @@ class SKFusion(nn.Layer):
 # ----------------------------------------------------------------------------------------------
 # Networks
 # ----------------------------------------------------------------------------------------------
-class gUNet(nn.Layer):  # noqa: N801  (the reference's name)
+class gUNet(nn.Layer):  # the reference's name
     """gUNet. Input N x 3 x H x W (the reference's images are in [-1, 1]), sides >= ``min_size``;
     padded inside (reflect, bottom/right) to a multiple of ``patch_size`` and cropped back.
 

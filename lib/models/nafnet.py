@@ -63,7 +63,10 @@ def conv2d(
     input instead of near it, and the first training steps would be spent undoing that.)
     """
     bound = 1.0 / math.sqrt(in_channels // groups * kernel_size * kernel_size)
-    uniform = lambda: paddle.ParamAttr(initializer=nn.initializer.Uniform(-bound, bound))  # noqa: E731
+
+    def uniform():  # a fresh one per parameter
+        return paddle.ParamAttr(initializer=nn.initializer.Uniform(-bound, bound))
+
     return Conv2D(
         in_channels,
         out_channels,

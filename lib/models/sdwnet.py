@@ -63,7 +63,6 @@ from typing import Any, Sequence
 
 from lib.config import check_keys, named_or_given
 from lib.models.channel_ops import Conv2D
-from lib.models.nafnet import count_parameters  # noqa: F401  (re-exported for callers)
 from lib.models.wavelet import haar_dwt, haar_idwt
 
 import paddle
@@ -104,7 +103,10 @@ def torch_like_conv(
     as the reference trains from. Paddle's default normal init makes a fresh net's output drift far
     from its global residual."""
     bound = 1.0 / math.sqrt(in_channels * kernel_size * kernel_size)
-    uniform = lambda: paddle.ParamAttr(initializer=nn.initializer.Uniform(-bound, bound))  # noqa: E731
+
+    def uniform():  # a fresh one per parameter
+        return paddle.ParamAttr(initializer=nn.initializer.Uniform(-bound, bound))
+
     return Conv2D(
         in_channels,
         out_channels,

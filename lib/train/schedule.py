@@ -59,9 +59,9 @@ class CosineRestartLR(paddle.optimizer.lr.LRScheduler):
     (``T_0 * T_mult**k``); the winning schedule restarts at 184k and 416k (periods 184k, 232k,
     184k), so the periods are given explicitly. ``restart_weights`` scale each period's peak;
     ``eta_min`` is the floor of every period, or a list with one floor per period (BasicSR's
-    ``eta_mins``: the winner's cycles end at 1e-5, then 1e-6). ``warmup_iters`` ramps the first period's rate up linearly from ~0 (a high peak rate on a fresh
-    network otherwise spends its first steps undoing a bad start). Step once per iteration;
-    ``last_epoch`` counts iterations.
+    ``eta_mins``: the winner's cycles end at 1e-5, then 1e-6). ``warmup_iters`` ramps the first
+    period's rate up linearly from ~0 (a high peak rate on a fresh network otherwise spends its
+    first steps undoing a bad start). Step once per iteration; ``last_epoch`` counts iterations.
     """
 
     def __init__(
@@ -106,7 +106,8 @@ class CosineRestartLR(paddle.optimizer.lr.LRScheduler):
 # ---------------------------------------------------------------------------- schedulers by name
 SCHEDULER_KEYS = {
     # restarts at each phase boundary unless ``periods`` is given; ``restart_weights`` scale each
-    # period's peak (a phase's own ``lr`` sets its weight to lr / base lr); ``warmup_iters`` ramps the first period up linearly
+    # period's peak (a phase's own ``lr`` sets its weight to lr / base lr); ``warmup_iters`` ramps
+    # the first period up linearly
     "cosine_restart": {"name", "periods", "restart_weights", "eta_min", "warmup_iters"},
     # Paddle's StepDecay: lr x gamma every step_size iterations (DeepFillv2, DeepLabV3: 0.95 / 100)
     "step": {"name", "step_size", "gamma"},

@@ -17,13 +17,13 @@ import sys
 import time
 from pathlib import Path
 
+import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+from lib.tracks import register_track
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: tiny_tracks
+from tiny_tracks import TinyDenoiseTrack
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # tests/: tiny_tracks
-
-import lib  # noqa: E402,F401
-from lib.tracks import register_track  # noqa: E402
-
-from tiny_tracks import TinyDenoiseTrack  # noqa: E402
 
 PREPARE_SECONDS = 1.5  # long enough for a second process to start the same preparation unless it waits
 

@@ -75,7 +75,8 @@ def main(argv=None) -> int:
     print(
         f"lib.train.data from {Path(data.__file__).parent.parent.parent}: {args.samples} samples of "
         f"{sample_mib:.1f} MiB decoded ({args.samples * sample_mib:.0f} MiB in all), {args.keys} patches, "
-        f"cache bound {args.cache_mib:g} MiB ({'honoured' if hasattr(result['dataset'], 'cache') else 'none: old code'})"
+        f"cache bound {args.cache_mib:g} MiB "
+        f"({'honoured' if hasattr(result['dataset'], 'cache') else 'none: old code'})"
     )
     print(
         f"  Python heap peak {result['heap_peak_mib']:.0f} MiB, process peak RSS {rss_mib:.0f} MiB, "

@@ -229,7 +229,8 @@ def _summary(manifest: dict) -> str:
     c = manifest["counts"]
     return (
         f"{c['train']} train / {c.get('val', 0)} val / {c.get('test_A', 0)} test_A occluded photos "
-        f"(long side {manifest['options']['long_side']} px), profile {manifest['profile']}, random seed {manifest['seed']}"
+        f"(long side {manifest['options']['long_side']} px), profile {manifest['profile']}, "
+        f"random seed {manifest['seed']}"
     )
 
 
@@ -647,11 +648,13 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False, desk_variant
             counts[split] = {"photos": n_seg, "clean_pages": len(clean_pages), "crops": n_crops}
         return {**params, "counts": counts, "files": dict(sorted(files.items()))}
 
-    summary = lambda m: ", ".join(
-        f"{k}: {v['photos']} photos + {v.get('clean_pages', 0)} clean pages (x{1 + m.get('desk_variants', 0)} "
-        f"with desk variants), {v['crops']} crops"
-        for k, v in m["counts"].items()
-    )  # noqa: E731
+    def summary(m):
+        return ", ".join(
+            f"{k}: {v['photos']} photos + {v.get('clean_pages', 0)} clean pages "
+            f"(x{1 + m.get('desk_variants', 0)} with desk variants), {v['crops']} crops"
+            for k, v in m["counts"].items()
+        )
+
     return ensure_generated(out, params, lambda: build_atomically(out, build), summary, force)
 
 

@@ -145,7 +145,8 @@ def skin_mask(
     """A simple skin detector: bool H x W mask.
 
     1. Colour: YCrCb 135 <= Cr <= 180, 77 <= Cb <= 127, Y >= 40 (the classic Chai-Ngan box, Cr
-       raised to drop beige walls) and HSV (OpenCV scale) hue <= 20 or >= 165, 35 <= S <= 200 (deep saturated reds, e.g. a flag, are not skin).
+       raised to drop beige walls) and HSV (OpenCV scale) hue <= 20 or >= 165, 35 <= S <= 200
+       (deep saturated reds, e.g. a flag, are not skin).
     2. Morphology: opening then closing with an ellipse of ~1% of the shorter side (odd, >= 3).
     3. The ``max_components`` largest connected components with at least ``min_fraction`` of the
        largest's area; holes smaller than ``hole_fraction`` of the kept area are filled (shadows,
@@ -302,8 +303,8 @@ def _paint(
 
 def compose(clean_rgb_uint8: np.ndarray, K: np.ndarray, D: np.ndarray) -> np.ndarray:
     """``np.rint(255 * clip(K * I + D + I, 0, 1))`` as uint8 with ``I = clean / 255``, in float64."""
-    I = clean_rgb_uint8.astype(np.float64) / 255.0  # noqa: E741
-    J = K.astype(np.float64) * I + D.astype(np.float64) + I
+    clean = clean_rgb_uint8.astype(np.float64) / 255.0  # I
+    J = K.astype(np.float64) * clean + D.astype(np.float64) + clean
     return np.rint(255.0 * np.clip(J, 0.0, 1.0)).astype(np.uint8)
 
 
@@ -341,8 +342,8 @@ def synthesize_blemishes(
     h, w = skin.shape
 
     K = degradation_maps(rng, (h, w), skin, opts).astype(np.float32)
-    I = clean_rgb_uint8.astype(np.float64) / 255.0  # noqa: E741
-    mild = (1.0 + K.astype(np.float64)) * I
+    clean = clean_rgb_uint8.astype(np.float64) / 255.0  # I
+    mild = (1.0 + K.astype(np.float64)) * clean
     base = mild.copy()
     alpha_total = np.zeros((h, w), dtype=np.float64)
 

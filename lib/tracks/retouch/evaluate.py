@@ -154,7 +154,7 @@ def compare_retouch(test, val, grids: dict, model=None, model_name: str = "Retou
     for method, grid in grids.items():
         params, _ = tune(method, grid, tuning)
         fn = BASELINES[method][0]
-        rows.append({"method": method, "params": params, **score_method(lambda x, p=params: fn(x, **p), test)})
+        rows.append({"method": method, "params": params, **score_method(lambda x, p=params, fn=fn: fn(x, **p), test)})
     if model is not None:
         from lib.infer import predict_image
 

@@ -6,7 +6,7 @@ and errors that name the bad file."""
 import shutil
 from pathlib import Path
 
-import lib  # noqa: F401
+import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
 from lib.data.__main__ import main as data_main
 from lib.data.pairs import DataError, read_image
 from lib.tracks.deocclusion.data import (
@@ -154,7 +154,7 @@ def test_annotation_with_bare_names_and_a_test_board_without_gt(smoke_root, tmp_
     real = tmp_path / "real"
     shutil.copytree(smoke_root / "train", real / "train")
     lines = (real / "train" / ANNOTATION).read_text().splitlines()
-    (real / "train" / ANNOTATION).write_text("\n".join(" ".join(Path(f).name for f in l.split()) for l in lines))
+    (real / "train" / ANNOTATION).write_text("\n".join(" ".join(Path(f).name for f in line.split()) for line in lines))
     assert [s.name for s in list_samples(real / "train")] == [s.name for s in list_samples(smoke_root / "train")]
     board = real / "test_A"
     shutil.copytree(smoke_root / "test_A" / "hand", board / "hand") if (

@@ -3,7 +3,7 @@ the same bytes; only pixels inside the dilated mask change (no seam at crop bord
 clipped at page borders and grown for large components; one crop per component; the full
 profile's numbers give the network 256 x 256 (1536 / 6)."""
 
-import lib  # noqa: F401
+import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
 from lib.tracks import get_track
 from lib.tracks.deocclusion.repair import (
     RepairInfo,
@@ -122,7 +122,7 @@ def test_several_components_get_one_crop_each_and_small_ones_are_skipped():
     out = repair_local(page, mask, fill, opts, info)
     assert info.components == 3 and len(fill.calls) == 3
     assert np.array_equal(out[148:153, 118:123], page[148:153, 118:123])
-    for (x0, y0, x1, y1), (_, hole) in zip(info.boxes, fill.calls):
+    for _box, (_, hole) in zip(info.boxes, fill.calls):
         assert hole.any()  # each crop holds its component
 
 

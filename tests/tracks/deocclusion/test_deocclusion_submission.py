@@ -6,7 +6,7 @@ pipeline, every awkward file handled, never importing ``lib``."""
 import json
 import zipfile
 
-import lib  # noqa: F401
+import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
 from lib.export import predict_imports, run_submission, write_awkward_inputs
 from lib.infer import DygraphRunner
 from lib.submission.predict import read_image_file
@@ -84,7 +84,10 @@ def test_test_time_flip_averages_the_score_with_the_mirrored_photos(shape):
     assert plain.std() > 5  # without the flip the score runs across the network's columns
     np.testing.assert_allclose(flipped, (min(shape[:2]) - 1) / 2, atol=1e-5)  # mean of column j and w-1-j
     # a mirror-symmetric segmenter (score from the pixel values alone) gives the same score either way
-    by_pixel = lambda batch: batch.mean(axis=1, keepdims=True) - 0.5  # noqa: E731
+
+    def by_pixel(batch):
+        return batch.mean(axis=1, keepdims=True) - 0.5
+
     np.testing.assert_allclose(
         occluder_score(by_pixel, image, (20, 16), flip=True), occluder_score(by_pixel, image, (20, 16)), atol=1e-6
     )

@@ -5,7 +5,7 @@ and the evaluation table (input, OpenCV Telea / NS, the model)."""
 
 import json
 
-import lib  # noqa: F401
+import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
 from lib.metrics import region_psnr
 from lib.tracks import KNOWN_TRACKS, get_track
 from lib.tracks.deocclusion.data import ensure_dataset, prepare, prepared_samples
@@ -71,8 +71,8 @@ def test_prepared_sets(prepared):
 
     photos = list_samples(prepared[0] / "train")
     pages = {s.gt.stem for s in photos}
-    originals = [(i, l) for i, l in seg if not i.name.startswith("desk")]
-    negatives = [(i, l) for i, l in originals if i.name.startswith("gt_")]
+    originals = [(image, label) for image, label in seg if not image.name.startswith("desk")]
+    negatives = [(image, label) for image, label in originals if image.name.startswith("gt_")]
     assert len(originals) == len(photos) + len(pages) and len(crops) >= len(photos)
     assert sorted(i.stem for i, _ in negatives) == sorted(f"gt_{p}" for p in pages)
     assert GAN.config("smoke")["prepare"]["desk_variants"] == 1

@@ -2,26 +2,26 @@
 synthetic inputs: every figure function returns a Figure with the expected axes; the recorded
 network inputs are the local repair's own crops; the update counts follow ``d_every``."""
 
-import lib  # noqa: F401
+import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
 
 import matplotlib
 
 matplotlib.use("Agg")
-from lib.tracks.deocclusion import lab  # noqa: E402
+from lib.tracks.deocclusion import lab
 from lib.tracks.deocclusion import viz as dv
 from lib.tracks.deocclusion.repair import (
     RepairOptions,
     crop_boxes,
-    dilate_mask,  # noqa: E402
+    dilate_mask,
     opencv_inpainter,
     repair_local,
 )
-from lib.viz import read_training_log, setup_matplotlib  # noqa: E402
+from lib.viz import read_training_log, setup_matplotlib
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
 setup_matplotlib()  # the figures' labels are Chinese: the CJK font, as in the notebook
 
@@ -78,7 +78,10 @@ def test_per_photo_comparison_scores_the_model_against_telea(page):
     from lib.tracks.deocclusion.repair import PSNR_CAP
 
     image, clean, mask, pred = page
-    paper = lambda crop, hole: np.where(hole[..., None] > 0, np.uint8(230), crop)  # noqa: E731
+
+    def paper(crop, hole):  # an inpainter that fills every hole with paper white
+        return np.where(hole[..., None] > 0, np.uint8(230), crop)
+
     opts = RepairOptions(crop=32, shrink=1, dilate=2, feather=0, min_area=0)
     rows = lab.per_photo_comparison(
         [("a", image, clean, mask, mask), ("b", image, clean, mask, np.zeros_like(pred))], paper, opts, ocv_radius=3

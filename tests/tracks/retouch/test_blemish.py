@@ -75,13 +75,13 @@ def test_outputs_types_and_formula(faces, seed):
     assert mask.dtype == bool and mask.shape == img.shape[:2]
     # Stated rounding: degraded = rint(255 * clip(K I + D + I, 0, 1)), float64 from the float32 maps.
     np.testing.assert_array_equal(degraded, compose(img, K, D))
-    I = img / 255.0  # noqa: E741
-    J = np.clip(K.astype(np.float64) * I + D + I, 0, 1)
+    clean = img / 255.0  # I
+    J = np.clip(K.astype(np.float64) * clean + D + clean, 0, 1)
     assert np.abs(degraded / 255.0 - J).max() <= 0.5 / 255 + 1e-12
     # The clean image comes back from (J - D) / (1 + K) where J was not clipped.
-    unclipped = ((K * I + D + I) > 0) & ((K * I + D + I) < 1)
+    unclipped = ((K * clean + D + clean) > 0) & ((K * clean + D + clean) < 1)
     recovered = (degraded / 255.0 - D) / (1.0 + K)
-    assert np.abs(recovered - I)[unclipped].max() <= 0.5 / 255 / (1 - K_MAX) + 1e-6
+    assert np.abs(recovered - clean)[unclipped].max() <= 0.5 / 255 / (1 - K_MAX) + 1e-6
 
 
 @pytest.mark.parametrize("name", ["astronaut", "grace"])
@@ -120,10 +120,10 @@ def test_outside_blemishes_only_the_mild_K(faces, name):
 
 def test_kinds_of_damage(faces):
     img, skin = faces["grace"]
-    only = lambda kind: {
-        "kinds": tuple(float(k == kind) for k in ("spot", "acne", "mark")),  # noqa: E731
-        "density": (20, 20),
-    }
+
+    def only(kind):
+        return {"kinds": tuple(float(k == kind) for k in ("spot", "acne", "mark")), "density": (20, 20)}
+
     _, _, D_spot, _ = synthesize_blemishes(np.random.default_rng(0), img, skin, only("spot"))
     _, _, D_acne, _ = synthesize_blemishes(np.random.default_rng(0), img, skin, only("acne"))
     # Spots darken every channel; acne reddens: green and blue lose more than red.

@@ -4,7 +4,7 @@ region metrics and baselines against NumPy, and the evaluation table on the smok
 
 import shutil
 
-import lib  # noqa: F401
+import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
 from lib.data.pairs import DataError
 from lib.tracks import KNOWN_TRACKS, get_track
 from lib.tracks.retouch.data import (
@@ -157,7 +157,7 @@ def test_validation_lists_every_problem(smoke_root, tmp_path):
 def test_a_real_download_is_read_unchanged(smoke_root, tmp_path):
     """No mask/, no val/, no manifest, JPEG names: pairs by name, validation from the last 10 % of train."""
     root = tmp_path / "download"
-    for i, (name, image, gt) in enumerate(list_pairs(smoke_root / "train")):
+    for i, (_name, image, gt) in enumerate(list_pairs(smoke_root / "train")):
         for src, folder in ((image, IMAGE_DIR), (gt, GT_DIR)):
             (root / "train" / folder).mkdir(parents=True, exist_ok=True)
             cv2.imwrite(str(root / "train" / folder / f"face_{i}.jpg"), cv2.imread(str(src)))
@@ -236,7 +236,10 @@ def test_decomposition_ablation_scores_each_map_alone(smoke_root):
     samples = load_split(smoke_root / "test_A")
     rows = {r["output"]: r for r in decomposition_ablation(model, samples)}
     assert list(rows) == list(ABLATION_OUTPUTS)
-    q = lambda a: np.clip(np.rint(a * 255.0), 0, 255).astype(np.uint8)  # noqa: E731
+
+    def q(a):  # quantised as the predictions are
+        return np.clip(np.rint(a * 255.0), 0, 255).astype(np.uint8)
+
     for name, recover in zip(
         ABLATION_OUTPUTS, (lambda J: J, lambda J: (J - d) / (1 + k), lambda J: J / (1 + k), lambda J: J - d)
     ):

@@ -3,7 +3,7 @@ blemish shift against NumPy, and the task that trains them (off: the shipped rec
 
 from __future__ import annotations
 
-import lib  # noqa: F401
+import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
 from lib.tracks import get_track
 from lib.tracks.retouch.attempts import RetouchAttemptTask, estimate_mask, masked_l1, shift_blemishes
 from lib.tracks.retouch.data import ensure_dataset
@@ -82,7 +82,10 @@ def test_the_task_off_is_the_recipe_and_on_changes_training(smoke_root, tmp_path
     )
     recipe.fit()
     off = train(smoke_root, tmp_path, {}, "off")
-    weights = lambda t: np.concatenate([p.numpy().ravel() for p in t.model.parameters()])  # noqa: E731
+
+    def weights(t):
+        return np.concatenate([p.numpy().ravel() for p in t.model.parameters()])
+
     np.testing.assert_array_equal(weights(off), weights(recipe))
     for options in ({"mask_loss": 1.0}, {"mask_shift": 1.0}):
         on = train(smoke_root, tmp_path, options, next(iter(options)))

@@ -5,7 +5,7 @@ engine, the evaluation table and its quality bar, and the submission's predict.p
 
 import zipfile
 
-import lib  # noqa: F401
+import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
 from lib.data.pairs import read_image
 from lib.data.prepare import downsample, prepare_patches, read_meta_file, training_pages
 from lib.losses import CharbonnierSSIMLoss
@@ -99,7 +99,10 @@ def test_charbonnier_ssim_matches_numpy_and_scikit_image():
             for i in range(2)
         ]
     )
-    t = lambda a: paddle.to_tensor(a, dtype="float32")  # noqa: E731
+
+    def t(a):
+        return paddle.to_tensor(a, dtype="float32")
+
     assert float(build_loss("charbonnier_ssim")(t(noisy), t(clean))) == pytest.approx(charbonnier + 1 - ssim, abs=1e-4)
     weighted = CharbonnierSSIMLoss(charbonnier_weight=2.0, ssim_weight=0.5)(t(noisy), t(clean))
     assert float(weighted) == pytest.approx(2 * charbonnier + 0.5 * (1 - ssim), abs=1e-4)
