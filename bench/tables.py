@@ -738,6 +738,120 @@ def retouch_variants() -> list[str]:
     return rows(header, body)
 
 
+def paired_cell(d: dict) -> str:
+    """``-0.006 [-0.020, +0.009]; 19 / 7``: mean per-page CER difference [95 %]; pages better / worse; bold when
+    the interval excludes 0."""
+    text = f"{d['mean_difference']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]; {d['better_pages']} / {d['worse_pages']}"
+    return f"**{text}**" if d["high"] < 0 or d["low"] > 0 else text
+
+
+def paired_table(model: tuple[str, str], splits: list[str], against: list[tuple], corner: str, missing: str = "-"):
+    """A 30-page candidate read page by page: ``model`` (its method, its bench tag) minus each of ``against``
+    (label, method, the bench tag holding it or None for the shipped model's benches, whether the label shows
+    its means) on ``splits``, from the recorded benches merged page by page (lib.tracks.deblur.strokes)."""
+    from lib.tracks.deblur.strokes import SHIPPED_BENCH30, bench30_file, merged_page_cer, paired_cer_difference
+
+    method, tag = model
+    cer = {}
+    for split in splits:
+        files = [SHIPPED_BENCH30[split], *(bench30_file(split, t) for _, _, t, _ in against if t)]
+        files = [f for f in dict.fromkeys([*files, bench30_file(split, tag)]) if (RESULTS / f).is_file()]
+        cer[split] = merged_page_cer([record(f.removesuffix(".json")) for f in files], split)
+    header = [corner, *(f"{s} (mean {cer[s][method].mean():.3f})" for s in splits)]
+    body = []
+    for label, other, _, show_means in against:
+        if show_means:
+            means = " / ".join(f"{cer[s][other].mean():.3f}" if other in cer[s] else "-" for s in splits)
+            label = f"{label} ({means})"
+        cells = [
+            paired_cell(paired_cer_difference(cer[s][method], cer[s][other])) if other in cer[s] else missing
+            for s in splits
+        ]
+        body.append([label, *cells])
+    return [line.replace("|  |", "| |") for line in rows(header, body)]
+
+
+MINUS = "minus, per page [95 %]; pages better / worse"
+SHIPPED = ("shipped model", "shipped + TLC", None, True)
+RECIPE_S1 = ("recipe seed 1", "shipped_x4_s1 + TLC", "seed1_recipe", True)
+VS_INPUTS = [("blurred input", "blurred input", None, True), ("unsharp mask", "unsharp mask", None, True)]
+TILT3 = ["heldout", "heldout_tilt", "test_A"]
+PAIRED_TABLES = {  # marker name: (model, splits, against, corner, missing)
+    "deblur_shake": (
+        ("shake_x4 + TLC", "shake"),
+        ["heldout", "heldout_tilt"],
+        [SHIPPED, RECIPE_S1, *VS_INPUTS],
+        MINUS,
+        "-",
+    ),
+    "deblur_shake015": (
+        ("shake015_x4 + TLC", "shake015"),
+        TILT3,
+        [SHIPPED, ("shake share 0.3", "shake_x4 + TLC", "shake", True), *VS_INPUTS],
+        MINUS,
+        "-",
+    ),
+    "deblur_shake_stroke": (
+        ("shake_stroke_x4 + TLC", "shake_stroke"),
+        TILT3,
+        [
+            SHIPPED,
+            RECIPE_S1,
+            ("stroke weight alone", "stroke_x4 + TLC", None, True),
+            ("shake share 0.3", "shake_x4 + TLC", "shake", True),
+            *VS_INPUTS,
+        ],
+        MINUS,
+        "-",
+    ),
+    "deblur_shake_copies": (
+        ("shake_copies_x4 + TLC", "shake_copies"),
+        ["heldout", "test_A"],
+        [SHIPPED, RECIPE_S1, ("shake share 0.3, replacing", "shake_x4 + TLC", "shake", True), *VS_INPUTS],
+        MINUS,
+        "-",
+    ),
+    "deblur_copies_stroke": (
+        ("copies_stroke_x4 + TLC", "copies_stroke"),
+        TILT3,
+        [
+            SHIPPED,
+            RECIPE_S1,
+            ("shaken copies seed 0", "shake_copies_x4 + TLC", "shake_copies", True),
+            ("replacing shake + stroke weight", "shake_stroke_x4 + TLC", "shake_stroke", True),
+            *VS_INPUTS,
+        ],
+        MINUS,
+        "",
+    ),
+    "deblur_pages160": (
+        ("pages160_x4 + TLC", "pages160"),
+        TILT3,
+        [
+            ("recipe seed 0, the shipped model", "shipped + TLC", None, True),
+            ("recipe seed 2", "recipe_s2_x4 + TLC", "seed2", True),
+            *VS_INPUTS,
+        ],
+        "seed 0, 160 pages, minus, per page [95 %]; better / worse",
+        "-",
+    ),
+    "deblur_pages160_cs": (
+        ("pages160_cs_x4 + TLC", "pages160_cs"),
+        TILT3,
+        [
+            ("the shipped model (recipe seed 0)", "shipped + TLC", None, False),
+            ("160 pages alone, seed 0", "pages160_x4 + TLC", "pages160", False),
+            ("blurred input", "blurred input", None, False),
+            ("unsharp mask", "unsharp mask", None, False),
+        ],
+        "seed 0, 160 pages + copies + stroke, minus, per page [95 %]; better / worse",
+        "-",
+    ),
+}
+for _name, _spec in PAIRED_TABLES.items():
+    table(_name)(lambda spec=_spec: paired_table(*spec))
+
+
 @table("check_full")
 def check_full() -> list[str]:
     """``make check-full``'s record, kept with the product in lib/records/, through lib.check_full's own table."""
