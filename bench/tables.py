@@ -852,6 +852,73 @@ for _name, _spec in PAIRED_TABLES.items():
     table(_name)(lambda spec=_spec: paired_table(*spec))
 
 
+def interval_text(d: dict) -> str:
+    """``+0.032 [+0.011, +0.055]``: a mean per-page CER difference and its 95 % interval."""
+    return f"{d['mean_difference']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"
+
+
+@table("deblur_checkpoint_cer_w32")
+def deblur_checkpoint_cer_w32() -> list[str]:
+    return rows(
+        ["iteration", "val PSNR", "val score", "val CER", "heldout + TLC CER", "heldout minus blurred [95 %]"],
+        [
+            [
+                r["iteration"],
+                f"{r['val_psnr']:.2f}",
+                f"{r['val_score']:.4f}",
+                f"{r['val_cer']:.3f}",
+                f"{r['heldout_cer']:.3f}",
+                interval_text(r["heldout_minus_blurred"]),
+            ]
+            for r in record("deblur_checkpoint_cer_w32")["rows"]
+        ],
+    )
+
+
+def gate_table(method: str, tag: str, label: str, base: str) -> list[str]:
+    """A seed-0 run's gate: per split its mean CER, minus the shipped model, the recipe's seed 2 and the blurred
+    input (per page [95 %]), and its stroke width / sharp (the shipped model's in brackets). The benches ran on
+    two machines, so shared methods are paired within lib's cross-machine tolerance."""
+    from lib.tracks.deblur.strokes import (
+        CROSS_MACHINE_PAGE_CER_TOLERANCE,
+        SHIPPED_BENCH30,
+        bench30_file,
+        merged_page_cer,
+        paired_cer_difference,
+    )
+
+    body = []
+    for split in ("heldout", "heldout_tilt", "test_A"):
+        files = [SHIPPED_BENCH30[split], bench30_file(split, "seed2"), bench30_file(split, tag)]
+        benches = [record(f.removesuffix(".json")) for f in files]
+        cer = merged_page_cer(benches, split, CROSS_MACHINE_PAGE_CER_TOLERANCE)
+        width = {r["method"]: r["ratio_to_sharp"] for b in benches for r in b["by_split"] if r["split"] == split}
+        body.append(
+            [
+                split,
+                f"{cer[method].mean():.3f}",
+                *(
+                    interval_text(paired_cer_difference(cer[method], cer[other]))
+                    for other in ("shipped + TLC", "recipe_s2_x4 + TLC", "blurred input")
+                ),
+                f"x{width[method]:.2f} (x{width['shipped + TLC']:.2f})",
+            ]
+        )
+    header = [
+        "split",
+        f"{label} mean CER",
+        f"minus shipped ({base})",
+        f"minus recipe seed 2 ({base})",
+        "minus blurred",
+        "stroke width / sharp (shipped)",
+    ]
+    return rows(header, body)
+
+
+table("deblur_recipe_x8_gate")(lambda: gate_table("recipe_x8 + TLC", "recipe_x8", "8x", "4x"))
+table("deblur_deep10_gate")(lambda: gate_table("deep10_x4 + TLC", "deep10", "10-block", "2 blocks"))
+
+
 @table("check_full")
 def check_full() -> list[str]:
     """``make check-full``'s record, kept with the product in lib/records/, through lib.check_full's own table."""

@@ -26,7 +26,9 @@ def test_every_generator_has_its_markers_in_the_readme():
 
 def test_a_changed_record_makes_its_table_stale(tmp_path, monkeypatch):
     results = tmp_path / "results"
-    shutil.copytree(tables.RESULTS, results, ignore=shutil.ignore_patterns("*.csv", "deblur_*_x4", "deblur_*_x8*"))
+    results.mkdir()
+    for path in tables.RESULTS.glob("*.json"):  # the records (the run folders are not read by any table)
+        shutil.copy(path, results)
     record = json.loads((results / "depthwise.json").read_text())
     record["rows"][1]["ms_median"] += 10.0  # a probe edit of one figure
     (results / "depthwise.json").write_text(json.dumps(record))
