@@ -970,6 +970,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="do not write; exit 1 when a table is stale")
     args = parser.parse_args(argv)
+    if str(BENCH.parent) not in sys.path:  # run as bench/tables.py: the tables that read lib import it from the root
+        sys.path.insert(0, str(BENCH.parent))
     text = README.read_text(encoding="utf-8")
     new, changed = rewrite(text)
     if args.check:
