@@ -1,15 +1,17 @@
-"""Training pixels per second of every track's demo network in each mode of its per-channel ops (lib.models.channel_ops).
+"""Training pixels per second of every track's demo network in each mode of its per-channel ops.
 
-    .venv/bin/python bench/bench_channel_ops.py [--steps 8] [--stage 0] [--tracks deblur ...] [--out bench/results/channel_ops.json]
+    .venv/bin/python bench/bench_channel_ops.py [--steps 8] [--stage 0] [--tracks deblur ...] \
+        [--out bench/results/channel_ops.json]
 
 The modes of lib.models.channel_ops (``broadcast``: plain NCHW broadcasting, what every network but NAFNet did
 before; ``view``: every per-channel op over an (N, C, H*W) view, NAFNet's first fix; ``expand``: the default) change
 no number (tests/test_channel_ops.py); this measures what each buys on each track's demo network at its first demo
-stage's batch x patch (config ``train.stages[--stage]``): one training step (forward, backward, AdamW) on a fixed random
-batch, L1 to a random target (the step returns its loss), the modes interleaved step by step so all see the same machine load, the median of
-``--steps``; and, round by round, the speed-up of ``expand`` over each other mode (the median of the per-round ratios with
-its 95 % bootstrap interval: the steps of one round share the machine's load). DeepFillv2's step is its generator (L1 on the coarse and
-the refined output) plus its discriminator's hinge loss on the refined output, one optimizer over both: the layers
+stage's batch x patch (config ``train.stages[--stage]``): one training step (forward, backward, AdamW) on a fixed
+random batch, L1 to a random target (the step returns its loss), the modes interleaved step by step so all see the
+same machine load, the median of ``--steps``; and, round by round, the speed-up of ``expand`` over each other mode (the
+median of the per-round ratios with its 95 % bootstrap interval: the steps of one round share the machine's load).
+DeepFillv2's step is its generator (L1 on the coarse and the refined output) plus its discriminator's hinge loss on
+the refined output, one optimizer over both: the layers
 of the GAN's two steps, not its exact schedule.
 """
 
@@ -30,7 +32,7 @@ from lib.train.registry import build_model
 import numpy as np
 import paddle
 import paddle.nn.functional as F
-from record import machine, stamp, write_json  # bench/record.py, beside this script
+from harness import bench_name, run  # bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "channel_ops.json"
 TRACKS = ("deblur", "retouch", "denoise", "sdwnet", "deocclusion")
@@ -153,9 +155,12 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     paddle.set_device("cpu")
     paddle.base.core.set_num_threads(args.threads)
+    return run(bench_name(__file__), lambda: measure_tracks(args), args.out, argv)
+
+
+def measure_tracks(args) -> dict:
+    """The figures: every track's step in each channel-ops mode."""
     result = {
-        **stamp(argv),
-        "machine": machine(),
         "threads": args.threads,
         "steps": args.steps,
         "load_average_at_start": list(os.getloadavg()),
@@ -171,7 +176,6 @@ def main(argv=None) -> dict:
             flush=True,
         )
     result["load_average_at_end"] = list(os.getloadavg())
-    write_json(args.out, result)
     return result
 
 

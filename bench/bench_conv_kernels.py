@@ -34,7 +34,7 @@ import numpy as np
 import paddle
 import paddle.nn.functional as F
 from bench_channel_ops import paired_speedup, speedup_text, training_step
-from record import machine, stamp, write_json  # bench/record.py, beside this script
+from harness import bench_name, run  # bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "conv_kernels.json"
 STAGES = (0, 1, 2)
@@ -218,9 +218,12 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     paddle.set_device("cpu")
     paddle.base.core.set_num_threads(args.threads)
+    return run(bench_name(__file__), lambda: measure_all(args), args.out, argv)
+
+
+def measure_all(args) -> dict:
+    """The figures: the pointwise formulations, oneDNN per stage, the 1 x 1 as matmul inside a step."""
     result = {
-        **stamp(argv),
-        "machine": machine(),
         "threads": args.threads,
         "load_average_at_start": list(os.getloadavg()),
     }
@@ -252,7 +255,6 @@ def main(argv=None) -> dict:
             flush=True,
         )
     result["load_average_at_end"] = list(os.getloadavg())
-    write_json(args.out, result)
     return result
 
 

@@ -44,7 +44,7 @@ from lib.tracks.deblur.evaluate import load_pairs
 from lib.tracks.deblur.strokes import evaluation_pages, page_cers, paired_cer_difference
 
 import paddle
-from record import machine, stamp, write_json  # bench/record.py, beside this script
+from harness import bench_name, make_record, metadata, write_record  # bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_checkpoint_cer.json"
 SNAPSHOT = re.compile(r"iter(\d+)\.pdparams$")
@@ -83,6 +83,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     paddle.set_device("cpu")
+    meta = metadata(bench_name(__file__), argv)  # one stamp for the partial records and the final one
 
     track, engine = get_track("deblur"), OcrEngine()
     demo_root = generated_data_root("deblur", "demo")
@@ -134,18 +135,21 @@ def main(argv=None) -> dict:
             f"heldout + TLC CER {row['heldout_cer']:.3f} ({row['seconds']:.0f} s)",
             flush=True,
         )
-        write_json(
+        write_record(
             args.out,
-            {
-                "snapshots": str(args.snapshots),
-                "heldout_pages": len(heldout),  # so far
-                "blurred": inputs,
-                "rows": rows,
-            },
+            make_record(
+                meta,
+                {
+                    "snapshots": str(args.snapshots),
+                    "heldout_pages": len(heldout),  # so far
+                    "blurred": inputs,
+                    "rows": rows,
+                },
+            ),
         )
 
     by_score, by_cer = pick(rows, "val_score", max), pick(rows, "val_cer", min)
-    result = {
+    figures = {
         "snapshots": str(args.snapshots),
         "heldout_data": str(heldout_root),
         "heldout_pages": len(heldout),
@@ -159,10 +163,8 @@ def main(argv=None) -> dict:
                 by_cer["heldout_page_cer"], by_score["heldout_page_cer"]
             ),
         },
-        "machine": machine(),
-        **stamp(argv),
     }
-    write_json(args.out, result)
+    result = write_record(args.out, make_record(meta, figures))
     print(json.dumps(result["selection"], indent=1), flush=True)
     return result
 

@@ -39,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench_deblur_recipe import input_rows  # the blurred input's rows, computed once per data set
-from record import machine, run_child, stamp, write_json  # bench/record.py, beside this script
+from harness import bench_name, make_record, metadata, run_child, write_record  # bench/harness.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -162,7 +162,7 @@ def run_one(name: str, seed: int, scale: float) -> dict:
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        raise SystemExit(f"{name} seed {seed}: another process is running it")
+        raise SystemExit(f"{name} seed {seed}: another process is running it") from None
     recorded = {(r["name"], r["seed"]): r for r in load_runs(scale)}
     if (name, seed) in recorded:  # finished by another driver meanwhile
         return recorded[(name, seed)]
@@ -229,14 +229,11 @@ def merge(done: list[dict], scale: float) -> dict:
     runs = {(r["name"], r["seed"]): r for r in load_runs(scale)}
     runs.update({(r["name"], r["seed"]): r for r in done})
     ordered = sorted(runs.values(), key=lambda r: (list(VARIANTS).index(r["name"]), r["seed"]))
-    result = {
-        "machine": machine(),
-        **stamp(),
+    figures = {
         "runs": ordered,
         "verdicts": claim_verdicts(ordered, {n: claim for n, (_, _, claim) in VARIANTS.items() if claim}),
     }
-    write_json(results_path(scale), result)
-    return result
+    return write_record(results_path(scale), make_record(metadata(bench_name(__file__)), figures))
 
 
 def table(result: dict) -> str:
@@ -254,8 +251,9 @@ def table(result: dict) -> str:
     for v in result["verdicts"]:
         unit = " dB" if v["metric"] == "psnr" else ""
         lines.append(
-            f"| {v['claim']} | {v['split']} | {'PSNR gain' if unit else 'CER'} | {cell(v['ours'], v['ours_std'], unit)} | "
-            f"{cell(v['theirs'], v['theirs_std'], unit)} | {v['difference']:+.3f} | "
+            f"| {v['claim']} | {v['split']} | {'PSNR gain' if unit else 'CER'} | "
+            f"{cell(v['ours'], v['ours_std'], unit)} | {cell(v['theirs'], v['theirs_std'], unit)} | "
+            f"{v['difference']:+.3f} | "
             f"{'-' if v['spread'] != v['spread'] else format(v['spread'], '.3f')} | "
             f"{v['seeds'][0]} + {v['seeds'][1]} | {v['verdict']} |"
         )
@@ -291,7 +289,7 @@ def main() -> int:
     if args.rescore:  # drop their rows; the runs then resume at their last iteration and are only scored
         chosen = {(n, int(s)) for s in args.seeds.split(",") for n in names}
         kept = [r for r in load_runs(args.scale) if (r["name"], r["seed"]) not in chosen]
-        write_json(results_path(args.scale), {**json.loads(results_path(args.scale).read_text()), "runs": kept})
+        write_record(results_path(args.scale), {**json.loads(results_path(args.scale).read_text()), "runs": kept})
     done = {(r["name"], r["seed"]) for r in load_runs(args.scale)}
     todo = [(n, int(s)) for s in args.seeds.split(",") for n in names if args.force or (n, int(s)) not in done]
     if args.force:  # a finished run folder would only be resumed and scored again

@@ -14,7 +14,8 @@ pass those pages through untouched. This bench answers from recorded 30-page ben
   SMALL_BODY_PX, the generator's layout record) and on the rest, and the pages it spoils most.
 
     .venv/bin/python bench/bench_deblur_gate_oracle.py     # seconds; bench/results/deblur_gate_oracle.json
-    .venv/bin/python bench/bench_deblur_gate_oracle.py --method "shipped + TLC" --out bench/results/deblur_gate_oracle_shipped.json
+    .venv/bin/python bench/bench_deblur_gate_oracle.py --method "shipped + TLC" \
+        --out bench/results/deblur_gate_oracle_shipped.json
     .venv/bin/python bench/bench_deblur_gate_oracle.py --tag copies_stroke_s1 --method "copies_stroke_s1_x4 + TLC" \
         --out bench/results/deblur_gate_oracle_copies_stroke_s1.json
 """
@@ -32,16 +33,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from lib.tracks.deblur.strokes import (
+from lib.tracks.deblur.strokes import (  # noqa: E402  (after the sys.path lines above)
     BLURRED,
     SHIPPED_BENCH30,
     SMALL_BODY_PX,
     bench30_file,
-    load_results,  # noqa: E402
+    load_results,
     merged_page_cer,
 )
 
-from record import stamp, write_json  # noqa: E402
+from harness import bench_name, run  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -91,7 +92,13 @@ def main(argv=None) -> dict:
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "deblur_gate_oracle.json")
     args = parser.parse_args(argv)
+    result = run(bench_name(__file__), lambda: measure_oracle(args), args.out, argv)
+    print(f"written {args.out}")
+    return result
 
+
+def measure_oracle(args) -> dict:
+    """The figures: per split, the model, the blurred input, the per-page oracle and the width switch."""
     benches = split_benches(args.tag)
     pages = {s: split_pages(files, s, args.method) for s, files in benches.items()}
     by_split = {}
@@ -134,19 +141,15 @@ def main(argv=None) -> dict:
         )
         for page in r["most_spoiled"]:
             print(
-                f"    spoiled most: {page['page']} {page['model_minus_blurred']:+.3f} (blurred {page['blurred_cer']:.3f}), "
-                f"body {page['body_px']} px, kernel {page['kernel']}"
+                f"    spoiled most: {page['page']} {page['model_minus_blurred']:+.3f} "
+                f"(blurred {page['blurred_cer']:.3f}), body {page['body_px']} px, kernel {page['kernel']}"
             )
-    result = {
+    return {
         "method": args.method,
         "benches": benches,
         "small_body_px": SMALL_BODY_PX,
         "by_split": by_split,
-        **stamp(argv),
     }
-    write_json(args.out, result)
-    print(f"written {args.out}")
-    return result
 
 
 if __name__ == "__main__":

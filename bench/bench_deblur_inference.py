@@ -34,7 +34,7 @@ from lib.models.nafnet import count_parameters, nafnet_from_config
 
 import numpy as np
 import paddle
-from record import machine, stamp, write_json  # bench/record.py, beside this script
+from harness import bench_name, run  # bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_inference.json"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -93,7 +93,20 @@ def main(argv=None) -> dict:
     parser.add_argument("--overlap", type=int, default=32)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    result = run(bench_name(__file__), lambda: measure_paths(args), args.out, argv)
+    for kind in ("cold", "warm"):
+        speedups = result["speedup_vs_dygraph"][kind]
+        print(f"{kind}: speed-up vs dygraph " + ", ".join(f"{k} x{v:.2f}" for k, v in speedups.items()))
+        print(
+            f"{kind}: time vs the whole image without TLC "
+            + ", ".join(f"{k} x{v:.2f}" for k, v in result["cost_vs_whole_plain"][kind].items())
+        )
+    print(f"written {args.out}")
+    return result
 
+
+def measure_paths(args) -> dict:
+    """The figures: every inference path, cold and warm, and their ratios."""
     load_before = os.getloadavg()
     cfg = load_config("deblur", "demo")
     paddle.seed(0)
@@ -139,7 +152,7 @@ def main(argv=None) -> dict:
 
     h, w = images[0].shape[:2]
     ratio = lambda a, b, kind: rows[a][f"{kind}_seconds"] / rows[b][f"{kind}_seconds"]  # noqa: E731
-    result = {
+    return {
         "model": f"NAFNet demo config {cfg['model']}",
         "parameters": count_parameters(model),
         "conv_gmacs_per_image": scaled_conv_macs(model, (h - h % 16, w - w % 16)) / 1e9,
@@ -167,19 +180,7 @@ def main(argv=None) -> dict:
             for kind in ("cold", "warm")
         },
         "load_average_1_5_15min": {"before": load_before, "after": os.getloadavg()},
-        "machine": machine(),
-        **stamp(argv),
     }
-    write_json(args.out, result)
-    for kind in ("cold", "warm"):
-        speedups = result["speedup_vs_dygraph"][kind]
-        print(f"{kind}: speed-up vs dygraph " + ", ".join(f"{k} x{v:.2f}" for k, v in speedups.items()))
-        print(
-            f"{kind}: time vs the whole image without TLC "
-            + ", ".join(f"{k} x{v:.2f}" for k, v in result["cost_vs_whole_plain"][kind].items())
-        )
-    print(f"written {args.out}")
-    return result
 
 
 if __name__ == "__main__":

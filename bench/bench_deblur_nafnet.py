@@ -27,7 +27,7 @@ from lib.models.nafnet import count_parameters, nafnet_from_config
 from lib.models.tlc import to_tlc
 
 import paddle
-from record import machine, stamp, write_json  # bench/record.py, beside this script
+from harness import bench_name, run  # bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_nafnet.json"
 
@@ -75,13 +75,23 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     if args.size < 16 or args.repeats < 1 or args.warmup < 0:
         parser.error("--size must be >= 16, --repeats >= 1, --warmup >= 0")
+    result = run(bench_name(__file__), lambda: measure_variants(args), args.out, argv)
+    print(
+        f"to_static speed-up x{result['to_static_speedup']:.2f}; TLC overhead "
+        + ", ".join(f"{k}: x{v:.2f}" for k, v in result["tlc_overhead_ratio"].items())
+        + f"; {result['machine']['usable_cores']} cores; written {args.out}"
+    )
+    return result
 
+
+def measure_variants(args) -> dict:
+    """The figures: median forward time of each variant on one square input."""
     paddle.seed(0)
     model = nafnet_from_config("competition")
     model.eval()
     shape = (1, 3, args.size, args.size)
 
-    def run(name, fn):
+    def timed(name, fn):
         result = measure_latency(fn, shape, repeats=args.repeats, warmup=args.warmup)
         print(
             f"{name:<28} median {result['median_s']:.3f} s  (runs: {', '.join(f'{t:.3f}' for t in result['times_s'])})",
@@ -90,19 +100,19 @@ def main(argv=None) -> dict:
         return result
 
     gmacs = scaled_conv_macs(model, (args.size, args.size)) / 1e9
-    timings = {"dygraph": run("dygraph", model)}
+    timings = {"dygraph": timed("dygraph", model)}
     train_shape = (1, 3, args.train_size, args.train_size)
     for factor in args.tlc_factors:
         tlc_model = to_tlc(model, train_size=train_shape, factor=factor)
-        timings[f"tlc_{factor}"] = run(f"dygraph + TLC x{factor}", tlc_model)
+        timings[f"tlc_{factor}"] = timed(f"dygraph + TLC x{factor}", tlc_model)
     # to_static converts the layer it is given: give it a copy.
     static_model = paddle.jit.to_static(copy.deepcopy(model), full_graph=True)
-    timings["to_static"] = run("paddle.jit.to_static", static_model)
+    timings["to_static"] = timed("paddle.jit.to_static", static_model)
     if not args.no_inference:
-        timings["paddle_inference_onednn"] = run("Paddle Inference + oneDNN", onednn_predictor(model, shape))
+        timings["paddle_inference_onednn"] = timed("Paddle Inference + oneDNN", onednn_predictor(model, shape))
 
     base = timings["dygraph"]["median_s"]
-    result = {
+    return {
         "model": "NAFNet competition config (width 32, enc [1,1,1,10], middle 1, dec [1,1,1,1])",
         "parameters": count_parameters(model),
         "conv_gmacs": gmacs,
@@ -114,16 +124,7 @@ def main(argv=None) -> dict:
         "to_static_speedup": base / timings["to_static"]["median_s"],
         "tlc_overhead_ratio": {k: v["median_s"] / base for k, v in timings.items() if k.startswith("tlc")},
         "speedup_vs_dygraph": {k: base / v["median_s"] for k, v in timings.items() if k != "dygraph"},
-        "machine": machine(),
-        **stamp(argv),
     }
-    write_json(args.out, result)
-    print(
-        f"to_static speed-up x{result['to_static_speedup']:.2f}; TLC overhead "
-        + ", ".join(f"{k}: x{v:.2f}" for k, v in result["tlc_overhead_ratio"].items())
-        + f"; {result['machine']['usable_cores']} cores; written {args.out}"
-    )
-    return result
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ Results go to bench/results/deblur_predict_memory.json.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import shutil
@@ -28,6 +27,7 @@ import lib  # noqa: F401  (quiet Paddle first)
 
 import cv2
 import numpy as np
+from harness import bench_name, run  # bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_predict_memory.json"
 
@@ -72,6 +72,13 @@ def main(argv=None) -> dict:
     parser.add_argument("--backends", nargs="+", default=["onnx", "paddle"])
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    result = run(bench_name(__file__), lambda: measure_sizes(args), args.out, argv)
+    print(f"written {args.out}")
+    return result
+
+
+def measure_sizes(args) -> dict:
+    """The figures: predict.py's peak memory and time per image size and backend."""
     from lib.export import build_submission
     from lib.tracks import load_model
 
@@ -108,15 +115,8 @@ def main(argv=None) -> dict:
         "overlap": meta["overlap"],
         "rows": rows,
         "load_average_after": os.getloadavg(),
-        "date": datetime.datetime.now().isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
     }
     shutil.rmtree(work, ignore_errors=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, args.out)
-    print(f"written {args.out}")
     return result
 
 

@@ -16,10 +16,8 @@ bench/results/deblur_prepare.json.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import resource
 import shutil
 import time
@@ -28,6 +26,8 @@ from pathlib import Path
 import lib  # noqa: F401
 from lib.data.prepare import prepare_patches
 from lib.tracks.deblur.data import ensure_dataset
+
+from harness import bench_name, run  # bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_prepare.json"
 
@@ -42,14 +42,21 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def main() -> None:
+def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=12, help="full-size training pairs to generate and time")
     parser.add_argument("--source", type=Path, default=Path("/tmp/course-bench-prepare/src"))
     parser.add_argument("--out", type=Path, default=Path("/tmp/course-bench-prepare/out"))
     parser.add_argument("--target", type=int, default=1000, help="training pairs to extrapolate to")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    report = run(bench_name(__file__), lambda: measure_prepare(args), RESULTS, argv)
+    print(json.dumps(report, indent=1))
+    shutil.rmtree(args.out, ignore_errors=True)
+    return report
 
+
+def measure_prepare(args) -> dict:
+    """The figures: time, CPU and disk per page of the full preparation, inline and with 2 workers."""
     start = time.perf_counter()
     ensure_dataset("full", args.source, options={"n_train": args.pages, "n_test": 2})
     generate_s = time.perf_counter() - start
@@ -76,9 +83,7 @@ def main() -> None:
         )
     stats = result.stats
     disk = folder_bytes(args.out / "train")
-    report = {
-        "date": datetime.date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+    return {
         "pages": args.pages,
         "page_size": result.size_summary.get("train", {}),
         "factor": result.factor,
@@ -92,10 +97,6 @@ def main() -> None:
         "disk_mb_per_page": round(disk / stats["train_images"] / 2**20, 2),
         "extrapolated_disk_gb": round(disk / stats["train_images"] * args.target / 2**30, 2),
     }
-    print(json.dumps(report, indent=1))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=1) + "\n")
-    shutil.rmtree(args.out, ignore_errors=True)
 
 
 if __name__ == "__main__":

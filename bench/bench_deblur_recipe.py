@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from threading import Lock
 
-from record import run_child  # bench/record.py, beside this script
+from harness import bench_name, make_record, metadata, run_child, write_record  # bench/harness.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -241,9 +241,7 @@ def merge_results(done: list[dict]) -> list[dict]:
     runs = {r["name"]: r for r in previous["runs"]}
     runs.update({r["name"]: r for r in done})
     ordered = [runs[n] for n in VARIANTS if n in runs]
-    tmp = RESULTS.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"machine": "2 CPU cores, Paddle CPU", "runs": ordered}, indent=1) + "\n")
-    tmp.replace(RESULTS)
+    write_record(RESULTS, make_record(metadata(bench_name(__file__)), {"runs": ordered}))
     return ordered
 
 

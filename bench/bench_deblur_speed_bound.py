@@ -32,7 +32,7 @@ from lib.train.registry import build_loss, build_model
 
 import numpy as np
 import paddle
-from record import machine, stamp, write_json  # bench/record.py, beside this script
+from harness import bench_name, run  # bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_speed_bound.json"
 
@@ -63,6 +63,13 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     paddle.set_device("cpu")
     paddle.base.core.set_num_threads(args.threads)
+    result = run(bench_name(__file__), lambda: measure_bound(args), RESULTS, argv)
+    print(f"written {RESULTS}")
+    return result
+
+
+def measure_bound(args) -> dict:
+    """The figures: per demo stage, the step as trained and with only its convolutions and adds."""
     cfg = load_config("deblur", "demo")
     nproc = cfg.get("launch", {}).get("nproc", 1)
     variants = {"NAFNet as trained": False, "convolutions and adds only (bound)": True}
@@ -77,7 +84,7 @@ def main(argv=None) -> dict:
         x = paddle.to_tensor(rng.random(shape, dtype=np.float32))
         y = paddle.to_tensor(rng.random(shape, dtype=np.float32))
 
-        def step():
+        def step(model=model, criterion=criterion, optimizer=optimizer, x=x, y=y):  # this stage's, bound now
             loss = criterion(model(x), y)
             loss.backward()
             optimizer.step()
@@ -111,7 +118,7 @@ def main(argv=None) -> dict:
             f"convolutions only {best:,.0f} px/s: at most {best / plain:.2f}x",
             flush=True,
         )
-    result = {
+    return {
         "variants": {
             "NAFNet as trained": "lib.models.nafnet.NAFBlock.forward",
             "convolutions and adds only (bound)": "convolutions_only (not the same math)",
@@ -120,13 +127,8 @@ def main(argv=None) -> dict:
         "threads": args.threads,
         "steps": args.steps,
         "stages": rows,
-        "machine": machine(),
         "load_average_at_end": os.getloadavg(),
-        **stamp(argv),
     }
-    write_json(RESULTS, result)
-    print(f"written {RESULTS}")
-    return result
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ in the data set, so all 30 are drawn for the bench).
 Other checkpoints instead of the shipped model (e.g. the claims bench's runs), stroke widths only:
 
     .venv/bin/python bench/bench_deblur_strokes.py --no-ocr --out bench/results/deblur_strokes_claims.json \
-        --models recipe-seed0=runs/claims/recipe-seed0/last.pdparams,l1_only-seed0=runs/claims/l1_only-seed0/last.pdparams
+        --models recipe-seed0=runs/claims/recipe-seed0/last.pdparams,\
+l1_only-seed0=runs/claims/l1_only-seed0/last.pdparams
 
 The OCR of the blurred, sharp and unsharp pages is the same in every run of the same pages on one machine;
 ``--reuse-ocr <earlier result>`` takes it from an earlier bench recorded on this machine and reads only the
@@ -63,7 +64,7 @@ from lib.tracks.deblur.strokes import (
 
 import numpy as np
 import paddle
-from record import machine, stamp, write_json  # bench/record.py, beside this script
+from harness import bench_name, make_record, metadata, stamp, write_record  # bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_strokes.json"
 UNSHARP = "unsharp mask"
@@ -171,7 +172,7 @@ def rescore(path: Path) -> dict:
     for a change to the CER, e.g. the order-free CER. References: the rendered text of the recorded data."""
     result = json.loads(path.read_text(encoding="utf-8"))
     pages = {s: evaluation_pages(Path(result["data"]), splits=[s]) for s in result["pages"]}
-    for method, by_split in result["ocr"].items():
+    for by_split in result["ocr"].values():
         for split, read in by_split.items():
             if split == "scans":  # its reference is what the OCR read on the sharp scan, not stored
                 raise ValueError(f"{path}: cannot rescore the scans split (its OCR reference is not recorded)")
@@ -180,8 +181,7 @@ def rescore(path: Path) -> dict:
     result["paired"] = paired_differences(result["ocr"], models)
     result["paired_order_free"] = paired_differences(result["ocr"], models, "page_cer_order_free")
     result["rescored"] = stamp(["--rescore", str(path)])
-    write_json(path, result)
-    return result
+    return write_record(path, result)
 
 
 def main(argv=None) -> dict:
@@ -255,6 +255,7 @@ def main(argv=None) -> dict:
     if args.rescore:
         return rescore(args.rescore)
     paddle.set_device("cpu")
+    meta = metadata(bench_name(__file__), argv)  # the record's date is the start of the measurement
 
     track = get_track("deblur")
     unsharp_params = tuned_unsharp_params(track.shipped_dir / "metrics.json")
@@ -317,7 +318,7 @@ def main(argv=None) -> dict:
         reused = reused_baseline_ocr(args.reuse_ocr, pages, unsharp_params) if args.reuse_ocr else None
         ocr, ocr_seconds = read_pages(pages, splits, outputs, args.top, reused)
 
-    result = {
+    figures = {
         "models": {label: str(path) for label, path in checkpoints.items()},
         "tlc": with_tlc.tlc if with_tlc is not None else None,
         "unsharp_params": unsharp_params,
@@ -344,11 +345,9 @@ def main(argv=None) -> dict:
         "ocr": ocr,
         "paired": paired_differences(ocr, [m for m in outputs if m != UNSHARP]),
         "paired_order_free": paired_differences(ocr, [m for m in outputs if m != UNSHARP], "page_cer_order_free"),
-        "machine": machine(),
         "load_average_at_end": os.getloadavg(),
-        **stamp(argv),
     }
-    write_json(args.out, result)
+    result = write_record(args.out, make_record(meta, figures))
     print(f"written {args.out}")
     return result
 

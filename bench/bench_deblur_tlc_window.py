@@ -25,7 +25,7 @@ from lib.paths import generated_data_root
 from lib.tracks import get_track
 
 import paddle
-from record import stamp, write_json  # bench/record.py, beside this script
+from harness import bench_name, run  # bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_tlc_window.json"
 
@@ -47,7 +47,13 @@ def main(argv=None) -> dict:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     paddle.set_device("cpu")
+    result = run(bench_name(__file__), lambda: measure_windows(args), args.out, argv)
+    print(f"best on val: {result['best_on_val']}; written {args.out}")
+    return result
 
+
+def measure_windows(args) -> dict:
+    """The figures: PSNR, MS-SSIM and score of the shipped model without TLC and at each window."""
     track = get_track("deblur")
     model = track.load_model(track.shipped_dir / "model.pdparams")
     models = {"no TLC": model}
@@ -68,7 +74,7 @@ def main(argv=None) -> dict:
                 flush=True,
             )
     best = max(results["val"], key=lambda name: results["val"][name]["score"])
-    result = {
+    return {
         "model": str(track.shipped_dir.relative_to(track.shipped_dir.parents[1])),
         "factor": args.factor,
         "windows_px": {f"TLC T={t}": int(t * args.factor) for t in args.train_sizes},
@@ -79,11 +85,7 @@ def main(argv=None) -> dict:
         "mode": "whole page",
         "results": results,
         "best_on_val": best,
-        **stamp(argv),
     }
-    write_json(args.out, result)
-    print(f"best on val: {best}; written {args.out}")
-    return result
 
 
 if __name__ == "__main__":

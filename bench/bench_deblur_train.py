@@ -11,10 +11,6 @@ Writes bench/results/deblur_train.json.
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
-import os
-import platform
 import time
 from pathlib import Path
 
@@ -26,6 +22,7 @@ from lib.train.registry import build_loss, build_model
 from lib.train.schedule import PiecewiseSchedule
 
 import paddle
+from harness import bench_name, run  # bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_train.json"
 
@@ -59,11 +56,16 @@ def time_stage(model, optimizer, pairs, stage, loss_spec, iters, num_workers):
     }
 
 
-def main() -> None:
+def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iters", type=int, default=15)
     parser.add_argument("--num-workers", type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    return run(bench_name(__file__), lambda: measure_stages(args), RESULTS, argv)
+
+
+def measure_stages(args) -> dict:
+    """The figures: each demo stage's speed and the share of a step spent waiting for data."""
     cfg = load_config("deblur", "demo")
     data = TRACK.train_data(TRACK.prepare("demo"))
     model = build_model({"name": "nafnet", **cfg["model"]})
@@ -84,16 +86,7 @@ def main() -> None:
         f"demo schedule ({sum(s['iters'] for s in cfg['train']['stages'])} iterations): "
         f"~{total / 60:.1f} min of training steps"
     )
-    result = {
-        "date": datetime.datetime.now().isoformat(timespec="minutes"),
-        "cpu_count": os.cpu_count(),
-        "machine": platform.processor() or platform.machine(),
-        "paddle": paddle.__version__,
-        "stages": rows,
-        "demo_schedule_minutes": total / 60,
-    }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return {"stages": rows, "demo_schedule_minutes": total / 60}
 
 
 if __name__ == "__main__":

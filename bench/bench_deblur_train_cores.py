@@ -23,8 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
+
+from harness import bench_name, run  # bench/harness.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -127,6 +128,20 @@ def main() -> int:
     if args.worker is not None:
         worker(args.worker, args.iters, args.before, args.out)
         return 0
+    rows = run(bench_name(__file__), lambda: measure_variants(args), RESULTS)["rows"]
+    print("| stage (batch x patch per process) | variant | s / iteration | pixels / s | images / s | vs before |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['stage']} ({r['batch_per_process']} x {r['patch']}) | {r['variant']} | "
+            f"{r['seconds_per_iter']:.3f} | {r['pixels_per_second']:,.0f} | {r['images_per_second']:.1f} | "
+            f"{r['speedup_vs_before']:.2f}x |"
+        )
+    return 0
+
+
+def measure_variants(args) -> dict:
+    """The figures: each stage's speed before the per-channel fix, after it, and in two processes."""
     rows = []
     for stage in (int(s) for s in args.stages.split(",")):
         for variant in ("before", "1 process", "2 processes"):
@@ -143,26 +158,7 @@ def main() -> int:
         for r in rows:
             if r["stage"] == stage:
                 r["speedup_vs_before"] = r["pixels_per_second"] / base
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
-                "iters": args.iters,
-                "command": "bench/bench_deblur_train_cores.py " + " ".join(sys.argv[1:]),
-                "rows": rows,
-            },
-            indent=1,
-        )
-        + "\n"
-    )
-    print("| stage (batch x patch per process) | variant | s / iteration | pixels / s | images / s | vs before |")
-    print("|---|---|---|---|---|---|")
-    for r in rows:
-        print(
-            f"| {r['stage']} ({r['batch_per_process']} x {r['patch']}) | {r['variant']} | {r['seconds_per_iter']:.3f} | "
-            f"{r['pixels_per_second']:,.0f} | {r['images_per_second']:.1f} | {r['speedup_vs_before']:.2f}x |"
-        )
-    return 0
+    return {"iters": args.iters, "rows": rows}
 
 
 if __name__ == "__main__":

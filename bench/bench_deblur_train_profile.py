@@ -30,6 +30,7 @@ from lib.train.registry import build_loss, build_model
 import numpy as np
 import paddle
 import paddle.profiler as profiler
+from harness import bench_name, run  # bench/harness.py, beside this script
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -113,6 +114,21 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     paddle.set_device("cpu")
     paddle.base.core.set_num_threads(args.threads)  # CPU math-library threads
+    out = RESULTS_DIR / f"deblur_train_profile_stage{args.stage}.json"
+    result = run(bench_name(__file__), lambda: measure_variants(args), out, argv)
+    for name, row in result["variants"].items():
+        print(
+            f"{name}: {row['seconds_per_step']:.3f} s/step (median of {args.steps}), "
+            f"{row['training_pixels_per_second']:,.0f} training px/s"
+        )
+        for r in row["families"]:
+            print(f"  {r['family']:<52} {r['ms_per_step']:8.1f} ms  {100 * r['share']:5.1f}%")
+    print(f"speed-up: {result['speedup']:.2f}x")
+    return 0
+
+
+def measure_variants(args) -> dict:
+    """The figures: one stage's step with per-channel ops broadcast over NCHW and over a view, profiled."""
     cfg = load_config("deblur", "demo")
     stage = cfg["train"]["stages"][args.stage]
     paddle.seed(0)
@@ -134,7 +150,7 @@ def main(argv=None) -> int:
     # before: per-channel bias and scale broadcast over NCHW; after: over an (N, C, H*W) view
     variants = {"broadcast NCHW (before)": True, "reshaped (N, C, HW) (after)": False}
     times = {name: [] for name in variants}
-    for name, plain in variants.items():  # warm-up
+    for plain in variants.values():  # warm-up
         with broadcast_channel_ops(plain):
             step(), step()
     for _ in range(args.steps):  # interleaved, so both see the same machine load
@@ -157,28 +173,13 @@ def main(argv=None) -> int:
             },
         }
     before, after = (rows[n]["training_pixels_per_second"] for n in variants)
-    result = {
-        "command": "python bench/bench_deblur_train_profile.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "date": time.strftime("%Y-%m-%d %H:%M"),
-        "paddle": paddle.__version__,
+    return {
         "threads": args.threads,
         "stage": stage,
         "model": cfg["model"],
         "variants": rows,
         "speedup": after / before,
     }
-    out = RESULTS_DIR / f"deblur_train_profile_stage{args.stage}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    for name, row in rows.items():
-        print(
-            f"{name}: {row['seconds_per_step']:.3f} s/step (median of {args.steps}), "
-            f"{row['training_pixels_per_second']:,.0f} training px/s"
-        )
-        for r in row["families"]:
-            print(f"  {r['family']:<52} {r['ms_per_step']:8.1f} ms  {100 * r['share']:5.1f}%")
-    print(f"speed-up: {after / before:.2f}x")
-    return 0
 
 
 if __name__ == "__main__":

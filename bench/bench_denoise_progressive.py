@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from record import machine, stamp, write_json  # bench/record.py, beside this script
+from harness import bench_name, make_record, metadata, write_record  # bench/harness.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -124,15 +124,12 @@ def merge(done: list[dict]) -> dict:
     if by["progressive"] and by["fixed"]:
         for metric in ("psnr", "ssim"):
             verdicts[metric] = verdict([r[metric] for r in by["progressive"]], [r[metric] for r in by["fixed"]])
-    result = {
-        "machine": machine(),
-        **stamp(),
+    figures = {
         "claim": "progressive patch sizes beat one fixed patch at equal compute",
         "runs": ordered,
         "verdicts": verdicts,
     }
-    write_json(RESULTS, result)
-    return result
+    return write_record(RESULTS, make_record(metadata(bench_name(__file__)), figures))
 
 
 def main() -> int:

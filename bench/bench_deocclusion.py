@@ -13,7 +13,8 @@
 
     .venv/bin/python bench/bench_deocclusion.py speed              # alone on the machine: it times things
     nice -n 5 .venv/bin/python bench/bench_deocclusion.py ratio runs/train/deocclusion-demo/phase0_end.pdparams
-    .venv/bin/python bench/bench_deocclusion.py ratio runs/train/deocclusion-demo-x2/phase0_end.pdparams --schedule-scale 2
+    .venv/bin/python bench/bench_deocclusion.py ratio runs/train/deocclusion-demo-x2/phase0_end.pdparams \
+        --schedule-scale 2
 
 Results: bench/results/deocclusion_speed.json, bench/results/deocclusion_ratio.json (each records
 its command, date and the load average at its start).
@@ -22,11 +23,7 @@ its command, date and the load average at its start).
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import os
-import platform
-import shlex
 import shutil
 import sys
 import tempfile
@@ -39,24 +36,14 @@ from lib.tracks.deocclusion.track import seg_input_size
 
 import numpy as np
 import paddle
+from harness import bench_name, run  # bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def _header(argv) -> dict:
-    niceness = os.nice(0)  # as run, so the record names the command really used
-    return {
-        "command": (f"nice -n {niceness} " if niceness else "")
-        + ".venv/bin/python bench/bench_deocclusion.py "
-        + " ".join(map(shlex.quote, argv if argv is not None else sys.argv[1:])),
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "paddle": paddle.__version__,
-            "load_average_at_start": list(os.getloadavg()),
-        },
-    }
+def _header() -> dict:
+    """The load at the start and the niceness the bench ran at (it shares the machine)."""
+    return {"niceness": os.nice(0), "load_average_at_start": list(os.getloadavg())}
 
 
 def train_speed(track, iters: int) -> dict:
@@ -119,11 +106,11 @@ def pipeline_speed(segmenter, generator, photos, repeats: int = 1) -> dict:
     return out
 
 
-def run_speed(args, argv) -> dict:
+def run_speed(args) -> dict:
     from lib.tracks.deocclusion.data import list_samples, load_sample
 
     seg_track, gan = get_track("deocclusion_seg"), get_track("deocclusion")
-    result = {**_header(argv), "train": {}}
+    result = {**_header(), "train": {}}
     for track, iters in ((seg_track, args.seg_iters), (gan, args.gan_iters)):
         result["train"][track.name] = row = train_speed(track, iters)
         print(
@@ -137,7 +124,7 @@ def run_speed(args, argv) -> dict:
     return result
 
 
-def run_ratio(args, argv) -> dict:
+def run_ratio(args) -> dict:
     """The rest of the demo's second phase trained twice from ``args.checkpoint``: d_every 1 and 3."""
     from lib.checkpoints import load_checkpoint
 
@@ -154,7 +141,7 @@ def run_ratio(args, argv) -> dict:
             f"phase (iterations {start}-{end})"
         )
     result = {
-        **_header(argv),
+        **_header(),
         "checkpoint": str(args.checkpoint),
         "from_iteration": int(state["iteration"]),
         "to_iteration": end,
@@ -213,9 +200,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     paddle.set_device("cpu")
     os.environ.setdefault("COURSE_PROFILE", "demo")
-    result = run_speed(args, argv) if args.what == "speed" else run_ratio(args, argv)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
+    measure = run_speed if args.what == "speed" else run_ratio
+    run(bench_name(__file__), lambda: measure(args), args.out, argv)
     print(f"wrote {args.out}")
     return 0
 

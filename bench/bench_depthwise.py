@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from record import machine, stamp, write_json  # bench/record.py, beside this script
+from harness import bench_name, run  # bench/harness.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -49,14 +49,20 @@ def formulations(channels: int):
     }
 
 
-def main() -> int:
-    import numpy as np
-    import paddle
-
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", type=int, nargs=4, default=[8, 32, 64, 64], metavar=("N", "C", "H", "W"))
     parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    run(bench_name(__file__), lambda: measure_forms(args), ROOT / "bench" / "results" / "depthwise.json", argv)
+    return 0
+
+
+def measure_forms(args) -> dict:
+    """The figures: forward + backward time of each formulation, checked equal first."""
+    import numpy as np
+    import paddle
+
     paddle.set_device("cpu")
     n, c, h, w = args.shape
     rng = np.random.default_rng(0)
@@ -66,7 +72,7 @@ def main() -> int:
     forms = formulations(c)
     reference, times = None, {name: [] for name in forms}
 
-    def run(fn, nhwc):
+    def timed_pass(fn, nhwc):
         to = (lambda a: a.transpose(0, 2, 3, 1)) if nhwc else (lambda a: a)
         x = paddle.to_tensor(to(x0), stop_gradient=False)
         weight = paddle.to_tensor(w0, stop_gradient=False)
@@ -81,14 +87,14 @@ def main() -> int:
         return seconds, back(y.numpy()), back(x.grad.numpy()), weight.grad.numpy()
 
     for name, (fn, nhwc) in forms.items():  # check equality, and warm up
-        _, y, gx, gw = run(fn, nhwc)
+        _, y, gx, gw = timed_pass(fn, nhwc)
         if reference is None:
             reference = (y, gx, gw)
         for got, want, what in zip((y, gx, gw), reference, ("output", "input gradient", "weight gradient")):
             np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3, err_msg=f"{name}: {what}")
     for _ in range(args.rounds):  # interleaved, so every formulation sees the same load
         for name, (fn, nhwc) in forms.items():
-            times[name].append(run(fn, nhwc)[0])
+            times[name].append(timed_pass(fn, nhwc)[0])
     rows = [
         {"formulation": name, "ms_median": 1000 * statistics.median(t), "ms_all": [round(1000 * s, 1) for s in t]}
         for name, t in times.items()
@@ -97,11 +103,7 @@ def main() -> int:
     for row in rows:
         row["relative_to_nchw"] = row["ms_median"] / base
         print(f"{row['formulation']:<28} {row['ms_median']:8.1f} ms  x{row['relative_to_nchw']:.2f}")
-    write_json(
-        ROOT / "bench" / "results" / "depthwise.json",
-        {"machine": machine(), **stamp(), "shape": args.shape, "load_average_at_end": os.getloadavg(), "rows": rows},
-    )
-    return 0
+    return {"shape": args.shape, "load_average_at_end": os.getloadavg(), "rows": rows}
 
 
 if __name__ == "__main__":

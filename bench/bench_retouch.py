@@ -14,10 +14,6 @@ Inference (oneDNN) and ONNX Runtime (median of --repeats after a warm-up), and t
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
-import os
-import platform
 from pathlib import Path
 
 import lib  # noqa: F401  (quiet Paddle first)
@@ -26,16 +22,24 @@ from lib.tracks import get_track
 from lib.tracks.retouch.track import budget
 
 import paddle
+from harness import bench_name, run  # bench/harness.py, beside this script
 
 OUT = Path(__file__).resolve().parent / "results" / "retouch.json"
 
 
-def main() -> None:
+def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=512, help="square image side (default 512)")
     parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     paddle.set_device("cpu")
+    result = run(bench_name(__file__), lambda: measure_budgets(args), OUT, argv)
+    print(f"wrote {OUT}")
+    return result
+
+
+def measure_budgets(args) -> dict:
+    """The figures: each configuration's exported size, GFLOPs and CPU milliseconds per image."""
     track = get_track("retouch")
     try:
         demo = track.load_model(profile="demo")
@@ -58,23 +62,7 @@ def main() -> None:
             + ", ".join(f"{k} {v:.0f} ms" for k, v in row["cpu_ms"].items())
             + f", V100 estimate {row['v100_ms_estimate']:.1f} ms"
         )
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                "machine": {"cpu_count": os.cpu_count(), "processor": platform.processor()},
-                "paddle": paddle.__version__,
-                "size": args.size,
-                "repeats": args.repeats,
-                "results": results,
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-    print(f"wrote {OUT}")
+    return {"size": args.size, "repeats": args.repeats, "results": results}
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from record import machine, stamp, write_json  # bench/record.py, beside this script
+from harness import bench_name, make_record, metadata, write_record  # bench/harness.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -117,16 +117,13 @@ def _merge(done: list[dict], mask: dict | None) -> dict:
         for attempt in VARIANTS
         if attempt != "recipe" and by[attempt] and by["recipe"]
     }
-    result = {
-        "machine": machine(),
-        **stamp(),
+    figures = {
         "claim": "the shipped recipe beats the attempt (the write-up dropped it)",
         "mask_estimate": mask or previous.get("mask_estimate"),
         "runs": ordered,
         "verdicts": verdicts,
     }
-    write_json(RESULTS, result)
-    return result
+    return write_record(RESULTS, make_record(metadata(bench_name(__file__)), figures))
 
 
 def main() -> int:

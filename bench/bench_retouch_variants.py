@@ -25,6 +25,8 @@ from lib.tracks import get_track
 from lib.tracks.retouch.evaluate import decomposition_ablation
 from lib.train.schedule import scale_schedule
 
+from harness import bench_name, run  # bench/harness.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "results" / "retouch_variants.json"
 
@@ -62,10 +64,27 @@ def run_variant(track, k_pool: int, scale: float, n_train: int | None = None) ->
     }
 
 
-def main() -> None:
+def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--variants", default="1:2,8:1", help="comma-separated k_pool:scale pairs")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    kept = json.loads(OUT.read_text())["rows"] if OUT.is_file() else []  # other variants' rows stay
+    result = run(bench_name(__file__), lambda: measure_variants(args, kept), OUT, argv)
+    for r in result["rows"]:
+        if r in kept:
+            continue
+        ab = {a["output"]: a for a in r["ablation"]}
+        print(
+            f"{r['variant']:<40} inside {r['checks']['inside_gain_over_best_baseline_db']:+.2f} "
+            f"outside drop {r['checks']['outside_drop_db']:.2f} | outside: K only "
+            f"{ab['K only: J / (1 + K)']['psnr_outside']:.2f}, D only {ab['D only: J - D']['psnr_outside']:.2f}, "
+            f"input {ab['input J']['psnr_outside']:.2f}"
+        )
+    return result
+
+
+def measure_variants(args, kept: list[dict]) -> dict:
+    """The figures: the shipped model and each variant scored; ``kept`` rows of other variants stay."""
     load = os.getloadavg()
     track = get_track("retouch")
     track.prepare("demo")
@@ -90,18 +109,9 @@ def main() -> None:
         "scored": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="minutes"),
         "load_average_at_start": load,
     }
-    kept = json.loads(OUT.read_text())["rows"] if OUT.is_file() else []  # other variants' rows stay
     rows = [{**r, **stamp} for r in rows]
     names = {r["variant"] for r in rows}
-    OUT.write_text(json.dumps({"rows": [r for r in kept if r["variant"] not in names] + rows}, indent=2) + "\n")
-    for r in rows:
-        ab = {a["output"]: a for a in r["ablation"]}
-        print(
-            f"{r['variant']:<40} inside {r['checks']['inside_gain_over_best_baseline_db']:+.2f} "
-            f"outside drop {r['checks']['outside_drop_db']:.2f} | outside: K only "
-            f"{ab['K only: J / (1 + K)']['psnr_outside']:.2f}, D only {ab['D only: J - D']['psnr_outside']:.2f}, "
-            f"input {ab['input J']['psnr_outside']:.2f}"
-        )
+    return {"rows": [r for r in kept if r["variant"] not in names] + rows}
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ time, with OCR character error rates. Every variant is a short training through 
 trained on), repeated over --seeds; the JSON keeps every run, the per-variant mean and spread, and
 whether each difference is larger than its spread.
 
-    .venv/bin/python bench/bench_sdwnet.py                    # demo: 14 trainings; estimated 30-40 min on 2 free cores (not yet timed end to end)
+    .venv/bin/python bench/bench_sdwnet.py                    # demo: 14 trainings, about 45 minutes on 2 cores
     .venv/bin/python bench/bench_sdwnet.py --experiments crops wavelet --seeds 0 1 2
     .venv/bin/python bench/bench_sdwnet.py --profile smoke --iters 3 --seconds 4 --seeds 0 --out /tmp/sdwnet.json
 
@@ -18,11 +18,8 @@ the equal-time budget then include the other load (the JSON records the load ave
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
-import shlex
 import sys
 import tempfile
 import time
@@ -34,6 +31,7 @@ from lib.tracks.deblur.evaluate import load_pairs, score_restorer
 from lib.tracks.sdwnet import lab as sdwnet_lab
 
 import paddle
+from harness import bench_name, make_record, metadata, write_record  # bench/harness.py, beside this script
 
 OUT = Path(__file__).resolve().parent / "results" / "sdwnet.json"
 DEFAULTS = {
@@ -65,6 +63,7 @@ def main(argv=None) -> int:
             settings[key] = value
     paddle.set_device("cpu")
     os.environ["COURSE_PROFILE"] = args.profile  # the tracks' configs and data of this profile
+    meta = metadata(bench_name(__file__), argv)  # one stamp for every partial record and the last
 
     track = get_track("sdwnet")
     prepared = track.prepare(args.profile)
@@ -76,15 +75,8 @@ def main(argv=None) -> int:
 
         ocr = OcrEngine()
     result = {
-        "command": "nice -n 19 .venv/bin/python bench/bench_sdwnet.py "
-        + " ".join(map(shlex.quote, argv or sys.argv[1:])),
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "paddle": paddle.__version__,
-            "load_average_at_start": list(os.getloadavg()),
-        },
+        "niceness": os.nice(0),
+        "load_average_at_start": list(os.getloadavg()),
         "profile": args.profile,
         "settings": settings,
         "seeds": args.seeds,
@@ -155,8 +147,7 @@ def main(argv=None) -> int:
                         if cer:
                             result["verdicts"].append(cer)
                     result["wall_seconds"] = time.perf_counter() - start
-                    args.out.parent.mkdir(parents=True, exist_ok=True)
-                    args.out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
+                    write_record(args.out, make_record(meta, result))
     for v in result.get("verdicts", []):
         print(sdwnet_lab.verdict_text(v))
     print(f"wrote {args.out} ({result['wall_seconds'] / 60:.1f} min)")

@@ -15,11 +15,7 @@ Results: bench/results/sdwnet_speed.json (measure when nothing else runs: the JS
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import os
-import platform
-import shlex
 import sys
 from pathlib import Path
 
@@ -31,6 +27,7 @@ from lib.tracks.sdwnet import lab as sdwnet_lab
 from lib.train.registry import build_model
 
 import paddle
+from harness import bench_name, run  # bench/harness.py, beside this script
 
 OUT = Path(__file__).resolve().parent / "results" / "sdwnet_speed.json"
 
@@ -45,6 +42,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     paddle.set_device("cpu")
     os.environ.setdefault("COURSE_PROFILE", "demo")
+    run(bench_name(__file__), lambda: measure_models(args), args.out, argv)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def measure_models(args) -> dict:
+    """The figures: each network's size, training speed and inference milliseconds per megapixel."""
     track = get_track("sdwnet")
     models = {
         "sdwnet demo": track.model_spec(track.config("demo")),
@@ -52,15 +56,8 @@ def main(argv=None) -> int:
         "NAFNet deblur demo": sdwnet_lab.model_spec("deblur"),
     }
     result = {
-        "command": "nice -n 19 .venv/bin/python bench/bench_sdwnet_speed.py "
-        + " ".join(map(shlex.quote, argv if argv is not None else sys.argv[1:])),
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "paddle": paddle.__version__,
-            "load_average_at_start": list(os.getloadavg()),
-        },
+        "niceness": os.nice(0),
+        "load_average_at_start": list(os.getloadavg()),
         "size": args.size,
         "batch": args.batch,
         "patch": args.patch,
@@ -85,14 +82,12 @@ def main(argv=None) -> int:
         }
         result["results"][name] = row
         print(
-            f"{name}: {row['params']:,} params, {row['gmacs_256']:.2f} GMACs/256^2, train {row['train_pixels_per_s']:,.0f} px/s, "
+            f"{name}: {row['params']:,} params, {row['gmacs_256']:.2f} GMACs/256^2, "
+            f"train {row['train_pixels_per_s']:,.0f} px/s, "
             + ", ".join(f"{k} {v:.0f} ms/MP" for k, v in row["ms_per_megapixel"].items()),
             flush=True,
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
-    return 0
+    return result
 
 
 if __name__ == "__main__":
