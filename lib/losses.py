@@ -124,7 +124,8 @@ def ms_ssim(
 ):
     """MS-SSIM of each image of the batch (N values, float32), averaged over channels.
 
-    Images in [0, data_range]; computed in float32 with autocast off (module docstring). With the 5 standard weights both sides must be at least
+    Images in [0, data_range]; computed in float32 with autocast off (module docstring). With the 5 standard
+    weights both sides must be at least
     ``ms_ssim_min_size()`` = 176 pixels; for smaller images pass fewer weights (e.g.
     ``MS_SSIM_WEIGHTS[:3]``, renormalised by the caller if wanted) or use ``ssim``.
     """

@@ -68,7 +68,7 @@ def masked_pair(n=1, size=64, seed=0):
 
 # --------------------------------------------------------------------------- parameter counts
 def test_reference_generator_has_26937100_trainable_parameters():
-    # Measured with the reference PyTorch code (FIELD_NOTES.md). Spectral norm cannot run under
+    # Measured with the reference PyTorch code (zhaoyuzhi/deepfillv2). Spectral norm cannot run under
     # paddle.LazyGuard (it normalises the weight when applied), so this builds the 27M weights (~2 s).
     assert generator_formula(64) == 26_937_100 == DEEPFILL_PARAM_COUNTS["reference"]
     gen = deepfill_from_config("reference")

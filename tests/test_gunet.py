@@ -26,7 +26,7 @@ import paddle
 import paddle.nn.functional as F
 import pytest
 
-# Counts measured with the reference PyTorch code (IDKiro/gUNet); see FIELD_NOTES.md.
+# Counts measured with the reference PyTorch code (IDKiro/gUNet).
 REFERENCE_COUNTS = {"gunet-t": 844_899, "gunet-s": 1_477_059, "gunet-b": 2_741_379, "gunet-d": 5_270_019}
 
 

@@ -20,7 +20,7 @@ import paddle
 import pytest
 
 # Official real-denoising model (n_feat 80, chan_factor 1.5, 4 RRGs, n_MRB 2, bias False), measured
-# with the reference PyTorch code (swz30/MIRNetv2); see FIELD_NOTES.md.
+# with the reference PyTorch code (swz30/MIRNetv2).
 REAL_DENOISING_COUNT = 5_858_560
 # sldyns/MIRNetV2_paddle: MIRNet_v2(n_feat=64) with 3 RRGs (groups 1, 2, 4), counted from its code
 # (the same layers as the official ones; _reference_keys below writes them out).

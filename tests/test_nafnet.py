@@ -22,7 +22,7 @@ import numpy as np
 import paddle
 import pytest
 
-# Counts measured with the reference PyTorch code (megvii-research/NAFNet); see FIELD_NOTES.md.
+# Counts measured with the reference PyTorch code (megvii-research/NAFNet).
 REFERENCE_COUNTS = {
     "gopro-width32": 17_111_907,
     "gopro-width64": 67_888_835,

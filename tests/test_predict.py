@@ -162,7 +162,7 @@ def test_missing_model_files_are_reported(isolated, tmp_path):
     assert result.returncode == 2 and "cannot load the model" in result.stderr
 
 
-# ---------------------------------------------------------------------------------------------- tiling from the metadata
+# --------------------------------------------------------------------------------------- tiling from the metadata
 @pytest.fixture(scope="module")
 def quadrant_submission(tmp_path_factory):
     """The tiny model's zip built as the deblur track's ``full`` profile builds it: the tiling comes

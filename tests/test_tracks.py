@@ -249,7 +249,7 @@ def test_settings_train_a_changed_network_in_a_folder_of_its_own(tmp_path, tiny_
 
 @pytest.mark.parametrize("name", sorted(KNOWN_TRACKS))
 def test_every_shipped_checkpoint_is_at_most_10_mb(name):
-    """TRACKS.md: a shipped demo checkpoint is at most 10 MB (10^7 bytes), so a wider network must say
+    """The course's rule: a shipped demo checkpoint is at most 10 MB (10^7 bytes), so a wider network must say
     how it fits (e.g. a width-32 deblur NAFNet is 19.9 MB in float32) before it replaces one."""
     weights_file = get_track(name).shipped_dir / "model.pdparams"
     assert weights_file.is_file(), weights_file

@@ -138,7 +138,7 @@ DEEPFILL_CONFIGS: dict[str, dict[str, Any]] = {
 }
 # Trainable generator parameters: each net is 2 x sum(c_in * c_out * k * k + c_out) over its 16
 # gated convs (features + gate); 13,468,550 per net at L = 64. Measured with the reference code:
-# 26,937,100 (FIELD_NOTES.md); tests/test_deepfillv2.py asserts all three.
+# 26,937,100 (zhaoyuzhi/deepfillv2, PyTorch); tests/test_deepfillv2.py asserts all three.
 DEEPFILL_PARAM_COUNTS = {
     "reference": 26_937_100,
     "demo": 1_702_348,

@@ -5,7 +5,8 @@ Data: :mod:`lib.tracks.denoise.data` writes SIDD-Medium's scene layout from clea
 with Brooks et al.'s camera pipeline (:mod:`lib.tracks.denoise.camera_noise`) and cuts the winning solution's patches.
 Model: :mod:`lib.models.mirnet_v2`. Training: :mod:`lib.tracks.denoise.tasks` (the engine's
 ``restoration_psnr_ssim`` plus the winning solution's output clipping and MixUp, used by ``full``) with the
-winning solution's progressive schedule in epochs of the prepared patches (lib/configs/denoise.yaml). Evaluation: held-out scenes against the
+winning solution's progressive schedule in epochs of the prepared patches (lib/configs/denoise.yaml).
+Evaluation: held-out scenes against the
 noisy input and the classical denoisers of :mod:`lib.tracks.denoise.baselines` tuned on the validation
 patches, per ISO, and a noise-level sweep. Deployment: :mod:`lib.export` and an ``infer.py``-style
 single-image path through the exported model::
