@@ -10,7 +10,7 @@ export GLOG_minloglevel := 2
 export FLAGS_call_stack_level := 0
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: setup run test test-lib test-notebooks data prepare train submission check-full lab clean-venv
+.PHONY: setup run test test-fast lint test-lib test-notebooks data prepare train submission check-full lab clean-venv
 
 setup: $(STAMP)
 
@@ -52,7 +52,16 @@ submission: setup
 run: setup data
 	$(PY) -m lib.runner
 
-test: setup test-lib test-notebooks
+test: setup lint test-lib test-notebooks
+
+# The quick tier for a contributor's edit-test loop: lint and the tests not marked slow (no notebooks).
+test-fast: setup lint
+	COURSE_PROFILE=smoke $(PY) -m pytest -q -m "not slow" tests
+
+# ruff (pyproject.toml [tool.ruff]): lint, and formatting checked, never rewritten (`ruff format .` does that).
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test-lib: setup
 	COURSE_PROFILE=smoke $(PY) -m pytest -q tests
