@@ -336,8 +336,8 @@ def full_profile_markdown(name: str, sections: tuple = ()) -> str:
     if record:
         gpu = record["gpu"]
         lines.append(
-            f"`make check-full` 在本机 CPU 上以 full 尺寸跑了第一个和最后一个阶段的训练步、评估与提交"
-            f"（{record.get('date', '')}）：峰值内存 {record['peak_rss_gib']:.1f} GiB；"
+            "`make check-full` 在 CPU 上以 full 尺寸跑了第一个和最后一个阶段的训练步、评估与提交："
+            f"峰值内存 {record['peak_rss_gib']:.1f} GiB；"
             f"按 {gpu.get('name', 'GPU')} 估算，完整训练约 {record['cost']['gpu_hours']:.0f} GPU 小时"
             f"（{record['cost']['iterations']:,} 次迭代；"
             f"假设：峰值算力 × {gpu.get('efficiency', '?')}，未在 GPU 上实测）。"
