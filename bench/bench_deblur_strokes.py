@@ -48,7 +48,7 @@ from lib.infer import predict_image, tlc_model
 from lib.paths import generated_data_root
 from lib.tracks import get_track
 from lib.tracks.deblur import baselines
-from lib.tracks.deblur.data import CAUSE_SPLITS, COUNT_KEYS, data_options, generate_cause_set, generate_evaluation_set
+from lib.tracks.deblur.data import COUNT_KEYS, data_options
 from lib.tracks.deblur.strokes import (
     BLURRED,
     SHARP,
@@ -64,6 +64,8 @@ from lib.tracks.deblur.strokes import (
 import numpy as np
 import paddle
 from record import machine, stamp, write_json  # bench/record.py, beside this script
+
+from experiments.deblur.data import CAUSE_SPLITS, generate_cause_set, generate_evaluation_set
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_strokes.json"
 UNSHARP = "unsharp mask"
