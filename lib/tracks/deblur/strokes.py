@@ -23,8 +23,6 @@ from pathlib import Path
 
 import numpy as np
 
-RESULTS_FILE = Path(__file__).resolve().parents[3] / "bench" / "results" / "deblur_strokes.json"
-
 # The method names of lib.tracks.deblur.evaluate.readability, in the order the tables show them.
 BLURRED, SHARP = "blurred input", "sharp (ground truth)"
 METHOD_LABELS_ZH = {
@@ -434,11 +432,11 @@ def paired_cer_difference(cer_a, cer_b, *, confidence: float = 0.95, resamples: 
 
 
 # ---------------------------------------------------------------- the recorded benchmark, for notebook 04
-def load_results(path=None) -> dict:
-    """``bench/results/deblur_strokes.json`` (written by ``bench/bench_deblur_strokes.py``)."""
-    path = Path(path or RESULTS_FILE)
+def load_results(path) -> dict:
+    """A recorded strokes bench (e.g. the repository's ``deblur_strokes.json``), from the path its caller gives."""
+    path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: run `python bench/bench_deblur_strokes.py` first")
+        raise FileNotFoundError(f"{path}: no recorded strokes bench (the deblur strokes bench writes it)")
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -305,3 +305,14 @@ def test_reading_table_bolds_the_best_cer_of_each_split_and_shows_the_width_rati
     assert lines[0] == "| 分组 | 模糊输入 | 随课程发布的模型 | 清晰原图 |" and len(lines) == 4
     assert lines[2] == "| 训练字体 + 训练模糊减半 | **0.030** / ×2.00 | 0.050 / ×1.10 | 0.020 |"
     assert lines[3] == "| 未见字体 + 训练模糊 | 0.500 / ×2.00 | **0.300** / ×1.10 | 0.100 |"
+
+
+def test_load_results_reads_the_given_file_and_names_a_missing_one(tmp_path):
+    from lib.tracks.deblur.strokes import load_results
+
+    (tmp_path / "bench.json").write_text('{"by_split": []}', encoding="utf-8")
+    assert load_results(tmp_path / "bench.json") == {"by_split": []}
+    with pytest.raises(FileNotFoundError, match=r"none\.json: no recorded strokes bench"):
+        load_results(tmp_path / "none.json")
+    with pytest.raises(TypeError):  # no default path: the caller says which recorded file
+        load_results()
