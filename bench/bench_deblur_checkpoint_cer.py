@@ -40,12 +40,13 @@ from lib.ocr import OcrEngine, reference_text
 from lib.paths import generated_data_root
 from lib.tracks import get_track
 from lib.tracks.deblur.evaluate import load_pairs
-from lib.tracks.deblur.strokes import evaluation_pages, page_cers, paired_cer_difference
+from lib.tracks.deblur.strokes import paired_cer_difference
 
 import paddle
 from record import machine, stamp, write_json  # bench/record.py, beside this script
 
 from experiments.deblur.data import generate_evaluation_set
+from experiments.deblur.strokes import evaluation_pages, page_cers
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_checkpoint_cer.json"
 SNAPSHOT = re.compile(r"iter(\d+)\.pdparams$")

@@ -34,14 +34,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from lib.tracks.deblur.strokes import (
     BLURRED,
-    SHIPPED_BENCH30,
-    SMALL_BODY_PX,
-    bench30_file,
     load_results,  # noqa: E402
     merged_page_cer,
 )
 
 from record import stamp, write_json  # noqa: E402
+
+from experiments.deblur.strokes import SHIPPED_BENCH30, SMALL_BODY_PX, bench30_file  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 

@@ -19,20 +19,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.tracks.deblur.strokes import (
-    BENCH30_TAGS,
-    BLURRED,
-    CROSS_MACHINE_PAGE_CER_TOLERANCE,
-    SHARP,
-    SHIPPED_BENCH30,
-    merged_page_cer,
-    paired_cer_difference,
-)
+from lib.tracks.deblur.strokes import BLURRED, SHARP, merged_page_cer, paired_cer_difference
 
 import numpy as np
 import yaml
 
 from experiments.config import CANDIDATE_KEY
+from experiments.deblur.strokes import BENCH30_TAGS, CROSS_MACHINE_PAGE_CER_TOLERANCE, SHIPPED_BENCH30
 
 EXPERIMENTS = Path(__file__).resolve().parent
 BENCH_RESULTS = EXPERIMENTS.parents[1] / "bench" / "results"

@@ -316,3 +316,22 @@ def test_training_shake_copies_add_the_shaken_pages_beside_their_originals(tmp_p
 def test_bad_training_shake_copies_is_a_clear_error(options, problem):
     with pytest.raises(ConfigError, match=rf"deblur\.yaml data: {problem}"):
         deblur.data_options("smoke", options)
+
+
+def test_evaluation_pages_carry_what_each_page_is(tiny):
+    from experiments.deblur.strokes import evaluation_pages
+
+    pages = evaluation_pages(tiny, splits=["test_A", "heldout"])
+    assert [p["split"] for p in pages] == ["test_A"] * 2 + ["heldout"] * deblur.data_options("smoke")["n_heldout"]
+    for page in pages:
+        meta = json.loads(
+            (tiny / page["split"] / "meta" / page["name"].replace(".png", ".json")).read_text(encoding="utf-8")
+        )
+        assert page["info"] == {
+            "language": meta["page"]["language"],
+            "columns": meta["page"]["columns"],
+            "body_px": meta["page"]["body_px"],
+            "fonts": meta["fonts"],
+            "kernel": meta["kernel"],
+        }
+        assert page["info"]["language"] in ("zh", "en", "mixed") and page["info"]["columns"] in (1, 2)

@@ -424,25 +424,6 @@ def test_stroke_weight_change_moves_each_edge_by_the_asked_pixels():
     assert np.allclose(lighter[[12, 17]], 0.55) and np.allclose(lighter[13:17], 0.1)
 
 
-def test_evaluation_pages_carry_what_each_page_is(tiny):
-    from lib.tracks.deblur.strokes import evaluation_pages
-
-    pages = evaluation_pages(tiny, splits=["test_A", "heldout"])
-    assert [p["split"] for p in pages] == ["test_A"] * 2 + ["heldout"] * deblur.data_options("smoke")["n_heldout"]
-    for page in pages:
-        meta = json.loads(
-            (tiny / page["split"] / "meta" / page["name"].replace(".png", ".json")).read_text(encoding="utf-8")
-        )
-        assert page["info"] == {
-            "language": meta["page"]["language"],
-            "columns": meta["page"]["columns"],
-            "body_px": meta["page"]["body_px"],
-            "fonts": meta["fonts"],
-            "kernel": meta["kernel"],
-        }
-        assert page["info"]["language"] in ("zh", "en", "mixed") and page["info"]["columns"] in (1, 2)
-
-
 # ------------------------------------------------------------------ extra Chinese training fonts
 def fake_extra_fonts(root: Path) -> Path:
     """Every file of fonts._EXTRA_CJK under ``root``, each a link to one of mplfonts' Chinese faces
