@@ -10,11 +10,14 @@ Importing this module registers :class:`TrainingSwitches` with the product's gen
 * ``train_extra_cjk_fonts: true``: the training pages also draw their Chinese text from the extra faces of
   :mod:`lib.data.fonts` (``python -m lib.data.fonts --fetch-extra-cjk``);
 * ``train_heldout_fonts: true``: a diagnostic, never a candidate: the training pages also draw the held-out font
-  families, so ``heldout``'s fonts are no longer unseen;
+  families, so ``heldout``'s fonts are no longer unseen (only its pages are): does a model that has seen those fonts
+  read the held-out pages better than their blurred input, i.e. are unseen fonts what costs the reading?
 * ``train_shake_share: s``: that share of the training pages is blurred by the camera-shake family (the held-out
   split's sampler) instead of the training kernels;
 * ``train_shake_copies: true`` (with a share): the shaken pages are written as extra pairs (``00007_shake``) beside
-  their originals instead of replacing them.
+  their originals instead of replacing them: the same pages and texts, so the set is the default set plus shaken
+  copies. A copy sorts right after its original, so prepare's validation tail (the last val_count pairs by name) can
+  hold one without the other: read split.json.
 
 Each key is absent from the options when off, so a set without them is the product's, byte for byte.
 
