@@ -12,7 +12,9 @@ command and trains nothing.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from lib.paths import RUNS_DIR
 
@@ -48,9 +50,19 @@ def main(argv=None) -> int:
     print("python -m lib.train " + " ".join(lib_args), flush=True)
     if args.dry_run:
         return 0
+    importable_in_children()
     from lib.train.__main__ import main as train
 
     return train(lib_args)
+
+
+def importable_in_children() -> None:
+    """Put the repository on ``PYTHONPATH``: the training processes that ``lib.train`` launches run its script by
+    path, and import this folder's extensions (``extensions`` of the options file) from there."""
+    root = str(Path(__file__).resolve().parents[1])
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if root not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ options every recorded run saved, and handed to the course's engine through ``py
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import lib  # noqa: F401
@@ -141,3 +142,11 @@ def test_an_options_file_generates_its_own_data_folder(tmp_path, monkeypatch):
     assert calls[0][1]["options"]["train_shake_share"] == 0.3
     assert get_track("deblur").generate_data("demo") is None  # the product's track: its own folder, its own options
     assert calls[1][1]["options"] is None
+
+
+def test_the_launched_training_processes_can_import_the_extensions(monkeypatch):
+    """lib.train's ranks run its script by path: the repository goes first on their PYTHONPATH, once."""
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    train.importable_in_children()
+    train.importable_in_children()
+    assert os.environ["PYTHONPATH"].split(os.pathsep) == [str(REPO), "/elsewhere"]
