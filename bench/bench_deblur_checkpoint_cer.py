@@ -39,12 +39,14 @@ from lib.metrics import evaluate_pair
 from lib.ocr import OcrEngine, reference_text
 from lib.paths import generated_data_root
 from lib.tracks import get_track
-from lib.tracks.deblur.data import generate_evaluation_set
 from lib.tracks.deblur.evaluate import load_pairs
-from lib.tracks.deblur.strokes import evaluation_pages, page_cers, paired_cer_difference
+from lib.tracks.deblur.strokes import paired_cer_difference
 
 import paddle
 from harness import bench_name, make_record, metadata, write_record  # bench/harness.py, beside this script
+
+from experiments.deblur.data import generate_evaluation_set
+from experiments.deblur.strokes import evaluation_pages, page_cers
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_checkpoint_cer.json"
 SNAPSHOT = re.compile(r"iter(\d+)\.pdparams$")

@@ -133,7 +133,9 @@ def run_options(name: str, seed: int, scale: float) -> dict:
 def prepared_data(name: str):
     """The demo pages prepared as ``name`` needs (its own folder when it changes the preparation)."""
     from lib.tracks import get_track
-    from lib.tracks.deblur.data import STRENGTH_KEY, data_options, ensure_dataset
+    from lib.tracks.deblur.data import data_options, ensure_dataset
+
+    from experiments.deblur.data import STRENGTH_KEY
 
     track = get_track("deblur")
     overrides = VARIANTS[name][1]
@@ -153,10 +155,11 @@ def run_one(name: str, seed: int, scale: float) -> dict:
     from lib.infer import predict_image, tlc_model
     from lib.paths import data_root
     from lib.tracks import get_track
-    from lib.tracks.deblur.data import CAUSE_SPLITS, generate_cause_set
     from lib.tracks.deblur.evaluate import readability
 
     import paddle
+
+    from experiments.deblur.data import CAUSE_SPLITS, generate_cause_set
 
     lock = open(LOG_DIR / f"{run_name(name, seed, scale)}.lock", "w")  # held until this process ends
     try:

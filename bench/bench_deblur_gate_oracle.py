@@ -35,14 +35,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from lib.tracks.deblur.strokes import (  # noqa: E402  (after the sys.path lines above)
     BLURRED,
-    SHIPPED_BENCH30,
-    SMALL_BODY_PX,
-    bench30_file,
     load_results,
     merged_page_cer,
 )
 
 from harness import bench_name, run  # noqa: E402
+
+from experiments.deblur.strokes import SHIPPED_BENCH30, SMALL_BODY_PX, bench30_file  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 

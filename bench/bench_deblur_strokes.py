@@ -49,22 +49,22 @@ from lib.infer import predict_image, tlc_model
 from lib.paths import generated_data_root
 from lib.tracks import get_track
 from lib.tracks.deblur import baselines
-from lib.tracks.deblur.data import CAUSE_SPLITS, COUNT_KEYS, data_options, generate_cause_set, generate_evaluation_set
-from lib.tracks.deblur.strokes import (
-    BLURRED,
-    SHARP,
-    evaluation_pages,
-    ocr_confusions,
-    page_cers,
-    paired_cer_difference,
-    restore_pages,
-    stroke_table,
-    summarize_strokes,
-)
+from lib.tracks.deblur.data import COUNT_KEYS, data_options
+from lib.tracks.deblur.strokes import BLURRED, SHARP, paired_cer_difference
 
 import numpy as np
 import paddle
 from harness import bench_name, make_record, metadata, stamp, write_record  # bench/harness.py, beside this script
+
+from experiments.deblur.data import CAUSE_SPLITS, generate_cause_set, generate_evaluation_set
+from experiments.deblur.strokes import (
+    evaluation_pages,
+    ocr_confusions,
+    page_cers,
+    restore_pages,
+    stroke_table,
+    summarize_strokes,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_strokes.json"
 UNSHARP = "unsharp mask"

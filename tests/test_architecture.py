@@ -151,6 +151,81 @@ def test_layout_rule_catches_a_probe(tmp_path, probe, source, expected):
     assert any(p.startswith(expected) for p in problems), problems
 
 
+# ------------------------------------------------------------------ lib reads neither bench/ nor experiments/
+OUTSIDE = ("bench", "experiments")  # the measurements and the lab: they read lib, never the other way
+OUTSIDE_PATH = re.compile(r"(?:^|[\s\"'`(=/])(" + "|".join(OUTSIDE) + r")(?:/|$)")
+
+
+def docstring_nodes(tree: ast.AST) -> set:
+    """The docstrings of a module, its classes and functions: prose, which may name where results come from."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def outside_references(root: Path = ROOT) -> list[str]:
+    """Every place in lib's source under ``root`` that reaches bench/ or experiments/: an import of either, or a
+    string (not a docstring) with either as a path part (``"bench"`` in a path join, ``"bench/results/x.json"``,
+    ``f"{repo}/experiments/..."``)."""
+    found = []
+    for path in sorted((root / "lib").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        prose = docstring_nodes(tree)
+        where = path.relative_to(root)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""] if not node.level else []
+            else:
+                modules = []
+            for module in modules:
+                if module.split(".")[0] in OUTSIDE:
+                    found.append(f"{where}:{node.lineno}: imports {module}")
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in prose
+                and OUTSIDE_PATH.search(node.value)
+            ):
+                found.append(f"{where}:{node.lineno}: names a path in {node.value!r}")
+    return found
+
+
+def test_lib_reads_neither_bench_nor_experiments():
+    """lib takes recorded results as a path or a loaded dict from its caller; only notebooks, bench scripts and
+    experiments name the folders."""
+    assert outside_references() == []
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ('RESULTS = ROOT / "bench" / "results" / "x.json"\n', "names a path in 'bench'"),
+        ('def load(path="bench/results/deblur_claims.json"):\n    pass\n', "names a path in 'bench/results/"),
+        ('LAB = f"{ROOT}/experiments/deblur"\n', "names a path in '/experiments/deblur'"),
+        ("import experiments.deblur.data\n", "imports experiments.deblur.data"),
+        ("def f():\n    from bench.record import stamp\n", "imports bench.record"),
+    ],
+)
+def test_the_outside_rule_catches_a_probe(tmp_path, source, expected):
+    """The rule above fails on a copy of lib/ with one offending module added, and a docstring or a word that is
+    no path part (``benchmark``, ``"experiments"`` as a word in a sentence) does not trip it."""
+    shutil.copytree(ROOT / "lib", tmp_path / "lib", ignore=shutil.ignore_patterns("__pycache__", "configs"))
+    (tmp_path / "lib" / "fine.py").write_text(
+        '"""Reads bench/results/x.json when its caller passes that path."""\n'
+        'WORDS = "a benchmark of three experiments, see the bench_x script"\n'
+    )
+    assert outside_references(tmp_path) == []
+    (tmp_path / "lib" / "probe.py").write_text(source)
+    problems = outside_references(tmp_path)
+    assert len(problems) == 1 and problems[0].startswith("lib/probe.py:") and expected in problems[0], problems
+
+
 def test_every_track_has_its_folder_with_its_code():
     """Each registered track's package is a folder lib/tracks/<folder>/ holding the Track, and no
     track module is left directly in lib/tracks/."""

@@ -1,7 +1,8 @@
 """Train a track's model.
 
     python -m lib.train --config deblur [--profile demo] [--data ROOT] [--out DIR] [--fresh] [--iters N]
-                        [--nproc N] [--schedule-scale X] [--set SECTION.KEY=VALUE ...] [--publish]
+                        [--nproc N] [--schedule-scale X] [--set SECTION.KEY=VALUE ...] [--options FILE]
+                        [--publish]
     python -m lib.train --config deocclusion --rescore      # score the shipped model again
 
 Multi-GPU (DataParallel)::
@@ -15,12 +16,18 @@ prepared once: by the launching process before it starts the ranks, and in the r
 lock (:func:`lib.train.launch.prepare_once`), so a run started by paddle.distributed.launch directly
 prepares it in one rank while the others wait.
 
+``--options FILE``: the track's options from FILE (the layout of ``lib/configs/<track>.yaml``, e.g. an experiment's
+merged options) instead of its options file; FILE's ``extensions`` section lists, per profile, the modules to import
+first (they register what those options name: losses, training-page variants).
+
 Imports are absolute so that the launcher can run this file as a script.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import importlib
 import re
 import shutil
 import sys
@@ -42,6 +49,18 @@ def default_run_folder(track, profile: str, schedule_scale: float | None, settin
         keys, value = parse_setting(setting)
         name += f"-{keys[-1]}{re.sub(r'[^A-Za-z0-9.]+', '', str(value))}"
     return track.run_dir(profile).with_name(name)
+
+
+EXTENSIONS = "extensions"  # a section of an options file: per profile, the modules to import before training
+
+
+def with_options_file(track, path: Path, profile: str):
+    """``track`` reading its options from ``path``, with the modules of its ``extensions`` section imported."""
+    track = copy.copy(track)
+    track.config_file = Path(path).resolve()
+    for module in track.config(profile).get(EXTENSIONS) or []:
+        importlib.import_module(module)
+    return track
 
 
 def main(argv=None) -> int:
@@ -88,6 +107,14 @@ def main(argv=None) -> int:
         "folder gets a -<key><value> suffix per setting",
     )
     parser.add_argument(
+        "--options",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the track's options from FILE (the layout of lib/configs/<track>.yaml, e.g. an experiment's merged "
+        "options) instead of its options file",
+    )
+    parser.add_argument(
         "--publish",
         action="store_true",
         help="then score on held-out data and copy the model to checkpoints/<track>_<model>_<profile>/",
@@ -112,7 +139,10 @@ def main(argv=None) -> int:
     from lib.train.launch import prepare_once
 
     try:
-        track = get_track(args.config).with_settings(args.set)
+        track = get_track(args.config)
+        if args.options:
+            track = with_options_file(track, args.options, profile)
+        track = track.with_settings(args.set)
     except ConfigError as err:
         parser.error(str(err))
     if args.nproc > 1 and paddle.distributed.get_world_size() == 1:

@@ -11,7 +11,6 @@ from .. import losses
 LOSSES = {
     "l1": losses.L1Loss,
     "charbonnier": losses.CharbonnierLoss,
-    "stroke_l1": losses.StrokeWeightedL1Loss,  # {name: stroke_l1, edge_weight: 4.0}
     "psnr": losses.PSNRLoss,
     "msssim": losses.MSSSIMLoss,
     "charbonnier_msssim": losses.CharbonnierMSSSIMLoss,

@@ -9,8 +9,8 @@
     baselines.py  unsharp masking, Richardson-Lucy and Wiener, tuned on validation pages
     claims.py     the write-up's claims (2x downsample, gradient filter, progressive patches, all-data
                   fine-tune, TLC) as measured ablations: verdicts, tables, figures (notebooks 01, 03, 04)
-    strokes.py    stroke width and ink fraction of the text of restored pages, which characters the
-                  OCR confuses (bench/bench_deblur_strokes.py; notebook 04 reads its results)
+    strokes.py    a recorded readability bench read back (stroke widths, OCR confusions, per-page
+                  CERs paired with bootstrap intervals) for notebook 04, from the path it gives
 
 Shared layers it uses: lib.data.prepare (the winner's data preparation), lib.models.nafnet,
 lib.models.tlc, lib.infer (whole / tiles / TLC), lib.submission.predict, lib.export. The SDWNet

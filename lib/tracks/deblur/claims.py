@@ -1,15 +1,13 @@
-"""The 冠军方案's claims as measured ablations (bench/bench_deblur_claims.py ->
-bench/results/deblur_claims.json): the verdicts per split and metric, a table and a figure for
-notebooks 01, 03 and 04."""
+"""The 冠军方案's claims as measured ablations (a recorded ablation file, read from the path its caller gives):
+the verdicts per split and metric, a table and a figure for notebooks 01, 03 and 04."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from lib.claims import VERDICT_ZH, verdict
-from lib.paths import REPO_ROOT
 
-RESULTS = REPO_ROOT / "bench" / "results" / "deblur_claims.json"
 SPLITS = ("test_A", "heldout", "scans", "heldout_fonts", "heldout_blur", "mild_blur")  # the last three: cause splits
 SPLIT_ZH = {
     "test_A": "test_A",
@@ -41,10 +39,11 @@ VARIANT_ZH = {
 }
 
 
-def load(path=RESULTS) -> dict:
-    """The recorded runs and verdicts; a clear error when the bench has not run."""
+def load(path) -> dict:
+    """The recorded runs and verdicts of the ablation file ``path``; a clear error when it does not exist."""
+    path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no recorded ablation; run bench/bench_deblur_claims.py")
+        raise FileNotFoundError(f"{path}: no recorded ablation (the deblur claims bench writes it)")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -151,7 +150,10 @@ def plot_claims(verdicts: list[dict], variants, ax=None, metric: str = "psnr"):
     if ax is None:
         _, ax = plt.subplots(figsize=(1.6 + 1.9 * len(chosen), 3.2))
     x = np.arange(len(chosen))
-    spread = lambda s: 0.0 if s != s else s  # NaN (one seed) draws no error bar
+
+    def spread(s):
+        return 0.0 if s != s else s  # NaN (one seed) draws no error bar
+
     ax.bar(
         x - 0.2,
         [v["ours"] for v in chosen],
@@ -208,9 +210,11 @@ def trust_note_zh(data: dict) -> str:
     spreads = [v["spread"] for v in data["verdicts"] if v["metric"] == "psnr" and v["spread"] == v["spread"]]
     return (
         f"每次训练 {iters[0]}–{iters[-1]} 次迭代（演示计划的 {runs[0]['scale']:.0%}，一个进程的 batch，"
-        f"各变体训练的像素数相同），{min(minutes):.0f}–{max(minutes):.0f} 分钟（机器同时有其它任务，分钟数不代表速度）；随机种子 {'、'.join(map(str, seeds))}。"
+        f"各变体训练的像素数相同），{min(minutes):.0f}–{max(minutes):.0f} 分钟"
+        f"（机器同时有其它任务，分钟数不代表速度）；随机种子 {'、'.join(map(str, seeds))}。"
         + (
-            f"每组比较以两种做法中较大的随机种子间标准差为门槛（PSNR 增益的门槛最大 {max(spreads):.2f} dB），差别不超过门槛判为“无法判定”。"
+            f"每组比较以两种做法中较大的随机种子间标准差为门槛（PSNR 增益的门槛最大 {max(spreads):.2f} dB），"
+            "差别不超过门槛判为“无法判定”。"
             if spreads
             else "只有一个随机种子，无法估计波动。"
         )

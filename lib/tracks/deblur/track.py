@@ -10,8 +10,12 @@ tuned on the validation pages. Submission: :mod:`lib.export` with TLC and ``pred
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from pathlib import Path
 
+from lib.paths import DATA_ENV, generated_data_root
 from lib.tracks.base import Track
 
 
@@ -21,9 +25,17 @@ class BlurredPages:
     own preparation of them, the test boards and the full-size pages of ``make check-full``."""
 
     def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
+        """The generated pages. A track reading another options file (``python -m lib.train --options``) generates
+        its own ``data`` section into a folder of its own, named after those options, never over the shipped set."""
         from .data import ensure_dataset
 
-        return ensure_dataset(profile, out, seed=seed, force=force, workers=workers)
+        options = None
+        if self.config_file is not None:
+            options = self.config(profile)["data"]
+            if out is None and not os.environ.get(DATA_ENV, "").strip():
+                digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:8]
+                out = generated_data_root(self.name, profile).with_name(f"{self.name}-{digest}")
+        return ensure_dataset(profile, out, seed=seed, force=force, workers=workers, options=options)
 
     def check_data(self, root: Path) -> list[str]:
         """Every split folder of ``root``; ground truth is required for train only."""

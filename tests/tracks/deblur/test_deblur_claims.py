@@ -42,8 +42,10 @@ def test_verdicts_per_claim_split_and_metric():
 
 
 def test_load_names_the_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="bench_deblur_claims.py"):
+    with pytest.raises(FileNotFoundError, match=r"none\.json: no recorded ablation"):
         load(tmp_path / "none.json")
+    with pytest.raises(TypeError):  # no default path: the caller says which recorded file
+        load()
 
 
 def test_chinese_summaries_quote_the_verdict_numbers():

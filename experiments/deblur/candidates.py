@@ -8,7 +8,9 @@ the seeds, so one page counts once), then compared with the blurred input and wi
 The seed ensembles (several models at once) and the held-out-fonts diagnostic (its training saw the held-out fonts)
 are not candidates and are left out.
 
-    python -m lib.tracks.deblur.candidates          # prints the table from bench/results
+    python -m experiments.deblur.candidates          # prints the table from bench/results
+
+The candidates are the overlays of this folder (``experiments/deblur/*.yaml``), each with its ``candidate:`` block.
 """
 
 from __future__ import annotations
@@ -17,19 +19,16 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.tracks.deblur.strokes import (
-    BENCH30_TAGS,
-    BLURRED,
-    CROSS_MACHINE_PAGE_CER_TOLERANCE,
-    SHARP,
-    SHIPPED_BENCH30,
-    merged_page_cer,
-    paired_cer_difference,
-)
+from lib.tracks.deblur.strokes import BLURRED, SHARP, merged_page_cer, paired_cer_difference
 
 import numpy as np
+import yaml
 
-BENCH_RESULTS = Path(__file__).resolve().parents[3] / "bench" / "results"
+from experiments.config import CANDIDATE_KEY
+from experiments.deblur.strokes import BENCH30_TAGS, CROSS_MACHINE_PAGE_CER_TOLERANCE, SHIPPED_BENCH30
+
+EXPERIMENTS = Path(__file__).resolve().parent
+BENCH_RESULTS = EXPERIMENTS.parents[1] / "bench" / "results"
 SPLITS = ("heldout", "heldout_tilt", "test_A")
 UNSHARP = "unsharp mask"
 STROKE_TOLERANCE = 0.10  # the goal: restored stroke width within 10 % of the sharp page's
@@ -40,44 +39,28 @@ class Candidate:
     name: str  # English, for the bench files and logs
     label_zh: str  # for notebook 04
     methods: dict  # train seed -> the bench's method name (the run's label + " + TLC")
+    experiment: str = ""  # its overlay, e.g. "deblur/02_wide" (python -m experiments.train)
 
 
-CANDIDATES = (
-    Candidate(
-        "recipe (the shipped model is seed 0)",
-        "附带做法（附带模型是随机种子 0）",
-        {0: "shipped + TLC", 1: "shipped_x4_s1 + TLC", 2: "recipe_s2_x4 + TLC"},
-    ),
-    Candidate("milder training blur", "训练页加入轻的模糊", {0: "wide_x4 + TLC"}),
-    Candidate("L1 only + milder training blur", "只用 L1 + 轻的模糊", {0: "l1_wide_x4 + TLC"}),
-    Candidate("stroke-weight variation", "笔画粗细变化", {0: "stroke_x4 + TLC", 1: "stroke_x4_s1 + TLC"}),
-    Candidate("stroke-weighted L1 loss", "按笔画加权的 L1 损失", {0: "strokel1_x4 + TLC"}),
-    Candidate("15 more CJK typefaces", "多 15 种中文字体", {0: "cjk_x4 + TLC"}),
-    Candidate("width 32, 2x schedule", "宽度 32，2 倍计划", {0: "w32_x2 + TLC", 1: "w32_x2_s1 + TLC"}),
-    Candidate("width 32, 4x schedule", "宽度 32，4 倍计划", {0: "w32_x4 + TLC"}),
-    Candidate("recipe, 8x schedule", "附带做法，8 倍计划", {0: "recipe_x8 + TLC", 2: "recipe_x8_s2 + TLC"}),
-    Candidate("camera shake on 30 % of pages", "30% 训练页换成相机抖动", {0: "shake_x4 + TLC"}),
-    Candidate("camera shake on 15 % of pages", "15% 训练页换成相机抖动", {0: "shake015_x4 + TLC"}),
-    Candidate("camera shake 30 % + stroke weight", "30% 相机抖动 + 笔画粗细", {0: "shake_stroke_x4 + TLC"}),
-    Candidate("shaken copies", "抖动副本", {0: "shake_copies_x4 + TLC", 1: "shake_copies_s1_x4 + TLC"}),
-    Candidate(
-        "shaken copies + stroke weight",
-        "抖动副本 + 笔画粗细",
-        {0: "copies_stroke_x4 + TLC", 1: "copies_stroke_s1_x4 + TLC", 2: "copies_stroke_s2_x4 + TLC"},
-    ),
-    Candidate("160 training pages", "160 张训练页", {0: "pages160_x4 + TLC", 2: "pages160_s2_x4 + TLC"}),
-    Candidate(
-        "160 pages + shaken copies + stroke weight",
-        "160 页 + 抖动副本 + 笔画粗细",
-        {0: "pages160_cs_x4 + TLC", 2: "pages160_cs_s2_x4 + TLC"},
-    ),
-    Candidate(
-        "160 pages + shaken copies + stroke weight, PSNR loss",
-        "160 页 + 抖动副本 + 笔画粗细，PSNR 损失",
-        {0: "pages160_cs_psnr_x4 + TLC", 2: "pages160_cs_psnr_s2_x4 + TLC"},
-    ),
-    Candidate("the 冠军方案's 10-block bottleneck", "冠军方案的 10 块瓶颈", {0: "deep10_x4 + TLC"}),
-)
+def load_candidates(folder=EXPERIMENTS) -> tuple[Candidate, ...]:
+    """Every candidate: one per overlay ``<folder>/*.yaml`` that has a ``candidate:`` block, in file-name order (the
+    files are numbered in the order the study tried them)."""
+    candidates = []
+    for path in sorted(Path(folder).glob("*.yaml")):
+        block = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(CANDIDATE_KEY)
+        if block is None:
+            continue
+        try:
+            methods = {int(seed): run["method"] for seed, run in block["seeds"].items()}
+            candidates.append(Candidate(block["name"], block["label_zh"], methods, f"deblur/{path.stem}"))
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise ValueError(
+                f"{path}: a candidate needs name, label_zh and seeds {{seed: {{method: ...}}}} ({err!r})"
+            ) from err
+    return tuple(candidates)
+
+
+CANDIDATES = load_candidates()
 
 
 def bench_files(split: str, results_dir=None) -> list[Path]:
@@ -117,7 +100,8 @@ def page_cers(
 
 
 def stroke_ratios(benches: list[dict], split: str) -> dict[str, float]:
-    """Every method's restored stroke width as a multiple of the sharp page's (mean over the pages), first bench first."""
+    """Every method's restored stroke width as a multiple of the sharp page's (mean over the pages), first bench
+    first."""
     ratios: dict[str, float] = {}
     for bench in benches:
         for row in bench.get("by_split", []):
@@ -187,7 +171,8 @@ def reads_below(difference: dict) -> bool:
 def goal_status(rows: list[dict], splits=SPLITS) -> dict[str, dict]:
     """Per candidate: whether its pooled mean CER is below the blurred input's on every split it was read on,
     whether it is resolved below on every one (the interval), whether its mean is at or below unsharp masking's on
-    every one, whether its strokes are within 10 % of the sharp width on every one; and the splits it was not read on."""
+    every one, whether its strokes are within 10 % of the sharp width on every one; and the splits it was not read
+    on."""
     status: dict[str, dict] = {}
     for row in rows:
         entry = status.setdefault(
@@ -315,9 +300,8 @@ if __name__ == "__main__":
     print(
         f"resolved below on every split read (95 % interval): {[n for n, s in status.items() if s['resolved_below']]}"
     )
-    print(
-        f"at or below unsharp masking on every split read (mean): {[n for n, s in status.items() if s['at_or_below_unsharp']]}"
-    )
+    at_or_below = [n for n, s in status.items() if s["at_or_below_unsharp"]]
+    print(f"at or below unsharp masking on every split read (mean): {at_or_below}")
     print("\n" + scoreboard_markdown(board, against="stroke_ratio", zh=False))
     print(
         f"\nstrokes within 10 % of sharp on every split read: "

@@ -1,12 +1,13 @@
-"""lib.tracks.deblur.candidates: every candidate's seeds pooled page by page and read against the blurred input."""
+"""experiments.deblur.candidates: every candidate's seeds pooled page by page and read against the blurred input."""
 
 import json
 
-from lib.tracks.deblur import candidates as cand
 from lib.tracks.deblur.strokes import BLURRED, SHARP
 
 import numpy as np
 import pytest
+
+from experiments.deblur import candidates as cand
 
 BLURRED_CER = [0.10, 0.20, 0.30, 0.40]
 UNSHARP_CER = [0.12, 0.18, 0.33, 0.41]
@@ -68,7 +69,8 @@ def test_seeds_are_pooled_page_by_page_then_compared(benches):
 def test_goal_status_and_table(benches):
     rows = cand.scoreboard(benches, candidates=(TWO_SEEDS,), splits=("heldout", "test_A"))
     status = cand.goal_status(rows, splits=("heldout", "test_A", "heldout_tilt"))["two seeds"]
-    # heldout pooled [0.06, 0.20, 0.20, 0.42] vs blurred 0.25 on average: below by the mean, not resolved (page 4 reads worse)
+    # heldout pooled [0.06, 0.20, 0.20, 0.42] vs blurred 0.25 on average: below by the mean, not resolved
+    # (page 4 reads worse)
     assert status["mean_below"] and not status["resolved_below"]
     assert status["missing"] == ["heldout_tilt"]
     assert not status["strokes_within_10_percent"]  # heldout x1.20; test_A x1.05 alone would pass
@@ -155,3 +157,62 @@ def test_the_shipped_models_bench_comes_first(tmp_path):
         "deblur_strokes_heldout_tilt30_a.json",
     ]
     assert cand.page_cers("heldout_tilt", tmp_path)[BLURRED][0] == 0.10
+
+
+# the hand-kept list the overlays replaced (lib/tracks/deblur/candidates.py before they existed): the reference
+HAND_KEPT = (
+    cand.Candidate(
+        "recipe (the shipped model is seed 0)",
+        "附带做法（附带模型是随机种子 0）",
+        {0: "shipped + TLC", 1: "shipped_x4_s1 + TLC", 2: "recipe_s2_x4 + TLC"},
+    ),
+    cand.Candidate("milder training blur", "训练页加入轻的模糊", {0: "wide_x4 + TLC"}),
+    cand.Candidate("L1 only + milder training blur", "只用 L1 + 轻的模糊", {0: "l1_wide_x4 + TLC"}),
+    cand.Candidate("stroke-weight variation", "笔画粗细变化", {0: "stroke_x4 + TLC", 1: "stroke_x4_s1 + TLC"}),
+    cand.Candidate("stroke-weighted L1 loss", "按笔画加权的 L1 损失", {0: "strokel1_x4 + TLC"}),
+    cand.Candidate("15 more CJK typefaces", "多 15 种中文字体", {0: "cjk_x4 + TLC"}),
+    cand.Candidate("width 32, 2x schedule", "宽度 32，2 倍计划", {0: "w32_x2 + TLC", 1: "w32_x2_s1 + TLC"}),
+    cand.Candidate("width 32, 4x schedule", "宽度 32，4 倍计划", {0: "w32_x4 + TLC"}),
+    cand.Candidate("recipe, 8x schedule", "附带做法，8 倍计划", {0: "recipe_x8 + TLC", 2: "recipe_x8_s2 + TLC"}),
+    cand.Candidate("camera shake on 30 % of pages", "30% 训练页换成相机抖动", {0: "shake_x4 + TLC"}),
+    cand.Candidate("camera shake on 15 % of pages", "15% 训练页换成相机抖动", {0: "shake015_x4 + TLC"}),
+    cand.Candidate("camera shake 30 % + stroke weight", "30% 相机抖动 + 笔画粗细", {0: "shake_stroke_x4 + TLC"}),
+    cand.Candidate("shaken copies", "抖动副本", {0: "shake_copies_x4 + TLC", 1: "shake_copies_s1_x4 + TLC"}),
+    cand.Candidate(
+        "shaken copies + stroke weight",
+        "抖动副本 + 笔画粗细",
+        {0: "copies_stroke_x4 + TLC", 1: "copies_stroke_s1_x4 + TLC", 2: "copies_stroke_s2_x4 + TLC"},
+    ),
+    cand.Candidate("160 training pages", "160 张训练页", {0: "pages160_x4 + TLC", 2: "pages160_s2_x4 + TLC"}),
+    cand.Candidate(
+        "160 pages + shaken copies + stroke weight",
+        "160 页 + 抖动副本 + 笔画粗细",
+        {0: "pages160_cs_x4 + TLC", 2: "pages160_cs_s2_x4 + TLC"},
+    ),
+    cand.Candidate(
+        "160 pages + shaken copies + stroke weight, PSNR loss",
+        "160 页 + 抖动副本 + 笔画粗细，PSNR 损失",
+        {0: "pages160_cs_psnr_x4 + TLC", 2: "pages160_cs_psnr_s2_x4 + TLC"},
+    ),
+    cand.Candidate("the 冠军方案's 10-block bottleneck", "冠军方案的 10 块瓶颈", {0: "deep10_x4 + TLC"}),
+)
+
+
+def test_the_overlays_are_the_hand_kept_list_in_its_order():
+    """One candidate per overlay file, in file-name order: the 18 runs of the old list with the same names, labels
+    and methods, in the same order (so the scoreboard prints as before)."""
+    assert [(c.name, c.label_zh, c.methods) for c in cand.CANDIDATES] == [
+        (c.name, c.label_zh, c.methods) for c in HAND_KEPT
+    ]
+    assert [c.experiment for c in cand.CANDIDATES] == sorted(
+        f"deblur/{p.stem}" for p in cand.EXPERIMENTS.glob("*.yaml")
+    )
+
+
+def test_an_overlay_without_its_candidate_fields_is_an_error_naming_the_file(tmp_path):
+    (tmp_path / "01_a.yaml").write_text("candidate: {name: a, label_zh: 甲, seeds: {0: {method: a + TLC}}}\n")
+    (tmp_path / "02_plain.yaml").write_text("model: {demo: {width: 32}}\n")  # not a candidate: left out
+    assert cand.load_candidates(tmp_path) == (cand.Candidate("a", "甲", {0: "a + TLC"}, "deblur/01_a"),)
+    (tmp_path / "03_b.yaml").write_text("candidate: {name: b, seeds: {0: {method: b + TLC}}}\n")
+    with pytest.raises(ValueError, match=r"03_b\.yaml: a candidate needs name, label_zh and seeds"):
+        cand.load_candidates(tmp_path)
