@@ -86,6 +86,7 @@ class DeblurTrack(BlurredPages, Track):
         "03_staged_training",
         "04_tlc_inference",
         "05_submission",
+        "10_appendix_readability",  # the readability study, told from its recorded results
     )
     models = ("lib.models.nafnet", "lib.models.tlc")
     sections = ("data", "model", "prepare", "train", "tlc")
