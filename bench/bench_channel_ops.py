@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-import lib  # noqa: F401  (quiet Paddle first)
+import lib
 from lib.config import load_config
 from lib.models.channel_ops import CHANNEL_OPS_MODES, channel_ops_mode
 from lib.tracks import get_track

@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-import lib  # noqa: F401  (quiet Paddle first)
+import lib
 
 import numpy as np
 import paddle

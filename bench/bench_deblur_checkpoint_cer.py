@@ -33,7 +33,7 @@ import re
 import time
 from pathlib import Path
 
-import lib  # noqa: F401  (quiet Paddle first)
+import lib
 from lib.infer import predict_image, tlc_model
 from lib.metrics import evaluate_pair
 from lib.ocr import OcrEngine, reference_text

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-import lib  # noqa: F401  (quiet Paddle first)
+import lib
 from lib.complexity import scaled_conv_macs
 from lib.config import load_config
 from lib.export import deployed_runner

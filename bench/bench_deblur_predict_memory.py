@@ -23,7 +23,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-import lib  # noqa: F401  (quiet Paddle first)
+import lib
 
 import cv2
 import numpy as np

@@ -23,7 +23,7 @@ import shutil
 import time
 from pathlib import Path
 
-import lib  # noqa: F401
+import lib
 from lib.data.prepare import prepare_patches
 from lib.tracks.deblur.data import ensure_dataset
 

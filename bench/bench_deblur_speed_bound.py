@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-import lib  # noqa: F401  (quiet Paddle first)
+import lib
 from lib.config import load_config
 from lib.models.nafnet import NAFBlock
 from lib.train.registry import build_loss, build_model

@@ -44,7 +44,7 @@ import os
 import time
 from pathlib import Path
 
-import lib  # noqa: F401  (quiet Paddle first)
+import lib
 from lib.infer import predict_image, tlc_model
 from lib.paths import generated_data_root
 from lib.tracks import get_track

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import lib  # noqa: F401  (quiet Paddle first)
+import lib
 from lib.data.pairs import list_pairs, read_image
 from lib.infer import compare_inference, tlc_model
 from lib.paths import generated_data_root

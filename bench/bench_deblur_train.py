@@ -14,7 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
-import lib  # noqa: F401
+import lib
 from lib.config import load_config
 from lib.tracks.deblur.track import TRACK
 from lib.train.data import KeyedPatchDataset, make_loader

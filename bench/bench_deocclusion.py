@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import lib  # noqa: F401  (quiet Paddle first)
+import lib
 from lib.tracks import get_track
 from lib.tracks.deocclusion.track import seg_input_size
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import lib  # noqa: F401  (quiet Paddle first)
+import lib
 from lib.models.gunet import GUNET_CONFIGS, gunet_from_config
 from lib.tracks import get_track
 from lib.tracks.retouch.track import budget

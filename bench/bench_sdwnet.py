@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import lib  # noqa: F401  (quiet Paddle first)
+import lib
 from lib.tracks import get_track
 from lib.tracks.deblur.evaluate import load_pairs, score_restorer
 from lib.tracks.sdwnet import lab as sdwnet_lab

@@ -19,7 +19,7 @@ import os
 import sys
 from pathlib import Path
 
-import lib  # noqa: F401  (quiet Paddle first)
+import lib
 from lib.models.sdwnet import EdgePadded
 from lib.tracks import get_track
 from lib.tracks.retouch.track import budget  # the deployment budget helper (exported bytes, MACs, ms per backend)

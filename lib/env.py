@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 
 
 def select_device(prefer: str = "gpu") -> str:
@@ -20,7 +20,7 @@ def select_device(prefer: str = "gpu") -> str:
             if paddle.device.cuda.device_count() > 0:
                 paddle.set_device("gpu:0")
                 return "gpu:0"
-        except Exception as exc:  # a CUDA build on a machine without a usable driver
+        except Exception as exc:  # noqa: BLE001 -- a CUDA build on a machine without a usable driver
             print(f"GPU not usable ({exc}); falling back to CPU")
     paddle.set_device("cpu")
     return "cpu"

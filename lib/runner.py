@@ -86,7 +86,7 @@ def run_notebook(path: Path, run_dir: Path, timeout: int | None) -> dict:
         except CellExecutionError:
             cell, message = failing_cell(nb)
             status, detail = "FAILED", f"cell {cell}: {message}"
-        except Exception as exc:  # kernel died, timeout
+        except Exception as exc:  # noqa: BLE001 -- kernel died, timeout
             status, detail = "FAILED", f"{type(exc).__name__}: {exc}"[:300] + f" (kernel output: {log_path})"
     seconds = time.perf_counter() - start
     out = run_dir / path.name

@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 # test_export.py, test_predict.py): a tiny NAFNet and its submission, exported once per session.
 import zipfile
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 
 import pytest
 from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS, make_tiny_nafnet

@@ -5,7 +5,7 @@ lib.complexity.conv_macs, the batch-1 fallback by its choice and note, the crop 
 
 import os
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib import check_full
 from lib.complexity import conv_macs
 from lib.tracks import get_track

@@ -4,7 +4,7 @@ training step, configs, and paddle.jit export."""
 
 import copy
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib.config import ConfigError
 from lib.models.deepfillv2 import (
     DEEPFILL_CONFIGS,

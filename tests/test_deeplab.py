@@ -4,7 +4,7 @@ named backbones, a few SGD steps, and paddle.jit export."""
 
 import socket
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib.models.deeplab import BACKBONE_ALIASES, SUPPORTED_BACKBONES, DeepLabV3Logits, deeplabv3, paddleseg_backbones
 from lib.models.nafnet import count_parameters
 

@@ -113,7 +113,7 @@ def test_pip_check_is_clean():
 
 
 def test_paddle_runs_a_tiny_op_on_cpu():
-    import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+    import lib
 
     import paddle
 

@@ -5,7 +5,7 @@ padding fix, and the contents of the submission zip."""
 import json
 import zipfile
 
-import lib  # noqa: F401
+import lib
 from lib.export import ExportableLocalAvgPool2d, export_model, exportable, max_abs_error
 from lib.export.onnx import _drop_constant_pad_values
 from lib.infer import tlc_model

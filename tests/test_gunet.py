@@ -3,7 +3,7 @@ names, shapes and initialisation, any input size, export, bad inputs, and the K/
 
 import math
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib.config import ConfigError
 from lib.models.gunet import (
     GUNET_CONFIGS,

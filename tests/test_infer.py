@@ -6,7 +6,7 @@ model's output, seams of the winning solution's quadrants against overlapping ti
 import json
 import tracemalloc
 
-import lib  # noqa: F401
+import lib
 from lib.infer import (
     blend_ramp,
     memory_estimate,

@@ -8,7 +8,7 @@ import ast
 import inspect
 from pathlib import Path
 
-import lib  # noqa: F401
+import lib
 from lib import infer
 from lib.infer import blend, errors, folder, image_files, runtimes, tiling
 from lib.submission import predict

@@ -2,7 +2,7 @@
 float64 NumPy MS-SSIM written here from the published formula; finite gradients on flat
 images; a tiny optimisation that lowers the loss; the effect of a wrong data_range."""
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib.losses import (
     MS_SSIM_WEIGHTS,
     CharbonnierLoss,

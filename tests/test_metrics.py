@@ -1,7 +1,7 @@
 """Metrics (lib.metrics) on uint8 images: conversion, PSNR by its formula, SSIM against the
 independent Paddle implementation, MS-SSIM against the float64 NumPy reference, the score."""
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib import losses, metrics
 
 import numpy as np

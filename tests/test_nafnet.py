@@ -4,7 +4,7 @@ reference's parameter names and shapes, any input size, bad inputs, and the cost
 import contextlib
 import io
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib.complexity import conv_macs, scaled_conv_macs
 from lib.config import PROFILES, ConfigError, load_config
 from lib.models.nafnet import (

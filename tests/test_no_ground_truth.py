@@ -8,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib.data.pairs import read_image
 from lib.infer import predict_image
 from lib.tracks import get_track

@@ -5,7 +5,7 @@ exercised by notebook 04.)"""
 import functools
 import random
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib.ocr import cer, in_reference_order, levenshtein, reading_order, strip_whitespace
 
 import pytest

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 
-import lib  # noqa: F401
+import lib
 from lib.infer import predict_image, tlc_model
 
 import cv2

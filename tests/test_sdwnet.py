@@ -3,7 +3,7 @@ branch, any input size, bad inputs, training and export."""
 
 import copy
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib.config import ConfigError
 from lib.models.nafnet import count_parameters
 from lib.models.sdwnet import (

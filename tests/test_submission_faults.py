@@ -9,7 +9,7 @@ import json
 import zipfile
 from pathlib import Path
 
-import lib  # noqa: F401
+import lib
 from lib.export import model_files
 from lib.infer import predict_image, tlc_model
 from lib.submission import predict

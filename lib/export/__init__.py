@@ -28,7 +28,7 @@ exported and loaded for fast inference), :mod:`~lib.export.package` (the submiss
 
 from __future__ import annotations
 
-import lib  # noqa: F401  (quiet logs before paddle)
+import lib
 
 from ..infer import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS
 from ..paths import REPO_ROOT

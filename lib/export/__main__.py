@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-import lib  # noqa: F401  (quiet logs before paddle)
+import lib
 from lib.config import PROFILES
 from lib.export import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS
 from lib.tracks import get_track, track_names

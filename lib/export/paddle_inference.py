@@ -56,7 +56,7 @@ def export_paddle_legacy(model: nn.Layer, prefix) -> Path:
         with warnings.catch_warnings(), guard():
             warnings.simplefilter("ignore")
             paddle.jit.save(clone, str(prefix), input_spec=[InputSpec([None, channels, None, None], "float32", "x")])
-    except Exception as exc:  # noqa: BLE001 -- the tracer's own errors: recorded, the export goes on
+    except Exception as exc:
         for path in files:
             path.unlink(missing_ok=True)
         # dy2static puts the user's code first and the tracer's own error on the last line

@@ -121,7 +121,7 @@ class OnnxRunner:
         options.enable_mem_pattern = False
         try:
             self.session = ort.InferenceSession(str(path), options, providers=providers)
-        except Exception as exc:  # noqa: BLE001 -- ONNX Runtime's own classes (InvalidProtobuf, Fail)
+        except Exception as exc:
             raise ModelError(f"ONNX Runtime cannot load {path}: {first_line(exc)}") from exc
         self.device = "gpu" if providers[0].startswith("CUDA") else "cpu"
         self._input = self.session.get_inputs()[0].name

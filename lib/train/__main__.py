@@ -33,7 +33,7 @@ import shutil
 import sys
 from pathlib import Path
 
-import lib  # noqa: F401  (quiet logs before paddle)
+import lib
 from lib.config import PROFILES, ConfigError, active_profile, parse_setting
 from lib.env import select_device
 from lib.tracks import get_track, track_names

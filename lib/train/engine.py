@@ -490,7 +490,7 @@ class Trainer:
                 from visualdl import LogWriter
 
                 writer = LogWriter(logdir=str(self.out_dir / "vdl"))
-            except Exception as exc:  # logging must never stop training
+            except Exception as exc:  # noqa: BLE001 -- logging must never stop training
                 print(f"VisualDL unavailable ({exc}); logging to CSV only")
         end = self.total_iters if stop_after is None else min(self.total_iters, self.iteration + stop_after)
         bar = progress(

@@ -3,7 +3,7 @@ gradients, its errors, autocast, and its name in the engine's registry."""
 
 import re
 
-import lib  # noqa: F401
+import lib
 from lib.losses import L1Loss
 from lib.train.registry import build_loss
 

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-import lib  # noqa: F401
+import lib
 from lib.config import ConfigError, load_config, load_track_file
 from lib.tracks import get_track
 from lib.train.__main__ import with_options_file

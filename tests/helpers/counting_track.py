@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib.tracks import register_track
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: tiny_tracks

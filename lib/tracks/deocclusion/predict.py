@@ -66,7 +66,7 @@ class Pipeline(repair.Deoccluder):
                 runners[name] = common.load_runner(model_dir / name, backend, device, threads)
             except common.MetaError:
                 raise
-            except Exception as exc:  # noqa: BLE001 -- say which of the two networks failed
+            except Exception as exc:
                 raise common.ModelError(
                     f"the {name} network did not load: "
                     f"{common.first_line(exc) if not isinstance(exc, common.ModelError) else exc}"

@@ -264,7 +264,7 @@ class DeocclusionTrack(Track):
                 if not ok:
                     raise OSError(f"cannot encode {rel}")
                 (out_dir / rel).write_bytes(buf.tobytes())
-            except Exception as exc:  # one bad photo must not stop the others
+            except Exception as exc:  # noqa: BLE001 -- one bad photo must not stop the others
                 report["failed"].append((str(rel), first_line(exc)))
                 print(f"FAILED {rel}: {first_line(exc)}")
                 continue

@@ -6,7 +6,7 @@ seed reports, and without their ground truth they are predicted instead."""
 
 from pathlib import Path
 
-import lib  # noqa: F401
+import lib
 from lib.data.pairs import DataError, read_image
 from lib.tracks.denoise import data as dd
 

@@ -6,7 +6,7 @@ and errors that name the bad file."""
 import shutil
 from pathlib import Path
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib.data.__main__ import main as data_main
 from lib.data.pairs import DataError, read_image
 from lib.tracks.deocclusion.data import (

@@ -6,7 +6,7 @@ pipeline, every awkward file handled, never importing ``lib``."""
 import json
 import zipfile
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib.export import predict_imports, run_submission, write_awkward_inputs
 from lib.infer import DygraphRunner
 from lib.submission.predict import read_image_file

@@ -9,7 +9,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib.export import model_files
 from lib.infer import DygraphRunner
 from lib.submission.predict import PaddleRunner

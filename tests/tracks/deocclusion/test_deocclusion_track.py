@@ -5,7 +5,7 @@ and the evaluation table (input, OpenCV Telea / NS, the model)."""
 
 import json
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib.metrics import region_psnr
 from lib.tracks import KNOWN_TRACKS, get_track
 from lib.tracks.deocclusion.data import ensure_dataset, prepare, prepared_samples

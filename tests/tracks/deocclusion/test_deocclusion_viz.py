@@ -2,7 +2,7 @@
 synthetic inputs: every figure function returns a Figure with the expected axes; the recorded
 network inputs are the local repair's own crops; the update counts follow ``d_every``."""
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 
 import matplotlib
 

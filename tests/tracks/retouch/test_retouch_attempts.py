@@ -3,7 +3,7 @@ blemish shift against NumPy, and the task that trains them (off: the shipped rec
 
 from __future__ import annotations
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib.tracks import get_track
 from lib.tracks.retouch.attempts import RetouchAttemptTask, estimate_mask, masked_l1, shift_blemishes
 from lib.tracks.retouch.data import ensure_dataset

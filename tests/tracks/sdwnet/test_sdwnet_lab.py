@@ -3,7 +3,7 @@ the NAFNet's, one difference per experiment), and the summary's mean / spread / 
 
 import math
 
-import lib  # noqa: F401 (first: quiets Paddle's C++ logging)
+import lib
 from lib.tracks.sdwnet import lab as sdwnet_lab
 from lib.tracks.sdwnet.lab import VARIANTS, describe_model, model_spec, summarize, train_options, verdict, verdict_text
 
