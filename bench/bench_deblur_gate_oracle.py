@@ -39,9 +39,9 @@ from lib.tracks.deblur.strokes import (  # noqa: E402  (after the sys.path lines
     merged_page_cer,
 )
 
-from harness import bench_name, run  # noqa: E402
+from harness import bench_name, run  # noqa: E402  (after the sys.path lines above)
 
-from experiments.deblur.strokes import SHIPPED_BENCH30, SMALL_BODY_PX, bench30_file  # noqa: E402
+from experiments.deblur.strokes import SHIPPED_BENCH30, SMALL_BODY_PX, bench30_file  # noqa: E402  (after the sys.path lines above)
 
 RESULTS = ROOT / "bench" / "results"
 

@@ -151,7 +151,10 @@ def measure_paths(args) -> dict:
     }
 
     h, w = images[0].shape[:2]
-    ratio = lambda a, b, kind: rows[a][f"{kind}_seconds"] / rows[b][f"{kind}_seconds"]  # noqa: E731
+
+    def ratio(a, b, kind):
+        return rows[a][f"{kind}_seconds"] / rows[b][f"{kind}_seconds"]
+
     return {
         "model": f"NAFNet demo config {cfg['model']}",
         "parameters": count_parameters(model),

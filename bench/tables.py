@@ -749,7 +749,9 @@ def paired_table(model: tuple[str, str], splits: list[str], against: list[tuple]
     """A 30-page candidate read page by page: ``model`` (its method, its bench tag) minus each of ``against``
     (label, method, the bench tag holding it or None for the shipped model's benches, whether the label shows
     its means) on ``splits``, from the recorded benches merged page by page (lib.tracks.deblur.strokes)."""
-    from lib.tracks.deblur.strokes import SHIPPED_BENCH30, bench30_file, merged_page_cer, paired_cer_difference
+    from lib.tracks.deblur.strokes import merged_page_cer, paired_cer_difference
+
+    from experiments.deblur.strokes import SHIPPED_BENCH30, bench30_file
 
     method, tag = model
     cer = {}
@@ -878,14 +880,10 @@ def deblur_checkpoint_cer_w32() -> list[str]:
 def gate_table(method: str, tag: str, label: str, base: str) -> list[str]:
     """A seed-0 run's gate: per split its mean CER, minus the shipped model, the recipe's seed 2 and the blurred
     input (per page [95 %]), and its stroke width / sharp (the shipped model's in brackets). The benches ran on
-    two machines, so shared methods are paired within lib's cross-machine tolerance."""
-    from lib.tracks.deblur.strokes import (
-        CROSS_MACHINE_PAGE_CER_TOLERANCE,
-        SHIPPED_BENCH30,
-        bench30_file,
-        merged_page_cer,
-        paired_cer_difference,
-    )
+    two machines, so shared methods are paired within the cross-machine tolerance."""
+    from lib.tracks.deblur.strokes import merged_page_cer, paired_cer_difference
+
+    from experiments.deblur.strokes import CROSS_MACHINE_PAGE_CER_TOLERANCE, SHIPPED_BENCH30, bench30_file
 
     body = []
     for split in ("heldout", "heldout_tilt", "test_A"):
@@ -948,6 +946,14 @@ def deblur_claims() -> list[str]:
 @table("deblur_claims_x0.5")
 def deblur_claims_half() -> list[str]:
     return bench_module("bench_deblur_claims").table(record("deblur_claims_x0.5")).splitlines()
+
+
+@table("deblur_candidates")
+def deblur_candidates() -> list[str]:
+    """The readability candidates' scoreboard (experiments/deblur/*.yaml), as its command line prints it."""
+    from experiments.deblur.candidates import scoreboard, scoreboard_markdown
+
+    return scoreboard_markdown(scoreboard(results_dir=RESULTS), zh=False).splitlines()
 
 
 def rewrite(text: str) -> tuple[str, list[str]]:
