@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 
+@pytest.mark.slow
 def test_one_track_end_to_end_on_the_smoke_profile(tmp_path):
     """retouch, smoke: data in the real layout, two steps at the stage's batch, evaluate on the
     board without ground truth, export, the zip's predict.py in an empty folder."""
@@ -103,6 +104,7 @@ def test_crop_to_budget_crops_centred_and_never_writes_through_a_link(tmp_path):
     assert check_full.crop_to_budget(board, 1000.0, 1e6, 10.0) == []
 
 
+@pytest.mark.slow
 def test_offline_the_pretrained_networks_start_from_random_weights_and_say_so(monkeypatch):
     """make check-full measures cost: where the full profile's ImageNet weights cannot be fetched (a
     failing download here), the same network is built from random weights and a note says so; outside

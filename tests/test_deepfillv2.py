@@ -341,6 +341,7 @@ def test_from_config_checks_keys_and_names():
     assert isinstance(discriminator_from_config({"latent_channels": 2}), PatchDiscriminator)
 
 
+@pytest.mark.slow
 def test_jit_save_matches_dygraph(tmp_path):
     """Export a copy with spectral norm folded (remove_spectral_norm): Paddle's dy2static does not
     trace the spectral-norm hook, so an unfolded export would carry a stale weight."""
@@ -421,6 +422,7 @@ def test_perceptual_term_is_the_l1_of_the_features():
     assert float(terms["total"]) == pytest.approx(total, rel=1e-5)
 
 
+@pytest.mark.slow
 def test_vgg_features_are_the_reference_perceptualnet():
     """VGG-16 up to conv4_3 (its output before ReLU), no ReLU after conv3_3, three max pools; the
     convs are the given VGG's own (its ImageNet weights when pretrained)."""
@@ -464,6 +466,7 @@ def test_vgg_features_are_the_reference_perceptualnet():
     np.testing.assert_allclose(VGG16Features(vgg, normalize=True)(x).numpy(), net(normalized).numpy(), atol=1e-4)
 
 
+@pytest.mark.slow
 def test_vgg16_offline_is_a_clear_error(monkeypatch):
     from lib.models.deepfillv2 import VGG16_URL, PretrainedWeightsError, vgg16_features
 

@@ -136,6 +136,7 @@ def test_the_offline_guard_catches_a_download(offline):
         seg_utils.load_pretrained_model(model.model, "https://bj.bcebos.com/paddleseg/dygraph/none.tar.gz")
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:When training, we now always track global mean and variance")
 @pytest.mark.parametrize("backbone", ["ResNet18_vd", "MobileNetV2", "MobileNetV3_small_x1_0"])
 def test_a_few_sgd_steps_reduce_cross_entropy(offline, backbone):
@@ -155,6 +156,7 @@ def test_a_few_sgd_steps_reduce_cross_entropy(offline, backbone):
     assert losses[-1] < 0.8 * losses[0], losses
 
 
+@pytest.mark.slow
 def test_jit_save_matches_dygraph(offline, tmp_path):
     paddle.seed(0)
     model = deeplabv3(2, "MobileNetV3_small_x0_5")

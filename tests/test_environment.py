@@ -96,6 +96,7 @@ def test_installed_versions_match_the_pins():
     assert not wrong, f"installed versions differ from the pins (pinned, installed): {wrong}"
 
 
+@pytest.mark.slow
 def test_every_package_imports_in_a_fresh_interpreter():
     # A fresh process, so a numpy-ABI break (opencv 4.5 under numpy 2) shows as a failed import
     # even where `pip check` is clean.
@@ -107,6 +108,7 @@ def test_every_package_imports_in_a_fresh_interpreter():
     assert result.returncode == 0, result.stderr[-3000:]
 
 
+@pytest.mark.slow
 def test_pip_check_is_clean():
     result = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -121,6 +123,7 @@ def test_paddle_runs_a_tiny_op_on_cpu():
     assert float((x @ x).sum()) == pytest.approx(54.0)
 
 
+@pytest.mark.slow
 def test_importing_lib_quiets_paddle_logs():
     code = "import lib, os; import paddle; print(os.environ['GLOG_minloglevel'])"
     result = subprocess.run(

@@ -17,6 +17,8 @@ import paddle
 import pytest
 from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
 
+pytestmark = pytest.mark.slow  # exports and submissions end to end: seconds each
+
 TOLERANCE = 1e-4  # float32 outputs in [0, 1]; measured ~5e-7
 
 

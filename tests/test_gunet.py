@@ -224,6 +224,7 @@ def _export_and_compare(net, tmp_path):
         np.testing.assert_allclose(out.numpy(), net(x).numpy(), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_jit_save_matches_dygraph(tmp_path):
     _export_and_compare(tiny_gunet(), tmp_path)
 
@@ -380,10 +381,12 @@ def test_retouch_any_input_size_keeps_shape(shape):
     assert np.isfinite(out.numpy()).all()
 
 
+@pytest.mark.slow
 def test_retouch_jit_save_matches_dygraph(tmp_path):
     _export_and_compare(tiny_retouch(), tmp_path)
 
 
+@pytest.mark.slow
 def test_k_pool_makes_K_the_bilinear_upsampling_of_its_cell_means(tmp_path):
     """k_pool = 4: K of a random head = the 4 x 4 cell means of the raw head output, bilinearly
     upsampled (checked against OpenCV's resize, an independent bilinear with the same half-pixel

@@ -58,7 +58,10 @@ def test_plan_covers_the_image_with_tiles_within_the_pixel_budget(height, width,
     rows, cols = plan_grid(height, width, budget, overlap)
     check_axis(rows, height, overlap)
     check_axis(cols, width, overlap)
-    pad = lambda n: -(-n // 16) * 16  # noqa: E731
+
+    def pad(n):
+        return -(-n // 16) * 16
+
     assert pad(max(n for _, n in rows)) * pad(max(n for _, n in cols)) <= budget
     if pad(height) * pad(width) <= budget:
         assert (rows, cols) == ([(0, height)], [(0, width)])
@@ -128,7 +131,10 @@ def conv_stack(seed=0):
 def test_quadrants_show_seams_that_overlapping_tiles_blend_away():
     image = cv2.GaussianBlur(np.random.default_rng(1).random((128, 160, 3), dtype=np.float32), (0, 0), 3) * 0.5 + 0.25
     net = conv_stack()
-    run = lambda b: net(paddle.to_tensor(b)).numpy()  # noqa: E731
+
+    def run(b):
+        return net(paddle.to_tensor(b)).numpy()
+
     whole = restore_array(run, image, ([(0, 128)], [(0, 160)]))
     quad_grid, tile_grid = quadrant_grid(128, 160), plan_grid(128, 160, tile=64, overlap=32)
     quads, tiles = restore_array(run, image, quad_grid), restore_array(run, image, tile_grid)
@@ -178,6 +184,7 @@ def test_tlc_window_comes_from_the_profile_not_the_last_training_stage(tmp_path)
     assert tlc_model(net, 1.5, 32, profile="full").tlc == {"factor": 1.5, "train_size": 32}  # given values win
 
 
+@pytest.mark.slow
 def test_full_tlc_changes_the_competition_nafnet_where_the_last_stage_window_did_not():
     """The competition NAFNet (width 32, enc [1, 1, 1, 10], middle 1, dec [1, 1, 1, 1]) with random
     weights and non-zero beta/gamma, at a quarter of full's sizes: one forward of a 1024 x 1024
@@ -205,6 +212,7 @@ def test_full_tlc_changes_the_competition_nafnet_where_the_last_stage_window_did
     assert np.abs(new - plain).max() > 1e-3  # measured 0.011
 
 
+@pytest.mark.slow
 def test_8000x6000_image_is_restored_band_by_band_within_the_memory_estimate():
     """A stub runner (identity, the interface of the real ones) on a real 8000 x 6000 array:
     a real network on it takes over a minute here. Checks the plan, the result and, with
@@ -255,7 +263,9 @@ def test_predict_folder_keeps_names_sizes_formats_and_skips_bad_files(tmp_path, 
     assert sorted(name for name, _ in report["failed"]) == ["broken.png", "notes.txt"]
     assert "not an image file" in dict(report["failed"])["notes.txt"]
     assert "cannot decode" in dict(report["failed"])["broken.png"]
-    read = lambda name: cv2.imdecode(np.fromfile(str(dst / name), np.uint8), cv2.IMREAD_UNCHANGED)  # noqa: E731
+
+    def read(name):
+        return cv2.imdecode(np.fromfile(str(dst / name), np.uint8), cv2.IMREAD_UNCHANGED)
 
     expected = predict_image(tiny_nafnet, rgb)
     np.testing.assert_array_equal(read("page 1.png")[:, :, ::-1], expected)

@@ -271,6 +271,7 @@ def test_bad_construction_and_config():
     assert net.groups == (1, 1)
 
 
+@pytest.mark.slow
 def test_jit_save_matches_dygraph_on_odd_size(tmp_path):
     from paddle.static import InputSpec
 

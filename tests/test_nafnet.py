@@ -235,6 +235,7 @@ def test_bad_construction_and_config():
         nafnet_from_config({"width": 8, "enc_blocks": [1]})
 
 
+@pytest.mark.slow
 def test_to_static_matches_dygraph():
     net = small_net()
     x = paddle.rand([1, 3, 24, 40])

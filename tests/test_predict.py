@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 from tiny_nafnet import TINY_PATCH
 
+pytestmark = pytest.mark.slow  # exports and submissions end to end: seconds each
+
 
 @pytest.fixture(scope="module")
 def isolated(tiny_submission, tmp_path_factory):

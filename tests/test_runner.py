@@ -3,6 +3,7 @@
 from lib import runner
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 
@@ -12,6 +13,7 @@ def write_notebook(path, cells):
     nbformat.write(nb, path)
 
 
+@pytest.mark.slow
 def test_runner_summarises_and_names_the_failing_cell(tmp_path, monkeypatch, capfd):
     src = tmp_path / "notebooks"
     src.mkdir()

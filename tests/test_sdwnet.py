@@ -200,6 +200,7 @@ def test_loss_decreases_and_every_parameter_gets_a_gradient():
     assert losses[-1] < 0.8 * losses[0]
 
 
+@pytest.mark.slow
 def test_jit_save_and_load_match_dygraph(tmp_path):
     from paddle.static import InputSpec
 

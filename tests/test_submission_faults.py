@@ -22,6 +22,8 @@ import pytest
 from submission_helpers import damage, fresh_copy, run
 from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
 
+pytestmark = pytest.mark.slow  # exports and submissions end to end: seconds each
+
 
 def write_pages(folder: Path, count: int, shape=(45, 67)) -> dict:
     """``count`` random PNG pages; returns {name: RGB pixels}."""

@@ -113,6 +113,7 @@ def test_to_tlc_rejects_bad_arguments():
         to_tlc(paddle.nn.Conv2D(3, 3, 1), train_size=(1, 3, 8, 8))
 
 
+@pytest.mark.slow
 def test_converted_model_runs_under_to_static():
     """The windows are fixed Python ints, so the converted model traces like the original."""
     import copy

@@ -32,6 +32,7 @@ def tiny_data(tmp_path_factory):
 
 
 # ---------------------------------------------------------------- registry and bad input
+@pytest.mark.slow
 def test_unknown_track_is_an_error_listing_the_known_ones():
     with pytest.raises(ConfigError, match=r"unknown track 'nope'; known tracks: .*deblur"):
         get_track("nope")
@@ -151,6 +152,7 @@ trainer.fit()
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("track", [DENOISE, GAN], ids=lambda t: t.name)
 def test_killed_run_resumes_to_the_weights_of_an_uninterrupted_one(track, tmp_path, tiny_data):
     out = tmp_path / "killed"
@@ -185,6 +187,7 @@ def test_gan_task_updates_the_discriminator_every_d_every_iterations(tmp_path, t
 
 
 # ---------------------------------------------------------------- trained models, export, submission
+@pytest.mark.slow
 @pytest.mark.parametrize("track", [DENOISE, GAN], ids=lambda t: t.name)
 def test_trained_model_exports_and_predicts_like_deblur(track, tmp_path, tiny_data, monkeypatch):
     trainer = track.trainer("smoke", tmp_path / "run", prepared=tiny_data, quiet=True)

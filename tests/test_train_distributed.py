@@ -11,6 +11,7 @@ from lib.train.launch import prepare_once
 
 import numpy as np
 import paddle
+import pytest
 from helpers.counting_track import TRACK, preparations_file
 
 HELPER = Path(__file__).parent / "helpers" / "counting_track.py"
@@ -20,6 +21,7 @@ def weights(npz) -> dict:
     return {k: npz[k] for k in npz.files if k not in ("batches", "world_size")}
 
 
+@pytest.mark.slow
 def test_two_ranks_split_the_global_batch_match_one_process_and_prepare_once(tmp_path):
     root, run = tmp_path / "data", tmp_path / "run"
     env = {**__import__("os").environ, "COURSE_DATA_DIR": str(tmp_path / "course-data")}  # where the lock lives
@@ -74,6 +76,7 @@ def test_two_ranks_split_the_global_batch_match_one_process_and_prepare_once(tmp
         assert np.abs(value - moved.model.state_dict()[key].numpy()).max() > 1e-4, key
 
 
+@pytest.mark.slow
 def test_the_launching_process_prepares_before_it_starts_the_ranks(tmp_path, monkeypatch):
     """python -m lib.train --nproc 2 prepares in the launching process, then relaunches itself; the
     ranks find the data ready."""

@@ -142,6 +142,7 @@ def test_weight_average_follows_the_formula_resumes_and_is_what_validation_and_p
         Trainer(tiny_options(ema=1.5), data, tmp_path / "bad", quiet=True)
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_from_its_last_checkpoint(data, tmp_path):
     out = tmp_path / "killed"
     script = textwrap.dedent(f"""

@@ -136,7 +136,7 @@ def _import_paddle():
     with warnings.catch_warnings():  # "No ccache found" at import: irrelevant to inference
         warnings.simplefilter("ignore", UserWarning)
         import paddle
-        from paddle import inference  # noqa: F401
+        from paddle import inference  # noqa: F401  (loads paddle.inference, or fails here; the name is unused)
     return paddle
 
 

@@ -652,7 +652,7 @@ def _import_paddle():
     with warnings.catch_warnings():  # "No ccache found" at import: irrelevant to inference
         warnings.simplefilter("ignore", UserWarning)
         import paddle
-        from paddle import inference  # noqa: F401
+        from paddle import inference  # noqa: F401  (loads paddle.inference, or fails here; the name is unused)
     return paddle
 
 
@@ -670,7 +670,7 @@ def paddle_gpu_available() -> bool:
 
 def onnxruntime_available() -> bool:
     try:
-        import onnxruntime  # noqa: F401
+        import onnxruntime  # noqa: F401  (only checks that it imports)
     except ImportError:
         return False
     return True

@@ -222,6 +222,7 @@ def test_bad_extra_cjk_fonts_option_is_a_clear_error(bad):
         deblur.data_options("smoke", {"train_extra_cjk_fonts": bad})
 
 
+@pytest.mark.slow
 def test_training_shake_share_changes_only_the_training_blur(tiny, tmp_path):
     """train_shake_share 1: every training page is the default set's page (same text, same ground truth)
     blurred by the camera-shake family; the test pages stay byte for byte the same. 0.5 mixes both
@@ -279,6 +280,7 @@ def test_tilted_pages_are_sharper_at_their_near_edge(tmp_path):
         assert detail[0] > 1.2 * detail[1], (meta["name"], detail)
 
 
+@pytest.mark.slow
 def test_training_shake_copies_add_the_shaken_pages_beside_their_originals(tmp_path):
     """train_shake_copies: every file of the default set stays byte for byte the same, and the pages a
     train_shake_share set would shake come in addition, as "<name>_shake" pairs with their original's

@@ -157,7 +157,10 @@ def test_width_excess_vs_blur_ranks_pages_and_cuts_them_by_blur():
     sharp = [1.2, 1.0, 1.6, 1.4, 1.1, 1.3]  # ranks 3,0,5,4,1,2 of the pages: unrelated to the excess
     got = width_excess_vs_blur(bench_rows(blur, restored, sharp), "model", groups=3)
     assert got["pages"] == 6 and got["rho_blur"] == pytest.approx(1.0)
-    ranks = lambda x: np.argsort(np.argsort(x)).astype(float)  # noqa: E731
+
+    def ranks(x):
+        return np.argsort(np.argsort(x)).astype(float)
+
     assert got["rho_sharp"] == pytest.approx(
         np.corrcoef(ranks(sharp), ranks(restored))[0, 1]
     )  # Spearman = Pearson of ranks

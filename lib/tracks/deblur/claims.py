@@ -211,7 +211,7 @@ def trust_note_zh(data: dict) -> str:
     return (
         f"每次训练 {iters[0]}–{iters[-1]} 次迭代（演示计划的 {runs[0]['scale']:.0%}，一个进程的 batch，"
         f"各变体训练的像素数相同），{min(minutes):.0f}–{max(minutes):.0f} 分钟"
-        f"（机器同时有其它任务，分钟数不代表速度）；随机种子 {'、'.join(map(str, seeds))}。"
+        f"（分钟数不代表速度）；随机种子 {'、'.join(map(str, seeds))}。"
         + (
             f"每组比较以两种做法中较大的随机种子间标准差为门槛（PSNR 增益的门槛最大 {max(spreads):.2f} dB），"
             "差别不超过门槛判为“无法判定”。"

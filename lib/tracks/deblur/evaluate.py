@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 
 from lib.data.pairs import list_pairs, read_image
@@ -42,7 +43,7 @@ def compare_methods(test_pairs, val_pairs, model=None, methods=None, model_name:
     for name in methods or baselines.METHODS:
         params, _ = baselines.tune(name, tuning)
         fn = baselines.METHODS[name][0]
-        rows.append({"method": name, "params": params, **score_restorer(lambda x: fn(x, **params), test_pairs)})
+        rows.append({"method": name, "params": params, **score_restorer(partial(fn, **params), test_pairs)})
     if model is not None:
         model.eval()
         rows.append(
@@ -79,7 +80,8 @@ def readability(
     input_rows: bool = True,
 ) -> list[dict]:
     """PSNR / MS-SSIM / score, OCR character error rate and periodic grid strength
-    (:func:`lib.metrics.grid_artifact`) of each ``restorers[name](blurred) -> restored`` on each split of ``root``; one row per (split, method), the blurred input and the
+    (:func:`lib.metrics.grid_artifact`) of each ``restorers[name](blurred) -> restored`` on each
+    split of ``root``; one row per (split, method), the blurred input and the
     sharp page (``reference_pages``) included (``input_rows=False``: without the blurred input).
 
     The OCR reference is the page's rendered text; a scan has none, so there it is what the OCR

@@ -49,7 +49,10 @@ def test_several_models_average_and_round_to_uint8(bench):
 def recorded_bench(tmp_path, pages, unsharp=None):
     """A recorded bench file: page_info and baseline OCR for the pages [(split, name)]."""
     splits = list(dict.fromkeys(s for s, _ in pages))
-    read = lambda m: {s: {"page_cer": [0.1] * sum(x == s for x, _ in pages), "who": m} for s in splits}  # noqa: E731
+
+    def read(m):
+        return {s: {"page_cer": [0.1] * sum(x == s for x, _ in pages), "who": m} for s in splits}
+
     result = {
         "page_info": [{"split": s, "page": n} for s, n in pages],
         "unsharp_params": unsharp or {"radius": 3.0, "amount": 1.0},

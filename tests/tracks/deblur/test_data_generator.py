@@ -160,6 +160,7 @@ def test_same_seed_same_bytes_other_seed_differs(tiny, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_worker_count_does_not_change_bytes(tiny, tmp_path, monkeypatch):
     monkeypatch.setattr(deblur, "SINGLE_PROCESS_PIXELS", 0)  # really use two processes
     two = ensure_dataset("smoke", tmp_path / "two", seed=0, workers=2, options=TINY)

@@ -210,7 +210,10 @@ def test_bad_data_options_are_clear_errors():
 def _fake_sidd(root: Path) -> Path:
     data = root / "SIDD_Medium_Srgb" / "Data"
     rng = np.random.default_rng(0)
-    image = lambda h=40, w=52: rng.integers(0, 256, (h, w, 3), dtype=np.uint8)  # noqa: E731
+
+    def image(h=40, w=52):
+        return rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+
     for scene, prefix, suffix in (
         ("0001_001_S6_00100_00060_3200_L", "0001_", ".PNG"),
         ("0002_002_GP_01600_03200_5500_N", "", ".png"),
@@ -320,6 +323,7 @@ def test_classical_denoisers_match_their_libraries_and_tuning_picks_the_best():
 
 
 # ----------------------------------------------------------------------------- export size
+@pytest.mark.slow
 def test_exported_size_of_the_seed_variant_and_the_demo_is_under_20_mb(tmp_path):
     from lib.export import export_paddle
     from lib.models.mirnet_v2 import MIRNET_PARAM_COUNTS, count_parameters, mirnet_v2_from_config
@@ -353,6 +357,7 @@ def test_deployable_copy_computes_the_same_network():
 
 
 # ----------------------------------------------------------------------------- TIPC: lite train -> export -> infer
+@pytest.mark.slow
 def test_lite_train_export_and_infer_on_the_exported_model(tmp_path, smoke_data):
     """The winning solution's TIPC lite_train_lite_infer chain in the smoke profile: train, evaluate, export
     (Paddle Inference + ONNX checked against dygraph), infer one image through the exported model

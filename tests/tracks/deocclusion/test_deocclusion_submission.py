@@ -25,6 +25,8 @@ import cv2
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # exports and submissions end to end: seconds each
+
 GAN = get_track("deocclusion")
 
 

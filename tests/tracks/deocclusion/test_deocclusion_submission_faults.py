@@ -69,6 +69,7 @@ def assert_deoccluded(out: Path, rgb, networks) -> None:
     assert ((got != dygraph.restore_image(rgb)).any(axis=2)).mean() < 0.01
 
 
+@pytest.mark.slow
 def test_deocclusion_survives_a_damaged_network_file_and_names_the_network(
     deocclusion_submission, deocclusion_networks, photo, tmp_path
 ):
@@ -92,6 +93,7 @@ def test_deocclusion_survives_a_damaged_network_file_and_names_the_network(
     assert str(folder / "inpainter" / "model.pdiparams") in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("meta", ["deocclusion_meta.json", "segmenter/model_meta.json"])
 def test_deocclusion_damaged_metadata_is_named(meta, deocclusion_submission, photo, tmp_path):
     folder = fresh_copy(deocclusion_submission[0], tmp_path)

@@ -101,6 +101,7 @@ def _fixed_batch(trainer, samples):
     return next(iter(make_loader(dataset, 0, 1, stage["batch_size"])))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("track, key, steps", [(SEG, "loss", 25), (GAN, "l1", 16)])
 def test_task_loss_goes_down_on_a_fixed_batch(prepared, tmp_path, track, key, steps):
     _, out = prepared
@@ -112,6 +113,7 @@ def test_task_loss_goes_down_on_a_fixed_batch(prepared, tmp_path, track, key, st
     assert np.mean(losses[-3:]) < 0.8 * np.mean(losses[:3]), losses
 
 
+@pytest.mark.slow
 def test_smoke_runs_save_both_networks_and_validate(prepared, tmp_path):
     root, out = prepared
     trained = {}
@@ -319,6 +321,7 @@ def test_full_gan_step_is_the_base_repositorys_wgan_with_the_perceptual_term(pre
     assert losses["loss"] == pytest.approx(total, rel=1e-4)
 
 
+@pytest.mark.slow
 def test_gan_task_options_are_checked_and_the_vgg_download_named(prepared, tmp_path, monkeypatch):
     from lib.models.deepfillv2 import VGG16_URL, PretrainedWeightsError
 

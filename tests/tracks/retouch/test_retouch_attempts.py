@@ -71,6 +71,7 @@ def train(root, tmp_path, task_options, name):
     return trainer
 
 
+@pytest.mark.slow
 def test_the_task_off_is_the_recipe_and_on_changes_training(smoke_root, tmp_path):
     recipe = Trainer(
         TRACK.train_options(TRACK.config("smoke")),

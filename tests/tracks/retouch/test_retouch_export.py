@@ -29,6 +29,7 @@ def _random_head(model, seed=0):
     return model
 
 
+@pytest.mark.slow
 def test_full_configuration_exports_under_10_mb(tmp_path):
     model = gunet_from_config(GUNET_CONFIGS["retouch"])
     model.eval()
@@ -38,6 +39,7 @@ def test_full_configuration_exports_under_10_mb(tmp_path):
     assert size == pytest.approx(4 * 1_494_838, rel=0.05)
 
 
+@pytest.mark.slow
 def test_submission_zip_agrees_with_dygraph_and_predicts(tmp_path):
     model = _random_head(build_model(TRACK.model_spec(TRACK.config("demo"))))
     meta = TRACK.build_submission(model, tmp_path / "retouch_submission.zip")

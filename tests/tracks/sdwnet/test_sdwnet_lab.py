@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 
+@pytest.mark.slow
 def test_width_depth_variants_share_a_parameter_budget():
     params = {v: describe_model(model_spec(VARIANTS["width_depth"][v][0]))["params"] for v in VARIANTS["width_depth"]}
     assert params == {"wide d11 x2": 255_694, "base d8 x4": 230_947, "deep d6 x8": 228_395}

@@ -182,6 +182,7 @@ def test_online_pages_are_the_downsampled_training_pages(smoke):
         TRACK.train_data(prepared, "random")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("crops", ["offline", "online"])
 def test_trains_through_the_engine(smoke, tmp_path, crops):
     _, prepared = smoke
@@ -227,6 +228,7 @@ def test_quality_checks_compare_with_input_and_best_classical():
     assert quality_checks(rows)["beats_best_classical"]
 
 
+@pytest.mark.slow
 def test_evaluation_table_on_smoke_pages(smoke):
     data, prepared = smoke
     paddle.seed(0)
@@ -247,6 +249,7 @@ def test_evaluation_table_on_smoke_pages(smoke):
 
 
 # ---------------------------------------------------------------------------------------------- submission
+@pytest.mark.slow
 def test_submission_agrees_with_dygraph_and_survives_awkward_files(tmp_path):
     from lib.export import run_submission, write_awkward_inputs
 
