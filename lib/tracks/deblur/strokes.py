@@ -70,6 +70,11 @@ def paired_cer_difference(cer_a, cer_b, *, confidence: float = 0.95, resamples: 
     }
 
 
+def difference_text(d: dict) -> str:
+    """A paired difference as the notebooks print it: the mean and its interval, ``+0.012（-0.003, +0.027）``."""
+    return f"{d['mean_difference']:+.3f}（{d['low']:+.3f}, {d['high']:+.3f}）"
+
+
 # ---------------------------------------------------------------- the recorded benchmark, for notebook 04
 def load_results(path) -> dict:
     """A recorded strokes bench (e.g. the repository's ``deblur_strokes.json``), from the path its caller gives."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from lib.tracks.deblur.strokes import (
     SHARP,
+    difference_text,
     merged_page_cer,
     paired_cer_difference,
 )
@@ -121,3 +122,10 @@ def test_load_results_reads_the_given_file_and_names_a_missing_one(tmp_path):
         load_results(tmp_path / "none.json")
     with pytest.raises(TypeError):  # no default path: the caller says which recorded file
         load_results()
+
+
+def test_difference_text_shows_the_mean_and_interval_with_signs():
+    d = paired_cer_difference([0.10, 0.20, 0.30, 0.25], [0.12, 0.18, 0.35, 0.20])
+    text = difference_text(d)
+    assert text == f"{d['mean_difference']:+.3f}（{d['low']:+.3f}, {d['high']:+.3f}）"
+    assert difference_text({"mean_difference": -0.0123, "low": -0.02, "high": 0.004}) == "-0.012（-0.020, +0.004）"
