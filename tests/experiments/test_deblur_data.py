@@ -15,14 +15,9 @@ from lib.tracks.deblur.data import ensure_dataset
 import cv2
 import numpy as np
 import pytest
+from deblur_sample import TINY, all_files, fake_extra_fonts, make
 
 from experiments.deblur import data as study
-
-TINY = {"n_train": 3, "n_test": 2, "test_long_side": 192}
-
-
-def make(root: Path, seed: int = 0, **kw) -> Path:
-    return ensure_dataset("smoke", root, seed=seed, workers=1, options={**TINY, **kw.pop("options", {})}, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -30,25 +25,10 @@ def tiny(tmp_path_factory) -> Path:
     return make(tmp_path_factory.mktemp("gen") / "set")
 
 
-def all_files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 def kernel_sizes(meta: dict) -> list[float]:
     """The size of each kernel part in layout units (radius, sigma or length over px per unit)."""
     key = {"disk": "radius_px", "gaussian": "sigma_px", "motion": "length_px", "shake": "length_px"}
     return [part[key[part["type"]]] / meta["px_per_unit"] for part in meta["kernel"]]
-
-
-def fake_extra_fonts(root: Path) -> Path:
-    """Every file of fonts._EXTRA_CJK under ``root``, each a link to one of mplfonts' Chinese faces
-    (the real ones are Debian packages that CI does not fetch); their family names are the extra ones."""
-    sources = [f.path for f in fonts.find_cjk_fonts() if f.path.endswith(".otf") or f.path.endswith(".ttf")]
-    for i, (rel, *_) in enumerate(fonts._EXTRA_CJK):
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        if not (root / rel).exists():
-            (root / rel).symlink_to(sources[i % len(sources)])
-    return root
 
 
 def assert_only_training_pages_differ(changed: Path, default: Path) -> None:

@@ -10,6 +10,7 @@ from lib.train.registry import build_loss
 import numpy as np
 import paddle
 import pytest
+from image_pairs import image_pair
 from scipy.ndimage import gaussian_filter, sobel
 
 from experiments.deblur.losses import StrokeWeightedL1Loss
@@ -19,15 +20,6 @@ def t(array, grad=False):
     tensor = paddle.to_tensor(array)
     tensor.stop_gradient = not grad
     return tensor
-
-
-def image_pair(shape, seed=0, noise=0.08):
-    """A smooth random image in [0, 1] and a noisy, slightly blurred copy (float32, N x C x H x W)."""
-    rng = np.random.default_rng(seed)
-    clean = gaussian_filter(rng.random(shape), sigma=(0, 0, 3, 3))
-    clean = (clean - clean.min()) / (clean.max() - clean.min())
-    degraded = gaussian_filter(clean, sigma=(0, 0, 1, 1)) + noise * rng.standard_normal(shape)
-    return clean.astype("float32"), np.clip(degraded, 0, 1).astype("float32")
 
 
 @pytest.mark.parametrize("target_value", [0.5, 0.2, 0.0])

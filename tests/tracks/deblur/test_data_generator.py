@@ -17,13 +17,9 @@ from lib.tracks.deblur.data import ensure_dataset
 import cv2
 import numpy as np
 import pytest
+from deblur_sample import TINY, all_files, fake_extra_fonts, make
 
-TINY = {"n_train": 3, "n_test": 2, "test_long_side": 192}
 CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def make(root: Path, seed: int = 0, **kw) -> Path:
-    return ensure_dataset("smoke", root, seed=seed, workers=1, options={**TINY, **kw.pop("options", {})}, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +40,6 @@ def reblur(gt_u8: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         [convolve(linear[:, :, c], kernel.astype(np.float64), mode="reflect") for c in range(linear.shape[2])], axis=2
     )
     return np.clip(out, 0, 1) ** (1 / 2.2)
-
-
-def all_files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 # ------------------------------------------------------------------ layout and content
@@ -426,17 +418,6 @@ def test_stroke_weight_change_moves_each_edge_by_the_asked_pixels():
 
 
 # ------------------------------------------------------------------ extra Chinese training fonts
-def fake_extra_fonts(root: Path) -> Path:
-    """Every file of fonts._EXTRA_CJK under ``root``, each a link to one of mplfonts' Chinese faces
-    (the real ones are Debian packages that CI does not fetch); their family names are the extra ones."""
-    sources = [f.path for f in fonts.find_cjk_fonts() if f.path.endswith(".otf") or f.path.endswith(".ttf")]
-    for i, (rel, *_) in enumerate(fonts._EXTRA_CJK):
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        if not (root / rel).exists():
-            (root / rel).symlink_to(sources[i % len(sources)])
-    return root
-
-
 def test_extra_cjk_fonts_missing_or_unusable_is_a_clear_error(tmp_path):
     with pytest.raises(
         FileNotFoundError,
@@ -460,23 +441,6 @@ def test_extra_cjk_fonts_missing_or_unusable_is_a_clear_error(tmp_path):
 def test_extra_cjk_fonts_are_not_held_out_families():
     families = {name for _, name, _, _ in fonts._EXTRA_CJK}
     assert not families & fonts.HELDOUT_FAMILIES and not any("WenQuanYi" in f or "Droid" in f for f in families)
-
-
-def assert_only_training_pages_differ(changed: Path, default: Path) -> None:
-    """Every file but the training pages and the manifest is byte for byte the default set's."""
-    files, reference = all_files(changed), all_files(default)
-    for rel in reference:
-        if not rel.startswith("train/") and rel != "manifest.json":
-            assert files[rel] == reference[rel], rel
-
-
-def families_used(root: Path, split: str) -> set[str]:
-    """The font families the pages of ``split`` name in their meta files (weights stripped)."""
-    return {
-        re.sub(r" (Bold|\(faux bold\))$", "", f)
-        for p in (root / split / "meta").glob("0*.json")
-        for f in json.loads(p.read_text(encoding="utf-8"))["fonts"]
-    }
 
 
 def test_failed_extra_font_fetch_leaves_nothing_behind(tmp_path, monkeypatch):
