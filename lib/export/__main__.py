@@ -77,7 +77,11 @@ def main(argv=None) -> int:
     }
     if track.tlc:
         options.update(tlc=not args.no_tlc, tlc_factor=args.tlc_factor, tlc_train_size=args.tlc_train_size)
-    meta = track.build_submission(model, args.out, **options)
+    try:
+        meta = track.build_submission(model, args.out, **options)
+    except FileNotFoundError as error:  # a pipeline's other network (the segmenter) not trained: the same
+        print(f"python -m lib.export: {error}", file=sys.stderr)
+        return 2
     for name, net in (meta.get("networks") or {"model": meta}).items():  # one network, or a pipeline's
         print(f"{name}: {net['source_checkpoint']}" + (f", TLC {net['tlc']}" if "tlc" in net else ""))
         print(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lib.config import CONFIG_DIR
+from lib.config import CONFIG_DIR, active_profile
 from lib.paths import DATA_DIR
 from lib.tracks.base import Track
 
@@ -37,6 +37,11 @@ def seg_input_size(segmenter, cfg: dict) -> tuple[int, int]:
     """The (h, w) a segmenter was trained on (``input_size`` in its options), else the profile's
     ``prepare.seg_size``: the shipped demo segmenter keeps its 256 x 192 in the smoke profile."""
     return tuple(getattr(segmenter, "input_size", None) or cfg["prepare"]["seg_size"])
+
+
+def train_segmenter_command(profile=None) -> str:
+    """The command that trains the segmenter of ``profile``, to quote in an error."""
+    return f"`make train TRACK=deocclusion_seg COURSE_PROFILE={active_profile(profile)}`"
 
 
 class DeocclusionTrack(Track):
@@ -64,7 +69,6 @@ class DeocclusionTrack(Track):
         return check_root(root)
 
     def prepared_dir(self, profile=None, source=None) -> Path:
-        from lib.config import active_profile
         from lib.paths import generated_data_root
 
         if source is not None:
@@ -240,7 +244,7 @@ class DeocclusionTrack(Track):
         if segmenter is None:
             raise FileNotFoundError(
                 f"{src_dir}: no clean pages and no trained segmenter to find the occluders: "
-                "train one first (`make train TRACK=deocclusion_seg`)"
+                f"train one first ({train_segmenter_command(profile)})"
             )
         inpaint = network_inpainter(model) if model is not None else None
 
@@ -331,7 +335,8 @@ class DeocclusionTrack(Track):
             segmenter = self.segmenter(profile)
         if segmenter is None:
             raise FileNotFoundError(
-                "no trained segmenter: run `make train TRACK=deocclusion_seg` first (or pass segmenter=...)"
+                f"no trained segmenter for profile {active_profile(profile)!r}: "
+                f"run {train_segmenter_command(profile)} first (or pass segmenter=...)"
             )
         cfg = self.config(profile)
         return build_submission(

@@ -338,3 +338,16 @@ def test_gan_task_options_are_checked_and_the_vgg_download_named(prepared, tmp_p
     with pytest.raises(PretrainedWeightsError) as error:
         GAN.trainer("smoke", tmp_path / "b", prepared=out, quiet=True, task={"perceptual_weight": 10.0})
     assert VGG16_URL in str(error.value) and "perceptual_weight: 0 in lib/configs/deocclusion.yaml" in str(error.value)
+
+
+def test_a_full_submission_without_a_segmenter_names_the_full_training_command(monkeypatch, capsys):
+    """The error says how to train the missing network of the profile asked for, not the demo one."""
+    from lib.export.__main__ import main as export_main
+
+    track = get_track("deocclusion")
+    monkeypatch.setattr(type(track), "segmenter", lambda self, profile=None: None)
+    with pytest.raises(FileNotFoundError, match=r"`make train TRACK=deocclusion_seg COURSE_PROFILE=full`"):
+        track.build_submission(model=None, profile="full")
+    monkeypatch.setattr(type(track), "load_model", lambda self, path=None, profile=None: None)
+    assert export_main(["--track", "deocclusion", "--profile", "full"]) == 2  # a message, no traceback
+    assert "COURSE_PROFILE=full" in capsys.readouterr().err
