@@ -41,12 +41,17 @@ random ``ps`` x ``ps`` windows (the same in both images) go to ``train/input`` a
 ``train/groundtruth`` named ``<image>_<patch>.png`` as the winner names them, ``val_patches`` per
 held-out image to ``val/input`` and ``val/groundtruth``; one job per image, over ``num_cores``
 processes (:func:`lib.data.folders.run_jobs`), each with its own generator ``(seed, image)``;
-``patches.csv`` records where every patch came from.
+``patches.csv`` records where every patch came from. ``val_scenes: 0`` (``full``, as the solution ran:
+it trained on every scene) validates on SIDD's own validation blocks instead: their PNGs in
+``SIDD_patches/val``, else the official download's ``ValidationNoisyBlocksSrgb.mat`` and
+``ValidationGtBlocksSrgb.mat`` (in the root or ``SIDD_patches/val``), extracted to PNGs named as the
+solution names them (:mod:`.sidd_blocks`).
 
 One concern per module: :mod:`.layout` (the folders), :mod:`.names` (scene and file names),
 :mod:`.options` (the config sections), :mod:`.photos` (the clean photos), :mod:`.generator` (the
 sample set), :mod:`.read` (reading a root), :mod:`.patches` (the winner's patch cutting),
-:mod:`.check_full` (the full-size check's scenes) and :mod:`.teaching` (notebook 07's helpers).
+:mod:`.sidd_blocks` (SIDD's validation blocks from their MATLAB files), :mod:`.check_full` (the
+full-size check's scenes) and :mod:`.teaching` (notebook 07's helpers).
 """
 
 from __future__ import annotations
@@ -74,9 +79,11 @@ from .patches import (
     prepared_root,
     source_fingerprint,
     split_scenes,
+    validation_blocks,
 )
 from .photos import PHOTOS, load_photo, resized_photo
 from .read import check_root, list_scenes, patch_pairs, test_scenes
+from .sidd_blocks import GT_MAT, NOISY_MAT, find_validation_mats, read_blocks, write_block_pngs
 from .teaching import GREY_LEVELS, pipeline_stages, raw_noise_variance
 
 __all__ = [
@@ -86,8 +93,10 @@ __all__ = [
     "GENERATOR_VERSION",
     "GREY_LEVELS",
     "GT_DIR",
+    "GT_MAT",
     "INPUT_DIR",
     "MIN_PARALLEL_PIXELS",
+    "NOISY_MAT",
     "PATCHES_DIR",
     "PHONE",
     "PHOTOS",
@@ -107,6 +116,7 @@ __all__ = [
     "cut_patches",
     "data_options",
     "ensure_dataset",
+    "find_validation_mats",
     "generate",
     "list_scenes",
     "load_photo",
@@ -119,6 +129,7 @@ __all__ = [
     "prepare_patches",
     "prepared_root",
     "raw_noise_variance",
+    "read_blocks",
     "resized_photo",
     "scene_iso",
     "scene_jobs",
@@ -126,4 +137,6 @@ __all__ = [
     "source_fingerprint",
     "split_scenes",
     "test_scenes",
+    "validation_blocks",
+    "write_block_pngs",
 ]

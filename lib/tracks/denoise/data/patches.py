@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +24,11 @@ import cv2
 import numpy as np
 
 from .generator import MIN_PARALLEL_PIXELS, ensure_dataset
-from .layout import GT_DIR, INPUT_DIR, PATCHES_DIR, SIDD_DATA, TRACK
+from .layout import GT_DIR, INPUT_DIR, PATCHES_DIR, SIDD_DATA, SIDD_VAL, TRACK
 from .names import parse_scene_name
 from .options import PREPARE_KEYS, prepare_options
 from .read import list_scenes
+from .sidd_blocks import GT_MAT, NOISY_MAT, find_validation_mats, write_block_pngs
 
 PREPARE_VERSION = 1
 
@@ -148,11 +150,14 @@ def prepare_patches(
         "options": {k: opts[k] for k in sorted(PREPARE_KEYS - {"num_cores"})},
         "fingerprint": source_fingerprint(pairs),
     }
+    train, val = split_scenes(pairs, opts["val_scenes"])
+    blocks = validation_blocks(source) if opts["val_scenes"] == 0 else None  # the solution's: SIDD's own blocks
+    if blocks:
+        key["validation_blocks"] = [str(p.resolve()) for p in blocks]
+    elif not val:
+        raise ConfigError(f"prepare.val_scenes = {opts['val_scenes']}: no validation images")
     if not force and is_up_to_date(out, key):
         return PreparedPatches(out, read_manifest(out), skipped=True)
-    train, val = split_scenes(pairs, opts["val_scenes"])
-    if not val:
-        raise ConfigError(f"prepare.val_scenes = {opts['val_scenes']}: no validation images")
 
     def build(tmp: Path) -> dict:
         for split in ("train", "val"):
@@ -171,6 +176,8 @@ def prepare_patches(
             workers = opts["num_cores"] if pixels >= MIN_PARALLEL_PIXELS else 1
             for per_image in run_jobs(cut_patches, jobs, workers, f"{split} patches", "image"):
                 rows += [{"split": split, **r} for r in per_image]
+        if blocks:
+            rows += validation_block_rows(blocks, tmp / "val")
         with open(tmp / "patches.csv", "w", encoding="utf-8", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=["split", "patch", "source", "y", "x"])
             writer.writeheader()
@@ -184,6 +191,37 @@ def prepare_patches(
         return {**key, "split": {"train": [n for n, _, _ in train], "val": [n for n, _, _ in val]}, "stats": stats}
 
     return PreparedPatches(out, build_atomically(out, build))
+
+
+def validation_blocks(source) -> tuple[Path, ...]:
+    """SIDD's validation blocks under ``source``, for ``prepare.val_scenes: 0`` (the solution trained on every
+    scene and validated on these): the folder of their PNGs (``SIDD_patches/val`` with ``input/`` and
+    ``groundtruth/``), else the two MATLAB files of the official download; a DataError saying where to put
+    them when neither is there."""
+    folder = Path(source) / SIDD_VAL
+    if (folder / INPUT_DIR).is_dir() and (folder / GT_DIR).is_dir():
+        return (folder,)
+    mats = find_validation_mats(source)
+    if mats:
+        return mats
+    raise DataError(
+        f"{source}: prepare.val_scenes = 0 validates on SIDD's validation blocks, and there are none: put "
+        f"{NOISY_MAT} and {GT_MAT} (SIDD's download) in {source} or {folder}, or their PNG blocks in "
+        f"{folder}/{INPUT_DIR} and {folder}/{GT_DIR}; or hold out scenes instead (prepare.val_scenes >= 1)"
+    )
+
+
+def validation_block_rows(blocks: tuple[Path, ...], out: Path) -> list[dict]:
+    """Copy (PNG folder) or extract (the two MATLAB files) SIDD's validation blocks into ``out``; one
+    patches.csv row per block."""
+    if len(blocks) == 1:
+        for sub in (INPUT_DIR, GT_DIR):
+            for png in sorted((blocks[0] / sub).glob("*.png")):
+                shutil.copyfile(png, out / sub / png.name)
+    else:
+        write_block_pngs(*blocks, out)
+    names = sorted(p.name for p in (out / INPUT_DIR).glob("*.png"))
+    return [{"split": "val", "patch": name, "source": "SIDD validation", "y": 0, "x": 0} for name in names]
 
 
 def precut_patches(source) -> PreparedPatches:
