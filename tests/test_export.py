@@ -188,3 +188,32 @@ def test_only_demo_and_smoke_fall_back_to_the_shipped_demo_model(no_trained_mode
     published.parent.mkdir(parents=True)
     published.write_bytes(b"")
     assert track.find_checkpoint("full") == published
+
+
+def test_the_competition_nafnet_exported_with_full_tlc_acts_on_a_real_quadrant(tmp_path):
+    """The competition NAFNet (width 32, enc [1, 1, 1, 10]) converted with full's TLC window (training
+    size 256 x 2.5 = 640 px at the first level) and exported, on a real quadrant of a test page
+    (1024 x 724, the winner's 4-tile split of a 2048 x 1448 page): Paddle Inference equals the
+    training-time TLC model, and both differ from global pooling (the window is narrower than the
+    quadrant). Random weights with non-zero beta / gamma, so every block acts; ~1 min on 2 cores."""
+    from lib.export import export_paddle
+    from lib.infer import tlc_options
+    from lib.models.nafnet import NAFNet
+
+    paddle.seed(0)
+    net = NAFNet(3, 32, 1, [1, 1, 1, 10], [1, 1, 1, 1])
+    for name, p in net.named_parameters():
+        if name.endswith((".beta", ".gamma")):
+            p.set_value(paddle.randn(p.shape) * 0.5)
+    net.eval()
+    full = tlc_options("full")
+    converted = tlc_model(net, full["factor"], full["train_size"])
+    page = np.full((1, 3, 724, 1024), 0.95, np.float32)  # white paper left, dark print right:
+    page[..., 512:] = 0.2  # local means differ from the global one
+    page += np.random.default_rng(0).normal(0, 0.02, page.shape).astype(np.float32)
+    exported = PaddleRunner(export_paddle(converted, tmp_path / "model"), device="cpu")(page)
+    with paddle.no_grad():
+        dygraph = converted(paddle.to_tensor(page)).numpy()
+        plain = net(paddle.to_tensor(page)).numpy()
+    assert np.abs(exported - dygraph).max() < TOLERANCE
+    assert np.abs(dygraph - plain).max() > 1e-3
