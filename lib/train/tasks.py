@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import paddle
 
+from .mixing import batch_mixup_draw, check_mixup, mix_batch, mixup_rng
 from .registry import build_loss
 
 
@@ -113,6 +114,7 @@ class RestorationTask(Task):
 
     name = "restoration"
     phase_keys = frozenset({"loss"})
+    option_defaults = {"mixup": None}  # {beta, use_identity}: lib.train.mixing (the deblur solution's)
     metric_keys = ("psnr", "ms_ssim", "score")
     best_metric = "score"
 
@@ -124,9 +126,20 @@ class RestorationTask(Task):
 
     def start_phase(self, phase: dict) -> None:
         self.criterion = build_loss(phase["loss"])
+        check_mixup(self.settings.get("mixup"))  # a bad option fails before the first step
+
+    def mixed(self, inputs, target, iteration: int):
+        """The batch after the ``mixup`` option (lib.train.mixing), or as it is when that is off."""
+        mixup = check_mixup(self.settings.get("mixup"))
+        if mixup is None:
+            return inputs, target
+        draw = batch_mixup_draw(
+            inputs.shape[0], mixup["beta"], mixup["use_identity"], mixup_rng(self.options.get("seed", 0), iteration)
+        )
+        return (inputs, target) if draw is None else mix_batch(inputs, target, *draw)
 
     def train_step(self, batch: tuple, iteration: int) -> dict:
-        inputs, target = batch
+        inputs, target = self.mixed(*batch, iteration)
         with self.autocast():
             loss = self.criterion(self.train_nets["model"](inputs), target)
         self.optimize(loss, "model")
