@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from lib.config import ConfigError
-from lib.data.analysis import collect_sizes, mean_gradient, round_factor, size_summary
+from lib.data.analysis import collect_sizes, mean_gradient, round_factor, size_summary, sobel_abs_mean
 from lib.data.pairs import DataError, read_image
 from lib.data.prepare import crop_windows, downsample, prepare_patches, read_meta_file, window_starts
 
@@ -177,6 +177,43 @@ def test_patches_are_aligned_crops_of_the_downsampled_pairs(layout, tmp_path):
     # the validation pages are downsampled whole
     val_blur = read_image(result.val_dir / "blur_image" / "00004.png")
     assert val_blur.shape == (128, 96, 3)
+
+
+def published_gradient(image):
+    """The solution's cal_gradient written out with SciPy instead of OpenCV: the 3x3 Sobel correlation per
+    channel with reflect-101 borders ("mirror"), |.| rounded half to even and saturated to uint8, the two
+    blended half and half and rounded again, the mean over pixels and channels."""
+    from scipy.ndimage import correlate
+
+    kernel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], np.float64)
+    image = np.asarray(image, np.float64)
+    channels = [image] if image.ndim == 2 else [image[..., c] for c in range(image.shape[2])]
+    blends = []
+    for channel in channels:
+        gx, gy = (np.clip(np.rint(np.abs(correlate(channel, k, mode="mirror"))), 0, 255) for k in (kernel, kernel.T))
+        blends.append(np.clip(np.rint(0.5 * gx + 0.5 * gy), 0, 255))
+    return float(np.mean(blends))
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "page"])
+def test_the_solutions_gradient_score_equals_its_published_formula(name):
+    from skimage import data
+
+    image = getattr(data, name)()
+    assert sobel_abs_mean(image) == pytest.approx(published_gradient(image), abs=1e-9)
+
+
+def test_the_solutions_score_filters_patches_when_named(layout, tmp_path):
+    course, published = run(layout, tmp_path / "course"), run(layout, tmp_path / "published", gradient="sobel_abs_mean")
+    for result, score in ((course, mean_gradient), (published, sobel_abs_mean)):
+        for row in result.read_patches()[:5]:
+            assert row["gradient"] == pytest.approx(
+                score(read_image(result.train_dir / "gt_image" / row["patch"])), abs=1e-4
+            )
+    # the unnormalised kernel scores text higher: more patches pass the same threshold of 10
+    assert published.stats["kept"] >= course.stats["kept"]
+    with pytest.raises(ConfigError, match="prepare.gradient must be one of"):
+        run(layout, tmp_path / "bad", gradient="sobel")
 
 
 def test_meta_file_lists_exactly_the_kept_existing_pairs(layout, tmp_path):

@@ -115,9 +115,10 @@ def mean_gradient(image: np.ndarray) -> float:
 
     Scale, measured on the course's generated pages: blank paper ~0-1 in the sharp image; a
     32-pixel window across a line of text ~20 and more; a whole patch averages text with the white
-    between lines and margins. The winner's exact formula is not published; this normalisation
-    puts the 1024-pixel patches of full-size pages where the winner reported its own (most around
-    20, few below 10), so its threshold of 10 keeps its meaning: below it, a patch is mostly paper.
+    between lines and margins. This is the course's own score: it puts the 1024-pixel patches of
+    full-size pages where the winner reported its own (most around 20, few below 10), so the
+    threshold of 10 keeps its meaning: below it, a patch is mostly paper. The solution's code scores
+    patches with :func:`sobel_abs_mean` instead (``prepare.gradient`` chooses).
     """
     image = np.asarray(image)
     if image.ndim == 3:
@@ -132,6 +133,28 @@ def mean_gradient(image: np.ndarray) -> float:
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3, borderType=cv2.BORDER_REFLECT)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3, borderType=cv2.BORDER_REFLECT)
     return float(np.mean(np.sqrt(gx * gx + gy * gy)) / 4.0)
+
+
+def sobel_abs_mean(image: np.ndarray) -> float:
+    """The blurred-document solution's patch score, as its code computes it (``cal_gradient`` in
+    ``code/generate_meta_info.py``): on the colour image (or a gray one), per channel, the 3x3 Sobel
+    derivatives in float64 (OpenCV's default border, reflect-101), each made ``|value|`` rounded and
+    saturated to 0-255 (``cv2.convertScaleAbs``), blended half and half (``cv2.addWeighted(gx, 0.5,
+    gy, 0.5, 0)``, rounded to uint8), averaged over every pixel and channel. It keeps a patch at 10
+    or more. Unlike :func:`mean_gradient` the Sobel kernel is not normalised (a ramp of slope ``a``
+    per pixel gives ``8a`` per axis) and large edges saturate at 255."""
+    image = np.asarray(image)
+    if image.ndim not in (2, 3):
+        raise ValueError(f"expected an image (H, W) or (H, W, C), got {image.shape}")
+    gx = cv2.convertScaleAbs(cv2.Sobel(image, cv2.CV_64F, 1, 0, ksize=3))
+    gy = cv2.convertScaleAbs(cv2.Sobel(image, cv2.CV_64F, 0, 1, ksize=3))
+    return float(np.mean(cv2.addWeighted(gx, 0.5, gy, 0.5, 0)))
+
+
+# the patch filter's score: prepare.gradient names one (full: the solution's; smoke / demo: the course's,
+# with which the shipped demo model was prepared)
+GRADIENT_SCORES = {"sobel_abs_mean": sobel_abs_mean, "sobel_magnitude": mean_gradient}
+DEFAULT_GRADIENT = "sobel_magnitude"
 
 
 # ---------------------------------------------------------------- figures

@@ -13,7 +13,8 @@ training reads:
    window of a row/column is flush with the image edge, so every pixel is covered; a side shorter
    than ``patch_size`` gives one window of that whole side, no padding). Both images are cropped
    with the same windows. Patch names say where they came from: ``<stem>_y0512_x0768.png``.
-4. **measure** the mean gradient of every sharp patch (:func:`lib.data.analysis.mean_gradient`)
+4. **measure** the mean gradient of every sharp patch (``gradient``: the solution's
+   :func:`lib.data.analysis.sobel_abs_mean` or the course's :func:`lib.data.analysis.mean_gradient`)
    and keep the patches at or above ``grad_threshold`` (the winner: 10) in ``meta_info.txt``;
    every patch, kept or not, is listed with its gradient in ``patches.csv``.
 5. the validation pairs are downsampled whole into ``val/blur_image`` and ``val/gt_image``
@@ -58,12 +59,12 @@ import numpy as np
 
 from ..config import ConfigError, active_profile, check_keys, load_config
 from ..paths import DATA_DIR, generated_data_root
-from .analysis import collect_sizes, mean_gradient, size_summary
+from .analysis import DEFAULT_GRADIENT, GRADIENT_SCORES, collect_sizes, size_summary
 from .folders import MANIFEST, build_atomically, is_up_to_date, read_manifest, run_jobs
 from .pairs import DataError, read_image, validate_pairs
 
 PREPARE_VERSION = 2  # bump when the output format changes: prepared folders are then redone (2: val_patches)
-OPTION_KEYS = {"downsample", "patch_size", "stride", "grad_threshold", "val_count", "workers"}
+OPTION_KEYS = {"downsample", "patch_size", "stride", "grad_threshold", "gradient", "val_count", "workers"}
 FINGERPRINT_DIRS = ("train/blur_image", "train/gt_image", "test_A/blur_image", "test_B/blur_image")
 PNG_FLAGS = [cv2.IMWRITE_PNG_COMPRESSION, 1]  # lossless; measured: 1.35x faster than level 3, files 8% larger
 META_NAME, SPLIT_NAME, PATCHES_NAME = "meta_info.txt", "split.json", "patches.csv"
@@ -75,6 +76,7 @@ MANIFEST_NAME = MANIFEST
 def check_options(options: dict) -> dict:
     """Validate the ``prepare`` options; raise a ConfigError naming the setting."""
     check_keys(options, OPTION_KEYS, "prepare options")
+    options = {"gradient": DEFAULT_GRADIENT, **options}  # optional: the course's score unless a track names one
     missing = sorted(OPTION_KEYS - set(options))
     if missing:
         raise ConfigError(f"prepare options: missing {missing}")
@@ -93,6 +95,8 @@ def check_options(options: dict) -> dict:
     threshold = options["grad_threshold"]
     if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or threshold < 0:
         raise ConfigError(f"prepare.grad_threshold must be a number >= 0, got {threshold!r}")
+    if options["gradient"] not in GRADIENT_SCORES:
+        raise ConfigError(f"prepare.gradient must be one of {sorted(GRADIENT_SCORES)}, got {options['gradient']!r}")
     val_count = options["val_count"]
     if not isinstance(val_count, int) or isinstance(val_count, bool) or val_count < 0:
         raise ConfigError(f"prepare.val_count must be an integer >= 0, got {val_count!r}")
@@ -173,17 +177,26 @@ def read_pair(name: str, blur_path: Path, gt_path: Path) -> tuple[np.ndarray, np
 # ---------------------------------------------------------------- per-image work (runs in worker processes)
 def crop_training_pair(job: tuple) -> list[dict]:
     """Downsample one training pair, write all its patches, return one record per patch."""
-    name, blur_path, gt_path, out_dir, factor, patch, stride = job
+    name, blur_path, gt_path, out_dir, factor, patch, stride, gradient = job
     blur, gt = read_pair(name, Path(blur_path), Path(gt_path))
     return write_patches(
-        name, Path(blur_path).stem, downsample(blur, factor), downsample(gt, factor), out_dir, patch, stride
+        name, Path(blur_path).stem, downsample(blur, factor), downsample(gt, factor), out_dir, patch, stride, gradient
     )
 
 
 def write_patches(
-    name: str, stem: str, blur: np.ndarray, gt: np.ndarray, out_dir, patch: int, stride: int
+    name: str,
+    stem: str,
+    blur: np.ndarray,
+    gt: np.ndarray,
+    out_dir,
+    patch: int,
+    stride: int,
+    gradient: str = DEFAULT_GRADIENT,
 ) -> list[dict]:
-    """Crop a downsampled pair into ``out_dir/{blur_image,gt_image}``; one record per patch."""
+    """Crop a downsampled pair into ``out_dir/{blur_image,gt_image}``; one record per patch, its sharp crop
+    scored by ``gradient`` (a name of lib.data.analysis.GRADIENT_SCORES)."""
+    score = GRADIENT_SCORES[gradient]
     records = []
     for y, x, h, w in crop_windows(gt.shape[0], gt.shape[1], patch, stride):
         crop_blur, crop_gt = blur[y : y + h, x : x + w], gt[y : y + h, x : x + w]
@@ -198,7 +211,7 @@ def write_patches(
                 "x": x,
                 "height": h,
                 "width": w,
-                "gradient": round(mean_gradient(crop_gt), 4),
+                "gradient": round(score(crop_gt), 4),
             }
         )
     return records
@@ -207,7 +220,7 @@ def write_patches(
 def downsample_validation_pair(job: tuple) -> dict:
     """Downsample one validation pair: written whole under its own stem as PNG (validation) and
     cropped like a training pair into ``patch_dir`` (the all-data fine-tune)."""
-    name, blur_path, gt_path, out_dir, patch_dir, factor, patch, stride = job
+    name, blur_path, gt_path, out_dir, patch_dir, factor, patch, stride, gradient = job
     blur, gt = read_pair(name, Path(blur_path), Path(gt_path))
     blur, gt = downsample(blur, factor), downsample(gt, factor)
     stem = Path(blur_path).stem
@@ -218,7 +231,7 @@ def downsample_validation_pair(job: tuple) -> dict:
         "file": f"{stem}.png",
         "height": gt.shape[0],
         "width": gt.shape[1],
-        "patches": write_patches(name, stem, blur, gt, patch_dir, patch, stride),
+        "patches": write_patches(name, stem, blur, gt, patch_dir, patch, stride, gradient),
     }
 
 
@@ -448,10 +461,13 @@ def prepare_patches(
             (tmp / sub).mkdir(parents=True)
         workers = options["workers"]
         patch, stride = options["patch_size"], options["stride"]
-        jobs = [(name, str(b), str(g), str(tmp / "train"), factor, patch, stride) for name, b, g in train_part]
+        gradient = options["gradient"]
+        jobs = [
+            (name, str(b), str(g), str(tmp / "train"), factor, patch, stride, gradient) for name, b, g in train_part
+        ]
         records = [r for per_image in run_jobs(crop_training_pair, jobs, workers, "crop") for r in per_image]
         val_jobs = [
-            (name, str(b), str(g), str(tmp / "val"), str(tmp / VAL_PATCHES_DIR), factor, patch, stride)
+            (name, str(b), str(g), str(tmp / "val"), str(tmp / VAL_PATCHES_DIR), factor, patch, stride, gradient)
             for name, b, g in val_part
         ]
         val_records = run_jobs(downsample_validation_pair, val_jobs, workers, "validation") if val_jobs else []
