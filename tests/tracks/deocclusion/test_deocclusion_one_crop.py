@@ -2,7 +2,8 @@
 one crop around the last contour, pasted without blending, landscape photos transposed; checked on
 small synthetic photos against positions worked out by hand."""
 
-from lib.tracks.deocclusion.data import one_crop_pair
+from lib.tracks import get_track
+from lib.tracks.deocclusion.data import _crop_options, one_crop_pair
 from lib.tracks.deocclusion.repair import (
     Deoccluder,
     RepairInfo,
@@ -175,3 +176,11 @@ def test_repair_options_reject_what_their_mode_cannot_do(options, message):
     base = {"dilate": 0, "feather": 0, "min_area": 0}
     with pytest.raises(ValueError, match=message):
         RepairOptions(**{**base, **options})
+
+
+def test_data_prepared_for_the_components_mode_keeps_its_manifest_options():
+    """smoke / demo: the new options are left out of the prepared data's manifest, so it stays current."""
+    for profile in ("smoke", "demo"):
+        repair = get_track("deocclusion").config(profile)["repair"]
+        assert set(_crop_options(repair)) == {"crop", "shrink", "dilate", "feather", "min_area"}
+    assert _crop_options(get_track("deocclusion").config("full")["repair"])["mode"] == "one_crop"
