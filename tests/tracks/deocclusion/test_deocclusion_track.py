@@ -59,6 +59,7 @@ def test_registered_and_full_profile_holds_what_the_winners_code_ran():
     assert seg["task"] == {"class_weights": [1, 10], "dice_weight": 0.0} and seg["amp"] is False
     assert seg["model"]["backbone"] == "ResNet50_vd" and seg_cfg["prepare"]["seg_size"] == [640, 480]
     assert seg["model"]["pretrained"] is None  # the winner's segmenter started from random weights
+    assert seg["model"]["output_stride"] == 16 and seg["model"]["aspp_ratios"] == [1, 3, 6, 9]
     assert SEG.config("demo")["seg_model"]["backbone"].startswith("MobileNetV2")
 
 
