@@ -464,16 +464,26 @@ def check_root(root) -> list[str]:
 PREPARED_VERSION = 3  # v2: the clean pages join the segmenter's set as negatives; v3: desk variants
 
 
-def seg_input(image: np.ndarray, size) -> np.ndarray:
-    """A photo as the segmenter sees it: turned to portrait, resized to ``size`` = (h, w) (area)."""
-    x = np.ascontiguousarray(np.rot90(image)) if image.shape[1] > image.shape[0] else image
-    return cv2.resize(x, (int(size[1]), int(size[0])), interpolation=cv2.INTER_AREA)
+def _seg_interpolation(mode: str) -> int:
+    # the winner's dataset.py SegmentDataset resized with cv2.resize's default (bilinear)
+    return cv2.INTER_LINEAR if mode == "one_crop" else cv2.INTER_AREA
 
 
-def seg_label(mask: np.ndarray, size) -> np.ndarray:
-    """The mask at the segmenter's size, as class ids 0 / 1 (a small pixel is occluded if half of it is)."""
-    m = np.ascontiguousarray(np.rot90(mask)) if mask.shape[1] > mask.shape[0] else mask
-    small = cv2.resize(m.astype(np.float32), (int(size[1]), int(size[0])), interpolation=cv2.INTER_AREA)
+def seg_input(image: np.ndarray, size, mode: str = "components") -> np.ndarray:
+    """A photo as the segmenter sees it: upright (repair.portrait: turned, or transposed in the
+    repair mode one_crop), resized to ``size`` = (h, w) (area; bilinear in one_crop)."""
+    from .repair import portrait
+
+    return cv2.resize(portrait(image, mode), (int(size[1]), int(size[0])), interpolation=_seg_interpolation(mode))
+
+
+def seg_label(mask: np.ndarray, size, mode: str = "components") -> np.ndarray:
+    """The mask at the segmenter's size, as class ids 0 / 1 (a small pixel is occluded if half of it is),
+    upright and resized as :func:`seg_input`."""
+    from .repair import portrait
+
+    m = portrait(mask, mode).astype(np.float32)
+    small = cv2.resize(m, (int(size[1]), int(size[0])), interpolation=_seg_interpolation(mode))
     return (small >= 0.5).astype(np.uint8)
 
 
@@ -515,6 +525,8 @@ def inpaint_crops(gt: np.ndarray, mask: np.ndarray, repair: dict) -> list[tuple[
     from .repair import RepairOptions, crop_boxes, dilate_mask
 
     opts = RepairOptions.from_config(repair)
+    if opts.mode == "one_crop":
+        return one_crop_pair(gt, mask, opts)
     grown = dilate_mask(mask, opts.dilate)
     side = max(4, int(math.ceil(opts.crop / opts.shrink / 4)) * 4)
     pairs = []
@@ -525,6 +537,24 @@ def inpaint_crops(gt: np.ndarray, mask: np.ndarray, repair: dict) -> list[tuple[
     return pairs
 
 
+def one_crop_pair(gt: np.ndarray, mask: np.ndarray, opts) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The repair mode one_crop's training pair, as the winner's dataset.py FillDataset made it: the
+    photo transposed to portrait, one crop around the true mask's last contour
+    (:func:`.repair.one_crop_box`), shrunk bilinearly, its hole every network pixel the mask touches
+    (as :func:`.repair.repair_one_crop` asks the network). An empty mask gives none."""
+    from .repair import _net_side, one_crop_box, portrait
+
+    page, hole = portrait(gt, "one_crop"), portrait(mask.astype(np.uint8), "one_crop")
+    box = one_crop_box(hole, opts.crop)
+    if box is None:
+        return []
+    x0, y0, x1, y1 = box
+    size = (_net_side(x1 - x0, opts.shrink), _net_side(y1 - y0, opts.shrink))
+    crop = cv2.resize(page[y0:y1, x0:x1], size, interpolation=cv2.INTER_LINEAR)
+    level = cv2.resize(hole[y0:y1, x0:x1] * 128, size, interpolation=cv2.INTER_LINEAR)
+    return [(crop, (level > 0).astype(np.uint8) * 255)]
+
+
 def _write_png(path: Path, array: np.ndarray) -> str:
     data = _png(array if array.ndim == 2 else cv2.cvtColor(array, cv2.COLOR_RGB2BGR))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -533,10 +563,14 @@ def _write_png(path: Path, array: np.ndarray) -> str:
 
 
 def _crop_options(repair: dict) -> dict:
-    """The repair options that decide the inpainter's crops (not the mask's test-time flip)."""
+    """The repair options that decide the inpainter's crops and the segmenter's views (not the
+    mask's test-time flip or its dilation; the mode only when it is not the course's components,
+    so data prepared before the mode existed is still current)."""
     from .repair import RepairOptions
 
-    return {k: v for k, v in RepairOptions.from_config(repair).as_dict().items() if k != "seg_flip"}
+    options = RepairOptions.from_config(repair).as_dict()
+    drop = {"seg_flip", "seg_dilate"} | ({"mode"} if options["mode"] == "components" else set())
+    return {k: v for k, v in options.items() if k not in drop}
 
 
 def split_samples(root, val_pages: int) -> tuple[list[tuple[str, Sample]], list[tuple[str, Sample]], str]:
@@ -591,6 +625,8 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False, desk_variant
     root, out = Path(root), Path(out)
     from lib.data.folders import read_manifest
 
+    from .repair import RepairOptions
+
     source = read_manifest(root) or {}
     params = {
         "prepared": f"lib.data.{TRACK} v{PREPARED_VERSION}",
@@ -600,6 +636,7 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False, desk_variant
         "repair": _crop_options(repair),
         "desk_variants": int(desk_variants),
     }
+    mode = RepairOptions.from_config(repair).mode  # the segmenter's views follow the repair's
     train_samples, val_samples, val_from = split_samples(root, int(val_pages))
     if not (root / "val").is_dir():
         params["derived_val_pages"] = int(val_pages)
@@ -631,14 +668,14 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False, desk_variant
                     raise DataError(f"{s.image}: training needs the clean page (none in {GT_DIR}/)")
                 prefix = "" if folder in ("train", "val") else f"{folder}-"
                 stem = f"{prefix}{s.category}_{Path(s.name).stem}"
-                put_seg(split, stem, seg_input(image, seg_size), seg_label(mask, seg_size))
+                put_seg(split, stem, seg_input(image, seg_size, mode), seg_label(mask, seg_size, mode))
                 n_seg += 1
                 if s.gt not in clean_pages:
                     clean_pages.add(s.gt)
                     put_seg(
                         split,
                         f"{prefix}{GT_DIR}_{s.gt.stem}",
-                        seg_input(gt, seg_size),
+                        seg_input(gt, seg_size, mode),
                         np.zeros(tuple(int(v) for v in seg_size), np.uint8),
                     )
                 for k, (crop, hole) in enumerate(inpaint_crops(gt, mask, repair)):

@@ -14,6 +14,18 @@ Only pixels inside the dilated mask change: the feather ramps from 0 at the dila
 the repair and every pixel outside the dilated mask keeps its bytes (no seam at crop borders:
 the crop's border never shows). A page with an empty mask comes back byte-identical.
 
+``mode: one_crop`` is what the winner's code ran instead (renqi1/Text_Image_Inpainting
+predict_onnx.py, ``process`` and ``crop_region``)::
+
+    a landscape photo transposed (x and y swapped) to portrait first, and back at the end
+    mask: the segmenter's class map at its input size (640 x 480), dilated by a seg_dilate x seg_dilate
+          square (4 x 4), enlarged to the photo (bilinear)
+    ONE crop of side l around the bounding box of the last contour cv2.findContours lists,
+    moved inside the page, shrunk by r (bilinear) -> inpaint -> enlarged back (bilinear)
+    -> pasted, without blending, where every photo pixel under a network pixel is masked
+
+The other components of the mask stay as they are (the winner repaired one area per photo).
+
 An inpainting function takes (RGB uint8 H x W x 3, bool mask H x W; H, W multiples of 4) and
 returns RGB uint8 of the same size: :func:`opencv_inpainter` (Telea / Navier-Stokes) or
 :func:`network_inpainter` (a DeepFillv2 generator).
@@ -29,6 +41,7 @@ import numpy as np
 
 MULTIPLE = 4  # DeepFillv2 halves twice: its input sides must be multiples of 4
 PSNR_CAP = 100.0  # lib.metrics.region_psnr of identical pixels: a mean over pages stays finite
+MODES = ("components", "one_crop")  # the course's repair of every component; the winner's single crop
 
 
 @dataclass(frozen=True)
@@ -39,12 +52,28 @@ class RepairOptions:
     feather: int = 8  # blend ramp inside the dilated mask, px (<= dilate)
     min_area: int = 0  # components of the (dilated) mask smaller than this are left alone
     seg_flip: bool = False  # the occluder score averaged with the mirrored photo's (test-time flip)
+    mode: str = "components"  # "one_crop": the winner's single crop, pasted without blending (module doc)
+    seg_dilate: int = 0  # the mask dilated by this square (px at the segmenter's input size) first
 
     def __post_init__(self):
         if self.crop < MULTIPLE or self.shrink <= 0:
             raise ValueError(f"crop must be >= {MULTIPLE} and shrink > 0, got crop {self.crop}, shrink {self.shrink}")
-        if self.dilate < 0 or self.feather < 0:
-            raise ValueError(f"dilate and feather must be >= 0, got {self.dilate}, {self.feather}")
+        if self.dilate < 0 or self.feather < 0 or self.seg_dilate < 0:
+            raise ValueError(
+                f"dilate, feather and seg_dilate must be >= 0, got {self.dilate}, {self.feather}, {self.seg_dilate}"
+            )
+        if self.mode not in MODES:
+            raise ValueError(f"repair mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.mode == "one_crop" and (self.dilate or self.feather or self.min_area):
+            raise ValueError(
+                "repair mode one_crop dilates at the segmenter's size (seg_dilate) and pastes without blending: "
+                f"dilate, feather and min_area must be 0, got {self.dilate}, {self.feather}, {self.min_area}"
+            )
+        if self.mode == "components" and self.seg_dilate:
+            raise ValueError(
+                f"seg_dilate ({self.seg_dilate}) belongs to repair mode one_crop; components dilates the photo's "
+                "mask (dilate)"
+            )
 
     @classmethod
     def from_config(cls, options: dict) -> "RepairOptions":
@@ -158,6 +187,75 @@ def repair_local(
         info.net_sizes.append((nh, nw))
     info.components = len(info.boxes)
     return result
+
+
+def _one_crop_axis(centre: int, side: int, limit: int) -> tuple[int, int]:
+    """The winner's crop_region on one axis: [a, a + side) centred on ``centre``, moved inside [0, limit)
+    (a page smaller than the crop: the whole page)."""
+    length = min(side, limit)
+    c = max(centre, length / 2)
+    a = int(c - length / 2) if limit - c - length / 2 >= 0 else limit - length
+    return a, a + length
+
+
+def one_crop_box(mask: np.ndarray, side: int) -> tuple[int, int, int, int] | None:
+    """The winner's single crop (x0, y0, x1, y1): the bounding box of the LAST contour
+    ``cv2.findContours(RETR_TREE, CHAIN_APPROX_SIMPLE)`` lists, its centre floored, a square of
+    ``side`` there moved inside the page. None for an empty mask."""
+    contours = cv2.findContours(mask.astype(np.uint8), cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)[-2]
+    if not contours:
+        return None
+    x, y, bw, bh = cv2.boundingRect(contours[-1])
+    h, w = mask.shape
+    x0, x1 = _one_crop_axis(int(x + bw / 2), side, w)
+    y0, y1 = _one_crop_axis(int(y + bh / 2), side, h)
+    return x0, y0, x1, y1
+
+
+def repair_one_crop(
+    image: np.ndarray, mask: np.ndarray, inpaint, opts: RepairOptions, info: RepairInfo | None = None
+) -> np.ndarray:
+    """The winner's repair (module doc, mode one_crop) of the photo-size ``mask``: one crop, shrunk
+    by ``shrink`` (bilinear), inpainted, enlarged (bilinear) and pasted without blending where every
+    photo pixel under a network pixel is masked. The network's hole is every network pixel the mask
+    touches (the winner fed the partly covered ones as fractions; an inpainting function here takes a
+    boolean hole). A landscape photo is repaired transposed, as the winner did."""
+    mask = _check(image, mask)
+    info = info if info is not None else RepairInfo()
+    h, w = mask.shape
+    if w > h:
+        out = repair_one_crop(np.ascontiguousarray(image.transpose(1, 0, 2)), mask.T, inpaint, opts, info)
+        info.boxes = [(y0, x0, y1, x1) for x0, y0, x1, y1 in info.boxes]
+        return np.ascontiguousarray(out.transpose(1, 0, 2))
+    result = image.copy()
+    box = one_crop_box(mask, opts.crop)
+    if box is None:
+        return result
+    x0, y0, x1, y1 = box
+    nh, nw = _net_side(y1 - y0, opts.shrink), _net_side(x1 - x0, opts.shrink)
+    small = cv2.resize(image[y0:y1, x0:x1], (nw, nh), interpolation=cv2.INTER_LINEAR)
+    # the mask as the winner scaled it: 0 / 128, so 128 = a network pixel fully covered
+    level = cv2.resize(mask[y0:y1, x0:x1].astype(np.uint8) * 128, (nw, nh), interpolation=cv2.INTER_LINEAR)
+    repaired = np.asarray(inpaint(small, level > 0))
+    if repaired.shape != small.shape or repaired.dtype != np.uint8:
+        raise ValueError(
+            f"the inpainting function returned {repaired.dtype} {repaired.shape}, expected uint8 {small.shape}"
+        )
+    big = cv2.resize(repaired, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
+    paste = cv2.resize((level >= 128).astype(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR) > 0
+    result[y0:y1, x0:x1][paste] = big[paste]
+    info.boxes.append(box)
+    info.net_sizes.append((nh, nw))
+    info.components = 1
+    return result
+
+
+def repair_page(
+    image: np.ndarray, mask: np.ndarray, inpaint, opts: RepairOptions, info: RepairInfo | None = None
+) -> np.ndarray:
+    """The repair ``opts.mode`` names: :func:`repair_local` (components) or :func:`repair_one_crop`."""
+    repair = repair_one_crop if opts.mode == "one_crop" else repair_local
+    return repair(image, mask, inpaint, opts, info)
 
 
 def repair_global(
@@ -275,18 +373,56 @@ def predict_mask_logits(
     model, image: np.ndarray, size: tuple[int, int] | None = None, flip: bool = False
 ) -> np.ndarray:
     """:func:`occluder_score` of a dygraph segmentation network (N x 2 logits)."""
+    return occluder_score(dygraph_runner(model), image, size, flip)
+
+
+def portrait(array: np.ndarray, mode: str = "components") -> np.ndarray:
+    """A landscape photo (or mask) as the segmenter sees it, upright: turned by 90 degrees (the
+    course's components mode) or transposed (one_crop, the winner's ``img.transpose(1, 0, 2)``).
+    Portrait arrays come back as they are."""
+    if array.shape[1] <= array.shape[0]:
+        return array
+    turned = np.swapaxes(array, 0, 1) if mode == "one_crop" else np.rot90(array)
+    return np.ascontiguousarray(turned)
+
+
+def seg_mask_one_crop(run, image: np.ndarray, size: tuple[int, int], opts: RepairOptions) -> np.ndarray:
+    """The winner's mask (predict_onnx.py ``process``): the photo transposed to portrait, resized
+    to ``size`` (bilinear), segmented (score > 0: class 1's logit above class 0's, as argmax), dilated
+    by a ``seg_dilate`` square there, enlarged to the photo (bilinear, any coverage counts) and
+    transposed back."""
+    h, w = image.shape[:2]
+    x = portrait(image, "one_crop")
+    small = cv2.resize(x, (int(size[1]), int(size[0])), interpolation=cv2.INTER_LINEAR)
+    mask = (occluder_score(run, small, None, opts.seg_flip) > 0).astype(np.uint8)
+    if opts.seg_dilate:
+        mask = cv2.dilate(mask, np.ones((opts.seg_dilate, opts.seg_dilate), np.uint8))
+    big = cv2.resize(mask * 128, (x.shape[1], x.shape[0]), interpolation=cv2.INTER_LINEAR) > 0
+    return np.ascontiguousarray(big.T) if w > h else big
+
+
+def page_mask(run, image: np.ndarray, size: tuple[int, int] | None, opts: RepairOptions) -> np.ndarray:
+    """The occluder mask at the photo's size that ``opts.mode`` repairs: :func:`occluder_score` > 0
+    (components) or :func:`seg_mask_one_crop`."""
+    if opts.mode == "one_crop":
+        return seg_mask_one_crop(run, image, size if size is not None else image.shape[:2], opts)
+    return occluder_score(run, image, size, opts.seg_flip) > 0
+
+
+def dygraph_runner(model):
+    """A dygraph segmentation network as a runner (float32 N x 3 x h x w -> N x C x h x w)."""
     import paddle
 
     def run(x: np.ndarray) -> np.ndarray:
         with paddle.no_grad():
             return model(paddle.to_tensor(x)).numpy()
 
-    return occluder_score(run, image, size, flip)
+    return run
 
 
 class Deoccluder:
-    """The whole pipeline on one photo: occluder score at ``seg_size`` -> mask (score > 0) ->
-    :func:`repair_local` with the inpainting runner. ``segment`` and ``inpaint`` are runners
+    """The whole pipeline on one photo: the mask at ``seg_size`` (:func:`page_mask`) ->
+    :func:`repair_page` with the inpainting runner. ``segment`` and ``inpaint`` are runners
     (dygraph, Paddle Inference or ONNX Runtime; see :func:`occluder_score`, :func:`runner_inpainter`).
 
     ``restore_image`` (what ``predict.py`` calls) takes RGB uint8, uint16 or float32 in [0, 1]: the
@@ -299,12 +435,12 @@ class Deoccluder:
         self.last_info = RepairInfo()
 
     def mask(self, image: np.ndarray) -> np.ndarray:
-        return occluder_score(self.segment, image, self.seg_size, self.opts.seg_flip) > 0
+        return page_mask(self.segment, image, self.seg_size, self.opts)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         """RGB uint8 -> the repaired RGB uint8 (``last_info``: its crops)."""
         self.last_info = RepairInfo()
-        return repair_local(image, self.mask(image), self.inpaint, self.opts, self.last_info)
+        return repair_page(image, self.mask(image), self.inpaint, self.opts, self.last_info)
 
     def restore_image(self, image: np.ndarray) -> np.ndarray:
         scales = {np.dtype(np.uint8): 1.0, np.dtype(np.uint16): 257.0, np.dtype(np.float32): 1 / 255.0}

@@ -1,5 +1,5 @@
 """The de-occlusion track's two training tasks (BasicSR's "model" classes, see lib.train.tasks):
-the segmenter's (``segmentation``: cross-entropy [+ Dice], mIoU / boundary F) and the inpainter's
+the segmenter's (``segmentation``: [class-weighted] cross-entropy [+ Dice], mIoU / boundary F) and the inpainter's
 (``deepfill_gan``: DeepFillv2 generator + SN-PatchGAN discriminator, two optimizers). Registered by
 name when the track is imported, so ``task: deepfill_gan`` works wherever the track is loaded."""
 
@@ -11,24 +11,36 @@ from lib.train.tasks import Task, mean_metrics, register_task
 class SegmentationTask(Task):
     """One segmentation network (logits N x C x H x W) trained with pixel-wise cross-entropy on
     (image, label) samples (label: class ids, uint8 PNG), validated by mean IoU and the boundary
-    F-score of the predicted foreground (class 1; :func:`.repair.mask_scores`). ``dice_weight``
-    (task option, default 0) adds PaddleSeg's Dice loss: with a small foreground (an occluder is
-    ~3 % of a page) cross-entropy alone first learns "all page" and stalls there."""
+    F-score of the predicted foreground (class 1; :func:`.repair.mask_scores`). Task options:
+    ``class_weights`` (default null: unweighted) weights the cross-entropy per class
+    (:func:`.losses.segmentation_ce`; the winner: [1, 10], the occluder ten times the page);
+    ``dice_weight`` (default 0) adds PaddleSeg's Dice loss, the course's answer to the same small
+    foreground (an occluder is ~3 % of a page): cross-entropy alone first learns "all page"."""
 
     name = "segmentation"
     sample_kinds = ("image", "label")
-    option_defaults = {"dice_weight": 0.0}
+    option_defaults = {"dice_weight": 0.0, "class_weights": None}
     loss_keys = ("loss", "ce", "dice")
     metric_keys = ("miou", "boundary_f")
     best_metric = "miou"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        weights = self.settings["class_weights"]
+        if weights is not None and (
+            not isinstance(weights, (list, tuple))
+            or not weights
+            or any(isinstance(w, bool) or not isinstance(w, (int, float)) or w <= 0 for w in weights)
+        ):
+            raise ValueError(f"task option class_weights must be null or a list of numbers > 0, got {weights!r}")
+
     def train_step(self, batch: tuple, iteration: int) -> dict:
-        import paddle.nn.functional as F
+        from .losses import segmentation_ce
 
         images, labels = batch
         with self.autocast():
             logits = self.train_nets["model"](images)
-            ce = F.cross_entropy(logits.transpose([0, 2, 3, 1]), labels.unsqueeze(-1))
+            ce = segmentation_ce(logits, labels, self.settings["class_weights"])
             losses = {"ce": ce}
             if self.settings["dice_weight"]:
                 from paddleseg.models.losses import DiceLoss
@@ -54,21 +66,30 @@ class SegmentationTask(Task):
 
 class InpaintingGANTask(Task):
     """DeepFillv2 (the de-occlusion seed): a gated-conv generator (coarse, refined) and an
-    SN-PatchGAN discriminator, on (image, mask) samples (mask 1 = hole). Discriminator: ``gan_loss``
-    ("wgan": -mean D(real) + mean D(fake), the base repository's WGAN_trainer; "hinge": the paper's)
-    on (real, composited fake), updated every ``d_every`` iterations (a phase key; the winning solution's second
-    round: 3 generator updates per discriminator update). Generator: ``l1_weight`` x (L1 of the
-    coarse composite + L1 of the refined composite) + ``perceptual_weight`` x L1 of the VGG-16
-    features of the refined composite and the image (lib.models.deepfillv2.perceptual_l1; the
-    ImageNet VGG-16 is downloaded when the weight is not 0) + ``gan_weight`` x (-mean D(fake)), as
-    lib.models.deepfillv2.generator_loss. One generator forward per iteration serves both updates.
-    Validated by PSNR of the refined composite on the whole sample and inside the hole."""
+    SN-PatchGAN discriminator, on (image, mask) samples (mask 1 = hole). Discriminator:
+    ``d_loss_scale`` x ``gan_loss`` ("hinge": the paper's and the winner's, who halved it: scale 0.5;
+    "wgan": -mean D(real) + mean D(fake), the base repository's default) on (real, composited fake),
+    updated every ``d_every`` iterations (a phase key; the winning solution's second round: 3
+    generator updates per discriminator update). Generator: ``l1_weight`` x (``coarse_l1_weight`` x
+    L1 of the coarse composite + L1 of the refined composite) + ``perceptual_weight`` x L1 of the
+    VGG-16 features of the refined composite and the image (lib.models.deepfillv2.perceptual_l1; the
+    ImageNet VGG-16 is downloaded when the weight is not 0) + ``gan_weight`` x (-mean D(fake))
+    (:func:`.losses.generator_loss`; the winner: 1000, 0.5, 0, 1). One generator forward per
+    iteration serves both updates. Validated by PSNR of the refined composite on the whole sample
+    and inside the hole."""
 
     name = "deepfill_gan"
     networks = ("generator", "discriminator")
     sample_kinds = ("image", "mask")
     phase_keys = frozenset({"d_every"})
-    option_defaults = {"l1_weight": 1000.0, "gan_weight": 1.0, "gan_loss": "hinge", "perceptual_weight": 0.0}
+    option_defaults = {
+        "l1_weight": 1000.0,
+        "gan_weight": 1.0,
+        "gan_loss": "hinge",
+        "perceptual_weight": 0.0,
+        "coarse_l1_weight": 1.0,
+        "d_loss_scale": 1.0,
+    }
     loss_keys = ("loss", "l1", "gan", "perceptual", "d_loss")
 
     def __init__(self, *args, **kwargs):
@@ -80,9 +101,11 @@ class InpaintingGANTask(Task):
                 f"task option gan_loss must be one of {', '.join(deepfillv2.GAN_LOSSES)}, "
                 f"got {self.settings['gan_loss']!r}"
             )
+        for key in ("perceptual_weight", "coarse_l1_weight", "d_loss_scale"):
+            weight = self.settings[key]
+            if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
+                raise ValueError(f"task option {key} must be a number >= 0, got {weight!r}")
         weight = self.settings["perceptual_weight"]
-        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
-            raise ValueError(f"task option perceptual_weight must be a number >= 0, got {weight!r}")
         self.perceptual = (
             deepfillv2.vgg16_features(option="train: task: perceptual_weight: 0 in lib/configs/deocclusion.yaml")
             if weight
@@ -102,7 +125,9 @@ class InpaintingGANTask(Task):
         self.d_every = int(phase.get("d_every", 1))
 
     def train_step(self, batch: tuple, iteration: int) -> dict:
-        from lib.models.deepfillv2 import composite, discriminator_loss, generator_loss, perceptual_l1
+        from lib.models.deepfillv2 import composite, perceptual_l1
+
+        from .losses import discriminator_loss, generator_loss
 
         img, mask = batch
         gen, disc = self.train_nets["generator"], self.train_nets["discriminator"]
@@ -112,7 +137,9 @@ class InpaintingGANTask(Task):
         if iteration % self.d_every == 0:
             with self.autocast():
                 fake = composite(img, refined, mask).detach()
-                d_loss = discriminator_loss(self.settings["gan_loss"], disc(img, mask), disc(fake, mask))
+                d_loss = discriminator_loss(
+                    self.settings["gan_loss"], disc(img, mask), disc(fake, mask), self.settings["d_loss_scale"]
+                )
             self.optimize(d_loss, "discriminator")
             losses["d_loss"] = float(d_loss)
         with self.autocast():
@@ -125,6 +152,7 @@ class InpaintingGANTask(Task):
                 d_fake,
                 l1=self.settings["l1_weight"],
                 gan=self.settings["gan_weight"],
+                coarse_l1=self.settings["coarse_l1_weight"],
                 perceptual=self.settings["perceptual_weight"],
                 perceptual_fn=(lambda pred, target: perceptual_l1(self.perceptual, pred, target))
                 if self.perceptual is not None

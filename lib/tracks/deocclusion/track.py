@@ -1,17 +1,18 @@
 """Tracks ``deocclusion`` and ``deocclusion_seg``: document de-occlusion (5th A board / 7th B board,
 Baidu Netdisk "document image de-occlusion"). DeepLabV3 (PaddleSeg) segments what covers the page on
 the photo shrunk to 1/6; DeepFillv2 (gated convolutions, coarse + refine, SN-PatchGAN) repairs a
-local crop around each covered area shrunk by r = 6, and only the masked pixels are pasted back
-(:mod:`lib.tracks.deocclusion.repair`).
+local crop shrunk by r = 6, and only the masked pixels are pasted back (:mod:`lib.tracks.deocclusion.repair`:
+full's mode one_crop, one crop per photo as the winner's code; smoke / demo's components, one per covered area).
 
 The winner trains two networks apart, so there are two tracks on one data set and one options file
 (``lib/configs/deocclusion.yaml``):
 
 * ``deocclusion``: the inpainting GAN (task ``deepfill_gan``: generator + discriminator, two
-  optimizers, step decay, L1 weight 1000, WGAN + VGG-16 perceptual in full (hinge in smoke / demo),
-  then 3 generator updates per discriminator update), options ``model`` / ``train``; its evaluation
-  runs the whole pipeline;
-* ``deocclusion_seg``: the segmenter (task ``segmentation``), options ``seg_model`` / ``seg_train``.
+  optimizers, step decay, L1 weight 1000, hinge; in full halved and the coarse L1 at 0.5 as the
+  winner's trainer.py, then 3 generator updates per discriminator update), options ``model`` /
+  ``train``; its evaluation runs the whole pipeline;
+* ``deocclusion_seg``: the segmenter (task ``segmentation``; full: cross-entropy weighted [1, 10]),
+  options ``seg_model`` / ``seg_train``.
 
 Data: :mod:`lib.tracks.deocclusion.data` (rendered pages photographed with procedural occluders,
 :mod:`lib.tracks.deocclusion.occluders`) in the competition's layout; ``prepare`` cuts what each network trains on
@@ -166,11 +167,12 @@ class DeocclusionTrack(Track):
         from .repair import (
             PSNR_CAP,
             RepairOptions,
+            dygraph_runner,
             mask_scores,
             network_inpainter,
             opencv_inpaint_page,
-            predict_mask_logits,
-            repair_local,
+            page_mask,
+            repair_page,
         )
 
         cfg = self.config(profile)
@@ -193,7 +195,7 @@ class DeocclusionTrack(Track):
         for s in samples:
             image, gt, true = load_sample(s)
             if segmenter is not None:
-                pred = predict_mask_logits(segmenter, image, seg_input_size(segmenter, cfg), repair.seg_flip) > 0
+                pred = page_mask(dygraph_runner(segmenter), image, seg_input_size(segmenter, cfg), repair)
                 masks.append(mask_scores(pred, true))
             else:
                 pred = true
@@ -203,7 +205,7 @@ class DeocclusionTrack(Track):
                 elif how == "model":
                     if inpaint is None:
                         continue
-                    out = repair_local(image, pred, inpaint, repair)
+                    out = repair_page(image, pred, inpaint, repair)
                 else:
                     out = opencv_inpaint_page(image, pred, how, opts["opencv_radius"], dilate=repair.dilate)
                 rows[name]["psnr"].append(region_psnr(out, gt, cap=PSNR_CAP))
@@ -236,7 +238,14 @@ class DeocclusionTrack(Track):
         import cv2
 
         from .data import list_samples
-        from .repair import RepairOptions, network_inpainter, opencv_inpaint_page, predict_mask_logits, repair_local
+        from .repair import (
+            RepairOptions,
+            dygraph_runner,
+            network_inpainter,
+            opencv_inpaint_page,
+            page_mask,
+            repair_page,
+        )
 
         cfg = self.config(profile)
         repair = RepairOptions.from_config(cfg["repair"])
@@ -249,10 +258,10 @@ class DeocclusionTrack(Track):
         inpaint = network_inpainter(model) if model is not None else None
 
         def pipeline(image):
-            mask = predict_mask_logits(segmenter, image, seg_input_size(segmenter, cfg), repair.seg_flip) > 0
+            mask = page_mask(dygraph_runner(segmenter), image, seg_input_size(segmenter, cfg), repair)
             if inpaint is None:
                 return opencv_inpaint_page(image, mask, "telea", cfg["evaluate"]["opencv_radius"], dilate=repair.dilate)
-            return repair_local(image, mask, inpaint, repair)
+            return repair_page(image, mask, inpaint, repair)
 
         out_dir = Path(out_dir)
         report = {"restored": [], "failed": [], "timings": [], "files": 0}
@@ -290,14 +299,14 @@ class DeocclusionTrack(Track):
         from lib.data.pairs import read_image
         from lib.metrics import region_psnr
 
-        from .repair import PSNR_CAP, opencv_inpaint_page, predict_mask_logits, repair_local
+        from .repair import PSNR_CAP, dygraph_runner, opencv_inpaint_page, page_mask, repair_page
 
         rows = []
         for gt_path in sorted({s.gt for s in samples}):
             page = read_image(gt_path)
-            pred = predict_mask_logits(segmenter, page, seg_input_size(segmenter, cfg), repair.seg_flip) > 0
+            pred = page_mask(dygraph_runner(segmenter), page, seg_input_size(segmenter, cfg), repair)
             out = (
-                repair_local(page, pred, inpaint, repair)
+                repair_page(page, pred, inpaint, repair)
                 if inpaint is not None
                 else opencv_inpaint_page(page, pred, "telea", cfg["evaluate"]["opencv_radius"], dilate=repair.dilate)
             )

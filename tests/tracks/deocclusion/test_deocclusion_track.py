@@ -34,7 +34,7 @@ def prepared(tmp_path_factory):
     )
 
 
-def test_registered_and_full_profile_holds_the_seeds_numbers():
+def test_registered_and_full_profile_holds_what_the_winners_code_ran():
     assert KNOWN_TRACKS["deocclusion"] == "lib.tracks.deocclusion"
     assert KNOWN_TRACKS["deocclusion_seg"] == "lib.tracks.deocclusion"  # one folder, two tracks
     gan = resolve_options(GAN.train_options(GAN.config("full")), GAN.task)
@@ -42,14 +42,24 @@ def test_registered_and_full_profile_holds_the_seeds_numbers():
     assert [p["d_every"] for p in gan["phases"]] == [1, 3]
     assert gan["optimizer"]["generator"]["lr"] == 1e-4 and gan["optimizer"]["discriminator"]["lr"] == 4e-4
     assert gan["scheduler"] == {"name": "step", "step_size": 100, "gamma": 0.95}
-    assert gan["task"] == {"l1_weight": 1000.0, "gan_weight": 1.0, "gan_loss": "wgan", "perceptual_weight": 10.0}
+    assert gan["task"] == {
+        "l1_weight": 1000.0,
+        "gan_weight": 1.0,
+        "gan_loss": "hinge",
+        "d_loss_scale": 0.5,
+        "coarse_l1_weight": 0.5,
+        "perceptual_weight": 0.0,
+    }
     assert gan["amp"] is True
     assert gan["model"]["generator"]["latent_channels"] == 64
     seg_cfg = SEG.config("full")
     seg = resolve_options(SEG.train_options(seg_cfg), SEG.task)
     assert seg["stages"][0]["batch_size"] == 16 and seg["optimizer"]["lr"] == 1e-4
     assert seg["scheduler"] == {"name": "step", "step_size": 100, "gamma": 0.95}
+    assert seg["task"] == {"class_weights": [1, 10], "dice_weight": 0.0} and seg["amp"] is False
     assert seg["model"]["backbone"] == "ResNet50_vd" and seg_cfg["prepare"]["seg_size"] == [640, 480]
+    assert seg["model"]["pretrained"] is None  # the winner's segmenter started from random weights
+    assert seg["model"]["output_stride"] == 16 and seg["model"]["aspp_ratios"] == [1, 3, 6, 9]
     assert SEG.config("demo")["seg_model"]["backbone"].startswith("MobileNetV2")
 
 
