@@ -361,9 +361,10 @@ def run_submission(zip_path: Path, inputs: Path, work: Path) -> dict:
 # ---------------------------------------------------------------------------------------- one track
 @contextlib.contextmanager
 def random_weights_where_offline(notes: list):
-    """check-full measures cost, not accuracy: where the full profile's pretrained weights (PaddleSeg's
-    ImageNet ResNet50_vd, the perceptual loss's VGG-16) cannot be fetched, as offline here, the same
-    networks start from random weights (same shapes, same cost), and ``notes`` says so."""
+    """check-full measures cost, not accuracy: where a network's pretrained weights (PaddleSeg's ImageNet
+    ResNet50_vd, the perceptual loss's VGG-16; both options that the full profiles leave off, as the
+    solutions ran) cannot be fetched, as offline here, the same networks start from random weights (same
+    shapes, same cost), and ``notes`` says so."""
     from .models import deepfillv2, deeplab
 
     build_backbone, vgg16_features = deeplab._build_backbone, deepfillv2.vgg16_features

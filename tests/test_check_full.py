@@ -106,9 +106,9 @@ def test_crop_to_budget_crops_centred_and_never_writes_through_a_link(tmp_path):
 
 @pytest.mark.slow
 def test_offline_the_pretrained_networks_start_from_random_weights_and_say_so(monkeypatch):
-    """make check-full measures cost: where the full profile's ImageNet weights cannot be fetched (a
-    failing download here), the same network is built from random weights and a note says so; outside
-    the measurement the full profile still stops with the clear error."""
+    """make check-full measures cost: where a network's ImageNet weights cannot be fetched (a failing
+    download here; the segmenter with its ImageNet backbone option on), the same network is built from
+    random weights and a note says so; outside the measurement it still stops with the clear error."""
     from lib.models import deeplab
     from lib.tracks import get_track
     from lib.train.registry import build_model
@@ -119,7 +119,8 @@ def test_offline_the_pretrained_networks_start_from_random_weights_and_say_so(mo
         raise ConnectionError(f"no network ({url})")
 
     monkeypatch.setattr(seg_utils, "download_pretrained_model", no_network)
-    spec = get_track("deocclusion_seg").model_spec(get_track("deocclusion_seg").config("full"))
+    seg = get_track("deocclusion_seg")
+    spec = {**seg.model_spec(seg.config("full")), "pretrained": deeplab.PRETRAINED_URLS["ResNet50_vd"]}
     notes = []
     with check_full.random_weights_where_offline(notes):
         net = build_model(spec)
