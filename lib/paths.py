@@ -17,7 +17,10 @@ from .config import DEFAULT_PROFILE, active_profile
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("COURSE_DATA_DIR") or REPO_ROOT / "data")
 RUNS_DIR = Path(os.environ.get("COURSE_RUNS_DIR") or REPO_ROOT / "runs")
-CHECKPOINT_DIR = REPO_ROOT / "checkpoints"
+CHECKPOINT_DIR = (
+    REPO_ROOT / "checkpoints"
+)  # the shipped models: rebuilt only by `make ship` (python -m lib.train --ship)
+PUBLISHED_DIR = RUNS_DIR / "published"  # a learner's published models (`make train`, --publish): never the shipped ones
 DATA_ENV = "COURSE_DATA"
 SHIPPED_ENV = "COURSE_SHIPPED"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..checkpoints import inference_weights, load_checkpoint, publish, read_options
 from ..config import PROFILES, ConfigError, active_profile, apply_settings, load_config
-from ..paths import CHECKPOINT_DIR, RUNS_DIR, data_root
+from ..paths import CHECKPOINT_DIR, PUBLISHED_DIR, RUNS_DIR, data_root
 
 
 class Track:
@@ -217,7 +217,7 @@ class Track:
 
     def publish(self, trainer, profile: str | None = None, dest=None, data=None, command: str | None = None) -> Path:
         """Score the run's best model with :meth:`evaluate` and copy it, its options, log and
-        metrics (with the ``command`` that trained it) to ``checkpoints/<track>_<model>_<profile>/``."""
+        metrics (with the ``command`` that trained it) to ``dest`` (default :meth:`published_dir`)."""
         profile = active_profile(profile)
         model = self.load_model(trainer.best_path if trainer.best_path.exists() else trainer.last_path)
         metrics = {
@@ -293,8 +293,10 @@ class Track:
         return json.loads(recorded.read_text(encoding="utf-8"))
 
     def published_dir(self, profile: str | None = None) -> Path:
-        """Where ``--publish`` puts a profile's model: ``checkpoints/<track>_<model>_<profile>/``."""
-        return CHECKPOINT_DIR / f"{self.name}_{self.model_name}_{active_profile(profile)}"
+        """Where ``--publish`` (``make train``) puts a learner's model of a profile:
+        ``runs/published/<track>_<model>_<profile>/``, beside the runs and never over the shipped model
+        (``checkpoints/``, rebuilt only by ``--ship``, ``make ship``)."""
+        return PUBLISHED_DIR / f"{self.name}_{self.model_name}_{active_profile(profile)}"
 
     def find_checkpoint(self, profile: str | None = None) -> Path:
         """The learner's best checkpoint of this profile, else its published model. Only the demo

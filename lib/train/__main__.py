@@ -114,10 +114,18 @@ def main(argv=None) -> int:
         help="the track's options from FILE (the layout of lib/configs/<track>.yaml, e.g. an experiment's merged "
         "options) instead of its options file",
     )
-    parser.add_argument(
+    publishing = parser.add_mutually_exclusive_group()
+    publishing.add_argument(
         "--publish",
         action="store_true",
-        help="then score on held-out data and copy the model to checkpoints/<track>_<model>_<profile>/",
+        help="then score on held-out data and copy the model to runs/published/<track>_<model>_<profile>/ "
+        "(your model: the notebooks and make submission use it; the shipped one in checkpoints/ stays)",
+    )
+    publishing.add_argument(
+        "--ship",
+        action="store_true",
+        help="rebuild the SHIPPED demo model: as --publish, but into checkpoints/<track>_<model>_demo/ "
+        "(demo profile only; make ship)",
     )
     parser.add_argument(
         "--rescore",
@@ -132,6 +140,8 @@ def main(argv=None) -> int:
         print(f"scored again: {get_track(args.config).rescore(data=args.data)}")
         return 0
     profile = active_profile(args.profile)
+    if args.ship and (profile != "demo" or args.options or args.set):
+        parser.error("--ship rebuilds a shipped demo model by its recipe: the demo profile, no --options or --set")
     if args.nproc is None:
         from lib.train.launch import default_nproc
 
@@ -176,10 +186,12 @@ def main(argv=None) -> int:
     if last and trainer.rank == 0:
         shown = ", ".join(f"{k} {last[-1][k]:.4f}" for k in trainer.task_class.metric_keys if k in last[-1])
         print(f"validation at {last[-1]['iteration']}: {shown}")
-    if args.publish and trainer.iteration >= trainer.total_iters and trainer.rank == 0:
+    if (args.publish or args.ship) and trainer.iteration >= trainer.total_iters and trainer.rank == 0:
         command = "python -m lib.train " + " ".join(sys.argv[1:] if argv is None else argv)
-        dest = track.publish(trainer, profile, data=args.data, command=command)
-        print(f"published to {dest}")
+        dest = track.publish(
+            trainer, profile, data=args.data, command=command, dest=track.shipped_dir if args.ship else None
+        )
+        print(f"{'shipped' if args.ship else 'published'} to {dest}")
     return 0
 
 

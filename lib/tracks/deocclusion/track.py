@@ -383,7 +383,7 @@ class DeocclusionSegTrack(DeocclusionTrack):
 
         out = super().publish(trainer, profile, dest, data, command)
         inpainter = get_track("deocclusion")
-        if dest is None and Path(out) == self.shipped_dir and (inpainter.shipped_dir / "metrics.json").is_file():
+        if Path(out) == self.shipped_dir and (inpainter.shipped_dir / "metrics.json").is_file():
             inpainter.rescore(data=data, segmenter=self.load_model(Path(out) / "model.pdparams"))
             print(f"scored the shipped inpainter again with this segmenter: {inpainter.shipped_dir / 'metrics.json'}")
         return out
