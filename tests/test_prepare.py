@@ -216,6 +216,22 @@ def test_the_solutions_score_filters_patches_when_named(layout, tmp_path):
         run(layout, tmp_path / "bad", gradient="sobel")
 
 
+@pytest.mark.parametrize("shape", [(256, 192, 3), (257, 191, 3)])
+def test_the_solutions_linear_shrink_is_its_own_resize_call(shape):
+    """prepare.interpolation: linear is the solution's data_preparation.py: cv2.resize(img, None, fx=0.5,
+    fy=0.5, interpolation=cv2.INTER_LINEAR) (odd sides included: both round the size the same way)."""
+    image = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    theirs = cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_LINEAR)
+    assert np.array_equal(downsample(image, 2, "linear"), theirs)
+    same_as_area = np.array_equal(downsample(image, 2, "area"), theirs)
+    assert same_as_area == (shape[0] % 2 == 0 and shape[1] % 2 == 0)  # equal on even sides only
+
+
+def test_an_unknown_interpolation_is_a_clear_error(layout, tmp_path):
+    with pytest.raises(ConfigError, match="prepare.interpolation must be one of"):
+        run(layout, tmp_path / "bad", interpolation="cubic")
+
+
 def test_meta_file_lists_exactly_the_kept_existing_pairs(layout, tmp_path):
     result = run(layout, tmp_path / "out")
     rows = result.read_patches()

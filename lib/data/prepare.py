@@ -64,7 +64,16 @@ from .folders import MANIFEST, build_atomically, is_up_to_date, read_manifest, r
 from .pairs import DataError, read_image, validate_pairs
 
 PREPARE_VERSION = 2  # bump when the output format changes: prepared folders are then redone (2: val_patches)
-OPTION_KEYS = {"downsample", "patch_size", "stride", "grad_threshold", "gradient", "val_count", "workers"}
+OPTION_KEYS = {
+    "downsample",
+    "interpolation",
+    "patch_size",
+    "stride",
+    "grad_threshold",
+    "gradient",
+    "val_count",
+    "workers",
+}
 FINGERPRINT_DIRS = ("train/blur_image", "train/gt_image", "test_A/blur_image", "test_B/blur_image")
 PNG_FLAGS = [cv2.IMWRITE_PNG_COMPRESSION, 1]  # lossless; measured: 1.35x faster than level 3, files 8% larger
 META_NAME, SPLIT_NAME, PATCHES_NAME = "meta_info.txt", "split.json", "patches.csv"
@@ -76,7 +85,8 @@ MANIFEST_NAME = MANIFEST
 def check_options(options: dict) -> dict:
     """Validate the ``prepare`` options; raise a ConfigError naming the setting."""
     check_keys(options, OPTION_KEYS, "prepare options")
-    options = {"gradient": DEFAULT_GRADIENT, **options}  # optional: the course's score unless a track names one
+    # optional: the course's score and shrink unless a track names the solution's
+    options = {"gradient": DEFAULT_GRADIENT, "interpolation": "area", **options}
     missing = sorted(OPTION_KEYS - set(options))
     if missing:
         raise ConfigError(f"prepare options: missing {missing}")
@@ -95,6 +105,10 @@ def check_options(options: dict) -> dict:
     threshold = options["grad_threshold"]
     if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or threshold < 0:
         raise ConfigError(f"prepare.grad_threshold must be a number >= 0, got {threshold!r}")
+    if options["interpolation"] not in INTERPOLATIONS:
+        raise ConfigError(
+            f"prepare.interpolation must be one of {sorted(INTERPOLATIONS)}, got {options['interpolation']!r}"
+        )
     if options["gradient"] not in GRADIENT_SCORES:
         raise ConfigError(f"prepare.gradient must be one of {sorted(GRADIENT_SCORES)}, got {options['gradient']!r}")
     val_count = options["val_count"]
@@ -144,14 +158,22 @@ def crop_windows(height: int, width: int, patch: int, stride: int) -> list[tuple
     ]
 
 
-def downsample(image: np.ndarray, factor: float) -> np.ndarray:
-    """Shrink by ``factor`` with ``cv2.INTER_AREA`` (an average over each source area: no
-    aliasing of thin strokes). Output size: each side divided by the factor, rounded."""
+INTERPOLATIONS = {"area": cv2.INTER_AREA, "linear": cv2.INTER_LINEAR}
+
+
+def downsample(image: np.ndarray, factor: float, interpolation: str = "area") -> np.ndarray:
+    """Shrink by ``factor``: ``area`` (``cv2.INTER_AREA``, the course's: an average over each source area, no
+    aliasing of thin strokes) or ``linear`` (``cv2.INTER_LINEAR``, what the blurred-document solution's
+    data_preparation.py ran: ``cv2.resize(img, None, fx=0.5, fy=0.5)``). Output size: each side divided by
+    the factor, rounded. At factor 2 on even sides the two give the same pixels (a linear sample between
+    two pixels is their mean); on odd sides they differ."""
     if factor == 1:
         return image
+    if interpolation == "linear":  # the solution's call as it is: OpenCV sizes the output and samples at 1 / fx
+        return cv2.resize(image, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_LINEAR)
     height, width = image.shape[:2]
     size = (max(1, int(round(width / factor))), max(1, int(round(height / factor))))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(image, size, interpolation=INTERPOLATIONS[interpolation])
 
 
 def patch_name(stem: str, y: int, x: int) -> str:
@@ -177,10 +199,10 @@ def read_pair(name: str, blur_path: Path, gt_path: Path) -> tuple[np.ndarray, np
 # ---------------------------------------------------------------- per-image work (runs in worker processes)
 def crop_training_pair(job: tuple) -> list[dict]:
     """Downsample one training pair, write all its patches, return one record per patch."""
-    name, blur_path, gt_path, out_dir, factor, patch, stride, gradient = job
+    name, blur_path, gt_path, out_dir, shrink, patch, stride, gradient = job  # shrink: (factor, interpolation)
     blur, gt = read_pair(name, Path(blur_path), Path(gt_path))
     return write_patches(
-        name, Path(blur_path).stem, downsample(blur, factor), downsample(gt, factor), out_dir, patch, stride, gradient
+        name, Path(blur_path).stem, downsample(blur, *shrink), downsample(gt, *shrink), out_dir, patch, stride, gradient
     )
 
 
@@ -220,9 +242,9 @@ def write_patches(
 def downsample_validation_pair(job: tuple) -> dict:
     """Downsample one validation pair: written whole under its own stem as PNG (validation) and
     cropped like a training pair into ``patch_dir`` (the all-data fine-tune)."""
-    name, blur_path, gt_path, out_dir, patch_dir, factor, patch, stride, gradient = job
+    name, blur_path, gt_path, out_dir, patch_dir, shrink, patch, stride, gradient = job
     blur, gt = read_pair(name, Path(blur_path), Path(gt_path))
-    blur, gt = downsample(blur, factor), downsample(gt, factor)
+    blur, gt = downsample(blur, *shrink), downsample(gt, *shrink)
     stem = Path(blur_path).stem
     write_png(Path(out_dir) / "blur_image" / f"{stem}.png", blur)
     write_png(Path(out_dir) / "gt_image" / f"{stem}.png", gt)
@@ -461,13 +483,13 @@ def prepare_patches(
             (tmp / sub).mkdir(parents=True)
         workers = options["workers"]
         patch, stride = options["patch_size"], options["stride"]
-        gradient = options["gradient"]
+        gradient, shrink = options["gradient"], (factor, options["interpolation"])
         jobs = [
-            (name, str(b), str(g), str(tmp / "train"), factor, patch, stride, gradient) for name, b, g in train_part
+            (name, str(b), str(g), str(tmp / "train"), shrink, patch, stride, gradient) for name, b, g in train_part
         ]
         records = [r for per_image in run_jobs(crop_training_pair, jobs, workers, "crop") for r in per_image]
         val_jobs = [
-            (name, str(b), str(g), str(tmp / "val"), str(tmp / VAL_PATCHES_DIR), factor, patch, stride, gradient)
+            (name, str(b), str(g), str(tmp / "val"), str(tmp / VAL_PATCHES_DIR), shrink, patch, stride, gradient)
             for name, b, g in val_part
         ]
         val_records = run_jobs(downsample_validation_pair, val_jobs, workers, "validation") if val_jobs else []
@@ -552,7 +574,7 @@ def training_pages(result: PrepareResult, force: bool = False) -> list[tuple[Pat
             blur, gt = read_pair(name, Path(blur_path), Path(gt_path))
             for image, path in zip((blur, gt), dest):  # a temporary name per process, then renamed
                 tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.png")
-                write_png(tmp, downsample(image, result.factor))
+                write_png(tmp, downsample(image, result.factor, result.options.get("interpolation", "area")))
                 os.replace(tmp, path)
         listed.append(dest)
     return listed
