@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACK_WORDS = sorted({name.split("_")[0] for name in KNOWN_TRACKS})  # deblur, denoise, deocclusion, ...
-REGISTRY = {"lib.tracks", "lib.tracks.base"}
+REGISTRY = {"lib.tracks", "lib.tracks.base", "lib.tracks.sources"}
 # lib/models/ files are named after the architecture they define (BasicSR's archs/), and one track,
 # sdwnet, after its architecture: those names are not a track's
 ARCHITECTURES = {model for name in KNOWN_TRACKS for model in get_track(name).models}
@@ -234,7 +234,9 @@ def test_every_track_has_its_folder_with_its_code():
         folder = ROOT / Path(*track.package.split("."))
         assert folder.is_dir() and (folder / "__init__.py").is_file(), f"{name}: no folder {folder}"
         assert type(track).__module__.startswith(track.package + "."), name
-    loose = sorted(p.name for p in (ROOT / "lib" / "tracks").glob("*.py") if p.stem not in ("__init__", "base"))
+    loose = sorted(
+        p.name for p in (ROOT / "lib" / "tracks").glob("*.py") if p.stem not in ("__init__", "base", "sources")
+    )
     assert loose == [], f"track modules outside a track folder: {loose}"
 
 

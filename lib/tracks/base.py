@@ -46,6 +46,14 @@ class Track:
         module = type(self).__module__
         return module.rsplit(".", 1)[0] if module.startswith("lib.tracks.") else module
 
+    @property
+    def source(self):
+        """Where this track's solution comes from (lib.tracks.sources.Source: its name in the notebooks,
+        what it placed, its links); None for a track without one (tests' and experiments' own)."""
+        from .sources import source_of
+
+        return source_of(self.name)
+
     def __repr__(self) -> str:
         return f"<track {self.name}: {self.title}>"
 

@@ -2,7 +2,7 @@
 
     camera_noise.py  Brooks et al.'s pipeline: unprocess, shot + read noise, process
     data.py          SIDD-Medium's scene layout from offline photos, the reference code's patches
-    tasks.py         the training task: restoration + the winning solution's output clipping and MixUp
+    tasks.py         the training task: restoration + the solution's output clipping and MixUp
     track.py         DenoiseTrack: training data, evaluation per ISO, noise sweep, export and
                      ``python -m lib.tracks.denoise export|infer``
     baselines.py     NL-means, wavelet, TV and OpenCV denoisers, tuned on validation patches

@@ -1,14 +1,14 @@
-"""The denoise track's training task: the engine's PSNR / SSIM restoration task with the winning solution's two
+"""The denoise track's training task: the engine's PSNR / SSIM restoration task with the solution's two
 training-time extras (sldyns/MIRNetV2_paddle, ``train_denoising_1card.py``), both off by default:
 
 * ``clip_output``: the network's output is clipped to [0, 1] before the loss
   (``restored = paddle.clip(restored, 0, 1)``; pixels the network pushes past the range get no
-  gradient, as in the winner);
-* MixUp from ``mixup_from_iter`` on (the winner: ``if epoch > 5``, i.e. from the start of the 6th
+  gradient, as in the solution);
+* MixUp from ``mixup_from_iter`` on (the solution: ``if epoch > 5``, i.e. from the start of the 6th
   epoch; ``mixup_from_epoch`` in the config, see lib.train.schedule.resolve_epochs): every sample
   of the batch is blended with another one of the same batch, noisy input and ground truth with the
   same weight, ``x_k <- lam_k x_k + (1 - lam_k) x_perm(k)``, ``lam_k ~ Beta(mixup_beta,
-  mixup_beta)`` per sample, ``perm`` a random permutation (the winning solution's ``utils.MixUp``, beta 1.2).
+  mixup_beta)`` per sample, ``perm`` a random permutation (the solution's ``utils.MixUp``, beta 1.2).
 
 The draws come from a generator seeded by (run seed, iteration, process rank), so a resumed run
 mixes exactly as an uninterrupted one.
@@ -36,7 +36,7 @@ def mixup_pairs(inputs, target, order, lam):
 
 
 class DenoiseTask(PSNRSSIMRestorationTask):
-    """``restoration_psnr_ssim`` plus the winning solution's output clipping and MixUp (module docstring)."""
+    """``restoration_psnr_ssim`` plus the solution's output clipping and MixUp (module docstring)."""
 
     name = "mirnet_denoise"
     option_defaults = {"clip_output": False, "mixup_from_iter": None, "mixup_beta": 1.2}

@@ -1,11 +1,11 @@
 """Track ``denoise``: real-image denoising with MIRNetV2, reproduced and shipped like a model-zoo entry
-(the winner: sldyns/MIRNetV2_paddle; notebook 07).
+(the solution: sldyns/MIRNetV2_paddle; notebook 07).
 
 Data: :mod:`lib.tracks.denoise.data` writes SIDD-Medium's scene layout from clean offline photos made noisy
-with Brooks et al.'s camera pipeline (:mod:`lib.tracks.denoise.camera_noise`) and cuts the winning solution's patches.
+with Brooks et al.'s camera pipeline (:mod:`lib.tracks.denoise.camera_noise`) and cuts the solution's patches.
 Model: :mod:`lib.models.mirnet_v2`. Training: :mod:`lib.tracks.denoise.tasks` (the engine's
-``restoration_psnr_ssim`` plus the winning solution's output clipping and MixUp, used by ``full``) with the
-winning solution's progressive schedule in epochs of the prepared patches (lib/configs/denoise.yaml).
+``restoration_psnr_ssim`` plus the solution's output clipping and MixUp, used by ``full``) with the
+solution's progressive schedule in epochs of the prepared patches (lib/configs/denoise.yaml).
 Evaluation: held-out scenes against the
 noisy input and the classical denoisers of :mod:`lib.tracks.denoise.baselines` tuned on the validation
 patches, per ISO, and a noise-level sweep. Deployment: :mod:`lib.export` and an ``infer.py``-style
@@ -32,12 +32,12 @@ from .tasks import DenoiseTask
 TUNE_MAX_IMAGES = 8  # validation patches the classical denoisers are tuned on
 SWEEP_ISOS = (200, 400, 800, 1600, 3200, 6400, 9600, 12800)
 SEED_EPOCHS, SEED_BATCHES, SEED_PATCHES = (30, 15, 10, 5), (8, 6, 4, 2), (128, 160, 192, 256)
-SIDD_MEDIUM_PATCHES = 320 * 300  # SIDD-Medium's 320 image pairs x the winning solution's --num_patches 300
+SIDD_MEDIUM_PATCHES = 320 * 300  # SIDD-Medium's 320 image pairs x the solution's --num_patches 300
 
 
 def epochs_to_iters(epochs, batch_sizes, n_patches: int) -> list[int]:
     """Iterations of each progressive stage: ``ceil(epochs * n_patches / batch)`` (one epoch is
-    one pass over the patches, as the winning solution's DataLoader counts it; what
+    one pass over the patches, as the solution's DataLoader counts it; what
     lib.train.schedule.resolve_epochs does with the ``full`` schedule when training starts)."""
     from lib.train.schedule import epoch_iterations
 
@@ -75,7 +75,7 @@ class DenoiseTrack(Track):
         return ensure_dataset(profile, out, seed=seed, force=force, workers=workers)
 
     def check_data(self, root) -> list[str]:
-        """SIDD-Medium's scene folders, the generated test/Data and the winning solution's SIDD_patches, every
+        """SIDD-Medium's scene folders, the generated test/Data and the solution's SIDD_patches, every
         problem at once (:func:`lib.tracks.denoise.data.check_root`)."""
         from .data import check_root
 
@@ -331,7 +331,7 @@ def export_for_inference(model, out_dir, onnx: bool = True) -> dict:
 
 
 def infer_image(src, dst, model_dir=None, backend: str = "auto", checkpoint=None) -> dict:
-    """The winning solution's ``infer.py``: denoise one image file ``src`` into ``dst`` through an exported model
+    """The solution's ``infer.py``: denoise one image file ``src`` into ``dst`` through an exported model
     (``model_dir`` from :func:`export_for_inference`, or the track's model exported to a temporary
     folder first). Grayscale, RGBA and 16-bit files are written back in kind. Returns timings."""
     from lib.submission.predict import load_runner, read_image_file, restore_array, write_image_file

@@ -1,4 +1,4 @@
-"""Face blemish retouching, 1st place (notebook 08): gUNet with a K/D head, J = K * I + D + I.
+"""Face blemish retouching, 1st on the A and B boards (notebook 08): gUNet with a K/D head, J = K * I + D + I.
 
     blemish.py   skin mask, painted blemishes, the K and D maps of the degradation model
     data.py      augmented offline faces in the competition's layout (image/ + groundtruth/)

@@ -1,5 +1,5 @@
 """Synthetic face blemishes for the retouching track: a simple skin detector and a generator of
-spots and acne on clean faces, in the image model of the 1st-place solution
+spots and acne on clean faces, in the image model of the solution
 
     J = K * I + D + I        (images J, I in float [0, 1]; K, D, I: H x W x 3)
 

@@ -1,5 +1,6 @@
-"""Track ``retouch``: the 1st-place face blemish retouching (Baidu Netdisk "spots and acne removal"):
-gUNet with a degradation-model head, ``J = K * I + D + I``, trained in three stages.
+"""Track ``retouch``: the face blemish retouching solution (Baidu Netdisk "spots and acne removal": 1st on the
+A and B boards, unranked in the final): gUNet with a degradation-model head, ``J = K * I + D + I``, trained in
+three stages.
 
 Data: :mod:`lib.tracks.retouch.data` augments the offline faces (astronaut for train / val, Grace Hopper
 held out for test_A) and paints blemishes with :mod:`lib.tracks.retouch.blemish`, in the competition layout
@@ -29,7 +30,7 @@ SIZE_LIMIT_BYTES = 10 * 1024 * 1024  # the final round's model size limit (10 MB
 
 class RetouchTrack(Track):
     name = "retouch"
-    title = "Face blemish retouching (1st place): gUNet with a K/D degradation-model head, three stages"
+    title = "Face blemish retouching (A and B boards 1st): gUNet with a K/D degradation-model head, three stages"
     model_name = "gunet"
     notebooks = ("08_face_retouching",)
     models = ("lib.models.gunet",)
@@ -128,7 +129,7 @@ LATENCY_BUDGET_MS = 50.0  # the final round: over 50 ms per image (V100) scored 
 
 
 def budget(model, size=(512, 512), repeats: int = 5, backends=("dygraph", "paddle", "onnx")) -> dict:
-    """The winning solution's deployment budget for ``model``: exported bytes (Paddle Inference params, ONNX),
+    """The solution's deployment budget for ``model``: exported bytes (Paddle Inference params, ONNX),
     conv MACs (lib.complexity) at ``size``, measured CPU ms per image per backend (median of
     ``repeats`` after a warm-up) and the V100 estimate 2 x MACs / (peak x efficiency)."""
     import tempfile

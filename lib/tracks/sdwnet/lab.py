@@ -1,13 +1,13 @@
-"""The winning solution's claims as small experiments (notebook 06, bench/bench_sdwnet.py): short trainings of
+"""The solution's claims as small experiments (notebook 06, bench/bench_sdwnet.py): short trainings of
 SDWNet variants through the course engine, scored on held-out test pages, several seeds each.
 
 * ``crops``: random crops of the offline sliding-window patches vs random online crops of the whole
-  pages, equal iterations (the winner: offline crops are a "free gain" of about +0.1 dB);
+  pages, equal iterations (the solution: offline crops are a "free gain" of about +0.1 dB);
 * ``width_depth``: wide-and-shallow vs narrow-and-deep SDWNets at about the same parameter count
-  (the winner: width matters more than depth);
-* ``wavelet``: with and without the wavelet branch (the winning solution's ablation: the branch adds PSNR);
+  (the solution: width matters more than depth);
+* ``wavelet``: with and without the wavelet branch (the solution's ablation: the branch adds PSNR);
 * ``nafnet``: SDWNet vs the deblur track's NAFNet at similar conv MACs and equal training time,
-  with the OCR character error rate of notebook 04 (the winner: it restores text better than U-Nets).
+  with the OCR character error rate of notebook 04 (the solution: it restores text better than U-Nets).
 
 Every variant trains with the same loss (Charbonnier + SSIM, 1:1), batch, patch and data; what
 differs is named by the experiment. :func:`summarize` gives mean and spread (sample standard
@@ -43,7 +43,7 @@ VARIANTS = {
     },
 }
 EXPERIMENTS = tuple(VARIANTS)
-# which variant of an experiment is the winning solution's claim, and which it should beat
+# which variant of an experiment is the solution's claim, and which it should beat
 CLAIMS = {
     "crops": ("offline", "online"),
     "width_depth": ("wide d11 x2", "deep d6 x8"),
@@ -249,7 +249,7 @@ def summarize(runs: list[dict]) -> list[dict]:
 
 
 def verdict(summary: list[dict], experiment: str, key: str = "psnr") -> dict:
-    """The winning solution's claim of ``experiment`` (CLAIMS: variant a beats variant b) against the data:
+    """The solution's claim of ``experiment`` (CLAIMS: variant a beats variant b) against the data:
     the difference of the means, the larger of the two spreads, and whether the difference is
     larger than that spread (with one seed the spread is unknown: ``resolved`` is None)."""
     a, b = CLAIMS[experiment]

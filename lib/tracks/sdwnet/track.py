@@ -4,9 +4,9 @@ workshops) trained on the course's blurred documents (notebook 06).
 Data: the deblur track's pages (:mod:`lib.tracks.deblur.data`, ``data/deblur``); :mod:`lib.data.prepare`
 cuts them with this track's own ``prepare`` options into ``data/sdwnet[-<profile>]-prepared``.
 Crops: ``crops: {mode: offline}`` trains on random crops of the offline sliding-window patches (the
-winning solution's recipe), ``online`` on random crops of the downsampled whole pages
+solution's recipe), ``online`` on random crops of the downsampled whole pages
 (:func:`lib.data.prepare.training_pages`). Model: :mod:`lib.models.sdwnet`. Training: the engine's
-restoration task with the winning solution's Charbonnier + SSIM (1:1) loss (``charbonnier_ssim``), AdamW and one
+restoration task with the solution's Charbonnier + SSIM (1:1) loss (``charbonnier_ssim``), AdamW and one
 cosine. Evaluation: test_A against the blurred input and the deblur track's classical baselines
 (:mod:`lib.tracks.deblur.baselines`, tuned on the validation pages), and the readability rows (PSNR / MS-SSIM /
 OCR CER on test_A, held-out fonts and blur, real scans). Submission: :mod:`lib.export` (no TLC:

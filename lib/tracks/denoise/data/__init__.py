@@ -1,5 +1,5 @@
 """Sample data for the real-image denoising track (MIRNetV2), in SIDD-Medium's own layout, and the
-winning solution's patch cutting (``generate_patches_SIDD.py --ps --num_patches --num_cores``).
+solution's patch cutting (``generate_patches_SIDD.py --ps --num_patches --num_cores``).
 
 Generated root (``python -m lib.data denoise``)::
 
@@ -21,13 +21,13 @@ al.'s camera pipeline (:func:`lib.tracks.denoise.camera_noise.synthesize`: unpro
 at the scene's ISO, process back) at an ISO drawn log-uniformly from ``iso_range``; test scenes take
 every ISO of ``test_isos`` for every test photo. A real SIDD-Medium download (``$COURSE_DATA``)
 is read unchanged by :func:`list_scenes` (file names with or without the instance prefix, both
-captures 010 and 011); it has no ``test/``, see :func:`test_scenes`. The winning solution's own folder
+captures 010 and 011); it has no ``test/``, see :func:`test_scenes`. The solution's own folder
 (sldyns/MIRNetV2_paddle, and its patches shared on AI Studio) is read too::
 
     <root>/SIDD_patches/train/input/<image>_<patch>.png + groundtruth/   patches cut by generate_patches_SIDD.py
     <root>/SIDD_patches/val/input/0000-0000.png + groundtruth/           SIDD's validation blocks (256 x 256)
 
-``SIDD_patches/val`` is what the winner reports its PSNR / SSIM on: :func:`test_scenes` returns it when
+``SIDD_patches/val`` is what the solution reports its PSNR / SSIM on: :func:`test_scenes` returns it when
 the root has no ``test/Data`` (without ``groundtruth/`` the track predicts it instead of scoring it),
 and a root with ``SIDD_patches/train`` but no ``SIDD_Medium_Srgb/Data`` trains on those patches as
 they are, validated on ``SIDD_patches/val`` (:func:`prepare_patches`).
@@ -35,10 +35,10 @@ they are, validated on ``SIDD_patches/val`` (:func:`prepare_patches`).
 Every scene is drawn from its own generator seeded by ``(seed, split, index)``, so the bytes do not
 depend on the number of worker processes; the set is built with :func:`lib.data.folders.build_atomically`.
 
-Preparation (:func:`prepare_patches`, the winning solution's ``generate_patches_SIDD.py``): the scenes of the last
+Preparation (:func:`prepare_patches`, the solution's ``generate_patches_SIDD.py``): the scenes of the last
 ``val_scenes`` scene numbers are held out for validation; from every other image ``num_patches``
 random ``ps`` x ``ps`` windows (the same in both images) go to ``train/input`` and
-``train/groundtruth`` named ``<image>_<patch>.png`` as the winner names them, ``val_patches`` per
+``train/groundtruth`` named ``<image>_<patch>.png`` as the solution names them, ``val_patches`` per
 held-out image to ``val/input`` and ``val/groundtruth``; one job per image, over ``num_cores``
 processes (:func:`lib.data.folders.run_jobs`), each with its own generator ``(seed, image)``;
 ``patches.csv`` records where every patch came from. ``val_scenes: 0`` (``full``, as the solution ran:
@@ -49,7 +49,7 @@ solution names them (:mod:`.sidd_blocks`).
 
 One concern per module: :mod:`.layout` (the folders), :mod:`.names` (scene and file names),
 :mod:`.options` (the config sections), :mod:`.photos` (the clean photos), :mod:`.generator` (the
-sample set), :mod:`.read` (reading a root), :mod:`.patches` (the winner's patch cutting),
+sample set), :mod:`.read` (reading a root), :mod:`.patches` (the solution's patch cutting),
 :mod:`.sidd_blocks` (SIDD's validation blocks from their MATLAB files), :mod:`.check_full` (the
 full-size check's scenes) and :mod:`.teaching` (notebook 07's helpers).
 """

@@ -19,7 +19,7 @@ CHECK_FULL_SCENES = {
 
 def check_full_root(data_dir, work, profile: str = "full") -> tuple[Path, PreparedPatches]:
     """For ``python -m lib.check_full``: 2 training scenes and 1 held-out scene of ``profile``'s
-    size generated under ``data_dir/denoise``, laid out under ``work/data`` as the winning solution's folder
+    size generated under ``data_dir/denoise``, laid out under ``work/data`` as the solution's folder
     without ground truth to score: ``SIDD_Medium_Srgb/Data/<scene>/`` and the held-out scene's noisy
     image alone as ``SIDD_patches/val/input/0000-0000.png``; then 8 patches per training image
     (the last scene validates)."""

@@ -50,7 +50,7 @@ def data_options(profile: str | None = None, overrides: dict | None = None) -> d
 
 
 def prepare_options(profile: str | None = None, overrides: dict | None = None) -> dict:
-    """The ``prepare`` section (the winner's ``--ps --num_patches --num_cores`` and the validation hold-out)."""
+    """The ``prepare`` section (the solution's ``--ps --num_patches --num_cores`` and the validation hold-out)."""
     opts, where = checked_section(TRACK, "prepare", PREPARE_KEYS, profile, overrides)
     for key in PREPARE_KEYS:
         value = opts[key]

@@ -1,4 +1,4 @@
-"""The winning solution's patch cutting (``generate_patches_SIDD.py``): scenes held out for
+"""The solution's patch cutting (``generate_patches_SIDD.py``): scenes held out for
 validation, random windows of the others, one job per image over worker processes."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def split_scenes(pairs: list, val_scenes: int) -> tuple[list, list]:
 
 
 def cut_patches(job: tuple) -> list[dict]:
-    """The winning solution's ``save_files``: ``count`` random ``ps`` windows of one pair, written to
+    """The solution's ``save_files``: ``count`` random ``ps`` windows of one pair, written to
     ``<out>/input`` and ``<out>/groundtruth`` as ``<image>_<patch>.png``."""
     index, noisy_path, gt_path, out, ps, count, seed = job
     noisy, gt = read_image(noisy_path), read_image(gt_path)
@@ -107,7 +107,7 @@ class PreparedPatches:
         return self.root / "val"
 
     def pairs(self, split: str) -> list[tuple[Path, Path]]:
-        """(input, groundtruth) patch paths of ``split``, in the winning solution's order (image, then patch;
+        """(input, groundtruth) patch paths of ``split``, in the solution's order (image, then patch;
         SIDD's validation blocks ``0000-0000.png`` by block)."""
         folder = self.root / split
         return [(p, folder / GT_DIR / p.name) for p in sorted((folder / INPUT_DIR).glob("*.png"), key=_patch_order)]
@@ -225,7 +225,7 @@ def validation_block_rows(blocks: tuple[Path, ...], out: Path) -> list[dict]:
 
 
 def precut_patches(source) -> PreparedPatches:
-    """The winning solution's already cut ``SIDD_patches`` of ``source`` as they are: ``train/`` to train on,
+    """The solution's already cut ``SIDD_patches`` of ``source`` as they are: ``train/`` to train on,
     ``val/`` (SIDD's validation blocks) to validate on; every patch needs its ground truth. A
     DataError naming what is missing (no ``val/``: validation needs it; cut SIDD-Medium instead)."""
     from lib.data.pairs import validate_pairs
@@ -233,7 +233,7 @@ def precut_patches(source) -> PreparedPatches:
     root = Path(source) / PATCHES_DIR
     if not (root / "val" / INPUT_DIR).is_dir():
         raise DataError(
-            f"{root}: train/ but no val/ (SIDD's validation blocks, input/ + groundtruth/): the winner "
+            f"{root}: train/ but no val/ (SIDD's validation blocks, input/ + groundtruth/): the solution "
             f"validates on them; add them, or give SIDD-Medium's scenes ({SIDD_DATA}) to cut"
         )
     counts = {
@@ -252,7 +252,7 @@ def precut_patches(source) -> PreparedPatches:
         },
     }
     print(
-        f"{root}: 冠军方案's cut patches, used as they are ({counts['train']} training, {counts['val']} "
+        f"{root}: the solution's cut patches, used as they are ({counts['train']} training, {counts['val']} "
         f"validation patches)"
     )
     return PreparedPatches(root, manifest, skipped=True)

@@ -1,4 +1,4 @@
-"""Read a root in SIDD's layout (generated or a real download) or the winner's patch folders."""
+"""Read a root in SIDD's layout (generated or a real download) or the solution's patch folders."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def list_scenes(data_dir, check_sizes: bool = False) -> list[tuple[str, Path, Pa
 
 
 def patch_pairs(folder) -> list[tuple[str, Path, Path | None]]:
-    """``(name, input, groundtruth or None)`` of a patch folder in the winning solution's layout
+    """``(name, input, groundtruth or None)`` of a patch folder in the solution's layout
     (``<folder>/input/*.png`` and ``<folder>/groundtruth/*.png``, matched by name), sorted by name."""
     from lib.data.pairs import list_pairs
 
@@ -87,7 +87,7 @@ def test_scenes(root) -> tuple[str, list]:
 
 def check_root(root) -> list[str]:
     """Every folder of a denoising root that the track reads, each problem at once (DataError):
-    SIDD-Medium's scenes, the generated ``test/Data``, the winning solution's ``SIDD_patches/train`` and
+    SIDD-Medium's scenes, the generated ``test/Data``, the solution's ``SIDD_patches/train`` and
     ``SIDD_patches/val`` (ground truth required except in ``val``: it may be a board to predict)."""
     from lib.data.pairs import check_each, validate_pairs
 
@@ -96,7 +96,7 @@ def check_root(root) -> list[str]:
     if not present:
         raise DataError(
             f"{root}: none of {SIDD_DATA}/, {PATCHES_DIR}/train/, {SIDD_VAL}/ (a SIDD-Medium download "
-            f"or 冠军方案's SIDD_patches; see data/README.md)"
+            f"or the solution's SIDD_patches; see data/README.md)"
         )
 
     def check(rel):
