@@ -17,8 +17,6 @@ CHAMPION = "冠军方案"
 DEBLUR_NOTEBOOKS = {"00", "01", "02", "03", "04", "05", "10"}  # the blurred-document solution's, which won
 # track -> the notebook that teaches it and must show its source line in its first code cell
 FIRST_SECTION = {"06": "sdwnet", "07": "denoise", "08": "retouch", "09": "deocclusion"}
-# notebook 09 is being renamed in another branch; its checks start once that change lands
-PENDING = {"09": "notebook 09's naming is changed in another branch; checked once it lands"}
 
 
 def notebook(number: str) -> dict:
@@ -132,16 +130,12 @@ def test_the_scan_finds_the_phrase_in_markdown_and_code():
     "number", sorted(p.name[:2] for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if p.name[:2] not in DEBLUR_NOTEBOOKS)
 )
 def test_only_the_blurred_document_notebooks_say_champion(number):
-    if number in PENDING:
-        pytest.skip(PENDING[number])
     cells = cells_naming(notebook(number), CHAMPION)
     assert not cells, f"notebook {number}: {CHAMPION} in cells {cells}; its solution is not the blurred-document one"
 
 
 @pytest.mark.parametrize("number", sorted(FIRST_SECTION))
 def test_the_first_code_cell_shows_the_source_line(number):
-    if number in PENDING:
-        pytest.skip(PENDING[number])
     cell = first_code_cell(notebook(number))
     assert f'get_track("{FIRST_SECTION[number]}")' in cell
     assert "display(Markdown(track.source.markdown_zh()))" in cell
