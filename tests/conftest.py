@@ -39,3 +39,24 @@ def tiny_submission(tmp_path_factory, tiny_nafnet):
     with zipfile.ZipFile(root / "submission.zip") as archive:
         archive.extractall(folder)
     return folder, meta, root / "submission.zip"
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """Any attempt to open a connection or to download weights (PaddleSeg's models, the VGG-16 of the
+    perceptual loss) fails the test: what a test of an offline build uses."""
+    import socket
+
+    from lib.models import deepfillv2
+
+    import paddleseg.utils.download as download
+    import paddleseg.utils.utils as seg_utils
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access attempted: {args[:2]}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(download, "download_file_and_uncompress", refuse)
+    monkeypatch.setattr(seg_utils, "download_pretrained_model", refuse)
+    monkeypatch.setattr(deepfillv2, "vgg16_features", refuse)

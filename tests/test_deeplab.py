@@ -2,8 +2,6 @@
 the input size, parameter counts, backbone-name and index errors, repeated builds of explicitly
 named backbones, a few SGD steps, and paddle.jit export."""
 
-import socket
-
 import lib
 from lib.models.deeplab import BACKBONE_ALIASES, SUPPORTED_BACKBONES, DeepLabV3Logits, deeplabv3, paddleseg_backbones
 from lib.models.nafnet import count_parameters
@@ -33,21 +31,6 @@ TRAINABLE_COUNTS = {
     "MobileNetV3_large_x1_0": 4_335_272,
     "MobileNetV3_small_x1_0_os8": 1_910_480,
 }
-
-
-@pytest.fixture
-def offline(monkeypatch):
-    """Any attempt to open a connection or to download a PaddleSeg model fails the test."""
-    import paddleseg.utils.download as download
-    import paddleseg.utils.utils as seg_utils
-
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"network access attempted: {args[:2]}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(download, "download_file_and_uncompress", refuse)
-    monkeypatch.setattr(seg_utils, "download_pretrained_model", refuse)
 
 
 def toy_batch(n=2, h=64, w=96, seed=0):

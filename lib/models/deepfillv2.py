@@ -655,16 +655,18 @@ def generator_loss(
     gan: float = DEEPFILL_LOSS_WEIGHTS["gan"],
     perceptual: float = 0.0,
     perceptual_fn: Callable | None = None,
+    coarse_l1: float = 1.0,
 ) -> dict[str, Any]:
     """The reference's generator objective on the composited outputs:
     ``l1 * L1(comp(coarse), img) + l1 * L1(comp(refined), img) + perceptual * P + gan * (-mean(d_fake))``
+    (``coarse_l1`` scales the coarse term: 1 in the reference, 0.5 in the de-occlusion solution's trainer.py)
     (reference weights 100, 100, 10, 1). ``d_fake`` = D(comp(refined), mask) without detaching.
     The perceptual term (L1 between VGG-16 conv4_3 features in the reference) is used only when
     ``perceptual_fn(pred, target)`` is given. Returns a dict with ``total`` and each term."""
     first = F.l1_loss(composite(img, coarse, mask), img)
     second = F.l1_loss(composite(img, refined, mask), img)
     adv = hinge_g_loss(d_fake)
-    total = l1 * first + l1 * second + gan * adv
+    total = (l1 * coarse_l1) * first + l1 * second + gan * adv
     terms = {"l1_coarse": first, "l1_refined": second, "gan": adv}
     if perceptual_fn is not None and perceptual:
         p = perceptual_fn(composite(img, refined, mask), img)

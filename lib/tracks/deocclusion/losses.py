@@ -6,7 +6,7 @@ functions with their weights at 1."""
 
 from __future__ import annotations
 
-from typing import Callable
+from lib.models.deepfillv2 import generator_loss as deepfill_generator_loss
 
 
 def discriminator_loss(kind: str, d_real, d_fake, scale: float = 1.0):
@@ -17,37 +17,9 @@ def discriminator_loss(kind: str, d_real, d_fake, scale: float = 1.0):
     return scale * base(kind, d_real, d_fake)
 
 
-def generator_loss(
-    img,
-    mask,
-    coarse,
-    refined,
-    d_fake,
-    l1: float,
-    gan: float,
-    coarse_l1: float = 1.0,
-    perceptual: float = 0.0,
-    perceptual_fn: Callable | None = None,
-) -> dict:
-    """``l1 x (coarse_l1 x L1(comp(coarse), img) + L1(comp(refined), img)) + gan x (-mean(d_fake))``
-    [+ ``perceptual`` x perceptual_fn(comp(refined), img)], each L1 the mean over every pixel (torch's
-    nn.L1Loss, paddle's F.l1_loss). The winner: l1 1000, coarse_l1 0.5, gan 1, no perceptual term.
-    Returns ``total`` and each term, as lib.models.deepfillv2.generator_loss."""
-    from lib.models.deepfillv2 import composite, hinge_g_loss
-
-    import paddle.nn.functional as F
-
-    first = F.l1_loss(composite(img, coarse, mask), img)
-    second = F.l1_loss(composite(img, refined, mask), img)
-    adv = hinge_g_loss(d_fake)
-    total = (l1 * coarse_l1) * first + l1 * second + gan * adv  # in lib.models' order: coarse_l1 1 is its sum
-    terms = {"l1_coarse": first, "l1_refined": second, "gan": adv}
-    if perceptual_fn is not None and perceptual:
-        p = perceptual_fn(composite(img, refined, mask), img)
-        total = total + perceptual * p
-        terms["perceptual"] = p
-    terms["total"] = total
-    return terms
+# the generator's: lib.models.deepfillv2.generator_loss with coarse_l1 (the winner: l1 1000, coarse_l1 0.5, gan 1,
+# no perceptual term; the reference: coarse_l1 1)
+generator_loss = deepfill_generator_loss
 
 
 def segmentation_ce(logits, labels, class_weights=None):
