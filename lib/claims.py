@@ -69,3 +69,17 @@ def verdict_line_zh(claim: str, metric: str, difference: float, spread: float, s
     }[verdict]
     shown = "未知" if math.isnan(spread) else f"{spread:.3f}{unit}"
     return f"{claim}（{METRIC_ZH.get(metric, metric)}）：差 {difference:+.3f}{unit}，随机种子间波动 {shown}：{state}"
+
+
+DIRECTION_ZH = {"better": "好于", "worse": "不如", "tie": "持平于"}
+
+
+def direction_zh(difference: float, *, higher_is_better: bool = True, tolerance: float = 0.0) -> str:
+    """The verdict word of a computed comparison, for a sentence "A {word} B" built from the numbers: 好于 when
+    ``difference`` (A - B) favours A by more than ``tolerance``, 不如 when it favours B by more, else 持平于; so a
+    summary's wording changes with its numbers instead of being written into the string."""
+    if not math.isfinite(difference):
+        raise ValueError(f"direction_zh: the difference must be a finite number, got {difference!r}")
+    if abs(difference) <= tolerance:
+        return DIRECTION_ZH["tie"]
+    return DIRECTION_ZH["better" if (difference > 0) == higher_is_better else "worse"]

@@ -45,3 +45,16 @@ def test_the_chinese_line_states_the_verdict_for_the_metric():
     assert verdict_line_zh("a > b", "psnr", 0.3, 0.1, source_zh="冠军方案").endswith("支持冠军方案的说法")
     assert verdict_line_zh("a > b", "psnr", 0.02, 0.06).endswith("不超过波动，无法判定")
     assert "只有一个随机种子" in verdict_line_zh("a > b", "psnr", 1.0, math.nan)
+
+
+def test_direction_word_follows_the_numbers():
+    from lib.claims import direction_zh
+
+    import pytest
+
+    assert direction_zh(0.3) == "好于" and direction_zh(-0.3) == "不如"
+    assert direction_zh(0.3, higher_is_better=False) == "不如"  # e.g. CER: a higher value is worse
+    assert direction_zh(0.05, tolerance=0.1) == "持平于" and direction_zh(-0.1, tolerance=0.1) == "持平于"
+    assert direction_zh(-0.11, tolerance=0.1) == "不如"
+    with pytest.raises(ValueError, match="finite"):
+        direction_zh(float("nan"))
