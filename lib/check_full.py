@@ -109,17 +109,24 @@ class RssSampler:
 
 
 # ---------------------------------------------------------------------------------------- training steps
-def step_options(options: dict, stage: dict, phase_index: int, steps: int) -> dict:
+def step_options(options: dict, stage: dict, phase_index: int, steps: int, start: int | None = None) -> dict:
     """Trainer overrides for ``steps`` iterations of one stage and phase of ``options`` (a schedule in
     iterations: :func:`schedule_in_iterations`): amp off, no validation, no checkpoint, a scheduler
-    that fits the short schedule (one period, the phase's own floor), the task's options as resolved."""
-    phase = options["phases"][phase_index]
+    that fits the short schedule (one period, the floor of the period at ``start``, the stage's first iteration;
+    by default the phase's), the task's options as resolved. The phase stands alone: no ``restart_from``."""
+    phase = {k: v for k, v in options["phases"][phase_index].items() if k != "restart_from"}
     scheduler = dict(options.get("scheduler") or {})
     if scheduler.get("name", "cosine_restart") == "cosine_restart":
+        periods = scheduler.get("periods")
         scheduler.update(periods=None, restart_weights=None)
         scheduler.pop("warmup_iters", None)
-        if isinstance(scheduler.get("eta_min"), (list, tuple)):  # one floor per period: the phase's
-            scheduler["eta_min"] = scheduler["eta_min"][min(phase_index, len(scheduler["eta_min"]) - 1)]
+        floors = scheduler.get("eta_min")
+        if isinstance(floors, (list, tuple)):  # one floor per period: the one the stage starts in
+            index = phase_index
+            if periods and start is not None:
+                ends = [sum(periods[: i + 1]) for i in range(len(periods))]
+                index = next((i for i, end in enumerate(ends) if start < end), len(ends) - 1)
+            scheduler["eta_min"] = floors[min(index, len(floors) - 1)]
     return {
         "stages": [{**stage, "iters": steps}],
         "phases": [{**phase, "iters": steps}],
@@ -179,14 +186,15 @@ def measure_stage(
 
     options, _ = schedule_in_iterations(track, track.train_options(track.config(profile)))
     stage = options["stages"][stage_index]
-    phase_index = _phase_at(options, sum(s["iters"] for s in options["stages"][:stage_index]))
+    start = sum(s["iters"] for s in options["stages"][:stage_index])
+    phase_index = _phase_at(options, start)
     phase = options["phases"][phase_index]
     trainer = track.trainer(
         profile,
         work / f"run_stage{stage_index}",
         prepared=prepared,
         quiet=True,
-        **step_options(options, stage, phase_index, 2),
+        **step_options(options, stage, phase_index, 2, start),
     )
     samples = trainer.data.all if phase.get("all_data") else trainer.data.train
     dataset = KeyedPatchDataset(

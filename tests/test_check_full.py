@@ -144,8 +144,8 @@ def test_full_steps_build_a_trainer_whatever_the_schedule(name):
     options, note = schedule_in_iterations(track, track.train_options(track.config("full")))
     assert all("iters" in s for s in options["stages"]) and ("epochs" in note) == (name != "deblur")
     for index in (0, len(options["stages"]) - 1):
-        phase = _phase_at(options, sum(s["iters"] for s in options["stages"][:index]))
-        overrides = step_options(options, options["stages"][index], phase, 2)
+        start = sum(s["iters"] for s in options["stages"][:index])
+        overrides = step_options(options, options["stages"][index], _phase_at(options, start), 2, start)
         # what Track.trainer and the engine do with them, on a handful of samples
         resolved = resolve_options(
             resolve_epochs(track.train_options(track.config("full"), **overrides), 3), get_task(track.task)

@@ -303,3 +303,98 @@ def test_amp_is_on_only_where_asked(monkeypatch):
     assert not amp_enabled(False, "gpu:0") and not amp_enabled("auto", "cpu")
     with pytest.raises(ValueError, match="'amp' must be true, false or auto"):
         amp_enabled("fp16", "gpu:0")
+
+
+def test_reset_optimizer_state_gives_a_new_optimizers_step():
+    """After a reset, one AdamW step from the same weights and gradients equals the first step of a new AdamW."""
+    from lib.train.engine import reset_optimizer_state
+
+    def step(net, optimizer, x):
+        optimizer.clear_grad()
+        (net(x) ** 2).mean().backward()
+        optimizer.step()
+
+    paddle.seed(0)
+    x = paddle.randn([4, 3])
+    used = paddle.nn.Linear(3, 2)
+    used_opt = paddle.optimizer.AdamW(learning_rate=0.1, parameters=used.parameters(), beta1=0.9, beta2=0.99)
+    for _ in range(5):
+        step(used, used_opt, x)
+    fresh = paddle.nn.Linear(3, 2)
+    fresh.set_state_dict(used.state_dict())
+    fresh_opt = paddle.optimizer.AdamW(learning_rate=0.1, parameters=fresh.parameters(), beta1=0.9, beta2=0.99)
+    reset_optimizer_state(used_opt)
+    step(used, used_opt, x)
+    step(fresh, fresh_opt, x)
+    for key, value in fresh.state_dict().items():
+        np.testing.assert_allclose(used.state_dict()[key].numpy(), value.numpy(), rtol=1e-6, err_msg=key)
+    # without the reset the moments carry over and the step differs (the check can fail)
+    step(used, used_opt, x)
+    again = paddle.nn.Linear(3, 2)
+    again.set_state_dict(fresh.state_dict())
+    step(fresh, paddle.optimizer.AdamW(learning_rate=0.1, parameters=fresh.parameters(), beta1=0.9, beta2=0.99), x)
+    assert not np.allclose(used.state_dict()["weight"].numpy(), fresh.state_dict()["weight"].numpy())
+
+
+def test_a_phase_restarts_from_the_previous_phases_best_weights(data, tmp_path, monkeypatch):
+    """restart_from: best starts phase 1 from phase 0's best validated weights, not its last ones, and a run resumed
+    after the restart ends where an uninterrupted one does."""
+    scores = iter([0.9, 0.1, 0.5, 0.5, 0.5, 0.5])  # phase 0 validates at 2 (best) and 4; phase 1 at 6 and 8
+    monkeypatch.setattr(Trainer, "validate", lambda self: {"psnr": 0.0, "ms_ssim": 0.0, "score": next(scores)})
+    opts = tiny_options()
+    opts["phases"][1]["restart_from"] = "best"
+    opts.update(val_every=2, keep_phase_ends=True)
+    trainer = Trainer(opts, data, tmp_path / "run", quiet=True)
+    trainer.fit(stop_after=4)
+    at_best = load_checkpoint(tmp_path / "run" / "phase0_best.pdparams")
+    assert at_best["iteration"] == 2
+    trainer.fit(stop_after=1)  # the restart, then one step from the best weights
+    best = {k: np.asarray(v) for k, v in at_best["networks"]["model"].items()}
+    last = {
+        k: np.asarray(v)
+        for k, v in load_checkpoint(tmp_path / "run" / "phase0_end.pdparams")["networks"]["model"].items()
+    }
+    moved = {k: np.abs(v - best[k]).max() for k, v in weights(trainer).items()}
+    farther = {k: np.abs(v - last[k]).max() for k, v in weights(trainer).items()}
+    # one AdamW step from a reset optimizer moves each weight by at most about the lr (2e-3, here after the
+    # cosine restart); from the last weights the run is farther
+    assert max(moved.values()) < 3e-3, moved
+    assert max(farther.values()) > max(moved.values())
+
+    with pytest.raises(ValueError, match="restart_from"):
+        bad = tiny_options()
+        bad["phases"][0]["restart_from"] = "last"
+        Trainer(bad, data, tmp_path / "bad", quiet=True)
+    with pytest.raises(ValueError, match="needs a validation"):
+        bad = tiny_options(val_every=8)
+        bad["phases"][1]["restart_from"] = "best"
+        Trainer(bad, data, tmp_path / "bad2", quiet=True)
+
+
+def test_validation_on_a_random_window_per_page(data, tmp_path):
+    """val_crop validates on one aligned random window of each page, the same for the same iteration and redrawn at
+    another; a window never leaves the page, and a side shorter than the window is kept whole."""
+    from lib.train.tasks import random_window
+
+    rng = np.random.default_rng(0)
+    inp, gt = np.arange(40 * 30).reshape(40, 30), -np.arange(40 * 30).reshape(40, 30)
+    corners = set()
+    for _ in range(200):
+        a, b = random_window(inp, gt, 16, rng)
+        assert a.shape == (16, 16) and np.array_equal(a, -b)
+        corners.add((int(a[0, 0]) // 30, int(a[0, 0]) % 30))
+    assert {r for r, _ in corners} == set(range(25)) and {c for _, c in corners} == set(range(15))
+    assert random_window(inp, gt, 64, rng)[0].shape == (40, 30)
+    with pytest.raises(ValueError, match="aligned"):
+        random_window(inp, gt[:, :20], 16, rng)
+
+    big = make_pairs(tmp_path / "bigval", n=1, size=260)  # a window of 176 px, the least 5-scale MS-SSIM takes
+    data = TrainData(train=data.train, all=data.all, val=[(p[0].stem, p[0], p[1]) for p in big])
+    trainer = Trainer(tiny_options(task={"val_crop": 176}), data, tmp_path / "run", quiet=True)
+    trainer.iteration = 7
+    first, again = trainer.validate(), trainer.validate()
+    trainer.iteration = 8
+    other = trainer.validate()
+    assert first == again and first["psnr"] != other["psnr"]
+    with pytest.raises(ValueError, match="val_crop"):
+        Trainer(tiny_options(task={"val_crop": 4}), data, tmp_path / "bad", quiet=True).fit(stop_after=1)

@@ -58,34 +58,44 @@ def test_warmup_ramps_the_first_period_linearly_then_follows_the_cosine():
         CosineRestartLR(1.0, periods=[4], warmup_iters=4)
 
 
-def test_full_profile_is_the_winning_schedule():
+def test_full_profile_is_the_schedule_the_solutions_code_ran():
+    """Three runs of 600k iterations (one per config), each with the six progressive stages (patches capped at the
+    dataset's gt_size 384) and its own two cosine cycles; run 2 at lr 1e-4; runs 2 and 3 start with a new optimizer
+    from the last and the best weights of the run before."""
     opts = resolve_options(load_config("deblur", "full")["train"] | {"model": {"name": "nafnet"}})
-    stages = [(s["batch_size"], s["patch_size"], s["iters"]) for s in opts["stages"]]
-    assert stages == [
-        (8, 192, 184000),
-        (5, 256, 128000),
-        (4, 320, 96000),
-        (2, 384, 72000),
-        (1, 512, 72000),
-        (1, 1024, 48000),
-    ]
+    one_run = [(8, 192, 184000), (5, 256, 128000), (4, 320, 96000), (2, 384, 72000), (1, 384, 72000), (1, 384, 48000)]
+    assert [(s["batch_size"], s["patch_size"], s["iters"]) for s in opts["stages"]] == one_run * 3
     assert opts["optimizer"]["lr"] == 2e-4 and opts["optimizer"]["weight_decay"] == 1e-4
     assert opts["optimizer"]["betas"] == [0.9, 0.999] and opts["grad_clip"] == 0.01
     phases = PiecewiseSchedule(opts["phases"], "phases")
-    assert phases.total == 600000 and phases.boundaries() == [184000, 416000]
+    assert phases.total == 1800000 and phases.boundaries() == [600000, 1200000]
+    assert [p.get("restart_from") for p in opts["phases"]] == [None, "last", "best"]
     sched = build_scheduler(opts["scheduler"], 2e-4, opts["phases"])
-    restarts = [sum(opts["scheduler"]["periods"][:i]) for i in (1, 2)]
-    assert restarts == [184000, 416000]
-    # peaks 2e-4, 1e-4 (the phase-2 run), 2e-4 (the fine-tune); floors 1e-5, 1e-6, 1e-6
-    for it, lr in ((0, 2e-4), (183999, 1e-5), (184000, 1e-4), (415999, 1e-6), (416000, 2e-4), (599999, 1e-6)):
-        sched.last_epoch = it
-        assert sched.get_lr() == pytest.approx(lr, rel=1e-3), it
+    # each run: a restart at 184k into the run; peaks 2e-4, 1e-4 (run 2), 2e-4; floors 1e-5 / 1e-6 (runs 1, 3)
+    for run, (peak, floor) in enumerate(((2e-4, 1e-5), (1e-4, 1e-6), (2e-4, 1e-5))):
+        start = 600000 * run
+        for it, lr in ((0, peak), (183999, floor), (184000, peak), (599999, 1e-6)):
+            sched.last_epoch = start + it
+            assert sched.get_lr() == pytest.approx(lr, rel=1e-3), (run, it)
     assert [p["loss"] if isinstance(p["loss"], str) else p["loss"]["name"] for p in opts["phases"]] == [
         "l1",
         "charbonnier_msssim",
         "charbonnier_msssim",
     ]
     assert opts["phases"][2].get("all_data") is True
+    assert opts["best_metric"] == "psnr" and opts["val_every"] == 1000 and opts["seed"] == 100
+    assert opts["task"]["val_crop"] == 1024
+
+
+def test_per_phase_learning_rates_with_restarts_inside_phases():
+    from lib.train.schedule import period_weights
+
+    assert period_weights([2, 3, 2, 3], [5, 5], [1.0, 0.5]) == [1.0, 1.0, 0.5, 0.5]
+    with pytest.raises(ValueError, match="phase boundary"):
+        period_weights([3, 4, 3], [5, 5], [1.0, 0.5])  # a cycle straddles the boundary at 5
+    phases = [{"loss": "l1", "iters": 5}, {"loss": "l1", "iters": 5, "lr": 0.5}]
+    with pytest.raises(ValueError, match="not both"):
+        build_scheduler({"periods": [2, 3, 2, 3], "restart_weights": [1, 1, 1, 1]}, 1.0, phases)
 
 
 def test_every_profile_resolves():

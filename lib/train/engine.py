@@ -5,11 +5,11 @@ track's ``model:``) drives it::
 
     model:     {name: nafnet, width: 16, ...}            # per network for multi-network tasks
     stages:    [{batch_size: 8, patch_size: 192, iters: 184000}, ...]
-    phases:    [{loss: l1, iters: 184000}, {loss: charbonnier_msssim, iters: 232000},
-                {loss: charbonnier_msssim, iters: 184000, all_data: true}]
+    phases:    [{loss: l1, iters: 600000}, {loss: charbonnier_msssim, iters: 600000, restart_from: last},
+                {loss: charbonnier_msssim, iters: 600000, all_data: true, restart_from: best}]
     optimizer: {name: adamw, lr: 2.0e-4, weight_decay: 1.0e-4, betas: [0.9, 0.999]}
                # or per network: {generator: {lr: 1.0e-4}, discriminator: {lr: 4.0e-4}}
-    scheduler: {name: cosine_restart, periods: [184000, 232000, 184000], eta_min: 1.0e-7}
+    scheduler: {name: cosine_restart, periods: [184000, 416000, ...], eta_min: 1.0e-7}
                # or {name: step, step_size: 100, gamma: 0.95}
     augment:   {flip: true, rotate: true, vflip: true}
     task:      {...}                                     # the task's own options
@@ -36,6 +36,13 @@ A phase may also set ``lr`` (its peak learning rate: a number, or per optimizer)
 (replacing keys of the run's) and ``all_data`` (train on train + validation), plus whatever its
 task reads (``loss`` for restoration). What is trained, and how one step goes, is the task's
 (lib.train.tasks); everything else is here.
+
+A phase may start a new run, as a solution that trains in several runs chained by weights does (the
+deblur solution's ``train.py --resume`` loads the weights only, so its optimizer starts afresh):
+``restart_from: last`` starts the phase from the weights where the previous phase ended, ``best``
+from the previous phase's best validated weights (``phase<k>_best.pdparams``, kept while that
+phase trains); both reset every optimizer's moments. The learning rate follows the scheduler as
+everywhere else.
 
 ``keep_phase_ends: true`` also keeps the full checkpoint at the end of every phase but the last
 (``phase<k>_end.pdparams``): a later phase's effect can then be isolated by training it again from
@@ -107,7 +114,8 @@ DEFAULTS = {
     "keep_phase_ends": False,
 }
 STAGE_KEYS = {"batch_size", "patch_size", "iters"}
-ENGINE_PHASE_KEYS = {"iters", "all_data", "lr", "augment"}
+ENGINE_PHASE_KEYS = {"iters", "all_data", "lr", "augment", "restart_from"}
+RESTART_FROM = ("last", "best")
 
 __all__ = ["DEFAULTS", "Trainer", "TrainData", "amp_enabled", "atomic_save", "load_checkpoint", "resolve_options"]
 
@@ -171,10 +179,22 @@ def resolve_options(options: dict, task=RestorationTask) -> dict:
         check_keys(phase, allowed, f"phases[{i}] (task {task.name!r})")
         check_keys(phase.get("augment") or {}, AUGMENT_DEFAULTS, f"phases[{i}].augment")
         task.check_phase(i, phase)
+        restart = phase.get("restart_from")
+        if restart is not None and (restart not in RESTART_FROM or i == 0):
+            raise ValueError(
+                f"phases[{i}].restart_from must be one of {', '.join(RESTART_FROM)} on a phase after the first, "
+                f"got {restart!r}"
+            )
     if stages.total != phases.total:
         raise ValueError(f"stages cover {stages.total} iterations but phases cover {phases.total}")
     for name in task.optimized_networks():  # fails now on bad periods, per-phase lr, step options
         build_scheduler(opts["scheduler"], optimizer_spec(opts, name)["lr"], opts["phases"], name)
+    for i, phase in enumerate(opts["phases"]):
+        if phase.get("restart_from") == "best" and int(opts["phases"][i - 1]["iters"]) < int(opts["val_every"]):
+            raise ValueError(
+                f"phases[{i}].restart_from: best needs a validation inside phase {i - 1} "
+                f"({opts['phases'][i - 1]['iters']} iterations, val_every {opts['val_every']})"
+            )
     amp_enabled(opts["amp"], "cpu")  # fails now on a value that is not true, false or auto
     _check_loader(opts["loader"])
     ema = opts["ema"]
@@ -268,6 +288,7 @@ class Trainer:
         self.use_amp = amp_enabled(self.opts["amp"])
         scalers = {name: paddle.amp.GradScaler() for name in self.optimizers} if self.use_amp else {}
         self.iteration, self.best_score = 0, -math.inf
+        self.phase_best_score = -math.inf  # the best validation inside the current phase (restart_from: best)
         train_nets = {
             name: paddle.DataParallel(net) if self.world_size > 1 else net for name, net in self.networks.items()
         }
@@ -351,6 +372,7 @@ class Trainer:
             "stage": self.stages.at(at).index,
             "phase": self.phases.at(at).index,
             "best_score": self.best_score,
+            "phase_best_score": self.phase_best_score,
             "best_metric": self.best_metric,
             "options": self.opts,
             **({"ema": {self.main_network: self.ema.state_dict()}, "ema_steps": self.ema.steps} if self.ema else {}),
@@ -390,6 +412,7 @@ class Trainer:
                 raise ValueError(f"{path} has no weight average ('ema') but the options ask for one")
             self.ema.load(state["ema"][self.main_network], state["ema_steps"])
         self.iteration, self.best_score = int(state["iteration"]), float(state["best_score"])
+        self.phase_best_score = float(state.get("phase_best_score", -math.inf))
         np.random.set_state(state["rng"]["numpy"])
         return True
 
@@ -433,6 +456,7 @@ class Trainer:
         for net in self.networks.values():
             net.eval()
         raw = self.ema.swap_in() if self.ema else None
+        self.task_runner.iteration = self.iteration  # seeds what a task draws for validation (val_crop)
         try:
             with paddle.no_grad():
                 return self.task_runner.validate(samples)
@@ -526,6 +550,10 @@ class Trainer:
                 self.rank,
                 self.world_size,
             )
+            if self.iteration == phase.start and phase.index > 0:
+                self.phase_best_score = -math.inf  # a phase's best is the best validated inside it
+                if phase.options.get("restart_from"):
+                    self._restart(phase)
             self.task_runner.start_phase(phase.options)
             for batch in loader:
                 losses = self._step(batch)
@@ -590,6 +618,41 @@ class Trainer:
         if metrics[self.best_metric] > self.best_score:
             self.best_score = metrics[self.best_metric]
             self.save(self.best_path)
+        if metrics[self.best_metric] > self.phase_best_score:
+            self.phase_best_score = metrics[self.best_metric]
+            if self._next_phase_restarts_from_best(phase):
+                self.save(self.phase_best_path(phase.index))
+
+    def phase_best_path(self, index: int) -> Path:
+        return self.out_dir / f"phase{index}_best.pdparams"
+
+    def _next_phase_restarts_from_best(self, phase) -> bool:
+        phases = self.opts["phases"]
+        return phase.index + 1 < len(phases) and phases[phase.index + 1].get("restart_from") == "best"
+
+    def _restart(self, phase) -> None:
+        """Start ``phase`` as a new run (``restart_from``): the previous phase's last or best weights, every
+        optimizer's moments reset (a new optimizer's state), the scheduler and the iteration go on."""
+        if phase.options["restart_from"] == "best":
+            path = self.phase_best_path(phase.index - 1)
+            if not path.exists():
+                raise FileNotFoundError(
+                    f"{path}: phase {phase.index} restarts from the best weights of phase {phase.index - 1}, "
+                    f"which were never validated; lower val_every"
+                )
+            saved = load_checkpoint(path, track=self.track)["networks"]
+            for name, net in self.networks.items():
+                net.set_state_dict(saved[name])
+            if self.ema is not None:
+                self.ema = WeightAverage(self.model, self.opts["ema"])
+        for optimizer in self.optimizers.values():
+            reset_optimizer_state(optimizer)
+        if self.rank == 0 and not self.quiet:
+            print(
+                f"phase {phase.index} starts a new run at iteration {self.iteration}: the "
+                f"{phase.options['restart_from']} weights of phase {phase.index - 1}, optimizer state reset",
+                flush=True,
+            )
 
     def _step(self, batch) -> dict:
         losses = self.task_runner.train_step(batch, self.iteration)
@@ -603,6 +666,17 @@ class Trainer:
                     f"{key} became {value} at iteration {self.iteration}; lower the learning rate or check the data"
                 )
         return losses
+
+
+def reset_optimizer_state(optimizer) -> None:
+    """Put an Adam/AdamW optimizer's state back to a new one's, in place: moments to zero, the running powers of
+    beta1 and beta2 to the betas (what Paddle creates them with). In place, so that the state keeps its names and a
+    later resume loads it (Paddle names accumulators from a counter; a new optimizer would get new names)."""
+    betas = {"beta1_pow_acc": optimizer._beta1, "beta2_pow_acc": optimizer._beta2}
+    for kind, tensors in optimizer._accumulators.items():
+        fill = next((float(beta) for key, beta in betas.items() if kind.startswith(key)), 0.0)
+        for tensor in tensors.values():
+            paddle.assign(paddle.full_like(tensor, fill), tensor)
 
 
 class WeightAverage:

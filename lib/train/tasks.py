@@ -114,7 +114,9 @@ class RestorationTask(Task):
 
     name = "restoration"
     phase_keys = frozenset({"loss"})
-    option_defaults = {"mixup": None}  # {beta, use_identity}: lib.train.mixing (the deblur solution's)
+    # mixup: {beta, use_identity} (lib.train.mixing, the deblur solution's); val_crop: validate on one random
+    # val_crop x val_crop window of each page, drawn anew at each validation (the deblur solution's dataset.py)
+    option_defaults = {"mixup": None, "val_crop": None}
     metric_keys = ("psnr", "ms_ssim", "score")
     best_metric = "score"
 
@@ -127,6 +129,9 @@ class RestorationTask(Task):
     def start_phase(self, phase: dict) -> None:
         self.criterion = build_loss(phase["loss"])
         check_mixup(self.settings.get("mixup"))  # a bad option fails before the first step
+        crop = self.settings.get("val_crop")
+        if crop is not None and (isinstance(crop, bool) or not isinstance(crop, int) or crop < 16):
+            raise ValueError(f"task option val_crop must be null or a window side of at least 16 px, got {crop!r}")
 
     def mixed(self, inputs, target, iteration: int):
         """The batch after the ``mixup`` option (lib.train.mixing), or as it is when that is off."""
@@ -150,12 +155,23 @@ class RestorationTask(Task):
         from ..infer import predict_image
         from ..metrics import evaluate_pair
 
-        return mean_metrics(
-            [
-                evaluate_pair(predict_image(self.nets["model"], read_image(inp)), read_image(gt))
-                for _, inp, gt in samples
-            ]
-        )
+        pairs = [(read_image(inp), read_image(gt)) for _, inp, gt in samples]
+        size = self.settings.get("val_crop")
+        if size:
+            rng = np.random.default_rng([int(self.options.get("seed", 0)), int(getattr(self, "iteration", 0))])
+            pairs = [random_window(inp, gt, int(size), rng) for inp, gt in pairs]
+        return mean_metrics([evaluate_pair(predict_image(self.nets["model"], inp), gt) for inp, gt in pairs])
+
+
+def random_window(inp: np.ndarray, gt: np.ndarray, size: int, rng: np.random.Generator) -> tuple:
+    """The same random ``size`` x ``size`` window of an aligned pair (a side shorter than ``size`` is kept whole), as
+    BasicSR's ``paired_random_crop`` draws it at scale 1."""
+    if inp.shape[:2] != gt.shape[:2]:
+        raise ValueError(f"random_window: the pair is not aligned ({inp.shape[:2]} vs {gt.shape[:2]})")
+    h, w = inp.shape[:2]
+    top = int(rng.integers(0, max(h - size, 0) + 1))
+    left = int(rng.integers(0, max(w - size, 0) + 1))
+    return inp[top : top + size, left : left + size], gt[top : top + size, left : left + size]
 
 
 class PSNRSSIMRestorationTask(RestorationTask):
