@@ -10,7 +10,7 @@ export GLOG_minloglevel := 2
 export FLAGS_call_stack_level := 0
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: setup run test test-fast lint test-lib test-notebooks data prepare train ship submission check-full lab clean-venv
+.PHONY: setup run notebooks test test-fast lint test-lib test-notebooks data prepare train ship submission check-full lab clean-venv
 
 setup: $(STAMP)
 
@@ -57,6 +57,11 @@ submission: setup
 
 run: setup data
 	$(PY) -m lib.runner
+
+# Store the executed notebooks of the last `make run` (runs/*.ipynb) in notebooks/, so that a reader sees every
+# result without running: only copies of a successful demo run of the notebooks as they are now (lib/runner.py).
+notebooks: setup
+	$(PY) -m lib.runner --store
 
 test: setup lint test-lib test-notebooks
 

@@ -9,14 +9,26 @@ Each kernel talks to the runner over local IPC sockets (no TCP, so no transport 
 own console output (Paddle's C++ messages, e.g. its report of the SIGTERM that ends the kernel
 at shutdown) goes to ``runs/logs/<notebook>.kernel.log`` instead of the terminal; a failure
 names that log.
+
+The notebooks in ``notebooks/`` are stored executed, with the outputs of the ``demo`` run, so that a
+reader sees every figure and number without running anything (on a code host, or after importing the
+project into AI Studio). Each executed copy records in its metadata (``course``) the profile and a
+digest of what its outputs came from: its cells' sources and its tracks' config files
+(:func:`sources_digest`). ``python -m lib.runner --store`` (``make notebooks``) copies the executed
+copies of the last run into ``notebooks/``, only those of a ``demo`` run that succeeded and whose
+digest still matches the sources; ``tests/test_notebooks_stored.py`` fails when a stored notebook is
+older than its sources. A change to a cell therefore shows as a readable diff of its source, and
+the refreshed outputs come in their own commit.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -57,6 +69,69 @@ def notebook_tracks() -> dict:
     return tracks
 
 
+STORED_PROFILE = "demo"  # the profile whose outputs the stored notebooks show
+
+
+def notebook_config_files(stem: str) -> list[Path]:
+    """The config files of the tracks that teach notebook ``stem`` (none for a notebook of no track)."""
+    from .tracks import all_tracks
+
+    files = []
+    for track in all_tracks():
+        if stem in track.notebooks:
+            files.append(Path(track.config_file or REPO_ROOT / "lib" / "configs" / f"{track.name}.yaml"))
+    return sorted(set(files))
+
+
+def sources_digest(path: Path, nb=None) -> str:
+    """SHA-256 of what a notebook's outputs come from: each cell's type and source, and the config files of its
+    tracks. Outputs, execution counts and metadata do not count."""
+    nb = nb if nb is not None else nbformat.read(path, as_version=4)
+    digest = hashlib.sha256()
+    for cell in nb.cells:
+        digest.update(f"{cell.cell_type}\0{cell.source}\0".encode())
+    for config in notebook_config_files(Path(path).stem):
+        digest.update(f"{config.relative_to(REPO_ROOT).as_posix()}\0".encode() + config.read_bytes())
+    return digest.hexdigest()
+
+
+def stamp(nb, source: Path, profile: str, status: str) -> None:
+    nb.metadata["course"] = {"profile": profile, "status": status, "sources": sources_digest(source)}
+
+
+def not_storable(meta: dict, path: Path) -> str:
+    """Why an executed copy with metadata ``meta`` may not replace notebook ``path`` ("" if it may)."""
+    if not meta:
+        return "it was not run by this version of the runner"
+    if meta["profile"] != STORED_PROFILE:
+        return f"it ran under {meta['profile']!r}, the stored results are {STORED_PROFILE!r}'s"
+    if meta["status"] != "ok":
+        return f"its run {meta['status']}"
+    if meta["sources"] != sources_digest(path):
+        return "the notebook or its config changed since it ran"
+    return ""
+
+
+def store(run_dir: Path, names=None) -> list[str]:
+    """Copy the executed copies in ``run_dir`` over the notebooks they came from, when they are of a successful
+    ``demo`` run of the notebooks as they are now. Returns one line per notebook: stored, or why not."""
+    lines = []
+    for path in find_notebooks(names):
+        executed = run_dir / path.name
+        if not executed.exists():
+            lines.append(f"{path.name}: not stored, no executed copy in {run_dir} (run make run first)")
+            continue
+        why = not_storable(nbformat.read(executed, as_version=4).metadata.get("course", {}), path)
+        if why:
+            lines.append(f"{path.name}: not stored, {why}")
+            continue
+        tmp = path.with_suffix(".ipynb.tmp")
+        shutil.copyfile(executed, tmp)
+        os.replace(tmp, path)
+        lines.append(f"{path.name}: stored")
+    return lines
+
+
 def failing_cell(nb) -> tuple[int, str]:
     """Index (1-based, code cells counted with markdown) and first line of the cell that failed."""
     for i, cell in enumerate(nb.cells, start=1):
@@ -89,6 +164,7 @@ def run_notebook(path: Path, run_dir: Path, timeout: int | None) -> dict:
         except Exception as exc:  # noqa: BLE001 -- kernel died, timeout
             status, detail = "FAILED", f"{type(exc).__name__}: {exc}"[:300] + f" (kernel output: {log_path})"
     seconds = time.perf_counter() - start
+    stamp(nb, path, active_profile(), status)
     out = run_dir / path.name
     tmp = out.with_suffix(".tmp")
     nbformat.write(nb, tmp)
@@ -128,7 +204,16 @@ def main(argv=None) -> int:
     parser.add_argument("names", nargs="*", help="notebook names or prefixes (default: all, in order)")
     parser.add_argument("--out", type=Path, default=RUNS_DIR, help="folder for executed copies")
     parser.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: none)")
+    parser.add_argument(
+        "--store",
+        action="store_true",
+        help="run nothing: copy the executed copies of the last demo run (in --out) into notebooks/ (make notebooks)",
+    )
     args = parser.parse_args(argv)
+    if args.store:
+        lines = store(args.out, args.names)
+        print("\n".join(lines))
+        return 0 if all(line.endswith(": stored") for line in lines) else 1
     profile = active_profile()
     os.environ["COURSE_PROFILE"] = profile
     args.out.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,64 @@
+"""The stored notebooks' machinery (lib.runner): the digest of a notebook's sources, and ``--store``, which only
+takes an executed copy of a successful demo run of the notebook as it is now."""
+
+import shutil
+
+from lib import runner
+
+import nbformat
+import pytest
+
+
+@pytest.fixture()
+def course(tmp_path, monkeypatch):
+    """A notebook folder with one notebook of the retouch track (a copy of 08, whose config is read) and a run
+    folder beside it."""
+    folder, runs = tmp_path / "notebooks", tmp_path / "runs"
+    folder.mkdir()
+    runs.mkdir()
+    shutil.copy(runner.NOTEBOOK_DIR / "08_face_retouching.ipynb", folder)
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", folder)
+    return folder / "08_face_retouching.ipynb", runs
+
+
+def executed_copy(path, runs, profile="demo", status="ok"):
+    nb = nbformat.read(path, as_version=4)
+    code = next(cell for cell in nb.cells if cell.cell_type == "code")
+    code.outputs = [nbformat.v4.new_output("stream", name="stdout", text="42\n")]
+    runner.stamp(nb, path, profile, status)
+    nbformat.write(nb, runs / path.name)
+    return nb
+
+
+def test_the_digest_follows_sources_and_config_not_outputs(course, monkeypatch, tmp_path):
+    path, runs = course
+    before = runner.sources_digest(path)
+    assert runner.sources_digest(path, executed_copy(path, runs)) == before  # outputs and metadata do not count
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source += " "
+    assert runner.sources_digest(path, nb) != before  # a probe edit of one character
+    config = tmp_path / "retouch.yaml"
+    config.write_text("changed: true\n", encoding="utf-8")
+    monkeypatch.setattr(runner, "notebook_config_files", lambda stem: [config])
+    monkeypatch.setattr(runner, "REPO_ROOT", tmp_path)
+    assert runner.sources_digest(path) != before
+
+
+def test_store_takes_only_a_fresh_successful_demo_run(course):
+    path, runs = course
+    assert runner.store(runs) == [f"{path.name}: not stored, no executed copy in {runs} (run make run first)"]
+    for profile, status, why in (("smoke", "ok", "ran under 'smoke'"), ("demo", "FAILED", "its run FAILED")):
+        executed_copy(path, runs, profile, status)
+        assert why in runner.store(runs)[0]
+        assert not nbformat.read(path, as_version=4).metadata.get("course")
+    executed_copy(path, runs)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[-1].source += "\n"
+    nbformat.write(nb, path)  # the notebook changed after it ran
+    assert "changed since it ran" in runner.store(runs)[0]
+    executed_copy(path, runs)
+    assert runner.store(runs) == [f"{path.name}: stored"]
+    stored = nbformat.read(path, as_version=4)
+    assert stored.metadata["course"]["sources"] == runner.sources_digest(path)
+    assert any(cell.get("outputs") for cell in stored.cells if cell.cell_type == "code")
+    assert runner.main(["--store", "--out", str(runs)]) == 0
