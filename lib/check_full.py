@@ -273,11 +273,20 @@ def measure_stage(
 
 def training_cost(options: dict, measured: list[dict], gpu: dict = GPU) -> dict:
     """GPU hours of the whole schedule (module docstring) and the CPU's, from the measured stages:
-    a stage not measured takes the MACs per pixel and the CPU rate of the measured stage whose
-    patch is nearest to its own."""
+    a stage not measured (or measured at another batch x patch: a record older than the schedule)
+    takes the MACs per pixel and the CPU rate of the measured stage whose patch is nearest to its own."""
     stages, total_macs, cpu_seconds, rows = options["stages"], 0.0, 0.0, []
     for index, stage in enumerate(stages):
-        own = next((m for m in measured if m["stage"] == index), None)
+        own = next(
+            (
+                m
+                for m in measured
+                if m["stage"] == index
+                and m["patch_size"] == stage["patch_size"]
+                and m.get("batch_size", stage["batch_size"]) == stage["batch_size"]
+            ),
+            None,
+        )
         if own is not None:
             forward = own["forward_gmacs_per_step"] * 1e9
             rate = own["cpu_gmac_per_s"] * 1e9
@@ -477,6 +486,29 @@ def check_track(
 
 
 # ---------------------------------------------------------------------------------------- report
+def recost(report: dict) -> list[str]:
+    """Recompute, in place, every track record's ``cost`` for its profile's schedule as the config gives it now,
+    from the steps the record measured (their MACs per pixel and CPU rate do not depend on the schedule). Returns
+    one line per track whose cost changed."""
+    from .tracks import get_track
+
+    lines = []
+    for record in report["tracks"]:
+        if "error" in record:
+            continue
+        track = get_track(record["track"])
+        options, _ = schedule_in_iterations(track, track.train_options(track.config(record["profile"])))
+        cost = training_cost(options, record["steps"])
+        if cost != record["cost"]:
+            lines.append(
+                f"{record['track']}: {record['cost']['iterations']:,} -> {cost['iterations']:,} iterations, "
+                f"{record['cost']['gpu_hours']:.0f} -> {cost['gpu_hours']:.0f} GPU hours (V100 est.)"
+            )
+            record["cost"] = cost
+            record["cost_recomputed"] = "for the schedule of the config, from the steps measured before it changed"
+    return lines
+
+
 def table(records: list[dict]) -> str:
     """The per-track table of bench/README.md (Markdown): one row per measured stage."""
     lines = [
@@ -541,9 +573,24 @@ def main(argv=None) -> int:
     parser.add_argument("--step-budget", type=float, default=STEP_BUDGET_S)
     parser.add_argument("--eval-budget", type=float, default=EVAL_BUDGET_S)
     parser.add_argument("--memory-budget", type=float, default=MEMORY_BUDGET_GIB)
+    parser.add_argument(
+        "--recost",
+        type=Path,
+        default=None,
+        metavar="RECORD",
+        help="measure nothing: recompute the cost in RECORD (e.g. lib/records/check_full.json) for today's schedules",
+    )
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # the child: one track
     parser.add_argument("--result", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.recost:
+        report = json.loads(args.recost.read_text(encoding="utf-8"))
+        lines = recost(report)
+        tmp = args.recost.with_suffix(".tmp")
+        tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, args.recost)
+        print("\n".join(lines) or f"{args.recost}: every cost already follows today's schedules")
+        return 0
     from .paths import RUNS_DIR
     from .tracks import track_names
 

@@ -168,3 +168,18 @@ def test_an_epoch_schedule_without_a_sample_count_is_a_clear_error():
             NoCount(),
             {"stages": [{"batch_size": 2, "patch_size": 8, "epochs": 1}], "phases": [{"loss": "l1", "epochs": 1}]},
         )
+
+
+def test_the_recorded_cost_follows_todays_full_schedules():
+    """lib/records/check_full.json's cost of each track is that of its full schedule as the config gives it now
+    (python -m lib.check_full --recost lib/records/check_full.json refreshes it from the measured steps)."""
+    import copy
+    import json
+    from pathlib import Path
+
+    path = Path(check_full.__file__).parent / "records" / "check_full.json"
+    report = json.loads(path.read_text(encoding="utf-8"))
+    assert check_full.recost(copy.deepcopy(report)) == [], "stale: run python -m lib.check_full --recost " + str(path)
+    # a probe: a record of a longer schedule is caught
+    report["tracks"][0]["cost"]["iterations"] += 1
+    assert check_full.recost(report)
