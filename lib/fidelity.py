@@ -19,7 +19,10 @@ Each track keeps its rows in its own folder (``Track.fidelity_file``, e.g.
 finds. A key whose last part is absent from ``full`` reads as "not set": a difference. Numbers are
 compared to 1e-9 relative, lists and mappings item by item. Rows with ``key: null`` (a measured
 score, a rule of the competition) must say in ``reason`` where the course checks them or why it
-cannot. Exit code 1 when any row of the tracks asked for fails.
+cannot. A learner reads ``reason`` and ``source`` in the notebooks' tables, so both are Chinese
+(identifiers, file names and values stay as they are): a ``reason`` must contain Chinese, and so must a
+``source`` that says more than file names (its note, e.g. ``README.md（code/train.py：三次运行……）``).
+Exit code 1 when any row of the tracks asked for fails.
 """
 
 from __future__ import annotations
@@ -40,9 +43,22 @@ PROFILE = "full"
 ROOT = Path(__file__).resolve().parents[1]  # the repository: tables name files relative to it
 NUMBER_LIKE = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 PATH_PART = re.compile(r"\.?([A-Za-z_%][\w%-]*)|\[(\*|-?\d+|-?\d*:-?\d*)\]")
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+FILE_NAMES = re.compile(r"^[\w.\-/]+(, [\w.\-/]+)*$")  # a source that is file names only needs no note
 
 # row outcomes
 OK, DIFFERS, NOT_CONFIG, FAIL = "ok", "differs", "not config", "FAIL"
+
+# the notebooks' table (Chinese; `python -m lib.fidelity`, the developer's check, prints the English words)
+COLUMNS = {
+    "en": ("#", "write-up says", "source", "stated", "key", "full", "check", "reason"),
+    "zh": ("#", "原文", "出处", "原值", "配置键", "full 取值", "核对", "说明"),
+}
+STATUS_WORDS = {
+    "en": {OK: OK, DIFFERS: DIFFERS, NOT_CONFIG: NOT_CONFIG, FAIL: FAIL},
+    "zh": {OK: "一致", DIFFERS: "有意不同", NOT_CONFIG: "非配置项", FAIL: "失败"},
+}
+NOT_SET_WORDS = {"en": "not set", "zh": "未设置"}
 
 
 class FidelityError(ValueError):
@@ -172,6 +188,15 @@ def check_rows(rows, where: str) -> list[dict]:
             problems.append(f"{name}: key null needs a reason (where the course checks the number, or why it cannot)")
         if "reason" in row and (not isinstance(row["reason"], str) or not row["reason"].strip()):
             problems.append(f"{name}: reason must be a non-empty string (or leave it out)")
+        elif "reason" in row and not CHINESE.search(row["reason"]):
+            problems.append(f"{name}: reason must be Chinese (a learner reads it in the notebook's table)")
+        source = row.get("source")
+        if (
+            isinstance(source, str)
+            and source.strip()
+            and not (FILE_NAMES.match(source.strip()) or CHINESE.search(source))
+        ):
+            problems.append(f"{name}: source says more than file names, so its note must be Chinese")
         if "per" in row and (not _is_number(row["per"]) or row["per"] <= 0):
             problems.append(f"{name}: per must be a positive number")
     if problems:
@@ -236,11 +261,11 @@ def track_results(name) -> tuple[Path, list[Result]]:
     return path, evaluate(load_rows(path), track.config(PROFILE))
 
 
-def _show(value) -> str:
+def _show(value, language: str = "en") -> str:
     if value is None:
         return ""
     if value is NOT_SET:
-        return "not set"
+        return NOT_SET_WORDS[language]
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         value = int(value)
     if isinstance(value, float) and 0 < abs(value) < 1e-3:  # 2e-4, not 0.0002
@@ -257,56 +282,49 @@ def _cell(text) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def format_table(name: str, path, results: list[Result]) -> str:
-    """A Markdown table: #, the write-up's words, source, stated, key, full, check, reason."""
+def format_table(name: str, path, results: list[Result], language: str = "en") -> str:
+    """A Markdown table: #, the write-up's words, source, stated, key, full, check, reason.
+    ``language="zh"`` is the notebooks' table: Chinese headers, check words and summary line (the
+    rows' ``reason`` and ``source`` are Chinese already; a failed row's English message gets a
+    Chinese label)."""
     path = Path(path)
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-    lines = [
-        f"## {name} ({shown})",
-        "",
-        "| # | write-up says | source | stated | key | full | check | reason |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
+    words = STATUS_WORDS[language]
+    title = f"## {name} ({shown})" if language == "en" else f"## {name}：原文数字与 full 对照（{shown}）"
+    lines = [title, "", "| " + " | ".join(COLUMNS[language]) + " |", "|---" * len(COLUMNS[language]) + "|"]
     for i, r in enumerate(results, 1):
         key = r.row["key"] or "—"
         if r.row["key"] and "per" in r.row:
             key = f"{key} / {_show(r.row['per'])}"
-        lines.append(
-            "| "
-            + " | ".join(
-                _cell(c)
-                for c in (
-                    i,
-                    r.row["quote"],
-                    r.row["source"],
-                    _show(r.row["stated"]),
-                    key,
-                    _show(r.full),
-                    r.status,
-                    r.note,
-                )
-            )
-            + " |"
-        )
+        note = r.note
+        if r.failed and language == "zh":
+            note = f"核对失败（开发者信息）：{note}"
+        cells = (i, r.row["quote"], r.row["source"], _show(r.row["stated"]), key, _show(r.full, language))
+        lines.append("| " + " | ".join(_cell(c) for c in (*cells, words[r.status], note)) + " |")
     counts = {status: sum(r.status == status for r in results) for status in (OK, DIFFERS, NOT_CONFIG, FAIL)}
-    lines += [
-        "",
-        f"{name}: {len(results)} rows: {counts[OK]} as stated, {counts[DIFFERS]} differ with a reason, "
-        f"{counts[NOT_CONFIG]} not config values, {counts[FAIL]} failed",
-    ]
-    return "\n".join(lines)
+    if language == "en":
+        summary = (
+            f"{name}: {len(results)} rows: {counts[OK]} as stated, {counts[DIFFERS]} differ with a reason, "
+            f"{counts[NOT_CONFIG]} not config values, {counts[FAIL]} failed"
+        )
+    else:
+        summary = (
+            f"{name}：共 {len(results)} 行，{counts[OK]} 行与原文一致，{counts[DIFFERS]} 行有意不同（见说明），"
+            f"{counts[NOT_CONFIG]} 行不是配置项，{counts[FAIL]} 行核对失败"
+        )
+    return "\n".join([*lines, "", summary])
 
 
 def notebook_table(name: str, sections: tuple = ()) -> str:
     """The table a notebook's first section shows: the track's rows whose key lies in one of the
     config ``sections`` (all rows when none is given; rows that are no config value go with
-    every selection of their track only when ``sections`` is empty)."""
+    every selection of their track only when ``sections`` is empty), in Chinese."""
     path, results = track_results(name)
     if sections:
         results = [
             r for r in results if r.row["key"] and re.split(r"[.\[(]", r.row["key"].removeprefix("sum("))[0] in sections
         ]
-    return format_table(name, path, results)
+    return format_table(name, path, results, language="zh")
 
 
 def check_full_record(name: str) -> dict | None:
