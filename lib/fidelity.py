@@ -8,7 +8,7 @@ Each track keeps its rows in its own folder (``Track.fidelity_file``, e.g.
 ``lib/tracks/deblur/fidelity.yaml``), found through the registry. A row::
 
     - quote: "学习率我们采用2e-4，优化器为AdamW"      # the write-up's words (Chinese where it is)
-      source: "README.md (AlexZou14/BaiduDiskAI_DocRestoration_top1)"
+      source: "README.md（AlexZou14/BaiduDiskAI_DocRestoration_top1 仓库）"
       stated: 2.0e-4                                 # the number it gives, in the config's units
       key: train.optimizer.lr                        # where full keeps it; null: not a config value
       per: 600                                       # optional: compare full / per (iterations -> epochs)

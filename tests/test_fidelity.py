@@ -3,12 +3,14 @@ row checks, exit codes) on made-up configs and on a probe track; then every real
 passes, and a probe row that changes one real number without a reason makes it fail."""
 
 import copy
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import lib.tracks
 from lib.fidelity import (
+    COLUMNS,
     DIFFERS,
     FAIL,
     NOT_CONFIG,
@@ -21,6 +23,7 @@ from lib.fidelity import (
     load_rows,
     lookup,
     main,
+    notebook_table,
     same,
     track_results,
 )
@@ -143,11 +146,22 @@ def test_a_number_that_is_no_config_value_is_shown_with_its_reason():
         (row(stated=1, key="a", per=0), r"per must be a positive number"),
         (row(stated=1, key="a", reason=""), r"reason must be a non-empty string"),
         ({**row(stated=1, key="a"), "quote": ""}, r"quote must be a non-empty string"),
+        (row(stated=1, key=None, reason="a SIDD score"), r"reason must be Chinese"),
+        ({**row(stated=1, key="a"), "source": "README.md (the config)"}, r"its note must be Chinese"),
     ],
 )
 def test_a_malformed_row_is_an_error_naming_the_file_and_row(bad, message):
     with pytest.raises(FidelityError, match=r"^rows.yaml: .*" + message):
         check_rows([bad], "rows.yaml")
+
+
+def test_a_reason_and_a_source_note_in_chinese_pass_and_bare_file_names_need_no_note():
+    rows = [
+        row(stated=1, key=None, reason="SIDD 上实测的分数"),
+        {**row(stated=1, key="a"), "source": "code/configs/NAFNet_phase1.yml, NAFNet_phase2.yml"},
+        {**row(stated=1, key="a"), "source": "README.md（代码 code/train.py：三次运行）"},
+    ]
+    assert check_rows(rows, "rows.yaml") == rows
 
 
 def test_load_rows_names_the_file_when_it_is_missing_empty_or_not_yaml(tmp_path):
@@ -190,11 +204,11 @@ def test_the_cli_exits_1_on_an_unexplained_difference_and_0_once_it_has_a_reason
     out, err = capsys.readouterr()
     assert "| 2 | 学习率我们采用2e-4 | README.md | [0.9, 0.999] | train.optimizer.betas | [0.9, 0.9] | FAIL |" in out
     assert "fidelity_probe row 2 (学习率我们采用2e-4): full has [0.9, 0.9], the write-up [0.9, 0.999]" in err
-    rows[1]["reason"] = "NAFNet's own betas"
+    rows[1]["reason"] = "NAFNet 自己的 betas"
     probe(rows)
     assert main(["fidelity_probe"]) == 0
     out, _ = capsys.readouterr()
-    assert "| differs | NAFNet's own betas |" in out
+    assert "| differs | NAFNet 自己的 betas |" in out
     assert "fidelity_probe: 2 rows: 1 as stated, 1 differ with a reason, 0 not config values, 0 failed" in out
 
 
@@ -237,9 +251,50 @@ def test_the_two_deocclusion_tracks_keep_their_rows_apart_in_one_folder():
 
 
 def test_notebook_table_keeps_the_rows_of_the_sections_asked_for():
-    from lib.fidelity import notebook_table
-
     whole, tlc = notebook_table("deblur"), notebook_table("deblur", ("tlc", "submission"))
     assert "tlc.train_size" in tlc and "submission.tiling" in tlc and "train.stages" not in tlc
     assert "train.stages[0]" in whole and "sum(train.stages[*].iters)" in whole
     assert notebook_table("deblur", ("train",)).count("\n| ") > 10  # sum(...) keys count as their section
+
+
+# ---------------------------------------------------------------- what a learner reads: Chinese
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_WORDS = ("write-up says", "| stated |", "| check |", "| reason |", "| ok |", "| differs |", "not config")
+ENGLISH_WORDS += ("| FAIL |", "not set", " rows: ", " as stated", " failed")
+
+
+def cells(line: str) -> list[str]:
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_TRACKS))
+def test_the_notebook_table_of_every_track_is_chinese(name):
+    """Headers, check words and summary are Chinese; every reason is Chinese, and so is every
+    source that says more than file names (identifiers, file names and values stay as they are)."""
+    table = notebook_table(name)
+    lines = table.splitlines()
+    assert lines[0].startswith(f"## {name}：") and CJK.search(lines[0])
+    assert (
+        cells(lines[2]) == list(COLUMNS["zh"]) == ["#", "原文", "出处", "原值", "配置键", "full 取值", "核对", "说明"]
+    )
+    assert not [word for word in ENGLISH_WORDS if word in table]
+    rows = [cells(line) for line in lines[4:] if line.startswith("| ")]
+    assert len(rows) == len(load_rows(get_track(name).fidelity_path())) > 0
+    assert {r[6] for r in rows} <= {"一致", "有意不同", "非配置项"}  # no 失败: the table passes
+    for number, _, source, _, _, _, _, note in rows:
+        assert not note or CJK.search(note), f"row {number}: the note a learner reads is not Chinese: {note!r}"
+        assert re.fullmatch(r"[\w./-]+(, [\w./-]+)*", source) or CJK.search(source), f"row {number}: {source!r}"
+    summary = lines[-1]
+    assert summary.startswith(f"{name}：共 {len(rows)} 行，") and summary.endswith(" 行核对失败")
+    assert re.fullmatch(r"[^A-Za-z]*", summary.removeprefix(name).replace("full", ""))
+
+
+def test_a_failed_row_reads_as_失败_with_a_chinese_label_in_the_notebook_table():
+    failed = evaluate_row(row(stated=[0.9, 0.999], key="train.optimizer.betas"), CONFIG)
+    unset = evaluate_row(row(stated=0.01, key="train.grad_clip", reason="full 不裁剪梯度"), CONFIG)
+    table = format_table("probe", "rows.yaml", [failed, unset], language="zh")
+    assert "| 失败 | 核对失败（开发者信息）：full has [0.9, 0.9], the write-up [0.9, 0.999], and no reason |" in table
+    assert "| train.grad_clip | 未设置 | 有意不同 | full 不裁剪梯度 |" in table
+    assert table.endswith("probe：共 2 行，0 行与原文一致，1 行有意不同（见说明），0 行不是配置项，1 行核对失败")
+    english = format_table("probe", "rows.yaml", [failed, unset])  # the developer's check keeps its words
+    assert "| FAIL |" in english and "| not set | differs |" in english
