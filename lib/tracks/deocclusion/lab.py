@@ -464,6 +464,15 @@ LABELS_ZH = {
     "seconds_per_megapixel": "每百万像素 s",
     "crops": "裁块数",
     "masked %": "掩码占比 %",
+    "track": "网络",
+    "input": "输入 h x w",
+    "batch": "batch",
+    "gpu_hours": "V100 小时（估算）",
+    "parameters": "可训练参数",
+    "amp": "混合精度",
+    "gpu_memory_gib": "训练显存 GiB（估算）",
+    "deocclusion_seg": "分割 DeepLabV3",
+    "deocclusion": "修复 DeepFillv2 + 判别器",
     # values: the methods of Track.evaluate, the mask kinds, the repair modes, the data's categories
     "occluded input": "遮挡输入",
     "OpenCV Telea": "OpenCV Telea",
@@ -494,3 +503,93 @@ def frame_zh(rows):
         frame[column] = frame[column].map(zh)
     frame.index = [zh(i) for i in frame.index]
     return frame.rename(columns=zh)
+
+
+# ---------------------------------------------------------------------------------------------- full's cost
+def activation_elements(model, *inputs) -> int:
+    """Elements of every leaf layer's output in one forward pass of ``model`` on ``inputs`` (Paddle
+    tensors): what the backward pass keeps, roughly (each layer's output is the next one's saved input)."""
+    import paddle
+
+    total, hooks = [0], []
+
+    def count(layer, args, output):
+        for out in output if isinstance(output, (list, tuple)) else (output,):
+            if isinstance(out, paddle.Tensor):
+                total[0] += int(np.prod(out.shape))
+
+    for layer in model.sublayers(include_self=True):
+        if not layer.sublayers():
+            hooks.append(layer.register_forward_post_hook(count))
+    try:
+        with paddle.no_grad():
+            model(*inputs)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return total[0]
+
+
+def training_memory_gib(parameters: int, activations_per_sample: float, batch: int, amp: bool) -> float:
+    """An estimate of a training step's GPU memory: the trainable weights with their gradients and
+    Adam's two moments (4 x 4 bytes each) plus the activations of ``batch`` samples (4 bytes each,
+    2 with mixed precision). Rough both ways: every leaf layer's output counted once (an in-place
+    activation would not add one), no workspace, allocator slack or framework overhead."""
+    return (16 * parameters + activations_per_sample * batch * (2 if amp else 4)) / 2**30
+
+
+def full_cost(track, seg_track, record: dict | None, probe: int = 8) -> list[dict]:
+    """The ``full`` recipe's cost per network: V100 hours as ``make check-full`` recorded them (``record``:
+    lib/records/check_full.json, loaded by the caller; its estimate: conv MACs x 3 x 2 FLOP over a V100's
+    fp32 peak x an assumed efficiency) and the GPU memory of one training step at the recipe's batch,
+    estimated by :func:`training_memory_gib` from the full networks' parameters and their activations
+    counted (:func:`activation_elements`) at 1 / ``probe`` of the recipe's side and scaled by the pixels.
+    The inpainter's step holds the generator's activations and three discriminator passes (real, fake,
+    and the generator's)."""
+    from lib.models.nafnet import count_parameters
+    from lib.train import resolve_options
+    from lib.train.registry import build_model
+
+    import paddle
+
+    recorded = {t["track"]: t for t in (record or {}).get("tracks", [])}
+    rows = []
+    seg_cfg = seg_track.config("full")
+    seg_opts = resolve_options(seg_track.train_options(seg_cfg), seg_track.task)
+    h, w = seg_cfg["prepare"]["seg_size"]
+    net = build_model({**seg_track.model_spec(seg_cfg), "pretrained": None})
+    net.eval()
+    small = (max(32, h // probe), max(32, w // probe))
+    acts = activation_elements(net, paddle.zeros([1, 3, *small])) * (h * w) / (small[0] * small[1])
+    params = count_parameters(net, trainable_only=True)
+    batch = seg_opts["stages"][0]["batch_size"]
+    rows.append(("deocclusion_seg", f"{h} x {w}", batch, params, acts, bool(seg_opts.get("amp"))))
+
+    cfg = track.config("full")
+    opts = resolve_options(track.train_options(cfg), track.task)
+    side = opts["stages"][0]["patch_size"]
+    gen, disc = (build_model(opts["model"][k]) for k in ("generator", "discriminator"))
+    gen.eval(), disc.eval()
+    s = max(32, side // probe)
+    image, hole = paddle.zeros([1, 3, s, s]), paddle.zeros([1, 1, s, s])
+    per = activation_elements(gen, image, hole) + 3 * activation_elements(disc, image, hole)
+    params = count_parameters(gen, trainable_only=True) + count_parameters(disc, trainable_only=True)
+    batch = opts["stages"][0]["batch_size"]
+    rows.append(("deocclusion", f"{side} x {side}", batch, params, per * side * side / (s * s), bool(opts.get("amp"))))
+
+    out = []
+    for name, size, batch, params, acts, amp in rows:
+        cost = recorded.get(name, {}).get("cost", {})
+        out.append(
+            {
+                "track": name,
+                "input": size,
+                "batch": int(batch),
+                "iterations": cost.get("iterations"),
+                "gpu_hours": cost.get("gpu_hours"),
+                "parameters": int(params),
+                "amp": amp,
+                "gpu_memory_gib": training_memory_gib(params, acts, batch, amp),
+            }
+        )
+    return out

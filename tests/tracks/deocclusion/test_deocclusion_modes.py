@@ -113,3 +113,13 @@ def test_frame_zh_names_columns_and_methods_in_chinese():
             "clean pages changed", "test-time flip", "recall", "page model - Telea", "G updates", "G : D",
             "segmentation_s", "seconds_per_megapixel", "masked %"]  # fmt: skip
     assert all(any(ord(ch) > 127 for ch in lab.zh(k)) for k in keys)
+
+
+def test_activation_count_and_memory_estimate():
+    import paddle
+
+    net = paddle.nn.Sequential(paddle.nn.Conv2D(3, 4, 3, padding=1), paddle.nn.ReLU(), paddle.nn.Conv2D(4, 2, 1))
+    assert lab.activation_elements(net, paddle.zeros([1, 3, 8, 8])) == (4 + 4 + 2) * 64
+    assert lab.activation_elements(net, paddle.zeros([2, 3, 8, 8])) == 2 * (4 + 4 + 2) * 64
+    assert lab.training_memory_gib(2**26, 0, 8, False) == 1.0  # 16 bytes a weight: itself, its gradient, two moments
+    assert lab.training_memory_gib(0, 2**28, 2, amp=False) == 2 * lab.training_memory_gib(0, 2**28, 2, amp=True) == 2.0
