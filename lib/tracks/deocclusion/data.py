@@ -465,7 +465,7 @@ PREPARED_VERSION = 3  # v2: the clean pages join the segmenter's set as negative
 
 
 def _seg_interpolation(mode: str) -> int:
-    # the winner's dataset.py SegmentDataset resized with cv2.resize's default (bilinear)
+    # the solution's dataset.py SegmentDataset resized with cv2.resize's default (bilinear)
     return cv2.INTER_LINEAR if mode == "one_crop" else cv2.INTER_AREA
 
 
@@ -538,7 +538,7 @@ def inpaint_crops(gt: np.ndarray, mask: np.ndarray, repair: dict) -> list[tuple[
 
 
 def one_crop_pair(gt: np.ndarray, mask: np.ndarray, opts) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The repair mode one_crop's training pair, as the winner's dataset.py FillDataset made it: the
+    """The repair mode one_crop's training pair, as the solution's dataset.py FillDataset made it: the
     photo transposed to portrait, one crop around the true mask's last contour
     (:func:`.repair.one_crop_box`), shrunk bilinearly, its hole every network pixel the mask touches
     (as :func:`.repair.repair_one_crop` asks the network). An empty mask gives none."""

@@ -2,14 +2,14 @@
 Baidu Netdisk "document image de-occlusion"). DeepLabV3 (PaddleSeg) segments what covers the page on
 the photo shrunk to 1/6; DeepFillv2 (gated convolutions, coarse + refine, SN-PatchGAN) repairs a
 local crop shrunk by r = 6, and only the masked pixels are pasted back (:mod:`lib.tracks.deocclusion.repair`:
-full's mode one_crop, one crop per photo as the winner's code; smoke / demo's components, one per covered area).
+full's mode one_crop, one crop per photo as the solution's code; smoke / demo's components, one per covered area).
 
-The winner trains two networks apart, so there are two tracks on one data set and one options file
+The solution trains two networks apart, so there are two tracks on one data set and one options file
 (``lib/configs/deocclusion.yaml``):
 
 * ``deocclusion``: the inpainting GAN (task ``deepfill_gan``: generator + discriminator, two
   optimizers, step decay, L1 weight 1000, hinge; in full halved and the coarse L1 at 0.5 as the
-  winner's trainer.py, then 3 generator updates per discriminator update), options ``model`` /
+  solution's trainer.py, then 3 generator updates per discriminator update), options ``model`` /
   ``train``; its evaluation runs the whole pipeline;
 * ``deocclusion_seg``: the segmenter (task ``segmentation``; full: cross-entropy weighted [1, 10]),
   options ``seg_model`` / ``seg_train``.
