@@ -593,3 +593,26 @@ def full_cost(track, seg_track, record: dict | None, probe: int = 8) -> list[dic
             }
         )
     return out
+
+
+def model_origin_zh(track, path) -> str:
+    """Which model a checkpoint ``path`` of ``track`` is, in Chinese, for a notebook to print beside
+    what it shows: the shipped one (``checkpoints/``), the learner's published one (``runs/published/``,
+    ``make train``), the learner's own run (``runs/train/``), this notebook's short run, or another file."""
+    from lib.paths import PUBLISHED_DIR, REPO_ROOT
+
+    path = Path(path).resolve()
+
+    def under(folder) -> bool:
+        return path.is_relative_to(Path(folder).resolve())
+
+    shown = path.relative_to(REPO_ROOT.resolve()) if under(REPO_ROOT) else path
+    if under(track.shipped_dir):
+        return f"随课程发布的模型（{shown}）"
+    if under(PUBLISHED_DIR):
+        return f"你自己训练并发布的模型（{shown}，由 `make train TRACK={track.name}` 生成）"
+    if under(RUNS_DIR / "notebook09"):
+        return f"本 notebook 现场短训练的模型（{shown}），远未训练好"
+    if under(RUNS_DIR / "train"):
+        return f"你自己训练中的模型（{shown}）"
+    return f"另一个检查点（{shown}）"

@@ -123,3 +123,19 @@ def test_activation_count_and_memory_estimate():
     assert lab.activation_elements(net, paddle.zeros([2, 3, 8, 8])) == 2 * (4 + 4 + 2) * 64
     assert lab.training_memory_gib(2**26, 0, 8, False) == 1.0  # 16 bytes a weight: itself, its gradient, two moments
     assert lab.training_memory_gib(0, 2**28, 2, amp=False) == 2 * lab.training_memory_gib(0, 2**28, 2, amp=True) == 2.0
+
+
+def test_model_origin_names_the_shipped_and_the_learners_models():
+    from lib.paths import PUBLISHED_DIR, RUNS_DIR
+    from lib.tracks import get_track
+
+    track = get_track("deocclusion")
+    assert lab.model_origin_zh(track, track.shipped_dir / "model.pdparams").startswith("随课程发布的模型（checkpoints/")
+    assert lab.model_origin_zh(track, PUBLISHED_DIR / "deocclusion_deepfillv2_demo" / "model.pdparams").startswith(
+        "你自己训练并发布的模型（runs/published/"
+    )
+    assert "现场短训练" in lab.model_origin_zh(track, lab.short_run_dir("deocclusion", "smoke") / "best.pdparams")
+    assert lab.model_origin_zh(track, RUNS_DIR / "train" / "deocclusion-demo" / "best.pdparams").startswith(
+        "你自己训练中"
+    )
+    assert lab.model_origin_zh(track, "/tmp/x.pdparams") == "另一个检查点（/tmp/x.pdparams）"
