@@ -5,6 +5,7 @@ the update counts of the 3:1 round and the pipeline's time per page. Figures: li
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import time
 from pathlib import Path
@@ -616,3 +617,18 @@ def model_origin_zh(track, path) -> str:
     if under(RUNS_DIR / "train"):
         return f"你自己训练中的模型（{shown}）"
     return f"另一个检查点（{shown}）"
+
+
+_TEXT_ZH = (
+    (re.compile(r"^(\S+) \((\d+) photos\)$"), r"\1（\2 张照片）"),  # Track.evaluate's evaluated_on
+    (re.compile(r"^predicted \((.+)\)$"), r"预测掩码（\1）"),  # its mask
+    (re.compile(r"^true \(no trained segmenter\)$"), "真实掩码（没有训练好的分割模型）"),
+)
+
+
+def text_zh(text: str) -> str:
+    """A phrase recorded in English by Track.evaluate (``evaluated_on``, ``mask``) in Chinese; other text as it is."""
+    for pattern, replacement in _TEXT_ZH:
+        if pattern.match(text):
+            return pattern.sub(replacement, text)
+    return text

@@ -47,7 +47,7 @@ def train_segmenter_command(profile=None) -> str:
 
 class DeocclusionTrack(Track):
     name = "deocclusion"
-    title = "Document de-occlusion: DeepLabV3 masks at 1/6 scale, DeepFillv2 repairs local crops"
+    title = "文档去遮挡：DeepLabV3 在 1/6 尺度上找出遮挡，DeepFillv2 修复局部裁块"
     model_name = "deepfillv2"
     notebooks = ("09_document_deocclusion",)
     models = ("lib.models.deepfillv2", "lib.models.deeplab")
@@ -355,7 +355,7 @@ class DeocclusionTrack(Track):
 
 class DeocclusionSegTrack(DeocclusionTrack):
     name = "deocclusion_seg"
-    title = "Document de-occlusion, stage 1: DeepLabV3 (PaddleSeg) segments the occluders at 1/6 scale"
+    title = "文档去遮挡第一阶段：DeepLabV3（PaddleSeg）在 1/6 尺度上分割遮挡物"
     model_name = "deeplabv3"
     notebooks = ("09_document_deocclusion",)
     models = ("lib.models.deeplab",)

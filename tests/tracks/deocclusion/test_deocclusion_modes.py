@@ -139,3 +139,10 @@ def test_model_origin_names_the_shipped_and_the_learners_models():
         "你自己训练中"
     )
     assert lab.model_origin_zh(track, "/tmp/x.pdparams") == "另一个检查点（/tmp/x.pdparams）"
+
+
+def test_text_zh_translates_what_evaluate_records():
+    assert lab.text_zh("test_A (16 photos)") == "test_A（16 张照片）"
+    assert lab.text_zh("predicted (DeepLabV3)") == "预测掩码（DeepLabV3）"
+    assert lab.text_zh("true (no trained segmenter)") == "真实掩码（没有训练好的分割模型）"
+    assert lab.text_zh("test_A") == "test_A"
