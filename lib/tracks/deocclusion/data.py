@@ -228,9 +228,8 @@ def _params(profile: str, seed: int, opts: dict, fonts: FontSet) -> dict:
 def _summary(manifest: dict) -> str:
     c = manifest["counts"]
     return (
-        f"{c['train']} train / {c.get('val', 0)} val / {c.get('test_A', 0)} test_A occluded photos "
-        f"(long side {manifest['options']['long_side']} px), profile {manifest['profile']}, "
-        f"random seed {manifest['seed']}"
+        f"遮挡照片 train {c['train']} / val {c.get('val', 0)} / test_A {c.get('test_A', 0)} 张"
+        f"（长边 {manifest['options']['long_side']} px），规模 {manifest['profile']}，随机种子 {manifest['seed']}"
     )
 
 
@@ -452,9 +451,9 @@ def check_root(root) -> list[str]:
         samples = validate_split(split, require_gt=is_training_split(split.name))
         cats = sorted({s.category for s in samples})
         return (
-            f"{split.name}: {len(samples)} occluded photos ({', '.join(cats)}), "
-            f"{sum(s.gt is not None for s in samples)} with a clean page, "
-            f"{sum(s.mask is not None for s in samples)} with a segmentation"
+            f"{split.name}: {len(samples)} 张遮挡照片（{', '.join(cats)}），"
+            f"{sum(s.gt is not None for s in samples)} 张有干净页面，"
+            f"{sum(s.mask is not None for s in samples)} 张有分割掩码"
         )
 
     return check_each(splits, check)
