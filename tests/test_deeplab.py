@@ -212,3 +212,64 @@ def test_pretrained_backbone_weights_are_loaded_by_paddleseg(offline, tmp_path):
         np.testing.assert_array_equal(value.numpy(), weights[key], err_msg=key)
     fresh = deeplabv3(2, "ResNet18_vd").model.backbone.state_dict()
     assert not np.array_equal(fresh["conv1_1._conv.weight"].numpy(), weights["conv1_1._conv.weight"])
+
+
+# ---------------------------------------------------------------------------------------------- input normalisation
+def test_input_norm_is_the_solutions_normalisation_against_numpy(offline):
+    """full's input_norm [0.6, 0.2]: the network feeds PaddleSeg's model (x - 0.6) / 0.2 of the [0, 1] input,
+    which is the solution's (img / 255 - 0.6) / 0.2 of the uint8 photo computed here in NumPy; the logits equal
+    those of the same weights without the option fed that NumPy array; without the option the input goes as it is."""
+    rng = np.random.default_rng(3)
+    photo = rng.integers(0, 256, (2, 3, 48, 64), dtype=np.uint8)
+    reference = (photo.astype(np.float64) / 255 - 0.6) / 0.2  # predict_onnx.py's arithmetic
+    paddle.seed(0)
+    normed = deeplabv3(2, "MobileNetV2_x0_25", aspp_out_channels=8, input_norm=[0.6, 0.2])
+    paddle.seed(0)
+    plain = deeplabv3(2, "MobileNetV2_x0_25", aspp_out_channels=8)
+    plain.set_state_dict(normed.state_dict())
+    normed.eval(), plain.eval()
+    x = paddle.to_tensor(photo.astype(np.float32) / 255.0)  # what lib.train.data and occluder_score give
+    assert normed.input_norm == (0.6, 0.2) and plain.input_norm is None
+    np.testing.assert_allclose(normed.normalize(x).numpy(), reference, atol=1e-5)
+    np.testing.assert_array_equal(plain.normalize(x).numpy(), x.numpy())
+    with paddle.no_grad():
+        got = normed(x).numpy()
+        expected = plain(paddle.to_tensor(reference.astype(np.float32))).numpy()
+        unnormalised = plain(x).numpy()
+    scale = np.abs(expected).max()  # an untrained network's logits are small: compare relative to them
+    assert scale > 0
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-3 * scale)
+    assert np.abs(got - unnormalised).max() > 0.05 * scale  # the option changes what the network sees
+
+
+@pytest.mark.parametrize("bad", [[0.6], [0.6, 0.0], [0.6, -1], "0.6,0.2", [True, 0.2]])
+def test_input_norm_rejects_what_is_not_mean_and_positive_std(bad):
+    with pytest.raises(ValueError, match="input_norm"):
+        deeplabv3(2, "MobileNetV2_x0_25", input_norm=bad)
+
+
+def test_full_profile_normalises_as_the_solution_and_demo_keeps_the_shipped_segmenters_input():
+    from lib.tracks import get_track
+
+    seg = get_track("deocclusion_seg")
+    assert seg.config("full")["seg_model"]["input_norm"] == [0.6, 0.2]
+    assert seg.config("demo")["seg_model"]["input_norm"] is None
+    assert seg.config("smoke")["seg_model"]["input_norm"] is None
+
+
+@pytest.mark.slow
+def test_the_exported_segmenter_carries_the_input_normalisation(offline, tmp_path):
+    """paddle.jit.save of a segmenter with input_norm: the static model gives the dygraph one's logits on [0, 1] input,
+    so the submission's runners need no normalisation of their own."""
+    paddle.seed(0)
+    model = deeplabv3(2, "MobileNetV3_small_x0_5", input_norm=[0.6, 0.2])
+    model.eval()
+    paddle.jit.save(
+        model, str(tmp_path / "seg"), input_spec=[paddle.static.InputSpec([None, 3, None, None], "float32", "x")]
+    )
+    loaded = paddle.jit.load(str(tmp_path / "seg"))
+    x = paddle.rand([1, 3, 64, 96])
+    with paddle.no_grad():
+        expected = model(x).numpy()
+    got = loaded(x).numpy()
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-3 * np.abs(expected).max())

@@ -119,7 +119,7 @@ __all__ = [
 ]
 
 # The reference's options (train.py defaults), shared by the generator and the discriminator as the
-# reference's single ``opt`` is. ``reference``: the winning solution's model. ``demo``: narrower, for CPU
+# reference's single ``opt`` is. ``reference``: the solution's model. ``demo``: narrower, for CPU
 # training at 256x256. ``tiny``: tests and the smoke profile.
 _REFERENCE_OPTIONS = dict(
     in_channels=4,

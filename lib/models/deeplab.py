@@ -45,6 +45,17 @@ then gives every backbone parameter a process-unique name, so any number of mode
 models never share a name (optimizers key their state by parameter name). State-dict keys (the
 attribute paths) are unchanged, so PaddleSeg checkpoints still load.
 
+Input normalisation (``input_norm``): the network takes the photo as RGB in [0, 1] in training
+and inference alike (lib.train.data, lib.tracks.deocclusion.repair.occluder_score); ``input_norm=(mean,
+std)`` makes :class:`DeepLabV3Logits` feed ``(x - mean) / std`` (every channel) to PaddleSeg's model, in
+its own ``forward``, so the training step, validation, the notebooks' pipeline and the exported
+Paddle Inference / ONNX models apply the same arithmetic from one place. The de-occlusion solution's
+(renqi1/Text_Image_Inpainting dataset.py SegmentDataset: ``transform.Normalize(mean=[0.6, 0.6, 0.6],
+std=[0.2, 0.2, 0.2])`` after ``ToTensor``; predict_onnx.py and predict.py: ``(img / 255 - 0.6) / 0.2``) is
+``(0.6, 0.2)``, the ``full`` profile's. ``None`` (the default; smoke and demo, and the shipped demo
+segmenter, trained that way) feeds [0, 1] as it is. The option changes no weight: a checkpoint's saved
+options say which input its network expects.
+
 Every ``forward`` takes ``self`` first (``paddle.jit`` needs it).
 """
 
@@ -67,6 +78,7 @@ __all__ = [
     "deeplabv3",
     "paddleseg_backbones",
     "backbone_family",
+    "check_input_norm",
 ]
 
 _RESNETS = ("ResNet18_vd", "ResNet34_vd", "ResNet50_vd", "ResNet101_vd")
@@ -178,17 +190,41 @@ def _build_backbone(name: str, in_channels: int, output_stride: int | None, mult
     return net
 
 
+def check_input_norm(input_norm) -> tuple[float, float] | None:
+    """``input_norm`` as (mean, std) floats, or None; a ValueError for anything else (std must be > 0)."""
+    if input_norm is None:
+        return None
+    values = list(input_norm) if isinstance(input_norm, (list, tuple)) else None
+    if (
+        values is None
+        or len(values) != 2
+        or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values)
+        or not values[1] > 0
+    ):
+        raise ValueError(f"input_norm must be null or [mean, std] with std > 0, got {input_norm!r}")
+    return float(values[0]), float(values[1])
+
+
 class DeepLabV3Logits(nn.Layer):
     """A PaddleSeg DeepLabV3 (``self.model``) whose ``forward`` returns the logits tensor
-    N x num_classes x H x W (PaddleSeg returns ``[logits]``)."""
+    N x num_classes x H x W (PaddleSeg returns ``[logits]``). ``input_norm`` (mean, std): the input,
+    RGB in [0, 1], is first mapped to ``(x - mean) / std`` (module doc); None: fed as it is."""
 
-    def __init__(self, model: nn.Layer, backbone_name: str):
+    def __init__(self, model: nn.Layer, backbone_name: str, input_norm=None):
         super().__init__()
         self.model = model
         self.backbone_name = backbone_name
+        self.input_norm = check_input_norm(input_norm)
+
+    def normalize(self, x):
+        """What ``forward`` feeds PaddleSeg's model: ``(x - mean) / std``, or ``x`` without ``input_norm``."""
+        if self.input_norm is None:
+            return x
+        mean, std = self.input_norm
+        return (x - mean) / std
 
     def forward(self, x):
-        return self.model(x)[0]
+        return self.model(self.normalize(x))[0]
 
 
 def deeplabv3(
@@ -202,6 +238,7 @@ def deeplabv3(
     multi_grid: Sequence[int] | None = None,
     in_channels: int = 3,
     pretrained: str | None = None,
+    input_norm: Sequence[float] | None = None,
 ) -> DeepLabV3Logits:
     """PaddleSeg DeepLabV3, its backbone randomly initialised (``pretrained=None``, offline) or loaded
     from ``pretrained`` (a URL, e.g. :data:`PRETRAINED_URLS`, or a local .pdparams) by PaddleSeg.
@@ -209,11 +246,14 @@ def deeplabv3(
     ``backbone``: a name of SUPPORTED_BACKBONES (or an alias); ``backbone_indices`` /
     ``aspp_ratios`` default to the family's BACKBONE_DEFAULTS; ``output_stride`` (8 or 16) and
     ``multi_grid`` apply to the ResNet_vd backbones (default 8 and (1, 2, 4), PaddleSeg's config).
+    ``input_norm``: (mean, std) applied to the [0, 1] input first (module doc; the de-occlusion
+    solution's (0.6, 0.2)), None: the input as it is.
     Returns a :class:`DeepLabV3Logits` (forward gives the logits tensor at the input size).
     """
     from paddleseg.models import DeepLabV3
 
     name = _resolve(backbone)
+    input_norm = check_input_norm(input_norm)
     if output_stride not in (None, 8, 16):
         raise ValueError(f"output_stride must be 8 or 16, got {output_stride}")
     if num_classes < 1:
@@ -237,7 +277,7 @@ def deeplabv3(
             align_corners=align_corners,
             pretrained=None,
         )
-    return DeepLabV3Logits(model, name)
+    return DeepLabV3Logits(model, name, input_norm)
 
 
 def deeplabv3_from_options(options: dict) -> DeepLabV3Logits:

@@ -4,10 +4,10 @@ repairs a local crop. Two tracks, one folder: ``deocclusion`` (the inpainter) an
 
     occluders.py  hands, fingers, heads, pens, sticky notes, coins, phone edges with soft shadows
     data.py       the competition's layout, its loader and check, masks, prepared crops
-    repair.py     the pipeline: mask, dilation, local crop repair shrunk by r (one crop, the winner's,
+    repair.py     the pipeline: mask, dilation, local crop repair shrunk by r (one crop, the solution's,
                   or one per component), global repair, OpenCV Telea / NS, mIoU and boundary F
     tasks.py      the training tasks ``segmentation`` and ``deepfill_gan``
-    losses.py     their losses with the winner's weights (halved hinge, coarse L1 0.5, class weights)
+    losses.py     their losses with the solution's weights (halved hinge, coarse L1 0.5, class weights)
     track.py      DeocclusionTrack and DeocclusionSegTrack: data, training, evaluation, submission
     export.py     both networks exported, the submission zip
     predict.py    the zip's ``predict.py``: segment, then repair locally

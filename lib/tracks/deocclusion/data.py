@@ -228,9 +228,8 @@ def _params(profile: str, seed: int, opts: dict, fonts: FontSet) -> dict:
 def _summary(manifest: dict) -> str:
     c = manifest["counts"]
     return (
-        f"{c['train']} train / {c.get('val', 0)} val / {c.get('test_A', 0)} test_A occluded photos "
-        f"(long side {manifest['options']['long_side']} px), profile {manifest['profile']}, "
-        f"random seed {manifest['seed']}"
+        f"遮挡照片 train {c['train']} / val {c.get('val', 0)} / test_A {c.get('test_A', 0)} 张"
+        f"（长边 {manifest['options']['long_side']} px），规模 {manifest['profile']}，随机种子 {manifest['seed']}"
     )
 
 
@@ -452,9 +451,9 @@ def check_root(root) -> list[str]:
         samples = validate_split(split, require_gt=is_training_split(split.name))
         cats = sorted({s.category for s in samples})
         return (
-            f"{split.name}: {len(samples)} occluded photos ({', '.join(cats)}), "
-            f"{sum(s.gt is not None for s in samples)} with a clean page, "
-            f"{sum(s.mask is not None for s in samples)} with a segmentation"
+            f"{split.name}: {len(samples)} 张遮挡照片（{', '.join(cats)}），"
+            f"{sum(s.gt is not None for s in samples)} 张有干净页面，"
+            f"{sum(s.mask is not None for s in samples)} 张有分割掩码"
         )
 
     return check_each(splits, check)
@@ -465,7 +464,7 @@ PREPARED_VERSION = 3  # v2: the clean pages join the segmenter's set as negative
 
 
 def _seg_interpolation(mode: str) -> int:
-    # the winner's dataset.py SegmentDataset resized with cv2.resize's default (bilinear)
+    # the solution's dataset.py SegmentDataset resized with cv2.resize's default (bilinear)
     return cv2.INTER_LINEAR if mode == "one_crop" else cv2.INTER_AREA
 
 
@@ -538,7 +537,7 @@ def inpaint_crops(gt: np.ndarray, mask: np.ndarray, repair: dict) -> list[tuple[
 
 
 def one_crop_pair(gt: np.ndarray, mask: np.ndarray, opts) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The repair mode one_crop's training pair, as the winner's dataset.py FillDataset made it: the
+    """The repair mode one_crop's training pair, as the solution's dataset.py FillDataset made it: the
     photo transposed to portrait, one crop around the true mask's last contour
     (:func:`.repair.one_crop_box`), shrunk bilinearly, its hole every network pixel the mask touches
     (as :func:`.repair.repair_one_crop` asks the network). An empty mask gives none."""

@@ -1,6 +1,6 @@
 """Export the de-occlusion pipeline's two networks and pack its submission.
 
-The winner shipped two ONNX models and a script; here both networks go out in both formats, each
+The solution shipped two ONNX models and a script; here both networks go out in both formats, each
 with one input so the course's runners (``lib/submission/predict.py``) drive them unchanged:
 
 * ``segmenter/``: DeepLabV3, ``float32 N x 3 x H x W`` RGB in [0, 1] -> ``N x 1 x H x W`` occluder

@@ -1,4 +1,4 @@
-"""The de-occlusion track's training losses with the weights the winner's code gives them
+"""The de-occlusion track's training losses with the weights the solution's code gives them
 (renqi1/Text_Image_Inpainting trainer.py): the inpainter's (``WGAN_trainer``, despite its name a hinge
 discriminator) and the segmenter's class-weighted cross-entropy (``Segment_trainer``). The course's
 own weighting (the base repository's: coarse L1 as heavy as the refined one, the full hinge) is these
@@ -10,14 +10,14 @@ from lib.models.deepfillv2 import generator_loss as deepfill_generator_loss
 
 
 def discriminator_loss(kind: str, d_real, d_fake, scale: float = 1.0):
-    """``scale`` x lib.models.deepfillv2.discriminator_loss (the winner: hinge with ``scale`` 0.5,
+    """``scale`` x lib.models.deepfillv2.discriminator_loss (the solution: hinge with ``scale`` 0.5,
     0.5 mean(relu(1 - D(real))) + 0.5 mean(relu(1 + D(fake))))."""
     from lib.models.deepfillv2 import discriminator_loss as base
 
     return scale * base(kind, d_real, d_fake)
 
 
-# the generator's: lib.models.deepfillv2.generator_loss with coarse_l1 (the winner: l1 1000, coarse_l1 0.5, gan 1,
+# the generator's: lib.models.deepfillv2.generator_loss with coarse_l1 (the solution: l1 1000, coarse_l1 0.5, gan 1,
 # no perceptual term; the reference: coarse_l1 1)
 generator_loss = deepfill_generator_loss
 
@@ -25,7 +25,7 @@ generator_loss = deepfill_generator_loss
 def segmentation_ce(logits, labels, class_weights=None):
     """Pixel-wise cross-entropy of N x C x H x W ``logits`` against N x H x W class ids, optionally
     weighted per class: the mean of w[label] x CE over pixels divided by the mean of w[label], as
-    torch's nn.CrossEntropyLoss(weight=...) (the winner's, weights [1, 10]) and paddle's
+    torch's nn.CrossEntropyLoss(weight=...) (the solution's, weights [1, 10]) and paddle's
     F.cross_entropy(weight=...) both normalise it. ``class_weights`` None: the plain mean."""
     import paddle
     import paddle.nn.functional as F

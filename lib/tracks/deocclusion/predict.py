@@ -4,11 +4,11 @@
 The entry point of a submission to the Baidu Netdisk AI "document image de-occlusion" competition
 (the course's rebuild of the 5th / 7th-place solution). For each photo:
 
-1. the segmenter (DeepLabV3) scores every pixel on the photo shrunk to ``seg_size`` (the winner:
+1. the segmenter (DeepLabV3) scores every pixel on the photo shrunk to ``seg_size`` (the solution:
    1/6 of the photo, 640 x 480), turned to portrait first if it is landscape; the scores are
    enlarged back and ``score > 0`` is the mask of what covers the page;
 2. the inpainter (DeepFillv2) repairs a square crop of side ``crop`` around each covered area,
-   shrunk by ``shrink`` (the winner: 1536 / 6 = 256), and only the (dilated) masked pixels are pasted
+   shrunk by ``shrink`` (the solution: 1536 / 6 = 256), and only the (dilated) masked pixels are pasted
    back with a feathered edge; every other pixel keeps its value.
 
 Folder of the unzipped submission::

@@ -1,7 +1,7 @@
-"""The winning solution's local repair of an occluded document photo, and the global and classical alternatives.
+"""The solution's local repair of an occluded document photo, and the global and classical alternatives.
 
 Shrinking a whole 3000 x 4000 photo to the inpainting network's 256 x 256 loses its text and table
-lines, and what covers a page is small; so the winner repairs each covered area locally::
+lines, and what covers a page is small; so the solution repairs each covered area locally::
 
     mask (predicted at 1/6 scale, upsampled)  -> dilated by a few px (the segmentation's edge is soft)
     for each connected component:
@@ -14,7 +14,7 @@ Only pixels inside the dilated mask change: the feather ramps from 0 at the dila
 the repair and every pixel outside the dilated mask keeps its bytes (no seam at crop borders:
 the crop's border never shows). A page with an empty mask comes back byte-identical.
 
-``mode: one_crop`` is what the winner's code ran instead (renqi1/Text_Image_Inpainting
+``mode: one_crop`` is what the solution's code ran instead (renqi1/Text_Image_Inpainting
 predict_onnx.py, ``process`` and ``crop_region``)::
 
     a landscape photo transposed (x and y swapped) to portrait first, and back at the end
@@ -24,7 +24,7 @@ predict_onnx.py, ``process`` and ``crop_region``)::
     moved inside the page, shrunk by r (bilinear) -> inpaint -> enlarged back (bilinear)
     -> pasted, without blending, where every photo pixel under a network pixel is masked
 
-The other components of the mask stay as they are (the winner repaired one area per photo).
+The other components of the mask stay as they are (the solution repaired one area per photo).
 
 An inpainting function takes (RGB uint8 H x W x 3, bool mask H x W; H, W multiples of 4) and
 returns RGB uint8 of the same size: :func:`opencv_inpainter` (Telea / Navier-Stokes) or
@@ -41,7 +41,7 @@ import numpy as np
 
 MULTIPLE = 4  # DeepFillv2 halves twice: its input sides must be multiples of 4
 PSNR_CAP = 100.0  # lib.metrics.region_psnr of identical pixels: a mean over pages stays finite
-MODES = ("components", "one_crop")  # the course's repair of every component; the winner's single crop
+MODES = ("components", "one_crop")  # the course's repair of every component; the solution's single crop
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class RepairOptions:
     feather: int = 8  # blend ramp inside the dilated mask, px (<= dilate)
     min_area: int = 0  # components of the (dilated) mask smaller than this are left alone
     seg_flip: bool = False  # the occluder score averaged with the mirrored photo's (test-time flip)
-    mode: str = "components"  # "one_crop": the winner's single crop, pasted without blending (module doc)
+    mode: str = "components"  # "one_crop": the solution's single crop, pasted without blending (module doc)
     seg_dilate: int = 0  # the mask dilated by this square (px at the segmenter's input size) first
 
     def __post_init__(self):
@@ -154,7 +154,7 @@ def crop_boxes(mask: np.ndarray, opts: RepairOptions) -> list[tuple[int, int, in
 def repair_local(
     image: np.ndarray, mask: np.ndarray, inpaint, opts: RepairOptions = RepairOptions(), info: RepairInfo | None = None
 ) -> np.ndarray:
-    """The winning solution's local repair (module doc): returns a new RGB uint8 photo; only pixels inside the
+    """The solution's local repair (module doc): returns a new RGB uint8 photo; only pixels inside the
     dilated mask differ from ``image``. ``info`` (optional) receives the crops and network sizes."""
     mask = _check(image, mask)
     info = info if info is not None else RepairInfo()
@@ -190,7 +190,7 @@ def repair_local(
 
 
 def _one_crop_axis(centre: int, side: int, limit: int) -> tuple[int, int]:
-    """The winner's crop_region on one axis: [a, a + side) centred on ``centre``, moved inside [0, limit)
+    """The solution's crop_region on one axis: [a, a + side) centred on ``centre``, moved inside [0, limit)
     (a page smaller than the crop: the whole page)."""
     length = min(side, limit)
     c = max(centre, length / 2)
@@ -199,7 +199,7 @@ def _one_crop_axis(centre: int, side: int, limit: int) -> tuple[int, int]:
 
 
 def one_crop_box(mask: np.ndarray, side: int) -> tuple[int, int, int, int] | None:
-    """The winner's single crop (x0, y0, x1, y1): the bounding box of the LAST contour
+    """The solution's single crop (x0, y0, x1, y1): the bounding box of the LAST contour
     ``cv2.findContours(RETR_TREE, CHAIN_APPROX_SIMPLE)`` lists, its centre floored, a square of
     ``side`` there moved inside the page. None for an empty mask."""
     contours = cv2.findContours(mask.astype(np.uint8), cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)[-2]
@@ -215,11 +215,11 @@ def one_crop_box(mask: np.ndarray, side: int) -> tuple[int, int, int, int] | Non
 def repair_one_crop(
     image: np.ndarray, mask: np.ndarray, inpaint, opts: RepairOptions, info: RepairInfo | None = None
 ) -> np.ndarray:
-    """The winner's repair (module doc, mode one_crop) of the photo-size ``mask``: one crop, shrunk
+    """The solution's repair (module doc, mode one_crop) of the photo-size ``mask``: one crop, shrunk
     by ``shrink`` (bilinear), inpainted, enlarged (bilinear) and pasted without blending where every
     photo pixel under a network pixel is masked. The network's hole is every network pixel the mask
-    touches (the winner fed the partly covered ones as fractions; an inpainting function here takes a
-    boolean hole). A landscape photo is repaired transposed, as the winner did."""
+    touches (the solution fed the partly covered ones as fractions; an inpainting function here takes a
+    boolean hole). A landscape photo is repaired transposed, as the solution did."""
     mask = _check(image, mask)
     info = info if info is not None else RepairInfo()
     h, w = mask.shape
@@ -234,7 +234,7 @@ def repair_one_crop(
     x0, y0, x1, y1 = box
     nh, nw = _net_side(y1 - y0, opts.shrink), _net_side(x1 - x0, opts.shrink)
     small = cv2.resize(image[y0:y1, x0:x1], (nw, nh), interpolation=cv2.INTER_LINEAR)
-    # the mask as the winner scaled it: 0 / 128, so 128 = a network pixel fully covered
+    # the mask as the solution scaled it: 0 / 128, so 128 = a network pixel fully covered
     level = cv2.resize(mask[y0:y1, x0:x1].astype(np.uint8) * 128, (nw, nh), interpolation=cv2.INTER_LINEAR)
     repaired = np.asarray(inpaint(small, level > 0))
     if repaired.shape != small.shape or repaired.dtype != np.uint8:
@@ -261,7 +261,7 @@ def repair_page(
 def repair_global(
     image: np.ndarray, mask: np.ndarray, inpaint, net_size: int = 256, opts: RepairOptions = RepairOptions()
 ) -> np.ndarray:
-    """The alternative the winner rejected: the whole photo shrunk so its long side is ``net_size``,
+    """The alternative the solution rejected: the whole photo shrunk so its long side is ``net_size``,
     repaired, enlarged and pasted with the same dilation and feather."""
     long_side = max(image.shape[:2])
     whole = RepairOptions(
@@ -342,7 +342,7 @@ def occluder_score(run, image: np.ndarray, size: tuple[int, int] | None = None, 
     """Occluder score at the photo's size from a segmentation runner ``run`` (float32 N x 3 x h x w
     in [0, 1] -> N x C x h x w: C = 2 logits, score = class 1 minus class 0; C = 1 the score
     itself, as the exported segmenter gives it): the photo turned to portrait if it is landscape,
-    resized to ``size`` = (h, w) (the winner: 1/6, 640 x 480; None: as it is), segmented, the scores
+    resized to ``size`` = (h, w) (the solution: 1/6, 640 x 480; None: as it is), segmented, the scores
     enlarged back (bilinear) and turned back. Positive = occluded. ``flip``: the mean of the photo's
     score and its mirror image's score mirrored back (test-time flip, as PaddleSeg's
     ``aug_inference(flip_horizontal=True)``; a false alarm the network makes on one side only fades)."""
@@ -378,7 +378,7 @@ def predict_mask_logits(
 
 def portrait(array: np.ndarray, mode: str = "components") -> np.ndarray:
     """A landscape photo (or mask) as the segmenter sees it, upright: turned by 90 degrees (the
-    course's components mode) or transposed (one_crop, the winner's ``img.transpose(1, 0, 2)``).
+    course's components mode) or transposed (one_crop, the solution's ``img.transpose(1, 0, 2)``).
     Portrait arrays come back as they are."""
     if array.shape[1] <= array.shape[0]:
         return array
@@ -387,7 +387,7 @@ def portrait(array: np.ndarray, mode: str = "components") -> np.ndarray:
 
 
 def seg_mask_one_crop(run, image: np.ndarray, size: tuple[int, int], opts: RepairOptions) -> np.ndarray:
-    """The winner's mask (predict_onnx.py ``process``): the photo transposed to portrait, resized
+    """The solution's mask (predict_onnx.py ``process``): the photo transposed to portrait, resized
     to ``size`` (bilinear), segmented (score > 0: class 1's logit above class 0's, as argmax), dilated
     by a ``seg_dilate`` square there, enlarged to the photo (bilinear, any coverage counts) and
     transposed back."""

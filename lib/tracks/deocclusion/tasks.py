@@ -13,7 +13,7 @@ class SegmentationTask(Task):
     (image, label) samples (label: class ids, uint8 PNG), validated by mean IoU and the boundary
     F-score of the predicted foreground (class 1; :func:`.repair.mask_scores`). Task options:
     ``class_weights`` (default null: unweighted) weights the cross-entropy per class
-    (:func:`.losses.segmentation_ce`; the winner: [1, 10], the occluder ten times the page);
+    (:func:`.losses.segmentation_ce`; the solution: [1, 10], the occluder ten times the page);
     ``dice_weight`` (default 0) adds PaddleSeg's Dice loss, the course's answer to the same small
     foreground (an occluder is ~3 % of a page): cross-entropy alone first learns "all page"."""
 
@@ -67,14 +67,14 @@ class SegmentationTask(Task):
 class InpaintingGANTask(Task):
     """DeepFillv2 (the de-occlusion seed): a gated-conv generator (coarse, refined) and an
     SN-PatchGAN discriminator, on (image, mask) samples (mask 1 = hole). Discriminator:
-    ``d_loss_scale`` x ``gan_loss`` ("hinge": the paper's and the winner's, who halved it: scale 0.5;
+    ``d_loss_scale`` x ``gan_loss`` ("hinge": the paper's and the solution's, who halved it: scale 0.5;
     "wgan": -mean D(real) + mean D(fake), the base repository's default) on (real, composited fake),
-    updated every ``d_every`` iterations (a phase key; the winning solution's second round: 3
+    updated every ``d_every`` iterations (a phase key; the solution's second round: 3
     generator updates per discriminator update). Generator: ``l1_weight`` x (``coarse_l1_weight`` x
     L1 of the coarse composite + L1 of the refined composite) + ``perceptual_weight`` x L1 of the
     VGG-16 features of the refined composite and the image (lib.models.deepfillv2.perceptual_l1; the
     ImageNet VGG-16 is downloaded when the weight is not 0) + ``gan_weight`` x (-mean D(fake))
-    (:func:`.losses.generator_loss`; the winner: 1000, 0.5, 0, 1). One generator forward per
+    (:func:`.losses.generator_loss`; the solution: 1000, 0.5, 0, 1). One generator forward per
     iteration serves both updates. Validated by PSNR of the refined composite on the whole sample
     and inside the hole."""
 

@@ -2,14 +2,14 @@
 Baidu Netdisk "document image de-occlusion"). DeepLabV3 (PaddleSeg) segments what covers the page on
 the photo shrunk to 1/6; DeepFillv2 (gated convolutions, coarse + refine, SN-PatchGAN) repairs a
 local crop shrunk by r = 6, and only the masked pixels are pasted back (:mod:`lib.tracks.deocclusion.repair`:
-full's mode one_crop, one crop per photo as the winner's code; smoke / demo's components, one per covered area).
+full's mode one_crop, one crop per photo as the solution's code; smoke / demo's components, one per covered area).
 
-The winner trains two networks apart, so there are two tracks on one data set and one options file
+The solution trains two networks apart, so there are two tracks on one data set and one options file
 (``lib/configs/deocclusion.yaml``):
 
 * ``deocclusion``: the inpainting GAN (task ``deepfill_gan``: generator + discriminator, two
   optimizers, step decay, L1 weight 1000, hinge; in full halved and the coarse L1 at 0.5 as the
-  winner's trainer.py, then 3 generator updates per discriminator update), options ``model`` /
+  solution's trainer.py, then 3 generator updates per discriminator update), options ``model`` /
   ``train``; its evaluation runs the whole pipeline;
 * ``deocclusion_seg``: the segmenter (task ``segmentation``; full: cross-entropy weighted [1, 10]),
   options ``seg_model`` / ``seg_train``.
@@ -47,7 +47,7 @@ def train_segmenter_command(profile=None) -> str:
 
 class DeocclusionTrack(Track):
     name = "deocclusion"
-    title = "Document de-occlusion: DeepLabV3 masks at 1/6 scale, DeepFillv2 repairs local crops"
+    title = "文档去遮挡：DeepLabV3 在 1/6 尺度上找出遮挡，DeepFillv2 修复局部裁块"
     model_name = "deepfillv2"
     notebooks = ("09_document_deocclusion",)
     models = ("lib.models.deepfillv2", "lib.models.deeplab")
@@ -355,7 +355,7 @@ class DeocclusionTrack(Track):
 
 class DeocclusionSegTrack(DeocclusionTrack):
     name = "deocclusion_seg"
-    title = "Document de-occlusion, stage 1: DeepLabV3 (PaddleSeg) segments the occluders at 1/6 scale"
+    title = "文档去遮挡第一阶段：DeepLabV3（PaddleSeg）在 1/6 尺度上分割遮挡物"
     model_name = "deeplabv3"
     notebooks = ("09_document_deocclusion",)
     models = ("lib.models.deeplab",)

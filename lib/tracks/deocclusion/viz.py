@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 MASK_COLOURS = {"both": (1.0, 1.0, 1.0), "predicted only": (0.9, 0.2, 0.2), "true only": (0.2, 0.4, 1.0)}
+NETWORK_ZH = {"generator": "生成器", "discriminator": "判别器"}  # legend text of the schedule
+LOSS_ZH = {"l1": "L1（生成器）", "d_loss": "判别器 hinge"}  # legend text of the training log
 MASK_LABELS = {"both": "两者都有", "predicted only": "只在预测中", "true only": "只在真实中"}  # legend text
 
 
@@ -24,9 +26,9 @@ def show_samples(samples):
     fig, axes = plt.subplots(len(samples), 3, figsize=(9, 3.4 * len(samples)), squeeze=False)
     for row, (title, image, clean, mask) in zip(axes, samples):
         panels = (
-            (image, f"{title}: photo"),
-            (mask, f"mask ({100 * mask.mean():.1f} % occluded)"),
-            (clean, "clean page (ground truth)"),
+            (image, f"{title}：遮挡照片"),
+            (mask, f"掩码（遮挡 {100 * mask.mean():.1f} %）"),
+            (clean, "干净页面（真值）"),
         )
         for ax, (picture, label) in zip(row, panels):
             ax.imshow(picture, cmap="gray" if picture.ndim == 2 else None, interpolation="antialiased")
@@ -154,7 +156,7 @@ def plot_gan_schedule(options: dict, counts: dict, title: str = ""):
         for it in its:
             lr.last_epoch = int(it)
             values.append(lr.get_lr())
-        axes[0].plot(its, values, label=f"lr {name}")
+        axes[0].plot(its, values, label=f"{NETWORK_ZH.get(name, name)}的学习率")
     axes[0].set(title="学习率", xlabel="迭代", yscale="log")
     axes[1].plot(counts["iterations"], counts["generator"], label="生成器更新次数")
     axes[1].plot(counts["iterations"], counts["discriminator"], label="判别器更新次数")
@@ -186,7 +188,7 @@ def plot_gan_log(rows, boundaries=(), title: str = ""):
     for key in ("l1", "d_loss"):
         pts = series(key)
         if pts:
-            axes[1].plot(*zip(*pts), label=key)
+            axes[1].plot(*zip(*pts), label=LOSS_ZH.get(key, key))
     axes[1].set(title="训练损失", xlabel="迭代")
     for i, b in enumerate(boundaries, 1):
         for ax in axes:

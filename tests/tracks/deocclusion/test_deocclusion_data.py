@@ -61,8 +61,8 @@ def test_layout_is_the_competitions(smoke_root):
             assert image.shape == gt.shape and mask.shape == image.shape[:2] and mask.dtype == np.uint8
             assert set(np.unique(mask)) <= {0, 255} and 0 < (mask > 0).mean() < 0.5
             assert max(image.shape[:2]) == 256
-    assert "train: 6 occluded photos" in check_root(smoke_root)[-1] or any(
-        line.startswith("train: 6 occluded photos") for line in check_root(smoke_root)
+    assert "train: 6 张遮挡照片" in check_root(smoke_root)[-1] or any(
+        line.startswith("train: 6 张遮挡照片") for line in check_root(smoke_root)
     )
 
 
@@ -194,4 +194,4 @@ def test_command_line_writes_the_set(tmp_path, capsys):
     )
     assert (tmp_path / "d" / "train" / ANNOTATION).is_file()
     assert data_main(["check", str(tmp_path / "d"), "--track", "deocclusion"]) == 0
-    assert "train: 6 occluded photos" in capsys.readouterr().out
+    assert "train: 6 张遮挡照片" in capsys.readouterr().out

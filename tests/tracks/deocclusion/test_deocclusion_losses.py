@@ -1,4 +1,4 @@
-"""The de-occlusion losses as the winner's code ran them (lib.tracks.deocclusion.losses) against NumPy
+"""The de-occlusion losses as the solution's code ran them (lib.tracks.deocclusion.losses) against NumPy
 references of renqi1/Text_Image_Inpainting trainer.py's formulas, and full's options resolving and
 building both tasks without a download."""
 
@@ -35,7 +35,7 @@ def _composite(img, out, mask):
     return img * (1 - mask) + out * mask
 
 
-def test_generator_loss_matches_the_winners_formula():
+def test_generator_loss_matches_the_solutions_formula():
     img, coarse, refined = (RNG.uniform(0, 1, (2, 3, 16, 16)) for _ in range(3))
     mask = (RNG.uniform(0, 1, (2, 1, 16, 16)) < 0.3).astype(np.float64)
     d_fake = RNG.normal(0, 1, (2, 1, 4, 4))

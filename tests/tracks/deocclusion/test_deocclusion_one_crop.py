@@ -1,4 +1,4 @@
-"""Repair mode one_crop (the winner's predict_onnx.py): the mask dilated 4 x 4 at the segmenter's size,
+"""Repair mode one_crop (the solution's predict_onnx.py): the mask dilated 4 x 4 at the segmenter's size,
 one crop around the last contour, pasted without blending, landscape photos transposed; checked on
 small synthetic photos against positions worked out by hand."""
 

@@ -113,8 +113,8 @@ def test_prepare_reads_every_part_and_names_them_apart(download, tmp_path, capsy
 def test_check_root_requires_clean_pages_in_every_part_and_reads_the_flat_board(download):
     root, made = download
     lines = check_root(root)
-    assert lines[0].startswith("test_A: 2 occluded photos") and "0 with a clean page" in lines[0]
-    assert lines[1].startswith("train_data_1: 4 occluded photos (hand), 4 with a clean page")
+    assert lines[0].startswith("test_A: 2 张遮挡照片") and "0 张有干净页面" in lines[0]
+    assert lines[1].startswith("train_data_1: 4 张遮挡照片（hand），4 张有干净页面")
     board = list_samples(root / "test_A")
     assert [(s.name, s.category, s.gt, s.mask) for s in board] == [
         ("test_0000.jpg", "", None, None),

@@ -1,4 +1,4 @@
-"""Tracks ``deocclusion`` (DeepFillv2 GAN) and ``deocclusion_seg`` (DeepLabV3): the winning solution's numbers in
+"""Tracks ``deocclusion`` (DeepFillv2 GAN) and ``deocclusion_seg`` (DeepLabV3): the solution's numbers in
 ``full``, the prepared training sets, a few training steps of each task through the engine (loss
 down on a fixed batch), a smoke run with checkpoints, the mask scores against hand-counted values,
 and the evaluation table (input, OpenCV Telea / NS, the model)."""
@@ -34,7 +34,7 @@ def prepared(tmp_path_factory):
     )
 
 
-def test_registered_and_full_profile_holds_what_the_winners_code_ran():
+def test_registered_and_full_profile_holds_what_the_solutions_code_ran():
     assert KNOWN_TRACKS["deocclusion"] == "lib.tracks.deocclusion"
     assert KNOWN_TRACKS["deocclusion_seg"] == "lib.tracks.deocclusion"  # one folder, two tracks
     gan = resolve_options(GAN.train_options(GAN.config("full")), GAN.task)
@@ -58,7 +58,7 @@ def test_registered_and_full_profile_holds_what_the_winners_code_ran():
     assert seg["scheduler"] == {"name": "step", "step_size": 100, "gamma": 0.95}
     assert seg["task"] == {"class_weights": [1, 10], "dice_weight": 0.0} and seg["amp"] is False
     assert seg["model"]["backbone"] == "ResNet50_vd" and seg_cfg["prepare"]["seg_size"] == [640, 480]
-    assert seg["model"]["pretrained"] is None  # the winner's segmenter started from random weights
+    assert seg["model"]["pretrained"] is None  # the solution's segmenter started from random weights
     assert seg["model"]["output_stride"] == 16 and seg["model"]["aspp_ratios"] == [1, 3, 6, 9]
     assert SEG.config("demo")["seg_model"]["backbone"].startswith("MobileNetV2")
 

@@ -197,3 +197,24 @@ def test_mask_legend_names_every_colour_in_chinese():
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
     plt.close(fig)
     assert texts == [dv.MASK_LABELS[k] for k in dv.MASK_COLOURS] == ["两者都有", "只在预测中", "只在真实中"]
+
+
+def test_sample_panels_and_gan_legends_are_chinese(tmp_path):
+    from lib.tracks import get_track
+    from lib.train import resolve_options
+
+    def texts(fig):
+        found = [ax.get_title() for ax in fig.axes]
+        found += [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+        plt.close(fig)
+        return found
+
+    image = np.zeros((8, 8, 3), np.uint8)
+    titles = texts(dv.show_samples([("hand", image, image, np.zeros((8, 8), bool))]))
+    assert titles == ["hand：遮挡照片", "掩码（遮挡 0.0 %）", "干净页面（真值）"]
+    track = get_track("deocclusion")
+    options = resolve_options(track.train_options(track.config("smoke")), track.task)
+    legends = texts(dv.plot_gan_schedule(options, lab.update_counts(options)))
+    assert {"生成器的学习率", "判别器的学习率"} <= set(legends)
+    rows = [{"iteration": 1, "l1": 0.2, "d_loss": 1.0, "psnr_hole": None}]
+    assert {"L1（生成器）", "判别器 hinge"} <= set(texts(dv.plot_gan_log(rows)))
