@@ -13,7 +13,7 @@ What a person may bring and what happens to it:
   keeps the stored pixel order, as a competition's files need; a person expects the photo the way
   they took it);
 * a truncated file, a non-image, an empty file: refused, with the reader's reason;
-* over :data:`MAX_PIXELS` or :data:`MAX_FILE_BYTES`: refused before decoding (see there why).
+* over the tab's :func:`max_pixels` or :data:`MAX_FILE_BYTES`: refused before decoding (see there why).
 """
 
 from __future__ import annotations
@@ -25,15 +25,28 @@ import numpy as np
 
 from ..infer import ImageError, from_unit, read_image_file, to_unit
 
-# The limit: 12 megapixels (a 4000 x 3000 phone photo). Restoring is tiled (lib.infer: memory grows
-# with the output, not the network's activations), so the bound is time: the slowest tab
-# (de-occlusion / denoise, measured in lib/app/README or the course README) needs about a minute per
-# 12 MP on 2 CPU cores, and the app serves one image at a time.
-MAX_PIXELS = 12_000_000
-MAX_SIDE = 8192
-MAX_FILE_BYTES = 40 * 1024 * 1024  # a 12 MP PNG of photo content is at most ~36 MB
+# The limit is time: restoring is tiled (lib.infer), so memory grows with the output, not with the
+# network's activations, but a CPU takes minutes per megapixel, and the app serves one image at a time.
+# Measured with the shipped demo models on 2 CPU cores shared with a training run (one thread, a
+# 1000 x 1000 image): seconds per megapixel below. Each tab takes what it restores in about
+# TIME_BUDGET seconds there; every tab at most MAX_PIXELS.
+SECONDS_PER_MEGAPIXEL = {"deblur": 58, "sdwnet": 370, "denoise": 121, "retouch": 23, "deocclusion": 1.1}
+TIME_BUDGET = 180
+MAX_PIXELS = 8_000_000
+MAX_SIDE = 8000
+MAX_FILE_BYTES = 40 * 1024 * 1024  # an 8 MP PNG of photo content is at most ~24 MB
+
+
+def max_pixels(track: str | None = None) -> int:
+    """The most pixels the tab of ``track`` accepts (all tabs: :data:`MAX_PIXELS`), rounded down to
+    0.1 MP."""
+    if track not in SECONDS_PER_MEGAPIXEL:
+        return MAX_PIXELS
+    return int(min(MAX_PIXELS, TIME_BUDGET / SECONDS_PER_MEGAPIXEL[track] * 1e6) // 100_000 * 100_000)
+
 
 ORIENTATION_TAG = 274  # EXIF Orientation
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class InputImageError(ValueError):
@@ -47,13 +60,19 @@ class LoadedImage:
     name: str = ""
 
 
-def limit_text() -> str:
-    """The size limit, in Chinese, with the reason."""
-    return (
-        f"最大 {MAX_PIXELS / 1e6:.0f} 百万像素（如 4000 x 3000 的手机照片）、每边不超过 {MAX_SIDE} 像素、"
-        f"文件不超过 {MAX_FILE_BYTES // (1024 * 1024)} MB：在 2 核 CPU 上，最慢的一栏处理这么大的图约需一分钟，"
-        "而应用一次只处理一张图"
-    )
+def limit_text(track: str | None = None) -> str:
+    """The size limit of ``track``'s tab, in Chinese, with the reason."""
+    limit = max_pixels(track)
+    megabytes = MAX_FILE_BYTES // (1024 * 1024)
+    text = f"最大 {limit / 1e6:.1f} 百万像素、每边不超过 {MAX_SIDE} 像素、文件不超过 {megabytes} MB。"
+    if track in SECONDS_PER_MEGAPIXEL:
+        text += (
+            f"原因是时间：在 2 核 CPU 上这一栏每百万像素约需 {SECONDS_PER_MEGAPIXEL[track]:g} 秒，"
+            f"一张图限在约 {TIME_BUDGET // 60} 分钟内，而应用一次只处理一张图"
+        )
+    else:
+        text += "原因是时间：CPU 每百万像素要几秒到几分钟，而应用一次只处理一张图"
+    return text + "（大照片请先缩小）"
 
 
 def _header_size(path: Path):
@@ -81,8 +100,18 @@ def upright(rgb: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(ops[orientation](rgb)) if orientation in ops else rgb
 
 
-def load_image(path) -> LoadedImage:
-    """Read an uploaded file as upright RGB uint8; :class:`InputImageError` with a Chinese message otherwise."""
+def _png_truncated(path: Path) -> bool:
+    """A PNG file (by its signature) without its end chunk: cut short."""
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+        handle.seek(max(path.stat().st_size - 16, 0))
+        tail = handle.read()
+    return head == PNG_SIGNATURE and b"IEND" not in tail
+
+
+def load_image(path, track: str | None = None) -> LoadedImage:
+    """Read an uploaded file as upright RGB uint8 for ``track``'s tab (its size limit,
+    :func:`max_pixels`); :class:`InputImageError` with a Chinese message otherwise."""
     if path is None or str(path) == "":
         raise InputImageError("请先上传一张图片（PNG、JPEG、BMP、TIFF 或 WebP）。")
     path = Path(path)
@@ -90,13 +119,13 @@ def load_image(path) -> LoadedImage:
         raise InputImageError(f"找不到上传的文件 {path.name}，请重新上传。")
     size_bytes = path.stat().st_size
     if size_bytes > MAX_FILE_BYTES:
-        raise InputImageError(f"文件太大（{size_bytes / 1024 / 1024:.1f} MB）。{limit_text()}。请先缩小图片。")
+        raise InputImageError(f"文件太大（{size_bytes / 1024 / 1024:.1f} MB）。{limit_text(track)}。")
     size, orientation = _header_size(path)
     if size is not None:
         width, height = size
-        if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+        if width * height > max_pixels(track) or max(width, height) > MAX_SIDE:
             raise InputImageError(
-                f"图片太大：{width} x {height} = {width * height / 1e6:.1f} 百万像素。{limit_text()}。请先缩小图片。"
+                f"图片太大：{width} x {height} = {width * height / 1e6:.1f} 百万像素。{limit_text(track)}。"
             )
     try:
         image, info = read_image_file(path)
@@ -106,7 +135,7 @@ def load_image(path) -> LoadedImage:
             message = f"{path.name} 不是图片文件（只接受 PNG、JPEG、BMP、TIFF、WebP）。"
         elif "empty file" in reason:
             message = f"{path.name} 是空文件（0 字节）。"
-        elif "truncated" in reason:
+        elif "truncated JPEG" in reason or _png_truncated(path):
             message = f"{path.name} 不完整：文件在图像数据结束之前就断了（上传或下载被中断？）。请换一个完整的文件。"
         else:
             message = f"无法把 {path.name} 解码为图片：文件损坏、不完整，或者内容与扩展名不符。"

@@ -29,6 +29,7 @@ from . import views
 
 TABS = ("deblur", "sdwnet", "denoise", "retouch", "deocclusion")
 TILINGS = ("overlap", "quadrants", "whole")  # deblur's choice: the submission's tiles, the winner's 4, whole
+WHOLE_LIMIT = DEFAULT_TILE_PIXELS  # "whole" above this many pixels is cut into tiles: the memory stays bounded
 
 _lock = threading.Lock()
 _cache: dict = {}
@@ -142,8 +143,8 @@ def restore_deblur(
         raise ValueError(f"tiling must be one of {', '.join(TILINGS)}, got {tiling!r}")
     notes = []
     h, w = image.shape[:2]
-    if tiling == "whole" and h * w > DEFAULT_TILE_PIXELS:
-        notes.append(f"整图超过 {DEFAULT_TILE_PIXELS / 1e6:.0f} 百万像素：改用重叠分块，内存才有上限。")
+    if tiling == "whole" and h * w > WHOLE_LIMIT:
+        notes.append(f"整图超过 {WHOLE_LIMIT / 1e6:.2f} 百万像素：改用重叠分块，内存才有上限。")
         tiling = "overlap"
     model = model_of("deblur", profile) if tlc else model_of("deblur", profile, deployed=False)
     start = time.perf_counter()

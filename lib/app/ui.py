@@ -47,9 +47,9 @@ def example_path(track: str) -> Path:
     return EXAMPLES_DIR / f"{track}.png"
 
 
-def _loaded(path):
+def _loaded(path, track=None):
     try:
-        loaded = load_image(path)
+        loaded = load_image(path, track)
     except InputImageError as exc:
         raise gr.Error(str(exc), duration=None) from exc
     for note in loaded.notes:
@@ -85,7 +85,7 @@ def _summary(result: R.Restored) -> str:
 
 
 def _run(track: str, path, progress, **options):
-    loaded = _loaded(path)
+    loaded = _loaded(path, track)
     try:
         result = R.RESTORE[track](loaded.rgb, progress=_progress(progress), **options)
     except gr.Error:
@@ -165,7 +165,7 @@ def _tab(track: str):
             button = gr.Button("恢复", variant="primary", elem_id=f"{track}-run")
             if example.is_file():
                 gr.Examples([[str(example)]], inputs=[upload], label="示例（课程的数据生成器生成）")
-            gr.Markdown(f"限制：{limit_text()}。")
+            gr.Markdown(f"限制：{limit_text(track)}。")
         with gr.Column(scale=2):
             slider = gr.ImageSlider(label="前后对比（拖动中线）", type="numpy", format="png", max_height=520)
             summary = gr.Markdown(elem_id=f"{track}-summary")
