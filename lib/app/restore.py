@@ -255,49 +255,34 @@ def restore_retouch(image: np.ndarray, *, progress=None, profile: str | None = N
 
 def restore_deocclusion(image: np.ndarray, *, progress=None, profile: str | None = None) -> Restored:
     """Remove what covers a document: the segmenter's mask (DeepLabV3 on the photo shrunk to its
-    input size), then the DeepFillv2 repair of the crops around it, as the submission's predict.py.
-    Extras: the mask over the photo, the repaired crops drawn on the result."""
+    input size), then the DeepFillv2 repair of the crops around it, as the submission's predict.py
+    (the track's ``repair_photo``). Extras: the mask over the photo, the repaired crops drawn on the result."""
     from ..tracks import get_track
-    from ..tracks.deocclusion.repair import (
-        RepairInfo,
-        RepairOptions,
-        dygraph_runner,
-        network_inpainter,
-        page_mask,
-        repair_page,
-    )
-    from ..tracks.deocclusion.track import seg_input_size
 
-    track = get_track("deocclusion")
-    cfg = track.config(profile)
-    opts = RepairOptions.from_config(cfg["repair"])
     generator = model_of("deocclusion", profile, deployed=False)
     segmenter = model_of("deocclusion_seg", profile, deployed=False)
-    seg_size = seg_input_size(segmenter, cfg)
+    if progress:
+        progress(0, 1)
     start = time.perf_counter()
-    if progress:
-        progress(0, 2)
-    mask = page_mask(dygraph_runner(segmenter), image, seg_size, opts)
-    if progress:
-        progress(1, 2)
-    info = RepairInfo()
-    after = repair_page(image, mask, network_inpainter(generator), opts, info)
-    if progress:
-        progress(2, 2)
+    out = get_track("deocclusion").repair_photo(generator, image, profile, segmenter=segmenter)
     seconds = time.perf_counter() - start
-    repaired = after.copy()
-    for x0, y0, x1, y1 in info.boxes:
-        repaired = views.draw_tiles(repaired, ([(y0, y1 - y0)], [(x0, x1 - x0)]), colour=(0, 160, 255))
-    nets = ", ".join(f"{w} x {h}" for h, w in info.net_sizes) or "无（没有找到遮挡）"
+    if progress:
+        progress(1, 1)
+    mask, after = out["mask"], out["repaired"]
+    crops = after.copy()
+    for x0, y0, x1, y1 in out["boxes"]:
+        crops = views.draw_tiles(crops, ([(y0, y1 - y0)], [(x0, x1 - x0)]), colour=(0, 160, 255))
+    nets = ", ".join(f"{w} x {h}" for h, w in out["net_sizes"]) or "无（没有找到遮挡）"
+    seg_h, seg_w = out["seg_size"]
     return Restored(
         "deocclusion",
         image,
         after,
         seconds,
-        f"分割网络：照片缩到 {seg_size[1]} x {seg_size[0]}（竖放）；修补网络：{len(info.net_sizes)} 块，{nets}",
+        f"分割网络：照片（竖放）缩到 {seg_w} x {seg_h}；修补网络：{len(out['net_sizes'])} 块，{nets}",
         f"{model_file('deocclusion_seg', profile)} + {model_file('deocclusion', profile)}",
-        extras={"mask": views.mask_overlay(image, mask), "crops": repaired},
-        texts={"mask_share": f"遮挡掩码占 {100.0 * mask.mean():.2f}% 的像素；修补了 {len(info.boxes)} 块"},
+        extras={"mask": views.mask_overlay(image, mask), "crops": crops},
+        texts={"mask_share": f"遮挡掩码占 {100.0 * mask.mean():.2f}% 的像素；修补了 {len(out['boxes'])} 块"},
     )
 
 
