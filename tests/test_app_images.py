@@ -83,3 +83,18 @@ def test_each_tab_has_its_limit_and_says_what_and_why(tmp_path):
         load_image(tmp_path / "mid.png", "sdwnet")
     with pytest.raises(InputImageError, match="请先上传"):
         load_image(None)
+
+
+def test_readme_table_of_the_limits_is_the_code_s():
+    """README's section 在自己的图片上试一试 shows each tab's seconds per megapixel and limit as lib.app.images has them."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## 在自己的图片上试一试", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        line.split(" | ") for line in section.splitlines() if line.startswith("| ") and line.endswith(" 百万像素 |")
+    ]
+    assert len(rows) == len(SECONDS_PER_MEGAPIXEL)
+    for row, (track, seconds) in zip(rows, SECONDS_PER_MEGAPIXEL.items()):
+        assert row[1] == f"{seconds:g}", (track, row)
+        assert row[2].startswith(f"{max_pixels(track) / 1e6:g} 百万像素"), (track, row)

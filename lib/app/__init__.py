@@ -32,8 +32,11 @@ def launch(demo=None, port: int | None = None, host: str | None = None, warm: bo
     """Serve the app: ``port`` (default ``$PORT``, else gradio's ``$GRADIO_SERVER_PORT`` or 7860) on
     ``host`` (default ``$HOST``, else gradio's ``$GRADIO_SERVER_NAME`` or 127.0.0.1); print the local
     URL; load the models in the background (``warm``). Returns the Blocks."""
+    import logging
+
     from .ui import warm_up
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's start-up checks, one line per request
     demo = demo or build_app()
     port = port or (int(os.environ["PORT"]) if os.environ.get("PORT") else None)
     host = host or os.environ.get("HOST") or None
