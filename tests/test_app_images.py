@@ -86,7 +86,7 @@ def test_each_tab_has_its_limit_and_says_what_and_why(tmp_path):
 
 
 def test_readme_table_of_the_limits_is_the_code_s():
-    """README's section 在自己的图片上试一试 shows each tab's seconds per megapixel and limit as lib.app.images has them."""
+    """README's section 在自己的图片上试一试 shows each tab's seconds per megapixel and limit as the code has them."""
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

@@ -139,6 +139,8 @@ def test_browser_restores_an_uploaded_blurred_page(app_url, tmp_path):
             size = result.evaluate("img => [img.naturalWidth, img.naturalHeight]")
             assert size == [width, height]
             assert "blurred_page" in upload.inner_text()
+            texts = [page.locator("textarea").nth(i).input_value() for i in range(page.locator("textarea").count())]
+            assert sum(bool(t.strip()) for t in texts) >= 2, texts  # OCR of the input and of the result (default on)
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
         finally:

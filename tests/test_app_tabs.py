@@ -53,11 +53,6 @@ def test_deblur_tlc_switch_reaches_the_model(tmp_path):
     assert not np.array_equal(with_tlc[1], without[1])
 
 
-def test_deblur_tab_ocr_reads_both(tmp_path):
-    outputs = ui.deblur_tab(str(ui.example_path("deblur")), True, "overlap", True)
-    assert outputs[5].strip() and outputs[6].strip()  # the generated page has text; OCR finds some in both
-
-
 def test_deblur_whole_falls_back_to_tiles_over_the_budget(monkeypatch, tmp_path):
     monkeypatch.setattr(restore, "WHOLE_LIMIT", 32 * 32)
     path, shape = small_example("deblur", tmp_path)
