@@ -98,3 +98,14 @@ def test_readme_table_of_the_limits_is_the_code_s():
     for row, (track, seconds) in zip(rows, SECONDS_PER_MEGAPIXEL.items()):
         assert row[1] == f"{seconds:g}", (track, row)
         assert row[2].startswith(f"{max_pixels(track) / 1e6:g} 百万像素"), (track, row)
+
+
+def test_every_tab_has_a_small_example_from_the_generators():
+    from lib.app.examples import MAX_SIDE, OUT_DIR, SOURCES
+    from lib.app.restore import TABS
+
+    assert set(SOURCES) == set(TABS)
+    for track in TABS:
+        path = OUT_DIR / f"{track}.png"
+        image = load_image(path).rgb
+        assert max(image.shape[:2]) <= MAX_SIDE and path.stat().st_size < 100_000, track

@@ -132,6 +132,7 @@ def test_browser_restores_an_uploaded_blurred_page(app_url, tmp_path):
             upload.get_by_label("Clear").click()  # the tab starts with its example; upload our own page
             upload.locator("input[type=file]").set_input_files(str(page_file))
             expect(upload).to_contain_text("blurred_page", timeout=30_000)
+            page.get_by_label(ui.OCR_LABEL).uncheck()  # OCR: ~10 s a read here (its wiring: test_app_tabs.py)
             page.locator("#deblur-run").click()
             expect(page.locator("#deblur-summary")).to_contain_text("用时", timeout=120_000)
             result = page.locator("#deblur-result img")
@@ -139,8 +140,6 @@ def test_browser_restores_an_uploaded_blurred_page(app_url, tmp_path):
             size = result.evaluate("img => [img.naturalWidth, img.naturalHeight]")
             assert size == [width, height]
             assert "blurred_page" in upload.inner_text()
-            texts = [page.locator("textarea").nth(i).input_value() for i in range(page.locator("textarea").count())]
-            assert sum(bool(t.strip()) for t in texts) >= 2, texts  # OCR of the input and of the result (default on)
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
         finally:
@@ -166,3 +165,24 @@ def test_the_app_serves_while_a_thread_holds_the_model_lock(app_url):
         thread.start()
         thread.join(timeout=30)
     assert done.is_set()
+
+
+def test_the_ai_studio_entry_file_defines_the_app():
+    """app.gradio.py (the entry file of AI Studio's app hosting) builds the same five tabs without
+    launching when imported."""
+    import runpy
+
+    import gradio as gr
+
+    names = runpy.run_path(str(Path(__file__).resolve().parents[1] / "app.gradio.py"), run_name="app_gradio")
+    demo = names["demo"]
+    assert isinstance(demo, gr.Blocks)
+    endpoints = {fn.api_name for fn in demo.fns.values() if fn.api_name}
+    assert endpoints >= set(TABS)
+
+
+def test_a_link_opens_its_tab():
+    from types import SimpleNamespace
+
+    for query, selected in (({"tab": "retouch"}, "retouch"), ({}, "deblur"), ({"tab": "nope"}, "deblur")):
+        assert ui.select_tab(SimpleNamespace(query_params=query)).selected == selected

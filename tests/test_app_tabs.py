@@ -53,6 +53,21 @@ def test_deblur_tlc_switch_reaches_the_model(tmp_path):
     assert not np.array_equal(with_tlc[1], without[1])
 
 
+def test_deblur_tab_shows_the_ocr_of_input_and_result(monkeypatch, tmp_path):
+    """The tab reads the input and the result with lib.ocr's engine (tests/test_ocr.py tests the
+    engine; a stand-in here that names the image's mean grey level, as OCR takes ~10 s a page)."""
+
+    class Reader:
+        def read(self, image):
+            return f"mean {image.mean():.3f}"
+
+    monkeypatch.setattr(restore, "ocr_engine", Reader)
+    path, _ = small_example("deblur", tmp_path)
+    outputs = ui.deblur_tab(str(path), True, "overlap", True)
+    (before, after), ocr_in, ocr_out = outputs[0], outputs[5], outputs[6]
+    assert ocr_in == f"mean {before.mean():.3f}" and ocr_out == f"mean {after.mean():.3f}" and ocr_in != ocr_out
+
+
 def test_deblur_whole_falls_back_to_tiles_over_the_budget(monkeypatch, tmp_path):
     monkeypatch.setattr(restore, "WHOLE_LIMIT", 32 * 32)
     path, shape = small_example("deblur", tmp_path)

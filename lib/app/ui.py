@@ -22,6 +22,7 @@ from .images import InputImageError, limit_text, load_image
 EXAMPLES_DIR = REPO_ROOT / "app" / "examples"
 QUEUE_SIZE = 16  # requests waiting at most; the 17th is told the app is busy
 RESTORE_SLOT = "restore"
+OCR_LABEL = "识别文字（OCR：输入和结果各读一遍，较慢）"
 # gradio reports a handler's progress through a parameter whose default is a Progress (per request, by context)
 PROGRESS = gr.Progress()
 
@@ -160,7 +161,7 @@ def _tab(track: str):
                         value=R.submission_tiling(None, "deblur"),
                         label="切图方式",
                     ),
-                    gr.Checkbox(value=True, label="识别文字（OCR，多用几秒）"),
+                    gr.Checkbox(value=True, label=OCR_LABEL),
                 ]
             button = gr.Button("恢复", variant="primary", elem_id=f"{track}-run")
             if example.is_file():
@@ -197,6 +198,12 @@ def _tab(track: str):
     )
 
 
+def select_tab(request: gr.Request):
+    """The tab the address names (``?tab=retouch``: a notebook's link to its track), else the first."""
+    wanted = (request.query_params.get("tab") if request is not None else None) or R.TABS[0]
+    return gr.Tabs(selected=wanted if wanted in R.TABS else R.TABS[0])
+
+
 def build_app() -> gr.Blocks:
     """The app: five tabs, one queue (at most ``QUEUE_SIZE`` waiting, one restoring at a time)."""
     with gr.Blocks(title="图像恢复：五个方案") as demo:
@@ -205,9 +212,11 @@ def build_app() -> gr.Blocks:
             "每一栏用该方案导出的同一个模型和同一套推理代码（分块、TLC、前后处理）恢复你上传的图片："
             "你自己训练的模型（`COURSE_PROFILE`），没有则用课程附带的演示模型。"
         )
-        for track in R.TABS:
-            with gr.Tab(TITLES[track], id=track):
-                _tab(track)
+        with gr.Tabs() as tabs:
+            for track in R.TABS:
+                with gr.Tab(TITLES[track], id=track):
+                    _tab(track)
+        demo.load(select_tab, None, tabs, api_name=False, queue=False)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
     return demo
 
