@@ -144,3 +144,11 @@ def test_a_failure_while_restoring_is_a_message(monkeypatch, tmp_path):
     with pytest.raises(gr.Error) as error:
         ui.denoise_tab(str(path))
     assert error.value.message == "处理失败：RuntimeError: out of memory"
+
+
+def test_timing_restores_the_enlarged_example():
+    from lib.app.timing import time_tab
+
+    record = time_tab("denoise", side=64)
+    assert record["pixels"] == 64 * 64 and "64 x 64" in record["model_input"]
+    assert record["seconds_per_megapixel"] == pytest.approx(record["seconds"] / (64 * 64 / 1e6), rel=0.01, abs=0.1)

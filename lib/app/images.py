@@ -28,7 +28,7 @@ from ..infer import ImageError, from_unit, read_image_file, to_unit
 # The limit is time: restoring is tiled (lib.infer), so memory grows with the output, not with the
 # network's activations, but a CPU takes minutes per megapixel, and the app serves one image at a time.
 # Measured with the shipped demo models on 2 CPU cores shared with a training run (one thread, a
-# 1000 x 1000 image): seconds per megapixel below. Each tab takes what it restores in about
+# 1000 x 1000 image; python -m lib.app.timing): seconds per megapixel below. Each tab takes what it restores in about
 # TIME_BUDGET seconds there; every tab at most MAX_PIXELS.
 SECONDS_PER_MEGAPIXEL = {"deblur": 58, "sdwnet": 370, "denoise": 121, "retouch": 23, "deocclusion": 1.1}
 TIME_BUDGET = 180
