@@ -30,7 +30,7 @@ from ..infer import ImageError, from_unit, read_image_file, to_unit
 # Measured with the shipped demo models on 2 CPU cores shared with a training run (one thread, a
 # 1000 x 1000 image; python -m lib.app.timing): seconds per megapixel below. Each tab takes what it restores in about
 # TIME_BUDGET seconds there; every tab at most MAX_PIXELS.
-SECONDS_PER_MEGAPIXEL = {"deblur": 58, "sdwnet": 370, "denoise": 121, "retouch": 23, "deocclusion": 1.1}
+SECONDS_PER_MEGAPIXEL = {"deblur": 43, "sdwnet": 220, "denoise": 76, "retouch": 17, "deocclusion": 5.4}
 TIME_BUDGET = 180
 MAX_PIXELS = 8_000_000
 MAX_SIDE = 8000
