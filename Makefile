@@ -10,7 +10,7 @@ export GLOG_minloglevel := 2
 export FLAGS_call_stack_level := 0
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: setup run notebooks test test-fast lint test-lib test-notebooks data prepare train ship submission check-full lab clean-venv
+.PHONY: setup run notebooks test test-fast lint test-lib test-notebooks data prepare train ship submission check-full lab app clean-venv
 
 setup: $(STAMP)
 
@@ -88,6 +88,13 @@ check-full: setup
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks
+
+# The web app (lib/app/): every track's model on your own image, one tab per track, at http://127.0.0.1:$(PORT)
+# (printed when it serves); PORT chooses the port, HOST=0.0.0.0 lets other machines reach it. The model of
+# each tab is your own of COURSE_PROFILE (make train), else the shipped demo model. Ctrl-C stops it.
+PORT ?= 7860
+app: setup
+	$(PY) -m lib.app --port $(PORT) $(if $(HOST),--host $(HOST))
 
 clean-venv:
 	rm -rf $(VENV)

@@ -46,6 +46,9 @@ IMPORT_NAMES = {
     "nbval": "nbval",
     "pytest": "pytest",
     "ruff": "ruff",
+    "gradio": "gradio",
+    "gradio-client": "gradio_client",
+    "playwright": "playwright",
 }
 
 

@@ -224,6 +224,31 @@ class DeocclusionTrack(Track):
             result["clean_pages"] = self._clean_pages(samples, segmenter, inpaint, cfg, repair)
         return result
 
+    def repair_photo(self, model, image, profile=None, segmenter="auto") -> dict:
+        """One occluded photo (RGB uint8) through the whole pipeline, as :meth:`predict` runs it: the
+        mask of ``segmenter`` (default: the trained one) at its input size, then the local repair by
+        the generator ``model``. Returns {"repaired", "mask" (bool H x W), "boxes" (x0, y0, x1, y1)
+        of the repaired crops, "net_sizes" (h, w) the inpainter saw, "seg_size" (h, w)} (the app's
+        de-occlusion tab shows each)."""
+        from .repair import RepairInfo, RepairOptions, dygraph_runner, network_inpainter, page_mask, repair_page
+
+        cfg = self.config(profile)
+        repair = RepairOptions.from_config(cfg["repair"])
+        segmenter = self.segmenter(profile) if segmenter == "auto" else segmenter
+        if segmenter is None:
+            raise FileNotFoundError(f"no trained segmenter to find the occluders: {train_segmenter_command(profile)}")
+        seg_size = seg_input_size(segmenter, cfg)
+        mask = page_mask(dygraph_runner(segmenter), image, seg_size, repair)
+        info = RepairInfo()
+        repaired = repair_page(image, mask, network_inpainter(model), repair, info)
+        return {
+            "repaired": repaired,
+            "mask": mask,
+            "boxes": info.boxes,
+            "net_sizes": info.net_sizes,
+            "seg_size": seg_size,
+        }
+
     def predict(self, model, src_dir, out_dir, profile=None, segmenter="auto") -> dict:
         """Every occluded photo of a board (``src_dir``: its category folders, or the photos right in
         it) through the whole pipeline: masks by ``segmenter`` (default: the trained one), the local
@@ -238,14 +263,7 @@ class DeocclusionTrack(Track):
         import cv2
 
         from .data import list_samples
-        from .repair import (
-            RepairOptions,
-            dygraph_runner,
-            network_inpainter,
-            opencv_inpaint_page,
-            page_mask,
-            repair_page,
-        )
+        from .repair import RepairOptions, dygraph_runner, opencv_inpaint_page, page_mask
 
         cfg = self.config(profile)
         repair = RepairOptions.from_config(cfg["repair"])
@@ -255,13 +273,12 @@ class DeocclusionTrack(Track):
                 f"{src_dir}: no clean pages and no trained segmenter to find the occluders: "
                 f"train one first ({train_segmenter_command(profile)})"
             )
-        inpaint = network_inpainter(model) if model is not None else None
 
         def pipeline(image):
+            if model is not None:
+                return self.repair_photo(model, image, profile, segmenter)["repaired"]
             mask = page_mask(dygraph_runner(segmenter), image, seg_input_size(segmenter, cfg), repair)
-            if inpaint is None:
-                return opencv_inpaint_page(image, mask, "telea", cfg["evaluate"]["opencv_radius"], dilate=repair.dilate)
-            return repair_page(image, mask, inpaint, repair)
+            return opencv_inpaint_page(image, mask, "telea", cfg["evaluate"]["opencv_radius"], dilate=repair.dilate)
 
         out_dir = Path(out_dir)
         report = {"restored": [], "failed": [], "timings": [], "files": 0}

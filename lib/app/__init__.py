@@ -1,0 +1,49 @@
+"""The course's web app: every solution on a person's own image, one tab per track (gradio).
+
+    make app                    # http://127.0.0.1:7860 (PORT=8080 make app for another port)
+    python -m lib.app --port 7860
+    python app.gradio.py        # the entry file AI Studio's app hosting runs
+
+* :mod:`lib.app.images`: reading an uploaded file (alpha, grey, 16-bit, CMYK, EXIF rotation) or a
+  Chinese message saying why not (truncated, not an image, over the size limit);
+* :mod:`lib.app.restore`: one function per tab, through lib.infer (the tiling, TLC and pre/post-processing
+  the submission's predict.py carries a checked copy of) with the profile's model;
+* :mod:`lib.app.views`: difference maps, the zoom, the tile plan, K/D maps, the mask;
+* :mod:`lib.app.ui`: the gradio tabs, the shared queue;
+* :mod:`lib.app.examples`: the small example images under ``app/examples/``, made by the course's generators.
+
+Importing this package does not import gradio (``build_app`` does).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+
+def build_app():
+    """The gradio Blocks of the five tabs (lib.app.ui.build_app)."""
+    from .ui import build_app as build
+
+    return build()
+
+
+def launch(demo=None, port: int | None = None, host: str | None = None, warm: bool = True, block: bool = True):
+    """Serve the app: ``port`` (default ``$PORT``, else gradio's ``$GRADIO_SERVER_PORT`` or 7860) on
+    ``host`` (default ``$HOST``, else gradio's ``$GRADIO_SERVER_NAME`` or 127.0.0.1); print the local
+    URL; load the models in the background (``warm``). Returns the Blocks."""
+    import logging
+
+    from .ui import warm_up
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's start-up checks, one line per request
+    demo = demo or build_app()
+    port = port or (int(os.environ["PORT"]) if os.environ.get("PORT") else None)
+    host = host or os.environ.get("HOST") or None
+    demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, max_file_size="100mb", quiet=True)
+    print(f"应用已启动 / the app is serving: {demo.local_url}", flush=True)
+    if warm:
+        threading.Thread(target=warm_up, daemon=True).start()
+    if block:
+        demo.block_thread()
+    return demo

@@ -1,0 +1,22 @@
+"""``python -m lib.app [--port N] [--host H]``: serve the app (``make app``)."""
+
+from __future__ import annotations
+
+import argparse
+
+import lib
+from lib.app import launch
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lib.app", description="Serve the course's web app.")
+    parser.add_argument("--port", type=int, default=None, help="default: $PORT, else 7860")
+    parser.add_argument("--host", default=None, help="default: $HOST, else 127.0.0.1 (0.0.0.0: reachable from others)")
+    parser.add_argument("--no-warm", action="store_true", help="load each model on its tab's first request")
+    args = parser.parse_args(argv)
+    launch(port=args.port, host=args.host, warm=not args.no_warm)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
