@@ -33,6 +33,18 @@ CLAIMS_ZH = {
     "wide_blur_l1": "冠军方案（对 L1 + 0.3–1 倍模糊训练页）",
     "tlc": "TLC（演示窗口）",
 }
+# what the write-up (README.md of AlexZou14/BaiduDiskAI_DocRestoration_top1) says of each step, word for word;
+# None: it claims nothing for it
+WRITEUP_ZH = {
+    "no_downsample": "采用下采样两倍后的训练数据可以极大提升网络性能",
+    "no_gradient_filter": "采用了数据筛选后，我们的模型性能可以进一步提升",
+    "fixed_patch": "我们采用了渐进训练的方式，来加速训练过程",
+    "no_all_data": None,  # "最后，在全量数据进行finetuning": a step, no claim
+    "l1_only": (
+        "需要考虑如何提升ms_ssim指标。在网络第一阶段收敛后，结合Charbonnier Loss和MS_SSIM Loss进行分数性能的提升"
+    ),
+    "tlc": "采用了TLC的模型优化策略来进一步提升网络模型。同时也导致了一定的时间损耗",
+}
 # ablations that test no claim of the write-up: the course's own question, "the recipe beats the variant"
 COURSE_QUESTIONS = {"no_all_data"}
 COURSE_VERDICT_ZH = {"supports": "做法更好", "contradicts": "去掉后更好", "not resolved": "无法判定"}
@@ -56,6 +68,34 @@ VARIANT_ZH = {
 
 METRIC_TEXT = {"psnr": "PSNR gain", "cer": "CER", "ms_ssim": "MS-SSIM"}
 METRIC_ORDER = ("psnr", "ms_ssim", "cer")
+
+
+# the recipe bench's runs (bench/results/deblur_recipe.json, its round in r4_*) -> a Chinese label for tables
+RECIPE_RUN_ZH = {
+    "baseline": "第 1 轮：起点配方",
+    "baseline_seed1": "第 1 轮：起点配方（随机种子 1）",
+    "lr2e-3_warmup": "第 1 轮：学习率 2e-3 + 预热",
+    "l1_only": "第 1 轮：只用 L1",
+    "ema0.999": "第 1 轮：权重 EMA 0.999",
+    "wider_w24_enc1111": "第 1 轮：加宽到 24",
+    "demo_recipe": "第 3 轮：演示配方（更长）",
+    "pages160": "第 3 轮：演示配方 + 160 页训练数据",
+    "r4_demo": "第 4 轮：演示配方",
+    "r4_demo_seed1": "第 4 轮：演示配方（随机种子 1）",
+    "r4_deeper_enc1124": "第 4 轮：加深编码器 [1,1,2,4]",
+    "r4_deeper_enc1124_seed1": "第 4 轮：加深编码器（随机种子 1）",
+    "r4_small_patches_16x48_seed1": "第 4 轮：小图块大 batch（随机种子 1）",
+    "r4_l1_only": "第 4 轮：只用 L1",
+    "r4_l1_only_seed1": "第 4 轮：只用 L1（随机种子 1）",
+}
+
+
+def recipe_run_zh(name: str) -> str:
+    """A recipe-bench run's Chinese label (:data:`RECIPE_RUN_ZH`); an unknown run is an error, so no
+    internal run name reaches a table."""
+    if name not in RECIPE_RUN_ZH:
+        raise KeyError(f"recipe_run_zh: no Chinese label for the recipe run {name!r} (add it to RECIPE_RUN_ZH)")
+    return RECIPE_RUN_ZH[name]
 
 
 def load(path) -> dict:

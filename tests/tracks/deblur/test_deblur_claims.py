@@ -130,3 +130,16 @@ def test_speed_rows_time_each_schedule_from_the_recorded_rates():
         speed_rows({"stages": record["stages"][:1]}, runs)
     with pytest.raises(ValueError, match="no recorded run"):
         speed_rows(record, runs[:1])
+
+
+def test_every_recorded_recipe_run_has_a_chinese_label():
+    import json
+    from pathlib import Path
+
+    from lib.tracks.deblur.claims import recipe_run_zh
+
+    runs = json.loads((Path(__file__).parents[3] / "bench/results/deblur_recipe.json").read_text(encoding="utf-8"))
+    labels = [recipe_run_zh(r["name"]) for r in runs["runs"]]
+    assert len(set(labels)) == len(labels) and all("第" in label for label in labels)
+    with pytest.raises(KeyError, match="no Chinese label"):
+        recipe_run_zh("r9_unknown")

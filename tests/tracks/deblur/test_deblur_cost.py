@@ -30,3 +30,14 @@ def test_memory_scales_with_batch_and_patch_and_adds_the_optimizer_state():
     )
     assert "约 **3 GPU 小时**" in lines[0] and "估算" in lines[0]
     assert "batch 1 × 64 px" in lines[1] and "不是显存" in lines[1]
+
+
+def test_which_model_names_the_shipped_the_published_and_the_own_run(tmp_path):
+    from lib.tracks import get_track
+    from lib.tracks.deblur.evaluate import which_model_zh
+
+    track = get_track("deblur")
+    assert which_model_zh(track.shipped_dir / "model.pdparams").startswith("随课程发布的模型")
+    assert "make train" in which_model_zh(track.published_dir("demo") / "model.pdparams")
+    assert which_model_zh(track.run_dir("demo") / "best.pdparams").startswith("你的模型")
+    assert "你自己的训练" in which_model_zh(tmp_path / "best.pdparams")
