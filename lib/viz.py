@@ -157,7 +157,7 @@ def show_tile_grids(image: np.ndarray, grids: dict, cell_size: float = 4.0):
         for i, (y, th) in enumerate(rows):
             for j, (x, tw) in enumerate(cols):
                 ax.add_patch(plt.Rectangle((x, y), tw, th, fill=False, lw=1.5, color=f"C{(i + 2 * j) % 10}"))
-        ax.set_title(f"{title}: {len(rows) * len(cols)}", fontsize=10)
+        ax.set_title(f"{title}：{len(rows) * len(cols)} 块", fontsize=10)
         ax.axis("off")
     fig.tight_layout()
     return fig

@@ -53,3 +53,15 @@ def test_training_seconds_adds_the_stretches_of_a_resumed_run(tmp_path):
     )
     assert training_seconds(read_training_log(log)) == pytest.approx(31.5 + 25.0 + 7.0)
     assert training_seconds(read_training_log(log)[:3]) == pytest.approx(31.5)  # never resumed: its last reading
+
+
+def test_tile_grid_titles_are_chinese_and_count_the_tiles():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from lib.viz import show_tile_grids
+
+    import numpy as np
+
+    fig = show_tile_grids(np.zeros((32, 32)), {"整图": ([(0, 32)], [(0, 32)]), "四块": ([(0, 16), (16, 16)],) * 2})
+    assert [ax.get_title() for ax in fig.axes] == ["整图：1 块", "四块：4 块"]

@@ -10,9 +10,12 @@
     claims.py     the write-up's claims (2x downsample, gradient filter, progressive patches, all-data
                   fine-tune, TLC) as measured ablations: verdicts, tables, figures (notebooks 01, 03, 04)
     strokes.py    a recorded readability bench read back (stroke widths, OCR confusions, per-page
-                  CERs paired with bootstrap intervals) for notebook 04, from the path it gives
+                  CERs paired with bootstrap intervals; TLC and the reading over 30 pages) for notebooks
+                  00, 02, 03 and 04, from the path it gives
+    cost.py       the full schedule's cost: estimated GPU hours (make check-full's record) and GPU
+                  memory per stage (notebook 00)
 
-Shared layers it uses: lib.data.prepare (the winner's data preparation), lib.models.nafnet,
+Shared layers it uses: lib.data.prepare (the solution's data preparation), lib.models.nafnet,
 lib.models.tlc, lib.infer (whole / tiles / TLC), lib.submission.predict, lib.export. The SDWNet
 track (lib.tracks.sdwnet) is a second solution of this competition: it reads this track's data and
 scores with its evaluation.

@@ -137,3 +137,39 @@ def readability_summary(rows: list[dict], method: str) -> dict:
                 gain["cer_ratio"] = by[method]["cer"] / by["blurred input"]["cer"]
             out[split] = gain
     return out
+
+
+def which_model_zh(path, track=None) -> str:
+    """Which model a notebook section shows, from the weights it actually loaded (``path``): the shipped one
+    (``checkpoints/``), the learner's published one (``runs/published/``, made by ``make train``) or the learner's
+    own training run (``runs/train/``, notebook 03), with its folder relative to the repository."""
+    from pathlib import Path
+
+    from lib.paths import REPO_ROOT
+    from lib.tracks import get_track
+
+    track = track or get_track("deblur")
+    path = Path(path).resolve()
+    shown = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
+    if path.parent == track.shipped_dir.resolve():
+        return f"随课程发布的模型（`{shown}`）"
+    if path.parent.parent.name == "published" or path.parent == track.published_dir().resolve():
+        return f"你的模型（`{shown}`，由 `make train` 发布）"
+    return f"你的模型（`{shown}`，你自己的训练）"
+
+
+# the methods' names in scores and records -> what a learner reads in tables, ticks and legends
+METHOD_ZH = {
+    "blurred input": "模糊输入",
+    "sharp (ground truth)": "清晰原图",
+    "unsharp mask": "反锐化掩模",
+    "Richardson-Lucy": "Richardson-Lucy 反卷积",
+    "Wiener": "Wiener 反卷积",
+    "NAFNet": "NAFNet",
+    "NAFNet + TLC": "NAFNet + TLC",
+}
+
+
+def method_zh(name: str) -> str:
+    """A method's Chinese label (:data:`METHOD_ZH`; a name it lacks is shown as it is)."""
+    return METHOD_ZH.get(name, name)

@@ -176,3 +176,57 @@ def merged_page_cer(results: list[dict], split: str, tolerance: float = 0.0) -> 
     if not merged:
         raise ValueError(f"merged_page_cer: no bench has split {split!r}")
     return merged
+
+
+# The 30-page TLC readings of notebook 04 (bench_deblur_strokes.py): per split, the recorded files of the shipped
+# model with TLC, the seed-2 model of the same recipe with TLC, and both without TLC.
+TLC_READINGS = {
+    "heldout": ("heldout30", "heldout30_seed2", "heldout30_plain"),
+    "heldout_tilt": ("heldout_tilt30_shipped", "heldout_tilt30_seed2", "heldout_tilt30_plain"),
+    "test_A": ("test_a30", "test_a30_seed2", "test_a30_plain"),
+}
+TLC_MODELS = ("shipped", "recipe_s2_x4")  # the two models' names in the readings; "<name> + TLC" with TLC
+SAME_PAGE = 0.002  # the readings' shared rows (blurred, sharp) agree to one character in 500 per page
+
+
+def tlc_reading(results_dir, readings=TLC_READINGS, models=TLC_MODELS) -> dict:
+    """Does TLC help or hinder the reading? The recorded per-page CERs (``results_dir``: the folder of
+    ``deblur_strokes_<tag>.json``) of two models with and without TLC, averaged page by page over the models:
+    ``cer`` (split -> method -> per-page CERs), ``arrays`` (split -> {不带 TLC, 带 TLC, 模糊输入}),
+    ``effect`` (split -> the paired difference without - with TLC: > 0 reads better with TLC), and the splits
+    where the interval lies wholly above 0 (``helps``) or below (``hurts``). The one source of notebooks 00,
+    02, 03 and 04's sentence on TLC and the reading."""
+    results_dir = Path(results_dir)
+    cer = {
+        s: merged_page_cer([load_results(results_dir / f"deblur_strokes_{tag}.json") for tag in tags], s, SAME_PAGE)
+        for s, tags in readings.items()
+    }
+    arrays = {
+        s: {
+            "不带 TLC": np.mean([c[m] for m in models], axis=0),
+            "带 TLC": np.mean([c[m + " + TLC"] for m in models], axis=0),
+            "模糊输入": c[BLURRED],
+        }
+        for s, c in cer.items()
+    }
+    effect = {s: paired_cer_difference(a["不带 TLC"], a["带 TLC"]) for s, a in arrays.items()}
+    return {
+        "cer": cer,
+        "arrays": arrays,
+        "effect": effect,
+        "models": len(models),
+        "helps": [s for s, d in effect.items() if d["low"] > 0],
+        "hurts": [s for s, d in effect.items() if d["high"] < 0],
+    }
+
+
+def tlc_reading_line_zh(reading: dict) -> str:
+    """One Chinese sentence of :func:`tlc_reading` for a summary: the splits, pages, models and where TLC
+    resolvably helps or hinders (95 % intervals of the paired difference; the words follow the intervals)."""
+    pages = "、".join(f"{s} {d['pages']} 页" for s, d in reading["effect"].items())
+    per = "；".join(f"{s} 不带 − 带 {difference_text(d)}" for s, d in reading["effect"].items())
+    return (
+        f"TLC 与可读性（记录的逐页读数：{pages}，{reading['models']} 个模型逐页平均，CER 不带 − 带 TLC，"
+        f"大于 0 表示 TLC 帮读）：{per}。区间整个高于 0 的分组：{'、'.join(reading['helps']) or '没有'}；"
+        f"整个低于 0 的：{'、'.join(reading['hurts']) or '没有'}（notebook 04 第 6 节）"
+    )

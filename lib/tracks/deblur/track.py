@@ -3,7 +3,7 @@
 Data: :mod:`lib.tracks.deblur.data` renders document pages (:mod:`lib.data.pages`) and blurs them
 (:mod:`lib.data.degrade`) in the competition layout; :mod:`lib.data.prepare` downsamples, crops and
 filters them. Model: :mod:`lib.models.nafnet` (+ :mod:`lib.models.tlc` at test time). Training:
-the engine's restoration task with the winner's stages and loss phases (lib/configs/deblur.yaml).
+the engine's restoration task with the solution's stages and loss phases (lib/configs/deblur.yaml).
 Evaluation: test_A against the blurred input and the classical baselines of :mod:`lib.tracks.deblur.baselines`
 tuned on the validation pages. Submission: :mod:`lib.export` with TLC and ``predict.py``.
 """
@@ -96,7 +96,7 @@ class DeblurTrack(BlurredPages, Track):
     def train_data(self, prepared):
         """Training patches (gradient-filtered meta file), the held-out pages whole for validation,
         and for the all-data fine-tune the training patches plus the held-out pages' own patches,
-        cropped and filtered alike (the winner's data_preparation_all.py), not 100 whole pages
+        cropped and filtered alike (the solution's data_preparation_all.py), not 100 whole pages
         among thousands of crops."""
         from lib.data.pairs import list_pairs
         from lib.data.prepare import read_meta_file

@@ -77,3 +77,69 @@ def test_means_table_averages_the_seeds_and_marks_missing_splits():
     assert lines[3] == "| 冠军方案损失（2 个随机种子） | +1.10 dB / 0.320 | +1.10 dB / 0.320 |"
     assert lines[4] == "| 冠军方案损失 + TLC（2 个随机种子） | +1.60 dB / 0.320 | +1.60 dB / 0.320 |"
     assert lines[5] == "| 三段都用 L1（1 个随机种子） | +2.00 dB / 0.200 | — |"
+
+
+def test_ms_ssim_verdicts_and_the_course_question_wording():
+    from lib.tracks.deblur.claims import verdict_word_zh, with_ms_ssim
+
+    runs = []
+    for name, base in (("recipe", 0.90), ("l1_only", 0.95), ("no_all_data", 0.90)):
+        for seed in (0, 1):
+            r = run(name, seed, 1.0, 0.3)
+            for row in r["rows"]:
+                row["ms_ssim"] = base + seed * 0.001
+            runs.append(r)
+    verdicts = with_ms_ssim({"runs": runs, "verdicts": []}, ["l1_only", "no_all_data"])
+    by = {(v["variant"], v["split"]): v for v in verdicts}
+    assert {v["metric"] for v in verdicts} == {"ms_ssim"} and not any(v["variant"] == "tlc" for v in verdicts)
+    assert by[("l1_only", "test_A")]["difference"] == pytest.approx(-0.05)
+    assert by[("l1_only", "test_A")]["verdict"] == "contradicts"  # higher MS-SSIM is better
+    assert by[("no_all_data", "test_A")]["verdict"] == "not resolved"
+    assert verdict_word_zh("l1_only", "supports") == "支持"
+    assert verdict_word_zh("no_all_data", "supports") == "做法更好"  # no claim of the write-up to support
+    table = verdict_markdown(verdicts, ["no_all_data", "l1_only"])
+    assert "| MS-SSIM |" in table and "| 2+2 |" in table
+    assert table.index("全量数据微调") < table.index("Charbonnier")  # in the order asked for
+
+
+def test_speed_rows_time_each_schedule_from_the_recorded_rates():
+    from lib.tracks.deblur.claims import speed_rows
+
+    record = {
+        "stages": [
+            {"batch_size": 8, "patch_size": 64, "iterations_per_second": 2.0},
+            {"batch_size": 4, "patch_size": 128, "iterations_per_second": 0.5},
+        ]
+    }
+    runs = [
+        {
+            "name": "recipe",
+            "train_pixels": 100,
+            "stages": [
+                {"batch_size": 8, "patch_size": 64, "iters": 60},
+                {"batch_size": 4, "patch_size": 128, "iters": 30},
+            ],
+        },
+        {"name": "fixed_patch", "train_pixels": 100, "stages": [{"batch_size": 4, "patch_size": 128, "iters": 45}]},
+    ]
+    rows = {r["variant"]: r for r in speed_rows(record, runs)}
+    assert rows["recipe"]["minutes"] == pytest.approx((60 / 2.0 + 30 / 0.5) / 60)
+    assert rows["recipe"]["seconds_per_iteration"] == pytest.approx(90 / 90)
+    assert rows["fixed_patch"]["minutes"] == pytest.approx(90 / 60)
+    with pytest.raises(ValueError, match="no recorded rate"):
+        speed_rows({"stages": record["stages"][:1]}, runs)
+    with pytest.raises(ValueError, match="no recorded run"):
+        speed_rows(record, runs[:1])
+
+
+def test_every_recorded_recipe_run_has_a_chinese_label():
+    import json
+    from pathlib import Path
+
+    from lib.tracks.deblur.claims import recipe_run_zh
+
+    runs = json.loads((Path(__file__).parents[3] / "bench/results/deblur_recipe.json").read_text(encoding="utf-8"))
+    labels = [recipe_run_zh(r["name"]) for r in runs["runs"]]
+    assert len(set(labels)) == len(labels) and all("第" in label for label in labels)
+    with pytest.raises(KeyError, match="no Chinese label"):
+        recipe_run_zh("r9_unknown")

@@ -129,3 +129,29 @@ def test_difference_text_shows_the_mean_and_interval_with_signs():
     text = difference_text(d)
     assert text == f"{d['mean_difference']:+.3f}（{d['low']:+.3f}, {d['high']:+.3f}）"
     assert difference_text({"mean_difference": -0.0123, "low": -0.02, "high": 0.004}) == "-0.012（-0.020, +0.004）"
+
+
+def test_tlc_reading_averages_two_models_and_names_the_resolved_splits(tmp_path):
+    import json
+
+    from lib.tracks.deblur.strokes import BLURRED, tlc_reading, tlc_reading_line_zh
+
+    rng = np.random.default_rng(0)
+    blurred = rng.uniform(0.2, 0.4, 30)
+    readings = {}
+    for split, gap in (("a", 0.05), ("b", 0.0)):  # TLC lowers the CER by 0.05 on a, not at all on b
+        plain = blurred - 0.02 + rng.normal(0, 0.003, 30)
+        files = {
+            f"{split}_with": {"shipped + TLC": plain - gap, "m2 + TLC": plain - gap},
+            f"{split}_plain": {"shipped": plain, "m2": plain},
+        }
+        for tag, methods in files.items():
+            ocr = {m: {split: {"page_cer": list(v)}} for m, v in {**methods, BLURRED: blurred}.items()}
+            (tmp_path / f"deblur_strokes_{tag}.json").write_text(json.dumps({"ocr": ocr}))
+        readings[split] = (f"{split}_with", f"{split}_plain")
+    result = tlc_reading(tmp_path, readings, ("shipped", "m2"))
+    assert result["effect"]["a"]["mean_difference"] == pytest.approx(0.05)
+    assert result["helps"] == ["a"] and result["hurts"] == []
+    assert result["arrays"]["b"]["模糊输入"] == pytest.approx(blurred)
+    line = tlc_reading_line_zh(result)
+    assert "a 30 页" in line and "2 个模型" in line and "区间整个高于 0 的分组：a；" in line
