@@ -1,4 +1,4 @@
-"""Track ``retouch``: options (the winning solution's numbers), the loss mix against NumPy, the data generator
+"""Track ``retouch``: options (the source solution's numbers), the loss mix against NumPy, the data generator
 (same seed, same bytes; layout; held-out face), validation and the loader of a real download, the
 region metrics and baselines against NumPy, and the evaluation table on the smoke data."""
 
@@ -274,3 +274,16 @@ def test_negatives_are_faceless_scenes_with_only_K():
     for split in ("val", "test_A"):  # never outside train
         assert make_sample(0, split, 0, opts)[3].any()
     assert set(NEGATIVES) == {"coffee", "chelsea", "rocket"}
+
+
+def test_budget_v100_estimate_uses_the_course_gpu():
+    """One V100 for every estimate: notebook 08's latency and the full schedule's GPU hours
+    (lib.check_full.GPU) assume the same peak and efficiency."""
+    from lib.check_full import GPU
+    from lib.models.gunet import gunet_from_config
+    from lib.tracks.retouch.track import budget
+
+    b = budget(gunet_from_config("retouch-demo"), (48, 48), repeats=1, backends=("dygraph",))
+    assert b["v100_efficiency_assumed"] == GPU["efficiency"]
+    expected_ms = 1000 * 2 * b["conv_macs"] / (GPU["fp32_peak_flops"] * GPU["efficiency"])
+    assert abs(b["v100_ms_estimate"] - expected_ms) < 1e-9
