@@ -202,3 +202,56 @@ def plot_psnr_vs_params(runs: list[dict], experiment: str = "width_depth", input
     ax.set_title(f"{experiment}：每个点一个随机种子，黑色：均值 ± 标准差", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+# ---------------------------------------------------------------------------------------------- evaluation tables
+# the method names of the evaluation (lib.tracks.deblur.evaluate, shared by this track) as the notebook shows them
+METHOD_ZH = {
+    "blurred input": "模糊输入",
+    "unsharp mask": "反锐化掩模",
+    "Richardson-Lucy": "Richardson-Lucy 反卷积",
+    "Wiener": "维纳滤波",
+    "SDWNet": "SDWNet",
+    "NAFNet": "NAFNet",
+}
+METHODS_HEADERS_ZH = {
+    "method": "方法",
+    "psnr": "PSNR (dB)",
+    "ms_ssim": "MS-SSIM",
+    "score": "得分",
+    "seconds_per_image": "每页秒数",
+}
+READABILITY_HEADERS_ZH = {
+    "split": "划分",
+    "method": "方法",
+    "pages": "页数",
+    "psnr": "PSNR (dB)",
+    "ms_ssim": "MS-SSIM",
+    "cer": "OCR 字符错误率",
+    "grid": "网格度量",
+}
+SPLIT_ZH = {"test_A": "test_A", "heldout": "留出字体与模糊", "scans": "真实扫描页"}
+
+
+def method_zh(name: str) -> str:
+    """A method's name in the notebook's Chinese (unknown names unchanged)."""
+    return METHOD_ZH.get(name, name)
+
+
+def methods_table_zh(rows: list[dict], digits: int = 4):
+    """``Track.evaluate``'s ``methods`` rows as a table with Chinese headers and method names."""
+    import pandas as pd
+
+    table = pd.DataFrame(rows)[[c for c in METHODS_HEADERS_ZH if c in rows[0]]].round(digits)
+    table["method"] = table["method"].map(method_zh)
+    return table.rename(columns=METHODS_HEADERS_ZH)
+
+
+def readability_table_zh(rows: list[dict], digits: int = 4):
+    """``Track.evaluate``'s ``readability`` rows (split, method, pages, PSNR, MS-SSIM, CER, grid) in Chinese."""
+    import pandas as pd
+
+    table = pd.DataFrame(rows)[[c for c in READABILITY_HEADERS_ZH if c in rows[0]]].round(digits)
+    table["method"] = table["method"].map(method_zh)
+    table["split"] = table["split"].map(lambda s: SPLIT_ZH.get(s, s))
+    return table.rename(columns=READABILITY_HEADERS_ZH)

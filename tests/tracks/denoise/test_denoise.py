@@ -504,3 +504,24 @@ def test_shipped_demo_model_beats_the_tuned_classical_denoisers_at_every_noise_l
     for label, rows in groups:
         model, noisy, best = _rows(rows)
         assert model["psnr"] > noisy["psnr"] and model["psnr"] > best["psnr"], (label, model, best)
+
+
+def test_format_table_is_in_chinese():
+    from lib.tracks.denoise.baselines import METHODS
+    from lib.tracks.denoise.track import METHOD_ZH, format_table
+
+    assert set(METHODS) | {"noisy input", "MIRNetV2"} == set(METHOD_ZH)
+    rows = [
+        {"method": "noisy input", "params": {}, "psnr": 24.79, "ssim": 0.5621, "seconds_per_image": 0.0},
+        {
+            "method": "NL-means (skimage)",
+            "params": {"h_factor": 3.0},
+            "psnr": 29.28,
+            "ssim": 0.8152,
+            "seconds_per_image": 0.105,
+        },
+    ]
+    header, first, second = format_table(rows).splitlines()
+    assert header.split()[:2] == ["方法", "PSNR"] and "每张秒数" in header and "method" not in header
+    assert first.startswith("带噪输入") and "24.79" in first
+    assert second.startswith("非局部均值（skimage）") and second.rstrip().endswith("h_factor=3")

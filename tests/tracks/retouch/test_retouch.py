@@ -261,7 +261,7 @@ def test_crop_box_is_the_densest_window_and_stage_labels():
     y, x = blemish_crop_box(mask, size)
     assert mask[y : y + size, x : x + size].sum() == max(sums.values())
     full = resolve_options(TRACK.train_options(TRACK.config("full")), TRACK.task)
-    assert stage_labels(full) == ["l1 + color | all flips", "psnr | h-flips", "psnr + msssim | h-flips"]
+    assert stage_labels(full) == ["l1 + color｜全部翻转", "psnr｜只水平翻转", "psnr + msssim｜只水平翻转"]
 
 
 def test_negatives_are_faceless_scenes_with_only_K():
@@ -287,3 +287,33 @@ def test_budget_v100_estimate_uses_the_course_gpu():
     assert b["v100_efficiency_assumed"] == GPU["efficiency"]
     expected_ms = 1000 * 2 * b["conv_macs"] / (GPU["fp32_peak_flops"] * GPU["efficiency"])
     assert abs(b["v100_ms_estimate"] - expected_ms) < 1e-9
+
+
+def test_tables_and_figure_labels_are_in_chinese():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from lib.tracks.retouch.evaluate import ABLATION_OUTPUTS, METHOD_ZH, format_table, method_zh
+    from lib.tracks.retouch.viz import VARIANT_ZH, plot_inside_outside, variant_zh
+
+    assert set(BASELINES) | {"input (blemished)", "RetouchGUNet"} == set(METHOD_ZH)
+    assert all(method_zh(o) != o for o in ABLATION_OUTPUTS)
+    rows = [
+        {
+            "method": m,
+            "psnr": 34.0,
+            "ssim": 0.99,
+            "ms_ssim": 0.99,
+            "psnr_inside": 21.0,
+            "psnr_outside": 38.0,
+            "seconds_per_image": 0.04,
+        }
+        for m in METHOD_ZH
+    ]
+    table = format_table(rows).splitlines()
+    assert table[0].startswith("方法") and "瑕疵内" in table[0] and "method" not in table[0]
+    assert [line.split()[0] for line in table[2:]] == ["输入（有瑕疵）", "OpenCV", "双边滤波磨皮", "RetouchGUNet"]
+    fig = plot_inside_outside(rows)
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert ticks == [METHOD_ZH[m] for m in METHOD_ZH]
+    assert "旧" in variant_zh("shipped demo (400 iterations, 48 training views)") and len(VARIANT_ZH) == 4

@@ -78,3 +78,21 @@ def test_bench_table_shows_mean_and_spread_of_each_variant():
     assert list(zh.columns[:3]) == ["变体", "随机种子数", "参数量"] and list(zh["变体"]) == list(table["variant"])
     fig = plot_psnr_vs_params(runs, "wavelet", input_psnr=20.0)
     assert len(fig.axes[0].collections) >= 2
+
+
+def test_evaluation_tables_are_in_chinese():
+    from lib.tracks.sdwnet.viz import METHOD_ZH, methods_table_zh, readability_table_zh
+
+    rows = [
+        {"method": m, "params": "", "psnr": 20.0 + i, "ms_ssim": 0.9, "score": 0.5, "seconds_per_image": 0.1 * (i + 1)}
+        for i, m in enumerate(METHOD_ZH)
+    ]
+    table = methods_table_zh(rows)
+    assert list(table.columns) == ["方法", "PSNR (dB)", "MS-SSIM", "得分", "每页秒数"]
+    assert list(table["方法"])[:4] == ["模糊输入", "反锐化掩模", "Richardson-Lucy 反卷积", "维纳滤波"]
+    assert table["每页秒数"].tolist() == [round(0.1 * (i + 1), 4) for i in range(len(rows))]
+    readable = readability_table_zh(
+        [{"split": "heldout", "method": "blurred input", "pages": 3, "psnr": 19.0, "ms_ssim": 0.8, "cer": 0.2}]
+    )
+    assert list(readable.columns) == ["划分", "方法", "页数", "PSNR (dB)", "MS-SSIM", "OCR 字符错误率"]
+    assert readable.iloc[0].tolist()[:2] == ["留出字体与模糊", "模糊输入"]
