@@ -147,6 +147,37 @@ BENCH_HEADERS_ZH = {
 }
 
 
+# bench/bench_sdwnet.py's experiments, variants and claims (lib.tracks.sdwnet.lab.VARIANTS) in the notebook's Chinese
+EXPERIMENT_ZH = {
+    "crops": "离线窗口 vs 在线裁剪",
+    "width_depth": "宽度 vs 深度",
+    "wavelet": "有 / 无小波分支",
+    "nafnet": "SDWNet vs NAFNet",
+}
+VARIANT_ZH = {
+    "offline": "离线窗口",
+    "online": "在线裁剪",
+    "base d8 x4": "基准 d8×4",
+    "wide d11 x2": "宽 d11×2",
+    "deep d6 x8": "深 d6×8",
+    "with wavelet": "有小波分支",
+    "without wavelet": "无小波分支",
+    "SDWNet d4 x2": "SDWNet d4×2",
+    "NAFNet (deblur demo)": "NAFNet（deblur 演示配置）",
+}
+
+
+def variant_zh(name: str) -> str:
+    """A bench variant (or experiment) name in Chinese; unknown names unchanged."""
+    return VARIANT_ZH.get(name, EXPERIMENT_ZH.get(name, name))
+
+
+def claim_zh(claim: str) -> str:
+    """A bench claim "A > B" with both sides in Chinese: "A 好于 B"."""
+    ours, _, theirs = claim.partition(" > ")
+    return f"{variant_zh(ours)} 好于 {variant_zh(theirs)}" if theirs else variant_zh(claim)
+
+
 def bench_table(summary: list[dict], experiment: str, zh: bool = False):
     """One experiment of lib.tracks.sdwnet.lab.summarize as a table: mean ± sample standard deviation over seeds
     (``zh``: the headers in Chinese, for the notebook)."""
@@ -171,7 +202,11 @@ def bench_table(summary: list[dict], experiment: str, zh: bool = False):
         )
     table = pd.DataFrame(rows)
     table = table.loc[:, (table != "").any(axis=0)] if len(table) else table
-    return table.rename(columns=BENCH_HEADERS_ZH) if zh else table
+    if not zh:
+        return table
+    if len(table):
+        table["variant"] = table["variant"].map(variant_zh)
+    return table.rename(columns=BENCH_HEADERS_ZH)
 
 
 def plot_psnr_vs_params(runs: list[dict], experiment: str = "width_depth", input_psnr: float | None = None):
