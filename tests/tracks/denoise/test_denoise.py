@@ -525,3 +525,13 @@ def test_format_table_is_in_chinese():
     assert header.split()[:2] == ["方法", "PSNR"] and "每张秒数" in header and "method" not in header
     assert first.startswith("带噪输入") and "24.79" in first
     assert second.startswith("非局部均值（skimage）") and second.rstrip().endswith("h_factor=3")
+
+
+def test_pipeline_stage_titles_are_in_chinese():
+    from lib.tracks.denoise.data import pipeline_stages
+    from lib.tracks.denoise.data.teaching import STAGE_ZH
+
+    image = (np.random.default_rng(0).random((16, 16, 3)) * 255).astype(np.uint8)
+    stages, _ = pipeline_stages(image, iso=800, seed=0)
+    assert list(STAGE_ZH) == list(stages)
+    assert all(any(ord(ch) > 0x2E80 for ch in title) for title in STAGE_ZH.values())
