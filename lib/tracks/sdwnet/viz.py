@@ -248,6 +248,7 @@ METHOD_ZH = {
     "Wiener": "维纳滤波",
     "SDWNet": "SDWNet",
     "NAFNet": "NAFNet",
+    "sharp (ground truth)": "清晰原图（真值）",
 }
 METHODS_HEADERS_ZH = {
     "method": "方法",
