@@ -248,12 +248,33 @@ def noise_sweep(model, clean_images, isos=SWEEP_ISOS, classical=None, seed: int 
     return out
 
 
+# the methods' names as the notebook shows them (lib.tracks.denoise.baselines.METHODS, the input and the model)
+METHOD_ZH = {
+    "noisy input": "带噪输入",
+    "NL-means (skimage)": "非局部均值（skimage）",
+    "wavelet (skimage)": "小波收缩（skimage）",
+    "TV Chambolle (skimage)": "全变差 Chambolle（skimage）",
+    "fastNlMeansDenoisingColored (OpenCV)": "彩色快速非局部均值（OpenCV）",
+    "MIRNetV2": "MIRNetV2",
+}
+
+
+def method_zh(name: str) -> str:
+    """A method's name in Chinese (unknown names unchanged)."""
+    return METHOD_ZH.get(name, name)
+
+
 def format_table(rows: list[dict]) -> str:
-    """The evaluation rows as a text table (method, PSNR, SSIM, seconds per image, parameters)."""
-    lines = [f"{'method':<38}{'PSNR':>8}{'SSIM':>8}{'s/img':>8}  params"]
+    """The evaluation rows as a text table with Chinese headers and method names (method, PSNR, SSIM,
+    seconds per image, parameters)."""
+    lines = ["方法" + " " * 26 + f"{'PSNR':>8}{'SSIM':>8}{'每张秒数':>8}  参数"]  # aligned as the rows below
     for r in rows:
         params = ", ".join(f"{k}={v:g}" for k, v in r["params"].items())
-        lines.append(f"{r['method']:<38}{r['psnr']:8.2f}{r['ssim']:8.4f}{r['seconds_per_image']:8.3f}  {params}")
+        name = method_zh(r["method"])
+        pad = 30 - sum(2 if ord(ch) > 0x2E80 else 1 for ch in name)  # CJK characters take two columns
+        lines.append(
+            f"{name}{' ' * max(pad, 1)}{r['psnr']:8.2f}{r['ssim']:8.4f}{r['seconds_per_image']:12.3f}  {params}"
+        )
     return "\n".join(lines)
 
 

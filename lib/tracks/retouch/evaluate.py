@@ -180,14 +180,39 @@ def quality_checks(rows: list[dict], tolerance_db: float, model_name: str = "Ret
     }
 
 
+# the methods' and the ablation's names as the notebook shows them
+METHOD_ZH = {
+    "input (blemished)": "输入（有瑕疵）",
+    "OpenCV inpainting (detected blemishes)": "OpenCV 修复（检测到的瑕疵）",
+    "bilateral skin smoothing": "双边滤波磨皮",
+    "RetouchGUNet": "RetouchGUNet",
+}
+ABLATION_ZH = {
+    "input J": "输入 J",
+    "I = (J - D) / (1 + K)": "模型输出 I = (J - D) / (1 + K)",
+    "K only: J / (1 + K)": "只用 K：J / (1 + K)",
+    "D only: J - D": "只用 D：J - D",
+}
+
+
+def method_zh(name: str) -> str:
+    """A method's (or an ablation output's) name in Chinese; unknown names unchanged."""
+    return METHOD_ZH.get(name, ABLATION_ZH.get(name, name))
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)  # CJK characters take two columns
+
+
 def format_table(rows: list[dict]) -> str:
-    """The comparison table as fixed-width text (one line per method)."""
-    head = f"{'method':<40}{'PSNR':>8}{'SSIM':>8}{'MS-SSIM':>9}{'PSNR in':>9}{'PSNR out':>10}{'s/img':>7}"
-    lines = [head, "-" * len(head)]
+    """The comparison table as fixed-width text (one line per method), headers and names in Chinese."""
+    head = "方法" + " " * 30 + f"{'PSNR':>8}{'SSIM':>8}{'MS-SSIM':>9}{'瑕疵内':>6}{'瑕疵外':>7}{'每张秒数':>5}"
+    lines = [head, "-" * _width(head)]
     for r in rows:
+        name = method_zh(r["method"])
         lines.append(
-            f"{r['method']:<40}{r['psnr']:>8.2f}{r['ssim']:>8.4f}{r['ms_ssim']:>9.4f}"
-            f"{r['psnr_inside']:>9.2f}{r['psnr_outside']:>10.2f}{r['seconds_per_image']:>7.2f}"
+            f"{name}{' ' * max(34 - _width(name), 1)}{r['psnr']:>8.2f}{r['ssim']:>8.4f}{r['ms_ssim']:>9.4f}"
+            f"{r['psnr_inside']:>9.2f}{r['psnr_outside']:>10.2f}{r['seconds_per_image']:>9.2f}"
         )
     return "\n".join(lines)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lib.check_full import GPU as _GPU
 from lib.tracks.base import Track
 from lib.train.registry import register_loss
 
@@ -121,10 +122,10 @@ class RetouchTrack(Track):
 TRACK = RetouchTrack()
 
 
-# V100 (SXM2) float32 peak: 15.7 TFLOP/s. Small depthwise / gated convolutions reach a fraction of it;
-# V100_EFFICIENCY is the assumed fraction for the estimate (stated, not measured: no GPU here).
-V100_PEAK_FLOPS = 15.7e12
-V100_EFFICIENCY = 0.2
+# The V100 of every GPU estimate in the course, from one place (lib.check_full.GPU, also behind the full
+# schedule's GPU hours): fp32 peak 15.7 TFLOP/s x an assumed efficiency (stated, not measured: no GPU here).
+V100_PEAK_FLOPS = _GPU["fp32_peak_flops"]
+V100_EFFICIENCY = _GPU["efficiency"]
 LATENCY_BUDGET_MS = 50.0  # the final round: over 50 ms per image (V100) scored zero on speed
 
 

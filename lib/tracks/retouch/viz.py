@@ -9,14 +9,15 @@ import numpy as np
 
 
 def stage_labels(options: dict) -> list[str]:
-    """A short name per phase: its loss mix and its flips, e.g. ``l1 + color | all flips``."""
+    """A short name per phase: its loss mix (the loss names of the config) and its flips in Chinese,
+    e.g. ``l1 + color｜全部翻转``."""
     labels = []
     for phase in options["phases"]:
         loss = phase["loss"]
         terms = [loss] if isinstance(loss, str) else [k for k in loss if k not in ("name", "msssim_weights")]
         flips = phase.get("augment") or {}
         hflip_only = flips.get("rotate") is False and flips.get("vflip") is False
-        labels.append(" + ".join(terms) + (" | h-flips" if hflip_only else " | all flips"))
+        labels.append(" + ".join(terms) + ("｜只水平翻转" if hflip_only else "｜全部翻转"))
     return labels
 
 
@@ -87,14 +88,35 @@ def plot_inside_outside(rows: list[dict], input_name: str = "input (blemished)")
     """PSNR inside and outside the blemishes per method (bars), the input's as dashed lines."""
     import matplotlib.pyplot as plt
 
+    from .evaluate import method_zh
+
     names = [r["method"] for r in rows]
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.2))
     for ax, key, title in ((axes[0], "psnr_inside", "瑕疵内"), (axes[1], "psnr_outside", "瑕疵外")):
         values = [r[key] for r in rows]
         ax.barh(range(len(rows)), values, color=["C7" if n == input_name else "C0" for n in names])
-        ax.set_yticks(range(len(rows)), names, fontsize=8)
+        ax.set_yticks(range(len(rows)), [method_zh(n) for n in names], fontsize=8)
         ax.axvline(next(r[key] for r in rows if r["method"] == input_name), ls="--", color="k", lw=1)
         ax.set(title=f"{title} PSNR (dB)", xlim=(min(values) - 2, max(values) + 1))
         ax.invert_yaxis()
     fig.tight_layout()
     return fig
+
+
+# bench/bench_retouch_variants.py's variants (its record's names) as the notebook shows them: the first row was the
+# shipped demo model of its time (400 iterations, 48 training views), not the one in checkpoints/ now
+VARIANT_ZH = {
+    "shipped demo (400 iterations, 48 training views)": (
+        "旧的演示配方（400 次迭代，48 个训练视图；不是现在随课程发布的模型）"
+    ),
+    "k_pool 1, schedule x2": "计划 ×2（800 次迭代，48 个训练视图）",
+    "k_pool 8, schedule x1": "k_pool 8（K 按 8×8 平均；400 次迭代，48 个训练视图）",
+    "k_pool 1, schedule x2, 480 training views": (
+        "计划 ×2、480 个训练视图（现在演示模型的配方，bench 里单独训练的一次）"
+    ),
+}
+
+
+def variant_zh(name: str) -> str:
+    """A bench variant's name in Chinese (unknown names unchanged)."""
+    return VARIANT_ZH.get(name, name)

@@ -147,6 +147,37 @@ BENCH_HEADERS_ZH = {
 }
 
 
+# bench/bench_sdwnet.py's experiments, variants and claims (lib.tracks.sdwnet.lab.VARIANTS) in the notebook's Chinese
+EXPERIMENT_ZH = {
+    "crops": "离线窗口 vs 在线裁剪",
+    "width_depth": "宽度 vs 深度",
+    "wavelet": "有 / 无小波分支",
+    "nafnet": "SDWNet vs NAFNet",
+}
+VARIANT_ZH = {
+    "offline": "离线窗口",
+    "online": "在线裁剪",
+    "base d8 x4": "基准 d8×4",
+    "wide d11 x2": "宽 d11×2",
+    "deep d6 x8": "深 d6×8",
+    "with wavelet": "有小波分支",
+    "without wavelet": "无小波分支",
+    "SDWNet d4 x2": "SDWNet d4×2",
+    "NAFNet (deblur demo)": "NAFNet（deblur 演示配置）",
+}
+
+
+def variant_zh(name: str) -> str:
+    """A bench variant (or experiment) name in Chinese; unknown names unchanged."""
+    return VARIANT_ZH.get(name, EXPERIMENT_ZH.get(name, name))
+
+
+def claim_zh(claim: str) -> str:
+    """A bench claim "A > B" with both sides in Chinese: "A 好于 B"."""
+    ours, _, theirs = claim.partition(" > ")
+    return f"{variant_zh(ours)} 好于 {variant_zh(theirs)}" if theirs else variant_zh(claim)
+
+
 def bench_table(summary: list[dict], experiment: str, zh: bool = False):
     """One experiment of lib.tracks.sdwnet.lab.summarize as a table: mean ± sample standard deviation over seeds
     (``zh``: the headers in Chinese, for the notebook)."""
@@ -171,7 +202,11 @@ def bench_table(summary: list[dict], experiment: str, zh: bool = False):
         )
     table = pd.DataFrame(rows)
     table = table.loc[:, (table != "").any(axis=0)] if len(table) else table
-    return table.rename(columns=BENCH_HEADERS_ZH) if zh else table
+    if not zh:
+        return table
+    if len(table):
+        table["variant"] = table["variant"].map(variant_zh)
+    return table.rename(columns=BENCH_HEADERS_ZH)
 
 
 def plot_psnr_vs_params(runs: list[dict], experiment: str = "width_depth", input_psnr: float | None = None):
@@ -202,3 +237,57 @@ def plot_psnr_vs_params(runs: list[dict], experiment: str = "width_depth", input
     ax.set_title(f"{experiment}：每个点一个随机种子，黑色：均值 ± 标准差", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+# ---------------------------------------------------------------------------------------------- evaluation tables
+# the method names of the evaluation (lib.tracks.deblur.evaluate, shared by this track) as the notebook shows them
+METHOD_ZH = {
+    "blurred input": "模糊输入",
+    "unsharp mask": "反锐化掩模",
+    "Richardson-Lucy": "Richardson-Lucy 反卷积",
+    "Wiener": "维纳滤波",
+    "SDWNet": "SDWNet",
+    "NAFNet": "NAFNet",
+    "sharp (ground truth)": "清晰原图（真值）",
+}
+METHODS_HEADERS_ZH = {
+    "method": "方法",
+    "psnr": "PSNR (dB)",
+    "ms_ssim": "MS-SSIM",
+    "score": "得分",
+    "seconds_per_image": "每页秒数",
+}
+READABILITY_HEADERS_ZH = {
+    "split": "划分",
+    "method": "方法",
+    "pages": "页数",
+    "psnr": "PSNR (dB)",
+    "ms_ssim": "MS-SSIM",
+    "cer": "OCR 字符错误率",
+    "grid": "网格度量",
+}
+SPLIT_ZH = {"test_A": "test_A", "heldout": "留出字体与模糊", "scans": "真实扫描页"}
+
+
+def method_zh(name: str) -> str:
+    """A method's name in the notebook's Chinese (unknown names unchanged)."""
+    return METHOD_ZH.get(name, name)
+
+
+def methods_table_zh(rows: list[dict], digits: int = 4):
+    """``Track.evaluate``'s ``methods`` rows as a table with Chinese headers and method names."""
+    import pandas as pd
+
+    table = pd.DataFrame(rows)[[c for c in METHODS_HEADERS_ZH if c in rows[0]]].round(digits)
+    table["method"] = table["method"].map(method_zh)
+    return table.rename(columns=METHODS_HEADERS_ZH)
+
+
+def readability_table_zh(rows: list[dict], digits: int = 4):
+    """``Track.evaluate``'s ``readability`` rows (split, method, pages, PSNR, MS-SSIM, CER, grid) in Chinese."""
+    import pandas as pd
+
+    table = pd.DataFrame(rows)[[c for c in READABILITY_HEADERS_ZH if c in rows[0]]].round(digits)
+    table["method"] = table["method"].map(method_zh)
+    table["split"] = table["split"].map(lambda s: SPLIT_ZH.get(s, s))
+    return table.rename(columns=READABILITY_HEADERS_ZH)

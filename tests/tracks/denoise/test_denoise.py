@@ -1,5 +1,5 @@
-"""Track ``denoise`` (issue 12): the winning solution's numbers in the config, the SIDD-layout generator and
-loader, the winning solution's patch cutting, the tuned classical denoisers, export size, the TIPC chain (lite
+"""Track ``denoise`` (issue 12): the solution's numbers in the config, the SIDD-layout generator and
+loader, the solution's patch cutting, the tuned classical denoisers, export size, the TIPC chain (lite
 train -> export -> infer on the exported model) and the shipped checkpoint's quality bar."""
 
 import csv
@@ -56,7 +56,7 @@ def test_epochs_convert_to_iterations_as_the_seeds_dataloader_counts_them():
 
 
 def test_full_profile_holds_the_seeds_numbers():
-    """full = the winning solution's train_denoising_1card.py: progressive stages in epochs of the prepared
+    """full = the solution's train_denoising_1card.py: progressive stages in epochs of the prepared
     patches, Charbonnier on the clipped output, MixUp from the 6th epoch, a 3-epoch warm-up."""
     from lib.models.mirnet_v2 import MIRNET_CONFIGS
     from lib.train.engine import resolve_options
@@ -70,7 +70,7 @@ def test_full_profile_holds_the_seeds_numbers():
     assert cfg["train"]["optimizer"] == {"name": "adam", "lr": 2e-4, "betas": [0.9, 0.999]}
     assert [p["loss"] for p in cfg["train"]["phases"]] == ["charbonnier"]
     assert cfg["train"]["task"] == {"clip_output": True, "mixup_from_epoch": 5, "mixup_beta": 1.2}
-    # on SIDD-Medium's 96,000 patches: the winning solution's iterations, MixUp from iteration 5 x 96000 / 8,
+    # on SIDD-Medium's 96,000 patches: the solution's iterations, MixUp from iteration 5 x 96000 / 8,
     # the warm-up over 3 epochs of batch 8
     opts = resolve_options(resolve_epochs(TRACK.train_options(cfg), SIDD_MEDIUM_PATCHES), TRACK.task)
     assert [s["iters"] for s in opts["stages"]] == epochs_to_iters(SEED_EPOCHS, SEED_BATCHES, SIDD_MEDIUM_PATCHES)
@@ -280,7 +280,7 @@ def test_patches_are_the_seeds_random_windows_of_their_source(tmp_path, smoke_da
         folder = prepared.root / row["split"]
         assert np.array_equal(read_image(folder / "input" / row["patch"]), noisy[y : y + ps, x : x + ps])
         assert np.array_equal(read_image(folder / "groundtruth" / row["patch"]), gt[y : y + ps, x : x + ps])
-    assert prepared.pairs("train")[0][0].name == "1_1.png"  # the winning solution's <image>_<patch>.png
+    assert prepared.pairs("train")[0][0].name == "1_1.png"  # the solution's <image>_<patch>.png
     assert dd.prepare_patches("smoke", source=smoke_data, out=tmp_path / "p1").skipped
     # the same bytes from worker processes (forced on for this tiny set)
     monkeypatch.setattr(dd.patches, "MIN_PARALLEL_PIXELS", 0)
@@ -504,3 +504,34 @@ def test_shipped_demo_model_beats_the_tuned_classical_denoisers_at_every_noise_l
     for label, rows in groups:
         model, noisy, best = _rows(rows)
         assert model["psnr"] > noisy["psnr"] and model["psnr"] > best["psnr"], (label, model, best)
+
+
+def test_format_table_is_in_chinese():
+    from lib.tracks.denoise.baselines import METHODS
+    from lib.tracks.denoise.track import METHOD_ZH, format_table
+
+    assert set(METHODS) | {"noisy input", "MIRNetV2"} == set(METHOD_ZH)
+    rows = [
+        {"method": "noisy input", "params": {}, "psnr": 24.79, "ssim": 0.5621, "seconds_per_image": 0.0},
+        {
+            "method": "NL-means (skimage)",
+            "params": {"h_factor": 3.0},
+            "psnr": 29.28,
+            "ssim": 0.8152,
+            "seconds_per_image": 0.105,
+        },
+    ]
+    header, first, second = format_table(rows).splitlines()
+    assert header.split()[:2] == ["方法", "PSNR"] and "每张秒数" in header and "method" not in header
+    assert first.startswith("带噪输入") and "24.79" in first
+    assert second.startswith("非局部均值（skimage）") and second.rstrip().endswith("h_factor=3")
+
+
+def test_pipeline_stage_titles_are_in_chinese():
+    from lib.tracks.denoise.data import pipeline_stages
+    from lib.tracks.denoise.data.teaching import STAGE_ZH
+
+    image = (np.random.default_rng(0).random((16, 16, 3)) * 255).astype(np.uint8)
+    stages, _ = pipeline_stages(image, iso=800, seed=0)
+    assert list(STAGE_ZH) == list(stages)
+    assert all(any(ord(ch) > 0x2E80 for ch in title) for title in STAGE_ZH.values())

@@ -1,4 +1,4 @@
-"""Track ``denoise`` on a small fake copy of the winning solution's own folder (sldyns/MIRNetV2_paddle):
+"""Track ``denoise`` on a small fake copy of the solution's own folder (sldyns/MIRNetV2_paddle):
 ``SIDD_patches/train`` (patches ``<image>_<patch>.png`` cut by generate_patches_SIDD.py) and
 ``SIDD_patches/val`` (SIDD's validation blocks ``0000-0000.png``), each ``input/`` +
 ``groundtruth/``. They are trained on as they are, the validation blocks are the test set the

@@ -1,4 +1,4 @@
-"""Track ``retouch``: options (the winning solution's numbers), the loss mix against NumPy, the data generator
+"""Track ``retouch``: options (the source solution's numbers), the loss mix against NumPy, the data generator
 (same seed, same bytes; layout; held-out face), validation and the loader of a real download, the
 region metrics and baselines against NumPy, and the evaluation table on the smoke data."""
 
@@ -261,7 +261,7 @@ def test_crop_box_is_the_densest_window_and_stage_labels():
     y, x = blemish_crop_box(mask, size)
     assert mask[y : y + size, x : x + size].sum() == max(sums.values())
     full = resolve_options(TRACK.train_options(TRACK.config("full")), TRACK.task)
-    assert stage_labels(full) == ["l1 + color | all flips", "psnr | h-flips", "psnr + msssim | h-flips"]
+    assert stage_labels(full) == ["l1 + color｜全部翻转", "psnr｜只水平翻转", "psnr + msssim｜只水平翻转"]
 
 
 def test_negatives_are_faceless_scenes_with_only_K():
@@ -274,3 +274,46 @@ def test_negatives_are_faceless_scenes_with_only_K():
     for split in ("val", "test_A"):  # never outside train
         assert make_sample(0, split, 0, opts)[3].any()
     assert set(NEGATIVES) == {"coffee", "chelsea", "rocket"}
+
+
+def test_budget_v100_estimate_uses_the_course_gpu():
+    """One V100 for every estimate: notebook 08's latency and the full schedule's GPU hours
+    (lib.check_full.GPU) assume the same peak and efficiency."""
+    from lib.check_full import GPU
+    from lib.models.gunet import gunet_from_config
+    from lib.tracks.retouch.track import budget
+
+    b = budget(gunet_from_config("retouch-demo"), (48, 48), repeats=1, backends=("dygraph",))
+    assert b["v100_efficiency_assumed"] == GPU["efficiency"]
+    expected_ms = 1000 * 2 * b["conv_macs"] / (GPU["fp32_peak_flops"] * GPU["efficiency"])
+    assert abs(b["v100_ms_estimate"] - expected_ms) < 1e-9
+
+
+def test_tables_and_figure_labels_are_in_chinese():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from lib.tracks.retouch.evaluate import ABLATION_OUTPUTS, METHOD_ZH, format_table, method_zh
+    from lib.tracks.retouch.viz import VARIANT_ZH, plot_inside_outside, variant_zh
+
+    assert set(BASELINES) | {"input (blemished)", "RetouchGUNet"} == set(METHOD_ZH)
+    assert all(method_zh(o) != o for o in ABLATION_OUTPUTS)
+    rows = [
+        {
+            "method": m,
+            "psnr": 34.0,
+            "ssim": 0.99,
+            "ms_ssim": 0.99,
+            "psnr_inside": 21.0,
+            "psnr_outside": 38.0,
+            "seconds_per_image": 0.04,
+        }
+        for m in METHOD_ZH
+    ]
+    table = format_table(rows).splitlines()
+    assert table[0].startswith("方法") and "瑕疵内" in table[0] and "method" not in table[0]
+    assert [line.split()[0] for line in table[2:]] == ["输入（有瑕疵）", "OpenCV", "双边滤波磨皮", "RetouchGUNet"]
+    fig = plot_inside_outside(rows)
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert ticks == [METHOD_ZH[m] for m in METHOD_ZH]
+    assert "旧" in variant_zh("shipped demo (400 iterations, 48 training views)") and len(VARIANT_ZH) == 4

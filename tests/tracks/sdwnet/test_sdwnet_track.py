@@ -1,4 +1,4 @@
-"""Track ``sdwnet``: the winning solution's numbers in ``full``, the Charbonnier + SSIM loss against NumPy and
+"""Track ``sdwnet``: the solution's numbers in ``full``, the Charbonnier + SSIM loss against NumPy and
 scikit-image, the model options of the ablations (no wavelet branch, branch widths), the gather
 upsampling and the edge-padded deployment network, offline vs online crops, training through the
 engine, the evaluation table and its quality bar, and the submission's predict.py on awkward files."""
@@ -45,7 +45,7 @@ def test_registered_with_its_notebook_and_zip():
 def test_full_profile_is_the_reference_repository():
     cfg = TRACK.config("full")
     assert cfg["train"]["stages"] == [{"batch_size": 12, "patch_size": 256, "epochs": 500}]
-    # the winning solution's 500 epochs of GoPro (2,103 frames x 24 windows, batch 12) were 2,103,000 iterations
+    # the solution's 500 epochs of GoPro (2,103 frames x 24 windows, batch 12) were 2,103,000 iterations
     assert resolve_epochs(TRACK.train_options(cfg), 2103 * 24)["stages"][0]["iters"] == 2_103_000
     # the same 500 epochs of 900 full-size pages (48 windows each): ceil(500 x 43,200 / 12)
     opts = resolve_options(resolve_epochs(TRACK.train_options(cfg), 900 * 48), TRACK.task)

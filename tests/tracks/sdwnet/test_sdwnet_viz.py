@@ -75,6 +75,35 @@ def test_bench_table_shows_mean_and_spread_of_each_variant():
     assert list(table["PSNR (dB)"]) == [f"21.100 ± {np.std([21.0, 21.2], ddof=1):.3f}", "20.500 ± 0.000"]
     assert "OCR CER" not in table.columns  # no CER measured in this experiment
     zh = bench_table(summarize(runs), "wavelet", zh=True)
-    assert list(zh.columns[:3]) == ["变体", "随机种子数", "参数量"] and list(zh["变体"]) == list(table["variant"])
+    assert list(zh.columns[:3]) == ["变体", "随机种子数", "参数量"] and list(zh["变体"]) == ["有小波分支", "无小波分支"]
     fig = plot_psnr_vs_params(runs, "wavelet", input_psnr=20.0)
     assert len(fig.axes[0].collections) >= 2
+
+
+def test_evaluation_tables_are_in_chinese():
+    from lib.tracks.sdwnet.viz import METHOD_ZH, methods_table_zh, readability_table_zh
+
+    rows = [
+        {"method": m, "params": "", "psnr": 20.0 + i, "ms_ssim": 0.9, "score": 0.5, "seconds_per_image": 0.1 * (i + 1)}
+        for i, m in enumerate(METHOD_ZH)
+    ]
+    table = methods_table_zh(rows)
+    assert list(table.columns) == ["方法", "PSNR (dB)", "MS-SSIM", "得分", "每页秒数"]
+    assert list(table["方法"])[:4] == ["模糊输入", "反锐化掩模", "Richardson-Lucy 反卷积", "维纳滤波"]
+    assert table["每页秒数"].tolist() == [round(0.1 * (i + 1), 4) for i in range(len(rows))]
+    readable = readability_table_zh(
+        [{"split": "heldout", "method": "blurred input", "pages": 3, "psnr": 19.0, "ms_ssim": 0.8, "cer": 0.2}]
+    )
+    assert list(readable.columns) == ["划分", "方法", "页数", "PSNR (dB)", "MS-SSIM", "OCR 字符错误率"]
+    assert readable.iloc[0].tolist()[:2] == ["留出字体与模糊", "模糊输入"]
+
+
+def test_bench_names_are_in_chinese():
+    from lib.tracks.sdwnet.lab import VARIANTS
+    from lib.tracks.sdwnet.viz import claim_zh, variant_zh
+
+    for experiment, variants in VARIANTS.items():
+        assert variant_zh(experiment) != experiment
+        assert all(variant_zh(v) != v or v.startswith("SDWNet") for v in variants)
+    assert claim_zh("offline > online") == "离线窗口 好于 在线裁剪"
+    assert claim_zh("wide d11 x2 > deep d6 x8") == "宽 d11×2 好于 深 d6×8"

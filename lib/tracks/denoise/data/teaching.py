@@ -8,6 +8,16 @@ import numpy as np
 GREY_LEVELS = np.linspace(0.02, 0.9, 12)  # flat raw grey levels of raw_noise_variance (never mutated)
 
 
+# the names of pipeline_stages' steps as the notebook's figure titles show them
+STAGE_ZH = {
+    "sRGB input": "sRGB 输入",
+    "raw mosaic (linear)": "raw 马赛克（线性）",
+    "noisy raw": "加噪的 raw",
+    "processed clean": "处理回 sRGB（干净）",
+    "processed noisy": "处理回 sRGB（带噪）",
+}
+
+
 def pipeline_stages(image: np.ndarray, iso: float, seed: int = 0) -> tuple[dict, dict]:
     """Every step of the noise synthesis for one uint8 RGB image (even sides): the sRGB input, the
     unprocessed raw mosaic (H x W, linear), the same with shot + read noise, and both processed
