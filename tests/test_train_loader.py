@@ -173,7 +173,7 @@ def test_every_track_gives_its_loader_options_per_profile(track_name):
 
 
 def test_a_global_batch_that_the_processes_cannot_share_is_an_error(monkeypatch, data, tmp_path):
-    """deblur's full batches [8, 5, 4, 2, 1, 1] are the winner's on one GPU: two processes cannot
+    """deblur's full batches [8, 5, 4, 2, 1, 1] (once per run) are the solution's on one GPU: two processes cannot
     split 5 without changing the recipe, so the run stops before anything is built or read."""
     from lib.tracks import get_track
 
@@ -183,7 +183,7 @@ def test_a_global_batch_that_the_processes_cannot_share_is_an_error(monkeypatch,
     with pytest.raises(
         ValueError,
         match=r"stages\[1\]: batch_size 5 is the global batch and cannot be split "
-        r"evenly over 2 processes.*\[8, 5, 4, 2, 1, 1\]",
+        r"evenly over 2 processes.*\[8, 5, 4, 2, 1, 1, 8, 5, 4, 2, 1, 1, 8, 5, 4, 2, 1, 1\]",
     ):
         Trainer(options, TrainData(train=[], all=[], val=[]), tmp_path / "never")
 
