@@ -26,9 +26,9 @@ def time_tab(track: str, side: int = 1000) -> dict:
     return {
         "tab": track,
         "pixels": side * side,
-        "seconds": round(result.seconds, 2),
-        "seconds_per_megapixel": round(result.seconds / (side * side / 1e6), 1),
-        "with_drawing": round(total, 2),
+        "seconds": result.seconds,
+        "seconds_per_megapixel": result.seconds / (side * side / 1e6),
+        "with_drawing": total,
         "model_input": result.model_input,
     }
 
@@ -42,7 +42,9 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"unknown tab(s) {unknown}; the tabs: {', '.join(TABS)}")
     for track in args.tabs:
-        print(time_tab(track, args.side), flush=True)
+        record = time_tab(track, args.side)
+        shown = {k: round(v, 2) if isinstance(v, float) else v for k, v in record.items()}
+        print(shown, flush=True)
     return 0
 
 
