@@ -1,7 +1,7 @@
 """TLC (lib.models.tlc) is a property of the model: :func:`tlc_model` converts a trained model with
 the training size and factor of the profile's ``tlc`` section (lib/configs/deblur.yaml; full: the
-winner's 256 px x 2.5), not the last training stage's patch: full's last stage is 1024 px, whose
-2560-px window would cover every tile and leave TLC without effect."""
+winner's predict.py: NAFNetLocal's default 256 px x 2.5 = 640 px), not a training stage's patch (its training
+patches reach 384 px, whose 960-px window would cover nearly a whole 1024 x 724 tile and leave TLC little to do)."""
 
 from __future__ import annotations
 

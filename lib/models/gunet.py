@@ -462,7 +462,7 @@ class RetouchGUNet(gUNet):
     * a 6-channel head (``outconv``: K = channels 0-2, D = channels 3-5) instead of the RGB
       residual, zero-initialised so that a fresh network is the identity (K = D = 0: I = J), and
       the recovery ``I = (J - D) / (1 + K)`` with K clamped to >= -1 + k_eps (:func:`recover_clean`);
-    * ``k_pool`` (the course's option, not the winning solution's; 1 = off): K average-pooled over k_pool x k_pool
+    * ``k_pool`` (the course's option, not the retouching solution's; 1 = off): K average-pooled over k_pool x k_pool
       cells and upsampled bilinearly, so K can only be the smooth, global degradation the model
       says it is; skin texture then cannot leak into K (a power of 2 dividing the padding multiple).
 

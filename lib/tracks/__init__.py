@@ -1,4 +1,4 @@
-"""The course's tracks: one winning solution each, found by name.
+"""The course's tracks: one source solution each (lib.tracks.sources), found by name.
 
     >>> from lib.tracks import get_track, load_model
     >>> track = get_track("deblur")           # lib.tracks.deblur.track.DeblurTrack

@@ -1,4 +1,4 @@
-"""What a track is: one winning solution taught end to end.
+"""What a track is: one source solution taught end to end.
 
 A track is its options file (``lib/configs/<track>.yaml``: every section with the smoke / demo /
 full profiles side by side) plus a :class:`Track` subclass in its folder ``lib/tracks/<track>/`` that says

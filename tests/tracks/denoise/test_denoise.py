@@ -359,7 +359,7 @@ def test_deployable_copy_computes_the_same_network():
 # ----------------------------------------------------------------------------- TIPC: lite train -> export -> infer
 @pytest.mark.slow
 def test_lite_train_export_and_infer_on_the_exported_model(tmp_path, smoke_data):
-    """The winning solution's TIPC lite_train_lite_infer chain in the smoke profile: train, evaluate, export
+    """The reproduction entry's TIPC lite_train_lite_infer chain in the smoke profile: train, evaluate, export
     (Paddle Inference + ONNX checked against dygraph), infer one image through the exported model
     from the command line, and run the submission's predict.py from a clean folder."""
     from lib.export import run_submission

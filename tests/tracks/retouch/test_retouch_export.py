@@ -1,4 +1,4 @@
-"""Track ``retouch``: the exported model is under the winning solution's 10 MB limit (the full 'retouch'
+"""Track ``retouch``: the exported model is under the competition's 10 MB limit (the full 'retouch'
 configuration and the demo one), the submission (shared lib.export path) agrees with dygraph, and
 its predict.py restores faces from a clean folder."""
 
