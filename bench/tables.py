@@ -915,6 +915,7 @@ def gate_table(method: str, tag: str, label: str, base: str) -> list[str]:
 
 table("deblur_recipe_x8_gate")(lambda: gate_table("recipe_x8 + TLC", "recipe_x8", "8x", "4x"))
 table("deblur_deep10_gate")(lambda: gate_table("deep10_x4 + TLC", "deep10", "10-block", "2 blocks"))
+table("deblur_msssim255_gate")(lambda: gate_table("msssim255_x4 + TLC", "msssim255", "data_range 255", "data_range 1"))
 
 
 @table("check_full")

@@ -195,6 +195,11 @@ HAND_KEPT = (
         {0: "pages160_cs_psnr_x4 + TLC", 2: "pages160_cs_psnr_s2_x4 + TLC"},
     ),
     cand.Candidate("the 冠军方案's 10-block bottleneck", "冠军方案的 10 块瓶颈", {0: "deep10_x4 + TLC"}),
+    cand.Candidate(
+        "MS-SSIM as the solution ran it (data_range 255)",
+        "MS-SSIM 按冠军方案的代码（data_range 255）",
+        {0: "msssim255_x4 + TLC"},
+    ),
 )
 
 
