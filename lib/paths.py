@@ -25,6 +25,13 @@ DATA_ENV = "COURSE_DATA"
 SHIPPED_ENV = "COURSE_SHIPPED"
 
 
+def shown_path(path) -> str:
+    """``path`` as a reader should see it: relative to the repository when inside it (no trace of the
+    machine that ran it in a stored notebook), else as it is."""
+    path = Path(path).resolve()
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
 def shipped_only() -> bool:
     """The instructor's switch, ``COURSE_SHIPPED=1``: every notebook's training cell loads the
     shipped demo model instead of training, so any notebook runs in a few minutes."""

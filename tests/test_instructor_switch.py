@@ -23,7 +23,7 @@ def test_switch_on_loads_the_shipped_model_and_trains_nothing(own_run, monkeypat
     monkeypatch.setattr(launch, "run_single", lambda *a, **k: pytest.fail("trained despite COURSE_SHIPPED=1"))
     monkeypatch.setattr(launch, "relaunch", lambda *a, **k: pytest.fail("trained despite COURSE_SHIPPED=1"))
     assert launch.train_track("deblur", "smoke") == own_run.shipped_dir
-    assert "COURSE_SHIPPED=1: not training" in capsys.readouterr().out
+    assert "COURSE_SHIPPED=1：不训练" in capsys.readouterr().out
     assert (own_run.shipped_dir / "log.csv").is_file()  # what the notebook plots instead of its own log
     assert own_run.find_checkpoint("smoke") == own_run.shipped_dir / "model.pdparams"
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lib.paths import CHECKPOINT_DIR
+from lib.paths import CHECKPOINT_DIR, shown_path
 from lib.train.__main__ import main as train_main
 
 import pytest
@@ -29,7 +29,7 @@ def test_make_train_publishes_the_learners_model_and_leaves_the_shipped_ones(tmp
     assert result.returncode == 0, result.stderr[-3000:]
     published = tmp_path / "runs" / "published" / "retouch_gunet_smoke"
     assert (published / "model.pdparams").is_file() and (published / "metrics.json").is_file()
-    assert f"published to {published}" in result.stdout
+    assert f"已发布到 {shown_path(published)}" in result.stdout
     assert tree_digest(CHECKPOINT_DIR) == before  # nothing under checkpoints/ changed
 
 

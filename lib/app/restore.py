@@ -73,13 +73,9 @@ def model_of(track_name: str, profile: str | None = None, deployed: bool = True)
 
 def model_file(track_name: str, profile: str | None = None) -> str:
     """The checkpoint the tab restores with, relative to the repository when inside it."""
-    from ..paths import REPO_ROOT
+    from ..paths import shown_path
 
-    path = model_of(track_name, profile, deployed=False).checkpoint_path
-    try:
-        return str(path.resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
+    return shown_path(model_of(track_name, profile, deployed=False).checkpoint_path)
 
 
 def ocr_engine():

@@ -154,11 +154,12 @@ def ensure_generated(root, params: dict, generate, summary=lambda manifest: "", 
     ``params`` (nothing written, unless ``force``); else ``generate()``, which builds ``root`` with
     :func:`build_atomically` and returns the manifest. A non-empty folder without a manifest (a
     real download?) is never replaced unless ``force``. ``summary(manifest)`` describes the set."""
+    from ..paths import shown_path
     from .pairs import DataError
 
     root = Path(root)
     if not force and is_up_to_date(root, params):
-        print(f"{root}: up to date ({summary(read_manifest(root))})")
+        print(f"{shown_path(root)}：已是最新（{summary(read_manifest(root))}）")
         return root
     if root.is_dir() and any(root.iterdir()) and read_manifest(root) is None and not force:
         raise DataError(
@@ -168,7 +169,7 @@ def ensure_generated(root, params: dict, generate, summary=lambda manifest: "", 
         )
     start = time.perf_counter()
     manifest = generate()
-    print(f"{root}: wrote {summary(manifest)} in {time.perf_counter() - start:.1f} s")
+    print(f"{shown_path(root)}：已生成（{summary(manifest)}），用时 {time.perf_counter() - start:.1f} 秒")
     return root
 
 

@@ -58,7 +58,7 @@ import cv2
 import numpy as np
 
 from ..config import ConfigError, active_profile, check_keys, load_config
-from ..paths import DATA_DIR, generated_data_root
+from ..paths import DATA_DIR, generated_data_root, shown_path
 from .analysis import DEFAULT_GRADIENT, GRADIENT_SCORES, collect_sizes, size_summary
 from .folders import MANIFEST, build_atomically, is_up_to_date, read_manifest, run_jobs
 from .pairs import DataError, read_image, validate_pairs
@@ -377,15 +377,15 @@ class PrepareResult:
 
     def summary(self) -> str:
         s = self.stats
-        state = "up to date, reused" if self.skipped else f"prepared in {self.seconds:.1f} s"
+        state = "已是最新，沿用" if self.skipped else f"用时 {self.seconds:.1f} 秒准备"
         return (
-            f"{self.root} ({state})\n"
-            f"  downsample x{self.factor:g}, patch {self.options['patch_size']}, stride "
-            f"{self.options['stride']}, gradient threshold {self.options['grad_threshold']:g}\n"
-            f"  train images {s['train_images']}, validation images {s['val_images']}\n"
-            f"  patches {s['patches']}: kept {s['kept']} ({s['kept_pct']:.1f}%), "
-            f"dropped {s['dropped']} ({100 - s['kept_pct']:.1f}%)\n"
-            f"  validation patches (all-data fine-tune) {s['val_patches']}: kept {s['val_kept']}"
+            f"{shown_path(self.root)}（{state}）\n"
+            f"  下采样 x{self.factor:g}，图块 {self.options['patch_size']}，步长 "
+            f"{self.options['stride']}，梯度阈值 {self.options['grad_threshold']:g}\n"
+            f"  训练图 {s['train_images']} 张，验证图 {s['val_images']} 张\n"
+            f"  图块 {s['patches']} 个：保留 {s['kept']}（{s['kept_pct']:.1f}%），"
+            f"丢弃 {s['dropped']}（{100 - s['kept_pct']:.1f}%）\n"
+            f"  验证图块（全数据微调用）{s['val_patches']} 个：保留 {s['val_kept']}"
         )
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 import lib
 from lib.config import PROFILES, ConfigError, active_profile, parse_setting
 from lib.env import select_device
+from lib.paths import shown_path
 from lib.tracks import get_track, track_names
 
 import paddle
@@ -176,22 +177,22 @@ def main(argv=None) -> int:
     trainer = track.trainer(profile, out, prepared=prepared, **overrides)
     resumed = trainer.resume()
     print(
-        f"[{track.name} {profile}] {device}, rank {trainer.rank}/{trainer.world_size}, run folder {out}, "
-        + (f"resumed at iteration {trainer.iteration}" if resumed else "new run")
-        + f", {trainer.total_iters} iterations in all",
+        f"[{track.name} {profile}] {device}，rank {trainer.rank}/{trainer.world_size}，运行目录 {shown_path(out)}，"
+        + (f"从第 {trainer.iteration} 次迭代接着训练" if resumed else "新的运行")
+        + f"，共 {trainer.total_iters} 次迭代",
         flush=True,
     )
     trainer.fit(stop_after=args.iters)
     last = [r for r in trainer.history if trainer.best_metric in r]
     if last and trainer.rank == 0:
         shown = ", ".join(f"{k} {last[-1][k]:.4f}" for k in trainer.task_class.metric_keys if k in last[-1])
-        print(f"validation at {last[-1]['iteration']}: {shown}")
+        print(f"第 {last[-1]['iteration']} 次迭代的验证：{shown}")
     if (args.publish or args.ship) and trainer.iteration >= trainer.total_iters and trainer.rank == 0:
         command = "python -m lib.train " + " ".join(sys.argv[1:] if argv is None else argv)
         dest = track.publish(
             trainer, profile, data=args.data, command=command, dest=track.shipped_dir if args.ship else None
         )
-        print(f"{'shipped' if args.ship else 'published'} to {dest}")
+        print(f"{'已作为随课程发布的模型写入' if args.ship else '已发布到'} {shown_path(dest)}")
     return 0
 
 

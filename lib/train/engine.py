@@ -612,7 +612,7 @@ class Trainer:
         )
         if print_lines:
             shown = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items())
-            print(f"validation at {self.iteration}: {shown}", flush=True)
+            print(f"第 {self.iteration} 次迭代的验证：{shown}", flush=True)
         if self.best_metric not in metrics:
             raise KeyError(f"validation returned {sorted(metrics)}, no best_metric {self.best_metric!r}")
         if metrics[self.best_metric] > self.best_score:
@@ -649,8 +649,8 @@ class Trainer:
             reset_optimizer_state(optimizer)
         if self.rank == 0 and not self.quiet:
             print(
-                f"phase {phase.index} starts a new run at iteration {self.iteration}: the "
-                f"{phase.options['restart_from']} weights of phase {phase.index - 1}, optimizer state reset",
+                f"第 {phase.index} 阶段在第 {self.iteration} 次迭代重新开始：从第 {phase.index - 1} 阶段的 "
+                f"{phase.options['restart_from']} 权重出发，优化器状态清零",
                 flush=True,
             )
 

@@ -81,7 +81,7 @@ def relaunch(args: list[str], nproc: int, log_dir: Path | None = None, bar: bool
     """Run ``python -m lib.train ARGS`` in ``nproc`` processes; follow rank 0's log; return the exit code."""
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="train-launch-"))
     cmd = launch_command(args, nproc, log_dir)
-    print(f"launching {nproc} processes (logs in {log_dir})", flush=True)
+    print(f"启动 {nproc} 个进程（日志在 {log_dir}）", flush=True)
     follower, pending = _Follower(bar), ""
     with open(log_dir / "launcher.log", "w") as launcher_log:
         proc = subprocess.Popen(cmd, stdout=launcher_log, stderr=subprocess.STDOUT)
@@ -176,13 +176,13 @@ def train_track(track: str, profile: str | None = None, nproc: int | None = None
     instructor's switch ``COURSE_SHIPPED=1`` it trains nothing and returns the shipped model's
     folder (``checkpoints/<track>_<model>_demo``, with its ``log.csv``)."""
     from ..config import active_profile
-    from ..paths import SHIPPED_ENV, shipped_only
+    from ..paths import SHIPPED_ENV, shipped_only, shown_path
     from ..tracks import get_track
 
     profile = active_profile(profile)
     if shipped_only():
         shipped = get_track(track).shipped_dir
-        print(f"{SHIPPED_ENV}=1: not training; using the shipped model {shipped} (its log.csv and metrics.json)")
+        print(f"{SHIPPED_ENV}=1：不训练，直接用随课程发布的模型 {shown_path(shipped)}（及其 log.csv 与 metrics.json）")
         return shipped
     nproc = default_nproc(track, profile) if nproc is None else int(nproc)
     args = ["--config", track, "--profile", profile, *extra]

@@ -267,10 +267,10 @@ def _summary(manifest: dict) -> str:
     sizes = manifest["sizes"]
     copies = "".join(variant.summary(manifest) for variant in PAGE_VARIANTS)
     return (
-        f"{counts['train']} train pairs{copies} (long side ~{sizes['train']['median_long_side']} px), "
-        f"{counts['test_A']} test_A pairs (~{sizes['test_A']['median_long_side']} px), "
-        f"{counts.get('heldout', 0)} held-out-font/blur pages, {counts.get('scans', 0)} blurred scans, "
-        f"profile {manifest['profile']}, random seed {manifest['seed']}"
+        f"train {counts['train']} 对{copies}（长边约 {sizes['train']['median_long_side']} px），"
+        f"test_A {counts['test_A']} 对（约 {sizes['test_A']['median_long_side']} px），"
+        f"换字体与模糊的 heldout {counts.get('heldout', 0)} 页，模糊扫描页 {counts.get('scans', 0)} 页，"
+        f"规模 {manifest['profile']}，随机种子 {manifest['seed']}"
     )
 
 

@@ -145,12 +145,12 @@ def which_model_zh(path, track=None) -> str:
     own training run (``runs/train/``, notebook 03), with its folder relative to the repository."""
     from pathlib import Path
 
-    from lib.paths import REPO_ROOT
+    from lib.paths import shown_path
     from lib.tracks import get_track
 
     track = track or get_track("deblur")
     path = Path(path).resolve()
-    shown = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
+    shown = shown_path(path)
     if path.parent == track.shipped_dir.resolve():
         return f"随课程发布的模型（`{shown}`）"
     if path.parent.parent.name == "published" or path.parent == track.published_dir().resolve():

@@ -686,8 +686,8 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False, desk_variant
 
     def summary(m):
         return ", ".join(
-            f"{k}: {v['photos']} photos + {v.get('clean_pages', 0)} clean pages "
-            f"(x{1 + m.get('desk_variants', 0)} with desk variants), {v['crops']} crops"
+            f"{k}：照片 {v['photos']} 张 + 无遮挡页 {v.get('clean_pages', 0)} 张"
+            f"（加桌面变体共 x{1 + m.get('desk_variants', 0)}），局部裁图 {v['crops']} 张"
             for k, v in m["counts"].items()
         )
 

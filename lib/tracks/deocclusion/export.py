@@ -26,8 +26,9 @@ import time
 import zipfile
 from pathlib import Path
 
-from lib.export import DIST_DIR, MODEL_META, PREDICT_TEMPLATE, REPO_ROOT, export_model, model_files, write_zip
+from lib.export import DIST_DIR, MODEL_META, PREDICT_TEMPLATE, export_model, model_files, write_zip
 from lib.models.deepfillv2 import remove_spectral_norm
+from lib.paths import shown_path
 
 import paddle
 import paddle.nn as nn
@@ -79,8 +80,7 @@ class InpainterExport(nn.Layer):
 def _relative(path) -> str | None:
     if not path:
         return None
-    path = Path(path).resolve()
-    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+    return shown_path(path)
 
 
 def export_networks(

@@ -242,7 +242,7 @@ def ensure_dataset(
         root,
         _params(profile, seed, opts),
         lambda: generate(root, profile, seed, opts, workers),
-        lambda manifest: str(manifest["counts"]),
+        lambda manifest: "，".join(f"{split} {n} 对" for split, n in manifest["counts"].items()),
         force,
     )
 

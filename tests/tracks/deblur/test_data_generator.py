@@ -295,7 +295,7 @@ def test_up_to_date_is_skipped_and_force_regenerates(tmp_path, capsys):
     start = time.perf_counter()
     make(tmp_path / "set", options={"n_train": 1, "n_test": 1})
     assert time.perf_counter() - start < 1.0
-    assert "up to date" in capsys.readouterr().out
+    assert "已是最新" in capsys.readouterr().out
     assert (root / "manifest.json").stat().st_mtime_ns == stamp
     make(tmp_path / "set", options={"n_train": 1, "n_test": 2})  # other options: regenerated
     assert len(list((root / "test_A" / "blur_image").iterdir())) == 2

@@ -139,8 +139,8 @@ def _params(profile: str, seed: int, opts: dict) -> dict:
 def _summary(manifest: dict) -> str:
     c = manifest["counts"]
     return (
-        f"{c['train']} SIDD-layout scenes from {len(manifest['options']['train_photos'])} photos, "
-        f"{c['test']} held-out test scenes, profile {manifest['profile']}, random seed {manifest['seed']}"
+        f"SIDD 布局的训练场景 {c['train']} 个（来自 {len(manifest['options']['train_photos'])} 张照片），"
+        f"留出的测试场景 {c['test']} 个，规模 {manifest['profile']}，随机种子 {manifest['seed']}"
     )
 
 

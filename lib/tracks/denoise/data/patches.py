@@ -18,7 +18,7 @@ from lib.data.folders import (
     run_jobs,
 )
 from lib.data.pairs import DataError, read_image
-from lib.paths import DATA_DIR, generated_data_root
+from lib.paths import DATA_DIR, generated_data_root, shown_path
 
 import cv2
 import numpy as np
@@ -114,10 +114,10 @@ class PreparedPatches:
 
     def summary(self) -> str:
         s = self.manifest["stats"]
-        state = "up to date, reused" if self.skipped else "prepared"
+        state = "已是最新，沿用" if self.skipped else "已准备"
         return (
-            f"{self.root} ({state}): {s['train_images']} training images -> {s['train_patches']} patches, "
-            f"{s['val_images']} validation images -> {s['val_patches']} patches, ps {self.manifest['options']['ps']}"
+            f"{shown_path(self.root)}（{state}）：训练图 {s['train_images']} 张 -> 图块 {s['train_patches']} 个，"
+            f"验证图 {s['val_images']} 张 -> 图块 {s['val_patches']} 个，ps {self.manifest['options']['ps']}"
         )
 
 
