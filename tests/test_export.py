@@ -152,6 +152,26 @@ def test_leaky_relu_keeps_its_slope_in_onnx(tmp_path):
     np.testing.assert_allclose(exportable(model).act(x).numpy(), paddle.nn.functional.leaky_relu(x, 0.2).numpy())
 
 
+def test_onnx_export_prints_nothing_and_a_failed_conversion_shows_paddle2onnx_log(tmp_path, capfd):
+    """paddle2onnx's own progress lines (C++ on the process's stdout, Python [INFO] lines) are held back; a
+    conversion that fails raises with them."""
+    from lib.export.onnx import export_onnx
+
+    paddle.seed(0)
+    model = _ConvLeaky()
+    model.eval()
+    capfd.readouterr()
+    export_model(model, tmp_path / "ok", check=(1, 3, 33, 21))
+    out = capfd.readouterr().out
+    assert "Paddle2ONNX" not in out and "[INFO]" not in out, out
+    broken = tmp_path / "broken" / "model"
+    broken.parent.mkdir()
+    broken.with_suffix(".json").write_text("{not a graph", encoding="utf-8")
+    broken.with_suffix(".pdiparams").write_bytes(b"")
+    with pytest.raises(RuntimeError, match="did not convert .*model.json; its log:\n(.|\n)*parse error"):
+        export_onnx(broken, tmp_path / "broken" / "model.onnx")
+
+
 # ---------------------------------------------------------------- which model `python -m lib.export` exports
 @pytest.fixture
 def no_trained_models(tmp_path, monkeypatch):

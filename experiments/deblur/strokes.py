@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from lib.tracks.deblur.claims import VARIANT_ZH
 from lib.tracks.deblur.strokes import BLURRED, METHOD_LABELS_ZH, SHARP, SPLIT_LABELS_ZH
 
 import numpy as np
@@ -377,13 +378,22 @@ def page_cers(texts: list[str], references: list[str]) -> dict:
     }
 
 
+def model_label_zh(name: str) -> str:
+    """A reading's model name in Chinese: a method's label, or a claims run ``<variant>-seed<k>`` (half-length
+    runs of bench_deblur_claims.py) as its recipe and seed."""
+    run = re.fullmatch(r"(\w+)-seed(\d+)", name)
+    if run and run.group(1) in VARIANT_ZH:
+        return f"{VARIANT_ZH[run.group(1)]}（半长，随机种子 {run.group(2)}）"
+    return METHOD_LABELS_ZH.get(name, name)
+
+
 def reading_table_markdown(results: dict, methods=None) -> str:
     """Markdown: one row per split, per method its OCR CER and stroke width relative to the sharp
     page (``CER / ×ratio``); the best CER of each row in bold (the sharp page excluded)."""
     methods = methods or [m for m in results["ocr"] if m != SHARP]
     by = {(r["split"], r["method"]): r for r in results["by_split"]}
     lines = [
-        "| 分组 | " + " | ".join(METHOD_LABELS_ZH.get(m, m) for m in methods) + " | 清晰原图 |",
+        "| 分组 | " + " | ".join(model_label_zh(m) for m in methods) + " | 清晰原图 |",
         "|---" * (len(methods) + 2) + "|",
     ]
     for split in dict.fromkeys(r["split"] for r in results["by_split"]):

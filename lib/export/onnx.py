@@ -11,7 +11,11 @@ it): export here does not use it at all, ONNX Runtime optimises the graph when i
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import sys
+import tempfile
 from pathlib import Path
 
 ONNX_OPSET = 13
@@ -37,6 +41,24 @@ def _drop_constant_pad_values(graph) -> int:
     return fixed
 
 
+@contextlib.contextmanager
+def _held_output():
+    """Hold what paddle2onnx prints while it converts (its C++ half writes progress lines straight to the
+    process's stdout, its Python half ``[INFO]`` lines with temporary paths): a learner reads only the
+    course's own lines. Yields a function returning the held text, for the error when conversion fails."""
+    held_py = io.StringIO()
+    sys.stdout.flush()
+    with tempfile.TemporaryFile(mode="w+b") as held_fd:
+        saved = os.dup(1)
+        try:
+            os.dup2(held_fd.fileno(), 1)
+            with contextlib.redirect_stdout(held_py):
+                yield lambda: held_py.getvalue() + (held_fd.seek(0) or held_fd.read().decode(errors="replace"))
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
 def export_onnx(prefix, onnx_path, opset: int = ONNX_OPSET) -> Path:
     """Convert the Paddle inference model at ``prefix`` to ONNX with paddle2onnx; returns the path.
 
@@ -49,16 +71,21 @@ def export_onnx(prefix, onnx_path, opset: int = ONNX_OPSET) -> Path:
     prefix, onnx_path = Path(prefix), Path(onnx_path)
     graph = prefix.with_suffix(".json") if prefix.with_suffix(".json").exists() else prefix.with_suffix(".pdmodel")
     raw = onnx_path.with_name(onnx_path.name + ".raw")
-    paddle2onnx.export(
-        str(graph),
-        str(prefix.with_suffix(".pdiparams")),
-        save_file=str(raw),
-        opset_version=opset,
-        enable_onnx_checker=True,
-        optimize_tool="none",
-    )
+    with _held_output() as held:
+        try:
+            paddle2onnx.export(
+                str(graph),
+                str(prefix.with_suffix(".pdiparams")),
+                save_file=str(raw),
+                opset_version=opset,
+                enable_onnx_checker=True,
+                optimize_tool="none",
+            )
+        except SystemExit:  # paddle2onnx ends the process (sys.exit) on a graph it cannot read
+            pass
+        log = held()
     if not raw.exists():  # paddle2onnx logs conversion errors instead of raising them
-        raise RuntimeError(f"paddle2onnx did not convert {graph} (see the log above)")
+        raise RuntimeError(f"paddle2onnx did not convert {graph}; its log:\n{log[-3000:]}")
     model = onnx.load(str(raw))
     _drop_constant_pad_values(model.graph)
     onnx.checker.check_model(model)

@@ -300,6 +300,12 @@ class Track:
             return None
         return json.loads(recorded.read_text(encoding="utf-8"))
 
+    def origin_zh(self, checkpoint) -> str:
+        """Whose model ``checkpoint`` is, for a notebook's labels: 随课程发布的模型 (under ``checkpoints/``)
+        or 你的模型 (a run or a published model of the learner's)."""
+        shipped = Path(checkpoint).resolve().is_relative_to(self.shipped_dir.resolve())
+        return "随课程发布的模型" if shipped else "你的模型"
+
     def published_dir(self, profile: str | None = None) -> Path:
         """Where ``--publish`` (``make train``) puts a learner's model of a profile:
         ``runs/published/<track>_<model>_<profile>/``, beside the runs and never over the shipped model

@@ -3,7 +3,8 @@
 Only the blurred-document solution won (1st on the A and B boards): it alone is "冠军方案". The others
 are "原方案", named by what they were. Notebooks show :meth:`Source.markdown_zh` in their first section
 (``get_track(name).source``); the README's solution lines equal the ``standing_zh`` here
-(tests/test_sources.py). Every link was checked against the repository or paper it names.
+(tests/test_sources.py). Every link was checked against the repository or paper it names, except the
+retouching project's page: AI Studio's project address made from its number (no copy of it was at hand).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ SOURCES = {
         OTHER_NAME_ZH,
         "百度网盘 AI 大赛“美颜：祛痘祛斑”赛道的方案（AI Studio 项目 6714032），A 榜、B 榜第一，决赛未获名次。",
         (
+            ("方案说明（AI Studio 项目）", "https://aistudio.baidu.com/aistudio/projectdetail/6714032"),
             ("gUNet 基础仓库", "https://github.com/IDKiro/gUNet"),
             ("gUNet 论文", "https://arxiv.org/abs/2209.11448"),
         ),

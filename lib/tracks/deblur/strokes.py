@@ -27,6 +27,7 @@ SPLIT_LABELS_ZH = {
     "test_A": "test_A（训练字体）",
     "heldout": "heldout（未见字体与抖动模糊）",
     "scans": "scans（真实扫描）",
+    "heldout_tilt": "heldout_tilt（未见字体，倾斜页的失焦模糊）",
     "heldout_fonts": "未见字体 + 训练模糊",
     "heldout_blur": "训练字体 + 未见抖动模糊",
     "mild_blur": "训练字体 + 训练模糊减半",

@@ -274,7 +274,7 @@ def check_root(root) -> list[str]:
 
     def check(split):
         pairs = validate_split(split, require_gt=split.name == "train")
-        return f"{split.name}: {len(pairs)} images, {sum(g is not None for _, _, g in pairs)} with {GT_DIR}"
+        return f"{split.name}：{len(pairs)} 张图，其中 {sum(g is not None for _, _, g in pairs)} 张有 {GT_DIR}"
 
     return check_each(splits, check)
 

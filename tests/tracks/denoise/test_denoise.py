@@ -236,7 +236,7 @@ def test_loader_reads_a_real_sidd_medium_layout_unchanged(tmp_path):
     assert [dd.scene_iso(n) for n, _, _ in pairs] == [100, 100, 1600, 1600]
     assert pairs[1][1].name == "0001_NOISY_SRGB_011.PNG" and pairs[1][2].name == "0001_GT_SRGB_011.PNG"
     assert dd.parse_scene_name("0001_001_S6_00100_00060_3200_L")["phone"] == "S6"
-    assert TRACK.check_data(tmp_path) == [f"{dd.SIDD_DATA}: 2 scenes, 4 noisy/GT pairs"]
+    assert TRACK.check_data(tmp_path) == [f"{dd.SIDD_DATA}：2 个场景，4 对带噪/真值图"]
 
 
 def test_every_layout_problem_is_reported_at_once_naming_the_files(tmp_path):

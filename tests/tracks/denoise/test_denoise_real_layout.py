@@ -64,8 +64,8 @@ def test_validation_blocks_are_the_test_set_and_checked(tmp_path):
     assert where == "SIDD_patches/val (SIDD's validation blocks)"
     assert [n for n, _, _ in pairs] == [f"val/{v}.png" for v in VAL]
     assert dd.check_root(root) == [
-        "SIDD_patches/train: 4 noisy patches, 4 with groundtruth",
-        "SIDD_patches/val: 3 noisy patches, 3 with groundtruth",
+        "SIDD_patches/train：带噪图块 4 个，其中 4 个有 groundtruth",
+        "SIDD_patches/val：带噪图块 3 个，其中 3 个有 groundtruth",
     ]
     (root / dd.PATCHES_DIR / "train" / "groundtruth" / "1_10.png").unlink()
     with pytest.raises(DataError, match="1_10"):

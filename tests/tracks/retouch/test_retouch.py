@@ -100,9 +100,9 @@ def test_loss_mix_bad_weights(kwargs):
 # ---------------------------------------------------------------------------------------------- data
 def test_layout_and_same_seed_same_bytes(smoke_root, tmp_path):
     assert check_root(smoke_root) == [
-        "test_A: 2 images, 2 with groundtruth",
-        "train: 4 images, 4 with groundtruth",
-        "val: 2 images, 2 with groundtruth",
+        "test_A：2 张图，其中 2 张有 groundtruth",
+        "train：4 张图，其中 4 张有 groundtruth",
+        "val：2 张图，其中 2 张有 groundtruth",
     ]
     again = ensure_dataset("smoke", tmp_path / "again", seed=0, workers=1)
     other = ensure_dataset("smoke", tmp_path / "other", seed=1, workers=1)
@@ -163,7 +163,7 @@ def test_a_real_download_is_read_unchanged(smoke_root, tmp_path):
             cv2.imwrite(str(root / "train" / folder / f"face_{i}.jpg"), cv2.imread(str(src)))
     (root / "test_A" / IMAGE_DIR).mkdir(parents=True)
     shutil.copy(smoke_root / "test_A" / IMAGE_DIR / "00000.png", root / "test_A" / IMAGE_DIR / "a.png")
-    assert check_root(root) == ["test_A: 1 images, 0 with groundtruth", "train: 4 images, 4 with groundtruth"]
+    assert check_root(root) == ["test_A：1 张图，其中 0 张有 groundtruth", "train：4 张图，其中 4 张有 groundtruth"]
     data = TRACK.train_data(root)
     assert len(data.train) == 3 and [v[0] for v in data.val] == ["face_3.jpg"]
     rows = load_split(root / "train")

@@ -104,8 +104,8 @@ def check_root(root) -> list[str]:
             listed = validate_pairs(
                 root / rel, require_gt=rel != SIDD_VAL, input_dir=INPUT_DIR, gt_dir=GT_DIR, input_noun="noisy patch"
             )
-            return f"{rel}: {len(listed)} noisy patches, {sum(g is not None for _, _, g in listed)} with {GT_DIR}"
+            return f"{rel}：带噪图块 {len(listed)} 个，其中 {sum(g is not None for _, _, g in listed)} 个有 {GT_DIR}"
         pairs = list_scenes(root / rel, check_sizes=True)
-        return f"{rel}: {len({n.split('/')[0] for n, _, _ in pairs})} scenes, {len(pairs)} noisy/GT pairs"
+        return f"{rel}：{len({n.split('/')[0] for n, _, _ in pairs})} 个场景，{len(pairs)} 对带噪/真值图"
 
     return check_each(present, check)
