@@ -14,8 +14,9 @@ RUN_DIR_ENV = "COURSE_RUN_DIR"
 NOTEBOOK_ENV = "COURSE_NOTEBOOK"
 
 
-def key_figure(label: str, value, fmt: str = "{:.4g}") -> str:
-    """Print ``label: value`` and record it for the runner's summary table; returns the text."""
+def key_figure(label: str, value, fmt: str = "{:.4g}") -> None:
+    """Print ``label: value`` and record it for the runner's summary table. Returns nothing, so a cell that
+    ends with it shows the line once."""
     text = f"{label}: {fmt.format(value) if isinstance(value, (int, float)) else value}"
     print(text)
     run_dir, notebook = os.environ.get(RUN_DIR_ENV), os.environ.get(NOTEBOOK_ENV)
@@ -25,7 +26,6 @@ def key_figure(label: str, value, fmt: str = "{:.4g}") -> str:
         tmp = out.with_suffix(".tmp")
         tmp.write_text(json.dumps({"label": label, "text": text}, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, out)
-    return text
 
 
 def _in_notebook() -> bool:

@@ -24,9 +24,18 @@ def notebook(number: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def cell_text(cell: dict) -> str:
+    """A cell's source and the text of its stored outputs (the notebooks are stored executed)."""
+    texts = ["".join(cell["source"])]
+    for out in cell.get("outputs", []):
+        texts.append("".join(out.get("text", "")))
+        texts += ["".join(v) for k, v in out.get("data", {}).items() if k.startswith("text/")]
+    return "\n".join(texts)
+
+
 def cells_naming(nb: dict, phrase: str) -> list[int]:
-    """Indexes of the cells (markdown and code) whose source contains ``phrase``."""
-    return [i for i, cell in enumerate(nb["cells"]) if phrase in "".join(cell["source"])]
+    """Indexes of the cells (markdown and code) whose source or stored output contains ``phrase``."""
+    return [i for i, cell in enumerate(nb["cells"]) if phrase in cell_text(cell)]
 
 
 def first_code_cell(nb: dict) -> str:

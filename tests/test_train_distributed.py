@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lib.train.launch import prepare_once
+from lib.train.launch import _Follower, prepare_once
 
 import numpy as np
 import paddle
@@ -99,3 +99,16 @@ def test_the_launching_process_prepares_before_it_starts_the_ranks(tmp_path, mon
     # a rank calling it again finds the data ready and prepares nothing
     assert prepare_once(TRACK, "smoke", root, lock_dir=tmp_path / "course-data") == root
     assert len(preparations_file(root).read_text().split()) == 1
+
+
+def test_the_follower_drops_paddles_flags_banner_and_prints_the_rest(capsys):
+    follower = _Follower(bar=False)
+    for line in (
+        "======================= Modified FLAGS detected =======================",
+        "FLAGS(name='FLAGS_call_stack_level', current_value=0, default_value=1)",
+        "=======================================================================",
+        "第 250 次迭代的验证：psnr 21.9864",
+        "FLAGS(name= not the banner",
+    ):
+        follower.line(line)
+    assert capsys.readouterr().out.splitlines() == ["第 250 次迭代的验证：psnr 21.9864", "FLAGS(name= not the banner"]

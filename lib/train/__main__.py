@@ -186,7 +186,7 @@ def main(argv=None) -> int:
     last = [r for r in trainer.history if trainer.best_metric in r]
     if last and trainer.rank == 0:
         shown = ", ".join(f"{k} {last[-1][k]:.4f}" for k in trainer.task_class.metric_keys if k in last[-1])
-        print(f"第 {last[-1]['iteration']} 次迭代的验证：{shown}")
+        print(f"最后一次验证（第 {last[-1]['iteration']} 次迭代）：{shown}")
     if (args.publish or args.ship) and trainer.iteration >= trainer.total_iters and trainer.rank == 0:
         command = "python -m lib.train " + " ".join(sys.argv[1:] if argv is None else argv)
         dest = track.publish(

@@ -20,6 +20,8 @@ from pathlib import Path
 
 MAIN = Path(__file__).resolve().parent / "__main__.py"
 ITER_LINE = re.compile(r"^iter (\d+)/(\d+) ")
+# the banner each Paddle worker prints at start when flags differ from their defaults (the course sets a few)
+PADDLE_FLAGS_BANNER = re.compile(r"^(=+( Modified FLAGS detected =+)?|FLAGS\(name='\w+', current_value=.*\))$")
 
 
 def launch_command(args: list[str], nproc: int, log_dir: Path) -> list[str]:
@@ -53,12 +55,14 @@ def _strip_nproc(args: list[str]):
 
 class _Follower:
     """Shows a training process's output: ``iter N/T`` lines move a progress bar (when one is
-    wanted), every other line is printed."""
+    wanted), Paddle's flags banner is dropped, every other line is printed."""
 
     def __init__(self, bar: bool):
         self.bar, self.want_bar = None, bar
 
     def line(self, text: str) -> None:
+        if PADDLE_FLAGS_BANNER.match(text.strip()):
+            return
         match = ITER_LINE.match(text)
         if match and self.want_bar:
             from ..report import progress
