@@ -285,7 +285,7 @@ def test_cli_prints_the_summary(tmp_path, capsys):
     from lib.data.__main__ import main
 
     assert main(["deblur", "--profile", "smoke", "--out", str(tmp_path / "gen"), "--prepare"]) == 0
-    assert "kept" in capsys.readouterr().out
+    assert "保留" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- bad input
