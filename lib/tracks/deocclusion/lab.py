@@ -600,14 +600,14 @@ def model_origin_zh(track, path) -> str:
     """Which model a checkpoint ``path`` of ``track`` is, in Chinese, for a notebook to print beside
     what it shows: the shipped one (``checkpoints/``), the learner's published one (``runs/published/``,
     ``make train``), the learner's own run (``runs/train/``), this notebook's short run, or another file."""
-    from lib.paths import PUBLISHED_DIR, REPO_ROOT
+    from lib.paths import PUBLISHED_DIR, shown_path
 
     path = Path(path).resolve()
 
     def under(folder) -> bool:
         return path.is_relative_to(Path(folder).resolve())
 
-    shown = path.relative_to(REPO_ROOT.resolve()) if under(REPO_ROOT) else path
+    shown = shown_path(path)
     if under(track.shipped_dir):
         return f"随课程发布的模型（{shown}）"
     if under(PUBLISHED_DIR):
