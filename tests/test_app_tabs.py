@@ -15,6 +15,14 @@ from app_inputs import bad_files, good_files
 pytestmark = pytest.mark.slow  # each loads a shipped model and restores an image (seconds)
 
 
+@pytest.fixture(autouse=True)
+def shipped_models(monkeypatch):
+    """The tabs' summaries name the shipped model (checkpoints/), whatever a learner has trained in
+    runs/: the instructor's switch, and a model cache of this test's own."""
+    monkeypatch.setenv("COURSE_SHIPPED", "1")
+    monkeypatch.setattr(restore, "_cache", {})
+
+
 def small_example(track, tmp_path, side=64):
     """The tab's example image cropped to ``side`` px (a fast test), as a PNG."""
     image = cv2.imread(str(ui.example_path(track)), cv2.IMREAD_COLOR)
