@@ -82,9 +82,9 @@ test-notebooks: setup
 
 # Every track's full profile end to end at full size on this CPU (not part of `make test`): full-size samples in
 # the real layout, 2 optimizer steps at the first and last stage, evaluate, export, predict.py; seconds per step,
-# peak memory and the V100 hours of the whole schedule (lib/check_full.py, bench/README.md).
+# peak memory and the V100 hours of the whole schedule (lab/check_full.py, lab/bench/README.md).
 check-full: setup
-	$(PY) -m lib.check_full --json lib/records/check_full.json
+	$(PY) -m lab.check_full --json lab/records/check_full.json
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks

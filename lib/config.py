@@ -4,7 +4,7 @@ A profile scales every experiment of the course:
 
 * ``smoke``: CI; every notebook in seconds to a minute, every code path still exercised;
 * ``demo``: the default; minutes per notebook on 2 CPU cores, with real, visible results;
-* ``full``: what each solution's own code ran (lib.fidelity checks it against its sources), for a GPU on AI Studio.
+* ``full``: what each solution's own code ran (lab.fidelity checks it against its sources), for a GPU on AI Studio.
 
 Each track keeps its three profiles side by side in one YAML file, ``lib/configs/<track>.yaml``:
 every top-level section (``data``, ``prepare``, ``train`` ...) maps each profile to its options.

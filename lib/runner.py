@@ -24,10 +24,12 @@ the refreshed outputs come in their own commit.
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -83,16 +85,66 @@ def notebook_config_files(stem: str) -> list[Path]:
     return sorted(set(files))
 
 
-def sources_digest(path: Path, nb=None) -> str:
-    """SHA-256 of what a notebook's outputs come from: each cell's type and source, and the config files of its
-    tracks. Outputs, execution counts and metadata do not count."""
-    nb = nb if nb is not None else nbformat.read(path, as_version=4)
+IMPORT = re.compile(r"^\s*(from\s+[\w.]+\s+import\b|import\s+[\w.])")
+
+
+def as_run(text: str, moved=()) -> str:
+    """``text`` with each name of ``moved`` (pairs: where it is now, where it was when the notebook ran) put back."""
+    for now, then in moved:
+        text = text.replace(now, then)
+    return text
+
+
+def what_a_cell_computes(cell, moved=()) -> str:
+    """A cell as the digest reads it: a markdown cell's text; a code cell's statements, without its imports, its
+    comments and its formatting (``ast.unparse``). Like lib's code, which the digest leaves out too, where a name is
+    imported from is not what the cell computes, and layout is the formatter's. A cell in IPython's own syntax
+    (``%env``, ``!command``) is read as text, its import lines and blank lines left out."""
+    source = as_run(cell.source, moved)
+    if cell.cell_type != "code":
+        return source
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        kept, open_parens = [], 0
+        for line in source.splitlines():
+            if open_parens or IMPORT.match(line):
+                open_parens = max(0, open_parens + line.count("(") - line.count(")"))
+            elif line.strip():
+                kept.append(line)
+        return "\n".join(kept)
+    tree.body = [node for node in tree.body if not isinstance(node, (ast.Import, ast.ImportFrom))]
+    return ast.unparse(tree)
+
+
+def digest_of(nb, configs, moved=()) -> str:
+    """SHA-256 of notebook ``nb``'s cells (:func:`what_a_cell_computes`) and ``configs``, pairs of a config file's
+    repository path and its text; ``moved`` names files and modules that moved since the notebook ran (:func:`as_run`)."""
     digest = hashlib.sha256()
     for cell in nb.cells:
-        digest.update(f"{cell.cell_type}\0{cell.source}\0".encode())
-    for config in notebook_config_files(Path(path).stem):
-        digest.update(f"{config.relative_to(REPO_ROOT).as_posix()}\0".encode() + config.read_bytes())
+        digest.update(f"{cell.cell_type}\0{what_a_cell_computes(cell, moved)}\0".encode())
+    for name, text in configs:
+        digest.update(f"{name}\0".encode() + as_run(text, moved).encode())
     return digest.hexdigest()
+
+
+def sources_digest(path: Path, nb=None, moved=()) -> str:
+    """The digest of what notebook ``path``'s outputs come from: its cells and the config files of its tracks
+    (:func:`digest_of`). Outputs, execution counts and metadata do not count."""
+    nb = nb if nb is not None else nbformat.read(path, as_version=4)
+    configs = [
+        (config.relative_to(REPO_ROOT).as_posix(), config.read_text(encoding="utf-8"))
+        for config in notebook_config_files(Path(path).stem)
+    ]
+    return digest_of(nb, configs, moved)
+
+
+def stored_run_is_current(path: Path) -> bool:
+    """Whether the stored run of notebook ``path`` is the run of its sources as they are. Its metadata may list files
+    and modules that only moved since it ran (``course.moved``: pairs of where a name is now and where it was):
+    what a cell computes does not change with a move, so such a run stays current; the next store drops the list."""
+    meta = nbformat.read(path, as_version=4).metadata.get("course") or {}
+    return bool(meta) and meta["sources"] == sources_digest(path, moved=[tuple(p) for p in meta.get("moved", [])])
 
 
 def stamp(nb, source: Path, profile: str, status: str) -> None:

@@ -151,8 +151,8 @@ def test_layout_rule_catches_a_probe(tmp_path, probe, source, expected):
     assert any(p.startswith(expected) for p in problems), problems
 
 
-# ------------------------------------------------------------------ lib reads neither bench/ nor experiments/
-OUTSIDE = ("bench", "experiments")  # the measurements and the lab: they read lib, never the other way
+# ------------------------------------------------------------------ lib reads neither lab/bench/ nor lab/experiments/
+OUTSIDE = ("lab",)  # how the course is checked and studied: it reads lib, never the other way
 OUTSIDE_PATH = re.compile(r"(?:^|[\s\"'`(=/])(" + "|".join(OUTSIDE) + r")(?:/|$)")
 
 
@@ -168,9 +168,8 @@ def docstring_nodes(tree: ast.AST) -> set:
 
 
 def outside_references(root: Path = ROOT) -> list[str]:
-    """Every place in lib's source under ``root`` that reaches bench/ or experiments/: an import of either, or a
-    string (not a docstring) with either as a path part (``"bench"`` in a path join, ``"bench/results/x.json"``,
-    ``f"{repo}/experiments/..."``)."""
+    """Every place in lib's source under ``root`` that reaches lab/: an import of it, or a string (not a docstring)
+    with it as a path part (``"lab"`` in a path join, ``"lab/bench/results/x.json"``, ``f"{repo}/lab/..."``)."""
     found = []
     for path in sorted((root / "lib").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -196,29 +195,29 @@ def outside_references(root: Path = ROOT) -> list[str]:
     return found
 
 
-def test_lib_reads_neither_bench_nor_experiments():
-    """lib takes recorded results as a path or a loaded dict from its caller; only notebooks, bench scripts and
-    experiments name the folders."""
+def test_lib_reads_nothing_of_lab():
+    """lib takes recorded results as a path or a loaded dict from its caller; only notebooks and lab/ name lab's
+    folders."""
     assert outside_references() == []
 
 
 @pytest.mark.parametrize(
     "source, expected",
     [
-        ('RESULTS = ROOT / "bench" / "results" / "x.json"\n', "names a path in 'bench'"),
-        ('def load(path="bench/results/deblur_claims.json"):\n    pass\n', "names a path in 'bench/results/"),
-        ('LAB = f"{ROOT}/experiments/deblur"\n', "names a path in '/experiments/deblur'"),
-        ("import experiments.deblur.data\n", "imports experiments.deblur.data"),
-        ("def f():\n    from bench.record import stamp\n", "imports bench.record"),
+        ('RESULTS = ROOT / "lab" / "bench" / "results" / "x.json"\n', "names a path in 'lab'"),
+        ('def load(path="lab/bench/results/deblur_claims.json"):\n    pass\n', "names a path in 'lab/bench/results/"),
+        ('LAB = f"{ROOT}/lab/tracks/deblur"\n', "names a path in '/lab/tracks/deblur'"),
+        ("import lab.tracks.deblur.data\n", "imports lab.tracks.deblur.data"),
+        ("def f():\n    from lab.bench.harness import run\n", "imports lab.bench.harness"),
     ],
 )
 def test_the_outside_rule_catches_a_probe(tmp_path, source, expected):
     """The rule above fails on a copy of lib/ with one offending module added, and a docstring or a word that is
-    no path part (``benchmark``, ``"experiments"`` as a word in a sentence) does not trip it."""
+    no path part (``label``, ``"lab"`` as a word in a sentence) does not trip it."""
     shutil.copytree(ROOT / "lib", tmp_path / "lib", ignore=shutil.ignore_patterns("__pycache__", "configs"))
     (tmp_path / "lib" / "fine.py").write_text(
-        '"""Reads bench/results/x.json when its caller passes that path."""\n'
-        'WORDS = "a benchmark of three experiments, see the bench_x script"\n'
+        '"""Reads lab/bench/results/x.json when its caller passes that path."""\n'
+        'WORDS = "a label of the lab, see the lab_x script"\n'
     )
     assert outside_references(tmp_path) == []
     (tmp_path / "lib" / "probe.py").write_text(source)

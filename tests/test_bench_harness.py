@@ -1,4 +1,4 @@
-"""bench/harness.py: a record's round trip, its atomic write, and one clear error per bad key."""
+"""lab/bench/harness.py: a record's round trip, its atomic write, and one clear error per bad key."""
 
 import json
 import sys
@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-import harness  # noqa: E402  (bench/ is not a package: its scripts import the harness from beside them)
+sys.path.insert(0, str(ROOT / "lab" / "bench"))
+import harness  # noqa: E402  (lab/bench/ is not a package: its scripts import the harness from beside them)
 
-sys.path.remove(str(ROOT / "bench"))
+sys.path.remove(str(ROOT / "lab" / "bench"))
 
 
 def good_record() -> dict:
@@ -123,7 +123,7 @@ def test_validate_refuses_a_record_that_is_not_an_object():
 
 
 def test_bench_name_is_the_script_without_prefix():
-    assert harness.bench_name(ROOT / "bench" / "bench_deblur_strokes.py") == "deblur_strokes"
+    assert harness.bench_name(ROOT / "lab" / "bench" / "bench_deblur_strokes.py") == "deblur_strokes"
 
 
 def test_git_commit_outside_a_checkout_is_unknown(tmp_path):

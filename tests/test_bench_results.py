@@ -1,4 +1,4 @@
-"""Every record under bench/results follows the schema of bench/harness.py."""
+"""Every record under lab/bench/results follows the schema of lab/bench/harness.py."""
 
 import json
 import sys
@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-import harness  # noqa: E402  (bench/ is not a package: its scripts import the harness from beside them)
+sys.path.insert(0, str(ROOT / "lab" / "bench"))
+import harness  # noqa: E402  (lab/bench/ is not a package: its scripts import the harness from beside them)
 
-sys.path.remove(str(ROOT / "bench"))
+sys.path.remove(str(ROOT / "lab" / "bench"))
 RECORDS = harness.record_paths()
 
 
@@ -25,7 +25,7 @@ def test_record_validates(path):
 
 
 def test_run_folders_hold_no_records_and_no_weights():
-    results = ROOT / "bench" / "results"
+    results = ROOT / "lab" / "bench" / "results"
     for folder in (p for p in results.iterdir() if p.is_dir()):
         assert not list(folder.glob("*.pdparams")) + list(folder.glob("*.pdopt")), f"{folder}: weights in the tree"
         for path in folder.glob("*.json"):
@@ -34,4 +34,4 @@ def test_run_folders_hold_no_records_and_no_weights():
 
 def benches() -> set:
     """The bench names of the scripts, and the retrained models' publish records (made by lib.train)."""
-    return {harness.bench_name(p) for p in (ROOT / "bench").glob("bench_*.py")} | {"deblur_retrain"}
+    return {harness.bench_name(p) for p in (ROOT / "lab" / "bench").glob("bench_*.py")} | {"deblur_retrain"}

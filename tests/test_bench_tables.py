@@ -1,21 +1,20 @@
-"""bench/README.md's generated tables are what bench/tables.py makes of the records today."""
+"""lab/bench/README.md's generated tables are what lab/bench/tables.py makes of the records today."""
 
 import json
 import shutil
-import sys
 from pathlib import Path
+
+from lab.bench import tables
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from bench import tables  # noqa: E402  (bench/ is a folder of scripts; tables.py is importable from the root)
 
 
 def test_readme_tables_are_current():
     text = tables.README.read_text(encoding="utf-8")
     fresh, changed = tables.rewrite(text)
-    assert not changed, f"bench/README.md: stale table(s) {changed}; run python -m bench.tables"
+    assert not changed, f"lab/bench/README.md: stale table(s) {changed}; run python -m lab.bench.tables"
     assert fresh == text
 
 

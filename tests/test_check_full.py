@@ -1,13 +1,13 @@
-"""``python -m lib.check_full`` (``make check-full``): its plumbing on the smoke profile (the full
-profile's run is ``make check-full`` itself, ~30+ minutes, recorded in lib/records/check_full.json).
+"""``python -m lab.check_full`` (``make check-full``): its plumbing on the smoke profile (the full
+profile's run is ``make check-full`` itself, ~30+ minutes, recorded in lab/records/check_full.json).
 The GPU estimate is checked against the formula with MACs counted independently by
-lib.complexity.conv_macs, the batch-1 fallback by its choice and note, the crop by its pixels."""
+lab.complexity.conv_macs, the batch-1 fallback by its choice and note, the crop by its pixels."""
 
 import os
 
 import lib
-from lib import check_full
-from lib.complexity import conv_macs
+from lab import check_full
+from lab.complexity import conv_macs
 from lib.tracks import get_track
 
 import cv2
@@ -135,7 +135,7 @@ def test_full_steps_build_a_trainer_whatever_the_schedule(name):
     """full's schedule in epochs (sdwnet, denoise) is counted over the real data's samples, and a
     floor per period (deblur's eta_min list) becomes the measured phase's own: the trainer's options
     resolve for the first and the last stage."""
-    from lib.check_full import _phase_at, schedule_in_iterations, step_options
+    from lab.check_full import _phase_at, schedule_in_iterations, step_options
     from lib.train.engine import resolve_options
     from lib.train.schedule import resolve_epochs
     from lib.train.tasks import get_task
@@ -158,7 +158,7 @@ def test_full_steps_build_a_trainer_whatever_the_schedule(name):
 
 
 def test_an_epoch_schedule_without_a_sample_count_is_a_clear_error():
-    from lib.check_full import schedule_in_iterations
+    from lab.check_full import schedule_in_iterations
 
     class NoCount:
         name, full_train_samples = "toy", None
@@ -171,15 +171,15 @@ def test_an_epoch_schedule_without_a_sample_count_is_a_clear_error():
 
 
 def test_the_recorded_cost_follows_todays_full_schedules():
-    """lib/records/check_full.json's cost of each track is that of its full schedule as the config gives it now
-    (python -m lib.check_full --recost lib/records/check_full.json refreshes it from the measured steps)."""
+    """lab/records/check_full.json's cost of each track is that of its full schedule as the config gives it now
+    (python -m lab.check_full --recost lab/records/check_full.json refreshes it from the measured steps)."""
     import copy
     import json
     from pathlib import Path
 
     path = Path(check_full.__file__).parent / "records" / "check_full.json"
     report = json.loads(path.read_text(encoding="utf-8"))
-    assert check_full.recost(copy.deepcopy(report)) == [], "stale: run python -m lib.check_full --recost " + str(path)
+    assert check_full.recost(copy.deepcopy(report)) == [], "stale: run python -m lab.check_full --recost " + str(path)
     # a probe: a record of a longer schedule is caught
     report["tracks"][0]["cost"]["iterations"] += 1
     assert check_full.recost(report)

@@ -1,9 +1,9 @@
-"""lib.claims.verdict against hand-computed means and sample standard deviations (statistics module)."""
+"""lab.claims.verdict against hand-computed means and sample standard deviations (statistics module)."""
 
 import math
 import statistics
 
-from lib.claims import verdict
+from lab.claims import verdict
 
 import pytest
 
@@ -36,7 +36,7 @@ def test_accepts_generators_and_refuses_no_runs():
 
 
 def test_the_chinese_line_states_the_verdict_for_the_metric():
-    from lib.claims import verdict_line_zh
+    from lab.claims import verdict_line_zh
 
     assert verdict_line_zh("a > b", "psnr", 0.3, 0.1).endswith(
         "差 +0.300 dB，随机种子间波动 0.100 dB：支持原方案的说法"
@@ -48,7 +48,7 @@ def test_the_chinese_line_states_the_verdict_for_the_metric():
 
 
 def test_direction_word_follows_the_numbers():
-    from lib.claims import direction_zh
+    from lab.claims import direction_zh
 
     import pytest
 

@@ -1,4 +1,4 @@
-"""lib.fidelity: the write-ups' numbers beside the full profile. The engine (key paths, comparison,
+"""lab.fidelity: the write-ups' numbers beside the full profile. The engine (key paths, comparison,
 row checks, exit codes) on made-up configs and on a probe track; then every real track's table
 passes, and a probe row that changes one real number without a reason makes it fail."""
 
@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import lab.fidelity
 import lib.tracks
-from lib.fidelity import (
+from lab.fidelity import (
     COLUMNS,
     DIFFERS,
     FAIL,
@@ -25,6 +26,7 @@ from lib.fidelity import (
     main,
     notebook_table,
     same,
+    table_path,
     track_results,
 )
 from lib.tracks import KNOWN_TRACKS, Track, get_track
@@ -188,11 +190,11 @@ def probe(tmp_path, monkeypatch):
     (tmp_path / "probe.yaml").write_text(yaml.safe_dump(config))
     track = ProbeTrack()
     track.config_file = tmp_path / "probe.yaml"
-    track.fidelity_file = str(tmp_path / "fidelity.yaml")  # absolute: used as is
+    monkeypatch.setattr(lab.fidelity, "TABLES", tmp_path)  # its table: tmp_path/fidelity_probe.yaml
     monkeypatch.setitem(lib.tracks._loaded, track.name, track)
 
     def write(rows):
-        (tmp_path / "fidelity.yaml").write_text(yaml.safe_dump(rows, allow_unicode=True), encoding="utf-8")
+        (tmp_path / f"{track.name}.yaml").write_text(yaml.safe_dump(rows, allow_unicode=True), encoding="utf-8")
 
     return write
 
@@ -224,10 +226,10 @@ def test_the_cli_exits_1_on_a_malformed_file_or_an_unknown_track(probe, capsys):
 @pytest.mark.parametrize("name", sorted(KNOWN_TRACKS))
 def test_every_track_states_its_write_up_and_passes(name):
     proc = subprocess.run(
-        [sys.executable, "-m", "lib.fidelity", name], capture_output=True, text=True, cwd=ROOT, timeout=120
+        [sys.executable, "-m", "lab.fidelity", name], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
     assert proc.returncode == 0, proc.stderr
-    assert f"## {name} (lib/tracks/" in proc.stdout and " 0 failed" in proc.stdout
+    assert f"## {name} (lab/fidelity/" in proc.stdout and " 0 failed" in proc.stdout
 
 
 def test_a_probe_row_that_changes_a_real_number_without_a_reason_fails():
@@ -243,9 +245,9 @@ def test_a_probe_row_that_changes_a_real_number_without_a_reason_fails():
 
 
 def test_the_two_deocclusion_tracks_keep_their_rows_apart_in_one_folder():
-    inpainter, segmenter = get_track("deocclusion").fidelity_path(), get_track("deocclusion_seg").fidelity_path()
-    assert inpainter.parent == segmenter.parent == ROOT / "lib" / "tracks" / "deocclusion"
-    assert (inpainter.name, segmenter.name) == ("fidelity.yaml", "fidelity_seg.yaml")
+    inpainter, segmenter = table_path("deocclusion"), table_path("deocclusion_seg")
+    assert inpainter.parent == segmenter.parent == ROOT / "lab" / "fidelity"
+    assert (inpainter.name, segmenter.name) == ("deocclusion.yaml", "deocclusion_seg.yaml")
     keys = {r["key"] for r in load_rows(segmenter) if r["key"]}
     assert keys and all(k.startswith(("seg_", "prepare.")) for k in keys)
 
@@ -279,7 +281,7 @@ def test_the_notebook_table_of_every_track_is_chinese(name):
     )
     assert not [word for word in ENGLISH_WORDS if word in table]
     rows = [cells(line) for line in lines[4:] if line.startswith("| ")]
-    assert len(rows) == len(load_rows(get_track(name).fidelity_path())) > 0
+    assert len(rows) == len(load_rows(table_path(name))) > 0
     assert {r[6] for r in rows} <= {"一致", "有意不同", "非配置项"}  # no 失败: the table passes
     for number, _, source, _, _, _, _, note in rows:
         assert not note or CJK.search(note), f"row {number}: the note a learner reads is not Chinese: {note!r}"

@@ -5,7 +5,7 @@ import contextlib
 import io
 
 import lib
-from lib.complexity import conv_macs, scaled_conv_macs
+from lab.complexity import conv_macs, scaled_conv_macs
 from lib.config import PROFILES, ConfigError, load_config
 from lib.models.nafnet import (
     NAFNET_CONFIGS,

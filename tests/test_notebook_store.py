@@ -63,3 +63,48 @@ def test_store_takes_only_a_fresh_successful_demo_run(course):
     assert stored.metadata["course"]["sources"] == runner.sources_digest(path)
     assert any(cell.get("outputs") for cell in stored.cells if cell.cell_type == "code")
     assert runner.main(["--store", "--out", str(runs)]) == 0
+
+
+def test_what_a_cell_computes_leaves_out_imports_comments_and_layout_not_statements():
+    def cell(source):
+        return runner.what_a_cell_computes(nbformat.v4.new_code_cell(source))
+
+    base = cell(
+        "import json\nfrom lib.paths import REPO_ROOT\n\nx = json.loads(REPO_ROOT.read_text())  # read\nprint(x)"
+    )
+    assert base == cell(
+        "from lab.paths import REPO_ROOT\nimport json\nx = json.loads(\n    REPO_ROOT.read_text()\n)\nprint(x)"
+    )
+    assert base != cell("import json\nx = json.loads(ROOT.read_text())\nprint(x, 1)")  # a changed statement
+    assert base != cell("import json\nx = json.loads(ROOT.read_bytes())\nprint(x)")
+    # IPython's own syntax is read as text, its import lines and blank lines left out
+    magic = cell("%env COURSE_PROFILE=demo\nfrom lib import x\n\nprint(1)")
+    assert magic == "%env COURSE_PROFILE=demo\nprint(1)" and magic != cell("%env COURSE_PROFILE=smoke\nprint(1)")
+
+
+def test_a_stored_run_stays_current_across_a_recorded_move_and_only_a_move(course):
+    path, runs = course
+    executed_copy(path, runs)
+    assert runner.store(runs) == [f"{path.name}: stored"]
+    assert runner.stored_run_is_current(path)
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code")
+    cell.source += '\nprint("lab/bench/results/x.json")'
+    nbformat.write(nb, path)
+    assert not runner.stored_run_is_current(path)  # the stored run printed nothing of the kind
+
+    def stamped(moved, edit):
+        nb = nbformat.read(path, as_version=4)
+        nb.metadata["course"]["sources"] = runner.sources_digest(path, moved=[("lab/bench/", "bench/")])
+        nb.metadata["course"]["moved"] = moved
+        next(c for c in nb.cells if c.cell_type == "code").source += edit
+        nbformat.write(nb, path)
+        return runner.stored_run_is_current(path)
+
+    # as if it had run with the file at bench/results/x.json, which has moved to lab/bench/ since
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["course"]["sources"] = runner.sources_digest(path, moved=[("lab/bench/", "bench/")])
+    nbformat.write(nb, path)
+    assert not runner.stored_run_is_current(path)  # the move is not recorded
+    assert stamped([["lab/bench/", "bench/"]], "")
+    assert not stamped([["lab/bench/", "bench/"]], "\nprint(2)")  # anything beyond the move makes it stale

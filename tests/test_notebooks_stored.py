@@ -4,7 +4,7 @@ when what it prints shows a table header in English."""
 
 import re
 
-from lib.runner import NOTEBOOK_DIR, STORED_PROFILE, find_notebooks, sources_digest
+from lib.runner import NOTEBOOK_DIR, STORED_PROFILE, find_notebooks, stored_run_is_current
 
 import nbformat
 import pytest
@@ -24,7 +24,7 @@ def test_stored_results_are_as_new_as_their_sources(path):
     meta = stored(path).metadata.get("course")
     assert meta, f"{path.name} holds no stored run; {REFRESH}"
     assert meta["profile"] == STORED_PROFILE and meta["status"] == "ok", f"{path.name}: {meta}; {REFRESH}"
-    assert meta["sources"] == sources_digest(path), f"{path.name} changed since its stored run; {REFRESH}"
+    assert stored_run_is_current(path), f"{path.name} changed since its stored run; {REFRESH}"
 
 
 def outputs(nb, kind):

@@ -15,7 +15,7 @@ installed Paddle can write it (:func:`export_paddle_legacy`); ``model_meta.json`
 records which files the zip holds and, for a missing pair, why.
 
 On this CPU both exported paths beat dygraph; for NAFNet on a folder of pages of varying sizes
-ONNX Runtime was the faster of the two (bench/README.md), so ``predict.py`` and
+ONNX Runtime was the faster of the two (lab/bench/README.md), so ``predict.py`` and
 :func:`deployed_runner` use it on a CPU and Paddle Inference on a GPU.
 
 One concern per module: :mod:`~lib.export.swaps` (layers swapped so the model traces and converts

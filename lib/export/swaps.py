@@ -5,7 +5,7 @@
   ``LocalAvgPool2d`` is swapped for :class:`ExportableLocalAvgPool2d`, the same clipped,
   edge-replicated box mean written with tensor ops only (per axis: a cumulative sum, then two
   gathers at clamped window starts), numerically equal to ``local_avg_pool``. Exported, TLC
-  adds 0-20 % to the demo model's time on a test page with ONNX Runtime (bench/README.md).
+  adds 0-20 % to the demo model's time on a test page with ONNX Runtime (lab/bench/README.md).
 * paddle2onnx 2.1.0 exported ``nn.LeakyReLU`` as a ReLU in some graphs: each becomes an
   :class:`ExportableLeakyReLU`.
 

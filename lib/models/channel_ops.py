@@ -2,9 +2,9 @@
 
 Paddle's CPU kernels broadcast a per-channel vector over the middle axes of an NCHW map slowly:
 adding a conv bias took 8x the time of the 1x1 convolution itself, and a demo NAFNet training step
-spent ~45 % of its time there (bench/README.md, "the per-channel fix"). Biases are therefore added over
+spent ~45 % of its time there (lab/bench/README.md, "the per-channel fix"). Biases are therefore added over
 an (N, C, H*W) view, and a per-channel parameter shared by the batch is expanded to the batch first
-(the modes below; bench/bench_channel_ops.py). The arithmetic is unchanged, so every network of the
+(the modes below; lab/bench/bench_channel_ops.py). The arithmetic is unchanged, so every network of the
 course uses these for its conv biases and per-channel weights.
 """
 

@@ -72,7 +72,7 @@ import paddle.nn.functional as F
 # The paper's model, the reference class's default depth, and the course's CPU-sized model.
 # Counts of the first two were measured with the reference code; tests/test_sdwnet.py asserts all.
 # Few parameters but much compute: no pooling below half resolution, so conv MACs per 256x256
-# image (lib.complexity.conv_macs) are 239 G for "paper" and 57 G for "demo", against 8.6 G for
+# image (lab.complexity.conv_macs) are 239 G for "paper" and 57 G for "demo", against 8.6 G for
 # the competition NAFNet. In "demo" the wavelet branch's fixed-width 9x9 conv is about 2/3 of it.
 SDWNET_CONFIGS: dict[str, dict[str, Any]] = {
     "paper": dict(num_blocks=16, d_mult=32),

@@ -15,7 +15,6 @@ retouching); a track overrides what differs.
 from __future__ import annotations
 
 import copy
-import sys
 from pathlib import Path
 
 from ..checkpoints import inference_weights, load_checkpoint, publish, read_options
@@ -37,7 +36,6 @@ class Track:
     submission_zip: str | None = None  # default <name>_submission.zip under dist/
     tlc: bool = False  # deploy with TLC (lib.models.tlc): networks with global pooling
     data_track: str = ""  # whose generated sample data it reads (default: its own, data/<name>)
-    fidelity_file: str = "fidelity.yaml"  # the write-up's numbers vs full (lib.fidelity), next to the track's module
     settings: tuple = ()  # "section.key=value" changes to the options file (python -m lib.train --set)
 
     @property
@@ -108,11 +106,6 @@ class Track:
 
         return scale_schedule(self.train_options(self.config(profile)), factor)
 
-    def fidelity_path(self) -> Path:
-        """The track's fidelity table (``python -m lib.fidelity``): ``fidelity_file`` in the folder of
-        the module that defines the track (an absolute ``fidelity_file`` is used as is)."""
-        return Path(sys.modules[type(self).__module__].__file__).resolve().parent / self.fidelity_file
-
     # ------------------------------------------------------------------ data
     def data_root(self, profile: str | None = None) -> Path:
         """``$COURSE_DATA`` if set, else the generated sample data of ``profile`` (``data_track``'s)."""
@@ -173,7 +166,7 @@ class Track:
     def predictions_dir(self, profile: str | None = None, board: str = "test_A") -> Path:
         """Where a board without ground truth gets its restored images:
         ``runs/predict/<track>-<profile>/<board>/`` (``evaluate(..., out=DIR)`` or
-        ``python -m lib.check_full``'s work folder choose another)."""
+        ``python -m lab.check_full``'s work folder choose another)."""
         return RUNS_DIR / "predict" / f"{self.name}-{active_profile(profile)}" / board
 
     def deployed(self, model, profile: str | None = None):
@@ -260,19 +253,19 @@ class Track:
         write_metrics(dest, metrics)
         return dest
 
-    # ------------------------------------------------------------------ python -m lib.check_full
+    # ------------------------------------------------------------------ python -m lab.check_full
     cost_scales_with_pixels: bool = True  # restoring an image costs its pixels x the network's MACs per pixel
     full_train_samples: int | None = None  # the real data's prepared training samples: counts a full schedule in epochs
 
     def check_full_data(self, data_dir, work, profile: str = "full"):
-        """``(root, prepared)`` for ``python -m lib.check_full``: a few samples of ``profile``'s size
+        """``(root, prepared)`` for ``python -m lab.check_full``: a few samples of ``profile``'s size
         generated under ``data_dir`` (shared by tracks that read the same data), laid out under
         ``work/data`` as the real download has them (the test board without ground truth), and
         what :meth:`train_data` reads, prepared under ``work``."""
         raise NotImplementedError(f"track {self.name!r} has no full-size check data")
 
     def check_full_extras(self, profile: str = "full") -> tuple[dict, dict]:
-        """(``evaluate`` options, ``build_submission`` options) that ``python -m lib.check_full``
+        """(``evaluate`` options, ``build_submission`` options) that ``python -m lab.check_full``
         adds: the other networks a deployment needs, untrained, built from ``profile``'s options."""
         return {}, {}
 

@@ -46,7 +46,7 @@ everywhere else.
 
 ``keep_phase_ends: true`` also keeps the full checkpoint at the end of every phase but the last
 (``phase<k>_end.pdparams``): a later phase's effect can then be isolated by training it again from
-there with other settings (bench/bench_deocclusion.py does so for the GAN's 3:1 round).
+there with other settings (lab/bench/bench_deocclusion.py does so for the GAN's 3:1 round).
 
 ``ema: d`` keeps an exponential moving average of the main network's weights (``ema = d * ema +
 (1 - d) * w`` after every step, bias-corrected like Adam's moments while few steps are averaged);

@@ -1,13 +1,12 @@
-"""experiments.deblur.candidates: every candidate's seeds pooled page by page and read against the blurred input."""
+"""lab.tracks.deblur.candidates: every candidate's seeds pooled page by page and read against the blurred input."""
 
 import json
 
-from lib.tracks.deblur.strokes import BLURRED, SHARP
+from lab.tracks.deblur import candidates as cand
+from lab.tracks.deblur.readings import BLURRED, SHARP
 
 import numpy as np
 import pytest
-
-from experiments.deblur import candidates as cand
 
 BLURRED_CER = [0.10, 0.20, 0.30, 0.40]
 UNSHARP_CER = [0.12, 0.18, 0.33, 0.41]

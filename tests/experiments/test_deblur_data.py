@@ -1,4 +1,4 @@
-"""The readability study's training-page switches and evaluation splits (experiments.deblur.data), on tiny sets:
+"""The readability study's training-page switches and evaluation splits (lab.tracks.deblur.data), on tiny sets:
 each switch changes only what it says, and a set without them is the product's."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+from lab.tracks.deblur import data as study
 from lib.config import ConfigError
 from lib.data import degrade, fonts, validate_pairs
 from lib.tracks.deblur import data as deblur
@@ -16,8 +17,6 @@ import cv2
 import numpy as np
 import pytest
 from deblur_sample import TINY, all_files, fake_extra_fonts, make
-
-from experiments.deblur import data as study
 
 
 @pytest.fixture(scope="module")
@@ -301,7 +300,7 @@ def test_bad_training_shake_copies_is_a_clear_error(options, problem):
 
 
 def test_evaluation_pages_carry_what_each_page_is(tiny):
-    from experiments.deblur.strokes import evaluation_pages
+    from lab.tracks.deblur.strokes import evaluation_pages
 
     pages = evaluation_pages(tiny, splits=["test_A", "heldout"])
     assert [p["split"] for p in pages] == ["test_A"] * 2 + ["heldout"] * deblur.data_options("smoke")["n_heldout"]

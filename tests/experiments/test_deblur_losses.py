@@ -1,9 +1,10 @@
-"""The study's stroke-weighted L1 (experiments.deblur.losses) against a SciPy Sobel reference: its weights, its
+"""The study's stroke-weighted L1 (lab.tracks.deblur.losses) against a SciPy Sobel reference: its weights, its
 gradients, its errors, autocast, and its name in the engine's registry."""
 
 import re
 
 import lib
+from lab.tracks.deblur.losses import StrokeWeightedL1Loss
 from lib.losses import L1Loss
 from lib.train.registry import build_loss
 
@@ -12,8 +13,6 @@ import paddle
 import pytest
 from image_pairs import image_pair
 from scipy.ndimage import gaussian_filter, sobel
-
-from experiments.deblur.losses import StrokeWeightedL1Loss
 
 
 def t(array, grad=False):

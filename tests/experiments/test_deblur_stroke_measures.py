@@ -1,15 +1,10 @@
-"""The study's stroke geometry and OCR confusions (experiments.deblur.strokes) against references drawn by hand:
+"""The study's stroke geometry and OCR confusions (lab.tracks.deblur.strokes) against references drawn by hand:
 bars of known thickness, text drawn on a known page, strings with known edits."""
 
 from __future__ import annotations
 
-from lib.tracks.deblur.strokes import SHARP
-
-import cv2
-import numpy as np
-import pytest
-
-from experiments.deblur.strokes import (
+from lab.tracks.deblur.readings import SHARP
+from lab.tracks.deblur.strokes import (
     align_confusions,
     binarize_text,
     font_family,
@@ -23,6 +18,10 @@ from experiments.deblur.strokes import (
     summarize_strokes,
     width_excess_vs_blur,
 )
+
+import cv2
+import numpy as np
+import pytest
 
 
 def page_with_bar(thickness: int, size: int = 240, length: int = 200) -> np.ndarray:

@@ -1,5 +1,6 @@
-"""experiments.config and experiments.train: an overlay merged over the track's options file, checked against the
-options every recorded run saved, and handed to the course's engine through ``python -m lib.train --options``."""
+"""lab.experiments.config and lab.experiments.train: an overlay merged over the track's options file, checked
+against the options every recorded run saved, and handed to the course's engine
+through ``python -m lib.train --options``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import os
 from pathlib import Path
 
 import lib
+from lab.experiments import config, train
+from lab.tracks.deblur import data as study
 from lib.config import ConfigError, load_config, load_track_file
 from lib.tracks import get_track
 from lib.train.__main__ import with_options_file
@@ -15,9 +18,6 @@ from lib.train.registry import build_loss
 
 import pytest
 import yaml
-
-from experiments import config, train
-from experiments.deblur import data as study
 
 REPO = Path(__file__).resolve().parents[2]
 OVERLAYS = sorted(f"deblur/{p.stem}" for p in (REPO / "experiments" / "deblur").glob("*.yaml"))
@@ -56,11 +56,11 @@ def test_bad_overlays_and_names_are_clear_errors(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match=r"no experiment 'deblur/nope'.*experiments: deblur/01_recipe"):
         config.merged_options("deblur/nope")
     monkeypatch.setattr(config, "ROOT", tmp_path)
-    (tmp_path / "deblur").mkdir()
-    (tmp_path / "deblur" / "typo.yaml").write_text("modle: {demo: {width: 32}}\n")
+    (tmp_path / "deblur" / "overlays").mkdir(parents=True)
+    (tmp_path / "deblur" / "overlays" / "typo.yaml").write_text("modle: {demo: {width: 32}}\n")
     with pytest.raises(ConfigError, match=r"section 'modle' is not in lib/configs/deblur\.yaml"):
         config.merged_options("deblur/typo")
-    (tmp_path / "deblur" / "profile.yaml").write_text("model: {dmeo: {width: 32}}\n")
+    (tmp_path / "deblur" / "overlays" / "profile.yaml").write_text("model: {dmeo: {width: 32}}\n")
     with pytest.raises(ConfigError, match=r"section 'model' must map some of \['smoke', 'demo', 'full'\]"):
         config.merged_options("deblur/profile")
 

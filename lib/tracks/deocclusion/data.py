@@ -706,7 +706,7 @@ CHECK_FULL_PAGES = {"n_train": 2, "n_val": 0, "n_test": 1, "variants": 1}
 
 
 def check_full_root(data_dir, work, profile: str = "full") -> Path:
-    """For ``python -m lib.check_full``: 2 training pages and 1 test photo of ``profile``'s size
+    """For ``python -m lab.check_full``: 2 training pages and 1 test photo of ``profile``'s size
     generated under ``data_dir/deocclusion``, laid out under ``work/data`` as the download is:
     ``train_data_1/`` (gt/, the category folders, annotation.txt), no ``val/``, and ``test_A/``
     holding the occluded photo alone."""

@@ -381,7 +381,6 @@ class DeocclusionSegTrack(DeocclusionTrack):
     train_section, loader_section = "seg_train", "seg_loader"
     network = "seg"
     config_file = CONFIG_DIR / "deocclusion.yaml"
-    fidelity_file = "fidelity_seg.yaml"  # the segmenter's rows (fidelity.yaml holds the inpainter's and the data's)
 
     def model_spec(self, cfg: dict) -> dict:
         # the network remembers the size it trains on (prepare's seg_size): other profiles feed it that

@@ -1,7 +1,7 @@
 """Figures of the document de-occlusion notebook (09): samples per category, predicted vs true
 masks, the dilation study, coarse vs refined output, local vs global repair, the 3:1 schedule and
 the training log. Each function returns a matplotlib figure; the numbers come from
-lib.tracks.deocclusion.lab and lib.tracks.deocclusion.repair."""
+lab.tracks.deocclusion.study and lib.tracks.deocclusion.repair."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def show_masks(rows):
 
 def plot_dilation(rows, input_psnr: float | None = None, chosen: int | None = None):
     """PSNR inside the true mask against the dilation radius (rows of
-    lib.tracks.deocclusion.lab.dilation_study), one line per mask kind."""
+    lab.tracks.deocclusion.study.dilation_study), one line per mask kind."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
@@ -142,7 +142,7 @@ def show_repair(images: dict, boxes, zoom):
 def plot_gan_schedule(options: dict, counts: dict, title: str = ""):
     """Left: both learning rates over the iterations (the optimizers' schedulers); right: the
     cumulative generator and discriminator updates (``counts`` from
-    lib.tracks.deocclusion.lab.update_counts); the phase boundaries dashed."""
+    lab.tracks.deocclusion.study.update_counts); the phase boundaries dashed."""
     from lib.train.schedule import build_scheduler, optimizer_spec
 
     import matplotlib.pyplot as plt

@@ -7,7 +7,7 @@
     evaluate.py  PSNR inside / outside the blemishes, inpainting and skin-smoothing baselines,
                  the K-only / D-only ablation
     attempts.py  the write-up's dropped ideas (a mask loss, mask-shift augmentation) as a training
-                 task, with the mask estimated from the pair, for bench/bench_retouch_attempts.py
+                 task, with the mask estimated from the pair, for lab/bench/bench_retouch_attempts.py
     viz.py       the notebook's figures
 
 Model: lib.models.gunet (RetouchGUNet).

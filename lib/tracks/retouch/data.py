@@ -295,7 +295,7 @@ CHECK_FULL_FACES = {"n_train": 3, "n_val": 1, "n_test": 1}
 
 
 def check_full_root(data_dir, work, profile: str = "full") -> Path:
-    """For ``python -m lib.check_full``: 3 training, 1 validation and 1 test face of ``profile``'s
+    """For ``python -m lab.check_full``: 3 training, 1 validation and 1 test face of ``profile``'s
     size generated under ``data_dir/retouch``, laid out under ``work/data`` as the competition's
     download: ``test_A/image/`` alone (no ground truth, no masks)."""
     from lib.data.folders import link_files, tree_files

@@ -103,7 +103,7 @@ def plot_inside_outside(rows: list[dict], input_name: str = "input (blemished)")
     return fig
 
 
-# bench/bench_retouch_variants.py's variants (its record's names) as the notebook shows them: the first row was the
+# lab/bench/bench_retouch_variants.py's variants (its record's names) as the notebook shows them: the first row was the
 # shipped demo model of its time (400 iterations, 48 training views), not the one in checkpoints/ now
 VARIANT_ZH = {
     "shipped demo (400 iterations, 48 training views)": (

@@ -2,7 +2,7 @@
 Charbonnier + SSIM, offline sliding-window vs online crops.
 
     track.py   SDWNetTrack: its own preparation of the deblur pages, crops, training, evaluation, submission
-    lab.py     the write-up's claims as short multi-seed runs (also bench/bench_sdwnet.py)
+    lab.py     the write-up's claims as short multi-seed runs (also lab/bench/bench_sdwnet.py)
     viz.py     receptive fields of dilated vs plain stacks, wavelet sub-bands
 
 Same competition as lib.tracks.deblur: its data (data/deblur) and its evaluation (deblur.evaluate,

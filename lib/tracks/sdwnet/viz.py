@@ -147,7 +147,8 @@ BENCH_HEADERS_ZH = {
 }
 
 
-# bench/bench_sdwnet.py's experiments, variants and claims (lib.tracks.sdwnet.lab.VARIANTS) in the notebook's Chinese
+# lab/bench/bench_sdwnet.py's experiments, variants and claims (lab.tracks.sdwnet.study.VARIANTS) in the
+# notebook's Chinese
 EXPERIMENT_ZH = {
     "crops": "离线窗口 vs 在线裁剪",
     "width_depth": "宽度 vs 深度",
@@ -179,7 +180,7 @@ def claim_zh(claim: str) -> str:
 
 
 def bench_table(summary: list[dict], experiment: str, zh: bool = False):
-    """One experiment of lib.tracks.sdwnet.lab.summarize as a table: mean ± sample standard deviation over seeds
+    """One experiment of lab.tracks.sdwnet.study.summarize as a table: mean ± sample standard deviation over seeds
     (``zh``: the headers in Chinese, for the notebook)."""
     import pandas as pd
 

@@ -1,4 +1,4 @@
-"""bench/bench_deblur_strokes.py --models label=a+b: the mean of several models' restorations."""
+"""lab/bench/bench_deblur_strokes.py --models label=a+b: the mean of several models' restorations."""
 
 import importlib.util
 import sys
@@ -12,15 +12,15 @@ ROOT = Path(__file__).resolve().parents[3]
 
 @pytest.fixture(scope="module")
 def bench():
-    sys.path.insert(0, str(ROOT / "bench"))  # the bench imports record.py from beside it
+    sys.path.insert(0, str(ROOT / "lab" / "bench"))  # the bench imports record.py from beside it
     try:
         spec = importlib.util.spec_from_file_location(
-            "bench_deblur_strokes", ROOT / "bench" / "bench_deblur_strokes.py"
+            "bench_deblur_strokes", ROOT / "lab" / "bench" / "bench_deblur_strokes.py"
         )
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     finally:
-        sys.path.remove(str(ROOT / "bench"))
+        sys.path.remove(str(ROOT / "lab" / "bench"))
     return module
 
 

@@ -1,6 +1,6 @@
-"""lib.tracks.deblur.claims: verdicts of the bench's runs (synthetic runs with known numbers)."""
+"""lab.tracks.deblur.claims: verdicts of the bench's runs (synthetic runs with known numbers)."""
 
-from lib.tracks.deblur.claims import claim_verdicts, load, values, verdict_markdown
+from lab.tracks.deblur.claims import claim_verdicts, load, values, verdict_markdown
 
 import pytest
 
@@ -49,7 +49,7 @@ def test_load_names_the_missing_file(tmp_path):
 
 
 def test_chinese_summaries_quote_the_verdict_numbers():
-    from lib.tracks.deblur.claims import claim_summary_zh, trust_note_zh
+    from lab.tracks.deblur.claims import claim_summary_zh, trust_note_zh
 
     runs = [
         {**run("recipe", s, 1.0 + s / 10, 0.30), "iterations": 356, "scale": 0.25, "train_minutes": 7.1} for s in (0, 1)
@@ -67,7 +67,7 @@ def test_chinese_summaries_quote_the_verdict_numbers():
 
 
 def test_means_table_averages_the_seeds_and_marks_missing_splits():
-    from lib.tracks.deblur.claims import means_markdown
+    from lab.tracks.deblur.claims import means_markdown
 
     runs = [run("recipe", 0, 1.0, 0.30, 1.5), run("recipe", 1, 1.2, 0.34, 1.7), run("l1_only", 0, 2.0, 0.2)]
     runs[2]["rows"] = [r for r in runs[2]["rows"] if r["split"] == "test_A"]
@@ -80,7 +80,7 @@ def test_means_table_averages_the_seeds_and_marks_missing_splits():
 
 
 def test_ms_ssim_verdicts_and_the_course_question_wording():
-    from lib.tracks.deblur.claims import verdict_word_zh, with_ms_ssim
+    from lab.tracks.deblur.claims import verdict_word_zh, with_ms_ssim
 
     runs = []
     for name, base in (("recipe", 0.90), ("l1_only", 0.95), ("no_all_data", 0.90)):
@@ -103,7 +103,7 @@ def test_ms_ssim_verdicts_and_the_course_question_wording():
 
 
 def test_speed_rows_time_each_schedule_from_the_recorded_rates():
-    from lib.tracks.deblur.claims import speed_rows
+    from lab.tracks.deblur.claims import speed_rows
 
     record = {
         "stages": [
@@ -136,9 +136,9 @@ def test_every_recorded_recipe_run_has_a_chinese_label():
     import json
     from pathlib import Path
 
-    from lib.tracks.deblur.claims import recipe_run_zh
+    from lab.tracks.deblur.claims import recipe_run_zh
 
-    runs = json.loads((Path(__file__).parents[3] / "bench/results/deblur_recipe.json").read_text(encoding="utf-8"))
+    runs = json.loads((Path(__file__).parents[3] / "lab/bench/results/deblur_recipe.json").read_text(encoding="utf-8"))
     labels = [recipe_run_zh(r["name"]) for r in runs["runs"]]
     assert len(set(labels)) == len(labels) and all("第" in label for label in labels)
     with pytest.raises(KeyError, match="no Chinese label"):

@@ -1,6 +1,6 @@
-"""lib.tracks.deblur.cost: the full schedule's estimated GPU memory and hours (a network of known sizes)."""
+"""lab.tracks.deblur.cost: the full schedule's estimated GPU memory and hours (a network of known sizes)."""
 
-from lib.tracks.deblur.cost import GIB, activation_bytes_per_pixel, full_cost_lines_zh, training_memory_gib
+from lab.tracks.deblur.cost import GIB, activation_bytes_per_pixel, full_cost_lines_zh, training_memory_gib
 
 import paddle
 import pytest

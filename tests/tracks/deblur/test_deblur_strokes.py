@@ -1,9 +1,9 @@
-"""Recorded readability benches read back (lib.tracks.deblur.strokes): per-page CERs of several benches paired,
+"""Recorded readability benches read back (lab.tracks.deblur.readings): per-page CERs of several benches paired,
 the bootstrap interval of their difference against a plain one, the notebook's figure and lines."""
 
 from __future__ import annotations
 
-from lib.tracks.deblur.strokes import (
+from lab.tracks.deblur.readings import (
     SHARP,
     difference_text,
     merged_page_cer,
@@ -79,7 +79,7 @@ def test_the_notebook_helpers_draw_and_print_the_recorded_numbers():
     import matplotlib
 
     matplotlib.use("Agg")
-    from lib.tracks.deblur.strokes import confusion_lines_zh, plot_stroke_widths, stroke_lines_zh
+    from lab.tracks.deblur.readings import confusion_lines_zh, plot_stroke_widths, stroke_lines_zh
 
     import matplotlib.pyplot as plt
 
@@ -114,7 +114,7 @@ def test_the_notebook_helpers_draw_and_print_the_recorded_numbers():
 
 
 def test_load_results_reads_the_given_file_and_names_a_missing_one(tmp_path):
-    from lib.tracks.deblur.strokes import load_results
+    from lab.tracks.deblur.readings import load_results
 
     (tmp_path / "bench.json").write_text('{"by_split": []}', encoding="utf-8")
     assert load_results(tmp_path / "bench.json") == {"by_split": []}
@@ -134,7 +134,7 @@ def test_difference_text_shows_the_mean_and_interval_with_signs():
 def test_tlc_reading_averages_two_models_and_names_the_resolved_splits(tmp_path):
     import json
 
-    from lib.tracks.deblur.strokes import BLURRED, tlc_reading, tlc_reading_line_zh
+    from lab.tracks.deblur.readings import BLURRED, tlc_reading, tlc_reading_line_zh
 
     rng = np.random.default_rng(0)
     blurred = rng.uniform(0.2, 0.4, 30)

@@ -1,4 +1,4 @@
-"""bench/bench_deblur_gate_oracle.py: the per-page switch and its threshold, on hand-made pages."""
+"""lab/bench/bench_deblur_gate_oracle.py: the per-page switch and its threshold, on hand-made pages."""
 
 import importlib.util
 from pathlib import Path
@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture(scope="module")
 def gate():
     spec = importlib.util.spec_from_file_location(
-        "bench_deblur_gate_oracle", ROOT / "bench" / "bench_deblur_gate_oracle.py"
+        "bench_deblur_gate_oracle", ROOT / "lab" / "bench" / "bench_deblur_gate_oracle.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -1,11 +1,11 @@
-"""Notebook 09's comparison of the repair modes (lib.tracks.deocclusion.lab.compare_repair_modes): the solution's
+"""Notebook 09's comparison of the repair modes (lab.tracks.deocclusion.study.compare_repair_modes): the solution's
 one crop per photo against the course's crop per component with feathering, on a page with two red occluders far
 apart and a segmenter that finds red; the time per photo of each method and the headline against the best
 classical method; the Chinese labels of the lab's tables."""
 
 import lib
+from lab.tracks.deocclusion import study as lab
 from lib.metrics import region_psnr
-from lib.tracks.deocclusion import lab
 from lib.tracks.deocclusion.repair import PSNR_CAP, RepairOptions
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Notebook 09's figures (lib.tracks.deocclusion.viz) and measurements (lib.tracks.deocclusion.lab) on tiny
+"""Notebook 09's figures (lib.tracks.deocclusion.viz) and measurements (lab.tracks.deocclusion.study) on tiny
 synthetic inputs: every figure function returns a Figure with the expected axes; the recorded
 network inputs are the local repair's own crops; the update counts follow ``d_every``."""
 
@@ -7,7 +7,7 @@ import lib
 import matplotlib
 
 matplotlib.use("Agg")
-from lib.tracks.deocclusion import lab
+from lab.tracks.deocclusion import study as lab
 from lib.tracks.deocclusion import viz as dv
 from lib.tracks.deocclusion.repair import (
     RepairOptions,

@@ -278,10 +278,10 @@ def test_negatives_are_faceless_scenes_with_only_K():
 
 def test_budget_v100_estimate_uses_the_course_gpu():
     """One V100 for every estimate: notebook 08's latency and the full schedule's GPU hours
-    (lib.check_full.GPU) assume the same peak and efficiency."""
-    from lib.check_full import GPU
+    (lab.check_full.GPU) assume the same peak and efficiency."""
+    from lab.check_full import GPU
+    from lab.tracks.retouch.budget import budget
     from lib.models.gunet import gunet_from_config
-    from lib.tracks.retouch.track import budget
 
     b = budget(gunet_from_config("retouch-demo"), (48, 48), repeats=1, backends=("dygraph",))
     assert b["v100_efficiency_assumed"] == GPU["efficiency"]

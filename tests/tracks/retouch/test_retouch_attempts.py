@@ -1,11 +1,11 @@
-"""The write-up's two dropped ideas (lib.tracks.retouch.attempts): the mask estimate, the masked L1, the
+"""The write-up's two dropped ideas (lab.tracks.retouch.attempts): the mask estimate, the masked L1, the
 blemish shift against NumPy, and the task that trains them (off: the shipped recipe's step exactly)."""
 
 from __future__ import annotations
 
 import lib
+from lab.tracks.retouch.attempts import RetouchAttemptTask, estimate_mask, masked_l1, shift_blemishes
 from lib.tracks import get_track
-from lib.tracks.retouch.attempts import RetouchAttemptTask, estimate_mask, masked_l1, shift_blemishes
 from lib.tracks.retouch.data import ensure_dataset
 from lib.train.engine import Trainer
 

@@ -1,11 +1,19 @@
-"""lib.tracks.sdwnet.lab: the experiments' variants are what they claim (equal parameter budget, MACs near
+"""lab.tracks.sdwnet.study: the experiments' variants are what they claim (equal parameter budget, MACs near
 the NAFNet's, one difference per experiment), and the summary's mean / spread / verdict against NumPy."""
 
 import math
 
 import lib
-from lib.tracks.sdwnet import lab as sdwnet_lab
-from lib.tracks.sdwnet.lab import VARIANTS, describe_model, model_spec, summarize, train_options, verdict, verdict_text
+from lab.tracks.sdwnet import study as sdwnet_lab
+from lab.tracks.sdwnet.study import (
+    VARIANTS,
+    describe_model,
+    model_spec,
+    summarize,
+    train_options,
+    verdict,
+    verdict_text,
+)
 
 import numpy as np
 import pytest

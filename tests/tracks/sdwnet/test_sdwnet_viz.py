@@ -52,7 +52,7 @@ def test_subbands_keep_energy_and_blur_lowers_detail():
 
 
 def test_bench_table_shows_mean_and_spread_of_each_variant():
-    from lib.tracks.sdwnet.lab import summarize
+    from lab.tracks.sdwnet.study import summarize
     from lib.tracks.sdwnet.viz import bench_table, plot_psnr_vs_params
 
     runs = [
@@ -99,7 +99,7 @@ def test_evaluation_tables_are_in_chinese():
 
 
 def test_bench_names_are_in_chinese():
-    from lib.tracks.sdwnet.lab import VARIANTS
+    from lab.tracks.sdwnet.study import VARIANTS
     from lib.tracks.sdwnet.viz import claim_zh, variant_zh
 
     for experiment, variants in VARIANTS.items():

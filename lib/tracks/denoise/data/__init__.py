@@ -50,13 +50,13 @@ solution names them (:mod:`.sidd_blocks`).
 One concern per module: :mod:`.layout` (the folders), :mod:`.names` (scene and file names),
 :mod:`.options` (the config sections), :mod:`.photos` (the clean photos), :mod:`.generator` (the
 sample set), :mod:`.read` (reading a root), :mod:`.patches` (the solution's patch cutting),
-:mod:`.sidd_blocks` (SIDD's validation blocks from their MATLAB files), :mod:`.check_full` (the
+:mod:`.sidd_blocks` (SIDD's validation blocks from their MATLAB files), :mod:`.full_sample` (the
 full-size check's scenes) and :mod:`.teaching` (notebook 07's helpers).
 """
 
 from __future__ import annotations
 
-from .check_full import CHECK_FULL_SCENES, check_full_root
+from .full_sample import CHECK_FULL_SCENES, check_full_root
 from .generator import (
     GENERATOR_VERSION,
     MIN_PARALLEL_PIXELS,
