@@ -10,15 +10,14 @@ own console output (Paddle's C++ messages, e.g. its report of the SIGTERM that e
 at shutdown) goes to ``runs/logs/<notebook>.kernel.log`` instead of the terminal; a failure
 names that log.
 
-The notebooks in ``notebooks/`` are stored executed, with the outputs of the ``demo`` run, so that a
-reader sees every figure and number without running anything (on a code host, or after importing the
-project into AI Studio). Each executed copy records in its metadata (``course``) the profile and a
-digest of what its outputs came from: its cells' sources and its tracks' config files
-(:func:`sources_digest`). ``python -m lib.runner --store`` (``make notebooks``) copies the executed
-copies of the last run into ``notebooks/``, only those of a ``demo`` run that succeeded and whose
-digest still matches the sources; ``tests/test_notebooks_stored.py`` fails when a stored notebook is
-older than its sources. A change to a cell therefore shows as a readable diff of its source, and
-the refreshed outputs come in their own commit.
+The notebooks in ``notebooks/`` are stored executed, with the outputs of the ``demo`` run, so that a reader sees
+every figure and number without running anything (on a code host, or after importing the project into AI Studio).
+Each executed copy records in its metadata (``course``) the profile and a digest of what its outputs came from:
+what its code cells compute and its tracks' config files (:func:`sources_digest`; prose, comments, imports and
+layout do not count). ``python -m lib.runner --store`` (``make notebooks``) copies the executed copies of the last
+run into ``notebooks/``, only those of a ``demo`` run that succeeded and whose digest still matches the sources;
+``tests/test_notebooks_stored.py`` fails when a stored notebook is older than its sources. A change to a code cell
+therefore shows as a readable diff of its source, and the refreshed outputs come in their own commit.
 """
 
 from __future__ import annotations
@@ -96,13 +95,11 @@ def as_run(text: str, moved=()) -> str:
 
 
 def what_a_cell_computes(cell, moved=()) -> str:
-    """A cell as the digest reads it: a markdown cell's text; a code cell's statements, without its imports, its
-    comments and its formatting (``ast.unparse``). Like lib's code, which the digest leaves out too, where a name is
-    imported from is not what the cell computes, and layout is the formatter's. A cell in IPython's own syntax
-    (``%env``, ``!command``) is read as text, its import lines and blank lines left out."""
+    """A code cell as the digest reads it: its statements, without its imports, its comments and its formatting
+    (``ast.unparse``). Like lib's code, which the digest leaves out too, where a name is imported from is not what
+    the cell computes, and layout is the formatter's. A cell in IPython's own syntax (``%env``, ``!command``) is
+    read as text, its import lines and blank lines left out."""
     source = as_run(cell.source, moved)
-    if cell.cell_type != "code":
-        return source
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -118,19 +115,21 @@ def what_a_cell_computes(cell, moved=()) -> str:
 
 
 def digest_of(nb, configs, moved=()) -> str:
-    """SHA-256 of notebook ``nb``'s cells (:func:`what_a_cell_computes`) and ``configs``, pairs of a config file's
-    repository path and its text; ``moved`` names files and modules that moved since the notebook ran (:func:`as_run`)."""
+    """SHA-256 of notebook ``nb``'s code cells (:func:`what_a_cell_computes`) and ``configs``, pairs of a config
+    file's repository path and its text; ``moved``: files and modules that moved since the notebook ran
+    (:func:`as_run`)."""
     digest = hashlib.sha256()
     for cell in nb.cells:
-        digest.update(f"{cell.cell_type}\0{what_a_cell_computes(cell, moved)}\0".encode())
+        if cell.cell_type == "code":  # prose changes no output
+            digest.update(f"{what_a_cell_computes(cell, moved)}\0".encode())
     for name, text in configs:
         digest.update(f"{name}\0".encode() + as_run(text, moved).encode())
     return digest.hexdigest()
 
 
 def sources_digest(path: Path, nb=None, moved=()) -> str:
-    """The digest of what notebook ``path``'s outputs come from: its cells and the config files of its tracks
-    (:func:`digest_of`). Outputs, execution counts and metadata do not count."""
+    """The digest of what notebook ``path``'s outputs come from: its code cells and the config files of its tracks
+    (:func:`digest_of`). Prose, outputs, execution counts and metadata do not count."""
     nb = nb if nb is not None else nbformat.read(path, as_version=4)
     configs = [
         (config.relative_to(REPO_ROOT).as_posix(), config.read_text(encoding="utf-8"))

@@ -35,8 +35,11 @@ def test_the_digest_follows_sources_and_config_not_outputs(course, monkeypatch, 
     before = runner.sources_digest(path)
     assert runner.sources_digest(path, executed_copy(path, runs)) == before  # outputs and metadata do not count
     nb = nbformat.read(path, as_version=4)
-    nb.cells[0].source += " "
-    assert runner.sources_digest(path, nb) != before  # a probe edit of one character
+    next(cell for cell in nb.cells if cell.cell_type == "markdown").source += " 改写的说明"
+    assert runner.sources_digest(path, nb) == before  # prose computes nothing
+    code = next(cell for cell in nb.cells if cell.cell_type == "code" and "print(" in cell.source)
+    code.source = code.source.replace("print(", "print(1, ", 1)
+    assert runner.sources_digest(path, nb) != before  # a probe edit of one statement
     config = tmp_path / "retouch.yaml"
     config.write_text("changed: true\n", encoding="utf-8")
     monkeypatch.setattr(runner, "notebook_config_files", lambda stem: [config])
@@ -54,7 +57,7 @@ def test_store_takes_only_a_fresh_successful_demo_run(course):
         assert path.read_bytes() == before  # a refused copy leaves the notebook as it was
     executed_copy(path, runs)
     nb = nbformat.read(path, as_version=4)
-    nb.cells[-1].source += "\n"
+    next(cell for cell in nb.cells if cell.cell_type == "code").source += "\nprint()"
     nbformat.write(nb, path)  # the notebook changed after it ran
     assert "changed since it ran" in runner.store(runs)[0]
     executed_copy(path, runs)
