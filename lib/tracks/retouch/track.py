@@ -138,8 +138,7 @@ def budget(model, size=(512, 512), repeats: int = 5, backends=("dygraph", "paddl
 
     from lib.complexity import conv_macs
     from lib.export import export_model
-    from lib.infer import DygraphRunner
-    from lib.submission.predict import OnnxRunner, PaddleRunner
+    from lib.infer import DygraphRunner, OnnxRunner, PaddleRunner
 
     import numpy as np
 
