@@ -4,13 +4,13 @@ padding fix, and the contents of the submission zip."""
 
 import json
 import zipfile
+from pathlib import Path
 
 import lib
 from lib.export import ExportableLocalAvgPool2d, export_model, exportable, max_abs_error
 from lib.export.onnx import _drop_constant_pad_values
-from lib.infer import tlc_model
+from lib.infer import OnnxRunner, PaddleRunner, tlc_model
 from lib.models.tlc import LocalAvgPool2d, local_avg_pool
-from lib.submission.predict import OnnxRunner, PaddleRunner
 
 import numpy as np
 import paddle
@@ -115,11 +115,19 @@ def test_onnx_export_installs_nothing(plain_export, tmp_path):
     assert (tmp_path / "again.onnx").stat().st_size > 0
 
 
-def test_submission_zip_holds_predict_py_and_the_model(tiny_submission):
+def test_submission_zip_holds_predict_py_its_infer_package_and_the_model(tiny_submission):
     folder, meta, zip_path = tiny_submission
     with zipfile.ZipFile(zip_path) as archive:
         names = sorted(archive.namelist())
-    assert names == sorted(["predict.py", "model_meta.json", "model.json", "model.pdiparams", "model.onnx"])
+    carried = [name for name in names if name.startswith("infer/")]
+    assert names == sorted(["predict.py", "model_meta.json", "model.json", "model.pdiparams", "model.onnx", *carried])
+    # the course's own files, byte for byte: the zip runs the code the course tests, not a copy of it
+    source = Path(lib.__file__).resolve().parent
+    assert (folder / "predict.py").read_bytes() == (source / "submission" / "predict.py").read_bytes()
+    assert {"infer/__init__.py", "infer/tiling.py", "infer/blend.py", "infer/backends.py"} <= set(carried)
+    for name in carried:
+        if name != "infer/__init__.py":  # lib/infer/__init__.py imports the modules that need lib
+            assert (folder / name).read_bytes() == (source / name).read_bytes(), name
     saved = json.loads((folder / "model_meta.json").read_text(encoding="utf-8"))
     assert saved["tlc"] == {"factor": 2.5, "train_size": TINY_PATCH}
     assert saved["tile_pixels"] == TINY_TILE_PIXELS and saved["overlap"] == TINY_OVERLAP

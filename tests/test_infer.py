@@ -1,4 +1,4 @@
-"""lib.infer, whose tiling the submission (lib/submission/predict.py) copies (tests/test_infer_mirror.py):
+"""lib.infer, whose tiling every submission zip carries as files (lib/submission/predict.py imports them):
 tile plans within a pixel budget, blending weights, plans that must not change a pointwise
 model's output, seams of the winning solution's quadrants against overlapping tiles, the memory bound on an
 8000 x 6000 image, TLC windows from the profile's `tlc` options, and folders of odd files."""

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import lib
 from lib.export import model_files
-from lib.infer import predict_image, tlc_model
+from lib.infer import STANDALONE, ImageError, OnnxRunner, backends, predict_image, read_image_file, tlc_model
 from lib.submission import predict
-from lib.submission.predict import ImageError, read_image_file
 
 import cv2
 import numpy as np
@@ -73,7 +72,7 @@ def test_on_a_gpu_an_unloadable_paddle_model_falls_back_to_onnx(
         damage(folder / "model.pdiparams")
     else:  # an older Paddle: model.json is Paddle 3's program format, and this zip has no .pdmodel
         monkeypatch.setattr(paddle, "__version__", "2.6.2")
-    monkeypatch.setattr(predict, "paddle_gpu_available", lambda: True)
+    monkeypatch.setattr(backends, "paddle_gpu_available", lambda: True)
     pages = write_pages(tmp_path / "src", 2)
     code = predict.main([str(tmp_path / "src"), str(tmp_path / "out"), "--model-dir", str(folder)])
     out = capsys.readouterr().out
@@ -185,7 +184,7 @@ def test_a_backend_failing_mid_folder_hands_over_and_keeps_written_images(
     tiny_submission, tiny_nafnet, tmp_path, monkeypatch, capsys
 ):
     calls = {"n": 0}
-    onnx_call = predict.OnnxRunner.__call__
+    onnx_call = OnnxRunner.__call__
 
     def breaks_after_two_images(self, batch):  # one tile per page: the third page fails
         calls["n"] += 1
@@ -193,7 +192,7 @@ def test_a_backend_failing_mid_folder_hands_over_and_keeps_written_images(
             raise RuntimeError("simulated CUDA error")
         return onnx_call(self, batch)
 
-    monkeypatch.setattr(predict.OnnxRunner, "__call__", breaks_after_two_images)
+    monkeypatch.setattr(OnnxRunner, "__call__", breaks_after_two_images)
     pages = write_pages(tmp_path / "src", 4)
     args = [str(tmp_path / "src"), "--model-dir", str(tiny_submission[0])]
     assert predict.main([args[0], str(tmp_path / "auto"), *args[1:]]) == 0
@@ -214,8 +213,9 @@ def test_zip_records_the_formats_it_holds(tiny_submission):
     folder, meta, zip_path = tiny_submission
     formats = json.loads((folder / "model_meta.json").read_text())["formats"]
     assert formats == meta["formats"] and formats["paddle"] and formats["onnx"] == ["model.onnx"]
+    carried = ["infer/__init__.py", *(f"infer/{name}.py" for name in STANDALONE)]
     assert sorted(zipfile.ZipFile(zip_path).namelist()) == sorted(
-        ["predict.py", "model_meta.json", *model_files(formats)]
+        ["predict.py", *carried, "model_meta.json", *model_files(formats)]
     )
     # Paddle 3.3's old-IR tracer cannot trace NAFNet's padding condition: said, not hidden
     assert formats["paddle_legacy"] or "cannot write this network as a .pdmodel" in formats["paddle_legacy_note"]

@@ -7,7 +7,7 @@
 * :mod:`lib.app.images`: reading an uploaded file (alpha, grey, 16-bit, CMYK, EXIF rotation) or a
   Chinese message saying why not (truncated, not an image, over the size limit);
 * :mod:`lib.app.restore`: one function per tab, through lib.infer (the tiling, TLC and pre/post-processing
-  the submission's predict.py carries a checked copy of) with the profile's model;
+  the submission zip carries as files and its predict.py runs) with the profile's model;
 * :mod:`lib.app.views`: difference maps, the zoom, the tile plan, K/D maps, the mask;
 * :mod:`lib.app.ui`: the gradio tabs, the shared queue;
 * :mod:`lib.app.examples`: the small example images under ``app/examples/``, made by the course's generators.

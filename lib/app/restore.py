@@ -5,7 +5,7 @@ The model is the one ``make submission`` exports: :meth:`Track.load_model` of th
 (``$COURSE_PROFILE``: the learner's own run, else its published model, else the shipped demo model;
 ``COURSE_SHIPPED=1`` the shipped one), made deployable by :meth:`Track.deployed` (deblur: TLC with the
 profile's window; SDWNet: edge-padded). Restoring goes through lib.infer's tile plans and
-:func:`lib.infer.restore_array`, the code the submission's ``predict.py`` carries a checked copy of;
+:func:`lib.infer.restore_array`, the very files the submission zip carries for its ``predict.py``;
 the de-occlusion pair through lib.tracks.deocclusion.repair, as its ``predict.py``.
 """
 

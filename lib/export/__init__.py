@@ -22,7 +22,8 @@ One concern per module: :mod:`~lib.export.swaps` (layers swapped so the model tr
 faithfully), :mod:`~lib.export.paddle_inference` and :mod:`~lib.export.onnx` (the formats),
 :mod:`~lib.export.parity` (exported vs dygraph), :mod:`~lib.export.formats` (which files a folder
 holds), :mod:`~lib.export.model` (every format, checked), :mod:`~lib.export.deployed` (a model
-exported and loaded for fast inference), :mod:`~lib.export.package` (the submission zip) and
+exported and loaded for fast inference), :mod:`~lib.export.package` (the submission zip:
+``predict.py`` and lib/infer's standalone modules as files) and
 :mod:`~lib.export.submission_checks` (a submission run as the competition would).
 """
 
@@ -30,14 +31,13 @@ from __future__ import annotations
 
 import lib
 
-from ..infer import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS
+from ..infer import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, MODEL_META
 from ..paths import REPO_ROOT
-from ..submission.predict import MODEL_META
 from .deployed import deployed_runner
 from .formats import formats_of, model_files
 from .model import export_model
 from .onnx import ONNX_OPSET, export_onnx
-from .package import DIST_DIR, PREDICT_TEMPLATE, build_submission, write_zip
+from .package import DIST_DIR, INFER_PACKAGE, PREDICT_TEMPLATE, build_submission, carry_infer, write_zip
 from .paddle_inference import LEGACY_PREFIX, export_paddle, export_paddle_legacy
 from .parity import check_shape, max_abs_error
 from .submission_checks import predict_imports, run_submission, write_awkward_inputs
@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_OVERLAP",
     "DEFAULT_TILE_PIXELS",
     "DIST_DIR",
+    "INFER_PACKAGE",
     "LEGACY_PREFIX",
     "MODEL_META",
     "ONNX_OPSET",
@@ -55,6 +56,7 @@ __all__ = [
     "ExportableLeakyReLU",
     "ExportableLocalAvgPool2d",
     "build_submission",
+    "carry_infer",
     "check_shape",
     "deployed_runner",
     "export_model",

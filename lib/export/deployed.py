@@ -16,7 +16,7 @@ def deployed_runner(model: nn.Layer, backend: str = "auto", onednn: bool = True)
     """``model`` exported to a temporary folder and loaded for fast inference, as ``predict.py``
     would run it: ``backend`` "paddle" (Paddle Inference: GPU if there is one, else CPU with
     oneDNN unless ``onednn=False``), "onnx" (ONNX Runtime) or "auto" (Paddle on a GPU, ONNX
-    Runtime on a CPU: see ``backend_order`` in lib/submission/predict.py). The runtime keeps
+    Runtime on a CPU: see ``backend_order`` in lib/infer/backends.py). The runtime keeps
     the model in memory, so the folder is deleted at once. Use it as ``predict_image(runner, image)``."""
     if backend == "auto":
         backend = "paddle" if paddle_gpu_available() else "onnx"

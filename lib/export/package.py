@@ -1,4 +1,5 @@
-"""The competition submission zip: ``predict.py``, the exported model and ``model_meta.json``."""
+"""The competition submission zip: ``predict.py``, the package ``infer/`` it imports (lib/infer's
+standalone modules, copied byte for byte), the exported model and ``model_meta.json``."""
 
 from __future__ import annotations
 
@@ -12,15 +13,40 @@ from pathlib import Path
 import paddle
 import paddle.nn as nn
 
-from ..infer import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, TILINGS, submission_tiling, tlc_model
+from ..infer import (
+    DEFAULT_OVERLAP,
+    DEFAULT_TILE_PIXELS,
+    MODEL_META,
+    STANDALONE,
+    TILINGS,
+    submission_tiling,
+    tlc_model,
+)
 from ..paths import REPO_ROOT
-from ..submission.predict import MODEL_META
 from .formats import model_files
 from .model import export_model
 from .parity import check_shape
 
 PREDICT_TEMPLATE = Path(__file__).resolve().parent.parent / "submission" / "predict.py"
+INFER_DIR = Path(__file__).resolve().parent.parent / "infer"
+INFER_PACKAGE = "infer"  # the folder of lib/infer's standalone modules in a zip: predict.py imports this name
+INFER_INIT = (
+    '"""lib/infer\'s standalone modules (NumPy, OpenCV and Paddle Inference or ONNX Runtime only), '
+    'copied from the course repository."""\n'
+)
 DIST_DIR = REPO_ROOT / "dist"
+
+
+def carry_infer(folder: Path) -> list[str]:
+    """Copy lib/infer's standalone modules (``lib.infer.STANDALONE``) byte for byte into
+    ``folder/infer/``, beside an ``__init__.py`` of one docstring (lib/infer's own imports the
+    modules that need ``lib``). Returns their paths inside the zip."""
+    package = Path(folder) / INFER_PACKAGE
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text(INFER_INIT, encoding="utf-8")
+    for name in STANDALONE:
+        shutil.copyfile(INFER_DIR / f"{name}.py", package / f"{name}.py")
+    return [f"{INFER_PACKAGE}/{name}.py" for name in ("__init__", *STANDALONE)]
 
 
 def write_zip(out_zip: Path, folder: Path, names: list[str]) -> None:
@@ -48,9 +74,10 @@ def build_submission(
     tolerance: float = 1e-3,
     tiling: str | None = None,
 ) -> dict:
-    """Write ``out_zip`` (default dist/submission.zip): predict.py, the exported model (with TLC
-    if ``tlc``: factor and training size as given, else from the ``tlc`` section of ``profile``'s
-    config, see lib.infer.tlc_model) and model_meta.json, whose ``tiling`` predict.py follows
+    """Write ``out_zip`` (default dist/submission.zip): predict.py and the package it imports
+    (:func:`carry_infer`), the exported model (with TLC if ``tlc``: factor and training size as
+    given, else from the ``tlc`` section of ``profile``'s config, see lib.infer.tlc_model) and
+    model_meta.json, whose ``tiling`` predict.py follows
     (``tiling`` as given, else the ``submission`` section of the model's track for ``profile``,
     see lib.infer.submission_tiling: the deblur ``full`` profile cuts the winner's 4 quadrants).
     Raises if an exported format disagrees with the dygraph model by more than ``tolerance`` on an
@@ -95,7 +122,7 @@ def build_submission(
         }
         (folder / MODEL_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         shutil.copyfile(PREDICT_TEMPLATE, folder / "predict.py")
-        names = ["predict.py", MODEL_META] + model_files(info["formats"])
+        names = ["predict.py", *carry_infer(folder), MODEL_META] + model_files(info["formats"])
         write_zip(out_zip, folder, names)
     meta["zip"] = str(out_zip)
     meta["files"] = names

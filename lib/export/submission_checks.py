@@ -1,4 +1,4 @@
-"""Check a submission as the competition would meet it: the modules its ``predict.py`` imports,
+"""Check a submission as the competition would meet it: the modules its ``predict.py`` needs,
 awkward input files it must survive, and a run in a fresh process without the course's settings."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .package import PREDICT_TEMPLATE
+from ..infer import STANDALONE
+from .package import INFER_DIR, INFER_PACKAGE, PREDICT_TEMPLATE
 
 
-def predict_imports(path=PREDICT_TEMPLATE) -> list[str]:
-    """Top-level modules a predict.py imports (read from its source, not by running it)."""
+def _top_level_imports(path) -> set:
     import ast
 
     tree = ast.parse(Path(path).read_text(encoding="utf-8"))
@@ -26,7 +26,19 @@ def predict_imports(path=PREDICT_TEMPLATE) -> list[str]:
         for node in ast.walk(tree)
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
     }
-    return sorted(names - {"__future__"})
+    return names - {"__future__"}
+
+
+def predict_imports(path=PREDICT_TEMPLATE) -> list[str]:
+    """Top-level modules a predict.py imports (read from the sources, not by running them), the
+    package ``infer/`` the zip carries replaced by what its modules import (lib/infer's standalone
+    modules: they import one another relatively, so only the environment's modules remain)."""
+    names = _top_level_imports(path)
+    if INFER_PACKAGE in names:
+        names.discard(INFER_PACKAGE)
+        for module in STANDALONE:
+            names |= _top_level_imports(INFER_DIR / f"{module}.py")
+    return sorted(names)
 
 
 def write_awkward_inputs(folder, rgb: np.ndarray) -> dict:

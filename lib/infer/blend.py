@@ -1,9 +1,7 @@
 """Restore an image array tile by tile: pixel types in and out of [0, 1], blending weights over the
 overlaps, the band-by-band stitching of :func:`restore_array` and the memory it holds.
 
-The submission's ``predict.py`` (lib/submission/predict.py) runs alone in the competition's folder
-and cannot import ``lib``, so it carries a copy of this module's code; tests/test_infer_mirror.py
-fails when the two differ (same tiles and outputs, and the same source up to docstrings).
+Standalone (see :mod:`lib.infer`): each submission zip carries this file as ``infer/blend.py``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""The errors of restoring image files: a file that cannot be restored, a model that cannot load.
+"""The errors of restoring image files: a file that cannot be restored, a model or its metadata that cannot load.
 
-The submission's ``predict.py`` (lib/submission/predict.py) runs alone in the competition's folder
-and cannot import ``lib``, so it carries a copy of this module's code; tests/test_infer_mirror.py
-fails when the two differ (same tiles and outputs, and the same source up to docstrings).
+Standalone (see :mod:`lib.infer`): each submission zip carries this file as ``infer/errors.py``.
 """
 
 from __future__ import annotations
@@ -14,6 +12,10 @@ class ImageError(ValueError):
 
 class ModelError(RuntimeError):
     """A model file that is missing, damaged or unreadable by this runtime (named in the message)."""
+
+
+class MetaError(ModelError):
+    """A damaged metadata file: every backend reads it, so no other backend is tried."""
 
 
 def first_line(exc: BaseException) -> str:

@@ -1,8 +1,6 @@
 """Restore every file of a folder into another, one bad file reported and skipped.
 
-The submission's ``predict.py`` (lib/submission/predict.py) runs alone in the competition's folder
-and cannot import ``lib``, so it carries a copy of this module's code; tests/test_infer_mirror.py
-fails when the two differ (same tiles and outputs, and the same source up to docstrings).
+Standalone (see :mod:`lib.infer`): each submission zip carries this file as ``infer/folder.py``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """Image files: read anything OpenCV decodes as RGB, write the result back in kind (grayscale,
 RGBA and 16-bit stay so), list a folder's inputs, check the output folder can be written.
 
-The submission's ``predict.py`` (lib/submission/predict.py) runs alone in the competition's folder
-and cannot import ``lib``, so it carries a copy of this module's code; tests/test_infer_mirror.py
-fails when the two differ (same tiles and outputs, and the same source up to docstrings).
+Standalone (see :mod:`lib.infer`): each submission zip carries this file as ``infer/image_files.py``.
 """
 
 from __future__ import annotations

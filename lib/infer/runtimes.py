@@ -1,9 +1,7 @@
 """The exported models' runners: Paddle Inference (oneDNN on a CPU, the GPU when there is one) and
 ONNX Runtime, each mapping a float32 N x 3 x H x W array in [0, 1] to the same shape.
 
-The submission's ``predict.py`` (lib/submission/predict.py) runs alone in the competition's folder
-and cannot import ``lib``, so it carries a copy of this module's code; tests/test_infer_mirror.py
-fails when the two differ (same tiles and outputs, and the same source up to docstrings).
+Standalone (see :mod:`lib.infer`): each submission zip carries this file as ``infer/runtimes.py``.
 """
 
 from __future__ import annotations
@@ -150,3 +148,11 @@ def paddle_gpu_available() -> bool:
         return bool(paddle.device.is_compiled_with_cuda() and paddle.device.cuda.device_count() > 0)
     except Exception:  # noqa: BLE001 -- a CUDA build without a usable driver
         return False
+
+
+def onnxruntime_available() -> bool:
+    try:
+        import onnxruntime  # noqa: F401  (only checks that it imports)
+    except ImportError:
+        return False
+    return True

@@ -6,9 +6,7 @@
 
 A plan is (row tiles, column tiles), each a list of (start, size).
 
-The submission's ``predict.py`` (lib/submission/predict.py) runs alone in the competition's folder
-and cannot import ``lib``, so it carries a copy of this module's code; tests/test_infer_mirror.py
-fails when the two differ (same tiles and outputs, and the same source up to docstrings).
+Standalone (see :mod:`lib.infer`): each submission zip carries this file as ``infer/tiling.py``.
 """
 
 from __future__ import annotations

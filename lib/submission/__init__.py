@@ -1,3 +1,3 @@
-"""The competition submission: ``predict.py`` (self-contained, copied into dist/submission.zip by
-``lib.export``) and nothing else. It keeps its own copy of ``lib.infer``'s tiling and runtime code
-(it may not import ``lib``); tests/test_infer_mirror.py checks the copy."""
+"""The competition submission: ``predict.py``, the command line that dist/submission.zip runs
+(copied there by ``lib.export`` with lib/infer's standalone modules as ``infer/``, which it imports
+instead of ``lib``), and nothing else."""

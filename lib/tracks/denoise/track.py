@@ -355,7 +355,7 @@ def infer_image(src, dst, model_dir=None, backend: str = "auto", checkpoint=None
     """The solution's ``infer.py``: denoise one image file ``src`` into ``dst`` through an exported model
     (``model_dir`` from :func:`export_for_inference`, or the track's model exported to a temporary
     folder first). Grayscale, RGBA and 16-bit files are written back in kind. Returns timings."""
-    from lib.submission.predict import load_runner, read_image_file, restore_array, write_image_file
+    from lib.infer import load_runner, read_image_file, restore_array, write_image_file
 
     src, dst = Path(src), Path(dst)
     if not src.is_file():

@@ -1,7 +1,7 @@
 """Export the de-occlusion pipeline's two networks and pack its submission.
 
 The solution shipped two ONNX models and a script; here both networks go out in both formats, each
-with one input so the course's runners (``lib/submission/predict.py``) drive them unchanged:
+with one input so the course's runners (``lib/infer/runtimes.py``) drive them unchanged:
 
 * ``segmenter/``: DeepLabV3, ``float32 N x 3 x H x W`` RGB in [0, 1] -> ``N x 1 x H x W`` occluder
   score (logit of "occluder" minus logit of "page"; positive = occluded), :class:`SegmenterExport`;
@@ -11,9 +11,10 @@ with one input so the course's runners (``lib/submission/predict.py``) drive the
   :class:`InpainterExport`.
 
 ``dist/deocclusion_submission.zip`` holds ``predict.py`` (lib/tracks/deocclusion/predict.py),
-the two helpers it imports (``restore_common.py`` = lib/submission/predict.py: image files,
-runners, the folder loop; ``deocclusion_repair.py`` = lib/tracks/deocclusion/repair.py: the local repair), both
-model folders and ``deocclusion_meta.json`` (segmenter input size, repair options, export checks).
+what it imports, each a file copied byte for byte (``restore_common.py`` = lib/submission/predict.py:
+the command line; ``repair.py`` = lib/tracks/deocclusion/repair.py: the local repair; ``infer/`` =
+lib/infer's standalone modules, as in every zip: lib.export.carry_infer), both model folders and
+``deocclusion_meta.json`` (segmenter input size, repair options, export checks).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from lib.export import DIST_DIR, MODEL_META, PREDICT_TEMPLATE, export_model, model_files, write_zip
+from lib.export import DIST_DIR, MODEL_META, PREDICT_TEMPLATE, carry_infer, export_model, model_files, write_zip
 from lib.models.deepfillv2 import remove_spectral_norm
 from lib.paths import shown_path
 
@@ -38,11 +39,11 @@ from .repair import RepairOptions
 
 SUBMISSION_ZIP = "deocclusion_submission.zip"
 HERE = Path(__file__).resolve().parent
-# zip name -> source file: the entry point and the two modules it imports (never ``lib``)
+# zip name -> source file: the entry point and the two modules it imports besides infer/ (never ``lib``)
 SCRIPTS = {
     "predict.py": HERE / "predict.py",
     "restore_common.py": PREDICT_TEMPLATE,
-    "deocclusion_repair.py": HERE / "repair.py",
+    "repair.py": HERE / "repair.py",
 }
 
 
@@ -163,8 +164,8 @@ def build_submission(
     onnx: bool = True,
     tolerance: float = 1e-3,
 ) -> dict:
-    """Write ``out_zip`` (default dist/deocclusion_submission.zip): the scripts and the folder of
-    :func:`export_pipeline`. Returns the metadata."""
+    """Write ``out_zip`` (default dist/deocclusion_submission.zip): the scripts, lib/infer's standalone
+    modules (``infer/``) and the folder of :func:`export_pipeline`. Returns the metadata."""
     out_zip = Path(out_zip) if out_zip else DIST_DIR / SUBMISSION_ZIP
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="deocclusion_submission_") as tmp:
@@ -174,7 +175,7 @@ def build_submission(
         )
         for name, source in SCRIPTS.items():
             shutil.copyfile(source, folder / name)
-        names = [*SCRIPTS, PIPELINE_META] + [
+        names = [*SCRIPTS, *carry_infer(folder), PIPELINE_META] + [
             f"{net}/{f}" for net in NETWORKS for f in [MODEL_META, *model_files(meta["networks"][net]["formats"])]
         ]
         write_zip(out_zip, folder, names)

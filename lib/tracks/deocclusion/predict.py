@@ -11,11 +11,15 @@ The entry point of a submission to the Baidu Netdisk AI "document image de-occlu
    shrunk by ``shrink`` (the solution: 1536 / 6 = 256), and only the (dilated) masked pixels are pasted
    back with a feathered edge; every other pixel keeps its value.
 
-Folder of the unzipped submission::
+Folder of the unzipped submission, every script copied byte for byte from the course repository
+(lib/tracks/deocclusion/export.py packs it)::
 
-    predict.py                 this script (lib/tracks/deocclusion/predict.py in the course)
-    restore_common.py          image files, runners, the folder loop (lib/submission/predict.py)
-    deocclusion_repair.py      the local repair (lib/tracks/deocclusion/repair.py)
+    predict.py                 this script (lib/tracks/deocclusion/predict.py)
+    restore_common.py          the command line of every submission: the checks, the loop over the
+                               folder, the messages (lib/submission/predict.py)
+    repair.py                  the local repair (lib/tracks/deocclusion/repair.py)
+    infer/                     image files, runtimes, which runtime loads (lib/infer's standalone
+                               modules, as in the deblurring zip)
     deocclusion_meta.json      seg_size and the repair options
     segmenter/  inpainter/     model.json + model.pdiparams (Paddle Inference), model.onnx (ONNX Runtime)
 
@@ -23,7 +27,7 @@ It needs only NumPy, OpenCV and Paddle Inference or ONNX Runtime; it never impor
 behaviour on files is that of the deblurring submission (``restore_common.py``): same names, size,
 format, channel layout and bit depth; one bad file is reported and skipped; exit code 0 when every
 file was restored, 1 when any failed (listed at the end), 2 for a missing folder or model.
-If one backend cannot load or run the networks, the other is tried (``restore_common.Backends``).
+If one backend cannot load or run the networks, the other is tried (``infer/backends.py``).
 """
 
 from __future__ import annotations
@@ -31,12 +35,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-try:  # the unzipped submission: the helpers sit next to this file (the script's folder is on sys.path)
-    import deocclusion_repair as repair
+if __package__:  # imported in the course repository (lib.tracks.deocclusion.predict)
+    from ...infer import backends, errors
+    from ...submission import predict as common
+    from . import repair
+else:  # run from the unzipped submission: the same files beside this script
+    import repair
     import restore_common as common
-except ImportError:  # the course repository
-    from lib.submission import predict as common
-    from lib.tracks.deocclusion import repair
+    from infer import backends, errors
 
 PIPELINE_META = "deocclusion_meta.json"
 NETWORKS = ("segmenter", "inpainter")
@@ -52,24 +58,24 @@ class Pipeline(repair.Deoccluder):
         meta_path = model_dir / PIPELINE_META
         if not meta_path.is_file():
             raise FileNotFoundError(f"{meta_path} not found (is this an unzipped de-occlusion submission?)")
-        meta = common.read_json(meta_path, "de-occlusion metadata")
+        meta = backends.read_json(meta_path, "de-occlusion metadata")
         try:
             seg_size, options = meta["seg_size"], repair.RepairOptions(**meta["repair"])
         except (KeyError, TypeError) as exc:
-            raise common.MetaError(
+            raise errors.MetaError(
                 f"the de-occlusion metadata file {meta_path} is damaged "
-                f"({common.first_line(exc)}); unzip the submission again"
+                f"({errors.first_line(exc)}); unzip the submission again"
             ) from exc
         runners = {}
         for name in NETWORKS:
             try:
-                runners[name] = common.load_runner(model_dir / name, backend, device, threads)
-            except common.MetaError:
+                runners[name] = backends.load_runner(model_dir / name, backend, device, threads)
+            except errors.MetaError:
                 raise
             except Exception as exc:
-                raise common.ModelError(
+                raise errors.ModelError(
                     f"the {name} network did not load: "
-                    f"{common.first_line(exc) if not isinstance(exc, common.ModelError) else exc}"
+                    f"{errors.first_line(exc) if not isinstance(exc, errors.ModelError) else exc}"
                 ) from exc
         segment, inpaint = runners["segmenter"], runners["inpainter"]
         super().__init__(segment, inpaint, seg_size, options)

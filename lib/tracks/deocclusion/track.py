@@ -258,7 +258,7 @@ class DeocclusionTrack(Track):
         import time
 
         from lib.data.pairs import read_image
-        from lib.submission.predict import first_line
+        from lib.infer import first_line
 
         import cv2
 

@@ -1,15 +1,16 @@
 """The de-occlusion pipeline deployed: both networks exported (Paddle Inference and ONNX Runtime agree
 with dygraph), ``Deoccluder`` on any bit depth (untouched pixels keep their exact values), and
 ``dist/deocclusion_submission.zip`` run as the competition runs it: the same photos as the dygraph
-pipeline, every awkward file handled, never importing ``lib``."""
+pipeline, every awkward file handled, never importing ``lib``, and stopped at once without one of the
+files it carries (no other copy to fall back on)."""
 
 import json
 import zipfile
+from pathlib import Path
 
 import lib
 from lib.export import predict_imports, run_submission, write_awkward_inputs
-from lib.infer import DygraphRunner
-from lib.submission.predict import read_image_file
+from lib.infer import DygraphRunner, read_image_file
 from lib.tracks import get_track
 from lib.tracks.deocclusion.data import ensure_dataset, list_samples, load_sample
 from lib.tracks.deocclusion.export import PIPELINE_META, InpainterExport, SegmenterExport
@@ -24,6 +25,7 @@ from lib.tracks.deocclusion.repair import (
 import cv2
 import numpy as np
 import pytest
+from submission_helpers import fresh_copy, without_lib
 
 pytestmark = pytest.mark.slow  # exports and submissions end to end: seconds each
 
@@ -147,7 +149,9 @@ def test_submission_runs_alone_and_matches_the_dygraph_pipeline(networks, deoccl
     assert {
         "predict.py",
         "restore_common.py",
-        "deocclusion_repair.py",
+        "repair.py",
+        "infer/backends.py",
+        "infer/image_files.py",
         PIPELINE_META,
         "segmenter/model.onnx",
         "inpainter/model.pdiparams",
@@ -162,9 +166,10 @@ def test_submission_runs_alone_and_matches_the_dygraph_pipeline(networks, deoccl
     for s in photos:  # as PNG: a JPEG output would not compare exactly (predict.py writes in kind)
         cv2.imwrite(str(src / (s.image.stem + ".png")), cv2.imread(str(s.image)))
     awkward = write_awkward_inputs(src, load_sample(photos[0])[0][:61, :47])
-    result, _ = run_submission(folder, src, tmp_path / "out", "--backend", "onnx", timeout=600)
+    alone = without_lib(fresh_copy(folder, tmp_path))
+    result, _ = run_submission(alone, src, tmp_path / "out", "--backend", "onnx", timeout=600)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "No module named" not in result.stderr
+    assert "No module named" not in result.stderr and "must not import" not in result.stderr
     for bad in awkward["bad"]:
         assert bad in result.stdout.split("failed:")[-1]
     for name in awkward["restorable"]:
@@ -192,13 +197,13 @@ def test_submission_runs_alone_and_matches_the_dygraph_pipeline(networks, deoccl
     assert any(changed), "the untrained segmenter found nothing on any photo: the test would not compare repairs"
 
 
-def test_submission_helpers_never_import_lib():
-    """predict.py falls back to ``lib`` only when its helpers are missing (in the repository); the
-    helpers it ships with need nothing but NumPy, OpenCV and a runtime."""
+def test_submission_scripts_never_import_lib():
+    """predict.py imports ``lib``'s modules only relatively (imported in the repository); what it and
+    the scripts and ``infer/`` modules beside it import needs nothing but NumPy, OpenCV and a runtime."""
     from lib.tracks.deocclusion.export import SCRIPTS
 
-    for name in ("restore_common.py", "deocclusion_repair.py"):
-        imports = set(predict_imports(SCRIPTS[name]))
+    for name in SCRIPTS:
+        imports = set(predict_imports(SCRIPTS[name])) - {"repair", "restore_common"}  # the zip's own
         assert "lib" not in imports and imports <= {
             "argparse",
             "json",
@@ -215,6 +220,22 @@ def test_submission_helpers_never_import_lib():
             "paddle",
             "PIL",
         }, (name, imports)
+
+
+@pytest.mark.parametrize("missing", ["repair.py", "restore_common.py", "infer/image_files.py", "infer/backends.py"])
+def test_submission_without_one_of_its_files_stops_before_anything(missing, deocclusion_submission, tmp_path):
+    """From the unzipped folder as it is (the venv could import the course's lib: a fallback to it
+    would repair the photo), one of the files the zip carries removed."""
+    folder = fresh_copy(deocclusion_submission[0], tmp_path)
+    (folder / missing).unlink()
+    (tmp_path / "src").mkdir()
+    cv2.imwrite(str(tmp_path / "src" / "a.png"), np.zeros((40, 30, 3), np.uint8))
+    result, _ = run_submission(folder, tmp_path / "src", tmp_path / "out", timeout=600)
+    assert result.returncode == 1, result.stdout + result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert "ImportError" in last or "ModuleNotFoundError" in last, result.stderr
+    assert Path(missing).stem in last, result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_export_cli_packs_the_pipeline(tmp_path, capsys):

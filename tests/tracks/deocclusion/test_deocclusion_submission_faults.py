@@ -11,8 +11,7 @@ from pathlib import Path
 
 import lib
 from lib.export import model_files
-from lib.infer import DygraphRunner
-from lib.submission.predict import PaddleRunner
+from lib.infer import DygraphRunner, PaddleRunner
 from lib.tracks.deocclusion.export import InpainterExport, SegmenterExport
 from lib.tracks.deocclusion.repair import Deoccluder, RepairOptions
 
