@@ -19,7 +19,8 @@ layer order, the same parameter names (``inconv.proj.weight``, ``layers.3.blocks
 
 * gConv convolutions (Wv, Wg, proj): truncated normal, std = (8 * net_depth) ** (-1/4) *
   sqrt(2 / (fan_in + fan_out)), cut at +-2 (absolute, as timm's ``trunc_normal_``), zero bias;
-* every other convolution: PyTorch's default, weight and bias ~ U(-b, b), b = 1 / sqrt(fan_in);
+* every other convolution: PyTorch's default, weight and bias ~ U(-b, b), b = 1 / sqrt(fan_in)
+  (:func:`lib.models.layers.torch_conv2d`);
 * BatchNorm: weight 1, bias 0, eps 1e-5, PyTorch momentum 0.1 (= Paddle ``momentum=0.9``).
 
 Converting a PyTorch state dict: identical keys and shapes except BatchNorm's running statistics,
@@ -51,7 +52,7 @@ from typing import Any, Sequence
 
 from lib.config import check_keys, named_or_given
 from lib.models.channel_ops import Conv2D, scale_channels
-from lib.models.nafnet import count_parameters
+from lib.models.layers import count_parameters, torch_conv2d
 
 import paddle
 import paddle.nn as nn
@@ -85,10 +86,10 @@ GUNET_CONFIGS: dict[str, dict[str, Any]] = {
     "gunet-s": dict(kernel_size=5, base_dim=24, depths=[4, 4, 4, 8, 4, 4, 4]),
     "gunet-b": dict(kernel_size=5, base_dim=24, depths=[8, 8, 8, 16, 8, 8, 8]),
     "gunet-d": dict(kernel_size=5, base_dim=24, depths=[16, 16, 16, 32, 16, 16, 16]),
-    # gUNet-T with a 4th level (9 stages) at base dim 16: 1.50M parameters, 6.0 MB float32 with the
-    # BatchNorm statistics (base dim 20: 9.3 MB, too close to the 10 MB limit; 24: 13.3 MB).
+    # gUNet-T with a 4th level (9 stages) at base dim 16: its float32 weights with the BatchNorm
+    # statistics stay well under the competition's 10 MB limit (base dim 20 comes too close to it).
     "retouch": dict(arch="retouch", kernel_size=5, base_dim=16, depths=[2, 2, 2, 2, 4, 2, 2, 2, 2], inject_levels=3),
-    # Small enough to train on a CPU in a lesson (244k parameters, ~1 MB).
+    # Small enough to train on a CPU in a lesson.
     "retouch-demo": dict(
         arch="retouch", kernel_size=5, base_dim=8, depths=[1, 1, 1, 1, 2, 1, 1, 1, 1], inject_levels=3
     ),
@@ -109,42 +110,8 @@ K_EPS = 0.1
 
 
 # ----------------------------------------------------------------------------------------------
-# Convolutions initialised like the reference
+# The gConv convolutions (every other conv: lib.models.layers.torch_conv2d)
 # ----------------------------------------------------------------------------------------------
-def _conv(
-    in_channels: int,
-    out_channels: int,
-    kernel_size: int,
-    stride: int = 1,
-    padding: int = 0,
-    groups: int = 1,
-    bias: bool = True,
-    padding_mode: str = "zeros",
-    zero_init: bool = False,
-) -> nn.Conv2D:
-    """A Conv2D with PyTorch's default initialisation: weight, bias ~ U(-b, b), b = 1/sqrt(fan_in)
-    (``zero_init``: weight and bias 0)."""
-    bound = 1.0 / math.sqrt(in_channels // groups * kernel_size * kernel_size)
-
-    def param_attr():  # a fresh one per parameter
-        init = nn.initializer.Constant(0.0) if zero_init else nn.initializer.Uniform(-bound, bound)
-        return paddle.ParamAttr(initializer=init)
-
-    if padding == 0:
-        padding_mode = "zeros"  # nothing to pad: skip Paddle's separate pad op
-    return Conv2D(
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=stride,
-        padding=padding,
-        groups=groups,
-        padding_mode=padding_mode,
-        weight_attr=param_attr(),
-        bias_attr=param_attr() if bias else False,
-    )
-
-
 def _gconv_conv(
     in_channels: int, out_channels: int, kernel_size: int, net_depth: int, groups: int = 1, padding_mode: str = "zeros"
 ) -> nn.Conv2D:
@@ -242,7 +209,7 @@ class PatchEmbed(nn.Layer):
         self.embed_dim = embed_dim
         if kernel_size is None:
             kernel_size = patch_size
-        self.proj = _conv(
+        self.proj = torch_conv2d(
             in_chans,
             embed_dim,
             kernel_size,
@@ -274,7 +241,7 @@ class PatchUnEmbed(nn.Layer):
         if kernel_size is None:
             kernel_size = 1
         self.proj = nn.Sequential(
-            _conv(
+            torch_conv2d(
                 embed_dim,
                 out_chans * patch_size**2,
                 kernel_size,
@@ -301,9 +268,9 @@ class SKFusion(nn.Layer):
         d = max(int(dim / reduction), 4)
         self.mlp = nn.Sequential(
             nn.AdaptiveAvgPool2D(1),
-            _conv(dim, d, 1, bias=False),
+            torch_conv2d(dim, d, 1, bias=False),
             nn.ReLU(),
-            _conv(d, dim * height, 1, bias=False),
+            torch_conv2d(d, dim * height, 1, bias=False),
         )
         self.softmax = nn.Softmax(axis=1)
 
@@ -370,7 +337,7 @@ class gUNet(nn.Layer):  # the reference's name
         for i in range(half_num):
             self.downs.append(PatchEmbed(patch_size=2, in_chans=embed_dims[i], embed_dim=embed_dims[i + 1]))
             self.ups.append(PatchUnEmbed(patch_size=2, out_chans=embed_dims[i], embed_dim=embed_dims[i + 1]))
-            self.skips.append(_conv(embed_dims[i], embed_dims[i], 1))
+            self.skips.append(torch_conv2d(embed_dims[i], embed_dims[i], 1))
             self.fusions.append(SKFusion(embed_dims[i]))
 
         self.outconv = PatchUnEmbed(patch_size=1, out_chans=3, embed_dim=embed_dims[-1], kernel_size=3)

@@ -45,7 +45,7 @@ from typing import Any, Sequence
 
 from lib.config import check_keys, named_or_given
 from lib.models.channel_ops import add_channels, scale_channels
-from lib.models.nafnet import conv2d, count_parameters
+from lib.models.layers import count_parameters, torch_conv2d
 
 import paddle
 import paddle.nn as nn
@@ -122,8 +122,8 @@ class SKFF(nn.Layer):
         self.height = height
         d = max(int(in_channels / reduction), 4)
         self.avg_pool = nn.AdaptiveAvgPool2D(1)
-        self.conv_du = nn.Sequential(conv2d(in_channels, d, 1, bias=bias), _leaky_relu())
-        self.fcs = nn.LayerList([conv2d(d, in_channels, 1, bias=bias) for _ in range(height)])
+        self.conv_du = nn.Sequential(torch_conv2d(in_channels, d, 1, bias=bias), _leaky_relu())
+        self.fcs = nn.LayerList([torch_conv2d(d, in_channels, 1, bias=bias) for _ in range(height)])
 
     def forward(self, inp_feats):
         if len(inp_feats) != self.height:
@@ -142,11 +142,11 @@ class ContextBlock(nn.Layer):
 
     def __init__(self, n_feat: int, bias: bool = False):
         super().__init__()
-        self.conv_mask = conv2d(n_feat, 1, 1, bias=bias)
+        self.conv_mask = torch_conv2d(n_feat, 1, 1, bias=bias)
         self.channel_add_conv = nn.Sequential(
-            conv2d(n_feat, n_feat, 1, bias=bias),
+            torch_conv2d(n_feat, n_feat, 1, bias=bias),
             _leaky_relu(),
-            conv2d(n_feat, n_feat, 1, bias=bias),
+            torch_conv2d(n_feat, n_feat, 1, bias=bias),
         )
 
     def modeling(self, x):
@@ -168,9 +168,9 @@ class RCB(nn.Layer):
         super().__init__()
         act = _leaky_relu()
         self.body = nn.Sequential(
-            conv2d(n_feat, n_feat, 3, padding=1, groups=groups, bias=bias),
+            torch_conv2d(n_feat, n_feat, 3, padding=1, groups=groups, bias=bias),
             act,
-            conv2d(n_feat, n_feat, 3, padding=1, groups=groups, bias=bias),
+            torch_conv2d(n_feat, n_feat, 3, padding=1, groups=groups, bias=bias),
         )
         self.act = act
         self.gcnet = ContextBlock(n_feat, bias=bias)
@@ -189,7 +189,7 @@ class Down(nn.Layer):
         # sizes with ceil_mode, which never reach it: the input is padded to a multiple of 4).
         self.bot = nn.Sequential(
             nn.AvgPool2D(2, ceil_mode=True, exclusive=True),
-            conv2d(in_channels, int(in_channels * chan_factor), 1, bias=bias),
+            torch_conv2d(in_channels, int(in_channels * chan_factor), 1, bias=bias),
         )
 
     def forward(self, x):
@@ -218,7 +218,7 @@ class Up(nn.Layer):
     def __init__(self, in_channels: int, chan_factor: float, bias: bool = False):
         super().__init__()
         self.bot = nn.Sequential(
-            conv2d(in_channels, int(in_channels // chan_factor), 1, bias=bias),
+            torch_conv2d(in_channels, int(in_channels // chan_factor), 1, bias=bias),
             nn.Upsample(scale_factor=2, mode="bilinear", align_corners=bias),
         )
 
@@ -279,7 +279,7 @@ class MRB(nn.Layer):
         self.up32_1 = UpSample(bot, 2, chan_factor)
         self.up32_2 = UpSample(bot, 2, chan_factor)
 
-        self.conv_out = conv2d(n_feat, n_feat, 1, bias=bias)
+        self.conv_out = torch_conv2d(n_feat, n_feat, 1, bias=bias)
 
         # Two inputs each (the stream and the upsampled stream below it); never biased.
         self.skff_top = SKFF(top, 2)
@@ -313,7 +313,7 @@ class RRG(nn.Layer):
     ):
         super().__init__()
         layers = [MRB(n_feat, height, width, chan_factor, bias, groups) for _ in range(n_MRB)]
-        layers.append(conv2d(n_feat, n_feat, 3, padding=1, bias=bias))
+        layers.append(torch_conv2d(n_feat, n_feat, 3, padding=1, bias=bias))
         self.body = nn.Sequential(*layers)
 
     def forward(self, x):
@@ -391,9 +391,9 @@ class MIRNetV2(nn.Layer):
         self.task = task
         self.groups = groups
 
-        self.conv_in = conv2d(inp_channels, n_feat, 3, padding=1, bias=bias)
+        self.conv_in = torch_conv2d(inp_channels, n_feat, 3, padding=1, bias=bias)
         self.body = nn.Sequential(*[RRG(n_feat, n_MRB, height, width, chan_factor, bias, groups=g) for g in groups])
-        self.conv_out = conv2d(n_feat, out_channels, 3, padding=1, bias=bias)
+        self.conv_out = torch_conv2d(n_feat, out_channels, 3, padding=1, bias=bias)
 
     def forward(self, x):
         self.check_input(x)

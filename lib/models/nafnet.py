@@ -13,20 +13,34 @@ The network is a U-Net of NAFBlocks without nonlinear activations:
     -> [1x1 conv (c -> 2c, no bias) + PixelShuffle(2) -> + skip -> decoder blocks] x levels
     -> ending 3x3 conv -> + input (global residual)
 
+Every conv is initialised as the reference's PyTorch layers are (:func:`lib.models.layers.torch_conv2d`);
+``LayerNorm2d`` and ``count_parameters`` come from lib.models.layers too and are importable from here.
 Every ``forward`` takes ``self`` as its first argument because ``paddle.jit.to_static`` needs it.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 from lib.config import check_keys, named_or_given
-from lib.models.channel_ops import Conv2D, scale_channels
+from lib.models.channel_ops import scale_channels
+from lib.models.layers import LayerNorm2d, count_parameters, torch_conv2d
 
-import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
+
+__all__ = [
+    "NAFNET_CONFIGS",
+    "NAFNET_PARAM_COUNTS",
+    "NAFNET_OPTIONS",
+    "LayerNorm2d",
+    "SimpleGate",
+    "SimplifiedChannelAttention",
+    "NAFBlock",
+    "NAFNet",
+    "count_parameters",
+    "nafnet_from_config",
+]
 
 # Configurations of the paper's released models and of the 1st-place blurred-document solution,
 # with their parameter counts (measured with the reference code; tests/test_nafnet.py asserts them).
@@ -48,59 +62,6 @@ NAFNET_PARAM_COUNTS = {
 NAFNET_OPTIONS = ("img_channel", "width", "middle_blk_num", "enc_blk_nums", "dec_blk_nums", "drop_out_rate")
 
 
-def conv2d(
-    in_channels: int,
-    out_channels: int,
-    kernel_size: int,
-    stride: int = 1,
-    padding: int = 0,
-    groups: int = 1,
-    bias: bool = True,
-) -> nn.Conv2D:
-    """A Conv2D initialised like the reference's PyTorch layers: weight and bias ~ U(-b, b) with
-    b = 1 / sqrt(fan_in). (Paddle's default, Normal(0, sqrt(2 / (k*k*in_channels))) and zero bias,
-    compounds through the U-Net: a fresh competition-size NAFNet's output would sit far from its
-    input instead of near it, and the first training steps would be spent undoing that.)
-    """
-    bound = 1.0 / math.sqrt(in_channels // groups * kernel_size * kernel_size)
-
-    def uniform():  # a fresh one per parameter
-        return paddle.ParamAttr(initializer=nn.initializer.Uniform(-bound, bound))
-
-    return Conv2D(
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=stride,
-        padding=padding,
-        groups=groups,
-        weight_attr=uniform(),
-        bias_attr=uniform() if bias else False,
-    )
-
-
-class LayerNorm2d(nn.Layer):
-    """LayerNorm over the channel axis of an NCHW map (each pixel normalised on its own), eps 1e-6.
-
-    ``y = (x - mean_c(x)) / sqrt(var_c(x) + eps) * weight + bias``, population variance. Computed
-    with Paddle's fused ``layer_norm`` on an NHWC view: on CPU about 4x faster than writing the
-    formula out with tensor ops (tests/test_nafnet.py checks it against the formula in NumPy).
-    """
-
-    def __init__(self, channels: int, eps: float = 1e-6):
-        super().__init__()
-        self.weight = self.create_parameter([channels], default_initializer=nn.initializer.Constant(1.0))
-        self.bias = self.create_parameter([channels], default_initializer=nn.initializer.Constant(0.0))
-        self.channels = channels
-        self.eps = eps
-
-    def forward(self, x):
-        y = F.layer_norm(
-            x.transpose([0, 2, 3, 1]), [self.channels], weight=self.weight, bias=self.bias, epsilon=self.eps
-        )
-        return y.transpose([0, 3, 1, 2])
-
-
 class SimpleGate(nn.Layer):
     """Split the channels in two halves and multiply them: the nonlinearity of NAFNet (2c -> c)."""
 
@@ -119,7 +80,7 @@ class SimplifiedChannelAttention(nn.Sequential):
     def __init__(self, channels: int):
         super().__init__(
             nn.AdaptiveAvgPool2D(1),
-            conv2d(channels, channels, kernel_size=1),
+            torch_conv2d(channels, channels, kernel_size=1),
         )
 
 
@@ -134,15 +95,15 @@ class NAFBlock(nn.Layer):
     def __init__(self, c: int, DW_Expand: int = 2, FFN_Expand: int = 2, drop_out_rate: float = 0.0):
         super().__init__()
         dw_channel = c * DW_Expand
-        self.conv1 = conv2d(c, dw_channel, kernel_size=1)
-        self.conv2 = conv2d(dw_channel, dw_channel, kernel_size=3, padding=1, groups=dw_channel)
-        self.conv3 = conv2d(dw_channel // 2, c, kernel_size=1)
+        self.conv1 = torch_conv2d(c, dw_channel, kernel_size=1)
+        self.conv2 = torch_conv2d(dw_channel, dw_channel, kernel_size=3, padding=1, groups=dw_channel)
+        self.conv3 = torch_conv2d(dw_channel // 2, c, kernel_size=1)
         self.sca = SimplifiedChannelAttention(dw_channel // 2)
         self.sg = SimpleGate()
 
         ffn_channel = FFN_Expand * c
-        self.conv4 = conv2d(c, ffn_channel, kernel_size=1)
-        self.conv5 = conv2d(ffn_channel // 2, c, kernel_size=1)
+        self.conv4 = torch_conv2d(c, ffn_channel, kernel_size=1)
+        self.conv5 = torch_conv2d(ffn_channel // 2, c, kernel_size=1)
 
         self.norm1 = LayerNorm2d(c)
         self.norm2 = LayerNorm2d(c)
@@ -201,8 +162,8 @@ class NAFNet(nn.Layer):
             raise ValueError(f"NAFNet: img_channel ({img_channel}) and width ({width}) must be positive")
         self.img_channel = img_channel
 
-        self.intro = conv2d(img_channel, width, kernel_size=3, padding=1)
-        self.ending = conv2d(width, img_channel, kernel_size=3, padding=1)
+        self.intro = torch_conv2d(img_channel, width, kernel_size=3, padding=1)
+        self.ending = torch_conv2d(width, img_channel, kernel_size=3, padding=1)
 
         self.encoders = nn.LayerList()
         self.decoders = nn.LayerList()
@@ -213,7 +174,7 @@ class NAFNet(nn.Layer):
         chan = width
         for num in enc_blk_nums:
             self.encoders.append(nn.Sequential(*[NAFBlock(chan, drop_out_rate=drop_out_rate) for _ in range(num)]))
-            self.downs.append(conv2d(chan, 2 * chan, kernel_size=2, stride=2))
+            self.downs.append(torch_conv2d(chan, 2 * chan, kernel_size=2, stride=2))
             chan = chan * 2
 
         self.middle_blks = nn.Sequential(*[NAFBlock(chan, drop_out_rate=drop_out_rate) for _ in range(middle_blk_num)])
@@ -221,7 +182,7 @@ class NAFNet(nn.Layer):
         for num in dec_blk_nums:
             self.ups.append(
                 nn.Sequential(
-                    conv2d(chan, chan * 2, kernel_size=1, bias=False),
+                    torch_conv2d(chan, chan * 2, kernel_size=1, bias=False),
                     nn.PixelShuffle(2),
                 )
             )
@@ -274,15 +235,6 @@ class NAFNet(nn.Layer):
         if mod_pad_h == 0 and mod_pad_w == 0:
             return x
         return F.pad(x, [0, mod_pad_w, 0, mod_pad_h], data_format="NCHW")
-
-
-def count_parameters(model: nn.Layer, trainable_only: bool = False) -> int:
-    """Number of parameters (all, or only those with ``stop_gradient=False``).
-
-    Reads shapes only, so it also works on a model built under ``paddle.LazyGuard()`` (no weights
-    allocated: counting the 116M-parameter SIDD-width64 takes milliseconds).
-    """
-    return int(sum(math.prod(p.shape) for p in model.parameters() if not (trainable_only and p.stop_gradient)))
 
 
 def nafnet_from_config(config: str | dict[str, Any], **overrides) -> NAFNet:

@@ -26,7 +26,8 @@ Dilated block (``AtrousBlock``): four parallel 3x3 convs C -> C/2 with dilations
 (the last block: [1, 3, 5, 7]), concatenated (2C), fused by a 3x3 conv 2C -> C, plus the block
 input. Every conv of the main path pads by reflection and has no bias (the reference's
 ``ConvAftermath`` declares a bias and a scale but never creates them); only the wavelet branch's
-three convs (the reference calls it ``SRCNN``) have biases and zero padding.
+three convs (the reference calls it ``SRCNN``) have biases and zero padding. Every conv starts from
+PyTorch's default initialisation, as the reference trains from (:func:`lib.models.layers.torch_conv2d`).
 
 What the wavelet branch sees: the same full-resolution 7d-channel features as the spatial head
 (upsampled block output, the half-resolution stem and the full-resolution stem, after ELU). The
@@ -58,11 +59,10 @@ too small for the reflection padding of the dilated convs (a side must be at lea
 
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 from lib.config import check_keys, named_or_given
-from lib.models.channel_ops import Conv2D
+from lib.models.layers import torch_conv2d
 from lib.models.wavelet import haar_dwt, haar_idwt
 
 import paddle
@@ -71,9 +71,8 @@ import paddle.nn.functional as F
 
 # The paper's model, the reference class's default depth, and the course's CPU-sized model.
 # Counts of the first two were measured with the reference code; tests/test_sdwnet.py asserts all.
-# Few parameters but much compute: no pooling below half resolution, so conv MACs per 256x256
-# image (lab.complexity.conv_macs) are 239 G for "paper" and 57 G for "demo", against 8.6 G for
-# the competition NAFNet. In "demo" the wavelet branch's fixed-width 9x9 conv is about 2/3 of it.
+# Few parameters but much compute: no pooling below half resolution (lab.complexity.conv_macs counts
+# it); in "demo" the wavelet branch's fixed-width 9x9 conv is most of it.
 SDWNET_CONFIGS: dict[str, dict[str, Any]] = {
     "paper": dict(num_blocks=16, d_mult=32),
     "blocks10": dict(num_blocks=10, d_mult=32),
@@ -87,37 +86,6 @@ SDWNET_PARAM_COUNTS = {
 SDWNET_OPTIONS = ("in_channels", "out_channels", "num_blocks", "d_mult", "atrousDim", "wavelet", "wavelet_widths")
 DEFAULT_WAVELET_WIDTHS = (64, 32)  # the reference SRCNN's fixed widths
 DEFAULT_ATROUS_DIM = ((1, 2, 4, 8), (1, 3, 5, 7))
-
-
-def torch_like_conv(
-    in_channels: int,
-    out_channels: int,
-    kernel_size: int,
-    stride: int = 1,
-    padding: int = 0,
-    dilation: int = 1,
-    bias: bool = False,
-    padding_mode: str = "zeros",
-) -> nn.Conv2D:
-    """A Conv2D initialised like PyTorch's default (weight and bias ~ U(-b, b), b = 1/sqrt(fan_in)),
-    as the reference trains from. Paddle's default normal init makes a fresh net's output drift far
-    from its global residual."""
-    bound = 1.0 / math.sqrt(in_channels * kernel_size * kernel_size)
-
-    def uniform():  # a fresh one per parameter
-        return paddle.ParamAttr(initializer=nn.initializer.Uniform(-bound, bound))
-
-    return Conv2D(
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        padding_mode=padding_mode,
-        weight_attr=uniform(),
-        bias_attr=uniform() if bias else False,
-    )
 
 
 class ConvReflect(nn.Layer):
@@ -138,13 +106,14 @@ class ConvReflect(nn.Layer):
         super().__init__()
         if padding is None:  # "same" for stride 1; the dilated convs pad by their dilation
             padding = dilation * (kernel_size // 2)
-        self.conv = torch_like_conv(
+        self.conv = torch_conv2d(
             in_channels,
             out_channels,
             kernel_size,
             stride=stride,
             padding=padding,
             dilation=dilation,
+            bias=False,
             padding_mode="reflect",
         )
         self.act = nn.ELU(alpha=1.0) if act else nn.Identity()
@@ -194,9 +163,9 @@ class WaveletBranch(nn.Layer):
         if len(widths) != 2 or any(int(w) < 1 for w in widths):
             raise ValueError(f"WaveletBranch: widths must be two positive channel counts, got {list(widths)}")
         w1, w2 = (int(w) for w in widths)
-        self.conv1 = torch_like_conv(num_channels, w1, 9, padding=4, bias=True)
-        self.conv2 = torch_like_conv(w1, w2, 5, padding=2, bias=True)
-        self.conv3 = torch_like_conv(w2, out_channels, 5, padding=2, bias=True)
+        self.conv1 = torch_conv2d(num_channels, w1, 9, padding=4, bias=True)
+        self.conv2 = torch_conv2d(w1, w2, 5, padding=2, bias=True)
+        self.conv3 = torch_conv2d(w2, out_channels, 5, padding=2, bias=True)
         self.relu = nn.ReLU()
 
     def forward(self, x):
