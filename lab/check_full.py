@@ -382,9 +382,10 @@ def random_weights_where_offline(notes: list):
     ResNet50_vd, the perceptual loss's VGG-16; both options that the full profiles leave off, as the
     solutions ran) cannot be fetched, as offline here, the same networks start from random weights (same
     shapes, same cost), and ``notes`` says so."""
-    from lib.models import deepfillv2, deeplab
+    from lib import losses
+    from lib.models import deeplab
 
-    build_backbone, vgg16_features = deeplab._build_backbone, deepfillv2.vgg16_features
+    build_backbone, vgg16_features = deeplab._build_backbone, losses.vgg16_features
 
     def backbone(name, in_channels, output_stride, multi_grid, pretrained=None):
         try:
@@ -396,18 +397,17 @@ def random_weights_where_offline(notes: list):
     def vgg(pretrained=True, **kwargs):
         try:
             return vgg16_features(pretrained, **kwargs)
-        except deepfillv2.PretrainedWeightsError:
+        except losses.PretrainedWeightsError:
             notes.append(
-                f"perceptual VGG-16: ImageNet weights not reachable ({deepfillv2.VGG16_URL}); "
-                f"measured from random weights"
+                f"perceptual VGG-16: ImageNet weights not reachable ({losses.VGG16_URL}); measured from random weights"
             )
             return vgg16_features(False, **kwargs)
 
-    deeplab._build_backbone, deepfillv2.vgg16_features = backbone, vgg
+    deeplab._build_backbone, losses.vgg16_features = backbone, vgg
     try:
         yield
     finally:
-        deeplab._build_backbone, deepfillv2.vgg16_features = build_backbone, vgg16_features
+        deeplab._build_backbone, losses.vgg16_features = build_backbone, vgg16_features
 
 
 def check_track(

@@ -47,7 +47,7 @@ def offline(monkeypatch):
     perceptual loss) fails the test: what a test of an offline build uses."""
     import socket
 
-    from lib.models import deepfillv2
+    from lib import losses
 
     import paddleseg.utils.download as download
     import paddleseg.utils.utils as seg_utils
@@ -59,4 +59,4 @@ def offline(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(download, "download_file_and_uncompress", refuse)
     monkeypatch.setattr(seg_utils, "download_pretrained_model", refuse)
-    monkeypatch.setattr(deepfillv2, "vgg16_features", refuse)
+    monkeypatch.setattr(losses, "vgg16_features", refuse)

@@ -1,31 +1,26 @@
-"""DeepFillv2 (lib.models.deepfillv2): the reference's parameter counts, the gated convolution
-against a NumPy computation, spectral norm, shapes and size errors, the mask convention, one GAN
-training step, configs, and paddle.jit export."""
+"""DeepFillv2 (lib.models.deepfillv2; its losses in lib.losses): the reference's parameter counts,
+the gated convolution against a NumPy computation, spectral norm, shapes and size errors, the mask
+convention, one GAN training step, configs, and paddle.jit export."""
 
 import copy
 
 import lib
 from lib.config import ConfigError
+from lib.losses import DEEPFILL_LOSS_WEIGHTS, composite, generator_loss, hinge_d_loss, hinge_g_loss, wgan_d_loss
 from lib.models.deepfillv2 import (
     DEEPFILL_CONFIGS,
     DEEPFILL_D_PARAM_COUNTS,
-    DEEPFILL_LOSS_WEIGHTS,
     DEEPFILL_PARAM_COUNTS,
     GatedConv2d,
     GatedGenerator,
     PatchDiscriminator,
     TransposeGatedConv2d,
-    composite,
     count_parameters,
     deepfill_from_config,
     discriminator_from_config,
-    generator_loss,
-    hinge_d_loss,
-    hinge_g_loss,
-    reference_key,
     remove_spectral_norm,
-    wgan_d_loss,
 )
+from lib.models.deepfillv2_keys import reference_key
 
 import numpy as np
 import paddle
@@ -372,7 +367,7 @@ def test_jit_save_matches_dygraph(tmp_path):
 def test_discriminator_losses_follow_their_formulas():
     """WGAN (the base repository's WGAN_trainer): D = -mean(D(real)) + mean(D(fake)); hinge (the
     paper): mean(relu(1 - D(real))) + mean(relu(1 + D(fake))); G = -mean(D(fake)) for both."""
-    from lib.models.deepfillv2 import discriminator_loss
+    from lib.losses import discriminator_loss
 
     rng = np.random.default_rng(0)
     real, fake = rng.normal(0, 2, (3, 1, 8, 8)).astype(np.float32), rng.normal(0, 2, (3, 1, 8, 8)).astype(np.float32)
@@ -387,7 +382,7 @@ def test_discriminator_losses_follow_their_formulas():
 
 
 def test_perceptual_term_is_the_l1_of_the_features():
-    from lib.models.deepfillv2 import perceptual_l1
+    from lib.losses import perceptual_l1
 
     rng = np.random.default_rng(1)
     pred, target = rng.random((2, 3, 8, 8), dtype=np.float32), rng.random((2, 3, 8, 8), dtype=np.float32)
@@ -426,7 +421,7 @@ def test_perceptual_term_is_the_l1_of_the_features():
 def test_vgg_features_are_the_reference_perceptualnet():
     """VGG-16 up to conv4_3 (its output before ReLU), no ReLU after conv3_3, three max pools; the
     convs are the given VGG's own (its ImageNet weights when pretrained)."""
-    from lib.models.deepfillv2 import VGG16Features
+    from lib.losses import VGG16Features
 
     from paddle.vision.models import vgg16
 
@@ -468,7 +463,7 @@ def test_vgg_features_are_the_reference_perceptualnet():
 
 @pytest.mark.slow
 def test_vgg16_offline_is_a_clear_error(monkeypatch):
-    from lib.models.deepfillv2 import VGG16_URL, PretrainedWeightsError, vgg16_features
+    from lib.losses import VGG16_URL, PretrainedWeightsError, vgg16_features
 
     import paddle.vision.models.vgg as vgg_module
     import requests

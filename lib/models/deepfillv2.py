@@ -26,14 +26,14 @@ norm 'in', init 'xavier' with gain 0.02):
   default is True in the reference and the generator does not pass it, so the two upsampling
   layers of each net are spectrally normalised; kept (``up_sn``), it changes no trainable count.
 * Each gated conv runs its two convolutions as one (weights concatenated, ``fused=True``): same
-  parameters and numbers, about 1.5x faster on CPU (see ``GatedConv2d``).
+  parameters and numbers, faster on CPU (see ``GatedConv2d``).
 * Instance norm without affine parameters (PyTorch's ``InstanceNorm2d`` default), eps 1e-5.
 * The last layer's tanh gives [-1, 1] while images are in [0, 1]: the loss only sees the output
   composited into the holes, as in the reference.
 * Initialisation: convs without spectral norm get Xavier-normal weights with gain 0.02 (std
   ``0.02 * sqrt(2 / (fan_in + fan_out))``); the reference's ``weights_init`` cannot see the weight
   of a spectrally normalised conv (its wrapper removed it), so those keep PyTorch's default
-  U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as do all biases.
+  U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (:func:`lib.models.layers.torch_uniform`), as do all biases.
 
 The discriminator is the SN-PatchGAN of the reference: six spectrally normalised convs
 (7x7 s1, then five 4x4 stride-2), instance norm on blocks 2-5, LeakyReLU 0.2, no activation at the
@@ -45,10 +45,10 @@ every training-mode forward, so the estimate of the largest singular value impro
 step as in the reference (one power iteration per forward). ``paddle.nn.SpectralNorm`` (a layer
 applied to a weight tensor) runs the ``spectral_norm`` op, which starts from the stored u, v
 every call and never writes them back: with one iteration per call sigma stays a poor, fixed
-estimate (measured: 7.0 against a true 8.35 on a random 8x36 weight, where the hook reaches 8.28
-after five forwards). The hook's trainable parameter is ``weight_orig``; u and v are not
-parameters, so trainable counts equal the reference's (whose u, v are parameters with
-``requires_grad=False``, and whose trainable weight is ``weight_bar``).
+estimate, while the hook's converges over the forwards (tests/test_deepfillv2.py). The hook's
+trainable parameter is ``weight_orig``; u and v are not parameters, so trainable counts equal the
+reference's (whose u, v are parameters with ``requires_grad=False``, and whose trainable weight is
+``weight_bar``).
 
 Export: fold spectral norm first, ``paddle.jit.save(remove_spectral_norm(copy.deepcopy(gen)), ...)``
 (see ``remove_spectral_norm``: Paddle's dy2static does not trace the hook).
@@ -59,16 +59,9 @@ padded border would be known-image pixels the caller never gave). With ``pad_typ
 dilation-16 layer also needs the 1/4-scale map to exceed 16 pixels (H, W >= 68). The course crops
 256x256 (1536 / 6), which fits.
 
-Losses: the reference trains with ``gan_type='WGAN'`` by default (``d = -mean(D(real)) +
-mean(D(fake))``, no gradient penalty: spectral norm bounds D) and an LSGAN variant; the paper uses
-the hinge loss. Both WGAN and hinge are here (``hinge_d_loss``, ``hinge_g_loss``, ``wgan_d_loss``),
-with the reference's generator weights: 100 x L1(coarse composite, img) + 100 x L1(refined
-composite, img) + 10 x perceptual + 1 x GAN. The perceptual term is the L1 distance of
-:class:`VGG16Features` (the reference's ``PerceptualNet``: VGG-16 up to conv4_3) of the refined
-composite and the image, :func:`perceptual_l1`; its ImageNet weights are downloaded by
-``paddle.vision.models.vgg16(pretrained=True)`` (:func:`vgg16_features`), so it is optional.
-Reference optimiser: Adam, lr_g 1e-4, lr_d 4e-4, betas (0.5, 0.999), halved every 10 epochs,
-batch 1, 40 epochs, 256x256 images.
+Losses (WGAN and hinge, the generator's objective, the VGG-16 perceptual term) are in lib.losses
+(:mod:`lib.losses.gan`, :mod:`lib.losses.perceptual`); the names of a reference PyTorch state dict in
+lib.models.deepfillv2_keys.
 
 Every ``forward`` takes ``self`` first (``paddle.jit.to_static`` needs it).
 """
@@ -76,11 +69,11 @@ Every ``forward`` takes ``self`` first (``paddle.jit.to_static`` needs it).
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any
 
 from lib.config import check_keys, named_or_given
 from lib.models.channel_ops import Conv2D, add_channel_bias
-from lib.models.nafnet import count_parameters
+from lib.models.layers import count_parameters, torch_uniform
 
 import paddle
 import paddle.nn as nn
@@ -92,7 +85,6 @@ __all__ = [
     "DEEPFILL_OPTIONS",
     "DEEPFILL_PARAM_COUNTS",
     "DEEPFILL_D_PARAM_COUNTS",
-    "DEEPFILL_LOSS_WEIGHTS",
     "GatedConv2d",
     "TransposeGatedConv2d",
     "Conv2dLayer",
@@ -101,21 +93,8 @@ __all__ = [
     "PatchDiscriminator",
     "deepfill_from_config",
     "discriminator_from_config",
-    "composite",
-    "hinge_d_loss",
-    "hinge_g_loss",
-    "wgan_d_loss",
-    "generator_loss",
     "count_parameters",
-    "reference_key",
     "remove_spectral_norm",
-    "GAN_LOSSES",
-    "VGG16_URL",
-    "VGG16Features",
-    "PretrainedWeightsError",
-    "discriminator_loss",
-    "perceptual_l1",
-    "vgg16_features",
 ]
 
 # The reference's options (train.py defaults), shared by the generator and the discriminator as the
@@ -152,8 +131,6 @@ DEEPFILL_D_PARAM_COUNTS = {
     "tiny": 11_853,
 }
 DEEPFILL_OPTIONS = tuple(_REFERENCE_OPTIONS)
-# The reference's generator loss weights (train.py: lambda_l1, lambda_perceptual, lambda_gan).
-DEEPFILL_LOSS_WEIGHTS = dict(l1=100.0, perceptual=10.0, gan=1.0)
 
 PAD_TYPES = {"zero": "constant", "reflect": "reflect", "replicate": "replicate"}
 NORMS = ("bn", "in", "ln", "none")
@@ -219,8 +196,7 @@ def _weight_initializer(init_type: str, init_gain: float, fan_in: int, fan_out: 
     fan_out = c_out * k * k). Spectrally normalised convs keep PyTorch's default init (see the
     module docstring)."""
     if sn:
-        bound = 1.0 / math.sqrt(fan_in)  # kaiming_uniform(a=sqrt(5)) == U(-1/sqrt(fan_in), ...)
-        return nn.initializer.Uniform(-bound, bound)
+        return torch_uniform(fan_in)  # kaiming_uniform(a=sqrt(5)) == U(-1/sqrt(fan_in), ...)
     _check_choice(init_type, INIT_TYPES, "init_type")
     if init_type == "normal":
         return nn.initializer.Normal(0.0, init_gain)
@@ -243,7 +219,6 @@ def _conv(
 ) -> nn.Conv2D:
     """A padding-free Conv2D (the padding is a separate layer), optionally spectrally normalised."""
     fan_in, fan_out = in_channels * kernel_size**2, out_channels * kernel_size**2
-    bound = 1.0 / math.sqrt(fan_in)
     conv = Conv2D(
         in_channels,
         out_channels,
@@ -252,7 +227,7 @@ def _conv(
         padding=0,
         dilation=dilation,
         weight_attr=paddle.ParamAttr(initializer=_weight_initializer(init_type, init_gain, fan_in, fan_out, sn)),
-        bias_attr=paddle.ParamAttr(initializer=nn.initializer.Uniform(-bound, bound)),
+        bias_attr=paddle.ParamAttr(initializer=torch_uniform(fan_in)),
     )
     if sn:
         # Trainable weight_orig, buffers weight_u / weight_v; power iteration in train mode only.
@@ -311,9 +286,9 @@ class GatedConv2d(_PaddedConvBase):
 
     ``fused`` (default True) computes both in one convolution with the two weights concatenated
     (2 x out_channels filters) and splits the result: the same numbers (tests/test_deepfillv2.py)
-    and the same parameters, but Paddle's CPU convolution is much faster on one wide conv than on
-    two narrow ones (measured, 16 -> 3 channels 7x7 at 256x256: 136 ms for one conv, 142 ms for
-    the fused 16 -> 6, so the fused layer costs about half). ``fused=False`` is the literal form.
+    and the same parameters, but Paddle's CPU convolution takes about as long for one conv twice as
+    wide as for one of the two narrow ones, so the fused layer costs about half. ``fused=False`` is
+    the literal form.
     """
 
     def __init__(
@@ -578,21 +553,6 @@ def discriminator_from_config(config: str | dict[str, Any], **overrides) -> Patc
     return PatchDiscriminator(**options)
 
 
-def reference_key(paddle_key: str) -> str:
-    """Name of a Paddle parameter / buffer in a reference PyTorch state dict: spectral norm stores
-    ``<conv>.module.weight_bar`` / ``weight_u`` / ``weight_v`` / ``bias`` there, ``<conv>.weight_orig``
-    / ``weight_u`` / ``weight_v`` / ``bias`` here; every other name is identical (conv weights are
-    [out, in, kh, kw] in both frameworks)."""
-    for suffix, ref in (
-        (".weight_orig", ".module.weight_bar"),
-        (".weight_u", ".module.weight_u"),
-        (".weight_v", ".module.weight_v"),
-    ):
-        if paddle_key.endswith(suffix):
-            return paddle_key[: -len(suffix)] + ref
-    return paddle_key
-
-
 def remove_spectral_norm(model: nn.Layer) -> nn.Layer:
     """Fold every ``paddle.nn.utils.spectral_norm`` hook of ``model`` (in place) into a plain
     ``weight`` parameter, ``weight_orig / sigma`` with the stored u, v (as an eval-mode forward
@@ -601,7 +561,7 @@ def remove_spectral_norm(model: nn.Layer) -> nn.Layer:
     Call it on a copy (``copy.deepcopy(gen)``) before ``paddle.jit.save`` / ONNX export. Paddle
     3.3's dy2static does not trace the hook's result: the exported program uses whatever ``weight``
     the last dygraph forward left behind (the raw, un-normalised weight if none ran since
-    construction; measured: outputs off by 0.05 on the tiny generator). Folded, the exported
+    construction: visibly different outputs). Folded, the exported
     program is plain convolutions and matches dygraph eval mode exactly.
     """
     for layer in model.sublayers(include_self=True):
@@ -622,137 +582,3 @@ def remove_spectral_norm(model: nn.Layer) -> nn.Layer:
             param.stop_gradient = orig.stop_gradient
             layer.add_parameter(name, param)
     return model
-
-
-# --------------------------------------------------------------------------- losses
-def composite(img, out, mask):
-    """The known pixels of ``img`` with ``out`` in the holes (mask 1 = hole)."""
-    return img * (1 - mask) + out * mask
-
-
-def hinge_d_loss(d_real, d_fake):
-    """SN-PatchGAN discriminator hinge loss: mean(relu(1 - D(real))) + mean(relu(1 + D(fake)))."""
-    return F.relu(1.0 - d_real).mean() + F.relu(1.0 + d_fake).mean()
-
-
-def hinge_g_loss(d_fake):
-    """Generator adversarial loss of the hinge (and WGAN) formulation: -mean(D(fake))."""
-    return -d_fake.mean()
-
-
-def wgan_d_loss(d_real, d_fake):
-    """The reference's default (gan_type 'WGAN', no gradient penalty): -mean(D(real)) + mean(D(fake))."""
-    return d_fake.mean() - d_real.mean()
-
-
-def generator_loss(
-    img,
-    mask,
-    coarse,
-    refined,
-    d_fake,
-    l1: float = DEEPFILL_LOSS_WEIGHTS["l1"],
-    gan: float = DEEPFILL_LOSS_WEIGHTS["gan"],
-    perceptual: float = 0.0,
-    perceptual_fn: Callable | None = None,
-    coarse_l1: float = 1.0,
-) -> dict[str, Any]:
-    """The reference's generator objective on the composited outputs:
-    ``l1 * L1(comp(coarse), img) + l1 * L1(comp(refined), img) + perceptual * P + gan * (-mean(d_fake))``
-    (``coarse_l1`` scales the coarse term: 1 in the reference, 0.5 in the de-occlusion solution's trainer.py)
-    (reference weights 100, 100, 10, 1). ``d_fake`` = D(comp(refined), mask) without detaching.
-    The perceptual term (L1 between VGG-16 conv4_3 features in the reference) is used only when
-    ``perceptual_fn(pred, target)`` is given. Returns a dict with ``total`` and each term."""
-    first = F.l1_loss(composite(img, coarse, mask), img)
-    second = F.l1_loss(composite(img, refined, mask), img)
-    adv = hinge_g_loss(d_fake)
-    total = (l1 * coarse_l1) * first + l1 * second + gan * adv
-    terms = {"l1_coarse": first, "l1_refined": second, "gan": adv}
-    if perceptual_fn is not None and perceptual:
-        p = perceptual_fn(composite(img, refined, mask), img)
-        total = total + perceptual * p
-        terms["perceptual"] = p
-    terms["total"] = total
-    return terms
-
-
-GAN_LOSSES = ("wgan", "hinge")
-
-
-def discriminator_loss(kind: str, d_real, d_fake):
-    """The discriminator's loss of ``kind``: "wgan" (the reference's default, :func:`wgan_d_loss`) or
-    "hinge" (the paper's, :func:`hinge_d_loss`). The generator's adversarial term is -mean(D(fake))
-    for both."""
-    if kind == "wgan":
-        return wgan_d_loss(d_real, d_fake)
-    if kind == "hinge":
-        return hinge_d_loss(d_real, d_fake)
-    raise ValueError(f"unknown GAN loss {kind!r}; choose one of {', '.join(GAN_LOSSES)}")
-
-
-# --------------------------------------------------------------------------- perceptual term
-VGG16_URL = "https://paddle-hapi.bj.bcebos.com/models/vgg16.pdparams"  # paddle.vision.models.vgg16(pretrained=True)
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-# The reference's PerceptualNet, in paddle.vision's VGG-16 ``features`` indices: conv1_1 ... conv4_3 with
-# their ReLUs, except the ReLU after conv3_3 (index 15), which its Sequential leaves out; the output is
-# conv4_3's, before its ReLU.
-REFERENCE_VGG_LAYERS = tuple(i for i in range(22) if i != 15)
-
-
-class PretrainedWeightsError(RuntimeError):
-    """Pretrained weights could not be downloaded or read (the message names them and the option that
-    goes without)."""
-
-
-class VGG16Features(nn.Layer):
-    """Frozen VGG-16 features of the reference's perceptual loss (``network.PerceptualNet``): the
-    layers of ``vgg.features`` at :data:`REFERENCE_VGG_LAYERS`. Every conv keeps ``vgg``'s weights
-    (the reference meant them all pretrained; its ``load_dict`` matched torchvision's keys by index,
-    which the missing ReLU shifts, so its conv4_x kept a random initialisation). ``normalize``:
-    subtract ImageNet's mean and divide by its std first (the reference's earlier trainer did; the
-    one with ``--lambda_l1`` / ``--lambda_perceptual`` feeds the [0, 1] images as they are)."""
-
-    def __init__(self, vgg, normalize: bool = False):
-        super().__init__()
-        self.layers = nn.Sequential(*[vgg.features[i] for i in REFERENCE_VGG_LAYERS])
-        self.normalize = bool(normalize)
-        self.register_buffer("mean", paddle.to_tensor(IMAGENET_MEAN, dtype="float32").reshape([1, 3, 1, 1]))
-        self.register_buffer("std", paddle.to_tensor(IMAGENET_STD, dtype="float32").reshape([1, 3, 1, 1]))
-        for p in self.parameters():
-            p.stop_gradient = True
-        self.eval()
-
-    def forward(self, x):
-        if self.normalize:
-            x = (x - self.mean) / self.std
-        return self.layers(x)
-
-
-def vgg16_features(
-    pretrained: bool = True, normalize: bool = False, option: str = "perceptual_weight: 0"
-) -> VGG16Features:
-    """:class:`VGG16Features` of ``paddle.vision.models.vgg16(pretrained=pretrained)`` (ImageNet
-    weights from :data:`VGG16_URL`, downloaded once into ~/.cache/paddle/hapi/weights). A failed
-    download is a :class:`PretrainedWeightsError` naming the URL and ``option`` (how to do without)."""
-    from paddle.vision.models import vgg16
-
-    try:
-        vgg = vgg16(pretrained=pretrained)
-    except Exception as exc:  # requests' ConnectionError, a bad md5, a damaged file
-        from paddle.utils.download import WEIGHTS_HOME
-
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise PretrainedWeightsError(
-            f"cannot load the ImageNet VGG-16 of the perceptual loss from {VGG16_URL} ({type(exc).__name__}: "
-            f"{reason}); Paddle looks for a downloaded copy in {WEIGHTS_HOME}. Without network, copy vgg16.pdparams "
-            f"there, or train without the perceptual term ({option})"
-        ) from exc
-    return VGG16Features(vgg, normalize)
-
-
-def perceptual_l1(features: Callable, pred, target):
-    """The reference's perceptual loss: ``mean |features(pred) - features(target)|`` (nn.L1Loss of the
-    two feature maps; the target's features carry no gradient)."""
-    with paddle.no_grad():
-        target_features = features(target)
-    return F.l1_loss(features(pred), target_features)

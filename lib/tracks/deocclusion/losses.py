@@ -6,18 +6,18 @@ functions with their weights at 1."""
 
 from __future__ import annotations
 
-from lib.models.deepfillv2 import generator_loss as deepfill_generator_loss
+from lib.losses import generator_loss as deepfill_generator_loss
 
 
 def discriminator_loss(kind: str, d_real, d_fake, scale: float = 1.0):
-    """``scale`` x lib.models.deepfillv2.discriminator_loss (the solution: hinge with ``scale`` 0.5,
+    """``scale`` x lib.losses.discriminator_loss (the solution: hinge with ``scale`` 0.5,
     0.5 mean(relu(1 - D(real))) + 0.5 mean(relu(1 + D(fake))))."""
-    from lib.models.deepfillv2 import discriminator_loss as base
+    from lib.losses import discriminator_loss as base
 
     return scale * base(kind, d_real, d_fake)
 
 
-# the generator's: lib.models.deepfillv2.generator_loss with coarse_l1 (the solution: l1 1000, coarse_l1 0.5, gan 1,
+# the generator's: lib.losses.generator_loss with coarse_l1 (the solution: l1 1000, coarse_l1 0.5, gan 1,
 # no perceptual term; the reference: coarse_l1 1)
 generator_loss = deepfill_generator_loss
 

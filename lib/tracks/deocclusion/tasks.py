@@ -72,7 +72,7 @@ class InpaintingGANTask(Task):
     updated every ``d_every`` iterations (a phase key; the solution's second round: 3
     generator updates per discriminator update). Generator: ``l1_weight`` x (``coarse_l1_weight`` x
     L1 of the coarse composite + L1 of the refined composite) + ``perceptual_weight`` x L1 of the
-    VGG-16 features of the refined composite and the image (lib.models.deepfillv2.perceptual_l1; the
+    VGG-16 features of the refined composite and the image (lib.losses.perceptual_l1; the
     ImageNet VGG-16 is downloaded when the weight is not 0) + ``gan_weight`` x (-mean D(fake))
     (:func:`.losses.generator_loss`; the solution: 1000, 0.5, 0, 1). One generator forward per
     iteration serves both updates. Validated by PSNR of the refined composite on the whole sample
@@ -94,12 +94,11 @@ class InpaintingGANTask(Task):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from lib.models import deepfillv2
+        from lib import losses
 
-        if self.settings["gan_loss"] not in deepfillv2.GAN_LOSSES:
+        if self.settings["gan_loss"] not in losses.GAN_LOSSES:
             raise ValueError(
-                f"task option gan_loss must be one of {', '.join(deepfillv2.GAN_LOSSES)}, "
-                f"got {self.settings['gan_loss']!r}"
+                f"task option gan_loss must be one of {', '.join(losses.GAN_LOSSES)}, got {self.settings['gan_loss']!r}"
             )
         for key in ("perceptual_weight", "coarse_l1_weight", "d_loss_scale"):
             weight = self.settings[key]
@@ -107,7 +106,7 @@ class InpaintingGANTask(Task):
                 raise ValueError(f"task option {key} must be a number >= 0, got {weight!r}")
         weight = self.settings["perceptual_weight"]
         self.perceptual = (
-            deepfillv2.vgg16_features(option="train: task: perceptual_weight: 0 in lib/configs/deocclusion.yaml")
+            losses.vgg16_features(option="train: task: perceptual_weight: 0 in lib/configs/deocclusion.yaml")
             if weight
             else None
         )
@@ -125,7 +124,7 @@ class InpaintingGANTask(Task):
         self.d_every = int(phase.get("d_every", 1))
 
     def train_step(self, batch: tuple, iteration: int) -> dict:
-        from lib.models.deepfillv2 import composite, perceptual_l1
+        from lib.losses import composite, perceptual_l1
 
         from .losses import discriminator_loss, generator_loss
 

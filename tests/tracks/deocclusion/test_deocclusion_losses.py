@@ -51,7 +51,7 @@ def test_generator_loss_matches_the_solutions_formula():
 def test_generator_loss_at_coarse_weight_1_is_the_reference_sum_bit_for_bit():
     """smoke / demo (coarse_l1_weight 1) train exactly as before the option existed: l1 * L1(coarse)
     + l1 * L1(refined) + gan * (-mean(d_fake)), the same float32 operations."""
-    from lib.models.deepfillv2 import composite, hinge_g_loss
+    from lib.losses import composite, hinge_g_loss
 
     import paddle.nn.functional as F
 

@@ -302,12 +302,12 @@ def test_full_gan_step_is_the_base_repositorys_wgan_with_the_perceptual_term(pre
     """gan_loss wgan + perceptual_weight (full's task options): D loss = -mean D(real) + mean D(fake);
     G loss = l1 x (L1 coarse + L1 refined composites) + perceptual x L1(features) + gan x -mean D(fake).
     The VGG-16 is replaced by a fixed stand-in (no download here)."""
-    import lib.models.deepfillv2 as deepfillv2
+    from lib import losses as lib_losses
 
     from stand_in_features import StandInFeatures
 
     _, out = prepared
-    monkeypatch.setattr(deepfillv2, "vgg16_features", lambda **kwargs: StandInFeatures())
+    monkeypatch.setattr(lib_losses, "vgg16_features", lambda **kwargs: StandInFeatures())
     task_options = {"l1_weight": 1000.0, "gan_weight": 1.0, "gan_loss": "wgan", "perceptual_weight": 10.0}
     trainer = GAN.trainer("smoke", tmp_path / "run", prepared=out, quiet=True, task=task_options)
     runner = trainer.task_runner
@@ -333,7 +333,7 @@ def test_full_gan_step_is_the_base_repositorys_wgan_with_the_perceptual_term(pre
 
 @pytest.mark.slow
 def test_gan_task_options_are_checked_and_the_vgg_download_named(prepared, tmp_path, monkeypatch):
-    from lib.models.deepfillv2 import VGG16_URL, PretrainedWeightsError
+    from lib.losses import VGG16_URL, PretrainedWeightsError
 
     import paddle.vision.models.vgg as vgg_module
 
