@@ -1,11 +1,11 @@
 """Per-channel adds and products (conv biases, per-channel weights): the same sums as NCHW broadcasting, faster on CPU.
 
 Paddle's CPU kernels broadcast a per-channel vector over the middle axes of an NCHW map slowly:
-adding a conv bias took 8x the time of the 1x1 convolution itself, and a demo NAFNet training step
-spent ~45 % of its time there (lab/bench/README.md, "the per-channel fix"). Biases are therefore added over
-an (N, C, H*W) view, and a per-channel parameter shared by the batch is expanded to the batch first
-(the modes below; lab/bench/bench_channel_ops.py). The arithmetic is unchanged, so every network of the
-course uses these for its conv biases and per-channel weights.
+adding a conv bias could take longer than the 1x1 convolution itself, and a demo NAFNet training
+step spent much of its time there (lab/bench/README.md, "the per-channel fix", has the measurements).
+Biases are therefore added over an (N, C, H*W) view, and a per-channel parameter shared by the
+batch is expanded to the batch first (the modes below; lab/bench/bench_channel_ops.py). The arithmetic
+is unchanged, so every network of the course uses these for its conv biases and per-channel weights.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ __all__ = [
 #   "view":      every per-channel add and product over an (N, C, H*W) view (the first fix, 2026-11-22);
 #   "expand":    the default. Conv biases over the view; a per-channel *parameter* shared by the batch
 #                (NAFNet's beta and gamma) expanded to N x C x 1 x 1 first, so the product's backward reduces
-#                each sample over its pixels and only the expand's backward sums over the batch (3-4x faster
-#                than either of the others, measured); per-sample weights (SCA, selective-kernel fusion,
-#                context vectors) broadcast plainly, which measured faster than over the view.
+#                each sample over its pixels and only the expand's backward sums over the batch (faster than
+#                either of the others); per-sample weights (SCA, selective-kernel fusion, context vectors)
+#                broadcast plainly, which ran faster than over the view.
 CHANNEL_OPS_MODES = ("broadcast", "view", "expand")
 _MODE = "expand"
 
