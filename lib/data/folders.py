@@ -19,7 +19,9 @@ import os
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import cv2
 
@@ -150,10 +152,11 @@ def real_download(holds: str) -> Path | None:
 
 
 def ensure_generated(root, params: dict, generate, summary=lambda manifest: "", force: bool = False) -> Path:
-    """The end of every generator's ``ensure_dataset``: ``root`` as it is when its manifest matches
-    ``params`` (nothing written, unless ``force``); else ``generate()``, which builds ``root`` with
-    :func:`build_atomically` and returns the manifest. A non-empty folder without a manifest (a
-    real download?) is never replaced unless ``force``. ``summary(manifest)`` describes the set."""
+    """The end of :func:`ensure_dataset` and of every other generated folder: ``root`` as it is
+    when its manifest matches ``params`` (nothing written, unless ``force``); else ``generate()``,
+    which builds ``root`` with :func:`build_atomically` and returns the manifest. A non-empty folder
+    without a manifest (a real download?) is never replaced unless ``force``. ``summary(manifest)``
+    describes the set."""
     from ..paths import shown_path
     from .pairs import DataError
 
@@ -171,6 +174,73 @@ def ensure_generated(root, params: dict, generate, summary=lambda manifest: "", 
     manifest = generate()
     print(f"{shown_path(root)}：已生成（{summary(manifest)}），用时 {time.perf_counter() - start:.1f} 秒")
     return root
+
+
+def _no_summary(manifest: dict) -> str:
+    return ""
+
+
+def _no_resources(opts: dict) -> tuple:
+    return ()
+
+
+@dataclass(frozen=True)
+class SampleData:
+    """A track's generated sample data, as :func:`ensure_dataset` makes it.
+
+    ``track``: its folder name under data/; ``holds``: what a real download of it holds (for the
+    error when ``$COURSE_DATA`` names no folder); ``options(profile, overrides)``: the checked
+    ``data`` options; ``params(profile, seed, opts, *resources)``: what the manifest must match;
+    ``generate(root, profile, seed, opts, *resources, workers)``: builds ``root`` and returns the
+    manifest; ``summary(manifest)``: one line describing the set; ``resources(opts)``: what
+    ``params`` and ``generate`` share that is costly to find, found once (e.g. the fonts).
+    """
+
+    track: str
+    holds: str
+    options: Callable[..., dict]
+    params: Callable[..., dict]
+    generate: Callable[..., dict]
+    summary: Callable[[dict], str] = _no_summary
+    resources: Callable[[dict], tuple] = _no_resources
+
+
+def ensure_dataset(
+    data: SampleData,
+    profile: str | None = None,
+    root=None,
+    *,
+    seed: int = 0,
+    force: bool = False,
+    workers: int | None = None,
+    options: dict | None = None,
+) -> Path:
+    """Make sure ``data``'s sample set exists and return its root folder.
+
+    * ``root=None`` and ``$COURSE_DATA`` set: a real download, returned as is (nothing is
+      generated; an error if the folder does not exist).
+    * otherwise the set is generated under ``root`` (default ``lib.paths.generated_data_root``:
+      ``data/<track>`` for the demo profile) unless a manifest there already matches the profile,
+      seed, options (and resources), in which case this returns at once. ``force=True`` regenerates.
+    * ``options`` overrides keys of the track's ``data`` options (e.g. tiny sizes for tests);
+      ``workers`` defaults to the options' ``workers``, else the number of CPU cores.
+    """
+    from ..config import active_profile
+
+    profile = active_profile(profile)
+    root, real = data_root(data.track, profile, root, data.holds)
+    if real:
+        return root
+    opts = data.options(profile, options)
+    found = data.resources(opts)
+    workers = workers or int(opts.get("workers") or os.cpu_count() or 1)
+    return ensure_generated(
+        root,
+        data.params(profile, seed, opts, *found),
+        lambda: data.generate(root, profile, seed, opts, *found, workers),
+        data.summary,
+        force,
+    )
 
 
 def link_files(pairs, dst_root) -> Path:

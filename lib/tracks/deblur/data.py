@@ -25,13 +25,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lib.config import ConfigError, active_profile, checked_section
+from lib.data import folders
 from lib.data.degrade import degrade
-from lib.data.folders import build_atomically, data_root, ensure_generated, run_jobs, write_files
+from lib.data.folders import SampleData, build_atomically, run_jobs, write_files
 from lib.data.fonts import FontSet, discover_fonts
 from lib.data.pages import PageJob, render_page
 from lib.data.pairs import BLUR_DIR, GT_DIR
@@ -336,39 +336,24 @@ def generate(
     return build_atomically(root, build)
 
 
-def ensure_dataset(
-    profile: str | None = None,
-    root: str | Path | None = None,
-    *,
-    seed: int = 0,
-    force: bool = False,
-    workers: int | None = None,
-    options: dict | None = None,
-) -> Path:
-    """Make sure the sample data exists and return its root folder.
+SAMPLE_DATA = SampleData(
+    TRACK,
+    "train/ and test_A/ of the competition download",
+    data_options,
+    dataset_params,
+    generate,
+    _summary,
+    resources=lambda opts: (discover_fonts(), discover_fonts(heldout=True)),
+)
 
-    * ``root=None`` and ``$COURSE_DATA`` set: a real competition download; it is returned as is
-      (nothing is generated; an error if the folder does not exist).
-    * otherwise the set is generated under ``root`` (default ``lib.paths.generated_data_root``,
-      ``data/deblur`` for the demo profile) unless a manifest there already matches the profile,
-      seed, options and fonts, in which case this returns at once. ``force=True`` regenerates.
-    * ``options`` overrides keys of the ``data`` section of ``lib/configs/deblur.yaml``
-      (e.g. tiny sizes for tests); ``workers`` defaults to the number of CPU cores.
-    """
-    profile = active_profile(profile)
-    root, real = data_root(TRACK, profile, root, "train/ and test_A/ of the competition download")
-    if real:
-        return root
-    opts = data_options(profile, options)
-    fonts, heldout_fonts = discover_fonts(), discover_fonts(heldout=True)
-    workers = workers or os.cpu_count() or 1
-    return ensure_generated(
-        root,
-        dataset_params(profile, seed, opts, fonts, heldout_fonts),
-        lambda: generate(root, profile, seed, opts, fonts, heldout_fonts, workers),
-        _summary,
-        force,
-    )
+
+def ensure_dataset(profile: str | None = None, root: str | Path | None = None, **keywords) -> Path:
+    """The generated pages' root folder (made if missing), or ``$COURSE_DATA``'s real download when
+    ``root`` is None: :func:`lib.data.folders.ensure_dataset` (keywords ``seed``, ``force``,
+    ``workers``, ``options``) with this track's generator. ``root`` defaults to ``data/deblur``
+    for the demo profile; ``options`` overrides keys of the ``data`` section of
+    ``lib/configs/deblur.yaml`` (e.g. tiny sizes for tests); the manifest also records the fonts."""
+    return folders.ensure_dataset(SAMPLE_DATA, profile, root, **keywords)
 
 
 CHECK_FULL_PAGES = {"n_train": 3, "n_test": 1, "n_heldout": 0, "n_scans": 0}

@@ -46,14 +46,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from lib.config import ConfigError, active_profile, checked_section
-from lib.data import pages
-from lib.data.folders import build_atomically, data_root, ensure_generated, run_jobs, write_files
+from lib.data import folders, pages
+from lib.data.folders import SampleData, build_atomically, ensure_generated, run_jobs, write_files
 from lib.data.fonts import FontSet, discover_fonts
 from lib.data.pages import render_page
 from lib.data.pairs import IMAGE_SUFFIXES, DataError, check_each, decode_image, read_image, split_folders
@@ -261,34 +260,23 @@ def generate(root, profile: str, seed: int, opts: dict, fonts: FontSet, workers:
     return build_atomically(root, build)
 
 
-def ensure_dataset(
-    profile: str | None = None,
-    root=None,
-    *,
-    seed: int = 0,
-    force: bool = False,
-    workers: int | None = None,
-    options: dict | None = None,
-) -> Path:
+SAMPLE_DATA = SampleData(
+    TRACK,
+    "train/ (gt/, hand/, head/, annotation.txt) of the competition download",
+    data_options,
+    _params,
+    generate,
+    _summary,
+    resources=lambda opts: (discover_fonts(),),
+)
+
+
+def ensure_dataset(profile: str | None = None, root=None, **keywords) -> Path:
     """The data root: ``$COURSE_DATA`` (a real download, untouched) when ``root`` is None and it is
     set; else the generated set under ``root`` (default ``data/deocclusion[-profile]``), written
-    unless its manifest already matches profile, seed, options and fonts."""
-    profile = active_profile(profile)
-    root, real = data_root(
-        TRACK, profile, root, "train/ (gt/, hand/, head/, annotation.txt) of the competition download"
-    )
-    if real:
-        return root
-    opts = data_options(profile, options)
-    fonts = discover_fonts()
-    workers = workers or int(opts.get("workers") or os.cpu_count() or 1)
-    return ensure_generated(
-        root,
-        _params(profile, seed, opts, fonts),
-        lambda: generate(root, profile, seed, opts, fonts, workers),
-        _summary,
-        force,
-    )
+    unless its manifest already matches profile, seed, options and fonts
+    (:func:`lib.data.folders.ensure_dataset`: keywords ``seed``, ``force``, ``workers``, ``options``)."""
+    return folders.ensure_dataset(SAMPLE_DATA, profile, root, **keywords)
 
 
 # ---------------------------------------------------------------------------------------------- reading

@@ -26,13 +26,12 @@ name without extension).
 from __future__ import annotations
 
 import hashlib
-import os
 from functools import lru_cache
 from pathlib import Path
 
 from lib.config import active_profile, load_config
-from lib.data import pairs
-from lib.data.folders import build_atomically, data_root, ensure_generated, run_jobs
+from lib.data import folders, pairs
+from lib.data.folders import SampleData, build_atomically, run_jobs
 from lib.data.pairs import DataError, check_each, read_image, split_folders
 
 import cv2
@@ -218,33 +217,22 @@ def generate(root, profile: str, seed: int, opts: dict, workers: int) -> dict:
     return build_atomically(root, build)
 
 
-def ensure_dataset(
-    profile: str | None = None,
-    root=None,
-    *,
-    seed: int = 0,
-    force: bool = False,
-    workers: int | None = None,
-    options: dict | None = None,
-) -> Path:
+SAMPLE_DATA = SampleData(
+    TRACK,
+    "train/ and test_A/ of the competition download (image/, groundtruth/)",
+    data_options,
+    _params,
+    generate,
+    lambda manifest: "，".join(f"{split} {n} 对" for split, n in manifest["counts"].items()),
+)
+
+
+def ensure_dataset(profile: str | None = None, root=None, **keywords) -> Path:
     """The data root: ``$COURSE_DATA`` (a real download, untouched) when ``root`` is None and it is
     set; else the generated set under ``root`` (default ``data/retouch[-profile]``), written
-    unless its manifest already matches profile, seed and options."""
-    profile = active_profile(profile)
-    root, real = data_root(
-        TRACK, profile, root, "train/ and test_A/ of the competition download (image/, groundtruth/)"
-    )
-    if real:
-        return root
-    opts = data_options(profile, options)
-    workers = workers or int(opts.get("workers") or os.cpu_count() or 1)
-    return ensure_generated(
-        root,
-        _params(profile, seed, opts),
-        lambda: generate(root, profile, seed, opts, workers),
-        lambda manifest: "，".join(f"{split} {n} 对" for split, n in manifest["counts"].items()),
-        force,
-    )
+    unless its manifest already matches profile, seed and options
+    (:func:`lib.data.folders.ensure_dataset`: keywords ``seed``, ``force``, ``workers``, ``options``)."""
+    return folders.ensure_dataset(SAMPLE_DATA, profile, root, **keywords)
 
 
 # ----------------------------------------------------------------------------------------------

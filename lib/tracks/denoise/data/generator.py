@@ -5,18 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.config import active_profile
-from lib.data.folders import (
-    build_atomically,
-    data_root,
-    ensure_generated,
-    run_jobs,
-    write_files,
-)
+from lib.data import folders
+from lib.data.folders import SampleData, build_atomically, run_jobs, write_files
 
 import cv2
 import numpy as np
@@ -164,26 +157,13 @@ def generate(root: Path, profile: str, seed: int, opts: dict, workers: int) -> d
     return build_atomically(root, build)
 
 
-def ensure_dataset(
-    profile: str | None = None,
-    root=None,
-    *,
-    seed: int = 0,
-    force: bool = False,
-    workers: int | None = None,
-    options: dict | None = None,
-) -> Path:
+SAMPLE_DATA = SampleData(
+    TRACK, f"{SIDD_DATA}/<scene>/ of a SIDD-Medium download", data_options, _params, generate, _summary
+)
+
+
+def ensure_dataset(profile: str | None = None, root=None, **keywords) -> Path:
     """The sample data's root, generated unless a matching manifest is there (``force`` regenerates).
-    ``root=None`` with ``$COURSE_DATA`` set returns the real download as is."""
-    profile = active_profile(profile)
-    root, real = data_root(TRACK, profile, root, f"{SIDD_DATA}/<scene>/ of a SIDD-Medium download")
-    if real:
-        return root
-    opts = data_options(profile, options)
-    return ensure_generated(
-        root,
-        _params(profile, seed, opts),
-        lambda: generate(root, profile, seed, opts, workers or os.cpu_count() or 1),
-        _summary,
-        force,
-    )
+    ``root=None`` with ``$COURSE_DATA`` set returns the real download as is
+    (:func:`lib.data.folders.ensure_dataset`: keywords ``seed``, ``force``, ``workers``, ``options``)."""
+    return folders.ensure_dataset(SAMPLE_DATA, profile, root, **keywords)
