@@ -12,8 +12,8 @@ a random scale (face width a fraction of the crop), a crop around the face, a ho
 a colour / tone jitter of the clean image; then blemishes on the (warped) skin mask of the source,
 with sizes scaled to the face. A ``negatives`` fraction of the training samples are scenes without
 a face (scikit-image's coffee, chelsea, rocket: NEGATIVES) with only the mild global K: one
-training face alone teaches the network to repaint anything red or contrasted (measured: the
-held-out face's flag and uniform lost 7 dB outside the blemishes without them).
+training face alone teaches the network to repaint anything red or contrasted (without them the
+held-out face's flag and uniform lost much of their PSNR outside the blemishes).
 
 Every random choice comes from ``np.random.default_rng([seed, split number, index])``: the same
 seed gives the same bytes. The folder is built atomically (lib.data.folders) with a manifest.
