@@ -69,10 +69,12 @@ test: setup lint test-lib test-notebooks
 test-fast: setup lint
 	COURSE_PROFILE=smoke $(PY) -m pytest -q -m "not slow" tests
 
-# ruff (pyproject.toml [tool.ruff]): lint, and formatting checked, never rewritten (`ruff format .` does that).
+# ruff (pyproject.toml [tool.ruff]): lint, and formatting checked, never rewritten (`ruff format .` does that);
+# lint-imports: the architecture's import contracts (pyproject.toml [tool.importlinter]).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 test-lib: setup
 	COURSE_PROFILE=smoke $(PY) -m pytest -q tests

@@ -66,6 +66,12 @@ def load_track_file(track: str, path: str | Path | None = None) -> dict[str, Any
     return raw
 
 
+def tracks_with_section(section: str) -> list[str]:
+    """The tracks whose options file (``lib/configs/<track>.yaml``) has ``section``, e.g. ``tlc``: the one
+    solution deployed with TLC, found by what its options say rather than by its name."""
+    return [track for track in track_names() if section in load_track_file(track)]
+
+
 def load_config(track: str, profile: str | None = None, path: str | Path | None = None) -> dict[str, Any]:
     """Options of ``track`` for one profile: ``{section: options}``, e.g. ``cfg["data"]["n_train"]``."""
     profile = active_profile(profile)

@@ -1,10 +1,15 @@
-"""Figures shared by the notebooks (matplotlib)."""
+"""Figures shared by the notebooks (matplotlib): the image grid of :mod:`lib.image_grid`, bars, training
+schedules and logs. A figure layer above training (it draws a schedule with lib.train's own scheduler);
+the data layer draws its grids with :mod:`lib.image_grid`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+
+from .image_grid import center_crop as center_crop  # the notebooks import both from here
+from .image_grid import show_images as show_images
 
 
 def cjk_font_files() -> list[Path]:
@@ -32,34 +37,6 @@ def setup_matplotlib(dpi: int = 80) -> None:
     mpl.rcParams["axes.unicode_minus"] = False
     mpl.rcParams["figure.dpi"] = dpi
     mpl.rcParams["figure.max_open_warning"] = 0
-
-
-def center_crop(image: np.ndarray, size: int, at: tuple[float, float] = (0.5, 0.5)) -> np.ndarray:
-    """A ``size`` x ``size`` crop centred at fractional position ``at`` = (y, x)."""
-    h, w = image.shape[:2]
-    size = min(size, h, w)
-    y = int(np.clip(at[0] * h - size / 2, 0, h - size))
-    x = int(np.clip(at[1] * w - size / 2, 0, w - size))
-    return image[y : y + size, x : x + size]
-
-
-def show_images(rows: list[list[np.ndarray]], titles: list[list[str]] | None = None, cell_size: float = 3.0):
-    """A grid of images, one list per row; returns the figure."""
-    import matplotlib.pyplot as plt
-
-    n_rows, n_cols = len(rows), max(len(r) for r in rows)
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(cell_size * n_cols, cell_size * n_rows), squeeze=False)
-    for r, row in enumerate(rows):
-        for c in range(n_cols):
-            ax = axes[r][c]
-            ax.axis("off")
-            if c < len(row):
-                image = row[c]
-                ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=255)
-                if titles:
-                    ax.set_title(titles[r][c], fontsize=9)
-    fig.tight_layout()
-    return fig
 
 
 def plot_schedule(options: dict, points: int = 2000):

@@ -1,20 +1,32 @@
 """The package's shape. Each solution's own code lives in its folder ``lib/tracks/<folder>/``; the
-shared layers (the ``lib/`` root, ``lib/data``, ``lib/models``, ``lib/train``, ``lib/export``,
-``lib/submission`` and the registry ``lib/tracks/__init__.py`` + ``base.py``) are named after no
-track and import no track module (they reach tracks by name through the registry). No import
-cycles (counting imports inside functions too), and lib/README.md's map matches the tree."""
+shared layers (everything else in ``lib/``: the ``lib/`` root, ``lib/data``, ``lib/models``, ``lib/train``,
+``lib/export``, ``lib/submission``, ``lib/evaluate``, the registry ``lib/tracks/__init__.py`` + ``base.py`` ...)
+name no track and import no track module (they reach tracks by name through the registry).
+
+Who may import whom is pyproject.toml's import contracts (``[tool.importlinter]``: lib never imports lab, shared
+layers import no track package, track packages are independent, the layers of lib, no cycles), checked here by
+running ``lint-imports`` on the tree and on copies with one offending import added. What contracts cannot say is
+tested here directly: no shared module is named after a track or names one in a string, lib names no path into
+lab/, every track has its folder, and lib/README.md's maps match the tree."""
 
 import ast
+import importlib
+import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from lib.tracks import KNOWN_TRACKS, get_track
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 TRACK_WORDS = sorted({name.split("_")[0] for name in KNOWN_TRACKS})  # deblur, denoise, deocclusion, ...
+TRACK_PACKAGES = sorted(set(KNOWN_TRACKS.values()))
 REGISTRY = {"lib.tracks", "lib.tracks.base", "lib.tracks.sources"}
 # lib/models/ files are named after the architecture they define (BasicSR's archs/), and one track,
 # sdwnet, after its architecture: those names are not a track's
@@ -26,67 +38,9 @@ def module_name(path: Path, root: Path = ROOT) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def import_graph(root: Path = ROOT) -> dict:
-    """lib module -> the lib modules it imports, anywhere in its source (absolute or relative)."""
-    modules = {module_name(p, root): p for p in (root / "lib").rglob("*.py")}
-    graph = {}
-    for name, path in modules.items():
-        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-        edges = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                targets = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
-                    base = ".".join(up + ([base] if base else []))
-                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
-            else:
-                continue
-            for target in targets:
-                while target and target not in modules:
-                    target = target.rsplit(".", 1)[0] if "." in target else ""
-                if target and target not in (name, "lib"):
-                    edges.add(target)
-        graph[name] = edges
-    return graph
-
-
-def cycles(graph: dict) -> list:
-    """Strongly connected components with more than one module (Tarjan)."""
-    index, low, stack, on_stack, found, counter = {}, {}, [], set(), [], [0]
-
-    def visit(v):
-        index[v] = low[v] = counter[0]
-        counter[0] += 1
-        stack.append(v)
-        on_stack.add(v)
-        for w in graph.get(v, ()):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = []
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.append(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for v in graph:
-        if v not in index:
-            visit(v)
-    return found
-
-
-def test_cycle_finder_finds_a_cycle():
-    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+def lib_modules(root: Path = ROOT) -> dict:
+    """Every module of lib under ``root``: dotted name -> file."""
+    return {module_name(p, root): p for p in sorted((root / "lib").rglob("*.py"))}
 
 
 def is_track_module(name: str) -> bool:
@@ -94,61 +48,191 @@ def is_track_module(name: str) -> bool:
     return name.startswith("lib.tracks.") and name not in REGISTRY
 
 
-def layout_problems(root: Path = ROOT) -> list[str]:
-    """Every breach of the layout rule in the tree under ``root``: a shared module named after a
-    track, or a shared module importing a track's module."""
-    problems = []
-    graph = import_graph(root)
-    for name in sorted(graph):
-        if is_track_module(name):
-            continue
-        words = re.split(r"[._]", name.removeprefix("lib."))
-        named = [w for w in TRACK_WORDS if w in words and name not in ARCHITECTURES]
-        if named:
-            problems.append(
-                f"{name}: a shared module named after track {named[0]!r} (move it to lib/tracks/{named[0]}/)"
-            )
-        for target in sorted(graph[name]):
-            if is_track_module(target):
-                problems.append(f"{name} imports {target} (shared layers reach tracks by name: lib.tracks.get_track)")
-    return problems
+# ------------------------------------------------------------------ the import contracts (lint-imports)
+def lint_imports(root: Path) -> subprocess.CompletedProcess:
+    """``lint-imports`` in ``root`` (its pyproject.toml, its lib/ and lab/ first on the path), without a cache."""
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--no-logo"], cwd=root, capture_output=True, text=True, timeout=300
+    )
 
 
-def test_lib_has_no_import_cycles():
-    graph = import_graph()
-    assert {"lib.infer", "lib.train.engine", "lib.tracks.deblur.track"} <= set(graph)
-    assert "lib.checkpoints" in graph["lib.train.engine"]  # the graph is real
-    assert cycles(graph) == []
+def test_the_import_contracts_hold():
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 6 kept, 0 broken." in result.stdout, result.stdout  # every contract ran
 
 
-def test_shared_layers_name_no_track_and_import_none():
-    assert layout_problems() == []
+def contracts() -> dict:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    return {contract["type"] + ":" + contract["name"]: contract for contract in config["contracts"]}
+
+
+def test_the_contracts_name_every_track_package_and_every_shared_package():
+    """The contracts' lists follow the tree: a new track package or a new package of lib is in them."""
+    by_type = {}
+    for key, contract in contracts().items():
+        by_type.setdefault(key.split(":")[0], []).append(contract)
+    (independence,) = by_type["independence"]
+    assert sorted(independence["modules"]) == TRACK_PACKAGES
+    shared, registry = sorted(
+        (c for c in by_type["forbidden"] if c["forbidden_modules"] != ["lab"]), key=lambda c: len(c["source_modules"])
+    )[::-1]
+    assert sorted(shared["forbidden_modules"]) == TRACK_PACKAGES
+    children = {".".join(name.split(".")[:2]) for name in lib_modules() if name != "lib"}
+    assert set(shared["source_modules"]) == children - {"lib.tracks"} | REGISTRY - {"lib.tracks"}
+    assert registry["source_modules"] == ["lib.tracks"] and registry["as_packages"] is False
+    assert sorted(registry["forbidden_modules"]) == sorted(TRACK_PACKAGES + [f"{p}.**" for p in TRACK_PACKAGES])
+
+
+def python_files(src, names):
+    """shutil.copytree's ignore: everything but folders and Python files (lint-imports reads nothing else)."""
+    return [n for n in names if not (Path(src, n).is_dir() or n.endswith(".py")) or n == "__pycache__"]
+
+
+@pytest.fixture(scope="module")
+def clean_copy(tmp_path_factory):
+    """lib/, lab/ and pyproject.toml copied; the contracts hold on the copy as on the tree."""
+    root = tmp_path_factory.mktemp("tree")
+    for folder in ("lib", "lab"):
+        shutil.copytree(ROOT / folder, root / folder, ignore=python_files)
+    shutil.copy(ROOT / "pyproject.toml", root)
+    result = lint_imports(root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
 
 
 @pytest.mark.parametrize(
-    "probe, source, expected",
+    "module, source, broken",
     [
-        ("lib/foo_deblur.py", "X = 1\n", "lib.foo_deblur: a shared module named after track 'deblur'"),
-        ("lib/data/retouch_masks.py", "X = 1\n", "lib.data.retouch_masks: a shared module named after track 'retouch'"),
-        (
-            "lib/metrics_extra.py",
-            "from lib.tracks.denoise import baselines\n",
-            "lib.metrics_extra imports lib.tracks.denoise.baselines",
-        ),
-        (
-            "lib/train/probe.py",
-            "def f():\n    from ..tracks.deocclusion.repair import PSNR_CAP\n",
-            "lib.train.probe imports lib.tracks.deocclusion.repair",
-        ),
+        ("lib/metrics.py", "import lab\n", "lib never imports lab"),
+        ("lib/infer/probe.py", "def f():\n    from lib.tracks.denoise import baselines\n", "Shared layers import no"),
+        ("lib/tracks/__init__.py", "from .retouch import data\n", "The registry module imports no track"),
+        ("lib/tracks/denoise/probe.py", "from lib.tracks.sdwnet import viz\n", "Track packages are independent"),
+        ("lib/config.py", "def f():\n    from lib.data import pairs\n", "Layers of lib"),
+        ("lib/data/pairs.py", "def f():\n    from .prepare import downsample\n", "No import cycles"),
     ],
 )
-def test_layout_rule_catches_a_probe(tmp_path, probe, source, expected):
-    """The rule above fails on a copy of lib/ with one offending module added."""
-    shutil.copytree(ROOT / "lib", tmp_path / "lib", ignore=shutil.ignore_patterns("__pycache__", "configs"))
-    assert layout_problems(tmp_path) == []
-    (tmp_path / probe).write_text(source)
-    problems = layout_problems(tmp_path)
-    assert any(p.startswith(expected) for p in problems), problems
+def test_each_contract_catches_a_probe(clean_copy, tmp_path, module, source, broken):
+    """One offending import in a copy of the tree breaks the contract that forbids it, and lint-imports fails."""
+    root = tmp_path / "tree"
+    shutil.copytree(clean_copy, root)
+    path = root / module
+    path.write_text((path.read_text() if path.exists() else "") + source)
+    result = lint_imports(root)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert any(line.startswith(broken) and " BROKEN" in line for line in result.stdout.splitlines()), result.stdout
+
+
+# ------------------------------------------------------------------ shared layers name no track
+def test_shared_modules_are_named_after_no_track():
+    named = []
+    for name in lib_modules():
+        words = re.split(r"[._]", name.removeprefix("lib."))
+        if not is_track_module(name) and name not in ARCHITECTURES and any(w in words for w in TRACK_WORDS):
+            named.append(name)
+    assert named == [], f"shared modules named after a track (move them to lib/tracks/<track>/): {named}"
+
+
+TRACK_WORD = re.compile(r"(?<![A-Za-z])(" + "|".join(TRACK_WORDS) + r")(?![a-z])")
+# Where a track's name is not a track: the entry point that gives each track its tab, reaching it by name
+# (lib.app), the registry's own table, and architectures named like a track (the network registry's "sdwnet";
+# RetouchGUNet's arch "retouch", which notebook 08 builds by that name: gunet_from_config("retouch")).
+NOT_SHARED = ("lib/app/",)
+REGISTRY_TABLE = ("lib/tracks/__init__.py", "KNOWN_TRACKS")
+ARCHITECTURE_WORDS = {"lib/models/gunet.py": {"retouch"}, "lib/train/registry.py": {"sdwnet"}}
+
+
+def track_names_in_source(root: Path = ROOT) -> list[str]:
+    """Every string constant of a shared module under ``root`` that names a track (a default value, a dict key, a
+    message, a path): not its docstrings, comments or identifiers. Shared: all of lib/ but the track folders,
+    lib/tracks/sources.py, the registry's table and the app."""
+    found = []
+    for name, path in lib_modules(root).items():
+        where = path.relative_to(root).as_posix()
+        if is_track_module(name) or name == "lib.tracks.sources" or where.startswith(NOT_SHARED):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = docstring_nodes(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and (where, getattr(node.targets[0], "id", None)) == REGISTRY_TABLE:
+                skip |= {id(n) for n in ast.walk(node.value)}
+        allowed = ARCHITECTURE_WORDS.get(where, set())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+                words = set(TRACK_WORD.findall(node.value)) - allowed
+                if words:
+                    found.append(f"{where}:{node.lineno}: {node.value[:80]!r} names {sorted(words)}")
+    return found
+
+
+def test_shared_layers_name_no_track_in_their_source():
+    """Not even as a default: the caller (a track's own code, a command line given the track) passes it."""
+    assert track_names_in_source() == []
+
+
+@pytest.mark.parametrize(
+    "module, source, expected",
+    [
+        ("lib/data/probe.py", 'def prepare(profile=None, track="deblur"):\n    pass\n', "names ['deblur']"),
+        ("lib/infer/probe.py", "ROOT = 'data/denoise-prepared'\n", "names ['denoise']"),
+        ("lib/probe.py", 'TABS = {"retouch": 1}\n', "names ['retouch']"),
+        ("lib/tracks/base.py", 'def f(track):\n    return track or "deocclusion_seg"\n', "names ['deocclusion']"),
+        ("lib/models/gunet.py", 'DEFAULT_TRACK = "deblur"\n', "names ['deblur']"),
+    ],
+)
+def test_the_track_name_scan_catches_a_probe(tmp_path, module, source, expected):
+    """The scan fails on a shared module with one string naming a track added, and passes the same names in a
+    docstring, a comment or an identifier."""
+    path = tmp_path / module  # the module as it is, if it exists, beside one that names tracks only where it may
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if (ROOT / module).exists():
+        shutil.copy(ROOT / module, path)
+    (tmp_path / "lib" / "fine.py").write_text(
+        '"""Reads data/deblur like the deblur track."""\n'
+        "# the denoise track\n"
+        "def retouch_free(sdwnet_like):\n    pass\n"
+    )
+    assert track_names_in_source(tmp_path) == []
+    path.write_text((path.read_text() if path.exists() else "") + source)
+    problems = track_names_in_source(tmp_path)
+    assert len(problems) == 1 and problems[0].startswith(module) and expected in problems[0], problems
+
+
+@pytest.mark.parametrize(
+    "command, argv, option",
+    [
+        ("lib.data.__main__", ["check", "."], "--track"),
+        ("lib.export.__main__", [], "--track"),
+        ("lib.train.__main__", [], "--config"),
+    ],
+)
+def test_command_lines_require_the_track(capsys, command, argv, option):
+    """No command line picks a track for its caller (make passes TRACK)."""
+    with pytest.raises(SystemExit) as exit_:
+        importlib.import_module(command).main(argv)
+    assert exit_.value.code == 2 and f"required: {option}" in capsys.readouterr().err
+
+
+def test_every_name_a_notebook_imports_from_lib_or_lab_exists():
+    """Notebooks are not edited when code moves: what they import stays importable where they import it from
+    (e.g. lib.tracks.deblur.evaluate and .baselines, which re-export lib.evaluate)."""
+    missing = []
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            code = "".join(cell["source"])
+            code = "\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!")))
+            for node in ast.walk(ast.parse(code)):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("lib", "lab"):
+                    module = importlib.import_module(node.module)
+                    for alias in node.names:
+                        if not hasattr(module, alias.name):
+                            try:
+                                importlib.import_module(f"{node.module}.{alias.name}")
+                            except ImportError:
+                                missing.append(f"{notebook.name}: from {node.module} import {alias.name}")
+    assert missing == []
 
 
 # ------------------------------------------------------------------ lib reads neither lab/bench/ nor lab/experiments/
@@ -275,7 +359,7 @@ def test_readme_maps_every_track_to_its_folder_notebooks_and_models():
 
 def test_readme_lists_every_shared_module_and_only_real_ones():
     named = {m for row in readme_table("Shared layers") for m in re.findall(r"`(lib\.[\w.]+)`", row[1])}
-    shared = {m for m in import_graph() if not is_track_module(m) and m != "lib"}
+    shared = {m for m in lib_modules() if not is_track_module(m) and m != "lib"}
     assert named - shared == set(), f"lib/README.md names modules that do not exist: {sorted(named - shared)}"
     assert shared - named == set(), f"shared modules missing from lib/README.md: {sorted(shared - named)}"
 

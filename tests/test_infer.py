@@ -184,6 +184,24 @@ def test_tlc_window_comes_from_the_profile_not_the_last_training_stage(tmp_path)
     assert tlc_model(net, 1.5, 32, profile="full").tlc == {"factor": 1.5, "train_size": 32}  # given values win
 
 
+def test_tlc_options_without_a_track_read_the_one_options_file_with_a_tlc_section(monkeypatch):
+    """lib.infer names no track: without one (notebooks 04 and 05 call ``tlc_options()``), the track is the one
+    whose options file has a ``tlc`` section, read from lib/configs/ itself; two such files are an error."""
+    from lib import config
+    from lib.config import CONFIG_DIR, ConfigError
+
+    import yaml
+
+    with_tlc = [p.stem for p in sorted(CONFIG_DIR.glob("*.yaml")) if "tlc" in yaml.safe_load(p.read_text())]
+    assert len(with_tlc) == 1
+    for profile in ("smoke", "demo", "full"):
+        assert tlc_options(profile) == tlc_options(profile, with_tlc[0])
+    monkeypatch.setattr(config, "tracks_with_section", lambda section: [with_tlc[0], "other"])
+    with pytest.raises(ConfigError, match="name the track"):
+        tlc_options("demo")
+    assert tlc_options("demo", with_tlc[0])["train_size"] == 96  # a named track needs no search
+
+
 @pytest.mark.slow
 def test_full_tlc_changes_the_competition_nafnet_where_the_last_stage_window_did_not():
     """The competition NAFNet (width 32, enc [1, 1, 1, 10], middle 1, dec [1, 1, 1, 1]) with random

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import lib
 from lab.tracks.sdwnet import study as sdwnet_lab
+from lib.evaluate import load_pairs, score_restorer
 from lib.tracks import get_track
-from lib.tracks.deblur.evaluate import load_pairs, score_restorer
 
 import paddle
 from harness import bench_name, make_record, metadata, write_record  # lab/bench/harness.py, beside this script
@@ -93,7 +93,7 @@ def main(argv=None) -> int:
         "runs": [],
     }
     if ocr:
-        from lib.tracks.deblur.evaluate import readability
+        from lib.evaluate import readability
 
         rows = readability({}, root, splits=("test_A",), ocr=ocr, limit=settings["eval_pages"], reference_pages=False)
         result["input"]["cer"] = rows[0]["cer"]

@@ -5,7 +5,7 @@ Examples::
     python -m lib.data deblur --profile demo --seed 0            # -> data/deblur (skips if up to date)
     python -m lib.data deblur --profile smoke --out /tmp/d --force
     python -m lib.data deblur --prepare                          # then the track's preparation (notebook 01)
-    python -m lib.data check [ROOT] [--track deblur]             # validate the splits of a data root
+    python -m lib.data check [ROOT] --track deblur               # validate the splits of a data root
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     chk.add_argument(
         "root", type=Path, nargs="?", default=None, help="default: $COURSE_DATA, else the generated data of the profile"
     )
-    chk.add_argument("--track", default="deblur", choices=track_names())
+    chk.add_argument("--track", required=True, choices=track_names(), help="whose data check to run")
     args = parser.parse_args(argv)
     try:
         if args.command == "check":

@@ -196,7 +196,7 @@ def plot_sizes(records: list[ImageSize], train_split: str = TRAIN_SPLIT):
 def show_scale_gap(train_image: np.ndarray, test_image: np.ndarray, window: int = 256):
     """The same pixel window (``window`` x ``window``, from the centre) of a training and a test
     image: the characters of the training image look about ``factor`` times larger."""
-    from ..viz import center_crop, show_images
+    from ..image_grid import center_crop, show_images
 
     return show_images(
         [[center_crop(train_image, window), center_crop(test_image, window)]],
@@ -270,7 +270,7 @@ def threshold_sweep(gradients, thresholds) -> list[dict]:
 def show_patch_extremes(patch_rows: list[dict], patch_dir: Path, threshold: float, n: int = 6):
     """The ``n`` lowest-gradient sharp patches (top row: what the filter drops first) and the
     ``n`` highest (bottom row), each titled with its mean gradient; returns the figure."""
-    from ..viz import show_images
+    from ..image_grid import show_images
     from .pairs import read_image
 
     ordered = sorted(patch_rows, key=lambda r: r["gradient"])
@@ -287,7 +287,7 @@ def show_patch_extremes(patch_rows: list[dict], patch_dir: Path, threshold: floa
 def show_augmentations(blur: np.ndarray, gt: np.ndarray, size: int, seeds=range(4)):
     """One pair augmented with several seeds: blurred on top, sharp below, same transform per
     column; returns the figure."""
-    from ..viz import show_images
+    from ..image_grid import show_images
     from .augment import augment_pair
 
     pairs = [augment_pair(blur, gt, size, np.random.default_rng(seed)) for seed in seeds]

@@ -117,17 +117,18 @@ def check_options(options: dict) -> dict:
     return dict(options)
 
 
-def prepare_options(profile: str | None = None, track: str = "deblur", **overrides) -> dict:
+def prepare_options(profile: str | None, track: str, **overrides) -> dict:
     """The ``prepare`` section of lib/configs/<track>.yaml for ``profile``, with ``overrides``."""
     options = dict(load_config(track, profile)["prepare"])
     options.update(overrides)
     return check_options(options)
 
 
-def prepared_root(source: Path, profile: str | None = None, track: str = "deblur") -> Path:
-    """Where ``track``'s preparation of ``source`` goes (see the module docstring)."""
+def prepared_root(source: Path, profile: str | None, track: str, data_track: str | None = None) -> Path:
+    """Where ``track``'s preparation of ``source`` goes (see the module docstring): named after the track
+    alone when ``source`` is the generated pages of the profile that it reads (``data_track``'s, default its own)."""
     profile = active_profile(profile)
-    generated = generated_data_root("deblur", profile)  # the document pages every document track reads
+    generated = generated_data_root(data_track or track, profile)
     base = DATA_DIR / f"{generated_data_root(track, profile).name}-prepared"
     if Path(source).resolve() == generated.resolve():
         return base
@@ -422,13 +423,15 @@ def prepare_patches(
     *,
     source: Path | None = None,
     out: Path | None = None,
-    track: str = "deblur",
+    track: str,
+    data_track: str | None = None,
     **overrides,
 ) -> PrepareResult:
     """Split, downsample, crop and filter the training data (see the module docstring).
 
     ``track`` names the options file (the ``prepare`` section of lib/configs/<track>.yaml; every
-    document track crops the same pages its own way); ``profile`` selects the profile
+    document track crops the same pages its own way), ``data_track`` the track whose generated pages
+    it reads (default ``track``; :func:`prepared_root`); ``profile`` selects the profile
     (``$COURSE_PROFILE`` if None); ``overrides`` replace single options (e.g. ``grad_threshold=12``).
     ``source`` is the competition-layout root (the track's :meth:`prepare` passes ``$COURSE_DATA`` if
     set, else the profile's sample pages, generated if missing), ``out`` the
@@ -444,7 +447,7 @@ def prepare_patches(
             "$COURSE_DATA or its generated sample data"
         )
     source = Path(source)
-    out = Path(out) if out is not None else prepared_root(source, profile, track)
+    out = Path(out) if out is not None else prepared_root(source, profile, track, data_track)
 
     key = _manifest_key(source, options)
     if not force and is_up_to_date(out, key, required=(META_NAME, VAL_META_NAME, SPLIT_NAME, PATCHES_NAME)):

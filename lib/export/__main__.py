@@ -2,7 +2,7 @@
 
     python -m lib.export --track deblur                 # dist/submission.zip (TLC, Paddle Inference + ONNX)
     python -m lib.export --track deblur --no-tlc --out x.zip
-    python -m lib.export --checkpoint runs/train/deblur-demo/best.pdparams
+    python -m lib.export --track deblur --checkpoint runs/train/deblur-demo/best.pdparams
 
 The model is your own run of the profile ($COURSE_PROFILE, else demo) if it exists, else its
 published model; demo falls back to the track's shipped demo model. A full profile that was never
@@ -23,7 +23,9 @@ from lib.tracks import get_track, track_names
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.export", description="Build a track's submission zip.")
-    parser.add_argument("--track", default="deblur", choices=track_names(), help="default: deblur")
+    parser.add_argument(
+        "--track", required=True, choices=track_names(), help="whose submission (make submission: TRACK)"
+    )
     parser.add_argument(
         "--checkpoint",
         type=Path,
@@ -58,7 +60,7 @@ def main(argv=None) -> int:
         choices=("overlap", "quadrants"),
         default=None,
         help="how predict.py cuts a test image (default: the profile's submission.tiling in the "
-        "track's config; deblur full: quadrants, the winner's 4 tiles; else overlap)",
+        "track's config, e.g. quadrants: a winner's 4 tiles; overlap when it sets none)",
     )
     parser.add_argument("--no-onnx", action="store_true", help="Paddle inference model only")
     args = parser.parse_args(argv)

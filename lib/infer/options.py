@@ -27,11 +27,17 @@ def training_patch_size(model_or_path) -> int:
     return int(stages[-1]["patch_size"])
 
 
-def tlc_options(profile: str | None = None, track: str = "deblur") -> dict:
+def tlc_options(profile: str | None = None, track: str | None = None) -> dict:
     """The ``tlc`` section of lib/configs/<track>.yaml for ``profile`` ($COURSE_PROFILE, else demo):
-    ``{"train_size": T, "factor": f}``, TLC's window being f x each pooled map's size at T x T."""
-    from ..config import ConfigError, checked_section
+    ``{"train_size": T, "factor": f}``, TLC's window being f x each pooled map's size at T x T.
+    ``track`` None: the one track whose options have a ``tlc`` section (a ConfigError if not exactly one)."""
+    from ..config import ConfigError, checked_section, tracks_with_section
 
+    if track is None:
+        configured = tracks_with_section("tlc")
+        if len(configured) != 1:
+            raise ConfigError(f"tlc_options: name the track; options files with a tlc section: {configured}")
+        track = configured[0]
     options, where = checked_section(track, "tlc", {"train_size", "factor"}, profile)
     size, factor = options["train_size"], options["factor"]
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:

@@ -12,12 +12,12 @@ TLC_FACTOR = 2.5  # the 1st-place solution's factor (the paper used 1.5); profil
 
 def tlc_model(model, factor: float | None = None, train_size: int | None = None, *, profile: str | None = None):
     """``to_tlc(model, train_size=(1, C, T, T), factor)``; T and the factor, unless given, from
-    :func:`tlc_options` of ``profile`` for the model's track (``model.track``, else deblur). The
-    original model is left unchanged."""
+    :func:`tlc_options` of ``profile`` for the model's track (``model.track``, else the one track whose
+    options configure TLC). The original model is left unchanged."""
     from ..models.tlc import to_tlc
 
     if factor is None or train_size is None:
-        configured = tlc_options(profile, getattr(model, "track", None) or "deblur")
+        configured = tlc_options(profile, getattr(model, "track", None))
         factor = configured["factor"] if factor is None else factor
         train_size = configured["train_size"] if train_size is None else train_size
     size = int(train_size)

@@ -102,7 +102,7 @@ PRETRAINED_URLS = {
     "ResNet50_vd": "https://bj.bcebos.com/paddleseg/dygraph/resnet50_vd_ssld_v2.tar.gz",
     "ResNet101_vd": "https://bj.bcebos.com/paddleseg/dygraph/resnet101_vd_ssld.tar.gz",
 }
-PRETRAINED_OPTION = "seg_model: pretrained in lib/configs/deocclusion.yaml"
+PRETRAINED_OPTION = "the model section's pretrained in the track's lib/configs/<track>.yaml"
 
 _build_ids = itertools.count()
 

@@ -62,7 +62,7 @@ def all_tracks() -> list[Track]:
     return [get_track(name) for name in track_names()]
 
 
-def load_model(track="deblur", path=None, profile: str | None = None, network: str | None = None):
+def load_model(track, path=None, profile: str | None = None, network: str | None = None):
     """A trained network of ``track`` in eval mode: ``path`` if given, else the learner's own best
     checkpoint of the profile (``runs/train/<track>-<profile>/best.pdparams``), else the shipped
     ``checkpoints/<track>_<model>_demo/``. See :meth:`Track.load_model`."""

@@ -68,9 +68,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.train", description="Train a track's model.")
     parser.add_argument(
         "--config",
-        default="deblur",
+        required=True,
         choices=track_names(),
-        help="track (options in lib/configs/<track>.yaml); default deblur",
+        help="track (options in lib/configs/<track>.yaml; make train: TRACK)",
     )
     parser.add_argument("--profile", choices=PROFILES, default=None, help="default: $COURSE_PROFILE, else demo")
     parser.add_argument(

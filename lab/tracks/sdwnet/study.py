@@ -150,16 +150,16 @@ def train_variant(
 
 def score(model, pairs) -> dict:
     """Mean PSNR / MS-SSIM / score of the model on (name, blurred, sharp) pages, whole-image inference."""
+    from lib.evaluate import score_restorer
     from lib.infer import predict_image
-    from lib.tracks.deblur.evaluate import score_restorer
 
     return score_restorer(lambda x: predict_image(model, x), pairs)
 
 
 def character_error_rate(model, root, limit: int | None, ocr) -> float:
     """Notebook 04's OCR character error rate of the model's restorations of test_A."""
+    from lib.evaluate import readability
     from lib.infer import predict_image
-    from lib.tracks.deblur.evaluate import readability
 
     rows = readability(
         {"model": lambda x: predict_image(model, x)},

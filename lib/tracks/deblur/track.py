@@ -20,9 +20,10 @@ from lib.tracks.base import Track
 
 
 class BlurredPages:
-    """The blurred-document competition's data, for both of its solutions (DeblurTrack and
-    lib.tracks.sdwnet's SDWNetTrack): the generated pages in its layout, their check, each track's
-    own preparation of them, the test boards and the full-size pages of ``make check-full``."""
+    """The blurred-document competition's data: the generated pages in its layout, their check, the
+    track's own preparation of them, the test boards and the full-size pages of ``make check-full``.
+    The competition's second solution (the sdwnet track) reads the same pages through the registry, by
+    this track's name."""
 
     def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
         """The generated pages. A track reading another options file (``python -m lib.train --options``) generates
@@ -66,12 +67,16 @@ class BlurredPages:
 
         return Path(root) / board / BLUR_DIR
 
-    def check_full_data(self, data_dir, work, profile="full"):
+    def check_full_root(self, data_dir, work, profile="full") -> Path:
         """3 training pairs and 1 test page without ground truth, of the profile's size
-        (:func:`lib.tracks.deblur.data.check_full_root`), prepared with 1 validation page."""
+        (:func:`lib.tracks.deblur.data.check_full_root`)."""
         from .data import check_full_root
 
-        root = check_full_root(data_dir, work, profile)
+        return check_full_root(data_dir, work, profile)
+
+    def check_full_data(self, data_dir, work, profile="full"):
+        """:meth:`check_full_root`, prepared with 1 validation page."""
+        root = self.check_full_root(data_dir, work, profile)
         return root, self.prepare(profile, source=root, out=Path(work) / "prepared", val_count=1)
 
 

@@ -5,8 +5,8 @@ Charbonnier + SSIM, offline sliding-window vs online crops.
     lab.py     the write-up's claims as short multi-seed runs (also lab/bench/bench_sdwnet.py)
     viz.py     receptive fields of dilated vs plain stacks, wavelet sub-bands
 
-Same competition as lib.tracks.deblur: its data (data/deblur) and its evaluation (deblur.evaluate,
-deblur.baselines). Model: lib.models.sdwnet (+ lib.models.wavelet).
+Same competition as lib.tracks.deblur: its data (data/deblur, through the registry by that track's name) and
+the evaluation both share (lib.evaluate). Model: lib.models.sdwnet (+ lib.models.wavelet).
 """
 
 from .track import TRACK, SDWNetTrack

@@ -1,31 +1,32 @@
 """Track ``sdwnet``: SDWNet (a straight dilated network with a Haar-wavelet branch; Zou et al., ICCV 2021
 workshops) trained on the course's blurred documents (notebook 06).
 
-Data: the deblur track's pages (:mod:`lib.tracks.deblur.data`, ``data/deblur``); :mod:`lib.data.prepare`
-cuts them with this track's own ``prepare`` options into ``data/sdwnet[-<profile>]-prepared``.
+Data: the deblur track's pages (``data/deblur``), generated and checked by that track, reached by name
+through the registry (:attr:`SDWNetTrack.pages`); :mod:`lib.data.prepare` cuts them with this track's own
+``prepare`` options into ``data/sdwnet[-<profile>]-prepared``.
 Crops: ``crops: {mode: offline}`` trains on random crops of the offline sliding-window patches (the
 solution's recipe), ``online`` on random crops of the downsampled whole pages
 (:func:`lib.data.prepare.training_pages`). Model: :mod:`lib.models.sdwnet`. Training: the engine's
 restoration task with the solution's Charbonnier + SSIM (1:1) loss (``charbonnier_ssim``), AdamW and one
-cosine. Evaluation: test_A against the blurred input and the deblur track's classical baselines
-(:mod:`lib.tracks.deblur.baselines`, tuned on the validation pages), and the readability rows (PSNR / MS-SSIM /
-OCR CER on test_A, held-out fonts and blur, real scans). Submission: :mod:`lib.export` (no TLC:
-SDWNet has no global pooling), the network edge-padded by a fixed margin so any size goes through
-(:class:`lib.models.sdwnet.EdgePadded`), ``dist/sdwnet_submission.zip``.
+cosine. Evaluation (:mod:`lib.evaluate`, shared with the deblur track): test_A against the blurred input and the
+classical deconvolution baselines (:mod:`lib.evaluate.deconvolution`, tuned on the validation pages), and the
+readability rows (PSNR / MS-SSIM / OCR CER on test_A, held-out fonts and blur, real scans). Submission:
+:mod:`lib.export` (no TLC: SDWNet has no global pooling), the network edge-padded by a fixed margin so any
+size goes through (:class:`lib.models.sdwnet.EdgePadded`), ``dist/sdwnet_submission.zip``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from lib.tracks import get_track
 from lib.tracks.base import Track
-from lib.tracks.deblur.track import BlurredPages
 
 MODEL_ROW = "SDWNet"
 CROP_MODES = ("offline", "online")
 
 
-class SDWNetTrack(BlurredPages, Track):
+class SDWNetTrack(Track):
     name = "sdwnet"
     title = "SDWNet on blurred documents: straight dilated blocks, Haar-wavelet branch, offline crops"
     model_name = "sdwnet"
@@ -41,8 +42,33 @@ class SDWNetTrack(BlurredPages, Track):
     full_train_samples = 900 * 48
 
     # ------------------------------------------------------------------ data: the deblur track's pages
-    # (generate_data, check_data, prepare with this track's own prepare options, test_inputs,
-    # check_full_data: lib.tracks.deblur.track.BlurredPages)
+    @property
+    def pages(self) -> Track:
+        """The track whose pages this one reads (``data_track``, by name): it generates and checks them."""
+        return get_track(self.data_track)
+
+    def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
+        return self.pages.generate_data(profile, out, seed=seed, force=force, workers=workers)
+
+    def check_data(self, root: Path) -> list[str]:
+        return self.pages.check_data(root)
+
+    def test_inputs(self, root, board="test_A") -> Path:
+        return self.pages.test_inputs(root, board)
+
+    def prepare(self, profile=None, source=None, force=False, **overrides):
+        """The pages (``source``, else ``$COURSE_DATA``, else the generated pages, made if missing) split,
+        downsampled, cropped and gradient-filtered with this track's own ``prepare`` options;
+        ``overrides`` replace single options."""
+        from lib.data.prepare import prepare_patches
+
+        source = source if source is not None else self.generate_data(profile)
+        return prepare_patches(profile, force, source=source, track=self.name, data_track=self.data_track, **overrides)
+
+    def check_full_data(self, data_dir, work, profile="full"):
+        """The pages of ``make check-full`` (the deblur track's), prepared with 1 validation page."""
+        root = self.pages.check_full_root(data_dir, work, profile)
+        return root, self.prepare(profile, source=root, out=Path(work) / "prepared", val_count=1)
 
     def crop_mode(self, profile=None) -> str:
         mode = self.config(profile)["crops"].get("mode")
@@ -89,9 +115,9 @@ class SDWNetTrack(BlurredPages, Track):
         classical method on test_A). A test_A without ``gt_image`` (the competition's): SDWNet
         restores it into ``out`` and nothing is scored (:meth:`Track.predict_board`)."""
         from lib.data.pairs import has_ground_truth
+        from lib.evaluate import compare_methods, load_pairs, readability, readability_summary
+        from lib.evaluate.deconvolution import METHODS
         from lib.infer import predict_image
-        from lib.tracks.deblur import baselines
-        from lib.tracks.deblur.evaluate import compare_methods, load_pairs, readability, readability_summary
 
         root = Path(data or self.data_root(profile))
         if not has_ground_truth(root / "test_A"):
@@ -102,8 +128,8 @@ class SDWNetTrack(BlurredPages, Track):
 
             val = list_pairs(self.prepare(profile, source=data).val_dir)
         methods = compare_methods(test, load_pairs(val), model, model_name=MODEL_ROW)
-        best = max((r for r in methods if r["method"] in baselines.METHODS), key=lambda r: r["psnr"])
-        classical = baselines.METHODS[best["method"]][0]
+        best = max((r for r in methods if r["method"] in METHODS), key=lambda r: r["psnr"])
+        classical = METHODS[best["method"]][0]
         rows = readability(
             {MODEL_ROW: lambda x: predict_image(model, x), best["method"]: lambda x: classical(x, **best["params"])},
             root,
@@ -142,12 +168,12 @@ class SDWNetTrack(BlurredPages, Track):
 def quality_checks(methods: list[dict], model_row: str = MODEL_ROW) -> dict:
     """The issue's bar on test_A: the model's PSNR and score above the blurred input's and above
     the best classical method's (by PSNR)."""
-    from lib.tracks.deblur import baselines
+    from lib.evaluate.deconvolution import METHODS
 
     by = {r["method"]: r for r in methods}
     if model_row not in by:
         return {}
-    best = max((r for r in methods if r["method"] in baselines.METHODS), key=lambda r: r["psnr"])
+    best = max((r for r in methods if r["method"] in METHODS), key=lambda r: r["psnr"])
     model, blurred = by[model_row], by["blurred input"]
     return {
         "best_classical": best["method"],

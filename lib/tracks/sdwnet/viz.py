@@ -241,7 +241,7 @@ def plot_psnr_vs_params(runs: list[dict], experiment: str = "width_depth", input
 
 
 # ---------------------------------------------------------------------------------------------- evaluation tables
-# the method names of the evaluation (lib.tracks.deblur.evaluate, shared by this track) as the notebook shows them
+# the method names of the evaluation (lib.evaluate, shared with the deblur track) as the notebook shows them
 METHOD_ZH = {
     "blurred input": "模糊输入",
     "unsharp mask": "反锐化掩模",

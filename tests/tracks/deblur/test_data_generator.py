@@ -384,9 +384,9 @@ def test_cli_generates_and_checks(tmp_path, capsys, monkeypatch):
     )
     assert cli(["deblur", "--profile", "smoke", "--seed", "3", "--out", str(tmp_path / "d")]) == 0
     assert json.loads((tmp_path / "d" / "manifest.json").read_text())["seed"] == 3
-    assert cli(["check", str(tmp_path / "d")]) == 0
+    assert cli(["check", str(tmp_path / "d"), "--track", "deblur"]) == 0
     (tmp_path / "d" / "train" / "gt_image" / "00001.png").unlink()
-    assert cli(["check", str(tmp_path / "d")]) == 1
+    assert cli(["check", str(tmp_path / "d"), "--track", "deblur"]) == 1
     assert "00001.png" in capsys.readouterr().err
 
 

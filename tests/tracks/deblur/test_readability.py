@@ -1,12 +1,12 @@
-"""Readability beyond the generator (lib.tracks.deblur.evaluate.readability): every split, every method, CER
-against the rendered text or, for a scan, against what OCR reads on the sharp scan."""
+"""Readability beyond the generator (lib.evaluate.readability, on the deblur track's pages): every split, every
+method, CER against the rendered text or, for a scan, against what OCR reads on the sharp scan."""
 
 from __future__ import annotations
 
+from lib.evaluate import EVAL_SPLITS, readability, readability_summary, split_pages
 from lib.metrics import evaluate_pair
 from lib.ocr import cer
 from lib.tracks.deblur.data import ensure_dataset
-from lib.tracks.deblur.evaluate import EVAL_SPLITS, readability, readability_summary, split_pages
 
 import numpy as np
 import pytest
