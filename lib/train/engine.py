@@ -342,7 +342,8 @@ class Trainer:
         sizes = [s["patch_size"] for s in self.opts["stages"]]
         largest = None if any(s is None for s in sizes) else max(sizes)
         samples = list(dict.fromkeys(tuple(s) for s in (*self.data.train, *self.data.all)))  # each file once
-        small = KeyedPatchDataset(samples, largest, cache_bytes=0, kinds=self.task_class.sample_kinds).small_samples()
+        kinds = self.task_class.kinds(self.opts)
+        small = KeyedPatchDataset(samples, largest, cache_bytes=0, kinds=kinds).small_samples()
         if not small:
             return
         (first, h, w), more = small[0], len(small) - 1
@@ -554,7 +555,7 @@ class Trainer:
                 stage.options["patch_size"],
                 seed=self.opts["seed"],
                 cache_bytes=self.opts["loader"]["cache_bytes"],
-                kinds=self.task_class.sample_kinds,
+                kinds=self.task_class.kinds(self.opts),
                 augment=augment,
             )
             loader = make_loader(
