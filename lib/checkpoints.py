@@ -101,11 +101,15 @@ def write_metrics(dest, metrics: dict) -> None:
     atomic_write_text(Path(dest) / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
 
 
-def publish(run_dir, dest, metrics: dict) -> Path:
-    """Copy a run's best model (``best.pdparams``, else ``last.pdparams``; weights only), its
-    options and log into ``dest`` with ``metrics``; every file written atomically."""
+def publish(run_dir, dest, metrics: dict, which: str = "best") -> Path:
+    """Copy a run's best model (``best.pdparams``, else ``last.pdparams``; ``which="last"``: always
+    ``last.pdparams``; weights only), its options and log into ``dest`` with ``metrics``; every file
+    written atomically."""
     run_dir, dest = Path(run_dir), Path(dest)
-    source = run_dir / "best.pdparams" if (run_dir / "best.pdparams").is_file() else run_dir / "last.pdparams"
+    if which not in ("best", "last"):
+        raise ValueError(f"publish: which must be best or last, got {which!r}")
+    best = run_dir / "best.pdparams"
+    source = best if which == "best" and best.is_file() else run_dir / "last.pdparams"
     state = load_checkpoint(source)
     dest.mkdir(parents=True, exist_ok=True)
     atomic_save(

@@ -212,6 +212,84 @@ def test_initialisation_like_reference_keeps_fresh_output_near_input():
     assert float((net(x) - x).abs().mean()) < 0.5
 
 
+def _convs(net):
+    return [(name, layer) for name, layer in net.named_sublayers() if isinstance(layer, paddle.nn.Conv2D)]
+
+
+@pytest.mark.parametrize("groups", [1, 4])
+def test_paddle_init_is_a_plain_nn_conv2d(groups):
+    """init "paddle" (the deblur solution's nafnet_arch.py builds plain nn.Conv2D): the very weights
+    nn.Conv2D draws by default for the same seed, and a zero bias."""
+    from lib.models.nafnet import conv2d
+
+    paddle.seed(7)
+    ours = conv2d(8, 8, 3, padding=1, groups=groups, init="paddle")
+    paddle.seed(7)
+    plain = paddle.nn.Conv2D(8, 8, 3, padding=1, groups=groups)
+    np.testing.assert_array_equal(ours.weight.numpy(), plain.weight.numpy())
+    assert not ours.bias.numpy().any()
+
+
+def test_paddle_init_statistics_match_paddles_default_initialiser():
+    """Every conv of a NAFNet built with init "paddle": weight ~ Normal(0, sqrt(2 / (k * k * in_channels)))
+    with in_channels the layer's whole input (Paddle's _ConvNd, even for the depthwise conv), bias 0."""
+    paddle.seed(0)
+    net = nafnet_from_config(
+        {"width": 16, "enc_blk_nums": [1, 2], "middle_blk_num": 1, "dec_blk_nums": [1, 1], "init": "paddle"}
+    )
+    convs = _convs(net)
+    assert len(convs) == 2 + 6 * 6 + 2 + 2  # intro, ending; 6 blocks of 6; downs; ups
+    pooled = []
+    for name, layer in convs:
+        w = layer.weight.numpy().astype(np.float64)
+        std = np.sqrt(2.0 / (layer._kernel_size[0] * layer._kernel_size[1] * layer._in_channels))
+        n = w.size
+        assert abs(w.mean()) < 5 * std / np.sqrt(n), name
+        assert abs(w.std() / std - 1) < 5 / np.sqrt(2 * n), (name, w.std(), std)
+        if layer.bias is not None:
+            assert not layer.bias.numpy().any(), name
+        pooled.append(w.ravel() / std)
+    z = np.concatenate(pooled)
+    # normal, not uniform: ~4.6 % beyond 2 sigma (a uniform of that std has none beyond 1.73 sigma)
+    assert 0.04 < np.mean(np.abs(z) > 2) < 0.052
+    depthwise = net.encoders[0][0].conv2
+    assert depthwise._groups == 32 and depthwise.weight.shape == [32, 1, 3, 3]
+    assert abs(depthwise.weight.numpy().std() - np.sqrt(2 / (9 * 32))) < 0.03  # not sqrt(2 / 9) = 0.47
+
+
+def test_pytorch_init_is_todays_default_bit_for_bit():
+    """init "pytorch" (the default) draws what the course always drew: every conv U(-b, b), b = 1 / sqrt(fan_in),
+    fan_in = in_channels / groups * k * k, weight then bias, as a Conv2D given that initialiser draws them."""
+    from lib.models.nafnet import conv2d
+
+    spec = {"width": 8, "enc_blk_nums": [1, 1], "middle_blk_num": 1, "dec_blk_nums": [1, 1]}
+    paddle.seed(3)
+    default = nafnet_from_config(spec).state_dict()
+    paddle.seed(3)
+    pytorch = nafnet_from_config({**spec, "init": "pytorch"}).state_dict()
+    assert default.keys() == pytorch.keys()
+    for key in default:
+        np.testing.assert_array_equal(default[key].numpy(), pytorch[key].numpy(), err_msg=key)
+
+    bound = 1 / np.sqrt(16 // 16 * 3 * 3)
+    paddle.seed(5)
+    ours = conv2d(16, 16, 3, padding=1, groups=16)
+    paddle.seed(5)
+
+    def uniform():
+        return paddle.ParamAttr(initializer=paddle.nn.initializer.Uniform(-bound, bound))
+
+    reference = paddle.nn.Conv2D(16, 16, 3, padding=1, groups=16, weight_attr=uniform(), bias_attr=uniform())
+    np.testing.assert_array_equal(ours.weight.numpy(), reference.weight.numpy())
+    np.testing.assert_array_equal(ours.bias.numpy(), reference.bias.numpy())
+    assert np.abs(ours.bias.numpy()).max() <= bound and ours.bias.numpy().any()
+
+
+def test_unknown_init_is_an_error():
+    with pytest.raises(ValueError, match="init must be one of pytorch, paddle"):
+        nafnet_from_config({"width": 8, "enc_blk_nums": [1], "dec_blk_nums": [1], "init": "xavier"})
+
+
 @pytest.mark.parametrize(
     "bad_shape, message",
     [

@@ -44,3 +44,76 @@ def test_publish_and_ship_are_one_or_the_other(capsys):
     with pytest.raises(SystemExit):
         train_main(["--config", "retouch", "--publish", "--ship"])
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def _tiny_run(tmp_path, monkeypatch, publish=None):
+    """A 4-iteration deblur-task run validated at 2 (the best score) and 4, the checkpoints of both kept."""
+    from lib.train.engine import TrainData, Trainer
+
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    pairs = []
+    for i in range(2):
+        paths = tmp_path / f"in{i}.png", tmp_path / f"gt{i}.png"
+        for path in paths:
+            cv2.imwrite(str(path), rng.integers(0, 256, (32, 32, 3), dtype=np.uint8))
+        pairs.append(paths)
+    options = {
+        "model": {"name": "nafnet", "width": 4, "enc_blk_nums": [1], "dec_blk_nums": [1], "middle_blk_num": 1},
+        "stages": [{"batch_size": 2, "patch_size": 16, "iters": 4}],
+        "phases": [{"loss": "l1", "iters": 4}],
+        "val_every": 2,
+        "save_every": 2,
+        **({"publish": publish} if publish else {}),
+    }
+    scores = iter([0.9, 0.1])
+    monkeypatch.setattr(Trainer, "validate", lambda self: {"psnr": 0.0, "ms_ssim": 0.0, "score": next(scores)})
+    trainer = Trainer(
+        options, TrainData(train=pairs, all=pairs, val=[("v", *pairs[0])]), tmp_path / "run", quiet=True, track="deblur"
+    )
+    trainer.fit()
+    return trainer
+
+
+@pytest.mark.parametrize("publish, iteration", [(None, 2), ("best", 2), ("last", 4)])
+def test_publish_best_or_last(publish, iteration, tmp_path, monkeypatch):
+    """train option publish: best (the default: the best validated weights, here those of iteration 2) or last (the
+    weights where training ended, iteration 4, as a solution that ships its final model); the published weights are
+    those of that checkpoint, and metrics.json says which iteration they come from."""
+    import json
+
+    from lib.checkpoints import load_checkpoint
+    from lib.tracks import get_track
+
+    import numpy as np
+
+    trainer = _tiny_run(tmp_path, monkeypatch, publish)
+    track = get_track("deblur")
+    monkeypatch.setattr(type(track), "evaluate", lambda self, model, profile=None, **kw: {"evaluated": True})
+    dest = track.publish(trainer, "smoke", dest=tmp_path / "published")
+    metrics = json.loads((dest / "metrics.json").read_text())
+    assert metrics["model_iteration"] == iteration and metrics["iterations"] == 4
+    source = load_checkpoint(tmp_path / "run" / ("last.pdparams" if iteration == 4 else "best.pdparams"))
+    assert source["iteration"] == iteration
+    published = load_checkpoint(dest / "model.pdparams")
+    assert published["iteration"] == iteration
+    for key, value in source["networks"]["model"].items():
+        np.testing.assert_array_equal(np.asarray(published["networks"]["model"][key]), np.asarray(value), err_msg=key)
+
+
+def test_publish_option_is_checked(tmp_path):
+    from lib.checkpoints import publish
+    from lib.train.engine import resolve_options
+
+    options = {
+        "model": {"name": "nafnet", "width": 4, "enc_blk_nums": [1], "dec_blk_nums": [1]},
+        "stages": [{"batch_size": 2, "patch_size": 16, "iters": 4}],
+        "phases": [{"loss": "l1", "iters": 4}],
+    }
+    assert resolve_options(options)["publish"] == "best"
+    with pytest.raises(ValueError, match="'publish' must be one of best, last, got 'final'"):
+        resolve_options({**options, "publish": "final"})
+    with pytest.raises(ValueError, match="which must be best or last"):
+        publish(tmp_path, tmp_path / "out", {}, which="final")

@@ -398,3 +398,71 @@ def test_validation_on_a_random_window_per_page(data, tmp_path):
     assert first == again and first["psnr"] != other["psnr"]
     with pytest.raises(ValueError, match="val_crop"):
         Trainer(tiny_options(task={"val_crop": 4}), data, tmp_path / "bad", quiet=True).fit(stop_after=1)
+
+
+def _noise_pairs(folder: Path, n: int = 3, size: int = 40) -> list:
+    """Pairs of unrelated random images: every window of them is unique, and so is each flip or turn of one."""
+    rng = np.random.default_rng(1)
+    folder.mkdir(parents=True)
+    pairs = []
+    for i in range(n):
+        paths = folder / f"in{i}.png", folder / f"gt{i}.png"
+        for path in paths:
+            cv2.imwrite(str(path), rng.integers(0, 256, (size, size, 3), dtype=np.uint8))
+        pairs.append(paths)
+    return pairs
+
+
+def _window_of(patch: np.ndarray, image: np.ndarray):
+    """(y, x) where ``patch`` sits in ``image`` as it is (no flip, no turn), else None."""
+    p = patch.shape[0]
+    for y in range(image.shape[0] - p + 1):
+        for x in range(image.shape[1] - p + 1):
+            if np.array_equal(image[y : y + p, x : x + p], patch):
+                return y, x
+    return None
+
+
+def _trained_patches(options, data, out) -> list:
+    """The (input, ground truth) patches the engine's loader hands the task, as uint8 H x W x 3 RGB."""
+    trainer = Trainer(options, data, out, quiet=True)
+    seen = []
+
+    def record(batch, iteration):
+        for inp, gt in zip(*(t.numpy() for t in batch), strict=True):
+            seen.append(tuple(np.round(a.transpose(1, 2, 0) * 255).astype(np.uint8) for a in (inp, gt)))
+        return {"loss": 0.0}
+
+    trainer.task_runner.train_step = record
+    trainer.fit()
+    return seen
+
+
+def test_augment_off_trains_on_the_stored_crops_as_they_are(tmp_path):
+    """The track's ``augment: {flip: false, rotate: false}`` (the de-occlusion solution's dataset.py flips and turns
+    nothing): every patch the loader gives is a window of a stored sample, input and ground truth the same window;
+    whole samples (patch = sample) come back unchanged. With the engine's default some are mirrored or turned."""
+    pairs = _noise_pairs(tmp_path / "pairs")
+    images = [tuple(cv2.imread(str(p))[:, :, ::-1] for p in pair) for pair in pairs]
+    data = TrainData(train=pairs, all=pairs, val=[])
+    off = {"flip": False, "rotate": False}
+
+    def options(**changes):
+        opts = tiny_options(iters=(6, 6), val_every=100, save_every=100, **changes)
+        opts["stages"][1]["patch_size"] = 40  # the whole sample
+        return opts
+
+    def placed(inp, gt):
+        for src_in, src_gt in images:
+            at = _window_of(inp, src_in)
+            if at is not None:
+                y, x = at
+                return np.array_equal(src_gt[y : y + gt.shape[0], x : x + gt.shape[1]], gt)
+        return False
+
+    patches = _trained_patches(options(augment=off), data, tmp_path / "off")
+    assert len(patches) == 24 and all(placed(inp, gt) for inp, gt in patches)
+    whole = [(inp, gt) for inp, gt in patches if inp.shape[0] == 40]
+    assert len(whole) == 12 and all(any(np.array_equal(inp, s[0]) for s in images) for inp, _ in whole)
+    default = _trained_patches(options(), data, tmp_path / "default")
+    assert not all(placed(inp, gt) for inp, gt in default)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from lib.config import check_keys, named_or_given
-from lib.models.channel_ops import scale_channels
+from lib.models.channel_ops import Conv2D, scale_channels
 from lib.models.layers import LayerNorm2d, count_parameters, torch_conv2d
 
 import paddle.nn as nn
@@ -59,7 +59,40 @@ NAFNET_PARAM_COUNTS = {
     "sidd-width64": 115_982_915,
     "competition": 8_702_307,
 }
-NAFNET_OPTIONS = ("img_channel", "width", "middle_blk_num", "enc_blk_nums", "dec_blk_nums", "drop_out_rate")
+NAFNET_OPTIONS = ("img_channel", "width", "middle_blk_num", "enc_blk_nums", "dec_blk_nums", "drop_out_rate", "init")
+# How the convolutions start: "pytorch", U(-b, b) with b = 1 / sqrt(fan_in) for weight and bias (the reference's
+# PyTorch layers); "paddle", Paddle's nn.Conv2D defaults (the deblur solution's code: its nafnet_arch.py builds
+# plain nn.Conv2D), weight ~ Normal(0, sqrt(2 / (k * k * in_channels))) (in_channels whole, groups or not), bias 0.
+INITS = ("pytorch", "paddle")
+
+
+def conv2d(
+    in_channels: int,
+    out_channels: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    groups: int = 1,
+    bias: bool = True,
+    init: str = "pytorch",
+) -> nn.Conv2D:
+    """A Conv2D started as ``init`` says (:data:`INITS`): the reference's PyTorch layers by default. (Paddle's own
+    default compounds through the U-Net: a fresh competition-size NAFNet's output would sit far from its input.)"""
+    if init not in INITS:
+        raise ValueError(f"NAFNet init must be one of {', '.join(INITS)}, got {init!r}")
+    if init == "paddle":
+        return Conv2D(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=padding,
+            groups=groups,
+            bias_attr=None if bias else False,
+        )
+    return torch_conv2d(
+        in_channels, out_channels, kernel_size, stride=stride, padding=padding, groups=groups, bias=bias
+    )
 
 
 class SimpleGate(nn.Layer):
@@ -77,10 +110,10 @@ class SimplifiedChannelAttention(nn.Sequential):
     as in the reference. TLC (lib.models.tlc) swaps the pool, layer ``0``, for a local one.
     """
 
-    def __init__(self, channels: int):
+    def __init__(self, channels: int, init: str = "pytorch"):
         super().__init__(
             nn.AdaptiveAvgPool2D(1),
-            torch_conv2d(channels, channels, kernel_size=1),
+            conv2d(channels, channels, kernel_size=1, init=init),
         )
 
 
@@ -92,18 +125,20 @@ class NAFBlock(nn.Layer):
     block is the identity.
     """
 
-    def __init__(self, c: int, DW_Expand: int = 2, FFN_Expand: int = 2, drop_out_rate: float = 0.0):
+    def __init__(
+        self, c: int, DW_Expand: int = 2, FFN_Expand: int = 2, drop_out_rate: float = 0.0, init: str = "pytorch"
+    ):
         super().__init__()
         dw_channel = c * DW_Expand
-        self.conv1 = torch_conv2d(c, dw_channel, kernel_size=1)
-        self.conv2 = torch_conv2d(dw_channel, dw_channel, kernel_size=3, padding=1, groups=dw_channel)
-        self.conv3 = torch_conv2d(dw_channel // 2, c, kernel_size=1)
-        self.sca = SimplifiedChannelAttention(dw_channel // 2)
+        self.conv1 = conv2d(c, dw_channel, kernel_size=1, init=init)
+        self.conv2 = conv2d(dw_channel, dw_channel, kernel_size=3, padding=1, groups=dw_channel, init=init)
+        self.conv3 = conv2d(dw_channel // 2, c, kernel_size=1, init=init)
+        self.sca = SimplifiedChannelAttention(dw_channel // 2, init=init)
         self.sg = SimpleGate()
 
         ffn_channel = FFN_Expand * c
-        self.conv4 = torch_conv2d(c, ffn_channel, kernel_size=1)
-        self.conv5 = torch_conv2d(ffn_channel // 2, c, kernel_size=1)
+        self.conv4 = conv2d(c, ffn_channel, kernel_size=1, init=init)
+        self.conv5 = conv2d(ffn_channel // 2, c, kernel_size=1, init=init)
 
         self.norm1 = LayerNorm2d(c)
         self.norm2 = LayerNorm2d(c)
@@ -141,6 +176,7 @@ class NAFNet(nn.Layer):
         middle_blk_num: NAFBlocks at the lowest resolution.
         enc_blk_nums / dec_blk_nums: NAFBlocks per encoder / decoder level (same length).
         drop_out_rate: dropout inside the blocks (0 in every released config).
+        init: how the convolutions start, "pytorch" (the reference's) or "paddle" (see INITS).
     """
 
     def __init__(
@@ -151,6 +187,7 @@ class NAFNet(nn.Layer):
         enc_blk_nums: Sequence[int] = (),
         dec_blk_nums: Sequence[int] = (),
         drop_out_rate: float = 0.0,
+        init: str = "pytorch",
     ):
         super().__init__()
         if len(enc_blk_nums) != len(dec_blk_nums):
@@ -162,8 +199,8 @@ class NAFNet(nn.Layer):
             raise ValueError(f"NAFNet: img_channel ({img_channel}) and width ({width}) must be positive")
         self.img_channel = img_channel
 
-        self.intro = torch_conv2d(img_channel, width, kernel_size=3, padding=1)
-        self.ending = torch_conv2d(width, img_channel, kernel_size=3, padding=1)
+        self.intro = conv2d(img_channel, width, kernel_size=3, padding=1, init=init)
+        self.ending = conv2d(width, img_channel, kernel_size=3, padding=1, init=init)
 
         self.encoders = nn.LayerList()
         self.decoders = nn.LayerList()
@@ -173,21 +210,27 @@ class NAFNet(nn.Layer):
 
         chan = width
         for num in enc_blk_nums:
-            self.encoders.append(nn.Sequential(*[NAFBlock(chan, drop_out_rate=drop_out_rate) for _ in range(num)]))
-            self.downs.append(torch_conv2d(chan, 2 * chan, kernel_size=2, stride=2))
+            self.encoders.append(
+                nn.Sequential(*[NAFBlock(chan, drop_out_rate=drop_out_rate, init=init) for _ in range(num)])
+            )
+            self.downs.append(conv2d(chan, 2 * chan, kernel_size=2, stride=2, init=init))
             chan = chan * 2
 
-        self.middle_blks = nn.Sequential(*[NAFBlock(chan, drop_out_rate=drop_out_rate) for _ in range(middle_blk_num)])
+        self.middle_blks = nn.Sequential(
+            *[NAFBlock(chan, drop_out_rate=drop_out_rate, init=init) for _ in range(middle_blk_num)]
+        )
 
         for num in dec_blk_nums:
             self.ups.append(
                 nn.Sequential(
-                    torch_conv2d(chan, chan * 2, kernel_size=1, bias=False),
+                    conv2d(chan, chan * 2, kernel_size=1, bias=False, init=init),
                     nn.PixelShuffle(2),
                 )
             )
             chan = chan // 2
-            self.decoders.append(nn.Sequential(*[NAFBlock(chan, drop_out_rate=drop_out_rate) for _ in range(num)]))
+            self.decoders.append(
+                nn.Sequential(*[NAFBlock(chan, drop_out_rate=drop_out_rate, init=init) for _ in range(num)])
+            )
 
         # Each level halves the size: the input is padded to a multiple of 2 ** levels.
         self.padder_size = 2 ** len(self.encoders)

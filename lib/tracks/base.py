@@ -217,10 +217,11 @@ class Track:
         }
 
     def publish(self, trainer, profile: str | None = None, dest=None, data=None, command: str | None = None) -> Path:
-        """Score the run's best model with :meth:`evaluate` and copy it, its options, log and
-        metrics (with the ``command`` that trained it) to ``dest`` (default :meth:`published_dir`)."""
+        """Score the run's best model (its last one with the train option ``publish: last``) with
+        :meth:`evaluate` and copy it, its options, log and metrics (with the ``command`` that trained
+        it) to ``dest`` (default :meth:`published_dir`)."""
         profile = active_profile(profile)
-        model = self.load_model(trainer.best_path if trainer.best_path.exists() else trainer.last_path)
+        model = self.load_model(trainer.publish_path)
         metrics = {
             "track": self.name,
             "profile": profile,
@@ -229,7 +230,7 @@ class Track:
             **({"command": command} if command else {}),
             **self.evaluate(model, profile, data=data, val=trainer.data.val),
         }
-        return publish(trainer.out_dir, dest or self.published_dir(profile), metrics)
+        return publish(trainer.out_dir, dest or self.published_dir(profile), metrics, trainer.opts["publish"])
 
     def rescore(self, dest=None, data=None, **evaluate_options) -> Path:
         """Score a published model (default: the shipped demo one) again with :meth:`evaluate` and

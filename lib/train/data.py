@@ -46,6 +46,12 @@ def mask_to_float(mask: np.ndarray) -> np.ndarray:
     return (mask[None] > 0).astype(np.float32)
 
 
+def level_to_fraction(mask: np.ndarray) -> np.ndarray:
+    """uint8 H x W mask levels -> float32 1 x H x W of level / 128, as the de-occlusion solution scales its
+    masks (dataset.py FillDataset: ``mask / 128``; a 255 pixel is 1.99)."""
+    return mask[None].astype(np.float32) / 128
+
+
 def label_to_int64(label: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(label, dtype=np.int64)
 
@@ -54,6 +60,7 @@ def label_to_int64(label: np.ndarray) -> np.ndarray:
 SAMPLE_KINDS = {
     "image": (read_image, to_chw_float),  # RGB uint8 -> float32 3 x H x W in [0, 1]
     "mask": (read_gray, mask_to_float),  # 0 / 255 -> float32 1 x H x W of 0 / 1
+    "mask_level": (read_gray, level_to_fraction),  # levels -> float32 1 x H x W of level / 128
     "label": (read_gray, label_to_int64),  # class ids -> int64 H x W
 }
 

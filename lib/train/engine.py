@@ -16,6 +16,7 @@ track's ``model:``) drives it::
     loader:    {num_workers: 4, cache_bytes: 1 GiB, small_samples: pad}   # see below
     val_every: 5000, save_every: 5000, log_every: 100, seed: 0, amp: auto,
     best_metric: score, ema: null            # or a decay, e.g. 0.999: see below
+    publish: best                            # or last: see below
 
 ``batch_size`` is the global batch, as the write-ups give it (each trained on one GPU): with N
 data-parallel processes each takes ``batch_size / N`` of every batch (an error if N does not divide
@@ -52,6 +53,11 @@ there with other settings (lab/bench/bench_deocclusion.py does so for the GAN's 
 (1 - d) * w`` after every step, bias-corrected like Adam's moments while few steps are averaged);
 validation, ``best.pdparams`` and a published model use the average, training continues on the raw
 weights.
+
+``publish`` names the checkpoint a published model is made of (Track.publish, lib.checkpoints.publish):
+``best`` (the default), the best validated weights across all phases (``best.pdparams``; ``last.pdparams``
+when nothing was validated); ``last``, the weights where training ended, as a solution that ships
+its final model does.
 
 Checkpoints (``last.pdparams`` and ``best.pdparams``, written to a temp file and renamed; layout in
 lib.checkpoints) hold every network, optimizer and scheduler, the iteration, stage, phase, best
@@ -112,10 +118,12 @@ DEFAULTS = {
     "best_metric": None,
     "ema": None,
     "keep_phase_ends": False,
+    "publish": "best",
 }
 STAGE_KEYS = {"batch_size", "patch_size", "iters"}
 ENGINE_PHASE_KEYS = {"iters", "all_data", "lr", "augment", "restart_from"}
 RESTART_FROM = ("last", "best")
+PUBLISH = ("best", "last")  # which checkpoint a published model is made of
 
 __all__ = ["DEFAULTS", "Trainer", "TrainData", "amp_enabled", "atomic_save", "load_checkpoint", "resolve_options"]
 
@@ -206,6 +214,8 @@ def resolve_options(options: dict, task=RestorationTask) -> dict:
             f"best_metric {best!r} is not a validation metric of task {task.name!r}: {list(task.metric_keys)}"
         )
     opts["best_metric"] = best
+    if opts["publish"] not in PUBLISH:
+        raise ValueError(f"train options 'publish' must be one of {', '.join(PUBLISH)}, got {opts['publish']!r}")
     return opts
 
 
@@ -332,7 +342,8 @@ class Trainer:
         sizes = [s["patch_size"] for s in self.opts["stages"]]
         largest = None if any(s is None for s in sizes) else max(sizes)
         samples = list(dict.fromkeys(tuple(s) for s in (*self.data.train, *self.data.all)))  # each file once
-        small = KeyedPatchDataset(samples, largest, cache_bytes=0, kinds=self.task_class.sample_kinds).small_samples()
+        kinds = self.task_class.kinds(self.opts)
+        small = KeyedPatchDataset(samples, largest, cache_bytes=0, kinds=kinds).small_samples()
         if not small:
             return
         (first, h, w), more = small[0], len(small) - 1
@@ -358,6 +369,12 @@ class Trainer:
     @property
     def best_path(self) -> Path:
         return self.out_dir / "best.pdparams"
+
+    @property
+    def publish_path(self) -> Path:
+        """The checkpoint a published model is made of (option ``publish``): the best validated
+        weights (the last ones when nothing was validated), or the last ones."""
+        return self.best_path if self.opts["publish"] == "best" and self.best_path.exists() else self.last_path
 
     def state(self) -> dict:
         at = min(self.iteration, self.total_iters - 1)
@@ -538,7 +555,7 @@ class Trainer:
                 stage.options["patch_size"],
                 seed=self.opts["seed"],
                 cache_bytes=self.opts["loader"]["cache_bytes"],
-                kinds=self.task_class.sample_kinds,
+                kinds=self.task_class.kinds(self.opts),
                 augment=augment,
             )
             loader = make_loader(

@@ -72,6 +72,11 @@ class Task:
         return {name: spec[name] for name in cls.networks}
 
     @classmethod
+    def kinds(cls, options: dict) -> tuple:
+        """What one training sample holds under the resolved train ``options`` (default: ``sample_kinds``)."""
+        return tuple(cls.sample_kinds)
+
+    @classmethod
     def check_phase(cls, index: int, phase: dict) -> None:
         """Fail now, not hours later, on a phase option this task cannot use."""
 

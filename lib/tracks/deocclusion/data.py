@@ -528,7 +528,10 @@ def one_crop_pair(gt: np.ndarray, mask: np.ndarray, opts) -> list[tuple[np.ndarr
     """The repair mode one_crop's training pair, as the solution's dataset.py FillDataset made it: the
     photo transposed to portrait, one crop around the true mask's last contour
     (:func:`.repair.one_crop_box`), shrunk bilinearly, its hole every network pixel the mask touches
-    (as :func:`.repair.repair_one_crop` asks the network). An empty mask gives none."""
+    (as :func:`.repair.repair_one_crop` asks the network; 0 / 255). With mask_values fraction, the mask
+    file's values shrunk as FillDataset.crop_region shrinks them, ``cv2.resize(mask, (length, length))``
+    (bilinear) of the 0 / 255 mask: uint8 levels the loader divides by 128 (lib.train.data kind
+    ``mask_level``; a covered pixel 255 / 128, not 1). An empty mask gives none."""
     from .repair import _net_side, one_crop_box, portrait
 
     page, hole = portrait(gt, "one_crop"), portrait(mask.astype(np.uint8), "one_crop")
@@ -538,6 +541,8 @@ def one_crop_pair(gt: np.ndarray, mask: np.ndarray, opts) -> list[tuple[np.ndarr
     x0, y0, x1, y1 = box
     size = (_net_side(x1 - x0, opts.shrink), _net_side(y1 - y0, opts.shrink))
     crop = cv2.resize(page[y0:y1, x0:x1], size, interpolation=cv2.INTER_LINEAR)
+    if opts.mask_values == "fraction":
+        return [(crop, cv2.resize(hole[y0:y1, x0:x1] * 255, size, interpolation=cv2.INTER_LINEAR))]
     level = cv2.resize(hole[y0:y1, x0:x1] * 128, size, interpolation=cv2.INTER_LINEAR)
     return [(crop, (level > 0).astype(np.uint8) * 255)]
 
@@ -551,12 +556,14 @@ def _write_png(path: Path, array: np.ndarray) -> str:
 
 def _crop_options(repair: dict) -> dict:
     """The repair options that decide the inpainter's crops and the segmenter's views (not the
-    mask's test-time flip or its dilation; the mode only when it is not the course's components,
-    so data prepared before the mode existed is still current)."""
+    mask's test-time flip or its dilation; the mode only when it is not the course's components and
+    the mask values only when they are not binary, so data prepared before either existed is still
+    current)."""
     from .repair import RepairOptions
 
     options = RepairOptions.from_config(repair).as_dict()
     drop = {"seg_flip", "seg_dilate"} | ({"mode"} if options["mode"] == "components" else set())
+    drop |= {"mask_values"} if options["mask_values"] == "binary" else set()
     return {k: v for k, v in options.items() if k not in drop}
 
 
@@ -604,7 +611,7 @@ def prepare(root, out, seg_size, repair: dict, force: bool = False, desk_variant
         <out>/seg/<split>/images/desk<j>_<name>.png   ``desk_variants`` copies of each of the above on
                                                  another desk (:func:`desk_variant`), label moved along
         <out>/inpaint/<split>/images/<name>_<k>.png   the clean page's crop around component k, l / r square
-        <out>/inpaint/<split>/masks/<name>_<k>.png    its hole (0 / 255)
+        <out>/inpaint/<split>/masks/<name>_<k>.png    its hole (0 / 255; mask_values fraction: levels)
 
     A sample of a download's ``train_data_<k>`` folder is named ``train_data_<k>-<category>_<photo>``
     (the parts might repeat photo names). Skipped when ``out``'s manifest matches the source, sizes

@@ -26,9 +26,15 @@ predict_onnx.py, ``process`` and ``crop_region``)::
 
 The other components of the mask stay as they are (the solution repaired one area per photo).
 
-An inpainting function takes (RGB uint8 H x W x 3, bool mask H x W; H, W multiples of 4) and
-returns RGB uint8 of the same size: :func:`opencv_inpainter` (Telea / Navier-Stokes) or
-:func:`network_inpainter` (a DeepFillv2 generator).
+``mask_values`` (one_crop only) says what the network is given as its mask: ``binary``, every network
+pixel the mask touches is a hole (1), the rest 0; ``fraction``, the solution's values: the mask kept as
+levels 0 / 128 through both bilinear resizes, divided by 128 (predict_onnx.py ``mask = mask / 128``,
+a partly covered network pixel a fraction), and the crop multiplied by ``1 - mask`` before the
+network (its ``masked_img``). The paste is the same in both: where the level is the full 128.
+
+An inpainting function takes (RGB uint8 H x W x 3, mask H x W; H, W multiples of 4) and returns RGB
+uint8 of the same size; the mask is a bool hole, or (mask_values fraction) float32 in [0, 1]:
+:func:`opencv_inpainter` (Telea / Navier-Stokes) or :func:`network_inpainter` (a DeepFillv2 generator).
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ import numpy as np
 MULTIPLE = 4  # DeepFillv2 halves twice: its input sides must be multiples of 4
 PSNR_CAP = 100.0  # lib.metrics.region_psnr of identical pixels: a mean over pages stays finite
 MODES = ("components", "one_crop")  # the course's repair of every component; the solution's single crop
+MASK_VALUES = ("binary", "fraction")  # the network's mask: 0 / 1 holes, or the solution's levels / 128 (module doc)
+LEVEL = 128  # the solution's mask level of a covered pixel (predict_onnx.py: segment * 128, later / 128)
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class RepairOptions:
     seg_flip: bool = False  # the occluder score averaged with the mirrored photo's (test-time flip)
     mode: str = "components"  # "one_crop": the solution's single crop, pasted without blending (module doc)
     seg_dilate: int = 0  # the mask dilated by this square (px at the segmenter's input size) first
+    mask_values: str = "binary"  # one_crop: "fraction" gives the network the solution's mask values (module doc)
 
     def __post_init__(self):
         if self.crop < MULTIPLE or self.shrink <= 0:
@@ -69,6 +78,10 @@ class RepairOptions:
                 "repair mode one_crop dilates at the segmenter's size (seg_dilate) and pastes without blending: "
                 f"dilate, feather and min_area must be 0, got {self.dilate}, {self.feather}, {self.min_area}"
             )
+        if self.mask_values not in MASK_VALUES:
+            raise ValueError(f"mask_values must be one of {', '.join(MASK_VALUES)}, got {self.mask_values!r}")
+        if self.mask_values == "fraction" and self.mode != "one_crop":
+            raise ValueError("mask_values fraction is the solution's, of repair mode one_crop; components uses binary")
         if self.mode == "components" and self.seg_dilate:
             raise ValueError(
                 f"seg_dilate ({self.seg_dilate}) belongs to repair mode one_crop; components dilates the photo's "
@@ -77,14 +90,18 @@ class RepairOptions:
 
     @classmethod
     def from_config(cls, options: dict) -> "RepairOptions":
-        """From the ``repair`` section of lib/configs/deocclusion.yaml (every option given)."""
-        missing = [f.name for f in fields(cls) if f.name not in options]
+        """From the ``repair`` section of lib/configs/deocclusion.yaml (every option given, but
+        ``mask_values``: binary unless set)."""
+        missing = [f.name for f in fields(cls) if f.name not in options and f.name not in OPTIONAL]
         if missing:
             raise KeyError(f"the repair options lack {missing}")
-        return cls(**{f.name: options[f.name] for f in fields(cls)})
+        return cls(**{f.name: options[f.name] for f in fields(cls) if f.name in options})
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+OPTIONAL = {"mask_values"}  # RepairOptions.from_config: options a config may leave out (their default)
 
 
 @dataclass
@@ -218,13 +235,15 @@ def repair_one_crop(
     """The solution's repair (module doc, mode one_crop) of the photo-size ``mask``: one crop, shrunk
     by ``shrink`` (bilinear), inpainted, enlarged (bilinear) and pasted without blending where every
     photo pixel under a network pixel is masked. The network's hole is every network pixel the mask
-    touches (the solution fed the partly covered ones as fractions; an inpainting function here takes a
-    boolean hole). A landscape photo is repaired transposed, as the solution did."""
-    mask = _check(image, mask)
+    touches (mask_values binary), or the solution's fraction of each (fraction: ``mask`` may then be
+    :func:`seg_mask_one_crop`'s uint8 levels; a bool mask counts as 0 / 128). A landscape photo is
+    repaired transposed, as the solution did."""
+    levels = _levels(image, mask, opts)
+    mask = levels > 0
     info = info if info is not None else RepairInfo()
     h, w = mask.shape
     if w > h:
-        out = repair_one_crop(np.ascontiguousarray(image.transpose(1, 0, 2)), mask.T, inpaint, opts, info)
+        out = repair_one_crop(np.ascontiguousarray(image.transpose(1, 0, 2)), levels.T, inpaint, opts, info)
         info.boxes = [(y0, x0, y1, x1) for x0, y0, x1, y1 in info.boxes]
         return np.ascontiguousarray(out.transpose(1, 0, 2))
     result = image.copy()
@@ -235,19 +254,33 @@ def repair_one_crop(
     nh, nw = _net_side(y1 - y0, opts.shrink), _net_side(x1 - x0, opts.shrink)
     small = cv2.resize(image[y0:y1, x0:x1], (nw, nh), interpolation=cv2.INTER_LINEAR)
     # the mask as the solution scaled it: 0 / 128, so 128 = a network pixel fully covered
-    level = cv2.resize(mask[y0:y1, x0:x1].astype(np.uint8) * 128, (nw, nh), interpolation=cv2.INTER_LINEAR)
-    repaired = np.asarray(inpaint(small, level > 0))
+    level = cv2.resize(np.ascontiguousarray(levels[y0:y1, x0:x1]), (nw, nh), interpolation=cv2.INTER_LINEAR)
+    hole = level.astype(np.float32) / LEVEL if opts.mask_values == "fraction" else level > 0
+    repaired = np.asarray(inpaint(small, hole))
     if repaired.shape != small.shape or repaired.dtype != np.uint8:
         raise ValueError(
             f"the inpainting function returned {repaired.dtype} {repaired.shape}, expected uint8 {small.shape}"
         )
     big = cv2.resize(repaired, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
-    paste = cv2.resize((level >= 128).astype(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR) > 0
+    paste = cv2.resize((level >= LEVEL).astype(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR) > 0
     result[y0:y1, x0:x1][paste] = big[paste]
     info.boxes.append(box)
     info.net_sizes.append((nh, nw))
     info.components = 1
     return result
+
+
+def _levels(image: np.ndarray, mask: np.ndarray, opts: RepairOptions) -> np.ndarray:
+    """The photo-size mask as the solution's uint8 levels: a covered pixel 128 (a bool mask, or any mask under
+    mask_values binary), or (fraction) the levels :func:`seg_mask_one_crop` gives as they are."""
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"image must be RGB uint8 H x W x 3, got {image.dtype} {image.shape}")
+    mask = np.asarray(mask)
+    if mask.shape != image.shape[:2]:
+        raise ValueError(f"mask {mask.shape} does not match the image {image.shape[:2]}")
+    if opts.mask_values == "fraction" and mask.dtype == np.uint8:
+        return mask
+    return mask.astype(bool).astype(np.uint8) * LEVEL
 
 
 def repair_page(
@@ -289,7 +322,7 @@ def opencv_inpainter(method: str = "telea", radius: int = 5):
         raise ValueError(f"unknown OpenCV inpainting method {method!r}; known: {', '.join(flags)}")
 
     def inpaint(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
-        return cv2.inpaint(image, hole.astype(np.uint8) * 255, radius, flags[method])
+        return cv2.inpaint(image, (np.asarray(hole) > 0).astype(np.uint8) * 255, radius, flags[method])
 
     return inpaint
 
@@ -308,13 +341,18 @@ def runner_inpainter(run):
     """An inpainting function from a runner ``run``: float32 N x 4 x h x w (RGB in [0, 1], then the
     hole mask, 1 = hole) -> N x 3 x h x w. The known pixels are kept, the holes take its output
     (clipped to [0, 1]). ``run`` may be a dygraph generator (:func:`network_inpainter`) or an
-    exported one (Paddle Inference / ONNX Runtime, as ``predict.py`` runs it)."""
+    exported one (Paddle Inference / ONNX Runtime, as ``predict.py`` runs it). A float hole (the
+    solution's fractions, mask_values fraction) goes in as it is, with the image multiplied by
+    ``1 - hole`` first, as predict_onnx.py feeds ``masked_img``; every pixel it touches takes the output."""
 
     def inpaint(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
         unit = image.astype(np.float32) / 255.0
-        x = np.concatenate([unit.transpose(2, 0, 1), hole.astype(np.float32)[None]])[None]
+        hole = np.asarray(hole)
+        mask = hole.astype(np.float32)
+        shown = unit * (1.0 - mask[..., None]) if np.issubdtype(hole.dtype, np.floating) else unit
+        x = np.concatenate([shown.transpose(2, 0, 1), mask[None]])[None]
         out = np.clip(np.asarray(run(x), dtype=np.float32)[0].transpose(1, 2, 0), 0.0, 1.0)
-        filled = np.where(hole[..., None], out, unit)
+        filled = np.where((mask > 0)[..., None], out, unit)
         return np.clip(np.round(filled * 255.0), 0, 255).astype(np.uint8)
 
     return inpaint
@@ -386,26 +424,34 @@ def portrait(array: np.ndarray, mode: str = "components") -> np.ndarray:
     return np.ascontiguousarray(turned)
 
 
-def seg_mask_one_crop(run, image: np.ndarray, size: tuple[int, int], opts: RepairOptions) -> np.ndarray:
+def seg_mask_one_crop(
+    run, image: np.ndarray, size: tuple[int, int], opts: RepairOptions, levels: bool = False
+) -> np.ndarray:
     """The solution's mask (predict_onnx.py ``process``): the photo transposed to portrait, resized
     to ``size`` (bilinear), segmented (score > 0: class 1's logit above class 0's, as argmax), dilated
     by a ``seg_dilate`` square there, enlarged to the photo (bilinear, any coverage counts) and
-    transposed back."""
+    transposed back. ``levels`` with mask_values fraction: the enlarged levels themselves (uint8 0 ... 128,
+    the solution's ``cv2.resize(segment * 128, ...)``) instead of the bool mask, for :func:`repair_one_crop`."""
     h, w = image.shape[:2]
     x = portrait(image, "one_crop")
     small = cv2.resize(x, (int(size[1]), int(size[0])), interpolation=cv2.INTER_LINEAR)
     mask = (occluder_score(run, small, None, opts.seg_flip) > 0).astype(np.uint8)
     if opts.seg_dilate:
         mask = cv2.dilate(mask, np.ones((opts.seg_dilate, opts.seg_dilate), np.uint8))
-    big = cv2.resize(mask * 128, (x.shape[1], x.shape[0]), interpolation=cv2.INTER_LINEAR) > 0
+    big = cv2.resize(mask * LEVEL, (x.shape[1], x.shape[0]), interpolation=cv2.INTER_LINEAR)
+    if not (levels and opts.mask_values == "fraction"):
+        big = big > 0
     return np.ascontiguousarray(big.T) if w > h else big
 
 
-def page_mask(run, image: np.ndarray, size: tuple[int, int] | None, opts: RepairOptions) -> np.ndarray:
+def page_mask(
+    run, image: np.ndarray, size: tuple[int, int] | None, opts: RepairOptions, levels: bool = False
+) -> np.ndarray:
     """The occluder mask at the photo's size that ``opts.mode`` repairs: :func:`occluder_score` > 0
-    (components) or :func:`seg_mask_one_crop`."""
+    (components) or :func:`seg_mask_one_crop`. ``levels``: what :func:`repair_page` takes, the same bool
+    mask but with mask_values fraction the uint8 levels (0 ... 128) it is made of (nonzero = the mask)."""
     if opts.mode == "one_crop":
-        return seg_mask_one_crop(run, image, size if size is not None else image.shape[:2], opts)
+        return seg_mask_one_crop(run, image, size if size is not None else image.shape[:2], opts, levels)
     return occluder_score(run, image, size, opts.seg_flip) > 0
 
 
@@ -440,7 +486,8 @@ class Deoccluder:
     def __call__(self, image: np.ndarray) -> np.ndarray:
         """RGB uint8 -> the repaired RGB uint8 (``last_info``: its crops)."""
         self.last_info = RepairInfo()
-        return repair_page(image, self.mask(image), self.inpaint, self.opts, self.last_info)
+        levels = page_mask(self.segment, image, self.seg_size, self.opts, levels=True)
+        return repair_page(image, levels, self.inpaint, self.opts, self.last_info)
 
     def restore_image(self, image: np.ndarray) -> np.ndarray:
         scales = {np.dtype(np.uint8): 1.0, np.dtype(np.uint16): 257.0, np.dtype(np.float32): 1 / 255.0}

@@ -76,7 +76,9 @@ class InpaintingGANTask(Task):
     ImageNet VGG-16 is downloaded when the weight is not 0) + ``gan_weight`` x (-mean D(fake))
     (:func:`.losses.generator_loss`; the solution: 1000, 0.5, 0, 1). One generator forward per
     iteration serves both updates. Validated by PSNR of the refined composite on the whole sample
-    and inside the hole."""
+    and inside the hole. ``mask_values``: ``binary`` trains on 0 / 1 holes; ``fraction`` on the
+    prepared mask levels / 128, as the solution's dataset.py (set by the track from the repair
+    option of the same name, which prepares the levels: lib.tracks.deocclusion.data.one_crop_pair)."""
 
     name = "deepfill_gan"
     networks = ("generator", "discriminator")
@@ -89,6 +91,7 @@ class InpaintingGANTask(Task):
         "perceptual_weight": 0.0,
         "coarse_l1_weight": 1.0,
         "d_loss_scale": 1.0,
+        "mask_values": "binary",
     }
     loss_keys = ("loss", "l1", "gan", "perceptual", "d_loss")
 
@@ -104,6 +107,10 @@ class InpaintingGANTask(Task):
             weight = self.settings[key]
             if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
                 raise ValueError(f"task option {key} must be a number >= 0, got {weight!r}")
+        if self.settings["mask_values"] not in ("binary", "fraction"):
+            raise ValueError(
+                f"task option mask_values must be binary or fraction, got {self.settings['mask_values']!r}"
+            )
         weight = self.settings["perceptual_weight"]
         self.perceptual = (
             losses.vgg16_features(option="train: task: perceptual_weight: 0 in lib/configs/deocclusion.yaml")
@@ -113,6 +120,11 @@ class InpaintingGANTask(Task):
 
     metric_keys = ("psnr", "psnr_hole")
     best_metric = "psnr_hole"
+
+    @classmethod
+    def kinds(cls, options: dict) -> tuple:
+        fraction = (options.get("task") or {}).get("mask_values") == "fraction"
+        return ("image", "mask_level") if fraction else cls.sample_kinds
 
     @classmethod
     def check_phase(cls, index: int, phase: dict) -> None:
@@ -170,11 +182,16 @@ class InpaintingGANTask(Task):
 
         from .repair import PSNR_CAP, network_inpainter
 
-        inpaint = network_inpainter(self.nets["generator"])
+        generator = self.nets["generator"]
+        inpaint = network_inpainter(generator)
         rows = []
         for _, image_path, mask_path in samples:
-            image, hole = read_image(image_path), read_gray(mask_path) > 0
-            out = inpaint(image, hole)
+            image, level = read_image(image_path), read_gray(mask_path)
+            hole = level > 0
+            if self.settings["mask_values"] == "fraction":  # fed as training feeds it: the image whole, levels / 128
+                out = _fill_as_trained(generator, image, level)
+            else:
+                out = inpaint(image, hole)
             rows.append(
                 {
                     "psnr": region_psnr(out, image, cap=PSNR_CAP),
@@ -182,6 +199,19 @@ class InpaintingGANTask(Task):
                 }
             )
         return mean_metrics(rows)
+
+
+def _fill_as_trained(generator, image, level):
+    """The refined output of ``generator`` where ``level`` > 0, given the image and ``level / 128`` as a training
+    step gives them (mask_values fraction: no pixel premasked), as RGB uint8."""
+    import numpy as np
+    import paddle
+
+    unit = image.astype(np.float32) / 255.0
+    mask = level.astype(np.float32) / 128
+    _, refined = generator(paddle.to_tensor(unit.transpose(2, 0, 1)[None]), paddle.to_tensor(mask[None, None]))
+    out = np.clip(refined.numpy()[0].transpose(1, 2, 0), 0.0, 1.0)
+    return np.round(np.where((mask > 0)[..., None], out, unit) * 255).astype(np.uint8)
 
 
 register_task(SegmentationTask)

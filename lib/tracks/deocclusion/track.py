@@ -58,6 +58,14 @@ class DeocclusionTrack(Track):
     network = "inpaint"  # which prepared set it trains on
     cost_scales_with_pixels = False  # the networks see the photo at seg_size and crops shrunk by r
 
+    def train_options(self, cfg: dict, **overrides) -> dict:
+        """The engine's options; the repair's ``mask_values`` fraction (the prepared masks are then levels) also
+        tells the inpainter's task to read them as the solution's fractions."""
+        options = super().train_options(cfg, **overrides)
+        if self.task is InpaintingGANTask and cfg["repair"].get("mask_values") == "fraction":
+            options["task"] = {**(options.get("task") or {}), "mask_values": "fraction"}
+        return options
+
     # ------------------------------------------------------------------ data
     def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
         from .data import ensure_dataset
@@ -195,7 +203,7 @@ class DeocclusionTrack(Track):
         for s in samples:
             image, gt, true = load_sample(s)
             if segmenter is not None:
-                pred = page_mask(dygraph_runner(segmenter), image, seg_input_size(segmenter, cfg), repair)
+                pred = page_mask(dygraph_runner(segmenter), image, seg_input_size(segmenter, cfg), repair, levels=True)
                 masks.append(mask_scores(pred, true))
             else:
                 pred = true
@@ -238,12 +246,12 @@ class DeocclusionTrack(Track):
         if segmenter is None:
             raise FileNotFoundError(f"no trained segmenter to find the occluders: {train_segmenter_command(profile)}")
         seg_size = seg_input_size(segmenter, cfg)
-        mask = page_mask(dygraph_runner(segmenter), image, seg_size, repair)
+        levels = page_mask(dygraph_runner(segmenter), image, seg_size, repair, levels=True)
         info = RepairInfo()
-        repaired = repair_page(image, mask, network_inpainter(model), repair, info)
+        repaired = repair_page(image, levels, network_inpainter(model), repair, info)
         return {
             "repaired": repaired,
-            "mask": mask,
+            "mask": levels > 0,
             "boxes": info.boxes,
             "net_sizes": info.net_sizes,
             "seg_size": seg_size,
@@ -321,7 +329,7 @@ class DeocclusionTrack(Track):
         rows = []
         for gt_path in sorted({s.gt for s in samples}):
             page = read_image(gt_path)
-            pred = page_mask(dygraph_runner(segmenter), page, seg_input_size(segmenter, cfg), repair)
+            pred = page_mask(dygraph_runner(segmenter), page, seg_input_size(segmenter, cfg), repair, levels=True)
             out = (
                 repair_page(page, pred, inpaint, repair)
                 if inpaint is not None
@@ -329,7 +337,7 @@ class DeocclusionTrack(Track):
             )
             rows.append(
                 {
-                    "predicted_occluded_%": 100 * float(pred.mean()),
+                    "predicted_occluded_%": 100 * float((pred > 0).mean()),
                     "changed_pixels_%": 100 * float((out != page).any(axis=2).mean()),
                     "psnr": region_psnr(out, page, cap=PSNR_CAP),
                 }
