@@ -165,8 +165,7 @@ class Track:
     # ------------------------------------------------------------------ test boards without ground truth
     def predictions_dir(self, profile: str | None = None, board: str = "test_A") -> Path:
         """Where a board without ground truth gets its restored images:
-        ``runs/predict/<track>-<profile>/<board>/`` (``evaluate(..., out=DIR)`` or
-        ``python -m lab.check_full``'s work folder choose another)."""
+        ``runs/predict/<track>-<profile>/<board>/`` (``evaluate(..., out=DIR)`` chooses another)."""
         return RUNS_DIR / "predict" / f"{self.name}-{active_profile(profile)}" / board
 
     def deployed(self, model, profile: str | None = None):
@@ -252,22 +251,6 @@ class Track:
         }
         write_metrics(dest, metrics)
         return dest
-
-    # ------------------------------------------------------------------ python -m lab.check_full
-    cost_scales_with_pixels: bool = True  # restoring an image costs its pixels x the network's MACs per pixel
-    full_train_samples: int | None = None  # the real data's prepared training samples: counts a full schedule in epochs
-
-    def check_full_data(self, data_dir, work, profile: str = "full"):
-        """``(root, prepared)`` for ``python -m lab.check_full``: a few samples of ``profile``'s size
-        generated under ``data_dir`` (shared by tracks that read the same data), laid out under
-        ``work/data`` as the real download has them (the test board without ground truth), and
-        what :meth:`train_data` reads, prepared under ``work``."""
-        raise NotImplementedError(f"track {self.name!r} has no full-size check data")
-
-    def check_full_extras(self, profile: str = "full") -> tuple[dict, dict]:
-        """(``evaluate`` options, ``build_submission`` options) that ``python -m lab.check_full``
-        adds: the other networks a deployment needs, untrained, built from ``profile``'s options."""
-        return {}, {}
 
     # ------------------------------------------------------------------ trained models
     @property

@@ -22,7 +22,7 @@ from lib.tracks.base import Track
 class BlurredPages:
     """The blurred-document competition's data, for both of its solutions (DeblurTrack and
     lib.tracks.sdwnet's SDWNetTrack): the generated pages in its layout, their check, each track's
-    own preparation of them, the test boards and the full-size pages of ``make check-full``."""
+    own preparation of them and the test boards."""
 
     def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
         """The generated pages. A track reading another options file (``python -m lib.train --options``) generates
@@ -65,14 +65,6 @@ class BlurredPages:
         from lib.data.pairs import BLUR_DIR
 
         return Path(root) / board / BLUR_DIR
-
-    def check_full_data(self, data_dir, work, profile="full"):
-        """3 training pairs and 1 test page without ground truth, of the profile's size
-        (:func:`lib.tracks.deblur.data.check_full_root`), prepared with 1 validation page."""
-        from .data import check_full_root
-
-        root = check_full_root(data_dir, work, profile)
-        return root, self.prepare(profile, source=root, out=Path(work) / "prepared", val_count=1)
 
 
 class DeblurTrack(BlurredPages, Track):

@@ -54,7 +54,6 @@ class DenoiseTrack(Track):
     notebooks = ("07_mirnetv2_denoising",)
     models = ("lib.models.mirnet_v2",)
     sections = ("data", "model", "prepare", "train")
-    full_train_samples = SIDD_MEDIUM_PATCHES  # the epochs of full's schedule count these
 
     def model_spec(self, cfg: dict) -> dict:
         """``{config: <MIRNET_CONFIGS name>, ...overrides}`` -> the registry spec with every option spelled out."""
@@ -91,12 +90,6 @@ class DenoiseTrack(Track):
         from .data import INPUT_DIR, SIDD_VAL
 
         return Path(root) / SIDD_VAL / INPUT_DIR
-
-    def check_full_data(self, data_dir, work, profile="full"):
-        """:func:`lib.tracks.denoise.data.check_full_root`: SIDD's layout, a val board without ground truth."""
-        from .data import check_full_root
-
-        return check_full_root(data_dir, work, profile)
 
     def train_data(self, prepared):
         from lib.train.engine import TrainData

@@ -56,7 +56,6 @@ class DeocclusionTrack(Track):
     config_file = None  # lib/configs/deocclusion.yaml
     data_track = "deocclusion"  # both tracks read data/deocclusion[-<profile>]
     network = "inpaint"  # which prepared set it trains on
-    cost_scales_with_pixels = False  # the networks see the photo at seg_size and crops shrunk by r
 
     # ------------------------------------------------------------------ data
     def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
@@ -98,32 +97,6 @@ class DeocclusionTrack(Track):
             desk_variants=cfg["prepare"]["desk_variants"],
             val_pages=max(1, cfg["data"]["n_val"]),
         )
-
-    def check_full_data(self, data_dir, work, profile="full"):
-        """:func:`lib.tracks.deocclusion.data.check_full_root` (``train_data_1/``, no ``val/``, a flat
-        ``test_A/``), prepared with its last page held out for validation."""
-        from .data import check_full_root, prepare
-
-        cfg = self.config(profile)
-        root = check_full_root(data_dir, work, profile)
-        return root, prepare(
-            root,
-            Path(work) / "prepared",
-            cfg["prepare"]["seg_size"],
-            cfg["repair"],
-            desk_variants=cfg["prepare"]["desk_variants"],
-            val_pages=1,
-        )
-
-    def check_full_extras(self, profile="full") -> tuple[dict, dict]:
-        """The segmenter the pipeline needs, untrained, from the profile's ``seg_model``."""
-        from lib.tracks import get_track
-        from lib.train.registry import build_model
-
-        seg_track = get_track("deocclusion_seg")
-        segmenter = build_model(seg_track.model_spec(seg_track.config(profile)))
-        segmenter.eval()
-        return {"segmenter": segmenter}, {"segmenter": segmenter}
 
     def rescore(self, dest=None, data=None, **evaluate_options) -> Path:
         """:meth:`Track.rescore` with the shipped segmenter's masks unless ``segmenter`` is given: a
@@ -403,16 +376,6 @@ class DeocclusionSegTrack(DeocclusionTrack):
             inpainter.rescore(data=data, segmenter=self.load_model(Path(out) / "model.pdparams"))
             print(f"scored the shipped inpainter again with this segmenter: {inpainter.shipped_dir / 'metrics.json'}")
         return out
-
-    def check_full_extras(self, profile="full") -> tuple[dict, dict]:
-        """The generator the submission needs, untrained, from the profile's ``model``."""
-        from lib.train.registry import build_model
-        from lib.train.tasks import get_task
-
-        specs = get_task(DeocclusionTrack.task).network_specs({"model": self.config(profile)["model"]})
-        generator = build_model(specs["generator"])
-        generator.eval()
-        return {}, {"generator": generator}
 
     def build_submission(self, model, out_zip=None, profile=None, generator="auto", **options) -> dict:
         """The same submission, with ``model`` as the segmenter and ``generator`` (default: the

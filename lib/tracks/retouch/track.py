@@ -55,13 +55,6 @@ class RetouchTrack(Track):
 
         return Path(root) / board / IMAGE_DIR
 
-    def check_full_data(self, data_dir, work, profile="full"):
-        """:func:`lib.tracks.retouch.data.check_full_root`; the root is what training reads."""
-        from .data import check_full_root
-
-        root = check_full_root(data_dir, work, profile)
-        return root, root
-
     def train_data(self, prepared):
         """train/ pairs; val/ for validation (a real download without val/: the last 10 % of train)."""
         from lib.train.engine import TrainData

@@ -36,13 +36,10 @@ class SDWNetTrack(BlurredPages, Track):
     tlc = False
 
     data_track = "deblur"  # the document pages of data/deblur[-<profile>]
-    # the epochs of full's schedule count the real data's windows: 1000 pairs less 100 for validation,
-    # each 2048 x 1448 after the 2x downsample, 48 windows of 480 px at step 240 (lib/configs/sdwnet.yaml)
-    full_train_samples = 900 * 48
 
     # ------------------------------------------------------------------ data: the deblur track's pages
-    # (generate_data, check_data, prepare with this track's own prepare options, test_inputs,
-    # check_full_data: lib.tracks.deblur.track.BlurredPages)
+    # (generate_data, check_data, prepare with this track's own prepare options, test_inputs:
+    # lib.tracks.deblur.track.BlurredPages)
 
     def crop_mode(self, profile=None) -> str:
         mode = self.config(profile)["crops"].get("mode")
