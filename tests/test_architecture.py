@@ -1,6 +1,6 @@
 """The package's shape. Each solution's own code lives in its folder ``lib/tracks/<folder>/``; the
 shared layers (the ``lib/`` root, ``lib/data``, ``lib/models``, ``lib/train``, ``lib/export``,
-``lib/submission`` and the registry ``lib/tracks/__init__.py`` + ``base.py``) are named after no
+``lib/submission`` and the registry ``lib/tracks/__init__.py`` + ``base.py`` + ``deployment.py``) are named after no
 track and import no track module (they reach tracks by name through the registry). No import
 cycles (counting imports inside functions too), and lib/README.md's map matches the tree."""
 
@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACK_WORDS = sorted({name.split("_")[0] for name in KNOWN_TRACKS})  # deblur, denoise, deocclusion, ...
-REGISTRY = {"lib.tracks", "lib.tracks.base", "lib.tracks.sources"}
+REGISTRY = {"lib.tracks", "lib.tracks.base", "lib.tracks.deployment", "lib.tracks.sources"}
 # lib/models/ files are named after the architecture they define (BasicSR's archs/), and one track,
 # sdwnet, after its architecture: those names are not a track's
 ARCHITECTURES = {model for name in KNOWN_TRACKS for model in get_track(name).models}
@@ -233,9 +233,8 @@ def test_every_track_has_its_folder_with_its_code():
         folder = ROOT / Path(*track.package.split("."))
         assert folder.is_dir() and (folder / "__init__.py").is_file(), f"{name}: no folder {folder}"
         assert type(track).__module__.startswith(track.package + "."), name
-    loose = sorted(
-        p.name for p in (ROOT / "lib" / "tracks").glob("*.py") if p.stem not in ("__init__", "base", "sources")
-    )
+    registry = {name.rsplit(".", 1)[-1] for name in REGISTRY} | {"__init__"}
+    loose = sorted(p.name for p in (ROOT / "lib" / "tracks").glob("*.py") if p.stem not in registry)
     assert loose == [], f"track modules outside a track folder: {loose}"
 
 

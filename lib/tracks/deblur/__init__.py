@@ -3,7 +3,8 @@
 
     data.py       the sample-data generator in the competition's layout (pages, blur, JPEG)
     track.py      DeblurTrack: data check, preparation (2x downsample, crops, gradient filter),
-                  training data, evaluation, publishing, submission
+                  training data, evaluation, publishing
+    deployment.py DeblurDeployment: NAFNet + TLC, the submission, the app's tab (tiling, TLC, OCR)
     evaluate.py   scoring on pairs: the model vs the input and the tuned classical baselines, OCR
                   readability on test_A, the held-out fonts and blur, and real scans
     baselines.py  unsharp masking, Richardson-Lucy and Wiener, tuned on validation pages

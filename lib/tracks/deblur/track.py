@@ -5,7 +5,8 @@ Data: :mod:`lib.tracks.deblur.data` renders document pages (:mod:`lib.data.pages
 filters them. Model: :mod:`lib.models.nafnet` (+ :mod:`lib.models.tlc` at test time). Training:
 the engine's restoration task with the solution's stages and loss phases (lib/configs/deblur.yaml).
 Evaluation: test_A against the blurred input and the classical baselines of :mod:`lib.tracks.deblur.baselines`
-tuned on the validation pages. Submission: :mod:`lib.export` with TLC and ``predict.py``.
+tuned on the validation pages. Deployment (:mod:`lib.tracks.deblur.deployment`): :mod:`lib.export` with TLC and
+``predict.py``, the app's tab.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 
 from lib.paths import DATA_ENV, generated_data_root
 from lib.tracks.base import Track
+
+from .deployment import DeblurDeployment
 
 
 class BlurredPages:
@@ -82,8 +85,7 @@ class DeblurTrack(BlurredPages, Track):
     )
     models = ("lib.models.nafnet", "lib.models.tlc")
     sections = ("data", "model", "prepare", "train", "tlc")
-    submission_zip = "submission.zip"
-    tlc = True
+    deployment_class = DeblurDeployment  # NAFNet + TLC, dist/submission.zip, the app's deblurring tab
 
     def train_data(self, prepared):
         """Training patches (gradient-filtered meta file), the held-out pages whole for validation,

@@ -9,9 +9,9 @@ solution's recipe), ``online`` on random crops of the downsampled whole pages
 restoration task with the solution's Charbonnier + SSIM (1:1) loss (``charbonnier_ssim``), AdamW and one
 cosine. Evaluation: test_A against the blurred input and the deblur track's classical baselines
 (:mod:`lib.tracks.deblur.baselines`, tuned on the validation pages), and the readability rows (PSNR / MS-SSIM /
-OCR CER on test_A, held-out fonts and blur, real scans). Submission: :mod:`lib.export` (no TLC:
-SDWNet has no global pooling), the network edge-padded by a fixed margin so any size goes through
-(:class:`lib.models.sdwnet.EdgePadded`), ``dist/sdwnet_submission.zip``.
+OCR CER on test_A, held-out fonts and blur, real scans). Deployment (:mod:`lib.tracks.sdwnet.deployment`):
+:mod:`lib.export` (no TLC: SDWNet has no global pooling), the network edge-padded by a fixed margin so any size goes
+through (:class:`lib.models.sdwnet.EdgePadded`), ``dist/sdwnet_submission.zip``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from pathlib import Path
 
 from lib.tracks.base import Track
 from lib.tracks.deblur.track import BlurredPages
+
+from .deployment import SDWNetDeployment
 
 MODEL_ROW = "SDWNet"
 CROP_MODES = ("offline", "online")
@@ -32,8 +34,7 @@ class SDWNetTrack(BlurredPages, Track):
     notebooks = ("06_sdwnet",)
     models = ("lib.models.sdwnet", "lib.models.wavelet")
     sections = ("model", "prepare", "crops", "train")
-    submission_zip = "sdwnet_submission.zip"
-    tlc = False
+    deployment_class = SDWNetDeployment  # edge-padded, no TLC, dist/sdwnet_submission.zip, the app's tab
 
     data_track = "deblur"  # the document pages of data/deblur[-<profile>]
 
@@ -113,27 +114,6 @@ class SDWNetTrack(BlurredPages, Track):
             "readability_gain": {MODEL_ROW: readability_summary(rows, MODEL_ROW)},
             "checks": quality_checks(methods),
         }
-
-    # ------------------------------------------------------------------ deployment
-    def deployed(self, model, profile=None):
-        """The network edge-padded by its ``min_size``, as the submission runs it."""
-        from lib.models.sdwnet import EdgePadded
-
-        deployed = EdgePadded(model)
-        deployed.eval()
-        return deployed
-
-    def build_submission(self, model, out_zip=None, **options) -> dict:
-        """The network edge-padded by its ``min_size`` (1 x 1 to any size goes through), exported
-        and packed like every track (lib.export); no TLC."""
-        from lib.models.sdwnet import EdgePadded
-
-        deployed = EdgePadded(model)
-        deployed.eval()
-        if getattr(model, "checkpoint_path", None) is not None:
-            deployed.checkpoint_path = model.checkpoint_path
-        options.pop("tlc", None)
-        return super().build_submission(deployed, out_zip, **options)
 
 
 def quality_checks(methods: list[dict], model_row: str = MODEL_ROW) -> dict:
