@@ -7,7 +7,7 @@ For each track (default: all of the course's), in a process of its own (so its p
 own):
 
 1. **data**: a few samples of the full profile's size, generated and laid out as the real download
-   is (the test board without ground truth; the track's ``check_full_data``), and prepared;
+   is (the test board without ground truth; the track's row of :data:`FULL_CHECKS`), and prepared;
 2. **training steps**: the ``full`` networks and options (amp off: a CPU), a Trainer whose only
    stage is the first stage's batch x patch, then one whose stage is the last stage's (single-stage
    tracks: once). One optimizer step at batch 1 first (it counts the forward conv MACs per sample,
@@ -47,7 +47,14 @@ import sys
 import threading
 import time
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+from lab.tracks.deblur import full_check as pages_check
+from lab.tracks.denoise import full_check as denoise_check
+from lab.tracks.deocclusion import full_check as deocclusion_check
+from lab.tracks.retouch import full_check as retouch_check
 
 GPU = {
     "name": "NVIDIA V100 SXM2 16 GB",
@@ -59,8 +66,55 @@ GPU = {
 STEP_BUDGET_S = 45.0
 EVAL_BUDGET_S = 240.0
 MEMORY_BUDGET_GIB = 20.0
-DEFAULT_TRACKS = ("deblur", "sdwnet", "denoise", "retouch", "deocclusion", "deocclusion_seg")
 GIB = 1024**3
+
+
+def no_extras(profile: str = "full") -> tuple[dict, dict]:
+    return {}, {}
+
+
+@dataclass(frozen=True)
+class FullCheck:
+    """What this check needs of a track beyond its recipe (lib's Track knows nothing of it)."""
+
+    # (track, data_dir, work, profile) -> (root, prepared): a few samples of the profile's size generated under
+    # data_dir (shared by tracks that read the same data), laid out under work/data as the real download has them
+    # (the test board without ground truth), and what the track's train_data reads, prepared under work
+    data: Callable
+    # profile -> (evaluate options, build_submission options): the other networks a deployment needs, untrained
+    extras: Callable = no_extras
+    # restoring an image costs its pixels x the network's MACs per pixel (the evaluation is cropped to the budget)
+    cost_scales_with_pixels: bool = True
+    # the real data's prepared training samples (or what gives them): what a full schedule in epochs counts
+    train_samples: int | Callable[[], int] | None = None
+
+    def samples(self) -> int | None:
+        return self.train_samples() if callable(self.train_samples) else self.train_samples
+
+
+# 1000 pairs less 100 for validation, each 2048 x 1448 after the 2x downsample, 48 windows of 480 px at step 240
+# (lib/configs/sdwnet.yaml)
+SDWNET_WINDOWS = 900 * 48
+
+FULL_CHECKS = {
+    "deblur": FullCheck(pages_check.data),
+    "sdwnet": FullCheck(pages_check.data, train_samples=SDWNET_WINDOWS),
+    "denoise": FullCheck(denoise_check.data, train_samples=denoise_check.train_samples),
+    "retouch": FullCheck(retouch_check.data),
+    # the networks see the photo at seg_size and crops shrunk by r, whatever the photo's pixels
+    "deocclusion": FullCheck(deocclusion_check.data, deocclusion_check.segmenter_extras, cost_scales_with_pixels=False),
+    "deocclusion_seg": FullCheck(
+        deocclusion_check.data, deocclusion_check.generator_extras, cost_scales_with_pixels=False
+    ),
+}
+DEFAULT_TRACKS = tuple(FULL_CHECKS)
+
+
+def full_check(name: str) -> FullCheck:
+    """The row of :data:`FULL_CHECKS` of track ``name``; a clear error for a track without one."""
+    if name not in FULL_CHECKS:
+        raise ValueError(f"track {name!r} has no full-size check (lab.check_full.FULL_CHECKS)")
+    return FULL_CHECKS[name]
 
 
 # ---------------------------------------------------------------------------------------- memory
@@ -139,17 +193,17 @@ def step_options(options: dict, stage: dict, phase_index: int, steps: int, start
     }
 
 
-def schedule_in_iterations(track, options: dict) -> tuple[dict, str]:
-    """``options`` with a schedule in epochs turned into iterations over the real data's training
-    samples (``track.full_train_samples``), and a note saying so ("" when already in iterations)."""
+def schedule_in_iterations(name: str, options: dict) -> tuple[dict, str]:
+    """``options`` of track ``name`` with a schedule in epochs turned into iterations over the real data's training
+    samples (its ``train_samples`` in :data:`FULL_CHECKS`), and a note saying so ("" when already in iterations)."""
     from lib.train.schedule import resolve_epochs
 
     if not any("epochs" in s for s in options["stages"]):
         return options, ""
-    samples = track.full_train_samples
+    samples = FULL_CHECKS[name].samples() if name in FULL_CHECKS else None
     if not samples:
         raise ValueError(
-            f"track {track.name!r}: its schedule is in epochs but it states no full_train_samples "
+            f"track {name!r}: its schedule is in epochs but lab.check_full.FULL_CHECKS states no train_samples "
             "(the real data's training samples) to count them"
         )
     resolved = resolve_epochs(options, samples)
@@ -184,7 +238,7 @@ def measure_stage(
     from lab.complexity import ConvMacCounter
     from lib.train.data import KeyedPatchDataset, make_loader
 
-    options, _ = schedule_in_iterations(track, track.train_options(track.config(profile)))
+    options, _ = schedule_in_iterations(track.name, track.train_options(track.config(profile)))
     stage = options["stages"][stage_index]
     start = sum(s["iters"] for s in options["stages"][:stage_index])
     phase_index = _phase_at(options, start)
@@ -441,8 +495,9 @@ def check_track(
         print(f"[check-full {name}] {label}: {record['seconds'][label]:.1f} s", flush=True)
         return value
 
-    root, prepared = timed("data", lambda: track.check_full_data(data_dir, work, profile))
-    options, note = schedule_in_iterations(track, track.train_options(cfg))
+    check = full_check(name)
+    root, prepared = timed("data", lambda: check.data(track, data_dir, work, profile))
+    options, note = schedule_in_iterations(name, track.train_options(cfg))
     if note:
         record["notes"].append(note)
     last = len(options["stages"]) - 1
@@ -466,9 +521,9 @@ def check_track(
     model = trainer.model
     model.eval()
     model.track = name
-    evaluate_options, submission_options = track.check_full_extras(profile)
+    evaluate_options, submission_options = check.extras(profile)
     inputs = track.test_inputs(root)
-    if track.cost_scales_with_pixels and measured[0]["forward_macs_per_pixel"]:
+    if check.cost_scales_with_pixels and measured[0]["forward_macs_per_pixel"]:
         rate = measured[0]["cpu_gmac_per_s"] * 1e9 / 3  # forward only
         record["notes"] += crop_to_budget(inputs, measured[0]["forward_macs_per_pixel"], rate, eval_budget)
     evaluation = timed(
@@ -497,7 +552,7 @@ def recost(report: dict) -> list[str]:
         if "error" in record:
             continue
         track = get_track(record["track"])
-        options, _ = schedule_in_iterations(track, track.train_options(track.config(record["profile"])))
+        options, _ = schedule_in_iterations(track.name, track.train_options(track.config(record["profile"])))
         cost = training_cost(options, record["steps"])
         if cost != record["cost"]:
             lines.append(
@@ -592,14 +647,13 @@ def main(argv=None) -> int:
         print("\n".join(lines) or f"{args.recost}: every cost already follows today's schedules")
         return 0
     from lib.paths import RUNS_DIR
-    from lib.tracks import track_names
 
     work = args.work or RUNS_DIR / "check_full"
     budgets = {"step_budget": args.step_budget, "eval_budget": args.eval_budget, "memory_budget": args.memory_budget}
     names = args.tracks or list(DEFAULT_TRACKS)
-    unknown = [n for n in names if n not in track_names()]
+    unknown = [n for n in names if n not in FULL_CHECKS]
     if unknown:
-        parser.error(f"unknown track(s) {unknown}; known: {', '.join(track_names())}")
+        parser.error(f"no full-size check for track(s) {unknown}; checked: {', '.join(FULL_CHECKS)}")
     if args.one:
         offline_notes = []
         with random_weights_where_offline(offline_notes):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import lib
 from lib.app import ui
-from lib.app.restore import TABS
+from lib.app.restore import tab_names
 from lib.paths import RUNS_DIR
 
 import cv2
@@ -55,6 +55,9 @@ def small(track, tmp_path, side=48):
 
 def _arguments(track):
     return {"deblur": (True, "overlap", False)}.get(track, ())
+
+
+TABS = tab_names()
 
 
 @pytest.mark.parametrize("track", TABS)
@@ -117,6 +120,8 @@ def test_browser_restores_an_uploaded_blurred_page(app_url, tmp_path):
             pytest.fail(message)
         warnings.warn(message, stacklevel=1)
         pytest.skip(message)
+    from lib.tracks.deblur.deployment import OCR_LABEL
+
     from playwright.sync_api import expect, sync_playwright
 
     page_file = tmp_path / "blurred_page.png"  # a blurred page of the generator, not the tab's own example
@@ -132,7 +137,7 @@ def test_browser_restores_an_uploaded_blurred_page(app_url, tmp_path):
             upload.get_by_label("Clear").click()  # the tab starts with its example; upload our own page
             upload.locator("input[type=file]").set_input_files(str(page_file))
             expect(upload).to_contain_text("blurred_page", timeout=30_000)
-            page.get_by_label(ui.OCR_LABEL).uncheck()  # OCR: ~10 s a read here (its wiring: test_app_tabs.py)
+            page.get_by_label(OCR_LABEL).uncheck()  # OCR: ~10 s a read here (its wiring: test_app_tabs.py)
             page.locator("#deblur-run").click()
             expect(page.locator("#deblur-summary")).to_contain_text("用时", timeout=120_000)
             result = page.locator("#deblur-result img")
@@ -148,12 +153,12 @@ def test_browser_restores_an_uploaded_blurred_page(app_url, tmp_path):
 
 
 def test_the_app_serves_while_a_thread_holds_the_model_lock(app_url):
-    """Loading a model holds lib.app.restore's lock; the page itself still answers meanwhile."""
+    """Loading a model holds lib.tracks.deployment's lock; the page itself still answers meanwhile."""
     import urllib.request
 
-    from lib.app import restore
+    from lib.tracks import deployment
 
-    with restore._lock:
+    with deployment._lock:
         done = threading.Event()
 
         def fetch():

@@ -1,10 +1,12 @@
-"""The app's tabs called directly (lib.app.ui.HANDLERS): each returns its images at the input's size
-through the track's shipped model; every bad input is a gr.Error in Chinese, and the tab answers the
-next request. The models load once per session (lib.app.restore caches them)."""
+"""The app's tabs called directly (lib.app.ui.handlers(), made from the tracks' deployments): each returns its
+images at the input's size through the track's shipped model; every bad input is a gr.Error in Chinese, and the
+tab answers the next request. The models load once per session (lib.tracks.deployment caches them)."""
 
 import lib
 from lib.app import restore, ui
 from lib.infer import restore_array, tile_grid
+from lib.tracks import deployment as deployments
+from lib.tracks import get_deployment
 
 import cv2
 import gradio as gr
@@ -20,7 +22,12 @@ def shipped_models(monkeypatch):
     """The tabs' summaries name the shipped model (checkpoints/), whatever a learner has trained in
     runs/: the instructor's switch, and a model cache of this test's own."""
     monkeypatch.setenv("COURSE_SHIPPED", "1")
-    monkeypatch.setattr(restore, "_cache", {})
+    monkeypatch.setattr(deployments, "_models", {})
+
+
+def tab(track):
+    """The handler of ``track``'s tab, as the app wires it."""
+    return ui.handlers()[track]
 
 
 def small_example(track, tmp_path, side=64):
@@ -41,13 +48,13 @@ def check_common(outputs, shape):
 
 def test_deblur_tab(tmp_path):
     path, shape = small_example("deblur", tmp_path)
-    outputs = ui.deblur_tab(str(path), True, "quadrants", False)
+    outputs = tab("deblur")(str(path), True, "quadrants", False)
     before, after = check_common(outputs, shape)
     tiles, ocr_in, ocr_out = outputs[4:]
     assert tiles.shape == (*shape, 3) and ocr_in == ocr_out == ""
     assert "4 块" in outputs[3] and "TLC 开" in outputs[3]
     assert not np.array_equal(before, after)
-    plain = ui.deblur_tab(str(path), False, "quadrants", False)
+    plain = tab("deblur")(str(path), False, "quadrants", False)
     assert "TLC 关" in plain[3]
 
 
@@ -56,8 +63,8 @@ def test_deblur_tlc_switch_reaches_the_model(tmp_path):
     smaller one its local mean is the global one)."""
     image = cv2.resize(cv2.imread(str(ui.example_path("deblur"))), (288, 320), interpolation=cv2.INTER_CUBIC)
     cv2.imwrite(str(tmp_path / "page.png"), image)
-    with_tlc = ui.deblur_tab(str(tmp_path / "page.png"), True, "whole", False)
-    without = ui.deblur_tab(str(tmp_path / "page.png"), False, "whole", False)
+    with_tlc = tab("deblur")(str(tmp_path / "page.png"), True, "whole", False)
+    without = tab("deblur")(str(tmp_path / "page.png"), False, "whole", False)
     assert not np.array_equal(with_tlc[1], without[1])
 
 
@@ -69,24 +76,28 @@ def test_deblur_tab_shows_the_ocr_of_input_and_result(monkeypatch, tmp_path):
         def read(self, image):
             return f"mean {image.mean():.3f}"
 
-    monkeypatch.setattr(restore, "ocr_engine", Reader)
+    from lib.tracks.deblur import deployment as deblur
+
+    monkeypatch.setattr(deblur, "ocr_engine", Reader)
     path, _ = small_example("deblur", tmp_path)
-    outputs = ui.deblur_tab(str(path), True, "overlap", True)
+    outputs = tab("deblur")(str(path), True, "overlap", True)
     (before, after), ocr_in, ocr_out = outputs[0], outputs[5], outputs[6]
     assert ocr_in == f"mean {before.mean():.3f}" and ocr_out == f"mean {after.mean():.3f}" and ocr_in != ocr_out
 
 
 def test_deblur_whole_falls_back_to_tiles_over_the_budget(monkeypatch, tmp_path):
-    monkeypatch.setattr(restore, "WHOLE_LIMIT", 32 * 32)
+    from lib.tracks.deblur import deployment as deblur
+
+    monkeypatch.setattr(deblur, "WHOLE_LIMIT", 32 * 32)
     path, shape = small_example("deblur", tmp_path)
-    result = restore.restore_deblur(cv2.imread(str(path))[..., ::-1].copy(), tiling="whole")
+    result = get_deployment("deblur").restore(cv2.imread(str(path))[..., ::-1].copy(), tiling="whole")
     assert result.notes and "重叠分块" in result.notes[0]
 
 
 @pytest.mark.parametrize("track", ["sdwnet", "denoise"])
 def test_difference_tabs(track, tmp_path):
     path, shape = small_example(track, tmp_path, side=48)
-    outputs = ui.HANDLERS[track](str(path))
+    outputs = tab(track)(str(path))
     before, after = check_common(outputs, shape)
     diff = outputs[4]
     assert diff.shape == (*shape, 3) and "差异图" in outputs[3]
@@ -94,7 +105,7 @@ def test_difference_tabs(track, tmp_path):
 
 def test_retouch_tab_k_and_d_stitch_like_the_image(tmp_path):
     path, shape = small_example("retouch", tmp_path)
-    outputs = ui.retouch_tab(str(path))
+    outputs = tab("retouch")(str(path))
     check_common(outputs, shape)
     k_map, d_map = outputs[4:]
     assert k_map.shape == d_map.shape == (*shape, 3)
@@ -104,20 +115,22 @@ def test_retouch_tab_k_and_d_stitch_like_the_image(tmp_path):
 def test_retouch_maps_replay_the_tiles_of_the_image():
     """Over several tiles, K and D are stitched with the image's own plan and blending: I recomputed
     from the stitched K, D and the input equals the restored image where the blend is exact."""
+    from lib.tracks.retouch.deployment import Decomposing
+
     model = restore.model_of("retouch")
     image = cv2.imread(str(ui.example_path("retouch")))[..., ::-1].copy()
-    decomposing = restore._Decomposing(model)
+    decomposing = Decomposing(model)
     grid = tile_grid(*image.shape[:2], "tiles", tile=96, overlap=16, multiple=16)
     after = restore_array(decomposing, image, grid, multiple=16)
     assert len(decomposing.maps) == len(grid[0]) * len(grid[1]) > 1
-    whole = restore.restore_retouch(image)
+    whole = restore.restore("retouch", image)
     assert whole.after.shape == after.shape
 
 
 def test_deocclusion_tab(tmp_path):
     path = ui.example_path("deocclusion")
     shape = cv2.imread(str(path)).shape[:2]
-    outputs = ui.deocclusion_tab(str(path))
+    outputs = tab("deocclusion")(str(path))
     check_common(outputs, shape)
     mask, crops = outputs[4:]
     assert mask.shape == crops.shape == (*shape, 3)
@@ -127,30 +140,30 @@ def test_deocclusion_tab(tmp_path):
 @pytest.mark.parametrize("name", ["png_alpha", "greyscale", "png_16bit", "cmyk_jpeg", "exif_rotation"])
 def test_every_layout_gets_a_result(name, tmp_path):
     path, shape, _ = good_files(tmp_path)[name]
-    outputs = ui.denoise_tab(str(path))
+    outputs = tab("denoise")(str(path))
     check_common(outputs, shape)
 
 
 def test_bad_inputs_get_their_message_and_the_tab_answers_the_next(tmp_path):
     good, shape = small_example("denoise", tmp_path, side=32)
     for name, (path, words) in bad_files(tmp_path).items():
-        for track in restore.TABS:
+        for track in restore.tab_names():
             with pytest.raises(gr.Error) as error:
-                ui.HANDLERS[track](str(path))
+                tab(track)(str(path))
             assert words in error.value.message, (name, track, error.value.message)
-        check_common(ui.denoise_tab(str(good)), shape)
+        check_common(tab("denoise")(str(good)), shape)
     with pytest.raises(gr.Error, match="请先上传"):
-        ui.deblur_tab(None)
+        tab("deblur")(None)
 
 
 def test_a_failure_while_restoring_is_a_message(monkeypatch, tmp_path):
-    def broken(image, **options):
+    def broken(self, image, **options):
         raise RuntimeError("out of memory\nC++ context ...")
 
-    monkeypatch.setitem(restore.RESTORE, "denoise", broken)
+    monkeypatch.setattr(type(get_deployment("denoise")), "restore", broken)
     path, _ = small_example("denoise", tmp_path, side=32)
     with pytest.raises(gr.Error) as error:
-        ui.denoise_tab(str(path))
+        tab("denoise")(str(path))
     assert error.value.message == "处理失败：RuntimeError: out of memory"
 
 

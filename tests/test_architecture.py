@@ -1,7 +1,7 @@
 """The package's shape. Each solution's own code lives in its folder ``lib/tracks/<folder>/``; the
 shared layers (everything else in ``lib/``: the ``lib/`` root, ``lib/data``, ``lib/models``, ``lib/train``,
-``lib/export``, ``lib/submission``, ``lib/evaluate``, the registry ``lib/tracks/__init__.py`` + ``base.py`` ...)
-name no track and import no track module (they reach tracks by name through the registry).
+``lib/export``, ``lib/submission``, ``lib/evaluate``, the registry ``lib/tracks/__init__.py`` + ``base.py`` +
+``deployment.py`` ...) name no track and import no track module (they reach tracks by name through the registry).
 
 Who may import whom is pyproject.toml's import contracts (``[tool.importlinter]``: lib never imports lab, shared
 layers import no track package, track packages are independent, the layers of lib, no cycles), checked here by
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 TRACK_WORDS = sorted({name.split("_")[0] for name in KNOWN_TRACKS})  # deblur, denoise, deocclusion, ...
 TRACK_PACKAGES = sorted(set(KNOWN_TRACKS.values()))
-REGISTRY = {"lib.tracks", "lib.tracks.base", "lib.tracks.sources"}
+REGISTRY = {"lib.tracks", "lib.tracks.base", "lib.tracks.deployment", "lib.tracks.sources"}
 # lib/models/ files are named after the architecture they define (BasicSR's archs/), and one track,
 # sdwnet, after its architecture: those names are not a track's
 ARCHITECTURES = {model for name in KNOWN_TRACKS for model in get_track(name).models}
@@ -317,9 +317,8 @@ def test_every_track_has_its_folder_with_its_code():
         folder = ROOT / Path(*track.package.split("."))
         assert folder.is_dir() and (folder / "__init__.py").is_file(), f"{name}: no folder {folder}"
         assert type(track).__module__.startswith(track.package + "."), name
-    loose = sorted(
-        p.name for p in (ROOT / "lib" / "tracks").glob("*.py") if p.stem not in ("__init__", "base", "sources")
-    )
+    registry = {name.rsplit(".", 1)[-1] for name in REGISTRY} | {"__init__"}
+    loose = sorted(p.name for p in (ROOT / "lib" / "tracks").glob("*.py") if p.stem not in registry)
     assert loose == [], f"track modules outside a track folder: {loose}"
 
 

@@ -44,7 +44,7 @@ def test_one_track_end_to_end_on_the_smoke_profile(tmp_path):
 
 def test_a_step_over_budget_is_measured_at_batch_1_and_scaled(tmp_path):
     track = get_track("denoise")
-    _, prepared = track.check_full_data(tmp_path / "generated", tmp_path, "smoke")
+    _, prepared = check_full.full_check("denoise").data(track, tmp_path / "generated", tmp_path, "smoke")
     result, _ = check_full.measure_stage(track, "smoke", prepared, tmp_path, 0, step_budget=0.0)
     assert result["measured_batch"] == 1 and result["batch_size"] == 2 and result["steps_run"] == 2
     assert result["note"].startswith("stage 0 measured at batch 1 and scaled x2 (batch 2 predicted")
@@ -141,7 +141,7 @@ def test_full_steps_build_a_trainer_whatever_the_schedule(name):
     from lib.train.tasks import get_task
 
     track = get_track(name)
-    options, note = schedule_in_iterations(track, track.train_options(track.config("full")))
+    options, note = schedule_in_iterations(name, track.train_options(track.config("full")))
     assert all("iters" in s for s in options["stages"]) and ("epochs" in note) == (name != "deblur")
     for index in (0, len(options["stages"]) - 1):
         start = sum(s["iters"] for s in options["stages"][:index])
@@ -160,12 +160,9 @@ def test_full_steps_build_a_trainer_whatever_the_schedule(name):
 def test_an_epoch_schedule_without_a_sample_count_is_a_clear_error():
     from lab.check_full import schedule_in_iterations
 
-    class NoCount:
-        name, full_train_samples = "toy", None
-
-    with pytest.raises(ValueError, match="toy.*full_train_samples"):
+    with pytest.raises(ValueError, match="'toy'.*FULL_CHECKS states no train_samples"):
         schedule_in_iterations(
-            NoCount(),
+            "toy",
             {"stages": [{"batch_size": 2, "patch_size": 8, "epochs": 1}], "phases": [{"loss": "l1", "epochs": 1}]},
         )
 
@@ -183,3 +180,17 @@ def test_the_recorded_cost_follows_todays_full_schedules():
     # a probe: a record of a longer schedule is caught
     report["tracks"][0]["cost"]["iterations"] += 1
     assert check_full.recost(report)
+
+
+def test_every_course_track_has_its_full_check_here_and_lib_knows_none():
+    """The check's hooks live in lab.check_full.FULL_CHECKS, one row per course track; lib's Track has none."""
+    from lib.tracks import KNOWN_TRACKS, Track
+
+    assert set(check_full.FULL_CHECKS) == set(KNOWN_TRACKS) == set(check_full.DEFAULT_TRACKS)
+    words = ("check_full", "full_train", "cost_scales")
+    assert [name for name in dir(Track) if any(w in name for w in words)] == []
+    for name in KNOWN_TRACKS:
+        assert [a for a in dir(get_track(name)) if any(w in a for w in words)] == [], name
+    assert check_full.full_check("denoise").samples() == 320 * 300  # SIDD-Medium's patches
+    with pytest.raises(ValueError, match="'toy' has no full-size check"):
+        check_full.full_check("toy")

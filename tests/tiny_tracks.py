@@ -78,7 +78,6 @@ class TinyDenoiseTrack(Track):
     model_name = "tinyconv"
     task = "restoration_psnr_ssim"
     config_file = CONFIGS / "tiny_denoise.yaml"
-    submission_zip = "tiny_denoise_submission.zip"
 
     def model_spec(self, cfg):
         return {"name": "tiny_conv", **cfg["model"]}
@@ -183,7 +182,6 @@ class TinyGANTrack(TinyDenoiseTrack):
     model_name = "tinygan"
     task = TinyGANTask
     config_file = CONFIGS / "tiny_gan.yaml"
-    submission_zip = "tiny_gan_submission.zip"
 
     def model_spec(self, cfg):
         return cfg["model"]

@@ -1,4 +1,4 @@
-"""The course's web app: every solution on a person's own image, one tab per track (gradio).
+"""The course's web app: every solution on a person's own image, one tab per track deployment (gradio).
 
     make app                    # http://127.0.0.1:7860 (PORT=8080 make app for another port)
     python -m lib.app --port 7860
@@ -6,11 +6,16 @@
 
 * :mod:`lib.app.images`: reading an uploaded file (alpha, grey, 16-bit, CMYK, EXIF rotation) or a
   Chinese message saying why not (truncated, not an image, over the size limit);
-* :mod:`lib.app.restore`: one function per tab, through lib.infer (the tiling, TLC and pre/post-processing
-  the submission zip carries as files and its predict.py runs) with the profile's model;
-* :mod:`lib.app.views`: difference maps, the zoom, the tile plan, K/D maps, the mask;
-* :mod:`lib.app.ui`: the gradio tabs, the shared queue;
-* :mod:`lib.app.examples`: the small example images under ``app/examples/``, made by the course's generators.
+* :mod:`lib.app.restore`: the tabs, one per track whose deployment (lib.tracks.deployment) has one, each
+  restoring through its deployment: lib.infer (the tiling, TLC and pre/post-processing the submission zip
+  carries as files and its predict.py runs) with the profile's model;
+* :mod:`lib.image_views`: difference maps, the zoom, the tile plan, K/D maps, the mask;
+* :mod:`lib.app.ui`: the gradio tabs built from the deployments (title, intro, example, controls, extras,
+  limits), the shared queue;
+* :mod:`lib.app.examples`: the small example images under ``app/examples/``, made by the course's generators;
+* :mod:`lib.app.timing`: each tab's seconds per megapixel, recorded in ``app/timing.json``.
+
+Adding a track's tab is adding its deployment in the track's own package; nothing here names a track.
 
 Importing this package does not import gradio (``build_app`` does).
 """
@@ -22,7 +27,7 @@ import threading
 
 
 def build_app():
-    """The gradio Blocks of the five tabs (lib.app.ui.build_app)."""
+    """The gradio Blocks of the tabs (lib.app.ui.build_app)."""
     from .ui import build_app as build
 
     return build()

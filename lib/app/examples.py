@@ -1,6 +1,6 @@
-"""The app's example images, ``app/examples/<track>.png``: one test input per track from the
-course's own generators (smoke profile, seed 0), so every tab shows something before anyone
-uploads. ``python -m lib.app.examples`` writes them again (a few seconds)."""
+"""The app's example images, ``app/examples/<track>.png``: one test input per tab from the course's own
+generators (smoke profile, seed 0; each deployment's ``example_source`` says which file), so every tab shows
+something before anyone uploads. ``python -m lib.app.examples`` writes them again (a few seconds)."""
 
 from __future__ import annotations
 
@@ -11,32 +11,27 @@ from pathlib import Path
 
 import cv2
 
-from ..paths import REPO_ROOT
+from ..tracks.deployment import EXAMPLES_DIR
 
-OUT_DIR = REPO_ROOT / "app" / "examples"
+OUT_DIR = EXAMPLES_DIR
 MAX_SIDE = 320  # px: small files in the repository
-
-# track -> (generator track, the file's path inside its generated smoke data)
-SOURCES = {
-    "deblur": ("deblur", "test_A/blur_image/00001.png"),
-    "sdwnet": ("deblur", "test_A/blur_image/00002.png"),
-    "denoise": ("denoise", "test/Data/0006_003_SY_09600_00100_5500_N/0006_NOISY_SRGB_010.PNG"),
-    "retouch": ("retouch", "test_A/image/00000.png"),
-    "deocclusion": ("deocclusion", "test_A/hand/test_A_00001_000.jpg"),
-}
 
 
 def make_examples(out_dir=OUT_DIR) -> list[Path]:
-    """Generate each track's smoke data in a temporary folder and copy one input per tab, its long
-    side at most :data:`MAX_SIDE`, as PNG."""
+    """Generate the smoke data of each tab's ``example_source`` in a temporary folder and copy one input per
+    tab, its long side at most :data:`MAX_SIDE`, as PNG."""
     from ..tracks import get_track
+    from .restore import tabs
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     with tempfile.TemporaryDirectory() as tmp:
         roots = {}
-        for track, (generator, rel) in SOURCES.items():
+        for deployment in tabs():
+            if deployment.example_source is None:
+                continue
+            generator, rel = deployment.example_source
             if generator not in roots:
                 roots[generator] = get_track(generator).generate_data("smoke", out=Path(tmp) / generator, seed=0)
             image = cv2.imread(str(Path(roots[generator]) / rel), cv2.IMREAD_COLOR)
@@ -45,7 +40,7 @@ def make_examples(out_dir=OUT_DIR) -> list[Path]:
             scale = MAX_SIDE / max(image.shape[:2])
             if scale < 1:
                 image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-            path = out_dir / f"{track}.png"
+            path = out_dir / f"{deployment.name}.png"
             cv2.imwrite(str(path.with_suffix(".tmp.png")), image)
             shutil.move(str(path.with_suffix(".tmp.png")), path)
             written.append(path)

@@ -14,6 +14,9 @@ What a person may bring and what happens to it:
   they took it);
 * a truncated file, a non-image, an empty file: refused, with the reader's reason;
 * over the tab's :func:`max_pixels` or :data:`MAX_FILE_BYTES`: refused before decoding (see there why).
+
+Each tab's limits (pixels, sides) are its track deployment's (lib.tracks.deployment): the time budget at the
+seconds per megapixel recorded in ``app/timing.json``.
 """
 
 from __future__ import annotations
@@ -24,25 +27,22 @@ from pathlib import Path
 import numpy as np
 
 from ..infer import ImageError, from_unit, read_image_file, to_unit
+from ..tracks.deployment import MAX_PIXELS, MAX_SIDE, MIN_SIDE, TIME_BUDGET_S
 
-# The limit is time: restoring is tiled (lib.infer), so memory grows with the output, not with the
-# network's activations, but a CPU takes minutes per megapixel, and the app serves one image at a time.
-# Measured with the shipped demo models on 2 CPU cores shared with a training run (one thread, a
-# 1000 x 1000 image; python -m lib.app.timing): seconds per megapixel below. Each tab takes what it restores in about
-# TIME_BUDGET seconds there; every tab at most MAX_PIXELS.
-SECONDS_PER_MEGAPIXEL = {"deblur": 43, "sdwnet": 220, "denoise": 76, "retouch": 17, "deocclusion": 5.4}
-TIME_BUDGET = 180
-MAX_PIXELS = 8_000_000
-MAX_SIDE = 8000
 MAX_FILE_BYTES = 40 * 1024 * 1024  # an 8 MP PNG of photo content is at most ~24 MB
 
 
+def _deployment(track: str | None):
+    from ..tracks import get_deployment
+
+    return get_deployment(track) if track else None
+
+
 def max_pixels(track: str | None = None) -> int:
-    """The most pixels the tab of ``track`` accepts (all tabs: :data:`MAX_PIXELS`), rounded down to
-    0.1 MP."""
-    if track not in SECONDS_PER_MEGAPIXEL:
-        return MAX_PIXELS
-    return int(min(MAX_PIXELS, TIME_BUDGET / SECONDS_PER_MEGAPIXEL[track] * 1e6) // 100_000 * 100_000)
+    """The most pixels the tab of ``track`` accepts (:attr:`Deployment.max_pixels`; no tab named:
+    :data:`MAX_PIXELS`)."""
+    deployment = _deployment(track)
+    return deployment.max_pixels if deployment else MAX_PIXELS
 
 
 ORIENTATION_TAG = 274  # EXIF Orientation
@@ -62,13 +62,15 @@ class LoadedImage:
 
 def limit_text(track: str | None = None) -> str:
     """The size limit of ``track``'s tab, in Chinese, with the reason."""
-    limit = max_pixels(track)
+    deployment = _deployment(track)
+    limit, side = max_pixels(track), deployment.max_side if deployment else MAX_SIDE
+    seconds = deployment.seconds_per_megapixel if deployment else None
     megabytes = MAX_FILE_BYTES // (1024 * 1024)
-    text = f"最大 {limit / 1e6:.1f} 百万像素、每边不超过 {MAX_SIDE} 像素、文件不超过 {megabytes} MB。"
-    if track in SECONDS_PER_MEGAPIXEL:
+    text = f"最大 {limit / 1e6:.1f} 百万像素、每边不超过 {side} 像素、文件不超过 {megabytes} MB。"
+    if seconds:
         text += (
-            f"原因是时间：在 2 核 CPU 上这一栏每百万像素约需 {SECONDS_PER_MEGAPIXEL[track]:g} 秒，"
-            f"一张图限在约 {TIME_BUDGET // 60} 分钟内，而应用一次只处理一张图"
+            f"原因是时间：在 2 核 CPU 上这一栏每百万像素约需 {seconds:g} 秒，"
+            f"一张图限在约 {TIME_BUDGET_S // 60} 分钟内，而应用一次只处理一张图"
         )
     else:
         text += "原因是时间：CPU 每百万像素要几秒到几分钟，而应用一次只处理一张图"
@@ -120,10 +122,12 @@ def load_image(path, track: str | None = None) -> LoadedImage:
     size_bytes = path.stat().st_size
     if size_bytes > MAX_FILE_BYTES:
         raise InputImageError(f"文件太大（{size_bytes / 1024 / 1024:.1f} MB）。{limit_text(track)}。")
+    deployment = _deployment(track)
+    max_side, min_side = (deployment.max_side, deployment.min_side) if deployment else (MAX_SIDE, MIN_SIDE)
     size, orientation = _header_size(path)
     if size is not None:
         width, height = size
-        if width * height > max_pixels(track) or max(width, height) > MAX_SIDE:
+        if width * height > max_pixels(track) or max(width, height) > max_side:
             raise InputImageError(
                 f"图片太大：{width} x {height} = {width * height / 1e6:.1f} 百万像素。{limit_text(track)}。"
             )
@@ -153,6 +157,6 @@ def load_image(path, track: str | None = None) -> LoadedImage:
     if orientation in range(2, 9):
         image = upright(image, orientation)
         notes.append(f"照片带 EXIF 方向标记（{orientation}）：已按拍摄方向转正。")
-    if min(image.shape[:2]) < 16:
-        raise InputImageError(f"图片太小（{image.shape[1]} x {image.shape[0]}）：每边至少 16 像素。")
+    if min(image.shape[:2]) < min_side:
+        raise InputImageError(f"图片太小（{image.shape[1]} x {image.shape[0]}）：每边至少 {min_side} 像素。")
     return LoadedImage(rgb=image, notes=notes, name=path.name)

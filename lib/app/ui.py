@@ -1,7 +1,9 @@
-"""The app's five tabs (gradio Blocks): one shared tab builder, the per-track options and extras.
+"""The app's tabs (gradio Blocks): one tab builder and one handler maker, looped over the tracks' deployments
+(:func:`lib.app.restore.tabs`): each deployment gives its tab's title, intro, example, controls, extra outputs
+and size limits.
 
-Each tab's handler (``HANDLERS[track]``) takes the uploaded file's path and the tab's options and
-returns the values of its outputs; a file the app cannot restore raises ``gr.Error`` with a Chinese
+Each tab's handler (``handlers()[track]``) takes the uploaded file's path and the values of the tab's controls
+and returns the values of its outputs; a file the app cannot restore raises ``gr.Error`` with a Chinese
 message (lib.app.images), and any failure while restoring does too, so the app keeps serving.
 Every restore shares one queue slot (``concurrency_id="restore"``, limit 1): two people both get
 their answers, one after the other, and memory holds one image's work at a time.
@@ -9,43 +11,29 @@ their answers, one after the other, and memory holds one image's work at a time.
 
 from __future__ import annotations
 
+import inspect
+import itertools
 from pathlib import Path
+
+from lib import image_views as views
 
 import gradio as gr
 
 from ..infer import first_line
-from ..paths import REPO_ROOT
+from ..tracks import get_deployment
+from ..tracks.deployment import Deployment
 from . import restore as R
-from . import views
 from .images import InputImageError, limit_text, load_image
 
-EXAMPLES_DIR = REPO_ROOT / "app" / "examples"
 QUEUE_SIZE = 16  # requests waiting at most; the 17th is told the app is busy
 RESTORE_SLOT = "restore"
-OCR_LABEL = "识别文字（OCR：输入和结果各读一遍，较慢）"
 # gradio reports a handler's progress through a parameter whose default is a Progress (per request, by context)
 PROGRESS = gr.Progress()
-
-TITLES = {
-    "deblur": "模糊文档去模糊（NAFNet + TLC）",
-    "sdwnet": "模糊文档去模糊（SDWNet）",
-    "denoise": "真实噪声去噪（MIRNetV2）",
-    "retouch": "人脸祛痘祛斑（gUNet，K/D 图）",
-    "deocclusion": "文档去遮挡（DeepLabV3 + DeepFillv2）",
-}
-INTROS = {
-    "deblur": "冠军方案的模型：NAFNet，推理时用 TLC（把全局池化换成局部均值），"
-    "可以整图、分块（重叠）或按冠军方案切成 4 块。下方可以对比输入和结果的 OCR 文字。",
-    "sdwnet": "SDWNet（空洞卷积 + 小波分支）恢复同样的模糊文档；差异图显示它改动了哪里。",
-    "denoise": "MIRNetV2 去除相机的真实噪声；差异图显示去掉的噪声。",
-    "retouch": "gUNet 的输出头预测 K 和 D 两张图，按 J = K*I + D + I 反解出干净的 I = (J - D) / (1 + K)。",
-    "deocclusion": "先由分割网络 DeepLabV3 找出遮挡（手、头、物体）的掩码，再由 DeepFillv2 修补掩码附近的裁块。",
-}
-TILING_LABELS = {"overlap": "重叠分块（提交的 predict.py）", "quadrants": "4 块（冠军方案）", "whole": "整图"}
+CHINESE_COUNTS = "零一二三四五六七八九十"
 
 
 def example_path(track: str) -> Path:
-    return EXAMPLES_DIR / f"{track}.png"
+    return get_deployment(track).example_path
 
 
 def _loaded(path, track=None):
@@ -72,7 +60,9 @@ def _progress(progress):
     return report
 
 
-def _summary(result: R.Restored) -> str:
+def _summary(result: R.Restored, shown_apart=()) -> str:
+    """The time, the sizes, the model and every note and text of the result, but those the tab shows in a box of
+    their own (``shown_apart``)."""
     h, w = result.before.shape[:2]
     lines = [
         f"**用时 {result.seconds:.2f} 秒**（本机 CPU；不含读图和 OCR）",
@@ -81,14 +71,14 @@ def _summary(result: R.Restored) -> str:
         f"- 模型文件：`{result.model_file}`",
     ]
     lines += [f"- {note}" for note in result.notes]
-    lines += [f"- {text}" for key, text in result.texts.items() if not key.startswith("ocr_")]
+    lines += [f"- {text}" for key, text in result.texts.items() if key not in shown_apart]
     return "\n".join(lines)
 
 
-def _run(track: str, path, progress, **options):
-    loaded = _loaded(path, track)
+def _run(deployment: Deployment, path, progress, **options):
+    loaded = _loaded(path, deployment.name)
     try:
-        result = R.RESTORE[track](loaded.rgb, progress=_progress(progress), **options)
+        result = R.restore(deployment.name, loaded.rgb, progress=_progress(progress), **options)
     except gr.Error:
         raise
     except Exception as exc:  # noqa: BLE001 -- any failure is told to the person; the app keeps serving
@@ -96,53 +86,69 @@ def _run(track: str, path, progress, **options):
     for note in result.notes:
         gr.Warning(note)
     zoom, _ = views.detail_zoom(result.before, result.after)
-    return result, [(result.before, result.after), result.after, zoom, _summary(result)]
+    shown_apart = {extra.key for extra in deployment.extras if extra.kind == "text"}
+    return result, [(result.before, result.after), result.after, zoom, _summary(result, shown_apart)]
 
 
-def deblur_tab(path, tlc=True, tiling="overlap", ocr=True, progress=PROGRESS):
-    result, common = _run("deblur", path, progress, tlc=bool(tlc), tiling=tiling, ocr=bool(ocr))
-    texts = result.texts
-    return [*common, result.extras["tiles"], texts.get("ocr_before", ""), texts.get("ocr_after", "")]
+def handler(deployment: Deployment):
+    """The tab's function: ``(path, <each control's value>..., progress)`` -> the before/after pair, the result,
+    the zoom, the summary, then each of the deployment's extras. Its signature names the controls, so that gradio
+    passes their values and its progress tracker in place."""
+    controls = deployment.controls()
+    parameter = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    signature = inspect.Signature(
+        [
+            inspect.Parameter("path", parameter),
+            *(inspect.Parameter(control.key, parameter, default=control.default) for control in controls),
+            inspect.Parameter("progress", parameter, default=PROGRESS),
+        ]
+    )
+
+    def tab(*args, **kwargs):
+        given = signature.bind(*args, **kwargs)
+        given.apply_defaults()
+        values = given.arguments
+        options = {control.key: control.value(values[control.key]) for control in controls}
+        result, common = _run(deployment, values["path"], values["progress"], **options)
+        extras = [
+            result.texts.get(extra.key, "") if extra.kind == "text" else result.extras[extra.key]
+            for extra in deployment.extras
+        ]
+        return [*common, *extras]
+
+    tab.__signature__ = signature
+    tab.__name__ = tab.__qualname__ = f"{deployment.name}_tab"
+    return tab
 
 
-def sdwnet_tab(path, progress=PROGRESS):
-    result, common = _run("sdwnet", path, progress)
-    return [*common, result.extras["difference"]]
-
-
-def denoise_tab(path, progress=PROGRESS):
-    result, common = _run("denoise", path, progress)
-    return [*common, result.extras["difference"]]
-
-
-def retouch_tab(path, progress=PROGRESS):
-    result, common = _run("retouch", path, progress)
-    return [*common, result.extras["K"], result.extras["D"]]
-
-
-def deocclusion_tab(path, progress=PROGRESS):
-    result, common = _run("deocclusion", path, progress)
-    return [*common, result.extras["mask"], result.extras["crops"]]
-
-
-HANDLERS = {
-    "deblur": deblur_tab,
-    "sdwnet": sdwnet_tab,
-    "denoise": denoise_tab,
-    "retouch": retouch_tab,
-    "deocclusion": deocclusion_tab,
-}
+def handlers() -> dict:
+    """Every tab's handler, by track name."""
+    return {deployment.name: handler(deployment) for deployment in R.tabs()}
 
 
 def _image(label, **kw):
     return gr.Image(label=label, type="numpy", format="png", interactive=False, **kw)
 
 
-def _tab(track: str):
-    """One tab: upload + preview + options + button on the left, before/after and the summary on the
-    right, the zoom and the track's extras below."""
-    example = example_path(track)
-    gr.Markdown(INTROS[track])
+def _control(control):
+    if control.kind == "checkbox":
+        return gr.Checkbox(value=control.default, label=control.label)
+    if control.kind == "radio":
+        return gr.Radio(list(control.choices), value=control.default, label=control.label)
+    raise ValueError(f"unknown control kind {control.kind!r} (checkbox or radio)")
+
+
+def _output(extra):
+    if extra.kind == "text":
+        return gr.Textbox(label=extra.label, lines=extra.lines)
+    return _image(extra.label)
+
+
+def _tab(deployment: Deployment):
+    """One tab: upload + preview + controls + button on the left, before/after and the summary on the
+    right, the zoom and the deployment's extras below (one row per ``Extra.row``)."""
+    track, example = deployment.name, deployment.example_path
+    gr.Markdown(deployment.intro_zh)
     with gr.Row():
         with gr.Column(scale=1):
             upload = gr.File(
@@ -152,17 +158,7 @@ def _tab(track: str):
                 elem_id=f"{track}-file",
             )
             shown = _image("输入（转正、8 位 RGB 后）", value=str(example) if example.is_file() else None, height=240)
-            options = []
-            if track == "deblur":
-                options = [
-                    gr.Checkbox(value=True, label="TLC（测试时局部统计）"),
-                    gr.Radio(
-                        [(label, key) for key, label in TILING_LABELS.items()],
-                        value=R.submission_tiling(None, "deblur"),
-                        label="切图方式",
-                    ),
-                    gr.Checkbox(value=True, label=OCR_LABEL),
-                ]
+            options = [_control(control) for control in deployment.controls()]
             button = gr.Button("恢复", variant="primary", elem_id=f"{track}-run")
             if example.is_file():
                 gr.Examples([[str(example)]], inputs=[upload], label="示例（课程的数据生成器生成）")
@@ -173,23 +169,13 @@ def _tab(track: str):
     with gr.Row():
         result = _image("结果", elem_id=f"{track}-result")
         zoom = _image("细节放大：输入 | 结果（改动最大处）")
-    if track == "deblur":
+    extras = []
+    for _, row in itertools.groupby(deployment.extras, key=lambda extra: extra.row):
         with gr.Row():
-            extras = [_image("切块（红框）")]
-        with gr.Row():
-            extras += [gr.Textbox(label="输入的 OCR 文字", lines=8), gr.Textbox(label="结果的 OCR 文字", lines=8)]
-    elif track in ("sdwnet", "denoise"):
-        with gr.Row():
-            extras = [_image("差异图 |结果 - 输入|")]
-    elif track == "retouch":
-        with gr.Row():
-            extras = [_image("K 图（乘性）"), _image("D 图（加性）")]
-    else:
-        with gr.Row():
-            extras = [_image("分割网络找到的遮挡（红）"), _image("修补的裁块（蓝框）")]
+            extras += [_output(extra) for extra in row]
     upload.change(preview, upload, shown, api_name=False)
     button.click(
-        HANDLERS[track],
+        handler(deployment),
         [upload, *options],
         [slider, result, zoom, summary, *extras],
         api_name=track,
@@ -200,33 +186,39 @@ def _tab(track: str):
 
 def select_tab(request: gr.Request):
     """The tab the address names (``?tab=retouch``: a notebook's link to its track), else the first."""
-    wanted = (request.query_params.get("tab") if request is not None else None) or R.TABS[0]
-    return gr.Tabs(selected=wanted if wanted in R.TABS else R.TABS[0])
+    names = R.tab_names()
+    wanted = (request.query_params.get("tab") if request is not None else None) or names[0]
+    return gr.Tabs(selected=wanted if wanted in names else names[0])
+
+
+def app_title(count: int) -> str:
+    number = CHINESE_COUNTS[count] if count < len(CHINESE_COUNTS) else str(count)
+    return f"图像恢复：{number}个方案"
 
 
 def build_app() -> gr.Blocks:
-    """The app: five tabs, one queue (at most ``QUEUE_SIZE`` waiting, one restoring at a time)."""
-    with gr.Blocks(title="图像恢复：五个方案") as demo:
+    """The app: a tab per deployment that has one, one queue (at most ``QUEUE_SIZE`` waiting, one restoring at a
+    time)."""
+    tabs = R.tabs()
+    with gr.Blocks(title=app_title(len(tabs))) as demo:
         gr.Markdown(
             "# 在自己的图片上试一试\n"
             "每一栏用该方案导出的同一个模型和同一套推理代码（分块、TLC、前后处理）恢复你上传的图片："
             "你自己训练的模型（`COURSE_PROFILE`），没有则用课程附带的演示模型。"
         )
-        with gr.Tabs() as tabs:
-            for track in R.TABS:
-                with gr.Tab(TITLES[track], id=track):
-                    _tab(track)
-        demo.load(select_tab, None, tabs, api_name=False, queue=False)
+        with gr.Tabs() as tab_set:
+            for deployment in tabs:
+                with gr.Tab(deployment.title_zh, id=deployment.name):
+                    _tab(deployment)
+        demo.load(select_tab, None, tab_set, api_name=False, queue=False)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
     return demo
 
 
-def warm_up(tracks=R.TABS) -> None:
-    """Load every tab's model (in a background thread after start-up: the first request need not wait)."""
-    for track in tracks:
+def warm_up(tracks=None) -> None:
+    """Load every tab's models (in a background thread after start-up: the first request need not wait)."""
+    for deployment in [get_deployment(name) for name in tracks] if tracks else R.tabs():
         try:
-            R.model_of(track)
-            if track == "deocclusion":
-                R.model_of("deocclusion_seg", deployed=False)
+            deployment.warm()
         except Exception as exc:  # noqa: BLE001 -- a tab without a model says so when used; the others serve
-            print(f"[app] {track}: model not loaded ({first_line(exc)})", flush=True)
+            print(f"[app] {deployment.name}: model not loaded ({first_line(exc)})", flush=True)

@@ -1,8 +1,9 @@
 """The course's tracks: one source solution each (lib.tracks.sources), found by name.
 
-    >>> from lib.tracks import get_track, load_model
-    >>> track = get_track("deblur")           # lib.tracks.deblur.track.DeblurTrack
+    >>> from lib.tracks import get_deployment, get_track, load_model
+    >>> track = get_track("deblur")           # lib.tracks.deblur.track.DeblurTrack: the recipe
     >>> model = load_model("deblur")          # your own run of the profile, else the shipped demo model
+    >>> get_deployment("deblur")              # track.deployment: what it ships (model, submission, app tab)
 
 Each solution is one package here, ``lib/tracks/<folder>/``, whose ``TRACKS`` lists the tracks it
 defines (the de-occlusion folder holds two: the inpainter and its segmenter). Track packages are
@@ -17,6 +18,7 @@ import importlib
 
 from ..config import ConfigError
 from .base import Track
+from .deployment import Deployment
 
 # name -> the track's package, whose TRACKS holds it (imported on first use)
 KNOWN_TRACKS = {
@@ -62,6 +64,11 @@ def all_tracks() -> list[Track]:
     return [get_track(name) for name in track_names()]
 
 
+def get_deployment(name) -> Deployment:
+    """What the track called ``name`` ships (``get_track(name).deployment``, lib.tracks.deployment)."""
+    return get_track(name).deployment
+
+
 def load_model(track, path=None, profile: str | None = None, network: str | None = None):
     """A trained network of ``track`` in eval mode: ``path`` if given, else the learner's own best
     checkpoint of the profile (``runs/train/<track>-<profile>/best.pdparams``), else the shipped
@@ -71,9 +78,11 @@ def load_model(track, path=None, profile: str | None = None, network: str | None
 
 __all__ = [
     "KNOWN_TRACKS",
+    "Deployment",
     "Track",
     "UnknownTrackError",
     "all_tracks",
+    "get_deployment",
     "get_track",
     "load_model",
     "register_track",

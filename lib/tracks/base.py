@@ -1,12 +1,14 @@
 """What a track is: one source solution taught end to end.
 
 A track is its options file (``lib/configs/<track>.yaml``: every section with the smoke / demo /
-full profiles side by side) plus a :class:`Track` subclass in its folder ``lib/tracks/<track>/`` that says
-how its data is generated and prepared, which training task it uses (lib.train.tasks), how it is
-evaluated against its classical baselines, how its checkpoint is published and how its
-submission is packed. Every entry point goes through it: ``python -m lib.data <track>``,
-``python -m lib.train --config <track>``, ``python -m lib.export --track <track>``,
-``make train TRACK=<track>`` and the notebooks.
+full profiles side by side) plus a :class:`Track` subclass in its folder ``lib/tracks/<track>/``: the
+recipe, i.e. how its data is generated and prepared, which training task it uses (lib.train.tasks), how it
+is evaluated against its classical baselines and how its checkpoint is published. What it ships (the
+deployable model, restoring an image, the submission zip, its tab in the web app) is its
+:attr:`Track.deployment` (lib.tracks.deployment, a subclass in the same folder); :meth:`Track.deployed`,
+:meth:`Track.predict` and :meth:`Track.build_submission` hand over to it. Every entry point goes through
+the track: ``python -m lib.data <track>``, ``python -m lib.train --config <track>``,
+``python -m lib.export --track <track>``, ``make train TRACK=<track>`` and the notebooks.
 
 The defaults here are the single-network image-to-image case (deblurring, denoising,
 retouching); a track overrides what differs.
@@ -20,6 +22,7 @@ from pathlib import Path
 from ..checkpoints import inference_weights, load_checkpoint, publish, read_options
 from ..config import PROFILES, ConfigError, active_profile, apply_settings, load_config
 from ..paths import CHECKPOINT_DIR, PUBLISHED_DIR, RUNS_DIR, data_root
+from .deployment import Deployment
 
 
 class Track:
@@ -33,8 +36,7 @@ class Track:
     train_section: str = "train"  # the engine's options (lib.train.engine)
     loader_section: str = "loader"  # its data loader's (workers, cache, small samples); optional
     config_file: Path | None = None  # default lib/configs/<name>.yaml
-    submission_zip: str | None = None  # default <name>_submission.zip under dist/
-    tlc: bool = False  # deploy with TLC (lib.models.tlc): networks with global pooling
+    deployment_class: type = Deployment  # what it ships (lib.tracks.deployment): a subclass in its folder
     data_track: str = ""  # whose generated sample data it reads (default: its own, data/<name>)
     settings: tuple = ()  # "section.key=value" changes to the options file (python -m lib.train --set)
 
@@ -54,6 +56,11 @@ class Track:
 
     def __repr__(self) -> str:
         return f"<track {self.name}: {self.title}>"
+
+    @property
+    def deployment(self) -> Deployment:
+        """What this track ships: its :attr:`deployment_class`, bound to it."""
+        return self.deployment_class(self)
 
     # ------------------------------------------------------------------ options
     def config(self, profile: str | None = None) -> dict:
@@ -165,25 +172,8 @@ class Track:
     # ------------------------------------------------------------------ test boards without ground truth
     def predictions_dir(self, profile: str | None = None, board: str = "test_A") -> Path:
         """Where a board without ground truth gets its restored images:
-        ``runs/predict/<track>-<profile>/<board>/`` (``evaluate(..., out=DIR)`` or
-        ``python -m lab.check_full``'s work folder choose another)."""
+        ``runs/predict/<track>-<profile>/<board>/`` (``evaluate(..., out=DIR)`` chooses another)."""
         return RUNS_DIR / "predict" / f"{self.name}-{active_profile(profile)}" / board
-
-    def deployed(self, model, profile: str | None = None):
-        """What restores a test image: ``model``, converted to TLC when the track deploys with it."""
-        if not self.tlc:
-            return model
-        from ..infer import tlc_model
-
-        return tlc_model(model, profile=profile)
-
-    def predict(self, model, src_dir, out_dir, profile: str | None = None) -> dict:
-        """Restore every image of ``src_dir`` into ``out_dir`` under the same names (sizes, formats
-        and bit depths kept; one bad file is reported and skipped): :func:`lib.infer.predict_folder`
-        with :meth:`deployed`. Returns its report (restored, failed, timings)."""
-        from ..infer import predict_folder
-
-        return predict_folder(self.deployed(model, profile), src_dir, out_dir)
 
     def test_inputs(self, root, board: str = "test_A") -> Path:
         """The folder of a test board's input images (what the competition's ``predict.py`` is given)."""
@@ -253,22 +243,6 @@ class Track:
         }
         write_metrics(dest, metrics)
         return dest
-
-    # ------------------------------------------------------------------ python -m lab.check_full
-    cost_scales_with_pixels: bool = True  # restoring an image costs its pixels x the network's MACs per pixel
-    full_train_samples: int | None = None  # the real data's prepared training samples: counts a full schedule in epochs
-
-    def check_full_data(self, data_dir, work, profile: str = "full"):
-        """``(root, prepared)`` for ``python -m lab.check_full``: a few samples of ``profile``'s size
-        generated under ``data_dir`` (shared by tracks that read the same data), laid out under
-        ``work/data`` as the real download has them (the test board without ground truth), and
-        what :meth:`train_data` reads, prepared under ``work``."""
-        raise NotImplementedError(f"track {self.name!r} has no full-size check data")
-
-    def check_full_extras(self, profile: str = "full") -> tuple[dict, dict]:
-        """(``evaluate`` options, ``build_submission`` options) that ``python -m lab.check_full``
-        adds: the other networks a deployment needs, untrained, built from ``profile``'s options."""
-        return {}, {}
 
     # ------------------------------------------------------------------ trained models
     @property
@@ -362,13 +336,27 @@ class Track:
         model.track = self.name
         return model
 
-    # ------------------------------------------------------------------ deployment
-    def build_submission(self, model, out_zip=None, **options) -> dict:
-        """Export ``model`` (Paddle Inference + ONNX, each checked against dygraph on an odd size;
-        with TLC if the track uses it) and pack it with the competition's ``predict.py`` into
-        ``out_zip`` (default ``dist/<track>_submission.zip``). ``options``: those of
-        :func:`lib.export.build_submission`."""
-        from ..export import DIST_DIR, build_submission
+    # ------------------------------------------------------------------ what it ships: its deployment's
+    @property
+    def tlc(self) -> bool:
+        """Whether the deployment converts the network to TLC (lib.models.tlc)."""
+        return self.deployment.tlc
 
-        out_zip = Path(out_zip) if out_zip else DIST_DIR / (self.submission_zip or f"{self.name}_submission.zip")
-        return build_submission(model, out_zip, **{"tlc": self.tlc, **options})
+    @property
+    def submission_zip(self) -> str | None:
+        """The deployment's zip name under dist/ (None: ``<name>_submission.zip``)."""
+        return self.deployment.submission_zip
+
+    def deployed(self, model, profile: str | None = None):
+        """What restores a test image (:meth:`Deployment.deployed`): ``model``, converted as the track ships it."""
+        return self.deployment.deployed(model, profile)
+
+    def predict(self, model, src_dir, out_dir, profile: str | None = None, **options) -> dict:
+        """Restore every image of ``src_dir`` into ``out_dir`` under the same names (:meth:`Deployment.predict`).
+        Returns its report (restored, failed, timings)."""
+        return self.deployment.predict(model, src_dir, out_dir, profile, **options)
+
+    def build_submission(self, model, out_zip=None, **options) -> dict:
+        """Export ``model`` and pack the competition's submission (:meth:`Deployment.build_submission`; default
+        ``dist/<track>_submission.zip``)."""
+        return self.deployment.build_submission(model, out_zip, **options)

@@ -3,7 +3,8 @@
 
     data.py       the sample-data generator in the competition's layout (pages, blur, JPEG)
     track.py      DeblurTrack: data check, preparation (2x downsample, crops, gradient filter),
-                  training data, evaluation, publishing, submission
+                  training data, evaluation, publishing
+    deployment.py DeblurDeployment: NAFNet + TLC, the submission, the app's tab (tiling, TLC, OCR)
     evaluate.py   the shared evaluation of blurred pages (lib.evaluate: the model vs the input and the
                   tuned classical baselines, OCR readability on test_A, the held-out fonts and blur, and
                   real scans) with NAFNet's row; which model a notebook shows; method names in Chinese

@@ -354,18 +354,3 @@ def ensure_dataset(profile: str | None = None, root: str | Path | None = None, *
     for the demo profile; ``options`` overrides keys of the ``data`` section of
     ``lib/configs/deblur.yaml`` (e.g. tiny sizes for tests); the manifest also records the fonts."""
     return folders.ensure_dataset(SAMPLE_DATA, profile, root, **keywords)
-
-
-CHECK_FULL_PAGES = {"n_train": 3, "n_test": 1, "n_heldout": 0, "n_scans": 0}
-
-
-def check_full_root(data_dir, work, profile: str = "full") -> Path:
-    """For ``python -m lab.check_full``: 3 training pairs and 1 test page of ``profile``'s size,
-    generated under ``data_dir/deblur`` and laid out under ``work/data`` as the competition's
-    download is: ``train/`` with ``gt_image/``, ``test_A/blur_image/`` alone (no ground truth)."""
-    from lib.data.folders import link_files, tree_files
-
-    generated = ensure_dataset(profile, Path(data_dir) / TRACK, options=CHECK_FULL_PAGES)
-    return link_files(
-        tree_files(generated, skip=("test_A/gt_image", "test_A/text", "heldout", "scans")), Path(work) / "data"
-    )

@@ -5,7 +5,8 @@ Data: :mod:`lib.tracks.deblur.data` renders document pages (:mod:`lib.data.pages
 filters them. Model: :mod:`lib.models.nafnet` (+ :mod:`lib.models.tlc` at test time). Training:
 the engine's restoration task with the solution's stages and loss phases (lib/configs/deblur.yaml).
 Evaluation: test_A against the blurred input and the classical baselines of :mod:`lib.tracks.deblur.baselines`
-tuned on the validation pages. Submission: :mod:`lib.export` with TLC and ``predict.py``.
+tuned on the validation pages. Deployment (:mod:`lib.tracks.deblur.deployment`): :mod:`lib.export` with TLC and
+``predict.py``, the app's tab.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 
 from lib.paths import DATA_ENV, generated_data_root
 from lib.tracks.base import Track
+
+from .deployment import DeblurDeployment
 
 
 class BlurredPages:
@@ -67,18 +70,6 @@ class BlurredPages:
 
         return Path(root) / board / BLUR_DIR
 
-    def check_full_root(self, data_dir, work, profile="full") -> Path:
-        """3 training pairs and 1 test page without ground truth, of the profile's size
-        (:func:`lib.tracks.deblur.data.check_full_root`)."""
-        from .data import check_full_root
-
-        return check_full_root(data_dir, work, profile)
-
-    def check_full_data(self, data_dir, work, profile="full"):
-        """:meth:`check_full_root`, prepared with 1 validation page."""
-        root = self.check_full_root(data_dir, work, profile)
-        return root, self.prepare(profile, source=root, out=Path(work) / "prepared", val_count=1)
-
 
 class DeblurTrack(BlurredPages, Track):
     name = "deblur"
@@ -95,8 +86,7 @@ class DeblurTrack(BlurredPages, Track):
     )
     models = ("lib.models.nafnet", "lib.models.tlc")
     sections = ("data", "model", "prepare", "train", "tlc")
-    submission_zip = "submission.zip"
-    tlc = True
+    deployment_class = DeblurDeployment  # NAFNet + TLC, dist/submission.zip, the app's deblurring tab
 
     def train_data(self, prepared):
         """Training patches (gradient-filtered meta file), the held-out pages whole for validation,

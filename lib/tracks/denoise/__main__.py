@@ -1,7 +1,7 @@
-"""``python -m lib.tracks.denoise export|infer ...`` (see lib.tracks.denoise.track)."""
+"""``python -m lib.tracks.denoise export|infer ...`` (see lib.tracks.denoise.deployment)."""
 
 import sys
 
-from .track import main
+from .deployment import main
 
 sys.exit(main())

@@ -8,7 +8,8 @@ repairs a local crop. Two tracks, one folder: ``deocclusion`` (the inpainter) an
                   or one per component), global repair, OpenCV Telea / NS, mIoU and boundary F
     tasks.py      the training tasks ``segmentation`` and ``deepfill_gan``
     losses.py     their losses with the solution's weights (halved hinge, coarse L1 0.5, class weights)
-    track.py      DeocclusionTrack and DeocclusionSegTrack: data, training, evaluation, submission
+    track.py      DeocclusionTrack and DeocclusionSegTrack: data, training, evaluation
+    deployment.py their deployments: the pipeline on a photo or a board, the submission, the app's tab
     export.py     both networks exported, the submission zip
     predict.py    the zip's ``predict.py``: segment, then repair locally
     lab.py        the notebook's measurements (short runs, dilation study, update counts, timing)

@@ -697,22 +697,6 @@ def prepared_samples(prepared, network: str, split: str) -> list[tuple[Path, Pat
     return [(p, folder / second / p.name) for p in images]
 
 
-CHECK_FULL_PAGES = {"n_train": 2, "n_val": 0, "n_test": 1, "variants": 1}
-
-
-def check_full_root(data_dir, work, profile: str = "full") -> Path:
-    """For ``python -m lab.check_full``: 2 training pages and 1 test photo of ``profile``'s size
-    generated under ``data_dir/deocclusion``, laid out under ``work/data`` as the download is:
-    ``train_data_1/`` (gt/, the category folders, annotation.txt), no ``val/``, and ``test_A/``
-    holding the occluded photo alone."""
-    from lib.data.folders import link_files, tree_files
-
-    generated = ensure_dataset(profile, Path(data_dir) / TRACK, options=CHECK_FULL_PAGES)
-    files = [(path, f"train_data_1/{rel}") for path, rel in tree_files(generated / "train")]
-    files += [(s.image, f"test_A/{s.image.name}") for s in list_samples(generated / "test_A")]
-    return link_files(files, Path(work) / "data")
-
-
 def occluded_fraction(mask: np.ndarray) -> float:
     return float(np.asarray(mask, bool).mean())
 

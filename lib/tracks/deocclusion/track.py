@@ -29,20 +29,10 @@ from lib.tracks.base import Track
 
 import numpy as np
 
+from .deployment import DeocclusionDeployment, DeocclusionSegDeployment, seg_input_size
 from .tasks import InpaintingGANTask, SegmentationTask
 
 MODEL_ROW = "DeepFillv2 (local repair)"
-
-
-def seg_input_size(segmenter, cfg: dict) -> tuple[int, int]:
-    """The (h, w) a segmenter was trained on (``input_size`` in its options), else the profile's
-    ``prepare.seg_size``: the shipped demo segmenter keeps its 256 x 192 in the smoke profile."""
-    return tuple(getattr(segmenter, "input_size", None) or cfg["prepare"]["seg_size"])
-
-
-def train_segmenter_command(profile=None) -> str:
-    """The command that trains the segmenter of ``profile``, to quote in an error."""
-    return f"`make train TRACK=deocclusion_seg COURSE_PROFILE={active_profile(profile)}`"
 
 
 class DeocclusionTrack(Track):
@@ -56,7 +46,7 @@ class DeocclusionTrack(Track):
     config_file = None  # lib/configs/deocclusion.yaml
     data_track = "deocclusion"  # both tracks read data/deocclusion[-<profile>]
     network = "inpaint"  # which prepared set it trains on
-    cost_scales_with_pixels = False  # the networks see the photo at seg_size and crops shrunk by r
+    deployment_class = DeocclusionDeployment  # the pipeline, its submission, the app's tab
 
     def train_options(self, cfg: dict, **overrides) -> dict:
         """The engine's options; the repair's ``mask_values`` fraction (the prepared masks are then levels) also
@@ -106,32 +96,6 @@ class DeocclusionTrack(Track):
             desk_variants=cfg["prepare"]["desk_variants"],
             val_pages=max(1, cfg["data"]["n_val"]),
         )
-
-    def check_full_data(self, data_dir, work, profile="full"):
-        """:func:`lib.tracks.deocclusion.data.check_full_root` (``train_data_1/``, no ``val/``, a flat
-        ``test_A/``), prepared with its last page held out for validation."""
-        from .data import check_full_root, prepare
-
-        cfg = self.config(profile)
-        root = check_full_root(data_dir, work, profile)
-        return root, prepare(
-            root,
-            Path(work) / "prepared",
-            cfg["prepare"]["seg_size"],
-            cfg["repair"],
-            desk_variants=cfg["prepare"]["desk_variants"],
-            val_pages=1,
-        )
-
-    def check_full_extras(self, profile="full") -> tuple[dict, dict]:
-        """The segmenter the pipeline needs, untrained, from the profile's ``seg_model``."""
-        from lib.tracks import get_track
-        from lib.train.registry import build_model
-
-        seg_track = get_track("deocclusion_seg")
-        segmenter = build_model(seg_track.model_spec(seg_track.config(profile)))
-        segmenter.eval()
-        return {"segmenter": segmenter}, {"segmenter": segmenter}
 
     def rescore(self, dest=None, data=None, **evaluate_options) -> Path:
         """:meth:`Track.rescore` with the shipped segmenter's masks unless ``segmenter`` is given: a
@@ -232,90 +196,6 @@ class DeocclusionTrack(Track):
             result["clean_pages"] = self._clean_pages(samples, segmenter, inpaint, cfg, repair)
         return result
 
-    def repair_photo(self, model, image, profile=None, segmenter="auto") -> dict:
-        """One occluded photo (RGB uint8) through the whole pipeline, as :meth:`predict` runs it: the
-        mask of ``segmenter`` (default: the trained one) at its input size, then the local repair by
-        the generator ``model``. Returns {"repaired", "mask" (bool H x W), "boxes" (x0, y0, x1, y1)
-        of the repaired crops, "net_sizes" (h, w) the inpainter saw, "seg_size" (h, w)} (the app's
-        de-occlusion tab shows each)."""
-        from .repair import RepairInfo, RepairOptions, dygraph_runner, network_inpainter, page_mask, repair_page
-
-        cfg = self.config(profile)
-        repair = RepairOptions.from_config(cfg["repair"])
-        segmenter = self.segmenter(profile) if segmenter == "auto" else segmenter
-        if segmenter is None:
-            raise FileNotFoundError(f"no trained segmenter to find the occluders: {train_segmenter_command(profile)}")
-        seg_size = seg_input_size(segmenter, cfg)
-        levels = page_mask(dygraph_runner(segmenter), image, seg_size, repair, levels=True)
-        info = RepairInfo()
-        repaired = repair_page(image, levels, network_inpainter(model), repair, info)
-        return {
-            "repaired": repaired,
-            "mask": levels > 0,
-            "boxes": info.boxes,
-            "net_sizes": info.net_sizes,
-            "seg_size": seg_size,
-        }
-
-    def predict(self, model, src_dir, out_dir, profile=None, segmenter="auto") -> dict:
-        """Every occluded photo of a board (``src_dir``: its category folders, or the photos right in
-        it) through the whole pipeline: masks by ``segmenter`` (default: the trained one), the local
-        repair by the generator ``model`` (None: OpenCV Telea at full resolution), written to
-        ``out_dir`` under the same relative names. One bad photo is reported and skipped.
-        Returns the report of :meth:`Track.predict` (restored, failed, timings)."""
-        import time
-
-        from lib.data.pairs import read_image
-        from lib.infer import first_line
-
-        import cv2
-
-        from .data import list_samples
-        from .repair import RepairOptions, dygraph_runner, opencv_inpaint_page, page_mask
-
-        cfg = self.config(profile)
-        repair = RepairOptions.from_config(cfg["repair"])
-        segmenter = self.segmenter(profile) if segmenter == "auto" else segmenter
-        if segmenter is None:
-            raise FileNotFoundError(
-                f"{src_dir}: no clean pages and no trained segmenter to find the occluders: "
-                f"train one first ({train_segmenter_command(profile)})"
-            )
-
-        def pipeline(image):
-            if model is not None:
-                return self.repair_photo(model, image, profile, segmenter)["repaired"]
-            mask = page_mask(dygraph_runner(segmenter), image, seg_input_size(segmenter, cfg), repair)
-            return opencv_inpaint_page(image, mask, "telea", cfg["evaluate"]["opencv_radius"], dilate=repair.dilate)
-
-        out_dir = Path(out_dir)
-        report = {"restored": [], "failed": [], "timings": [], "files": 0}
-        for s in list_samples(src_dir):
-            rel = Path(s.category) / s.name
-            report["files"] += 1
-            start = time.perf_counter()
-            try:
-                image = read_image(s.image)
-                repaired = pipeline(image)
-                (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-                ok, buf = cv2.imencode(rel.suffix or ".png", cv2.cvtColor(repaired, cv2.COLOR_RGB2BGR))
-                if not ok:
-                    raise OSError(f"cannot encode {rel}")
-                (out_dir / rel).write_bytes(buf.tobytes())
-            except Exception as exc:  # noqa: BLE001 -- one bad photo must not stop the others
-                report["failed"].append((str(rel), first_line(exc)))
-                print(f"FAILED {rel}: {first_line(exc)}")
-                continue
-            report["restored"].append(str(rel))
-            report["timings"].append(
-                {
-                    "name": str(rel),
-                    "seconds": time.perf_counter() - start,
-                    "pixels": int(image.shape[0] * image.shape[1]),
-                }
-            )
-        return report
-
     def _clean_pages(self, samples, segmenter, inpaint, cfg, repair) -> dict:
         """What the pipeline does to the clean pages (nothing covers them: ideally nothing changes):
         the share of pixels the segmenter calls occluded, the share the repair changed (the model's,
@@ -356,27 +236,6 @@ class DeocclusionTrack(Track):
             "all_within_tolerance": all(within),
         }
 
-    # ------------------------------------------------------------------ deployment
-    def build_submission(
-        self, model, out_zip=None, segmenter="auto", profile=None, onnx: bool = True, **ignored
-    ) -> dict:
-        """Export the generator ``model`` and the segmenter (default: the trained one) and pack
-        ``dist/deocclusion_submission.zip`` (lib.tracks.deocclusion.export) with the profile's segmenter
-        input size and repair options. ``ignored``: the single-network options (tiles, TLC)."""
-        from .export import build_submission
-
-        if segmenter == "auto":
-            segmenter = self.segmenter(profile)
-        if segmenter is None:
-            raise FileNotFoundError(
-                f"no trained segmenter for profile {active_profile(profile)!r}: "
-                f"run {train_segmenter_command(profile)} first (or pass segmenter=...)"
-            )
-        cfg = self.config(profile)
-        return build_submission(
-            segmenter, model, out_zip, seg_size=seg_input_size(segmenter, cfg), repair=cfg["repair"], onnx=onnx
-        )
-
 
 class DeocclusionSegTrack(DeocclusionTrack):
     name = "deocclusion_seg"
@@ -388,6 +247,7 @@ class DeocclusionSegTrack(DeocclusionTrack):
     sections = ("data", "repair", "prepare", "seg_model", "seg_train", "evaluate")
     train_section, loader_section = "seg_train", "seg_loader"
     network = "seg"
+    deployment_class = DeocclusionSegDeployment  # the same submission, with it as the segmenter
     config_file = CONFIG_DIR / "deocclusion.yaml"
 
     def model_spec(self, cfg: dict) -> dict:
@@ -411,25 +271,6 @@ class DeocclusionSegTrack(DeocclusionTrack):
             inpainter.rescore(data=data, segmenter=self.load_model(Path(out) / "model.pdparams"))
             print(f"scored the shipped inpainter again with this segmenter: {inpainter.shipped_dir / 'metrics.json'}")
         return out
-
-    def check_full_extras(self, profile="full") -> tuple[dict, dict]:
-        """The generator the submission needs, untrained, from the profile's ``model``."""
-        from lib.train.registry import build_model
-        from lib.train.tasks import get_task
-
-        specs = get_task(DeocclusionTrack.task).network_specs({"model": self.config(profile)["model"]})
-        generator = build_model(specs["generator"])
-        generator.eval()
-        return {}, {"generator": generator}
-
-    def build_submission(self, model, out_zip=None, profile=None, generator="auto", **options) -> dict:
-        """The same submission, with ``model`` as the segmenter and ``generator`` (default: the
-        trained one) as the inpainter."""
-        from lib.tracks import get_track
-
-        if generator == "auto":
-            generator = get_track("deocclusion").load_model(profile=profile)
-        return DeocclusionTrack.build_submission(self, generator, out_zip, segmenter=model, profile=profile, **options)
 
 
 TRACK = DeocclusionTrack()

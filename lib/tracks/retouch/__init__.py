@@ -4,6 +4,7 @@
     data.py      augmented offline faces in the competition's layout (image/ + groundtruth/)
     loss_mix.py  the per-stage weighted loss (L1 + colour, PSNR, PSNR + MS-SSIM), as ``loss_mix``
     track.py     RetouchTrack: three stages, evaluation with the two quality bars, size budget
+    deployment.py  RetouchDeployment: the submission and the app's tab (K and D stitched like the image)
     evaluate.py  PSNR inside / outside the blemishes, inpainting and skin-smoothing baselines,
                  the K-only / D-only ablation
     attempts.py  the write-up's dropped ideas (a mask loss, mask-shift augmentation) as a training

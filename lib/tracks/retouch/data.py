@@ -277,16 +277,3 @@ def load_split(split_dir, limit: int | None = None) -> list[tuple]:
         mask = cv2.imdecode(np.fromfile(str(mpath), np.uint8), cv2.IMREAD_GRAYSCALE) > 0 if mpath else None
         rows.append((name, read_image(image), read_image(gt), mask))
     return rows
-
-
-CHECK_FULL_FACES = {"n_train": 3, "n_val": 1, "n_test": 1}
-
-
-def check_full_root(data_dir, work, profile: str = "full") -> Path:
-    """For ``python -m lab.check_full``: 3 training, 1 validation and 1 test face of ``profile``'s
-    size generated under ``data_dir/retouch``, laid out under ``work/data`` as the competition's
-    download: ``test_A/image/`` alone (no ground truth, no masks)."""
-    from lib.data.folders import link_files, tree_files
-
-    generated = ensure_dataset(profile, Path(data_dir) / TRACK, options=CHECK_FULL_FACES)
-    return link_files(tree_files(generated, skip=(f"test_A/{GT_DIR}", f"test_A/{MASK_DIR}")), Path(work) / "data")

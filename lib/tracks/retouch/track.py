@@ -9,8 +9,9 @@ guarded recovery). Training: the engine's restoration task, one phase per seed s
 lr, flips and loss mix (:class:`lib.tracks.retouch.loss_mix.LossMix`, registered here as ``loss_mix``).
 Evaluation (:mod:`lib.tracks.retouch.evaluate`): PSNR / SSIM / MS-SSIM overall and PSNR inside / outside the
 blemishes, for the input, OpenCV inpainting over detected blemishes, bilateral skin smoothing
-(both tuned on val) and the model, with the track's two quality bars. Submission: lib.export
-(Paddle Inference + ONNX, predict.py), dist/retouch_submission.zip.
+(both tuned on val) and the model, with the track's two quality bars. Deployment
+(:mod:`lib.tracks.retouch.deployment`): lib.export (Paddle Inference + ONNX, predict.py),
+dist/retouch_submission.zip, the app's tab.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from lib.tracks.base import Track
 from lib.train.registry import register_loss
 
+from .deployment import RetouchDeployment
 from .loss_mix import LossMix
 
 register_loss("loss_mix", LossMix)
@@ -36,6 +38,7 @@ class RetouchTrack(Track):
     models = ("lib.models.gunet",)
     sections = ("data", "model", "train", "evaluate")
     task = "restoration"
+    deployment_class = RetouchDeployment  # dist/retouch_submission.zip, the app's tab with the K and D maps
 
     def generate_data(self, profile=None, out=None, *, seed=0, force=False, workers=None) -> Path:
         from .data import ensure_dataset
@@ -54,13 +57,6 @@ class RetouchTrack(Track):
         from .data import IMAGE_DIR
 
         return Path(root) / board / IMAGE_DIR
-
-    def check_full_data(self, data_dir, work, profile="full"):
-        """:func:`lib.tracks.retouch.data.check_full_root`; the root is what training reads."""
-        from .data import check_full_root
-
-        root = check_full_root(data_dir, work, profile)
-        return root, root
 
     def train_data(self, prepared):
         """train/ pairs; val/ for validation (a real download without val/: the last 10 % of train)."""

@@ -1,7 +1,8 @@
 """SDWNet on the blurred documents (notebook 06): straight dilated blocks, a Haar-wavelet branch,
 Charbonnier + SSIM, offline sliding-window vs online crops.
 
-    track.py   SDWNetTrack: its own preparation of the deblur pages, crops, training, evaluation, submission
+    track.py   SDWNetTrack: its own preparation of the deblur pages, crops, training, evaluation
+    deployment.py  SDWNetDeployment: edge-padded, the submission, the app's tab
     lab.py     the write-up's claims as short multi-seed runs (also lab/bench/bench_sdwnet.py)
     viz.py     receptive fields of dilated vs plain stacks, wavelet sub-bands
 

@@ -10,9 +10,10 @@ solution's recipe), ``online`` on random crops of the downsampled whole pages
 restoration task with the solution's Charbonnier + SSIM (1:1) loss (``charbonnier_ssim``), AdamW and one
 cosine. Evaluation (:mod:`lib.evaluate`, shared with the deblur track): test_A against the blurred input and the
 classical deconvolution baselines (:mod:`lib.evaluate.deconvolution`, tuned on the validation pages), and the
-readability rows (PSNR / MS-SSIM / OCR CER on test_A, held-out fonts and blur, real scans). Submission:
-:mod:`lib.export` (no TLC: SDWNet has no global pooling), the network edge-padded by a fixed margin so any
-size goes through (:class:`lib.models.sdwnet.EdgePadded`), ``dist/sdwnet_submission.zip``.
+readability rows (PSNR / MS-SSIM / OCR CER on test_A, held-out fonts and blur, real scans). Deployment
+(:mod:`lib.tracks.sdwnet.deployment`): :mod:`lib.export` (no TLC: SDWNet has no global pooling), the network
+edge-padded by a fixed margin so any size goes through (:class:`lib.models.sdwnet.EdgePadded`),
+``dist/sdwnet_submission.zip``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 
 from lib.tracks import get_track
 from lib.tracks.base import Track
+
+from .deployment import SDWNetDeployment
 
 MODEL_ROW = "SDWNet"
 CROP_MODES = ("offline", "online")
@@ -33,13 +36,9 @@ class SDWNetTrack(Track):
     notebooks = ("06_sdwnet",)
     models = ("lib.models.sdwnet", "lib.models.wavelet")
     sections = ("model", "prepare", "crops", "train")
-    submission_zip = "sdwnet_submission.zip"
-    tlc = False
+    deployment_class = SDWNetDeployment  # edge-padded, no TLC, dist/sdwnet_submission.zip, the app's tab
 
     data_track = "deblur"  # the document pages of data/deblur[-<profile>]
-    # the epochs of full's schedule count the real data's windows: 1000 pairs less 100 for validation,
-    # each 2048 x 1448 after the 2x downsample, 48 windows of 480 px at step 240 (lib/configs/sdwnet.yaml)
-    full_train_samples = 900 * 48
 
     # ------------------------------------------------------------------ data: the deblur track's pages
     @property
@@ -64,11 +63,6 @@ class SDWNetTrack(Track):
 
         source = source if source is not None else self.generate_data(profile)
         return prepare_patches(profile, force, source=source, track=self.name, data_track=self.data_track, **overrides)
-
-    def check_full_data(self, data_dir, work, profile="full"):
-        """The pages of ``make check-full`` (the deblur track's), prepared with 1 validation page."""
-        root = self.pages.check_full_root(data_dir, work, profile)
-        return root, self.prepare(profile, source=root, out=Path(work) / "prepared", val_count=1)
 
     def crop_mode(self, profile=None) -> str:
         mode = self.config(profile)["crops"].get("mode")
@@ -142,27 +136,6 @@ class SDWNetTrack(Track):
             "readability_gain": {MODEL_ROW: readability_summary(rows, MODEL_ROW)},
             "checks": quality_checks(methods),
         }
-
-    # ------------------------------------------------------------------ deployment
-    def deployed(self, model, profile=None):
-        """The network edge-padded by its ``min_size``, as the submission runs it."""
-        from lib.models.sdwnet import EdgePadded
-
-        deployed = EdgePadded(model)
-        deployed.eval()
-        return deployed
-
-    def build_submission(self, model, out_zip=None, **options) -> dict:
-        """The network edge-padded by its ``min_size`` (1 x 1 to any size goes through), exported
-        and packed like every track (lib.export); no TLC."""
-        from lib.models.sdwnet import EdgePadded
-
-        deployed = EdgePadded(model)
-        deployed.eval()
-        if getattr(model, "checkpoint_path", None) is not None:
-            deployed.checkpoint_path = model.checkpoint_path
-        options.pop("tlc", None)
-        return super().build_submission(deployed, out_zip, **options)
 
 
 def quality_checks(methods: list[dict], model_row: str = MODEL_ROW) -> dict:

@@ -50,13 +50,12 @@ solution names them (:mod:`.sidd_blocks`).
 One concern per module: :mod:`.layout` (the folders), :mod:`.names` (scene and file names),
 :mod:`.options` (the config sections), :mod:`.photos` (the clean photos), :mod:`.generator` (the
 sample set), :mod:`.read` (reading a root), :mod:`.patches` (the solution's patch cutting),
-:mod:`.sidd_blocks` (SIDD's validation blocks from their MATLAB files), :mod:`.full_sample` (the
-full-size check's scenes) and :mod:`.teaching` (notebook 07's helpers).
+:mod:`.sidd_blocks` (SIDD's validation blocks from their MATLAB files) and :mod:`.teaching` (notebook 07's
+helpers).
 """
 
 from __future__ import annotations
 
-from .full_sample import CHECK_FULL_SCENES, check_full_root
 from .generator import (
     GENERATOR_VERSION,
     MIN_PARALLEL_PIXELS,
@@ -87,7 +86,6 @@ from .sidd_blocks import GT_MAT, NOISY_MAT, find_validation_mats, read_blocks, w
 from .teaching import GREY_LEVELS, pipeline_stages, raw_noise_variance
 
 __all__ = [
-    "CHECK_FULL_SCENES",
     "DATA_KEYS",
     "FILE_RE",
     "GENERATOR_VERSION",
@@ -111,7 +109,6 @@ __all__ = [
     "SceneJob",
     "TEST_DATA",
     "TRACK",
-    "check_full_root",
     "check_root",
     "cut_patches",
     "data_options",

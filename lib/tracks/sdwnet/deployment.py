@@ -1,0 +1,32 @@
+"""What the SDWNet solution ships: the network edge-padded by its ``min_size`` (any size from 1 x 1 goes through,
+:class:`lib.models.sdwnet.EdgePadded`), no TLC (no global pooling), ``dist/sdwnet_submission.zip``, and the app's
+tab with the difference map."""
+
+from __future__ import annotations
+
+from lib.tracks.deployment import Deployment
+
+
+class SDWNetDeployment(Deployment):
+    tlc = False
+    submission_zip = "sdwnet_submission.zip"
+    title_zh = "模糊文档去模糊（SDWNet）"
+    intro_zh = "SDWNet（空洞卷积 + 小波分支）恢复同样的模糊文档；差异图显示它改动了哪里。"
+    example_source = ("deblur", "test_A/blur_image/00002.png")
+
+    def deployed(self, model, profile=None):
+        """The network edge-padded by its ``min_size``, as the submission runs it."""
+        from lib.models.sdwnet import EdgePadded
+
+        deployed = EdgePadded(model)
+        deployed.eval()
+        return deployed
+
+    def build_submission(self, model, out_zip=None, **options) -> dict:
+        """The network edge-padded by its ``min_size`` (1 x 1 to any size goes through), exported and packed like
+        every track (lib.export); no TLC."""
+        deployed = self.deployed(model)
+        if getattr(model, "checkpoint_path", None) is not None:
+            deployed.checkpoint_path = model.checkpoint_path
+        options.pop("tlc", None)
+        return super().build_submission(deployed, out_zip, **options)
