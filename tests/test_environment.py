@@ -46,6 +46,7 @@ IMPORT_NAMES = {
     "nbval": "nbval",
     "pytest": "pytest",
     "ruff": "ruff",
+    "import-linter": "importlinter",
     "gradio": "gradio",
     "gradio-client": "gradio_client",
     "playwright": "playwright",
