@@ -6,9 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-done
 # The track of the course that data / prepare / train / submission act on (lib/tracks/).
 TRACK ?= deblur
-export GLOG_minloglevel := 2
-export FLAGS_call_stack_level := 0
-export PYTHONWARNINGS := ignore::DeprecationWarning
+# (Paddle's logging is quieted by each command itself: lib/quiet.py, imported first by every entry point.)
 
 .PHONY: setup run notebooks test test-fast lint test-lib test-notebooks data prepare train ship submission check-full lab app clean-venv
 

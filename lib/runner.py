@@ -119,7 +119,8 @@ def what_a_cell_computes(cell, moved=()) -> str:
 
 def digest_of(nb, configs, moved=()) -> str:
     """SHA-256 of notebook ``nb``'s cells (:func:`what_a_cell_computes`) and ``configs``, pairs of a config file's
-    repository path and its text; ``moved`` names files and modules that moved since the notebook ran (:func:`as_run`)."""
+    repository path and its text; ``moved`` names files and modules that moved since the notebook ran
+    (:func:`as_run`)."""
     digest = hashlib.sha256()
     for cell in nb.cells:
         digest.update(f"{cell.cell_type}\0{what_a_cell_computes(cell, moved)}\0".encode())
@@ -285,4 +286,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    import lib.quiet  # quiets Paddle for this command (lib/quiet.py); here, not above, so importing the module does not
+
     sys.exit(main())

@@ -17,13 +17,14 @@ of the GAN's two steps, not its exact schedule.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import os
 import sys
 import time
 from pathlib import Path
 
-import lib
 from lib.config import load_config
 from lib.models.channel_ops import CHANNEL_OPS_MODES, channel_ops_mode
 from lib.tracks import get_track

@@ -28,13 +28,14 @@ taken in it have seen the validation pages: their validation numbers are flatter
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import json
 import re
 import time
 from pathlib import Path
 
-import lib
 from lab.tracks.deblur.data import generate_evaluation_set
 from lab.tracks.deblur.readings import paired_cer_difference
 from lab.tracks.deblur.strokes import evaluation_pages, page_cers

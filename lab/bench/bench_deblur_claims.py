@@ -30,6 +30,8 @@ resumed when interrupted.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import fcntl
 import json

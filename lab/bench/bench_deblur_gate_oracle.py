@@ -22,6 +22,8 @@ pass those pages through untouched. This bench answers from recorded 30-page ben
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import sys
 from pathlib import Path

@@ -19,13 +19,14 @@ Paddle Inference + oneDNN and on ONNX Runtime. Results go to lab/bench/results/d
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import os
 import sys
 import time
 from pathlib import Path
 
-import lib
 from lab.complexity import scaled_conv_macs
 from lib.config import load_config
 from lib.export import deployed_runner

@@ -16,12 +16,13 @@ Weights are random: the time does not depend on them. Results go to lab/bench/re
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import copy
 import os
 from pathlib import Path
 
-import lib
 from lab.complexity import measure_latency, scaled_conv_macs
 from lib.models.nafnet import count_parameters, nafnet_from_config
 from lib.models.tlc import to_tlc

@@ -14,6 +14,8 @@ OCR CER per split, plus the command that reproduces it. Results: ``lab/bench/res
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import json
 import sys

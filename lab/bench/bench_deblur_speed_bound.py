@@ -18,6 +18,8 @@ Writes lab/bench/results/deblur_speed_bound.json.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import contextlib
 import os
@@ -25,7 +27,6 @@ import sys
 import time
 from pathlib import Path
 
-import lib
 from lib.config import load_config
 from lib.models.nafnet import NAFBlock
 from lib.train.registry import build_loss, build_model

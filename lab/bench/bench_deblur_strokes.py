@@ -38,13 +38,14 @@ models (a quarter of the OCR time with one model); the pages and unsharp paramet
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import json
 import os
 import time
 from pathlib import Path
 
-import lib
 from lab.tracks.deblur.data import CAUSE_SPLITS, generate_cause_set, generate_evaluation_set
 from lab.tracks.deblur.readings import BLURRED, SHARP, paired_cer_difference
 from lab.tracks.deblur.strokes import (

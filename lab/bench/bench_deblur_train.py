@@ -10,11 +10,12 @@ Writes lab/bench/results/deblur_train.json.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import time
 from pathlib import Path
 
-import lib
 from lib.config import load_config
 from lib.tracks.deblur.track import TRACK
 from lib.train.data import KeyedPatchDataset, make_loader

@@ -17,6 +17,8 @@ iteration on (the first ones pay for start-up). Writes lab/bench/results/deblur_
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import json
 import subprocess

@@ -14,6 +14,8 @@ over the seeds with the larger run-to-run spread. Runs go to runs/claims/denoise
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import json
 import sys

@@ -11,6 +11,8 @@ Results: lab/bench/results/depthwise.json.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import os
 import statistics

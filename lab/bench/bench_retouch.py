@@ -14,10 +14,11 @@ lab/bench/results/retouch.json was made with 0.2 and says so in v100_efficiency_
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 from pathlib import Path
 
-import lib
 from lab.tracks.retouch.budget import budget
 from lib.models.gunet import GUNET_CONFIGS, gunet_from_config
 from lib.tracks import get_track

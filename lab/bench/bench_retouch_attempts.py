@@ -18,6 +18,8 @@ lab/bench/results/retouch_attempts.json, merged by (variant, seed).
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import fcntl
 import json

@@ -14,13 +14,14 @@ shipped checkpoint is scored the same way without training. Results: lab/bench/r
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import datetime
 import json
 import os
 from pathlib import Path
 
-import lib
 from lib.tracks import get_track
 from lib.tracks.retouch.evaluate import decomposition_ablation
 from lib.train.schedule import scale_schedule

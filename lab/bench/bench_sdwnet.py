@@ -17,6 +17,8 @@ the equal-time budget then include the other load (the JSON records the load ave
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import json
 import os
@@ -25,7 +27,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import lib
 from lab.tracks.sdwnet import study as sdwnet_lab
 from lib.tracks import get_track
 from lib.tracks.deblur.evaluate import load_pairs, score_restorer

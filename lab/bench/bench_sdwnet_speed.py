@@ -14,12 +14,13 @@ Results: lab/bench/results/sdwnet_speed.json (measure when nothing else runs: th
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import os
 import sys
 from pathlib import Path
 
-import lib
 from lab.tracks.retouch.budget import budget  # the deployment budget helper (exported bytes, MACs, ms per backend)
 from lab.tracks.sdwnet import study as sdwnet_lab
 from lib.models.sdwnet import EdgePadded

@@ -10,6 +10,8 @@ Examples::
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import sys
 from pathlib import Path

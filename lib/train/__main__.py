@@ -25,6 +25,8 @@ Imports are absolute so that the launcher can run this file as a script.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import copy
 import importlib
@@ -33,7 +35,6 @@ import shutil
 import sys
 from pathlib import Path
 
-import lib
 from lib.config import PROFILES, ConfigError, active_profile, parse_setting
 from lib.env import select_device
 from lib.paths import shown_path

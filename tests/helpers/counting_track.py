@@ -12,12 +12,13 @@ final weights to ``<out folder>/rank<r>.npz``.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import os
 import sys
 import time
 from pathlib import Path
 
-import lib
 from lib.tracks import register_track
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: tiny_tracks
