@@ -47,10 +47,10 @@ def offline(monkeypatch):
     perceptual loss) fails the test: what a test of an offline build uses."""
     import socket
 
-    from lib.models import deepfillv2
-
     import paddleseg.utils.download as download
     import paddleseg.utils.utils as seg_utils
+
+    from lib.models import deepfillv2
 
     def refuse(*args, **kwargs):
         raise AssertionError(f"network access attempted: {args[:2]}")

@@ -1,13 +1,12 @@
 """lib.app.images: every image a person may bring is restored or refused with a Chinese message."""
 
-import lib
-from lib.app.images import SECONDS_PER_MEGAPIXEL, InputImageError, limit_text, load_image, max_pixels, upright
-
 import cv2
 import numpy as np
 import pytest
 from app_inputs import bad_files, good_files, page
 from PIL import Image, ImageOps
+
+from lib.app.images import SECONDS_PER_MEGAPIXEL, InputImageError, limit_text, load_image, max_pixels, upright
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,13 @@ import threading
 import warnings
 from pathlib import Path
 
-import lib
-from lib.app import ui
-from lib.app.restore import TABS
-from lib.paths import RUNS_DIR
-
 import cv2
 import pytest
 from app_inputs import bad_files
+
+from lib.app import ui
+from lib.app.restore import TABS
+from lib.paths import RUNS_DIR
 
 pytestmark = pytest.mark.slow  # starts the app and restores images (seconds)
 

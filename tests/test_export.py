@@ -5,17 +5,16 @@ padding fix, and the contents of the submission zip."""
 import json
 import zipfile
 
-import lib
+import numpy as np
+import paddle
+import pytest
+from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
+
 from lib.export import ExportableLocalAvgPool2d, export_model, exportable, max_abs_error
 from lib.export.onnx import _drop_constant_pad_values
 from lib.infer import tlc_model
 from lib.models.tlc import LocalAvgPool2d, local_avg_pool
 from lib.submission.predict import OnnxRunner, PaddleRunner
-
-import numpy as np
-import paddle
-import pytest
-from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
 
 pytestmark = pytest.mark.slow  # exports and submissions end to end: seconds each
 

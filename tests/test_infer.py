@@ -6,7 +6,12 @@ model's output, seams of the winning solution's quadrants against overlapping ti
 import json
 import tracemalloc
 
-import lib
+import cv2
+import numpy as np
+import paddle
+import pytest
+from tiny_nafnet import make_tiny_nafnet
+
 from lib.infer import (
     blend_ramp,
     memory_estimate,
@@ -23,12 +28,6 @@ from lib.infer import (
 )
 from lib.metrics import tensor_to_uint8
 from lib.models.tlc import tlc_kernel_sizes
-
-import cv2
-import numpy as np
-import paddle
-import pytest
-from tiny_nafnet import make_tiny_nafnet
 
 
 def check_axis(tiles, length, overlap, multiple=16):

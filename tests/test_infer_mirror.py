@@ -8,13 +8,12 @@ import ast
 import inspect
 from pathlib import Path
 
-import lib
+import numpy as np
+import pytest
+
 from lib import infer
 from lib.infer import blend, errors, folder, image_files, runtimes, tiling
 from lib.submission import predict
-
-import numpy as np
-import pytest
 
 MIRRORED = (errors, tiling, blend, image_files, folder, runtimes)
 SIZES = [

@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from lib.paths import CHECKPOINT_DIR, shown_path
 from lib.train.__main__ import main as train_main
-
-import pytest
 
 
 def tree_digest(folder: Path) -> str:

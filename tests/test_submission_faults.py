@@ -9,18 +9,17 @@ import json
 import zipfile
 from pathlib import Path
 
-import lib
-from lib.export import model_files
-from lib.infer import predict_image, tlc_model
-from lib.submission import predict
-from lib.submission.predict import ImageError, read_image_file
-
 import cv2
 import numpy as np
 import paddle
 import pytest
 from submission_helpers import damage, fresh_copy, run
 from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
+
+from lib.export import model_files
+from lib.infer import predict_image, tlc_model
+from lib.submission import predict
+from lib.submission.predict import ImageError, read_image_file
 
 pytestmark = pytest.mark.slow  # exports and submissions end to end: seconds each
 

@@ -25,15 +25,15 @@ import sys
 import time
 from pathlib import Path
 
-from lib.config import load_config
-from lib.models.channel_ops import CHANNEL_OPS_MODES, channel_ops_mode
-from lib.tracks import get_track
-from lib.train.registry import build_model
-
 import numpy as np
 import paddle
 import paddle.nn.functional as F
 from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
+from lib.config import load_config
+from lib.models.channel_ops import CHANNEL_OPS_MODES, channel_ops_mode
+from lib.tracks import get_track
+from lib.train.registry import build_model
 
 RESULTS = Path(__file__).resolve().parent / "results" / "channel_ops.json"
 TRACKS = ("deblur", "retouch", "denoise", "sdwnet", "deocclusion")

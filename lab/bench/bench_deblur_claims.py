@@ -159,13 +159,13 @@ def prepared_data(name: str):
 
 def run_one(name: str, seed: int, scale: float) -> dict:
     """Train and score one (variant, seed) in this process."""
+    import paddle
+
     from lab.tracks.deblur.data import CAUSE_SPLITS, generate_cause_set
     from lib.infer import predict_image, tlc_model
     from lib.paths import data_root
     from lib.tracks import get_track
     from lib.tracks.deblur.evaluate import readability
-
-    import paddle
 
     lock = open(LOG_DIR / f"{run_name(name, seed, scale)}.lock", "w")  # held until this process ends
     try:

@@ -27,15 +27,15 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+import paddle
+from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
 from lab.complexity import scaled_conv_macs
 from lib.config import load_config
 from lib.export import deployed_runner
 from lib.infer import predict_image, tlc_model
 from lib.models.nafnet import count_parameters, nafnet_from_config
-
-import numpy as np
-import paddle
-from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_inference.json"
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -23,12 +23,12 @@ import copy
 import os
 from pathlib import Path
 
+import paddle
+from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
 from lab.complexity import measure_latency, scaled_conv_macs
 from lib.models.nafnet import count_parameters, nafnet_from_config
 from lib.models.tlc import to_tlc
-
-import paddle
-from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_nafnet.json"
 

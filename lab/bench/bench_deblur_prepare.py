@@ -25,10 +25,10 @@ import shutil
 import time
 from pathlib import Path
 
+from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
 from lib.data.prepare import prepare_patches
 from lib.tracks.deblur.data import ensure_dataset
-
-from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_prepare.json"
 

@@ -133,13 +133,13 @@ def input_rows(root: Path, splits=None) -> list[dict]:
 
 def run_one(name: str, minutes: float) -> dict:
     """Probe, train and score one variant in this process."""
+    import numpy as np
+    import paddle
+
     from lib.infer import predict_image
     from lib.paths import data_root
     from lib.tracks import get_track
     from lib.tracks.deblur.evaluate import readability, readability_summary
-
-    import numpy as np
-    import paddle
 
     paddle.set_device("cpu")
     variant = VARIANTS[name]

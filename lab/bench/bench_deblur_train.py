@@ -16,14 +16,14 @@ import argparse
 import time
 from pathlib import Path
 
+import paddle
+from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
 from lib.config import load_config
 from lib.tracks.deblur.track import TRACK
 from lib.train.data import KeyedPatchDataset, make_loader
 from lib.train.registry import build_loss, build_model
 from lib.train.schedule import PiecewiseSchedule
-
-import paddle
-from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_train.json"
 

@@ -39,10 +39,10 @@ def worker(stage_index: int, iters: int, before: bool, out: Path) -> None:
     """Train ``iters`` iterations of one demo stage; rank 0 prints the timed seconds."""
     import contextlib
 
+    import paddle
+
     from lib.models.channel_ops import broadcast_channel_ops
     from lib.tracks import get_track
-
-    import paddle
 
     paddle.set_device("cpu")
     if paddle.distributed.get_world_size() > 1:

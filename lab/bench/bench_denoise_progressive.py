@@ -50,12 +50,12 @@ def run_options(variant: str, seed: int, scale: float) -> dict:
 
 def score(model, root: Path) -> dict:
     """PSNR / SSIM of ``model`` on the held-out scenes, overall and per ISO."""
+    import numpy as np
+
     from lib.data.pairs import read_image
     from lib.infer import predict_image
     from lib.metrics import psnr, ssim
     from lib.tracks.denoise.data import scene_iso, test_scenes
-
-    import numpy as np
 
     _, scenes = test_scenes(root)
     model.eval()
@@ -85,10 +85,10 @@ def score(model, root: Path) -> dict:
 
 
 def run_one(variant: str, seed: int, scale: float) -> dict:
+    import paddle
+
     from lib.paths import data_root
     from lib.tracks import get_track
-
-    import paddle
 
     paddle.set_device("cpu")
     track = get_track("denoise")

@@ -32,12 +32,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from lib.tracks import get_track
-from lib.tracks.deocclusion.track import seg_input_size
-
 import numpy as np
 import paddle
 from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
+from lib.tracks import get_track
+from lib.tracks.deocclusion.track import seg_input_size
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -19,12 +19,12 @@ import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.p
 import argparse
 from pathlib import Path
 
+import paddle
+from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
 from lab.tracks.retouch.budget import budget
 from lib.models.gunet import GUNET_CONFIGS, gunet_from_config
 from lib.tracks import get_track
-
-import paddle
-from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 OUT = Path(__file__).resolve().parent / "results" / "retouch.json"
 

@@ -22,11 +22,11 @@ import json
 import os
 from pathlib import Path
 
+from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
 from lib.tracks import get_track
 from lib.tracks.retouch.evaluate import decomposition_ablation
 from lib.train.schedule import scale_schedule
-
-from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "lab" / "bench" / "results" / "retouch_variants.json"

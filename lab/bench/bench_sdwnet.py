@@ -27,12 +27,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import paddle
+from harness import bench_name, make_record, metadata, write_record  # lab/bench/harness.py, beside this script
+
 from lab.tracks.sdwnet import study as sdwnet_lab
 from lib.tracks import get_track
 from lib.tracks.deblur.evaluate import load_pairs, score_restorer
-
-import paddle
-from harness import bench_name, make_record, metadata, write_record  # lab/bench/harness.py, beside this script
 
 OUT = Path(__file__).resolve().parent / "results" / "sdwnet.json"
 DEFAULTS = {

@@ -21,14 +21,14 @@ import os
 import sys
 from pathlib import Path
 
+import paddle
+from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
 from lab.tracks.retouch.budget import budget  # the deployment budget helper (exported bytes, MACs, ms per backend)
 from lab.tracks.sdwnet import study as sdwnet_lab
 from lib.models.sdwnet import EdgePadded
 from lib.tracks import get_track
 from lib.train.registry import build_model
-
-import paddle
-from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 OUT = Path(__file__).resolve().parent / "results" / "sdwnet_speed.json"
 

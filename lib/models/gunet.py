@@ -49,13 +49,13 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-from lib.config import check_keys, named_or_given
-from lib.models.channel_ops import Conv2D, scale_channels
-from lib.models.nafnet import count_parameters
-
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
+
+from lib.config import check_keys, named_or_given
+from lib.models.channel_ops import Conv2D, scale_channels
+from lib.models.nafnet import count_parameters
 
 __all__ = [
     "ConvLayer",

@@ -21,12 +21,12 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-from lib.config import check_keys, named_or_given
-from lib.models.channel_ops import Conv2D, scale_channels
-
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
+
+from lib.config import check_keys, named_or_given
+from lib.models.channel_ops import Conv2D, scale_channels
 
 # Configurations of the paper's released models and of the 1st-place blurred-document solution,
 # with their parameter counts (measured with the reference code; tests/test_nafnet.py asserts them).

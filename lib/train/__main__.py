@@ -35,12 +35,12 @@ import shutil
 import sys
 from pathlib import Path
 
+import paddle
+
 from lib.config import PROFILES, ConfigError, active_profile, parse_setting
 from lib.env import select_device
 from lib.paths import shown_path
 from lib.tracks import get_track, track_names
-
-import paddle
 
 
 def default_run_folder(track, profile: str, schedule_scale: float | None, settings) -> Path:

@@ -53,11 +53,11 @@ TRACK = register_track(CountingTrack())
 
 
 def main(argv: list[str]) -> int:
+    import numpy as np
+
     from lib.train import launch
     from lib.train.__main__ import main as train_main
     from lib.train.engine import Trainer
-
-    import numpy as np
 
     launch.OTHER_RANKS_DELAY = 0.0  # every rank races for the preparation: only the lock keeps it to one
     out = Path(argv[argv.index("--out") + 1])

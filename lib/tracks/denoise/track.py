@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from lib.tracks.base import Track
-
 import numpy as np
+
+from lib.tracks.base import Track
 
 from .tasks import DenoiseTask
 

@@ -51,15 +51,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
+import numpy as np
+
 from lib.config import ConfigError, active_profile, checked_section
 from lib.data import pages
 from lib.data.folders import build_atomically, data_root, ensure_generated, run_jobs, write_files
 from lib.data.fonts import FontSet, discover_fonts
 from lib.data.pages import render_page
 from lib.data.pairs import IMAGE_SUFFIXES, DataError, check_each, decode_image, read_image, split_folders
-
-import cv2
-import numpy as np
 
 from .occluders import CATEGORY, KINDS, composite, random_occluders
 

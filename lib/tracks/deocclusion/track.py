@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from lib.config import CONFIG_DIR, active_profile
 from lib.paths import DATA_DIR
 from lib.tracks.base import Track
-
-import numpy as np
 
 from .tasks import InpaintingGANTask, SegmentationTask
 
@@ -257,10 +257,10 @@ class DeocclusionTrack(Track):
         Returns the report of :meth:`Track.predict` (restored, failed, timings)."""
         import time
 
+        import cv2
+
         from lib.data.pairs import read_image
         from lib.submission.predict import first_line
-
-        import cv2
 
         from .data import list_samples
         from .repair import RepairOptions, dygraph_runner, opencv_inpaint_page, page_mask

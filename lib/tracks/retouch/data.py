@@ -30,14 +30,14 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+import cv2
+import numpy as np
+from PIL import Image
+
 from lib.config import active_profile, load_config
 from lib.data import pairs
 from lib.data.folders import build_atomically, data_root, ensure_generated, run_jobs
 from lib.data.pairs import DataError, check_each, read_image, split_folders
-
-import cv2
-import numpy as np
-from PIL import Image
 
 from .blemish import BlemishOptions, compose, degradation_maps, skin_mask, synthesize_blemishes
 

@@ -3,13 +3,13 @@ against the rendered text or, for a scan, against what OCR reads on the sharp sc
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 from lib.metrics import evaluate_pair
 from lib.ocr import cer
 from lib.tracks.deblur.data import ensure_dataset
 from lib.tracks.deblur.evaluate import EVAL_SPLITS, readability, readability_summary, split_pages
-
-import numpy as np
-import pytest
 
 
 class FakeOcr:

@@ -6,7 +6,10 @@ pipeline, every awkward file handled, never importing ``lib``."""
 import json
 import zipfile
 
-import lib
+import cv2
+import numpy as np
+import pytest
+
 from lib.export import predict_imports, run_submission, write_awkward_inputs
 from lib.infer import DygraphRunner
 from lib.submission.predict import read_image_file
@@ -20,10 +23,6 @@ from lib.tracks.deocclusion.repair import (
     occluder_score,
     predict_mask_logits,
 )
-
-import cv2
-import numpy as np
-import pytest
 
 pytestmark = pytest.mark.slow  # exports and submissions end to end: seconds each
 

@@ -9,6 +9,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
+import numpy as np
+
 from lib.config import active_profile
 from lib.data.folders import (
     build_atomically,
@@ -17,9 +20,6 @@ from lib.data.folders import (
     run_jobs,
     write_files,
 )
-
-import cv2
-import numpy as np
 
 from ..camera_noise import synthesize
 from .layout import SIDD_DATA, SPLITS, TEST_DATA, TRACK
