@@ -6,26 +6,24 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-done
 # The track of the course that data / prepare / train / submission act on (lib/tracks/).
 TRACK ?= deblur
-export GLOG_minloglevel := 2
-export FLAGS_call_stack_level := 0
-export PYTHONWARNINGS := ignore::DeprecationWarning
+# (Paddle's logging is quieted by each command itself: lib/quiet.py, imported first by every entry point.)
 
 .PHONY: setup run notebooks test test-fast lint test-lib test-notebooks data prepare train ship submission check-full lab app clean-venv
 
 setup: $(STAMP)
 
-# Re-installs only when the pin lists change; a second `make setup` is a no-op.
-$(STAMP): requirements.txt constraints.txt
-	@echo "[setup 1/4] virtual environment $(VENV) ($(PYTHON): $$($(PYTHON) --version 2>&1))"
+# Installs the project editable (`pip install -e .`: lib/ and lab/ importable from notebooks/, tests/ and any
+# folder) with its extras, every package at the version constraints.txt pins. Re-installs only when
+# pyproject.toml or constraints.txt change; a second `make setup` is a no-op.
+$(STAMP): pyproject.toml constraints.txt
+	@echo "[setup 1/3] virtual environment $(VENV) ($(PYTHON): $$($(PYTHON) --version 2>&1))"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "[setup 2/4] installing $$(grep -c '==' requirements.txt) pinned packages ($$(grep -c '==' constraints.txt) pins with every dependency) (Paddle, PaddleSeg, ONNX Runtime, Jupyter ...): a few minutes the first time (longer when pip has to download them)"
-	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar off -r requirements.txt -c constraints.txt
-	@echo "[setup 3/4] making lib/ importable from notebooks/ and tests/ (a .pth entry, like pip install -e .)"
-	@$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "course.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
-	@echo "[setup 4/4] pip check"
+	@echo "[setup 2/3] pip install -e \".[app,dev,lab]\" with the $$(grep -c '==' constraints.txt) pins of constraints.txt (Paddle, PaddleSeg, ONNX Runtime, Jupyter ...): a few minutes the first time (longer when pip has to download them)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar off -e ".[app,dev,lab]" -c constraints.txt
+	@echo "[setup 3/3] pip check"
 	@$(PY) -m pip check
 	@touch $(STAMP)
-	@echo "[setup] done: $(VENV) is ready (make setup is a no-op until requirements.txt or constraints.txt change)"
+	@echo "[setup] done: $(VENV) is ready (make setup is a no-op until pyproject.toml or constraints.txt change)"
 
 data: setup
 	$(PY) -m lib.data $(TRACK) --profile $${COURSE_PROFILE:-demo} --seed 0

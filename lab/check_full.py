@@ -731,4 +731,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    import lib.quiet  # quiets Paddle for this command (lib/quiet.py); here, not above, so importing the module does not
+
     sys.exit(main())

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import platform
 
-import lib
-
 
 def select_device(prefer: str = "gpu") -> str:
     """Use the GPU when Paddle was built with CUDA and sees one, else fall back to the CPU.

@@ -5,7 +5,6 @@ lab.complexity.conv_macs, the batch-1 fallback by its choice and note, the crop 
 
 import os
 
-import lib
 from lab import check_full
 from lab.complexity import conv_macs
 from lib.tracks import get_track

@@ -2,7 +2,6 @@
 the input size, parameter counts, backbone-name and index errors, repeated builds of explicitly
 named backbones, a few SGD steps, and paddle.jit export."""
 
-import lib
 from lib.models.deeplab import BACKBONE_ALIASES, SUPPORTED_BACKBONES, DeepLabV3Logits, deeplabv3, paddleseg_backbones
 from lib.models.nafnet import count_parameters
 

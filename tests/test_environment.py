@@ -1,4 +1,5 @@
-"""The environment the course promises: pins agree, every package imports, nothing is broken."""
+"""The environment the course promises: pyproject.toml names the packages, requirements.txt, constraints.txt and
+environment.yml pin them alike, every package imports, nothing is broken."""
 
 import importlib.metadata as md
 import re
@@ -7,7 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,6 +33,8 @@ IMPORT_NAMES = {
     "PyYAML": "yaml",
     "tqdm": "tqdm",
     "visualdl": "visualdl",
+    "pandas": "pandas",
+    "scikit-learn": "sklearn",
     "mplfonts": "mplfonts",
     "font-source-sans-pro": "font_source_sans_pro",
     "font-source-serif-pro": "font_source_serif_pro",
@@ -72,6 +77,38 @@ def requirement_pins():
 def test_every_requirement_is_pinned_and_has_an_import_check():
     pins = requirement_pins()
     assert set(pins) == set(IMPORT_NAMES), "requirements.txt and IMPORT_NAMES must list the same packages"
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pyproject():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def project_requirements() -> dict:
+    """Every package pyproject.toml names, lib's dependencies and every extra: canonical name -> Requirement."""
+    project = pyproject()
+    lists = [project["dependencies"], *project["optional-dependencies"].values()]
+    requirements = [Requirement(text) for texts in lists for text in texts]
+    named = {canonical(r.name): r for r in requirements}
+    assert len(named) == len(requirements), "a package named twice in pyproject.toml"
+    return named
+
+
+def test_requirements_pin_what_pyproject_names_within_its_ranges():
+    pins = {canonical(name): version for name, version in requirement_pins().items()}
+    named = project_requirements()
+    assert set(pins) == set(named), "requirements.txt and pyproject.toml must name the same packages"
+    outside = {name: (pins[name], str(r.specifier)) for name, r in named.items() if pins[name] not in r.specifier}
+    assert not outside, f"pins outside pyproject.toml's ranges (pin, range): {outside}"
+
+
+def test_make_setup_installs_every_extra():
+    extras = set(pyproject()["optional-dependencies"])
+    installs = re.findall(r'pip install .*-e "\.\[([a-z,]+)\]" -c constraints\.txt', (ROOT / "Makefile").read_text())
+    assert [set(found.split(",")) for found in installs] == [extras]
 
 
 def test_environment_yml_pins_agree_with_requirements():
@@ -119,8 +156,6 @@ def test_pip_check_is_clean():
 
 
 def test_paddle_runs_a_tiny_op_on_cpu():
-    import lib
-
     import paddle
 
     x = paddle.to_tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -128,14 +163,16 @@ def test_paddle_runs_a_tiny_op_on_cpu():
 
 
 @pytest.mark.slow
-def test_importing_lib_quiets_paddle_logs():
-    code = "import lib, os; import paddle; print(os.environ['GLOG_minloglevel'])"
+def test_importing_lib_quiet_quiets_paddle_logs():
+    code = "import lib.quiet, os; import paddle; print(os.environ['GLOG_minloglevel'])"
+    quiet = ("GLOG_minloglevel", "FLAGS_call_stack_level", "PYTHONWARNINGS")
     result = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         timeout=300,
-        env={k: v for k, v in __import__("os").environ.items() if k != "GLOG_minloglevel"},
+        cwd=ROOT,
+        env={k: v for k, v in __import__("os").environ.items() if k not in quiet},
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "2"

@@ -3,7 +3,6 @@ names, shapes and initialisation, any input size, export, bad inputs, and the K/
 
 import math
 
-import lib
 from lib.config import ConfigError
 from lib.models.gunet import (
     GUNET_CONFIGS,

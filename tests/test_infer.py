@@ -6,7 +6,6 @@ model's output, seams of the winning solution's quadrants against overlapping ti
 import json
 import tracemalloc
 
-import lib
 from lib.infer import (
     blend_ramp,
     memory_estimate,

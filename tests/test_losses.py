@@ -2,7 +2,6 @@
 float64 NumPy MS-SSIM written here from the published formula; finite gradients on flat
 images; a tiny optimisation that lowers the loss; the effect of a wrong data_range."""
 
-import lib
 from lib.losses import (
     MS_SSIM_WEIGHTS,
     CharbonnierLoss,

@@ -1,7 +1,6 @@
 """Metrics (lib.metrics) on uint8 images: conversion, PSNR by its formula, SSIM against the
 independent Paddle implementation, MS-SSIM against the float64 NumPy reference, the score."""
 
-import lib
 from lib import losses, metrics
 
 import numpy as np

@@ -2,7 +2,6 @@
 PaddlePaddle reproduction's variant and of the course demo; the official parameter names and
 shapes; the blocks against NumPy; any input size; bad inputs; export with paddle.jit.save."""
 
-import lib
 from lib.config import ConfigError
 from lib.models.mirnet_v2 import (
     MIRNET_CONFIGS,

@@ -4,7 +4,6 @@ reference's parameter names and shapes, any input size, bad inputs, and the cost
 import contextlib
 import io
 
-import lib
 from lab.complexity import conv_macs, scaled_conv_macs
 from lib.config import PROFILES, ConfigError, load_config
 from lib.models.nafnet import (

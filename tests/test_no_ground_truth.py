@@ -8,7 +8,6 @@ import json
 import shutil
 from pathlib import Path
 
-import lib
 from lib.data.pairs import read_image
 from lib.infer import predict_image
 from lib.tracks import get_track

@@ -5,7 +5,6 @@ exercised by notebook 04.)"""
 import functools
 import random
 
-import lib
 from lib.ocr import cer, in_reference_order, levenshtein, reading_order, strip_whitespace
 
 import pytest

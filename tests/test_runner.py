@@ -19,7 +19,11 @@ def test_runner_summarises_and_names_the_failing_cell(tmp_path, monkeypatch, cap
     src.mkdir()
     write_notebook(
         src / "00_ok.ipynb",
-        [new_code_cell("import lib, paddle\nfrom lib.report import key_figure\nkey_figure('answer', 42, '{:d}')")],
+        [
+            new_code_cell(
+                "import lib.quiet, paddle\nfrom lib.report import key_figure\nkey_figure('answer', 42, '{:d}')"
+            )
+        ],
     )
     write_notebook(
         src / "01_broken.ipynb", [new_markdown_cell("# title"), new_code_cell("x = 1"), new_code_cell("1 / 0")]

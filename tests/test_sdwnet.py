@@ -3,7 +3,6 @@ branch, any input size, bad inputs, training and export."""
 
 import copy
 
-import lib
 from lib.config import ConfigError
 from lib.models.nafnet import count_parameters
 from lib.models.sdwnet import (

@@ -1,7 +1,6 @@
 """TLC (lib.models.tlc): the fast integral-image local mean against a naive sliding average,
 the window sizes fixed at the training size, and the converted model against the original."""
 
-import lib
 from lib.models.nafnet import NAFNet
 from lib.models.tlc import LocalAvgPool2d, local_avg_pool, tlc_kernel_sizes, to_tlc
 

@@ -1,7 +1,6 @@
 """MixUp of a batch (lib.train.mixing), as the blurred-document solution ran it (BasicSR / Restormer's
 Mixing_Augment with use_identity): about half of the batches mixed, one lam ~ Beta(1.2, 1.2) per batch."""
 
-import lib
 from lib.train.mixing import batch_mixup_draw, check_mixup, mix_batch, mixup_rng
 from lib.train.tasks import RestorationTask
 

@@ -3,7 +3,6 @@ names the modules that register what the options use (here a loss that only a pr
 
 import sys
 
-import lib
 from lib.config import PROFILES, load_track_file
 from lib.tracks import get_track
 from lib.train.__main__ import with_options_file

@@ -1,7 +1,6 @@
 """Haar DWT / IDWT (lib.models.wavelet): SDWNet's sub-band order and scaling, checked against
 PyWavelets, perfect reconstruction, the batch layout, jit, and bad inputs."""
 
-import lib
 from lib.models.wavelet import DWT, IDWT, haar_dwt, haar_dwt_bands, haar_idwt, haar_idwt_bands
 
 import numpy as np

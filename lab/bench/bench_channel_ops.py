@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lib.config import load_config
 from lib.models.channel_ops import CHANNEL_OPS_MODES, channel_ops_mode
 from lib.tracks import get_track

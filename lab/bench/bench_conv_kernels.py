@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 
 import numpy as np
 import paddle

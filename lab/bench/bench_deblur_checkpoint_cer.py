@@ -34,7 +34,7 @@ import re
 import time
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lab.tracks.deblur.data import generate_evaluation_set
 from lab.tracks.deblur.readings import paired_cer_difference
 from lab.tracks.deblur.strokes import evaluation_pages, page_cers

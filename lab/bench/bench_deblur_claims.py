@@ -38,6 +38,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 from bench_deblur_recipe import input_rows  # the blurred input's rows, computed once per data set
 from harness import (  # lab/bench/harness.py, beside this script
     bench_name,

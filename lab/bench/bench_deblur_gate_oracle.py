@@ -26,6 +26,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import numpy as np
 from scipy.stats import spearmanr
 

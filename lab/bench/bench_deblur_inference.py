@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lab.complexity import scaled_conv_macs
 from lib.config import load_config
 from lib.export import deployed_runner

@@ -21,7 +21,7 @@ import copy
 import os
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lab.complexity import measure_latency, scaled_conv_macs
 from lib.models.nafnet import count_parameters, nafnet_from_config
 from lib.models.tlc import to_tlc

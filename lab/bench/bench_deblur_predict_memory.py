@@ -23,7 +23,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 
 import cv2
 import numpy as np

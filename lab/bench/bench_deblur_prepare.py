@@ -23,7 +23,7 @@ import shutil
 import time
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lib.data.prepare import prepare_patches
 from lib.tracks.deblur.data import ensure_dataset
 

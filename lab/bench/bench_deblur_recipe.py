@@ -24,6 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from threading import Lock
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 from harness import (  # lab/bench/harness.py, beside this script
     bench_name,
     make_record,

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lib.config import load_config
 from lib.models.nafnet import NAFBlock
 from lib.train.registry import build_loss, build_model

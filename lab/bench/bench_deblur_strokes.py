@@ -44,7 +44,7 @@ import os
 import time
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lab.tracks.deblur.data import CAUSE_SPLITS, generate_cause_set, generate_evaluation_set
 from lab.tracks.deblur.readings import BLURRED, SHARP, paired_cer_difference
 from lab.tracks.deblur.strokes import (

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lib.data.pairs import list_pairs, read_image
 from lib.infer import compare_inference, tlc_model
 from lib.paths import generated_data_root

@@ -14,7 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lib.config import load_config
 from lib.tracks.deblur.track import TRACK
 from lib.train.data import KeyedPatchDataset, make_loader

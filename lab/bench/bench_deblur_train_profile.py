@@ -22,7 +22,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lib.config import load_config
 from lib.models.channel_ops import broadcast_channel_ops
 from lib.train.registry import build_loss, build_model

@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 from harness import bench_name, make_record, metadata, write_record  # lab/bench/harness.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lib.tracks import get_track
 from lib.tracks.deocclusion.track import seg_input_size
 

@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[2]

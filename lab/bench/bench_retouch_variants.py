@@ -20,7 +20,7 @@ import json
 import os
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lib.tracks import get_track
 from lib.tracks.retouch.evaluate import decomposition_ablation
 from lib.train.schedule import scale_schedule

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lab.tracks.sdwnet import study as sdwnet_lab
 from lib.evaluate import load_pairs, score_restorer
 from lib.tracks import get_track

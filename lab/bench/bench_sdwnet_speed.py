@@ -19,7 +19,7 @@ import os
 import sys
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lab.tracks.retouch.budget import budget  # the deployment budget helper (exported bytes, MACs, ms per backend)
 from lab.tracks.sdwnet import study as sdwnet_lab
 from lib.models.sdwnet import EdgePadded

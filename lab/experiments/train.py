@@ -65,4 +65,6 @@ def importable_in_children() -> None:
 
 
 if __name__ == "__main__":
+    import lib.quiet  # quiets Paddle for this command (lib/quiet.py); here, not above, so importing the module does not
+
     sys.exit(main())

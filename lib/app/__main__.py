@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lib.app import launch
 
 

@@ -14,6 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 from ..config import PROFILES, ConfigError
 from ..tracks import get_track, track_names
 from .pairs import DataError

@@ -29,7 +29,13 @@ exported and loaded for fast inference), :mod:`~lib.export.package` (the submiss
 
 from __future__ import annotations
 
-import lib
+import sys
+
+# `python -m lib.export` imports this package, and Paddle with it, before the command's __main__: the command's
+# quieting (lib/quiet.py) comes here, first. Python sets sys.argv[0] to "-m" only while it locates that module;
+# an `import lib.export` anywhere else leaves the environment and the warning filters alone.
+if sys.argv[:1] == ["-m"]:
+    import lib.quiet
 
 from ..infer import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, MODEL_META
 from ..paths import REPO_ROOT

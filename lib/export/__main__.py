@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lib.config import PROFILES
 from lib.export import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS
 from lib.tracks import get_track, track_names

@@ -77,8 +77,6 @@ if __package__:  # imported in the course repository (lib.submission.predict): l
 else:  # run from the unzipped submission: infer/ beside this script holds the same modules' files
     from infer import backends, blend, errors, folder, image_files, tiling
 
-os.environ.setdefault("GLOG_minloglevel", "2")  # Paddle's C++ log: errors only
-
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 read_image_file = image_files.read_image_file  # the name notebook 09 imports from here
 
@@ -87,6 +85,7 @@ def main(argv=None, load_pipeline=None, description: str | None = None) -> int:
     """The command line. ``load_pipeline(model_dir, backend, device, threads)``: instead of one
     tiled network, an object whose ``restore_image(image)`` restores a whole image and whose
     ``device`` says where it runs (the de-occlusion submission's two networks)."""
+    os.environ.setdefault("GLOG_minloglevel", "2")  # Paddle's C++ log: errors only (read when paddle loads)
     parser = argparse.ArgumentParser(description=description or "Restore every image of src_image_dir into save_dir.")
     parser.add_argument("src_image_dir", help="folder of input images")
     parser.add_argument("save_dir", help="folder for the restored images (created if missing)")

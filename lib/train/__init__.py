@@ -8,6 +8,14 @@ one training step). A track (:mod:`lib.tracks`) puts them together with its data
 
 from __future__ import annotations
 
+import sys
+
+# `python -m lib.train` imports this package, and Paddle with it, before the command's __main__: the command's
+# quieting (lib/quiet.py) comes here, first. Python sets sys.argv[0] to "-m" only while it locates that module;
+# an `import lib.train` anywhere else leaves the environment and the warning filters alone.
+if sys.argv[:1] == ["-m"]:
+    import lib.quiet
+
 from ..checkpoints import load_checkpoint
 from .engine import TrainData, Trainer, resolve_options
 from .tasks import RestorationTask, Task, get_task, register_task

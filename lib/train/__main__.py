@@ -33,7 +33,7 @@ import shutil
 import sys
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lib.config import PROFILES, ConfigError, active_profile, parse_setting
 from lib.env import select_device
 from lib.paths import shown_path

@@ -3,7 +3,6 @@ gradients, its errors, autocast, and its name in the engine's registry."""
 
 import re
 
-import lib
 from lab.tracks.deblur.losses import StrokeWeightedL1Loss
 from lib.losses import L1Loss
 from lib.train.registry import build_loss

@@ -8,7 +8,6 @@ import json
 import os
 from pathlib import Path
 
-import lib
 from lab.experiments import config, train
 from lab.tracks.deblur import data as study
 from lib.config import ConfigError, load_config, load_track_file

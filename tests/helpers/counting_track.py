@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-import lib
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lib.tracks import register_track
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: tiny_tracks

@@ -6,7 +6,6 @@ of an experiment's options may say ``loss: {name: stroke_l1, edge_weight: 4.0}``
 
 from __future__ import annotations
 
-import lib
 from lib.losses import _check_pair, _float32
 from lib.train.registry import register_loss
 

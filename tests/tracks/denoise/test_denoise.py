@@ -10,7 +10,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import lib
 from lib.config import load_config
 from lib.data.pairs import DataError, read_image
 from lib.tracks import get_track

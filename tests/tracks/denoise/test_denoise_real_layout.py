@@ -6,7 +6,6 @@ seed reports, and without their ground truth they are predicted instead."""
 
 from pathlib import Path
 
-import lib
 from lib.data.pairs import DataError, read_image
 from lib.tracks.denoise import data as dd
 

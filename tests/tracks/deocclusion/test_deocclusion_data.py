@@ -6,7 +6,6 @@ and errors that name the bad file."""
 import shutil
 from pathlib import Path
 
-import lib
 from lib.data.__main__ import main as data_main
 from lib.data.pairs import DataError, read_image
 from lib.tracks.deocclusion.data import (

@@ -3,7 +3,6 @@ one crop per photo against the course's crop per component with feathering, on a
 apart and a segmenter that finds red; the time per photo of each method and the headline against the best
 classical method; the Chinese labels of the lab's tables."""
 
-import lib
 from lab.tracks.deocclusion import study as lab
 from lib.metrics import region_psnr
 from lib.tracks.deocclusion.repair import PSNR_CAP, RepairOptions

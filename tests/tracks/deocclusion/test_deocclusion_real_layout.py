@@ -6,7 +6,6 @@ and the test board is repaired, not scored."""
 
 from pathlib import Path
 
-import lib
 from lib.data.pairs import DataError, read_image
 from lib.tracks.deocclusion.data import (
     check_root,

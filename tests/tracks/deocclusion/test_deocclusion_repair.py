@@ -3,7 +3,6 @@ the same bytes; only pixels inside the dilated mask change (no seam at crop bord
 clipped at page borders and grown for large components; one crop per component; the full
 profile's numbers give the network 256 x 256 (1536 / 6)."""
 
-import lib
 from lib.tracks import get_track
 from lib.tracks.deocclusion.repair import (
     RepairInfo,

@@ -9,7 +9,6 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import lib
 from lib.export import model_files
 from lib.infer import DygraphRunner, PaddleRunner
 from lib.tracks.deocclusion.export import InpainterExport, SegmenterExport

@@ -2,8 +2,6 @@
 synthetic inputs: every figure function returns a Figure with the expected axes; the recorded
 network inputs are the local repair's own crops; the update counts follow ``d_every``."""
 
-import lib
-
 import matplotlib
 
 matplotlib.use("Agg")

@@ -4,7 +4,6 @@ region metrics and baselines against NumPy, and the evaluation table on the smok
 
 import shutil
 
-import lib
 from lib.data.pairs import DataError
 from lib.tracks import KNOWN_TRACKS, get_track
 from lib.tracks.retouch.data import (

@@ -4,7 +4,6 @@ its predict.py restores faces from a clean folder."""
 
 import zipfile
 
-import lib
 from lib.export import export_paddle, run_submission
 from lib.models.gunet import GUNET_CONFIGS, gunet_from_config
 from lib.tracks import get_track

@@ -3,7 +3,6 @@ the NAFNet's, one difference per experiment), and the summary's mean / spread / 
 
 import math
 
-import lib
 from lab.tracks.sdwnet import study as sdwnet_lab
 from lab.tracks.sdwnet.study import (
     VARIANTS,

@@ -5,7 +5,6 @@ engine, the evaluation table and its quality bar, and the submission's predict.p
 
 import zipfile
 
-import lib
 from lib.data.pairs import read_image
 from lib.data.prepare import downsample, prepare_patches, read_meta_file, training_pages
 from lib.losses import CharbonnierSSIMLoss

@@ -2,7 +2,6 @@
 the formula, SDWNet's dilated blocks see farther than plain ones, and the Haar sub-bands keep the
 image's energy and show less detail on a blurred page."""
 
-import lib
 from lib.tracks.sdwnet.viz import (
     conv_stack,
     detail_energy,
