@@ -8,6 +8,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # lib/ importable without `make setup`
 
 import lib.quiet  # noqa: E402 -- after the path above; first: quiets Paddle before anything imports it
+
 from lib.app import build_app, launch  # noqa: E402 -- after the path above
 
 demo = build_app()

@@ -475,9 +475,9 @@ def check_track(
     memory_budget: float = MEMORY_BUDGET_GIB,
 ) -> dict:
     """Steps 1-4 of the module docstring for one track, in this process; returns its record."""
-    from lib.tracks import get_track
-
     import paddle
+
+    from lib.tracks import get_track
 
     paddle.set_device("cpu")
     track = get_track(name)

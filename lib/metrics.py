@@ -17,12 +17,12 @@ Conventions (the competition scored saved 8-bit images):
 
 from __future__ import annotations
 
-from lib.losses import MS_SSIM_WEIGHTS, ms_ssim_min_size
-from lib.losses import ms_ssim as _ms_ssim_tensor
-
 import numpy as np
 import paddle
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+from lib.losses import MS_SSIM_WEIGHTS, ms_ssim_min_size
+from lib.losses import ms_ssim as _ms_ssim_tensor
 
 DATA_RANGE = 255
 

@@ -1,3 +1,5 @@
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import sys
 from pathlib import Path
 
@@ -7,8 +9,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 # Session fixtures of the inference, export and submission tests (tests/test_infer.py,
 # test_export.py, test_predict.py): a tiny NAFNet and its submission, exported once per session.
 import zipfile
-
-import lib
 
 import pytest
 from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS, make_tiny_nafnet
@@ -47,10 +47,10 @@ def offline(monkeypatch):
     perceptual loss) fails the test: what a test of an offline build uses."""
     import socket
 
-    from lib import losses
-
     import paddleseg.utils.download as download
     import paddleseg.utils.utils as seg_utils
+
+    from lib import losses
 
     def refuse(*args, **kwargs):
         raise AssertionError(f"network access attempted: {args[:2]}")

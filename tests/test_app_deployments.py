@@ -4,6 +4,12 @@ timing record) without any edit to lib/app, and its tab restores an image throug
 
 import json
 
+import cv2
+import gradio as gr
+import numpy as np
+import paddle
+import pytest
+
 import lib
 from lib import tracks
 from lib.app import restore, ui
@@ -11,12 +17,6 @@ from lib.app.images import InputImageError, limit_text, load_image, max_pixels
 from lib.tracks import Track, get_deployment
 from lib.tracks import deployment as deployments
 from lib.tracks.deployment import MAX_PIXELS, Control, Deployment, Extra
-
-import cv2
-import gradio as gr
-import numpy as np
-import paddle
-import pytest
 
 COURSE_TABS = ["deblur", "sdwnet", "denoise", "retouch", "deocclusion"]  # the order of their notebooks
 

@@ -1,14 +1,13 @@
 """lib.app.images: every image a person may bring is restored or refused with a Chinese message."""
 
-import lib
-from lib.app.images import InputImageError, limit_text, load_image, max_pixels, upright
-from lib.app.restore import tabs
-
 import cv2
 import numpy as np
 import pytest
 from app_inputs import bad_files, good_files, page
 from PIL import Image, ImageOps
+
+from lib.app.images import InputImageError, limit_text, load_image, max_pixels, upright
+from lib.app.restore import tabs
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,13 @@ import threading
 import warnings
 from pathlib import Path
 
-import lib
-from lib.app import ui
-from lib.app.restore import tab_names
-from lib.paths import RUNS_DIR
-
 import cv2
 import pytest
 from app_inputs import bad_files
+
+from lib.app import ui
+from lib.app.restore import tab_names
+from lib.paths import RUNS_DIR
 
 pytestmark = pytest.mark.slow  # starts the app and restores images (seconds)
 
@@ -120,9 +119,9 @@ def test_browser_restores_an_uploaded_blurred_page(app_url, tmp_path):
             pytest.fail(message)
         warnings.warn(message, stacklevel=1)
         pytest.skip(message)
-    from lib.tracks.deblur.deployment import OCR_LABEL
-
     from playwright.sync_api import expect, sync_playwright
+
+    from lib.tracks.deblur.deployment import OCR_LABEL
 
     page_file = tmp_path / "blurred_page.png"  # a blurred page of the generator, not the tab's own example
     cv2.imwrite(str(page_file), cv2.imread(str(ui.example_path("sdwnet"))))

@@ -2,17 +2,16 @@
 images at the input's size through the track's shipped model; every bad input is a gr.Error in Chinese, and the
 tab answers the next request. The models load once per session (lib.tracks.deployment caches them)."""
 
-import lib
-from lib.app import restore, ui
-from lib.infer import restore_array, tile_grid
-from lib.tracks import deployment as deployments
-from lib.tracks import get_deployment
-
 import cv2
 import gradio as gr
 import numpy as np
 import pytest
 from app_inputs import bad_files, good_files
+
+from lib.app import restore, ui
+from lib.infer import restore_array, tile_grid
+from lib.tracks import deployment as deployments
+from lib.tracks import get_deployment
 
 pytestmark = pytest.mark.slow  # each loads a shipped model and restores an image (seconds)
 

@@ -16,12 +16,12 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
-from lib.tracks import KNOWN_TRACKS, get_track
-
 import pytest
-import tomllib
+
+from lib.tracks import KNOWN_TRACKS, get_track
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
@@ -366,12 +366,12 @@ def test_readme_lists_every_shared_module_and_only_real_ones():
 def test_every_registered_model_builds_from_options():
     """Each network name a track config may use builds through lib.train.registry (the demo
     configurations of the model files), and an unknown name lists the known ones."""
+    import paddle
+    import pytest
+
     from lib.models import deepfillv2, gunet, mirnet_v2, sdwnet
     from lib.models.nafnet import count_parameters
     from lib.train.registry import MODELS, build_model
-
-    import paddle
-    import pytest
 
     demo = {
         "nafnet": {"width": 8, "enc_blk_nums": [1, 1], "dec_blk_nums": [1, 1]},

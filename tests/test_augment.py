@@ -1,11 +1,11 @@
 """Paired augmentation (lib.data.augment) and the Paddle datasets over prepared data (lib.data.dataset)."""
 
-from lib.data.augment import augment_pair, pad_to, paired_flip_rotate, paired_random_crop
-from lib.data.pairs import DataError
-
 import cv2
 import numpy as np
 import pytest
+
+from lib.data.augment import augment_pair, pad_to, paired_flip_rotate, paired_random_crop
+from lib.data.pairs import DataError
 
 
 def coordinate_image(height, width):
@@ -136,9 +136,9 @@ def test_patch_dataset_items(meta_file):
 
 
 def test_patch_dataset_loader_batches(meta_file):
-    from lib.data.dataset import PairedPatchDataset
-
     import paddle
+
+    from lib.data.dataset import PairedPatchDataset
 
     loader = paddle.io.DataLoader(PairedPatchDataset(meta_file, 16, seed=0), batch_size=2, shuffle=False)
     blur, gt = next(iter(loader))

@@ -4,9 +4,9 @@ import json
 import shutil
 from pathlib import Path
 
-from lab.bench import tables
-
 import pytest
+
+from lab.bench import tables
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,6 +1,10 @@
 """The per-channel ops over an (N, C, H*W) view (lib.models.channel_ops) give plain broadcasting's numbers,
 in the layer itself and in every network that uses them, forward and backward."""
 
+import numpy as np
+import paddle
+import pytest
+
 from lib.models.channel_ops import (
     CHANNEL_OPS_MODES,
     Conv2D,
@@ -9,10 +13,6 @@ from lib.models.channel_ops import (
     channel_ops_mode,
     scale_channels,
 )
-
-import numpy as np
-import paddle
-import pytest
 
 
 def _rand(*shape, seed=0):

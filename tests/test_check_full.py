@@ -5,13 +5,13 @@ lab.complexity.conv_macs, the batch-1 fallback by its choice and note, the crop 
 
 import os
 
-from lab import check_full
-from lab.complexity import conv_macs
-from lib.tracks import get_track
-
 import cv2
 import numpy as np
 import pytest
+
+from lab import check_full
+from lab.complexity import conv_macs
+from lib.tracks import get_track
 
 
 @pytest.mark.slow
@@ -108,11 +108,11 @@ def test_offline_the_pretrained_networks_start_from_random_weights_and_say_so(mo
     """make check-full measures cost: where a network's ImageNet weights cannot be fetched (a failing
     download here; the segmenter with its ImageNet backbone option on), the same network is built from
     random weights and a note says so; outside the measurement it still stops with the clear error."""
+    import paddleseg.utils.utils as seg_utils
+
     from lib.models import deeplab
     from lib.tracks import get_track
     from lib.train.registry import build_model
-
-    import paddleseg.utils.utils as seg_utils
 
     def no_network(url):
         raise ConnectionError(f"no network ({url})")

@@ -3,9 +3,9 @@
 import math
 import statistics
 
-from lab.claims import verdict
-
 import pytest
+
+from lab.claims import verdict
 
 
 def test_supports_when_the_difference_exceeds_the_larger_spread():
@@ -48,9 +48,9 @@ def test_the_chinese_line_states_the_verdict_for_the_metric():
 
 
 def test_direction_word_follows_the_numbers():
-    from lab.claims import direction_zh
-
     import pytest
+
+    from lab.claims import direction_zh
 
     assert direction_zh(0.3) == "好于" and direction_zh(-0.3) == "不如"
     assert direction_zh(0.3, higher_is_better=False) == "不如"  # e.g. CER: a higher value is worse

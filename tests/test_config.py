@@ -1,8 +1,8 @@
-from lib import config, paths
-from lib.config import ConfigError, active_profile, load_config
-
 import pytest
 import yaml
+
+from lib import config, paths
+from lib.config import ConfigError, active_profile, load_config
 
 
 def test_default_profile_is_demo(monkeypatch):
@@ -84,10 +84,10 @@ def test_checked_section_names_unknown_and_missing_options():
 def test_only_de_occlusion_trains_in_mixed_precision_in_full(monkeypatch):
     """`amp: auto` means float16 on any GPU; of the solutions only de-occlusion's inpainter trained in mixed
     precision (its WGAN_trainer: autocast + GradScaler), so every other full profile says `amp: false`."""
+    import paddle
+
     from lib.tracks import get_track
     from lib.train.engine import DEFAULTS, amp_enabled
-
-    import paddle
 
     monkeypatch.setattr(paddle, "is_compiled_with_cuda", lambda: True)  # as on AI Studio's GPU
     on_gpu = {}

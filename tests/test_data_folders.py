@@ -5,11 +5,11 @@ untouched; the workers default; a foreign folder never replaced."""
 
 import json
 
+import pytest
+
 from lib.data.folders import MANIFEST, SampleData, build_atomically, ensure_dataset
 from lib.data.pairs import DataError
 from lib.paths import DATA_ENV
-
-import pytest
 
 
 class Toy:

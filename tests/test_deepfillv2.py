@@ -4,7 +4,11 @@ convention, one GAN training step, configs, and paddle.jit export."""
 
 import copy
 
-import lib
+import numpy as np
+import paddle
+import pytest
+from stand_in_features import StandInFeatures
+
 from lib.config import ConfigError
 from lib.losses import DEEPFILL_LOSS_WEIGHTS, composite, generator_loss, hinge_d_loss, hinge_g_loss, wgan_d_loss
 from lib.models.deepfillv2 import (
@@ -21,11 +25,6 @@ from lib.models.deepfillv2 import (
     remove_spectral_norm,
 )
 from lib.models.deepfillv2_keys import reference_key
-
-import numpy as np
-import paddle
-import pytest
-from stand_in_features import StandInFeatures
 
 
 def generator_formula(L, c_in=4, c_out=3):
@@ -421,9 +420,9 @@ def test_perceptual_term_is_the_l1_of_the_features():
 def test_vgg_features_are_the_reference_perceptualnet():
     """VGG-16 up to conv4_3 (its output before ReLU), no ReLU after conv3_3, three max pools; the
     convs are the given VGG's own (its ImageNet weights when pretrained)."""
-    from lib.losses import VGG16Features
-
     from paddle.vision.models import vgg16
+
+    from lib.losses import VGG16Features
 
     paddle.seed(0)
     vgg = vgg16(pretrained=False)
@@ -463,10 +462,10 @@ def test_vgg_features_are_the_reference_perceptualnet():
 
 @pytest.mark.slow
 def test_vgg16_offline_is_a_clear_error(monkeypatch):
-    from lib.losses import VGG16_URL, PretrainedWeightsError, vgg16_features
-
     import paddle.vision.models.vgg as vgg_module
     import requests
+
+    from lib.losses import VGG16_URL, PretrainedWeightsError, vgg16_features
 
     def no_network(url, md5sum=None):
         raise requests.exceptions.ConnectionError(f"Failed to resolve 'paddle-hapi.bj.bcebos.com' ({url})")

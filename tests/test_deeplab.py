@@ -2,13 +2,13 @@
 the input size, parameter counts, backbone-name and index errors, repeated builds of explicitly
 named backbones, a few SGD steps, and paddle.jit export."""
 
-from lib.models.deeplab import BACKBONE_ALIASES, SUPPORTED_BACKBONES, DeepLabV3Logits, deeplabv3, paddleseg_backbones
-from lib.models.nafnet import count_parameters
-
 import numpy as np
 import paddle
 import paddle.nn.functional as F
 import pytest
+
+from lib.models.deeplab import BACKBONE_ALIASES, SUPPORTED_BACKBONES, DeepLabV3Logits, deeplabv3, paddleseg_backbones
+from lib.models.nafnet import count_parameters
 
 SMALL_BACKBONES = [
     "ResNet18_vd",
@@ -176,12 +176,12 @@ def test_the_segmenter_starts_from_random_weights_as_the_solution_did_and_the_im
 def test_pretrained_backbone_offline_is_a_clear_error(monkeypatch):
     """Building a segmenter with the ImageNet backbone without network stops at once, naming the URL and the
     option."""
+    import paddleseg.utils.utils as seg_utils
+    import requests
+
     from lib.models.deeplab import PretrainedWeightsError
     from lib.tracks import get_track
     from lib.train.registry import build_model
-
-    import paddleseg.utils.utils as seg_utils
-    import requests
 
     def no_network(url):
         raise requests.exceptions.ConnectionError(f"Failed to resolve 'bj.bcebos.com' ({url})")

@@ -6,16 +6,16 @@ import json
 import zipfile
 from pathlib import Path
 
+import numpy as np
+import paddle
+import pytest
+from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
+
 import lib
 from lib.export import ExportableLocalAvgPool2d, export_model, exportable, max_abs_error
 from lib.export.onnx import _drop_constant_pad_values
 from lib.infer import OnnxRunner, PaddleRunner, tlc_model
 from lib.models.tlc import LocalAvgPool2d, local_avg_pool
-
-import numpy as np
-import paddle
-import pytest
-from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
 
 pytestmark = pytest.mark.slow  # exports and submissions end to end: seconds each
 

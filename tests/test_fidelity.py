@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import yaml
+
 import lab.fidelity
 import lib.tracks
 from lab.fidelity import (
@@ -30,9 +33,6 @@ from lab.fidelity import (
     track_results,
 )
 from lib.tracks import KNOWN_TRACKS, Track, get_track
-
-import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 

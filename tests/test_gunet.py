@@ -3,6 +3,11 @@ names, shapes and initialisation, any input size, export, bad inputs, and the K/
 
 import math
 
+import numpy as np
+import paddle
+import paddle.nn.functional as F
+import pytest
+
 from lib.config import ConfigError
 from lib.models.gunet import (
     GUNET_CONFIGS,
@@ -19,11 +24,6 @@ from lib.models.gunet import (
     gunet_from_config,
     recover_clean,
 )
-
-import numpy as np
-import paddle
-import paddle.nn.functional as F
-import pytest
 
 # Counts measured with the reference PyTorch code (IDKiro/gUNet).
 REFERENCE_COUNTS = {"gunet-t": 844_899, "gunet-s": 1_477_059, "gunet-b": 2_741_379, "gunet-d": 5_270_019}

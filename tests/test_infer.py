@@ -6,6 +6,12 @@ model's output, seams of the winning solution's quadrants against overlapping ti
 import json
 import tracemalloc
 
+import cv2
+import numpy as np
+import paddle
+import pytest
+from tiny_nafnet import make_tiny_nafnet
+
 from lib.infer import (
     blend_ramp,
     memory_estimate,
@@ -22,12 +28,6 @@ from lib.infer import (
 )
 from lib.metrics import tensor_to_uint8
 from lib.models.tlc import tlc_kernel_sizes
-
-import cv2
-import numpy as np
-import paddle
-import pytest
-from tiny_nafnet import make_tiny_nafnet
 
 
 def check_axis(tiles, length, overlap, multiple=16):
@@ -186,10 +186,10 @@ def test_tlc_window_comes_from_the_profile_not_the_last_training_stage(tmp_path)
 def test_tlc_options_without_a_track_read_the_one_options_file_with_a_tlc_section(monkeypatch):
     """lib.infer names no track: without one (notebooks 04 and 05 call ``tlc_options()``), the track is the one
     whose options file has a ``tlc`` section, read from lib/configs/ itself; two such files are an error."""
+    import yaml
+
     from lib import config
     from lib.config import CONFIG_DIR, ConfigError
-
-    import yaml
 
     with_tlc = [p.stem for p in sorted(CONFIG_DIR.glob("*.yaml")) if "tlc" in yaml.safe_load(p.read_text())]
     assert len(with_tlc) == 1

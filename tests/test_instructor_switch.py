@@ -1,10 +1,10 @@
 """The instructor's switch COURSE_SHIPPED=1: training cells load the shipped model instead of
 training, even where a learner's own run exists; unset, the learner's run comes first."""
 
+import pytest
+
 from lib.tracks import get_track
 from lib.train import launch
-
-import pytest
 
 
 @pytest.fixture

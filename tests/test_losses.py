@@ -2,6 +2,13 @@
 float64 NumPy MS-SSIM written here from the published formula; finite gradients on flat
 images; a tiny optimisation that lowers the loss; the effect of a wrong data_range."""
 
+import numpy as np
+import paddle
+import pytest
+from image_pairs import image_pair
+from numpy.lib.stride_tricks import sliding_window_view
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
 from lib.losses import (
     MS_SSIM_WEIGHTS,
     CharbonnierLoss,
@@ -14,13 +21,6 @@ from lib.losses import (
     ms_ssim,
     ssim,
 )
-
-import numpy as np
-import paddle
-import pytest
-from image_pairs import image_pair
-from numpy.lib.stride_tricks import sliding_window_view
-from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 
 def t(x, grad=False):

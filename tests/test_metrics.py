@@ -1,13 +1,13 @@
 """Metrics (lib.metrics) on uint8 images: conversion, PSNR by its formula, SSIM against the
 independent Paddle implementation, MS-SSIM against the float64 NumPy reference, the score."""
 
-from lib import losses, metrics
-
 import numpy as np
 import paddle
 import pytest
 from scipy.ndimage import gaussian_filter
 from test_losses import numpy_ms_ssim  # float64 reference written from the paper
+
+from lib import losses, metrics
 
 
 def uint8_pair(shape, seed=0, noise=12.0):
@@ -97,9 +97,9 @@ def test_bad_inputs_give_clear_errors():
 
 
 def test_grid_artifact_finds_a_16_px_grid_and_ignores_pages():
-    from lib.metrics import grid_artifact
-
     from skimage import data
+
+    from lib.metrics import grid_artifact
 
     page = np.repeat(data.page()[:, :, None], 3, axis=2).astype(np.float64)
     assert grid_artifact(page) < 1.15  # a real page has no 16-px period (its text lines repeat in one direction only)

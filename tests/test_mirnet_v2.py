@@ -2,6 +2,10 @@
 PaddlePaddle reproduction's variant and of the course demo; the official parameter names and
 shapes; the blocks against NumPy; any input size; bad inputs; export with paddle.jit.save."""
 
+import numpy as np
+import paddle
+import pytest
+
 from lib.config import ConfigError
 from lib.models.mirnet_v2 import (
     MIRNET_CONFIGS,
@@ -13,10 +17,6 @@ from lib.models.mirnet_v2 import (
     default_groups,
     mirnet_v2_from_config,
 )
-
-import numpy as np
-import paddle
-import pytest
 
 # Official real-denoising model (n_feat 80, chan_factor 1.5, 4 RRGs, n_MRB 2, bias False), measured
 # with the reference PyTorch code (swz30/MIRNetv2).

@@ -4,6 +4,10 @@ reference's parameter names and shapes, any input size, bad inputs, and the cost
 import contextlib
 import io
 
+import numpy as np
+import paddle
+import pytest
+
 from lab.complexity import conv_macs, scaled_conv_macs
 from lib.config import PROFILES, ConfigError, load_config
 from lib.models.nafnet import (
@@ -16,10 +20,6 @@ from lib.models.nafnet import (
     count_parameters,
     nafnet_from_config,
 )
-
-import numpy as np
-import paddle
-import pytest
 
 # Counts measured with the reference PyTorch code (megvii-research/NAFNet).
 REFERENCE_COUNTS = {
@@ -341,9 +341,9 @@ def test_conv_macs_match_formula_and_paddle_flops():
     macs = conv_macs(net, (1, 3, 64, 64))
     with contextlib.redirect_stdout(io.StringIO()):  # paddle.flops prints per-layer notes
         # the course's Conv2D (a subclass with a faster bias add) counted as paddle's own
-        from lib.models.channel_ops import Conv2D
-
         from paddle.hapi.dynamic_flops import count_convNd
+
+        from lib.models.channel_ops import Conv2D
 
         flops = paddle.flops(net, [1, 3, 64, 64], custom_ops={Conv2D: count_convNd})
     # paddle.flops = conv MACs + one add per biased conv output + pooling adds. In this width-4 net

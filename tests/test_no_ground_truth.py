@@ -8,13 +8,13 @@ import json
 import shutil
 from pathlib import Path
 
-from lib.data.pairs import read_image
-from lib.infer import predict_image
-from lib.tracks import get_track
-
 import cv2
 import numpy as np
 import pytest
+
+from lib.data.pairs import read_image
+from lib.infer import predict_image
+from lib.tracks import get_track
 
 ROOT = Path(__file__).resolve().parents[1]
 BOARDS = {"deblur": "blur_image", "sdwnet": "blur_image", "retouch": "image"}

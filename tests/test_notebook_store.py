@@ -3,10 +3,10 @@ takes an executed copy of a successful demo run of the notebook as it is now."""
 
 import shutil
 
-from lib import runner
-
 import nbformat
 import pytest
+
+from lib import runner
 
 
 @pytest.fixture()

@@ -4,11 +4,10 @@ when what it prints shows a table header in English."""
 
 import re
 
-from lib.runner import NOTEBOOK_DIR, STORED_PROFILE, find_notebooks, stored_run_is_current
-
 import nbformat
 import pytest
 
+from lib.runner import NOTEBOOK_DIR, STORED_PROFILE, find_notebooks, stored_run_is_current
 from tests.test_chinese_labels import english_words
 
 NOTEBOOKS = find_notebooks()

@@ -5,9 +5,9 @@ exercised by notebook 04.)"""
 import functools
 import random
 
-from lib.ocr import cer, in_reference_order, levenshtein, reading_order, strip_whitespace
-
 import pytest
+
+from lib.ocr import cer, in_reference_order, levenshtein, reading_order, strip_whitespace
 
 
 @pytest.mark.parametrize(

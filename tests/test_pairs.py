@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lib.data import DataError, list_pairs, read_image, read_pair, validate_pairs
-
 import numpy as np
 import pytest
 from PIL import Image
+
+from lib.data import DataError, list_pairs, read_image, read_pair, validate_pairs
 
 
 def png(path: Path, size=(24, 16), color=(200, 30, 10), mode="RGB") -> Path:

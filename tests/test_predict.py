@@ -11,14 +11,13 @@ import shutil
 import subprocess
 import sys
 
-import lib
-from lib.infer import STANDALONE, predict_image, tlc_model
-
 import cv2
 import numpy as np
 import pytest
 from submission_helpers import fresh_copy, without_lib
 from tiny_nafnet import TINY_PATCH
+
+from lib.infer import STANDALONE, predict_image, tlc_model
 
 pytestmark = pytest.mark.slow  # exports and submissions end to end: seconds each
 
@@ -169,9 +168,9 @@ def quadrant_submission(tmp_path_factory):
     from lib/configs/deblur.yaml (submission.tiling: quadrants) into model_meta.json."""
     import zipfile
 
-    from lib.export import build_submission
-
     from tiny_nafnet import make_tiny_nafnet
+
+    from lib.export import build_submission
 
     model = make_tiny_nafnet()  # a fresh one: the session's tiny model has no track and must keep none
     model.track = "deblur"

@@ -8,15 +8,15 @@ import json
 import os
 from pathlib import Path
 
-from lib.config import ConfigError
-from lib.data.analysis import collect_sizes, mean_gradient, round_factor, size_summary, sobel_abs_mean
-from lib.data.pairs import DataError, read_image
-from lib.data.prepare import crop_windows, downsample, prepare_patches, read_meta_file, window_starts
-
 import cv2
 import numpy as np
 import pytest
 from skimage.filters import sobel_h, sobel_v
+
+from lib.config import ConfigError
+from lib.data.analysis import collect_sizes, mean_gradient, round_factor, size_summary, sobel_abs_mean
+from lib.data.pairs import DataError, read_image
+from lib.data.prepare import crop_windows, downsample, prepare_patches, read_meta_file, window_starts
 
 TINY = {"patch_size": 64, "stride": 32, "grad_threshold": 10, "val_count": 1, "workers": 1, "downsample": "auto"}
 

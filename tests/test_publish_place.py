@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from lib.paths import CHECKPOINT_DIR, shown_path
 from lib.train.__main__ import main as train_main
-
-import pytest
 
 
 def tree_digest(folder: Path) -> str:
@@ -48,10 +48,10 @@ def test_publish_and_ship_are_one_or_the_other(capsys):
 
 def _tiny_run(tmp_path, monkeypatch, publish=None):
     """A 4-iteration deblur-task run validated at 2 (the best score) and 4, the checkpoints of both kept."""
-    from lib.train.engine import TrainData, Trainer
-
     import cv2
     import numpy as np
+
+    from lib.train.engine import TrainData, Trainer
 
     rng = np.random.default_rng(0)
     pairs = []
@@ -84,10 +84,10 @@ def test_publish_best_or_last(publish, iteration, tmp_path, monkeypatch):
     those of that checkpoint, and metrics.json says which iteration they come from."""
     import json
 
+    import numpy as np
+
     from lib.checkpoints import load_checkpoint
     from lib.tracks import get_track
-
-    import numpy as np
 
     trainer = _tiny_run(tmp_path, monkeypatch, publish)
     track = get_track("deblur")

@@ -1,10 +1,10 @@
 """`make run`'s runner: executed copies, the summary table, and a named failing cell."""
 
-from lib import runner
-
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from lib import runner
 
 
 def write_notebook(path, cells):

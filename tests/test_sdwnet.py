@@ -3,6 +3,10 @@ branch, any input size, bad inputs, training and export."""
 
 import copy
 
+import numpy as np
+import paddle
+import pytest
+
 from lib.config import ConfigError
 from lib.models.nafnet import count_parameters
 from lib.models.sdwnet import (
@@ -14,10 +18,6 @@ from lib.models.sdwnet import (
     sdwnet_from_config,
 )
 from lib.models.wavelet import haar_dwt_bands, haar_idwt_bands
-
-import numpy as np
-import paddle
-import pytest
 
 # Measured with the reference PyTorch code (FlyEgle/SDWNet, AtrousNet_SRCNN_tail, width 32).
 REFERENCE_COUNTS = {16: 10_748_803, 10: 7_209_859}

@@ -6,10 +6,10 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from lib.tracks import KNOWN_TRACKS, Track, get_track
 from lib.tracks.sources import SOURCES, Source
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"

@@ -9,17 +9,16 @@ import json
 import zipfile
 from pathlib import Path
 
-import lib
-from lib.export import model_files
-from lib.infer import STANDALONE, ImageError, OnnxRunner, backends, predict_image, read_image_file, tlc_model
-from lib.submission import predict
-
 import cv2
 import numpy as np
 import paddle
 import pytest
 from submission_helpers import damage, fresh_copy, run
 from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
+
+from lib.export import model_files
+from lib.infer import STANDALONE, ImageError, OnnxRunner, backends, predict_image, read_image_file, tlc_model
+from lib.submission import predict
 
 pytestmark = pytest.mark.slow  # exports and submissions end to end: seconds each
 

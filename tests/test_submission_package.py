@@ -11,11 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import lib
 from lib.export import carry_infer
 from lib.infer import STANDALONE
-
-import pytest
 
 LIB = Path(lib.__file__).resolve().parent
 PREDICT = LIB / "submission" / "predict.py"

@@ -1,12 +1,12 @@
 """TLC (lib.models.tlc): the fast integral-image local mean against a naive sliding average,
 the window sizes fixed at the training size, and the converted model against the original."""
 
-from lib.models.nafnet import NAFNet
-from lib.models.tlc import LocalAvgPool2d, local_avg_pool, tlc_kernel_sizes, to_tlc
-
 import numpy as np
 import paddle
 import pytest
+
+from lib.models.nafnet import NAFNet
+from lib.models.tlc import LocalAvgPool2d, local_avg_pool, tlc_kernel_sizes, to_tlc
 
 
 def naive_local_mean(x, kh, kw):

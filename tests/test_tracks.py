@@ -10,6 +10,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
+import pytest
+from tiny_tracks import DENOISE, GAN, TinyDenoiseTrack, weights
+
 from lib.checkpoints import load_checkpoint
 from lib.config import ConfigError
 from lib.data.pairs import read_image
@@ -17,10 +21,6 @@ from lib.export import run_submission
 from lib.infer import predict_image
 from lib.tracks import KNOWN_TRACKS, get_track, load_model, register_track, track_names
 from lib.train.schedule import build_scheduler
-
-import numpy as np
-import pytest
-from tiny_tracks import DENOISE, GAN, TinyDenoiseTrack, weights
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 TESTS = Path(__file__).parent

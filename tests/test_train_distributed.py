@@ -7,12 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lib.train.launch import _Follower, prepare_once
-
 import numpy as np
 import paddle
 import pytest
 from helpers.counting_track import TRACK, preparations_file
+
+from lib.train.launch import _Follower, prepare_once
 
 HELPER = Path(__file__).parent / "helpers" / "counting_track.py"
 

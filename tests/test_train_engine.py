@@ -6,14 +6,14 @@ import sys
 import textwrap
 from pathlib import Path
 
-from lib.data.prepare import read_meta_file
-from lib.train.data import KeyedPatchDataset
-from lib.train.engine import TrainData, Trainer, amp_enabled, load_checkpoint
-
 import cv2
 import numpy as np
 import paddle
 import pytest
+
+from lib.data.prepare import read_meta_file
+from lib.train.data import KeyedPatchDataset
+from lib.train.engine import TrainData, Trainer, amp_enabled, load_checkpoint
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -275,9 +275,9 @@ def test_inline_loader_gives_paddles_batches_and_raises_a_failing_sample(data, t
     """With no workers the engine batches in its own thread: the same tensors as paddle.io.DataLoader
     (which reads in a thread and, when a sample fails, waits forever), and a bad file is an error
     that names it."""
-    from lib.train.data import InlineLoader, IterationBatchSampler, make_loader
-
     import paddle
+
+    from lib.train.data import InlineLoader, IterationBatchSampler, make_loader
 
     ds = KeyedPatchDataset(data.train, 16, seed=3)
     inline = list(make_loader(ds, 5, 8, batch_size=2))

@@ -4,16 +4,16 @@ padded, the loader: section of every track, and the global batch split over proc
 
 import tracemalloc
 
-from lib.config import ConfigError
-from lib.train.data import DecodedCache, KeyedPatchDataset, make_loader, parse_bytes
-from lib.train.engine import TrainData, Trainer, resolve_options
-from lib.train.schedule import resolve_epochs
-
 import cv2
 import numpy as np
 import paddle
 import pytest
 from test_train_engine import make_pairs, tiny_options
+
+from lib.config import ConfigError
+from lib.train.data import DecodedCache, KeyedPatchDataset, make_loader, parse_bytes
+from lib.train.engine import TrainData, Trainer, resolve_options
+from lib.train.schedule import resolve_epochs
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 

@@ -1,13 +1,13 @@
 """MixUp of a batch (lib.train.mixing), as the blurred-document solution ran it (BasicSR / Restormer's
 Mixing_Augment with use_identity): about half of the batches mixed, one lam ~ Beta(1.2, 1.2) per batch."""
 
-from lib.train.mixing import batch_mixup_draw, check_mixup, mix_batch, mixup_rng
-from lib.train.tasks import RestorationTask
-
 import numpy as np
 import paddle
 import pytest
 from scipy import stats
+
+from lib.train.mixing import batch_mixup_draw, check_mixup, mix_batch, mixup_rng
+from lib.train.tasks import RestorationTask
 
 
 def draws(n: int, use_identity: bool, beta: float = 1.2):

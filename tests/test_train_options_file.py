@@ -3,13 +3,13 @@ names the modules that register what the options use (here a loss that only a pr
 
 import sys
 
+import pytest
+import yaml
+
 from lib.config import PROFILES, load_track_file
 from lib.tracks import get_track
 from lib.train.__main__ import with_options_file
 from lib.train.registry import LOSSES, build_loss
-
-import pytest
-import yaml
 
 PROBE = """
 from lib.losses import L1Loss

@@ -1,11 +1,11 @@
 import math
 
+import pytest
+
 from lib.config import ConfigError, load_config
 from lib.train.data import IterationBatchSampler
 from lib.train.engine import resolve_options
 from lib.train.schedule import CosineRestartLR, PiecewiseSchedule, build_scheduler, fixed_patch_schedule
-
-import pytest
 
 
 def lr_curve(scheduler, n):

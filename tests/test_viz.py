@@ -6,10 +6,10 @@ matplotlib.use("Agg")
 
 import math
 
-from lib.viz import grouped_bars
-
 import matplotlib.pyplot as plt
 import pytest
+
+from lib.viz import grouped_bars
 
 
 def test_grouped_bars_heights_positions_and_gaps():
@@ -59,9 +59,9 @@ def test_tile_grid_titles_are_chinese_and_count_the_tiles():
     import matplotlib
 
     matplotlib.use("Agg")
-    from lib.viz import show_tile_grids
-
     import numpy as np
+
+    from lib.viz import show_tile_grids
 
     fig = show_tile_grids(np.zeros((32, 32)), {"整图": ([(0, 32)], [(0, 32)]), "四块": ([(0, 16), (16, 16)],) * 2})
     assert [ax.get_title() for ax in fig.axes] == ["整图：1 块", "四块：4 块"]

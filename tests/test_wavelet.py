@@ -1,11 +1,11 @@
 """Haar DWT / IDWT (lib.models.wavelet): SDWNet's sub-band order and scaling, checked against
 PyWavelets, perfect reconstruction, the batch layout, jit, and bad inputs."""
 
-from lib.models.wavelet import DWT, IDWT, haar_dwt, haar_dwt_bands, haar_idwt, haar_idwt_bands
-
 import numpy as np
 import paddle
 import pytest
+
+from lib.models.wavelet import DWT, IDWT, haar_dwt, haar_dwt_bands, haar_idwt, haar_idwt_bands
 
 pywt = pytest.importorskip("pywt")
 

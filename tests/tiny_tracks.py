@@ -13,17 +13,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lib.data.pairs import DataError, read_image
-from lib.metrics import psnr
-from lib.tracks import Track, register_track
-from lib.train.registry import register_model
-from lib.train.tasks import Task, mean_metrics
-
 import cv2
 import numpy as np
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
+
+from lib.data.pairs import DataError, read_image
+from lib.metrics import psnr
+from lib.tracks import Track, register_track
+from lib.train.registry import register_model
+from lib.train.tasks import Task, mean_metrics
 
 CONFIGS = Path(__file__).parent / "configs"
 

@@ -17,22 +17,23 @@ of the GAN's two steps, not its exact schedule.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import os
 import sys
 import time
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
-from lib.config import load_config
-from lib.models.channel_ops import CHANNEL_OPS_MODES, channel_ops_mode
-from lib.tracks import get_track
-from lib.train.registry import build_model
-
 import numpy as np
 import paddle
 import paddle.nn.functional as F
 from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
+from lib.config import load_config
+from lib.models.channel_ops import CHANNEL_OPS_MODES, channel_ops_mode
+from lib.tracks import get_track
+from lib.train.registry import build_model
 
 RESULTS = Path(__file__).resolve().parent / "results" / "channel_ops.json"
 TRACKS = ("deblur", "retouch", "denoise", "sdwnet", "deocclusion")

@@ -20,6 +20,8 @@ lab/bench/results/conv_kernels.json.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import contextlib
 import os
@@ -27,8 +29,6 @@ import statistics
 import sys
 import time
 from pathlib import Path
-
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 
 import numpy as np
 import paddle

@@ -28,13 +28,17 @@ taken in it have seen the validation pages: their validation numbers are flatter
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import json
 import re
 import time
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+import paddle
+from harness import bench_name, make_record, metadata, write_record  # lab/bench/harness.py, beside this script
+
 from lab.tracks.deblur.data import generate_evaluation_set
 from lab.tracks.deblur.readings import paired_cer_difference
 from lab.tracks.deblur.strokes import evaluation_pages, page_cers
@@ -44,9 +48,6 @@ from lib.ocr import OcrEngine, reference_text
 from lib.paths import generated_data_root
 from lib.tracks import get_track
 from lib.tracks.deblur.evaluate import load_pairs
-
-import paddle
-from harness import bench_name, make_record, metadata, write_record  # lab/bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_checkpoint_cer.json"
 SNAPSHOT = re.compile(r"iter(\d+)\.pdparams$")

@@ -30,6 +30,8 @@ resumed when interrupted.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import fcntl
 import json
@@ -37,8 +39,6 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 
 from bench_deblur_recipe import input_rows  # the blurred input's rows, computed once per data set
 from harness import (  # lab/bench/harness.py, beside this script
@@ -159,13 +159,13 @@ def prepared_data(name: str):
 
 def run_one(name: str, seed: int, scale: float) -> dict:
     """Train and score one (variant, seed) in this process."""
+    import paddle
+
     from lab.tracks.deblur.data import CAUSE_SPLITS, generate_cause_set
     from lib.infer import predict_image, tlc_model
     from lib.paths import data_root
     from lib.tracks import get_track
     from lib.tracks.deblur.evaluate import readability
-
-    import paddle
 
     lock = open(LOG_DIR / f"{run_name(name, seed, scale)}.lock", "w")  # held until this process ends
     try:

@@ -22,11 +22,11 @@ pass those pages through untouched. This bench answers from recorded 30-page ben
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import sys
 from pathlib import Path
-
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 
 import numpy as np
 from scipy.stats import spearmanr
@@ -35,14 +35,14 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "lab" / "bench"))
 
+from harness import bench_name, run  # noqa: E402  (after the sys.path lines above)
+
 from lab.tracks.deblur.readings import (  # noqa: E402  (after the sys.path lines above)
     BLURRED,
     load_results,
     merged_page_cer,
 )
 from lab.tracks.deblur.strokes import SHIPPED_BENCH30, SMALL_BODY_PX, bench30_file  # noqa: E402  (after the sys.path lines above)
-
-from harness import bench_name, run  # noqa: E402  (after the sys.path lines above)
 
 RESULTS = ROOT / "lab" / "bench" / "results"
 

@@ -19,22 +19,23 @@ Paddle Inference + oneDNN and on ONNX Runtime. Results go to lab/bench/results/d
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import os
 import sys
 import time
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+import numpy as np
+import paddle
+from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
 from lab.complexity import scaled_conv_macs
 from lib.config import load_config
 from lib.export import deployed_runner
 from lib.infer import predict_image, tlc_model
 from lib.models.nafnet import count_parameters, nafnet_from_config
-
-import numpy as np
-import paddle
-from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_inference.json"
 sys.path.insert(0, str(Path(__file__).resolve().parent))

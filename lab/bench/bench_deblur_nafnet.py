@@ -16,18 +16,19 @@ Weights are random: the time does not depend on them. Results go to lab/bench/re
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import copy
 import os
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+import paddle
+from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
 from lab.complexity import measure_latency, scaled_conv_macs
 from lib.models.nafnet import count_parameters, nafnet_from_config
 from lib.models.tlc import to_tlc
-
-import paddle
-from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_nafnet.json"
 

@@ -13,6 +13,8 @@ Results go to lab/bench/results/deblur_predict_memory.json.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import json
 import os
@@ -22,8 +24,6 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
-
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 
 import cv2
 import numpy as np

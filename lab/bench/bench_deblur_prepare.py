@@ -15,6 +15,8 @@ lab/bench/results/deblur_prepare.json.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import json
 import os
@@ -23,11 +25,10 @@ import shutil
 import time
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
 from lib.data.prepare import prepare_patches
 from lib.tracks.deblur.data import ensure_dataset
-
-from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_prepare.json"
 

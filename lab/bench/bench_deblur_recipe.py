@@ -14,6 +14,8 @@ OCR CER per split, plus the command that reproduces it. Results: ``lab/bench/res
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import json
 import sys
@@ -23,8 +25,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from threading import Lock
-
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 
 from harness import (  # lab/bench/harness.py, beside this script
     bench_name,
@@ -133,13 +133,13 @@ def input_rows(root: Path, splits=None) -> list[dict]:
 
 def run_one(name: str, minutes: float) -> dict:
     """Probe, train and score one variant in this process."""
+    import numpy as np
+    import paddle
+
     from lib.infer import predict_image
     from lib.paths import data_root
     from lib.tracks import get_track
     from lib.tracks.deblur.evaluate import readability, readability_summary
-
-    import numpy as np
-    import paddle
 
     paddle.set_device("cpu")
     variant = VARIANTS[name]

@@ -18,6 +18,8 @@ Writes lab/bench/results/deblur_speed_bound.json.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import contextlib
 import os
@@ -25,14 +27,13 @@ import sys
 import time
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
-from lib.config import load_config
-from lib.models.nafnet import NAFBlock
-from lib.train.registry import build_loss, build_model
-
 import numpy as np
 import paddle
 from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
+from lib.config import load_config
+from lib.models.nafnet import NAFBlock
+from lib.train.registry import build_loss, build_model
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_speed_bound.json"
 

@@ -38,13 +38,18 @@ models (a quarter of the OCR time with one model); the pages and unsharp paramet
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import json
 import os
 import time
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+import numpy as np
+import paddle
+from harness import bench_name, make_record, metadata, stamp, write_record  # lab/bench/harness.py, beside this script
+
 from lab.tracks.deblur.data import CAUSE_SPLITS, generate_cause_set, generate_evaluation_set
 from lab.tracks.deblur.readings import BLURRED, SHARP, paired_cer_difference
 from lab.tracks.deblur.strokes import (
@@ -60,10 +65,6 @@ from lib.paths import generated_data_root
 from lib.tracks import get_track
 from lib.tracks.deblur import baselines
 from lib.tracks.deblur.data import COUNT_KEYS, data_options
-
-import numpy as np
-import paddle
-from harness import bench_name, make_record, metadata, stamp, write_record  # lab/bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_strokes.json"
 UNSHARP = "unsharp mask"

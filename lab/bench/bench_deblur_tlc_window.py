@@ -15,17 +15,18 @@ validation. Results go to lab/bench/results/deblur_tlc_window.json.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+import paddle
+from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
 from lib.data.pairs import list_pairs, read_image
 from lib.infer import compare_inference, tlc_model
 from lib.paths import generated_data_root
 from lib.tracks import get_track
-
-import paddle
-from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_tlc_window.json"
 

@@ -10,19 +10,20 @@ Writes lab/bench/results/deblur_train.json.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import time
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+import paddle
+from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
 from lib.config import load_config
 from lib.tracks.deblur.track import TRACK
 from lib.train.data import KeyedPatchDataset, make_loader
 from lib.train.registry import build_loss, build_model
 from lib.train.schedule import PiecewiseSchedule
-
-import paddle
-from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deblur_train.json"
 

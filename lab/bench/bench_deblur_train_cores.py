@@ -17,6 +17,8 @@ iteration on (the first ones pay for start-up). Writes lab/bench/results/deblur_
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import json
 import subprocess
@@ -24,8 +26,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 
 from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
@@ -39,10 +39,10 @@ def worker(stage_index: int, iters: int, before: bool, out: Path) -> None:
     """Train ``iters`` iterations of one demo stage; rank 0 prints the timed seconds."""
     import contextlib
 
+    import paddle
+
     from lib.models.channel_ops import broadcast_channel_ops
     from lib.tracks import get_track
-
-    import paddle
 
     paddle.set_device("cpu")
     if paddle.distributed.get_world_size() > 1:

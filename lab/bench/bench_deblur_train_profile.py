@@ -13,6 +13,8 @@ time of every operator event by family (forward and backward together, e.g. ``co
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import json
 import re
@@ -22,15 +24,14 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
-from lib.config import load_config
-from lib.models.channel_ops import broadcast_channel_ops
-from lib.train.registry import build_loss, build_model
-
 import numpy as np
 import paddle
 import paddle.profiler as profiler
 from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
+from lib.config import load_config
+from lib.models.channel_ops import broadcast_channel_ops
+from lib.train.registry import build_loss, build_model
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 

@@ -14,13 +14,13 @@ over the seeds with the larger run-to-run spread. Runs go to runs/claims/denoise
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import json
 import sys
 import time
 from pathlib import Path
-
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 
 from harness import bench_name, make_record, metadata, write_record  # lab/bench/harness.py, beside this script
 
@@ -50,12 +50,12 @@ def run_options(variant: str, seed: int, scale: float) -> dict:
 
 def score(model, root: Path) -> dict:
     """PSNR / SSIM of ``model`` on the held-out scenes, overall and per ISO."""
+    import numpy as np
+
     from lib.data.pairs import read_image
     from lib.infer import predict_image
     from lib.metrics import psnr, ssim
     from lib.tracks.denoise.data import scene_iso, test_scenes
-
-    import numpy as np
 
     _, scenes = test_scenes(root)
     model.eval()
@@ -85,10 +85,10 @@ def score(model, root: Path) -> dict:
 
 
 def run_one(variant: str, seed: int, scale: float) -> dict:
+    import paddle
+
     from lib.paths import data_root
     from lib.tracks import get_track
-
-    import paddle
 
     paddle.set_device("cpu")
     track = get_track("denoise")

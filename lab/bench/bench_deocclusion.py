@@ -22,6 +22,8 @@ its command, date and the load average at its start).
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import os
 import shutil
@@ -30,13 +32,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
-from lib.tracks import get_track
-from lib.tracks.deocclusion.track import seg_input_size
-
 import numpy as np
 import paddle
 from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
+from lib.tracks import get_track
+from lib.tracks.deocclusion.track import seg_input_size
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -11,14 +11,14 @@ Results: lab/bench/results/depthwise.json.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
-
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 
 from harness import bench_name, run  # lab/bench/harness.py, beside this script
 

@@ -14,16 +14,17 @@ lab/bench/results/retouch.json was made with 0.2 and says so in v100_efficiency_
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+import paddle
+from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
 from lab.tracks.retouch.budget import budget
 from lib.models.gunet import GUNET_CONFIGS, gunet_from_config
 from lib.tracks import get_track
-
-import paddle
-from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 OUT = Path(__file__).resolve().parent / "results" / "retouch.json"
 

@@ -18,14 +18,14 @@ lab/bench/results/retouch_attempts.json, merged by (variant, seed).
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import fcntl
 import json
 import sys
 import time
 from pathlib import Path
-
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 
 from harness import bench_name, make_record, metadata, write_record  # lab/bench/harness.py, beside this script
 
@@ -38,11 +38,11 @@ METRICS = ("psnr", "psnr_inside", "psnr_outside")
 
 def mask_estimate_quality(root: Path, count: int = 80) -> dict:
     """Recall, precision and IoU of lab.tracks.retouch.attempts.estimate_mask against the painted masks."""
+    import paddle
+
     from lab.tracks.retouch.attempts import MASK_THRESHOLD, estimate_mask
     from lib.data.pairs import read_image
     from lib.train.data import read_gray
-
-    import paddle
 
     both = found = painted = 0
     for image in sorted((root / "train" / "image").glob("*.png"))[:count]:
@@ -63,11 +63,11 @@ def mask_estimate_quality(root: Path, count: int = 80) -> dict:
 
 
 def run_one(variant: str, seed: int) -> dict:
+    import paddle
+
     from lab.tracks.retouch.attempts import RetouchAttemptTask
     from lib.tracks import get_track
     from lib.train.engine import Trainer
-
-    import paddle
 
     paddle.set_device("cpu")
     track = get_track("retouch")

@@ -14,18 +14,19 @@ shipped checkpoint is scored the same way without training. Results: lab/bench/r
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import datetime
 import json
 import os
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
 from lib.tracks import get_track
 from lib.tracks.retouch.evaluate import decomposition_ablation
 from lib.train.schedule import scale_schedule
-
-from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "lab" / "bench" / "results" / "retouch_variants.json"

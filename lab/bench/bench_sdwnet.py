@@ -17,6 +17,8 @@ the equal-time budget then include the other load (the JSON records the load ave
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import json
 import os
@@ -25,13 +27,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+import paddle
+from harness import bench_name, make_record, metadata, write_record  # lab/bench/harness.py, beside this script
+
 from lab.tracks.sdwnet import study as sdwnet_lab
 from lib.evaluate import load_pairs, score_restorer
 from lib.tracks import get_track
-
-import paddle
-from harness import bench_name, make_record, metadata, write_record  # lab/bench/harness.py, beside this script
 
 OUT = Path(__file__).resolve().parent / "results" / "sdwnet.json"
 DEFAULTS = {

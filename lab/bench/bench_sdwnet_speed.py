@@ -14,20 +14,21 @@ Results: lab/bench/results/sdwnet_speed.json (measure when nothing else runs: th
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import os
 import sys
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+import paddle
+from harness import bench_name, run  # lab/bench/harness.py, beside this script
+
 from lab.tracks.retouch.budget import budget  # the deployment budget helper (exported bytes, MACs, ms per backend)
 from lab.tracks.sdwnet import study as sdwnet_lab
 from lib.models.sdwnet import EdgePadded
 from lib.tracks import get_track
 from lib.train.registry import build_model
-
-import paddle
-from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 OUT = Path(__file__).resolve().parent / "results" / "sdwnet_speed.json"
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from lib.config import PROFILES, ConfigError, load_track_file
-
 import yaml
+
+from lib.config import PROFILES, ConfigError, load_track_file
 
 ROOT = Path(__file__).resolve().parents[1] / "tracks"  # lab/tracks/<track>/overlays/<name>.yaml
 CANDIDATE_KEY = "candidate"

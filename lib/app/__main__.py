@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lib.app import launch
 
 

@@ -15,9 +15,9 @@ import inspect
 import itertools
 from pathlib import Path
 
-from lib import image_views as views
-
 import gradio as gr
+
+from lib import image_views as views
 
 from ..infer import first_line
 from ..tracks import get_deployment

@@ -10,11 +10,11 @@ Examples::
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import sys
 from pathlib import Path
-
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 
 from ..config import PROFILES, ConfigError
 from ..tracks import get_track, track_names

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import itertools
 
-from lib.metrics import psnr, to_uint8
-
 import numpy as np
 from skimage import filters, restoration
+
+from lib.metrics import psnr, to_uint8
 
 
 def gaussian_psf(sigma: float) -> np.ndarray:

@@ -8,10 +8,10 @@ import time
 from functools import partial
 from pathlib import Path
 
+import numpy as np
+
 from lib.data.pairs import list_pairs, read_image
 from lib.metrics import evaluate_pair, grid_artifact
-
-import numpy as np
 
 from . import deconvolution
 

@@ -11,11 +11,12 @@ trained is an error naming the command that trains it.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import sys
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lib.config import PROFILES
 from lib.export import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS
 from lib.tracks import get_track, track_names

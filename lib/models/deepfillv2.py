@@ -71,14 +71,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lib.config import check_keys, named_or_given
-from lib.models.channel_ops import Conv2D, add_channel_bias
-from lib.models.layers import count_parameters, torch_uniform
-
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 from paddle.nn.utils.spectral_norm_hook import SpectralNorm as _SpectralNormHook
+
+from lib.config import check_keys, named_or_given
+from lib.models.channel_ops import Conv2D, add_channel_bias
+from lib.models.layers import count_parameters, torch_uniform
 
 __all__ = [
     "DEEPFILL_CONFIGS",

@@ -50,13 +50,13 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-from lib.config import check_keys, named_or_given
-from lib.models.channel_ops import Conv2D, scale_channels
-from lib.models.layers import count_parameters, torch_conv2d
-
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
+
+from lib.config import check_keys, named_or_given
+from lib.models.channel_ops import Conv2D, scale_channels
+from lib.models.layers import count_parameters, torch_conv2d
 
 __all__ = [
     "ConvLayer",

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import math
 
-from lib.models.channel_ops import Conv2D
-
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
+
+from lib.models.channel_ops import Conv2D
 
 __all__ = ["torch_uniform", "torch_conv2d", "LayerNorm2d", "count_parameters"]
 

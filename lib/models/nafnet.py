@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import paddle.nn as nn
+import paddle.nn.functional as F
+
 from lib.config import check_keys, named_or_given
 from lib.models.channel_ops import Conv2D, scale_channels
 from lib.models.layers import LayerNorm2d, count_parameters, torch_conv2d
-
-import paddle.nn as nn
-import paddle.nn.functional as F
 
 __all__ = [
     "NAFNET_CONFIGS",

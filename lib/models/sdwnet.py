@@ -61,13 +61,13 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from lib.config import check_keys, named_or_given
-from lib.models.layers import torch_conv2d
-from lib.models.wavelet import haar_dwt, haar_idwt
-
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
+
+from lib.config import check_keys, named_or_given
+from lib.models.layers import torch_conv2d
+from lib.models.wavelet import haar_dwt, haar_idwt
 
 # The paper's model, the reference class's default depth, and the course's CPU-sized model.
 # Counts of the first two were measured with the reference code; tests/test_sdwnet.py asserts all.

@@ -25,6 +25,8 @@ Imports are absolute so that the launcher can run this file as a script.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import argparse
 import copy
 import importlib
@@ -33,13 +35,12 @@ import shutil
 import sys
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+import paddle
+
 from lib.config import PROFILES, ConfigError, active_profile, parse_setting
 from lib.env import select_device
 from lib.paths import shown_path
 from lib.tracks import get_track, track_names
-
-import paddle
 
 
 def default_run_folder(track, profile: str, schedule_scale: float | None, settings) -> Path:

@@ -2,11 +2,11 @@
 
 import json
 
-from lab.tracks.deblur import candidates as cand
-from lab.tracks.deblur.readings import BLURRED, SHARP
-
 import numpy as np
 import pytest
+
+from lab.tracks.deblur import candidates as cand
+from lab.tracks.deblur.readings import BLURRED, SHARP
 
 BLURRED_CER = [0.10, 0.20, 0.30, 0.40]
 UNSHARP_CER = [0.12, 0.18, 0.33, 0.41]

@@ -7,16 +7,16 @@ import json
 import re
 from pathlib import Path
 
+import cv2
+import numpy as np
+import pytest
+from deblur_sample import TINY, all_files, fake_extra_fonts, make
+
 from lab.tracks.deblur import data as study
 from lib.config import ConfigError
 from lib.data import degrade, fonts, validate_pairs
 from lib.tracks.deblur import data as deblur
 from lib.tracks.deblur.data import ensure_dataset
-
-import cv2
-import numpy as np
-import pytest
-from deblur_sample import TINY, all_files, fake_extra_fonts, make
 
 
 @pytest.fixture(scope="module")

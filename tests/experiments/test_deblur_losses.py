@@ -3,15 +3,15 @@ gradients, its errors, autocast, and its name in the engine's registry."""
 
 import re
 
-from lab.tracks.deblur.losses import StrokeWeightedL1Loss
-from lib.losses import L1Loss
-from lib.train.registry import build_loss
-
 import numpy as np
 import paddle
 import pytest
 from image_pairs import image_pair
 from scipy.ndimage import gaussian_filter, sobel
+
+from lab.tracks.deblur.losses import StrokeWeightedL1Loss
+from lib.losses import L1Loss
+from lib.train.registry import build_loss
 
 
 def t(array, grad=False):

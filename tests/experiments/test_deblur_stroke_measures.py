@@ -3,6 +3,10 @@ bars of known thickness, text drawn on a known page, strings with known edits.""
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
+import pytest
+
 from lab.tracks.deblur.readings import SHARP
 from lab.tracks.deblur.strokes import (
     align_confusions,
@@ -18,10 +22,6 @@ from lab.tracks.deblur.strokes import (
     summarize_strokes,
     width_excess_vs_blur,
 )
-
-import cv2
-import numpy as np
-import pytest
 
 
 def page_with_bar(thickness: int, size: int = 240, length: int = 200) -> np.ndarray:

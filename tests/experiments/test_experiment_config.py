@@ -8,15 +8,15 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+import yaml
+
 from lab.experiments import config, train
 from lab.tracks.deblur import data as study
 from lib.config import ConfigError, load_config, load_track_file
 from lib.tracks import get_track
 from lib.train.__main__ import with_options_file
 from lib.train.registry import build_loss
-
-import pytest
-import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 OVERLAYS = sorted(f"deblur/{p.stem}" for p in (REPO / "experiments" / "deblur").glob("*.yaml"))

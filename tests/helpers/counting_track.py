@@ -12,12 +12,13 @@ final weights to ``<out folder>/rank<r>.npz``.
 
 from __future__ import annotations
 
+import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
+
 import os
 import sys
 import time
 from pathlib import Path
 
-import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 from lib.tracks import register_track
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: tiny_tracks
@@ -52,11 +53,11 @@ TRACK = register_track(CountingTrack())
 
 
 def main(argv: list[str]) -> int:
+    import numpy as np
+
     from lib.train import launch
     from lib.train.__main__ import main as train_main
     from lib.train.engine import Trainer
-
-    import numpy as np
 
     launch.OTHER_RANKS_DELAY = 0.0  # every rank races for the preparation: only the lock keeps it to one
     out = Path(argv[argv.index("--out") + 1])

@@ -19,12 +19,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import yaml
+
 from lab.experiments.config import CANDIDATE_KEY
 from lab.tracks.deblur.readings import BLURRED, SHARP, merged_page_cer, paired_cer_difference
 from lab.tracks.deblur.strokes import BENCH30_TAGS, CROSS_MACHINE_PAGE_CER_TOLERANCE, SHIPPED_BENCH30
-
-import numpy as np
-import yaml
 
 EXPERIMENTS = Path(__file__).resolve().parent / "overlays"
 BENCH_RESULTS = EXPERIMENTS.parents[3] / "lab" / "bench" / "results"

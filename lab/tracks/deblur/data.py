@@ -27,12 +27,12 @@ The evaluation splits: the cause splits (:data:`CAUSE_SPLITS`, each changing one
 
 from __future__ import annotations
 
+import numpy as np
+
 from lib.config import ConfigError, active_profile
 from lib.data.fonts import FontSet, discover_fonts, find_extra_cjk_fonts
 from lib.tracks.deblur import data as product
 from lib.tracks.deblur.data import DeblurPageJob, PageVariant, register_page_variant
-
-import numpy as np
 
 STRENGTH_KEY, STRENGTH_DEFAULT = "train_blur_strength", [1.0, 1.0]
 WEIGHT_KEY, WEIGHT_DEFAULT = "train_stroke_grow", [0.0, 0.0]

@@ -6,13 +6,13 @@ of an experiment's options may say ``loss: {name: stroke_l1, edge_weight: 4.0}``
 
 from __future__ import annotations
 
-from lib.losses import _check_pair, _float32
-from lib.train.registry import register_loss
-
 import numpy as np
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
+
+from lib.losses import _check_pair, _float32
+from lib.train.registry import register_loss
 
 SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 

@@ -21,10 +21,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 from lab.tracks.deblur.claims import VARIANT_ZH
 from lab.tracks.deblur.readings import BLURRED, METHOD_LABELS_ZH, SHARP, SPLIT_LABELS_ZH
-
-import numpy as np
 
 # The 30-page benches (lab/bench/bench_deblur_strokes.py --heldout 30 | --heldout-tilt 30 | --test-a 30 --out
 # lab/bench/results/deblur_strokes_<tag>_<run>.json): the file tag of each split, and the bench that holds the

@@ -10,9 +10,9 @@ import shutil
 import time
 from pathlib import Path
 
-from lib.paths import RUNS_DIR
-
 import numpy as np
+
+from lib.paths import RUNS_DIR
 
 
 def short_run_dir(track_name: str, profile: str) -> Path:
@@ -194,9 +194,9 @@ def flip_effect(segmenter, photos, clean_pages, seg_size) -> list[dict]:
 def _runner(segmenter):
     """A segmentation runner (float32 N x 3 x h x w -> N x C x h x w NumPy) from a dygraph network
     (lib.tracks.deocclusion.repair.dygraph_runner) or a function returning NumPy or a Paddle tensor."""
-    from lib.tracks.deocclusion.repair import dygraph_runner
-
     import paddle
+
+    from lib.tracks.deocclusion.repair import dygraph_runner
 
     if isinstance(segmenter, paddle.nn.Layer):
         return dygraph_runner(segmenter)
@@ -544,11 +544,11 @@ def full_cost(track, seg_track, record: dict | None, probe: int = 8) -> list[dic
     counted (:func:`activation_elements`) at 1 / ``probe`` of the recipe's side and scaled by the pixels.
     The inpainter's step holds the generator's activations and three discriminator passes (real, fake,
     and the generator's)."""
+    import paddle
+
     from lib.models.nafnet import count_parameters
     from lib.train import resolve_options
     from lib.train.registry import build_model
-
-    import paddle
 
     recorded = {t["track"]: t for t in (record or {}).get("tracks", [])}
     rows = []

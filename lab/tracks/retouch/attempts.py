@@ -14,10 +14,10 @@ that estimate finds part of the painted blemishes (the bench measures how much a
 
 from __future__ import annotations
 
-from lib.train.tasks import RestorationTask, register_task
-
 import numpy as np
 import paddle
+
+from lib.train.tasks import RestorationTask, register_task
 
 MASK_THRESHOLD = 16 / 255  # chosen: the threshold with the best overlap with the painted masks (bench)
 

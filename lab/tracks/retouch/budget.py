@@ -22,11 +22,11 @@ def budget(model, size=(512, 512), repeats: int = 5, backends=("dygraph", "paddl
     import tempfile
     import time
 
+    import numpy as np
+
     from lab.complexity import conv_macs
     from lib.export import export_model
     from lib.infer import DygraphRunner, OnnxRunner, PaddleRunner
-
-    import numpy as np
 
     model.eval()
     shape = (1, 3, int(size[0]), int(size[1]))

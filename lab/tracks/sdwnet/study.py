@@ -21,9 +21,9 @@ import math
 import time
 from pathlib import Path
 
-from lab.claims import decide
-
 import numpy as np
+
+from lab.claims import decide
 
 # The variants (model options of lib.models.sdwnet unless "name" says otherwise).
 BASE = {"name": "sdwnet", "num_blocks": 4, "d_mult": 8, "wavelet": True, "wavelet_widths": [16, 8]}
@@ -64,11 +64,11 @@ def model_spec(spec) -> dict:
 
 def describe_model(spec: dict) -> dict:
     """Parameters and conv MACs at 256 x 256 of a model spec."""
+    import paddle
+
     from lab.complexity import conv_macs
     from lib.models.nafnet import count_parameters
     from lib.train.registry import build_model
-
-    import paddle
 
     net = build_model(spec)
     net.eval()
@@ -106,10 +106,10 @@ def train_options(spec: dict, iters: int, batch: int, patch: int, seed: int, lr:
 def measure_speed(spec: dict, batch: int, patch: int, steps: int = 4) -> float:
     """Training iterations per second of ``spec`` (AdamW, Charbonnier + SSIM) on random batches,
     after two warm-up steps."""
+    import paddle
+
     from lib.losses import CharbonnierSSIMLoss
     from lib.train.registry import build_model
-
-    import paddle
 
     net = build_model(spec)
     opt = paddle.optimizer.AdamW(parameters=net.parameters(), learning_rate=1e-4)

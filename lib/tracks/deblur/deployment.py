@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import time
 
-from lib.tracks.deployment import TILE_MODES, Control, Deployment, Extra, Restored, cached, grid_text, restore_tiled
-
 import numpy as np
+
+from lib.tracks.deployment import TILE_MODES, Control, Deployment, Extra, Restored, cached, grid_text, restore_tiled
 
 TILINGS = ("overlap", "quadrants", "whole")  # the tab's choice: the submission's tiles, the winner's 4, whole
 TILING_LABELS = {"overlap": "重叠分块（提交的 predict.py）", "quadrants": "4 块（冠军方案）", "whole": "整图"}

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import itertools
 
-from lib.metrics import psnr, to_uint8
-
 import cv2
 import numpy as np
 from skimage import restoration
+
+from lib.metrics import psnr, to_uint8
 
 
 def noise_sigma(image: np.ndarray) -> float:

@@ -16,10 +16,10 @@ mixes exactly as an uninterrupted one.
 
 from __future__ import annotations
 
-from lib.train.tasks import PSNRSSIMRestorationTask, register_task
-
 import numpy as np
 import paddle
+
+from lib.train.tasks import PSNRSSIMRestorationTask, register_task
 
 
 def mixup_draw(batch_size: int, beta: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -18,9 +18,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from lib.tracks.base import Track
-
 import numpy as np
+
+from lib.tracks.base import Track
 
 # deployable, export_for_inference and infer_image: notebook 07 and the tests import them from here
 from .deployment import DenoiseDeployment, deployable, export_for_inference, infer_image  # noqa: F401 -- see above

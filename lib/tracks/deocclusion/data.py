@@ -50,15 +50,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.config import ConfigError, active_profile, checked_section
+import cv2
+import numpy as np
+
+from lib.config import ConfigError, checked_section
 from lib.data import folders, pages
 from lib.data.folders import SampleData, build_atomically, ensure_generated, run_jobs, write_files
 from lib.data.fonts import FontSet, discover_fonts
 from lib.data.pages import render_page
 from lib.data.pairs import IMAGE_SUFFIXES, DataError, check_each, decode_image, read_image, split_folders
-
-import cv2
-import numpy as np
 
 from .occluders import CATEGORY, KINDS, composite, random_occluders
 

@@ -64,10 +64,10 @@ class DeocclusionDeployment(Deployment):
         repair by the generator ``model`` (None: OpenCV Telea at full resolution), written to
         ``out_dir`` under the same relative names. One bad photo is reported and skipped.
         Returns the report of :meth:`Deployment.predict` (restored, failed, timings)."""
+        import cv2
+
         from lib.data.pairs import read_image
         from lib.infer import first_line
-
-        import cv2
 
         from .data import list_samples
         from .repair import RepairOptions, dygraph_runner, opencv_inpaint_page, page_mask

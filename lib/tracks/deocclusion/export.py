@@ -27,12 +27,12 @@ import time
 import zipfile
 from pathlib import Path
 
+import paddle
+import paddle.nn as nn
+
 from lib.export import DIST_DIR, MODEL_META, PREDICT_TEMPLATE, carry_infer, export_model, model_files, write_zip
 from lib.models.deepfillv2 import remove_spectral_norm
 from lib.paths import shown_path
-
-import paddle
-import paddle.nn as nn
 
 from .predict import NETWORKS, PIPELINE_META
 from .repair import RepairOptions

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from lib.config import CONFIG_DIR, active_profile
 from lib.paths import DATA_DIR
 from lib.tracks.base import Track
-
-import numpy as np
 
 from .deployment import DeocclusionDeployment, DeocclusionSegDeployment, seg_input_size
 from .tasks import InpaintingGANTask, SegmentationTask

@@ -143,9 +143,9 @@ def plot_gan_schedule(options: dict, counts: dict, title: str = ""):
     """Left: both learning rates over the iterations (the optimizers' schedulers); right: the
     cumulative generator and discriminator updates (``counts`` from
     lab.tracks.deocclusion.study.update_counts); the phase boundaries dashed."""
-    from lib.train.schedule import build_scheduler, optimizer_spec
-
     import matplotlib.pyplot as plt
+
+    from lib.train.schedule import build_scheduler, optimizer_spec
 
     total = int(counts["iterations"][-1])
     its = np.unique(np.linspace(0, total - 1, 600).astype(int))

@@ -26,10 +26,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, NamedTuple
 
-from lib.config import check_keys
-
 import cv2
 import numpy as np
+
+from lib.config import check_keys
 
 __all__ = [
     "BlemishOptions",

@@ -29,14 +29,14 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from lib.config import active_profile, load_config
-from lib.data import folders, pairs
-from lib.data.folders import SampleData, build_atomically, run_jobs
-from lib.data.pairs import DataError, check_each, read_image, split_folders
-
 import cv2
 import numpy as np
 from PIL import Image
+
+from lib.config import load_config
+from lib.data import folders, pairs
+from lib.data.folders import SampleData, build_atomically, run_jobs
+from lib.data.pairs import DataError, check_each, read_image, split_folders
 
 from .blemish import BlemishOptions, compose, degradation_maps, skin_mask, synthesize_blemishes
 

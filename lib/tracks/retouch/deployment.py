@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import time
 
-from lib.tracks.deployment import Deployment, Extra, Restored, grid_text, restore_tiled
-
 import numpy as np
+
+from lib.tracks.deployment import Deployment, Extra, Restored, grid_text, restore_tiled
 
 
 class Decomposing:

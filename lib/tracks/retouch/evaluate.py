@@ -21,10 +21,10 @@ from __future__ import annotations
 import itertools
 import time
 
-from lib.metrics import ms_ssim, psnr, region_psnr, ssim, tensor_to_uint8
-
 import cv2
 import numpy as np
+
+from lib.metrics import ms_ssim, psnr, region_psnr, ssim, tensor_to_uint8
 
 from .blemish import skin_mask
 
@@ -224,9 +224,9 @@ def decomposition_ablation(model, samples) -> list[dict]:
     """Which of the predicted maps helps where: PSNR inside / outside the blemishes of the input,
     the model's output, and the recovery with only K (D set to 0) or only D (K set to 0), each
     rounded to uint8 like a saved image. ``model``: a RetouchGUNet; samples (name, input, gt, mask)."""
-    from lib.models.gunet import recover_clean
-
     import paddle
+
+    from lib.models.gunet import recover_clean
 
     scores = {name: {"psnr_inside": [], "psnr_outside": []} for name in ABLATION_OUTPUTS}
     model.eval()

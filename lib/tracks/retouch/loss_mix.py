@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from lib import losses
-
 import paddle.nn as nn
+
+from lib import losses
 
 TERMS = ("l1", "charbonnier", "color", "psnr", "msssim")
 

@@ -87,10 +87,10 @@ class SDWNetTrack(Track):
     def trainer(self, profile=None, out_dir=None, prepared=None, quiet=None, crops: str | None = None, **overrides):
         """:meth:`Track.trainer` with the crops of the profile (``crops`` overrides them); a schedule
         in epochs (full) counts them over those crops' samples (offline: the prepared windows)."""
+        import paddle
+
         from lib.train.engine import Trainer
         from lib.train.schedule import resolve_epochs
-
-        import paddle
 
         cfg = self.config(profile)
         crops = crops or self.crop_mode(cfg["profile"])

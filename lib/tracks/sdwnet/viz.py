@@ -86,9 +86,9 @@ def receptive_field_figure(maps: dict, title: str = "感受野：|d 输出(中�
 def haar_subbands(gray: np.ndarray) -> dict:
     """The four one-level Haar sub-bands (lib.models.wavelet: the branch's own transform, LL, HL,
     LH, HH) of a grayscale H x W image in [0, 1]; odd sides are cropped to even."""
-    from lib.models.wavelet import haar_dwt_bands
-
     import paddle
+
+    from lib.models.wavelet import haar_dwt_bands
 
     h, w = gray.shape[0] // 2 * 2, gray.shape[1] // 2 * 2
     x = paddle.to_tensor(np.ascontiguousarray(gray[:h, :w], dtype=np.float32)[None, None])

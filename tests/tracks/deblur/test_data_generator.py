@@ -8,16 +8,16 @@ import re
 import time
 from pathlib import Path
 
+import cv2
+import numpy as np
+import pytest
+from deblur_sample import TINY, all_files, fake_extra_fonts, make
+
 from lib.config import ConfigError
 from lib.data import DataError, degrade, fonts, list_pairs, read_image, validate_pairs
 from lib.data.__main__ import main as cli
 from lib.tracks.deblur import data as deblur
 from lib.tracks.deblur.data import ensure_dataset
-
-import cv2
-import numpy as np
-import pytest
-from deblur_sample import TINY, all_files, fake_extra_fonts, make
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 

@@ -1,8 +1,8 @@
 """lab.tracks.deblur.claims: verdicts of the bench's runs (synthetic runs with known numbers)."""
 
-from lab.tracks.deblur.claims import claim_verdicts, load, values, verdict_markdown
-
 import pytest
+
+from lab.tracks.deblur.claims import claim_verdicts, load, values, verdict_markdown
 
 
 def run(name, seed, gain, cer, tlc_gain=None):

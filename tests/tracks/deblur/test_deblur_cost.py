@@ -1,9 +1,9 @@
 """lab.tracks.deblur.cost: the full schedule's estimated GPU memory and hours (a network of known sizes)."""
 
-from lab.tracks.deblur.cost import GIB, activation_bytes_per_pixel, full_cost_lines_zh, training_memory_gib
-
 import paddle
 import pytest
+
+from lab.tracks.deblur.cost import GIB, activation_bytes_per_pixel, full_cost_lines_zh, training_memory_gib
 
 
 def tiny():

@@ -3,15 +3,15 @@ the bootstrap interval of their difference against a plain one, the notebook's f
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 from lab.tracks.deblur.readings import (
     SHARP,
     difference_text,
     merged_page_cer,
     paired_cer_difference,
 )
-
-import numpy as np
-import pytest
 
 TOLERANCE = 0.002  # one character on a 500-character page (the study's cross-machine tolerance)
 
@@ -79,9 +79,9 @@ def test_the_notebook_helpers_draw_and_print_the_recorded_numbers():
     import matplotlib
 
     matplotlib.use("Agg")
-    from lab.tracks.deblur.readings import confusion_lines_zh, plot_stroke_widths, stroke_lines_zh
-
     import matplotlib.pyplot as plt
+
+    from lab.tracks.deblur.readings import confusion_lines_zh, plot_stroke_widths, stroke_lines_zh
 
     by_split = [
         {"split": s, "method": m, "pages": 2, "stroke_width": w, "ratio_to_sharp": w / base}

@@ -22,10 +22,10 @@ Why the tolerances hold on any x86 CPU (the record was made on an AMD EPYC):
 import json
 from pathlib import Path
 
-from lib.tracks.deblur.track import TRACK, deblur_trainer
-
 import numpy as np
 import paddle
+
+from lib.tracks.deblur.track import TRACK, deblur_trainer
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "deblur_smoke_run.json").read_text())
 ROUNDING_ONLY = 16  # iterations 1-16: only rounding differs between CPUs

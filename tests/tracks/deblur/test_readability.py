@@ -3,13 +3,13 @@ method, CER against the rendered text or, for a scan, against what OCR reads on 
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 from lib.evaluate import EVAL_SPLITS, readability, readability_summary, split_pages
 from lib.metrics import evaluate_pair
 from lib.ocr import cer
 from lib.tracks.deblur.data import ensure_dataset
-
-import numpy as np
-import pytest
 
 
 class FakeOcr:

@@ -3,6 +3,9 @@ inverts exactly, demosaicking is exact where bilinear interpolation is, the nois
 returns the image, the noise variance is linear in the signal with the model's slope and
 intercept, the reference's random ranges, reproducibility from a seed, and clear input errors."""
 
+import numpy as np
+import pytest
+
 from lib.tracks.denoise.camera_noise import (
     READ_NOISE_LINE,
     READ_NOISE_LOG_STD,
@@ -28,9 +31,6 @@ from lib.tracks.denoise.camera_noise import (
     unpack_bayer,
     unprocess,
 )
-
-import numpy as np
-import pytest
 
 STEP_TOLERANCE = 1e-5  # each colour step against its inverse
 ROUND_TRIP_INTERIOR = 1e-3  # smooth image, noise-free unprocess -> process, one-pixel border excluded (measured 5e-4)

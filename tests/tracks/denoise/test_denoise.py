@@ -10,6 +10,12 @@ import sys
 import zipfile
 from pathlib import Path
 
+import cv2
+import numpy as np
+import pytest
+from skimage import restoration
+from skimage.metrics import peak_signal_noise_ratio
+
 from lib.config import load_config
 from lib.data.pairs import DataError, read_image
 from lib.tracks import get_track
@@ -22,12 +28,6 @@ from lib.tracks.denoise.track import (
     TRACK,
     epochs_to_iters,
 )
-
-import cv2
-import numpy as np
-import pytest
-from skimage import restoration
-from skimage.metrics import peak_signal_noise_ratio
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -91,9 +91,9 @@ def test_full_profile_holds_the_seeds_numbers():
 
 # ----------------------------------------------------------------------------- MixUp and clipping
 def test_mixup_blends_each_sample_with_its_partner_as_the_seed():
-    from lib.tracks.denoise.tasks import mixup_draw, mixup_pairs
-
     import paddle
+
+    from lib.tracks.denoise.tasks import mixup_draw, mixup_pairs
 
     rng = np.random.default_rng(0)
     noisy, clean = rng.random((5, 3, 4, 6), dtype=np.float32), rng.random((5, 3, 4, 6), dtype=np.float32)
@@ -111,9 +111,9 @@ def test_mixup_blends_each_sample_with_its_partner_as_the_seed():
 def test_training_step_clips_the_output_and_mixes_from_the_given_iteration():
     """The task as full runs it: before ``mixup_from_iter`` the loss sees the batch as drawn, from
     then on the MixUp of (run seed, iteration, rank); always the network's output clipped to [0, 1]."""
-    from lib.tracks.denoise.tasks import DenoiseTask, mixup_draw
-
     import paddle
+
+    from lib.tracks.denoise.tasks import DenoiseTask, mixup_draw
 
     paddle.seed(0)
     net = paddle.nn.Conv2D(3, 3, 1)
@@ -337,10 +337,10 @@ def test_exported_size_of_the_seed_variant_and_the_demo_is_under_20_mb(tmp_path)
 
 
 def test_deployable_copy_computes_the_same_network():
+    import paddle
+
     from lib.models.mirnet_v2 import mirnet_v2_from_config
     from lib.tracks.denoise.track import deployable
-
-    import paddle
 
     paddle.seed(0)
     model = mirnet_v2_from_config("demo", n_feat=16)

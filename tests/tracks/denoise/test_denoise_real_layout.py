@@ -6,12 +6,12 @@ seed reports, and without their ground truth they are predicted instead."""
 
 from pathlib import Path
 
-from lib.data.pairs import DataError, read_image
-from lib.tracks.denoise import data as dd
-
 import cv2
 import numpy as np
 import pytest
+
+from lib.data.pairs import DataError, read_image
+from lib.tracks.denoise import data as dd
 
 TRAIN = ["1_1", "1_2", "1_10", "2_1"]
 VAL = ["0000-0000", "0000-0001", "0001-0000"]
@@ -76,11 +76,11 @@ def test_validation_blocks_are_the_test_set_and_checked(tmp_path):
 def test_validation_blocks_without_ground_truth_are_predicted(tmp_path, capsys):
     """Evaluation writes the denoised blocks (the network's own output, same names and sizes) and
     no metrics; the old evaluation prepared SIDD-Medium's scenes first and failed."""
+    import paddle
+
     from lib.infer import predict_image
     from lib.tracks import get_track
     from lib.train.registry import build_model
-
-    import paddle
 
     root = make_patches(tmp_path / "data", gt_in_val=False)
     track = get_track("denoise")

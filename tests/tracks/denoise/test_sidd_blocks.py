@@ -3,14 +3,14 @@ blocks, and used by ``prepare.val_scenes: 0`` (``full``: train on every scene, v
 
 from pathlib import Path
 
-from lib.config import load_config
-from lib.data.pairs import DataError
-from lib.tracks.denoise import data as dd
-
 import cv2
 import numpy as np
 import pytest
 from scipy.io import savemat
+
+from lib.config import load_config
+from lib.data.pairs import DataError
+from lib.tracks.denoise import data as dd
 
 
 def write_mats(folder: Path, shape=(2, 3, 16, 16, 3), seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

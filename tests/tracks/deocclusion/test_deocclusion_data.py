@@ -6,6 +6,10 @@ and errors that name the bad file."""
 import shutil
 from pathlib import Path
 
+import cv2
+import numpy as np
+import pytest
+
 from lib.data.__main__ import main as data_main
 from lib.data.pairs import DataError, read_image
 from lib.tracks.deocclusion.data import (
@@ -22,10 +26,6 @@ from lib.tracks.deocclusion.data import (
     validate_split,
 )
 from lib.tracks.deocclusion.occluders import DRAW, KINDS, MASK_ALPHA, composite
-
-import cv2
-import numpy as np
-import pytest
 
 
 @pytest.fixture(scope="module")

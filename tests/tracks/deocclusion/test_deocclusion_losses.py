@@ -2,14 +2,14 @@
 references of renqi1/Text_Image_Inpainting trainer.py's formulas, and full's options resolving and
 building both tasks without a download."""
 
+import numpy as np
+import paddle
+import pytest
+
 from lib.tracks import get_track
 from lib.tracks.deocclusion.losses import discriminator_loss, generator_loss, segmentation_ce
 from lib.tracks.deocclusion.tasks import InpaintingGANTask, SegmentationTask
 from lib.train import resolve_options
-
-import numpy as np
-import paddle
-import pytest
 
 RNG = np.random.default_rng(7)
 
@@ -51,9 +51,9 @@ def test_generator_loss_matches_the_solutions_formula():
 def test_generator_loss_at_coarse_weight_1_is_the_reference_sum_bit_for_bit():
     """smoke / demo (coarse_l1_weight 1) train exactly as before the option existed: l1 * L1(coarse)
     + l1 * L1(refined) + gan * (-mean(d_fake)), the same float32 operations."""
-    from lib.losses import composite, hinge_g_loss
-
     import paddle.nn.functional as F
+
+    from lib.losses import composite, hinge_g_loss
 
     img, coarse, refined = (_t(RNG.uniform(0, 1, (2, 3, 16, 16))) for _ in range(3))
     mask, d_fake = _t(RNG.uniform(0, 1, (2, 1, 16, 16)) < 0.3), _t(RNG.normal(0, 1, (2, 1, 4, 4)))

@@ -4,6 +4,10 @@ predict_onnx.py: the segmenter's class map x 128, enlarged and shrunk bilinearly
 1 - mask). Checked against a bilinear resize written here in NumPy (OpenCV's pixel centres: source
 x = (x' + 0.5) * scale - 0.5, clamped at the borders, rounded half up to uint8)."""
 
+import cv2
+import numpy as np
+import pytest
+
 from lib.tracks.deocclusion.data import _crop_options, one_crop_pair
 from lib.tracks.deocclusion.repair import (
     Deoccluder,
@@ -14,10 +18,6 @@ from lib.tracks.deocclusion.repair import (
     runner_inpainter,
 )
 from lib.train.data import KeyedPatchDataset
-
-import cv2
-import numpy as np
-import pytest
 
 FULL = {
     "crop": 1536,

@@ -3,12 +3,12 @@ one crop per photo against the course's crop per component with feathering, on a
 apart and a segmenter that finds red; the time per photo of each method and the headline against the best
 classical method; the Chinese labels of the lab's tables."""
 
+import numpy as np
+import pytest
+
 from lab.tracks.deocclusion import study as lab
 from lib.metrics import region_psnr
 from lib.tracks.deocclusion.repair import PSNR_CAP, RepairOptions
-
-import numpy as np
-import pytest
 
 PAPER, RED = 230, (220, 20, 20)
 

@@ -2,6 +2,9 @@
 one crop around the last contour, pasted without blending, landscape photos transposed; checked on
 small synthetic photos against positions worked out by hand."""
 
+import numpy as np
+import pytest
+
 from lib.tracks import get_track
 from lib.tracks.deocclusion.data import _crop_options, one_crop_pair
 from lib.tracks.deocclusion.repair import (
@@ -12,9 +15,6 @@ from lib.tracks.deocclusion.repair import (
     repair_one_crop,
     seg_mask_one_crop,
 )
-
-import numpy as np
-import pytest
 
 ONE_CROP = RepairOptions(crop=32, shrink=2, dilate=0, feather=0, min_area=0, mode="one_crop", seg_dilate=4)
 

@@ -6,6 +6,10 @@ and the test board is repaired, not scored."""
 
 from pathlib import Path
 
+import cv2
+import numpy as np
+import pytest
+
 from lib.data.pairs import DataError, read_image
 from lib.tracks.deocclusion.data import (
     check_root,
@@ -15,10 +19,6 @@ from lib.tracks.deocclusion.data import (
     training_splits,
     validate_split,
 )
-
-import cv2
-import numpy as np
-import pytest
 
 PAGE_HW = (64, 48)
 

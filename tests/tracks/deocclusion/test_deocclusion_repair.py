@@ -3,6 +3,10 @@ the same bytes; only pixels inside the dilated mask change (no seam at crop bord
 clipped at page borders and grown for large components; one crop per component; the full
 profile's numbers give the network 256 x 256 (1536 / 6)."""
 
+import cv2
+import numpy as np
+import pytest
+
 from lib.tracks import get_track
 from lib.tracks.deocclusion.repair import (
     RepairInfo,
@@ -15,10 +19,6 @@ from lib.tracks.deocclusion.repair import (
     repair_global,
     repair_local,
 )
-
-import cv2
-import numpy as np
-import pytest
 
 
 def synthetic_page(h=300, w=240, seed=0):

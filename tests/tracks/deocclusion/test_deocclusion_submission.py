@@ -8,7 +8,11 @@ import json
 import zipfile
 from pathlib import Path
 
-import lib
+import cv2
+import numpy as np
+import pytest
+from submission_helpers import fresh_copy, without_lib
+
 from lib.export import predict_imports, run_submission, write_awkward_inputs
 from lib.infer import DygraphRunner, read_image_file
 from lib.tracks import get_track
@@ -21,11 +25,6 @@ from lib.tracks.deocclusion.repair import (
     occluder_score,
     predict_mask_logits,
 )
-
-import cv2
-import numpy as np
-import pytest
-from submission_helpers import fresh_copy, without_lib
 
 pytestmark = pytest.mark.slow  # exports and submissions end to end: seconds each
 

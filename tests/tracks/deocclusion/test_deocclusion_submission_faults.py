@@ -9,15 +9,15 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from lib.export import model_files
-from lib.infer import DygraphRunner, PaddleRunner
-from lib.tracks.deocclusion.export import InpainterExport, SegmenterExport
-from lib.tracks.deocclusion.repair import Deoccluder, RepairOptions
-
 import cv2
 import numpy as np
 import pytest
 from submission_helpers import damage, fresh_copy, run
+
+from lib.export import model_files
+from lib.infer import DygraphRunner, PaddleRunner
+from lib.tracks.deocclusion.export import InpainterExport, SegmenterExport
+from lib.tracks.deocclusion.repair import Deoccluder, RepairOptions
 
 
 def test_zip_records_the_formats_of_both_networks(deocclusion_submission):

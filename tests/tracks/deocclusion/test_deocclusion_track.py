@@ -5,17 +5,16 @@ and the evaluation table (input, OpenCV Telea / NS, the model)."""
 
 import json
 
-import lib
+import numpy as np
+import paddle
+import pytest
+
 from lib.metrics import region_psnr
 from lib.tracks import KNOWN_TRACKS, get_track
 from lib.tracks.deocclusion.data import ensure_dataset, prepare, prepared_samples
 from lib.tracks.deocclusion.repair import PSNR_CAP, mask_scores
 from lib.train.data import KeyedPatchDataset, make_loader
 from lib.train.engine import resolve_options
-
-import numpy as np
-import paddle
-import pytest
 
 GAN, SEG = get_track("deocclusion"), get_track("deocclusion_seg")
 
@@ -264,9 +263,9 @@ def test_shipped_demo_pair_meets_the_quality_bars():
 def test_a_segmenter_trained_from_pretrained_weights_loads_without_them(prepared, tmp_path, monkeypatch):
     """full starts the backbone from PaddleSeg's URL; a trained checkpoint carries that option, but
     loading it never fetches the initial weights again (the checkpoint replaces them all)."""
-    from lib.train.registry import build_model
-
     import paddleseg.utils.utils as seg_utils
+
+    from lib.train.registry import build_model
 
     _, out = prepared
     spec = SEG.model_spec(SEG.config("smoke"))
@@ -303,9 +302,9 @@ def test_full_gan_step_is_the_base_repositorys_wgan_with_the_perceptual_term(pre
     """gan_loss wgan + perceptual_weight (full's task options): D loss = -mean D(real) + mean D(fake);
     G loss = l1 x (L1 coarse + L1 refined composites) + perceptual x L1(features) + gan x -mean D(fake).
     The VGG-16 is replaced by a fixed stand-in (no download here)."""
-    from lib import losses as lib_losses
-
     from stand_in_features import StandInFeatures
+
+    from lib import losses as lib_losses
 
     _, out = prepared
     monkeypatch.setattr(lib_losses, "vgg16_features", lambda **kwargs: StandInFeatures())
@@ -334,9 +333,9 @@ def test_full_gan_step_is_the_base_repositorys_wgan_with_the_perceptual_term(pre
 
 @pytest.mark.slow
 def test_gan_task_options_are_checked_and_the_vgg_download_named(prepared, tmp_path, monkeypatch):
-    from lib.losses import VGG16_URL, PretrainedWeightsError
-
     import paddle.vision.models.vgg as vgg_module
+
+    from lib.losses import VGG16_URL, PretrainedWeightsError
 
     _, out = prepared
     with pytest.raises(ValueError, match="gan_loss must be one of wgan, hinge"):

@@ -5,6 +5,11 @@ network inputs are the local repair's own crops; the update counts follow ``d_ev
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
 from lab.tracks.deocclusion import study as lab
 from lib.tracks.deocclusion import viz as dv
 from lib.tracks.deocclusion.repair import (
@@ -15,11 +20,6 @@ from lib.tracks.deocclusion.repair import (
     repair_local,
 )
 from lib.viz import read_training_log, setup_matplotlib
-
-import matplotlib.pyplot as plt
-import numpy as np
-import pytest
-from matplotlib.figure import Figure
 
 setup_matplotlib()  # the figures' labels are Chinese: the CJK font, as in the notebook
 

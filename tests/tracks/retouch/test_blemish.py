@@ -1,14 +1,14 @@
 """Synthetic face blemishes (lib.tracks.retouch.blemish): skin detection on offline faces, determinism, the
 image model J = K * I + D + I with its rounding, where blemishes may go, and bad inputs."""
 
-from lib.config import ConfigError
-from lib.tracks.retouch.blemish import BlemishOptions, compose, skin_mask, synthesize_blemishes
-
 import numpy as np
 import pytest
 import skimage.data
 from matplotlib import cbook
 from matplotlib import image as mpimg
+
+from lib.config import ConfigError
+from lib.tracks.retouch.blemish import BlemishOptions, compose, skin_mask, synthesize_blemishes
 
 K_MAX = BlemishOptions().k_max
 

@@ -4,6 +4,11 @@ region metrics and baselines against NumPy, and the evaluation table on the smok
 
 import shutil
 
+import cv2
+import numpy as np
+import paddle
+import pytest
+
 from lib.data.pairs import DataError
 from lib.tracks import KNOWN_TRACKS, get_track
 from lib.tracks.retouch.data import (
@@ -28,11 +33,6 @@ from lib.tracks.retouch.evaluate import (
 )
 from lib.tracks.retouch.loss_mix import LossMix
 from lib.train.engine import resolve_options
-
-import cv2
-import numpy as np
-import paddle
-import pytest
 
 TRACK = get_track("retouch")
 
@@ -222,11 +222,11 @@ def test_evaluation_table_on_smoke_data(smoke_root):
 
 def test_decomposition_ablation_scores_each_map_alone(smoke_root):
     """A head with constant maps K = k, D = d: each row equals the numpy recovery it names."""
+    import paddle
+
     from lib.metrics import region_psnr
     from lib.tracks.retouch.evaluate import ABLATION_OUTPUTS, decomposition_ablation
     from lib.train.registry import build_model
-
-    import paddle
 
     model = build_model(TRACK.model_spec(TRACK.config("smoke")))
     head = model.outconv.proj[0]

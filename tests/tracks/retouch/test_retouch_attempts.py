@@ -3,14 +3,14 @@ blemish shift against NumPy, and the task that trains them (off: the shipped rec
 
 from __future__ import annotations
 
+import numpy as np
+import paddle
+import pytest
+
 from lab.tracks.retouch.attempts import RetouchAttemptTask, estimate_mask, masked_l1, shift_blemishes
 from lib.tracks import get_track
 from lib.tracks.retouch.data import ensure_dataset
 from lib.train.engine import Trainer
-
-import numpy as np
-import paddle
-import pytest
 
 TRACK = get_track("retouch")
 

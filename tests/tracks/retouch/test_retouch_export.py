@@ -4,16 +4,16 @@ its predict.py restores faces from a clean folder."""
 
 import zipfile
 
+import cv2
+import numpy as np
+import paddle
+import pytest
+
 from lib.export import export_paddle, run_submission
 from lib.models.gunet import GUNET_CONFIGS, gunet_from_config
 from lib.tracks import get_track
 from lib.tracks.retouch.track import SIZE_LIMIT_BYTES
 from lib.train.registry import build_model
-
-import cv2
-import numpy as np
-import paddle
-import pytest
 
 TRACK = get_track("retouch")
 

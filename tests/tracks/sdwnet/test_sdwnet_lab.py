@@ -3,6 +3,9 @@ the NAFNet's, one difference per experiment), and the summary's mean / spread / 
 
 import math
 
+import numpy as np
+import pytest
+
 from lab.tracks.sdwnet import study as sdwnet_lab
 from lab.tracks.sdwnet.study import (
     VARIANTS,
@@ -13,9 +16,6 @@ from lab.tracks.sdwnet.study import (
     verdict,
     verdict_text,
 )
-
-import numpy as np
-import pytest
 
 
 @pytest.mark.slow

@@ -5,6 +5,12 @@ engine, the evaluation table and its quality bar, and the submission's predict.p
 
 import zipfile
 
+import numpy as np
+import paddle
+import paddle.nn.functional as F
+import pytest
+from skimage.metrics import structural_similarity
+
 from lib.data.pairs import read_image
 from lib.data.prepare import downsample, prepare_patches, read_meta_file, training_pages
 from lib.losses import CharbonnierSSIMLoss
@@ -15,12 +21,6 @@ from lib.tracks.sdwnet.track import quality_checks
 from lib.train.engine import resolve_options
 from lib.train.registry import build_loss
 from lib.train.schedule import resolve_epochs
-
-import numpy as np
-import paddle
-import paddle.nn.functional as F
-import pytest
-from skimage.metrics import structural_similarity
 
 TRACK = get_track("sdwnet")
 

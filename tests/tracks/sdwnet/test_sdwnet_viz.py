@@ -2,6 +2,10 @@
 the formula, SDWNet's dilated blocks see farther than plain ones, and the Haar sub-bands keep the
 image's energy and show less detail on a blurred page."""
 
+import numpy as np
+import pytest
+from scipy import ndimage
+
 from lib.tracks.sdwnet.viz import (
     conv_stack,
     detail_energy,
@@ -12,10 +16,6 @@ from lib.tracks.sdwnet.viz import (
     theoretical_receptive_field,
 )
 
-import numpy as np
-import pytest
-from scipy import ndimage
-
 
 @pytest.mark.parametrize("dilations", [[1], [1, 1, 1, 1], [1, 2, 4, 8], [1, 3, 5, 7], [2, 2]])
 def test_measured_receptive_field_is_the_formula(dilations):
@@ -24,9 +24,9 @@ def test_measured_receptive_field_is_the_formula(dilations):
 
 
 def test_dilated_sdwnet_sees_farther_than_undilated():
-    from lib.models.sdwnet import SDWNet
-
     import paddle
+
+    from lib.models.sdwnet import SDWNet
 
     widths = {}
     for name, dims in (("dilated", ((1, 2, 4, 8), (1, 3, 5, 7))), ("plain", ((1, 1, 1, 1), (1, 1, 1, 1)))):

@@ -8,11 +8,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.data import folders
-from lib.data.folders import SampleData, build_atomically, run_jobs, write_files
-
 import cv2
 import numpy as np
+
+from lib.data import folders
+from lib.data.folders import SampleData, build_atomically, run_jobs, write_files
 
 from ..camera_noise import synthesize
 from .layout import SIDD_DATA, SPLITS, TEST_DATA, TRACK

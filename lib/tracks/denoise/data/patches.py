@@ -10,6 +10,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
+import numpy as np
+
 from lib.config import ConfigError, active_profile
 from lib.data.folders import (
     build_atomically,
@@ -19,9 +22,6 @@ from lib.data.folders import (
 )
 from lib.data.pairs import DataError, read_image
 from lib.paths import DATA_DIR, generated_data_root, shown_path
-
-import cv2
-import numpy as np
 
 from .generator import MIN_PARALLEL_PIXELS, ensure_dataset
 from .layout import GT_DIR, INPUT_DIR, PATCHES_DIR, SIDD_DATA, SIDD_VAL, TRACK

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lib.data.pairs import DataError
-
 import cv2
 import numpy as np
+
+from lib.data.pairs import DataError
 
 from .layout import GT_DIR, INPUT_DIR, SIDD_VAL
 
