@@ -12,7 +12,7 @@ import pytest
 from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS
 
 import lib
-from lib.export import ExportableLocalAvgPool2d, export_model, exportable, max_abs_error
+from lib.export import RELATIVE_TOLERANCE, ExportableLocalAvgPool2d, export_model, exportable, max_abs_error
 from lib.export.onnx import _drop_constant_pad_values
 from lib.infer import OnnxRunner, PaddleRunner, tlc_model
 from lib.models.tlc import LocalAvgPool2d, local_avg_pool
@@ -134,6 +134,9 @@ def test_submission_zip_holds_predict_py_its_infer_package_and_the_model(tiny_su
     assert saved["multiple"] == 16
     assert saved["tiling"] == "overlap", "a model of no track: the memory-bounded overlapping tiles"
     assert saved["paddle_max_abs_error"] < TOLERANCE and saved["onnx_max_abs_error"] < TOLERANCE
+    # judged on the relative error (lib.export.parity); outputs within [0, 1] make it the absolute one
+    assert saved["parity"] == {"measure": "relative_error", "bound": RELATIVE_TOLERANCE}
+    assert saved["paddle_relative_error"] <= saved["paddle_max_abs_error"] < TOLERANCE
     assert meta["zip_bytes"] == zip_path.stat().st_size
 
 

@@ -20,11 +20,11 @@ ONNX Runtime was the faster of the two (lab/bench/README.md), so ``predict.py`` 
 
 One concern per module: :mod:`~lib.export.swaps` (layers swapped so the model traces and converts
 faithfully), :mod:`~lib.export.paddle_inference` and :mod:`~lib.export.onnx` (the formats),
-:mod:`~lib.export.parity` (exported vs dygraph), :mod:`~lib.export.formats` (which files a folder
-holds), :mod:`~lib.export.model` (every format, checked), :mod:`~lib.export.deployed` (a model
-exported and loaded for fast inference), :mod:`~lib.export.package` (the submission zip:
-``predict.py`` and lib/infer's standalone modules as files) and
-:mod:`~lib.export.submission_checks` (a submission run as the competition would).
+:mod:`~lib.export.parity` (exported vs dygraph, judged on the output's scale),
+:mod:`~lib.export.formats` (which files a folder holds), :mod:`~lib.export.model` (every format,
+checked), :mod:`~lib.export.deployed` (a model exported and loaded for fast inference),
+:mod:`~lib.export.package` (the submission zip: ``predict.py`` and lib/infer's standalone modules
+as files) and :mod:`~lib.export.submission_checks` (a submission run as the competition would).
 """
 
 from __future__ import annotations
@@ -45,7 +45,17 @@ from .model import export_model
 from .onnx import ONNX_OPSET, export_onnx
 from .package import DIST_DIR, INFER_PACKAGE, PREDICT_TEMPLATE, build_submission, carry_infer, write_zip
 from .paddle_inference import LEGACY_PREFIX, export_paddle, export_paddle_legacy
-from .parity import check_shape, max_abs_error
+from .parity import (
+    FLIP_TOLERANCE,
+    RELATIVE_TOLERANCE,
+    TIE_EPSILON,
+    check_parity,
+    check_shape,
+    compare,
+    flipped_share,
+    max_abs_error,
+    relative_error,
+)
 from .submission_checks import predict_imports, run_submission, write_awkward_inputs
 from .swaps import ExportableLeakyReLU, ExportableLocalAvgPool2d, exportable
 
@@ -53,27 +63,34 @@ __all__ = [
     "DEFAULT_OVERLAP",
     "DEFAULT_TILE_PIXELS",
     "DIST_DIR",
+    "FLIP_TOLERANCE",
     "INFER_PACKAGE",
     "LEGACY_PREFIX",
     "MODEL_META",
     "ONNX_OPSET",
     "PREDICT_TEMPLATE",
+    "RELATIVE_TOLERANCE",
     "REPO_ROOT",
+    "TIE_EPSILON",
     "ExportableLeakyReLU",
     "ExportableLocalAvgPool2d",
     "build_submission",
     "carry_infer",
+    "check_parity",
     "check_shape",
+    "compare",
     "deployed_runner",
     "export_model",
     "export_onnx",
     "export_paddle",
     "export_paddle_legacy",
     "exportable",
+    "flipped_share",
     "formats_of",
     "max_abs_error",
     "model_files",
     "predict_imports",
+    "relative_error",
     "run_submission",
     "write_awkward_inputs",
     "write_zip",

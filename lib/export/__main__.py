@@ -19,6 +19,7 @@ from pathlib import Path
 
 from lib.config import PROFILES
 from lib.export import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS
+from lib.export.parity import parity_summary
 from lib.tracks import get_track, track_names
 
 
@@ -87,10 +88,7 @@ def main(argv=None) -> int:
         return 2
     for name, net in (meta.get("networks") or {"model": meta}).items():  # one network, or a pipeline's
         print(f"{name}: {net['source_checkpoint']}" + (f", TLC {net['tlc']}" if "tlc" in net else ""))
-        print(
-            f"  max |exported - dygraph| on {net['check_shape']}: Paddle Inference {net['paddle_max_abs_error']:.2e}"
-            + (f", ONNX Runtime {net['onnx_max_abs_error']:.2e}" if net["onnx_max_abs_error"] is not None else "")
-        )
+        print(f"  exported vs dygraph on {net['check_shape']}: {parity_summary(net)}")
         formats = net["formats"]
         print(
             "  pre-PIR model_legacy.pdmodel (for Paddle 2): "

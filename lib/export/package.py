@@ -25,7 +25,7 @@ from ..infer import (
 from ..paths import REPO_ROOT
 from .formats import model_files
 from .model import export_model
-from .parity import check_shape
+from .parity import check_shape, parity_fields
 
 PREDICT_TEMPLATE = Path(__file__).resolve().parent.parent / "submission" / "predict.py"
 INFER_DIR = Path(__file__).resolve().parent.parent / "infer"
@@ -71,7 +71,7 @@ def build_submission(
     tile_pixels: int = DEFAULT_TILE_PIXELS,
     overlap: int = DEFAULT_OVERLAP,
     onnx: bool = True,
-    tolerance: float = 1e-3,
+    tolerance: float | None = None,
     tiling: str | None = None,
 ) -> dict:
     """Write ``out_zip`` (default dist/submission.zip): predict.py and the package it imports
@@ -80,8 +80,8 @@ def build_submission(
     model_meta.json, whose ``tiling`` predict.py follows
     (``tiling`` as given, else the ``submission`` section of the model's track for ``profile``,
     see lib.infer.submission_tiling: the deblur ``full`` profile cuts the winner's 4 quadrants).
-    Raises if an exported format disagrees with the dygraph model by more than ``tolerance`` on an
-    odd-sized input. Returns the metadata."""
+    Raises if an exported format's relative error (lib.export.parity) on an odd-sized input exceeds
+    ``tolerance`` (default ``RELATIVE_TOLERANCE``). Returns the metadata."""
     out_zip = Path(out_zip) if out_zip else DIST_DIR / "submission.zip"
     tiling = tiling or submission_tiling(profile, getattr(model, "track", None))
     if tiling not in TILINGS:
@@ -97,10 +97,8 @@ def build_submission(
             onnx=onnx,
             check=check_shape(settings.get("train_size"), settings.get("factor")),
             legacy=True,
+            tolerance=tolerance,
         )
-        for key in ("paddle_max_abs_error", "paddle_legacy_max_abs_error", "onnx_max_abs_error"):
-            if key in info and not info[key] <= tolerance:
-                raise RuntimeError(f"exported model disagrees with dygraph: {key} = {info[key]:.3g} > {tolerance}")
         source = getattr(model, "checkpoint_path", None)
         meta = {
             "format": 1,
@@ -113,9 +111,7 @@ def build_submission(
             "source_checkpoint": str(Path(source).resolve().relative_to(REPO_ROOT))
             if source and Path(source).resolve().is_relative_to(REPO_ROOT)
             else (str(source) if source else None),
-            "paddle_max_abs_error": info["paddle_max_abs_error"],
-            "paddle_legacy_max_abs_error": info.get("paddle_legacy_max_abs_error"),
-            "onnx_max_abs_error": info.get("onnx_max_abs_error"),
+            **parity_fields(info),
             "check_shape": info["check_shape"],
             "paddle_version": paddle.__version__,
             "formats": info["formats"],

@@ -149,16 +149,14 @@ def main(argv=None) -> int:
     inf.add_argument("--checkpoint", type=Path, default=None)
     inf.add_argument("--backend", choices=["auto", "paddle", "onnx"], default="auto")
     args = parser.parse_args(argv)
+    from lib.export.parity import parity_summary
+
     try:
         if args.command == "export":
             info = export_for_inference(
                 get_track(TRACK).load_model(args.checkpoint), args.out_dir, onnx=not args.no_onnx
             )
-            print(
-                f"exported to {args.out_dir}: max |exported - dygraph| Paddle Inference "
-                f"{info['paddle_max_abs_error']:.2e}"
-                + (f", ONNX Runtime {info['onnx_max_abs_error']:.2e}" if "onnx_max_abs_error" in info else "")
-            )
+            print(f"exported to {args.out_dir}: {parity_summary(info)}")
         else:
             info = infer_image(args.image, args.out, args.model_dir, args.backend, args.checkpoint)
             print(

@@ -144,6 +144,11 @@ def test_submission_runs_alone_and_matches_the_dygraph_pipeline(networks, deoccl
     for name in ("segmenter", "inpainter"):
         info = meta["networks"][name]
         assert info["paddle_max_abs_error"] < 1e-4 and info["onnx_max_abs_error"] < 1e-4, (name, info)
+    # the segmenter judged on its decision (the pipeline keeps the score's sign), the inpainter on its relative error
+    assert meta["networks"]["segmenter"]["parity"]["measure"] == "flipped_share"
+    assert meta["networks"]["segmenter"]["onnx_flipped_share"] == 0.0
+    assert meta["networks"]["inpainter"]["parity"]["measure"] == "relative_error"
+    assert "onnx_flipped_share" not in meta["networks"]["inpainter"]
     names = set(zipfile.ZipFile(zip_path).namelist())
     assert {
         "predict.py",
