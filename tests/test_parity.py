@@ -6,7 +6,11 @@ restoration and for a segmenter; the de-occlusion full profile's segmenter expor
 
 import copy
 
-import lib
+import numpy as np
+import paddle
+import paddle.nn as nn
+import pytest
+
 from lib.export import export_model
 from lib.export.parity import (
     FLIP_TOLERANCE,
@@ -21,11 +25,6 @@ from lib.export.parity import (
     relative_error,
 )
 from lib.infer import DygraphRunner
-
-import numpy as np
-import paddle
-import paddle.nn as nn
-import pytest
 
 OLD_TOLERANCE = 1e-3  # the absolute bound every export was held to before
 SEG_CHECK = (1, 3, 97, 75)  # the de-occlusion segmenter's check input (lib.tracks.deocclusion.export)
