@@ -53,7 +53,7 @@ class ExportableLocalAvgPool2d(nn.Layer):
     def forward(self, x):
         rows, kh = _box_mean_axis(x, self.kernel_size[0], axis=2)
         # The width axis through a transpose: ONNX Runtime gathers whole rows along axis 2 but
-        # single values along axis 3 (measured: the pooling 1.7x slower that way).
+        # single values along axis 3, which made the pooling slower (lab/bench/README.md).
         sums, kw = _box_mean_axis(rows.transpose([0, 1, 3, 2]), self.kernel_size[1], axis=2)
         return sums.transpose([0, 1, 3, 2]) / (kh * kw).astype(x.dtype)
 
@@ -61,9 +61,8 @@ class ExportableLocalAvgPool2d(nn.Layer):
 class ExportableLeakyReLU(nn.Layer):
     """``max(x, slope * x)``: LeakyReLU for 0 <= slope <= 1, written so paddle2onnx keeps the slope.
     paddle2onnx 2.1.0 exported a conv + ``nn.LeakyReLU(0.2)`` as an ONNX LeakyRelu with ``alpha = 0``
-    (a ReLU): measured, the tiny DeepFillv2 generator's ONNX output was 0.03 off dygraph (its
-    intermediate layers up to 10); the shipped MIRNetV2 exported within 4e-7 either way, so the
-    bug does not hit every graph."""
+    (a ReLU) in some graphs (the DeepFillv2 generator's ONNX output then differed from dygraph; the
+    MIRNetV2 export did not), so every LeakyReLU is written out (tests/test_export.py)."""
 
     def __init__(self, slope: float):
         super().__init__()

@@ -40,9 +40,9 @@ def read_meta(model_dir) -> dict:
 
 def backend_order(device: str = "auto") -> list[str]:
     """The backends "auto" tries, best first: Paddle Inference on a GPU when there is one; on a CPU
-    ONNX Runtime if installed (on the course machine it restored a folder of test pages ~1.5-2x
-    faster than Paddle Inference + oneDNN, which prepares its kernels anew for every image size:
-    lab/bench/README.md), else Paddle Inference + oneDNN. The other one follows, for a model the first
+    ONNX Runtime if installed (on the course machine it restored a folder of test pages of varying sizes
+    faster than Paddle Inference + oneDNN, which prepares its kernels anew for every image size), else
+    Paddle Inference + oneDNN. The other one follows, for a model the first
     cannot load."""
     if device != "cpu" and paddle_gpu_available():
         return ["paddle", "onnx"]

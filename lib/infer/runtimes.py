@@ -115,7 +115,7 @@ class OnnxRunner:
         options.intra_op_num_threads = threads or _usable_cores()
         options.log_severity_level = 3  # errors only
         # The memory pattern is a per-shape allocation plan; with tiles it held a second copy of
-        # every activation (measured: peak 2.1 GB instead of 1.3 GB on a 4000 x 3000 page).
+        # every activation, raising the peak memory on a large page (lab/bench/README.md).
         options.enable_mem_pattern = False
         try:
             self.session = ort.InferenceSession(str(path), options, providers=providers)
