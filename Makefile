@@ -98,5 +98,15 @@ PORT ?= 7860
 app: setup
 	$(PY) -m lib.app --port $(PORT) $(if $(HOST),--host $(HOST))
 
+# The folder to upload to AI Studio's app hosting (README: 部署到 AI Studio): app.gradio.py, the app's own pinned
+# requirements (app/requirements.txt, as requirements.txt), the lib/ it imports, the shipped models and the examples,
+# into $(BUNDLE) (replaced if there). `python -m lib.app.requirements` rewrites app/requirements.txt from what the app
+# imports.
+BUNDLE ?= dist/app_bundle
+.PHONY: app-bundle
+app-bundle: setup
+	$(PY) -m lib.app.bundle $(BUNDLE) --replace
+
+
 clean-venv:
 	rm -rf $(VENV)
