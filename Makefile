@@ -96,5 +96,20 @@ PORT ?= 7860
 app: setup
 	$(PY) -m lib.app --port $(PORT) $(if $(HOST),--host $(HOST))
 
+# The folder to upload to AI Studio's app hosting (README: 部署到 AI Studio): app.gradio.py, the app's own pinned
+# requirements (app/requirements.txt, as requirements.txt), the lib/ it imports, the shipped models and the examples,
+# into $(BUNDLE) (replaced if there). `python -m lib.app.requirements` rewrites app/requirements.txt from what the app
+# imports.
+BUNDLE ?= dist/app_bundle
+.PHONY: app-bundle check-app
+app-bundle: setup
+	$(PY) -m lib.app.bundle $(BUNDLE) --replace
+
+# That folder tried as a host would (not part of `make test`: minutes, and pip downloads several hundred MB the first
+# time): a fresh `$(PYTHON) -m venv`, pip install of the bundle's requirements.txt, the host's Paddle, the app started
+# from the folder on a free localhost port and one request per tab through gradio_client (lib/app/check.py).
+check-app: setup
+	$(PY) -m lib.app.check --python $(PYTHON)
+
 clean-venv:
 	rm -rf $(VENV)

@@ -3,6 +3,7 @@
     make app                    # http://127.0.0.1:7860 (PORT=8080 make app for another port)
     python -m lib.app --port 7860
     python app.gradio.py        # the entry file AI Studio's app hosting runs
+    python -m lib.app.bundle OUT    # the folder to upload there (make app-bundle; make check-app tries it)
 
 * :mod:`lib.app.images`: reading an uploaded file (alpha, grey, 16-bit, CMYK, EXIF rotation) or a
   Chinese message saying why not (truncated, not an image, over the size limit);
@@ -13,7 +14,10 @@
 * :mod:`lib.app.ui`: the gradio tabs built from the deployments (title, intro, example, controls, extras,
   limits), the shared queue;
 * :mod:`lib.app.examples`: the small example images under ``app/examples/``, made by the course's generators;
-* :mod:`lib.app.timing`: each tab's seconds per megapixel, recorded in ``app/timing.json``.
+* :mod:`lib.app.timing`: each tab's seconds per megapixel, recorded in ``app/timing.json``;
+* :mod:`lib.app.hosting`: where it listens (the environment's address and port) and the start-up check of a
+  hosted copy; :mod:`lib.app.bundle` builds that copy, :mod:`lib.app.requirements` its pinned
+  ``app/requirements.txt``, :mod:`lib.app.check` tries it in a fresh virtual environment.
 
 Adding a track's tab is adding its deployment in the track's own package; nothing here names a track.
 
@@ -22,7 +26,6 @@ Importing this package does not import gradio (``build_app`` does).
 
 from __future__ import annotations
 
-import os
 import threading
 
 
@@ -34,17 +37,17 @@ def build_app():
 
 
 def launch(demo=None, port: int | None = None, host: str | None = None, warm: bool = True, block: bool = True):
-    """Serve the app: ``port`` (default ``$PORT``, else gradio's ``$GRADIO_SERVER_PORT`` or 7860) on
-    ``host`` (default ``$HOST``, else gradio's ``$GRADIO_SERVER_NAME`` or 127.0.0.1); print the local
-    URL; load the models in the background (``warm``). Returns the Blocks."""
+    """Serve the app on ``host``:``port`` (default: :func:`lib.app.hosting.server_address`, from the environment:
+    ``GRADIO_SERVER_NAME`` / ``GRADIO_SERVER_PORT``, else ``HOST`` / ``PORT``, else 127.0.0.1 and 7860, or 0.0.0.0:7860
+    inside a bundle); print the local URL; load the models in the background (``warm``). Returns the Blocks."""
     import logging
 
+    from .hosting import server_address
     from .ui import warm_up
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's start-up checks, one line per request
     demo = demo or build_app()
-    port = port or (int(os.environ["PORT"]) if os.environ.get("PORT") else None)
-    host = host or os.environ.get("HOST") or None
+    host, port = server_address(host, port)
     demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, max_file_size="100mb", quiet=True)
     print(f"应用已启动 / the app is serving: {demo.local_url}", flush=True)
     if warm:

@@ -11,8 +11,10 @@ from lib.app import launch
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.app", description="Serve the course's web app.")
-    parser.add_argument("--port", type=int, default=None, help="default: $PORT, else 7860")
-    parser.add_argument("--host", default=None, help="default: $HOST, else 127.0.0.1 (0.0.0.0: reachable from others)")
+    parser.add_argument("--port", type=int, default=None, help="default: $GRADIO_SERVER_PORT, else $PORT, else 7860")
+    parser.add_argument(
+        "--host", default=None, help="default: $GRADIO_SERVER_NAME, else $HOST, else 127.0.0.1 (0.0.0.0: reachable)"
+    )
     parser.add_argument("--no-warm", action="store_true", help="load each model on its tab's first request")
     args = parser.parse_args(argv)
     launch(port=args.port, host=args.host, warm=not args.no_warm)
