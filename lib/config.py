@@ -31,6 +31,8 @@ class ConfigError(ValueError):
 
 def check_profile(name: str) -> str:
     """Return ``name`` if it is a known profile, else raise a ConfigError listing the valid ones."""
+    if name is None:  # a shared helper reached without the profile its entry point resolved
+        raise ConfigError("no profile given: the caller must pass the one its entry point resolved (active_profile)")
     if name not in PROFILES:
         raise ConfigError(
             f"unknown profile {name!r}: valid profiles are {', '.join(PROFILES)} (set {PROFILE_ENV} or pass --profile)"
@@ -39,7 +41,11 @@ def check_profile(name: str) -> str:
 
 
 def active_profile(name: str | None = None) -> str:
-    """The profile to use: ``name`` if given, else ``$COURSE_PROFILE``, else ``demo``."""
+    """The profile to use: ``name`` if given, else ``$COURSE_PROFILE``, else ``demo``.
+
+    Called only at the entry points (the command lines and the public functions a notebook calls,
+    listed in tests/test_profile_resolution.py), which pass the resolved name down: the shared layers
+    below them take the profile as a required argument and never read the environment."""
     if name is None:
         name = os.environ.get(PROFILE_ENV, "").strip() or DEFAULT_PROFILE
     return check_profile(name)
@@ -73,8 +79,15 @@ def tracks_with_section(section: str) -> list[str]:
 
 
 def load_config(track: str, profile: str | None = None, path: str | Path | None = None) -> dict[str, Any]:
-    """Options of ``track`` for one profile: ``{section: options}``, e.g. ``cfg["data"]["n_train"]``."""
-    profile = active_profile(profile)
+    """Options of ``track`` for one profile (None: the course's, :func:`active_profile`):
+    ``{section: options}``, e.g. ``cfg["data"]["n_train"]``. A notebook's entry point; code below the
+    entry points calls :func:`profile_config` with the profile it was given."""
+    return profile_config(track, active_profile(profile), path)
+
+
+def profile_config(track: str, profile: str, path: str | Path | None = None) -> dict[str, Any]:
+    """:func:`load_config` for a profile already resolved (a ConfigError for None or an unknown name)."""
+    profile = check_profile(profile)
     raw = load_track_file(track, path)
     cfg = {section: copy.deepcopy(per_profile[profile]) for section, per_profile in raw.items()}
     cfg["profile"] = profile
@@ -130,14 +143,14 @@ def checked_section(
     track: str,
     section: str,
     keys: set[str],
-    profile: str | None = None,
+    profile: str,
     overrides: dict | None = None,
     defaults: dict | None = None,
 ) -> tuple[dict, str]:
     """A copy of ``section`` of ``lib/configs/<track>.yaml`` for ``profile`` with ``overrides``,
     every key known and none missing (ConfigError naming them); and where it came from.
     ``defaults``: optional keys and their values when neither the section nor ``overrides`` sets them."""
-    options = {**(defaults or {}), **load_config(track, profile)[section], **(overrides or {})}
+    options = {**(defaults or {}), **profile_config(track, profile)[section], **(overrides or {})}
     where = f"lib/configs/{track}.yaml {section}"
     check_keys(options, set(keys) | set(defaults or {}), where)
     missing = sorted(set(keys) - set(options))

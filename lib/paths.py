@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .config import DEFAULT_PROFILE, active_profile
+from .config import DEFAULT_PROFILE, active_profile, check_profile
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("COURSE_DATA_DIR") or REPO_ROOT / "data")
@@ -38,15 +38,17 @@ def shipped_only() -> bool:
     return os.environ.get(SHIPPED_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def generated_data_root(track: str, profile: str | None = None) -> Path:
-    """Folder of the generated sample data of ``track`` for ``profile``."""
-    profile = active_profile(profile)
+def generated_data_root(track: str, profile: str) -> Path:
+    """Folder of the generated sample data of ``track`` for ``profile`` (required: a ConfigError for None)."""
+    profile = check_profile(profile)
     suffix = "" if profile == DEFAULT_PROFILE else f"-{profile}"
     return DATA_DIR / f"{track}{suffix}"
 
 
 def data_root(track: str, profile: str | None = None) -> Path:
-    """The data a notebook should read: ``$COURSE_DATA`` if set, else the generated sample data."""
+    """The data a notebook should read: ``$COURSE_DATA`` if set, else the generated sample data of
+    ``profile`` (None: the course's; a notebook's entry point)."""
+    profile = active_profile(profile)
     real = os.environ.get(DATA_ENV, "").strip()
     if real:
         return Path(real).expanduser()

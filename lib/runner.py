@@ -193,7 +193,8 @@ def failing_cell(nb) -> tuple[int, str]:
     return 0, "unknown cell"
 
 
-def run_notebook(path: Path, run_dir: Path, timeout: int | None) -> dict:
+def run_notebook(path: Path, run_dir: Path, timeout: int | None, profile: str) -> dict:
+    """Execute one notebook under ``profile`` (resolved once by :func:`main`, which also exports it to the kernel)."""
     nb = nbformat.read(path, as_version=4)
     os.environ[RUN_DIR_ENV] = str(run_dir)
     os.environ[NOTEBOOK_ENV] = path.stem
@@ -215,7 +216,7 @@ def run_notebook(path: Path, run_dir: Path, timeout: int | None) -> dict:
         except Exception as exc:  # noqa: BLE001 -- kernel died, timeout
             status, detail = "FAILED", f"{type(exc).__name__}: {exc}"[:300] + f" (kernel output: {log_path})"
     seconds = time.perf_counter() - start
-    stamp(nb, path, active_profile(), status)
+    stamp(nb, path, profile, status)
     out = run_dir / path.name
     tmp = out.with_suffix(".tmp")
     nbformat.write(nb, tmp)
@@ -271,7 +272,7 @@ def main(argv=None) -> int:
     rows = []
     for path in find_notebooks(args.names):
         print(f"[{profile}] running {path.name} ...", flush=True)
-        row = run_notebook(path, args.out, args.timeout)
+        row = run_notebook(path, args.out, args.timeout, profile)
         rows.append(row)
         print(f"    {row['status']} in {row['seconds']:.0f} s {row['detail']}", flush=True)
     table = format_table(rows)

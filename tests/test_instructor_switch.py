@@ -30,7 +30,7 @@ def test_switch_on_loads_the_shipped_model_and_trains_nothing(own_run, monkeypat
 @pytest.mark.parametrize("value", ["", "0", "no"])
 def test_switch_off_keeps_the_learners_own_run_first(own_run, monkeypatch, value):
     monkeypatch.setenv("COURSE_SHIPPED", value)
-    assert own_run.find_checkpoint("smoke") == own_run.run_dir() / "best.pdparams"
+    assert own_run.find_checkpoint("smoke") == own_run.run_dir("smoke") / "best.pdparams"
 
 
 def test_switch_on_reuses_the_shipped_scores_only_on_the_generated_demo_data(monkeypatch, tmp_path):

@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..config import PROFILES, ConfigError
+from ..config import PROFILES, ConfigError, active_profile
 from ..tracks import get_track, track_names
 from .pairs import DataError
 
@@ -56,11 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     chk.add_argument("--track", required=True, choices=track_names(), help="whose data check to run")
     args = parser.parse_args(argv)
+    profile = active_profile(getattr(args, "profile", None))  # once, here; `check` has no --profile
     try:
         if args.command == "check":
             track = get_track(args.track)
             try:
-                lines = track.check_data(args.root or track.data_root())
+                lines = track.check_data(args.root or track.data_root(profile))
             except DataError as exc:
                 print(exc, file=sys.stderr)
                 return 1
@@ -71,10 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         if out is None:  # never $COURSE_DATA: do not write into a download
             from ..paths import generated_data_root
 
-            out = generated_data_root(track.data_track or track.name, args.profile)
-        root = track.generate_data(args.profile, out, seed=args.seed, force=args.force, workers=args.workers)
+            out = generated_data_root(track.data_track or track.name, profile)
+        root = track.generate_data(profile, out, seed=args.seed, force=args.force, workers=args.workers)
         if args.prepare:  # the data just written if --out was given, else $COURSE_DATA or the sample data
-            prepared = track.prepare(args.profile, source=root if args.out else None, force=args.force)
+            prepared = track.prepare(profile, source=root if args.out else None, force=args.force)
             print(prepared.summary() if hasattr(prepared, "summary") else prepared)
     except (DataError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -207,7 +207,7 @@ class SampleData:
 
 def ensure_dataset(
     data: SampleData,
-    profile: str | None = None,
+    profile: str,
     root=None,
     *,
     seed: int = 0,
@@ -215,7 +215,8 @@ def ensure_dataset(
     workers: int | None = None,
     options: dict | None = None,
 ) -> Path:
-    """Make sure ``data``'s sample set exists and return its root folder.
+    """Make sure ``data``'s sample set exists and return its root folder; ``profile`` is required
+    (the track's own ``ensure_dataset``, a notebook's entry point, resolves it).
 
     * ``root=None`` and ``$COURSE_DATA`` set: a real download, returned as is (nothing is
       generated; an error if the folder does not exist).
@@ -225,9 +226,9 @@ def ensure_dataset(
     * ``options`` overrides keys of the track's ``data`` options (e.g. tiny sizes for tests);
       ``workers`` defaults to the options' ``workers``, else the number of CPU cores.
     """
-    from ..config import active_profile
+    from ..config import check_profile
 
-    profile = active_profile(profile)
+    profile = check_profile(profile)
     root, real = data_root(data.track, profile, root, data.holds)
     if real:
         return root

@@ -57,7 +57,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..config import ConfigError, active_profile, check_keys, load_config
+from ..config import ConfigError, check_keys, check_profile, profile_config
 from ..paths import DATA_DIR, generated_data_root, shown_path
 from .analysis import DEFAULT_GRADIENT, GRADIENT_SCORES, collect_sizes, size_summary
 from .folders import MANIFEST, build_atomically, is_up_to_date, read_manifest, run_jobs
@@ -117,17 +117,16 @@ def check_options(options: dict) -> dict:
     return dict(options)
 
 
-def prepare_options(profile: str | None, track: str, **overrides) -> dict:
+def prepare_options(profile: str, track: str, **overrides) -> dict:
     """The ``prepare`` section of lib/configs/<track>.yaml for ``profile``, with ``overrides``."""
-    options = dict(load_config(track, profile)["prepare"])
+    options = dict(profile_config(track, profile)["prepare"])
     options.update(overrides)
     return check_options(options)
 
 
-def prepared_root(source: Path, profile: str | None, track: str, data_track: str | None = None) -> Path:
+def prepared_root(source: Path, profile: str, track: str, data_track: str | None = None) -> Path:
     """Where ``track``'s preparation of ``source`` goes (see the module docstring): named after the track
     alone when ``source`` is the generated pages of the profile that it reads (``data_track``'s, default its own)."""
-    profile = active_profile(profile)
     generated = generated_data_root(data_track or track, profile)
     base = DATA_DIR / f"{generated_data_root(track, profile).name}-prepared"
     if Path(source).resolve() == generated.resolve():
@@ -418,7 +417,7 @@ def _result_from_manifest(
 
 
 def prepare_patches(
-    profile: str | None = None,
+    profile: str,
     force: bool = False,
     *,
     source: Path | None = None,
@@ -431,15 +430,15 @@ def prepare_patches(
 
     ``track`` names the options file (the ``prepare`` section of lib/configs/<track>.yaml; every
     document track crops the same pages its own way), ``data_track`` the track whose generated pages
-    it reads (default ``track``; :func:`prepared_root`); ``profile`` selects the profile
-    (``$COURSE_PROFILE`` if None); ``overrides`` replace single options (e.g. ``grad_threshold=12``).
+    it reads (default ``track``; :func:`prepared_root`); ``profile`` selects the profile (required:
+    the caller's entry point resolved it); ``overrides`` replace single options (e.g. ``grad_threshold=12``).
     ``source`` is the competition-layout root (the track's :meth:`prepare` passes ``$COURSE_DATA`` if
     set, else the profile's sample pages, generated if missing), ``out`` the
     prepared folder (default: :func:`prepared_root`). Returns at once when ``out`` is up to date,
     unless ``force``.
     """
     start = time.perf_counter()
-    profile = active_profile(profile)
+    profile = check_profile(profile)
     options = prepare_options(profile, track, **overrides)
     if source is None:
         raise ValueError(

@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from lib.config import PROFILES
+from lib.config import PROFILES, active_profile
 from lib.export import DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS
 from lib.export.parity import parity_summary
 from lib.tracks import get_track, track_names
@@ -67,8 +67,9 @@ def main(argv=None) -> int:
     parser.add_argument("--no-onnx", action="store_true", help="Paddle inference model only")
     args = parser.parse_args(argv)
     track = get_track(args.track)
+    profile = active_profile(args.profile)  # once, here: the model looked for and the export's options
     try:
-        model = track.load_model(args.checkpoint, profile=args.profile)
+        model = track.load_model(args.checkpoint, profile=profile)
     except FileNotFoundError as error:  # no model of this profile: say how to train one, no traceback
         print(f"python -m lib.export: {error}", file=sys.stderr)
         return 2
@@ -76,7 +77,7 @@ def main(argv=None) -> int:
         "tile_pixels": args.tile_pixels,
         "overlap": args.overlap,
         "onnx": not args.no_onnx,
-        "profile": args.profile,
+        "profile": profile,
         **({"tiling": args.tiling} if args.tiling else {}),
     }
     if track.tlc:

@@ -31,8 +31,9 @@ def tlc_options(profile: str | None = None, track: str | None = None) -> dict:
     """The ``tlc`` section of lib/configs/<track>.yaml for ``profile`` ($COURSE_PROFILE, else demo):
     ``{"train_size": T, "factor": f}``, TLC's window being f x each pooled map's size at T x T.
     ``track`` None: the one track whose options have a ``tlc`` section (a ConfigError if not exactly one)."""
-    from ..config import ConfigError, checked_section, tracks_with_section
+    from ..config import ConfigError, active_profile, checked_section, tracks_with_section
 
+    profile = active_profile(profile)  # a notebook's entry point (tlc_options())
     if track is None:
         configured = tracks_with_section("tlc")
         if len(configured) != 1:
@@ -51,8 +52,9 @@ def submission_tiling(profile: str | None = None, track: str | None = None) -> s
     """How ``track``'s submission cuts a test image for ``profile`` ($COURSE_PROFILE, else demo): the
     ``tiling`` of its config's ``submission`` section, "overlap" when the track has none (or no
     track is named)."""
-    from ..config import CONFIG_DIR, ConfigError, checked_section, load_track_file
+    from ..config import CONFIG_DIR, ConfigError, active_profile, checked_section, load_track_file
 
+    profile = active_profile(profile)  # a notebook's entry point (submission_tiling(PROFILE, track))
     if not track or not (CONFIG_DIR / f"{track}.yaml").is_file() or "submission" not in load_track_file(track):
         return "overlap"
     options, where = checked_section(track, "submission", {"tiling"}, profile)

@@ -10,6 +10,12 @@ deployable model, restoring an image, the submission zip, its tab in the web app
 the track: ``python -m lib.data <track>``, ``python -m lib.train --config <track>``,
 ``python -m lib.export --track <track>``, ``make train TRACK=<track>`` and the notebooks.
 
+The profile: the public methods a notebook calls (:meth:`Track.config`, :meth:`Track.generate_data`,
+:meth:`Track.prepare`, :meth:`Track.trainer`, :meth:`Track.evaluate`, :meth:`Track.publish`,
+:meth:`Track.find_checkpoint`, :meth:`Track.load_model` ...) take ``profile=None`` for the course's
+and resolve it once at their top (lib.config.active_profile); the helpers below them (:meth:`run_dir`,
+:meth:`published_dir`, :meth:`predictions_dir`, :meth:`shipped_scores` ...) require it.
+
 The defaults here are the single-network image-to-image case (deblurring, denoising,
 retouching); a track overrides what differs.
 """
@@ -20,7 +26,7 @@ import copy
 from pathlib import Path
 
 from ..checkpoints import inference_weights, load_checkpoint, publish, read_options
-from ..config import PROFILES, ConfigError, active_profile, apply_settings, load_config
+from ..config import PROFILES, ConfigError, active_profile, apply_settings, check_profile, profile_config
 from ..paths import CHECKPOINT_DIR, PUBLISHED_DIR, RUNS_DIR, data_root
 from .deployment import Deployment
 
@@ -64,8 +70,8 @@ class Track:
 
     # ------------------------------------------------------------------ options
     def config(self, profile: str | None = None) -> dict:
-        """The track's options for ``profile``; a ConfigError if a section it needs is missing."""
-        cfg = load_config(self.name, profile, self.config_file)
+        """The track's options for ``profile`` (None: the course's); a ConfigError if a section it needs is missing."""
+        cfg = profile_config(self.name, active_profile(profile), self.config_file)
         if self.settings:
             cfg = apply_settings(cfg, self.settings, self.settable_sections)
         missing = [s for s in self.sections if s not in cfg]
@@ -106,12 +112,12 @@ class Track:
         loader = {"loader": cfg[self.loader_section]} if cfg.get(self.loader_section) else {}
         return {**cfg[self.train_section], "model": self.model_spec(cfg), **loader, **overrides}
 
-    def scaled_schedule(self, profile: str | None, factor: float) -> dict:
+    def scaled_schedule(self, profile: str, factor: float) -> dict:
         """Trainer overrides that run ``profile``'s schedule ``factor`` times longer
         (``--schedule-scale``), from this track's own training options."""
         from ..train.schedule import scale_schedule
 
-        return scale_schedule(self.train_options(self.config(profile)), factor)
+        return scale_schedule(self.train_options(self.config(check_profile(profile))), factor)
 
     # ------------------------------------------------------------------ data
     def data_root(self, profile: str | None = None) -> Path:
@@ -140,8 +146,8 @@ class Track:
         raise NotImplementedError(f"track {self.name!r} does not say what it trains on")
 
     # ------------------------------------------------------------------ training
-    def run_dir(self, profile: str | None = None) -> Path:
-        return RUNS_DIR / "train" / f"{self.name}-{active_profile(profile)}"
+    def run_dir(self, profile: str) -> Path:
+        return RUNS_DIR / "train" / f"{self.name}-{check_profile(profile)}"
 
     def trainer(self, profile: str | None = None, out_dir=None, prepared=None, quiet: bool | None = None, **overrides):
         """A Trainer for this track: options from the profile's ``model`` and ``train`` sections
@@ -170,18 +176,16 @@ class Track:
         raise NotImplementedError(f"track {self.name!r} has no evaluation")
 
     # ------------------------------------------------------------------ test boards without ground truth
-    def predictions_dir(self, profile: str | None = None, board: str = "test_A") -> Path:
+    def predictions_dir(self, profile: str, board: str = "test_A") -> Path:
         """Where a board without ground truth gets its restored images:
         ``runs/predict/<track>-<profile>/<board>/`` (``evaluate(..., out=DIR)`` chooses another)."""
-        return RUNS_DIR / "predict" / f"{self.name}-{active_profile(profile)}" / board
+        return RUNS_DIR / "predict" / f"{self.name}-{check_profile(profile)}" / board
 
     def test_inputs(self, root, board: str = "test_A") -> Path:
         """The folder of a test board's input images (what the competition's ``predict.py`` is given)."""
         return Path(root) / board
 
-    def predict_board(
-        self, model, inputs, profile: str | None = None, board: str = "test_A", out=None, **predict_options
-    ) -> dict:
+    def predict_board(self, model, inputs, profile: str, board: str = "test_A", out=None, **predict_options) -> dict:
         """A test board without ground truth: :meth:`predict` its ``inputs`` folder into ``out``
         (default :meth:`predictions_dir`; ``predict_options`` go to :meth:`predict`), say so in one
         line, and return what ``evaluate`` records instead of metrics."""
@@ -210,7 +214,7 @@ class Track:
         """Score the run's best model (its last one with the train option ``publish: last``) with
         :meth:`evaluate` and copy it, its options, log and metrics (with the ``command`` that trained
         it) to ``dest`` (default :meth:`published_dir`)."""
-        profile = active_profile(profile)
+        profile = active_profile(profile)  # a notebook's entry point
         model = self.load_model(trainer.publish_path)
         metrics = {
             "track": self.name,
@@ -249,7 +253,7 @@ class Track:
     def shipped_dir(self) -> Path:
         return CHECKPOINT_DIR / f"{self.name}_{self.model_name}_demo"
 
-    def shipped_scores(self, profile: str | None = None) -> dict | None:
+    def shipped_scores(self, profile: str) -> dict | None:
         """Under the instructor's switch (demo profile, generated data), the shipped model's recorded
         scores: its ``metrics.json``, written by the command that published it on the same generated
         data, so a notebook need not score it again (SDWNet's OCR: ~9 minutes). None otherwise (switch
@@ -261,7 +265,7 @@ class Track:
         recorded = self.shipped_dir / "metrics.json"
         if (
             not shipped_only()
-            or active_profile(profile) != "demo"
+            or check_profile(profile) != "demo"
             or not recorded.is_file()
             or data_root(self.name, profile) != generated_data_root(self.name, profile)
         ):
@@ -274,11 +278,11 @@ class Track:
         shipped = Path(checkpoint).resolve().is_relative_to(self.shipped_dir.resolve())
         return "随课程发布的模型" if shipped else "你的模型"
 
-    def published_dir(self, profile: str | None = None) -> Path:
+    def published_dir(self, profile: str) -> Path:
         """Where ``--publish`` (``make train``) puts a learner's model of a profile:
         ``runs/published/<track>_<model>_<profile>/``, beside the runs and never over the shipped model
         (``checkpoints/``, rebuilt only by ``--ship``, ``make ship``)."""
-        return PUBLISHED_DIR / f"{self.name}_{self.model_name}_{active_profile(profile)}"
+        return PUBLISHED_DIR / f"{self.name}_{self.model_name}_{check_profile(profile)}"
 
     def find_checkpoint(self, profile: str | None = None) -> Path:
         """The learner's best checkpoint of this profile, else its published model. Only the demo
@@ -288,7 +292,7 @@ class Track:
         """
         from ..paths import shipped_only
 
-        profile = active_profile(profile)
+        profile = active_profile(profile)  # a notebook's entry point
         if shipped_only() and (self.shipped_dir / "model.pdparams").is_file():  # the instructor's switch
             return self.shipped_dir / "model.pdparams"
         own, published = self.run_dir(profile) / "best.pdparams", self.published_dir(profile) / "model.pdparams"
@@ -314,7 +318,7 @@ class Track:
         from ..train.registry import build_model
         from ..train.tasks import get_task
 
-        path = Path(path) if path else self.find_checkpoint(profile)
+        path = Path(path) if path else self.find_checkpoint(profile)  # which resolves the profile
         state = load_checkpoint(path, track=self.name)
         options = read_options(path, state)
         specs = get_task(self.task).network_specs(options)

@@ -165,25 +165,27 @@ def prepare_once(track, profile: str, source=None, rank: int = 0, lock_dir=None)
         return track.prepare(profile, source=source)
 
 
-def default_nproc(track: str, profile: str | None = None) -> int:
+def default_nproc(track: str, profile: str) -> int:
     """The profile's number of training processes: ``launch: nproc`` of the track's options (1 if absent).
     Read through the track, whose options may live in another track's file (``deocclusion_seg``)."""
+    from ..config import check_profile
     from ..tracks import get_track
 
-    return int((get_track(track).config(profile).get("launch") or {}).get("nproc", 1))
+    return int((get_track(track).config(check_profile(profile)).get("launch") or {}).get("nproc", 1))
 
 
-def train_track(track: str, profile: str | None = None, nproc: int | None = None, extra: tuple = ()) -> Path:
+def train_track(track: str, profile: str, nproc: int | None = None, extra: tuple = ()) -> Path:
     """Train (or resume) the track's model in ``nproc`` processes (default :func:`default_nproc`)
     with a live progress bar; returns the run folder (``runs/train/<track>-<profile>``). A failed
     run raises RuntimeError; what was saved is kept and the next call resumes from it. With the
     instructor's switch ``COURSE_SHIPPED=1`` it trains nothing and returns the shipped model's
-    folder (``checkpoints/<track>_<model>_demo``, with its ``log.csv``)."""
-    from ..config import active_profile
+    folder (``checkpoints/<track>_<model>_demo``, with its ``log.csv``). ``profile`` is required: the
+    notebook names the one it runs."""
+    from ..config import check_profile
     from ..paths import SHIPPED_ENV, shipped_only, shown_path
     from ..tracks import get_track
 
-    profile = active_profile(profile)
+    profile = check_profile(profile)
     if shipped_only():
         shipped = get_track(track).shipped_dir
         print(f"{SHIPPED_ENV}=1：不训练，直接用随课程发布的模型 {shown_path(shipped)}（及其 log.csv 与 metrics.json）")

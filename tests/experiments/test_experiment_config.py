@@ -137,7 +137,8 @@ def test_an_options_file_generates_its_own_data_folder(tmp_path, monkeypatch):
     path = config.write_options("deblur/10_shake", tmp_path / "options.yaml")
     track = with_options_file(get_track("deblur"), path, "demo")
     out = track.generate_data("demo")
-    assert out.parent == tmp_path and out.name.startswith("deblur-") and out != paths.generated_data_root("deblur")
+    assert out.parent == tmp_path and out.name.startswith("deblur-")
+    assert out != paths.generated_data_root("deblur", "demo")
     assert calls[0][1]["options"]["train_shake_share"] == 0.3
     assert get_track("deblur").generate_data("demo") is None  # the product's track: its own folder, its own options
     assert calls[1][1]["options"] is None

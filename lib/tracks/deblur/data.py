@@ -31,7 +31,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from lib.config import ConfigError, checked_section
+from lib.config import ConfigError, active_profile, checked_section
 from lib.data import folders
 from lib.data.degrade import degrade
 from lib.data.folders import SampleData, build_atomically, run_jobs, write_files
@@ -56,7 +56,7 @@ LANDSCAPE_SHARE = 0.15
 SINGLE_PROCESS_PIXELS = 4_000_000  # below this many (square) page pixels one process is faster
 
 
-def data_options(profile: str | None = None, overrides: dict | None = None) -> dict:
+def data_options(profile: str, overrides: dict | None = None) -> dict:
     """The ``data`` section of ``lib/configs/deblur.yaml`` for ``profile``, with ``overrides``, checked."""
     defaults = {key: value for variant in PAGE_VARIANTS for key, value in variant.defaults.items()}
     opts, where = checked_section(TRACK, "data", DATA_KEYS, profile, overrides, defaults)
@@ -353,4 +353,4 @@ def ensure_dataset(profile: str | None = None, root: str | Path | None = None, *
     ``workers``, ``options``) with this track's generator. ``root`` defaults to ``data/deblur``
     for the demo profile; ``options`` overrides keys of the ``data`` section of
     ``lib/configs/deblur.yaml`` (e.g. tiny sizes for tests); the manifest also records the fonts."""
-    return folders.ensure_dataset(SAMPLE_DATA, profile, root, **keywords)
+    return folders.ensure_dataset(SAMPLE_DATA, active_profile(profile), root, **keywords)  # a notebook's entry point

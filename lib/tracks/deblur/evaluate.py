@@ -29,7 +29,7 @@ def which_model_zh(path, track=None) -> str:
     shown = shown_path(path)
     if path.parent == track.shipped_dir.resolve():
         return f"随课程发布的模型（`{shown}`）"
-    if path.parent.parent.name == "published" or path.parent == track.published_dir().resolve():
+    if path.parent.parent.name == "published":  # runs/published/<track>_<model>_<profile>/, any profile
         return f"你的模型（`{shown}`，由 `make train` 发布）"
     return f"你的模型（`{shown}`，你自己的训练）"
 

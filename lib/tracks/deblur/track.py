@@ -16,6 +16,7 @@ import json
 import os
 from pathlib import Path
 
+from lib.config import active_profile
 from lib.paths import DATA_ENV, generated_data_root
 from lib.tracks.base import Track
 
@@ -33,6 +34,7 @@ class BlurredPages:
         its own ``data`` section into a folder of its own, named after those options, never over the shipped set."""
         from .data import ensure_dataset
 
+        profile = active_profile(profile)
         options = None
         if self.config_file is not None:
             options = self.config(profile)["data"]
@@ -62,6 +64,7 @@ class BlurredPages:
         pages (made if missing); ``overrides`` replace single options (e.g. ``grad_threshold=12``)."""
         from lib.data.prepare import prepare_patches
 
+        profile = active_profile(profile)
         source = source if source is not None else self.generate_data(profile)
         return prepare_patches(profile, force, source=source, track=self.name, **overrides)
 
@@ -113,6 +116,7 @@ class DeblurTrack(BlurredPages, Track):
         from . import baselines
         from .evaluate import compare_methods, load_pairs, readability, readability_summary
 
+        profile = active_profile(profile)
         root = Path(data or data_root(self.name, profile))
         if not has_ground_truth(root / "test_A"):
             return self.predict_board(model, self.test_inputs(root), profile, "test_A", out)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lib.config import active_profile, check_profile
 from lib.tracks.base import Track
 
 # deployable, export_for_inference and infer_image: notebook 07 and the tests import them from here
@@ -81,7 +82,7 @@ class DenoiseTrack(Track):
     def prepare(self, profile=None, source=None, force=False):
         from .data import prepare_patches
 
-        return prepare_patches(profile, source=source, force=force)
+        return prepare_patches(active_profile(profile), source=source, force=force)  # a notebook's entry point
 
     def test_inputs(self, root, board="SIDD_patches/val") -> Path:
         """The noisy images of SIDD's validation blocks, ``SIDD_patches/val/input``."""
@@ -96,8 +97,8 @@ class DenoiseTrack(Track):
         val = [(f"val/{inp.name}", inp, gt) for inp, gt in prepared.pairs("val")]
         return TrainData(train=train, all=train + [(i, g) for _, i, g in val], val=val)
 
-    def trained_iso_range(self, profile=None) -> tuple[float, float]:
-        lo, hi = self.config(profile)["data"]["iso_range"]
+    def trained_iso_range(self, profile: str) -> tuple[float, float]:
+        lo, hi = self.config(check_profile(profile))["data"]["iso_range"]
         return float(lo), float(hi)
 
     # ------------------------------------------------------------------ evaluation
@@ -112,6 +113,7 @@ class DenoiseTrack(Track):
 
         from .data import GT_DIR, INPUT_DIR, SIDD_VAL, TEST_DATA, scene_iso, test_scenes
 
+        profile = active_profile(profile)
         root = Path(data or data_root(self.name, profile))
         board = root / SIDD_VAL
         if (

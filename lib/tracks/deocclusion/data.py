@@ -53,7 +53,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from lib.config import ConfigError, checked_section
+from lib.config import ConfigError, active_profile, checked_section
 from lib.data import folders, pages
 from lib.data.folders import SampleData, build_atomically, ensure_generated, run_jobs, write_files
 from lib.data.fonts import FontSet, discover_fonts
@@ -97,7 +97,7 @@ def training_splits(root) -> list[Path]:
     return sorted(found, key=lambda p: (len(p.name), p.name))
 
 
-def data_options(profile: str | None = None, overrides: dict | None = None) -> dict:
+def data_options(profile: str, overrides: dict | None = None) -> dict:
     """The ``data`` section of ``lib/configs/deocclusion.yaml`` for ``profile``, with ``overrides``, checked."""
     opts, where = checked_section(TRACK, "data", DATA_KEYS, profile, overrides)
     for key, low in (("long_side", 128), ("n_train", 1), ("n_val", 0), ("n_test", 0), ("variants", 1)):
@@ -276,7 +276,7 @@ def ensure_dataset(profile: str | None = None, root=None, **keywords) -> Path:
     set; else the generated set under ``root`` (default ``data/deocclusion[-profile]``), written
     unless its manifest already matches profile, seed, options and fonts
     (:func:`lib.data.folders.ensure_dataset`: keywords ``seed``, ``force``, ``workers``, ``options``)."""
-    return folders.ensure_dataset(SAMPLE_DATA, profile, root, **keywords)
+    return folders.ensure_dataset(SAMPLE_DATA, active_profile(profile), root, **keywords)  # a notebook's entry point
 
 
 # ---------------------------------------------------------------------------------------------- reading

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lib.config import CONFIG_DIR, active_profile
+from lib.config import CONFIG_DIR, check_profile
 from lib.paths import DATA_DIR
 from lib.tracks.base import Track
 
@@ -67,14 +67,15 @@ class DeocclusionTrack(Track):
 
         return check_root(root)
 
-    def prepared_dir(self, profile=None, source=None) -> Path:
+    def prepared_dir(self, profile: str, source=None) -> Path:
         from lib.paths import generated_data_root
 
+        profile = check_profile(profile)
         if source is not None:
             import hashlib
 
             tag = hashlib.sha256(str(Path(source).resolve()).encode()).hexdigest()[:8]
-            return DATA_DIR / f"deocclusion-{active_profile(profile)}-prepared-{tag}"
+            return DATA_DIR / f"deocclusion-{profile}-prepared-{tag}"
         return generated_data_root("deocclusion", profile).with_name(
             generated_data_root("deocclusion", profile).name + "-prepared"
         )
@@ -152,7 +153,7 @@ class DeocclusionTrack(Track):
         root = Path(data or self.data_root(cfg["profile"]))
         board = root / "test_A"
         if segmenter == "auto":
-            segmenter = self.segmenter(profile)
+            segmenter = self.segmenter(cfg["profile"])
         if board.is_dir():
             samples = list_samples(board)
             if any(s.gt is None for s in samples):

@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from lib.config import load_config
+from lib.config import active_profile, profile_config
 from lib.data import folders, pairs
 from lib.data.folders import SampleData, build_atomically, run_jobs
 from lib.data.pairs import DataError, check_each, read_image, split_folders
@@ -93,8 +93,8 @@ def source_face(name: str) -> tuple[np.ndarray, np.ndarray]:
     return rgb, skin_mask(rgb)
 
 
-def data_options(profile: str | None = None, overrides: dict | None = None) -> dict:
-    opts = {**load_config(TRACK, profile)["data"], **(overrides or {})}
+def data_options(profile: str, overrides: dict | None = None) -> dict:
+    opts = {**profile_config(TRACK, profile)["data"], **(overrides or {})}
     unknown = sorted(set(opts) - DATA_KEYS)
     if unknown:
         raise DataError(f"retouch data options: unknown keys {unknown}; known: {sorted(DATA_KEYS)}")
@@ -232,7 +232,7 @@ def ensure_dataset(profile: str | None = None, root=None, **keywords) -> Path:
     set; else the generated set under ``root`` (default ``data/retouch[-profile]``), written
     unless its manifest already matches profile, seed and options
     (:func:`lib.data.folders.ensure_dataset`: keywords ``seed``, ``force``, ``workers``, ``options``)."""
-    return folders.ensure_dataset(SAMPLE_DATA, profile, root, **keywords)
+    return folders.ensure_dataset(SAMPLE_DATA, active_profile(profile), root, **keywords)  # a notebook's entry point
 
 
 # ----------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lib.config import active_profile
 from lib.tracks.base import Track
 from lib.train.registry import register_loss
 
@@ -82,6 +83,7 @@ class RetouchTrack(Track):
 
         from .data import load_split
 
+        profile = active_profile(profile)  # a notebook's entry point (track.evaluation_sets())
         root = Path(data or self.data_root(profile))
         opts = self.config(profile)["evaluate"]
         board = root / "test_A" if (root / "test_A").is_dir() else root / "val"
@@ -102,6 +104,7 @@ class RetouchTrack(Track):
         from .data import GT_DIR, IMAGE_DIR
         from .evaluate import baseline_grids, compare_retouch, quality_checks
 
+        profile = active_profile(profile)
         board = Path(data or self.data_root(profile)) / "test_A"
         if board.is_dir() and not has_ground_truth(board, input_dir=IMAGE_DIR, gt_dir=GT_DIR):
             return self.predict_board(model, self.test_inputs(board.parent), profile, "test_A", out)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lib.config import active_profile, check_profile
 from lib.tracks import get_track
 from lib.tracks.base import Track
 
@@ -61,11 +62,12 @@ class SDWNetTrack(Track):
         ``overrides`` replace single options."""
         from lib.data.prepare import prepare_patches
 
+        profile = active_profile(profile)
         source = source if source is not None else self.generate_data(profile)
         return prepare_patches(profile, force, source=source, track=self.name, data_track=self.data_track, **overrides)
 
-    def crop_mode(self, profile=None) -> str:
-        mode = self.config(profile)["crops"].get("mode")
+    def crop_mode(self, profile: str) -> str:
+        mode = self.config(check_profile(profile))["crops"].get("mode")
         if mode not in CROP_MODES:
             raise ValueError(f"lib/configs/sdwnet.yaml crops.mode must be one of {CROP_MODES}, got {mode!r}")
         return mode
@@ -113,6 +115,7 @@ class SDWNetTrack(Track):
         from lib.evaluate.deconvolution import METHODS
         from lib.infer import predict_image
 
+        profile = active_profile(profile)
         root = Path(data or self.data_root(profile))
         if not has_ground_truth(root / "test_A"):
             return self.predict_board(model, self.test_inputs(root), profile, "test_A", out)

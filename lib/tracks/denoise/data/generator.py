@@ -11,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from lib.config import active_profile
 from lib.data import folders
 from lib.data.folders import SampleData, build_atomically, run_jobs, write_files
 
@@ -166,4 +167,4 @@ def ensure_dataset(profile: str | None = None, root=None, **keywords) -> Path:
     """The sample data's root, generated unless a matching manifest is there (``force`` regenerates).
     ``root=None`` with ``$COURSE_DATA`` set returns the real download as is
     (:func:`lib.data.folders.ensure_dataset`: keywords ``seed``, ``force``, ``workers``, ``options``)."""
-    return folders.ensure_dataset(SAMPLE_DATA, profile, root, **keywords)
+    return folders.ensure_dataset(SAMPLE_DATA, active_profile(profile), root, **keywords)  # a notebook's entry point

@@ -22,7 +22,7 @@ DATA_KEYS = {
 PREPARE_KEYS = {"ps", "num_patches", "val_patches", "val_scenes", "num_cores"}
 
 
-def data_options(profile: str | None = None, overrides: dict | None = None) -> dict:
+def data_options(profile: str, overrides: dict | None = None) -> dict:
     """The ``data`` section of lib/configs/denoise.yaml for ``profile`` (with ``overrides``), checked."""
     opts, where = checked_section(TRACK, "data", DATA_KEYS, profile, overrides)
     unknown = [p for p in list(opts["train_photos"]) + list(opts["test_photos"]) if p not in PHOTOS]
@@ -49,7 +49,7 @@ def data_options(profile: str | None = None, overrides: dict | None = None) -> d
     return opts
 
 
-def prepare_options(profile: str | None = None, overrides: dict | None = None) -> dict:
+def prepare_options(profile: str, overrides: dict | None = None) -> dict:
     """The ``prepare`` section (the solution's ``--ps --num_patches --num_cores`` and the validation hold-out)."""
     opts, where = checked_section(TRACK, "prepare", PREPARE_KEYS, profile, overrides)
     for key in PREPARE_KEYS:

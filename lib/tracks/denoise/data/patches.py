@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from lib.config import ConfigError, active_profile
+from lib.config import ConfigError, check_profile
 from lib.data.folders import (
     build_atomically,
     is_up_to_date,
@@ -33,9 +33,8 @@ from .sidd_blocks import GT_MAT, NOISY_MAT, find_validation_mats, write_block_pn
 PREPARE_VERSION = 1
 
 
-def prepared_root(source, profile: str | None = None) -> Path:
+def prepared_root(source, profile: str) -> Path:
     """``data/denoise[-<profile>]-prepared`` for the generated data, with a hash of the source path otherwise."""
-    profile = active_profile(profile)
     base = DATA_DIR / f"{generated_data_root(TRACK, profile).name}-prepared"
     if Path(source).resolve() == generated_data_root(TRACK, profile).resolve():
         return base
@@ -131,12 +130,13 @@ def source_fingerprint(pairs: list) -> str:
 
 
 def prepare_patches(
-    profile: str | None = None, source=None, force: bool = False, out=None, *, seed: int = 0, **overrides
+    profile: str, source=None, force: bool = False, out=None, *, seed: int = 0, **overrides
 ) -> PreparedPatches:
     """Cut the training and validation patches (see the module docstring) from ``source`` (default:
     ``$COURSE_DATA``, else the profile's sample data, generated if missing) into ``out`` (default
-    :func:`prepared_root`); returns at once when that is up to date, unless ``force``."""
-    profile = active_profile(profile)
+    :func:`prepared_root`); returns at once when that is up to date, unless ``force``. ``profile`` is
+    required: the track's :meth:`prepare` resolved it."""
+    profile = check_profile(profile)
     opts = prepare_options(profile, overrides)
     source = Path(source) if source is not None else ensure_dataset(profile)
     if not (source / SIDD_DATA).is_dir() and (source / PATCHES_DIR / "train" / INPUT_DIR).is_dir():
