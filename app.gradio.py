@@ -10,6 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # lib/ importable without `make setup`
 
 import lib.quiet  # noqa: E402 -- after the path above; first: quiets Paddle before anything imports it
+
 from lib.app.hosting import prepare_hosted  # noqa: E402 -- after the path above
 
 prepare_hosted()  # a bundle's vendor/ on the path; Paddle 3.x importable, else a Chinese message saying what to do

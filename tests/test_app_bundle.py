@@ -9,11 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import lib
+import pytest
+
 from lib.app import hosting
 from lib.app.bundle import MANIFEST, build_bundle, left_out
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PIN = re.compile(r"([A-Za-z0-9_.\-]+)==([^\s;]+)(\s*;\s*python_version == \"3\.1[12]\")?")

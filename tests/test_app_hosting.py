@@ -7,10 +7,9 @@ import sys
 import types
 from pathlib import Path
 
-import lib
-from lib.app import hosting
-
 import pytest
+
+from lib.app import hosting
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,9 +60,9 @@ def free_port():
 
 
 def test_launch_listens_where_the_environment_says(monkeypatch):
-    from lib.app import launch
-
     import gradio as gr
+
+    from lib.app import launch
 
     port = free_port()
     monkeypatch.setenv("GRADIO_SERVER_NAME", "127.0.0.1")

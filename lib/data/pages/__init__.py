@@ -24,7 +24,7 @@ from .job import PageJob
 from .photo import photo_field
 from .render import RED_HEAD, RenderedPage, render_page
 from .seals import apply_ink, rect_stamp_mask, stamp_mask
-from .strokes import change_stroke_weight
+from .stroke_weight import change_stroke_weight
 from .style import HEADING_COLORS, INK_COLORS, Style, choose_style
 
 __all__ = [

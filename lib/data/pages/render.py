@@ -16,7 +16,7 @@ from .blocks import block_chart, block_heading, block_list, block_paragraph, blo
 from .flow import Face, Flow, wrap
 from .photo import photo_field
 from .seals import apply_ink, rect_stamp_mask, stamp_mask
-from .strokes import change_stroke_weight
+from .stroke_weight import change_stroke_weight
 from .style import Style, choose_style
 
 RED_HEAD = (200, 30, 35)
