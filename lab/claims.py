@@ -71,6 +71,40 @@ def verdict_line_zh(claim: str, metric: str, difference: float, spread: float, s
     return f"{claim}（{METRIC_ZH.get(metric, metric)}）：差 {difference:+.3f}{unit}，随机种子间波动 {shown}：{state}"
 
 
+MEASURED_ZH = {"supports": "好于", "contradicts": "不如", "tie": "持平", "unknown": "无法判定"}
+
+
+def measured_verdict_zh(difference: float, spread: float, *, higher_is_better: bool = True) -> str:
+    """The verdict of a measurement "A - B" alone, not of anyone's claim: 好于 / 不如 when the difference is
+    larger than the run-to-run spread (A better / worse), 持平 when it is not, 无法判定 with one run per side
+    (``spread`` NaN: the spread is unknown)."""
+    if not math.isfinite(difference):
+        raise ValueError(f"measured_verdict_zh: the difference must be a finite number, got {difference!r}")
+    if math.isnan(spread):
+        return MEASURED_ZH["unknown"]
+    if abs(difference) <= spread:
+        return MEASURED_ZH["tie"]
+    return MEASURED_ZH["supports" if (difference > 0) == higher_is_better else "contradicts"]
+
+
+def claim_lines_zh(
+    quote: str, cited: str, a: str, b: str, metric: str, difference: float, spread: float
+) -> tuple[str, str]:
+    """A claim in two parts: what the write-up or the code says (``quote``, from ``cited``: a file, a line, a
+    section), then what was measured: ``a`` - ``b`` on ``metric`` (CER: lower is better) with the spread of the
+    random seeds and the verdict of that measurement (:func:`measured_verdict_zh`)."""
+    unit = " dB" if metric == "psnr" else ""
+    word = measured_verdict_zh(difference, spread, higher_is_better=metric != "cer")
+    shown = "未知（每边一次运行）" if math.isnan(spread) else f"±{spread:.3f}{unit}"
+    said = f"说法：“{quote}”（{cited}）"
+    verdict_sentence = {"持平": f"{a}与{b}持平", "无法判定": "无法判定"}.get(word, f"{a}{word}{b}")
+    measured = (
+        f"测得：{a} − {b} = {difference:+.3f}{unit}（{METRIC_ZH.get(metric, metric)}），随机种子间波动 {shown}"
+        f"：{verdict_sentence}"
+    )
+    return said, measured
+
+
 DIRECTION_ZH = {"better": "好于", "worse": "不如", "tie": "持平于"}
 
 

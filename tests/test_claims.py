@@ -58,3 +58,28 @@ def test_direction_word_follows_the_numbers():
     assert direction_zh(-0.11, tolerance=0.1) == "不如"
     with pytest.raises(ValueError, match="finite"):
         direction_zh(float("nan"))
+
+
+def test_the_measured_verdict_judges_the_measurement_not_the_claim():
+    from lab.claims import measured_verdict_zh
+
+    assert measured_verdict_zh(0.30, 0.10) == "好于"
+    assert measured_verdict_zh(-0.30, 0.10) == "不如"
+    assert measured_verdict_zh(-0.05, 0.10) == "持平"
+    assert measured_verdict_zh(0.30, math.nan) == "无法判定"
+    assert measured_verdict_zh(0.02, 0.01, higher_is_better=False) == "不如"  # CER went up
+    with pytest.raises(ValueError, match="finite"):
+        measured_verdict_zh(math.inf, 0.1)
+
+
+def test_a_claim_comes_in_two_parts_quote_then_measurement():
+    from lab.claims import claim_lines_zh
+
+    said, measured = claim_lines_zh("离线裁剪更好", "README.md", "离线", "在线", "psnr", -0.132, 0.062)
+    assert said == "说法：“离线裁剪更好”（README.md）"
+    assert "离线 − 在线 = -0.132 dB" in measured and "±0.062 dB" in measured
+    assert measured.endswith("：离线不如在线")
+    _, tied = claim_lines_zh("q", "c", "甲", "乙", "psnr", 0.05, 0.062)
+    assert tied.endswith("：甲与乙持平")
+    _, single = claim_lines_zh("q", "c", "甲", "乙", "psnr", 0.5, math.nan)
+    assert single.endswith("：无法判定") and "未知" in single

@@ -72,6 +72,32 @@ def test_printed_tables_have_chinese_headers(path):
 
 
 # an absolute path into a checkout: "/<anything>/data/...", ".../runs/...", ".../checkpoints/..." and the like; not
+# A progress bar's text as a code host shows it: the widget's fallback line frozen at its first state, or any bar
+# line short of 100 % (a finished bar leaves "100%|...| n/n").
+UNFINISHED_BAR = re.compile(r"(?<![\d.])(?!100%)\d{1,3}%\|")
+MACHINE_PATH = re.compile(r"(?<![\w.])/(?:tmp|root|work|home/(?!aistudio/))[\w./-]*")
+
+
+def test_the_bar_and_path_finders():
+    assert UNFINISHED_BAR.search("  0%|          | 0/34 [00:00<?, ?it/s]") and UNFINISHED_BAR.search("训练 45%|####5")
+    assert not UNFINISHED_BAR.search("训练 100%|##########| 34/34 [00:12<00:00]") and not UNFINISHED_BAR.search(
+        "提升 12.5%"
+    )
+    assert MACHINE_PATH.search("写入 /tmp/tmpab12/submission.zip") and MACHINE_PATH.search("见 /root/.cache/x")
+    assert not MACHINE_PATH.search("COURSE_DATA=/home/aistudio/data/data12345") and not MACHINE_PATH.search(
+        "runs/app/x"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_outputs_read_cleanly_on_a_code_host(path):
+    texts = list(outputs(stored(path), "text"))
+    bars = [m.group(0) for t in texts for line in t.splitlines() if (m := UNFINISHED_BAR.search(line))]
+    paths = [m.group(0) for t in texts if (m := MACHINE_PATH.search(t))]
+    assert not bars, f"{path.name}: progress bars stored unfinished: {bars[:3]}"
+    assert not paths, f"{path.name}: machine paths in stored outputs: {paths[:3]}"
+
+
 # /home/aistudio/, the example AI Studio path the notebooks give for $COURSE_DATA
 CHECKOUT_PATH = re.compile(r"(?<![\w.])(?!/home/aistudio/)/(?:[\w.-]+/)+?(?:data|runs|checkpoints|dist|notebooks|lib)/")
 
