@@ -35,6 +35,16 @@ SPLIT_LABELS_ZH = {
 }
 
 
+# The study's checks on heldout that are not candidates (lab.tracks.deblur.candidates leaves them out), by what
+# notebook 10 calls them -> the bench's method names: two seed ensembles (the seeds' restored pages averaged pixel by
+# pixel) and a model whose training pages used heldout's own fonts.
+DIAGNOSTICS_ZH = {
+    "附带做法，随机种子 0 与 2 的集成": "recipe_ens2_x4 + TLC",
+    "抖动副本 + 笔画粗细，随机种子 0、1、2 的集成": "copies_stroke_ens3_x4 + TLC",
+    "训练页用 heldout 的字体（诊断）": "heldout_fonts_x4 + TLC",
+}
+
+
 def paired_cer_difference(cer_a, cer_b, *, confidence: float = 0.95, resamples: int = 10000, seed: int = 0) -> dict:
     """How much more (> 0) or less (< 0) method A's pages read wrong than method B's, the same pages:
     the mean per-page CER difference A - B with its percentile bootstrap interval over pages
