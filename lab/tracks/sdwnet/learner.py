@@ -176,7 +176,7 @@ def main(argv=None) -> int:
     from lib.tracks import get_track
 
     track = get_track("sdwnet")
-    run_dir = args.run_dir or RUNS_DIR / "experiments" / f"{args.name}-s{args.seed}" / "train"
+    run_dir = (args.run_dir or RUNS_DIR / "experiments" / f"{args.name}-s{args.seed}" / "train").resolve()
     model = load(run_dir)
     test = load_pairs(track.data_root(args.profile) / "test_A")
     val = load_pairs(list_pairs(track.prepare(args.profile).val_dir))
