@@ -412,3 +412,20 @@ def plot_measured(verdicts: list[dict], variants, ax=None, metric: str = "psnr")
         fontsize=8,
     )
     return ax
+
+
+def page_line_zh(a, b, a_name: str, b_name: str, metric: str = "psnr") -> str:
+    """One model's comparison A - B page by page, the line that follows a claim measured with one run per side
+    (whose spread over random seeds is unknown): the mean per-page difference with its 95 % paired bootstrap
+    interval over pages (:func:`lab.tracks.deblur.readings.paired_cer_difference`, which resamples any per-page
+    measure) and on how many pages A is higher / lower. It says how sure these pages are for this model, not
+    whether another training run would agree."""
+    from lab.tracks.deblur.readings import paired_cer_difference
+
+    d = paired_cer_difference(a, b)
+    unit = " dB" if metric == "psnr" else ""
+    return (
+        f"同一个模型逐页看（{d['pages']} 页）：{a_name} − {b_name} 平均 {d['mean_difference']:+.3f}{unit}"
+        f"（95% 区间 {d['low']:+.3f}, {d['high']:+.3f}），"
+        f"{a_name}更高 {d['worse_pages']} 页、更低 {d['better_pages']} 页"
+    )
