@@ -33,10 +33,11 @@ def build_app():
     return build()
 
 
-def launch(demo=None, port: int | None = None, host: str | None = None, warm: bool = True, block: bool = True):
+def launch(demo=None, port: int | None = None, host: str | None = None, warm: bool = False, block: bool = True):
     """Serve the app: ``port`` (default ``$PORT``, else gradio's ``$GRADIO_SERVER_PORT`` or 7860) on
     ``host`` (default ``$HOST``, else gradio's ``$GRADIO_SERVER_NAME`` or 127.0.0.1); print the local
-    URL; load the models in the background (``warm``). Returns the Blocks."""
+    URL. Each tab loads its model on first use; ``warm`` loads them all in the background at start. Returns the
+    Blocks."""
     import logging
 
     from .ui import warm_up

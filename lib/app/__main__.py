@@ -12,9 +12,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.app", description="Serve the course's web app.")
     parser.add_argument("--port", type=int, default=None, help="default: $PORT, else 7860")
     parser.add_argument("--host", default=None, help="default: $HOST, else 127.0.0.1 (0.0.0.0: reachable from others)")
-    parser.add_argument("--no-warm", action="store_true", help="load each model on its tab's first request")
+    parser.add_argument("--warm", action="store_true", help="load every tab's model at start (default: on first use)")
     args = parser.parse_args(argv)
-    launch(port=args.port, host=args.host, warm=not args.no_warm)
+    launch(port=args.port, host=args.host, warm=args.warm)
     return 0
 
 
