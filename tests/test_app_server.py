@@ -242,7 +242,7 @@ def test_browser_restores_an_uploaded_blurred_page(app_url, browser, tmp_path):
     height, width = cv2.imread(str(page_file)).shape[:2]
     page.goto(app_url, wait_until="domcontentloaded")
     upload = page.locator("#deblur-file")
-    upload.locator("button").last.click()  # the tab starts with its example; clear it, upload our own page
+    upload.get_by_role("button", name="清除").click()  # the tab starts with its example; upload our own page
     upload.locator("input[type=file]").set_input_files(str(page_file))
     expect(upload).to_contain_text("blurred_page", timeout=30_000)
     expect(page.locator("#deblur-status")).to_contain_text("已读入", timeout=30_000)

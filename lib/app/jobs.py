@@ -23,7 +23,12 @@ from lib import image_views as views
 
 import numpy as np
 
+from ..infer import OnnxRunner
 from ..tracks.deployment import Deployment, cached
+
+# The app's process holds every tab's model: ONNX Runtime's arenas shrink back after each run instead of each
+# keeping its largest image's activations (lib.infer.runtimes.OnnxRunner.release_memory).
+OnnxRunner.release_memory = True
 
 
 def ocr_engine():
@@ -52,11 +57,15 @@ def read_text(image: np.ndarray) -> str:
         return f"文字识别失败：{why}。恢复的图像不受影响。"
 
 
+STALE_S = 15.0  # a waiting request that has not asked for its place this long was abandoned (its page closed)
+
+
 @dataclass
 class Ticket:
     estimate: float | None  # seconds the request should take (None: no recorded speed)
     number: int
     started: float | None = None  # when its work started
+    seen: float = field(default_factory=time.monotonic)  # when its request last asked for its place
 
 
 class RestoreQueue:
@@ -68,9 +77,19 @@ class RestoreQueue:
         self._cond = threading.Condition()
         self._numbers = itertools.count(1)
 
+    def _prune(self) -> None:
+        """Drop waiting tickets whose request stopped asking (a closed page whose handler gradio never resumes):
+        they would block the line. A started one leaves when its work ends."""
+        now = time.monotonic()
+        kept = [t for t in self._line if t.started is not None or now - t.seen < STALE_S]
+        if len(kept) != len(self._line):
+            self._line[:] = kept
+            self._cond.notify_all()
+
     def join(self, estimate: float | None) -> Ticket | None:
         """A place at the end of the line, or None when ``size`` requests already wait."""
         with self._cond:
+            self._prune()
             if len(self._line) > self.size:
                 return None
             ticket = Ticket(estimate, next(self._numbers))
@@ -99,9 +118,18 @@ class RestoreQueue:
         return total
 
     def wait_turn(self, ticket: Ticket, timeout: float) -> bool:
-        """True once ``ticket`` is first in line (waits at most ``timeout`` seconds)."""
+        """True once ``ticket`` is first in line (waits at most ``timeout`` seconds); its request is alive."""
         with self._cond:
+            ticket.seen = time.monotonic()
+            if ticket not in self._line:  # dropped as abandoned, yet it asks again: back at the end
+                self._line.append(ticket)
+            self._prune()
             return self._cond.wait_for(lambda: self._line and self._line[0] is ticket, timeout)
+
+    def start(self, ticket: Ticket) -> None:
+        """``ticket``'s work starts (it stays first in line until :meth:`leave`)."""
+        with self._cond:
+            ticket.started = time.monotonic()
 
     def leave(self, ticket: Ticket) -> None:
         with self._cond:

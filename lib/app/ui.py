@@ -71,7 +71,7 @@ def _estimate_zh(estimate: float | None, ocr: bool) -> str:
 
 
 def queue_status(place: int, ahead: float | None, estimate: float | None, ocr: bool) -> str:
-    wait = f"，约 {seconds_zh(ahead)} 后轮到你" if ahead is not None else ""
+    wait = f"，约 {seconds_zh(ahead)}后轮到你" if ahead is not None else ""
     mine = _estimate_zh(estimate, ocr)
     text = f"前面还有 {place} 张图{wait}" + (f"；你的图{mine}。" if mine else "。")
     return status_text(f"排队中（第 {place} 位）", text)
@@ -201,7 +201,7 @@ def handler(deployment: Deployment, queue: RestoreQueue | None = None):
         try:
             while not line.wait_turn(ticket, POLL_S):
                 yield only_status(queue_status(line.place(ticket), line.seconds_ahead(ticket), estimate, ocr))
-            ticket.started = time.monotonic()
+            line.start(ticket)
             job.start()
         finally:
             if not job.is_alive() and job.outcome is None and job.error is None:
