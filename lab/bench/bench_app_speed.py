@@ -190,6 +190,7 @@ def measure(args) -> dict:
 
     tabs = args.tabs or tab_names()
     folder = Path(tempfile.mkdtemp(prefix="bench_app_speed_"))
+    load_at_start = list(os.getloadavg())
 
     def child(*argv):
         result, code = run_child([__file__, *argv, "--folder", folder], folder / "child.log", ROOT)
@@ -232,7 +233,8 @@ def measure(args) -> dict:
             "side": args.side,
             "repeats": args.repeats,
             "threads": "all usable cores in both (lib.infer's default)",
-            "load_average_at_start": list(os.getloadavg()),
+            "load_average_at_start": load_at_start,
+            "load_average_at_end": list(os.getloadavg()),
             "rows": rows,
             "memory": memory,
         }
@@ -271,8 +273,8 @@ def main(argv=None) -> dict | None:
         how = (
             f"{record['command']} (commit {record['commit']}, {record['date']}): each tab's example enlarged to "
             f"{args.side} x {args.side} (bicubic) through the tab's handler and work in the app's own process, after "
-            "its first use, the better of two runs alternated with predict.py's; the model (the exported model, as "
-            "predict.py runs it), the classical method and one OCR read per megapixel (the slowest tab's); "
+            f"its first use, the best of {args.repeats} runs alternated with predict.py's; the model (the exported "
+            "model, as predict.py runs it), the classical method and one OCR read per megapixel (the slowest tab's); "
             "lab/bench/results/app_speed.json has predict.py beside it"
         )
         print(f"recorded: {record_timing(records, args.side, how=how)}")
