@@ -46,14 +46,16 @@ HEADLESS = {"opencv-python": "opencv-python-headless"}
 def probe(out: Path) -> None:
     """Build the app, restore every tab's example with its default options, and write the top-level modules
     imported (and the lib modules) to ``out`` as JSON. Run in a child process (:func:`measure`)."""
-    import lib  # noqa: F401 -- quiets Paddle's logging first, as the entry file does
-    from lib.app.ui import build_app, example_path, handlers
+    import lib.quiet  # noqa: F401 -- first: quiets Paddle before anything imports it, as the entry file does
+
+    from lib.app.ui import build_app, example_path, final, handlers, output_names
+    from lib.tracks import get_deployment
 
     build_app()
     shapes = {}
     for track, handle in handlers().items():
-        outputs = handle(str(example_path(track)))
-        shapes[track] = list(outputs[1].shape)
+        shown = dict(zip(output_names(get_deployment(track)), final(handle(str(example_path(track))))))
+        shapes[track] = list(shown["result"].shape)
     modules = sorted(sys.modules)
     tops = sorted({m.split(".")[0] for m in modules})
     record = {"top": tops, "lib": [m for m in modules if m.split(".")[0] == "lib"]}
