@@ -33,6 +33,27 @@ def test_a_folder_is_exported_once_per_checkpoint_and_settings(tmp_path):
     assert fresh2 and folder2 != folder and len(calls) == 2
 
 
+def test_a_shipped_copy_of_the_same_key_is_used_and_another_key_is_exported(tmp_path):
+    checkpoint = tmp_path / "model.pdparams"
+    checkpoint.write_bytes(b"one")
+    key = export_key({"model": checkpoint})
+    calls = []
+    shipped, _ = cached_export(tmp_path / "bundle", "toy", key, writer(calls))  # what a bundle carries
+    assert cached_export(tmp_path / "cache", "toy", key, writer(calls), shipped=[tmp_path / "bundle"]) == (
+        shipped,
+        False,
+    )
+    assert len(calls) == 1 and not (tmp_path / "cache").exists()
+    checkpoint.write_bytes(b"two")  # the learner's own model: not the shipped copy
+    folder, fresh = cached_export(
+        tmp_path / "cache", "toy", export_key({"model": checkpoint}), writer(calls), shipped=[tmp_path / "bundle"]
+    )
+    assert fresh and folder.parent == tmp_path / "cache" and len(calls) == 2
+    (shipped / EXPORT_RECORD).unlink()  # an incomplete copy is never used
+    folder, fresh = cached_export(tmp_path / "cache", "toy", key, writer(calls), shipped=[tmp_path / "bundle"])
+    assert fresh and folder.parent == tmp_path / "cache" and len(calls) == 3
+
+
 def test_a_failed_export_leaves_nothing_behind(tmp_path):
     checkpoint = tmp_path / "model.pdparams"
     checkpoint.write_bytes(b"one")

@@ -1,8 +1,9 @@
 """``app/requirements.txt``, the hosted app's pinned requirements, from what the app really imports:
 ``python -m lib.app.requirements`` (writes it; ``--check``: says whether it is up to date; each a minute or so).
 
-1. The probe, in a child process with no runs of its own (so the shipped models, as in a bundle): build the app,
-   restore each tab's example with the tab's default options, and list the top-level modules then imported.
+1. The probe, in a child process with no runs of its own (so the shipped models, as in a bundle) but the exported
+   models a bundle carries: build the app, restore each tab's example with the tab's default options, and list the
+   top-level modules then imported.
 2. The app's own needs: the distributions of those modules that the code the bundle carries (lib/, the entry
    file, the vendored packages of lib.app.bundle) imports by name. A module imported only by another package
    (IPython, which tqdm and gradio try if present) is that package's business: pip installs what it declares.
@@ -31,9 +32,11 @@ from .bundle import (
     REQUIREMENTS,
     VENDORED,
     canonical,
+    copy_exported,
     lib_files,
     parse_pins,
     read_pins,
+    shipped_exports,
     vendored_sources,
 )
 from .hosting import PADDLE_PIN
@@ -63,13 +66,25 @@ def probe(out: Path) -> None:
 
 
 def measure() -> dict:
-    """:func:`probe` in a child process of this interpreter, with an empty runs folder (the shipped models)."""
+    """:func:`probe` in a child process of this interpreter, with a runs folder of its own (so the shipped models)
+    holding the exported models as a bundle carries them (lib.app.bundle: ONNX files only), so the probe imports
+    what a hosted app imports; an export during the probe is an error (the bundle has no export chain)."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if k not in ("COURSE_PROFILE", "COURSE_SHIPPED")}
         env["COURSE_RUNS_DIR"] = str(Path(tmp) / "runs")
+        exported = Path(tmp) / "runs" / "app" / "exported"  # lib.tracks.deployment.APP_EXPORTS in the child
+        for folder, files in shipped_exports().items():
+            copy_exported(folder, files, exported / folder.name)
+        before = sorted(p.name for p in exported.iterdir())
         out = Path(tmp) / "probe.json"
         command = [sys.executable, "-m", "lib.app.requirements", "--probe", str(out)]
         subprocess.run(command, cwd=REPO_ROOT, env=env, check=True)
+        after = sorted(p.name for p in exported.iterdir())
+        if after != before:
+            raise RuntimeError(
+                f"the app exported a model while probed ({sorted(set(after) - set(before))}): "
+                "a bundle carries every export its tabs ask for (Deployment.export_variants)"
+            )
         return json.loads(out.read_text(encoding="utf-8"))
 
 

@@ -5,6 +5,9 @@ exported again and an unchanged one never is.
 A folder is written under a temporary name and renamed into place when complete (with its ``export.json``
 last inside it): a reader never loads half an export, and two processes exporting the same key at once
 both end up using one complete folder. Folders of older checkpoints stay until removed by hand.
+
+Read-only folders of the same layout come first (``shipped``): the copies a bundle of the app carries, found by the
+same key, so a hosted app never needs the export chain for the shipped models.
 """
 
 from __future__ import annotations
@@ -37,9 +40,13 @@ def export_key(checkpoints, settings: dict | None = None) -> dict:
     return {"key": hashlib.sha256(text.encode()).hexdigest()[:16], "sources": sources, "settings": settings}
 
 
-def cached_export(root, name: str, key: dict, export) -> tuple[Path, bool]:
-    """The folder ``root/<name>-<key>``: ``export(folder)`` writes it the first time (into a temporary folder
-    renamed into place), later calls find it. Returns (folder, whether it was exported now)."""
+def cached_export(root, name: str, key: dict, export, shipped=()) -> tuple[Path, bool]:
+    """The folder ``<name>-<key>`` of the first of ``shipped`` (read-only folders) that holds it complete, else
+    ``root/<name>-<key>``: ``export(folder)`` writes it the first time (into a temporary folder renamed into place),
+    later calls find it. Returns (folder, whether it was exported now)."""
+    for ready in shipped:
+        if (Path(ready) / f"{name}-{key['key']}" / EXPORT_RECORD).is_file():
+            return Path(ready) / f"{name}-{key['key']}", False
     root = Path(root)
     folder = root / f"{name}-{key['key']}"
     if (folder / EXPORT_RECORD).is_file():

@@ -10,8 +10,8 @@ image-to-image case: the trained network (with TLC when the deployment says so) 
 The app's tab restores with the **exported** model, run by lib.infer's runners as the submission's
 ``predict.py`` runs it (ONNX Runtime on a CPU, else Paddle Inference): :meth:`Deployment.runner` exports what
 :meth:`Deployment.exportable` gives once into ``runs/app/exported/<name>-<key>/`` (lib.export.cache: keyed by the
-checkpoint's sha256 and the export settings, written atomically) and loads it on the tab's first use. Only a model
-without a checkpoint file (a test's toy) runs in dygraph.
+checkpoint's sha256 and the export settings, written atomically; a bundle's copies in ``app/exported/`` first) and
+loads it on the tab's first use. Only a model without a checkpoint file (a test's toy) runs in dygraph.
 
 The app shows a tab for every deployment with a ``title_zh``, in the order the course teaches the tracks, with
 the deployment's intro, model card (:meth:`Deployment.model_card_zh`: shipped or the learner's own, its training
@@ -38,6 +38,7 @@ from ..paths import CHECKPOINT_DIR, REPO_ROOT, RUNS_DIR
 EXAMPLES_DIR = REPO_ROOT / "app" / "examples"  # <track>.png: each tab's example image (python -m lib.app.examples)
 TIMING_RECORD = REPO_ROOT / "app" / "timing.json"  # each tab's measured seconds per megapixel
 APP_EXPORTS = RUNS_DIR / "app" / "exported"  # the app's exported models, one folder per checkpoint and settings
+SHIPPED_EXPORTS = REPO_ROOT / "app" / "exported"  # the same, as a bundle carries them (lib.app.bundle; not in git)
 # The app's limit is time: restoring is tiled (lib.infer), so memory grows with the output, not with the network's
 # activations, but a CPU takes seconds to minutes per megapixel and the app serves one image at a time. Each tab
 # takes what it restores (model, classical method, OCR) in about TIME_BUDGET_S seconds at its recorded speed;
@@ -247,6 +248,7 @@ class Deployment:
     classical: Classical | None = None  # the best classical method, shown beside the model
     card_metrics: tuple = (("psnr", "PSNR", "{:.2f} dB"),)  # (metrics.json key, label, format) the card shows
     network_names_zh: dict = {}  # a network's name in checkpoints() -> its Chinese name on the card
+    export_variants: tuple = ({},)  # each exported model the tab's controls can ask for (a bundle carries each)
     min_side: int = MIN_SIDE
     min_side_reason_zh: str = "更小的图看不出恢复效果"
     max_side: int = MAX_SIDE
@@ -354,11 +356,26 @@ class Deployment:
         runner.multiple = int(read_meta(folder).get("multiple", 16))
         return runner
 
-    def runner(self, profile: str | None = None, **variant):
-        """The tab's model as the submission runs it: exported once per checkpoint and settings into
-        :data:`APP_EXPORTS` (lib.export.cache), loaded once per process; its ``folder`` says where. A model
-        without a checkpoint file runs in dygraph."""
+    def exported(self, profile: str, key: dict | None = None, **variant) -> tuple[Path, bool]:
+        """The folder of the tab's model exported as the submission exports it, for ``key`` (lib.export.cache's
+        ``export_key`` of the profile's checkpoints and the export settings; computed if None): the copy a bundle
+        carries (:data:`SHIPPED_EXPORTS`), else :data:`APP_EXPORTS`'s, exported now if missing. Returns (folder,
+        whether it was exported now)."""
         from ..export.cache import cached_export, export_key
+
+        key = key or export_key(self.checkpoints(profile), self.export_settings(profile, **variant))
+        return cached_export(
+            APP_EXPORTS,
+            self.export_name(**variant),
+            key,
+            lambda tmp: self.export_for_app(tmp, profile, **variant),
+            shipped=[SHIPPED_EXPORTS],
+        )
+
+    def runner(self, profile: str | None = None, **variant):
+        """The tab's model as the submission runs it: :meth:`exported` (once per checkpoint and settings), loaded
+        once per process; its ``folder`` says where. A model without a checkpoint file runs in dygraph."""
+        from ..export.cache import export_key
 
         profile = active_profile(profile)
         sources = self.checkpoints(profile)
@@ -372,9 +389,7 @@ class Deployment:
         key = export_key(sources, self.export_settings(profile, **variant))
 
         def load():
-            folder, fresh = cached_export(
-                APP_EXPORTS, self.export_name(**variant), key, lambda tmp: self.export_for_app(tmp, profile, **variant)
-            )
+            folder, fresh = self.exported(profile, key, **variant)
             runner = self.load_exported(folder)
             runner.folder, runner.exported_now = folder, fresh
             return runner

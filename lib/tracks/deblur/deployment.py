@@ -49,6 +49,7 @@ class DeblurDeployment(Deployment):
     ocr = True
     classical = UNSHARP
     card_metrics = DOCUMENT_METRICS
+    export_variants = ({"tlc": True}, {"tlc": False})  # the TLC checkbox: each its own exported model
 
     def controls(self) -> tuple:
         from lib.infer import submission_tiling
