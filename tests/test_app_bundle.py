@@ -163,7 +163,7 @@ def test_app_requirements_pin_every_package_exactly_at_the_course_versions():
     for name, version in APP_PINS.items():
         if name != "opencv-python-headless":
             assert CONSTRAINTS.get(name) == version, f"app/requirements.txt: {name}=={version}, constraints.txt differs"
-    for needed in ("gradio", "numpy", "onnxruntime", "pillow", "pyyaml", "scipy", "scikit-learn", "shapely"):
+    for needed in ("gradio", "numpy", "onnxruntime", "pillow", "pyyaml", "scipy", "scikit-image", "shapely"):
         assert needed in APP_PINS
 
 
