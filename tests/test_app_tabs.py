@@ -113,6 +113,25 @@ def test_the_tab_runs_the_exported_model_as_the_submission_does(tmp_path):
     assert np.abs(dygraph.astype(int) - shown["result"].astype(int)).max() <= 1
 
 
+def test_without_the_onnx_tools_the_tab_exports_paddle_inference_and_runs_it(monkeypatch, tmp_path):
+    """A hosted app has no export chain: a model it exports itself (not one its bundle carries) is Paddle Inference
+    only, run by Paddle Inference, and restores as the ONNX export does."""
+    path, _ = small_example("denoise", tmp_path, side=48)
+    image = load_image(path).rgb
+    deployment = get_deployment("denoise")
+    with_onnx = deployment.runner()
+    expected = restore_array(with_onnx, image, multiple=with_onnx.multiple)
+    monkeypatch.setattr(deployments, "onnx_tools", lambda: False)
+    monkeypatch.setattr(deployments, "APP_EXPORTS", tmp_path / "exported")
+    monkeypatch.setattr(deployments, "_models", {})
+    runner = deployment.runner()
+    assert runner.folder.parent == tmp_path / "exported" and runner.exported_now
+    assert not (runner.folder / "model.onnx").exists() and (runner.folder / "model.pdiparams").is_file()
+    assert runner.backend == "paddle"
+    got = restore_array(runner, image, multiple=runner.multiple)
+    assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
+
+
 def test_the_tab_shows_the_ocr_of_input_and_both_results(monkeypatch, tmp_path):
     """The tab reads the input, the model's and the classical result with lib.ocr's engine (tests/test_ocr.py
     tests the engine; a stand-in here that names the image's mean grey level, as OCR takes ~10 s a page)."""

@@ -180,6 +180,14 @@ def restore_tiled(model, image, mode: str, progress=None, run=None):
     return restore_array(counted, image, grid, multiple=multiple), grid
 
 
+def onnx_tools() -> bool:
+    """Whether this environment converts to ONNX (paddle2onnx and onnx: the course's does; a hosted app's has no
+    export chain, so a model it exports itself, e.g. a learner's uploaded beside a bundle, is Paddle Inference only)."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("paddle2onnx", "onnx"))
+
+
 def runtime_text(runner) -> str:
     """How a runner runs, in Chinese: the runtime and the exported folder, or dygraph."""
     from ..infer import BACKEND_NAMES
@@ -322,8 +330,9 @@ class Deployment:
         return {"variant": variant} if variant else {}
 
     def export_for_app(self, folder, profile: str | None = None, **variant) -> dict:
-        """Export :meth:`exportable` into ``folder`` (Paddle Inference + ONNX, each checked against dygraph, as the
-        submission's export) with a ``model_meta.json`` (the padding multiple, TLC) that lib.infer reads."""
+        """Export :meth:`exportable` into ``folder`` (Paddle Inference + ONNX where :func:`onnx_tools`, each checked
+        against dygraph, as the submission's export) with a ``model_meta.json`` (the padding multiple, TLC) that
+        lib.infer reads."""
         from ..export import check_shape, export_model
         from ..export.parity import parity_fields
         from ..infer import MODEL_META, runner_multiple
@@ -334,7 +343,7 @@ class Deployment:
         layer.eval()
         settings = getattr(layer, "tlc", None) or {}
         check = check_shape(settings.get("train_size"), settings.get("factor"))
-        info = export_model(layer, folder, onnx=True, check=check)
+        info = export_model(layer, folder, onnx=onnx_tools(), check=check)
         source = getattr(model, "checkpoint_path", None)
         meta = {
             "format": 1,

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from lib.config import active_profile
-from lib.tracks.deployment import Classical, Deployment, Extra, Restored, forget, runtime_text
+from lib.tracks.deployment import Classical, Deployment, Extra, Restored, forget, onnx_tools, runtime_text
 
 
 def seg_input_size(segmenter, cfg: dict) -> tuple[int, int]:
@@ -149,6 +149,7 @@ class DeocclusionDeployment(Deployment):
             folder,
             seg_size=seg_input_size(segmenter, cfg),
             repair=cfg["repair"],
+            onnx=onnx_tools(),
         )
 
     def load_exported(self, folder):
