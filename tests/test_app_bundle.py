@@ -163,8 +163,8 @@ def test_app_requirements_pin_every_package_exactly_at_the_course_versions():
     for name, version in APP_PINS.items():
         if name != "opencv-python-headless":
             assert CONSTRAINTS.get(name) == version, f"app/requirements.txt: {name}=={version}, constraints.txt differs"
-    for needed in ("gradio", "numpy", "onnxruntime", "pillow", "pyyaml", "scipy", "scikit-image", "shapely"):
-        assert needed in APP_PINS
+    needed = {"gradio", "numpy", "onnxruntime", "pillow", "pyyaml", "scipy", "scikit-image", "pywavelets", "shapely"}
+    assert needed <= set(APP_PINS), needed - set(APP_PINS)
 
 
 def test_app_requirements_have_no_gui_opencv_no_paddle_no_vendored_package_and_no_dev_tool():

@@ -7,6 +7,8 @@
 2. The app's own needs: the distributions of those modules that the code the bundle carries (lib/, the entry
    file, the vendored packages of lib.app.bundle) imports by name. A module imported only by another package
    (IPython, which tqdm and gradio try if present) is that package's business: pip installs what it declares.
+   Except :data:`LAZY_NEEDS`: a module a package imports only inside the function that needs it, without
+   declaring it, and that the app's run does need (the probe must see it imported).
 3. Those and everything they declare (``Requires-Dist``, markers for Python 3.11 and 3.12), each pinned ``==`` to
    ``constraints.txt``, so the host needs no constraints file. Three substitutions: ``opencv-python-headless`` for
    ``opencv-python`` (the same build without the GUI, so without ``libGL``); no Paddle (the host's:
@@ -129,11 +131,18 @@ def carried_sources() -> list[Path]:
     return files
 
 
+# module -> why the app needs it although only another package imports it (and does not declare it)
+LAZY_NEEDS = {
+    "pywt": "scikit-image's estimate_sigma (the denoising tab's classical method) imports PyWavelets when called",
+}
+
+
 def own_needs(top_modules) -> set[str]:
     """The distributions (canonical names) of the measured ``top_modules`` that the carried code imports by
-    name, with the substitutions of the module doc."""
+    name, or that :data:`LAZY_NEEDS` names, with the substitutions of the module doc."""
     by_module = md.packages_distributions()
-    names = (imported_names(carried_sources()) & set(top_modules)) - {"lib"}  # lib: the bundle's own
+    named = imported_names(carried_sources()) | set(LAZY_NEEDS)
+    names = (named & set(top_modules)) - {"lib"}  # lib: the bundle's own
     dists = {canonical(d) for name in names for d in by_module.get(name, ())}
     dists = {HEADLESS.get(d, d) for d in dists}
     return dists - PADDLE - {canonical(d) for d in VENDORED}
