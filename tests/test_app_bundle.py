@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PIN = re.compile(r"([A-Za-z0-9_.\-]+)==([^\s;]+)(\s*;\s*python_version == \"3\.1[12]\")?")
 DEV_TOOLS = {
     "jupyterlab", "jupyter-server", "notebook", "ipykernel", "ipywidgets", "nbclient", "nbformat", "nbval", "pytest",
-    "ruff", "import-linter", "grimp", "playwright", "ipython",
+    "pytest-xdist", "execnet", "ruff", "import-linter", "grimp", "playwright", "ipython",
 }  # fmt: skip
 
 
