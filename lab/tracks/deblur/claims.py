@@ -189,6 +189,12 @@ def verdict_markdown(verdicts: list[dict], variants) -> str:
         "| 结论 | 数据 | 指标 | 冠军方案做法 | 去掉后 | 差 | 随机种子间波动 | 随机种子数 | 判定 |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    return _comparison_table(verdicts, variants, lines, lambda v: verdict_word_zh(v["variant"], v["verdict"]))
+
+
+def _comparison_table(verdicts: list[dict], variants, lines: list[str], word) -> str:
+    """The rows of ``variants`` (in their order, then split and metric) under the header ``lines``; ``word(v)`` fills
+    the last column."""
     order = list(variants)
     chosen = sorted(
         (v for v in verdicts if v["variant"] in order),
@@ -200,7 +206,7 @@ def verdict_markdown(verdicts: list[dict], variants) -> str:
         lines.append(
             f"| {CLAIMS_ZH[v['variant']]} | {SPLIT_ZH[v['split']]} | {METRIC_LABEL_ZH[v['metric']]} | "
             f"{fmt.format(v['ours'])} | {fmt.format(v['theirs'])} | {v['difference']:+.4f} | "
-            f"{spread_text(v['spread'])} | {seeds} | {verdict_word_zh(v['variant'], v['verdict'])} |"
+            f"{spread_text(v['spread'])} | {seeds} | {word(v)} |"
         )
     return "\n".join(lines)
 
@@ -385,20 +391,7 @@ def measured_markdown(verdicts: list[dict], variants) -> str:
         "| 这一步 | 数据 | 指标 | 做这一步 | 不做 | 差 | 随机种子间波动 | 随机种子数 | 测得 |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    order = list(variants)
-    chosen = sorted(
-        (v for v in verdicts if v["variant"] in order),
-        key=lambda v: (order.index(v["variant"]), SPLITS.index(v["split"]), METRIC_ORDER.index(v["metric"])),
-    )
-    for v in chosen:
-        fmt = {"psnr": "{:+.2f} dB", "ms_ssim": "{:.4f}"}.get(v["metric"], "{:.3f}")
-        seeds = f"{v['seeds'][0]}+{v['seeds'][1]}" if "seeds" in v else "?"
-        lines.append(
-            f"| {CLAIMS_ZH[v['variant']]} | {SPLIT_ZH[v['split']]} | {METRIC_LABEL_ZH[v['metric']]} | "
-            f"{fmt.format(v['ours'])} | {fmt.format(v['theirs'])} | {v['difference']:+.4f} | "
-            f"{spread_text(v['spread'])} | {seeds} | {measured_word_zh(v)} |"
-        )
-    return "\n".join(lines)
+    return _comparison_table(verdicts, variants, lines, measured_word_zh)
 
 
 def plot_measured(verdicts: list[dict], variants, ax=None, metric: str = "psnr"):
