@@ -273,10 +273,10 @@ class Track:
         return json.loads(recorded.read_text(encoding="utf-8"))
 
     def origin_zh(self, checkpoint) -> str:
-        """Whose model ``checkpoint`` is, for a notebook's labels: 随课程发布的模型 (under ``checkpoints/``)
+        """Whose model ``checkpoint`` is, for a notebook's labels: 附带模型 (under ``checkpoints/``)
         or 你的模型 (a run or a published model of the learner's)."""
         shipped = Path(checkpoint).resolve().is_relative_to(self.shipped_dir.resolve())
-        return "随课程发布的模型" if shipped else "你的模型"
+        return "附带模型" if shipped else "你的模型"
 
     def published_dir(self, profile: str) -> Path:
         """Where ``--publish`` (``make train``) puts a learner's model of a profile:

@@ -193,7 +193,7 @@ def main(argv=None) -> int:
         dest = track.publish(
             trainer, profile, data=args.data, command=command, dest=track.shipped_dir if args.ship else None
         )
-        print(f"{'已作为随课程发布的模型写入' if args.ship else '已发布到'} {shown_path(dest)}")
+        print(f"{'已作为附带模型写入' if args.ship else '已发布到'} {shown_path(dest)}")
     return 0
 
 

@@ -201,7 +201,7 @@ def test_reading_table_bolds_the_best_cer_of_each_split_and_shows_the_width_rati
     for (split, method), value in cer.items():
         ocr.setdefault(method, {})[split] = {"cer": value}
     lines = reading_table_markdown({"by_split": by_split, "ocr": ocr}).splitlines()
-    assert lines[0] == "| 分组 | 模糊输入 | 随课程发布的模型 | 清晰原图 |" and len(lines) == 4
+    assert lines[0] == "| 分组 | 模糊输入 | 附带模型 | 清晰原图 |" and len(lines) == 4
     assert lines[2] == "| 训练字体 + 训练模糊减半 | **0.030** / ×2.00 | 0.050 / ×1.10 | 0.020 |"
     assert lines[3] == "| 未见字体 + 训练模糊 | 0.500 / ×2.00 | **0.300** / ×1.10 | 0.100 |"
 
@@ -209,5 +209,5 @@ def test_reading_table_bolds_the_best_cer_of_each_split_and_shows_the_width_rati
 def test_model_labels_name_a_claims_run_by_its_recipe_and_seed():
     assert model_label_zh("recipe-seed1") == "冠军方案损失（半长，随机种子 1）"
     assert model_label_zh("l1_only-seed0") == "三段都用 L1（半长，随机种子 0）"
-    assert model_label_zh("shipped") == "随课程发布的模型"
+    assert model_label_zh("shipped") == "附带模型"
     assert model_label_zh("other-seed0") == "other-seed0"  # an unknown recipe keeps its name

@@ -21,7 +21,7 @@ METHOD_LABELS_ZH = {
     "NAFNet": "NAFNet",
     "NAFNet + TLC": "NAFNet + TLC",
     "unsharp mask": "反锐化掩模",
-    "shipped": "随课程发布的模型",
+    "shipped": "附带模型",
 }
 SPLIT_LABELS_ZH = {
     "test_A": "test_A（训练字体）",

@@ -606,7 +606,7 @@ def model_origin_zh(track, path) -> str:
 
     shown = shown_path(path)
     if under(track.shipped_dir):
-        return f"随课程发布的模型（{shown}）"
+        return f"附带模型（{shown}）"
     if under(PUBLISHED_DIR):
         return f"你自己训练并发布的模型（{shown}，由 `make train TRACK={track.name}` 生成）"
     if under(RUNS_DIR / "notebook09"):

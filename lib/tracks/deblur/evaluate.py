@@ -28,7 +28,7 @@ def which_model_zh(path, track=None) -> str:
     path = Path(path).resolve()
     shown = shown_path(path)
     if path.parent == track.shipped_dir.resolve():
-        return f"随课程发布的模型（`{shown}`）"
+        return f"附带模型（`{shown}`）"
     if path.parent.parent.name == "published":  # runs/published/<track>_<model>_<profile>/, any profile
         return f"你的模型（`{shown}`，由 `make train` 发布）"
     return f"你的模型（`{shown}`，你自己的训练）"

@@ -37,7 +37,7 @@ def test_which_model_names_the_shipped_the_published_and_the_own_run(tmp_path):
     from lib.tracks.deblur.evaluate import which_model_zh
 
     track = get_track("deblur")
-    assert which_model_zh(track.shipped_dir / "model.pdparams").startswith("随课程发布的模型")
+    assert which_model_zh(track.shipped_dir / "model.pdparams").startswith("附带模型")
     assert "make train" in which_model_zh(track.published_dir("demo") / "model.pdparams")
     assert which_model_zh(track.run_dir("demo") / "best.pdparams").startswith("你的模型")
     assert "你自己的训练" in which_model_zh(tmp_path / "best.pdparams")

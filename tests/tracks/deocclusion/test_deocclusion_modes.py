@@ -129,7 +129,7 @@ def test_model_origin_names_the_shipped_and_the_learners_models():
     from lib.tracks import get_track
 
     track = get_track("deocclusion")
-    assert lab.model_origin_zh(track, track.shipped_dir / "model.pdparams").startswith("随课程发布的模型（checkpoints/")
+    assert lab.model_origin_zh(track, track.shipped_dir / "model.pdparams").startswith("附带模型（checkpoints/")
     assert lab.model_origin_zh(track, PUBLISHED_DIR / "deocclusion_deepfillv2_demo" / "model.pdparams").startswith(
         "你自己训练并发布的模型（runs/published/"
     )
