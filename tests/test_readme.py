@@ -136,3 +136,31 @@ def test_no_commit_hash_and_no_retired_model_name(path):
     dates = re.findall(r"\b20\d\d-\d\d-\d\d\b", text)
     assert not hashes and not dates, f"{path.name}: {hashes + dates}"
     assert not re.search("演示模型|随课程发布的模型", text), f"{path.name}: the shipped model is 附带模型"
+
+
+APP_TABS = ("deblur", "sdwnet", "denoise", "retouch", "deocclusion")  # the order of both tables
+
+
+def app_speed_rows(path) -> list[tuple[str, str]]:
+    """The (seconds / megapixel, largest image) cells of the README's table of the app's speeds."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(
+        i for i, line in enumerate(lines) if re.match(r"\| (标签页|tab) \| (秒 / 百万像素|seconds / megapixel)", line)
+    )
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows.append((cells[1], cells[2].split()[0]))
+    return rows
+
+
+@pytest.mark.parametrize("path", [README, README_EN], ids=lambda p: p.name)
+def test_the_app_speed_table_is_the_recorded_one(path):
+    from lib.tracks import get_deployment
+
+    expected = [
+        (f"{get_deployment(t).seconds_per_megapixel:g}", f"{get_deployment(t).max_pixels / 1e6:g}") for t in APP_TABS
+    ]
+    assert app_speed_rows(path) == expected, f"{path.name}: the app's table differs from app/timing.json"
