@@ -193,7 +193,7 @@ def train_track(track: str, profile: str, nproc: int | None = None, extra: tuple
     profile = check_profile(profile)
     if shipped_only():
         shipped = get_track(track).shipped_dir
-        print(f"{SHIPPED_ENV}=1：不训练，直接用随课程发布的模型 {shown_path(shipped)}（及其 log.csv 与 metrics.json）")
+        print(f"{SHIPPED_ENV}=1：不训练，直接用附带模型 {shown_path(shipped)}（及其 log.csv 与 metrics.json）")
         return shipped
     nproc = default_nproc(track, profile) if nproc is None else int(nproc)
     args = ["--config", track, "--profile", profile, *extra]
