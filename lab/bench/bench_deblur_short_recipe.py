@@ -2,7 +2,7 @@
 demo profile's processes, ``python -m lib.train``), their CPU time, and their PSNR against the blurred input and
 unsharp masking (the best classical method of the demo data) on test_A, the held-out fonts and the scans.
 
-    nice -n 5 .venv/bin/python lab/bench/bench_deblur_short_recipe.py --only deblur/20_short_x06
+    nice -n 5 .venv/bin/python lab/bench/bench_deblur_short_recipe.py --only deblur/21_short_x03_lr4e-3
     nice -n 5 .venv/bin/python lab/bench/bench_deblur_short_recipe.py --only demo --seed 1
     .venv/bin/python lab/bench/bench_deblur_short_recipe.py --table          # reads the record, trains nothing
 
