@@ -83,9 +83,14 @@ class _Follower:
 
 def relaunch(args: list[str], nproc: int, log_dir: Path | None = None, bar: bool = False) -> int:
     """Run ``python -m lib.train ARGS`` in ``nproc`` processes; follow rank 0's log; return the exit code."""
-    log_dir = Path(log_dir or tempfile.mkdtemp(prefix="train-launch-"))
+    from ..paths import RUNS_DIR, shown_path
+
+    if log_dir is None:  # beside the runs, so that the line below names it relative to the repository
+        (RUNS_DIR / "launch").mkdir(parents=True, exist_ok=True)
+        log_dir = tempfile.mkdtemp(prefix="train-launch-", dir=RUNS_DIR / "launch")
+    log_dir = Path(log_dir)
     cmd = launch_command(args, nproc, log_dir)
-    print(f"启动 {nproc} 个进程（日志在 {log_dir}）", flush=True)
+    print(f"启动 {nproc} 个进程（日志在 {shown_path(log_dir)}）", flush=True)
     follower, pending = _Follower(bar), ""
     with open(log_dir / "launcher.log", "w") as launcher_log:
         proc = subprocess.Popen(cmd, stdout=launcher_log, stderr=subprocess.STDOUT)

@@ -325,8 +325,11 @@ def trust_note_zh(data: dict, tie_zh: str = "无法判定") -> str:
     seeds = sorted({r["seed"] for r in runs})
     minutes = [r["train_minutes"] for r in runs]
     spreads = [v["spread"] for v in data["verdicts"] if v["metric"] == "psnr" and v["spread"] == v["spread"]]
+    # the demo plan the runs were a share of, from the recipe's run (the demo plan has changed since)
+    plan = max(r["iterations"] for r in runs if r["name"] == "recipe") / runs[0]["scale"]
     return (
-        f"每次训练 {iters[0]}–{iters[-1]} 次迭代（演示计划的 {runs[0]['scale']:.0%}，一个进程的 batch，"
+        f"每次训练 {iters[0]}–{iters[-1]} 次迭代（当时的演示计划约 {plan:,.0f} 次迭代的 "
+        f"{runs[0]['scale']:.0%}，一个进程的 batch，"
         f"各变体训练的像素数相同），{min(minutes):.0f}–{max(minutes):.0f} 分钟"
         f"（分钟数不代表速度）；随机种子 {'、'.join(map(str, seeds))}。"
         + (

@@ -64,6 +64,7 @@ def test_chinese_summaries_quote_the_verdict_numbers():
     assert "还没有测量" in claim_summary_zh(verdicts, "fixed_patch")
     note = trust_note_zh({"runs": runs, "verdicts": verdicts})
     assert "356–356 次迭代" in note and "25%" in note and "0.07 dB" in note
+    assert "当时的演示计划约 1,424 次迭代" in note  # the plan the runs were a share of: 356 / 0.25
     assert "判为“无法判定”" in note and "判为“持平”" in trust_note_zh(
         {"runs": runs, "verdicts": verdicts}, tie_zh="持平"
     )
