@@ -63,9 +63,15 @@ notebooks: setup
 
 test: setup lint test-lib test-notebooks
 
+# The tests and the notebooks run in $(WORKERS) processes (pytest-xdist; Paddle computes on one thread per process,
+# so one process per core): each test file and each notebook runs whole in one of them (--dist loadfile: a file's
+# module fixtures are built once, a notebook's cells run in order in one kernel). WORKERS=0 runs them in one process.
+WORKERS ?= 2
+XDIST := $(if $(filter-out 0,$(WORKERS)),-n $(WORKERS) --dist loadfile)
+
 # The quick tier for a contributor's edit-test loop: lint and the tests not marked slow (no notebooks).
 test-fast: setup lint
-	COURSE_PROFILE=smoke $(PY) -m pytest -q -m "not slow" tests
+	COURSE_PROFILE=smoke $(PY) -m pytest -q $(XDIST) -m "not slow" tests
 
 # ruff (pyproject.toml [tool.ruff]): lint, and formatting checked, never rewritten (`ruff format .` does that);
 # lint-imports: the architecture's import contracts (pyproject.toml [tool.importlinter]).
@@ -75,10 +81,10 @@ lint: setup
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 test-lib: setup
-	COURSE_PROFILE=smoke $(PY) -m pytest -q tests
+	COURSE_PROFILE=smoke $(PY) -m pytest -q $(XDIST) tests
 
 test-notebooks: setup
-	COURSE_PROFILE=smoke $(PY) -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
+	COURSE_PROFILE=smoke $(PY) -m pytest -q $(XDIST) --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
 
 # Every track's full profile end to end at full size on this CPU (not part of `make test`): full-size samples in
 # the real layout, 2 optimizer steps at the first and last stage, evaluate, export, predict.py; seconds per step,

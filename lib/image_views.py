@@ -44,16 +44,20 @@ def busiest_window(before: np.ndarray, after: np.ndarray, side: int) -> tuple[in
     return int(min(y, h - side)), int(min(x, w - side))
 
 
-def detail_zoom(before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int]]:
-    """Input and result cropped where they differ most, enlarged (nearest: the pixels as they are)
-    side by side with a white gap; returns it and (y, x, side) of the crop."""
+def detail_zoom(before: np.ndarray, after: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """Input and result cropped where they differ most (and ``others``, e.g. another method's result, at the
+    same place), enlarged (nearest: the pixels as they are) side by side with white gaps; returns it and
+    (y, x, side) of the crop."""
     h, w = before.shape[:2]
     side = max(16, min(h, w, max(64, min(h, w) // 6)))
     y, x = busiest_window(before, after, side)
-    crops = [img[y : y + side, x : x + side] for img in (before, after)]
+    crops = [img[y : y + side, x : x + side] for img in (before, after, *others)]
     big = [cv2.resize(c, (ZOOM_SIDE, ZOOM_SIDE), interpolation=cv2.INTER_NEAREST) for c in crops]
     gap = np.full((ZOOM_SIDE, 8, 3), 255, np.uint8)
-    return np.hstack([big[0], gap, big[1]]), (y, x, side)
+    parts = [big[0]]
+    for crop in big[1:]:
+        parts += [gap, crop]
+    return np.hstack(parts), (y, x, side)
 
 
 def draw_tiles(image: np.ndarray, grid: tuple[list, list], colour=(255, 0, 0)) -> np.ndarray:

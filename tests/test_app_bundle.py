@@ -9,16 +9,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lib.app import hosting
-from lib.app.bundle import MANIFEST, build_bundle, left_out
+from lib.app.bundle import EXPORTED, MANIFEST, build_bundle, left_out
+from lib.app.restore import tabs
+from lib.export.cache import EXPORT_RECORD
+from lib.tracks import deployment as deployments
+from lib.tracks import get_deployment
 
 ROOT = Path(__file__).resolve().parents[1]
 PIN = re.compile(r"([A-Za-z0-9_.\-]+)==([^\s;]+)(\s*;\s*python_version == \"3\.1[12]\")?")
 DEV_TOOLS = {
     "jupyterlab", "jupyter-server", "notebook", "ipykernel", "ipywidgets", "nbclient", "nbformat", "nbval", "pytest",
-    "ruff", "import-linter", "grimp", "playwright", "ipython",
+    "pytest-xdist", "execnet", "ruff", "import-linter", "grimp", "playwright", "ipython",
 }  # fmt: skip
 
 
@@ -69,6 +74,39 @@ def test_the_bundle_holds_the_entry_file_requirements_models_and_examples(bundle
         assert f"vendor/{package}/__init__.py" in files
     manifest = json.loads((bundle / MANIFEST).read_text())
     assert manifest["vendored"] == {d: CONSTRAINTS[d] for d in ("paddleseg", "rapidocr-onnxruntime")}
+
+
+def test_the_bundle_carries_each_tab_s_exported_models_as_onnx_only(bundle):
+    manifest = json.loads((bundle / MANIFEST).read_text())
+    folders = sorted((bundle / EXPORTED).iterdir())
+    assert sorted(manifest["exported"]) == [f.name for f in folders]
+    assert len(folders) == sum(len(d.export_variants) for d in tabs())  # deblur: TLC on and off
+    for folder in folders:
+        files = relative_files(folder)
+        assert EXPORT_RECORD in files and files == set(manifest["exported"][folder.name])
+        onnx = sorted(f for f in files if f.endswith(".onnx"))
+        assert onnx in (["model.onnx"], ["inpainter/model.onnx", "segmenter/model.onnx"]), files
+        assert not [f for f in files if f.endswith((".pdiparams", ".pdmodel")) or f.rpartition("/")[2] == "model.json"]
+
+
+def test_the_hosted_app_finds_the_bundle_s_exports_and_runs_them(bundle, monkeypatch, tmp_path):
+    """The key of the shipped checkpoints and the hosted app's settings names the bundle's folders: nothing is
+    exported, and ONNX Runtime restores with the copy."""
+    monkeypatch.setenv("COURSE_SHIPPED", "1")
+    monkeypatch.delenv("COURSE_PROFILE", raising=False)
+    monkeypatch.setattr(deployments, "SHIPPED_EXPORTS", bundle / EXPORTED)
+    monkeypatch.setattr(deployments, "APP_EXPORTS", tmp_path / "exported")
+    monkeypatch.setattr(deployments, "_models", {})
+    for deployment in tabs():
+        for variant in deployment.export_variants:
+            folder, fresh = deployment.exported("demo", **variant)
+            assert not fresh and folder.parent == bundle / EXPORTED, (deployment.name, variant)
+    assert not (tmp_path / "exported").exists()
+    runner = get_deployment("denoise").runner()
+    assert runner.backend == "onnx" and runner.folder.parent == bundle / EXPORTED
+    side = 2 * runner.multiple
+    image = np.random.default_rng(0).random((1, 3, side, 2 * side), dtype=np.float32)
+    assert runner(image).shape == image.shape
 
 
 def test_the_bundle_leaves_out_tests_notebooks_lab_data_and_the_command_lines(bundle):
@@ -125,8 +163,8 @@ def test_app_requirements_pin_every_package_exactly_at_the_course_versions():
     for name, version in APP_PINS.items():
         if name != "opencv-python-headless":
             assert CONSTRAINTS.get(name) == version, f"app/requirements.txt: {name}=={version}, constraints.txt differs"
-    for needed in ("gradio", "numpy", "onnxruntime", "pillow", "pyyaml", "scipy", "scikit-learn", "shapely"):
-        assert needed in APP_PINS
+    needed = {"gradio", "numpy", "onnxruntime", "pillow", "pyyaml", "scipy", "scikit-image", "pywavelets", "shapely"}
+    assert needed <= set(APP_PINS), needed - set(APP_PINS)
 
 
 def test_app_requirements_have_no_gui_opencv_no_paddle_no_vendored_package_and_no_dev_tool():

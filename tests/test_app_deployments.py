@@ -22,16 +22,20 @@ COURSE_TABS = ["deblur", "sdwnet", "denoise", "retouch", "deocclusion"]  # the o
 
 
 class Halve(paddle.nn.Layer):
-    """A model that halves every pixel: its output is known exactly."""
+    """A model that halves every pixel: its output is known exactly (a weight of 0.5, so that it exports)."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = self.create_parameter([1], default_initializer=paddle.nn.initializer.Constant(0.5))
 
     def forward(self, x):
-        return x * 0.5
+        return x * self.scale
 
 
 class ToyDeployment(Deployment):
     title_zh = "玩具：亮度减半"
     intro_zh = "测试用的玩具赛道：把每个像素减半。"
-    extras = (Extra("difference", "差异图"), Extra("note", "说明", kind="text", row=1))
+    extras = (Extra("note", "说明", kind="text", row=1),)
     min_side = 20
 
     def controls(self):
@@ -71,7 +75,7 @@ def test_a_registered_track_with_a_deployment_is_a_tab_of_the_app(toy):
     texts = [block.value for block in demo.blocks.values() if isinstance(block, gr.Markdown)]
     assert ToyDeployment.intro_zh in texts
     labels = {getattr(block, "label", None) for block in demo.blocks.values()}
-    assert {"说明写长一点", "差异图", "说明"} <= labels
+    assert {"说明写长一点", "说明", "模型的差异图 |结果 - 输入|", "经典方法的结果：经典方法"} <= labels
     assert demo.title == "图像恢复：六个方案"
 
 
@@ -80,17 +84,21 @@ def test_without_it_the_app_has_the_course_s_tabs():
 
 
 def test_the_toy_tab_restores_through_its_model(toy, tmp_path):
+    """Without a checkpoint file to export, the toy's model runs in dygraph, and its summary says so."""
     rng = np.random.default_rng(0)
     image = rng.integers(0, 256, (40, 52, 3), dtype=np.uint8)
     cv2.imwrite(str(tmp_path / "toy.png"), image[..., ::-1])
-    outputs = ui.handlers()[toy](str(tmp_path / "toy.png"), True)
-    (before, after), result, zoom, summary, difference, note = outputs
+    outputs = ui.final(ui.handlers()[toy](str(tmp_path / "toy.png"), True))
+    shown = dict(zip(ui.output_names(get_deployment(toy)), outputs))
+    before, after = shown["slider"]
     np.testing.assert_array_equal(before, image)
     assert np.abs(after.astype(int) - image.astype(int) / 2).max() <= 0.5  # halved, rounded to 8 bits
-    assert np.array_equal(result, after) and difference.shape == image.shape
-    assert note == "每个像素都减半了" and "每个像素都减半了" not in summary  # shown in its own box
-    assert "checkpoints/toy_app_halve/model.pdparams" in summary and "差异图" in summary
-    assert ui.handlers()[toy](str(tmp_path / "toy.png"))[-1] == "减半"  # the control's default
+    assert np.array_equal(shown["result"], after) and shown["difference"].shape == image.shape
+    assert shown["classical"] is None  # the toy has no classical method
+    assert shown["note"] == "每个像素都减半了" and "每个像素都减半了" not in shown["summary"]  # its own box
+    assert "checkpoints/toy_app_halve/model.pdparams" in shown["summary"] and "动态图" in shown["summary"]
+    again = ui.final(ui.handlers()[toy](str(tmp_path / "toy.png")))
+    assert again[ui.output_names(get_deployment(toy)).index("note")] == "减半"  # the control's default
 
 
 def test_the_toy_tab_s_limits_are_its_deployment_s(toy, tmp_path, monkeypatch):
@@ -122,3 +130,38 @@ def test_timing_records_two_significant_digits_and_keeps_the_other_tabs(toy, tmp
     assert after["seconds_per_megapixel"] == {**before, toy: 12.0} and "--side 1000" in after["how"]
     monkeypatch.setattr(deployments, "TIMING_RECORD", record)
     assert get_deployment(toy).seconds_per_megapixel == 12.0 and max_pixels(toy) == 8_000_000
+
+
+@pytest.mark.slow  # exports a network (Paddle Inference + ONNX, checked against dygraph): seconds
+def test_the_tab_s_model_is_exported_once_per_checkpoint_and_again_when_it_changes(toy, tmp_path, monkeypatch):
+    """With a checkpoint file, the tab runs the exported model (lib.infer's ONNX Runtime runner, as predict.py),
+    from a folder keyed by the checkpoint's sha256; a changed checkpoint is exported again, and the dygraph model
+    loaded to export is let go."""
+    checkpoint = tmp_path / "toy" / "model.pdparams"
+    checkpoint.parent.mkdir()
+    checkpoint.write_bytes(b"first weights")
+
+    def load_model(self, path=None, profile=None):
+        model = Halve()
+        model.checkpoint_path = checkpoint
+        return model
+
+    monkeypatch.setattr(ToyDeployment, "load_model", load_model)
+    monkeypatch.setattr(ToyDeployment, "checkpoint", lambda self, profile=None: checkpoint)
+    monkeypatch.setattr(deployments, "APP_EXPORTS", tmp_path / "exported")
+    deployment = get_deployment(toy)
+    runner = deployment.runner()
+    assert runner.exported_now and runner.backend == "onnx" and runner.folder.parent == tmp_path / "exported"
+    assert not any(key[0] in ("model", "deployed") for key in deployments._models)  # the dygraph copy let go
+    image = np.random.default_rng(0).random((1, 3, 20, 24), dtype=np.float32)
+    np.testing.assert_allclose(runner(image), image * 0.5, atol=1e-6)
+    assert deployment.runner() is runner
+    monkeypatch.setattr(deployments, "_models", {})  # a new process: the folder is found, not exported again
+    again = deployment.runner()
+    assert again.folder == runner.folder and not again.exported_now
+    checkpoint.write_bytes(b"second weights")
+    changed = deployment.runner()
+    assert changed.exported_now and changed.folder != runner.folder
+    assert sorted(p.name for p in (tmp_path / "exported").iterdir()) == sorted(
+        [runner.folder.name, changed.folder.name]
+    )

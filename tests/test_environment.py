@@ -50,6 +50,7 @@ IMPORT_NAMES = {
     "nbformat": "nbformat",
     "nbval": "nbval",
     "pytest": "pytest",
+    "pytest-xdist": "xdist",
     "ruff": "ruff",
     "import-linter": "importlinter",
     "gradio": "gradio",

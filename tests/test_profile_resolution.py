@@ -52,6 +52,9 @@ ALLOWED = {
     ("tracks/retouch/track.py", "RetouchTrack.evaluate"): "track.evaluate(model)",
     # the deployments' public API (the web app's and track.predict's entry), kept as they are for now
     ("tracks/deployment.py", "Deployment.model"): "the web app's model of the course's profile",
+    ("tracks/deployment.py", "Deployment.runner"): "the web app's exported model of the course's profile",
+    ("tracks/deployment.py", "Deployment.model_card_zh"): "the web app's model card names the profile",
+    ("tracks/deocclusion/deployment.py", "DeocclusionDeployment.runner"): "its tab's runner (forgets the segmenter)",
     ("tracks/deocclusion/deployment.py", "DeocclusionDeployment.build_submission"): "track.build_submission",
     ("tracks/deocclusion/deployment.py", "train_segmenter_command"): "an error message's command; still resolves",
 }

@@ -949,6 +949,48 @@ table("deblur_deep10_gate")(lambda: gate_table("deep10_x4 + TLC", "deep10", "10-
 table("deblur_msssim255_gate")(lambda: gate_table("msssim255_x4 + TLC", "msssim255", "data_range 255", "data_range 1"))
 
 
+@table("app_speed")
+def app_speed() -> list[str]:
+    r = record("app_speed")
+    body = [
+        [
+            row["tab"],
+            f"{row['app_seconds_per_megapixel']:.2f}",
+            f"{row['app_handler_seconds_per_megapixel']:.2f}",
+            f"{row['predict_seconds_per_megapixel']:.2f}",
+            f"{row['app_over_predict']:.2f}",
+            row["max_abs_difference_grey_levels"],
+        ]
+        for row in r["rows"]
+    ]
+    return rows(
+        [
+            f"tab ({r['side']} x {r['side']})",
+            "app: model s / MP",
+            "app: handler s / MP (model, classical method, views; OCR off)",
+            "predict.py s / MP",
+            "app model / predict.py",
+            "max abs(app - predict.py), grey levels",
+        ],
+        body,
+    )
+
+
+@table("app_memory")
+def app_memory() -> list[str]:
+    memory = record("app_speed")["memory"]
+    labels = {"at_start": "process started (lib imported)", "app_built": "app built (no model loaded)"}
+    body = []
+    for key, value in memory.items():
+        label = labels.get(key) or (
+            "then one 1-megapixel page per tab (OCR off)"
+            if key == "after_a_page_per_tab"
+            else f"after one request on {key.removeprefix('after_')}'s example"
+        )
+        body.append([label, f"{value['rss_mb']:.0f}", f"{value['peak_rss_mb']:.0f}"])
+    return rows(["the app's process", "RSS, MB", "peak RSS so far, MB"], body)
+
+
 @table("check_full")
 def check_full() -> list[str]:
     """``make check-full``'s record, kept in lab/records/, through lab.check_full's own table."""

@@ -8,11 +8,13 @@
 * :mod:`lib.app.images`: reading an uploaded file (alpha, grey, 16-bit, CMYK, EXIF rotation) or a
   Chinese message saying why not (truncated, not an image, over the size limit);
 * :mod:`lib.app.restore`: the tabs, one per track whose deployment (lib.tracks.deployment) has one, each
-  restoring through its deployment: lib.infer (the tiling, TLC and pre/post-processing the submission zip
-  carries as files and its predict.py runs) with the profile's model;
+  restoring through its deployment: the profile's model exported as the submission exports it (once per
+  checkpoint, on the tab's first use) and run by lib.infer (the tiling, TLC and pre/post-processing the
+  submission zip carries as files and its predict.py runs), its best classical method beside it;
+* :mod:`lib.app.jobs`: the app's own queue (places told in Chinese) and one request's work in a thread;
 * :mod:`lib.image_views`: difference maps, the zoom, the tile plan, K/D maps, the mask;
-* :mod:`lib.app.ui`: the gradio tabs built from the deployments (title, intro, example, controls, extras,
-  limits), the shared queue;
+* :mod:`lib.app.ui`: the gradio tabs built from the deployments (title, intro, model card, example, controls,
+  extras, limits), each with its Chinese status line (gradio's English tracker hidden);
 * :mod:`lib.app.examples`: the small example images under ``app/examples/``, made by the course's generators;
 * :mod:`lib.app.timing`: each tab's seconds per megapixel, recorded in ``app/timing.json``;
 * :mod:`lib.app.hosting`: where it listens (the environment's address and port) and the start-up check of a
@@ -36,10 +38,11 @@ def build_app():
     return build()
 
 
-def launch(demo=None, port: int | None = None, host: str | None = None, warm: bool = True, block: bool = True):
+def launch(demo=None, port: int | None = None, host: str | None = None, warm: bool = False, block: bool = True):
     """Serve the app on ``host``:``port`` (default: :func:`lib.app.hosting.server_address`, from the environment:
     ``GRADIO_SERVER_NAME`` / ``GRADIO_SERVER_PORT``, else ``HOST`` / ``PORT``, else 127.0.0.1 and 7860, or 0.0.0.0:7860
-    inside a bundle); print the local URL; load the models in the background (``warm``). Returns the Blocks."""
+    inside a bundle); print the local URL. Each tab loads its model on first use; ``warm`` loads them all in the
+    background at start. Returns the Blocks."""
     import logging
 
     from .hosting import server_address

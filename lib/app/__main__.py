@@ -15,9 +15,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--host", default=None, help="default: $GRADIO_SERVER_NAME, else $HOST, else 127.0.0.1 (0.0.0.0: reachable)"
     )
-    parser.add_argument("--no-warm", action="store_true", help="load each model on its tab's first request")
+    parser.add_argument("--warm", action="store_true", help="load every tab's model at start (default: on first use)")
     args = parser.parse_args(argv)
-    launch(port=args.port, host=args.host, warm=not args.no_warm)
+    launch(port=args.port, host=args.host, warm=args.warm)
     return 0
 
 

@@ -9,6 +9,12 @@ What it holds, and nothing of the course beside it (no notebooks, tests, lab/, d
 * ``lib/`` but its command lines and notebook-only modules (:data:`LEFT_OUT`; tests/test_app_bundle.py checks that
   nothing kept imports one of them);
 * the shipped models ``checkpoints/``, the tabs' examples ``app/examples/`` and their speeds ``app/timing.json``;
+* ``app/exported/``: every tab's shipped model exported as the app runs it (each of its deployment's
+  ``export_variants``), the same folders ``runs/app/exported/`` caches (lib.export.cache, keyed by the checkpoints'
+  sha256 and the export settings; exported here first if missing), so the hosted app finds them by the same key
+  (``lib.tracks.deployment.SHIPPED_EXPORTS``) and needs neither the export chain (paddle2onnx, onnx) nor an
+  export's minute on a tab's first use. Only their ONNX files: ONNX Runtime, which ``requirements.txt`` installs,
+  is the runtime lib.infer picks on a CPU; the Paddle Inference pairs would double their size;
 * ``vendor/``: the course environment's copies of the packages in :data:`VENDORED`. Their pip metadata asks for
   ``opencv-python``, the GUI build, which needs the system's ``libGL`` (missing on a bare image) and which pip would
   install beside ``opencv-python-headless``, two wheels writing the same ``cv2`` files. At run time they only
@@ -22,9 +28,12 @@ from __future__ import annotations
 import argparse
 import importlib.metadata as md
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from ..paths import REPO_ROOT
@@ -34,6 +43,8 @@ ENTRY = "app.gradio.py"
 REQUIREMENTS = REPO_ROOT / "app" / "requirements.txt"
 CONSTRAINTS = REPO_ROOT / "constraints.txt"
 COPIED = ("checkpoints", "app/examples", "app/timing.json")  # beside the entry file, requirements, lib/, vendor/
+EXPORTED = "app/exported"  # the tabs' exported models (lib.tracks.deployment.SHIPPED_EXPORTS), ONNX files only
+PADDLE_FORMATS = ("paddle", "paddle_legacy")  # lib.export.formats' names of the files a bundle leaves out
 # distribution -> its import package, copied into vendor/ (module doc: why)
 VENDORED = {"paddleseg": "paddleseg", "rapidocr-onnxruntime": "rapidocr_onnxruntime"}
 # lib/ files the hosted app never imports: the command lines (the host runs the entry file), the notebooks'
@@ -131,6 +142,52 @@ def tree_size(path) -> int:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file() and not p.is_symlink())
 
 
+def bundled_files(folder: Path) -> list[str]:
+    """The files of ``folder`` (an exported model: one network, or the de-occlusion pair's two) a bundle carries:
+    all but the Paddle Inference ones; relative to ``folder``."""
+    from ..export.formats import formats_of, model_files
+
+    kept = []
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        formats = formats_of(path.parent)
+        if path.name not in model_files({name: formats.get(name) for name in PADDLE_FORMATS}):
+            kept.append(path.relative_to(folder).as_posix())
+    return kept
+
+
+def export_shipped(out: Path) -> None:
+    """Every tab's shipped model exported as the hosted app asks for it (the default profile: a host sets no
+    ``COURSE_PROFILE``), for each of its ``export_variants``, into ``runs/app/exported/`` if not there yet;
+    ``{folder: the files a bundle carries}`` written to ``out`` as JSON. Run in a child process with
+    ``COURSE_SHIPPED=1`` (:func:`shipped_exports`)."""
+    import lib.quiet  # noqa: F401 -- first: quiets Paddle before the deployments import it
+
+    from lib.app.restore import tabs
+    from lib.config import DEFAULT_PROFILE
+
+    folders = [d.exported(DEFAULT_PROFILE, **variant)[0] for d in tabs() for variant in d.export_variants]
+    Path(out).write_text(json.dumps({str(f): bundled_files(f) for f in folders}), encoding="utf-8")
+
+
+def shipped_exports() -> dict:
+    """:func:`export_shipped` in a child process of this interpreter (Paddle stays out of this one), with the
+    shipped models whatever a learner has trained (the instructor's switch): ``{folder: files to carry}``."""
+    env = {k: v for k, v in os.environ.items() if k != "COURSE_PROFILE"}
+    env["COURSE_SHIPPED"] = "1"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "exported.json"
+        command = [sys.executable, "-m", "lib.app.bundle", "--exports", str(out)]
+        subprocess.run(command, cwd=REPO_ROOT, env=env, check=True)
+        return {Path(folder): files for folder, files in json.loads(out.read_text(encoding="utf-8")).items()}
+
+
+def copy_exported(folder: Path, files, dst: Path) -> None:
+    """``files`` of ``folder`` (:func:`bundled_files`) into ``dst``."""
+    for rel in files:
+        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(Path(folder) / rel, dst / rel)
+
+
 def build_bundle(out, replace: bool = False) -> dict:
     """Write the bundle into ``out`` (a new or empty folder; ``replace`` removes an existing one first). Returns its
     manifest, with the file count and size."""
@@ -149,6 +206,10 @@ def build_bundle(out, replace: bool = False) -> dict:
         src, dst = REPO_ROOT / rel, out / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         _copy_tree(src, dst) if src.is_dir() else shutil.copy2(src, dst)
+    exported = {}
+    for folder, files in shipped_exports().items():
+        copy_exported(folder, files, out / EXPORTED / folder.name)
+        exported[folder.name] = files
     vendored, notes = {}, []
     for dist, (version, folder, licenses) in vendored_sources().items():
         _copy_tree(folder, out / VENDOR_DIR / folder.name)
@@ -163,6 +224,7 @@ def build_bundle(out, replace: bool = False) -> dict:
         "requirements": "requirements.txt",
         "commit": _commit(),
         "vendored": vendored,
+        "exported": exported,
         "paddle": "provided by the host (lib.app.hosting.require_paddle checks for 3.x at start-up)",
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -172,9 +234,15 @@ def build_bundle(out, replace: bool = False) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.app.bundle", description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path, help="the folder to write (new or empty)")
+    parser.add_argument("out", type=Path, nargs="?", help="the folder to write (new or empty)")
     parser.add_argument("--replace", action="store_true", help="remove OUT first if it is not empty")
+    parser.add_argument("--exports", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.exports:
+        export_shipped(args.exports)
+        return 0
+    if args.out is None:
+        parser.error("the folder to write is required")
     built = build_bundle(args.out, replace=args.replace)
     sizes = {p.name: tree_size(p) for p in sorted(args.out.iterdir()) if p.is_dir()}
     print(f"bundle: {built['folder']} ({built['files']} files, {built['bytes'] / 1e6:.1f} MB)")

@@ -9,7 +9,8 @@ minutes, and pip downloads several hundred MB the first time).
    what got installed (no GUI OpenCV, no second copy of the vendored packages, no notebook, test or lint tool);
 5. the app started from the bundle folder as ``python app.gradio.py`` with ``GRADIO_SERVER_NAME`` /
    ``GRADIO_SERVER_PORT`` set to a free loopback port, driven through ``gradio_client`` from this environment: one
-   request per tab with the bundle's example image, each answered with an image of the input's size;
+   request per tab with the bundle's example image, each answered with an image of the input's size by the exported
+   model the bundle carries (its summary names ``app/exported/``; nothing exported at run time);
 6. the app stopped, the times printed (``--keep`` keeps the folder, the environment and the app's log).
 """
 
@@ -119,7 +120,8 @@ def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> float:
 
 
 def drive(url: str, examples: list[Path]) -> list[dict]:
-    """One request per tab (the example's name) through gradio_client; each result must have the input's size."""
+    """One request per tab (the example's name) through gradio_client; each result must have the input's size and
+    come from the bundle's own exported model (``app/exported/``, lib.app.bundle), not one exported at run time."""
     import cv2
     from gradio_client import Client, handle_file
 
@@ -139,6 +141,9 @@ def drive(url: str, examples: list[Path]) -> list[dict]:
         print(f"    {tab}: {given[1]} x {given[0]} -> {got[1]} x {got[0]} in {seconds:.1f} s", flush=True)
         if got != given:
             raise CheckFailed(f"{tab}: the result is {got[1]} x {got[0]}, the input {given[1]} x {given[0]}")
+        summary = next((o for o in outputs if isinstance(o, str) and "导出的模型" in o), "")
+        if "`app/exported/" not in summary:
+            raise CheckFailed(f"{tab}: not restored by the bundle's exported model: {summary[-300:]!r}")
     return results
 
 
@@ -198,6 +203,9 @@ def check(work: Path, python: str) -> dict:
         start = time.perf_counter()
         results = drive(url, sorted((bundle / "app" / "examples").glob("*.png")))
         times["requests"] = time.perf_counter() - start
+        exported_here = sorted(p.name for p in (bundle / "runs" / "app" / "exported").glob("*"))
+        if exported_here:
+            raise CheckFailed(f"the hosted app exported models at run time: {exported_here}")
     finally:
         step(6, "stopping the app")
         stop(process)

@@ -13,10 +13,13 @@ What a person may bring and what happens to it:
   keeps the stored pixel order, as a competition's files need; a person expects the photo the way
   they took it);
 * a truncated file, a non-image, an empty file: refused, with the reader's reason;
-* over the tab's :func:`max_pixels` or :data:`MAX_FILE_BYTES`: refused before decoding (see there why).
+* over :data:`MAX_FILE_BYTES`, a side shorter than the tab's model takes or longer than :data:`MAX_SIDE`, more
+  pixels than the tab's :func:`max_pixels`: refused before decoding, with the one limit it breaks and why
+  (:func:`check_size`); the preview and the restore check the same limits.
 
-Each tab's limits (pixels, sides) are its track deployment's (lib.tracks.deployment): the time budget at the
-seconds per megapixel recorded in ``app/timing.json``.
+Each tab's limits are its track deployment's (lib.tracks.deployment): its model's shortest side, and the time budget
+at the seconds per megapixel recorded in ``app/timing.json`` (the model, the classical method, OCR).
+Messages never carry the reader's English reason (the server's log has it).
 """
 
 from __future__ import annotations
@@ -60,21 +63,53 @@ class LoadedImage:
     name: str = ""
 
 
-def limit_text(track: str | None = None) -> str:
-    """The size limit of ``track``'s tab, in Chinese, with the reason."""
+def _limits(track: str | None):
+    """(min side, max side, min side's reason) of ``track``'s tab (the app's own without a tab)."""
     deployment = _deployment(track)
-    limit, side = max_pixels(track), deployment.max_side if deployment else MAX_SIDE
+    if deployment is None:
+        return MIN_SIDE, MAX_SIDE, "更小的图看不出恢复效果"
+    return deployment.min_side_for(), deployment.max_side, deployment.min_side_reason_zh
+
+
+def _time_reason(track: str | None) -> str:
+    deployment = _deployment(track)
     seconds = deployment.seconds_per_megapixel if deployment else None
+    if not seconds:
+        return "原因是时间：CPU 每百万像素要几秒到几分钟，而应用一次只处理一张图"
+    parts = ["模型"] + (["经典方法"] if deployment.classical else []) + (["OCR"] if deployment.ocr else [])
+    return (
+        f"原因是时间：在 2 核 CPU 上这一栏（{'、'.join(parts)}）每百万像素约需 {seconds:g} 秒，"
+        f"一张图限在约 {TIME_BUDGET_S // 60} 分钟内，而应用一次只处理一张图"
+    )
+
+
+def limit_text(track: str | None = None) -> str:
+    """The limits of ``track``'s tab, in Chinese, with the reason: the same at preview and at restore."""
+    low, high, _ = _limits(track)
     megabytes = MAX_FILE_BYTES // (1024 * 1024)
-    text = f"最大 {limit / 1e6:.1f} 百万像素、每边不超过 {side} 像素、文件不超过 {megabytes} MB。"
-    if seconds:
-        text += (
-            f"原因是时间：在 2 核 CPU 上这一栏每百万像素约需 {seconds:g} 秒，"
-            f"一张图限在约 {TIME_BUDGET_S // 60} 分钟内，而应用一次只处理一张图"
+    return (
+        f"最大 {max_pixels(track) / 1e6:.1f} 百万像素、每边 {low} 到 {high} 像素、文件不超过 {megabytes} MB。"
+        f"{_time_reason(track)}（大照片请先缩小）"
+    )
+
+
+def check_size(width: int, height: int, track: str | None = None) -> None:
+    """:class:`InputImageError` naming the one limit of ``track``'s tab that ``width`` x ``height`` breaks:
+    a side too short for its model, a side too long, or too many pixels for its time budget."""
+    low, high, why_low = _limits(track)
+    if min(width, height) < low:
+        raise InputImageError(f"图片太小：{width} x {height} 像素，这一栏的模型要求每边至少 {low} 像素（{why_low}）。")
+    if max(width, height) > high:
+        raise InputImageError(
+            f"图片的一边太长：{width} x {height} 像素，每边最多 {high} 像素"
+            "（更长的边在网页的对比视图里也看不清）。请先缩小。"
         )
-    else:
-        text += "原因是时间：CPU 每百万像素要几秒到几分钟，而应用一次只处理一张图"
-    return text + "（大照片请先缩小）"
+    limit = max_pixels(track)
+    if width * height > limit:
+        raise InputImageError(
+            f"像素太多：{width} x {height} = {width * height / 1e6:.1f} 百万像素，这一栏最多 {limit / 1e6:.1f} "
+            f"百万像素。{_time_reason(track)}。请先缩小。"
+        )
 
 
 def _header_size(path: Path):
@@ -112,8 +147,8 @@ def _png_truncated(path: Path) -> bool:
 
 
 def load_image(path, track: str | None = None) -> LoadedImage:
-    """Read an uploaded file as upright RGB uint8 for ``track``'s tab (its size limit,
-    :func:`max_pixels`); :class:`InputImageError` with a Chinese message otherwise."""
+    """Read an uploaded file as upright RGB uint8 for ``track``'s tab (its limits, :func:`check_size`: from the
+    file's header before decoding when it has one); :class:`InputImageError` with a Chinese message otherwise."""
     if path is None or str(path) == "":
         raise InputImageError("请先上传一张图片（PNG、JPEG、BMP、TIFF 或 WebP）。")
     path = Path(path)
@@ -121,16 +156,13 @@ def load_image(path, track: str | None = None) -> LoadedImage:
         raise InputImageError(f"找不到上传的文件 {path.name}，请重新上传。")
     size_bytes = path.stat().st_size
     if size_bytes > MAX_FILE_BYTES:
-        raise InputImageError(f"文件太大（{size_bytes / 1024 / 1024:.1f} MB）。{limit_text(track)}。")
-    deployment = _deployment(track)
-    max_side, min_side = (deployment.max_side, deployment.min_side) if deployment else (MAX_SIDE, MIN_SIDE)
+        raise InputImageError(
+            f"文件太大：{size_bytes / 1024 / 1024:.1f} MB，最多 {MAX_FILE_BYTES // (1024 * 1024)} MB"
+            "（上传和解码时整个文件都在内存里）。"
+        )
     size, orientation = _header_size(path)
     if size is not None:
-        width, height = size
-        if width * height > max_pixels(track) or max(width, height) > max_side:
-            raise InputImageError(
-                f"图片太大：{width} x {height} = {width * height / 1e6:.1f} 百万像素。{limit_text(track)}。"
-            )
+        check_size(*size, track)
     try:
         image, info = read_image_file(path)
     except ImageError as exc:
@@ -143,7 +175,7 @@ def load_image(path, track: str | None = None) -> LoadedImage:
             message = f"{path.name} 不完整：文件在图像数据结束之前就断了（上传或下载被中断？）。请换一个完整的文件。"
         else:
             message = f"无法把 {path.name} 解码为图片：文件损坏、不完整，或者内容与扩展名不符。"
-        raise InputImageError(f"{message}（{reason}）") from exc
+        raise InputImageError(message) from exc
     notes = []
     if info["layout"] == "gray":
         notes.append("灰度图：按三个相同的通道处理。")
@@ -157,6 +189,6 @@ def load_image(path, track: str | None = None) -> LoadedImage:
     if orientation in range(2, 9):
         image = upright(image, orientation)
         notes.append(f"照片带 EXIF 方向标记（{orientation}）：已按拍摄方向转正。")
-    if min(image.shape[:2]) < min_side:
-        raise InputImageError(f"图片太小（{image.shape[1]} x {image.shape[0]}）：每边至少 {min_side} 像素。")
+    if size is None:
+        check_size(image.shape[1], image.shape[0], track)
     return LoadedImage(rgb=image, notes=notes, name=path.name)

@@ -1,11 +1,14 @@
 """``app/requirements.txt``, the hosted app's pinned requirements, from what the app really imports:
 ``python -m lib.app.requirements`` (writes it; ``--check``: says whether it is up to date; each a minute or so).
 
-1. The probe, in a child process with no runs of its own (so the shipped models, as in a bundle): build the app,
-   restore each tab's example with the tab's default options, and list the top-level modules then imported.
+1. The probe, in a child process with no runs of its own (so the shipped models, as in a bundle) but the exported
+   models a bundle carries: build the app, restore each tab's example with the tab's default options, and list the
+   top-level modules then imported.
 2. The app's own needs: the distributions of those modules that the code the bundle carries (lib/, the entry
    file, the vendored packages of lib.app.bundle) imports by name. A module imported only by another package
    (IPython, which tqdm and gradio try if present) is that package's business: pip installs what it declares.
+   Except :data:`LAZY_NEEDS`: a module a package imports only inside the function that needs it, without
+   declaring it, and that the app's run does need (the probe must see it imported).
 3. Those and everything they declare (``Requires-Dist``, markers for Python 3.11 and 3.12), each pinned ``==`` to
    ``constraints.txt``, so the host needs no constraints file. Three substitutions: ``opencv-python-headless`` for
    ``opencv-python`` (the same build without the GUI, so without ``libGL``); no Paddle (the host's:
@@ -31,9 +34,11 @@ from .bundle import (
     REQUIREMENTS,
     VENDORED,
     canonical,
+    copy_exported,
     lib_files,
     parse_pins,
     read_pins,
+    shipped_exports,
     vendored_sources,
 )
 from .hosting import PADDLE_PIN
@@ -46,14 +51,16 @@ HEADLESS = {"opencv-python": "opencv-python-headless"}
 def probe(out: Path) -> None:
     """Build the app, restore every tab's example with its default options, and write the top-level modules
     imported (and the lib modules) to ``out`` as JSON. Run in a child process (:func:`measure`)."""
-    import lib  # noqa: F401 -- quiets Paddle's logging first, as the entry file does
-    from lib.app.ui import build_app, example_path, handlers
+    import lib.quiet  # noqa: F401 -- first: quiets Paddle before anything imports it, as the entry file does
+
+    from lib.app.ui import build_app, example_path, final, handlers, output_names
+    from lib.tracks import get_deployment
 
     build_app()
     shapes = {}
     for track, handle in handlers().items():
-        outputs = handle(str(example_path(track)))
-        shapes[track] = list(outputs[1].shape)
+        shown = dict(zip(output_names(get_deployment(track)), final(handle(str(example_path(track))))))
+        shapes[track] = list(shown["result"].shape)
     modules = sorted(sys.modules)
     tops = sorted({m.split(".")[0] for m in modules})
     record = {"top": tops, "lib": [m for m in modules if m.split(".")[0] == "lib"]}
@@ -61,13 +68,25 @@ def probe(out: Path) -> None:
 
 
 def measure() -> dict:
-    """:func:`probe` in a child process of this interpreter, with an empty runs folder (the shipped models)."""
+    """:func:`probe` in a child process of this interpreter, with a runs folder of its own (so the shipped models)
+    holding the exported models as a bundle carries them (lib.app.bundle: ONNX files only), so the probe imports
+    what a hosted app imports; an export during the probe is an error (the bundle has no export chain)."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if k not in ("COURSE_PROFILE", "COURSE_SHIPPED")}
         env["COURSE_RUNS_DIR"] = str(Path(tmp) / "runs")
+        exported = Path(tmp) / "runs" / "app" / "exported"  # lib.tracks.deployment.APP_EXPORTS in the child
+        for folder, files in shipped_exports().items():
+            copy_exported(folder, files, exported / folder.name)
+        before = sorted(p.name for p in exported.iterdir())
         out = Path(tmp) / "probe.json"
         command = [sys.executable, "-m", "lib.app.requirements", "--probe", str(out)]
         subprocess.run(command, cwd=REPO_ROOT, env=env, check=True)
+        after = sorted(p.name for p in exported.iterdir())
+        if after != before:
+            raise RuntimeError(
+                f"the app exported a model while probed ({sorted(set(after) - set(before))}): "
+                "a bundle carries every export its tabs ask for (Deployment.export_variants)"
+            )
         return json.loads(out.read_text(encoding="utf-8"))
 
 
@@ -112,11 +131,18 @@ def carried_sources() -> list[Path]:
     return files
 
 
+# module -> why the app needs it although only another package imports it (and does not declare it)
+LAZY_NEEDS = {
+    "pywt": "scikit-image's estimate_sigma (the denoising tab's classical method) imports PyWavelets when called",
+}
+
+
 def own_needs(top_modules) -> set[str]:
     """The distributions (canonical names) of the measured ``top_modules`` that the carried code imports by
-    name, with the substitutions of the module doc."""
+    name, or that :data:`LAZY_NEEDS` names, with the substitutions of the module doc."""
     by_module = md.packages_distributions()
-    names = (imported_names(carried_sources()) & set(top_modules)) - {"lib"}  # lib: the bundle's own
+    named = imported_names(carried_sources()) | set(LAZY_NEEDS)
+    names = (named & set(top_modules)) - {"lib"}  # lib: the bundle's own
     dists = {canonical(d) for name in names for d in by_module.get(name, ())}
     dists = {HEADLESS.get(d, d) for d in dists}
     return dists - PADDLE - {canonical(d) for d in VENDORED}

@@ -3,13 +3,13 @@ example, controls, extra outputs, size limits), in the order the course teaches 
 (:mod:`lib.app.ui` builds the tabs from these; tests call them directly). Adding a track's tab is adding its
 deployment in its own package, nothing here.
 
-Each tab restores through its deployment, with the model ``make submission`` exports:
-:meth:`Track.load_model` of the profile (``$COURSE_PROFILE``: the learner's own run, else its published model,
-else the shipped demo model; ``COURSE_SHIPPED=1`` the shipped one), made deployable by
-:meth:`Deployment.deployed` (deblur: TLC with the profile's window; SDWNet: edge-padded) and loaded once per
-process. Restoring goes through lib.infer's tile plans and :func:`lib.infer.restore_array`, the very files the
-submission zip carries for its ``predict.py``; the de-occlusion pair through its deployment's ``repair_photo``,
-as its ``predict.py``.
+Each tab restores through its deployment, with the model ``make submission`` exports, of the profile
+(``$COURSE_PROFILE``: the learner's own run, else its published model, else the shipped demo model;
+``COURSE_SHIPPED=1`` the shipped one): :meth:`Deployment.runner` exports it once per checkpoint into
+``runs/app/exported/`` and loads it on the tab's first use with lib.infer's runners (ONNX Runtime or Paddle
+Inference, as the submission's ``predict.py``); restoring goes through lib.infer's tile plans and
+:func:`lib.infer.restore_array`, the very files the submission zip carries; the de-occlusion pair through the
+submission's own pipeline over its two exported networks.
 """
 
 from __future__ import annotations

@@ -284,6 +284,12 @@ class SKFusion(nn.Layer):
 # ----------------------------------------------------------------------------------------------
 # Networks
 # ----------------------------------------------------------------------------------------------
+def min_input_side(kernel_size: int, depths: Sequence[int]) -> int:
+    """The shortest input side a gUNet of ``kernel_size`` and ``depths`` restores: reflect padding of the
+    bottom level (1 / 2^(len(depths) // 2)) by ``kernel_size // 2`` needs a map of ``kernel_size // 2 + 1``."""
+    return 2 ** (len(depths) // 2) * (kernel_size // 2) + 1
+
+
 class gUNet(nn.Layer):  # the reference's name
     """gUNet. Input N x 3 x H x W (the reference's images are in [-1, 1]), sides >= ``min_size``;
     padded inside (reflect, bottom/right) to a multiple of ``patch_size`` and cropped back.
@@ -321,8 +327,7 @@ class gUNet(nn.Layer):  # the reference's name
         self.patch_size = 2**half_num
         self.stage_num = stage_num
         self.half_num = half_num
-        # Reflect padding of the bottom level's kxk convs needs a map of at least k // 2 + 1 pixels.
-        self.min_size = self.patch_size * (kernel_size // 2) + 1
+        self.min_size = min_input_side(kernel_size, depths)
 
         self.inconv = PatchEmbed(patch_size=1, in_chans=3, embed_dim=embed_dims[0], kernel_size=3)
 

@@ -189,6 +189,12 @@ def verdict_markdown(verdicts: list[dict], variants) -> str:
         "| 结论 | 数据 | 指标 | 冠军方案做法 | 去掉后 | 差 | 随机种子间波动 | 随机种子数 | 判定 |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    return _comparison_table(verdicts, variants, lines, lambda v: verdict_word_zh(v["variant"], v["verdict"]))
+
+
+def _comparison_table(verdicts: list[dict], variants, lines: list[str], word) -> str:
+    """The rows of ``variants`` (in their order, then split and metric) under the header ``lines``; ``word(v)`` fills
+    the last column."""
     order = list(variants)
     chosen = sorted(
         (v for v in verdicts if v["variant"] in order),
@@ -200,7 +206,7 @@ def verdict_markdown(verdicts: list[dict], variants) -> str:
         lines.append(
             f"| {CLAIMS_ZH[v['variant']]} | {SPLIT_ZH[v['split']]} | {METRIC_LABEL_ZH[v['metric']]} | "
             f"{fmt.format(v['ours'])} | {fmt.format(v['theirs'])} | {v['difference']:+.4f} | "
-            f"{spread_text(v['spread'])} | {seeds} | {verdict_word_zh(v['variant'], v['verdict'])} |"
+            f"{spread_text(v['spread'])} | {seeds} | {word(v)} |"
         )
     return "\n".join(lines)
 
@@ -311,8 +317,9 @@ def speed_rows(train_record: dict, runs, variants=("recipe", "fixed_patch")) -> 
     return out
 
 
-def trust_note_zh(data: dict) -> str:
-    """How far the verdicts can be trusted: the runs' length, seeds and the spread they showed."""
+def trust_note_zh(data: dict, tie_zh: str = "无法判定") -> str:
+    """How far the verdicts can be trusted: the runs' length, seeds and the spread they showed. ``tie_zh``: the word
+    a difference within the spread gets (持平 for the measurement's own verdicts, :func:`measured_word_zh`)."""
     runs = data["runs"]
     iters = sorted({r["iterations"] for r in runs})
     seeds = sorted({r["seed"] for r in runs})
@@ -324,9 +331,94 @@ def trust_note_zh(data: dict) -> str:
         f"（分钟数不代表速度）；随机种子 {'、'.join(map(str, seeds))}。"
         + (
             f"每组比较以两种做法中较大的随机种子间标准差为门槛（PSNR 增益的门槛最大 {max(spreads):.2f} dB），"
-            "差别不超过门槛判为“无法判定”。"
+            f"差别不超过门槛判为“{tie_zh}”。"
             if spreads
             else "只有一个随机种子，无法估计波动。"
         )
         + "这是很短的训练，结论只说明训练早期；冠军方案的完整训练（三次运行，共 180 万次迭代）下差别可能不同。"
+    )
+
+
+# ---------------------------------------------------------------- a claim in two parts, the measurement's verdict
+def doing_zh(variant: str) -> tuple[str, str]:
+    """The two sides of an ablation in words: (做 <step>, 不做 <step>), for a measurement's sentence."""
+    step = CLAIMS_ZH[variant]
+    gap = " " if step[:1].isascii() else ""  # "做 2 倍下采样", "做梯度过滤"
+    return f"做{gap}{step}", f"不做{gap}{step}"
+
+
+def measured_word_zh(v: dict) -> str:
+    """One recorded comparison (the recipe - the variant) judged as a measurement alone: 好于 / 不如 / 持平 /
+    无法判定 (:func:`lab.claims.measured_verdict_zh`), never as support for anyone's claim."""
+    from lab.claims import measured_verdict_zh
+
+    return measured_verdict_zh(v["difference"], v["spread"], higher_is_better=v["metric"] != "cer")
+
+
+def claim_parts_zh(verdicts: list[dict], variant: str, *, cited: str, split: str = "test_A", metric: str = "psnr"):
+    """The write-up's sentence on ``variant`` (:data:`WRITEUP_ZH`, from ``cited``) and what one recorded comparison
+    measured (``split``, ``metric``), as :func:`lab.claims.claim_lines_zh` writes them: (说法, 测得)."""
+    from lab.claims import claim_lines_zh
+
+    quote = WRITEUP_ZH.get(variant)
+    if quote is None:
+        raise ValueError(f"claim_parts_zh: the write-up claims nothing for {variant!r}")
+    found = [v for v in verdicts if (v["variant"], v["split"], v["metric"]) == (variant, split, metric)]
+    if not found:
+        raise KeyError(f"claim_parts_zh: no recorded comparison for {variant!r} on {split} ({metric})")
+    a, b = doing_zh(variant)
+    return claim_lines_zh(quote, cited, a, b, metric, found[0]["difference"], found[0]["spread"])
+
+
+def measured_counts_zh(verdicts: list[dict], variant: str) -> str:
+    """How the recorded comparisons of ``variant`` came out, counted: one line for a notebook."""
+    chosen = [v for v in verdicts if v["variant"] == variant]
+    if not chosen:
+        return f"{CLAIMS_ZH[variant]}：还没有测量"
+    words = [measured_word_zh(v) for v in chosen]
+    a, b = doing_zh(variant)
+    splits = len({v["split"] for v in chosen})
+    short = {"psnr": "PSNR 增益", "ms_ssim": "MS-SSIM", "cer": "CER"}
+    metrics = "、".join(short[m] for m in METRIC_ORDER if any(v["metric"] == m for v in chosen))
+    counts = "、".join(f"{w} {words.count(w)}" for w in ("好于", "不如", "持平", "无法判定") if w in words)
+    return f"{a}对{b}，全部 {len(chosen)} 项测量（{splits} 组数据 × {metrics}）：{counts}"
+
+
+def measured_markdown(verdicts: list[dict], variants) -> str:
+    """A Markdown table of the recorded comparisons of ``variants``, each with the measurement's own verdict
+    (:func:`measured_word_zh`); the same rows and order as :func:`verdict_markdown`."""
+    lines = [
+        "| 这一步 | 数据 | 指标 | 做这一步 | 不做 | 差 | 随机种子间波动 | 随机种子数 | 测得 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    return _comparison_table(verdicts, variants, lines, measured_word_zh)
+
+
+def plot_measured(verdicts: list[dict], variants, ax=None, metric: str = "psnr"):
+    """:func:`plot_claims`, each pair of bars labelled with the measurement's own verdict (:func:`measured_word_zh`)
+    instead of a claim's."""
+    ax = plot_claims(verdicts, variants, ax, metric)
+    chosen = [v for v in verdicts if v["variant"] in variants and v["metric"] == metric]
+    ax.set_xticks(
+        range(len(chosen)),
+        [f"{CLAIMS_ZH[v['variant']]}\n{SPLIT_ZH[v['split']]}\n{measured_word_zh(v)}" for v in chosen],
+        fontsize=8,
+    )
+    return ax
+
+
+def page_line_zh(a, b, a_name: str, b_name: str, metric: str = "psnr") -> str:
+    """One model's comparison A - B page by page, the line that follows a claim measured with one run per side
+    (whose spread over random seeds is unknown): the mean per-page difference with its 95 % paired bootstrap
+    interval over pages (:func:`lab.tracks.deblur.readings.paired_cer_difference`, which resamples any per-page
+    measure) and on how many pages A is higher / lower. It says how sure these pages are for this model, not
+    whether another training run would agree."""
+    from lab.tracks.deblur.readings import paired_cer_difference
+
+    d = paired_cer_difference(a, b)
+    unit = " dB" if metric == "psnr" else ""
+    return (
+        f"同一个模型逐页看（{d['pages']} 页）：{a_name} − {b_name} 平均 {d['mean_difference']:+.3f}{unit}"
+        f"（95% 区间 {d['low']:+.3f}, {d['high']:+.3f}），"
+        f"{a_name}更高 {d['worse_pages']} 页、更低 {d['better_pages']} 页"
     )

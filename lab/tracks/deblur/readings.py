@@ -35,6 +35,16 @@ SPLIT_LABELS_ZH = {
 }
 
 
+# The study's checks on heldout that are not candidates (lab.tracks.deblur.candidates leaves them out), by what
+# notebook 10 calls them -> the bench's method names: two seed ensembles (the seeds' restored pages averaged pixel by
+# pixel) and a model whose training pages used heldout's own fonts.
+DIAGNOSTICS_ZH = {
+    "附带做法，随机种子 0 与 2 的集成": "recipe_ens2_x4 + TLC",
+    "抖动副本 + 笔画粗细，随机种子 0、1、2 的集成": "copies_stroke_ens3_x4 + TLC",
+    "训练页用 heldout 的字体（诊断）": "heldout_fonts_x4 + TLC",
+}
+
+
 def paired_cer_difference(cer_a, cer_b, *, confidence: float = 0.95, resamples: int = 10000, seed: int = 0) -> dict:
     """How much more (> 0) or less (< 0) method A's pages read wrong than method B's, the same pages:
     the mean per-page CER difference A - B with its percentile bootstrap interval over pages
@@ -179,8 +189,8 @@ def merged_page_cer(results: list[dict], split: str, tolerance: float = 0.0) -> 
     return merged
 
 
-# The 30-page TLC readings of notebook 04 (bench_deblur_strokes.py): per split, the recorded files of the shipped
-# model with TLC, the seed-2 model of the same recipe with TLC, and both without TLC.
+# The 30-page TLC readings (bench_deblur_strokes.py; notebook 10 shows them): per split, the recorded files of the
+# shipped model with TLC, the seed-2 model of the same recipe with TLC, and both without TLC.
 TLC_READINGS = {
     "heldout": ("heldout30", "heldout30_seed2", "heldout30_plain"),
     "heldout_tilt": ("heldout_tilt30_shipped", "heldout_tilt30_seed2", "heldout_tilt30_plain"),
@@ -196,7 +206,7 @@ def tlc_reading(results_dir, readings=TLC_READINGS, models=TLC_MODELS) -> dict:
     ``cer`` (split -> method -> per-page CERs), ``arrays`` (split -> {不带 TLC, 带 TLC, 模糊输入}),
     ``effect`` (split -> the paired difference without - with TLC: > 0 reads better with TLC), and the splits
     where the interval lies wholly above 0 (``helps``) or below (``hurts``). The one source of notebooks 00,
-    02, 03 and 04's sentence on TLC and the reading."""
+    02 and 03's sentence on TLC and the reading, and of notebook 04's exercise on intervals and pages."""
     results_dir = Path(results_dir)
     cer = {
         s: merged_page_cer([load_results(results_dir / f"deblur_strokes_{tag}.json") for tag in tags], s, SAME_PAGE)
@@ -229,5 +239,5 @@ def tlc_reading_line_zh(reading: dict) -> str:
     return (
         f"TLC 与可读性（记录的逐页读数：{pages}，{reading['models']} 个模型逐页平均，CER 不带 − 带 TLC，"
         f"大于 0 表示 TLC 帮读）：{per}。区间整个高于 0 的分组：{'、'.join(reading['helps']) or '没有'}；"
-        f"整个低于 0 的：{'、'.join(reading['hurts']) or '没有'}（notebook 04 第 6 节）"
+        f"整个低于 0 的：{'、'.join(reading['hurts']) or '没有'}（附录 notebook 10“TLC 帮读还是碍读？”）"
     )

@@ -51,6 +51,31 @@ CLAIMS = {
     "nafnet": ("SDWNet d4 x2", "NAFNet (deblur demo)"),
 }
 
+# What the solution says for each experiment, quoted, and where (notebook 06's 复现核对: lab.claims.claim_lines_zh).
+# The paper's words are its abstract's (arXiv 2110.05803); the repository's are FlyEgle/SDWNet's. "Width matters more
+# than depth" is in neither: its citation says it is a paraphrase (转述) and what the repository does show.
+CLAIM_SOURCES = {
+    "crops": (
+        "Crop the src Training LR and HR images to 480x480 by sliding window which step is 240",
+        "FlyEgle/SDWNet README.MD 第 3 节 Training：原方案离线切好窗口，训练时再从窗口里随机裁剪",
+    ),
+    "width_depth": (
+        "宽度比深度重要",
+        "转述：论文与 FlyEgle/SDWNet 仓库里没有这句原话；仓库的论文配置取宽 32、16 个模块"
+        "（config/paper_prepare/deblur_param/goprol_dataset_wavelet_wide_32_block_16_256x256.yaml）",
+    ),
+    "wavelet": (
+        "we propose a novel module using the wavelet transform, which effectively helps the network to recover clear "
+        "high-frequency texture details",
+        "arXiv 2110.05803 摘要",
+    ),
+    "nafnet": (
+        "most of these methods use repeated up-sampling and down-sampling structures to expand the receptive field, "
+        "which results in texture information loss during the sampling process",
+        "arXiv 2110.05803 摘要（对照的 NAFNet 正是反复下采样 / 上采样的编码器-解码器）",
+    ),
+}
+
 
 def model_spec(spec) -> dict:
     """A variant's model options: a dict as is; ``"deblur"``: the deblur track's profile model (NAFNet)."""

@@ -14,7 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from lib.tracks.deployment import Deployment
+from lib.tracks.deployment import Classical, Deployment
+
+from .baselines import nl_means
 
 TRACK = "denoise"
 COMMANDS = "Export the denoising model, or denoise one image through the exported model."
@@ -22,8 +24,14 @@ COMMANDS = "Export the denoising model, or denoise one image through the exporte
 
 class DenoiseDeployment(Deployment):
     title_zh = "真实噪声去噪（MIRNetV2）"
-    intro_zh = "MIRNetV2 去除相机的真实噪声；差异图显示去掉的噪声。"
+    intro_zh = "MIRNetV2 去除相机的真实噪声；右边是经典的非局部均值去噪，差异图显示各自去掉的噪声。"
     example_source = ("denoise", "test/Data/0006_003_SY_09600_00100_5500_N/0006_NOISY_SRGB_010.PNG")
+    classical = Classical("NL-means (skimage)", "非局部均值去噪", nl_means, {"h_factor": 3.0}, {"h_factor": "强度系数"})
+    card_metrics = (("psnr", "PSNR", "{:.2f} dB"), ("ssim", "SSIM", "{:.3f}"))
+
+    def exportable(self, model, profile=None, **variant):
+        """The :func:`deployable` copy, as the submission exports it."""
+        return deployable(model)
 
     def build_submission(self, model, out_zip=None, **options) -> dict:
         """dist/denoise_submission.zip with predict.py, of the :func:`deployable` copy of ``model``."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
+
 from lib.config import active_profile
-from lib.tracks.deployment import Deployment, Extra, Restored
+from lib.tracks.deployment import Classical, Deployment, Extra, Restored, forget, onnx_tools, runtime_text
 
 
 def seg_input_size(segmenter, cfg: dict) -> tuple[int, int]:
@@ -29,9 +31,15 @@ class DeocclusionDeployment(Deployment):
     """The inpainter's deployment: the generator is its model, the segmenter comes from the segmenter's track."""
 
     title_zh = "文档去遮挡（DeepLabV3 + DeepFillv2）"
-    intro_zh = "先由分割网络 DeepLabV3 找出遮挡（手、头、物体）的掩码，再由 DeepFillv2 修补掩码附近的裁块。"
+    intro_zh = (
+        "先由分割网络 DeepLabV3 找出遮挡（手、头、物体）的掩码，再由 DeepFillv2 修补掩码附近的裁块；"
+        "右边是经典的 OpenCV Telea 在同一个掩码上修补的结果。"
+    )
     example_source = ("deocclusion", "test_A/hand/test_A_00001_000.jpg")
     extras = (Extra("mask", "分割网络找到的遮挡（红）"), Extra("crops", "修补的裁块（蓝框）"))
+    classical = Classical("OpenCV Telea", "OpenCV Telea 修补", None)
+    card_metrics = (("psnr", "PSNR", "{:.2f} dB"), ("psnr_mask", "遮挡处 PSNR", "{:.2f} dB"))
+    network_names_zh = {"segmenter": "分割网络", "inpainter": "修补网络"}
 
     def repair_photo(self, model, image, profile=None, segmenter="auto") -> dict:
         """One occluded photo (RGB uint8) through the whole pipeline, as :meth:`predict` runs it: the
@@ -120,42 +128,92 @@ class DeocclusionDeployment(Deployment):
 
         return get_deployment("deocclusion_seg")
 
-    def warm(self, profile=None) -> None:
-        self.model(profile, deployed=False)
-        self.segmenter_deployment().model(profile, deployed=False)
+    # ------------------------------------------------------------------ the app's tab: the exported pipeline
+    def checkpoints(self, profile=None) -> dict:
+        return {"segmenter": self.segmenter_deployment().checkpoint(profile), "inpainter": self.checkpoint(profile)}
+
+    def export_settings(self, profile=None, **variant) -> dict:
+        cfg = self.track.config(profile)
+        return {"seg_size": cfg["prepare"]["seg_size"], "repair": cfg["repair"]}
+
+    def export_for_app(self, folder, profile=None, **variant) -> dict:
+        """Both networks and the pipeline's metadata, as the submission's zip holds them
+        (:func:`lib.tracks.deocclusion.export.export_pipeline`)."""
+        from .export import export_pipeline
+
+        segmenter = self.segmenter_deployment().model(profile, deployed=False)
+        cfg = self.track.config(profile)
+        return export_pipeline(
+            segmenter,
+            self.model(profile, deployed=False),
+            folder,
+            seg_size=seg_input_size(segmenter, cfg),
+            repair=cfg["repair"],
+            onnx=onnx_tools(),
+        )
+
+    def load_exported(self, folder):
+        """The submission's own :class:`~lib.tracks.deocclusion.predict.Pipeline` over the exported folder."""
+        from .predict import Pipeline
+
+        pipeline = Pipeline(folder)
+        pipeline.backend = getattr(pipeline.segment, "backend", "")
+        return pipeline
+
+    def runner(self, profile=None, **variant):
+        pipeline = super().runner(profile, **variant)
+        if getattr(pipeline, "exported_now", False):
+            forget(*[(kind, "deocclusion_seg", active_profile(profile)) for kind in ("model", "deployed")])
+        return pipeline
 
     def restore(self, image, *, progress=None, profile=None) -> Restored:
-        """Remove what covers a document: the segmenter's mask (DeepLabV3 on the photo shrunk to its input size),
-        then the DeepFillv2 repair of the crops around it, as the submission's predict.py (:meth:`repair_photo`).
-        Extras: the mask over the photo, the repaired crops drawn on the result."""
+        """Remove what covers a document with the exported pipeline, as the submission's predict.py: the
+        segmenter's mask (DeepLabV3 on the photo shrunk to its input size), then the DeepFillv2 repair of the crops
+        around it. Extras: the mask over the photo, the repaired crops drawn on the result."""
         from lib import image_views as views
 
-        seg = self.segmenter_deployment()
-        generator = self.model(profile, deployed=False)
-        segmenter = seg.model(profile, deployed=False)
+        pipeline = self.runner(profile)
         if progress:
             progress(0, 1)
         start = time.perf_counter()
-        out = self.repair_photo(generator, image, profile, segmenter=segmenter)
+        after = pipeline(image)
         seconds = time.perf_counter() - start
         if progress:
             progress(1, 1)
-        mask, after = out["mask"], out["repaired"]
+        mask, info = np.asarray(pipeline.last_mask) > 0, pipeline.last_info
         crops = after.copy()
-        for x0, y0, x1, y1 in out["boxes"]:
+        for x0, y0, x1, y1 in info.boxes:
             crops = views.draw_tiles(crops, ([(y0, y1 - y0)], [(x0, x1 - x0)]), colour=(0, 160, 255))
-        nets = ", ".join(f"{w} x {h}" for h, w in out["net_sizes"]) or "无（没有找到遮挡）"
-        seg_h, seg_w = out["seg_size"]
+        nets = ", ".join(f"{w} x {h}" for h, w in info.net_sizes) or "无（没有找到遮挡）"
+        seg_h, seg_w = pipeline.seg_size
         return Restored(
             self.name,
             image,
             after,
             seconds,
-            f"分割网络：照片（竖放）缩到 {seg_w} x {seg_h}；修补网络：{len(out['net_sizes'])} 块，{nets}",
-            f"{seg.model_file(profile)} + {self.model_file(profile)}",
+            f"分割网络：照片（竖放）缩到 {seg_w} x {seg_h}；修补网络：{len(info.net_sizes)} 块，{nets}",
+            self.model_file(profile),
             extras={"mask": views.mask_overlay(image, mask), "crops": crops},
-            texts={"mask_share": f"遮挡掩码占 {100.0 * mask.mean():.2f}% 的像素；修补了 {len(out['boxes'])} 块"},
+            texts={"mask_share": f"遮挡掩码占 {100.0 * mask.mean():.2f}% 的像素；修补了 {len(info.boxes)} 块"},
+            runtime=runtime_text(pipeline),
+            kept={"mask": mask},
         )
+
+    def classical_restore(self, image, result: Restored, profile=None) -> tuple:
+        """OpenCV Telea at full resolution over the same mask, dilated as the repair dilates it (the track's
+        evaluation of the classical baseline)."""
+        from .repair import RepairOptions, opencv_inpaint_page
+
+        cfg = self.track.config(profile)
+        radius = cfg["evaluate"]["opencv_radius"]
+        dilate = RepairOptions.from_config(cfg["repair"]).dilate
+        repaired = opencv_inpaint_page(image, result.kept["mask"], "telea", radius, dilate=dilate)
+        return repaired, f"{self.classical.name_zh}（同一个遮挡掩码，扩大 {dilate} 像素，修补半径 {radius}）"
+
+    def _scores(self, metrics) -> str:
+        scores = super()._scores(metrics)
+        miou = ((metrics or {}).get("segmentation") or {}).get("miou")
+        return scores + (f"分割网络的 mIoU {miou:.3f}。" if miou is not None else "")
 
     def build_submission(
         self, model, out_zip=None, segmenter="auto", profile=None, onnx: bool = True, **ignored

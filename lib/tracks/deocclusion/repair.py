@@ -479,14 +479,16 @@ class Deoccluder:
         self.segment, self.seg_size, self.opts = segment, tuple(int(v) for v in seg_size), opts
         self.inpaint = runner_inpainter(inpaint)
         self.last_info = RepairInfo()
+        self.last_mask = None  # the mask the last photo was repaired with (nonzero = covered)
 
     def mask(self, image: np.ndarray) -> np.ndarray:
         return page_mask(self.segment, image, self.seg_size, self.opts)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
-        """RGB uint8 -> the repaired RGB uint8 (``last_info``: its crops)."""
+        """RGB uint8 -> the repaired RGB uint8 (``last_info``: its crops; ``last_mask``: its mask)."""
         self.last_info = RepairInfo()
         levels = page_mask(self.segment, image, self.seg_size, self.opts, levels=True)
+        self.last_mask = levels
         return repair_page(image, levels, self.inpaint, self.opts, self.last_info)
 
     def restore_image(self, image: np.ndarray) -> np.ndarray:

@@ -64,6 +64,9 @@ def test_chinese_summaries_quote_the_verdict_numbers():
     assert "还没有测量" in claim_summary_zh(verdicts, "fixed_patch")
     note = trust_note_zh({"runs": runs, "verdicts": verdicts})
     assert "356–356 次迭代" in note and "25%" in note and "0.07 dB" in note
+    assert "判为“无法判定”" in note and "判为“持平”" in trust_note_zh(
+        {"runs": runs, "verdicts": verdicts}, tie_zh="持平"
+    )
 
 
 def test_means_table_averages_the_seeds_and_marks_missing_splits():
@@ -143,3 +146,42 @@ def test_every_recorded_recipe_run_has_a_chinese_label():
     assert len(set(labels)) == len(labels) and all("第" in label for label in labels)
     with pytest.raises(KeyError, match="no Chinese label"):
         recipe_run_zh("r9_unknown")
+
+
+def test_a_claim_in_two_parts_and_the_measurements_own_verdicts():
+    from lab.tracks.deblur.claims import (
+        claim_parts_zh,
+        measured_counts_zh,
+        measured_markdown,
+        measured_word_zh,
+        plot_measured,
+    )
+
+    runs = [
+        run("recipe", 0, 1.0, 0.30),
+        run("recipe", 1, 1.2, 0.32),
+        run("no_downsample", 0, 0.1, 0.50),
+        run("no_downsample", 1, 0.3, 0.52),
+        run("no_gradient_filter", 0, 1.05, 0.31),
+        run("no_gradient_filter", 1, 1.15, 0.31),
+    ]
+    verdicts = claim_verdicts(runs, {"no_downsample": "downsample", "no_gradient_filter": "filter"}, tlc=False)
+    said, measured = claim_parts_zh(verdicts, "no_downsample", cited="README.md")
+    assert said == "说法：“采用下采样两倍后的训练数据可以极大提升网络性能”（README.md）"
+    # recipe 1.1 - variant 0.2 = +0.9 dB against the larger seed spread 0.141: the measurement's own word
+    assert measured.startswith("测得：做 2 倍下采样 − 不做 2 倍下采样 = +0.900 dB（PSNR），随机种子间波动 ±0.141 dB")
+    assert measured.endswith("做 2 倍下采样好于不做 2 倍下采样")
+    by = {(v["variant"], v["split"], v["metric"]): v for v in verdicts}
+    assert measured_word_zh(by[("no_downsample", "test_A", "cer")]) == "好于"  # lower CER is better
+    assert measured_word_zh(by[("no_gradient_filter", "test_A", "psnr")]) == "持平"  # 0.0 within the spread
+    assert measured_counts_zh(verdicts, "no_downsample").endswith("4 项测量（2 组数据 × PSNR 增益、CER）：好于 4")
+    assert measured_counts_zh(verdicts, "fixed_patch").endswith("还没有测量")
+    table = measured_markdown(verdicts, ["no_gradient_filter", "no_downsample"])
+    assert table.count("\n") == 1 + 8 and "支持" not in table and "相反" not in table
+    assert table.index("梯度过滤") < table.index("2 倍下采样")  # in the order asked for
+    with pytest.raises(ValueError, match="claims nothing"):
+        claim_parts_zh(verdicts, "no_all_data", cited="README.md")
+    with pytest.raises(KeyError, match="no recorded comparison"):
+        claim_parts_zh(verdicts, "no_downsample", cited="README.md", split="scans")
+    ax = plot_measured(verdicts, ["no_downsample"])
+    assert [t.get_text().splitlines()[-1] for t in ax.get_xticklabels()] == ["好于", "好于"]

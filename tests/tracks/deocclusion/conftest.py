@@ -1,10 +1,45 @@
-"""Session fixtures of the de-occlusion submission tests: the smoke profile's untrained networks and
-their submission zip, exported once per session."""
+"""Session fixtures of the de-occlusion tests: the smoke profile's sample data and its preparation, one smoke
+run of the inpainter trained on it, and the profile's untrained networks and their submission zip, each made
+once per session (test_deocclusion_track.py, test_deocclusion_submission.py and the fault tests share them)."""
 
 import zipfile
 
 import paddle
 import pytest
+
+
+@pytest.fixture(scope="session")
+def deocclusion_prepared(tmp_path_factory):
+    """The smoke profile's sample data (seed 0) and its preparation: (data root, prepared folder)."""
+    from lib.tracks import get_track
+    from lib.tracks.deocclusion.data import ensure_dataset, prepare
+
+    base = tmp_path_factory.mktemp("deocc_track")
+    root = ensure_dataset("smoke", base / "data", seed=0, workers=1)
+    cfg = get_track("deocclusion").config("smoke")
+    return root, prepare(
+        root,
+        base / "prepared",
+        cfg["prepare"]["seg_size"],
+        cfg["repair"],
+        desk_variants=cfg["prepare"]["desk_variants"],
+    )
+
+
+@pytest.fixture(scope="session")
+def deocclusion_gan_run(tmp_path_factory, deocclusion_prepared):
+    """The inpainter's smoke run on that preparation, every phase's end kept (keep_phase_ends only saves one
+    more checkpoint): (trainer, history). Tests read its folder and never write in it."""
+    from lib.tracks import get_track
+
+    trainer = get_track("deocclusion").trainer(
+        "smoke",
+        tmp_path_factory.mktemp("deocc_gan_run") / "run",
+        prepared=deocclusion_prepared[1],
+        quiet=True,
+        keep_phase_ends=True,
+    )
+    return trainer, trainer.fit()
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from submission_helpers import fresh_copy, without_lib
 from lib.export import predict_imports, run_submission, write_awkward_inputs
 from lib.infer import DygraphRunner, read_image_file
 from lib.tracks import get_track
-from lib.tracks.deocclusion.data import ensure_dataset, list_samples, load_sample
+from lib.tracks.deocclusion.data import list_samples, load_sample
 from lib.tracks.deocclusion.export import PIPELINE_META, InpainterExport, SegmenterExport
 from lib.tracks.deocclusion.repair import (
     Deoccluder,
@@ -37,9 +37,8 @@ def networks(deocclusion_networks):  # conftest.py: shared with the submission f
 
 
 @pytest.fixture(scope="module")
-def photos(tmp_path_factory):
-    root = ensure_dataset("smoke", tmp_path_factory.mktemp("deocc_sub") / "data", seed=0, workers=1)
-    return list_samples(root / "test_A")
+def photos(deocclusion_prepared):  # conftest.py: the smoke sample data (seed 0), made once per session
+    return list_samples(deocclusion_prepared[0] / "test_A")
 
 
 def test_wrappers_compute_what_the_pipeline_uses(networks, photos):
@@ -242,12 +241,12 @@ def test_submission_without_one_of_its_files_stops_before_anything(missing, deoc
     assert not (tmp_path / "out").exists()
 
 
-def test_export_cli_packs_the_pipeline(tmp_path, capsys):
-    """``python -m lib.export --track deocclusion``: a generator checkpoint and the shipped segmenter."""
+def test_export_cli_packs_the_pipeline(deocclusion_gan_run, tmp_path, capsys):
+    """``python -m lib.export --track deocclusion``: a generator checkpoint (the session's smoke run,
+    conftest.py) and the shipped segmenter."""
     from lib.export.__main__ import main as export_cli
 
-    trainer = GAN.trainer("smoke", tmp_path / "run", quiet=True)
-    trainer.fit()
+    trainer = deocclusion_gan_run[0]
     out = tmp_path / "cli.zip"
     assert export_cli(["--track", "deocclusion", "--checkpoint", str(trainer.last_path), "--out", str(out)]) == 0
     printed = capsys.readouterr().out

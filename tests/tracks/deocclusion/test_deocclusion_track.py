@@ -11,7 +11,7 @@ import pytest
 
 from lib.metrics import region_psnr
 from lib.tracks import KNOWN_TRACKS, get_track
-from lib.tracks.deocclusion.data import ensure_dataset, prepare, prepared_samples
+from lib.tracks.deocclusion.data import prepared_samples
 from lib.tracks.deocclusion.repair import PSNR_CAP, mask_scores
 from lib.train.data import KeyedPatchDataset, make_loader
 from lib.train.engine import resolve_options
@@ -20,17 +20,8 @@ GAN, SEG = get_track("deocclusion"), get_track("deocclusion_seg")
 
 
 @pytest.fixture(scope="module")
-def prepared(tmp_path_factory):
-    base = tmp_path_factory.mktemp("deocc_track")
-    root = ensure_dataset("smoke", base / "data", seed=0, workers=1)
-    cfg = GAN.config("smoke")
-    return root, prepare(
-        root,
-        base / "prepared",
-        cfg["prepare"]["seg_size"],
-        cfg["repair"],
-        desk_variants=cfg["prepare"]["desk_variants"],
-    )
+def prepared(deocclusion_prepared):  # conftest.py: shared with the submission tests
+    return deocclusion_prepared
 
 
 def test_registered_and_full_profile_holds_what_the_solutions_code_ran():
@@ -124,15 +115,18 @@ def test_task_loss_goes_down_on_a_fixed_batch(prepared, tmp_path, track, key, st
 
 
 @pytest.mark.slow
-def test_smoke_runs_save_both_networks_and_validate(prepared, tmp_path):
+def test_smoke_runs_save_both_networks_and_validate(prepared, deocclusion_gan_run, tmp_path):
     root, out = prepared
     trained = {}
     for track, metrics, nets in (
         (SEG, ("miou", "boundary_f"), {"model"}),
         (GAN, ("psnr", "psnr_hole"), {"generator", "discriminator"}),
     ):
-        trainer = track.trainer("smoke", tmp_path / track.name, prepared=out, quiet=True)
-        history = trainer.fit()
+        if track is GAN:  # the session's inpainter run (conftest.py), also read by the phase-end and export tests
+            trainer, history = deocclusion_gan_run
+        else:
+            trainer = track.trainer("smoke", tmp_path / track.name, prepared=out, quiet=True)
+            history = trainer.fit()
         assert trainer.iteration == trainer.total_iters and trainer.last_path.is_file()
         assert any(all(k in row for k in metrics) for row in history)
         state = paddle.load(str(trainer.last_path))
@@ -233,15 +227,14 @@ def test_clean_pages_report_what_the_pipeline_changes(prepared):
     assert not everything["all_within_tolerance"] and everything["pages_within_tolerance"] == 0
 
 
-def test_phase_end_checkpoint_is_kept(prepared, tmp_path):
+def test_phase_end_checkpoint_is_kept(deocclusion_gan_run):
+    """The session's inpainter run (conftest.py) was made with keep_phase_ends."""
     from lib.checkpoints import load_checkpoint
 
-    _, out = prepared
-    trainer = GAN.trainer("smoke", tmp_path / "run", prepared=out, quiet=True, keep_phase_ends=True)
-    trainer.fit()
-    state = load_checkpoint(tmp_path / "run" / "phase0_end.pdparams", track="deocclusion")
+    run = deocclusion_gan_run[0].out_dir
+    state = load_checkpoint(run / "phase0_end.pdparams", track="deocclusion")
     assert state["iteration"] == 3  # smoke phases: 3 iterations at 1:1, then 3 at 3:1
-    assert not (tmp_path / "run" / "phase1_end.pdparams").exists()  # the last phase ends in last.pdparams
+    assert not (run / "phase1_end.pdparams").exists()  # the last phase ends in last.pdparams
 
 
 def test_shipped_demo_pair_meets_the_quality_bars():
