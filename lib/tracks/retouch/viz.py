@@ -111,9 +111,7 @@ VARIANT_ZH = {
     ),
     "k_pool 1, schedule x2": "计划 ×2（800 次迭代，48 个训练视图）",
     "k_pool 8, schedule x1": "k_pool 8（K 按 8×8 平均；400 次迭代，48 个训练视图）",
-    "k_pool 1, schedule x2, 480 training views": (
-        "计划 ×2、480 个训练视图（附带模型的配方，bench 里单独训练的一次）"
-    ),
+    "k_pool 1, schedule x2, 480 training views": ("计划 ×2、480 个训练视图（附带模型的配方，bench 里单独训练的一次）"),
 }
 
 
