@@ -704,6 +704,39 @@ RETOUCH_VARIANTS = {  # the record's variant: its label, bold (the one that meet
 ABLATION = ("input J", "I = (J - D) / (1 + K)", "K only: J / (1 + K)", "D only: J - D")
 
 
+@table("learner_curves")
+def learner_curves() -> list[str]:
+    """Every learner's-run curve (``learner_curve_<track>_<overlay>.json``): its last point and its first win."""
+    body = []
+    for path in sorted(RESULTS.glob("learner_curve_*.json")):
+        r = json.loads(path.read_text(encoding="utf-8"))
+        last = r["points"][-1]
+        win = next((p for p in r["points"] if p["vs_input_db"] > 0 and p["vs_best_classical_db"] > 0), None)
+        body.append(
+            [
+                f"`{r['experiment']}`",
+                r["overlay"]["candidate"]["name"],
+                last["iteration"],
+                f"{last['idle_minutes']:.1f}",
+                f"{r['region']} {last[r['region']]:.2f}",
+                f"{last['vs_input_db']:+.2f}",
+                f"{last['vs_best_classical_db']:+.2f} ({r['best_classical']})",
+                f"{win['idle_minutes']:.1f} (iteration {win['iteration']})" if win else "none",
+            ]
+        )
+    header = [
+        "experiment",
+        "recipe",
+        "iterations",
+        "idle minutes (2 cores)",
+        "last point (dB)",
+        "vs input",
+        "vs best classical",
+        "first point beating both",
+    ]
+    return rows(header, body)
+
+
 @table("retouch_variants")
 def retouch_variants() -> list[str]:
     by = {r["variant"]: r for r in record("retouch_variants")["rows"]}

@@ -107,13 +107,11 @@ def plot_inside_outside(rows: list[dict], input_name: str = "input (blemished)")
 # shipped demo model of its time (400 iterations, 48 training views), not the one in checkpoints/ now
 VARIANT_ZH = {
     "shipped demo (400 iterations, 48 training views)": (
-        "旧的演示配方（400 次迭代，48 个训练视图；不是现在随课程发布的模型）"
+        "旧的演示配方（400 次迭代，48 个训练视图；不是现在的附带模型）"
     ),
     "k_pool 1, schedule x2": "计划 ×2（800 次迭代，48 个训练视图）",
     "k_pool 8, schedule x1": "k_pool 8（K 按 8×8 平均；400 次迭代，48 个训练视图）",
-    "k_pool 1, schedule x2, 480 training views": (
-        "计划 ×2、480 个训练视图（现在演示模型的配方，bench 里单独训练的一次）"
-    ),
+    "k_pool 1, schedule x2, 480 training views": ("计划 ×2、480 个训练视图（附带模型的配方，bench 里单独训练的一次）"),
 }
 
 
