@@ -39,7 +39,7 @@ def test_registered_and_full_profile_holds_what_the_solutions_code_ran():
         "d_loss_scale": 0.5,
         "coarse_l1_weight": 0.5,
         "perceptual_weight": 0.0,
-        "mask_values": "binary",  # the repair's mask_values (binary: 0 / 1 holes, not the solution's fractions)
+        "mask_values": "fraction",  # the repair's mask_values: the solution's resize(mask) / 128, as full repairs
     }
     assert gan["amp"] is True
     assert gan["model"]["generator"]["latent_channels"] == 64
