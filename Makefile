@@ -43,8 +43,8 @@ train: prepare
 	$(PY) -m lib.train --config $(TRACK) --profile $${COURSE_PROFILE:-demo} $(if $(SCALE),--schedule-scale $(SCALE)) $(foreach s,$(SET),--set $(s)) --publish
 
 # Rebuild a SHIPPED demo model (checkpoints/<track>_<model>_demo/) by its recipe; deliberate, never part of the course.
-# The shipped recipes: deblur SCALE=4, denoise SCALE=8, sdwnet SCALE=2, deocclusion_seg. retouch and deocclusion were
-# shipped from an earlier demo recipe, kept in lab/tracks/<track>/overlays/00_shipped.yaml (trained by
+# The shipped recipes: deblur SCALE=4, sdwnet SCALE=2, deocclusion_seg. denoise, retouch and deocclusion were shipped
+# from an earlier demo recipe, kept in lab/tracks/<track>/overlays/00_shipped.yaml (trained by
 # python -m lab.experiments.train <track>/00_shipped); their demo profile is now the learner's shorter run.
 ship: prepare
 	COURSE_PROFILE=demo $(PY) -m lib.train --config $(TRACK) --profile demo $(if $(SCALE),--schedule-scale $(SCALE)) --ship
