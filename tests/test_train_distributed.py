@@ -112,3 +112,18 @@ def test_the_follower_drops_paddles_flags_banner_and_prints_the_rest(capsys):
     ):
         follower.line(line)
     assert capsys.readouterr().out.splitlines() == ["第 250 次迭代的验证：psnr 21.9864", "FLAGS(name= not the banner"]
+
+
+def test_relaunch_creates_a_log_folder_that_does_not_exist_yet(tmp_path, monkeypatch):
+    """A caller's log folder (notebook 07 names one under runs/logs/) is made before launcher.log opens in it;
+    the ranks are a stand-in process that writes rank 0's log and exits."""
+    from lib.train import launch
+
+    logs = tmp_path / "not" / "made" / "yet"
+
+    def stand_in(args, nproc, log_dir):
+        return [sys.executable, "-c", f"open({str(log_dir / 'workerlog.0')!r}, 'w').write('第 1 次迭代\\n')"]
+
+    monkeypatch.setattr(launch, "launch_command", stand_in)
+    assert launch.relaunch(["--config", "x"], 2, log_dir=logs) == 0
+    assert (logs / "launcher.log").is_file() and (logs / "workerlog.0").read_text() == "第 1 次迭代\n"

@@ -89,6 +89,7 @@ def relaunch(args: list[str], nproc: int, log_dir: Path | None = None, bar: bool
         (RUNS_DIR / "launch").mkdir(parents=True, exist_ok=True)
         log_dir = tempfile.mkdtemp(prefix="train-launch-", dir=RUNS_DIR / "launch")
     log_dir = Path(log_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)  # a caller's folder may not exist yet (the launcher.log opens here)
     cmd = launch_command(args, nproc, log_dir)
     print(f"启动 {nproc} 个进程（日志在 {shown_path(log_dir)}）", flush=True)
     follower, pending = _Follower(bar), ""
