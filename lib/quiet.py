@@ -26,3 +26,9 @@ os.environ.setdefault("FLAGS_call_stack_level", "0")
 warnings.filterwarnings("ignore", message=".*No ccache found.*")
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 warnings.filterwarnings("ignore", message=".*Tensor do not have 'place' interface.*")
+# BatchNorm's notice at its first training step (gUNet, DeepLabV3): what it says is what training does anyway
+warnings.filterwarnings("ignore", message=".*When training, we now always track global mean and variance.*")
+# The processes a command or a notebook starts (the data generators' workers, the training ranks) import Paddle
+# without this module: PYTHONWARNINGS carries the two import-time and training notices to them (-W's form: a
+# message prefix each; no comma inside one)
+os.environ.setdefault("PYTHONWARNINGS", "ignore:No ccache found,ignore:When training")

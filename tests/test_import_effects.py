@@ -60,13 +60,14 @@ def test_lib_quiet_sets_what_it_documents_and_keeps_what_is_set():
         "import os, warnings; os.environ['FLAGS_call_stack_level'] = '2'\n"
         "import lib.quiet\n"
         "print(os.environ['GLOG_minloglevel'], os.environ['FLAGS_call_stack_level'])\n"
-        "print([(w[0], w[1].pattern if w[1] else '', w[2].__name__) for w in warnings.filters[:3]])"
+        "print([(w[0], w[1].pattern if w[1] else '', w[2].__name__) for w in warnings.filters[:4]])"
     )
     result = python(code)
     assert result.returncode == 0, result.stderr[-2000:]
     levels, filters = result.stdout.splitlines()
     assert levels == "2 2"  # GLOG set; the caller's FLAGS_call_stack_level kept
     assert ast.literal_eval(filters) == [  # filterwarnings adds to the front: the last one first
+        ("ignore", ".*When training, we now always track global mean and variance.*", "Warning"),
         ("ignore", ".*Tensor do not have 'place' interface.*", "Warning"),
         ("ignore", "", "DeprecationWarning"),
         ("ignore", ".*No ccache found.*", "Warning"),
@@ -84,3 +85,24 @@ def test_each_command_is_quiet_from_its_first_import(command):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stderr == ""
+
+
+@pytest.mark.slow
+def test_the_processes_a_quiet_program_starts_are_quiet_too():
+    # a data generator's worker or a training rank imports Paddle without lib.quiet: the environment carries it
+    code = (
+        "import lib.quiet, subprocess, sys\n"
+        "child = subprocess.run([sys.executable, '-c', 'import paddle'], capture_output=True, text=True)\n"
+        "print(repr(child.stderr))"
+    )
+    result = python(code)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "ccache" not in result.stdout, result.stdout
+    unquiet = subprocess.run(
+        [sys.executable, "-c", "import paddle"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k not in QUIET_VARIABLES},
+    )
+    assert "No ccache found" in unquiet.stderr  # the probe sees the warning where nothing quiets it
