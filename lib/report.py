@@ -52,10 +52,10 @@ def _notebook_bar(iterable, kwargs):
     shows only its text fallback, frozen at the bar's first state ("0%| 0/34"). So the live widget is replaced by
     its finished text line when it closes (the same display, updated), and without ipywidgets nothing is written
     until that line."""
-    from IPython.display import display
     from tqdm.std import tqdm as text_tqdm
 
-    try:
+    try:  # the widget needs IPython and ipywidgets; the app's bundle has neither, and needs no bar of this kind
+        from IPython.display import display
         from tqdm.notebook import IProgress
         from tqdm.notebook import tqdm as widget_tqdm
     except ImportError:
