@@ -56,21 +56,6 @@ def decide(difference: float, spread: float, higher_is_better: bool = True) -> s
     return "supports" if (difference > 0) == higher_is_better else "contradicts"
 
 
-def verdict_line_zh(claim: str, metric: str, difference: float, spread: float, source_zh: str = "原方案") -> str:
-    """One Chinese line for a notebook: the claim, its metric, the difference against the spread of the
-    random seeds and the verdict (CER: lower is better); ``source_zh`` names whose claim it is (a track's
-    ``source.name_zh``)."""
-    verdict = decide(difference, spread, higher_is_better=metric != "cer")
-    unit = " dB" if metric == "psnr" else ""
-    state = {
-        "supports": f"支持{source_zh}的说法",
-        "contradicts": f"与{source_zh}的说法相反",
-        "not resolved": "只有一个随机种子，无法判定" if math.isnan(spread) else "不超过波动，无法判定",
-    }[verdict]
-    shown = "未知" if math.isnan(spread) else f"{spread:.3f}{unit}"
-    return f"{claim}（{METRIC_ZH.get(metric, metric)}）：差 {difference:+.3f}{unit}，随机种子间波动 {shown}：{state}"
-
-
 MEASURED_ZH = {"supports": "好于", "contradicts": "不如", "tie": "持平", "unknown": "无法判定"}
 
 

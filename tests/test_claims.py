@@ -35,18 +35,6 @@ def test_accepts_generators_and_refuses_no_runs():
         verdict([], [1.0])
 
 
-def test_the_chinese_line_states_the_verdict_for_the_metric():
-    from lab.claims import verdict_line_zh
-
-    assert verdict_line_zh("a > b", "psnr", 0.3, 0.1).endswith(
-        "差 +0.300 dB，随机种子间波动 0.100 dB：支持原方案的说法"
-    )
-    assert verdict_line_zh("a > b", "cer", 0.098, 0.03).endswith("与原方案的说法相反")  # CER higher: worse
-    assert verdict_line_zh("a > b", "psnr", 0.3, 0.1, source_zh="冠军方案").endswith("支持冠军方案的说法")
-    assert verdict_line_zh("a > b", "psnr", 0.02, 0.06).endswith("不超过波动，无法判定")
-    assert "只有一个随机种子" in verdict_line_zh("a > b", "psnr", 1.0, math.nan)
-
-
 def test_direction_word_follows_the_numbers():
     import pytest
 
