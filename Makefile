@@ -55,8 +55,11 @@ ship: prepare
 submission: setup
 	$(PY) -m lib.export --track $(TRACK) --profile $${COURSE_PROFILE:-demo}
 
+# Every notebook in the demo profile (COURSE_PROFILE), executed copies and the summary table in runs/ (lib/runner.py).
+# JOBS notebooks at a time: one track's notebooks in order, different tracks side by side; JOBS=1 one at a time.
+JOBS ?= 2
 run: setup data
-	$(PY) -m lib.runner
+	$(PY) -m lib.runner --jobs $(JOBS)
 
 # Store the executed notebooks of the last `make run` (runs/*.ipynb) in notebooks/, so that a reader sees every
 # result without running: only copies of a successful demo run of the notebooks as they are now (lib/runner.py).

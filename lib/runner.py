@@ -2,8 +2,13 @@
 
 Executed copies go to ``runs/`` (the sources stay untouched); the run ends with a table of
 notebook, track, seconds, status and key figure (see ``lib.report.key_figure``), with the seconds
-of each track added up, also written to ``runs/summary.md``. Exit status is 1 if any notebook
-failed, naming the notebook and the cell.
+of each track added up and the wall time of the whole run, also written to ``runs/summary.md``. Exit status is 1
+if any notebook failed, naming the notebook and the cell.
+
+``--jobs N`` (``make run``: 2) runs up to N notebooks at a time, each in its own kernel: the notebooks of one track
+run one after another in the course's order (03 trains the model that 04 and 05 use), different tracks side by
+side. A notebook's training already uses both cores for much of its time; the rest (data, evaluation, figures,
+a training in one process) leaves a core idle that the other track's notebook uses.
 
 Each kernel talks to the runner over local IPC sockets (no TCP, so no transport warning), and its
 own console output (Paddle's C++ messages, e.g. its report of the SIGTERM that ends the kernel
@@ -33,6 +38,8 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from multiprocessing import get_context
 from pathlib import Path
 
 import nbformat
@@ -196,8 +203,7 @@ def failing_cell(nb) -> tuple[int, str]:
 def run_notebook(path: Path, run_dir: Path, timeout: int | None, profile: str) -> dict:
     """Execute one notebook under ``profile`` (resolved once by :func:`main`, which also exports it to the kernel)."""
     nb = nbformat.read(path, as_version=4)
-    os.environ[RUN_DIR_ENV] = str(run_dir)
-    os.environ[NOTEBOOK_ENV] = path.stem
+    env = {**os.environ, RUN_DIR_ENV: str(run_dir), NOTEBOOK_ENV: path.stem}  # this kernel's, not the runner's
     figure_file = run_dir / "key_figures" / f"{path.stem}.json"
     figure_file.unlink(missing_ok=True)
     log_path = run_dir / "logs" / f"{path.stem}.kernel.log"
@@ -209,7 +215,7 @@ def run_notebook(path: Path, run_dir: Path, timeout: int | None, profile: str) -
         km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "ipc"))
         client = NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": str(path.parent)}})
         try:
-            client.execute(cleanup_kc=True, stdout=kernel_log, stderr=kernel_log)  # shut the kernel down after
+            client.execute(cleanup_kc=True, env=env, stdout=kernel_log, stderr=kernel_log)  # shut it down after
         except CellExecutionError:
             cell, message = failing_cell(nb)
             status, detail = "FAILED", f"cell {cell}: {message}"
@@ -232,7 +238,51 @@ def run_notebook(path: Path, run_dir: Path, timeout: int | None, profile: str) -
     }
 
 
-def format_table(rows: list[dict]) -> str:
+def ready(pending: list[Path], running: set[str], tracks: dict) -> Path | None:
+    """The first pending notebook whose track has none running and no earlier notebook still pending: a
+    track's notebooks in the course's order, one at a time (a notebook of no track counts as the track "")."""
+    for i, path in enumerate(pending):
+        track = tracks.get(path.stem, "")
+        if track not in running and all(tracks.get(p.stem, "") != track for p in pending[:i]):
+            return path
+    return None
+
+
+def run_all(paths: list[Path], run_dir: Path, timeout: int | None, profile: str, jobs: int) -> list[dict]:
+    """Run ``paths``, up to ``jobs`` at a time (:func:`ready` picks the next); the rows in the course's order."""
+
+    def started(path):
+        print(f"[{profile}] running {path.name} ...", flush=True)
+
+    def finished(row):
+        print(f"    {row['notebook']}: {row['status']} in {row['seconds']:.0f} s {row['detail']}", flush=True)
+        return row
+
+    if jobs <= 1:
+        rows = []
+        for path in paths:
+            started(path)
+            rows.append(finished(run_notebook(path, run_dir, timeout, profile)))
+        return rows
+    tracks, pending, rows, running = notebook_tracks(), list(paths), {}, {}
+    # spawn: a fresh interpreter per worker, nothing of this process's state (Paddle, sockets) inherited
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        while pending or running:
+            while len(running) < jobs and (path := ready(pending, set(running.values()), tracks)) is not None:
+                pending.remove(path)
+                started(path)
+                running[pool.submit(run_notebook, path, run_dir, timeout, profile)] = tracks.get(path.stem, "")
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                row = finished(future.result())
+                rows[row["notebook"]] = row
+                del running[future]
+    return [rows[p.name] for p in paths]
+
+
+def format_table(rows: list[dict], wall: float | None = None) -> str:
+    """The summary: one row per notebook, the seconds of each track added up, and the whole run's (``wall``, its
+    wall time when notebooks ran side by side; else the sum)."""
     header = ["notebook", "track", "seconds", "status", "key figure"]
     body = [[r["notebook"], r.get("track", ""), f"{r['seconds']:.0f}", r["status"], r["key_figure"]] for r in rows]
     totals = {}
@@ -241,7 +291,8 @@ def format_table(rows: list[dict]) -> str:
     body += [
         [f"(all of {track})" if track else "(other)", track, f"{sec:.0f}", "", ""] for track, sec in totals.items()
     ]
-    body.append(["(course)", "", f"{sum(r['seconds'] for r in rows):.0f}", "", ""])
+    course = sum(r["seconds"] for r in rows) if wall is None else wall
+    body.append(["(course)", "", f"{course:.0f}", "", "" if wall is None else "wall time, tracks side by side"])
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
 
     def line(cells):
@@ -261,6 +312,9 @@ def main(argv=None) -> int:
         action="store_true",
         help="run nothing: copy the executed copies of the last demo run (in --out) into notebooks/ (make notebooks)",
     )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="notebooks at a time, of different tracks (make run: JOBS, default 2)"
+    )
     args = parser.parse_args(argv)
     if args.store:
         lines = store(args.out, args.names)
@@ -269,15 +323,13 @@ def main(argv=None) -> int:
     profile = active_profile()
     os.environ["COURSE_PROFILE"] = profile
     args.out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for path in find_notebooks(args.names):
-        print(f"[{profile}] running {path.name} ...", flush=True)
-        row = run_notebook(path, args.out, args.timeout, profile)
-        rows.append(row)
-        print(f"    {row['status']} in {row['seconds']:.0f} s {row['detail']}", flush=True)
-    table = format_table(rows)
-    (args.out / "summary.md").write_text(f"Profile: {profile}\n\n{table}\n", encoding="utf-8")
-    print(f"\nProfile {profile}; executed notebooks in {args.out}/\n{table}")
+    start = time.perf_counter()
+    rows = run_all(find_notebooks(args.names), args.out, args.timeout, profile, args.jobs)
+    wall = time.perf_counter() - start
+    table = format_table(rows, wall if args.jobs > 1 else None)
+    how = f"{args.jobs} notebooks at a time" if args.jobs > 1 else "one notebook at a time"
+    (args.out / "summary.md").write_text(f"Profile: {profile}; {how}\n\n{table}\n", encoding="utf-8")
+    print(f"\nProfile {profile}; {how}; executed notebooks in {args.out}/\n{table}")
     failed = [r for r in rows if r["status"] != "ok"]
     for r in failed:
         print(f"FAILED: {r['notebook']} {r['detail']}", file=sys.stderr)
