@@ -5,7 +5,7 @@ minutes on 2 cores against dB, and so how long a recipe needs to beat the classi
 
     nice -n 5 .venv/bin/python lab/bench/bench_learner_curve.py retouch/01_demo_short --chunk 50
     nice -n 5 .venv/bin/python lab/bench/bench_learner_curve.py deocclusion/01_demo_short --chunk 10
-    nice -n 5 .venv/bin/python lab/bench/bench_learner_curve.py retouch/07_patch128_600 --chunk 600 --nproc 2
+    nice -n 5 .venv/bin/python lab/bench/bench_learner_curve.py retouch/07_patch128_480 --chunk 480 --nproc 2
 
 Minutes: the training's CPU seconds over the 2 cores of the course's machine, the idle wall time a learner waits (the
 machine it ran on was shared: its wall time is recorded too, not used). The scoring is not counted.
