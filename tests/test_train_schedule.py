@@ -186,7 +186,7 @@ def test_training_processes_per_profile():
     from lib.train.launch import default_nproc, launch_command
 
     assert [default_nproc("deblur", p) for p in ("smoke", "demo", "full")] == [1, 2, 1]
-    assert default_nproc("retouch", "demo") == 1  # a track without a launch: section
+    assert [default_nproc("retouch", p) for p in ("smoke", "demo", "full")] == [1, 2, 1]
     assert [default_nproc("denoise", p) for p in ("smoke", "demo", "full")] == [1, 2, 1]
     # a track whose options live in another track's file (lib/configs/deocclusion.yaml)
     from lib.tracks import get_track

@@ -5,10 +5,14 @@ minutes on 2 cores against dB, and so how long a recipe needs to beat the classi
 
     nice -n 5 .venv/bin/python lab/bench/bench_learner_curve.py retouch/01_demo_short --chunk 50
     nice -n 5 .venv/bin/python lab/bench/bench_learner_curve.py deocclusion/01_demo_short --chunk 10
+    nice -n 5 .venv/bin/python lab/bench/bench_learner_curve.py retouch/07_patch128_480 --chunk 480 --nproc 2
 
-Minutes: the training's CPU seconds (this process: the engine's loader runs in it, num_workers 0) over the 2 cores
-of the course's machine, the idle wall time a learner waits (the machine it ran on was shared: its wall time is
-recorded too, not used). The scoring is not counted.
+Minutes: the training's CPU seconds over the 2 cores of the course's machine, the idle wall time a learner waits (the
+machine it ran on was shared: its wall time is recorded too, not used). The scoring is not counted.
+- ``--nproc 1`` (default): the training runs in this process (the engine's loader too, num_workers 0), its CPU time.
+- ``--nproc N``: each chunk is ``python -m lib.train --nproc N --iters CHUNK`` (data-parallel processes, resuming the
+  run folder), as the notebook trains; the CPU time of all its processes (the launcher's too), each chunk paying a
+  start-up, so a whole run is one chunk (``--chunk`` = its iterations).
 - retouch: test_A (the held-out face), PSNR inside the painted blemishes (and outside, overall); the classical
   methods tuned on val once (lib.tracks.retouch.evaluate.compare_retouch), the model scored at each point.
 - deocclusion: test_A, PSNR inside the true mask (and on the page), every method over the SHIPPED segmenter's
@@ -21,7 +25,10 @@ from __future__ import annotations
 import lib.quiet  # first: quiets Paddle before anything imports it (lib/quiet.py)
 
 import argparse
+import os
+import resource
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -109,7 +116,23 @@ def deocclusion_scorer(track, profile: str):
 SCORERS = {"retouch": retouch_scorer, "deocclusion": deocclusion_scorer}
 
 
-def measure(name: str, chunk: int, profile: str, seed: int) -> dict:
+def children_cpu_seconds() -> float:
+    """User + system CPU seconds of this process's finished children (and theirs, once waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def train_in_processes(track_name: str, options: Path, out: Path, profile: str, nproc: int, chunk: int) -> None:
+    """``chunk`` more iterations of the run in ``out`` by ``python -m lib.train`` in ``nproc`` processes."""
+    from lab.experiments.train import importable_in_children
+
+    importable_in_children()  # the ranks run lib/train/__main__.py by path and import lab's extensions
+    cmd = [sys.executable, "-m", "lib.train", "--config", track_name, "--options", str(options), "--out", str(out)]
+    cmd += ["--profile", profile, "--nproc", str(nproc), "--iters", str(chunk)]
+    subprocess.run(cmd, check=True, cwd=ROOT, env=os.environ, stdout=subprocess.DEVNULL)
+
+
+def measure(name: str, chunk: int, profile: str, seed: int, nproc: int = 1) -> dict:
     import paddle
 
     from lab.experiments.config import load_overlay, write_options
@@ -120,7 +143,8 @@ def measure(name: str, chunk: int, profile: str, seed: int) -> dict:
     track_name = name.partition("/")[0]
     out = ROOT / "runs" / "learner_curve" / name.replace("/", "-")
     shutil.rmtree(out, ignore_errors=True)  # from random weights, every time
-    track = with_options_file(get_track(track_name), write_options(name, out / "options.yaml", seed), profile)
+    options = write_options(name, out / "options.yaml", seed)
+    track = with_options_file(get_track(track_name), options, profile)
     track.generate_data(profile)  # made once, kept (deterministic for its seed)
     reference, score, region = SCORERS[track_name](track, profile)
     inputs = reference[0]
@@ -128,9 +152,14 @@ def measure(name: str, chunk: int, profile: str, seed: int) -> dict:
     trainer = track.trainer(profile, out / "train", quiet=True)
     points, cpu, wall = [], 0.0, 0.0
     while trainer.iteration < trainer.total_iters:
-        c0, w0 = time.process_time(), time.perf_counter()
-        trainer.fit(stop_after=chunk)
-        cpu, wall = cpu + time.process_time() - c0, wall + time.perf_counter() - w0
+        c0, w0 = time.process_time() + children_cpu_seconds(), time.perf_counter()
+        if nproc > 1:
+            train_in_processes(track_name, options, out / "train", profile, nproc, chunk)
+            trainer.resume()  # the state the processes saved: its iteration
+        else:
+            trainer.fit(stop_after=chunk)
+        cpu = cpu + time.process_time() + children_cpu_seconds() - c0
+        wall = wall + time.perf_counter() - w0
         row = score(track.load_model(trainer.last_path))
         points.append(
             {
@@ -154,6 +183,7 @@ def measure(name: str, chunk: int, profile: str, seed: int) -> dict:
         "overlay": load_overlay(name),
         "profile": profile,
         "seed": seed,
+        "nproc": nproc,
         "cores": CORES,
         "region": region,
         "reference": reference,
@@ -169,9 +199,10 @@ def main(argv=None) -> int:
     parser.add_argument("--chunk", type=int, default=50, help="iterations between two scores")
     parser.add_argument("--profile", default="demo")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--nproc", type=int, default=1, help="training processes (>1: python -m lib.train per chunk)")
     args = parser.parse_args(argv)
     meta = metadata(bench_name(__file__), argv)
-    record = make_record(meta, measure(args.name, args.chunk, args.profile, args.seed))
+    record = make_record(meta, measure(args.name, args.chunk, args.profile, args.seed, args.nproc))
     track, _, stem = args.name.partition("/")
     write_record(RESULTS / f"learner_curve_{track}_{stem}.json", record)
     return 0
