@@ -300,3 +300,17 @@ def test_a_failed_row_reads_as_失败_with_a_chinese_label_in_the_notebook_table
     assert table.endswith("probe：共 2 行，0 行与原文一致，1 行有意不同（见说明），0 行不是配置项，1 行核对失败")
     english = format_table("probe", "rows.yaml", [failed, unset])  # the developer's check keeps its words
     assert "| FAIL |" in english and "| not set | differs |" in english
+
+
+def test_every_table_cites_the_solutions_own_material_never_a_course_notebook():
+    """A row's source is the write-up or the solution's code: a notebook of this course that quotes them is no
+    source of its own (it would cite itself in its closing section)."""
+    tables = sorted(lab.fidelity.TABLES.glob("*.yaml"))
+    assert len(tables) >= 6
+    citing = [
+        f"{path.name} row {i}: {r['source']}"
+        for path in tables
+        for i, r in enumerate(load_rows(path), 1)
+        if re.search(r"notebooks/|\b\d\d_[a-z0-9_]+\.ipynb", str(r.get("source", "")))
+    ]
+    assert not citing, citing
