@@ -191,14 +191,23 @@ def _upsample2x_axis(x, axis: int):
     return lo + (hi - lo) * frac.reshape(shape)
 
 
+def bilinear_up2x_gathers(x):
+    """``F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)`` with gathers (export form)."""
+    return _upsample2x_axis(_upsample2x_axis(x, 2), 3)
+
+
 class BilinearUp2x(nn.Layer):
-    """``nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)``, written with gathers:
-    Paddle Inference with oneDNN on the CPU cannot run the exported ``bilinear_interp`` op (its
-    double-array ``scale`` attribute is unsupported there), this exports to plain Gather / Mul / Add.
-    Equal to Paddle's op (tests/test_sdwnet.py); no parameters, so state dicts are unchanged."""
+    """``nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)``. Traced for export it is written
+    with gathers (:func:`bilinear_up2x_gathers`): Paddle Inference with oneDNN on the CPU cannot run the
+    exported ``bilinear_interp`` op (its double-array ``scale`` attribute is unsupported there), the gathers
+    export to plain Gather / Mul / Add. In dygraph (training) it is Paddle's op, whose backward is far
+    cheaper than the gathers' (an index_select gradient is a scatter; lab/bench/results/sdwnet_step_profile.json).
+    The two are equal (tests/tracks/sdwnet/test_sdwnet_track.py); no parameters, so state dicts are unchanged."""
 
     def forward(self, x):
-        return _upsample2x_axis(_upsample2x_axis(x, 2), 3)
+        if paddle.in_dynamic_mode():
+            return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)
+        return bilinear_up2x_gathers(x)
 
 
 class SDWNet(nn.Layer):
