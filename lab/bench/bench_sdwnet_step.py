@@ -5,7 +5,10 @@ many small ops, each beside the form the model now uses:
 
 * the Haar DWT of the 7d-channel features: strided slices and sums (``haar_dwt_bands``) against one stride-2
   convolution (``haar_dwt``);
-* the bilinear x2 upsampling: gathers (``bilinear_up2x_gathers``, the export form) against Paddle's op (training).
+* the bilinear x2 upsampling: gathers (``bilinear_up2x_gathers``, the export form) against Paddle's op (training);
+* the two 7d -> few-channel convolutions (the wavelet branch's 9 x 9 ``SRCNN.conv1``, the spatial head's
+  ``output_layer.0``): Paddle's conv against the same conv in its transposed form
+  (``lib.models.layers.TransposedFormConv2D``, what training runs).
 
     OMP_NUM_THREADS=1 nice -n 5 .venv/bin/python lab/bench/bench_sdwnet_step.py
 
@@ -28,6 +31,7 @@ import paddle.nn.functional as F
 from harness import bench_name, run  # lab/bench/harness.py, beside this script
 
 from lib.losses import CharbonnierLoss
+from lib.models.channel_ops import Conv2D  # the plain conv (TransposedFormConv2D derives from it)
 from lib.models.sdwnet import bilinear_up2x_gathers
 from lib.models.wavelet import haar_dwt, haar_dwt_bands
 from lib.train.registry import build_model
@@ -102,7 +106,7 @@ def conv_seconds(net, x, repeats: int) -> list[dict]:
 def measure(args) -> dict:
     from lab.tracks.sdwnet.learner import RECIPE, recipe_options
 
-    options = recipe_options(RECIPE, "demo")
+    options = recipe_options(args.recipe or RECIPE, "demo")
     spec = {"name": "sdwnet", **options["model"]}
     stage = options["train"]["stages"][0]
     batch = stage["batch_size"] // args.nproc  # each training process takes its share of the batch
@@ -112,7 +116,17 @@ def measure(args) -> dict:
     d = spec["d_mult"]
     feats = paddle.rand([batch, 7 * d, patch, patch])  # what the wavelet branch transforms
     half = paddle.rand([batch, 6 * d, patch // 2, patch // 2])  # what is upsampled
+    transposed = {}
+    for row in convs:
+        if row["layer"] in ("SRCNN.conv1", "output_layer.0.conv"):
+            layer = dict(net.named_sublayers())[row["layer"]]
+            inp = paddle.rand(row["input"])
+            transposed[f"{row['layer']}, plain conv (before)"] = cpu_per_call(
+                lambda t, layer=layer: Conv2D.forward(layer, t), inp, args.repeats
+            )
+            transposed[f"{row['layer']}, transposed form (now)"] = cpu_per_call(layer, inp, args.repeats)
     ops = {
+        **transposed,
         "haar_dwt, slices and sums (before)": cpu_per_call(lambda t: paddle.concat(haar_dwt_bands(t), 0), feats, 5),
         "haar_dwt, one stride-2 convolution (now)": cpu_per_call(haar_dwt, feats, 5),
         "bilinear x2, gathers (before; export form)": cpu_per_call(bilinear_up2x_gathers, half, 5),
@@ -124,7 +138,7 @@ def measure(args) -> dict:
     return {
         "load_average_at_start": list(os.getloadavg()),
         "threads": os.environ.get("OMP_NUM_THREADS"),
-        "recipe": RECIPE,
+        "recipe": args.recipe or RECIPE,
         "spec": spec,
         "per_process_batch": batch,
         "patch": patch,
@@ -137,6 +151,7 @@ def measure(args) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipe", default=None, help="an sdwnet overlay (default: the learner's RECIPE)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--nproc", type=int, default=2, help="training processes sharing the recipe's batch")
     parser.add_argument("--out", type=Path, default=OUT)

@@ -102,6 +102,7 @@ class ConvReflect(nn.Layer):
         padding: int | None = None,
         dilation: int = 1,
         act: bool = True,
+        transposed_form: bool = False,
     ):
         super().__init__()
         if padding is None:  # "same" for stride 1; the dilated convs pad by their dilation
@@ -115,6 +116,7 @@ class ConvReflect(nn.Layer):
             dilation=dilation,
             bias=False,
             padding_mode="reflect",
+            transposed_form=transposed_form,
         )
         self.act = nn.ELU(alpha=1.0) if act else nn.Identity()
 
@@ -163,7 +165,8 @@ class WaveletBranch(nn.Layer):
         if len(widths) != 2 or any(int(w) < 1 for w in widths):
             raise ValueError(f"WaveletBranch: widths must be two positive channel counts, got {list(widths)}")
         w1, w2 = (int(w) for w in widths)
-        self.conv1 = torch_conv2d(num_channels, w1, 9, padding=4, bias=True)
+        # 7d -> w1: computed in its transposed form in training (lib.models.layers.TransposedFormConv2D)
+        self.conv1 = torch_conv2d(num_channels, w1, 9, padding=4, bias=True, transposed_form=True)
         self.conv2 = torch_conv2d(w1, w2, 5, padding=2, bias=True)
         self.conv3 = torch_conv2d(w2, out_channels, 5, padding=2, bias=True)
         self.relu = nn.ReLU()
@@ -277,7 +280,7 @@ class SDWNet(nn.Layer):
             ]
         )
         self.output_layer = nn.Sequential(
-            ConvReflect(7 * d, d, kernel_size=3),
+            ConvReflect(7 * d, d, kernel_size=3, transposed_form=True),  # 7d -> d, as the wavelet branch's conv1
             ConvReflect(d, out_channels, kernel_size=3, act=False),
         )
         # Reflection pads by less than the size: the half-resolution side must exceed the largest
