@@ -128,6 +128,63 @@ def test_wavelet_branch_applies_the_same_convs_to_each_subband():
     np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(kernel_size=9, padding=4),  # the wavelet branch's conv1
+        dict(kernel_size=3, padding=1, padding_mode="reflect", bias_attr=False),  # output_layer.0
+        dict(kernel_size=3, padding=3, dilation=3),
+        dict(kernel_size=(3, 5), padding=2, padding_mode="reflect"),
+    ],
+)
+def test_transposed_form_conv_equals_the_plain_conv(options):
+    """Values and gradients (input, weight, bias) of TransposedFormConv2D against F.conv2d on the same
+    parameters, in dygraph (the transposed form) and traced (the plain conv that is exported)."""
+    import paddle.nn.functional as F
+    from paddle.static import InputSpec
+
+    from lib.models.layers import TransposedFormConv2D
+
+    paddle.seed(0)
+    conv = TransposedFormConv2D(21, 5, **options)
+    x = paddle.rand([2, 21, 19, 16]) - 0.5
+    x.stop_gradient = False
+    pad, mode = options["padding"], options.get("padding_mode", "zeros")
+    padded = F.pad(x, [pad] * 4, mode=mode) if mode != "zeros" else x
+    ref = F.conv2d(padded, conv.weight, conv.bias, padding=0 if mode != "zeros" else pad, dilation=conv._dilation)
+    out = conv(x)
+    assert list(out.shape) == list(ref.shape)
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-5, atol=1e-5)
+    weight = paddle.rand(ref.shape)
+    params = [x, conv.weight] + ([conv.bias] if conv.bias is not None else [])
+    grads = paddle.grad((out * weight).sum(), params)
+    expected = paddle.grad((ref * weight).sum(), params)
+    for got, want in zip(grads, expected, strict=True):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-4)
+
+    static = paddle.jit.to_static(conv, input_spec=[InputSpec([None, 21, None, None], "float32")], full_graph=True)
+    np.testing.assert_allclose(static(x).numpy(), ref.numpy(), rtol=1e-5, atol=1e-5)
+    ops = {op.name() for op in static.forward.concrete_program.main_program.global_block().ops}
+    assert not any("transpose" in name for name in ops), sorted(ops)  # exported as the plain conv
+
+
+def test_transposed_form_takes_only_stride_1_ungrouped_convs():
+    from lib.models.layers import TransposedFormConv2D
+
+    with pytest.raises(ValueError, match="stride 1"):
+        TransposedFormConv2D(8, 4, 3, stride=2, padding=1)
+    with pytest.raises(ValueError, match="groups 1"):
+        TransposedFormConv2D(8, 4, 3, padding=1, groups=2)
+
+
+def test_sdwnet_uses_the_transposed_form_only_for_its_two_narrowing_convs():
+    from lib.models.layers import TransposedFormConv2D
+
+    net = tiny_net()
+    narrowing = sorted(name for name, layer in net.named_sublayers() if isinstance(layer, TransposedFormConv2D))
+    assert narrowing == ["SRCNN.conv1", "output_layer.0.conv"]
+
+
 @pytest.mark.parametrize("shape", [(1, 3, 37, 53), (2, 3, 18, 17), (1, 3, 17, 24)])
 def test_any_input_size_keeps_shape(shape):
     net = tiny_net()

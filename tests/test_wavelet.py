@@ -73,6 +73,24 @@ def test_layers_have_no_parameters_and_match_functions():
     np.testing.assert_allclose(idwt(dwt(x)).numpy(), x.numpy(), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("shape", [(2, 3, 6, 8), (1, 56, 64, 64), (3, 1, 2, 14)])
+def test_convolution_form_equals_the_band_formulas(shape):
+    """haar_dwt / haar_idwt (strided convolutions) against the reference's formulas, values and gradients."""
+    x = paddle.to_tensor(rand(*shape), stop_gradient=False)
+    fast = haar_dwt(x)
+    formula = paddle.concat(haar_dwt_bands(x), axis=0)
+    np.testing.assert_allclose(fast.numpy(), formula.numpy(), rtol=1e-5, atol=1e-5)
+    weight = paddle.to_tensor(rand(*fast.shape, seed=1))
+    (grad_fast,) = paddle.grad((fast * weight).sum(), x)
+    (grad_formula,) = paddle.grad((formula * weight).sum(), x)
+    np.testing.assert_allclose(grad_fast.numpy(), grad_formula.numpy(), rtol=1e-5, atol=1e-5)
+
+    bands = paddle.to_tensor(rand(4 * shape[0], *shape[1:3], shape[3] // 2 * 2, seed=2))
+    n = shape[0]
+    expected = haar_idwt_bands(*(bands[i * n : (i + 1) * n] for i in range(4)))
+    np.testing.assert_allclose(haar_idwt(bands).numpy(), expected.numpy(), rtol=1e-5, atol=1e-5)
+
+
 def test_gradient_passes_through():
     x = paddle.to_tensor(rand(1, 2, 4, 4), stop_gradient=False)
     (haar_idwt(haar_dwt(x) * 3.0)).sum().backward()

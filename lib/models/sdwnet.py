@@ -102,6 +102,7 @@ class ConvReflect(nn.Layer):
         padding: int | None = None,
         dilation: int = 1,
         act: bool = True,
+        transposed_form: bool = False,
     ):
         super().__init__()
         if padding is None:  # "same" for stride 1; the dilated convs pad by their dilation
@@ -115,6 +116,7 @@ class ConvReflect(nn.Layer):
             dilation=dilation,
             bias=False,
             padding_mode="reflect",
+            transposed_form=transposed_form,
         )
         self.act = nn.ELU(alpha=1.0) if act else nn.Identity()
 
@@ -163,7 +165,8 @@ class WaveletBranch(nn.Layer):
         if len(widths) != 2 or any(int(w) < 1 for w in widths):
             raise ValueError(f"WaveletBranch: widths must be two positive channel counts, got {list(widths)}")
         w1, w2 = (int(w) for w in widths)
-        self.conv1 = torch_conv2d(num_channels, w1, 9, padding=4, bias=True)
+        # 7d -> w1: computed in its transposed form in training (lib.models.layers.TransposedFormConv2D)
+        self.conv1 = torch_conv2d(num_channels, w1, 9, padding=4, bias=True, transposed_form=True)
         self.conv2 = torch_conv2d(w1, w2, 5, padding=2, bias=True)
         self.conv3 = torch_conv2d(w2, out_channels, 5, padding=2, bias=True)
         self.relu = nn.ReLU()
@@ -191,14 +194,23 @@ def _upsample2x_axis(x, axis: int):
     return lo + (hi - lo) * frac.reshape(shape)
 
 
+def bilinear_up2x_gathers(x):
+    """``F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)`` with gathers (export form)."""
+    return _upsample2x_axis(_upsample2x_axis(x, 2), 3)
+
+
 class BilinearUp2x(nn.Layer):
-    """``nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)``, written with gathers:
-    Paddle Inference with oneDNN on the CPU cannot run the exported ``bilinear_interp`` op (its
-    double-array ``scale`` attribute is unsupported there), this exports to plain Gather / Mul / Add.
-    Equal to Paddle's op (tests/test_sdwnet.py); no parameters, so state dicts are unchanged."""
+    """``nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)``. Traced for export it is written
+    with gathers (:func:`bilinear_up2x_gathers`): Paddle Inference with oneDNN on the CPU cannot run the
+    exported ``bilinear_interp`` op (its double-array ``scale`` attribute is unsupported there), the gathers
+    export to plain Gather / Mul / Add. In dygraph (training) it is Paddle's op, whose backward is far
+    cheaper than the gathers' (an index_select gradient is a scatter; lab/bench/results/sdwnet_step_profile.json).
+    The two are equal (tests/tracks/sdwnet/test_sdwnet_track.py); no parameters, so state dicts are unchanged."""
 
     def forward(self, x):
-        return _upsample2x_axis(_upsample2x_axis(x, 2), 3)
+        if paddle.in_dynamic_mode():
+            return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)
+        return bilinear_up2x_gathers(x)
 
 
 class SDWNet(nn.Layer):
@@ -268,7 +280,7 @@ class SDWNet(nn.Layer):
             ]
         )
         self.output_layer = nn.Sequential(
-            ConvReflect(7 * d, d, kernel_size=3),
+            ConvReflect(7 * d, d, kernel_size=3, transposed_form=True),  # 7d -> d, as the wavelet branch's conv1
             ConvReflect(d, out_channels, kernel_size=3, act=False),
         )
         # Reflection pads by less than the size: the half-resolution side must exceed the largest

@@ -27,15 +27,21 @@ W/2, order LL, HL, LH, HH) so that one set of convolutions processes every sub-b
 weights; ``haar_dwt`` / ``haar_idwt`` (and the ``DWT`` / ``IDWT`` layers) keep that layout.
 ``haar_dwt_bands`` / ``haar_idwt_bands`` work on the four sub-bands as separate tensors.
 
+``haar_dwt`` / ``haar_idwt`` compute the same numbers as the formulas below (tests/test_wavelet.py), but
+as one stride-2 convolution (and one stride-2 transposed convolution) with the fixed 2 x 2 Haar filters
+over every channel folded into the batch: on the CPU the strided slices of the formulas and their
+gradients are several times slower in a training step (lab/bench/results/sdwnet_step_profile.json).
+
 Height and width must be even (the reference has no padding of its own); an odd side raises a
 ValueError, as does an input that is not 4-D. All functions work under ``paddle.jit.to_static``
-with dynamic batch, height and width (they use slicing, stack, flatten, concat and split only).
+with dynamic batch, height and width (static channels).
 """
 
 from __future__ import annotations
 
 import paddle
 import paddle.nn as nn
+import paddle.nn.functional as F
 
 SUBBANDS = ("LL", "HL", "LH", "HH")
 
@@ -86,9 +92,26 @@ def haar_idwt_bands(ll, hl, lh, hh):
     return paddle.stack([top, bottom], axis=3).flatten(start_axis=2, stop_axis=3)  # N, C, 2h, 2w
 
 
+def _haar_filters():
+    """The four 2 x 2 Haar filters (LL, HL, LH, HH over a b / c d), 4 x 1 x 2 x 2, as the formulas above."""
+    return (
+        paddle.to_tensor(
+            [[[[1, 1], [1, 1]]], [[[-1, 1], [-1, 1]]], [[[-1, -1], [1, 1]]], [[[1, -1], [-1, 1]]]], dtype="float32"
+        )
+        / 2
+    )
+
+
 def haar_dwt(x):
-    """Haar DWT in the reference's layout: N x C x H x W -> 4N x C x H/2 x W/2 (LL, HL, LH, HH)."""
-    return paddle.concat(haar_dwt_bands(x), axis=0)
+    """Haar DWT in the reference's layout: N x C x H x W -> 4N x C x H/2 x W/2 (LL, HL, LH, HH).
+
+    The channels are folded into the batch (NC x 1 x H x W) and one stride-2 convolution with the four Haar
+    filters gives NC x 4 x H/2 x W/2; the band axis is then moved first. Equal to
+    ``concat(haar_dwt_bands(x))``; reshapes keep H and W dynamic for jit (0 copies an axis)."""
+    _check_image(x, "haar_dwt")
+    c = x.shape[1]
+    bands = F.conv2d(x.reshape([-1, 1, 0, 0]), _haar_filters().astype(x.dtype), stride=2)
+    return bands.transpose([1, 0, 2, 3]).reshape([-1, c, 0, 0])
 
 
 def haar_idwt(x):
@@ -101,9 +124,11 @@ def haar_idwt(x):
             f"haar_idwt: the batch holds the 4 sub-bands of each image, so it must be a "
             f"multiple of 4; got shape {shape}"
         )
-    # Slices rather than paddle.split: paddle2onnx cannot convert a split of a dynamic axis.
-    n = shape[0] // 4 if paddle.in_dynamic_mode() else paddle.shape(x)[0] // 4
-    return haar_idwt_bands(*(x[i * n : (i + 1) * n] for i in range(4)))
+    # The transpose of haar_dwt (the Haar filters are orthonormal): 4 x NC x h x w -> NC x 4 x h x w, one
+    # stride-2 transposed convolution back to NC x 1 x 2h x 2w. Equal to haar_idwt_bands on the four blocks.
+    c = shape[1]
+    bands = x.reshape([4, -1, 0, 0]).transpose([1, 0, 2, 3])
+    return F.conv2d_transpose(bands, _haar_filters().astype(x.dtype), stride=2).reshape([-1, c, 0, 0])
 
 
 class DWT(nn.Layer):

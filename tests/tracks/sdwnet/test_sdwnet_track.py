@@ -15,7 +15,14 @@ from lib.data.pairs import read_image
 from lib.data.prepare import downsample, prepare_patches, read_meta_file, training_pages
 from lib.losses import CharbonnierSSIMLoss
 from lib.models.nafnet import count_parameters
-from lib.models.sdwnet import SDWNET_PARAM_COUNTS, BilinearUp2x, EdgePadded, SDWNet, sdwnet_from_config
+from lib.models.sdwnet import (
+    SDWNET_PARAM_COUNTS,
+    BilinearUp2x,
+    EdgePadded,
+    SDWNet,
+    bilinear_up2x_gathers,
+    sdwnet_from_config,
+)
 from lib.tracks import KNOWN_TRACKS, get_track
 from lib.tracks.sdwnet.track import quality_checks
 from lib.train.engine import resolve_options
@@ -144,7 +151,24 @@ def test_no_wavelet_output_is_input_plus_spatial_head():
 def test_gather_upsampling_equals_paddles_bilinear(shape):
     x = paddle.rand(shape)
     ref = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)
+    np.testing.assert_allclose(bilinear_up2x_gathers(x).numpy(), ref.numpy(), atol=1e-5)
     np.testing.assert_allclose(BilinearUp2x()(x).numpy(), ref.numpy(), atol=1e-5)
+
+
+def test_traced_upsampling_exports_gathers_not_bilinear_interp():
+    """Training runs Paddle's bilinear op (fast backward); the traced program, what is exported, has none."""
+    from paddle.static import InputSpec
+
+    static = paddle.jit.to_static(
+        BilinearUp2x(), input_spec=[InputSpec([None, 4, None, None], "float32")], full_graph=True
+    )
+    x = paddle.rand([2, 4, 9, 6])
+    ref = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)
+    np.testing.assert_allclose(static(x).numpy(), ref.numpy(), atol=1e-5)
+    program = static.forward.concrete_program.main_program
+    ops = {op.name() for op in program.global_block().ops}
+    assert not any("bilinear" in name or "interp" in name for name in ops), sorted(ops)
+    assert any("index_select" in name for name in ops), sorted(ops)
 
 
 @pytest.mark.parametrize("size", [(1, 1), (2, 3), (17, 40), (33, 18)])
