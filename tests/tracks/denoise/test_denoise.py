@@ -83,11 +83,12 @@ def test_full_profile_holds_the_seeds_numbers():
     for profile in ("smoke", "demo", "full"):
         opts = resolve_options(resolve_epochs(TRACK.train_options(TRACK.config(profile)), 1000), TRACK.task)
         assert opts["scheduler"]["periods"] == [sum(s["iters"] for s in opts["stages"])]  # one cosine
-    # smoke / demo: no clipping, no MixUp, no warm-up; smoke trains L1, demo (the learner's run) the PSNR loss
-    for profile, loss in (("smoke", "l1"), ("demo", "psnr")):
+    # smoke / demo: no clipping, no MixUp; smoke trains L1 without a warm-up, demo (the learner's run) the PSNR loss
+    # after a 100-iteration warm-up (lab/tracks/denoise/overlays/09_warmup_p128b4.yaml)
+    for profile, loss, warmup in (("smoke", "l1", None), ("demo", "psnr", 100)):
         opts = resolve_options(TRACK.train_options(TRACK.config(profile)), TRACK.task)
         assert opts["task"] == {"clip_output": False, "mixup_from_iter": None, "mixup_beta": 1.2}
-        assert [p["loss"] for p in opts["phases"]] == [loss] and not opts["scheduler"].get("warmup_iters")
+        assert [p["loss"] for p in opts["phases"]] == [loss] and opts["scheduler"].get("warmup_iters") == warmup
     with pytest.raises(ValueError, match="unknown config 'nope'"):
         TRACK.model_spec({"model": {"config": "nope"}})
 
