@@ -66,7 +66,11 @@ run: setup data
 notebooks: setup
 	$(PY) -m lib.runner --store
 
-test: setup lint test-lib test-notebooks
+# Lint, then the tests and the notebooks in ONE pytest run: the two workers share out the files of both (a worker
+# that finishes its tests takes a notebook, instead of idling while the other ends the last test file); the notebooks
+# are listed first, so their longest runs start early. test-lib and test-notebooks run each half alone.
+test: setup lint
+	COURSE_PROFILE=smoke $(PY) -m pytest -q $(XDIST) --nbval-lax --nbval-current-env notebooks tests
 
 # The tests and the notebooks run in $(WORKERS) processes (pytest-xdist; Paddle computes on one thread per process,
 # so one process per core): each test file and each notebook runs whole in one of them (--dist loadfile: a file's
@@ -89,7 +93,7 @@ test-lib: setup
 	COURSE_PROFILE=smoke $(PY) -m pytest -q $(XDIST) tests
 
 test-notebooks: setup
-	COURSE_PROFILE=smoke $(PY) -m pytest -q $(XDIST) --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
+	COURSE_PROFILE=smoke $(PY) -m pytest -q $(XDIST) --nbval-lax --nbval-current-env notebooks
 
 # Every track's full profile end to end at full size on this CPU (not part of `make test`): full-size samples in
 # the real layout, 2 optimizer steps at the first and last stage, evaluate, export, predict.py; seconds per step,

@@ -225,8 +225,10 @@ def test_the_competition_nafnet_exported_with_full_tlc_acts_on_a_real_quadrant(t
     """The competition NAFNet (width 32, enc [1, 1, 1, 10]) converted with full's TLC window (training
     size 256 x 2.5 = 640 px at the first level) and exported, on a real quadrant of a test page
     (1024 x 724, the winner's 4-tile split of a 2048 x 1448 page): Paddle Inference equals the
-    training-time TLC model, and both differ from global pooling (the window is narrower than the
-    quadrant). Random weights with non-zero beta / gamma, so every block acts; ~1 min on 2 cores."""
+    training-time TLC model, and its windows are narrower than the quadrant, so they are not global pooling
+    (that such windows change the output is measured, at a quarter of these sizes, by test_infer.py's
+    test_full_tlc_changes_the_competition_nafnet_where_the_last_stage_window_did_not). Random weights with
+    non-zero beta / gamma, so every block acts; ~40 s on 2 cores."""
     from lib.export import export_paddle
     from lib.infer import tlc_options
     from lib.models.nafnet import NAFNet
@@ -245,6 +247,6 @@ def test_the_competition_nafnet_exported_with_full_tlc_acts_on_a_real_quadrant(t
     exported = PaddleRunner(export_paddle(converted, tmp_path / "model"), device="cpu")(page)
     with paddle.no_grad():
         dygraph = converted(paddle.to_tensor(page)).numpy()
-        plain = net(paddle.to_tensor(page)).numpy()
     assert np.abs(exported - dygraph).max() < TOLERANCE
-    assert np.abs(dygraph - plain).max() > 1e-3
+    windows = [m.kernel_size for m in converted.sublayers() if isinstance(m, LocalAvgPool2d)]
+    assert windows and windows[0][1] < page.shape[-1]  # the first level's window: 640 px of the quadrant's 1024
