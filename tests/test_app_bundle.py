@@ -57,6 +57,7 @@ def relative_files(folder):
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
 
 
+@pytest.mark.slow
 def test_the_bundle_holds_the_entry_file_requirements_models_and_examples(bundle):
     files = relative_files(bundle)
     assert {"app.gradio.py", "requirements.txt", MANIFEST, "app/timing.json"} <= files

@@ -295,6 +295,7 @@ def test_lib_reads_nothing_of_lab():
         ("def f():\n    from lab.bench.harness import run\n", "imports lab.bench.harness"),
     ],
 )
+@pytest.mark.slow
 def test_the_outside_rule_catches_a_probe(tmp_path, source, expected):
     """The rule above fails on a copy of lib/ with one offending module added, and a docstring or a word that is
     no path part (``label``, ``"lab"`` as a word in a sentence) does not trip it."""

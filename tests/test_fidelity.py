@@ -224,6 +224,7 @@ def test_the_cli_exits_1_on_a_malformed_file_or_an_unknown_track(probe, capsys):
 
 # ---------------------------------------------------------------- the real tracks
 @pytest.mark.parametrize("name", sorted(KNOWN_TRACKS))
+@pytest.mark.slow
 def test_every_track_states_its_write_up_and_passes(name):
     proc = subprocess.run(
         [sys.executable, "-m", "lab.fidelity", name], capture_output=True, text=True, cwd=ROOT, timeout=120

@@ -280,6 +280,7 @@ def test_parallel_workers_give_the_same_result(tmp_path):
     assert inline.meta_file.read_text() == parallel.meta_file.read_text()
 
 
+@pytest.mark.slow
 def test_cli_prints_the_summary(tmp_path, capsys):
     """``python -m lib.data deblur --prepare`` generates, then prepares through the track."""
     from lib.data.__main__ import main

@@ -114,6 +114,7 @@ def test_the_follower_drops_paddles_flags_banner_and_prints_the_rest(capsys):
     assert capsys.readouterr().out.splitlines() == ["第 250 次迭代的验证：psnr 21.9864", "FLAGS(name= not the banner"]
 
 
+@pytest.mark.slow
 def test_relaunch_creates_a_log_folder_that_does_not_exist_yet(tmp_path, monkeypatch):
     """A caller's log folder (notebook 07 names one under runs/logs/) is made before launcher.log opens in it;
     the ranks are a stand-in process that writes rank 0's log and exits."""

@@ -288,6 +288,7 @@ def test_blur_in_linear_light_matches_reference():
 
 
 # ------------------------------------------------------------------ skip, force, atomicity
+@pytest.mark.slow
 def test_up_to_date_is_skipped_and_force_regenerates(tmp_path, capsys):
     root = make(tmp_path / "set", options={"n_train": 1, "n_test": 1})
     stamp = (root / "manifest.json").stat().st_mtime_ns
@@ -368,6 +369,7 @@ def test_course_data_is_used_as_is(tmp_path, monkeypatch):
         ensure_dataset("smoke")
 
 
+@pytest.mark.slow
 def test_cli_generates_and_checks(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(
         deblur,

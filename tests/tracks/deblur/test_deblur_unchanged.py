@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import paddle
+import pytest
 
 from lib.tracks.deblur.track import TRACK, deblur_trainer
 
@@ -34,6 +35,7 @@ ALL_DATA_LOSS = 3e-2
 ALL_DATA_VALIDATION = {"psnr": 3e-2, "ms_ssim": 1e-2, "score": 1e-2}
 
 
+@pytest.mark.slow
 def test_fixed_seed_smoke_run_matches_the_recorded_one(tmp_path):
     paddle.set_device("cpu")
     trainer = deblur_trainer(

@@ -20,6 +20,7 @@ from lib.tracks.deocclusion.export import InpainterExport, SegmenterExport
 from lib.tracks.deocclusion.repair import Deoccluder, RepairOptions
 
 
+@pytest.mark.slow
 def test_zip_records_the_formats_of_both_networks(deocclusion_submission):
     folder, meta, zip_path = deocclusion_submission
     names = set(zipfile.ZipFile(zip_path).namelist())

@@ -275,6 +275,7 @@ def test_negatives_are_faceless_scenes_with_only_K():
     assert set(NEGATIVES) == {"coffee", "chelsea", "rocket"}
 
 
+@pytest.mark.slow
 def test_budget_v100_estimate_uses_the_course_gpu():
     """One V100 for every estimate: notebook 08's latency and the full schedule's GPU hours
     (lab.check_full.GPU) assume the same peak and efficiency."""

@@ -187,6 +187,7 @@ def test_edge_padded_takes_any_size_and_matches_a_replicate_pad_by_hand(size):
 
 
 # ---------------------------------------------------------------------------------------------- crops
+@pytest.mark.slow
 def test_online_pages_are_the_downsampled_training_pages(smoke):
     data, prepared = smoke
     pages = training_pages(prepared)
