@@ -228,7 +228,7 @@ def test_the_competition_nafnet_exported_with_full_tlc_acts_on_a_real_quadrant(t
     training-time TLC model, and its windows are narrower than the quadrant, so they are not global pooling
     (that such windows change the output is measured, at a quarter of these sizes, by test_infer.py's
     test_full_tlc_changes_the_competition_nafnet_where_the_last_stage_window_did_not). Random weights with
-    non-zero beta / gamma, so every block acts; ~40 s on 2 cores."""
+    non-zero beta / gamma, so every block acts; ~70 s on this CPU."""
     from lib.export import export_paddle
     from lib.infer import tlc_options
     from lib.models.nafnet import NAFNet
