@@ -15,12 +15,12 @@ setup: $(STAMP)
 # Installs the project editable (`pip install -e .`: lib/ and lab/ importable from notebooks/, tests/ and any
 # folder) with its extras, every package at the version constraints.txt pins. Re-installs only when
 # pyproject.toml or constraints.txt change; a second `make setup` is a no-op.
+# pip byte-compiles every module (about a minute): with pip's --no-compile, `make test` took 21 min instead of 16
+# on a machine with PYTHONDONTWRITEBYTECODE=1, where every process compiled again what it imported.
 $(STAMP): pyproject.toml constraints.txt
 	@echo "[setup 1/3] virtual environment $(VENV) ($(PYTHON): $$($(PYTHON) --version 2>&1))"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "[setup 2/3] pip install -e \".[app,dev,lab]\" with the $$(grep -c '==' constraints.txt) pins of constraints.txt (Paddle, PaddleSeg, ONNX Runtime, Jupyter ...): a few minutes the first time (longer when pip has to download them)"
-	@# (pip byte-compiles every module here, about a minute; without it, `make test` took 21 min instead of 16 on a
-	@# machine with PYTHONDONTWRITEBYTECODE=1, where every process compiled again what it imported)
 	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar off -e ".[app,dev,lab]" -c constraints.txt
 	@echo "[setup 3/3] pip check"
 	@$(PY) -m pip check
