@@ -8,10 +8,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 # Session fixtures of the inference, export and submission tests (tests/test_infer.py,
 # test_export.py, test_predict.py, test_submission_faults.py): a tiny NAFNet and its submission, exported once.
-import fcntl
 import pickle
 import zipfile
-from contextlib import contextmanager
 
 import pytest
 from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS, make_tiny_nafnet
@@ -20,17 +18,6 @@ from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS, make_tiny_na
 @pytest.fixture(scope="session")
 def tiny_nafnet():
     return make_tiny_nafnet()
-
-
-@contextmanager
-def exclusive(lock_file: Path):
-    """Holds an exclusive lock on ``lock_file`` (created if missing) for the ``with`` block."""
-    with open(lock_file, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def shared_temp_folder(tmp_path_factory, worker_id: str) -> Path:
@@ -48,10 +35,11 @@ def tiny_submission(tmp_path_factory, tiny_nafnet, worker_id):
     tiny model is seeded, so every worker's ``tiny_nafnet`` is the model in the zip). Tests that change
     the folder change a copy of it (submission_helpers.fresh_copy)."""
     from lib.export import build_submission
+    from lib.train.launch import data_lock  # one process at a time, as for the data (a lock file in the folder)
 
     root = shared_temp_folder(tmp_path_factory, worker_id) / "tiny_submission"
     built = root / "meta.pickle"
-    with exclusive(root.parent / "tiny_submission.lock"):
+    with data_lock(root.parent):
         if not built.is_file():
             root.mkdir(exist_ok=True)
             meta = build_submission(
