@@ -12,16 +12,19 @@ TRACK ?= deblur
 
 setup: $(STAMP)
 
-# Installs the project editable (`pip install -e .`: lib/ and lab/ importable from notebooks/, tests/ and any
-# folder) with its extras, every package at the version constraints.txt pins. Re-installs only when
-# pyproject.toml or constraints.txt change; a second `make setup` is a no-op.
-# pip byte-compiles every module (about a minute): with pip's --no-compile, `make test` took 21 min instead of 16
-# on a machine with PYTHONDONTWRITEBYTECODE=1, where every process compiled again what it imported.
+# Installs the project editable (`-e .`: lib/ and lab/ importable from notebooks/, tests/ and any folder) with its
+# extras, every package at the version constraints.txt pins, then `pip check`. Re-installs only when pyproject.toml or
+# constraints.txt change; a second `make setup` is a no-op. The installer is uv (pinned in constraints.txt, installed
+# by pip first): the same pins, resolved and installed in parallel from its cache, 2.7 min -> 1.1 min on a fresh clone.
+# It byte-compiles every module (--compile-bytecode, as pip does): on a machine with PYTHONDONTWRITEBYTECODE=1 every
+# process would otherwise compile again what it imports (`make test` took 21 min instead of 16 without it).
+UV_PIN = $(shell sed -n 's/^uv==//p' constraints.txt)
 $(STAMP): pyproject.toml constraints.txt
-	@echo "[setup 1/3] virtual environment $(VENV) ($(PYTHON): $$($(PYTHON) --version 2>&1))"
+	@echo "[setup 1/3] virtual environment $(VENV) ($(PYTHON): $$($(PYTHON) --version 2>&1)) and uv $(UV_PIN)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "[setup 2/3] pip install -e \".[app,dev,lab]\" with the $$(grep -c '==' constraints.txt) pins of constraints.txt (Paddle, PaddleSeg, ONNX Runtime, Jupyter ...): a few minutes the first time (longer when pip has to download them)"
-	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar off -e ".[app,dev,lab]" -c constraints.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar off "uv==$(UV_PIN)"
+	@echo "[setup 2/3] uv pip install -e \".[app,dev,lab]\" with the $$(grep -c '==' constraints.txt) pins of constraints.txt (Paddle, PaddleSeg, ONNX Runtime, Jupyter ...): a minute or two the first time (longer when uv has to download them)"
+	@$(VENV)/bin/uv pip install --python $(PY) --quiet --compile-bytecode -e ".[app,dev,lab]" -c constraints.txt
 	@echo "[setup 3/3] pip check"
 	@$(PY) -m pip check
 	@touch $(STAMP)
