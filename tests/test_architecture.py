@@ -295,19 +295,19 @@ def test_lib_reads_nothing_of_lab():
         ("def f():\n    from lab.bench.harness import run\n", "imports lab.bench.harness"),
     ],
 )
-@pytest.mark.slow
 def test_the_outside_rule_catches_a_probe(tmp_path, source, expected):
-    """The rule above fails on a copy of lib/ with one offending module added, and a docstring or a word that is
-    no path part (``label``, ``"lab"`` as a word in a sentence) does not trip it."""
-    shutil.copytree(ROOT / "lib", tmp_path / "lib", ignore=shutil.ignore_patterns("__pycache__", "configs"))
+    """The rule above fails on a lib/ with one offending module added, and a docstring or a word that is no path
+    part (``label``, ``"lab"`` as a word in a sentence) does not trip it. (The rule reads each module on its own, so
+    a lib/ of two modules checks it as well as a copy of the whole: test_lib_reads_nothing_of_lab runs it on lib.)"""
+    (tmp_path / "lib" / "sub").mkdir(parents=True)
     (tmp_path / "lib" / "fine.py").write_text(
         '"""Reads lab/bench/results/x.json when its caller passes that path."""\n'
         'WORDS = "a label of the lab, see the lab_x script"\n'
     )
     assert outside_references(tmp_path) == []
-    (tmp_path / "lib" / "probe.py").write_text(source)
+    (tmp_path / "lib" / "sub" / "probe.py").write_text(source)
     problems = outside_references(tmp_path)
-    assert len(problems) == 1 and problems[0].startswith("lib/probe.py:") and expected in problems[0], problems
+    assert len(problems) == 1 and problems[0].startswith("lib/sub/probe.py:") and expected in problems[0], problems
 
 
 def test_every_track_has_its_folder_with_its_code():
