@@ -23,9 +23,9 @@ from lib.models.wavelet import haar_dwt_bands, haar_idwt_bands
 REFERENCE_COUNTS = {16: 10_748_803, 10: 7_209_859}
 
 
-def tiny_net(num_blocks=2, d_mult=4, seed=0):
+def tiny_net(num_blocks=2, d_mult=4, seed=0, **options):
     paddle.seed(seed)
-    net = SDWNet(3, 3, num_blocks=num_blocks, d_mult=d_mult)
+    net = SDWNet(3, 3, num_blocks=num_blocks, d_mult=d_mult, **options)
     net.eval()
     return net
 
@@ -205,6 +205,18 @@ def test_fresh_output_stays_near_input():
     net = tiny_net(num_blocks=3, d_mult=8)
     x = paddle.rand([1, 3, 32, 32])
     assert float((net(x) - x).abs().mean()) < 0.5
+
+
+def test_zero_heads_start_at_the_identity_and_still_learn():
+    """zero_heads: both branches' last conv starts at zero, so a fresh net returns its input exactly; those convs
+    get a gradient at once (the branches' outputs can leave zero), the others' weights are initialised as usual."""
+    net = tiny_net(num_blocks=2, d_mult=4, zero_heads=True)
+    x = paddle.rand([2, 3, 32, 32])
+    np.testing.assert_array_equal(net(x).numpy(), x.numpy())
+    ((net(x) - paddle.rand([2, 3, 32, 32])) ** 2).mean().backward()
+    heads = [net.output_layer[1].conv.weight, net.SRCNN.conv3.weight, net.SRCNN.conv3.bias]
+    assert all(float(p.grad.abs().max()) > 0 for p in heads)
+    assert float(net.output_layer[0].conv.weight.abs().max()) > 0
 
 
 @pytest.mark.parametrize(

@@ -83,7 +83,16 @@ SDWNET_PARAM_COUNTS = {
     "blocks10": 7_209_859,
     "demo": 1_544_611,
 }
-SDWNET_OPTIONS = ("in_channels", "out_channels", "num_blocks", "d_mult", "atrousDim", "wavelet", "wavelet_widths")
+SDWNET_OPTIONS = (
+    "in_channels",
+    "out_channels",
+    "num_blocks",
+    "d_mult",
+    "atrousDim",
+    "wavelet",
+    "wavelet_widths",
+    "zero_heads",
+)
 DEFAULT_WAVELET_WIDTHS = (64, 32)  # the reference SRCNN's fixed widths
 DEFAULT_ATROUS_DIM = ((1, 2, 4, 8), (1, 3, 5, 7))
 
@@ -103,6 +112,7 @@ class ConvReflect(nn.Layer):
         dilation: int = 1,
         act: bool = True,
         transposed_form: bool = False,
+        zero_init: bool = False,
     ):
         super().__init__()
         if padding is None:  # "same" for stride 1; the dilated convs pad by their dilation
@@ -117,6 +127,7 @@ class ConvReflect(nn.Layer):
             bias=False,
             padding_mode="reflect",
             transposed_form=transposed_form,
+            zero_init=zero_init,
         )
         self.act = nn.ELU(alpha=1.0) if act else nn.Identity()
 
@@ -160,7 +171,13 @@ class WaveletBranch(nn.Layer):
     The sub-bands travel on the batch axis (4N), so the convs see each of them with the same weights.
     """
 
-    def __init__(self, num_channels: int, out_channels: int, widths: Sequence[int] = DEFAULT_WAVELET_WIDTHS):
+    def __init__(
+        self,
+        num_channels: int,
+        out_channels: int,
+        widths: Sequence[int] = DEFAULT_WAVELET_WIDTHS,
+        zero_head: bool = False,
+    ):
         super().__init__()
         if len(widths) != 2 or any(int(w) < 1 for w in widths):
             raise ValueError(f"WaveletBranch: widths must be two positive channel counts, got {list(widths)}")
@@ -168,7 +185,7 @@ class WaveletBranch(nn.Layer):
         # 7d -> w1: computed in its transposed form in training (lib.models.layers.TransposedFormConv2D)
         self.conv1 = torch_conv2d(num_channels, w1, 9, padding=4, bias=True, transposed_form=True)
         self.conv2 = torch_conv2d(w1, w2, 5, padding=2, bias=True)
-        self.conv3 = torch_conv2d(w2, out_channels, 5, padding=2, bias=True)
+        self.conv3 = torch_conv2d(w2, out_channels, 5, padding=2, bias=True, zero_init=zero_head)
         self.relu = nn.ReLU()
 
     def forward(self, x):
@@ -226,6 +243,9 @@ class SDWNet(nn.Layer):
             (output = x + spatial), as in the paper's ablation table.
         wavelet_widths: the branch's two hidden widths, (64, 32) in the reference; smaller ones make
             a CPU-sized model whose compute is not dominated by the branch's 9x9 conv (course option).
+        zero_heads: the last conv of both branches starts at zero, so the untrained network is the
+            identity and the first updates learn a correction instead of undoing random noise added to
+            the image (course option for short CPU runs; the reference initialises them like the rest).
     """
 
     def __init__(
@@ -237,6 +257,7 @@ class SDWNet(nn.Layer):
         atrousDim: Sequence[Sequence[int]] = DEFAULT_ATROUS_DIM,
         wavelet: bool = True,
         wavelet_widths: Sequence[int] = DEFAULT_WAVELET_WIDTHS,
+        zero_heads: bool = False,
     ):
         super().__init__()
         if in_channels != out_channels:
@@ -263,7 +284,7 @@ class SDWNet(nn.Layer):
         # Registered before the blocks, as in the reference (state-dict order).
         self.wavelet = bool(wavelet)
         if self.wavelet:
-            self.SRCNN = WaveletBranch(7 * d, out_channels, wavelet_widths)
+            self.SRCNN = WaveletBranch(7 * d, out_channels, wavelet_widths, zero_head=zero_heads)
 
         # First block projects 2d -> 4d; the last one (if there are two or more) uses atrousDim[1].
         blocks = []
@@ -281,7 +302,7 @@ class SDWNet(nn.Layer):
         )
         self.output_layer = nn.Sequential(
             ConvReflect(7 * d, d, kernel_size=3, transposed_form=True),  # 7d -> d, as the wavelet branch's conv1
-            ConvReflect(d, out_channels, kernel_size=3, act=False),
+            ConvReflect(d, out_channels, kernel_size=3, act=False, zero_init=zero_heads),
         )
         # Reflection pads by less than the size: the half-resolution side must exceed the largest
         # dilation used (the last block's dilations only exist with two or more blocks).
