@@ -74,8 +74,9 @@ notebooks: setup
 # Lint, then the tests and the notebooks in ONE pytest run: the two workers share out the files of both (a worker
 # that finishes its tests takes a notebook, instead of idling while the other ends the last test file); the notebooks
 # are listed first, so their longest runs start early. test-lib and test-notebooks run each half alone.
+# --durations=20 ends the run with its twenty slowest steps (a test, a fixture or a notebook cell): where the time goes.
 test: setup lint
-	COURSE_PROFILE=smoke $(PY) -m pytest -q $(XDIST) --nbval-lax --nbval-current-env notebooks tests
+	COURSE_PROFILE=smoke $(PY) -m pytest -q $(XDIST) --durations=20 --nbval-lax --nbval-current-env notebooks tests
 
 # The tests and the notebooks run in $(WORKERS) processes (pytest-xdist; Paddle computes on one thread per process,
 # so one process per core): each test file and each notebook runs whole in one of them (--dist loadfile: a file's

@@ -1,7 +1,8 @@
 """Helpers of the submission tests (tests/test_predict.py, tests/test_submission_faults.py and the
 de-occlusion track's): copy an unzipped submission, make ``lib`` unimportable beside it, damage a
-file, run predict.py as the competition does."""
+file, run predict.py as the competition does; build a session's submission once for every pytest-xdist worker."""
 
+import pickle
 import shutil
 from pathlib import Path
 
@@ -32,3 +33,26 @@ def damage(path: Path, how: str = "half") -> None:
 def run(folder, src, out, *args):
     result, _ = run_submission(folder, src, out, *args, timeout=600)
     return result
+
+
+def shared_temp_folder(tmp_path_factory, worker_id: str) -> Path:
+    """A folder every pytest-xdist worker of this session sees (their temp folders' parent; pytest-xdist's own
+    recipe for session fixtures built once), or this session's temp folder without xdist."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
+
+
+def built_once(tmp_path_factory, worker_id: str, name: str, build):
+    """``build(folder)``'s result, computed once for the whole session: the first pytest-xdist worker that asks
+    runs it in ``<shared temp folder>/<name>/`` under a lock and pickles what it returns, the others wait for it
+    and read it (an export takes tens of seconds). What is built must be the same in every worker (seeded
+    models), and tests that change the folder change a copy of it (submission_helpers.fresh_copy)."""
+    from lib.train.launch import data_lock  # one process at a time, as for the data (a lock file in the folder)
+
+    root = shared_temp_folder(tmp_path_factory, worker_id) / name
+    built = root / "built.pickle"
+    with data_lock(root.parent):
+        if not built.is_file():
+            root.mkdir(exist_ok=True)
+            built.write_bytes(pickle.dumps(build(root)))
+    return pickle.loads(built.read_bytes())

@@ -60,17 +60,22 @@ def deocclusion_networks():
 
 
 @pytest.fixture(scope="session")
-def deocclusion_submission(tmp_path_factory, deocclusion_networks):
-    """dist-style de-occlusion zip of those networks, unzipped into a fresh folder:
-    (folder, metadata, zip path)."""
+def deocclusion_submission(tmp_path_factory, deocclusion_networks, worker_id):
+    """dist-style de-occlusion zip of those networks, unzipped into a fresh folder: (folder, metadata, zip path).
+    Exported once for the whole session (submission_helpers.built_once: the networks are seeded, so every
+    worker's ``deocclusion_networks`` are the zipped ones)."""
+    from submission_helpers import built_once
+
     from lib.tracks.deocclusion.export import build_submission
 
     segmenter, generator, cfg = deocclusion_networks
-    root = tmp_path_factory.mktemp("deocclusion_submission")
-    meta = build_submission(
-        segmenter, generator, root / "sub.zip", seg_size=cfg["prepare"]["seg_size"], repair=cfg["repair"]
-    )
-    folder = root / "unzipped"
-    with zipfile.ZipFile(root / "sub.zip") as archive:
-        archive.extractall(folder)
-    return folder, meta, root / "sub.zip"
+
+    def build(root):
+        meta = build_submission(
+            segmenter, generator, root / "sub.zip", seg_size=cfg["prepare"]["seg_size"], repair=cfg["repair"]
+        )
+        with zipfile.ZipFile(root / "sub.zip") as archive:
+            archive.extractall(root / "unzipped")
+        return root / "unzipped", meta, root / "sub.zip"
+
+    return built_once(tmp_path_factory, worker_id, "deocclusion_submission", build)
