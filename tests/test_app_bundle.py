@@ -77,6 +77,7 @@ def test_the_bundle_holds_the_entry_file_requirements_models_and_examples(bundle
     assert manifest["vendored"] == {d: CONSTRAINTS[d] for d in ("paddleseg", "rapidocr-onnxruntime")}
 
 
+@pytest.mark.slow
 def test_the_bundle_carries_each_tab_s_exported_models_as_onnx_only(bundle):
     manifest = json.loads((bundle / MANIFEST).read_text())
     folders = sorted((bundle / EXPORTED).iterdir())

@@ -279,6 +279,7 @@ def outside_references(root: Path = ROOT) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_lib_reads_nothing_of_lab():
     """lib takes recorded results as a path or a loaded dict from its caller; only notebooks and lab/ name lab's
     folders."""

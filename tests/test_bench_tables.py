@@ -11,6 +11,7 @@ from lab.bench import tables
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_readme_tables_are_current():
     text = tables.README.read_text(encoding="utf-8")
     fresh, changed = tables.rewrite(text)
@@ -23,6 +24,7 @@ def test_every_generator_has_its_markers_in_the_readme():
     assert names == set(tables.TABLES)
 
 
+@pytest.mark.slow
 def test_a_changed_record_makes_its_table_stale(tmp_path, monkeypatch):
     results = tmp_path / "results"
     results.mkdir()

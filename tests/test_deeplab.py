@@ -195,6 +195,7 @@ def test_pretrained_backbone_offline_is_a_clear_error(monkeypatch):
     assert "pretrained: null" in message and "lib/configs/<track>.yaml" in message
 
 
+@pytest.mark.slow
 def test_pretrained_backbone_weights_are_loaded_by_paddleseg(offline, tmp_path):
     """A local copy of the weights (what PaddleSeg's download leaves in ~/.paddleseg) is loaded into
     every backbone tensor; pretrained=None keeps the random initialisation."""

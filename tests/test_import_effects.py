@@ -43,7 +43,7 @@ def modules_loaded_by(module: str) -> list[str]:
     return result.stdout.split()
 
 
-@pytest.mark.parametrize("module", ["lib.config", "lib.paths", "lib.tracks"])
+@pytest.mark.parametrize("module", ["lib.config", "lib.paths", pytest.param("lib.tracks", marks=pytest.mark.slow)])
 def test_importing_lib_modules_adds_nothing_to_what_their_dependencies_do(module):
     # lib.tracks imports Paddle, OpenCV and NumPy, which set variables (OMP_NUM_THREADS, QT_*) and filters of
     # their own: those are imported first, in the same order, and the command then holds for lib's own code.

@@ -82,6 +82,7 @@ def active_profile_calls() -> set[tuple[str, str]]:
     }
 
 
+@pytest.mark.slow
 def test_only_entry_points_resolve_the_profile():
     calls = active_profile_calls()
     assert calls, "the scan found no call at all: it is broken"

@@ -246,6 +246,7 @@ def test_bad_construction_and_config():
     assert len(net.blocks) == 2
 
 
+@pytest.mark.slow
 def test_loss_decreases_and_every_parameter_gets_a_gradient():
     net = tiny_net()
     net.train()

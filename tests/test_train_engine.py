@@ -82,6 +82,7 @@ def test_loss_goes_down_and_outputs_are_written(data, tmp_path):
     assert load_checkpoint(tmp_path / "run" / "last.pdparams")["iteration"] == 32
 
 
+@pytest.mark.slow
 def test_resumed_run_matches_an_uninterrupted_one(data, tmp_path):
     full = Trainer(tiny_options(), data, tmp_path / "a", quiet=True)
     full.fit()
@@ -96,6 +97,7 @@ def test_resumed_run_matches_an_uninterrupted_one(data, tmp_path):
         np.testing.assert_allclose(a[key], b[key], rtol=1e-5, atol=1e-6, err_msg=key)
 
 
+@pytest.mark.slow
 def test_weight_average_follows_the_formula_resumes_and_is_what_validation_and_publishing_use(data, tmp_path):
     from lib.checkpoints import inference_weights
 
@@ -174,6 +176,7 @@ def test_killed_run_resumes_from_its_last_checkpoint(data, tmp_path):
 
 
 @pytest.mark.parametrize("how", ["half", "empty"])
+@pytest.mark.slow
 def test_damaged_last_checkpoint_resumes_from_the_newest_readable_one(how, data, tmp_path, capsys):
     reference = Trainer(tiny_options(), data, tmp_path / "ref", quiet=True)
     reference.fit()

@@ -106,6 +106,7 @@ def test_workers_give_the_inline_batches_and_name_a_failing_file(data, tmp_path)
         list(make_loader(bad, 0, 6, batch_size=4, num_workers=2))
 
 
+@pytest.mark.slow
 def test_a_run_with_loader_workers_trains_exactly_as_one_without(data, tmp_path):
     inline = Trainer(tiny_options(iters=(3, 2)), data, tmp_path / "inline", quiet=True)
     inline.fit()

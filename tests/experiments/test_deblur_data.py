@@ -149,6 +149,7 @@ def test_evaluation_set_extends_the_data_sets_own_pages(tmp_path):
             study.generate_evaluation_set(tmp_path / "bad", 2, "smoke", splits=bad)
 
 
+@pytest.mark.slow
 def test_extra_cjk_fonts_change_only_the_training_pages(tiny, tmp_path, monkeypatch):
     """train_extra_cjk_fonts: the training pages draw Chinese faces from the extra fonts too (recorded in
     the manifest); the test, held-out and scan pages are byte for byte the default set's."""
@@ -173,6 +174,7 @@ def test_extra_cjk_fonts_change_only_the_training_pages(tiny, tmp_path, monkeypa
             assert not set(json.loads(p.read_text(encoding="utf-8"))["fonts"]) & extra, p
 
 
+@pytest.mark.slow
 def test_heldout_fonts_diagnostic_puts_the_heldout_families_in_training_only(tiny, tmp_path):
     """train_heldout_fonts (a diagnostic): the training pages also draw from the held-out families (recorded in
     the manifest); the test and held-out pages are byte for byte the default set's."""

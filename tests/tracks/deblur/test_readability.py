@@ -36,6 +36,7 @@ def data(tmp_path_factory):
     )
 
 
+@pytest.mark.slow
 def test_every_split_every_method_and_cer_references(data):
     pages = {split: split_pages(data, split) for split in EVAL_SPLITS}
     assert [len(pages[s]) for s in EVAL_SPLITS] == [2, 2, 2]

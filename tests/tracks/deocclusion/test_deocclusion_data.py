@@ -37,6 +37,7 @@ def _files(root: Path) -> dict:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_other_seed_other_bytes(smoke_root, tmp_path):
     again = ensure_dataset("smoke", tmp_path / "again", seed=0, workers=1)
     assert _files(again) == _files(smoke_root)

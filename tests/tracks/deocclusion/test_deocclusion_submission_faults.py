@@ -33,6 +33,7 @@ def test_zip_records_the_formats_of_both_networks(deocclusion_submission):
         assert formats["paddle_legacy"] or formats["paddle_legacy_note"]
 
 
+@pytest.mark.slow
 def test_the_pre_pir_program_runs_when_model_json_cannot_be_read(
     deocclusion_submission, deocclusion_networks, tmp_path
 ):
