@@ -8,10 +8,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 # Session fixtures of the inference, export and submission tests (tests/test_infer.py,
 # test_export.py, test_predict.py, test_submission_faults.py): a tiny NAFNet and its submission, exported once.
-import zipfile
-
 import pytest
-from submission_helpers import built_once
+from submission_helpers import unzipped_submission_once
 from tiny_nafnet import TINY_OVERLAP, TINY_PATCH, TINY_TILE_PIXELS, make_tiny_nafnet
 
 
@@ -24,25 +22,22 @@ def tiny_nafnet():
 def tiny_submission(tmp_path_factory, tiny_nafnet, worker_id):
     """dist-style zip of the tiny model with TLC (small tiles, so tiling runs on small images),
     unzipped into a folder: (folder, metadata, zip path). Built once for the whole session
-    (submission_helpers.built_once: the tiny model is seeded, so every worker's ``tiny_nafnet`` is the model in
-    the zip)."""
+    (submission_helpers.unzipped_submission_once: the tiny model is seeded, so every worker's
+    ``tiny_nafnet`` is the model in the zip)."""
     from lib.export import build_submission
 
-    def build(root):
-        meta = build_submission(
+    def build_zip(zip_path):
+        return build_submission(
             tiny_nafnet,
-            root / "submission.zip",
+            zip_path,
             tlc=True,
             tlc_factor=2.5,
             tlc_train_size=TINY_PATCH,
             tile_pixels=TINY_TILE_PIXELS,
             overlap=TINY_OVERLAP,
         )
-        with zipfile.ZipFile(root / "submission.zip") as archive:
-            archive.extractall(root / "unzipped")
-        return root / "unzipped", meta, root / "submission.zip"
 
-    return built_once(tmp_path_factory, worker_id, "tiny_submission", build)
+    return unzipped_submission_once(tmp_path_factory, worker_id, "tiny_submission", build_zip)
 
 
 @pytest.fixture

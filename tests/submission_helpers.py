@@ -4,6 +4,7 @@ file, run predict.py as the competition does; build a session's submission once 
 
 import pickle
 import shutil
+import zipfile
 from pathlib import Path
 
 from lib.export import run_submission
@@ -56,3 +57,16 @@ def built_once(tmp_path_factory, worker_id: str, name: str, build):
             root.mkdir(exist_ok=True)
             built.write_bytes(pickle.dumps(build(root)))
     return pickle.loads(built.read_bytes())
+
+
+def unzipped_submission_once(tmp_path_factory, worker_id: str, name: str, build_zip):
+    """A submission zip ``build_zip(zip_path)`` writes (returning its metadata), built once for the session
+    (:func:`built_once`) and unzipped beside it: (folder, metadata, zip path)."""
+
+    def build(root):
+        meta = build_zip(root / "submission.zip")
+        with zipfile.ZipFile(root / "submission.zip") as archive:
+            archive.extractall(root / "unzipped")
+        return root / "unzipped", meta, root / "submission.zip"
+
+    return built_once(tmp_path_factory, worker_id, name, build)

@@ -2,8 +2,6 @@
 run of the inpainter trained on it, and the profile's untrained networks and their submission zip, each made
 once per session (test_deocclusion_track.py, test_deocclusion_submission.py and the fault tests share them)."""
 
-import zipfile
-
 import paddle
 import pytest
 
@@ -62,20 +60,17 @@ def deocclusion_networks():
 @pytest.fixture(scope="session")
 def deocclusion_submission(tmp_path_factory, deocclusion_networks, worker_id):
     """dist-style de-occlusion zip of those networks, unzipped into a fresh folder: (folder, metadata, zip path).
-    Exported once for the whole session (submission_helpers.built_once: the networks are seeded, so every
+    Exported once for the whole session (submission_helpers.unzipped_submission_once: the networks are seeded, so every
     worker's ``deocclusion_networks`` are the zipped ones)."""
-    from submission_helpers import built_once
+    from submission_helpers import unzipped_submission_once
 
     from lib.tracks.deocclusion.export import build_submission
 
     segmenter, generator, cfg = deocclusion_networks
 
-    def build(root):
-        meta = build_submission(
-            segmenter, generator, root / "sub.zip", seg_size=cfg["prepare"]["seg_size"], repair=cfg["repair"]
+    def build_zip(zip_path):
+        return build_submission(
+            segmenter, generator, zip_path, seg_size=cfg["prepare"]["seg_size"], repair=cfg["repair"]
         )
-        with zipfile.ZipFile(root / "sub.zip") as archive:
-            archive.extractall(root / "unzipped")
-        return root / "unzipped", meta, root / "sub.zip"
 
-    return built_once(tmp_path_factory, worker_id, "deocclusion_submission", build)
+    return unzipped_submission_once(tmp_path_factory, worker_id, "deocclusion_submission", build_zip)
