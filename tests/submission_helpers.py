@@ -43,30 +43,21 @@ def shared_temp_folder(tmp_path_factory, worker_id: str) -> Path:
     return base if worker_id == "master" else base.parent
 
 
-def built_once(tmp_path_factory, worker_id: str, name: str, build):
-    """``build(folder)``'s result, computed once for the whole session: the first pytest-xdist worker that asks
-    runs it in ``<shared temp folder>/<name>/`` under a lock and pickles what it returns, the others wait for it
-    and read it (an export takes tens of seconds). What is built must be the same in every worker (seeded
-    models), and tests that change the folder change a copy of it (submission_helpers.fresh_copy)."""
+def unzipped_submission_once(tmp_path_factory, worker_id: str, name: str, build_zip):
+    """A submission zip ``build_zip(zip_path)`` writes (returning its metadata), unzipped beside it: (folder,
+    metadata, zip path). Built once for the whole session: the first pytest-xdist worker that asks builds it in
+    ``<shared temp folder>/<name>/`` under a lock and pickles the metadata, the others wait and read it (an
+    export takes tens of seconds). What is zipped must be the same in every worker (seeded models), and tests
+    that change the folder change a copy of it (:func:`fresh_copy`)."""
     from lib.train.launch import data_lock  # one process at a time, as for the data (a lock file in the folder)
 
     root = shared_temp_folder(tmp_path_factory, worker_id) / name
-    built = root / "built.pickle"
+    folder, zip_path, built = root / "unzipped", root / "submission.zip", root / "meta.pickle"
     with data_lock(root.parent):
         if not built.is_file():
             root.mkdir(exist_ok=True)
-            built.write_bytes(pickle.dumps(build(root)))
-    return pickle.loads(built.read_bytes())
-
-
-def unzipped_submission_once(tmp_path_factory, worker_id: str, name: str, build_zip):
-    """A submission zip ``build_zip(zip_path)`` writes (returning its metadata), built once for the session
-    (:func:`built_once`) and unzipped beside it: (folder, metadata, zip path)."""
-
-    def build(root):
-        meta = build_zip(root / "submission.zip")
-        with zipfile.ZipFile(root / "submission.zip") as archive:
-            archive.extractall(root / "unzipped")
-        return root / "unzipped", meta, root / "submission.zip"
-
-    return built_once(tmp_path_factory, worker_id, name, build)
+            meta = build_zip(zip_path)
+            with zipfile.ZipFile(zip_path) as archive:
+                archive.extractall(folder)
+            built.write_bytes(pickle.dumps(meta))
+    return folder, pickle.loads(built.read_bytes()), zip_path
