@@ -17,18 +17,15 @@ setup: $(STAMP)
 # constraints.txt change; a second `make setup` is a no-op. The installer is uv (pinned in constraints.txt, installed
 # by pip first): the same pins, resolved and installed in parallel from its cache: setup 60 s on a fresh clone (pip took
 # about 3 minutes).
-# It does not byte-compile the whole environment (2.5 GB, sympy and pandas included): Python writes the bytecode of
-# each module the first time a course command imports it. So every recipe runs with Python's default of writing it,
-# also where the environment turns it off (PYTHONDONTWRITEBYTECODE=1: every process would compile again what it
-# imports, `make test` 21 min instead of 16).
-unexport PYTHONDONTWRITEBYTECODE
+# It byte-compiles every module (--compile-bytecode, as pip does): on a machine with PYTHONDONTWRITEBYTECODE=1 every
+# process would otherwise compile again what it imports (`make test` took 21 min instead of 16 without it).
 UV_PIN = $(shell sed -n 's/^uv==//p' constraints.txt)
 $(STAMP): pyproject.toml constraints.txt
 	@echo "[setup 1/3] virtual environment $(VENV) ($(PYTHON): $$($(PYTHON) --version 2>&1)) and uv $(UV_PIN)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar off "uv==$(UV_PIN)"
 	@echo "[setup 2/3] uv pip install -e \".[app,dev,lab]\" with the $$(grep -c '==' constraints.txt) pins of constraints.txt (Paddle, PaddleSeg, ONNX Runtime, Jupyter ...): a minute or two the first time (longer when uv has to download them)"
-	@$(VENV)/bin/uv pip install --python $(PY) --quiet -e ".[app,dev,lab]" -c constraints.txt
+	@$(VENV)/bin/uv pip install --python $(PY) --quiet --compile-bytecode -e ".[app,dev,lab]" -c constraints.txt
 	@echo "[setup 3/3] pip check"
 	@$(PY) -m pip check
 	@touch $(STAMP)
