@@ -1,5 +1,6 @@
 """lab.tracks.sdwnet.study: the experiments' variants are what they claim (equal parameter budget, MACs near
-the NAFNet's, one difference per experiment), and the summary's mean / spread / verdict against NumPy."""
+the NAFNet's, one difference per experiment), and the summary's mean / spread / verdict against NumPy; the linear
+ceiling's least-squares filter against OpenCV's filter2D."""
 
 import math
 
@@ -111,3 +112,31 @@ def test_verdict_unresolved_and_single_seed():
     one = verdict(summarize([r for r in runs if r["seed"] == 0]), "crops")
     assert one["resolved"] is None and math.isnan(one["spread"]) and "spread unknown" in verdict_text(one)
     assert verdict(summarize(runs), "wavelet") == {}
+
+
+def test_the_least_squares_filter_recovers_a_known_asymmetric_kernel_and_bias():
+    """lab.tracks.sdwnet.linear_ceiling: pages made by OpenCV's filter2D with a known lopsided 5 x 5 kernel and a
+    bias per channel; the fit (numpy windows) finds that kernel, not its mirror image, and applying it rebuilds the
+    pages within a grey level."""
+    import cv2
+
+    from lab.tracks.sdwnet.linear_ceiling import apply_filter, fit_filter
+    from lib.metrics import to_uint8
+
+    rng = np.random.default_rng(3)
+    kernel = rng.random((5, 5))
+    kernel[:, :2] *= 4  # heavier on the left: a flipped fit would be far off
+    kernel /= kernel.sum()
+    bias = np.array([0.02, -0.03, 0.01])
+    pairs = []
+    for _ in range(3):
+        blurred = rng.integers(40, 200, (48, 56, 3)).astype(np.uint8)
+        x = blurred / 255.0
+        sharp = to_uint8(np.stack([cv2.filter2D(x[..., c], -1, kernel) + bias[c] for c in range(3)], axis=2))
+        pairs.append((blurred, sharp))
+    weights = fit_filter(pairs, size=5, stride=1)
+    for c in range(3):
+        assert np.abs(weights[c, :-1].reshape(5, 5) - kernel).max() < 0.01
+        assert abs(weights[c, -1] - bias[c]) < 0.01
+    for blurred, sharp in pairs:
+        assert np.abs(apply_filter(blurred, weights).astype(int) - sharp).max() <= 1
