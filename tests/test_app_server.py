@@ -78,8 +78,9 @@ def patient_url_ok(url: str) -> bool:
 def app_url():
     import gradio.networking
 
-    previous = os.environ.get("COURSE_SHIPPED")
+    previous = {name: os.environ.get(name) for name in ("COURSE_SHIPPED", "COURSE_PROFILE")}
     os.environ["COURSE_SHIPPED"] = "1"  # the shipped models, whatever a learner has trained in runs/
+    os.environ.pop("COURSE_PROFILE", None)  # the profile a host runs: the default, whose exports the bundle carries
     demo = ui.build_app()
     checker, gradio.networking.url_ok = gradio.networking.url_ok, patient_url_ok
     try:
@@ -88,10 +89,11 @@ def app_url():
         gradio.networking.url_ok = checker
     yield demo.local_url
     demo.close()
-    if previous is None:
-        os.environ.pop("COURSE_SHIPPED", None)
-    else:
-        os.environ["COURSE_SHIPPED"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="module")

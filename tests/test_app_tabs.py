@@ -27,8 +27,10 @@ READER_ENGLISH = r"not an image|truncated|empty file|cannot|decode"  # the image
 @pytest.fixture(autouse=True)
 def shipped_models(monkeypatch):
     """The tabs' summaries name the shipped model (checkpoints/), whatever a learner has trained in
-    runs/: the instructor's switch, and a model cache of this test's own."""
+    runs/: the instructor's switch, and a model cache of this test's own. The profile is the one a host runs
+    (none set: the default, whose exports the bundle carries; `make test` sets smoke for the rest)."""
     monkeypatch.setenv("COURSE_SHIPPED", "1")
+    monkeypatch.delenv("COURSE_PROFILE", raising=False)
     monkeypatch.setattr(deployments, "_models", {})
 
 
