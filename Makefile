@@ -63,7 +63,7 @@ submission: setup
 
 # The course's own modules byte-compiled (what changed since the last time): setup compiles the environment's, and
 # where PYTHONDONTWRITEBYTECODE=1 (as on this machine) no process writes them, so every process of a test run (the
-# workers, each notebook's kernel, each predict.py and command under test) would compile lib/ again (~0.9 s of CPU
+# workers, each notebook's kernel, each course command under test) would compile lib/ again (~0.9 s of CPU
 # for the modules a notebook imports). Measured on fresh clones: `make test` 1715 s of CPU and 15:28 without it,
 # 1580 s and 14:14 with it.
 bytecode: setup
