@@ -51,7 +51,7 @@ def apply_filter(image: np.ndarray, weights: np.ndarray) -> np.ndarray:
     size = int(round((weights.shape[1] - 1) ** 0.5))
     x = image.astype(np.float64) / 255.0
     out = [cv2.filter2D(x[..., c], -1, weights[c, :-1].reshape(size, size)) + weights[c, -1] for c in range(3)]
-    return to_uint8(np.clip(np.stack(out, axis=2), 0.0, 1.0))
+    return to_uint8(np.stack(out, axis=2))  # rounds and clips
 
 
 def main(argv=None) -> int:
