@@ -80,3 +80,17 @@ def test_training_minutes_read_the_log(tmp_path):
     assert learner.training_minutes(tmp_path) == pytest.approx(1.5)
     assert learner.read_log(tmp_path)[0]["loss"] == 0.5
     assert learner.training_minutes(tmp_path / "missing") is None
+
+
+def test_recorded_runs_come_in_the_order_asked_and_by_seed(monkeypatch, tmp_path):
+    runs = [{"name": "b", "seed": 1}, {"name": "a", "seed": 0}, {"name": "b", "seed": 0}, {"name": "c", "seed": 0}]
+    path = tmp_path / "learner_runs.json"
+    path.write_text(json.dumps({"runs": runs}), encoding="utf-8")
+    monkeypatch.setattr(learner, "RESULTS", path)
+    assert [(r["name"], r["seed"]) for r in learner.recorded(["b", "a", "missing"])] == [("b", 0), ("b", 1), ("a", 0)]
+
+
+def test_the_notebook_recipe_has_its_runs_recorded():
+    rows = learner.recorded([learner.RECIPE])
+    assert rows, f"{learner.RECIPE} has no row in {learner.RESULTS.name}: python -m lab.tracks.sdwnet.learner"
+    assert all(r["profile"] == "demo" and r["test_a_pages"] == 10 for r in rows)

@@ -244,8 +244,9 @@ class SDWNet(nn.Layer):
         wavelet_widths: the branch's two hidden widths, (64, 32) in the reference; smaller ones make
             a CPU-sized model whose compute is not dominated by the branch's 9x9 conv (course option).
         zero_heads: the last conv of both branches starts at zero, so the untrained network is the
-            identity (course option, the reference initialises them like the rest; tried for notebook 06's
-            short CPU runs, where it stayed at the identity: lab/tracks/sdwnet/learner_runs.json).
+            identity (course option, the reference initialises them like the rest). Notebook 06's short CPU
+            run trains from it, without the wavelet branch, at lr 1e-3 (at 2e-3 it stayed at the identity):
+            lab/tracks/sdwnet/learner_runs.json.
     """
 
     def __init__(

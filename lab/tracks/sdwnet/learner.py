@@ -11,8 +11,8 @@
 
 Measure a recipe (one overlay per experiment; results appended to ``lab/tracks/sdwnet/learner_runs.json``)::
 
-    nice -n 5 /usr/bin/time -v .venv/bin/python -m lab.experiments.train sdwnet/01_narrow_wavelet_charbonnier
-    .venv/bin/python -m lab.tracks.sdwnet.learner sdwnet/01_narrow_wavelet_charbonnier --cpu-seconds <user + sys>
+    nice -n 5 /usr/bin/time -v .venv/bin/python -m lab.experiments.train sdwnet/22_no_wavelet_zero_head_lr1e-3
+    .venv/bin/python -m lab.tracks.sdwnet.learner sdwnet/22_no_wavelet_zero_head_lr1e-3 --cpu-seconds <user + sys>
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-RECIPE = "sdwnet/01_narrow_wavelet_charbonnier"  # the overlay notebook 06 trains as 你的模型
+RECIPE = "sdwnet/22_no_wavelet_zero_head_lr1e-3"  # the overlay notebook 06 trains as 你的模型
 RESULTS = Path(__file__).resolve().parent / "learner_runs.json"  # this module's record, beside it (not a bench record)
 CLASSICAL = "unsharp mask"  # the best classical method on test_A in the shipped model's metrics.json
 
@@ -56,6 +56,12 @@ def train(out_dir, profile: str | None = None, name: str = RECIPE, seed: int = 0
     train_track("sdwnet", profile, nproc, extra=("--options", str(options), "--out", str(out_dir / "train"), "--fresh"))
     seconds = time.perf_counter() - start
     return {"model": load(out_dir / "train"), "seconds": seconds, "log": read_log(out_dir / "train")}
+
+
+def recorded(names) -> list[dict]:
+    """The rows of :data:`RESULTS` for each overlay in ``names`` (every seed), in that order."""
+    runs = json.loads(RESULTS.read_text(encoding="utf-8"))["runs"]
+    return [row for name in names for row in sorted(runs, key=lambda r: r["seed"]) if row["name"] == name]
 
 
 def load(run_dir):

@@ -1,6 +1,6 @@
 """lab.tracks.sdwnet.study: the experiments' variants are what they claim (equal parameter budget, MACs near
 the NAFNet's, one difference per experiment), and the summary's mean / spread / verdict against NumPy; the linear
-ceiling's least-squares filter against OpenCV's filter2D."""
+ceiling's least-squares filter against OpenCV's filter2D; the branch activity of a wavelet branch forced silent."""
 
 import math
 
@@ -140,3 +140,24 @@ def test_the_least_squares_filter_recovers_a_known_asymmetric_kernel_and_bias():
         assert abs(weights[c, -1] - bias[c]) < 0.01
     for blurred, sharp in pairs:
         assert np.abs(apply_filter(blurred, weights).astype(int) - sharp).max() <= 1
+
+
+def test_branch_activity_measures_each_hidden_channel_and_both_corrections():
+    import paddle
+
+    from lab.tracks.sdwnet.branch_activity import branch_activity
+    from lib.models.sdwnet import SDWNet
+
+    image = np.random.default_rng(0).integers(0, 256, (40, 48, 3), dtype=np.uint8)
+    paddle.seed(0)
+    net = SDWNet(num_blocks=2, d_mult=4, wavelet_widths=(6, 4), zero_heads=True)
+    net.eval()
+    with paddle.no_grad():  # the first conv always fires, the second never: the branch adds only conv3's bias (0)
+        net.SRCNN.conv1.bias.set_value(paddle.full([6], 1e4))
+        net.SRCNN.conv2.bias.set_value(paddle.full([4], -1e4))
+    found = branch_activity(net, image)
+    assert found["conv1"] == [1.0] * 6 and found["conv2"] == [0.0] * 4
+    assert found["spatial"] == 0.0 and found["wavelet"] == 0.0  # zero heads: both corrections start at zero
+    with paddle.no_grad():
+        net.output_layer[1].conv.weight.set_value(paddle.full(net.output_layer[1].conv.weight.shape, 0.1))
+    assert branch_activity(net, image)["spatial"] > 0.0
