@@ -48,12 +48,12 @@ prepare: setup
 train: prepare
 	$(PY) -m lib.train --config $(TRACK) --profile $${COURSE_PROFILE:-demo} $(if $(SCALE),--schedule-scale $(SCALE)) $(foreach s,$(SET),--set $(s)) --publish
 
-# Rebuild a SHIPPED demo model (checkpoints/<track>_<model>_demo/) by its recipe; deliberate, never part of the course.
-# The shipped recipes: deblur SCALE=4, sdwnet SCALE=2, deocclusion_seg. denoise, retouch and deocclusion were shipped
-# from an earlier demo recipe, kept in lab/tracks/<track>/overlays/00_shipped.yaml (trained by
-# python -m lab.experiments.train <track>/00_shipped); their demo profile is now the learner's shorter run.
+# Rebuild a SHIPPED demo model (checkpoints/<track>_<model>_demo/) by its recipe, lib/configs/shipped/<track>.yaml:
+# the demo profile with the recipe's settings, its schedule longer (deblur x4, sdwnet x2; denoise, retouch and
+# deocclusion were shipped from an earlier demo recipe, before their demo profile became the learner's shorter run).
+# Deliberate, never part of the course; it trains in runs/train/<track>-demo-ship/ and resumes there.
 ship: prepare
-	COURSE_PROFILE=demo $(PY) -m lib.train --config $(TRACK) --profile demo $(if $(SCALE),--schedule-scale $(SCALE)) --ship
+	COURSE_PROFILE=demo $(PY) -m lib.train --config $(TRACK) --profile demo --ship
 
 # Export your trained model of the profile (COURSE_PROFILE, default demo; for demo, else the shipped demo
 # model; a profile never trained is an error) and pack dist/<track>_submission.zip (deblur:

@@ -7,7 +7,8 @@ A profile scales every experiment of the course:
 * ``full``: what each solution's own code ran (lab.fidelity checks it against its sources), for a GPU on AI Studio.
 
 Each track keeps its three profiles side by side in one YAML file, ``lib/configs/<track>.yaml``:
-every top-level section (``data``, ``prepare``, ``train`` ...) maps each profile to its options.
+every top-level section (``data``, ``prepare``, ``train`` ...) maps each profile to its options. How each shipped
+demo model in ``checkpoints/`` was trained is its recipe, ``lib/configs/shipped/<track>.yaml`` (:func:`ship_recipe`).
 """
 
 from __future__ import annotations
@@ -93,6 +94,45 @@ def profile_config(track: str, profile: str, path: str | Path | None = None) -> 
     cfg["profile"] = profile
     cfg["track"] = track
     return cfg
+
+
+def as_setting_value(value) -> str:
+    """``value`` as the one-line YAML of a ``--set`` setting, which :func:`parse_setting` reads back equal (YAML, not
+    JSON: PyYAML reads JSON's ``8e-05`` as a string)."""
+    return yaml.safe_dump(value, default_flow_style=True, width=1 << 20).removesuffix("\n...\n").strip()
+
+
+SHIP_DIR = CONFIG_DIR / "shipped"  # lib/configs/shipped/<track>.yaml: how each shipped demo model was trained
+SHIP_KEYS = {"schedule_scale", "nproc", "set"}
+
+
+def ship_recipe(track: str, path: str | Path | None = None) -> dict[str, Any]:
+    """How the shipped demo model of ``track`` (``checkpoints/<track>_<model>_demo/``) was trained, from
+    ``lib/configs/shipped/<track>.yaml`` (``make ship``, ``python -m lib.train --ship``): the demo profile with the
+    options of ``set`` changed (``section.key: value``, as ``--set`` changes them), its whole schedule
+    ``schedule_scale`` times longer, in ``nproc`` training processes. Returns ``{"settings": ["section.key=value",
+    ...], "schedule_scale": float or None, "nproc": int or None, "path": Path}``; a ConfigError naming the file for
+    a missing recipe or a wrong key."""
+    path = Path(path) if path else SHIP_DIR / f"{track}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in SHIP_DIR.glob("*.yaml"))
+        raise ConfigError(f"no shipped recipe for track {track!r} ({path}); recipes: {', '.join(known)}")
+    with open(path, encoding="utf-8") as f:
+        raw = yaml.safe_load(f) or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of {sorted(SHIP_KEYS)}, found {type(raw).__name__}")
+    check_keys(raw, SHIP_KEYS, str(path))
+    changes = raw.get("set") or {}
+    if not isinstance(changes, dict) or not all(isinstance(k, str) and "." in k for k in changes):
+        raise ConfigError(f"{path}: 'set' must map options (section.key, e.g. model.width) to their values")
+    scale, nproc = raw.get("schedule_scale"), raw.get("nproc")
+    if scale is not None and (not isinstance(scale, (int, float)) or isinstance(scale, bool) or scale <= 0):
+        raise ConfigError(f"{path}: schedule_scale must be a positive number, found {scale!r}")
+    if nproc is not None and (not isinstance(nproc, int) or isinstance(nproc, bool) or nproc < 1):
+        raise ConfigError(f"{path}: nproc must be a whole number of processes (1 or more), found {nproc!r}")
+    settings = [f"{key}={as_setting_value(value)}" for key, value in changes.items()]
+    scale = None if scale is None else float(scale)
+    return {"settings": settings, "schedule_scale": scale, "nproc": nproc, "path": path}
 
 
 def parse_setting(setting: str) -> tuple[list[str], Any]:

@@ -1,5 +1,6 @@
 """A learner's `make train` publishes beside the runs and never over a shipped model; only the
-deliberate `make ship` (python -m lib.train --ship) rebuilds one, and only by the demo recipe."""
+deliberate `make ship` (python -m lib.train --ship) rebuilds one, and only by its recipe
+(tests/test_ship_recipes.py)."""
 
 import hashlib
 import os
@@ -33,7 +34,10 @@ def test_make_train_publishes_the_learners_model_and_leaves_the_shipped_ones(tmp
     assert tree_digest(CHECKPOINT_DIR) == before  # nothing under checkpoints/ changed
 
 
-@pytest.mark.parametrize("extra", [["--profile", "smoke"], ["--profile", "demo", "--set", "train.seed=1"]])
+@pytest.mark.parametrize(
+    "extra",
+    [["--profile", "smoke"], ["--profile", "demo", "--set", "train.seed=1"], ["--schedule-scale", "2"]],
+)
 def test_ship_takes_only_the_demo_recipe(extra, capsys):
     with pytest.raises(SystemExit) as stop:
         train_main(["--config", "retouch", *extra, "--ship"])

@@ -3,6 +3,7 @@
     python -m lib.train --config deblur [--profile demo] [--data ROOT] [--out DIR] [--fresh] [--iters N]
                         [--nproc N] [--schedule-scale X] [--set SECTION.KEY=VALUE ...] [--options FILE]
                         [--publish]
+    python -m lib.train --config denoise --ship      # train the shipped demo model again, by its recipe
     python -m lib.train --config deocclusion --rescore      # score the shipped model again
 
 Multi-GPU (DataParallel)::
@@ -37,7 +38,7 @@ from pathlib import Path
 
 import paddle
 
-from lib.config import PROFILES, ConfigError, active_profile, parse_setting
+from lib.config import PROFILES, ConfigError, active_profile, parse_setting, ship_recipe
 from lib.env import select_device
 from lib.paths import shown_path
 from lib.tracks import get_track, track_names
@@ -126,8 +127,8 @@ def main(argv=None) -> int:
     publishing.add_argument(
         "--ship",
         action="store_true",
-        help="rebuild the SHIPPED demo model: as --publish, but into checkpoints/<track>_<model>_demo/ "
-        "(demo profile only; make ship)",
+        help="rebuild the SHIPPED demo model by its recipe (lib/configs/shipped/<track>.yaml: the demo profile "
+        "with its settings and schedule scale): as --publish, but into checkpoints/<track>_<model>_demo/ (make ship)",
     )
     parser.add_argument(
         "--rescore",
@@ -142,8 +143,18 @@ def main(argv=None) -> int:
         print(f"scored again: {get_track(args.config).rescore(data=args.data)}")
         return 0
     profile = active_profile(args.profile)
-    if args.ship and (profile != "demo" or args.options or args.set):
-        parser.error("--ship rebuilds a shipped demo model by its recipe: the demo profile, no --options or --set")
+    if args.ship:
+        if profile != "demo" or args.options or args.set or args.schedule_scale:
+            parser.error(
+                "--ship rebuilds a shipped demo model by its recipe (lib/configs/shipped/<track>.yaml): the demo "
+                "profile, no --options, --set or --schedule-scale"
+            )
+        try:
+            recipe = ship_recipe(args.config)
+        except ConfigError as err:
+            parser.error(str(err))
+        args.set, args.schedule_scale = recipe["settings"], recipe["schedule_scale"]
+        args.nproc = args.nproc if args.nproc is not None else recipe["nproc"]
     if args.nproc is None:
         from lib.train.launch import default_nproc
 
@@ -170,7 +181,12 @@ def main(argv=None) -> int:
         paddle.distributed.init_parallel_env()
 
     overrides = track.scaled_schedule(profile, args.schedule_scale) if args.schedule_scale else {}
-    out = args.out or default_run_folder(track, profile, args.schedule_scale, args.set)
+    if args.out:
+        out = args.out
+    elif args.ship:  # one folder per shipped model: its recipe's settings would make a long name
+        out = track.run_dir(profile).with_name(f"{track.run_dir(profile).name}-ship")
+    else:
+        out = default_run_folder(track, profile, args.schedule_scale, args.set)
     if args.fresh and out.exists() and rank == 0:
         shutil.rmtree(out)
     if args.fresh and world_size > 1:
