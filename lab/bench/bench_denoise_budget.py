@@ -30,7 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import bench_name, make_record, metadata, write_record  # lab/bench/harness.py, beside this script
+from harness import bench_name, machine, make_record, metadata, write_record  # lab/bench/harness.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -160,6 +160,7 @@ def main() -> int:
             "published": score(published, images),
             "last": score(folder / "last.pdparams", images),
             "date": time.strftime("%Y-%m-%d %H:%M"),
+            "machine": machine(),  # runs of one record may come from different machines (and train differently)
         }
         for which in ("published", "last"):
             s = result[which]

@@ -57,11 +57,26 @@ def cpu_name() -> str:
     return platform.processor() or "unknown"
 
 
+SIMD_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_tile")  # what oneDNN's kernels (and so float rounding) follow
+
+
+def simd_flags() -> list[str]:
+    """The vector extensions of :data:`SIMD_FLAGS` this CPU has (/proc/cpuinfo): two machines of the same name can
+    differ there, and a training run's trajectory with them."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return []
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    return [flag for flag in SIMD_FLAGS if flag in flags]
+
+
 def machine() -> dict:
     import paddle
 
     return {
         "cpu": cpu_name(),
+        "simd": simd_flags(),
         "cpu_count": os.cpu_count(),
         "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "paddle": paddle.__version__,
