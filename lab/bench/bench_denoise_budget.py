@@ -15,7 +15,7 @@ estimated as CPU seconds / min(processes, 2) (one Paddle training process keeps 
 waiting. The run's published choice (best validated weights, else the last) and its last weights are scored on
 test/Data: PSNR and SSIM overall and per ISO. The references (input, NL-means tuned on the validation patches
 as lib.tracks.denoise.track.evaluate tunes it) are computed once and kept in the record. Results merge by
-overlay name into lab/bench/results/denoise_budget.json.
+overlay name, seed and machine into lab/bench/results/denoise_budget.json.
 """
 
 from __future__ import annotations
@@ -62,6 +62,12 @@ def run_folder(name: str, seed: int) -> Path:
 
     scale = (load_overlay(name).get("candidate") or {}).get("schedule_scale")
     return RUNS_DIR / "experiments" / f"{name}-s{seed}{'' if not scale else f'-x{scale:g}'}" / "train"
+
+
+def run_key(run: dict) -> tuple:
+    """A run's place in the record: its overlay, seed and machine (the same seed trains differently on another CPU;
+    runs recorded before machines were kept have none)."""
+    return run["name"], run["seed"], json.dumps(run.get("machine"), sort_keys=True)
 
 
 def test_images():
@@ -138,15 +144,15 @@ def main() -> int:
     parser.add_argument("--score-only", action="store_true", help="score a run trained before (cost kept)")
     args = parser.parse_args()
     previous = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.is_file() else {}
-    runs = {(r["name"], r["seed"]): r for r in previous.get("runs", [])}
+    runs = {run_key(r): r for r in previous.get("runs", [])}
     images = test_images()
     refs = previous.get("references") or references(images)
     for name in args.names:
-        key = (name, args.seed)
         folder = run_folder(name, args.seed)
         if args.score_only:
             saved = folder / "cost.json"
-            cost = json.loads(saved.read_text(encoding="utf-8")) if saved.is_file() else runs.get(key, {}).get("cost")
+            same = runs.get(run_key({"name": name, "seed": args.seed, "machine": machine()}), {})
+            cost = json.loads(saved.read_text(encoding="utf-8")) if saved.is_file() else same.get("cost")
         else:
             cost = train(name, args.nproc, args.seed)
         if cost:
@@ -166,7 +172,7 @@ def main() -> int:
             s = result[which]
             s["vs_input"] = s["psnr"] - refs["input"]["psnr"]
             s["vs_classical"] = s["psnr"] - refs["classical"]["psnr"]
-        runs[key] = result
+        runs[run_key(result)] = result
         figures = {
             "question": "what a from-scratch run of notebook 07 reaches in its minutes, against input and NL-means",
             "references": refs,
