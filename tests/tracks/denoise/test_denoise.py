@@ -84,7 +84,7 @@ def test_full_profile_holds_the_seeds_numbers():
         opts = resolve_options(resolve_epochs(TRACK.train_options(TRACK.config(profile)), 1000), TRACK.task)
         assert opts["scheduler"]["periods"] == [sum(s["iters"] for s in opts["stages"])]  # one cosine
     # smoke / demo: no clipping, no MixUp; smoke trains L1 without a warm-up, demo (the learner's run) the PSNR loss
-    # after a 100-iteration warm-up (lab/tracks/denoise/overlays/09_warmup_p128b4.yaml)
+    # after a 100-iteration warm-up (lab/tracks/denoise/overlays/11_lr4e-3.yaml)
     for profile, loss, warmup in (("smoke", "l1", None), ("demo", "psnr", 100)):
         opts = resolve_options(TRACK.train_options(TRACK.config(profile)), TRACK.task)
         assert opts["task"] == {"clip_output": False, "mixup_from_iter": None, "mixup_beta": 1.2}
