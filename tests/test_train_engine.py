@@ -218,8 +218,14 @@ def test_bad_inputs_fail_before_training(data, tmp_path):
         Trainer(tiny_options(), TrainData([], data.all, data.val), tmp_path / "e")
     other = Trainer(tiny_options(iters=(2, 2), save_every=2), data, tmp_path / "c", quiet=True)
     other.fit(stop_after=2)
-    with pytest.raises(ValueError, match="different schedule"):
+    schedule = r"different training options \(stages, phases, scheduler: a different schedule\)"
+    with pytest.raises(ValueError, match=schedule):
         Trainer(tiny_options(), data, tmp_path / "c").resume()
+    # the same schedule at another learning rate: resuming would finish the old run under the new options
+    with pytest.raises(ValueError, match=r"different training options \(optimizer\).*delete it to start over"):
+        Trainer(tiny_options(iters=(2, 2), optimizer={"lr": 4e-3}), data, tmp_path / "c").resume()
+    # how often it saves or validates is not what it trains: it resumes
+    assert Trainer(tiny_options(iters=(2, 2), save_every=1, val_every=2), data, tmp_path / "c", quiet=True).resume()
 
 
 def test_keyed_patches_are_reproducible_and_aligned(data):

@@ -120,6 +120,21 @@ DEFAULTS = {
     "keep_phase_ends": False,
     "publish": "best",
 }
+# the options that decide what a run trains (the others: how often it validates, saves and logs, what it publishes); a
+# run folder resumes only under the same ones (an option a checkpoint older than it does not record is not compared)
+TRAINED_BY = (
+    "model",
+    "stages",
+    "phases",
+    "optimizer",
+    "scheduler",
+    "augment",
+    "task",
+    "seed",
+    "amp",
+    "grad_clip",
+    "ema",
+)
 STAGE_KEYS = {"batch_size", "patch_size", "iters"}
 ENGINE_PHASE_KEYS = {"iters", "all_data", "lr", "augment", "restart_from"}
 RESTART_FROM = ("last", "best")
@@ -408,9 +423,13 @@ class Trainer:
             return False
         path, state = self._readable_checkpoint()
         check_track(state, path, self.track)
-        if state.get("options", {}).get("stages") != self.opts["stages"]:
+        saved_options = state.get("options", {})
+        changed = [k for k in TRAINED_BY if k in saved_options and saved_options[k] != self.opts[k]]
+        if changed:  # resuming would finish the old run under the new name, or mix two recipes in one model
             raise ValueError(
-                f"{path} was written with a different schedule; use a new output folder or delete it to start over"
+                f"{path} was written with different training options ({', '.join(changed)}"
+                f"{': a different schedule' if 'stages' in changed else ''}); use a new output folder or delete it "
+                "to start over"
             )
         if state.get("task", self.task_class.name) != self.task_class.name:
             raise ValueError(f"{path} was written by task {state['task']!r}, not {self.task_class.name!r}")
