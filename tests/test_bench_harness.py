@@ -128,3 +128,15 @@ def test_bench_name_is_the_script_without_prefix():
 
 def test_git_commit_outside_a_checkout_is_unknown(tmp_path):
     assert harness.git_commit(tmp_path) == "unknown"
+
+
+def test_simd_flags_reads_the_cpus_vector_extensions_in_order(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(
+        "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 avx512f avx2 avx512_bf16 fma\n\n"
+        "processor\t: 1\nflags\t\t: fpu sse2\n"
+    )
+    assert harness.simd_flags(cpuinfo) == ["avx2", "avx512f", "avx512_bf16"]  # the first CPU's, in SIMD_FLAGS' order
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2\n")
+    assert harness.simd_flags(cpuinfo) == ["avx2"]
+    assert harness.simd_flags(tmp_path / "missing") == []

@@ -60,11 +60,11 @@ def cpu_name() -> str:
 SIMD_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_tile")  # what oneDNN's kernels (and so float rounding) follow
 
 
-def simd_flags() -> list[str]:
-    """The vector extensions of :data:`SIMD_FLAGS` this CPU has (/proc/cpuinfo): two machines of the same name can
-    differ there, and a training run's trajectory with them."""
+def simd_flags(cpuinfo: str | Path = "/proc/cpuinfo") -> list[str]:
+    """The vector extensions of :data:`SIMD_FLAGS` this CPU has (its ``cpuinfo``'s first ``flags`` line): two machines
+    of the same name can differ there, and a training run's trajectory with them. None known: ``[]``."""
     try:
-        text = Path("/proc/cpuinfo").read_text()
+        text = Path(cpuinfo).read_text()
     except OSError:
         return []
     flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
